@@ -1,0 +1,88 @@
+"""Find exact duplicate rows among tens of millions without hashing every string.
+
+Exact duplicates agree on every column, so they agree on the numeric ones (day numbers,
+amounts, category and customer codes). A multiplicative hash of those columns is bucketed
+a few times with different bit slices; a row alone in its bucket cannot have a twin and
+drops out. Only the few survivors are compared exactly, with all columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+_MULTIPLIERS = (
+    0x9E3779B97F4A7C15,
+    0xC2B2AE3D27D4EB4F,
+    0x165667B19E3779F9,
+    0xD6E8FEB86659FD93,
+    0xFF51AFD7ED558CCD,
+    0xC4CEB9FE1A85EC53,
+)
+_SHIFTS = (40, 16, 28, 4, 34, 10)
+_BUCKET_MASK = (1 << 24) - 1
+_SMALL = 100_000
+
+
+def candidate_rows(columns: Sequence[np.ndarray], rows: np.ndarray | None = None) -> np.ndarray:
+    """Positions (among ``rows``, default all) that may have an exact twin in ``columns``."""
+    rows = np.arange(len(columns[0])) if rows is None else rows
+    if not columns or rows.size <= _SMALL:
+        return rows
+    hashed = _hash([c[rows] if rows.size < len(c) else c for c in columns])
+    for shift in _SHIFTS:
+        shared = _shares_bucket(hashed, shift)
+        rows, hashed = rows[shared], hashed[shared]
+        if rows.size <= _SMALL:
+            break
+    return rows
+
+
+def _shares_bucket(hashed: np.ndarray, shift: int) -> np.ndarray:
+    """Whether each hash shares its 24-bit slice with another (in-place, few temporaries)."""
+    buckets = np.right_shift(hashed, np.uint64(shift))
+    np.bitwise_and(buckets, np.uint64(_BUCKET_MASK), out=buckets)
+    positions = buckets.view(np.int64)
+    counts = np.bincount(positions, minlength=_BUCKET_MASK + 1)
+    crowded = (counts > 1).view(np.uint8)  # a 16 MB table stays in cache for the look-up
+    shared: np.ndarray = np.take(crowded, positions).view(bool)
+    return shared
+
+
+def duplicated_rows(frame: pd.DataFrame, candidates: np.ndarray | None = None) -> np.ndarray:
+    """Mask of rows that repeat an earlier row exactly (the first occurrence is kept)."""
+    numeric = [numeric_bits(frame[c]) for c in frame.columns if _is_numeric(frame[c])]
+    rows = candidate_rows(numeric, candidates) if numeric else np.arange(len(frame))
+    mask = np.zeros(len(frame), dtype=bool)
+    if rows.size:
+        mask[rows] = frame.iloc[rows].duplicated(keep="first").to_numpy()
+    return mask
+
+
+def numeric_bits(column: pd.Series | np.ndarray) -> np.ndarray:
+    """A column's values as integers whose equality matches value equality."""
+    if isinstance(column, pd.Series) and isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()
+    values = np.asarray(column)
+    if values.dtype.kind == "f":
+        values = values + 0.0  # -0.0 == 0.0
+        if np.isnan(values).any():
+            values[np.isnan(values)] = np.inf
+        return values.view(np.int64)
+    return values
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    return column.dtype.kind in "iuf" or isinstance(column.dtype, pd.CategoricalDtype)
+
+
+def _hash(columns: list[np.ndarray]) -> np.ndarray:
+    hashed = np.zeros(len(columns[0]), dtype=np.uint64)
+    scratch = np.empty_like(hashed)
+    for index, column in enumerate(columns):
+        scratch[:] = column  # widen to 64 bits (wrapping for negatives is fine for a hash)
+        scratch *= np.uint64(_MULTIPLIERS[index % len(_MULTIPLIERS)])
+        hashed += scratch
+    return hashed

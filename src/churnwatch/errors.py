@@ -1,0 +1,31 @@
+"""Typed errors raised by the library; the CLI turns each into one message and an exit code."""
+
+from __future__ import annotations
+
+
+class ChurnwatchError(Exception):
+    """Base class: a problem the user can fix, shown without a traceback."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
+
+
+class ConfigError(ChurnwatchError):
+    """churnwatch.toml (or a rules file) is missing, unreadable or invalid."""
+
+
+class InputError(ChurnwatchError):
+    """An export cannot be used: missing, empty, not text, or lacking a required column."""
+
+
+class OutputError(ChurnwatchError):
+    """A report cannot be written where the user asked."""
+
+
+class UsageError(ChurnwatchError):
+    """The command line asks for something impossible (e.g. an unknown format)."""

@@ -1,0 +1,67 @@
+"""Map parsed row positions back to physical line numbers for error messages.
+
+pyarrow does not report line numbers. When every record sits on one line (the usual case,
+checked by counting newlines) row *i* is line *i + 2*; otherwise — quoted line breaks, blank
+lines, malformed rows — the file is walked once with the csv module. Either way this runs
+only when there is a problem to report.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+_ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "utf8", "cp1252", "latin-1", "iso-8859-1"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Enough about a CSV file to find its records again."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    width: int
+    """Number of fields in the header."""
+
+    def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
+        """Physical 1-based line (header = 1) of each parsed data row in ``rows``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.encoding.lower() in _ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
+            return rows + 2
+        starts = np.fromiter(
+            (line for line, fields in self._records() if len(fields) == self.width),
+            dtype=np.int64,
+        )
+        found: np.ndarray = starts[rows]
+        return found
+
+    def malformed_lines(self) -> list[int]:
+        """Lines of records whose number of fields differs from the header's."""
+        return [line for line, fields in self._records() if len(fields) != self.width]
+
+    def _one_line_per_row(self, parsed_rows: int) -> bool:
+        newlines = 0
+        last = b""
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(1 << 24):
+                newlines += chunk.count(b"\n")
+                last = chunk[-1:]
+        lines = newlines + (last not in (b"\n", b""))
+        return lines == parsed_rows + 1
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        """Each non-blank data record with the line it starts on."""
+        with self.path.open(encoding=self.encoding, errors="replace", newline="") as handle:
+            cleaned = (line.replace("\x00", "") for line in handle)
+            reader = csv.reader(cleaned, delimiter=self.delimiter)
+            next(reader, None)
+            previous_end = reader.line_num
+            for fields in reader:
+                start, previous_end = previous_end + 1, reader.line_num
+                if fields:
+                    yield start, fields

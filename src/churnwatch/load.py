@@ -1,0 +1,282 @@
+"""Load every export of a folder into typed pandas frames sharing one customer coding.
+
+Customer ids become integer codes into one sorted index shared by all sources, so every
+later stage groups and joins on small integers. Dates become integer day numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from churnwatch.config import Config, SourceConfig
+from churnwatch.dates import days_to_iso
+from churnwatch.duplicates import candidate_rows, duplicated_rows, numeric_bits
+from churnwatch.errors import InputError
+from churnwatch.ids import code_customers
+from churnwatch.quality import MAX_LINES, Level, Problem, plural
+from churnwatch.read import EmptySourceError, SourceTable, read_source
+from churnwatch.schema import SOURCES, Column, Kind, Source
+
+# The date that decides whether a row lies after the reference date, per source.
+EVENT_DATE = {
+    "orders": "order_date",
+    "payments": "invoice_date",
+    "complaints": "opened_date",
+    "contacts": "contact_date",
+}
+
+
+@dataclass
+class SourceFrame:
+    """One loaded source: a frame with a ``customer`` code column and canonical columns.
+
+    The frame's index is each row's position in the file, for line numbers in reports.
+    """
+
+    name: str
+    table: SourceTable
+    frame: pd.DataFrame
+    duplicates: int = 0
+    after_as_of: int = 0
+
+    @property
+    def path(self) -> Path:
+        return self.table.path
+
+
+@dataclass
+class Dataset:
+    """Everything loaded from one exports folder, as of one reference day."""
+
+    folder: Path
+    customer_ids: pd.Index
+    sources: dict[str, SourceFrame]
+    as_of: int
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def as_of_iso(self) -> str:
+        return days_to_iso(self.as_of)
+
+    def has(self, source: str) -> bool:
+        return source in self.sources
+
+    def frame(self, source: str) -> pd.DataFrame:
+        return self.sources[source].frame
+
+
+def load_folder(folder: Path, config: Config, as_of: dt.date | None = None) -> Dataset:
+    """Read all present sources, code customers, drop duplicates and rows after ``as_of``."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: exports folder not found")
+    tables, problems = _read_all(folder, config)
+    # Customer coding (pyarrow) and the duplicate pre-filter (numpy) overlap on two cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = {name: pool.submit(_duplicate_candidates, t) for name, t in tables.items()}
+        ids, codes = code_customers(
+            {name: table.table.column("customer_id") for name, table in tables.items()}
+        )
+        candidates = {name: future.result() for name, future in pending.items()}
+    frames = {name: _to_frame(table, codes[name]) for name, table in tables.items()}
+    reference = _reference_day(frames["orders"].frame, as_of)
+    for name, frame in frames.items():
+        problems.extend(_drop_duplicates(frame, candidates[name]))
+        problems.extend(_drop_after(frame, reference))
+    if frames["orders"].frame.empty:
+        raise InputError(
+            f"{frames['orders'].path}: no orders on or before {days_to_iso(reference)}"
+        )
+    problems.extend(_orphans(frames, ids))
+    return Dataset(folder, ids, frames, reference, problems)
+
+
+def _read_all(folder: Path, config: Config) -> tuple[dict[str, SourceTable], list[Problem]]:
+    tables: dict[str, SourceTable] = {}
+    problems: list[Problem] = []
+    for name, source in SOURCES.items():
+        settings = config.sources.get(name)
+        path = _source_path(folder, source, settings)
+        if path is None:
+            continue
+        try:
+            table = read_source(path, source, settings)
+        except EmptySourceError as exc:
+            if source.required:
+                raise
+            problems.append(
+                Problem(name, path.name, "empty", f"{exc.message}; {name} is left out", count=0)
+            )
+            continue
+        if table.table.num_rows == 0 and source.required:
+            raise InputError(f"{path}: no valid rows; " + _first_problem(table.problems))
+        tables[name] = table
+        problems.extend(table.problems)
+    return tables, problems
+
+
+def _first_problem(problems: list[Problem]) -> str:
+    return problems[0].describe() if problems else "every row was rejected"
+
+
+def _source_path(folder: Path, source: Source, settings: SourceConfig) -> Path | None:
+    """Where a source's file is; ``None`` for an optional source that is simply not there."""
+    if not settings.enabled:
+        if source.required:
+            raise InputError(f"sources.{source.name}: the orders source cannot be disabled")
+        return None
+    path = folder / (settings.path or source.default_file)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a CSV file")
+    if source.required or settings.path:
+        raise InputError(
+            f"{path}: {source.name} file not found",
+            hint=f"set sources.{source.name}.path in churnwatch.toml or run `churnwatch init`"
+            if source.required
+            else None,
+        )
+    return None
+
+
+def _to_frame(table: SourceTable, customer: np.ndarray) -> SourceFrame:
+    data: dict[str, object] = {"customer": customer}
+    for column in table.source.columns:
+        if column.name != "customer_id" and column.name in table.columns:
+            data[column.name] = _to_values(table.table.column(column.name), column)
+    frame = pd.DataFrame(data, index=table.positions, copy=False)
+    return SourceFrame(table.source.name, table, frame)
+
+
+def _to_values(values: pa.ChunkedArray, column: Column) -> object:
+    """numpy for dates (int32 days, or float with NaN where a date may be empty) and numbers."""
+    if column.kind is Kind.DATE and column.value_required:
+        return values.to_numpy().astype(np.int32, copy=False)
+    if column.kind in (Kind.DATE, Kind.NUMBER):
+        return values.to_numpy().astype(np.float64, copy=False)
+    if column.kind is Kind.CATEGORY:
+        codes = values.combine_chunks().indices.fill_null(-1).to_numpy()
+        return pd.Categorical.from_codes(codes, categories=pd.Index(list(column.vocabulary)))
+    return values.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: text is only shown
+
+
+def _reference_day(orders: pd.DataFrame, as_of: dt.date | None) -> int:
+    """``--as-of``, or the latest order date that is not after today."""
+    if as_of is not None:
+        return (as_of - dt.date(1970, 1, 1)).days
+    today = (dt.date.today() - dt.date(1970, 1, 1)).days
+    dates = orders["order_date"].to_numpy()
+    past = dates[dates <= today]
+    return int(past.max()) if past.size else today
+
+
+def _duplicate_candidates(table: SourceTable) -> np.ndarray:
+    """Rows that may have an exact twin, judged by the numeric columns alone.
+
+    None at all if some column is strictly increasing, as document numbers in an export
+    sorted by them are: rows that differ in one column cannot be duplicates.
+    """
+    if any(_strictly_increasing(column) for column in table.table.columns):
+        return np.empty(0, dtype=np.intp)
+    columns = []
+    for column in table.source.columns:
+        if column.name not in table.columns or column.kind in (Kind.ID, Kind.TEXT):
+            continue
+        values = table.table.column(column.name)
+        if column.kind is Kind.CATEGORY:
+            values = values.combine_chunks().indices.fill_null(-1)
+        columns.append(numeric_bits(values.to_numpy()))
+    return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
+
+
+def _strictly_increasing(column: pa.ChunkedArray) -> bool:
+    if len(column) < 2 or column.null_count or pa.types.is_dictionary(column.type):
+        return False
+    later = column.slice(1)
+    earlier = column.slice(0, len(column) - 1)
+    return bool(pc.all(pc.greater(later, earlier)).as_py())
+
+
+def _drop_duplicates(frame: SourceFrame, candidates: np.ndarray) -> list[Problem]:
+    """Drop exact duplicate rows (all loaded columns equal), keeping the first."""
+    duplicated = duplicated_rows(frame.frame, candidates)
+    if not duplicated.any():
+        return []
+    positions = frame.frame.index.to_numpy()[duplicated]
+    frame.frame = frame.frame[~duplicated]
+    frame.duplicates = int(duplicated.sum())
+    return [
+        Problem(
+            frame.name,
+            frame.path.name,
+            "duplicate",
+            "exact duplicate of an earlier row; dropped",
+            count=frame.duplicates,
+            lines=tuple(int(x) for x in frame.table.lines(positions[:MAX_LINES])),
+            skipped=True,
+        )
+    ]
+
+
+def _drop_after(frame: SourceFrame, as_of: int) -> list[Problem]:
+    """Ignore what happened after the reference day, as a backtest would see it."""
+    data = frame.frame
+    for later in ("paid_date", "closed_date"):
+        if later in data:
+            data[later] = data[later].where(data[later] <= as_of)
+    event = EVENT_DATE.get(frame.name)
+    if event is None or event not in data:
+        return []
+    after = data[event].to_numpy() > as_of
+    if not after.any():
+        return []
+    frame.frame = data[~after]
+    frame.after_as_of = int(after.sum())
+    return [
+        Problem(
+            frame.name,
+            frame.path.name,
+            "after_as_of",
+            f"{plural(frame.after_as_of, 'row')} dated after the reference date"
+            f" {days_to_iso(as_of)} ignored",
+            column=frame.table.columns[event],
+            count=frame.after_as_of,
+            level=Level.NOTE,
+        )
+    ]
+
+
+def _orphans(frames: dict[str, SourceFrame], ids: pd.Index) -> list[Problem]:
+    """Customers who appear in a source but have no orders (e.g. a mistyped customer id)."""
+    with_orders = np.zeros(len(ids), dtype=bool)
+    with_orders[frames["orders"].frame["customer"].to_numpy()] = True
+    problems = []
+    for name, frame in frames.items():
+        if name == "orders":
+            continue
+        codes = frame.frame["customer"].to_numpy()
+        orphan = ~with_orders[codes]
+        if orphan.any():
+            customers = np.unique(codes[orphan])
+            problems.append(
+                Problem(
+                    name,
+                    frame.path.name,
+                    "orphan",
+                    f"{plural(int(orphan.sum()), 'row')} for {plural(customers.size, 'customer')}"
+                    " with no orders",
+                    column=frame.table.columns["customer_id"],
+                    count=int(orphan.sum()),
+                    examples=tuple(str(ids[c]) for c in customers[:3]),
+                    level=Level.NOTE if name == "customers" else Level.WARNING,
+                )
+            )
+    return problems

@@ -1,0 +1,1 @@
+"""Renderers: the only place that knows about Rich, JSON or CSV layout."""

@@ -1,0 +1,117 @@
+"""Recognise how a CSV export is written: encoding, delimiter, header.
+
+Only the head of the file is inspected, so this is cheap even for gigabyte exports; the
+reader falls back gracefully if the rest of the file disagrees (e.g. cp1252 bytes far down
+a file that started as plain ASCII).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from churnwatch.errors import InputError
+
+HEAD_BYTES = 256 * 1024
+SAMPLE_ROWS = 500
+DELIMITERS = (",", ";", "\t", "|")
+
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook or ZIP archive; export the sheet as CSV",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel/Office file; export the sheet as CSV",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\x1f\x8b": "a gzip archive; unpack it first",
+    b"SQLite format": "an SQLite database",
+}
+
+
+@dataclass(frozen=True)
+class Head:
+    """The decoded start of a file: enough to sniff the dialect and sample values."""
+
+    encoding: str
+    delimiter: str
+    header: list[str]
+    """Column names exactly as written (surrounding spaces included, as pyarrow sees them)."""
+    rows: list[list[str]]
+    has_nul: bool
+
+
+def read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def detect_encoding(head: bytes, path: Path) -> str:
+    """UTF-16/UTF-8 by BOM, else UTF-8 if the bytes decode, else cp1252 (latin-1 as last resort)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for signature, what in _BINARY_SIGNATURES.items():
+        if head.startswith(signature):
+            raise InputError(f"{path}: not a text file: looks like {what}")
+    nul_share = head.count(0) / max(len(head), 1)
+    if nul_share > 0.3 and len(head) >= 4:
+        # UTF-16 without BOM: every other byte of ASCII text is NUL.
+        return "utf-16-le" if head[1] == 0 else "utf-16-be"
+    if nul_share > 0.05 or _control_share(head) > 0.05:
+        raise InputError(f"{path}: not a text file (binary content); expected a CSV export")
+    complete = head if len(head) < HEAD_BYTES else head[: head.rfind(b"\n") + 1] or head
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            complete.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def _control_share(head: bytes) -> float:
+    controls = sum(head.count(bytes([b])) for b in range(1, 32) if b not in (9, 10, 13))
+    return controls / max(len(head), 1)
+
+
+def decode_head(head: bytes, encoding: str) -> str:
+    """Decode the head, dropping a line cut off by the sample limit and any NUL bytes."""
+    if len(head) == HEAD_BYTES:
+        head = head[: head.rfind(b"\n") + 1] or head
+    text = head.decode(encoding, errors="replace")
+    return text.removeprefix("\ufeff").replace("\x00", "")
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The candidate that splits the header into most columns, consistently across rows."""
+
+    def rank(delimiter: str) -> tuple[bool, float, int]:
+        rows = [r for r in csv.reader(lines, delimiter=delimiter) if r]
+        if not rows:
+            return False, 0.0, 0
+        width = len(rows[0])
+        consistent = sum(len(r) == width for r in rows) / len(rows)
+        return width > 1, consistent, width
+
+    return max(DELIMITERS, key=rank)
+
+
+def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Head:
+    """Sniff (or take from the config) encoding and delimiter, and parse the head rows."""
+    raw = read_head(path)
+    if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+        raise InputError(f"{path}: the file is empty; expected a header line and data rows")
+    chosen = encoding or detect_encoding(raw, path)
+    text = decode_head(raw, chosen)
+    lines = text.splitlines()[: SAMPLE_ROWS + 1]
+    sep = delimiter or detect_delimiter(lines)
+    rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep) if r]
+    header = rows[0] if rows else []
+    return Head(chosen, sep, header, rows[1:], has_nul=b"\x00" in raw)

@@ -1,0 +1,73 @@
+"""What was loaded, per source: the numbers behind ``churnwatch validate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from churnwatch.dates import days_to_iso
+from churnwatch.load import EVENT_DATE, Dataset, SourceFrame
+from churnwatch.quality import Level
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    source: str
+    file: str
+    encoding: str
+    delimiter: str
+    decimal: str
+    thousands: str
+    date_format: str
+    rows_read: int
+    rows_loaded: int
+    skipped: dict[str, int]
+    duplicates: int
+    after_as_of: int
+    customers: int
+    orphan_rows: int
+    first_date: str | None
+    last_date: str | None
+
+
+def summarise(dataset: Dataset) -> list[SourceSummary]:
+    return [_summarise(dataset, frame) for frame in dataset.sources.values()]
+
+
+def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
+    frame, dialect = source.frame, source.table.dialect
+    skipped: dict[str, int] = {}
+    orphans = 0
+    for problem in dataset.problems:
+        if problem.source != source.name:
+            continue
+        if problem.skipped and problem.code != "duplicate":
+            skipped[problem.code] = skipped.get(problem.code, 0) + problem.count
+        if problem.code == "orphan":
+            orphans += problem.count
+    event = EVENT_DATE.get(source.name)
+    dates = frame[event].to_numpy() if event in frame else np.empty(0)
+    dates = dates[~np.isnan(dates)] if dates.dtype.kind == "f" else dates
+    return SourceSummary(
+        source=source.name,
+        file=str(source.path.name),
+        encoding=dialect.encoding,
+        delimiter=dialect.delimiter,
+        decimal=dialect.decimal,
+        thousands=dialect.thousands,
+        date_format=dialect.date_format,
+        rows_read=source.table.rows_read,
+        rows_loaded=len(frame),
+        skipped=skipped,
+        duplicates=source.duplicates,
+        after_as_of=source.after_as_of,
+        customers=int(frame["customer"].nunique()),
+        orphan_rows=orphans,
+        first_date=days_to_iso(dates.min()) if dates.size else None,
+        last_date=days_to_iso(dates.max()) if dates.size else None,
+    )
+
+
+def warnings(dataset: Dataset) -> int:
+    return sum(p.level is Level.WARNING for p in dataset.problems)
