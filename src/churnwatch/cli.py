@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from churnwatch import __version__
-from churnwatch.api import open_exports
+from churnwatch.api import open_exports, rules_for, scan_exports
+from churnwatch.config import find_config, load_config
 from churnwatch.errors import ChurnwatchError
 from churnwatch.exitcodes import ExitCode
 from churnwatch.init import propose, write_proposal
+from churnwatch.load import Dataset
+from churnwatch.output import write_atomically
+from churnwatch.quality import Level
+from churnwatch.render.catalog import render_features, render_rules
 from churnwatch.render.console import make_console
+from churnwatch.render.formats import (
+    TABLE_ROWS,
+    Format,
+    choose_format,
+    render_machine,
+    render_table_text,
+)
 from churnwatch.render.init import render_proposal
 from churnwatch.render.quality import render_problems, render_summary
+from churnwatch.render.schema import scan_schema
+from churnwatch.render.table import render_table
+from churnwatch.score import Severity
 from churnwatch.summary import summarise
 
 app = typer.Typer(
@@ -71,7 +90,7 @@ def handles_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ChurnwatchError as exc:
-            make_console(stderr=True).print(f"[red]error:[/] {_escape(str(exc))}")
+            make_console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
             raise typer.Exit(ExitCode.ERROR) from None
         except BrokenPipeError:
             _silence_closed_pipe()
@@ -80,12 +99,6 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _silence_closed_pipe() -> None:
@@ -102,7 +115,7 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 
 @app.command()
 @handles_errors
-def validate(exports: Exports, config: ConfigOption = None, as_of: AsOfOption = None) -> None:
+def validate(exports: Exports, *, config: ConfigOption = None, as_of: AsOfOption = None) -> None:
     """Load every export and report data quality: rows, skips, duplicates, orphans."""
     loaded = open_exports(exports, config, _date(as_of))
     console = make_console()
@@ -117,6 +130,7 @@ def validate(exports: Exports, config: ConfigOption = None, as_of: AsOfOption = 
 @handles_errors
 def init(
     exports: Exports,
+    *,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing churnwatch.toml.")
     ] = False,
@@ -129,15 +143,124 @@ def init(
     console.print(f"wrote {target}; check it, then run: churnwatch validate {exports}")
 
 
+class FailOn(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
 @app.command()
 @handles_errors
-def scan(exports: Exports, config: ConfigOption = None, as_of: AsOfOption = None) -> None:
-    """Rank customers by churn risk (scoring arrives with the rules engine)."""
-    loaded = open_exports(exports, config, _date(as_of))
-    console = make_console()
-    render_summary(console, loaded.dataset, summarise(loaded.dataset))
-    render_problems(console, loaded.dataset.problems)
-    console.print("scoring is not implemented yet: this shows what was loaded, nothing is ranked")
+def scan(
+    exports: Exports,
+    *,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    top: Annotated[
+        int | None,
+        typer.Option(min=1, help="Only the first N customers (table default: 25)."),
+    ] = None,
+    min_score: Annotated[
+        float | None, typer.Option(min=0, max=100, help="Only customers scoring at least S.")
+    ] = None,
+    output_format: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", help="table, json, ndjson or csv (default: from --output)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(help="Exit 1 if any customer is at or above this severity (for cron)."),
+    ] = None,
+) -> None:
+    """Rank customers by churn risk, with the reasons why and a next step."""
+    chosen = choose_format(output_format, output)
+    with progress_display() as step:
+        loaded, result = scan_exports(exports, config, _date(as_of), step)
+    report_data_quality(loaded.dataset, exports)
+    default_top = TABLE_ROWS if chosen is Format.TABLE else None
+    shown = result.select(top or default_top, min_score)
+    if chosen is Format.TABLE and output is None:
+        render_table(make_console(wide_in_pipes=True), result.select(None, min_score), shown)
+    else:
+        text = (
+            render_table_text(result.select(None, min_score), shown)
+            if chosen is Format.TABLE
+            else render_machine(shown, chosen)
+        )
+        emit(text, output, bom=chosen is Format.CSV)
+    if fail_on is not None and result.worst_severity() >= Severity.parse(fail_on.value):
+        raise typer.Exit(ExitCode.FAIL_ON)
+
+
+def emit(text: str, output: Path | None, *, bom: bool = False) -> None:
+    """Machine output to stdout, or atomically to a file (CSV files get a BOM for Excel)."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_atomically(output, text.encode("utf-8-sig" if bom else "utf-8"))
+    make_console(stderr=True).print(f"wrote {escape(str(output))}")
+
+
+def report_data_quality(dataset: Dataset, exports: Path) -> None:
+    """One line on stderr, so machine output on stdout stays clean."""
+    count = sum(p.level is Level.WARNING for p in dataset.problems)
+    if count:
+        make_console(stderr=True).print(
+            f"[yellow]{count} data-quality warning{'s' if count != 1 else ''}[/]: see"
+            f" `churnwatch validate {escape(str(exports))}`"
+        )
+
+
+@contextmanager
+def progress_display() -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr when it is a terminal; nothing in pipes, files or CI logs."""
+    console = make_console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _: None
+        return
+    with console.status("starting") as status:
+        yield status.update
+
+
+@app.command()
+def features() -> None:
+    """List the features rules can use: name, source, unit and meaning."""
+    render_features(make_console())
+
+
+@app.command()
+@handles_errors
+def rules(
+    exports: Annotated[
+        Path | None, typer.Argument(help="Exports folder whose churnwatch.toml to use.")
+    ] = None,
+    *,
+    config: ConfigOption = None,
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Only validate this rules/config file (no data needed)."),
+    ] = None,
+) -> None:
+    """List the active rules (defaults plus your config), or check a rules file."""
+    path = check or (find_config(exports, config) if exports else config)
+    settings = load_config(path)
+    active = rules_for(settings, path)
+    if check is not None:
+        make_console().print(f"{escape(str(check))}: ok, {len(active)} active rules")
+        return
+    render_rules(make_console(), active)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of `scan --format json` output."""
+    sys.stdout.write(json.dumps(scan_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
 def main() -> None:

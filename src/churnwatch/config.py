@@ -109,6 +109,21 @@ class Windows(_Strict):
     baseline_days: Annotated[int, Field(gt=0, le=3650)] = 365
 
 
+class Scoring(_Strict):
+    """Score thresholds of the severity bands (a score at or above the value is in the band)."""
+
+    critical: Annotated[float, Field(gt=0, le=100)] = 70
+    high: Annotated[float, Field(gt=0, le=100)] = 50
+    medium: Annotated[float, Field(gt=0, le=100)] = 30
+    low: Annotated[float, Field(gt=0, le=100)] = 1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scoring:
+        if not self.critical >= self.high >= self.medium >= self.low:
+            raise ValueError("scoring: thresholds must satisfy critical >= high >= medium >= low")
+        return self
+
+
 class RuleConfig(_Strict):
     """A warning rule as written in TOML; the rules engine gives it meaning."""
 
@@ -125,6 +140,7 @@ class RuleConfig(_Strict):
 class Config(_Strict):
     sources: Sources = Sources()
     windows: Windows = Windows()
+    scoring: Scoring = Scoring()
     rules: list[RuleConfig] = Field(default_factory=list)
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
 from rich.console import Console
 
+PIPE_WIDTH = 160
 
-def make_console(file: TextIO | None = None, *, stderr: bool = False) -> Console:
-    """Colour and markup on a terminal; plain text (no ANSI codes) anywhere else."""
+
+def make_console(
+    file: TextIO | None = None, *, stderr: bool = False, wide_in_pipes: bool = False
+) -> Console:
+    """Colour and markup on a terminal; plain text (no ANSI codes) anywhere else.
+
+    ``wide_in_pipes``: a table piped into a file or pager gets 160 columns instead of 80.
+    """
     target = file or (sys.stderr if stderr else sys.stdout)
-    return Console(file=target, highlight=False, soft_wrap=False, emoji=False)
+    console = Console(file=target, highlight=False, soft_wrap=False, emoji=False)
+    if wide_in_pipes and not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPE_WIDTH
+    return console

@@ -1,0 +1,77 @@
+"""Per-customer aggregation over integer customer codes, without pandas groupby.
+
+``np.bincount`` sums by code in one pass; order statistics (first, last, median) come from
+one sort of ``code << 32 | value`` keys, which is cheaper than sorting rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def count(codes: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
+    """Rows per customer (optionally only where ``where`` holds), as float."""
+    selected = codes if where is None else codes[where]
+    return np.bincount(selected, minlength=n).astype(np.float64)
+
+
+def total(
+    codes: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum of ``values`` per customer; 0 where a customer has no rows."""
+    if where is not None:
+        codes, values = codes[where], values[where]
+    return np.bincount(codes, weights=values, minlength=n)
+
+
+def mean(
+    codes: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None
+) -> np.ndarray:
+    """Mean of ``values`` per customer; missing (NaN) where a customer has no rows."""
+    counts = count(codes, n, where)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, total(codes, values, n, where) / counts, np.nan)
+
+
+def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``, missing where the denominator is zero or missing."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def sorted_pairs(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, values)`` sorted by code, then value; values must be ints in [0, 2**32)."""
+    keys = np.sort((codes.astype(np.int64) << 32) | values.astype(np.int64))
+    return (keys >> 32).astype(np.int64), (keys & 0xFFFFFFFF).astype(np.int64)
+
+
+def median_sorted(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-customer median of values already sorted by (code, value); NaN where none."""
+    counts = np.bincount(codes, minlength=n)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    has = counts > 0
+    low = np.where(has, starts + (counts - 1) // 2, 0)
+    high = np.where(has, starts + counts // 2, 0)
+    if values.size == 0:
+        return np.full(n, np.nan)
+    middle = (values[low].astype(np.float64) + values[high]) / 2
+    return np.where(has, middle, np.nan)
+
+
+def median(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-customer median of non-negative integer values."""
+    sorted_codes, sorted_values = sorted_pairs(codes, values)
+    return median_sorted(sorted_codes, sorted_values, n)
+
+
+def first_last(codes: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value per customer from (code, value)-sorted arrays; NaN if none."""
+    counts = np.bincount(codes, minlength=n)
+    ends = np.cumsum(counts)
+    has = counts > 0
+    if values.size == 0:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    first = np.where(has, values[np.where(has, ends - counts, 0)], np.nan)
+    last = np.where(has, values[np.where(has, ends - 1, 0)], np.nan)
+    return first, last

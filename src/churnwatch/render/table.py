@@ -1,0 +1,75 @@
+"""The ranked table for people: summary line, then the top customers with reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from churnwatch.result import ScanResult
+
+COLOURS = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "none": "dim",
+}
+REASONS_SHOWN = 2
+
+
+def summary_line(result: ScanResult, scanned: int) -> str:
+    counts = " · ".join(f"{label} {n}" for label, n in result.by_severity().items() if n)
+    sources = ", ".join(result.dataset.sources)
+    return (
+        f"{scanned:,} customers scanned as of {result.as_of} · {counts or 'no signals'}"
+        f" · sources: {sources}"
+    )
+
+
+def render_table(console: Console, result: ScanResult, shown: ScanResult) -> None:
+    console.print(escape(summary_line(result, len(result.customers))))
+    if result.not_applicable:
+        ids = ", ".join(r.id for r in result.not_applicable)
+        console.print(f"[dim]not applicable (no data for them): {escape(ids)}[/]")
+    has_names = "name" in shown.customers
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("customer", no_wrap=True)
+    if has_names:
+        table.add_column("name", max_width=22, overflow="ellipsis", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("why · next step")
+    records = shown.to_records()
+    for record in records:
+        label = record["severity"]
+        cells = [Text(str(record["rank"])), Text(record["customer_id"])]
+        if has_names:
+            cells.append(Text(record["name"] or ""))
+        cells += [Text(f"{record['score']:.0f}"), Text(label, style=COLOURS[label])]
+        table.add_row(*cells, _why(record["signals"], record["phase"]))
+    console.print(table)
+    if len(records) < len(result.customers):
+        console.print(
+            f"[dim]showing {len(records)} of {len(result.customers):,}; use --top N, or"
+            " --format csv for all[/]"
+        )
+
+
+def _why(signals: list[dict[str, Any]], phase: str) -> Text:
+    """Top reasons with their figures, then the suggested next step."""
+    if not signals:
+        return Text(f"no warning signals ({phase})", style="dim")
+    text = Text()
+    for signal in signals[:REASONS_SHOWN]:
+        text.append(signal["title"], style="bold")
+        text.append(f": {signal['detail']}\n" if signal["detail"] else "\n")
+    if len(signals) > REASONS_SHOWN:
+        text.append(f"… and {len(signals) - REASONS_SHOWN} more\n", style="dim")
+    text.append(f"→ {signals[0]['action']}", style="italic")
+    return text

@@ -1,0 +1,1 @@
+"""Declarative warning rules: loading, checking and evaluating them on feature columns."""

@@ -1,0 +1,295 @@
+"""The ``when`` language of rules: a tiny, safe expression language over feature columns.
+
+Python's parser reads the text (so precedence and error positions are familiar), then every
+node is checked against a short whitelist; nothing is ever handed to ``eval``. A checked
+expression evaluates on whole columns at once with three-valued logic: a comparison with a
+missing value is *unknown*, ``not unknown`` stays unknown, and only *true* fires a rule —
+so missing data never fires one.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+Columns = Mapping[str, np.ndarray]
+FUNCTIONS = ("abs", "min", "max", "coalesce", "is_missing")
+_COMPARISONS: dict[type[ast.cmpop], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
+_ARITHMETIC: dict[type[ast.operator], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.divide,
+}
+_BOOLEANS = {"true": 1.0, "false": 0.0}
+
+
+class ExpressionError(ValueError):
+    """The text is not a valid ``when`` expression; ``column`` is 1-based."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(f"column {column}: {message}")
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed, checked expression and the feature names it reads."""
+
+    text: str
+    tree: ast.expr
+    names: frozenset[str]
+
+    def truth(self, columns: Columns, size: int) -> np.ndarray:
+        """1.0 true, 0.0 false, NaN unknown, per row."""
+        return _as_truth(_evaluate(self.tree, columns, size))
+
+    def fires(self, columns: Columns, size: int) -> np.ndarray:
+        return self.truth(columns, size) == 1.0
+
+    def margin(self, columns: Columns, size: int) -> np.ndarray:
+        """How far past its thresholds each row is (0 at the threshold), for ranking."""
+        return _margin(self.tree, columns, size)
+
+
+def parse(text: str, known: Mapping[str, object] | None = None) -> Expression:
+    """Parse and check ``text``; ``known`` (feature names) catches misspelt names."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error: {exc.msg}", exc.offset or 1) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExpressionError("not a valid expression (too deep or contains NUL)", 1) from None
+    names: set[str] = set()
+    _check(tree, names)
+    if known is not None:
+        for name in sorted(names):
+            if name not in known:
+                from churnwatch.suggest import did_you_mean
+
+                position = _position_of(tree, name)
+                raise ExpressionError(
+                    f"unknown feature '{name}'{did_you_mean(name, known)}", position
+                )
+    return Expression(text, tree, frozenset(names))
+
+
+def _position_of(tree: ast.expr, name: str) -> int:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            return node.col_offset + 1
+    return 1
+
+
+def _check(node: ast.AST, names: set[str]) -> None:
+    """Reject every construct outside the grammar, naming it and where it is."""
+    match node:
+        case ast.BoolOp(values=values):
+            for value in values:
+                _check(value, names)
+        case ast.UnaryOp(op=ast.Not() | ast.USub() | ast.UAdd(), operand=operand):
+            _check(operand, names)
+        case ast.BinOp(op=op, left=left, right=right) if type(op) in _ARITHMETIC:
+            _check(left, names)
+            _check(right, names)
+        case ast.Compare(left=left, ops=ops, comparators=comparators) if all(
+            type(op) in _COMPARISONS for op in ops
+        ):
+            for part in (left, *comparators):
+                _check(part, names)
+        case ast.Call(func=ast.Name()):
+            _check_call(node, names)
+        case ast.Name(id=name) if name.lower() in _BOOLEANS:
+            pass
+        case ast.Name(id=name):
+            names.add(name)
+        case ast.Constant(value=value) if isinstance(value, int | float):
+            pass  # numbers, and True/False
+        case _:
+            _reject(node, _describe(node))
+
+
+def _check_call(node: ast.Call, names: set[str]) -> None:
+    assert isinstance(node.func, ast.Name)
+    function = node.func.id
+    if function not in FUNCTIONS:
+        _reject(node, f"unknown function '{function}' (allowed: {', '.join(FUNCTIONS)})")
+    if node.keywords:
+        _reject(node, f"{function}() takes no keyword arguments")
+    _check_arity(node, function, len(node.args))
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            _reject(arg, "unpacking ('*') is not allowed")
+        _check(arg, names)
+
+
+def _check_arity(node: ast.Call, function: str, count: int) -> None:
+    expected = {
+        "abs": (1, 1),
+        "is_missing": (1, 1),
+        "min": (2, 99),
+        "max": (2, 99),
+        "coalesce": (2, 99),
+    }
+    low, high = expected[function]
+    if not low <= count <= high:
+        wanted = f"{low}" if low == high else f"at least {low}"
+        _reject(node, f"{function}() takes {wanted} argument{'s' if low > 1 else ''}, got {count}")
+
+
+def _describe(node: ast.AST) -> str:
+    what = {
+        ast.Attribute: "attribute access ('.') is not allowed",
+        ast.Subscript: "subscripts ('[…]') are not allowed",
+        ast.Lambda: "lambdas are not allowed",
+        ast.Call: "only abs, min, max, coalesce and is_missing can be called",
+        ast.Constant: "text is not allowed (only numbers, true and false)",
+        ast.IfExp: "if/else expressions are not allowed",
+        ast.NamedExpr: "assignments (':=') are not allowed",
+        ast.Compare: "only < <= > >= == != comparisons are allowed",
+        ast.BinOp: "only the operators + - * / are allowed",
+        ast.JoinedStr: "f-strings are not allowed",
+    }
+    for kind, text in what.items():
+        if isinstance(node, kind):
+            return text
+    return f"{type(node).__name__} is not allowed"
+
+
+def _reject(node: ast.AST, message: str) -> None:
+    raise ExpressionError(message, getattr(node, "col_offset", 0) + 1)
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+
+def _evaluate(node: ast.expr, columns: Columns, size: int) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return _value(node, columns, size)
+
+
+def _value(node: ast.expr, columns: Columns, size: int) -> np.ndarray:
+    match node:
+        case ast.Constant(value=int() | float() as value):
+            return np.full(size, float(value))
+        case ast.Name(id=name) if name.lower() in _BOOLEANS:
+            return np.full(size, _BOOLEANS[name.lower()])
+        case ast.Name(id=name):
+            return np.asarray(columns[name], dtype=np.float64)
+        case ast.UnaryOp(op=ast.USub(), operand=operand):
+            return -_value(operand, columns, size)
+        case ast.UnaryOp(op=ast.UAdd(), operand=operand):
+            return _value(operand, columns, size)
+        case ast.UnaryOp(op=ast.Not(), operand=operand):
+            return 1.0 - _as_truth(_value(operand, columns, size))
+        case ast.BinOp(op=op, left=left, right=right):
+            return _ARITHMETIC[type(op)](_value(left, columns, size), _value(right, columns, size))
+        case ast.BoolOp(op=op, values=values):
+            truths = [_as_truth(_value(v, columns, size)) for v in values]
+            return _all(truths) if isinstance(op, ast.And) else _any(truths)
+        case ast.Compare(left=left, ops=ops, comparators=comparators):
+            return _compare(left, ops, comparators, columns, size)
+        case ast.Call(func=ast.Name(id=function), args=args):
+            return _call(function, [_value(a, columns, size) for a in args])
+    raise AssertionError(f"unchecked node {ast.dump(node)}")  # pragma: no cover
+
+
+def _compare(
+    left: ast.expr, ops: list[ast.cmpop], comparators: list[ast.expr], columns: Columns, size: int
+) -> np.ndarray:
+    """Chained comparisons (``0 < x <= 1``) are the 'and' of each link."""
+    operands = [_value(left, columns, size), *(_value(c, columns, size) for c in comparators)]
+    links = []
+    for op, a, b in zip(ops, operands, operands[1:], strict=False):
+        unknown = np.isnan(a) | np.isnan(b)
+        links.append(np.where(unknown, np.nan, _COMPARISONS[type(op)](a, b).astype(np.float64)))
+    return _all(links)
+
+
+def _call(function: str, args: list[np.ndarray]) -> np.ndarray:
+    if function == "abs":
+        return np.abs(args[0])
+    if function == "is_missing":
+        return np.isnan(args[0]).astype(np.float64)
+    if function == "coalesce":
+        result = args[0]
+        for arg in args[1:]:
+            result = np.where(np.isnan(result), arg, result)
+        return result
+    combine = np.minimum if function == "min" else np.maximum
+    result = args[0]
+    for arg in args[1:]:
+        result = combine(result, arg)  # NaN if any is missing: min of unknowns is unknown
+    return result
+
+
+def _as_truth(values: np.ndarray) -> np.ndarray:
+    """Numbers used as conditions: non-zero is true, NaN stays unknown."""
+    return np.where(np.isnan(values), np.nan, (values != 0).astype(np.float64))
+
+
+def _all(truths: list[np.ndarray]) -> np.ndarray:
+    """Kleene 'and': false beats unknown beats true."""
+    stacked = np.vstack(truths)
+    false = (stacked == 0).any(axis=0)
+    unknown = np.isnan(stacked).any(axis=0)
+    return np.where(false, 0.0, np.where(unknown, np.nan, 1.0))
+
+
+def _any(truths: list[np.ndarray]) -> np.ndarray:
+    """Kleene 'or': true beats unknown beats false."""
+    stacked = np.vstack(truths)
+    true = (stacked == 1).any(axis=0)
+    unknown = np.isnan(stacked).any(axis=0)
+    return np.where(true, 1.0, np.where(unknown, np.nan, 0.0))
+
+
+# -- margins: how strongly a row satisfies an expression -------------------------------------
+
+
+def _margin(node: ast.expr, columns: Columns, size: int) -> np.ndarray:
+    """Relative distance past the signal's threshold, 0 if unknown.
+
+    In ``a and b and c`` the first condition is the signal and the rest are guards
+    (``orders_recent >= 2``), so only the first counts; ``or`` takes the strongest branch.
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        match node:
+            case ast.BoolOp(op=ast.And(), values=values):
+                return _margin(values[0], columns, size)
+            case ast.BoolOp(values=values):
+                return np.vstack([_margin(v, columns, size) for v in values]).max(axis=0)
+            case ast.Compare(left=left, ops=ops, comparators=comparators):
+                operands = [
+                    _value(left, columns, size),
+                    *(_value(c, columns, size) for c in comparators),
+                ]
+                links = [
+                    _link_margin(type(op), a, b)
+                    for op, a, b in zip(ops, operands, operands[1:], strict=False)
+                ]
+                smallest: np.ndarray = np.vstack(links).min(axis=0)
+                return smallest
+        return np.zeros(size)
+
+
+def _link_margin(op: type[ast.cmpop], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    scale = np.maximum(np.abs(b), 1.0)
+    if op in (ast.Gt, ast.GtE):
+        distance = (a - b) / scale
+    elif op in (ast.Lt, ast.LtE):
+        distance = (b - a) / scale
+    else:
+        distance = np.zeros_like(a)
+    bounded: np.ndarray = np.nan_to_num(np.clip(distance, 0.0, 10.0), nan=0.0)
+    return bounded
