@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -97,14 +98,20 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(ExitCode.OK) from None
         except KeyboardInterrupt:
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as exc:
+            if os.environ.get("CHURNWATCH_DEBUG"):
+                raise
+            make_console(stderr=True).print(
+                f"[red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+                "  this is a bug in churnwatch; rerun with CHURNWATCH_DEBUG=1 for details"
+            )
+            raise typer.Exit(ExitCode.ERROR) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def _silence_closed_pipe() -> None:
     """After `| head` closed stdout, stop Python from complaining while it shuts down."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 

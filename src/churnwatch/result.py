@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,17 +17,8 @@ from churnwatch.rules.catalog import Rule, template_fields
 from churnwatch.score import Severity
 
 SCHEMA_VERSION = 1
-_WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
+WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
 DECIMALS = 4
-
-
-@dataclass(frozen=True)
-class Signal:
-    id: str
-    title: str
-    weight: float
-    detail: str
-    action: str
 
 
 @dataclass
@@ -76,46 +67,69 @@ class ScanResult:
             for name, source in self.dataset.sources.items()
         ]
 
-    def signals(self) -> list[list[Signal]]:
-        """Per row, the fired rules strongest first, explanations filled in.
+    def signals(self) -> list[list[dict[str, Any]]]:
+        """Per row, the fired rules strongest first, as dicts with the explanation filled in.
 
-        Only fired (row, rule) pairs are visited, so healthy customers cost nothing.
+        Each rule's explanation is filled for the rows it fired on, from columns taken out
+        of the frame once; healthy customers cost nothing.
         """
         rows, columns = np.nonzero(self.fired)
-        strength = np.array([r.weight for r in self.rules])[columns] * (
-            1 + self.margins[rows, columns]
-        )
+        weights = np.array([r.weight for r in self.rules])
+        strength = weights[columns] * (1 + self.margins[rows, columns])
         order = np.lexsort((columns, -strength, rows))
-        result: list[list[Signal]] = [[] for _ in range(len(self.customers))]
-        features = self.customers
-        for row, column in zip(rows[order], columns[order], strict=True):
+        details = {index: self._details(index) for index in np.unique(columns)}
+        result: list[list[dict[str, Any]]] = [[] for _ in range(len(self.customers))]
+        for row, column in zip(rows[order].tolist(), columns[order].tolist(), strict=True):
             rule = self.rules[column]
-            detail = explain(rule.explain, features, int(row))
-            result[row].append(Signal(rule.id, rule.title, rule.weight, detail, rule.action))
+            result[row].append(
+                {
+                    "id": rule.id,
+                    "title": rule.title,
+                    "weight": rule.weight,
+                    "detail": details[column][row],
+                    "action": rule.action,
+                }
+            )
         return result
+
+    def _details(self, index: int) -> dict[int, str]:
+        """The rule's explanation for every row it fired on."""
+        rule = self.rules[index]
+        fields = sorted(set(template_fields(rule.explain)))
+        arrays = {f: self.customers[f].to_numpy(dtype=np.float64) for f in fields}
+        return {
+            row: explain(rule.explain, {f: float(arrays[f][row]) for f in fields})
+            for row in np.flatnonzero(self.fired[:, index]).tolist()
+        }
 
     def feature_columns(self) -> dict[str, list[Any]]:
         """Features as machine output shows them: ISO dates, whole counts, rounded, None."""
         return {name: output_values(name, self.customers[name]) for name in self.feature_names}
 
-    def to_records(self) -> list[dict[str, Any]]:
-        """Plain JSON-ready dicts in rank order (the one source of JSON, NDJSON and CSV)."""
+    def identity_columns(self) -> dict[str, list[Any]]:
+        """Who each row is and how they scored, column by column."""
         frame = self.customers
-        identity = {
+        labels = np.array([s.label for s in Severity])
+        return {
             "customer_id": frame["customer_id"].tolist(),
             "name": _texts(frame, "name"),
             "owner": _texts(frame, "owner"),
             "score": frame["score"].astype(float).tolist(),
-            "severity": [Severity(int(s)).label for s in frame["severity"]],
+            "severity": labels[frame["severity"].to_numpy(dtype=np.int64)].tolist(),
             "phase": frame["phase"].tolist(),
         }
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Plain JSON-ready dicts in rank order (what JSON, NDJSON and the table show)."""
+        frame = self.customers
+        identity = self.identity_columns()
         features = self.feature_columns()
         signals = self.signals()
         records = []
         for row in range(len(frame)):
             record: dict[str, Any] = {"rank": row + 1}
             record |= {key: values[row] for key, values in identity.items()}
-            record["signals"] = [asdict(s) for s in signals[row]]
+            record["signals"] = signals[row]
             record["features"] = {name: values[row] for name, values in features.items()}
             records.append(record)
         return records
@@ -128,25 +142,24 @@ def output_values(name: str, column: pd.Series) -> list[Any]:
     if name in DATE_FEATURES:
         text = np.where(missing, 0, values).astype("datetime64[D]").astype(str)
         converted: list[Any] = text.tolist()
-    elif FEATURES[name].unit in _WHOLE_UNITS and np.all(np.mod(values[~missing], 1) == 0):
+    elif FEATURES[name].unit in WHOLE_UNITS and np.all(np.mod(values[~missing], 1) == 0):
         converted = np.where(missing, 0, values).astype(np.int64).tolist()
     else:
         converted = np.round(values, DECIMALS).tolist()
     return [None if gone else value for gone, value in zip(missing, converted, strict=True)]
 
 
-def explain(template: str, features: pd.DataFrame, row: int) -> str:
-    """Fill a rule's explanation for one row; a missing value shows as '–'."""
-    values: dict[str, float] = {}
-    for field in set(template_fields(template)):
-        value = float(features[field].to_numpy(dtype=np.float64)[row])
+def explain(template: str, values: dict[str, float]) -> str:
+    """Fill a rule's explanation from feature values; a missing value shows as '–'."""
+    present: dict[str, float] = {}
+    for field, value in values.items():
         if math.isnan(value):
             template = _literal(template, field, "–")
         elif field in DATE_FEATURES:
             template = _literal(template, field, days_to_iso(int(value)))
         else:
-            values[field] = value
-    return template.format(**values)
+            present[field] = value
+    return template.format(**present)
 
 
 def _literal(template: str, field: str, text: str) -> str:

@@ -41,8 +41,11 @@ def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 def sorted_pairs(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, values)`` sorted by code, then value; values must be ints in [0, 2**32)."""
-    keys = np.sort((codes.astype(np.int64) << 32) | values.astype(np.int64))
-    return (keys >> 32).astype(np.int64), (keys & 0xFFFFFFFF).astype(np.int64)
+    keys = codes.astype(np.int64)
+    keys <<= 32
+    keys |= values.astype(np.int64, copy=False)
+    keys.sort()
+    return keys >> 32, keys & 0xFFFFFFFF
 
 
 def median_sorted(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -75,8 +75,9 @@ def _return_after_lapse(
     A lapse is a gap of at least ``LAPSE_DAYS`` and ``LAPSE_GAPS`` typical gaps; gaps are
     grouped by customer in day order, so the last one per customer is the latest.
     """
-    threshold = np.maximum(LAPSE_DAYS, LAPSE_GAPS * np.nan_to_num(typical[codes], nan=0.0))
-    lapse = gaps >= threshold
+    long = np.flatnonzero(gaps >= LAPSE_DAYS)  # few: test only these against the rhythm
+    typical_there = np.nan_to_num(typical[codes[long]], nan=0.0)
+    lapse = long[gaps[long] >= LAPSE_GAPS * typical_there]
     _, latest_gap = first_last(codes[lapse], gaps[lapse], window.customers)
     _, latest_end = first_last(codes[lapse], ends[lapse], window.customers)
     recent_return = latest_end > window.as_of - LAPSE_DAYS

@@ -5,13 +5,17 @@ Deterministic: keys and columns in a fixed order, rows in rank order, ISO dates,
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from typing import Any
 
-from churnwatch.result import SCHEMA_VERSION, ScanResult
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from churnwatch.features import DATE_FEATURES, FEATURES
+from churnwatch.result import DECIMALS, SCHEMA_VERSION, WHOLE_UNITS, ScanResult
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -36,26 +40,38 @@ def render_ndjson(result: ScanResult) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-CSV_FIXED = ["rank", "customer_id", "name", "owner", "score", "severity", "phase"]
-CSV_SIGNALS = ["signals", "reasons", "action"]
-
-
 def render_csv(result: ScanResult) -> str:
-    """One row per customer; signals flattened into ids, reasons and the first action."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_FIXED + CSV_SIGNALS + result.feature_names)
-    for record in result.to_records():
-        signals = record["signals"]
-        row = [record[key] for key in CSV_FIXED]
-        row += [
-            "; ".join(s["id"] for s in signals),
-            " | ".join(f"{s['title']}: {s['detail']}" for s in signals),
-            signals[0]["action"] if signals else "",
-        ]
-        row += [record["features"][name] for name in result.feature_names]
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue()
+    """One row per customer; signals flattened into ids, reasons and the first action.
+
+    Written by pyarrow's CSV writer from whole columns: hundreds of thousands of rows
+    take a second, not a minute.
+    """
+    columns: dict[str, Any] = {"rank": pa.array(np.arange(1, len(result.customers) + 1))}
+    columns |= result.identity_columns()
+    signals = result.signals()
+    columns["signals"] = ["; ".join(s["id"] for s in row) for row in signals]
+    columns["reasons"] = [
+        " | ".join(f"{s['title']}: {s['detail']}" for s in row) for row in signals
+    ]
+    columns["action"] = [row[0]["action"] if row else "" for row in signals]
+    for name in ("customer_id", "name", "owner", "reasons", "action"):
+        columns[name] = pa.array([safe_cell(v) for v in columns[name]], pa.string())
+    columns |= {name: csv_array(name, result.customers[name]) for name in result.feature_names}
+    buffer = pa.BufferOutputStream()
+    pacsv.write_csv(pa.table(columns), buffer)
+    return buffer.getvalue().to_pybytes().decode("utf-8")
+
+
+def csv_array(name: str, column: pd.Series) -> pa.Array:
+    """A feature column for CSV: ISO dates, whole numbers, rounded decimals, empty if missing."""
+    values = column.to_numpy(dtype=np.float64)
+    missing = np.isnan(values)
+    filled = np.where(missing, 0, values)
+    if name in DATE_FEATURES:
+        return pa.array(filled.astype("datetime64[D]"), mask=missing)
+    if FEATURES[name].unit in WHOLE_UNITS and np.all(np.mod(filled, 1) == 0):
+        return pa.array(filled.astype(np.int64), mask=missing)
+    return pa.array(np.round(filled, DECIMALS), mask=missing)
 
 
 def safe_cell(value: Any) -> Any:

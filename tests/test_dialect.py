@@ -1,0 +1,111 @@
+"""Dialect detection without a config: delimiter, decimal and thousands separators, dates."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import day, ids, load, summary
+
+
+@pytest.mark.parametrize(
+    "delimiter",
+    [
+        pytest.param(",", id="comma"),
+        pytest.param(";", id="semicolon"),
+        pytest.param("\t", id="tab"),
+        pytest.param("|", id="pipe"),
+    ],
+)
+def test_delimiter_is_detected(write_csv, exports, delimiter):
+    text = "customer_id,order_date,amount,order_id\nC1,2025-01-02,10.5,A 1\nC2,2025-01-03,20,B 2\n"
+    write_csv("orders.csv", text.replace(",", delimiter))
+    dataset = load(exports)
+    assert summary(dataset).delimiter == delimiter
+    assert ids(dataset) == ["C1", "C2"]
+    assert dataset.frame("orders")["amount"].tolist() == [10.5, 20.0]
+    assert dataset.frame("orders")["order_id"].tolist() == ["A 1", "B 2"]
+
+
+def test_semicolon_decimal_comma(exports, use_fixture):
+    """German style: ';', '1.234,56', 'dd.mm.yyyy'."""
+    use_fixture("orders", "semicolon_decimal_comma.csv")
+    dataset = load(exports)
+    found = summary(dataset)
+    assert (found.delimiter, found.decimal, found.thousands) == (";", ",", ".")
+    assert found.date_format == "%d.%m.%Y"
+    assert dataset.frame("orders")["amount"].tolist() == [1234.56, -7.5, 12.0]
+    assert dataset.problems == []
+
+
+def test_thousands_separator_comma_with_decimal_point(exports, use_fixture):
+    """English style '1,234.56' (quoted in a comma-separated file)."""
+    use_fixture("orders", "thousands_separator.csv")
+    dataset = load(exports)
+    assert (summary(dataset).decimal, summary(dataset).thousands) == (".", ",")
+    assert dataset.frame("orders")["amount"].tolist() == [1234.56, 12000.0, 5.25]
+    assert dataset.problems == []
+
+
+def test_decimal_comma_without_thousands(write_csv, exports):
+    write_csv("orders.csv", "customer_id;order_date;amount\nC1;2025-01-02;12,5\nC2;2025-01-03;3\n")
+    dataset = load(exports)
+    assert (summary(dataset).decimal, summary(dataset).thousands) == (",", "")
+    assert dataset.frame("orders")["amount"].tolist() == [12.5, 3.0]
+
+
+def test_day_first_dates(exports, use_fixture):
+    use_fixture("orders", "day_first_dates.csv")
+    dataset = load(exports)
+    assert summary(dataset).date_format == "%d.%m.%Y"
+    assert dataset.frame("orders")["order_date"].tolist() == [
+        day("2024-12-31"),
+        day("2025-02-01"),
+        day("2025-03-05"),
+    ]
+
+
+def test_iso_dates_are_the_default(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC1,2025-01-02,1\n")
+    dataset = load(exports)
+    assert summary(dataset).date_format == "%Y-%m-%d"
+    assert dataset.frame("orders")["order_date"].tolist() == [day("2025-01-02")]
+
+
+def test_timestamp_with_time_is_that_day(exports, use_fixture):
+    """'2025-01-02 10:30:00' is an order on 2 January; the time is ignored, not an error."""
+    use_fixture("orders", "timestamps.csv")
+    dataset = load(exports)
+    assert dataset.frame("orders")["order_date"].tolist() == [day("2025-01-02"), day("2025-01-03")]
+    assert dataset.problems == []
+
+
+def test_day_first_wins_when_slashes_are_ambiguous(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC1,03/04/2025,1\nC2,01/02/2025,2\n")
+    dataset = load(exports)
+    assert summary(dataset).date_format == "%d/%m/%Y"
+    assert dataset.frame("orders")["order_date"].tolist() == [day("2025-04-03"), day("2025-02-01")]
+
+
+def test_month_first_when_a_day_is_above_twelve(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC1,12/31/2024,1\nC2,01/02/2025,2\n")
+    dataset = load(exports)
+    assert summary(dataset).date_format == "%m/%d/%Y"
+    assert dataset.frame("orders")["order_date"].tolist() == [day("2024-12-31"), day("2025-01-02")]
+
+
+def test_headers_match_regardless_of_case_spacing_and_punctuation(write_csv, exports):
+    write_csv("orders.csv", " Customer-ID ,Order Date,AMOUNT\nC1,2025-01-02,1\n")
+    dataset = load(exports)
+    assert dataset.sources["orders"].table.columns == {
+        "customer_id": " Customer-ID ",
+        "order_date": "Order Date",
+        "amount": "AMOUNT",
+    }
+    assert ids(dataset) == ["C1"]
+
+
+def test_configured_dialect_overrides_detection(write_csv, exports):
+    """'1.234' is 1.234 by detection, but 1234 when the config says '.' separates thousands."""
+    write_csv("orders.csv", "customer_id;order_date;amount\nC1;02.01.2025;1.234\n")
+    assert load(exports).frame("orders")["amount"].tolist() == [1.234]
+    write_csv("churnwatch.toml", '[sources.orders]\ndecimal = ","\nthousands = "."\n')
+    assert load(exports).frame("orders")["amount"].tolist() == [1234.0]

@@ -1,0 +1,218 @@
+"""Unusable input: an InputError naming the file from the library, exit code 2 from the CLI."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+
+import pytest
+from helpers import ORDERS, flat, load, problem
+
+from churnwatch.errors import InputError
+from churnwatch.quality import Level
+
+
+def orders_missing(exports, use_fixture):
+    use_fixture("customers", "orders_empty_customer_id.csv")  # any file, just not orders
+    return exports / "orders.csv", "orders file not found"
+
+
+def empty(exports, use_fixture):
+    return use_fixture("orders", "empty.csv"), "the file is empty; expected a header line and data rows"
+
+
+def header_only(exports, use_fixture):
+    return use_fixture("orders", "header_only.csv"), "has a header but no data rows"
+
+
+def no_valid_rows(exports, use_fixture):
+    return use_fixture("orders", "no_valid_rows.csv"), (
+        "no valid rows; orders.csv: column 'order_date': 2 rows skipped: not a valid date in the"
+        " form %Y-%m-%d (lines 2, 3; e.g. 'soon', 'later')"
+    )
+
+
+def required_column_missing(exports, use_fixture):
+    return use_fixture("orders", "orders_missing_customer_id.csv"), (
+        "required column 'customer_id' is missing; columns found: 'Kundennr', 'order_date',"
+        " 'amount'; 'Kundennr' looks like it — map it in churnwatch.toml:"
+        ' [sources.orders.columns] customer_id = "Kundennr"'
+    )
+
+
+def not_text(signature: bytes, what: str):
+    def setup(exports, use_fixture):
+        path = exports / "orders.csv"
+        path.write_bytes(signature + bytes(range(32, 127)) * 4)
+        return path, f"not a text file: looks like {what}"
+
+    return setup
+
+
+def random_binary(exports, use_fixture):
+    path = exports / "orders.csv"
+    path.write_bytes(random.Random(7).randbytes(2048))
+    return path, "not a text file (binary content); expected a CSV export"
+
+
+def gzipped_csv(exports, use_fixture):
+    path = exports / "orders.csv"
+    path.write_bytes(gzip.compress(ORDERS.encode()))
+    return path, "not a text file: looks like a gzip archive; unpack it first"
+
+
+def orders_is_a_folder(exports, use_fixture):
+    (exports / "orders.csv").mkdir()
+    return exports / "orders.csv", "is a folder, not a CSV file"
+
+
+def payments_not_text(exports, use_fixture):
+    (exports / "orders.csv").write_text(ORDERS)
+    path = exports / "payments.csv"
+    path.write_bytes(b"PK\x03\x04" + bytes(100))
+    return path, "not a text file: looks like an Excel workbook or ZIP archive"
+
+
+FATAL = [
+    orders_missing,
+    empty,
+    header_only,
+    no_valid_rows,
+    required_column_missing,
+    pytest.param(not_text(b"PK\x03\x04", "an Excel workbook or ZIP archive"), id="xlsx"),
+    pytest.param(not_text(b"\xd0\xcf\x11\xe0", "an old-style Excel/Office file"), id="xls"),
+    pytest.param(not_text(b"%PDF-1.7\n", "a PDF document"), id="pdf"),
+    random_binary,
+    gzipped_csv,
+    orders_is_a_folder,
+    payments_not_text,
+]
+
+
+@pytest.mark.parametrize("setup", FATAL)
+def test_library_raises_input_error_naming_the_file(exports, use_fixture, setup):
+    path, message = setup(exports, use_fixture)
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    assert str(raised.value).startswith(f"{path}: {message}")
+
+
+@pytest.mark.parametrize("setup", FATAL)
+def test_cli_exits_2_with_one_message_and_no_traceback(exports, use_fixture, cli, setup):
+    path, message = setup(exports, use_fixture)
+    result = cli("validate", exports)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert flat(result.stderr).startswith(flat(f"error: {path}: {message}"))
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_orders_file_hints_at_init(exports, use_fixture):
+    orders_missing(exports, use_fixture)
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    assert raised.value.hint == (
+        "set sources.orders.path in churnwatch.toml or run `churnwatch init`"
+    )
+
+
+def test_exports_folder_missing(tmp_path, cli):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(InputError, match="exports folder not found"):
+        load(missing)
+    result = cli("validate", missing)
+    assert result.exit_code == 2
+    assert flat(result.stderr) == f"error: {missing}: exports folder not found"
+
+
+def test_required_column_missing_without_a_near_match_suggests_init(write_csv, exports):
+    path = write_csv("orders.csv", "order_date,amount\n2025-01-02,1\n")
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    assert str(raised.value) == (
+        f"{path}: required column 'customer_id' is missing; columns found: 'order_date',"
+        " 'amount'; run `churnwatch init` to propose a column mapping"
+    )
+
+
+def test_configured_column_missing_names_the_configured_header(write_csv, exports):
+    path = write_csv("orders.csv", "Kunde,order_date,amount\nC1,2025-01-02,1\n")
+    write_csv("churnwatch.toml", '[sources.orders.columns]\ncustomer_id = "Kundennummer"\n')
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: required column 'Kundennummer' is missing;")
+    assert "columns found: 'Kunde', 'order_date', 'amount'" in message
+
+
+def test_optional_source_with_header_only_is_left_out_with_a_note(write_csv, exports, use_fixture):
+    write_csv("orders.csv", ORDERS)
+    use_fixture("payments", "payments_header_only.csv")
+    dataset = load(exports)
+    assert not dataset.has("payments")
+    note = problem(dataset, "empty", "payments")
+    assert note.message.endswith("has a header but no data rows; payments is left out")
+    assert note.level is Level.WARNING
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: sniff.inspect_head raises a plain InputError for an empty file, not"
+    " read.EmptySourceError, so an empty OPTIONAL source aborts the load instead of being left"
+    " out like a header-only one",
+)
+def test_optional_source_empty_file_is_left_out(write_csv, exports, use_fixture):
+    write_csv("orders.csv", ORDERS)
+    use_fixture("payments", "empty.csv")
+    dataset = load(exports)
+    assert not dataset.has("payments")
+    assert "the file is empty" in problem(dataset, "empty", "payments").message
+
+
+def header_only_no_newline(folder: Path, name: str) -> Path:
+    """A header without the line break after it (some exporters write no final newline)."""
+    path = folder / name
+    path.write_bytes(b"customer_id,due_date,paid_date,amount,order_date")
+    return path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: read._Reader._arrow_read: a header without a trailing newline makes pyarrow"
+    " fail with 'Empty CSV file or block'; churnwatch reports that raw parse error instead of"
+    " EmptySourceError 'has a header but no data rows'",
+)
+def test_header_only_without_newline_is_reported_as_header_only(exports):
+    path = header_only_no_newline(exports, "orders.csv")
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    assert str(raised.value) == f"{path}: has a header but no data rows"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: same cause (read._Reader._arrow_read): an optional payments.csv that is a"
+    " header without a trailing newline aborts the whole load instead of being left out",
+)
+def test_optional_header_only_without_newline_is_left_out(write_csv, exports):
+    write_csv("orders.csv", ORDERS)
+    header_only_no_newline(exports, "payments.csv")
+    dataset = load(exports)
+    assert not dataset.has("payments")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: read._missing_column falls back to suggest.closest() over ALL headers, so for"
+    " a missing paid_date it proposes mapping paid_date = \"due_date\", a header already used"
+    " for the required due_date column",
+)
+def test_missing_column_suggestion_is_not_a_header_already_mapped(write_csv, exports, use_fixture):
+    write_csv("orders.csv", ORDERS)
+    path = use_fixture("payments", "payments_missing_paid_date.csv")
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: required column 'paid_date' is missing;")
+    assert 'paid_date = "due_date"' not in message
