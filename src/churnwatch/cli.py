@@ -238,7 +238,7 @@ def progress_display() -> Iterator[Callable[[str], None]]:
 @app.command()
 def features() -> None:
     """List the features rules can use: name, source, unit and meaning."""
-    render_features(make_console())
+    render_features(make_console(wide_in_pipes=True))
 
 
 @app.command()
@@ -261,7 +261,7 @@ def rules(
     if check is not None:
         make_console().print(f"{escape(str(check))}: ok, {len(active)} active rules")
         return
-    render_rules(make_console(), active)
+    render_rules(make_console(wide_in_pipes=True), active)
 
 
 @app.command()

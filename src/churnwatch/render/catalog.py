@@ -12,7 +12,8 @@ from churnwatch.rules.catalog import Rule
 
 def render_features(console: Console) -> None:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for header in ("feature", "source", "unit", "meaning"):
+    table.add_column("feature", no_wrap=True)
+    for header in ("source", "unit", "meaning"):
         table.add_column(header)
     for spec in FEATURES.values():
         table.add_row(spec.name, spec.source, spec.unit, spec.description)
@@ -21,7 +22,8 @@ def render_features(console: Console) -> None:
 
 def render_rules(console: Console, rules: list[Rule]) -> None:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for header in ("id", "title", "weight", "floor", "needs", "from"):
+    table.add_column("id", no_wrap=True)
+    for header in ("title", "weight", "floor", "needs", "from"):
         table.add_column(header)
     for rule in rules:
         table.add_row(
