@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import codecs
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +113,11 @@ def propose(folder: Path) -> Proposal:
     unrecognised = []
     for path in files:
         try:
-            heads[path.name] = inspect_head(path, None, None)
+            head = inspect_head(path, None, None)
         except ChurnwatchError:
             unrecognised.append(path.name)
+            continue
+        heads[path.name] = replace(head, encoding=whole_file_encoding(path, head.encoding))
     assigned = _assign_sources(heads)
     unrecognised += sorted(set(heads) - {file for file in assigned.values()})
     sources = {
@@ -122,6 +125,24 @@ def propose(folder: Path) -> Proposal:
         for name, file in sorted(assigned.items(), key=lambda item: list(SOURCES).index(item[0]))
     }
     return Proposal(folder, sources, sorted(unrecognised))
+
+
+def whole_file_encoding(path: Path, sniffed: str) -> str:
+    """Confirm a UTF-8 guess over the whole file: the config ``init`` writes must load.
+
+    The loader falls back to cp1252 by itself, but not when the config names an encoding.
+    """
+    if sniffed != "utf-8":
+        return sniffed
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 24):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return sniffed
 
 
 def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
@@ -164,16 +185,15 @@ def _propose_source(name: str, file: str, head: Head) -> SourceProposal:
 
 def _propose_values(proposal: SourceProposal, column: str, samples: list[str]) -> None:
     distinct = sorted({s.strip() for s in samples if s.strip()})[:MAX_DISTINCT_VALUES]
-    mapping: dict[str, list[str]] = {}
-    unknown = []
-    for raw in distinct:
-        canonical = canonical_value(raw, column)
-        if canonical is None:
-            unknown.append(raw)
-        else:
-            mapping.setdefault(canonical, []).append(raw)
-    if mapping:
-        proposal.values[column] = mapping
+    meanings = {raw: canonical_value(raw, column) for raw in distinct}
+    vocabulary = SOURCES[proposal.source].column(column).vocabulary
+    mapping = {
+        value: [raw for raw, meaning in meanings.items() if meaning == value]
+        for value in vocabulary
+    }
+    unknown = [raw for raw, meaning in meanings.items() if meaning is None]
+    if any(mapping.values()):
+        proposal.values[column] = {k: v for k, v in mapping.items() if v}
     if unknown:
         proposal.unknown_values[column] = unknown
 

@@ -183,7 +183,12 @@ class _Reader:
             return self._read_with(typed=True)
         except pa.ArrowInvalid as exc:
             message = str(exc)
-        if "invalid UTF8" in message and not self.config.encoding:
+        if "invalid UTF8" in message and self.config.encoding:
+            raise InputError(
+                f"{self.path}: not valid {self.config.encoding} text",
+                hint="check `encoding` in churnwatch.toml (exports from Windows are often cp1252)",
+            )
+        if "invalid UTF8" in message:
             self._fall_back_to_cp1252()
         elif "conversion error" not in message and "straddling" not in message:
             raise InputError(f"{self.path}: cannot be read as CSV: {message}") from None
