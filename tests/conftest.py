@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from churnwatch.cli import app
 from churnwatch.schema import SOURCES
+from helpers import FIXTURES
 
 # Rich reads these whenever a console is created; pinned before any test renders anything.
 os.environ["COLUMNS"] = "120"
@@ -22,14 +23,11 @@ os.environ.pop("FORCE_COLOR", None)
 settings.register_profile("churnwatch", max_examples=200, deadline=None)
 settings.load_profile("churnwatch")
 
-TESTS = Path(__file__).resolve().parent
-FIXTURES = TESTS / "fixtures"
-
 
 @pytest.fixture
 def examples_dir() -> Path:
     """The repository's example exports (read-only: copy before changing anything)."""
-    return TESTS.parent / "examples"
+    return FIXTURES.parents[1] / "examples"
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from churnwatch.load import Dataset
 from churnwatch.quality import Problem
 from churnwatch.summary import SourceSummary, summarise
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
 ORDERS = "customer_id,order_date,amount\nC1,2025-01-02,10.5\nC2,2025-01-03,20\n"
 """Two clean orders, for tests about another source or about the file's bytes."""
 

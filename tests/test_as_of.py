@@ -6,10 +6,10 @@ import datetime as dt
 import math
 
 import pytest
-from helpers import codes, day, flat, ids, load, problem, summary
 
 from churnwatch.errors import InputError
 from churnwatch.quality import Level
+from helpers import codes, day, flat, ids, load, problem, summary
 
 ORDERS = "customer_id,order_date,amount\nC1,2025-01-02,1\nC2,2025-03-01,2\n"
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import ORDERS, flat, load
 
 from churnwatch.config import load_config
 from churnwatch.errors import ConfigError
+from helpers import ORDERS, flat, load
 
 INVALID = [
     pytest.param(

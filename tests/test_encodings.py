@@ -5,9 +5,9 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from helpers import ORDERS, day, ids, load, problem, summary
 
 from churnwatch.quality import MAX_LINES, Level
+from helpers import ORDERS, day, ids, load, problem, summary
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,7 @@ from churnwatch.quality import MAX_LINES, Level
         pytest.param("utf-8-sig", "\n", "utf-8-sig", id="bom"),
         pytest.param("utf-16", "\n", "utf-16", id="utf16"),
         pytest.param("utf-16", "\r\n", "utf-16", id="utf16_crlf"),
+        pytest.param("utf-16-le", "\n", "utf-16-le", id="utf16_le_without_bom"),
     ],
 )
 def test_orders_load_in_each_encoding(write_csv, exports, encoding, newline, detected):
@@ -79,12 +80,6 @@ def test_cp1252_after_the_sniffed_head_falls_back_with_a_note(write_csv, exports
     assert dataset.frame("orders")["order_id"].iloc[-1] == "Größe"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read._Reader._arrow_read only falls back to cp1252 when the FIRST pyarrow error"
-    " is 'invalid UTF8'; after a conversion error (bad date) the text re-read dies on the cp1252"
-    " bytes with InputError 'cannot be read as CSV: … invalid UTF8 data'",
-)
 def test_cp1252_after_the_head_falls_back_even_with_an_unparseable_value(write_csv, exports):
     write_csv("orders.csv", cp1252_after_head(bad_first_row=True), "cp1252")
     dataset = load(exports)
@@ -108,11 +103,6 @@ def test_nul_bytes_are_dropped_from_values(exports):
     assert (bad.count, bad.lines, bad.examples) == (1, (13,), ("bad\x00",))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a line of only NUL bytes is counted as a 'field_count' skip by pyarrow, but"
-    " lines.Layout.malformed_lines strips NULs, sees a blank line and reports no line number",
-)
 def test_nul_only_line_is_skipped_with_its_line_number(exports):
     rows = "".join(f"C{i},2025-01-{i:02d},{i}\n" for i in range(1, 11))
     data = ("customer_id,order_date,amount\n" + rows).encode() + b"\x00\x00\nC11,2025-01-11,1\n"

@@ -7,10 +7,10 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers import ORDERS, flat, load, problem
 
 from churnwatch.errors import InputError
 from churnwatch.quality import Level
+from helpers import ORDERS, flat, load, problem
 
 
 def orders_missing(exports, use_fixture):
@@ -19,7 +19,8 @@ def orders_missing(exports, use_fixture):
 
 
 def empty(exports, use_fixture):
-    return use_fixture("orders", "empty.csv"), "the file is empty; expected a header line and data rows"
+    path = use_fixture("orders", "empty.csv")
+    return path, "the file is empty; expected a header line and data rows"
 
 
 def header_only(exports, use_fixture):
@@ -156,12 +157,6 @@ def test_optional_source_with_header_only_is_left_out_with_a_note(write_csv, exp
     assert note.level is Level.WARNING
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sniff.inspect_head raises a plain InputError for an empty file, not"
-    " read.EmptySourceError, so an empty OPTIONAL source aborts the load instead of being left"
-    " out like a header-only one",
-)
 def test_optional_source_empty_file_is_left_out(write_csv, exports, use_fixture):
     write_csv("orders.csv", ORDERS)
     use_fixture("payments", "empty.csv")
@@ -177,12 +172,6 @@ def header_only_no_newline(folder: Path, name: str) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read._Reader._arrow_read: a header without a trailing newline makes pyarrow"
-    " fail with 'Empty CSV file or block'; churnwatch reports that raw parse error instead of"
-    " EmptySourceError 'has a header but no data rows'",
-)
 def test_header_only_without_newline_is_reported_as_header_only(exports):
     path = header_only_no_newline(exports, "orders.csv")
     with pytest.raises(InputError) as raised:
@@ -190,11 +179,6 @@ def test_header_only_without_newline_is_reported_as_header_only(exports):
     assert str(raised.value) == f"{path}: has a header but no data rows"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: same cause (read._Reader._arrow_read): an optional payments.csv that is a"
-    " header without a trailing newline aborts the whole load instead of being left out",
-)
 def test_optional_header_only_without_newline_is_left_out(write_csv, exports):
     write_csv("orders.csv", ORDERS)
     header_only_no_newline(exports, "payments.csv")
@@ -202,12 +186,6 @@ def test_optional_header_only_without_newline_is_left_out(write_csv, exports):
     assert not dataset.has("payments")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read._missing_column falls back to suggest.closest() over ALL headers, so for"
-    " a missing paid_date it proposes mapping paid_date = \"due_date\", a header already used"
-    " for the required due_date column",
-)
 def test_missing_column_suggestion_is_not_a_header_already_mapped(write_csv, exports, use_fixture):
     write_csv("orders.csv", ORDERS)
     path = use_fixture("payments", "payments_missing_paid_date.csv")

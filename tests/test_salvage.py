@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
-from helpers import ORDERS, codes, ids, load, problem, summary
-
 from churnwatch.quality import Level
+from helpers import ORDERS, codes, ids, load, problem, summary
 
 
 def test_bad_dates_are_skipped_with_their_lines(exports, use_fixture):
@@ -28,7 +26,12 @@ def test_bad_and_missing_amounts_are_counted_separately(exports, use_fixture):
     use_fixture("orders", "bad_amounts.csv")
     dataset = load(exports)
     bad = problem(dataset, "bad_number")
-    assert (bad.column, bad.count, bad.lines, bad.examples) == ("amount", 2, (3, 6), ("abc", "1.2.3"))
+    assert (bad.column, bad.count, bad.lines, bad.examples) == (
+        "amount",
+        2,
+        (3, 6),
+        ("abc", "1.2.3"),
+    )
     missing = problem(dataset, "missing_value")
     assert (missing.column, missing.count, missing.lines) == ("amount", 1, (5,))
     assert missing.describe() == "orders.csv:5: column 'amount': 1 row skipped: missing value"
@@ -129,11 +132,6 @@ def test_empty_customer_id_skips_the_row(exports, use_fixture):
     assert list(dataset.customer_ids) == ["C1", "C2"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a customer id of only spaces is not null, so read._Reader._convert keeps the"
-    " row; ids.code_customers then trims it to '' and invents a customer with an empty id",
-)
 def test_blank_customer_id_skips_the_row(exports, use_fixture):
     use_fixture("orders", "orders_blank_customer_id.csv")
     dataset = load(exports)
@@ -141,12 +139,6 @@ def test_blank_customer_id_skips_the_row(exports, use_fixture):
     assert problem(dataset, "missing_value").lines == (3,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: load._to_values turns text columns into Series with a fresh RangeIndex, and"
-    " load._to_frame aligns them on the row-position index: after a skipped row every text"
-    " column (name, order_id, …) is shifted to other rows and the last ones become <NA>",
-)
 def test_text_columns_stay_with_their_row_after_a_skipped_row(write_csv, exports, use_fixture):
     write_csv("orders.csv", ORDERS.replace("C2", "C3") + "C2,2025-01-04,1\n")
     use_fixture("customers", "customers_empty_first_id.csv")
@@ -159,11 +151,6 @@ def test_text_columns_stay_with_their_row_after_a_skipped_row(write_csv, exports
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: same misalignment (load._to_frame): after two skipped rows, orders O5 and O6"
-    " both get order_id <NA>, so O6 is dropped as an 'exact duplicate' of O5",
-)
 def test_orders_differing_in_order_id_are_not_duplicates_after_skipped_rows(exports, use_fixture):
     use_fixture("orders", "orders_skipped_then_distinct_orders.csv")
     dataset = load(exports)

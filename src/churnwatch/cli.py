@@ -128,9 +128,8 @@ def validate(exports: Exports, *, config: ConfigOption = None, as_of: AsOfOption
     console = make_console()
     render_summary(console, loaded.dataset, summarise(loaded.dataset))
     render_problems(console, loaded.dataset.problems)
-    console.print(
-        f"usable: as of {loaded.dataset.as_of_iso}, {len(loaded.dataset.customer_ids):,} customers"
-    )
+    customers = loaded.dataset.frame("orders")["customer"].nunique()
+    console.print(f"usable: as of {loaded.dataset.as_of_iso}, {customers:,} customers with orders")
 
 
 @app.command()

@@ -23,6 +23,10 @@ class InputError(ChurnwatchError):
     """An export cannot be used: missing, empty, not text, or lacking a required column."""
 
 
+class EmptySourceError(InputError):
+    """An export has no data rows (empty, or a header only); optional sources are left out."""
+
+
 class OutputError(ChurnwatchError):
     """A report cannot be written where the user asked."""
 

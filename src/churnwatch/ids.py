@@ -16,19 +16,21 @@ import pyarrow.compute as pc
 
 
 def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[str, np.ndarray]]:
-    """The sorted index of all ids (trimmed), and per source the int32 code of each row."""
+    """The sorted index of all ids (trimmed), and per source the int32 code of each row.
+
+    A row whose id is blank gets code -1.
+    """
     pieces = {name: _halves(column) for name, column in columns.items()}
     with ThreadPoolExecutor(max_workers=2) as pool:
         encoded = {
             name: list(pool.map(lambda piece: piece.dictionary_encode(), halves))
             for name, halves in pieces.items()
         }
-    dictionaries = [
-        pc.utf8_trim_whitespace(_dictionary(e)) for parts in encoded.values() for e in parts
-    ]
-    ids = natural_sort(
-        pc.unique(pa.concat_arrays(dictionaries) if dictionaries else pa.array([], pa.string()))
+    dictionaries = [_clean(_dictionary(e)) for parts in encoded.values() for e in parts]
+    distinct = pc.unique(
+        pa.concat_arrays(dictionaries) if dictionaries else pa.array([], pa.string())
     )
+    ids = natural_sort(pc.filter(distinct, pc.not_equal(distinct, "")))
     codes = {
         name: np.concatenate([_codes(e, ids) for e in parts]) for name, parts in encoded.items()
     }
@@ -49,9 +51,14 @@ def _dictionary(encoded: pa.ChunkedArray) -> pa.Array:
     return encoded.chunk(0).dictionary
 
 
+def _clean(ids: pa.Array) -> pa.Array:
+    """Ids without surrounding blanks or NUL bytes; an id that was nothing else becomes ''."""
+    return pc.utf8_trim_whitespace(pc.replace_substring(ids, "\x00", ""))
+
+
 def _codes(encoded: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
     """Each row's position in ``ids``, looked up once per distinct id, then gathered."""
-    positions = pc.index_in(pc.utf8_trim_whitespace(_dictionary(encoded)), value_set=ids)
+    positions = pc.index_in(_clean(_dictionary(encoded)), value_set=ids)
     lookup = np.asarray(positions.fill_null(-1), dtype=np.int32)
     indices = [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
     return lookup[np.concatenate(indices).astype(np.intp)] if indices else np.empty(0, np.int32)

@@ -57,8 +57,7 @@ class Layout:
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Each non-blank data record with the line it starts on."""
         with self.path.open(encoding=self.encoding, errors="replace", newline="") as handle:
-            cleaned = (line.replace("\x00", "") for line in handle)
-            reader = csv.reader(cleaned, delimiter=self.delimiter)
+            reader = csv.reader(handle, delimiter=self.delimiter)
             next(reader, None)
             previous_end = reader.line_num
             for fields in reader:

@@ -46,6 +46,11 @@ class SourceFrame:
     frame: pd.DataFrame
     duplicates: int = 0
     after_as_of: int = 0
+    blank_ids: int = 0
+
+    @property
+    def rows_skipped(self) -> int:
+        return self.table.rows_skipped + self.blank_ids
 
     @property
     def path(self) -> Path:
@@ -86,6 +91,8 @@ def load_folder(folder: Path, config: Config, as_of: dt.date | None = None) -> D
         )
         candidates = {name: future.result() for name, future in pending.items()}
     frames = {name: _to_frame(table, codes[name]) for name, table in tables.items()}
+    for frame in frames.values():
+        problems.extend(_drop_blank_ids(frame))
     reference = _reference_day(frames["orders"].frame, as_of)
     for name, frame in frames.items():
         problems.extend(_drop_duplicates(frame, candidates[name]))
@@ -165,7 +172,31 @@ def _to_values(values: pa.ChunkedArray, column: Column) -> object:
     if column.kind is Kind.CATEGORY:
         codes = values.combine_chunks().indices.fill_null(-1).to_numpy()
         return pd.Categorical.from_codes(codes, categories=pd.Index(list(column.vocabulary)))
-    return values.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: text is only shown
+    # Zero-copy (text is only shown); `.array` so no index of its own gets aligned.
+    return values.to_pandas(types_mapper=pd.ArrowDtype).array
+
+
+def _drop_blank_ids(frame: SourceFrame) -> list[Problem]:
+    """Rows whose customer id is only blanks or NUL bytes have no customer: skip them."""
+    codes = frame.frame["customer"].to_numpy()
+    blank = codes < 0
+    if not blank.any():
+        return []
+    positions = frame.frame.index.to_numpy()[blank]
+    frame.frame = frame.frame[~blank]
+    frame.blank_ids = int(blank.sum())
+    return [
+        Problem(
+            frame.name,
+            frame.path.name,
+            "missing_value",
+            "missing value",
+            column=frame.table.columns["customer_id"],
+            count=frame.blank_ids,
+            lines=tuple(int(x) for x in frame.table.lines(positions[:MAX_LINES])),
+            skipped=True,
+        )
+    ]
 
 
 def _reference_day(orders: pd.DataFrame, as_of: dt.date | None) -> int:

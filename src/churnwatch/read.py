@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from churnwatch.config import SourceConfig
 from churnwatch.dates import ISO_FORMAT, detect_date_format, parse_days
-from churnwatch.errors import InputError
+from churnwatch.errors import EmptySourceError, InputError
 from churnwatch.lines import Layout
 from churnwatch.numbers import detect_number_format, parse_numbers
 from churnwatch.quality import MAX_LINES, Level, Problem
@@ -29,10 +29,6 @@ from churnwatch.suggest import closest
 
 _SECONDS_PER_DAY = 86_400
 _UTF8 = {"utf-8", "utf8", "utf-8-sig"}
-
-
-class EmptySourceError(InputError):
-    """The file has no data rows (empty or header only)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +58,8 @@ class SourceTable:
     layout: Layout | None = None
     parsed_rows: int = 0
     """Rows pyarrow parsed (rows with a wrong number of fields are not among them)."""
+    rows_skipped: int = 0
+    """Rows left out for bad values or a wrong number of fields (each row counted once)."""
 
     def lines(self, positions: np.ndarray) -> np.ndarray:
         """Physical line numbers of parsed rows, for messages."""
@@ -89,15 +87,18 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
         if found is not None:
             resolved[column.name] = found
         elif column.name in config.columns or column.required:
-            raise InputError(_missing_column(path, source, column, wanted, head.header))
+            unused = [h for h in head.header if h not in resolved.values()]
+            raise InputError(
+                _missing_column(path, source, column, wanted, head.header, unused=unused)
+            )
     return resolved
 
 
 def _missing_column(
-    path: Path, source: Source, column: Column, wanted: str, header: list[str]
+    path: Path, source: Source, column: Column, wanted: str, header: list[str], *, unused: list[str]
 ) -> str:
     found = ", ".join(repr(h) for h in header) or "none"
-    guess = map_columns(header, source.name).get(column.name) or closest(wanted, header)
+    guess = map_columns(unused, source.name).get(column.name) or closest(wanted, unused)
     hint = (
         f"; '{guess}' looks like it — map it in churnwatch.toml: [sources.{source.name}.columns]"
         f' {column.name} = "{guess}"'
@@ -174,28 +175,37 @@ class _Reader:
             positions,
             self.layout,
             raw.num_rows,
+            int(skip.sum()) + len(self.malformed),
         )
 
     # -- reading ---------------------------------------------------------------------------
 
     def _arrow_read(self) -> pa.Table:
-        try:
-            return self._read_with(typed=True)
-        except pa.ArrowInvalid as exc:
-            message = str(exc)
-        if "invalid UTF8" in message and self.config.encoding:
-            raise InputError(
-                f"{self.path}: not valid {self.config.encoding} text",
-                hint="check `encoding` in churnwatch.toml (exports from Windows are often cp1252)",
-            )
-        if "invalid UTF8" in message:
-            self._fall_back_to_cp1252()
-        elif "conversion error" not in message and "straddling" not in message:
-            raise InputError(f"{self.path}: cannot be read as CSV: {message}") from None
-        try:
-            return self._read_with(typed=False, newlines_in_values="straddling" in message)
-        except pa.ArrowInvalid as exc:
-            raise InputError(f"{self.path}: cannot be read as CSV: {exc}") from None
+        """Typed fast read; on trouble, adapt (text columns, cp1252, quoted newlines) and retry."""
+        typed, newlines = True, False
+        while True:
+            try:
+                return self._read_with(typed=typed, newlines_in_values=newlines)
+            except pa.ArrowInvalid as exc:
+                message = str(exc)
+            if "invalid UTF8" in message and self._may_fall_back():
+                self._fall_back_to_cp1252()
+            elif "invalid UTF8" in message:
+                raise InputError(
+                    f"{self.path}: not valid {self.dialect.encoding} text",
+                    hint="set `encoding` in churnwatch.toml (Windows exports are often cp1252)",
+                )
+            elif "Empty CSV file" in message:
+                raise EmptySourceError(f"{self.path}: has a header but no data rows")
+            elif "conversion error" in message and typed:
+                typed = False
+            elif "straddling" in message and not newlines:
+                newlines = True
+            else:
+                raise InputError(f"{self.path}: cannot be read as CSV: {message}")
+
+    def _may_fall_back(self) -> bool:
+        return not self.config.encoding and self.dialect.encoding.lower() in _UTF8
 
     def _fall_back_to_cp1252(self) -> None:
         self.dialect = replace(self.dialect, encoding="cp1252")

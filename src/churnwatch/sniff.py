@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from churnwatch.errors import InputError
+from churnwatch.errors import EmptySourceError, InputError
 
 HEAD_BYTES = 256 * 1024
 SAMPLE_ROWS = 500
@@ -64,7 +64,7 @@ def detect_encoding(head: bytes, path: Path) -> str:
     if nul_share > 0.3 and len(head) >= 4:
         # UTF-16 without BOM: every other byte of ASCII text is NUL.
         return "utf-16-le" if head[1] == 0 else "utf-16-be"
-    if nul_share > 0.05 or _control_share(head) > 0.05:
+    if nul_share + _control_share(head) > 0.1:
         raise InputError(f"{path}: not a text file (binary content); expected a CSV export")
     complete = head if len(head) < HEAD_BYTES else head[: head.rfind(b"\n") + 1] or head
     for encoding in ("utf-8", "cp1252"):
@@ -107,7 +107,7 @@ def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Hea
     """Sniff (or take from the config) encoding and delimiter, and parse the head rows."""
     raw = read_head(path)
     if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
-        raise InputError(f"{path}: the file is empty; expected a header line and data rows")
+        raise EmptySourceError(f"{path}: the file is empty; expected a header line and data rows")
     chosen = encoding or detect_encoding(raw, path)
     text = decode_head(raw, chosen)
     lines = text.splitlines()[: SAMPLE_ROWS + 1]

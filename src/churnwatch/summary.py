@@ -22,7 +22,9 @@ class SourceSummary:
     date_format: str
     rows_read: int
     rows_loaded: int
+    rows_skipped: int
     skipped: dict[str, int]
+    """Skipped rows per reason; a row with two bad values counts under both."""
     duplicates: int
     after_as_of: int
     customers: int
@@ -59,6 +61,7 @@ def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
         date_format=dialect.date_format,
         rows_read=source.table.rows_read,
         rows_loaded=len(frame),
+        rows_skipped=source.rows_skipped,
         skipped=skipped,
         duplicates=source.duplicates,
         after_as_of=source.after_as_of,

@@ -32,7 +32,7 @@ def render_summary(console: Console, dataset: Dataset, summaries: list[SourceSum
         table.add_row(
             s.source,
             f"{s.rows_read:,}",
-            f"{sum(s.skipped.values()):,}",
+            f"{s.rows_skipped:,}",
             f"{s.duplicates:,}",
             f"{s.customers:,}",
             f"{s.orphan_rows:,}",

@@ -59,6 +59,11 @@ def active_rules(user: list[RuleConfig], origin: str) -> list[Rule]:
         if rule.id in seen:
             raise ConfigError(f"{origin}: rules: duplicate rule id '{rule.id}'")
         seen.add(rule.id)
+        if rule.id not in merged and not rule.enabled:
+            raise ConfigError(
+                f"{origin}: rule '{rule.id}': no such rule to disable"
+                f"{did_you_mean(rule.id, merged)}"
+            )
         base, _ = merged.get(rule.id, ({}, origin))
         merged[rule.id] = ({**base, **rule.model_dump(exclude_unset=True)}, origin)
     return [

@@ -63,24 +63,37 @@ class Expression:
 
 
 def parse(text: str, known: Mapping[str, object] | None = None) -> Expression:
-    """Parse and check ``text``; ``known`` (feature names) catches misspelt names."""
+    """Parse and check ``text``; ``known`` (feature names) catches misspelt names.
+
+    Error columns are 1-based positions in ``text`` as written.
+    """
+    body = text.lstrip()
+    indent = len(text) - len(body)
     try:
-        tree = ast.parse(text.strip(), mode="eval").body
+        return _parse(body, known)
+    except ExpressionError as exc:
+        raise ExpressionError(str(exc).split(": ", 1)[1], exc.column + indent) from None
+
+
+def _parse(text: str, known: Mapping[str, object] | None) -> Expression:
+    try:
+        tree = ast.parse(text, mode="eval").body
+        names: set[str] = set()
+        _check(tree, names)
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error: {exc.msg}", exc.offset or 1) from None
+    except ExpressionError:
+        raise
     except (ValueError, RecursionError, MemoryError):
-        raise ExpressionError("not a valid expression (too deep or contains NUL)", 1) from None
-    names: set[str] = set()
-    _check(tree, names)
+        raise ExpressionError("too long or too deeply nested (or contains NUL)", 1) from None
     if known is not None:
         for name in sorted(names):
             if name not in known:
                 from churnwatch.suggest import did_you_mean
 
                 position = _position_of(tree, name)
-                raise ExpressionError(
-                    f"unknown feature '{name}'{did_you_mean(name, known)}", position
-                )
+                message = f"unknown feature '{name}'{did_you_mean(name, known)}"
+                raise ExpressionError(message, position)
     return Expression(text, tree, frozenset(names))
 
 

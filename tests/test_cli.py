@@ -1,0 +1,124 @@
+"""The installed console script, run as a real subprocess: exit codes, streams, no tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import churnwatch
+from helpers import FIXTURES, ORDERS, flat
+
+SCRIPT = Path(sys.executable).parent / "churnwatch"
+needs_script = pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed")
+
+
+def run(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@needs_script
+def test_version():
+    result = run(SCRIPT, "--version")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"churnwatch {churnwatch.__version__}\n",
+        "",
+    )
+
+
+def test_python_dash_m_version():
+    result = run(sys.executable, "-m", "churnwatch", "--version")
+    assert (result.returncode, result.stdout) == (0, f"churnwatch {churnwatch.__version__}\n")
+
+
+@needs_script
+def test_short_help_lists_the_commands():
+    result = run(SCRIPT, "-h")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "Usage: churnwatch" in result.stdout
+    assert "validate" in result.stdout
+    assert "init" in result.stdout
+
+
+@needs_script
+def test_short_help_of_a_command():
+    result = run(SCRIPT, "validate", "-h")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "Usage: churnwatch validate" in result.stdout
+    assert "--as-of" in result.stdout
+
+
+@needs_script
+def test_validate_examples_exits_0_without_colour_codes(examples_dir):
+    result = run(SCRIPT, "validate", examples_dir / "exports")
+    assert result.returncode == 0, result.stderr
+    assert "usable: as of" in result.stdout
+    assert "\x1b[" not in result.stdout
+    assert result.stderr == ""
+
+
+BAD_ORDERS = [
+    "empty.csv",
+    "header_only.csv",
+    "orders_missing_customer_id.csv",
+    "no_valid_rows.csv",
+]
+
+
+@needs_script
+@pytest.mark.parametrize("fixture", BAD_ORDERS)
+def test_bad_orders_exit_2_naming_the_file(exports, fixture):
+    shutil.copyfile(FIXTURES / fixture, exports / "orders.csv")
+    result = run(SCRIPT, "validate", exports)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert flat(result.stderr).startswith(f"error: {exports / 'orders.csv'}: ")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "\x1b[" not in result.stderr
+
+
+@needs_script
+def test_not_a_text_file_exits_2(exports):
+    (exports / "orders.csv").write_bytes(b"PK\x03\x04" + bytes(200))
+    result = run(SCRIPT, "validate", exports)
+    assert result.returncode == 2
+    assert flat(result.stderr) == (
+        f"error: {exports / 'orders.csv'}: not a text file: looks like an Excel workbook or ZIP"
+        " archive; export the sheet as CSV"
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@needs_script
+def test_invalid_config_exits_2(write_csv, exports):
+    write_csv("orders.csv", ORDERS)
+    path = write_csv("churnwatch.toml", "[windows]\nrecnet_days = 30\n")
+    result = run(SCRIPT, "validate", exports)
+    assert result.returncode == 2
+    assert flat(result.stderr) == (
+        f"error: {path}: windows.recnet_days: unknown key (did you mean 'recent_days'?)"
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@needs_script
+def test_init_without_orders_exits_2(write_csv, exports):
+    write_csv("customers.csv", "customer_id,name\nC1,Alpha\n")
+    result = run(SCRIPT, "init", exports)
+    assert result.returncode == 2
+    assert "no file looks like an orders export" in flat(result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (exports / "churnwatch.toml").exists()
+
+
+@needs_script
+def test_unknown_option_is_a_usage_error(examples_dir):
+    result = run(SCRIPT, "validate", examples_dir / "exports", "--no-such-option")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,161 @@
+"""``churnwatch init``: recognise the exports, propose a config that loads as it is."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from churnwatch.schema import SOURCES, Kind
+from helpers import flat, load
+
+
+def copy_without_config(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("churnwatch.toml"))
+    assert not (target / "churnwatch.toml").exists()
+    return target
+
+
+def read_toml(path: Path) -> dict:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def has_kind(source: str, kind: Kind) -> bool:
+    return any(c.kind is kind for c in SOURCES[source].columns)
+
+
+def value_sets(entry: dict) -> dict[str, dict[str, set[str]]]:
+    return {
+        column: {canonical: set(raws) for canonical, raws in mapping.items()}
+        for column, mapping in entry.get("values", {}).items()
+    }
+
+
+def assert_same_frames(left, right):
+    assert list(left.customer_ids) == list(right.customer_ids)
+    assert left.as_of == right.as_of
+    assert set(left.sources) == set(right.sources)
+    for name in left.sources:
+        pd.testing.assert_frame_equal(left.frame(name), right.frame(name))
+
+
+def test_init_recognises_the_german_exports_as_the_handwritten_config(examples_dir, tmp_path, cli):
+    folder = copy_without_config(examples_dir / "exports-de", tmp_path / "exports-de")
+    result = cli("init", folder)
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {folder / 'churnwatch.toml'}" in flat(result.stdout)
+
+    proposed = read_toml(folder / "churnwatch.toml")
+    reference = read_toml(examples_dir / "exports-de" / "churnwatch.toml")
+    assert proposed["windows"] == reference["windows"]
+    assert set(proposed["sources"]) == set(SOURCES)
+    for name, expected in reference["sources"].items():
+        got = proposed["sources"][name]
+        assert got["path"] == expected["path"], name
+        assert got["columns"] == expected["columns"], name
+        assert value_sets(got) == value_sets(expected), name
+        assert got["delimiter"] == expected["delimiter"], name
+        raw = (folder / got["path"]).read_bytes()
+        assert raw.decode(got["encoding"]) == raw.decode(expected["encoding"]), name
+        if has_kind(name, Kind.NUMBER):
+            assert (got["decimal"], got["thousands"]) == (
+                expected["decimal"],
+                expected["thousands"],
+            )
+        if has_kind(name, Kind.DATE):
+            assert got["date_format"] == expected["date_format"], name
+
+
+def test_german_exports_load_after_init_exactly_as_with_the_handwritten_config(
+    examples_dir, tmp_path, cli
+):
+    folder = copy_without_config(examples_dir / "exports-de", tmp_path / "exports-de")
+    assert cli("init", folder).exit_code == 0
+    result = cli("validate", folder)
+    assert result.exit_code == 0, result.stderr
+    assert_same_frames(load(folder), load(examples_dir / "exports-de"))
+
+
+def test_init_maps_canonical_english_exports_one_to_one(examples_dir, tmp_path, cli):
+    folder = copy_without_config(examples_dir / "exports", tmp_path / "exports")
+    assert cli("init", folder).exit_code == 0
+    proposed = read_toml(folder / "churnwatch.toml")["sources"]
+    assert set(proposed) == set(SOURCES)
+    for name, entry in proposed.items():
+        assert entry["path"] == SOURCES[name].default_file
+        assert entry["columns"] == {c: c for c in SOURCES[name].column_names}, name
+        dialect = (entry["encoding"], entry["delimiter"], entry["decimal"], entry["thousands"])
+        assert dialect == ("utf-8", ",", ".", ""), name
+        assert entry["date_format"] == "%Y-%m-%d", name
+    result = cli("validate", folder)
+    assert result.exit_code == 0, result.stderr
+    assert_same_frames(load(folder), load(examples_dir / "exports"))
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path, examples_dir, cli):
+    folder = copy_without_config(examples_dir / "exports", tmp_path / "exports")
+    target = folder / "churnwatch.toml"
+    target.write_text("# my own settings\n")
+    result = cli("init", folder)
+    assert result.exit_code == 2
+    assert flat(result.stderr) == (f"error: {target}: already exists; use --force to overwrite it")
+    assert "Traceback" not in result.stderr
+    assert target.read_text() == "# my own settings\n"
+
+    result = cli("init", folder, "--force")
+    assert result.exit_code == 0, result.stderr
+    text = target.read_text()
+    assert text.startswith("# churnwatch configuration, proposed by `churnwatch init`.")
+    assert set(tomllib.loads(text)["sources"]) == set(SOURCES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [*(s.default_file for s in SOURCES.values()), "churnwatch.toml"]
+    )
+
+
+def test_init_without_an_orders_export_exits_2_and_writes_nothing(write_csv, exports, cli):
+    write_csv("Kunden.csv", "Kundennummer;Firma\n10001;Müller GmbH\n", "cp1252")
+    result = cli("init", exports)
+    assert result.exit_code == 2
+    assert flat(result.stderr) == (
+        f"error: {exports}: no file looks like an orders export (customer, date and amount"
+        " columns); nothing written"
+    )
+    assert [p.name for p in exports.iterdir()] == ["Kunden.csv"]
+
+
+def test_init_on_a_missing_folder(tmp_path, cli):
+    result = cli("init", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert flat(result.stderr) == f"error: {tmp_path / 'nowhere'}: exports folder not found"
+
+
+def test_init_points_out_what_to_check(write_csv, exports, cli):
+    write_csv(
+        "Umsatz 2025.csv",
+        "Kundennr;Datum;Betrag;Kanal\nK1;01/02/2025;12,50;Webshop\nK2;03/04/2025;7,00;Brieftaube\n",
+    )
+    (exports / "payments.csv").write_bytes(b"PK\x03\x04" + bytes(64))
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    output = flat(result.stdout)
+    for remark in (
+        "note: orders: dates could also be %m/%d/%Y; assumed %d/%m/%Y, check date_format",
+        "note: orders.channel: values not recognised: Brieftaube; list them under"
+        " sources.orders.values.channel",
+        "note: payments.csv: not recognised as any source",
+        "note: no payments export found",
+    ):
+        assert remark in output
+    orders = read_toml(exports / "churnwatch.toml")["sources"]["orders"]
+    assert orders["path"] == "Umsatz 2025.csv"
+    assert orders["columns"] == {
+        "customer_id": "Kundennr",
+        "order_date": "Datum",
+        "amount": "Betrag",
+        "channel": "Kanal",
+    }
+    assert (orders["delimiter"], orders["decimal"], orders["date_format"]) == (";", ",", "%d/%m/%Y")
+    assert orders["values"] == {"channel": {"inbound": ["Webshop"]}}

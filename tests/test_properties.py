@@ -1,0 +1,155 @@
+"""Property-based tests (hypothesis) for the number and date parsers and their detection."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from churnwatch.dates import CANDIDATE_FORMATS, detect_date_format, parse_days
+from churnwatch.numbers import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
+
+DIALECTS = [(d, t) for d in ".," for t in ("", *THOUSANDS_CANDIDATES) if t != d]
+EPOCH = dt.date(1970, 1, 1)
+
+amounts = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
+
+
+def write_number(value: float, decimal: str, thousands: str, places: int, sap: bool) -> str:
+    """``value`` as an export would write it; ``sap`` puts the minus sign behind."""
+    text = f"{abs(value):,.{places}f}" if thousands else f"{abs(value):.{places}f}"
+    text = text.translate(str.maketrans({",": thousands, ".": decimal}))
+    if value < 0:
+        return f"{text}-" if sap else f"-{text}"
+    return text
+
+
+def parse(texts: list[str], decimal: str, thousands: str) -> tuple[list[float], list[bool]]:
+    numbers, valid = parse_numbers(pa.array(texts, pa.string()), decimal, thousands)
+    return numbers.tolist(), valid.tolist()
+
+
+@given(
+    values=st.lists(amounts, min_size=1, max_size=20),
+    dialect=st.sampled_from(DIALECTS),
+    places=st.integers(0, 3),
+    sap=st.booleans(),
+)
+def test_number_round_trip(values, dialect, places, sap):
+    decimal, thousands = dialect
+    texts = [write_number(v, decimal, thousands, places, sap) for v in values]
+    numbers, valid = parse(texts, decimal, thousands)
+    assert all(valid), texts
+    assert numbers == pytest.approx([round(v, places) for v in values], rel=1e-12, abs=1e-9)
+
+
+@given(values=st.lists(amounts, min_size=1, max_size=20), dialect=st.sampled_from(DIALECTS))
+def test_wrong_decimal_separator_is_rejected_not_misread(values, dialect):
+    """With two decimals written, reading under the other decimal separator fails loudly."""
+    decimal, thousands = dialect
+    texts = [write_number(v, decimal, thousands, 2, sap=False) for v in values]
+    other = "," if decimal == "." else "."
+    for other_thousands in ("", *THOUSANDS_CANDIDATES):
+        if other_thousands != other:
+            _, valid = parse(texts, other, other_thousands)
+            assert not any(valid), (texts, other, other_thousands)
+
+
+@given(values=st.lists(amounts, min_size=1, max_size=30), dialect=st.sampled_from(DIALECTS))
+def test_number_format_is_detected_when_unambiguous(values, dialect):
+    """Two decimals fix the decimal separator; one value of 1,000 or more shows the grouping."""
+    decimal, thousands = dialect
+    assume(not thousands or any(abs(v) >= 1000 for v in values))
+    texts = [write_number(v, decimal, thousands, 2, sap=False) for v in values]
+    assert detect_number_format(texts) == dialect
+
+
+def epoch_day(date: dt.date) -> int:
+    return (date - EPOCH).days
+
+
+def writable(fmt: str, dates: list[dt.date]) -> list[dt.date]:
+    """The dates ``fmt`` writes unambiguously (two-digit years pivot at 1970)."""
+    return [d for d in dates if "%y" not in fmt or 1970 <= d.year <= 2069]
+
+
+dates_1900_2099 = st.lists(st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)), min_size=1)
+
+
+@given(dates=dates_1900_2099, with_time=st.booleans())
+def test_date_round_trip(dates, with_time):
+    """Every candidate format reads back the day it wrote, with or without a time of day."""
+    for fmt in CANDIDATE_FORMATS:
+        chosen = writable(fmt, dates)
+        texts = [d.strftime(fmt) + (" 10:30:00" if with_time else "") for d in chosen]
+        days, valid = parse_days(pa.array(texts, pa.string()), fmt)
+        assert valid.all(), (fmt, texts)
+        assert days.tolist() == [epoch_day(d) for d in chosen], fmt
+
+
+@st.composite
+def impossible_dates(draw: st.DrawFn) -> tuple[int, int, int]:
+    """A day past the end of its month (31.02., 29.02. of a common year, 31.04. …)."""
+    year = draw(st.integers(1970, 2069))
+    month = draw(st.sampled_from([2, 4, 6, 9, 11]))
+    last = calendar.monthrange(year, month)[1]
+    return year, month, draw(st.integers(last + 1, 31))
+
+
+def write_date(fmt: str, year: int, month: int, day: int) -> str:
+    for directive, value in (
+        ("%Y", f"{year:04d}"),
+        ("%y", f"{year % 100:02d}"),
+        ("%m", f"{month:02d}"),
+        ("%d", f"{day:02d}"),
+    ):
+        fmt = fmt.replace(directive, value)
+    return fmt
+
+
+def all_invalid(fmt: str, texts: list[str]) -> bool:
+    return not parse_days(pa.array(texts, pa.string()), fmt)[1].any()
+
+
+@given(dates=st.lists(impossible_dates(), min_size=1, max_size=10))
+def test_impossible_days_are_rejected(dates):
+    for fmt in CANDIDATE_FORMATS:
+        texts = [write_date(fmt, *date) for date in dates]
+        assert all_invalid(fmt, texts), (fmt, texts)
+
+
+@given(year=st.integers(1970, 2069), month=st.integers(13, 99), day=st.integers(1, 28))
+def test_impossible_months_are_rejected(year, month, day):
+    for fmt in CANDIDATE_FORMATS:
+        text = write_date(fmt, year, month, day)
+        assert all_invalid(fmt, [text]), (fmt, text)
+
+
+def test_impossible_dates_examples():
+    assert all_invalid("%d.%m.%Y", ["31.02.2025", "29.02.2025", "31.04.2025", "00.01.2025"])
+    assert not all_invalid("%d.%m.%Y", ["29.02.2024"])
+
+
+@given(
+    fmt=st.sampled_from(CANDIDATE_FORMATS),
+    dates=st.lists(st.dates(dt.date(1970, 1, 1), dt.date(2069, 12, 31)), min_size=1),
+)
+def test_date_format_is_detected_when_unambiguous(fmt, dates):
+    """A single day above 12 tells day-first from month-first."""
+    assume(any(d.day > 12 for d in dates))
+    assert detect_date_format([d.strftime(fmt) for d in dates]) == (fmt, [])
+
+
+early_days = st.builds(dt.date, st.integers(1990, 2030), st.integers(1, 12), st.integers(1, 12))
+
+
+@given(dates=st.lists(early_days, min_size=1))
+def test_ambiguous_slash_dates_prefer_day_first_and_name_the_alternative(dates):
+    assert detect_date_format([d.strftime("%m/%d/%Y") for d in dates]) == (
+        "%d/%m/%Y",
+        ["%m/%d/%Y"],
+    )

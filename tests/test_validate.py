@@ -1,0 +1,116 @@
+"""``churnwatch validate``: per-source counts and the data-quality report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from rich.console import Console
+
+from churnwatch.quality import Level, Problem
+from churnwatch.render.quality import render_problems
+from helpers import flat
+
+ROW = re.compile(
+    r"^\s*(?P<source>orders|payments|complaints|contacts|customers)\s+(?P<rows>[\d,]+)"
+    r"\s+(?P<skipped>[\d,]+)\s+(?P<dupes>[\d,]+)\s+(?P<customers>[\d,]+)\s+(?P<orphans>[\d,]+)"
+    r"\s+(?P<first>\S+)\s+(?P<last>\S+)\s*$"
+)
+
+
+def table_rows(output: str) -> dict[str, dict[str, str]]:
+    """The summary table of ``validate``, as {source: {column: text}}."""
+    rows = {}
+    for line in output.splitlines():
+        match = ROW.match(line)
+        if match:
+            rows[match["source"]] = match.groupdict()
+    return rows
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def data_lines(path: Path, encoding: str = "utf-8") -> list[str]:
+    return path.read_text(encoding=encoding).splitlines()[1:]
+
+
+def test_validate_canonical_exports(examples_dir, cli):
+    folder = examples_dir / "exports"
+    result = cli("validate", folder)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    rows = table_rows(result.stdout)
+    assert list(rows) == ["orders", "payments", "complaints", "contacts", "customers"]
+    for source, row in rows.items():
+        assert number(row["rows"]) == len(data_lines(folder / f"{source}.csv")), source
+        assert (row["skipped"], row["dupes"], row["orphans"]) == ("0", "0", "0"), source
+    with (folder / "orders.csv").open(newline="") as handle:
+        orders = list(csv.DictReader(handle))
+    latest = max(order["order_date"] for order in orders)
+    assert rows["orders"]["first"] == min(order["order_date"] for order in orders)
+    assert rows["orders"]["last"] == latest
+    customers = {order["customer_id"] for order in orders}
+    assert number(rows["orders"]["customers"]) == len(customers)
+    output = flat(result.stdout)
+    assert f"{folder} · as of {latest}" in output
+    assert "orders: orders.csv read as utf-8, delimiter ',', decimal '.', %Y-%m-%d" in output
+    assert f"usable: as of {latest}, {len(customers):,} customers" in output
+    assert "warning:" not in output
+
+
+def test_validate_german_exports_reports_bad_dates_and_the_duplicate(examples_dir, cli):
+    folder = examples_dir / "exports-de"
+    lines = data_lines(folder / "Auftraege.csv", "cp1252")
+    bad = [n + 2 for n, line in enumerate(lines) if re.search(r"31\.02\.2025|xx\.05\.2025", line)]
+    twin = [n + 2 for n in range(1, len(lines)) if lines[n] == lines[n - 1]]
+    assert len(bad) == 2 and len(twin) == 1  # the defects the README plants
+
+    result = cli("validate", folder)
+    assert result.exit_code == 0, result.stderr
+    orders = table_rows(result.stdout)["orders"]
+    assert (number(orders["rows"]), orders["skipped"], orders["dupes"]) == (len(lines), "2", "1")
+    output = flat(result.stdout)
+    assert (
+        f"warning: Auftraege.csv: column 'Belegdatum': 2 rows skipped: not a valid date in the"
+        f" form %d.%m.%Y (lines {bad[0]}, {bad[1]}; e.g. '31.02.2025', 'xx.05.2025')"
+    ) in output
+    assert (
+        f"warning: Auftraege.csv:{twin[0]}: 1 row skipped: exact duplicate of an earlier row;"
+        " dropped"
+    ) in output
+    assert (
+        "orders: Auftraege.csv read as cp1252, delimiter ';', decimal ',', thousands '.', %d.%m.%Y"
+    ) in output
+    assert output.count("warning:") == 2
+
+
+def test_validate_counts_skips_per_source(exports, use_fixture, cli):
+    use_fixture("orders", "bad_amounts.csv")
+    result = cli("validate", exports)
+    assert result.exit_code == 0, result.stderr
+    orders = table_rows(result.stdout)["orders"]
+    assert (orders["rows"], orders["skipped"], orders["customers"]) == ("5", "3", "2")
+
+
+def test_a_row_with_two_bad_values_is_one_skipped_row(exports, use_fixture, cli):
+    use_fixture("orders", "bad_date_and_amount_same_row.csv")
+    result = cli("validate", exports)
+    assert result.exit_code == 0, result.stderr
+    orders = table_rows(result.stdout)["orders"]
+    assert (orders["rows"], orders["skipped"], orders["customers"]) == ("3", "1", "2")
+
+
+def test_problem_list_shows_warnings_first_and_is_capped():
+    problems = [
+        Problem("orders", "orders.csv", "orphan", f"note {i}", level=Level.NOTE) for i in range(3)
+    ]
+    problems += [Problem("orders", "orders.csv", "bad_date", f"warning {i}") for i in range(22)]
+    out = io.StringIO()
+    render_problems(Console(file=out, width=120), problems)
+    lines = out.getvalue().splitlines()
+    assert lines[:20] == [f"warning: orders.csv: warning {i}" for i in range(20)]
+    assert lines[20:] == ["… and 5 more"]
