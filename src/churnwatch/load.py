@@ -19,10 +19,10 @@ import pyarrow.compute as pc
 from churnwatch.config import Config, SourceConfig
 from churnwatch.dates import days_to_iso
 from churnwatch.duplicates import candidate_rows, duplicated_rows, numeric_bits
-from churnwatch.errors import InputError
+from churnwatch.errors import EmptySourceError, InputError
 from churnwatch.ids import code_customers
 from churnwatch.quality import MAX_LINES, Level, Problem, plural
-from churnwatch.read import EmptySourceError, SourceTable, read_source
+from churnwatch.read import SourceTable, read_source
 from churnwatch.schema import SOURCES, Column, Kind, Source
 
 # The date that decides whether a row lies after the reference date, per source.
@@ -178,25 +178,32 @@ def _to_values(values: pa.ChunkedArray, column: Column) -> object:
 
 def _drop_blank_ids(frame: SourceFrame) -> list[Problem]:
     """Rows whose customer id is only blanks or NUL bytes have no customer: skip them."""
-    codes = frame.frame["customer"].to_numpy()
-    blank = codes < 0
-    if not blank.any():
-        return []
-    positions = frame.frame.index.to_numpy()[blank]
-    frame.frame = frame.frame[~blank]
+    blank = frame.frame["customer"].to_numpy() < 0
     frame.blank_ids = int(blank.sum())
-    return [
-        Problem(
-            frame.name,
-            frame.path.name,
-            "missing_value",
-            "missing value",
-            column=frame.table.columns["customer_id"],
-            count=frame.blank_ids,
-            lines=tuple(int(x) for x in frame.table.lines(positions[:MAX_LINES])),
-            skipped=True,
-        )
-    ]
+    column = frame.table.columns["customer_id"]
+    return _drop_rows(frame, blank, "missing_value", "missing value", column=column)
+
+
+def _drop_rows(
+    frame: SourceFrame, mask: np.ndarray, code: str, message: str, *, column: str | None = None
+) -> list[Problem]:
+    """Remove the masked rows and report them, with the lines of the first few."""
+    if not mask.any():
+        return []
+    positions = frame.frame.index.to_numpy()[mask]
+    frame.frame = frame.frame[~mask]
+    lines = frame.table.lines(positions[:MAX_LINES])
+    problem = Problem(
+        frame.name,
+        frame.path.name,
+        code,
+        message,
+        column=column,
+        count=int(mask.sum()),
+        lines=tuple(int(x) for x in lines),
+        skipped=True,
+    )
+    return [problem]
 
 
 def _reference_day(orders: pd.DataFrame, as_of: dt.date | None) -> int:
@@ -239,22 +246,8 @@ def _strictly_increasing(column: pa.ChunkedArray) -> bool:
 def _drop_duplicates(frame: SourceFrame, candidates: np.ndarray) -> list[Problem]:
     """Drop exact duplicate rows (all loaded columns equal), keeping the first."""
     duplicated = duplicated_rows(frame.frame, candidates)
-    if not duplicated.any():
-        return []
-    positions = frame.frame.index.to_numpy()[duplicated]
-    frame.frame = frame.frame[~duplicated]
     frame.duplicates = int(duplicated.sum())
-    return [
-        Problem(
-            frame.name,
-            frame.path.name,
-            "duplicate",
-            "exact duplicate of an earlier row; dropped",
-            count=frame.duplicates,
-            lines=tuple(int(x) for x in frame.table.lines(positions[:MAX_LINES])),
-            skipped=True,
-        )
-    ]
+    return _drop_rows(frame, duplicated, "duplicate", "exact duplicate of an earlier row; dropped")
 
 
 def _drop_after(frame: SourceFrame, as_of: int) -> list[Problem]:
