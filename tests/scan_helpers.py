@@ -6,7 +6,6 @@ import datetime as dt
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from typer.testing import CliRunner, Result
 
@@ -42,9 +41,7 @@ def day(iso: str) -> int:
     return iso_to_days(iso)
 
 
-def features_by_id(
-    folder: Path, as_of: dt.date, windows: Windows | None = None
-) -> pd.DataFrame:
+def features_by_id(folder: Path, as_of: dt.date, windows: Windows | None = None) -> pd.DataFrame:
     """``compute_features`` for a folder, indexed by customer id instead of code."""
     dataset = load_folder(folder, Config(), as_of=as_of)
     frame = compute_features(dataset, windows or Windows())
@@ -81,7 +78,3 @@ def stderr_of(result: Result) -> str:
         return result.stderr
     except ValueError:  # pragma: no cover - old Click mixes the streams
         return result.output
-
-
-def isnan(value: object) -> bool:
-    return bool(np.isnan(float(value)))  # type: ignore[arg-type]

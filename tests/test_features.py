@@ -334,9 +334,7 @@ def test_return_longer_ago_than_180_days_is_no_longer_reported(tmp_path: Path) -
 
 def test_features_do_not_depend_on_other_customers(tmp_path: Path) -> None:
     """Whole customers are independent: A alone gives A's row of the full set."""
-    full = write_exports(
-        tmp_path / "full", orders=ORDERS, payments=PAYMENTS, complaints=COMPLAINTS
-    )
+    full = write_exports(tmp_path / "full", orders=ORDERS, payments=PAYMENTS, complaints=COMPLAINTS)
     alone = write_exports(
         tmp_path / "alone",
         orders=_only("A", ORDERS),

@@ -7,9 +7,11 @@ After an intended change of the output, regenerate and review the diff::
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
+
 from scan_helpers import ANSI, GOLDEN, invoke
 
 EXPORTS = GOLDEN / "exports"
@@ -50,8 +52,6 @@ def test_output_matches_golden_file(name: str) -> None:
 
 def test_golden_outputs_show_the_planted_signals() -> None:
     """A guard against blessing a broken golden file: the signals behind it are right."""
-    import json
-
     records = {r["customer_id"]: r for r in json.loads(render(OUTPUTS["scan.json"]))["customers"]}
     assert list(records) == ["A", "D", "C", "B"]
     assert {s["id"] for s in records["A"]["signals"]} == {

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scan_helpers import RULE_CASES, fired_for, scan
 
 from churnwatch.rules.catalog import default_rules
+from scan_helpers import RULE_CASES, fired_for, scan
 
 CASES = sorted(path for path in RULE_CASES.iterdir() if (path / "case.toml").is_file())
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
-from scan_helpers import fired_for, invoke, scan, stderr_of, write_exports
 
 from churnwatch.config import RuleConfig
 from churnwatch.errors import ConfigError
-from churnwatch.rules.catalog import active_rules, default_rules
+from churnwatch.rules.catalog import Rule, active_rules, default_rules
+from scan_helpers import RULE_CASES, fired_for, invoke, scan, stderr_of, write_exports
 
 AS_OF = dt.date(2025, 6, 30)
 ORDERS = """
@@ -29,15 +31,13 @@ ORDERS = """
 DEFAULT_IDS = [rule.id for rule in default_rules()]
 
 
-def rules_of(text: str, origin: str = "my.toml") -> list:
+def rules_of(text: str, origin: str = "my.toml") -> list[Rule]:
     """The active rules for a ``[[rules]]`` TOML text."""
-    import tomllib
-
     data = tomllib.loads(textwrap.dedent(text))
     return active_rules([RuleConfig.model_validate(r) for r in data.get("rules", [])], origin)
 
 
-def by_id(rules: list) -> dict:
+def by_id(rules: list[Rule]) -> dict[str, Rule]:
     return {rule.id: rule for rule in rules}
 
 
@@ -191,11 +191,6 @@ def test_bad_rules_are_rejected(text: str, message: str) -> None:
     assert message in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: rules/catalog.py active_rules() silently ignores a user rule that only"
-    " disables an unknown id (a typo such as 'lost-custmer' switches nothing off, no error)",
-)
 def test_disabling_an_unknown_rule_is_rejected() -> None:
     with pytest.raises(ConfigError, match="did you mean 'lost-customer'"):
         rules_of('[[rules]]\nid = "lost-custmer"\nenabled = false\n')
@@ -290,8 +285,6 @@ def test_bad_rule_fails_before_reading_the_exports(tmp_path: Path) -> None:
 
 def rows_of(output: str) -> dict[str, list[str]]:
     """Table rows by rule id (first cell), split on runs of 2+ spaces."""
-    import re
-
     rows = {}
     for line in output.splitlines():
         cells = [c for c in re.split(r"\s{2,}", line.strip()) if c]
@@ -396,3 +389,26 @@ def test_scan_with_a_bad_rule_exits_2(tmp_path: Path, pinned: None) -> None:
     assert "rule 'x': when: column" in stderr_of(result)
     assert "syntax error" in stderr_of(result)
     assert result.stdout == ""
+
+
+def test_credit_note_is_not_a_second_recent_order(tmp_path: Path) -> None:
+    baseline = "".join(f"A,2024-{m:02d}-10,1000\n" for m in range(5, 13))
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\n"
+        + baseline
+        + "A,2025-05-15,300\nA,2025-05-20,-100\n",
+    )
+    result = scan(folder, AS_OF)
+    assert result.customers["orders_recent"].tolist() == [1]
+    assert fired_for(result, "shrinking-orders") == set()
+
+
+def test_missing_value_in_an_explanation_shows_as_a_dash() -> None:
+    """K4 is new: no baseline complaint rate, so the explanation says '–', not 'nan'."""
+    folder = RULE_CASES / "complaining-more"
+    records = {r["customer_id"]: r for r in scan(folder, AS_OF).to_records()}
+    detail = next(s["detail"] for s in records["K4"]["signals"] if s["id"] == "complaining-more")
+    assert detail == "3 complaints in the recent window (3 high severity) vs – per 90 days before"
+    detail = next(s["detail"] for s in records["K1"]["signals"] if s["id"] == "complaining-more")
+    assert detail == "3 complaints in the recent window (3 high severity) vs 0.0 per 90 days before"

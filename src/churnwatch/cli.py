@@ -98,6 +98,8 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(ExitCode.OK) from None
         except KeyboardInterrupt:
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
+            raise
         except Exception as exc:
             if os.environ.get("CHURNWATCH_DEBUG"):
                 raise
@@ -191,10 +193,10 @@ def scan(
     default_top = TABLE_ROWS if chosen is Format.TABLE else None
     shown = result.select(top or default_top, min_score)
     if chosen is Format.TABLE and output is None:
-        render_table(make_console(wide_in_pipes=True), result.select(None, min_score), shown)
+        render_table(make_console(wide_in_pipes=True), result, shown)
     else:
         text = (
-            render_table_text(result.select(None, min_score), shown)
+            render_table_text(result, shown)
             if chosen is Format.TABLE
             else render_machine(shown, chosen)
         )

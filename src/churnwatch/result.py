@@ -96,7 +96,11 @@ class ScanResult:
         """The rule's explanation for every row it fired on."""
         rule = self.rules[index]
         fields = sorted(set(template_fields(rule.explain)))
-        arrays = {f: self.customers[f].to_numpy(dtype=np.float64) for f in fields}
+        missing = np.full(len(self.customers), np.nan)  # a feature this data cannot provide
+        arrays = {
+            f: self.customers[f].to_numpy(dtype=np.float64) if f in self.customers else missing
+            for f in fields
+        }
         return {
             row: explain(rule.explain, {f: float(arrays[f][row]) for f in fields})
             for row in np.flatnonzero(self.fired[:, index]).tolist()

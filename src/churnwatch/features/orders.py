@@ -25,14 +25,19 @@ Features = dict[str, np.ndarray]
 
 
 def order_features(orders: pd.DataFrame, window: Window) -> Features:
+    """Credit notes (negative amounts) count towards revenue but are not orders."""
     codes = orders["customer"].to_numpy()
     days = orders["order_date"].to_numpy()
-    n = window.customers
-    out: Features = {"order_count": count(codes, n)}
-    out |= _rhythm(codes, days, window)
-    out |= _volume(codes, days, orders["amount"].to_numpy(), window, out["first_order_date"])
+    amount = orders["amount"].to_numpy()
+    is_order = amount >= 0
+    every = bool(is_order.all())
+    order_codes, order_days = (codes, days) if every else (codes[is_order], days[is_order])
+    out: Features = {"order_count": count(order_codes, window.customers)}
+    out |= _rhythm(order_codes, order_days, window)
+    out |= _volume(codes, days, amount, window, out["first_order_date"])
     if "channel" in orders:
-        out |= _initiative(codes, days, orders["channel"].cat.codes.to_numpy(), window)
+        channel = orders["channel"].cat.codes.to_numpy()
+        out |= _initiative(order_codes, order_days, channel if every else channel[is_order], window)
     return out
 
 
@@ -91,7 +96,9 @@ def _volume(
     n = window.customers
     recent, baseline = window.recent(days), window.baseline(days)
     exposure = window.baseline_exposure(first)
-    orders_recent, orders_baseline = count(codes, n, recent), count(codes, n, baseline)
+    is_order = amount >= 0
+    orders_recent = count(codes, n, recent & is_order)
+    orders_baseline = count(codes, n, baseline & is_order)
     rate_recent = orders_recent / window.recent_days
     rate_baseline = ratio(orders_baseline, exposure)
     real_orders = amount > 0

@@ -29,7 +29,7 @@ FEATURES: dict[str, FeatureSpec] = {
     **_specs(
         "orders",
         """
-        order_count | orders | orders up to the reference date
+        order_count | orders | orders up to the reference date (credit notes, i.e. negative amounts, are not orders)
         first_order_date | date | date of the first order
         last_order_date | date | date of the latest order
         tenure_days | days | days since the first order
@@ -53,7 +53,7 @@ FEATURES: dict[str, FeatureSpec] = {
         outbound_share_baseline | fraction | share of sales-initiated orders in the baseline window
         outbound_share_change | fraction | outbound share recent − baseline (share points)
         longest_gap_days | days | longest time between two order days
-        returned_after_days | days | the gap before the latest order, if it was a long lapse (≥ 180 days and ≥ 4 typical gaps)
+        returned_after_days | days | length of the latest long lapse (≥ 180 days and ≥ 4 typical gaps) if the customer came back from it within the last 180 days
         """,
     ),
     **_specs(

@@ -11,6 +11,14 @@ from rich.console import Console
 PIPE_WIDTH = 160
 
 
+class _PipeConsole(Console):
+    """Rich exits with status 1 on a closed pipe; let the CLI treat it like `| head` (0)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(
     file: TextIO | None = None, *, stderr: bool = False, wide_in_pipes: bool = False
 ) -> Console:
@@ -19,7 +27,7 @@ def make_console(
     ``wide_in_pipes``: a table piped into a file or pager gets 160 columns instead of 80.
     """
     target = file or (sys.stderr if stderr else sys.stdout)
-    console = Console(file=target, highlight=False, soft_wrap=False, emoji=False)
+    console = _PipeConsole(file=target, highlight=False, soft_wrap=False, emoji=False)
     if wide_in_pipes and not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPE_WIDTH
     return console

@@ -71,6 +71,6 @@ def scan_schema() -> dict[str, Any]:
     schema = ScanOut.model_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"churnwatch scan output, schema version {SCHEMA_VERSION}",
         **schema,
+        "title": f"churnwatch scan output, schema version {SCHEMA_VERSION}",
     }

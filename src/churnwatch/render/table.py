@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from churnwatch.quality import plural
 from churnwatch.result import ScanResult
 
 COLOURS = {
@@ -26,7 +27,7 @@ def summary_line(result: ScanResult, scanned: int) -> str:
     counts = " · ".join(f"{label} {n}" for label, n in result.by_severity().items() if n)
     sources = ", ".join(result.dataset.sources)
     return (
-        f"{scanned:,} customers scanned as of {result.as_of} · {counts or 'no signals'}"
+        f"{plural(scanned, 'customer')} scanned as of {result.as_of} · {counts or 'no signals'}"
         f" · sources: {sources}"
     )
 

@@ -1,0 +1,369 @@
+"""Machine-readable output (JSON, NDJSON, CSV), output files, and the table for people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import churnwatch.output
+from churnwatch.features import DATE_FEATURES, FEATURES
+from scan_helpers import ANSI, EXAMPLES, GOLDEN, invoke, stderr_of, write_exports
+
+EXPORTS = EXAMPLES / "exports"
+AS_OF = "2026-09-30"
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIXED = ["rank", "customer_id", "name", "owner", "score", "severity", "phase"]
+
+
+@pytest.fixture(autouse=True)
+def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def scan_text(*options: object, folder: Path = EXPORTS, as_of: str = AS_OF) -> str:
+    result = invoke("scan", folder, "--as-of", as_of, *options)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--format", "json")
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
+
+
+# -- JSON / NDJSON ------------------------------------------------------------------------
+
+
+def test_json_header(document: dict[str, Any]) -> None:
+    assert list(document) == [
+        "schema_version",
+        "as_of",
+        "sources",
+        "rules_not_applicable",
+        "customers",
+    ]
+    assert document["as_of"] == AS_OF
+    assert [s["name"] for s in document["sources"]] == [
+        "orders",
+        "payments",
+        "complaints",
+        "contacts",
+        "customers",
+    ]
+    assert document["sources"][0]["file"] == "orders.csv"
+    assert document["rules_not_applicable"] == []
+
+
+def test_json_customers_are_ranked(document: dict[str, Any]) -> None:
+    customers = document["customers"]
+    assert len(customers) == 300
+    assert [c["rank"] for c in customers] == list(range(1, 301))
+    scores = [c["score"] for c in customers]
+    assert scores == sorted(scores, reverse=True)
+    assert list(customers[0]) == [*FIXED, "signals", "features"]
+    assert list(customers[0]["features"]) == list(FEATURES)
+
+
+def test_json_dates_are_iso(document: dict[str, Any]) -> None:
+    for customer in document["customers"]:
+        for name in DATE_FEATURES:
+            assert ISO.match(customer["features"][name]), customer["features"][name]
+
+
+def test_json_whole_counts_are_integers(document: dict[str, Any]) -> None:
+    features = document["customers"][0]["features"]
+    assert isinstance(features["order_count"], int)
+    assert isinstance(features["tenure_days"], int)
+    assert isinstance(features["order_rate_recent"], float)
+
+
+def test_ndjson_is_one_object_per_line(document: dict[str, Any]) -> None:
+    text = scan_text("--format", "ndjson")
+    assert text.endswith("\n")
+    lines = text.split("\n")[:-1]
+    assert len(lines) == 300
+    records = [json.loads(line) for line in lines]
+    assert all(isinstance(r, dict) for r in records)
+    assert records == document["customers"]
+
+
+@pytest.mark.parametrize("output_format", ["json", "ndjson", "csv"])
+def test_machine_output_is_deterministic(output_format: str) -> None:
+    first = scan_text("--format", output_format)
+    assert scan_text("--format", output_format) == first
+
+
+@pytest.mark.parametrize("output_format", ["json", "ndjson", "csv"])
+def test_machine_output_has_no_ansi_even_when_colour_is_forced(
+    monkeypatch: pytest.MonkeyPatch, output_format: str
+) -> None:
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert ANSI not in scan_text("--format", output_format)
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+
+def test_csv_has_one_row_per_customer(document: dict[str, Any]) -> None:
+    text = scan_text("--format", "csv")
+    assert not text.startswith("\ufeff")  # a BOM only in files, for Excel
+    rows = csv_rows(text)
+    assert len(rows) == 300
+    assert list(rows[0]) == [*FIXED, "signals", "reasons", "action", *FEATURES]
+    for row, record in zip(rows, document["customers"], strict=True):
+        assert row["customer_id"] == record["customer_id"]
+        assert float(row["score"]) == record["score"]
+        assert row["severity"] == record["severity"]
+        assert row["signals"] == "; ".join(s["id"] for s in record["signals"])
+        assert row["last_order_date"] == record["features"]["last_order_date"]
+
+
+def test_csv_values_round_trip_to_json(document: dict[str, Any]) -> None:
+    rows = csv_rows(scan_text("--format", "csv"))
+    for row, record in zip(rows[:40], document["customers"][:40], strict=True):
+        for name, value in record["features"].items():
+            if value is None:
+                assert row[name] == ""
+            elif name in DATE_FEATURES:
+                assert row[name] == value
+            else:
+                assert float(row[name]) == pytest.approx(value), name
+
+
+def test_csv_first_action_and_reasons(document: dict[str, Any]) -> None:
+    row = csv_rows(scan_text("--format", "csv", "--top", "1"))[0]
+    signals = document["customers"][0]["signals"]
+    assert row["action"] == signals[0]["action"]
+    assert row["reasons"] == " | ".join(f"{s['title']}: {s['detail']}" for s in signals)
+
+
+INJECTION = {
+    "A": (
+        '"=HYPERLINK(""http://evil.example"",""click"")"',
+        '=HYPERLINK("http://evil.example","click")',
+    ),
+    "B": ("+cmd|' /C calc'!A0", "+cmd|' /C calc'!A0"),
+    "C": ("@x", "@x"),
+    "D": ("-cmd", "-cmd"),
+    "E": ('"\tTAB"', "\tTAB"),
+}
+NUMBERS = {"F": "-5", "G": "-1.5e3", "H": "+49", "I": "Plain Name"}
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    ids = [*INJECTION, *NUMBERS]
+    names = {c: written for c, (written, _) in INJECTION.items()} | NUMBERS
+    return write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\n" + "".join(f"{c},2025-01-10,100\n" for c in ids),
+        customers="customer_id,name,owner\n"
+        + "".join(f"{c},{names[c]},{'=1+1' if c == 'A' else 'Ann'}\n" for c in ids),
+    )
+
+
+def test_csv_neutralises_formulas(hostile: Path) -> None:
+    rows = {r["customer_id"]: r for r in csv_rows(scan_text("--format", "csv", folder=hostile))}
+    for customer, (_, name) in INJECTION.items():
+        assert rows[customer]["name"] == "'" + name
+    assert rows["A"]["owner"] == "'=1+1"
+    assert rows["B"]["owner"] == "Ann"
+
+
+def test_csv_keeps_numbers_as_numbers(hostile: Path) -> None:
+    """A name that is a plain number (even negative) is no formula, and features stay numbers."""
+    rows = {r["customer_id"]: r for r in csv_rows(scan_text("--format", "csv", folder=hostile))}
+    for customer, name in NUMBERS.items():
+        assert rows[customer]["name"] == name
+    assert all(not v.startswith("'") for r in rows.values() for k, v in r.items() if k in FEATURES)
+
+
+def test_negative_feature_values_are_plain_numbers_in_csv() -> None:
+    rows = csv_rows(scan_text("--format", "csv"))
+    negative = [r["order_value_change"] for r in rows if r["order_value_change"].startswith("-")]
+    assert negative
+    assert all(float(v) < 0 for v in negative)
+
+
+def test_json_keeps_names_verbatim(hostile: Path) -> None:
+    records = json.loads(scan_text("--format", "json", folder=hostile))["customers"]
+    names = {r["customer_id"]: r["name"] for r in records}
+    assert names["A"] == INJECTION["A"][1]
+    assert names["F"] == "-5"
+
+
+# -- narrowing ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "count"),
+    [(["--top", "10"], 10), (["--min-score", "50"], 49), (["--min-score", "50", "--top", "5"], 5)],
+)
+def test_top_and_min_score_narrow(document: dict[str, Any], options: list[str], count: int) -> None:
+    narrowed = json.loads(scan_text("--format", "json", *options))["customers"]
+    assert narrowed == document["customers"][:count]
+    rows = csv_rows(scan_text("--format", "csv", *options))
+    assert [r["customer_id"] for r in rows] == [c["customer_id"] for c in narrowed]
+
+
+def test_min_score_counts_scores_at_the_threshold(document: dict[str, Any]) -> None:
+    threshold = document["customers"][20]["score"]
+    narrowed = json.loads(scan_text("--format", "json", "--min-score", str(threshold)))
+    expected = [c for c in document["customers"] if c["score"] >= threshold]
+    assert narrowed["customers"] == expected
+
+
+def test_min_score_above_everyone_gives_an_empty_list() -> None:
+    narrowed = json.loads(scan_text("--format", "json", "--min-score", "100"))
+    assert narrowed["customers"] == []
+    assert csv_rows(scan_text("--format", "csv", "--min-score", "100")) == []
+
+
+# -- output files -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [
+        ("out.json", lambda b: json.loads(b.decode())["as_of"] == AS_OF),
+        ("out.ndjson", lambda b: len(b.decode().splitlines()) == 300),
+        ("out.jsonl", lambda b: json.loads(b.decode().splitlines()[0])["rank"] == 1),
+        ("out.csv", lambda b: b.startswith(b'\xef\xbb\xbf"rank",')),
+        ("OUT.CSV", lambda b: b.startswith(b'\xef\xbb\xbf"rank",')),
+        ("out.txt", lambda b: b.decode().startswith("300 customers scanned")),
+    ],
+)
+def test_output_format_follows_the_extension(tmp_path: Path, name: str, check: Any) -> None:
+    target = tmp_path / name
+    result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert stderr_of(result).strip() == f"wrote {target}"
+    assert check(target.read_bytes())
+    assert ANSI.encode() not in target.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_output_file_matches_stdout(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
+    assert target.read_text(encoding="utf-8") == scan_text("--format", "json")
+
+
+def test_explicit_format_wins_over_the_extension(tmp_path: Path) -> None:
+    target = tmp_path / "report.dat"
+    result = invoke("scan", EXPORTS, "--as-of", AS_OF, "-o", target, "-f", "ndjson", "--top", "2")
+    assert result.exit_code == 0
+    assert len(target.read_text().splitlines()) == 2
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out", "out.json.bak"])
+def test_unknown_extension_exits_2(tmp_path: Path, name: str) -> None:
+    target = tmp_path / name
+    result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
+    assert result.exit_code == 2
+    error = " ".join(stderr_of(result).split())
+    assert "cannot tell the format from" in error
+    assert "hint: use one of .json, .ndjson, .jsonl, .csv, .txt or pass --format" in error
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_into_a_missing_folder_exits_2(tmp_path: Path) -> None:
+    target = tmp_path / "nope" / "out.json"
+    result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
+    assert result.exit_code == 2
+    assert "does not exist" in stderr_of(result)
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Atomic: the report is written beside the target and renamed; a failure changes nothing."""
+    target = tmp_path / "out.json"
+    target.write_text("old report")
+
+    def refuse(source: str, destination: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(churnwatch.output.os, "replace", refuse)
+    result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
+    assert result.exit_code == 2
+    assert "cannot write: No space left on device" in stderr_of(result)
+    assert target.read_text() == "old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_failed_scan_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    result = invoke("scan", tmp_path / "missing", "--output", target)
+    assert result.exit_code == 2
+    assert not target.exists()
+
+
+# -- the table ----------------------------------------------------------------------------
+
+
+def table_ranks(text: str) -> list[int]:
+    return [int(m.group(1)) for m in re.finditer(r"^\s*(\d+)\s+C\d{4}\s", text, re.MULTILINE)]
+
+
+def test_table_shows_top_25_with_a_summary(document: dict[str, Any]) -> None:
+    text = scan_text()
+    flat = " ".join(text.split())
+    assert flat.startswith(
+        "300 customers scanned as of 2026-09-30 · critical 7 · high 42 · medium 71 · low 33"
+        " · none 147 · sources: orders, payments, complaints, contacts, customers"
+    )
+    assert table_ranks(text) == list(range(1, 26))
+    ids = re.findall(r"^\s*\d+\s+(C\d{4})\s", text, re.MULTILINE)
+    assert ids == [c["customer_id"] for c in document["customers"][:25]]
+    assert flat.endswith("showing 25 of 300; use --top N, or --format csv for all")
+    assert ANSI not in text
+
+
+def test_table_top_shows_reasons_and_next_step(document: dict[str, Any]) -> None:
+    text = scan_text("--top", "3")
+    assert table_ranks(text) == [1, 2, 3]
+    flat = " ".join(text.split())
+    first = document["customers"][0]
+    assert f"{first['signals'][0]['title']}: {first['signals'][0]['detail']}" in flat
+    assert f"→ {first['signals'][0]['action']}" in flat
+    assert f"… and {len(first['signals']) - 2} more" in flat
+
+
+def test_table_of_all_customers_has_no_footer(tmp_path: Path) -> None:
+    text = scan_text(folder=GOLDEN / "exports", as_of="2025-06-30")
+    assert "showing" not in text
+    assert "no warning signals (initiation)" in " ".join(text.split())
+
+
+def test_table_lists_rules_that_are_not_applicable(tmp_path: Path) -> None:
+    folder = write_exports(tmp_path / "x", orders="customer_id,order_date,amount\nA,2025-01-10,5\n")
+    flat = " ".join(scan_text(folder=folder, as_of="2025-06-30").split())
+    assert re.match(r"1 customers? scanned as of 2025-06-30 · none 1 · sources: orders ", flat)
+    assert (
+        "not applicable (no data for them): orders-only-when-asked, hard-to-reach,"
+        " complaining-more, complaints-unresolved, paying-later, overdue-invoices" in flat
+    )
+
+
+def test_table_summary_counts_every_scanned_customer_with_min_score() -> None:
+    flat = " ".join(scan_text("--min-score", "50", "--top", "3").split())
+    assert flat.startswith(
+        "300 customers scanned as of 2026-09-30 · critical 7 · high 42 · medium 71"
+    )

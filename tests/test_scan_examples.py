@@ -1,0 +1,114 @@
+"""The example exports rank their planted archetypes sensibly (examples/planted*.csv)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scan_helpers import EXAMPLES, invoke
+
+AS_OF = "2026-09-30"  # the latest order date in both example sets
+TYPICAL = {
+    "shrinking": {"shrinking-orders", "ordering-less-often"},
+    "asked_only": {"orders-only-when-asked"},
+    "unreachable": {"hard-to-reach"},
+    "complaining": {"complaining-more", "complaints-unresolved"},
+    "late_payer": {"paying-later", "overdue-invoices"},
+    "overdue": {"overdue-customer"},
+    "lost": {"lost-customer"},
+    "returner": {"returned-after-lapse"},
+}
+
+
+def planted(name: str) -> dict[str, str]:
+    with (EXAMPLES / name).open(newline="", encoding="utf-8") as handle:
+        return {row["customer_id"]: row["archetype"] for row in csv.DictReader(handle)}
+
+
+def ranked(folder: Path) -> list[dict[str, Any]]:
+    result = invoke("scan", folder, "--format", "json", "--as-of", AS_OF)
+    assert result.exit_code == 0
+    customers: list[dict[str, Any]] = json.loads(result.stdout)["customers"]
+    return customers
+
+
+EXAMPLE_SETS = {
+    "exports": (EXAMPLES / "exports", "planted.csv"),
+    "exports-de": (EXAMPLES / "exports-de", "planted-de.csv"),
+}
+
+
+@pytest.fixture(scope="module", params=list(EXAMPLE_SETS))
+def scanned(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]], dict[str, str]]:
+    folder, truth = EXAMPLE_SETS[request.param]
+    return request.param, ranked(folder), planted(truth)
+
+
+def test_every_planted_customer_is_scanned(scanned: Any) -> None:
+    _, customers, archetypes = scanned
+    assert sorted(c["customer_id"] for c in customers) == sorted(archetypes)
+
+
+def test_multi_customers_lead_the_ranking(scanned: Any) -> None:
+    name, customers, archetypes = scanned
+    multi = {c for c, a in archetypes.items() if a == "multi"}
+    top = [c["customer_id"] for c in customers[:15]]
+    assert multi <= set(top)
+    if name == "exports-de":
+        assert {archetypes[c] for c in top[: len(multi)]} == {"multi"}
+
+
+@pytest.mark.parametrize("archetype", list(TYPICAL))
+def test_archetype_shows_its_typical_signal(scanned: Any, archetype: str) -> None:
+    _, customers, archetypes = scanned
+    fired = [
+        {s["id"] for s in c["signals"]}
+        for c in customers
+        if archetypes[c["customer_id"]] == archetype
+    ]
+    assert fired
+    assert any(signals & TYPICAL[archetype] for signals in fired)
+
+
+def test_healthy_customers_score_zero_below_every_flagged_one(scanned: Any) -> None:
+    _, customers, archetypes = scanned
+    healthy = [i for i, c in enumerate(customers) if archetypes[c["customer_id"]] == "healthy"]
+    flagged = [i for i, c in enumerate(customers) if c["signals"]]
+    assert healthy and flagged
+    assert all(customers[i]["score"] == 0 and not customers[i]["signals"] for i in healthy)
+    assert max(flagged) < min(healthy)
+
+
+def test_complaining_late_paying_and_multi_customers_are_at_risk(scanned: Any) -> None:
+    """Not buried: each of them is at least 'medium'."""
+    _, customers, archetypes = scanned
+    for customer in customers:
+        if archetypes[customer["customer_id"]] in {"multi", "complaining", "late_payer"}:
+            assert customer["severity"] in {"medium", "high", "critical"}, customer["customer_id"]
+
+
+def test_lost_customers_are_in_the_lost_phase(scanned: Any) -> None:
+    _, customers, archetypes = scanned
+    phases = {c["phase"] for c in customers if archetypes[c["customer_id"]] == "lost"}
+    assert phases == {"lost"}
+
+
+def test_new_customers_are_in_initiation_and_not_lost(scanned: Any) -> None:
+    _, customers, archetypes = scanned
+    new = [c for c in customers if archetypes[c["customer_id"]] == "new"]
+    assert new
+    assert {c["phase"] for c in new} == {"initiation"}
+    assert all("lost-customer" not in {s["id"] for s in c["signals"]} for c in new)
+
+
+def test_default_reference_date_is_the_latest_order() -> None:
+    """Without --as-of, the examples are scanned as of their latest order date."""
+    if dt.date.today() < dt.date.fromisoformat(AS_OF):  # pragma: no cover - a wrong clock
+        pytest.skip("the system clock is before the example data")
+    result = invoke("scan", EXAMPLES / "exports", "--format", "json", "--top", "1")
+    assert json.loads(result.stdout)["as_of"] == AS_OF
