@@ -53,6 +53,8 @@ def _shares_bucket(hashed: np.ndarray, shift: int) -> np.ndarray:
 
 def duplicated_rows(frame: pd.DataFrame, candidates: np.ndarray | None = None) -> np.ndarray:
     """Mask of rows that repeat an earlier row exactly (the first occurrence is kept)."""
+    if candidates is not None and candidates.size == 0:
+        return np.zeros(len(frame), dtype=bool)
     numeric = [numeric_bits(frame[c]) for c in frame.columns if _is_numeric(frame[c])]
     rows = candidate_rows(numeric, candidates) if numeric else np.arange(len(frame))
     mask = np.zeros(len(frame), dtype=bool)

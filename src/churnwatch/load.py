@@ -212,6 +212,9 @@ def _reference_day(orders: pd.DataFrame, as_of: dt.date | None) -> int:
         return (as_of - dt.date(1970, 1, 1)).days
     today = (dt.date.today() - dt.date(1970, 1, 1)).days
     dates = orders["order_date"].to_numpy()
+    latest = int(dates.max())
+    if latest <= today:  # the usual case: one pass
+        return latest
     past = dates[dates <= today]
     return int(past.max()) if past.size else today
 
