@@ -60,8 +60,8 @@ def _codes(encoded: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
     """Each row's position in ``ids``, looked up once per distinct id, then gathered."""
     positions = pc.index_in(_clean(_dictionary(encoded)), value_set=ids)
     lookup = np.asarray(positions.fill_null(-1), dtype=np.int32)
-    indices = [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
-    return lookup[np.concatenate(indices).astype(np.intp)] if indices else np.empty(0, np.int32)
+    parts = [lookup[c.indices.to_numpy(zero_copy_only=False)] for c in encoded.chunks]
+    return np.concatenate(parts) if parts else np.empty(0, np.int32)
 
 
 def natural_sort(ids: pa.Array) -> pa.Array:
