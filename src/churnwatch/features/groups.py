@@ -40,12 +40,22 @@ def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def sorted_pairs(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, values)`` sorted by code, then value; values must be ints in [0, 2**32)."""
-    keys = codes.astype(np.int64)
-    keys <<= 32
-    keys |= values.astype(np.int64, copy=False)
+    """``(codes, values)`` sorted by code, then value; values must be ints in [0, 2**32).
+
+    Both are packed into one integer key, 32 bits wide when they fit (customer codes and
+    day spans usually do), which sorts markedly faster than 64-bit keys.
+    """
+    if codes.size == 0:
+        return codes.astype(np.int64), values.astype(np.int64)
+    value_bits = int(values.max()).bit_length()
+    wide = int(codes.max()).bit_length() + value_bits > 32
+    keys = codes.astype(np.uint64 if wide else np.uint32)
+    keys <<= value_bits
+    keys |= values.astype(keys.dtype, copy=False)
     keys.sort()
-    return keys >> 32, keys & 0xFFFFFFFF
+    mask = (1 << value_bits) - 1
+    result = np.int32 if not wide and value_bits < 32 else np.int64
+    return (keys >> value_bits).astype(result), (keys & mask).astype(result)
 
 
 def median_sorted(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

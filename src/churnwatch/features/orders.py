@@ -48,11 +48,10 @@ def _rhythm(codes: np.ndarray, days: np.ndarray, window: Window) -> Features:
     sorted_codes, sorted_days = sorted_pairs(codes, days - origin)
     first, last = first_last(sorted_codes, sorted_days, n)
     first, last = first + origin, last + origin
-    same = sorted_codes[1:] == sorted_codes[:-1]
-    gaps = (sorted_days[1:] - sorted_days[:-1])[same]
-    gap_codes, gap_ends = sorted_codes[1:][same], sorted_days[1:][same] + origin
-    distinct = gaps > 0
-    gaps, gap_codes, gap_ends = gaps[distinct], gap_codes[distinct], gap_ends[distinct]
+    step = sorted_days[1:] - sorted_days[:-1]
+    gap = (sorted_codes[1:] == sorted_codes[:-1]) & (step > 0)  # between distinct order days
+    gaps, gap_codes = step[gap], sorted_codes[1:][gap]
+    gap_ends = sorted_days[1:][gap] + origin
     gap_count = np.bincount(gap_codes, minlength=n)
     gap_sorted_codes, gap_sorted = sorted_pairs(gap_codes, gaps)
     typical = np.where(
