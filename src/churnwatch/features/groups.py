@@ -6,7 +6,10 @@ one sort of ``code << 32 | value`` keys, which is cheaper than sorting rows.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 
 def count(codes: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
@@ -49,7 +52,7 @@ def sorted_pairs(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
         return codes.astype(np.int64), values.astype(np.int64)
     value_bits = int(values.max()).bit_length()
     wide = int(codes.max()).bit_length() + value_bits > 32
-    keys = codes.astype(np.uint64 if wide else np.uint32)
+    keys: npt.NDArray[np.unsignedinteger[Any]] = codes.astype(np.uint64 if wide else np.uint32)
     keys <<= value_bits
     keys |= values.astype(keys.dtype, copy=False)
     keys.sort()
