@@ -6,19 +6,19 @@ Deterministic: keys and columns in a fixed order, rows in rank order, ISO dates,
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from churnwatch.features import DATE_FEATURES, FEATURES
 from churnwatch.result import DECIMALS, SCHEMA_VERSION, WHOLE_UNITS, ScanResult
 
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_FORMULA = r"^[=+\-@\t\r]"
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
 def header(result: ScanResult) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def render_csv(result: ScanResult) -> str:
     ]
     columns["action"] = [row[0]["action"] if row else "" for row in signals]
     for name in ("customer_id", "name", "owner", "reasons", "action"):
-        columns[name] = pa.array([safe_cell(v) for v in columns[name]], pa.string())
+        columns[name] = safe_text(pa.array(columns[name], pa.string()))
     columns |= {name: csv_array(name, result.customers[name]) for name in result.feature_names}
     buffer = pa.BufferOutputStream()
     pacsv.write_csv(pa.table(columns), buffer)
@@ -74,10 +74,14 @@ def csv_array(name: str, column: pd.Series) -> pa.Array:
     return pa.array(np.round(filled, DECIMALS), mask=missing)
 
 
-def safe_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (plain numbers stay numbers)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
-        return "'" + value
-    return value
+def safe_text(values: pa.Array) -> pa.Array:
+    """Neutralise text a spreadsheet would run as a formula (plain numbers stay numbers).
+
+    Such cells get a leading apostrophe, which spreadsheets show as text.
+    """
+    formula = pc.and_(
+        pc.match_substring_regex(values, _FORMULA),
+        pc.invert(pc.match_substring_regex(values, _NUMBER)),
+    )
+    quoted = pc.binary_join_element_wise("'", values, "")
+    return pc.if_else(pc.fill_null(formula, False), quoted, values)
