@@ -53,10 +53,6 @@ class Problem:
         return f" ({'; '.join(parts)})" if parts else ""
 
 
-def rows_skipped(problems: list[Problem], source: str) -> int:
-    return sum(p.count for p in problems if p.source == source and p.skipped)
-
-
 def plural(count: int, noun: str) -> str:
     """``1 row``, ``2 rows``."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"

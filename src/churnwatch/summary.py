@@ -8,7 +8,6 @@ import numpy as np
 
 from churnwatch.dates import days_to_iso
 from churnwatch.load import EVENT_DATE, Dataset, SourceFrame
-from churnwatch.quality import Level
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,9 @@ def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
         if problem.code == "orphan":
             orphans += problem.count
     event = EVENT_DATE.get(source.name)
-    dates = frame[event].to_numpy() if event in frame else np.empty(0)
+    if event not in frame:  # e.g. payments without invoice dates: show the due dates
+        event = next((c for c in frame.columns if c.endswith("_date")), None)
+    dates = frame[event].to_numpy() if event is not None else np.empty(0)
     dates = dates[~np.isnan(dates)] if dates.dtype.kind == "f" else dates
     return SourceSummary(
         source=source.name,
@@ -70,7 +71,3 @@ def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
         first_date=days_to_iso(dates.min()) if dates.size else None,
         last_date=days_to_iso(dates.max()) if dates.size else None,
     )
-
-
-def warnings(dataset: Dataset) -> int:
-    return sum(p.level is Level.WARNING for p in dataset.problems)
