@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_target_that_is_a_folder_leaves_no_temp_file(tmp_path):
     target.mkdir()
     with pytest.raises(OutputError) as raised:
         write_atomically(target, b"data")
-    assert str(raised.value).startswith(f"{target}: cannot write: ")
+    assert str(raised.value) == f"{target}: is a folder; give a file name"
     assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
     assert list(target.iterdir()) == []
 
@@ -74,3 +75,20 @@ def test_unexpected_error_while_writing_removes_the_temp_file(tmp_path):
     with pytest.raises(TypeError):
         write_atomically(target, "text, not bytes")  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_symlink_is_followed_and_permissions_are_kept(tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    write_atomically(link, b"new")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"new"
+    assert real.stat().st_mode & 0o777 == 0o600
+
+
+def test_device_is_written_through_not_replaced(tmp_path):
+    write_atomically(Path("/dev/null"), b"data")
+    assert Path("/dev/null").is_char_device()

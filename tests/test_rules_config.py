@@ -379,7 +379,7 @@ def test_rules_check_rejects_a_bad_file(
 def test_rules_check_of_a_missing_file(tmp_path: Path, pinned: None) -> None:
     result = invoke("rules", "--check", tmp_path / "nope.toml")
     assert result.exit_code == 2
-    assert stderr_of(result).startswith(f"error: {tmp_path / 'nope.toml'}: cannot read")
+    assert stderr_of(result).startswith(f"error: {tmp_path / 'nope.toml'}: config file not found")
 
 
 def test_scan_with_a_bad_rule_exits_2(tmp_path: Path, pinned: None) -> None:

@@ -18,10 +18,10 @@ from rich.markup import escape
 
 from churnwatch import __version__
 from churnwatch.api import open_exports, rules_for, scan_exports
-from churnwatch.config import find_config, load_config
+from churnwatch.config import CONFIG_NAME, find_config, load_config
 from churnwatch.errors import ChurnwatchError
 from churnwatch.exitcodes import ExitCode
-from churnwatch.init import propose, write_proposal
+from churnwatch.init import propose, refuse_overwrite, write_proposal
 from churnwatch.load import Dataset
 from churnwatch.output import write_atomically
 from churnwatch.quality import Level
@@ -144,6 +144,7 @@ def init(
     ] = False,
 ) -> None:
     """Inspect the exports and write a proposed churnwatch.toml into the folder."""
+    refuse_overwrite(exports / CONFIG_NAME, force)
     proposal = propose(exports)
     console = make_console()
     render_proposal(console, proposal)
@@ -256,7 +257,8 @@ def rules(
     ] = None,
 ) -> None:
     """List the active rules (defaults plus your config), or check a rules file."""
-    path = check or (find_config(exports, config) if exports else config)
+    explicit = check or config
+    path = find_config(exports or Path("."), explicit) if explicit or exports else None
     settings = load_config(path)
     active = rules_for(settings, path)
     if check is not None:

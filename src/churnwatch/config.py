@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from churnwatch.dates import validate_date_format
-from churnwatch.errors import ConfigError
+from churnwatch.errors import ConfigError, InputError
 from churnwatch.schema import SOURCES
 from churnwatch.suggest import did_you_mean
 
@@ -19,7 +19,8 @@ Severity = Literal["critical", "high", "medium", "low"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML is typed, so `critical = true` or `recent_days = "90"` is a mistake.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class SourceConfig(_Strict):
@@ -120,7 +121,7 @@ class Scoring(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Scoring:
         if not self.critical >= self.high >= self.medium >= self.low:
-            raise ValueError("scoring: thresholds must satisfy critical >= high >= medium >= low")
+            raise ValueError("thresholds must satisfy critical >= high >= medium >= low")
         return self
 
 
@@ -147,11 +148,25 @@ class Config(_Strict):
 def find_config(exports: Path, explicit: Path | None) -> Path | None:
     """The config to use: ``--config`` if given (must exist), else the exports folder's own."""
     if explicit is not None:
+        if explicit.is_dir():
+            raise ConfigError(f"{explicit}: is a folder; --config takes a churnwatch.toml file")
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: config file not found")
         return explicit
+    check_exports_folder(exports)
     candidate = exports / CONFIG_NAME
     return candidate if candidate.is_file() else None
+
+
+def check_exports_folder(exports: Path) -> None:
+    """The EXPORTS argument must be an existing folder (a common slip: naming a CSV file)."""
+    if exports.is_file():
+        raise InputError(
+            f"{exports}: is a file; pass the folder that contains the exports",
+            hint=f"use its folder: {exports.parent}",
+        )
+    if not exports.is_dir():
+        raise InputError(f"{exports}: exports folder not found")
 
 
 def load_config(path: Path | None) -> Config:

@@ -9,7 +9,7 @@ from typing import Any
 
 import tomli_w
 
-from churnwatch.config import CONFIG_NAME, parse_config
+from churnwatch.config import CONFIG_NAME, check_exports_folder, parse_config
 from churnwatch.dates import ISO_FORMAT, detect_date_format
 from churnwatch.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.numbers import detect_number_format
@@ -106,8 +106,7 @@ class Proposal:
 
 def propose(folder: Path) -> Proposal:
     """Recognise each CSV file in ``folder`` as a source and map its columns."""
-    if not folder.is_dir():
-        raise InputError(f"{folder}: exports folder not found")
+    check_exports_folder(folder)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".csv", ".txt", ".tsv"})
     heads = {}
     unrecognised = []
@@ -203,11 +202,15 @@ def _samples(head: Head, headers: list[str]) -> list[str]:
     return [row[i] for row in head.rows for i in positions if i < len(row)]
 
 
+def refuse_overwrite(target: Path, force: bool) -> None:
+    if target.exists() and not force:
+        raise OutputError(f"{target}: already exists; use --force to overwrite it")
+
+
 def write_proposal(proposal: Proposal, force: bool) -> Path:
     """Write ``EXPORTS/churnwatch.toml``; an existing one only with ``force``."""
     target = proposal.folder / CONFIG_NAME
-    if target.exists() and not force:
-        raise OutputError(f"{target}: already exists; use --force to overwrite it")
+    refuse_overwrite(target, force)
     if "orders" not in proposal.sources:
         raise InputError(
             f"{proposal.folder}: no file looks like an orders export"

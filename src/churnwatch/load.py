@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from churnwatch.config import Config, SourceConfig
+from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.dates import days_to_iso
 from churnwatch.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.errors import EmptySourceError, InputError
@@ -80,8 +80,7 @@ class Dataset:
 
 def load_folder(folder: Path, config: Config, as_of: dt.date | None = None) -> Dataset:
     """Read all present sources, code customers, drop duplicates and rows after ``as_of``."""
-    if not folder.is_dir():
-        raise InputError(f"{folder}: exports folder not found")
+    check_exports_folder(folder)
     tables, problems = _read_all(folder, config)
     # Customer coding (pyarrow) and the duplicate pre-filter (numpy) overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:

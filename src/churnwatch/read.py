@@ -27,7 +27,7 @@ from churnwatch.schema import Column, Kind, Source
 from churnwatch.sniff import Head, inspect_head
 from churnwatch.suggest import closest
 
-_SECONDS_PER_DAY = 86_400
+MAX_BLOCK = 1 << 30
 _UTF8 = {"utf-8", "utf8", "utf-8-sig"}
 
 
@@ -84,6 +84,11 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     for column in source.columns:
         wanted = config.columns.get(column.name, column.name)
         found = wanted if wanted in head.header else by_key.get(normalise(wanted))
+        if found is not None and head.header.count(found) > 1:
+            raise InputError(
+                f"{path}: column '{found}' appears {head.header.count(found)} times in the header;"
+                " rename the copies so it is clear which one to use"
+            )
         if found is not None:
             resolved[column.name] = found
         elif column.name in config.columns or column.required:
@@ -145,14 +150,17 @@ class _Reader:
         self.problems: list[Problem] = []
         self.malformed: list[str] = []
         self.rows_read = 0
+        self.block_size = 1 << 24
+        # A trailing delimiter on data rows only: give the extra field a name of its own.
+        self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
 
     @property
     def layout(self) -> Layout:
-        return Layout(
-            self.path, self.dialect.encoding, self.dialect.delimiter, len(self.head.header)
-        )
+        return Layout(self.path, self.dialect.encoding, self.dialect.delimiter, len(self.names))
 
     def read(self) -> SourceTable:
+        if self.head.complete and not self.head.rows:
+            raise EmptySourceError(f"{self.path}: has a header but no data rows")
         raw = self._arrow_read()
         if raw.num_rows == 0 and not self.malformed:
             raise EmptySourceError(f"{self.path}: has a header but no data rows")
@@ -201,6 +209,8 @@ class _Reader:
                 typed = False
             elif "straddling" in message and not newlines:
                 newlines = True
+            elif "straddling" in message and self.block_size < MAX_BLOCK:
+                self.block_size *= 8  # a huge quoted field: give the parser room
             else:
                 raise InputError(f"{self.path}: cannot be read as CSV: {message}")
 
@@ -235,7 +245,12 @@ class _Reader:
         }
         return pacsv.read_csv(
             self.path,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(
+                encoding=encoding,
+                block_size=self.block_size,
+                column_names=self.names,
+                skip_rows=1,
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.dialect.delimiter,
                 newlines_in_values=newlines_in_values,

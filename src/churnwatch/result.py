@@ -155,14 +155,14 @@ def output_values(name: str, column: pd.Series) -> list[Any]:
 
 def explain(template: str, values: dict[str, float]) -> str:
     """Fill a rule's explanation from feature values; a missing value shows as '–'."""
-    present: dict[str, float] = {}
+    present: dict[str, float | int] = {}
     for field, value in values.items():
         if math.isnan(value):
             template = _literal(template, field, "–")
         elif field in DATE_FEATURES:
             template = _literal(template, field, days_to_iso(int(value)))
         else:
-            present[field] = value
+            present[field] = int(value) if value.is_integer() else value  # 147, not 147.0
     return template.format(**present)
 
 

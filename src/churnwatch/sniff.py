@@ -39,6 +39,14 @@ class Head:
     """Column names exactly as written (surrounding spaces included, as pyarrow sees them)."""
     rows: list[list[str]]
     has_nul: bool
+    complete: bool
+    """The head is the whole file."""
+
+    @property
+    def trailing_delimiter(self) -> bool:
+        """Every data row ends in one extra, empty field (a common export quirk)."""
+        width = len(self.header)
+        return bool(self.rows) and all(len(r) == width + 1 and not r[-1] for r in self.rows)
 
 
 def read_head(path: Path) -> bytes:
@@ -114,4 +122,5 @@ def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Hea
     sep = delimiter or detect_delimiter(lines)
     rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep) if r]
     header = rows[0] if rows else []
-    return Head(chosen, sep, header, rows[1:], has_nul=b"\x00" in raw)
+    complete = len(raw) < HEAD_BYTES
+    return Head(chosen, sep, header, rows[1:], has_nul=b"\x00" in raw, complete=complete)

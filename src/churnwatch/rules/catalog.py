@@ -80,7 +80,7 @@ def _build(fields: dict[str, object], origin: str) -> Rule:
             f"{where}: missing {', '.join(missing)} (a new rule needs title, when, weight)"
         )
     try:
-        expression = parse(str(fields["when"]), FEATURES)
+        expression = parse(str(fields["when"]), FEATURES, condition=True)
     except ExpressionError as exc:
         raise ConfigError(f"{where}: when: {exc}") from None
     explain = str(fields.get("explain") or "")

@@ -62,24 +62,29 @@ class Expression:
         return _margin(self.tree, columns, size)
 
 
-def parse(text: str, known: Mapping[str, object] | None = None) -> Expression:
+def parse(
+    text: str, known: Mapping[str, object] | None = None, *, condition: bool = False
+) -> Expression:
     """Parse and check ``text``; ``known`` (feature names) catches misspelt names.
 
-    Error columns are 1-based positions in ``text`` as written.
+    ``condition``: the text must be true or false as a whole (a rule's ``when``), not a
+    number. Error columns are 1-based positions in ``text`` as written.
     """
     body = text.lstrip()
     indent = len(text) - len(body)
     try:
-        return _parse(body, known)
+        return _parse(body, known, condition)
     except ExpressionError as exc:
         raise ExpressionError(str(exc).split(": ", 1)[1], exc.column + indent) from None
 
 
-def _parse(text: str, known: Mapping[str, object] | None) -> Expression:
+def _parse(text: str, known: Mapping[str, object] | None, condition: bool) -> Expression:
     try:
         tree = ast.parse(text, mode="eval").body
         names: set[str] = set()
         _check(tree, names)
+        if condition:
+            _check_condition(tree)
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error: {exc.msg}", exc.offset or 1) from None
     except ExpressionError:
@@ -130,6 +135,24 @@ def _check(node: ast.AST, names: set[str]) -> None:
             pass  # numbers, and True/False
         case _:
             _reject(node, _describe(node))
+
+
+def _check_condition(node: ast.expr) -> None:
+    """The whole expression, and each part of and/or/not, must be true or false."""
+    match node:
+        case ast.BoolOp(values=values):
+            for value in values:
+                _check_condition(value)
+        case ast.UnaryOp(op=ast.Not(), operand=operand):
+            _check_condition(operand)
+        case ast.Compare() | ast.Call(func=ast.Name(id="is_missing")):
+            pass
+        case ast.Constant(value=bool()):
+            pass
+        case ast.Name(id=name) if name.lower() in _BOOLEANS:
+            pass
+        case _:
+            _reject(node, "needs a condition here, such as 'x > 1' or 'is_missing(x)'")
 
 
 def _check_call(node: ast.Call, names: set[str]) -> None:
@@ -206,7 +229,10 @@ def _value(node: ast.expr, columns: Columns, size: int) -> np.ndarray:
         case ast.UnaryOp(op=ast.Not(), operand=operand):
             return 1.0 - _as_truth(_value(operand, columns, size))
         case ast.BinOp(op=op, left=left, right=right):
-            return _ARITHMETIC[type(op)](_value(left, columns, size), _value(right, columns, size))
+            result = _ARITHMETIC[type(op)](
+                _value(left, columns, size), _value(right, columns, size)
+            )
+            return np.where(np.isfinite(result), result, np.nan)  # x / 0 is unknown, not huge
         case ast.BoolOp(op=op, values=values):
             truths = [_as_truth(_value(v, columns, size)) for v in values]
             return _all(truths) if isinstance(op, ast.And) else _any(truths)
