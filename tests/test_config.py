@@ -119,7 +119,7 @@ def test_explicit_config_is_used_instead_of_the_folders(write_csv, exports, tmp_
     )
     result = cli("validate", exports, "--config", other)
     assert result.exit_code == 0, result.stderr
-    assert "usable: as of 2025-01-02, 1 customers" in result.stdout
+    assert "usable: as of 2025-01-02, 1 customer with orders" in result.stdout
 
 
 def test_no_config_means_defaults(write_csv, exports):

@@ -332,7 +332,7 @@ def test_table_shows_top_25_with_a_summary(document: dict[str, Any]) -> None:
     assert table_ranks(text) == list(range(1, 26))
     ids = re.findall(r"^\s*\d+\s+(C\d{4})\s", text, re.MULTILINE)
     assert ids == [c["customer_id"] for c in document["customers"][:25]]
-    assert flat.endswith("showing 25 of 300; use --top N, or --format csv for all")
+    assert flat.endswith("showing 25 of 300 (--top, --min-score; --format csv for all)")
     assert ANSI not in text
 
 

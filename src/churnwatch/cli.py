@@ -24,13 +24,14 @@ from churnwatch.exitcodes import ExitCode
 from churnwatch.init import propose, refuse_overwrite, write_proposal
 from churnwatch.load import Dataset
 from churnwatch.output import write_atomically
-from churnwatch.quality import Level
+from churnwatch.quality import Level, plural
 from churnwatch.render.catalog import render_features, render_rules
 from churnwatch.render.console import make_console
 from churnwatch.render.formats import (
     TABLE_ROWS,
     Format,
     choose_format,
+    extension_mismatch,
     render_machine,
     render_table_text,
 )
@@ -52,7 +53,10 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-Exports = Annotated[Path, typer.Argument(help="Folder with the CSV exports.", show_default=False)]
+Exports = Annotated[
+    Path,
+    typer.Argument(help="Folder with the CSV exports.", show_default=False, metavar="EXPORTS"),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Config file (default: EXPORTS/churnwatch.toml)."),
@@ -131,7 +135,9 @@ def validate(exports: Exports, *, config: ConfigOption = None, as_of: AsOfOption
     render_summary(console, loaded.dataset, summarise(loaded.dataset))
     render_problems(console, loaded.dataset.problems)
     customers = loaded.dataset.frame("orders")["customer"].nunique()
-    console.print(f"usable: as of {loaded.dataset.as_of_iso}, {customers:,} customers with orders")
+    console.print(
+        f"usable: as of {loaded.dataset.as_of_iso}, {plural(customers, 'customer')} with orders"
+    )
 
 
 @app.command()
@@ -188,6 +194,8 @@ def scan(
 ) -> None:
     """Rank customers by churn risk, with the reasons why and a next step."""
     chosen = choose_format(output_format, output)
+    if note := extension_mismatch(chosen, output):
+        make_console(stderr=True).print(f"[yellow]note:[/] {escape(note)}")
     with progress_display() as step:
         loaded, result = scan_exports(exports, config, _date(as_of), step)
     report_data_quality(loaded.dataset, exports)

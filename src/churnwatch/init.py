@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ class SourceProposal:
     source: str
     file: str
     head: Head
+    encoding: str | None
+    """None: plain ASCII, left to detection."""
     columns: dict[str, str]
     decimal: str = "."
     thousands: str = ""
@@ -89,9 +91,10 @@ class Proposal:
     def to_toml(self) -> dict[str, Any]:
         sources: dict[str, Any] = {}
         for name, p in self.sources.items():
-            entry: dict[str, Any] = {
-                "path": p.file,
-                "encoding": p.head.encoding,
+            entry: dict[str, Any] = {"path": p.file}
+            if p.encoding:
+                entry["encoding"] = p.encoding
+            entry |= {
                 "delimiter": p.head.delimiter,
                 "decimal": p.decimal,
                 "thousands": p.thousands,
@@ -108,7 +111,8 @@ def propose(folder: Path) -> Proposal:
     """Recognise each CSV file in ``folder`` as a source and map its columns."""
     check_exports_folder(folder)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".csv", ".txt", ".tsv"})
-    heads = {}
+    heads: dict[str, Head] = {}
+    encodings: dict[str, str | None] = {}
     unrecognised = []
     for path in files:
         try:
@@ -116,32 +120,36 @@ def propose(folder: Path) -> Proposal:
         except ChurnwatchError:
             unrecognised.append(path.name)
             continue
-        heads[path.name] = replace(head, encoding=whole_file_encoding(path, head.encoding))
+        heads[path.name] = head
+        encodings[path.name] = whole_file_encoding(path, head.encoding)
     assigned = _assign_sources(heads)
     unrecognised += sorted(set(heads) - {file for file in assigned.values()})
     sources = {
-        name: _propose_source(name, file, heads[file])
+        name: _propose_source(name, file, heads[file], encodings[file])
         for name, file in sorted(assigned.items(), key=lambda item: list(SOURCES).index(item[0]))
     }
     return Proposal(folder, sources, sorted(unrecognised))
 
 
-def whole_file_encoding(path: Path, sniffed: str) -> str:
-    """Confirm a UTF-8 guess over the whole file: the config ``init`` writes must load.
+def whole_file_encoding(path: Path, sniffed: str) -> str | None:
+    """The encoding to write into the config, checked over the whole file.
 
-    The loader falls back to cp1252 by itself, but not when the config names an encoding.
+    ``None`` for plain ASCII: naming no encoding keeps the loader's own detection, with its
+    cp1252 fallback, for the day a later export contains an umlaut.
     """
     if sniffed != "utf-8":
         return sniffed
     decoder = codecs.getincrementaldecoder("utf-8")()
+    ascii_only = True
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(1 << 24):
+                ascii_only = ascii_only and chunk.isascii()
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "cp1252"
-    return sniffed
+    return None if ascii_only else sniffed
 
 
 def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
@@ -161,9 +169,9 @@ def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
     return assigned
 
 
-def _propose_source(name: str, file: str, head: Head) -> SourceProposal:
+def _propose_source(name: str, file: str, head: Head, encoding: str | None) -> SourceProposal:
     columns = map_columns(head.header, name)
-    proposal = SourceProposal(name, file, head, columns)
+    proposal = SourceProposal(name, file, head, encoding, columns)
     schema = SOURCES[name]
     numbers = _samples(
         head,

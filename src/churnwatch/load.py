@@ -118,7 +118,13 @@ def _read_all(folder: Path, config: Config) -> tuple[dict[str, SourceTable], lis
             if source.required:
                 raise
             problems.append(
-                Problem(name, path.name, "empty", f"{exc.message}; {name} is left out", count=0)
+                Problem(
+                    name,
+                    path.name,
+                    "empty",
+                    f"{exc.message.removeprefix(f'{path}: ')}; {name} is left out",
+                    count=0,
+                )
             )
             continue
         if table.table.num_rows == 0 and source.required:

@@ -24,7 +24,7 @@ from churnwatch.numbers import detect_number_format, parse_numbers
 from churnwatch.quality import MAX_LINES, Level, Problem
 from churnwatch.recognise import VALUE_SYNONYMS, map_columns, normalise
 from churnwatch.schema import Column, Kind, Source
-from churnwatch.sniff import Head, inspect_head
+from churnwatch.sniff import Head, first_undecodable, inspect_head
 from churnwatch.suggest import closest
 
 MAX_BLOCK = 1 << 30
@@ -199,8 +199,11 @@ class _Reader:
             if "invalid UTF8" in message and self._may_fall_back():
                 self._fall_back_to_cp1252()
             elif "invalid UTF8" in message:
+                where = first_undecodable(self.path, self.dialect.encoding)
+                position = f":{where[0]}" if where else ""
+                byte = f" (byte {where[1]:,})" if where else ""
                 raise InputError(
-                    f"{self.path}: not valid {self.dialect.encoding} text",
+                    f"{self.path}{position}: not valid {self.dialect.encoding} text{byte}",
                     hint="set `encoding` in churnwatch.toml (Windows exports are often cp1252)",
                 )
             elif "Empty CSV file" in message:
@@ -403,9 +406,7 @@ class _Reader:
         rows = np.flatnonzero(mask)
         first = rows[:MAX_LINES]
         lines = self.layout.row_lines(first, len(values))
-        examples = (
-            pc.take(values, pa.array(first[:2])).to_pylist() if code != "missing_value" else []
-        )
+        examples = [] if code == "missing_value" else _distinct(values, rows[:50])[:2]
         skipped = column.required
         self.problems.append(
             Problem(
@@ -450,3 +451,9 @@ def _nulls(values: pa.ChunkedArray) -> np.ndarray:
 
 def _chunked(values: np.ndarray, missing: np.ndarray) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array(values, mask=missing)])
+
+
+def _distinct(values: pa.ChunkedArray, rows: np.ndarray) -> list[str]:
+    """The different values at ``rows``, in order (so examples don't repeat themselves)."""
+    seen = dict.fromkeys(str(v) for v in pc.take(values, pa.array(rows)).to_pylist())
+    return list(seen)

@@ -124,3 +124,20 @@ def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Hea
     header = rows[0] if rows else []
     complete = len(raw) < HEAD_BYTES
     return Head(chosen, sep, header, rows[1:], has_nul=b"\x00" in raw, complete=complete)
+
+
+def first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
+    """``(line, byte offset)`` of the first byte that is not valid in ``encoding``, if any."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    consumed = 0
+    newlines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                offset = max(exc.start, 0)
+                return newlines + chunk[:offset].count(b"\n") + 1, consumed + offset
+            consumed += len(chunk)
+            newlines += chunk.count(b"\n")
+    return None

@@ -46,6 +46,16 @@ def choose_format(explicit: Format | None, output: Path | None) -> Format:
     return inferred
 
 
+def extension_mismatch(chosen: Format, output: Path | None) -> str | None:
+    """A note when ``--format`` contradicts the output file's extension (it still wins)."""
+    if output is None:
+        return None
+    implied = EXTENSIONS.get(output.suffix.lower())
+    if implied is None or implied is chosen:
+        return None
+    return f"writing {chosen.value} into {output.name}, whose extension suggests {implied.value}"
+
+
 def render_machine(result: ScanResult, output_format: Format) -> str:
     renderers = {Format.JSON: render_json, Format.NDJSON: render_ndjson, Format.CSV: render_csv}
     return renderers[output_format](result)

@@ -14,7 +14,7 @@ def render_proposal(console: Console, proposal: Proposal) -> None:
         delimiter = {"\t": "tab"}.get(p.head.delimiter, p.head.delimiter)
         thousands = f", thousands {p.thousands!r}" if p.thousands else ""
         dialect = (
-            f"{p.head.encoding}, delimiter {delimiter!r}, decimal {p.decimal!r}{thousands},"
+            f"{p.encoding or 'ASCII'}, delimiter {delimiter!r}, decimal {p.decimal!r}{thousands},"
             f" dates {p.date_format}"
         )
         console.print(f"[bold]{name}[/] ← {escape(p.file)} [dim]({escape(dialect)})[/]")

@@ -57,8 +57,8 @@ def render_table(console: Console, result: ScanResult, shown: ScanResult) -> Non
     console.print(table)
     if len(records) < len(result.customers):
         console.print(
-            f"[dim]showing {len(records)} of {len(result.customers):,}; use --top N, or"
-            " --format csv for all[/]"
+            f"[dim]showing {len(records)} of {len(result.customers):,} (--top, --min-score;"
+            " --format csv for all)[/]"
         )
 
 
