@@ -41,7 +41,11 @@ def test_as_of_after_all_data_keeps_everything(write_csv, exports):
     dataset = load(exports, as_of=dt.date(2025, 6, 30))
     assert dataset.as_of_iso == "2025-06-30"
     assert ids(dataset) == ["C1", "C2"]
-    assert dataset.problems == []
+    # Only a note that the reference date lies well after the latest order.
+    assert [p.message for p in dataset.problems] == [
+        "the reference date 2025-06-30 is 121 days after the latest order (2025-03-01):"
+        " every customer will look overdue"
+    ]
 
 
 def test_payment_made_after_as_of_is_still_open(write_csv, exports, use_fixture):

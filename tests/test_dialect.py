@@ -34,7 +34,10 @@ def test_semicolon_decimal_comma(exports, use_fixture):
     assert (found.delimiter, found.decimal, found.thousands) == (";", ",", ".")
     assert found.date_format == "%d.%m.%Y"
     assert dataset.frame("orders")["amount"].tolist() == [1234.56, -7.5, 12.0]
-    assert dataset.problems == []
+    # No problem, only the note that a customer with credit notes alone is not scored.
+    assert [p.message for p in dataset.problems] == [
+        "1 customer with nothing but credit notes (negative amounts) is not scored"
+    ]
 
 
 def test_thousands_separator_comma_with_decimal_point(exports, use_fixture):

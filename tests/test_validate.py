@@ -7,7 +7,6 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from churnwatch.quality import Level, Problem
@@ -89,20 +88,23 @@ def test_validate_german_exports_reports_bad_dates_and_the_duplicate(examples_di
     assert output.count("warning:") == 2
 
 
-@pytest.mark.parametrize(
-    ("fixture", "expected"),
-    [
-        ("bad_amounts.csv", ("5", "3", "2")),
-        # A row with a bad date and a bad amount is one skipped row, not two.
-        ("bad_date_and_amount_same_row.csv", ("3", "1", "2")),
-    ],
-)
-def test_validate_counts_skipped_rows_once(exports, use_fixture, cli, fixture, expected):
-    use_fixture("orders", fixture)
+def test_validate_counts_skipped_rows_once(exports, use_fixture, cli):
+    """A row with a bad date and a bad amount is one skipped row, not two."""
+    use_fixture("orders", "bad_date_and_amount_same_row.csv")
     result = cli("validate", exports)
     assert result.exit_code == 0, result.stderr
     orders = table_rows(result.stdout)["orders"]
-    assert (orders["rows"], orders["skipped"], orders["customers"]) == expected
+    assert (orders["rows"], orders["skipped"], orders["customers"]) == ("3", "1", "2")
+
+
+def test_validate_fails_when_most_rows_are_skipped(exports, use_fixture, cli):
+    """3 of 5 rows unreadable smells of a wrong dialect: counted, shown, and not usable."""
+    use_fixture("orders", "bad_amounts.csv")
+    result = cli("validate", exports)
+    assert result.exit_code == 2
+    orders = table_rows(result.stdout)["orders"]
+    assert (orders["rows"], orders["skipped"], orders["customers"]) == ("5", "3", "2")
+    assert "not usable: orders.csv: 3 of 5 rows (60%) were skipped" in flat(result.stderr)
 
 
 def test_problem_list_shows_warnings_first_and_is_capped():

@@ -40,7 +40,7 @@ from churnwatch.render.quality import render_problems, render_summary
 from churnwatch.render.schema import scan_schema
 from churnwatch.render.table import render_table
 from churnwatch.score import Severity
-from churnwatch.summary import summarise
+from churnwatch.summary import blocking_issues, summarise
 
 app = typer.Typer(
     name="churnwatch",
@@ -132,12 +132,15 @@ def validate(exports: Exports, *, config: ConfigOption = None, as_of: AsOfOption
     """Load every export and report data quality: rows, skips, duplicates, orphans."""
     loaded = open_exports(exports, config, _date(as_of))
     console = make_console()
-    render_summary(console, loaded.dataset, summarise(loaded.dataset))
+    summaries = summarise(loaded.dataset)
+    render_summary(console, loaded.dataset, summaries)
     render_problems(console, loaded.dataset.problems)
-    customers = loaded.dataset.frame("orders")["customer"].nunique()
-    console.print(
-        f"usable: as of {loaded.dataset.as_of_iso}, {plural(customers, 'customer')} with orders"
-    )
+    if issues := blocking_issues(summaries):
+        for issue in issues:
+            make_console(stderr=True).print(f"[red]not usable:[/] {escape(issue)}")
+        raise typer.Exit(ExitCode.ERROR)
+    customers = plural(loaded.dataset.ordering_customers(), "customer")
+    console.print(f"usable: as of {loaded.dataset.as_of_iso}, {customers} with orders")
 
 
 @app.command()
@@ -225,7 +228,9 @@ def emit(text: str, output: Path | None, *, bom: bool = False) -> None:
 
 
 def report_data_quality(dataset: Dataset, exports: Path) -> None:
-    """One line on stderr, so machine output on stdout stays clean."""
+    """A few lines on stderr, so machine output on stdout stays clean."""
+    for issue in blocking_issues(summarise(dataset)):
+        make_console(stderr=True).print(f"[red]warning:[/] {escape(issue)}")
     count = sum(p.level is Level.WARNING for p in dataset.problems)
     if count:
         make_console(stderr=True).print(

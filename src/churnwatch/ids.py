@@ -52,8 +52,12 @@ def _dictionary(encoded: pa.ChunkedArray) -> pa.Array:
 
 
 def _clean(ids: pa.Array) -> pa.Array:
-    """Ids without surrounding blanks or NUL bytes; an id that was nothing else becomes ''."""
-    return pc.utf8_trim_whitespace(pc.replace_substring(ids, "\x00", ""))
+    """Ids without surrounding blanks or NUL bytes; an id that was nothing else becomes ''.
+
+    ``10001.0`` becomes ``10001``: spreadsheets write numeric customer numbers that way.
+    """
+    trimmed = pc.utf8_trim_whitespace(pc.replace_substring(ids, "\x00", ""))
+    return pc.replace_substring_regex(trimmed, r"^(\d+)\.0+$", r"\1")
 
 
 def _codes(encoded: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:

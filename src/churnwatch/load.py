@@ -77,6 +77,11 @@ class Dataset:
     def frame(self, source: str) -> pd.DataFrame:
         return self.sources[source].frame
 
+    def ordering_customers(self) -> int:
+        """Customers with at least one order (credit notes alone do not count)."""
+        orders = self.frame("orders")
+        return int(orders["customer"][orders["amount"] >= 0].nunique())
+
 
 def load_folder(folder: Path, config: Config, as_of: dt.date | None = None) -> Dataset:
     """Read all present sources, code customers, drop duplicates and rows after ``as_of``."""
@@ -101,6 +106,7 @@ def load_folder(folder: Path, config: Config, as_of: dt.date | None = None) -> D
             f"{frames['orders'].path}: no orders on or before {days_to_iso(reference)}"
         )
     problems.extend(_orphans(frames, ids))
+    problems.extend(_orders_notes(frames["orders"], reference))
     return Dataset(folder, ids, frames, reference, problems)
 
 
@@ -286,6 +292,49 @@ def _drop_after(frame: SourceFrame, as_of: int) -> list[Problem]:
     ]
 
 
+STALE_AS_OF_DAYS = 31
+
+
+def _orders_notes(orders: SourceFrame, as_of: int) -> list[Problem]:
+    """Notes a user should see before trusting a ranking: a stale reference date, and
+    customers with nothing but credit notes (who have no orders to score)."""
+    frame = orders.frame
+    notes = []
+    latest = int(frame["order_date"].max())
+    if as_of - latest > STALE_AS_OF_DAYS:
+        notes.append(
+            f"the reference date {days_to_iso(as_of)} is {as_of - latest:,} days after the"
+            f" latest order ({days_to_iso(latest)}): every customer will look overdue"
+        )
+    codes = frame["customer"].to_numpy()
+    ordering = np.bincount(codes[frame["amount"].to_numpy() >= 0], minlength=codes.max() + 1)
+    credit_only = np.unique(codes[ordering[codes] == 0])
+    if credit_only.size:
+        notes.append(
+            f"{plural(credit_only.size, 'customer')} with nothing but credit notes (negative"
+            f" amounts) {'is' if credit_only.size == 1 else 'are'} not scored"
+        )
+    return [Problem("orders", orders.path.name, "note", text, level=Level.NOTE) for text in notes]
+
+
+def _zero_padding_hint(ids: pd.Index, orphans: np.ndarray, with_orders: np.ndarray) -> str:
+    """Say so when orphan ids equal ordering customers' ids but for leading zeros."""
+    ordering = {str(i).lstrip("0"): str(i) for i in ids[with_orders] if str(i).isdigit()}
+    pairs = [
+        (str(ids[c]), ordering[str(ids[c]).lstrip("0")])
+        for c in orphans
+        if str(ids[c]).isdigit() and str(ids[c]).lstrip("0") in ordering
+    ]
+    if not pairs:
+        return ""
+    mine, theirs = pairs[0]
+    return (
+        f"; {plural(len(pairs), 'id')} {'differs' if len(pairs) == 1 else 'differ'} from an"
+        " ordering customer's only by leading zeros"
+        f" (e.g. '{mine}' vs '{theirs}' in the orders)"
+    )
+
+
 def _orphans(frames: dict[str, SourceFrame], ids: pd.Index) -> list[Problem]:
     """Customers who appear in a source but have no orders (e.g. a mistyped customer id)."""
     with_orders = np.zeros(len(ids), dtype=bool)
@@ -304,7 +353,7 @@ def _orphans(frames: dict[str, SourceFrame], ids: pd.Index) -> list[Problem]:
                     frame.path.name,
                     "orphan",
                     f"{plural(int(orphan.sum()), 'row')} for {plural(customers.size, 'customer')}"
-                    " with no orders",
+                    f" with no orders{_zero_padding_hint(ids, customers, with_orders)}",
                     column=frame.table.columns["customer_id"],
                     count=int(orphan.sum()),
                     examples=tuple(str(ids[c]) for c in customers[:3]),

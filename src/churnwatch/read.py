@@ -71,8 +71,20 @@ def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable
     """Read ``path`` as ``source``: sniff, map columns, parse, salvage."""
     head = inspect_head(path, config.encoding, config.delimiter)
     columns = resolve_columns(head, source, config, path)
-    dialect = _dialect(head, source, config, columns)
-    return _Reader(path, source, head=head, dialect=dialect, columns=columns, config=config).read()
+    dialect, alternatives = _dialect(head, source, config, columns)
+    reader = _Reader(path, source, head=head, dialect=dialect, columns=columns, config=config)
+    if alternatives:
+        reader.problems.append(
+            Problem(
+                source.name,
+                path.name,
+                "ambiguous_dates",
+                f"dates read as {dialect.date_format}, but they could also be"
+                f" {', '.join(alternatives)}; set date_format in churnwatch.toml if that is wrong",
+                level=Level.NOTE,
+            )
+        )
+    return reader.read()
 
 
 def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path) -> dict[str, str]:
@@ -113,7 +125,11 @@ def _missing_column(
     return f"{path}: required column '{wanted}' is missing; columns found: {found}{hint}"
 
 
-def _dialect(head: Head, source: Source, config: SourceConfig, columns: dict[str, str]) -> Dialect:
+def _dialect(
+    head: Head, source: Source, config: SourceConfig, columns: dict[str, str]
+) -> tuple[Dialect, list[str]]:
+    """The dialect, and other date formats that fit the sample equally well."""
+
     def samples(kind: Kind) -> list[str]:
         positions = [
             head.header.index(columns[c.name])
@@ -128,8 +144,12 @@ def _dialect(head: Head, source: Source, config: SourceConfig, columns: dict[str
         decimal, thousands = config.decimal or ".", config.thousands or ""
     else:
         decimal, thousands = detect_number_format(samples(Kind.NUMBER))
-    date_format = config.date_format or detect_date_format(samples(Kind.DATE))[0] or ISO_FORMAT
-    return Dialect(head.encoding, head.delimiter, decimal, thousands, date_format)
+    detected, alternatives = (
+        (None, []) if config.date_format else detect_date_format(samples(Kind.DATE))
+    )
+    date_format = config.date_format or detected or ISO_FORMAT
+    dialect = Dialect(head.encoding, head.delimiter, decimal, thousands, date_format)
+    return dialect, alternatives
 
 
 class _Reader:

@@ -71,3 +71,18 @@ def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
         first_date=days_to_iso(dates.min()) if dates.size else None,
         last_date=days_to_iso(dates.max()) if dates.size else None,
     )
+
+
+UNUSABLE_SHARE = 0.5
+
+
+def blocking_issues(summaries: list[SourceSummary]) -> list[str]:
+    """Reasons the data should not be trusted as loaded: most rows of a source were skipped,
+    which means a wrong dialect far more often than bad data."""
+    return [
+        f"{s.file}: {s.rows_skipped:,} of {s.rows_read:,} rows"
+        f" ({s.rows_skipped / s.rows_read:.0%}) were skipped; check the dialect (date_format,"
+        " decimal, delimiter) or the column mapping in churnwatch.toml"
+        for s in summaries
+        if s.rows_read and s.rows_skipped / s.rows_read > UNUSABLE_SHARE
+    ]

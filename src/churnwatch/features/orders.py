@@ -18,6 +18,8 @@ from churnwatch.features.window import Window
 
 MIN_GAPS = 2
 """A typical gap needs at least two gaps, i.e. three distinct order days."""
+MIN_BASELINE_ORDERS = 2
+"""A change against the baseline needs at least two baseline orders to mean anything."""
 LAPSE_DAYS = 180
 LAPSE_GAPS = 4
 
@@ -110,17 +112,20 @@ def _volume(
         "orders_baseline": orders_baseline,
         "order_rate_recent": rate_recent,
         "order_rate_baseline": np.where(np.isnan(exposure), np.nan, rate_baseline),
-        "order_frequency_change": ratio(rate_recent, rate_baseline) - 1,
+        "order_frequency_change": np.where(
+            orders_baseline >= MIN_BASELINE_ORDERS, ratio(rate_recent, rate_baseline) - 1, np.nan
+        ),
         "orders_expected_recent": rate_baseline * window.recent_days,
         "avg_order_value_recent": value_recent,
         "avg_order_value_baseline": value_baseline,
         "order_value_change": ratio(value_recent, value_baseline) - 1,
         "revenue_recent": revenue_recent,
         "revenue_baseline": revenue_baseline,
-        "revenue_change": ratio(
-            revenue_recent / window.recent_days, ratio(revenue_baseline, exposure)
-        )
-        - 1,
+        "revenue_change": np.where(
+            orders_baseline >= MIN_BASELINE_ORDERS,
+            ratio(revenue_recent / window.recent_days, ratio(revenue_baseline, exposure)) - 1,
+            np.nan,
+        ),
         "lifetime_revenue": total(codes, amount, n),
     }
 
