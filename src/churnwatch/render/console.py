@@ -25,9 +25,11 @@ def make_console(
     """Colour and markup on a terminal; plain text (no ANSI codes) anywhere else.
 
     ``wide_in_pipes``: a table piped into a file or pager gets 160 columns instead of 80.
+    ``stderr``: for messages, which are never wrapped, so each stays one line in a log.
     """
     target = file or (sys.stderr if stderr else sys.stdout)
-    console = _PipeConsole(file=target, highlight=False, soft_wrap=False, emoji=False)
+    # Messages on stderr are never wrapped: a log line should stay one line.
+    console = _PipeConsole(file=target, highlight=False, soft_wrap=stderr, emoji=False)
     if wide_in_pipes and not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPE_WIDTH
     return console

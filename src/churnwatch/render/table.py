@@ -7,6 +7,7 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -21,6 +22,8 @@ COLOURS = {
     "none": "dim",
 }
 REASONS_SHOWN = 2
+NARROW = 72
+"""Below this many columns the table would cut ids and reasons: list customers instead."""
 
 
 def summary_line(result: ScanResult, scanned: int) -> str:
@@ -37,6 +40,9 @@ def render_table(console: Console, result: ScanResult, shown: ScanResult) -> Non
     if result.not_applicable:
         ids = ", ".join(r.id for r in result.not_applicable)
         console.print(f"[dim]not applicable (no data for them): {escape(ids)}[/]")
+    if console.width < NARROW:
+        _render_stacked(console, result, shown)
+        return
     has_names = "name" in shown.customers
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
@@ -60,6 +66,21 @@ def render_table(console: Console, result: ScanResult, shown: ScanResult) -> Non
             f"[dim]showing {len(records)} of {len(result.customers):,} (--top, --min-score;"
             " --format csv for all)[/]"
         )
+
+
+def _render_stacked(console: Console, result: ScanResult, shown: ScanResult) -> None:
+    """One block per customer, for narrow terminals: nothing is cut off."""
+    for record in shown.to_records():
+        label = record["severity"]
+        head = Text(f"{record['rank']}. {record['customer_id']}", style="bold")
+        if record["name"]:
+            head.append(f" {record['name']}")
+        head.append(f" · {record['score']:.0f} ")
+        head.append(label, style=COLOURS[label])
+        console.print(head)
+        console.print(Padding(_why(record["signals"], record["phase"]), (0, 0, 0, 3)))
+    if len(shown.customers) < len(result.customers):
+        console.print(f"[dim]showing {len(shown.customers)} of {len(result.customers):,}[/]")
 
 
 def _why(signals: list[dict[str, Any]], phase: str) -> Text:

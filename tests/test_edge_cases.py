@@ -1,0 +1,157 @@
+"""Inputs and commands a demanding user tried while reviewing: each test names the defect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from churnwatch.errors import InputError
+from helpers import ORDERS, flat, ids, load, problem
+from scan_helpers import fired_for, invoke, scan, stderr_of, write_exports
+
+
+def test_header_only_without_final_newline_is_header_only(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount")
+    with pytest.raises(InputError, match="has a header but no data rows"):
+        load(exports)
+
+
+def test_trailing_delimiter_on_data_rows_only_is_tolerated(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC1,2025-01-02,5,\nC2,2025-01-03,6,\n")
+    dataset = load(exports)
+    assert ids(dataset) == ["C1", "C2"]
+    assert dataset.frame("orders")["amount"].tolist() == [5.0, 6.0]
+    assert dataset.problems == []
+
+
+def test_duplicate_header_name_is_an_error(write_csv, exports):
+    write_csv("orders.csv", "customer_id,amount,order_date,amount\nC1,1,2025-01-02,2\n")
+    with pytest.raises(InputError, match="column 'amount' appears 2 times in the header"):
+        load(exports)
+
+
+def test_huge_quoted_field_does_not_reject_the_file(exports):
+    text = "customer_id,order_date,amount,note\n" + "".join(
+        f"C{i},2025-01-01,{i},ok\n" for i in range(50)
+    )
+    text += 'C1,2025-01-02,5,"' + "x" * 20_000_000 + '"\n'
+    (exports / "orders.csv").write_text(text)
+    assert len(load(exports).frame("orders")) == 51
+
+
+def test_ids_written_as_decimals_match_integer_ids(write_csv, exports):
+    """Spreadsheets write customer 10001 as 10001.0."""
+    write_csv("orders.csv", "customer_id,order_date,amount\n10001,2025-01-02,5\n")
+    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\n10001.0,2025-02-01,,5\n")
+    dataset = load(exports)
+    assert dataset.customer_ids.tolist() == ["10001"]
+    assert [p.code for p in dataset.problems] == []
+
+
+def test_orphans_that_differ_only_by_leading_zeros_are_pointed_out(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\n007,2025-01-02,5\n")
+    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\n7,2025-02-01,,5\n")
+    orphan = problem(load(exports), "orphan", "payments")
+    assert "differs from an ordering customer's only by leading zeros" in orphan.message
+    assert "'7' vs '007'" in orphan.message
+
+
+def test_stale_reference_date_is_noted(write_csv, exports):
+    write_csv("orders.csv", ORDERS)
+    note = problem(load(exports, as_of=dt.date(2099, 1, 1)), "note")
+    assert note.message.startswith("the reference date 2099-01-01 is ")
+    assert "every customer will look overdue" in note.message
+
+
+def test_ambiguous_day_month_dates_are_noted(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC1,03/04/2025,5\nC2,05/06/2025,6\n")
+    note = problem(load(exports), "ambiguous_dates")
+    assert "dates read as %d/%m/%Y, but they could also be %m/%d/%Y" in note.message
+
+
+def test_validate_names_a_file_passed_instead_of_the_folder(write_csv, exports, cli):
+    path = write_csv("orders.csv", ORDERS)
+    result = cli("validate", path)
+    assert result.exit_code == 2
+    assert "is a file; pass the folder that contains the exports" in flat(result.stderr)
+
+
+def test_rules_for_a_missing_folder_is_an_error(tmp_path, cli):
+    result = cli("rules", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert "exports folder not found" in result.stderr
+
+
+def test_config_values_must_have_the_right_type(write_csv, exports, cli):
+    write_csv("orders.csv", ORDERS)
+    (exports / "churnwatch.toml").write_text("[scoring]\ncritical = true\n")
+    result = cli("validate", exports)
+    assert result.exit_code == 2
+    assert "scoring.critical:" in result.stderr
+
+
+def test_init_refuses_before_analysing_when_a_config_exists(write_csv, exports, cli):
+    write_csv("orders.csv", ORDERS)
+    (exports / "churnwatch.toml").write_text("")
+    result = cli("init", exports)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "already exists; use --force" in result.stderr
+
+
+def test_init_leaves_plain_ascii_files_to_encoding_detection(write_csv, exports, cli):
+    write_csv("orders.csv", ORDERS)
+    assert cli("init", exports).exit_code == 0
+    assert "encoding" not in (exports / "churnwatch.toml").read_text()
+
+
+def test_format_that_contradicts_the_extension_is_noted(tmp_path):
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    target = tmp_path / "report.json"
+    result = invoke("scan", folder, "--format", "csv", "--output", target)
+    assert result.exit_code == 0
+    assert "writing csv into report.json, whose extension suggests json" in flat(stderr_of(result))
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("order_count + 1", "needs a condition here"),
+        ("order_count and days_since_last_order > 1", "needs a condition here"),
+    ],
+)
+def test_a_rule_must_be_a_condition(tmp_path, when, message):
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    config = folder / "churnwatch.toml"
+    config.write_text(f'[[rules]]\nid = "x"\ntitle = "X"\nwhen = "{when}"\nweight = 10\n')
+    result = invoke("rules", "--check", config)
+    assert result.exit_code == 2
+    assert message in stderr_of(result)
+
+
+def test_dividing_by_zero_never_fires_a_rule(tmp_path):
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    config = folder / "churnwatch.toml"
+    config.write_text(
+        '[[rules]]\nid = "x"\ntitle = "X"\nwhen = "order_count / 0 > 1"\nweight = 10\n'
+    )
+    assert fired_for(scan(folder, dt.date(2025, 1, 3), config), "x") == set()
+
+
+def test_narrow_terminal_lists_customers_without_cutting_ids(tmp_path, monkeypatch):
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    monkeypatch.setenv("COLUMNS", "40")
+    result = invoke("scan", folder, "--as-of", "2025-01-03")
+    assert result.exit_code == 0
+    assert "1. C1" in result.stdout or "1. C2" in result.stdout
+    assert "…" not in result.stdout.split("\n", 3)[-1].split()[1]
+
+
+def test_output_to_dev_null_leaves_the_device_alone(tmp_path):
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    result = invoke("scan", folder, "--format", "json", "--output", os.devnull)
+    assert result.exit_code == 0
+    assert Path(os.devnull).is_char_device()
