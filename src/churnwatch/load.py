@@ -79,8 +79,17 @@ class Dataset:
 
     def ordering_customers(self) -> int:
         """Customers with at least one order (credit notes alone do not count)."""
-        orders = self.frame("orders")
-        return int(orders["customer"][orders["amount"] >= 0].nunique())
+        return ordering_customers(self.frame("orders"))
+
+
+def is_order(amount: np.ndarray) -> np.ndarray:
+    """Which order rows are orders: negative amounts are credit notes, not orders."""
+    return amount >= 0
+
+
+def ordering_customers(orders: pd.DataFrame) -> int:
+    """Customers with at least one order (credit notes alone do not count)."""
+    return int(orders["customer"][is_order(orders["amount"].to_numpy())].nunique())
 
 
 def load_folder(folder: Path, config: Config, as_of: dt.date | None = None) -> Dataset:
@@ -306,13 +315,11 @@ def _orders_notes(orders: SourceFrame, as_of: int) -> list[Problem]:
             f"the reference date {days_to_iso(as_of)} is {as_of - latest:,} days after the"
             f" latest order ({days_to_iso(latest)}): every customer will look overdue"
         )
-    codes = frame["customer"].to_numpy()
-    ordering = np.bincount(codes[frame["amount"].to_numpy() >= 0], minlength=codes.max() + 1)
-    credit_only = np.unique(codes[ordering[codes] == 0])
-    if credit_only.size:
+    credit_only = frame["customer"].nunique() - ordering_customers(frame)
+    if credit_only:
         notes.append(
-            f"{plural(credit_only.size, 'customer')} with nothing but credit notes (negative"
-            f" amounts) {'is' if credit_only.size == 1 else 'are'} not scored"
+            f"{plural(credit_only, 'customer')} with nothing but credit notes (negative"
+            f" amounts) {'is' if credit_only == 1 else 'are'} not scored"
         )
     return [Problem("orders", orders.path.name, "note", text, level=Level.NOTE) for text in notes]
 

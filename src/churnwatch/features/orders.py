@@ -15,6 +15,7 @@ from churnwatch.features.groups import (
     total,
 )
 from churnwatch.features.window import Window
+from churnwatch.load import is_order
 
 MIN_GAPS = 2
 """A typical gap needs at least two gaps, i.e. three distinct order days."""
@@ -31,15 +32,17 @@ def order_features(orders: pd.DataFrame, window: Window) -> Features:
     codes = orders["customer"].to_numpy()
     days = orders["order_date"].to_numpy()
     amount = orders["amount"].to_numpy()
-    is_order = amount >= 0
-    every = bool(is_order.all())
-    order_codes, order_days = (codes, days) if every else (codes[is_order], days[is_order])
+    orders_only = is_order(amount)
+    every = bool(orders_only.all())
+    order_codes, order_days = (codes, days) if every else (codes[orders_only], days[orders_only])
     out: Features = {"order_count": count(order_codes, window.customers)}
     out |= _rhythm(order_codes, order_days, window)
-    out |= _volume(codes, days, amount, window, out["first_order_date"])
+    out |= _volume(codes, days, amount, orders_only, window, first=out["first_order_date"])
     if "channel" in orders:
         channel = orders["channel"].cat.codes.to_numpy()
-        out |= _initiative(order_codes, order_days, channel if every else channel[is_order], window)
+        out |= _initiative(
+            order_codes, order_days, channel if every else channel[orders_only], window
+        )
     return out
 
 
@@ -91,15 +94,20 @@ def _return_after_lapse(
 
 
 def _volume(
-    codes: np.ndarray, days: np.ndarray, amount: np.ndarray, window: Window, first: np.ndarray
+    codes: np.ndarray,
+    days: np.ndarray,
+    amount: np.ndarray,
+    orders_only: np.ndarray,
+    window: Window,
+    *,
+    first: np.ndarray,
 ) -> Features:
     """Frequency, order value and revenue, recent against baseline."""
     n = window.customers
     recent, baseline = window.recent(days), window.baseline(days)
     exposure = window.baseline_exposure(first)
-    is_order = amount >= 0
-    orders_recent = count(codes, n, recent & is_order)
-    orders_baseline = count(codes, n, baseline & is_order)
+    orders_recent = count(codes, n, recent & orders_only)
+    orders_baseline = count(codes, n, baseline & orders_only)
     rate_recent = orders_recent / window.recent_days
     rate_baseline = ratio(orders_baseline, exposure)
     real_orders = amount > 0
