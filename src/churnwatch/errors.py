@@ -26,6 +26,13 @@ class InputError(ChurnwatchError):
 class EmptySourceError(InputError):
     """An export has no data rows (empty, or a header only); optional sources are left out."""
 
+    EMPTY = "the file is empty; expected a header line and data rows"
+    HEADER_ONLY = "has a header but no data rows"
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
+
 
 class OutputError(ChurnwatchError):
     """A report cannot be written where the user asked."""

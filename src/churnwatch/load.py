@@ -137,7 +137,7 @@ def _read_all(folder: Path, config: Config) -> tuple[dict[str, SourceTable], lis
                     name,
                     path.name,
                     "empty",
-                    f"{exc.message.removeprefix(f'{path}: ')}; {name} is left out",
+                    f"{exc.reason}; {name} is left out",
                     count=0,
                 )
             )

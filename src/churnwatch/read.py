@@ -90,7 +90,7 @@ def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable
 def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path) -> dict[str, str]:
     """Canonical name → header as written, for every required and every available column."""
     if not head.header:
-        raise EmptySourceError(f"{path}: the file is empty; expected a header line and data rows")
+        raise EmptySourceError(path, EmptySourceError.EMPTY)
     by_key = {normalise(h): h for h in head.header}
     resolved: dict[str, str] = {}
     for column in source.columns:
@@ -180,10 +180,10 @@ class _Reader:
 
     def read(self) -> SourceTable:
         if self.head.complete and not self.head.rows:
-            raise EmptySourceError(f"{self.path}: has a header but no data rows")
+            raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
         raw = self._arrow_read()
         if raw.num_rows == 0 and not self.malformed:
-            raise EmptySourceError(f"{self.path}: has a header but no data rows")
+            raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
         self._report_malformed()
         self.rows_read = raw.num_rows + len(self.malformed)
         arrays, skip = self._convert(raw)
@@ -227,7 +227,7 @@ class _Reader:
                     hint="set `encoding` in churnwatch.toml (Windows exports are often cp1252)",
                 )
             elif "Empty CSV file" in message:
-                raise EmptySourceError(f"{self.path}: has a header but no data rows")
+                raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
             elif "conversion error" in message and typed:
                 typed = False
             elif "straddling" in message and not newlines:

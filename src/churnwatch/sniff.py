@@ -115,7 +115,7 @@ def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Hea
     """Sniff (or take from the config) encoding and delimiter, and parse the head rows."""
     raw = read_head(path)
     if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
-        raise EmptySourceError(f"{path}: the file is empty; expected a header line and data rows")
+        raise EmptySourceError(path, EmptySourceError.EMPTY)
     chosen = encoding or detect_encoding(raw, path)
     text = decode_head(raw, chosen)
     lines = text.splitlines()[: SAMPLE_ROWS + 1]
