@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from churnwatch.dates import days_to_iso
 from churnwatch.features import DATE_FEATURES, FEATURES
@@ -139,18 +140,25 @@ class ScanResult:
         return records
 
 
-def output_values(name: str, column: pd.Series) -> list[Any]:
-    """One feature column for machine output, converted without a loop in Python."""
+def output_array(name: str, column: pd.Series) -> pa.Array:
+    """One feature column as machine output shows it: dates, whole counts, rounded decimals,
+    null where missing (converted without a loop in Python)."""
     values = column.to_numpy(dtype=np.float64)
     missing = np.isnan(values)
+    filled = np.where(missing, 0, values)
     if name in DATE_FEATURES:
-        text = np.where(missing, 0, values).astype("datetime64[D]").astype(str)
-        converted: list[Any] = text.tolist()
-    elif FEATURES[name].unit in WHOLE_UNITS and np.all(np.mod(values[~missing], 1) == 0):
-        converted = np.where(missing, 0, values).astype(np.int64).tolist()
-    else:
-        converted = np.round(values, DECIMALS).tolist()
-    return [None if gone else value for gone, value in zip(missing, converted, strict=True)]
+        return pa.array(filled.astype("datetime64[D]"), mask=missing)
+    if FEATURES[name].unit in WHOLE_UNITS and np.all(np.mod(filled, 1) == 0):
+        return pa.array(filled.astype(np.int64), mask=missing)
+    return pa.array(np.round(filled, DECIMALS), mask=missing)
+
+
+def output_values(name: str, column: pd.Series) -> list[Any]:
+    """The same as plain JSON values: ISO date strings, ints, floats and None."""
+    values = output_array(name, column).to_pylist()
+    if name in DATE_FEATURES:
+        return [None if day is None else day.isoformat() for day in values]
+    return values
 
 
 def explain(template: str, values: dict[str, float]) -> str:

@@ -9,13 +9,11 @@ import json
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from churnwatch.features import DATE_FEATURES, FEATURES
-from churnwatch.result import DECIMALS, SCHEMA_VERSION, WHOLE_UNITS, ScanResult
+from churnwatch.result import SCHEMA_VERSION, ScanResult, output_array
 
 _FORMULA = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -56,22 +54,10 @@ def render_csv(result: ScanResult) -> str:
     columns["action"] = [row[0]["action"] if row else "" for row in signals]
     for name in ("customer_id", "name", "owner", "reasons", "action"):
         columns[name] = safe_text(pa.array(columns[name], pa.string()))
-    columns |= {name: csv_array(name, result.customers[name]) for name in result.feature_names}
+    columns |= {name: output_array(name, result.customers[name]) for name in result.feature_names}
     buffer = pa.BufferOutputStream()
     pacsv.write_csv(pa.table(columns), buffer)
     return buffer.getvalue().to_pybytes().decode("utf-8")
-
-
-def csv_array(name: str, column: pd.Series) -> pa.Array:
-    """A feature column for CSV: ISO dates, whole numbers, rounded decimals, empty if missing."""
-    values = column.to_numpy(dtype=np.float64)
-    missing = np.isnan(values)
-    filled = np.where(missing, 0, values)
-    if name in DATE_FEATURES:
-        return pa.array(filled.astype("datetime64[D]"), mask=missing)
-    if FEATURES[name].unit in WHOLE_UNITS and np.all(np.mod(filled, 1) == 0):
-        return pa.array(filled.astype(np.int64), mask=missing)
-    return pa.array(np.round(filled, DECIMALS), mask=missing)
 
 
 def safe_text(values: pa.Array) -> pa.Array:
