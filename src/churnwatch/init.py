@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from churnwatch.numbers import detect_number_format
 from churnwatch.output import write_atomically
 from churnwatch.recognise import canonical_value, map_columns, source_score
 from churnwatch.schema import SOURCES, Kind
-from churnwatch.sniff import Head, inspect_head
+from churnwatch.sniff import Head, first_undecodable, inspect_head
 
 MIN_SOURCE_SCORE = 1.0
 MAX_DISTINCT_VALUES = 50
@@ -139,17 +138,9 @@ def whole_file_encoding(path: Path, sniffed: str) -> str | None:
     """
     if sniffed != "utf-8":
         return sniffed
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    ascii_only = True
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 24):
-                ascii_only = ascii_only and chunk.isascii()
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return None if ascii_only else sniffed
+    if first_undecodable(path, "ascii") is None:
+        return None
+    return sniffed if first_undecodable(path, "utf-8") is None else "cp1252"
 
 
 def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:

@@ -140,4 +140,5 @@ def first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
                 return newlines + chunk[:offset].count(b"\n") + 1, consumed + offset
             consumed += len(chunk)
             newlines += chunk.count(b"\n")
-    return None
+    pending = decoder.getstate()[0]  # a multi-byte character cut off by the end of the file
+    return (newlines + 1, consumed - len(pending)) if pending else None
