@@ -29,7 +29,7 @@ def _measure(kind: str, folder: Path) -> dict[str, float]:
     import pyarrow.csv as pacsv
 
     from churnwatch.config import Config, SourceConfig, Sources
-    from churnwatch.load import load_folder
+    from churnwatch.ingest.dataset import load_dataset
 
     off = SourceConfig(enabled=False)
     only_orders = Config(sources=Sources(payments=off, complaints=off, contacts=off, customers=off))
@@ -37,7 +37,7 @@ def _measure(kind: str, folder: Path) -> dict[str, float]:
     if kind == "pyarrow":
         rows = pacsv.read_csv(folder / "orders.csv").num_rows
     else:
-        rows = len(load_folder(folder, only_orders).frame("orders"))
+        rows = len(load_dataset(folder, only_orders).frame("orders"))
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "rows": rows, "peak_mb": peak_mb}

@@ -12,7 +12,7 @@ from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from churnwatch.cli import app
-from churnwatch.schema import SOURCES
+from churnwatch.core.sources import SOURCES
 from helpers import FIXTURES
 
 # Rich reads these whenever a console is created; pinned before any test renders anything.

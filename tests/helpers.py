@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from churnwatch.api import open_exports
-from churnwatch.load import Dataset
-from churnwatch.quality import Problem
-from churnwatch.summary import SourceSummary, summarise
+from churnwatch.ingest.load_summary import SourceSummary, summarise
+from churnwatch.ingest.problems import Problem
+from churnwatch.timeframe import Cut
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -16,28 +16,28 @@ ORDERS = "customer_id,order_date,amount\nC1,2025-01-02,10.5\nC2,2025-01-03,20\n"
 """Two clean orders, for tests about another source or about the file's bytes."""
 
 
-def load(folder: Path, as_of: dt.date | None = None) -> Dataset:
-    """Load a folder the way the CLI does (its churnwatch.toml, if any, included)."""
-    return open_exports(folder, None, as_of).dataset
+def load(folder: Path, as_of: dt.date | None = None) -> Cut:
+    """Load a folder and cut it the way the CLI does (its churnwatch.toml, if any, included)."""
+    return open_exports(folder).cut(as_of)
 
 
-def problem(dataset: Dataset, code: str, source: str = "orders") -> Problem:
+def problem(dataset: Cut, code: str, source: str = "orders") -> Problem:
     """The one problem with ``code`` for ``source``."""
     found = [p for p in dataset.problems if p.code == code and p.source == source]
     assert len(found) == 1, f"expected one {code!r} problem for {source}, got {dataset.problems}"
     return found[0]
 
 
-def codes(dataset: Dataset) -> list[tuple[str, str]]:
+def codes(dataset: Cut) -> list[tuple[str, str]]:
     """``(source, code)`` of every problem, in the order they were recorded."""
     return [(p.source, p.code) for p in dataset.problems]
 
 
-def summary(dataset: Dataset, source: str = "orders") -> SourceSummary:
-    return next(s for s in summarise(dataset) if s.source == source)
+def summary(dataset: Cut, source: str = "orders") -> SourceSummary:
+    return next(s for s in summarise(dataset.dataset) if s.source == source)
 
 
-def ids(dataset: Dataset, source: str = "orders") -> list[str]:
+def ids(dataset: Cut, source: str = "orders") -> list[str]:
     """The customer id of each loaded row of ``source``, in file order."""
     frame = dataset.frame(source)
     return [dataset.customer_ids[code] for code in frame["customer"]]

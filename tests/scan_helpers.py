@@ -9,13 +9,14 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner, Result
 
+from churnwatch.analyses.result import ScanResult
 from churnwatch.api import scan_exports
 from churnwatch.cli import app
 from churnwatch.config import Config, Windows
-from churnwatch.dates import iso_to_days
-from churnwatch.features import compute_features
-from churnwatch.load import load_folder
-from churnwatch.result import ScanResult
+from churnwatch.core.days import iso_to_days
+from churnwatch.features import compute_features, population_step
+from churnwatch.ingest.dataset import load_dataset
+from churnwatch.timeframe import cut_at, reference_day
 
 TESTS = Path(__file__).resolve().parent
 EXAMPLES = TESTS.parent / "examples"
@@ -43,15 +44,16 @@ def day(iso: str) -> int:
 
 def features_by_id(folder: Path, as_of: dt.date, windows: Windows | None = None) -> pd.DataFrame:
     """``compute_features`` for a folder, indexed by customer id instead of code."""
-    dataset = load_folder(folder, Config(), as_of=as_of)
-    frame = compute_features(dataset, windows or Windows())
+    dataset = load_dataset(folder, Config())
+    cut = cut_at(dataset, reference_day(dataset, as_of))
+    frame = compute_features(cut, population_step(cut, windows or Windows()))
     frame.index = pd.Index(dataset.customer_ids[frame.index.to_numpy()], name="customer_id")
     return frame
 
 
 def scan(folder: Path, as_of: dt.date | None = None, config: Path | None = None) -> ScanResult:
     """The scan result of a folder, as ``churnwatch scan`` computes it."""
-    return scan_exports(folder, config=config, as_of=as_of)[1]
+    return scan_exports(folder, config=config, as_of=as_of).result
 
 
 def fired_for(result: ScanResult, rule_id: str) -> set[str]:

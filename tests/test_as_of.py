@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from churnwatch.errors import InputError
-from churnwatch.quality import Level
-from helpers import codes, day, flat, ids, load, problem, summary
+from churnwatch.core.errors import InputError
+from churnwatch.ingest.problems import Level
+from helpers import codes, day, flat, ids, load, problem
 
 ORDERS = "customer_id,order_date,amount\nC1,2025-01-02,1\nC2,2025-03-01,2\n"
 
@@ -23,7 +23,7 @@ def test_default_is_the_latest_order_not_after_today(exports, use_fixture):
     assert (note.level, note.column, note.count) == (Level.NOTE, "order_date", 1)
     assert note.message == "1 row dated after the reference date 2025-03-01 ignored"
     assert ids(dataset) == ["C1", "C2"]
-    assert summary(dataset).after_as_of == 1
+    assert dataset.after_as_of["orders"] == 1
 
 
 def test_explicit_as_of_ignores_later_rows(exports, use_fixture):

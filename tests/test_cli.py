@@ -37,6 +37,20 @@ def test_python_dash_m_version():
     assert (result.returncode, result.stdout) == (0, f"churnwatch {churnwatch.__version__}\n")
 
 
+@pytest.mark.parametrize("args", [["--version"], ["-h"], ["scan", "-h"]])
+def test_start_up_does_not_load_the_data_stack(args: list[str]) -> None:
+    """Version and help answer at once: pandas and pyarrow are imported only to do work."""
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['churnwatch', *{args!r}]\n"
+        "from churnwatch.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules))\n"
+    )
+    result = run(sys.executable, "-c", probe)
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
 @needs_script
 def test_short_help_lists_the_commands():
     result = run(SCRIPT, "-h")

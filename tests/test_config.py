@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from churnwatch.config import load_config
-from churnwatch.errors import ConfigError
+from churnwatch.core.errors import ConfigError
 from helpers import ORDERS, flat, load
 
 INVALID = [

@@ -20,7 +20,7 @@ def test_delimiter_is_detected(write_csv, exports, delimiter):
     text = "customer_id,order_date,amount,order_id\nC1,2025-01-02,10.5,A 1\nC2,2025-01-03,20,B 2\n"
     write_csv("orders.csv", text.replace(",", delimiter))
     dataset = load(exports)
-    assert summary(dataset).delimiter == delimiter
+    assert summary(dataset).dialect.delimiter == delimiter
     assert ids(dataset) == ["C1", "C2"]
     assert dataset.frame("orders")["amount"].tolist() == [10.5, 20.0]
     assert dataset.frame("orders")["order_id"].tolist() == ["A 1", "B 2"]
@@ -30,7 +30,7 @@ def test_semicolon_decimal_comma(exports, use_fixture):
     """German style: ';', '1.234,56', 'dd.mm.yyyy'."""
     use_fixture("orders", "semicolon_decimal_comma.csv")
     dataset = load(exports)
-    found = summary(dataset)
+    found = summary(dataset).dialect
     assert (found.delimiter, found.decimal, found.thousands) == (";", ",", ".")
     assert found.date_format == "%d.%m.%Y"
     assert dataset.frame("orders")["amount"].tolist() == [1234.56, -7.5, 12.0]
@@ -44,7 +44,7 @@ def test_thousands_separator_comma_with_decimal_point(exports, use_fixture):
     """English style '1,234.56' (quoted in a comma-separated file)."""
     use_fixture("orders", "thousands_separator.csv")
     dataset = load(exports)
-    assert (summary(dataset).decimal, summary(dataset).thousands) == (".", ",")
+    assert (summary(dataset).dialect.decimal, summary(dataset).dialect.thousands) == (".", ",")
     assert dataset.frame("orders")["amount"].tolist() == [1234.56, 12000.0, 5.25]
     assert dataset.problems == []
 
@@ -52,14 +52,14 @@ def test_thousands_separator_comma_with_decimal_point(exports, use_fixture):
 def test_decimal_comma_without_thousands(write_csv, exports):
     write_csv("orders.csv", "customer_id;order_date;amount\nC1;2025-01-02;12,5\nC2;2025-01-03;3\n")
     dataset = load(exports)
-    assert (summary(dataset).decimal, summary(dataset).thousands) == (",", "")
+    assert (summary(dataset).dialect.decimal, summary(dataset).dialect.thousands) == (",", "")
     assert dataset.frame("orders")["amount"].tolist() == [12.5, 3.0]
 
 
 def test_day_first_dates(exports, use_fixture):
     use_fixture("orders", "day_first_dates.csv")
     dataset = load(exports)
-    assert summary(dataset).date_format == "%d.%m.%Y"
+    assert summary(dataset).dialect.date_format == "%d.%m.%Y"
     assert dataset.frame("orders")["order_date"].tolist() == [
         day("2024-12-31"),
         day("2025-02-01"),
@@ -70,7 +70,7 @@ def test_day_first_dates(exports, use_fixture):
 def test_iso_dates_are_the_default(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\nC1,2025-01-02,1\n")
     dataset = load(exports)
-    assert summary(dataset).date_format == "%Y-%m-%d"
+    assert summary(dataset).dialect.date_format == "%Y-%m-%d"
     assert dataset.frame("orders")["order_date"].tolist() == [day("2025-01-02")]
 
 
@@ -85,14 +85,14 @@ def test_timestamp_with_time_is_that_day(exports, use_fixture):
 def test_day_first_wins_when_slashes_are_ambiguous(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\nC1,03/04/2025,1\nC2,01/02/2025,2\n")
     dataset = load(exports)
-    assert summary(dataset).date_format == "%d/%m/%Y"
+    assert summary(dataset).dialect.date_format == "%d/%m/%Y"
     assert dataset.frame("orders")["order_date"].tolist() == [day("2025-04-03"), day("2025-02-01")]
 
 
 def test_month_first_when_a_day_is_above_twelve(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\nC1,12/31/2024,1\nC2,01/02/2025,2\n")
     dataset = load(exports)
-    assert summary(dataset).date_format == "%m/%d/%Y"
+    assert summary(dataset).dialect.date_format == "%m/%d/%Y"
     assert dataset.frame("orders")["order_date"].tolist() == [day("2024-12-31"), day("2025-01-02")]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from churnwatch.errors import InputError
+from churnwatch.core.errors import InputError
 from helpers import ORDERS, flat, ids, load, problem
 from scan_helpers import fired_for, invoke, scan, stderr_of, write_exports
 
@@ -61,7 +61,7 @@ def test_orphans_that_differ_only_by_leading_zeros_are_pointed_out(write_csv, ex
 
 def test_stale_reference_date_is_noted(write_csv, exports):
     write_csv("orders.csv", ORDERS)
-    note = problem(load(exports, as_of=dt.date(2099, 1, 1)), "note")
+    note = problem(load(exports, as_of=dt.date(2099, 1, 1)), "stale_reference")
     assert note.message.startswith("the reference date 2099-01-01 is ")
     assert "every customer will look overdue" in note.message
 

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from churnwatch.quality import MAX_LINES, Level
+from churnwatch.ingest.problems import MAX_LINES, Level
 from helpers import ORDERS, day, ids, load, problem, summary
 
 
@@ -25,7 +25,7 @@ def test_orders_load_in_each_encoding(write_csv, exports, encoding, newline, det
     """The same two orders come out identically whatever the bytes on disk."""
     write_csv("orders.csv", ORDERS, encoding, newline=newline)
     dataset = load(exports)
-    assert summary(dataset).encoding == detected
+    assert summary(dataset).dialect.encoding == detected
     assert ids(dataset) == ["C1", "C2"]
     assert dataset.frame("orders")["order_date"].tolist() == [day("2025-01-02"), day("2025-01-03")]
     assert dataset.frame("orders")["amount"].tolist() == [10.5, 20.0]
@@ -55,7 +55,7 @@ def test_cp1252_umlauts_in_customer_names_survive(write_csv, exports):
         "cp1252",
     )
     dataset = load(exports)
-    assert summary(dataset, "customers").encoding == "cp1252"
+    assert summary(dataset, "customers").dialect.encoding == "cp1252"
     assert dataset.frame("customers")["name"].tolist() == [
         "Müller & Söhne GmbH",
         "Bäckerei Weiß e.K. – Café",
@@ -75,7 +75,7 @@ def test_cp1252_after_the_sniffed_head_falls_back_with_a_note(write_csv, exports
     note = problem(dataset, "encoding")
     assert note.level is Level.NOTE
     assert "read as cp1252" in note.message
-    assert summary(dataset).encoding == "cp1252"
+    assert summary(dataset).dialect.encoding == "cp1252"
     assert summary(dataset).rows_loaded == 12_001
     assert dataset.frame("orders")["order_id"].iloc[-1] == "Größe"
 

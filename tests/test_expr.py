@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from churnwatch.features import FEATURES
+from churnwatch.features import CATEGORY_FEATURES, FEATURES
 from churnwatch.rules.expr import FUNCTIONS, Expression, ExpressionError, _evaluate, parse
 
 NAN = math.nan
@@ -157,10 +158,10 @@ def test_margin(text: str, expected: list[float]) -> None:
         ("a > __import__(b)", 5, "unknown function '__import__'"),
         ("a.b() > 1", 1, "only abs, min, max, coalesce and is_missing can be called"),
         ("a > (lambda: 1)", 6, "lambdas are not allowed"),
-        ("a == 'text'", 6, "text is not allowed"),
-        ('a == b"x"', 6, "text is not allowed"),
-        ("a > None", 5, "text is not allowed"),
-        ("a > 1j", 5, "text is not allowed"),
+        ("a < 'text'", 5, "text is allowed only"),
+        ('a == b"x"', 6, "text is allowed only"),
+        ("a > None", 5, "text is allowed only"),
+        ("a > 1j", 5, "text is allowed only"),
         ('a > f"{b}"', 5, "f-strings are not allowed"),
         ("a > max([b for b in c], 1)", 9, "ListComp is not allowed"),
         ("a > sum(b for b in c)", 5, "unknown function 'sum'"),
@@ -548,3 +549,50 @@ def test_valid_expressions_evaluate_like_the_reference(
         value = reference(expression.tree, row)
         expected = value if math.isnan(value) else float(value != 0)
         assert same([float(truth[index])], [expected]), (text, row)
+
+
+# -- categories: text only as the other side of == / != -----------------------------------
+
+
+def category_rule(text: str) -> Expression:
+    return parse(text, FEATURES, condition=True, categories=CATEGORY_FEATURES)
+
+
+def test_category_compared_with_text_on_either_side() -> None:
+    columns = {"phase": np.array(["lost", "growth", None], dtype=object)}
+    assert category_rule('phase == "lost"').truth(columns, 3).tolist()[:2] == [1.0, 0.0]
+    assert category_rule('"lost" != phase').truth(columns, 3).tolist()[:2] == [0.0, 1.0]
+
+
+def test_missing_category_is_unknown_for_both_operators() -> None:
+    columns = {"phase": np.array([None], dtype=object)}
+    for text in ('phase == "lost"', 'phase != "lost"', 'not phase == "lost"'):
+        assert math.isnan(category_rule(text).truth(columns, 1)[0])
+
+
+def test_category_combines_with_number_conditions() -> None:
+    expression = category_rule('phase == "degeneration" and order_count >= 3')
+    assert expression.names == {"phase", "order_count"}
+    columns = {
+        "phase": np.array(["degeneration", "degeneration", "maturity"], dtype=object),
+        "order_count": np.array([5.0, 1.0, 5.0]),
+    }
+    assert expression.fires(columns, 3).tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('phase == "lsot"', "'lsot' is not a value of phase (did you mean 'lost'?)"),
+        ("phase > 1", "'phase' is a category: compare it with == or != and a quoted value"),
+        ('phase < "lost"', "text is allowed only"),
+        ('order_count == "lost"', "'order_count' is a number: compare it with a number"),
+        ('phase == "lost" == "growth"', "text is allowed only"),
+        ('abs("lost") > 1', "text is allowed only"),
+        ('true == "lost"', "text can only be compared with a category feature"),
+        ('"a" == "b"', "text can only be compared with a category feature"),
+    ],
+)
+def test_text_outside_a_category_comparison_is_rejected(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        category_rule(text)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from churnwatch.errors import InputError
-from churnwatch.quality import Level
+from churnwatch.core.errors import InputError
+from churnwatch.ingest.problems import Level
 from helpers import ORDERS, flat, load, problem
 
 

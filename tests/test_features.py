@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 
 from churnwatch.config import Windows
-from churnwatch.features import FEATURES, features_of
+from churnwatch.features import CATEGORY_FEATURES, FEATURES, features_of, lifecycle
+from churnwatch.features.registry import Inputs
 from scan_helpers import day, features_by_id, invoke, write_exports
 
 AS_OF = dt.date(2025, 6, 30)
@@ -156,6 +157,7 @@ EXPECTED: dict[str, dict[str, float]] = {
         "not_reached_share_recent": 2 / 3,
         "not_reached_share_baseline": 1 / 4,
         "not_reached_change": 2 / 3 - 1 / 4,
+        "phase": "degeneration",  # revenue per day 44 % below the baseline's
     },
     "B": {
         "first_order_date": day("2025-03-20"),
@@ -197,6 +199,7 @@ EXPECTED: dict[str, dict[str, float]] = {
         "not_reached_share_recent": 0,
         "not_reached_share_baseline": NAN,
         "not_reached_change": NAN,
+        "phase": "initiation",  # a customer for 102 days
     },
     "C": {
         "order_count": 6,
@@ -223,6 +226,7 @@ EXPECTED: dict[str, dict[str, float]] = {
         "median_resolution_days": NAN,
         "contact_attempts_recent": 0,
         "not_reached_share_recent": NAN,
+        "phase": "maturity",  # no baseline revenue to compare with
     },
     "D": {
         "order_count": 3,
@@ -240,16 +244,21 @@ EXPECTED: dict[str, dict[str, float]] = {
         "avg_order_value_recent": NAN,
         "revenue_recent": 0,
         "lifetime_revenue": 300,
+        "phase": "lost",  # no order for 472 days
     },
 }
 CASES = [(c, name, value) for c, values in EXPECTED.items() for name, value in values.items()]
 
 
 @pytest.mark.parametrize(("customer", "name", "expected"), CASES)
-def test_feature_value(features: pd.DataFrame, customer: str, name: str, expected: float) -> None:
+def test_feature_value(
+    features: pd.DataFrame, customer: str, name: str, expected: float | str
+) -> None:
     """The computed value equals the hand-computed one; NaN where history is too short."""
     actual = features.loc[customer, name]
-    if math.isnan(expected):
+    if isinstance(expected, str):
+        assert actual == expected, f"{customer}.{name}"
+    elif math.isnan(expected):
         assert math.isnan(actual), f"{customer}.{name} = {actual}, expected missing"
     else:
         assert actual == pytest.approx(expected, rel=1e-9), f"{customer}.{name}"
@@ -366,7 +375,9 @@ def test_registry_entry_is_complete(name: str) -> None:
 
 def test_every_computed_column_is_registered(features: pd.DataFrame) -> None:
     assert set(features.columns) <= set(FEATURES)
-    assert all(features[c].dtype == np.float64 for c in features.columns)
+    numbers = [c for c in features.columns if c not in CATEGORY_FEATURES]
+    assert all(features[c].dtype == np.float64 for c in numbers)
+    assert list(features["phase"].cat.categories) == list(CATEGORY_FEATURES["phase"])
 
 
 def test_features_command_lists_every_feature(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -378,3 +389,25 @@ def test_features_command_lists_every_feature(monkeypatch: pytest.MonkeyPatch) -
     for name, spec in FEATURES.items():
         assert rows[name][1:3] == [spec.source, spec.unit.split()[0]]
     assert "\x1b[" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # days since last order, tenure days, order count, revenue change
+        ((400, 900, 20, -0.9), "lost"),
+        ((10, 100, 20, 0.0), "initiation"),
+        ((10, 900, 2, 0.0), "initiation"),
+        ((10, 900, 20, -0.3), "degeneration"),
+        ((10, 900, 20, 0.2), "growth"),
+        ((10, 900, 20, 0.1), "maturity"),
+        ((10, 900, 20, np.nan), "maturity"),
+    ],
+)
+def test_phase(row: tuple[float, float, float, float], expected: str) -> None:
+    columns = ["days_since_last_order", "tenure_days", "order_count", "revenue_change"]
+    values = {
+        name: np.array([value], dtype=float) for name, value in zip(columns, row, strict=True)
+    }
+    inputs = Inputs(cut=None, window=None, population=None, features=values)  # type: ignore[arg-type]
+    assert lifecycle.phase(inputs)["phase"].tolist() == [expected]

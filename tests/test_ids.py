@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from churnwatch.ids import code_customers, natural_sort
+from churnwatch.ingest.customer_ids import code_customers, natural_sort
 from helpers import codes, ids, load, summary
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from churnwatch.schema import SOURCES, Kind
+from churnwatch.core.sources import SOURCES, Kind
 from helpers import flat, load
 
 

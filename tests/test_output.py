@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from churnwatch import output
-from churnwatch.errors import OutputError
-from churnwatch.output import write_atomically
+from churnwatch.core.errors import OutputError
+from churnwatch.deliver import atomic
+from churnwatch.deliver.atomic import write_atomically
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_failed_rename_keeps_the_old_file_and_removes_the_temp_file(tmp_path, mo
     def refuse(source, destination):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(output.os, "replace", refuse)
+    monkeypatch.setattr(atomic.os, "replace", refuse)
     with pytest.raises(OutputError) as raised:
         write_atomically(target, b"this week")
     assert str(raised.value) == f"{target}: cannot write: Permission denied"

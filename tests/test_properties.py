@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from churnwatch.dates import CANDIDATE_FORMATS, detect_date_format, parse_days
-from churnwatch.numbers import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
+from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
+from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
 
 DIALECTS = [(d, t) for d in ".," for t in ("", *THOUSANDS_CANDIDATES) if t != d]
 EPOCH = dt.date(1970, 1, 1)

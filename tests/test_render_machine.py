@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-import churnwatch.output
-from churnwatch.features import DATE_FEATURES, FEATURES
+import churnwatch.deliver.atomic
+from churnwatch.features import DATE_FEATURES, FEATURES, VALUE_FEATURES
 from scan_helpers import ANSI, EXAMPLES, GOLDEN, invoke, stderr_of, write_exports
 
 EXPORTS = EXAMPLES / "exports"
@@ -74,7 +74,7 @@ def test_json_customers_are_ranked(document: dict[str, Any]) -> None:
     scores = [c["score"] for c in customers]
     assert scores == sorted(scores, reverse=True)
     assert list(customers[0]) == [*FIXED, "signals", "features"]
-    assert list(customers[0]["features"]) == list(FEATURES)
+    assert list(customers[0]["features"]) == list(VALUE_FEATURES)
 
 
 def test_json_dates_are_iso(document: dict[str, Any]) -> None:
@@ -123,7 +123,7 @@ def test_csv_has_one_row_per_customer(document: dict[str, Any]) -> None:
     assert not text.startswith("\ufeff")  # a BOM only in files, for Excel
     rows = csv_rows(text)
     assert len(rows) == 300
-    assert list(rows[0]) == [*FIXED, "signals", "reasons", "action", *FEATURES]
+    assert list(rows[0]) == [*FIXED, "signals", "reasons", "action", *VALUE_FEATURES]
     for row, record in zip(rows, document["customers"], strict=True):
         assert row["customer_id"] == record["customer_id"]
         assert float(row["score"]) == record["score"]
@@ -278,7 +278,7 @@ def test_unknown_extension_exits_2(tmp_path: Path, name: str) -> None:
     assert result.exit_code == 2
     error = " ".join(stderr_of(result).split())
     assert "cannot tell the format from" in error
-    assert "hint: use one of .json, .ndjson, .jsonl, .csv, .txt or pass --format" in error
+    assert "hint: use one of .txt, .json, .ndjson, .jsonl, .csv or pass --format" in error
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -300,7 +300,7 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(
     def refuse(source: str, destination: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(churnwatch.output.os, "replace", refuse)
+    monkeypatch.setattr(churnwatch.deliver.atomic.os, "replace", refuse)
     result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
     assert result.exit_code == 2
     assert "cannot write: No space left on device" in stderr_of(result)

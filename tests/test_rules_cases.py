@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from churnwatch.render.records import to_records
 from churnwatch.rules.catalog import default_rules
 from scan_helpers import RULE_CASES, fired_for, scan
 
@@ -54,7 +55,7 @@ def test_rule_flags_exactly_the_expected_customers(folder: Path) -> None:
 def test_flagged_customers_show_the_rule_in_their_records(folder: Path) -> None:
     """The signal reaches the output with its explanation filled in."""
     case = read_case(folder)
-    records = {r["customer_id"]: r for r in scan(folder, as_of=case["as_of"]).to_records()}
+    records = {r["customer_id"]: r for r in to_records(scan(folder, as_of=case["as_of"]))}
     for customer in case["flagged"]:
         signal = next(s for s in records[customer]["signals"] if s["id"] == case["rule"])
         assert signal["detail"]

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from churnwatch.config import RuleConfig
-from churnwatch.errors import ConfigError
+from churnwatch.core.errors import ConfigError
+from churnwatch.render.records import to_records
 from churnwatch.rules.catalog import Rule, active_rules, default_rules
 from scan_helpers import RULE_CASES, fired_for, invoke, scan, stderr_of, write_exports
 
@@ -269,7 +270,7 @@ def test_user_rule_on_an_absent_source_is_not_applicable_either(tmp_path: Path) 
     )
     result = scan(folder, AS_OF)
     assert "any-open-invoice" in [r.id for r in result.not_applicable]
-    assert all(s["id"] != "any-open-invoice" for r in result.to_records() for s in r["signals"])
+    assert all(s["id"] != "any-open-invoice" for r in to_records(result) for s in r["signals"])
 
 
 def test_bad_rule_fails_before_reading_the_exports(tmp_path: Path) -> None:
@@ -407,7 +408,7 @@ def test_credit_note_is_not_a_second_recent_order(tmp_path: Path) -> None:
 def test_missing_value_in_an_explanation_shows_as_a_dash() -> None:
     """K4 is new: no baseline complaint rate, so the explanation says '–', not 'nan'."""
     folder = RULE_CASES / "complaining-more"
-    records = {r["customer_id"]: r for r in scan(folder, AS_OF).to_records()}
+    records = {r["customer_id"]: r for r in to_records(scan(folder, AS_OF))}
     detail = next(s["detail"] for s in records["K4"]["signals"] if s["id"] == "complaining-more")
     assert detail == "3 complaints in the recent window (3 high severity) vs – per 90 days before"
     detail = next(s["detail"] for s in records["K1"]["signals"] if s["id"] == "complaining-more")

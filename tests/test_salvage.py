@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from churnwatch.quality import Level
+from churnwatch.ingest.problems import Level
 from helpers import ORDERS, codes, ids, load, problem, summary
 
 

@@ -1,4 +1,4 @@
-"""Scores, severity bands, phases and the ranking."""
+"""Scores, severity bands and the ranking."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from churnwatch.config import Scoring
+from churnwatch.core.domain import Severity
+from churnwatch.render.records import to_records
+from churnwatch.risk.score import ranking, scores, severities
 from churnwatch.rules.catalog import Rule
 from churnwatch.rules.engine import Evaluation
 from churnwatch.rules.expr import parse
-from churnwatch.score import Severity, phases, ranking, scores, severities
 from scan_helpers import fired_for, ranked_ids, scan, write_exports
 
 AS_OF = dt.date(2025, 6, 30)
@@ -247,27 +248,4 @@ def test_scan_ranks_every_customer_once(book: list[tuple[str, int, int]]) -> Non
     score = result.customers["score"].to_numpy()
     assert (np.diff(score) <= 0).all()
     assert ((score >= 0) & (score <= 100)).all()
-    assert [r["rank"] for r in result.to_records()] == list(range(1, len(score) + 1))
-
-
-# -- phases -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("row", "severity", "expected"),
-    [
-        # days since last order, tenure days, order count, revenue change
-        ((400, 900, 20, -0.9), Severity.HIGH, "lost"),
-        ((10, 100, 20, 0.0), Severity.NONE, "initiation"),
-        ((10, 900, 2, 0.0), Severity.NONE, "initiation"),
-        ((10, 900, 20, -0.3), Severity.NONE, "degeneration"),
-        ((10, 900, 20, 0.0), Severity.MEDIUM, "degeneration"),
-        ((10, 900, 20, 0.2), Severity.LOW, "growth"),
-        ((10, 900, 20, 0.1), Severity.LOW, "maturity"),
-        ((10, 900, 20, np.nan), Severity.NONE, "maturity"),
-    ],
-)
-def test_phase(row: tuple[float, float, float, float], severity: int, expected: str) -> None:
-    columns = ["days_since_last_order", "tenure_days", "order_count", "revenue_change"]
-    features = pd.DataFrame([row], columns=columns)
-    assert phases(features, np.array([severity])).tolist() == [expected]
+    assert [r["rank"] for r in to_records(result)] == list(range(1, len(score) + 1))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from churnwatch.quality import Level, Problem
-from churnwatch.render.quality import render_problems
+from churnwatch.ingest.problems import Level, Problem
+from churnwatch.render.data_quality import render_problems
 from helpers import flat
 
 ROW = re.compile(
@@ -57,7 +57,7 @@ def test_validate_canonical_exports(examples_dir, cli):
     assert number(rows["orders"]["customers"]) == len(customers)
     output = flat(result.stdout)
     assert f"{folder} · as of {latest}" in output
-    assert "orders: orders.csv read as utf-8, delimiter ',', decimal '.', %Y-%m-%d" in output
+    assert "orders: orders.csv read as utf-8, delimiter ',', decimal '.', dates %Y-%m-%d" in output
     assert f"usable: as of {latest}, {len(customers):,} customers" in output
     assert "warning:" not in output
 
@@ -83,7 +83,8 @@ def test_validate_german_exports_reports_bad_dates_and_the_duplicate(examples_di
         " dropped"
     ) in output
     assert (
-        "orders: Auftraege.csv read as cp1252, delimiter ';', decimal ',', thousands '.', %d.%m.%Y"
+        "orders: Auftraege.csv read as cp1252, delimiter ';', decimal ',', thousands '.',"
+        " dates %d.%m.%Y"
     ) in output
     assert output.count("warning:") == 2
 

@@ -1,8 +1,15 @@
 """churnwatch: an early-warning system for customer churn over CSV exports."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("churnwatch")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``churnwatch.__version__``, looked up only when asked (importlib.metadata is slow)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'churnwatch' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("churnwatch")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+unknown"

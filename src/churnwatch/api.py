@@ -1,35 +1,85 @@
-"""The library's front door: what the CLI calls, and what a script can import."""
+"""The library's front door: the work of every command, for the CLI and for scripts.
+
+Each function takes paths and plain options and returns a result object; nothing here prints
+or exits. Errors are the typed errors of :mod:`churnwatch.core.errors`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from churnwatch.config import Config, find_config, load_config
-from churnwatch.load import Dataset, load_folder
-from churnwatch.pipeline import Progress, scan
-from churnwatch.result import ScanResult
+from churnwatch.analyses.result import ScanResult
+from churnwatch.analyses.scan import scan
+from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
+from churnwatch.core.domain import Severity
+from churnwatch.deliver.atomic import write_atomically
+from churnwatch.features import FEATURES, FeatureSpec
+from churnwatch.ingest.dataset import Dataset, load_dataset
+from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
+from churnwatch.ingest.problems import Level, Problem
+from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
+from churnwatch.render.formats import TABLE_ROWS, Renderer
 from churnwatch.rules.catalog import Rule, active_rules
+from churnwatch.timeframe import Cut, cut_at, reference_day
+
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class Loaded:
+class Opened:
+    """An exports folder with its configuration, loaded once (the full history)."""
+
     config: Config
     config_path: Path | None
     dataset: Dataset
 
+    def cut(self, as_of: dt.date | None = None) -> Cut:
+        """The data as known at ``as_of`` (default: the latest order not after today)."""
+        return cut_at(self.dataset, reference_day(self.dataset, as_of))
 
-def open_exports(exports: Path, config: Path | None = None, as_of: dt.date | None = None) -> Loaded:
-    """Find and read the configuration, then load every export in the folder."""
+
+def configuration(exports: Path, config: Path | None = None) -> tuple[Config, Path | None]:
+    """The settings for a folder (``--config``, else its churnwatch.toml) and where they are."""
     path = find_config(exports, config)
-    settings = load_config(path)
-    return Loaded(settings, path, load_folder(exports, settings, as_of))
+    return load_config(path), path
+
+
+def open_exports(exports: Path, config: Path | None = None) -> Opened:
+    """Find and read the configuration, then load every export in the folder."""
+    settings, path = configuration(exports, config)
+    return Opened(settings, path, load_dataset(exports, settings))
 
 
 def rules_for(config: Config, config_path: Path | None) -> list[Rule]:
     """The active rules: defaults merged with the config's ``[[rules]]``."""
-    return active_rules(config.rules, str(config_path) if config_path else "churnwatch.toml")
+    return active_rules(config.rules, str(config_path) if config_path else CONFIG_NAME)
+
+
+@dataclass(frozen=True)
+class ScanRun:
+    """What ``churnwatch scan`` computed, before any output."""
+
+    cut: Cut
+    result: ScanResult
+
+    def warnings(self) -> list[str]:
+        """Sources that lost most of their rows: the data should not be trusted as loaded."""
+        return blocking_issues(summarise(self.cut.dataset))
+
+    def problem_count(self) -> int:
+        return sum(p.level is Level.WARNING for p in self.cut.problems)
+
+    def shown(self, renderer: Renderer, top: int | None, min_score: float | None) -> ScanResult:
+        """The customers an output shows: the table's top 25 unless told otherwise."""
+        default_top = TABLE_ROWS if renderer.for_people else None
+        return self.result.select(top or default_top, min_score)
+
+    def reaches(self, severity: str) -> bool:
+        return self.result.reaches(Severity.parse(severity))
 
 
 def scan_exports(
@@ -37,12 +87,79 @@ def scan_exports(
     config: Path | None = None,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
-) -> tuple[Loaded, ScanResult]:
-    """Load, check the rules, and scan: everything ``churnwatch scan`` does before output."""
+) -> ScanRun:
+    """Load, check the rules, cut at the reference date and scan."""
     step = progress or (lambda _: None)
-    path = find_config(exports, config)
-    settings = load_config(path)
+    settings, path = configuration(exports, config)
     rules = rules_for(settings, path)  # fail on a bad rule before reading gigabytes
     step("loading exports")
-    loaded = Loaded(settings, path, load_folder(exports, settings, as_of))
-    return loaded, scan(loaded.dataset, settings, rules, step)
+    opened = Opened(settings, path, load_dataset(exports, settings))
+    cut = opened.cut(as_of)
+    return ScanRun(cut, scan(cut, settings, rules, step))
+
+
+def render(renderer: Renderer, run: ScanRun, shown: ScanResult, *, to_file: bool) -> bytes:
+    """The output's bytes; a file in a format that wants one starts with a BOM."""
+    data = renderer.render(run.result, shown)
+    return b"\xef\xbb\xbf" + data if to_file and renderer.bom else data
+
+
+def write_output(target: Path, data: bytes) -> None:
+    """Write a report atomically: a failed run never leaves a half-written file."""
+    write_atomically(target, data)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``churnwatch validate`` found."""
+
+    cut: Cut
+    summaries: list[SourceSummary]
+    blocking: list[str]
+    """Reasons the data is not usable as loaded; empty when it is."""
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.cut.problems
+
+
+def validate_exports(
+    exports: Path, config: Path | None = None, as_of: dt.date | None = None
+) -> Validation:
+    cut = open_exports(exports, config).cut(as_of)
+    summaries = summarise(cut.dataset)
+    return Validation(cut, summaries, blocking_issues(summaries))
+
+
+def propose_config(exports: Path, *, force: bool = False) -> Proposal:
+    """Inspect the exports and propose a configuration (refusing early to overwrite one)."""
+    refuse_overwrite(exports / CONFIG_NAME, force)
+    return propose(exports)
+
+
+def write_config(proposal: Proposal, *, force: bool = False) -> Path:
+    """Write the proposal as ``EXPORTS/churnwatch.toml``; an existing one only with ``force``."""
+    target = proposal.folder / CONFIG_NAME
+    refuse_overwrite(target, force)
+    write_atomically(target, config_text(proposal).encode("utf-8"))
+    return target
+
+
+def list_rules(
+    exports: Path | None = None, config: Path | None = None, check: Path | None = None
+) -> list[Rule]:
+    """The active rules of a folder or config file; ``check`` validates that file alone."""
+    explicit = check or config
+    path = find_config(exports or Path("."), explicit) if explicit or exports else None
+    return rules_for(load_config(path), path)
+
+
+def list_features() -> list[FeatureSpec]:
+    return list(FEATURES.values())
+
+
+def output_schema() -> dict[str, Any]:
+    """The JSON Schema of ``scan --format json``."""
+    from churnwatch.render.output_schema import scan_schema
+
+    return scan_schema()

@@ -1,46 +1,66 @@
-"""Per-customer warning-signal features, computed as of the reference date.
+"""Per-customer features, computed as of the reference date of a cut.
 
-Every feature compares a customer with their own history. The functions work on whole
-customers, so any partition of customers (one core each, or a Dask cluster later) gives
-the same rows.
+Every feature compares a customer with their own history. Groups of features are registered
+where they are computed (:mod:`churnwatch.features.registry`); they work on whole customers,
+given the population step's results, so any partition of customers gives the same rows.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import numpy as np
 import pandas as pd
 
-from churnwatch.config import Windows
-from churnwatch.features.complaints import complaint_features
-from churnwatch.features.contacts import contact_features
-from churnwatch.features.orders import order_features
-from churnwatch.features.payments import payment_features
-from churnwatch.features.registry import DATE_FEATURES, FEATURES, FeatureSpec, features_of
-from churnwatch.features.window import Window
-from churnwatch.load import Dataset
+from churnwatch.features.population import Population, population_step
+from churnwatch.features.registry import (
+    FEATURES,
+    Features,
+    FeatureSpec,
+    Inputs,
+    category_features,
+    date_features,
+    features_of,
+    run_groups,
+)
+from churnwatch.timeframe import Cut
 
-__all__ = ["DATE_FEATURES", "FEATURES", "FeatureSpec", "compute_features", "features_of"]
+GROUP_MODULES = ("orders", "payments", "complaints", "contacts", "lifecycle")
+"""Importing a module registers its groups: this order is the order of the columns, and a
+group may use the features of the groups before it."""
+for _module in GROUP_MODULES:
+    import_module(f"churnwatch.features.{_module}")
+
+DATE_FEATURES = date_features()
+CATEGORY_FEATURES = category_features()
+VALUE_FEATURES = tuple(name for name in FEATURES if name not in CATEGORY_FEATURES)
+"""Features with a number or date value: the ``features`` of machine output (categories such
+as the phase are fields of their own)."""
+
+__all__ = [
+    "CATEGORY_FEATURES",
+    "DATE_FEATURES",
+    "FEATURES",
+    "VALUE_FEATURES",
+    "FeatureSpec",
+    "Features",
+    "Population",
+    "compute_features",
+    "features_of",
+    "population_step",
+]
 
 
-def compute_features(dataset: Dataset, windows: Windows) -> pd.DataFrame:
+def compute_features(cut: Cut, population: Population) -> pd.DataFrame:
     """One row per customer with orders (index: customer code), one column per feature.
 
     Features of an absent source are absent columns; a feature without enough history is
     missing (NaN) for that customer, never a made-up value.
     """
-    window = Window(
-        dataset.as_of, windows.recent_days, windows.baseline_days, len(dataset.customer_ids)
-    )
-    values = order_features(dataset.frame("orders"), window)
-    if dataset.has("payments"):
-        values |= payment_features(dataset.frame("payments"), window)
-    if dataset.has("complaints"):
-        values |= complaint_features(
-            dataset.frame("complaints"), window, values["first_order_date"]
-        )
-    if dataset.has("contacts"):
-        values |= contact_features(dataset.frame("contacts"), window)
-    ordered = {name: values[name] for name in FEATURES if name in values}
-    frame = pd.DataFrame(ordered)
+    values = run_groups(Inputs(cut, population.window, population))
+    frame = pd.DataFrame({name: values[name] for name in FEATURES if name in values})
+    for name, categories in CATEGORY_FEATURES.items():
+        if name in frame:
+            frame[name] = pd.Categorical(frame[name], categories=list(categories))
     frame.index.name = "customer"
     return frame[np.asarray(values["order_count"]) > 0]

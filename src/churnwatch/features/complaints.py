@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from churnwatch.features.groups import count, first_last, median, ratio, sorted_pairs
-from churnwatch.features.window import Window
+from churnwatch.features.aggregate import count, first_last, median, ratio, sorted_pairs
+from churnwatch.features.registry import Features, Inputs, provides
 
-Features = dict[str, np.ndarray]
 PER_DAYS = 90
-HIGH = 2  # code of "high" in the severity vocabulary (low, medium, high)
+HIGH = 2
+"""Code of "high" in the severity vocabulary (low, medium, high)."""
 
 
-def complaint_features(
-    complaints: pd.DataFrame, window: Window, first_order: np.ndarray
-) -> Features:
+@provides(
+    "complaints",
+    needs=("first_order_date",),
+    complaints_recent=("complaints", "complaints opened in the recent window"),
+    complaints_baseline=("complaints", "complaints opened in the baseline window"),
+    complaint_rate_recent=("complaints/90 days", "complaints per 90 days, recent window"),
+    complaint_rate_baseline=(
+        "complaints/90 days",
+        "complaints per 90 days, baseline window (days as a customer)",
+    ),
+    open_complaints=("complaints", "complaints still open at the reference date"),
+    oldest_open_complaint_days=("days", "age of the oldest open complaint"),
+    median_resolution_days=(
+        "days",
+        "median days to close complaints opened in the recent and baseline windows",
+    ),
+)
+def complaint_handling(inputs: Inputs) -> Features:
+    complaints, window = inputs.cut.frame("complaints"), inputs.window
     codes = complaints["customer"].to_numpy()
     opened = complaints["opened_date"].to_numpy()
     closed = (
@@ -26,23 +41,32 @@ def complaint_features(
     n = window.customers
     recent, baseline = window.recent(opened), window.baseline(opened)
     recent_count, baseline_count = count(codes, n, recent), count(codes, n, baseline)
+    exposure = window.baseline_exposure(inputs.features["first_order_date"])
     still_open = np.isnan(closed)
     open_codes, open_age = sorted_pairs(codes[still_open], window.as_of - opened[still_open])
     _, oldest = first_last(open_codes, open_age, n)
     resolved = ~still_open & (recent | baseline)
-    out: Features = {
+    return {
         "complaints_recent": recent_count,
         "complaints_baseline": baseline_count,
         "complaint_rate_recent": recent_count / window.recent_days * PER_DAYS,
-        "complaint_rate_baseline": ratio(baseline_count, window.baseline_exposure(first_order))
-        * PER_DAYS,
+        "complaint_rate_baseline": ratio(baseline_count, exposure) * PER_DAYS,
         "open_complaints": count(codes, n, still_open),
         "oldest_open_complaint_days": oldest,
         "median_resolution_days": median(
             codes[resolved], np.maximum(closed[resolved] - opened[resolved], 0), n
         ),
     }
-    if "severity" in complaints:
-        high = complaints["severity"].cat.codes.to_numpy() == HIGH
-        out["high_severity_recent"] = count(codes, n, recent & high)
-    return out
+
+
+@provides(
+    "complaints",
+    needs=("complaints.severity",),
+    high_severity_recent=("complaints", "high-severity complaints in the recent window"),
+)
+def complaint_severity(inputs: Inputs) -> Features:
+    complaints, window = inputs.cut.frame("complaints"), inputs.window
+    codes = complaints["customer"].to_numpy()
+    recent = window.recent(complaints["opened_date"].to_numpy())
+    high = complaints["severity"].cat.codes.to_numpy() == HIGH
+    return {"high_severity_recent": count(codes, window.customers, recent & high)}

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from churnwatch.features.aggregate import count, ratio
+from churnwatch.features.registry import Features, Inputs, provides
 
-from churnwatch.features.groups import count, ratio
-from churnwatch.features.window import Window
-
-Features = dict[str, np.ndarray]
-NOT_REACHED = 1  # code of "not_reached" in the outcome vocabulary (reached, not_reached)
+NOT_REACHED = 1
+"""Code of "not_reached" in the outcome vocabulary (reached, not_reached)."""
 
 
-def contact_features(contacts: pd.DataFrame, window: Window) -> Features:
+@provides(
+    "contacts",
+    contact_attempts_recent=("contacts", "contact attempts in the recent window"),
+    not_reached_share_recent=(
+        "fraction",
+        "share of attempts that did not reach the customer, recent window",
+    ),
+    not_reached_share_baseline=(
+        "fraction",
+        "share of attempts that did not reach the customer, baseline window",
+    ),
+    not_reached_change=("fraction", "not-reached share recent − baseline (share points)"),
+)
+def reachability(inputs: Inputs) -> Features:
+    contacts, window = inputs.cut.frame("contacts"), inputs.window
     codes = contacts["customer"].to_numpy()
     days = contacts["contact_date"].to_numpy()
-    outcome = contacts["outcome"].cat.codes.to_numpy()
+    missed = contacts["outcome"].cat.codes.to_numpy() == NOT_REACHED
     n = window.customers
-    missed = outcome == NOT_REACHED
     recent, baseline = window.recent(days), window.baseline(days)
     share_recent = ratio(count(codes, n, recent & missed), count(codes, n, recent))
     share_baseline = ratio(count(codes, n, baseline & missed), count(codes, n, baseline))

@@ -1,11 +1,13 @@
-"""Order features: rhythm, volume, value and who initiates the orders."""
+"""Order features: rhythm, volume, value, who initiates the orders, and lapses."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import NamedTuple
 
-from churnwatch.features.groups import (
+import numpy as np
+
+from churnwatch.core.domain import is_order
+from churnwatch.features.aggregate import (
     count,
     first_last,
     mean,
@@ -14,8 +16,7 @@ from churnwatch.features.groups import (
     sorted_pairs,
     total,
 )
-from churnwatch.features.window import Window
-from churnwatch.load import is_order
+from churnwatch.features.registry import Features, Inputs, provides
 
 MIN_GAPS = 2
 """A typical gap needs at least two gaps, i.e. three distinct order days."""
@@ -24,104 +25,147 @@ MIN_BASELINE_ORDERS = 2
 LAPSE_DAYS = 180
 LAPSE_GAPS = 4
 
-Features = dict[str, np.ndarray]
+
+class OrderDays(NamedTuple):
+    """Each customer's order days (credit notes left out), sorted, and the gaps between
+    distinct order days: the intermediate that rhythm and lapse features share."""
+
+    codes: np.ndarray
+    days: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    gap_codes: np.ndarray
+    gaps: np.ndarray
+    gap_ends: np.ndarray
+    typical_gap: np.ndarray
+    longest_gap: np.ndarray
 
 
-def order_features(orders: pd.DataFrame, window: Window) -> Features:
-    """Credit notes (negative amounts) count towards revenue but are not orders."""
-    codes = orders["customer"].to_numpy()
-    days = orders["order_date"].to_numpy()
-    amount = orders["amount"].to_numpy()
-    orders_only = is_order(amount)
-    every = bool(orders_only.all())
-    order_codes, order_days = (codes, days) if every else (codes[orders_only], days[orders_only])
-    out: Features = {"order_count": count(order_codes, window.customers)}
-    out |= _rhythm(order_codes, order_days, window)
-    out |= _volume(codes, days, amount, orders_only, window, first=out["first_order_date"])
-    if "channel" in orders:
-        channel = orders["channel"].cat.codes.to_numpy()
-        out |= _initiative(
-            order_codes, order_days, channel if every else channel[orders_only], window
-        )
-    return out
+def order_days(inputs: Inputs) -> OrderDays:
+    return inputs.memo("order_days", lambda: _order_days(inputs))
 
 
-def _rhythm(codes: np.ndarray, days: np.ndarray, window: Window) -> Features:
-    """First/last order, typical gap between order days, overdue ratio, lapses."""
-    n = window.customers
+def _orders_only(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and days of the orders proper: credit notes (negative amounts) are not orders."""
+    orders = inputs.cut.frame("orders")
+    codes, days = orders["customer"].to_numpy(), orders["order_date"].to_numpy()
+    real = is_order(orders["amount"].to_numpy())
+    return (codes, days) if real.all() else (codes[real], days[real])
+
+
+def _order_days(inputs: Inputs) -> OrderDays:
+    codes, days = _orders_only(inputs)
+    n = inputs.window.customers
     origin = int(days.min()) if days.size else 0
     sorted_codes, sorted_days = sorted_pairs(codes, days - origin)
     first, last = first_last(sorted_codes, sorted_days, n)
-    first, last = first + origin, last + origin
     step = sorted_days[1:] - sorted_days[:-1]
     gap = (sorted_codes[1:] == sorted_codes[:-1]) & (step > 0)  # between distinct order days
     gaps, gap_codes = step[gap], sorted_codes[1:][gap]
-    gap_ends = sorted_days[1:][gap] + origin
     gap_count = np.bincount(gap_codes, minlength=n)
     gap_sorted_codes, gap_sorted = sorted_pairs(gap_codes, gaps)
     typical = np.where(
         gap_count >= MIN_GAPS, median_sorted(gap_sorted_codes, gap_sorted, n), np.nan
     )
     _, longest = first_last(gap_sorted_codes, gap_sorted, n)
-    since_last = window.as_of - last
+    return OrderDays(
+        sorted_codes,
+        sorted_days + origin,
+        first + origin,
+        last + origin,
+        gap_codes,
+        gaps,
+        sorted_days[1:][gap] + origin,
+        typical,
+        longest,
+    )
+
+
+@provides(
+    "orders",
+    order_count=(
+        "orders",
+        "orders up to the reference date (credit notes, i.e. negative amounts, are not orders)",
+    ),
+    first_order_date=("date", "date of the first order"),
+    last_order_date=("date", "date of the latest order"),
+    tenure_days=("days", "days since the first order"),
+    days_since_last_order=("days", "days since the latest order"),
+    typical_gap_days=("days", "median days between order days (needs 3 order days)"),
+    overdue_ratio=("ratio", "days since the latest order ÷ typical gap"),
+)
+def rhythm(inputs: Inputs) -> Features:
+    """First and last order, the typical gap between order days, and how overdue that is."""
+    history = order_days(inputs)
+    as_of = inputs.window.as_of
+    since_last = as_of - history.last
     return {
-        "first_order_date": first,
-        "last_order_date": last,
-        "tenure_days": window.as_of - first,
+        "order_count": count(history.codes, inputs.window.customers),
+        "first_order_date": history.first,
+        "last_order_date": history.last,
+        "tenure_days": as_of - history.first,
         "days_since_last_order": since_last,
-        "typical_gap_days": typical,
-        "overdue_ratio": ratio(since_last, typical),
-        "longest_gap_days": longest,
-        "returned_after_days": _return_after_lapse(gap_codes, gaps, gap_ends, typical, window),
+        "typical_gap_days": history.typical_gap,
+        "overdue_ratio": ratio(since_last, history.typical_gap),
     }
 
 
-def _return_after_lapse(
-    codes: np.ndarray, gaps: np.ndarray, ends: np.ndarray, typical: np.ndarray, window: Window
-) -> np.ndarray:
-    """Length of the latest lapse if the customer came back from it within ``LAPSE_DAYS``.
-
-    A lapse is a gap of at least ``LAPSE_DAYS`` and ``LAPSE_GAPS`` typical gaps; gaps are
-    grouped by customer in day order, so the last one per customer is the latest.
-    """
-    long = np.flatnonzero(gaps >= LAPSE_DAYS)  # few: test only these against the rhythm
-    typical_there = np.nan_to_num(typical[codes[long]], nan=0.0)
-    lapse = long[gaps[long] >= LAPSE_GAPS * typical_there]
-    _, latest_gap = first_last(codes[lapse], gaps[lapse], window.customers)
-    _, latest_end = first_last(codes[lapse], ends[lapse], window.customers)
-    recent_return = latest_end > window.as_of - LAPSE_DAYS
-    return np.where(recent_return, latest_gap, np.nan)
-
-
-def _volume(
-    codes: np.ndarray,
-    days: np.ndarray,
-    amount: np.ndarray,
-    orders_only: np.ndarray,
-    window: Window,
-    *,
-    first: np.ndarray,
-) -> Features:
+@provides(
+    "orders",
+    needs=("first_order_date",),
+    orders_recent=("orders", "orders in the recent window"),
+    orders_baseline=("orders", "orders in the baseline window"),
+    order_rate_recent=("orders/day", "orders per day in the recent window"),
+    order_rate_baseline=(
+        "orders/day",
+        "orders per day in the baseline window (days as a customer)",
+    ),
+    order_frequency_change=("fraction", "order rate recent ÷ baseline − 1"),
+    orders_expected_recent=(
+        "orders",
+        "orders the baseline rate predicts for the recent window",
+    ),
+    avg_order_value_recent=(
+        "amount",
+        "mean value of orders in the recent window (credit notes excluded)",
+    ),
+    avg_order_value_baseline=(
+        "amount",
+        "mean value of orders in the baseline window (credit notes excluded)",
+    ),
+    order_value_change=("fraction", "average order value recent ÷ baseline − 1"),
+    revenue_recent=("amount", "net revenue in the recent window"),
+    revenue_baseline=("amount", "net revenue in the baseline window"),
+    revenue_change=("fraction", "revenue per day recent ÷ baseline − 1"),
+    lifetime_revenue=("amount", "net revenue up to the reference date"),
+)
+def volume(inputs: Inputs) -> Features:
     """Frequency, order value and revenue, recent against baseline."""
-    n = window.customers
+    orders = inputs.cut.frame("orders")
+    codes = orders["customer"].to_numpy()
+    days = orders["order_date"].to_numpy()
+    amount = orders["amount"].to_numpy()
+    orders_only = is_order(amount)
+    window, n = inputs.window, inputs.window.customers
     recent, baseline = window.recent(days), window.baseline(days)
-    exposure = window.baseline_exposure(first)
+    exposure = window.baseline_exposure(inputs.features["first_order_date"])
     orders_recent = count(codes, n, recent & orders_only)
     orders_baseline = count(codes, n, baseline & orders_only)
     rate_recent = orders_recent / window.recent_days
     rate_baseline = ratio(orders_baseline, exposure)
-    real_orders = amount > 0
-    value_recent = mean(codes, amount, n, recent & real_orders)
-    value_baseline = mean(codes, amount, n, baseline & real_orders)
+    enough_baseline = orders_baseline >= MIN_BASELINE_ORDERS
+    value_recent = mean(codes, amount, n, recent & orders_only)
+    value_baseline = mean(codes, amount, n, baseline & orders_only)
     revenue_recent = total(codes, amount, n, recent)
     revenue_baseline = total(codes, amount, n, baseline)
+    daily_baseline = ratio(revenue_baseline, exposure)
     return {
         "orders_recent": orders_recent,
         "orders_baseline": orders_baseline,
         "order_rate_recent": rate_recent,
         "order_rate_baseline": np.where(np.isnan(exposure), np.nan, rate_baseline),
         "order_frequency_change": np.where(
-            orders_baseline >= MIN_BASELINE_ORDERS, ratio(rate_recent, rate_baseline) - 1, np.nan
+            enough_baseline, ratio(rate_recent, rate_baseline) - 1, np.nan
         ),
         "orders_expected_recent": rate_baseline * window.recent_days,
         "avg_order_value_recent": value_recent,
@@ -130,27 +174,73 @@ def _volume(
         "revenue_recent": revenue_recent,
         "revenue_baseline": revenue_baseline,
         "revenue_change": np.where(
-            orders_baseline >= MIN_BASELINE_ORDERS,
-            ratio(revenue_recent / window.recent_days, ratio(revenue_baseline, exposure)) - 1,
-            np.nan,
+            enough_baseline, ratio(revenue_recent / window.recent_days, daily_baseline) - 1, np.nan
         ),
         "lifetime_revenue": total(codes, amount, n),
     }
 
 
-def _initiative(
-    codes: np.ndarray, days: np.ndarray, channel: np.ndarray, window: Window
-) -> Features:
-    """Share of orders the sales side initiated (channel code 1 = outbound)."""
-    n = window.customers
-    known, outbound = channel >= 0, channel == 1
-    shares = {}
-    for name, in_window in (("recent", window.recent(days)), ("baseline", window.baseline(days))):
-        shares[name] = ratio(
-            count(codes, n, in_window & outbound), count(codes, n, in_window & known)
-        )
+OUTBOUND = 1
+"""Code of "outbound" in the channel vocabulary (inbound, outbound)."""
+
+
+@provides(
+    "orders",
+    needs=("orders.channel",),
+    outbound_share_recent=("fraction", "share of sales-initiated orders in the recent window"),
+    outbound_share_baseline=(
+        "fraction",
+        "share of sales-initiated orders in the baseline window",
+    ),
+    outbound_share_change=("fraction", "outbound share recent − baseline (share points)"),
+)
+def initiative(inputs: Inputs) -> Features:
+    """Share of orders the sales side initiated."""
+    orders = inputs.cut.frame("orders")
+    real = is_order(orders["amount"].to_numpy())
+    codes = orders["customer"].to_numpy()[real]
+    days = orders["order_date"].to_numpy()[real]
+    channel = orders["channel"].cat.codes.to_numpy()[real]
+    window, n = inputs.window, inputs.window.customers
+    known, outbound = channel >= 0, channel == OUTBOUND
+    shares = {
+        name: ratio(count(codes, n, where & outbound), count(codes, n, where & known))
+        for name, where in (("recent", window.recent(days)), ("baseline", window.baseline(days)))
+    }
     return {
         "outbound_share_recent": shares["recent"],
         "outbound_share_baseline": shares["baseline"],
         "outbound_share_change": shares["recent"] - shares["baseline"],
     }
+
+
+@provides(
+    "orders",
+    longest_gap_days=("days", "longest time between two order days"),
+    returned_after_days=(
+        "days",
+        "length of the latest long lapse (≥ 180 days and ≥ 4 typical gaps) if the customer"
+        " came back from it within the last 180 days",
+    ),
+)
+def lapses(inputs: Inputs) -> Features:
+    """The longest gap, and a recent return after a long lapse."""
+    longest = order_days(inputs).longest_gap
+    return {"longest_gap_days": longest, "returned_after_days": _return_after_lapse(inputs)}
+
+
+def _return_after_lapse(inputs: Inputs) -> np.ndarray:
+    """Length of the latest lapse if the customer came back from it within ``LAPSE_DAYS``.
+
+    A lapse is a gap of at least ``LAPSE_DAYS`` and ``LAPSE_GAPS`` typical gaps; gaps are
+    grouped by customer in day order, so the last one per customer is the latest.
+    """
+    history, window = order_days(inputs), inputs.window
+    codes, gaps, ends = history.gap_codes, history.gaps, history.gap_ends
+    long = np.flatnonzero(gaps >= LAPSE_DAYS)  # few: test only these against the rhythm
+    typical_there = np.nan_to_num(history.typical_gap[codes[long]], nan=0.0)
+    lapse = long[gaps[long] >= LAPSE_GAPS * typical_there]
+    _, latest_gap = first_last(codes[lapse], gaps[lapse], window.customers)
+    _, latest_end = first_last(codes[lapse], ends[lapse], window.customers)
+    recent_return = latest_end > window.as_of - LAPSE_DAYS
+    return np.where(recent_return, latest_gap, np.nan)

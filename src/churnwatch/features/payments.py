@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from churnwatch.features.groups import count, first_last, mean, sorted_pairs, total
-from churnwatch.features.window import Window
-
-Features = dict[str, np.ndarray]
+from churnwatch.features.aggregate import count, first_last, mean, sorted_pairs, total
+from churnwatch.features.registry import Features, Inputs, provides
 
 
-def payment_features(payments: pd.DataFrame, window: Window) -> Features:
+@provides(
+    "payments",
+    invoices_recent=("invoices", "invoices due in the recent window"),
+    days_late_recent=(
+        "days",
+        "mean days late of invoices due in the recent window (open ones: until the reference date)",
+    ),
+    days_late_baseline=("days", "mean days late of invoices due in the baseline window"),
+    days_late_change=("days", "mean days late recent − baseline"),
+    open_overdue_invoices=("invoices", "open invoices past their due date"),
+    open_overdue_amount=("amount", "amount of open invoices past their due date"),
+    max_days_overdue=("days", "days the oldest open invoice is past due"),
+)
+def payment_delays(inputs: Inputs) -> Features:
+    payments, window = inputs.cut.frame("payments"), inputs.window
     codes = payments["customer"].to_numpy()
     due = payments["due_date"].to_numpy()
     paid = payments["paid_date"].to_numpy()

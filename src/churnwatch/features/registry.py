@@ -1,12 +1,33 @@
-"""The feature registry: every feature's name, source, unit and meaning, in one place.
+"""The feature registry: each feature is declared where it is computed, with its metadata.
 
-``churnwatch features``, the rule checker ("unknown feature … did you mean …") and the JSON
-schema are all generated from this list; a test fails if a computed feature is missing here.
+A feature group is a function decorated with :func:`provides`, which names the features it
+returns (unit and meaning for each) and what it needs: a source (``"payments"``), an optional
+column (``"orders.channel"``) or features computed before it. ``churnwatch features``, the rule
+checker and the JSON schema are generated from :data:`FEATURES`; a group whose needs the data
+cannot meet is skipped, so its features are absent and rules on them are "not applicable".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from churnwatch.core.sources import SOURCES
+from churnwatch.timeframe import Cut, Window
+
+Features = dict[str, np.ndarray]
+"""Feature name → one value per customer code (NaN where there is no value)."""
+
+
+class Meaning(NamedTuple):
+    """How a feature is declared: its unit, its meaning and, for categories, the values."""
+
+    unit: str
+    description: str
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -15,85 +36,108 @@ class FeatureSpec:
     source: str
     unit: str
     description: str
+    categories: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """``date``, ``category`` or ``number``: how rules, templates and outputs treat it."""
+        if self.unit == "date":
+            return "date"
+        return "category" if self.categories else "number"
 
 
-def _specs(source: str, rows: str) -> dict[str, FeatureSpec]:
-    specs = {}
-    for line in rows.strip().splitlines():
-        name, unit, description = (part.strip() for part in line.split("|"))
-        specs[name] = FeatureSpec(name, source, unit, description)
-    return specs
+@dataclass
+class Inputs:
+    """What a feature group computes from: the cut, the windows, population statistics, the
+    features computed so far, and intermediates shared between groups."""
+
+    cut: Cut
+    window: Window
+    population: Any
+    features: Features = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """An intermediate several groups use (such as sorted order days), computed once."""
+        if key not in self.shared:
+            self.shared[key] = compute()
+        return self.shared[key]
 
 
-FEATURES: dict[str, FeatureSpec] = {
-    **_specs(
-        "orders",
-        """
-        order_count | orders | orders up to the reference date (credit notes, i.e. negative amounts, are not orders)
-        first_order_date | date | date of the first order
-        last_order_date | date | date of the latest order
-        tenure_days | days | days since the first order
-        days_since_last_order | days | days since the latest order
-        typical_gap_days | days | median days between order days (needs 3 order days)
-        overdue_ratio | ratio | days since the latest order ÷ typical gap
-        orders_recent | orders | orders in the recent window
-        orders_baseline | orders | orders in the baseline window
-        order_rate_recent | orders/day | orders per day in the recent window
-        order_rate_baseline | orders/day | orders per day in the baseline window (days as a customer)
-        order_frequency_change | fraction | order rate recent ÷ baseline − 1
-        orders_expected_recent | orders | orders the baseline rate predicts for the recent window
-        avg_order_value_recent | amount | mean value of orders in the recent window (credit notes excluded)
-        avg_order_value_baseline | amount | mean value of orders in the baseline window (credit notes excluded)
-        order_value_change | fraction | average order value recent ÷ baseline − 1
-        revenue_recent | amount | net revenue in the recent window
-        revenue_baseline | amount | net revenue in the baseline window
-        revenue_change | fraction | revenue per day recent ÷ baseline − 1
-        lifetime_revenue | amount | net revenue up to the reference date
-        outbound_share_recent | fraction | share of sales-initiated orders in the recent window
-        outbound_share_baseline | fraction | share of sales-initiated orders in the baseline window
-        outbound_share_change | fraction | outbound share recent − baseline (share points)
-        longest_gap_days | days | longest time between two order days
-        returned_after_days | days | length of the latest long lapse (≥ 180 days and ≥ 4 typical gaps) if the customer came back from it within the last 180 days
-        """,
-    ),
-    **_specs(
-        "payments",
-        """
-        invoices_recent | invoices | invoices due in the recent window
-        days_late_recent | days | mean days late of invoices due in the recent window (open ones: until the reference date)
-        days_late_baseline | days | mean days late of invoices due in the baseline window
-        days_late_change | days | mean days late recent − baseline
-        open_overdue_invoices | invoices | open invoices past their due date
-        open_overdue_amount | amount | amount of open invoices past their due date
-        max_days_overdue | days | days the oldest open invoice is past due
-        """,
-    ),
-    **_specs(
-        "complaints",
-        """
-        complaints_recent | complaints | complaints opened in the recent window
-        complaints_baseline | complaints | complaints opened in the baseline window
-        complaint_rate_recent | complaints/90 days | complaints per 90 days, recent window
-        complaint_rate_baseline | complaints/90 days | complaints per 90 days, baseline window (days as a customer)
-        open_complaints | complaints | complaints still open at the reference date
-        oldest_open_complaint_days | days | age of the oldest open complaint
-        median_resolution_days | days | median days to close complaints opened in the recent and baseline windows
-        high_severity_recent | complaints | high-severity complaints in the recent window
-        """,
-    ),
-    **_specs(
-        "contacts",
-        """
-        contact_attempts_recent | contacts | contact attempts in the recent window
-        not_reached_share_recent | fraction | share of attempts that did not reach the customer, recent window
-        not_reached_share_baseline | fraction | share of attempts that did not reach the customer, baseline window
-        not_reached_change | fraction | not-reached share recent − baseline (share points)
-        """,
-    ),
-}
+Group = Callable[[Inputs], Features]
 
-DATE_FEATURES = frozenset(name for name, spec in FEATURES.items() if spec.unit == "date")
+
+@dataclass(frozen=True)
+class FeatureGroup:
+    compute: Group
+    specs: tuple[FeatureSpec, ...]
+    needs: tuple[str, ...]
+
+    def available(self, cut: Cut, computed: Iterable[str]) -> bool:
+        """Whether the data has every source, column and earlier feature the group needs."""
+        done = set(computed)
+        return all(_present(need, cut, done) for need in self.needs)
+
+
+FEATURES: dict[str, FeatureSpec] = {}
+GROUPS: list[FeatureGroup] = []
+
+
+def provides(
+    source: str, *, needs: tuple[str, ...] = (), **features: Meaning | tuple[str, str]
+) -> Callable[[Group], Group]:
+    """Register a feature group: ``@provides("orders", first_order_date=("date", "…"))``."""
+    specs = tuple(
+        FeatureSpec(name, source, *Meaning(*meaning)) for name, meaning in features.items()
+    )
+
+    def register(compute: Group) -> Group:
+        for need in needs:
+            if need not in SOURCES and "." not in need and need not in FEATURES:
+                raise ValueError(
+                    f"{compute.__name__} needs '{need}', which no earlier group provides"
+                )
+        for spec in specs:
+            if spec.name in FEATURES:
+                raise ValueError(f"feature '{spec.name}' is registered twice")
+            FEATURES[spec.name] = spec
+        GROUPS.append(FeatureGroup(compute, specs, (source, *needs)))
+        return compute
+
+    return register
+
+
+def _present(need: str, cut: Cut, computed: set[str]) -> bool:
+    if need in SOURCES:
+        return cut.has(need)
+    if "." in need:
+        source, column = need.split(".", 1)
+        return cut.has(source) and column in cut.frame(source)
+    return need in computed
+
+
+def run_groups(inputs: Inputs) -> Features:
+    """Every group the data allows, in registration order; their outputs checked."""
+    for group in GROUPS:
+        if not group.available(inputs.cut, inputs.features):
+            continue
+        values = group.compute(inputs)
+        expected = [spec.name for spec in group.specs]
+        if list(values) != expected:
+            raise AssertionError(
+                f"{group.compute.__name__} returned {list(values)}, not {expected}"
+            )
+        inputs.features |= values
+    return inputs.features
 
 
 def features_of(source: str) -> list[str]:
     return [name for name, spec in FEATURES.items() if spec.source == source]
+
+
+def date_features() -> frozenset[str]:
+    return frozenset(name for name, spec in FEATURES.items() if spec.kind == "date")
+
+
+def category_features() -> Mapping[str, tuple[str, ...]]:
+    return {name: spec.categories for name, spec in FEATURES.items() if spec.kind == "category"}

@@ -1,8 +1,12 @@
-"""The ranked table for people: summary line, then the top customers with reasons."""
+"""The ranked table for people: summary line, then the top customers with reasons.
+
+On a terminal it is shown with colour; as a format (``-o report.txt``) it is plain text.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -11,8 +15,11 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from churnwatch.quality import plural
-from churnwatch.result import ScanResult
+from churnwatch.core.words import plural
+from churnwatch.render.console import make_console
+
+if TYPE_CHECKING:  # the data stack is imported only when a table is rendered
+    from churnwatch.analyses.result import ScanResult
 
 COLOURS = {
     "critical": "bold white on red",
@@ -26,16 +33,43 @@ NARROW = 72
 """Below this many columns the table would cut ids and reasons: list customers instead."""
 
 
+TEXT_WIDTH = 160
+"""Columns of the plain-text table written to a file."""
+
+
+class TableFormat:
+    """``--format table``: meant for people; written to a file as plain text."""
+
+    name = "table"
+    extensions = (".txt",)
+    bom = False
+    for_people = True
+
+    def render(self, result: ScanResult, shown: ScanResult) -> bytes:
+        """The table as plain text (for ``--output report.txt``): no colour codes."""
+        buffer = io.StringIO()
+        console = make_console(buffer)
+        console.width = TEXT_WIDTH
+        show(console, result, shown)
+        return buffer.getvalue().encode("utf-8")
+
+
+FORMAT = TableFormat()
+
+
 def summary_line(result: ScanResult, scanned: int) -> str:
     counts = " · ".join(f"{label} {n}" for label, n in result.by_severity().items() if n)
-    sources = ", ".join(result.dataset.sources)
+    sources = ", ".join(result.cut.sources)
     return (
         f"{plural(scanned, 'customer')} scanned as of {result.as_of} · {counts or 'no signals'}"
         f" · sources: {sources}"
     )
 
 
-def render_table(console: Console, result: ScanResult, shown: ScanResult) -> None:
+def show(console: Console, result: ScanResult, shown: ScanResult) -> None:
+    """The summary line and the table (a stacked list on narrow terminals) on ``console``."""
+    from churnwatch.render.records import to_records
+
     console.print(escape(summary_line(result, len(result.customers))))
     if result.not_applicable:
         ids = ", ".join(r.id for r in result.not_applicable)
@@ -52,7 +86,7 @@ def render_table(console: Console, result: ScanResult, shown: ScanResult) -> Non
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("why · next step")
-    records = shown.to_records()
+    records = to_records(shown)
     for record in records:
         label = record["severity"]
         cells = [Text(str(record["rank"])), Text(record["customer_id"])]
@@ -70,7 +104,9 @@ def render_table(console: Console, result: ScanResult, shown: ScanResult) -> Non
 
 def _render_stacked(console: Console, result: ScanResult, shown: ScanResult) -> None:
     """One block per customer, for narrow terminals: nothing is cut off."""
-    for record in shown.to_records():
+    from churnwatch.render.records import to_records
+
+    for record in to_records(shown):
         label = record["severity"]
         head = Text(f"{record['rank']}. {record['customer_id']}", style="bold")
         if record["name"]:

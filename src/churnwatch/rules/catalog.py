@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from churnwatch.config import RuleConfig, Severity, parse_config, read_toml
-from churnwatch.errors import ConfigError
-from churnwatch.features import DATE_FEATURES, FEATURES
+from churnwatch.config import RuleConfig, parse_config, read_toml
+from churnwatch.core.domain import SeverityName
+from churnwatch.core.errors import ConfigError
+from churnwatch.core.suggest import did_you_mean
+from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.rules.expr import Expression, ExpressionError, parse
-from churnwatch.suggest import did_you_mean
 
 DEFAULTS = "defaults.toml"
 
@@ -28,7 +29,7 @@ class Rule:
     title: str
     when: Expression
     weight: float
-    severity: Severity | None
+    severity: SeverityName | None
     action: str
     explain: str
     origin: str
@@ -80,7 +81,9 @@ def _build(fields: dict[str, object], origin: str) -> Rule:
             f"{where}: missing {', '.join(missing)} (a new rule needs title, when, weight)"
         )
     try:
-        expression = parse(str(fields["when"]), FEATURES, condition=True)
+        expression = parse(
+            str(fields["when"]), FEATURES, condition=True, categories=CATEGORY_FEATURES
+        )
     except ExpressionError as exc:
         raise ConfigError(f"{where}: when: {exc}") from None
     explain = str(fields.get("explain") or "")
@@ -115,8 +118,9 @@ def _check_template(template: str, where: str) -> None:
             raise ConfigError(
                 f"{where}: explain: unknown feature '{field}'{did_you_mean(field, FEATURES)}"
             )
-        if field in DATE_FEATURES and spec:
-            raise ConfigError(f"{where}: explain: '{field}' is a date; use it without a format")
+        if (field in DATE_FEATURES or field in CATEGORY_FEATURES) and spec:
+            kind = "a date" if field in DATE_FEATURES else "text"
+            raise ConfigError(f"{where}: explain: '{field}' is {kind}; use it without a format")
         if spec and "{" in spec:
             raise ConfigError(f"{where}: explain: nested fields are not allowed")
         if spec:

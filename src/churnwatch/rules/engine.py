@@ -28,10 +28,18 @@ def evaluate(rules: list[Rule], features: pd.DataFrame) -> Evaluation:
     applicable = [r for r in rules if r.when.names <= available]
     skipped = [r for r in rules if not r.when.names <= available]
     size = len(features)
-    columns = {name: features[name].to_numpy(dtype=np.float64) for name in available}
+    used = set().union(*(rule.when.names for rule in applicable))
+    columns = {name: _column(features[name]) for name in used}
     fired = np.zeros((size, len(applicable)), dtype=bool)
     margins = np.zeros((size, len(applicable)))
     for index, rule in enumerate(applicable):
         fired[:, index] = rule.when.fires(columns, size)
         margins[:, index] = np.where(fired[:, index], rule.when.margin(columns, size), 0.0)
     return Evaluation(applicable, fired, margins, skipped)
+
+
+def _column(values: pd.Series) -> np.ndarray:
+    """Floats; a category column as strings with ``None`` where missing."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.astype(object).where(values.notna(), None).to_numpy())
+    return values.to_numpy(dtype=np.float64)

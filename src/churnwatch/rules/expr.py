@@ -4,16 +4,20 @@ Python's parser reads the text (so precedence and error positions are familiar),
 node is checked against a short whitelist; nothing is ever handed to ``eval``. A checked
 expression evaluates on whole columns at once with three-valued logic: a comparison with a
 missing value is *unknown*, ``not unknown`` stays unknown, and only *true* fires a rule —
-so missing data never fires one.
+so missing data never fires one. Text appears only as the other side of ``==`` or ``!=``
+with a category feature (``phase == "degeneration"``); category columns hold strings (or
+``None``), every other column floats.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from churnwatch.core.suggest import did_you_mean
 
 Columns = Mapping[str, np.ndarray]
 FUNCTIONS = ("abs", "min", "max", "coalesce", "is_missing")
@@ -62,27 +66,46 @@ class Expression:
         return _margin(self.tree, columns, size)
 
 
+@dataclass
+class _Found:
+    """What the check pass saw: names used as numbers, and text comparisons."""
+
+    numbers: set[str] = field(default_factory=set)
+    texts: list[tuple[str, str, int]] = field(default_factory=list)
+    """``(feature, text, column)`` of each ``feature == "text"`` comparison."""
+
+
 def parse(
-    text: str, known: Mapping[str, object] | None = None, *, condition: bool = False
+    text: str,
+    known: Mapping[str, object] | None = None,
+    *,
+    condition: bool = False,
+    categories: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Expression:
     """Parse and check ``text``; ``known`` (feature names) catches misspelt names.
 
     ``condition``: the text must be true or false as a whole (a rule's ``when``), not a
-    number. Error columns are 1-based positions in ``text`` as written.
+    number. ``categories``: the category features and their values (empty: any text), which
+    alone may be compared with text. Error columns are 1-based positions in ``text``.
     """
     body = text.lstrip()
     indent = len(text) - len(body)
     try:
-        return _parse(body, known, condition)
+        return _parse(body, known, condition, categories or {})
     except ExpressionError as exc:
         raise ExpressionError(str(exc).split(": ", 1)[1], exc.column + indent) from None
 
 
-def _parse(text: str, known: Mapping[str, object] | None, condition: bool) -> Expression:
+def _parse(
+    text: str,
+    known: Mapping[str, object] | None,
+    condition: bool,
+    categories: Mapping[str, tuple[str, ...]],
+) -> Expression:
     try:
         tree = ast.parse(text, mode="eval").body
-        names: set[str] = set()
-        _check(tree, names)
+        found = _Found()
+        _check(tree, found)
         if condition:
             _check_condition(tree)
     except SyntaxError as exc:
@@ -91,15 +114,36 @@ def _parse(text: str, known: Mapping[str, object] | None, condition: bool) -> Ex
         raise
     except (ValueError, RecursionError, MemoryError):
         raise ExpressionError("too long or too deeply nested (or contains NUL)", 1) from None
+    names = found.numbers | {name for name, _, _ in found.texts}
     if known is not None:
         for name in sorted(names):
             if name not in known:
-                from churnwatch.suggest import did_you_mean
-
                 position = _position_of(tree, name)
                 message = f"unknown feature '{name}'{did_you_mean(name, known)}"
                 raise ExpressionError(message, position)
+        _check_kinds(tree, found, categories)
     return Expression(text, tree, frozenset(names))
+
+
+def _check_kinds(tree: ast.expr, found: _Found, categories: Mapping[str, tuple[str, ...]]) -> None:
+    """Categories are compared with text, numbers with numbers; text must be a known value."""
+    for name in sorted(found.numbers & set(categories)):
+        example = (categories[name] or ("A",))[0]
+        raise ExpressionError(
+            f"'{name}' is a category: compare it with == or != and a quoted value,"
+            f' such as {name} == "{example}"',
+            _position_of(tree, name),
+        )
+    for name, value, column in found.texts:
+        if name not in categories:
+            raise ExpressionError(f"'{name}' is a number: compare it with a number", column)
+        allowed = categories[name]
+        if allowed and value not in allowed:
+            raise ExpressionError(
+                f"'{value}' is not a value of {name}{did_you_mean(value, allowed)};"
+                f" one of {', '.join(allowed)}",
+                column,
+            )
 
 
 def _position_of(tree: ast.expr, name: str) -> int:
@@ -109,28 +153,30 @@ def _position_of(tree: ast.expr, name: str) -> int:
     return 1
 
 
-def _check(node: ast.AST, names: set[str]) -> None:
+def _check(node: ast.AST, found: _Found) -> None:
     """Reject every construct outside the grammar, naming it and where it is."""
     match node:
         case ast.BoolOp(values=values):
             for value in values:
-                _check(value, names)
+                _check(value, found)
         case ast.UnaryOp(op=ast.Not() | ast.USub() | ast.UAdd(), operand=operand):
-            _check(operand, names)
+            _check(operand, found)
         case ast.BinOp(op=op, left=left, right=right) if type(op) in _ARITHMETIC:
-            _check(left, names)
-            _check(right, names)
+            _check(left, found)
+            _check(right, found)
+        case ast.Compare() if (text := _text_comparison(node)) is not None:
+            found.texts.append(text)
         case ast.Compare(left=left, ops=ops, comparators=comparators) if all(
             type(op) in _COMPARISONS for op in ops
         ):
             for part in (left, *comparators):
-                _check(part, names)
+                _check(part, found)
         case ast.Call(func=ast.Name()):
-            _check_call(node, names)
+            _check_call(node, found)
         case ast.Name(id=name) if name.lower() in _BOOLEANS:
             pass
         case ast.Name(id=name):
-            names.add(name)
+            found.numbers.add(name)
         case ast.Constant(value=value) if isinstance(value, int | float):
             pass  # numbers, and True/False
         case _:
@@ -155,7 +201,23 @@ def _check_condition(node: ast.expr) -> None:
             _reject(node, "needs a condition here, such as 'x > 1' or 'is_missing(x)'")
 
 
-def _check_call(node: ast.Call, names: set[str]) -> None:
+def _text_comparison(node: ast.Compare) -> tuple[str, str, int] | None:
+    """``name == "text"`` or ``"text" != name``, the only place text may appear:
+    ``(name, text, column of the text)``."""
+    if len(node.ops) != 1 or not isinstance(node.ops[0], ast.Eq | ast.NotEq):
+        return None
+    left, right = node.left, node.comparators[0]
+    if isinstance(left, ast.Constant) and isinstance(right, ast.Name):
+        left, right = right, left
+    if not (isinstance(right, ast.Constant) and isinstance(right.value, str)):
+        return None
+    if not isinstance(left, ast.Name) or left.id.lower() in _BOOLEANS:
+        _reject(right, 'text can only be compared with a category feature, as in phase == "lost"')
+    assert isinstance(left, ast.Name)
+    return left.id, right.value, right.col_offset + 1
+
+
+def _check_call(node: ast.Call, found: _Found) -> None:
     assert isinstance(node.func, ast.Name)
     function = node.func.id
     if function not in FUNCTIONS:
@@ -166,7 +228,7 @@ def _check_call(node: ast.Call, names: set[str]) -> None:
     for arg in node.args:
         if isinstance(arg, ast.Starred):
             _reject(arg, "unpacking ('*') is not allowed")
-        _check(arg, names)
+        _check(arg, found)
 
 
 def _check_arity(node: ast.Call, function: str, count: int) -> None:
@@ -189,7 +251,7 @@ def _describe(node: ast.AST) -> str:
         ast.Subscript: "subscripts ('[…]') are not allowed",
         ast.Lambda: "lambdas are not allowed",
         ast.Call: "only abs, min, max, coalesce and is_missing can be called",
-        ast.Constant: "text is not allowed (only numbers, true and false)",
+        ast.Constant: 'text is allowed only as in phase == "lost" (== or != with a category)',
         ast.IfExp: "if/else expressions are not allowed",
         ast.NamedExpr: "assignments (':=') are not allowed",
         ast.Compare: "only < <= > >= == != comparisons are allowed",
@@ -236,6 +298,8 @@ def _value(node: ast.expr, columns: Columns, size: int) -> np.ndarray:
         case ast.BoolOp(op=op, values=values):
             truths = [_as_truth(_value(v, columns, size)) for v in values]
             return _all(truths) if isinstance(op, ast.And) else _any(truths)
+        case ast.Compare() if (text := _text_comparison(node)) is not None:
+            return _compare_text(columns[text[0]], text[1], node.ops[0])
         case ast.Compare(left=left, ops=ops, comparators=comparators):
             return _compare(left, ops, comparators, columns, size)
         case ast.Call(func=ast.Name(id=function), args=args):
@@ -253,6 +317,13 @@ def _compare(
         unknown = np.isnan(a) | np.isnan(b)
         links.append(np.where(unknown, np.nan, _COMPARISONS[type(op)](a, b).astype(np.float64)))
     return _all(links)
+
+
+def _compare_text(values: np.ndarray, text: str, op: ast.cmpop) -> np.ndarray:
+    """A category column (strings, ``None`` where missing) against text; missing is unknown."""
+    missing = np.equal(values, None)  # type: ignore[call-overload]
+    equal = (values == text).astype(np.float64)
+    return np.where(missing, np.nan, equal if isinstance(op, ast.Eq) else 1.0 - equal)
 
 
 def _call(function: str, args: list[np.ndarray]) -> np.ndarray:
@@ -308,6 +379,8 @@ def _margin(node: ast.expr, columns: Columns, size: int) -> np.ndarray:
                 return _margin(values[0], columns, size)
             case ast.BoolOp(values=values):
                 return np.vstack([_margin(v, columns, size) for v in values]).max(axis=0)
+            case ast.Compare() if _text_comparison(node) is not None:
+                return np.zeros(size)  # equality has no distance to a threshold
             case ast.Compare(left=left, ops=ops, comparators=comparators):
                 operands = [
                     _value(left, columns, size),

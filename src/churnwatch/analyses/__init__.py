@@ -1,0 +1,1 @@
+"""Analyses over the scored customers: the scan today; win-back, explain and backtest next."""

@@ -1,0 +1,15 @@
+"""The ``churnwatch`` command line: arguments, display and exit codes, no logic.
+
+Every command's work is done by :mod:`churnwatch.api`, imported when a command runs, so
+``churnwatch --version`` and ``-h`` start without loading the data stack.
+"""
+
+from churnwatch.cli import checking, listing, scanning  # noqa: F401  (registers the commands)
+from churnwatch.cli.shell import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

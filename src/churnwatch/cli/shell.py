@@ -1,0 +1,124 @@
+"""The Typer app, and what every command shares: error handling, options, progress, messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.markup import escape
+
+from churnwatch.cli.exitcodes import ExitCode
+from churnwatch.core.errors import ChurnwatchError
+from churnwatch.render.console import make_console
+
+app = typer.Typer(
+    name="churnwatch",
+    help="Early warning for customer churn, from the CSV exports of your ERP, CRM or shop.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Exports = Annotated[
+    Path,
+    typer.Argument(help="Folder with the CSV exports.", show_default=False, metavar="EXPORTS"),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (default: EXPORTS/churnwatch.toml)."),
+]
+AsOfOption = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Reference date YYYY-MM-DD (default: the latest order date not after today).",
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from churnwatch import __version__
+
+        typer.echo(f"churnwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Early warning for customer churn, from the CSV exports of your ERP, CRM or shop."""
+
+
+def handles_errors(command: F) -> F:
+    """Turn library errors into one message on stderr and exit code 2, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ChurnwatchError as exc:
+            error(str(exc))
+            raise typer.Exit(ExitCode.ERROR) from None
+        except BrokenPipeError:
+            _silence_closed_pipe()
+            raise typer.Exit(ExitCode.OK) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CHURNWATCH_DEBUG"):
+                raise
+            make_console(stderr=True).print(
+                f"[red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+                "  this is a bug in churnwatch; rerun with CHURNWATCH_DEBUG=1 for details"
+            )
+            raise typer.Exit(ExitCode.ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _silence_closed_pipe() -> None:
+    """After `| head` closed stdout, stop Python from complaining while it shuts down."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def error(text: str) -> None:
+    make_console(stderr=True).print(f"[red]error:[/] {escape(text)}")
+
+
+def message(label: str, style: str, text: str) -> None:
+    """One line on stderr, such as ``warning: …`` or ``note: …``."""
+    make_console(stderr=True).print(f"[{style}]{label}:[/] {escape(text)}")
+
+
+def to_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+@contextmanager
+def progress_display() -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr when it is a terminal; nothing in pipes, files or CI logs."""
+    console = make_console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _: None
+        return
+    with console.status("starting") as status:
+        yield status.update

@@ -1,0 +1,139 @@
+"""The models of ``churnwatch.toml``: strict, so typos and wrong types are caught."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from churnwatch.core.dialect import Decimal, Thousands, validate_date_format
+from churnwatch.core.domain import SeverityName
+from churnwatch.core.sources import SOURCES
+from churnwatch.core.suggest import did_you_mean
+
+
+class _Strict(BaseModel):
+    # strict: TOML is typed, so `critical = true` or `recent_days = "90"` is a mistake.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SourceConfig(_Strict):
+    """Where one export lives, how its columns are named and how its text is written."""
+
+    path: str | None = None
+    enabled: bool = True
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: Decimal | None = None
+    thousands: Thousands | None = None
+    date_format: str | None = None
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 1:
+            raise ValueError("must be a single character, e.g. ',' or ';' or '\\t'")
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _known_directives(cls, value: str | None) -> str | None:
+        if value is not None:
+            validate_date_format(value)
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding '{value}' (try 'utf-8' or 'cp1252')") from None
+        return value
+
+
+class Sources(_Strict):
+    orders: SourceConfig = SourceConfig()
+    payments: SourceConfig = SourceConfig()
+    complaints: SourceConfig = SourceConfig()
+    contacts: SourceConfig = SourceConfig()
+    customers: SourceConfig = SourceConfig()
+
+    @model_validator(mode="after")
+    def _canonical_names(self) -> Sources:
+        for name, source in SOURCES.items():
+            _check_mapping(name, getattr(self, name), source.column_names)
+        return self
+
+    def get(self, name: str) -> SourceConfig:
+        config: SourceConfig = getattr(self, name)
+        return config
+
+
+def _check_mapping(source: str, config: SourceConfig, known: tuple[str, ...]) -> None:
+    for column in config.columns:
+        if column not in known:
+            raise ValueError(
+                f"sources.{source}.columns.{column}: not a column of {source}"
+                f"{did_you_mean(column, known)}; known: {', '.join(known)}"
+            )
+    schema = SOURCES[source]
+    for column, mapping in config.values.items():
+        vocabulary = schema.column(column).vocabulary if column in known else ()
+        if not vocabulary:
+            with_vocab = [c.name for c in schema.columns if c.vocabulary]
+            raise ValueError(
+                f"sources.{source}.values.{column}: only {', '.join(with_vocab) or 'no columns'}"
+                f" of {source} take a value mapping"
+            )
+        for value in mapping:
+            if value not in vocabulary:
+                raise ValueError(
+                    f"sources.{source}.values.{column}.{value}: not one of"
+                    f" {', '.join(vocabulary)}{did_you_mean(value, vocabulary)}"
+                )
+
+
+class Windows(_Strict):
+    recent_days: Annotated[int, Field(gt=0, le=3650)] = 90
+    baseline_days: Annotated[int, Field(gt=0, le=3650)] = 365
+
+
+class Scoring(_Strict):
+    """Score thresholds of the severity bands (a score at or above the value is in the band)."""
+
+    critical: Annotated[float, Field(gt=0, le=100)] = 70
+    high: Annotated[float, Field(gt=0, le=100)] = 50
+    medium: Annotated[float, Field(gt=0, le=100)] = 30
+    low: Annotated[float, Field(gt=0, le=100)] = 1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scoring:
+        if not self.critical >= self.high >= self.medium >= self.low:
+            raise ValueError("thresholds must satisfy critical >= high >= medium >= low")
+        return self
+
+
+class RuleConfig(_Strict):
+    """A warning rule as written in TOML; the rules engine gives it meaning."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    title: str | None = None
+    when: str | None = None
+    weight: Annotated[float, Field(ge=0, le=100)] | None = None
+    severity: SeverityName | None = None
+    action: str | None = None
+    explain: str | None = None
+    enabled: bool = True
+
+
+class Config(_Strict):
+    sources: Sources = Sources()
+    windows: Windows = Windows()
+    scoring: Scoring = Scoring()
+    rules: list[RuleConfig] = Field(default_factory=list)

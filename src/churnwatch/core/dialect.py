@@ -1,0 +1,46 @@
+"""How a CSV export is written: one model for the config, the reader, ``init`` and the summary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+ISO_FORMAT = "%Y-%m-%d"
+DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d")
+Decimal = Literal[".", ","]
+Thousands = Literal[".", ",", " ", "'", "\u00a0", ""]
+THOUSANDS_CANDIDATES: tuple[str, ...] = (".", ",", " ", "'", "\u00a0")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Encoding, delimiter, number and date format of one export, detected or configured."""
+
+    encoding: str
+    delimiter: str
+    decimal: str = "."
+    thousands: str = ""
+    date_format: str = ISO_FORMAT
+
+    def describe(self) -> str:
+        """``cp1252, delimiter ';', decimal ',', thousands '.', dates %d.%m.%Y``."""
+        delimiter = {"\t": "tab"}.get(self.delimiter, self.delimiter)
+        thousands = f", thousands {self.thousands!r}" if self.thousands else ""
+        return (
+            f"{self.encoding}, delimiter {delimiter!r}, decimal {self.decimal!r}{thousands},"
+            f" dates {self.date_format}"
+        )
+
+
+def validate_date_format(fmt: str) -> None:
+    """Raise ``ValueError`` unless ``fmt`` has exactly one year, month and day directive."""
+    unknown = [d for d in re.findall(r"%.", fmt) if d not in DATE_DIRECTIVES]
+    if unknown:
+        raise ValueError(
+            f"unsupported directive {unknown[0]!r} in {fmt!r}; use %d, %m, %Y or %y"
+            " (a time after the date is ignored automatically)"
+        )
+    has_year = fmt.count("%Y") + fmt.count("%y")
+    if has_year != 1 or fmt.count("%m") != 1 or fmt.count("%d") != 1:
+        raise ValueError(f"{fmt!r} needs one day (%d), one month (%m) and one year (%Y or %y)")

@@ -1,0 +1,1 @@
+"""Delivery: getting results where they are wanted (atomic files; email and history next)."""

@@ -1,0 +1,445 @@
+"""Read one CSV export into a typed Arrow table with canonical column names.
+
+The fast path hands pyarrow's multi-threaded reader the exact column types, so clean ISO
+files are parsed in C++ at full speed and only the needed columns are materialised. If
+pyarrow rejects a value, the file is read again as text and parsed by churnwatch's strict
+vectorised parsers, which keep every good row and record why each bad one was skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from churnwatch.config import SourceConfig
+from churnwatch.core.dialect import ISO_FORMAT, Dialect
+from churnwatch.core.errors import EmptySourceError, InputError
+from churnwatch.core.sources import Column, Kind, Source
+from churnwatch.core.suggest import closest
+from churnwatch.ingest.date_text import parse_days
+from churnwatch.ingest.line_numbers import Layout
+from churnwatch.ingest.number_text import parse_numbers
+from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
+from churnwatch.ingest.recognise import VALUE_SYNONYMS, map_columns, normalise
+from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
+
+MAX_BLOCK = 1 << 30
+_UTF8 = {"utf-8", "utf8", "utf-8-sig"}
+
+
+@dataclass
+class SourceTable:
+    """One source as read: canonical columns, good rows only, and what was wrong."""
+
+    source: Source
+    path: Path
+    dialect: Dialect
+    columns: dict[str, str]
+    table: pa.Table
+    rows_read: int
+    problems: list[Problem] = field(default_factory=list)
+    positions: np.ndarray | None = None
+    """Each kept row's position among the parsed rows; ``None`` when no row was skipped."""
+    layout: Layout | None = None
+    parsed_rows: int = 0
+    """Rows pyarrow parsed (rows with a wrong number of fields are not among them)."""
+    rows_skipped: int = 0
+    """Rows left out for bad values or a wrong number of fields (each row counted once)."""
+
+    def lines(self, positions: np.ndarray) -> np.ndarray:
+        """Physical line numbers of parsed rows, for messages."""
+        assert self.layout is not None
+        return self.layout.row_lines(positions, self.parsed_rows)
+
+
+def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable:
+    """Read ``path`` as ``source``: sniff, map columns, parse, salvage."""
+    head = inspect_head(path, config.encoding, config.delimiter)
+    columns = resolve_columns(head, source, config, path)
+    dialect, alternatives = detect_dialect(head, source, columns, config)
+    reader = _Reader(path, source, head=head, dialect=dialect, columns=columns, config=config)
+    if alternatives:
+        reader.problems.append(
+            Problem(
+                source.name,
+                path.name,
+                Reason.AMBIGUOUS_DATES,
+                f"dates read as {dialect.date_format}, but they could also be"
+                f" {', '.join(alternatives)}; set date_format in churnwatch.toml if that is wrong",
+                level=Level.NOTE,
+            )
+        )
+    return reader.read()
+
+
+def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path) -> dict[str, str]:
+    """Canonical name → header as written, for every required and every available column."""
+    if not head.header:
+        raise EmptySourceError(path, EmptySourceError.EMPTY)
+    by_key = {normalise(h): h for h in head.header}
+    resolved: dict[str, str] = {}
+    for column in source.columns:
+        wanted = config.columns.get(column.name, column.name)
+        found = wanted if wanted in head.header else by_key.get(normalise(wanted))
+        if found is not None and head.header.count(found) > 1:
+            raise InputError(
+                f"{path}: column '{found}' appears {head.header.count(found)} times in the header;"
+                " rename the copies so it is clear which one to use"
+            )
+        if found is not None:
+            resolved[column.name] = found
+        elif column.name in config.columns or column.required:
+            unused = [h for h in head.header if h not in resolved.values()]
+            raise InputError(
+                _missing_column(path, source, column, wanted, head.header, unused=unused)
+            )
+    return resolved
+
+
+def _missing_column(
+    path: Path, source: Source, column: Column, wanted: str, header: list[str], *, unused: list[str]
+) -> str:
+    found = ", ".join(repr(h) for h in header) or "none"
+    guess = map_columns(unused, source.name).get(column.name) or closest(wanted, unused)
+    hint = (
+        f"; '{guess}' looks like it — map it in churnwatch.toml: [sources.{source.name}.columns]"
+        f' {column.name} = "{guess}"'
+        if guess
+        else "; run `churnwatch init` to propose a column mapping"
+    )
+    return f"{path}: required column '{wanted}' is missing; columns found: {found}{hint}"
+
+
+class _Reader:
+    """One read of one file; a class only to share its many settings between the steps."""
+
+    def __init__(
+        self,
+        path: Path,
+        source: Source,
+        *,
+        head: Head,
+        dialect: Dialect,
+        columns: dict[str, str],
+        config: SourceConfig,
+    ) -> None:
+        self.path, self.source, self.head, self.dialect = path, source, head, dialect
+        self.columns, self.config = columns, config
+        self.problems: list[Problem] = []
+        self.malformed: list[str] = []
+        self.rows_read = 0
+        self.block_size = 1 << 24
+        # A trailing delimiter on data rows only: give the extra field a name of its own.
+        self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.path, self.dialect.encoding, self.dialect.delimiter, len(self.names))
+
+    def read(self) -> SourceTable:
+        if self.head.complete and not self.head.rows:
+            raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
+        raw = self._arrow_read()
+        if raw.num_rows == 0 and not self.malformed:
+            raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
+        self._report_malformed()
+        self.rows_read = raw.num_rows + len(self.malformed)
+        arrays, skip = self._convert(raw)
+        table = pa.table(arrays)
+        positions = None
+        if skip.any():
+            table = table.filter(pa.array(~skip))
+            positions = np.flatnonzero(~skip)
+        return SourceTable(
+            self.source,
+            self.path,
+            self.dialect,
+            self.columns,
+            table,
+            self.rows_read,
+            self.problems,
+            positions,
+            self.layout,
+            raw.num_rows,
+            int(skip.sum()) + len(self.malformed),
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _arrow_read(self) -> pa.Table:
+        """Typed fast read; on trouble, adapt (text columns, cp1252, quoted newlines) and retry."""
+        typed, newlines = True, False
+        while True:
+            try:
+                return self._read_with(typed=typed, newlines_in_values=newlines)
+            except pa.ArrowInvalid as exc:
+                message = str(exc)
+            if "invalid UTF8" in message and self._may_fall_back():
+                self._fall_back_to_cp1252()
+            elif "invalid UTF8" in message:
+                where = first_undecodable(self.path, self.dialect.encoding)
+                position = f":{where[0]}" if where else ""
+                byte = f" (byte {where[1]:,})" if where else ""
+                raise InputError(
+                    f"{self.path}{position}: not valid {self.dialect.encoding} text{byte}",
+                    hint="set `encoding` in churnwatch.toml (Windows exports are often cp1252)",
+                )
+            elif "Empty CSV file" in message:
+                raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
+            elif "conversion error" in message and typed:
+                typed = False
+            elif "straddling" in message and not newlines:
+                newlines = True
+            elif "straddling" in message and self.block_size < MAX_BLOCK:
+                self.block_size *= 8  # a huge quoted field: give the parser room
+            else:
+                raise InputError(f"{self.path}: cannot be read as CSV: {message}")
+
+    def _may_fall_back(self) -> bool:
+        return not self.config.encoding and self.dialect.encoding.lower() in _UTF8
+
+    def _fall_back_to_cp1252(self) -> None:
+        self.dialect = replace(self.dialect, encoding="cp1252")
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.ENCODING,
+                "not valid UTF-8 throughout; read as cp1252 (set encoding in churnwatch.toml"
+                " if that is wrong)",
+                level=Level.NOTE,
+            )
+        )
+
+    def _read_with(self, *, typed: bool, newlines_in_values: bool = False) -> pa.Table:
+        self.malformed = []
+
+        def skip(row: pacsv.InvalidRow) -> str:
+            self.malformed.append(row.text or "")
+            return "skip"
+
+        encoding = "utf8" if self.dialect.encoding.lower() in _UTF8 else self.dialect.encoding
+        types = {
+            self.columns[c.name]: self._arrow_type(c, typed)
+            for c in self.source.columns
+            if c.name in self.columns
+        }
+        return pacsv.read_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(
+                encoding=encoding,
+                block_size=self.block_size,
+                column_names=self.names,
+                skip_rows=1,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.dialect.delimiter,
+                newlines_in_values=newlines_in_values,
+                invalid_row_handler=skip,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(types),
+                column_types=types,
+                strings_can_be_null=True,
+                decimal_point=self.dialect.decimal,
+            ),
+        )
+
+    def _arrow_type(self, column: Column, typed: bool) -> pa.DataType:
+        """The type pyarrow may convert to itself; anything else is parsed by churnwatch."""
+        if typed and column.kind is Kind.DATE and self.dialect.date_format == ISO_FORMAT:
+            return pa.date32()
+        if typed and column.kind is Kind.NUMBER and not self.dialect.thousands:
+            return pa.float64()
+        if column.kind is Kind.CATEGORY:
+            return pa.dictionary(pa.int32(), pa.string())  # few distinct values: cheap to encode
+        return pa.string()
+
+    def _report_malformed(self) -> None:
+        if not self.malformed:
+            return
+        width = len(self.head.header)
+        lines = self.layout.malformed_lines()
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.FIELD_COUNT,
+                f"wrong number of fields (the header has {width})",
+                count=len(self.malformed),
+                lines=tuple(lines[:MAX_LINES]),
+                examples=tuple(t[:60] for t in self.malformed[:2]),
+                skipped=True,
+            )
+        )
+
+    # -- converting ------------------------------------------------------------------------
+
+    def _convert(self, raw: pa.Table) -> tuple[dict[str, pa.ChunkedArray], np.ndarray]:
+        """Typed columns under canonical names, and the mask of rows to skip.
+
+        A row is skipped when a required column cannot be parsed or a value it must have is
+        empty; an unparseable optional value is only reported and treated as empty.
+        """
+        skip = np.zeros(raw.num_rows, dtype=bool)
+        arrays: dict[str, pa.ChunkedArray] = {}
+        for column in self.source.columns:
+            if column.name not in self.columns:
+                continue
+            values = raw.column(self.columns[column.name])
+            converted, invalid = self._convert_column(column, values)
+            empty = _nulls(converted) & ~invalid
+            if column.value_required and empty.any():
+                skip |= empty
+                self._report(column, Reason.MISSING_VALUE, "missing value", empty, values)
+            if invalid.any():
+                if column.required:
+                    skip |= invalid
+                self._report(column, *self._why(column), invalid, values)
+            arrays[column.name] = converted
+        return arrays, skip
+
+    def _convert_column(
+        self, column: Column, values: pa.ChunkedArray
+    ) -> tuple[pa.ChunkedArray, np.ndarray]:
+        """Parse one column; returns the typed values and a mask of unparseable cells.
+
+        Ids and free text are kept as read: trimming ten million strings costs more than
+        the whole parse, and ids are trimmed once per distinct value when they are coded.
+        """
+        if column.kind is Kind.DATE:
+            return self._dates(values)
+        if column.kind is Kind.NUMBER:
+            return self._numbers(values)
+        if column.kind is Kind.CATEGORY:
+            return self._categories(column, values)
+        return values, np.zeros(len(values), dtype=bool)
+
+    def _dates(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
+        if pa.types.is_date32(values.type):
+            return values.cast(pa.int32()), np.zeros(len(values), dtype=bool)
+        days, valid = parse_days(_clean(values), self.dialect.date_format)
+        return _chunked(days.astype(np.int32), ~valid), _non_blank(values) & ~valid
+
+    def _numbers(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
+        if pa.types.is_floating(values.type):
+            numbers = values.to_numpy()
+            finite = np.isfinite(numbers)
+            if finite.all():
+                return values, np.zeros(len(values), dtype=bool)
+            return _chunked(numbers, ~finite), ~finite & ~_nulls(values)
+        cleaned = _clean(values)
+        numbers, valid = parse_numbers(cleaned, self.dialect.decimal, self.dialect.thousands)
+        valid &= np.isfinite(numbers)
+        return _chunked(numbers, ~valid), _non_blank(values) & ~valid
+
+    def _categories(
+        self, column: Column, values: pa.ChunkedArray
+    ) -> tuple[pa.ChunkedArray, np.ndarray]:
+        """Codes into the column's vocabulary; values that are not a known spelling are flagged.
+
+        Only the distinct raw values are looked at, so this costs one hashing pass.
+        """
+        encoded = _unified(values)
+        raw = encoded.chunk(0).dictionary.to_pylist() if encoded.num_chunks else []
+        lookup = self._vocabulary(column)
+        vocabulary = list(column.vocabulary)
+        to_code = np.array(
+            [vocabulary.index(lookup[normalise(v)]) if normalise(v) in lookup else -1 for v in raw]
+            + [-1],
+            dtype=np.int8,
+        )
+        indices = np.concatenate(
+            [c.indices.fill_null(len(raw)).to_numpy() for c in encoded.chunks]
+            or [np.empty(0, np.int32)]
+        )
+        codes = to_code[indices]
+        unknown = (codes < 0) & ~_nulls(values)
+        dictionary = pa.DictionaryArray.from_arrays(
+            pa.array(codes, mask=codes < 0), pa.array(vocabulary, pa.string())
+        )
+        return pa.chunked_array([dictionary]), unknown
+
+    def _vocabulary(self, column: Column) -> dict[str, str]:
+        """Normalised raw value → canonical value, from the config or the built-in spellings."""
+        configured = self.config.values.get(column.name)
+        spellings = configured or VALUE_SYNONYMS.get(column.name, {})
+        lookup = {normalise(v): v for v in column.vocabulary}
+        for canonical, raws in spellings.items():
+            lookup.update({normalise(raw): canonical for raw in raws})
+        return lookup
+
+    def _why(self, column: Column) -> tuple[Reason, str]:
+        if column.kind is Kind.DATE:
+            return Reason.BAD_DATE, f"not a valid date in the form {self.dialect.date_format}"
+        if column.kind is Kind.NUMBER:
+            sep = f", thousands '{self.dialect.thousands}'" if self.dialect.thousands else ""
+            return Reason.BAD_NUMBER, f"not a number (decimal '{self.dialect.decimal}'{sep})"
+        where = f"[sources.{self.source.name}.values.{column.name}]"
+        return (
+            Reason.UNKNOWN_VALUE,
+            f"not one of {', '.join(column.vocabulary)}; map it under {where}",
+        )
+
+    def _report(
+        self, column: Column, code: Reason, why: str, mask: np.ndarray, values: pa.Array
+    ) -> None:
+        rows = np.flatnonzero(mask)
+        first = rows[:MAX_LINES]
+        lines = self.layout.row_lines(first, len(values))
+        examples = [] if code is Reason.MISSING_VALUE else _distinct(values, rows[:50])[:2]
+        skipped = column.required
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                code,
+                why if skipped else f"{why} (treated as empty)",
+                column=self.columns[column.name],
+                count=len(rows),
+                lines=tuple(int(x) for x in lines),
+                examples=tuple(str(e) for e in examples),
+                skipped=skipped,
+                level=Level.WARNING if skipped else Level.NOTE,
+            )
+        )
+
+
+def _clean(values: pa.ChunkedArray) -> pa.Array:
+    """Text without surrounding blanks or NUL bytes (which some exporters leave behind)."""
+    text = values.combine_chunks().cast(pa.string())
+    return pc.utf8_trim_whitespace(pc.replace_substring(text, "\x00", ""))
+
+
+def _non_blank(values: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.not_equal(_clean(values), ""), False), dtype=bool)
+
+
+def _unified(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Dictionary chunks that share one dictionary (pyarrow builds one per block)."""
+    if not pa.types.is_dictionary(values.type):
+        values = values.cast(pa.string())
+        return values.dictionary_encode()
+    table = pa.table({"values": values}).unify_dictionaries()
+    return table.column("values")
+
+
+def _nulls(values: pa.ChunkedArray) -> np.ndarray:
+    if values.null_count == 0:
+        return np.zeros(len(values), dtype=bool)
+    return np.asarray(values.is_null(), dtype=bool)
+
+
+def _chunked(values: np.ndarray, missing: np.ndarray) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.array(values, mask=missing)])
+
+
+def _distinct(values: pa.ChunkedArray, rows: np.ndarray) -> list[str]:
+    """The different values at ``rows``, in order (so examples don't repeat themselves)."""
+    seen = dict.fromkeys(str(v) for v in pc.take(values, pa.array(rows)).to_pylist())
+    return list(seen)

@@ -1,0 +1,287 @@
+"""Load every export of a folder into typed pandas frames sharing one customer coding.
+
+Customer ids become integer codes into one sorted index shared by all sources, so every
+later stage groups and joins on small integers. Dates become integer day numbers. The whole
+history is loaded once and never cut here: ``churnwatch.timeframe`` takes views of it as of
+any reference date, and the rows after a cut-off stay available as labels.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from churnwatch.config import Config, SourceConfig, check_exports_folder
+from churnwatch.core.domain import is_order
+from churnwatch.core.errors import EmptySourceError, InputError
+from churnwatch.core.sources import SOURCES, Column, Kind, Source
+from churnwatch.core.words import plural
+from churnwatch.ingest.csv_reader import SourceTable, read_source
+from churnwatch.ingest.customer_ids import code_customers
+from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
+from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
+
+
+@dataclass
+class SourceFrame:
+    """One loaded source: a frame with a ``customer`` code column and canonical columns.
+
+    The frame's index is each row's position in the file, for line numbers in reports.
+    """
+
+    name: str
+    table: SourceTable
+    frame: pd.DataFrame
+    duplicates: int = 0
+    blank_ids: int = 0
+
+    @property
+    def rows_skipped(self) -> int:
+        return self.table.rows_skipped + self.blank_ids
+
+    @property
+    def path(self) -> Path:
+        return self.table.path
+
+
+@dataclass
+class Dataset:
+    """Everything loaded from one exports folder: the full history, never cut."""
+
+    folder: Path
+    customer_ids: pd.Index
+    sources: dict[str, SourceFrame]
+    problems: list[Problem] = field(default_factory=list)
+
+    def has(self, source: str) -> bool:
+        return source in self.sources
+
+    def frame(self, source: str) -> pd.DataFrame:
+        return self.sources[source].frame
+
+
+def ordering_customers(orders: pd.DataFrame) -> int:
+    """Customers with at least one order (credit notes alone do not count)."""
+    return int(orders["customer"][is_order(orders["amount"].to_numpy())].nunique())
+
+
+def load_dataset(folder: Path, config: Config) -> Dataset:
+    """Read all present sources, code customers, drop blank ids and exact duplicates."""
+    check_exports_folder(folder)
+    tables, problems = _read_all(folder, config)
+    # Customer coding (pyarrow) and the duplicate pre-filter (numpy) overlap on two cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = {name: pool.submit(_duplicate_candidates, t) for name, t in tables.items()}
+        ids, codes = code_customers(
+            {name: table.table.column("customer_id") for name, table in tables.items()}
+        )
+        candidates = {name: future.result() for name, future in pending.items()}
+    frames = {name: _to_frame(table, codes[name]) for name, table in tables.items()}
+    for frame in frames.values():
+        problems.extend(_drop_blank_ids(frame))
+    for name, frame in frames.items():
+        problems.extend(_drop_duplicates(frame, candidates[name]))
+    if frames["orders"].frame.empty:
+        raise InputError(f"{frames['orders'].path}: no orders with a customer id")
+    problems.extend(_orphans(frames, ids))
+    return Dataset(folder, ids, frames, problems)
+
+
+def _read_all(folder: Path, config: Config) -> tuple[dict[str, SourceTable], list[Problem]]:
+    tables: dict[str, SourceTable] = {}
+    problems: list[Problem] = []
+    for name, source in SOURCES.items():
+        settings = config.sources.get(name)
+        path = _source_path(folder, source, settings)
+        if path is None:
+            continue
+        try:
+            table = read_source(path, source, settings)
+        except EmptySourceError as exc:
+            if source.required:
+                raise
+            problems.append(
+                Problem(
+                    name,
+                    path.name,
+                    Reason.EMPTY,
+                    f"{exc.reason}; {name} is left out",
+                    count=0,
+                )
+            )
+            continue
+        if table.table.num_rows == 0 and source.required:
+            raise InputError(f"{path}: no valid rows; " + _first_problem(table.problems))
+        tables[name] = table
+        problems.extend(table.problems)
+    return tables, problems
+
+
+def _first_problem(problems: list[Problem]) -> str:
+    return problems[0].describe() if problems else "every row was rejected"
+
+
+def _source_path(folder: Path, source: Source, settings: SourceConfig) -> Path | None:
+    """Where a source's file is; ``None`` for an optional source that is simply not there."""
+    if not settings.enabled:
+        if source.required:
+            raise InputError(f"sources.{source.name}: the orders source cannot be disabled")
+        return None
+    path = folder / (settings.path or source.default_file)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a CSV file")
+    if source.required or settings.path:
+        raise InputError(
+            f"{path}: {source.name} file not found",
+            hint=f"set sources.{source.name}.path in churnwatch.toml or run `churnwatch init`"
+            if source.required
+            else None,
+        )
+    return None
+
+
+def _to_frame(table: SourceTable, customer: np.ndarray) -> SourceFrame:
+    data: dict[str, object] = {"customer": customer}
+    for column in table.source.columns:
+        if column.name != "customer_id" and column.name in table.columns:
+            data[column.name] = _to_values(table.table.column(column.name), column)
+    frame = pd.DataFrame(data, index=table.positions, copy=False)
+    return SourceFrame(table.source.name, table, frame)
+
+
+def _to_values(values: pa.ChunkedArray, column: Column) -> object:
+    """numpy for dates (int32 days, or float with NaN where a date may be empty) and numbers."""
+    if column.kind is Kind.DATE and column.value_required:
+        return values.to_numpy().astype(np.int32, copy=False)
+    if column.kind in (Kind.DATE, Kind.NUMBER):
+        return values.to_numpy().astype(np.float64, copy=False)
+    if column.kind is Kind.CATEGORY:
+        codes = values.combine_chunks().indices.fill_null(-1).to_numpy()
+        return pd.Categorical.from_codes(codes, categories=pd.Index(list(column.vocabulary)))
+    # Zero-copy (text is only shown); `.array` so no index of its own gets aligned.
+    return values.to_pandas(types_mapper=pd.ArrowDtype).array
+
+
+def _drop_blank_ids(frame: SourceFrame) -> list[Problem]:
+    """Rows whose customer id is only blanks or NUL bytes have no customer: skip them."""
+    blank = frame.frame["customer"].to_numpy() < 0
+    frame.blank_ids = int(blank.sum())
+    column = frame.table.columns["customer_id"]
+    return _drop_rows(frame, blank, Reason.MISSING_VALUE, "missing value", column=column)
+
+
+def _drop_rows(
+    frame: SourceFrame,
+    mask: np.ndarray,
+    code: Reason,
+    message: str,
+    *,
+    column: str | None = None,
+) -> list[Problem]:
+    """Remove the masked rows and report them, with the lines of the first few."""
+    if not mask.any():
+        return []
+    positions = frame.frame.index.to_numpy()[mask]
+    frame.frame = frame.frame[~mask]
+    lines = frame.table.lines(positions[:MAX_LINES])
+    problem = Problem(
+        frame.name,
+        frame.path.name,
+        code,
+        message,
+        column=column,
+        count=int(mask.sum()),
+        lines=tuple(int(x) for x in lines),
+        skipped=True,
+    )
+    return [problem]
+
+
+def _duplicate_candidates(table: SourceTable) -> np.ndarray:
+    """Rows that may have an exact twin, judged by the numeric columns alone.
+
+    None at all if some column is strictly increasing, as document numbers in an export
+    sorted by them are: rows that differ in one column cannot be duplicates.
+    """
+    if any(_strictly_increasing(column) for column in table.table.columns):
+        return np.empty(0, dtype=np.intp)
+    columns = []
+    for column in table.source.columns:
+        if column.name not in table.columns or column.kind in (Kind.ID, Kind.TEXT):
+            continue
+        values = table.table.column(column.name)
+        if column.kind is Kind.CATEGORY:
+            values = values.combine_chunks().indices.fill_null(-1)
+        columns.append(numeric_bits(values.to_numpy()))
+    return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
+
+
+def _strictly_increasing(column: pa.ChunkedArray) -> bool:
+    if len(column) < 2 or column.null_count or pa.types.is_dictionary(column.type):
+        return False
+    later = column.slice(1)
+    earlier = column.slice(0, len(column) - 1)
+    return bool(pc.all(pc.greater(later, earlier)).as_py())
+
+
+def _drop_duplicates(frame: SourceFrame, candidates: np.ndarray) -> list[Problem]:
+    """Drop exact duplicate rows (all loaded columns equal), keeping the first."""
+    duplicated = duplicated_rows(frame.frame, candidates)
+    frame.duplicates = int(duplicated.sum())
+    return _drop_rows(
+        frame, duplicated, Reason.DUPLICATE, "exact duplicate of an earlier row; dropped"
+    )
+
+
+def _zero_padding_hint(ids: pd.Index, orphans: np.ndarray, with_orders: np.ndarray) -> str:
+    """Say so when orphan ids equal ordering customers' ids but for leading zeros."""
+    ordering = {str(i).lstrip("0"): str(i) for i in ids[with_orders] if str(i).isdigit()}
+    pairs = [
+        (str(ids[c]), ordering[str(ids[c]).lstrip("0")])
+        for c in orphans
+        if str(ids[c]).isdigit() and str(ids[c]).lstrip("0") in ordering
+    ]
+    if not pairs:
+        return ""
+    mine, theirs = pairs[0]
+    return (
+        f"; {plural(len(pairs), 'id')} {'differs' if len(pairs) == 1 else 'differ'} from an"
+        " ordering customer's only by leading zeros"
+        f" (e.g. '{mine}' vs '{theirs}' in the orders)"
+    )
+
+
+def _orphans(frames: dict[str, SourceFrame], ids: pd.Index) -> list[Problem]:
+    """Customers who appear in a source but have no orders (e.g. a mistyped customer id)."""
+    with_orders = np.zeros(len(ids), dtype=bool)
+    with_orders[frames["orders"].frame["customer"].to_numpy()] = True
+    problems = []
+    for name, frame in frames.items():
+        if name == "orders":
+            continue
+        codes = frame.frame["customer"].to_numpy()
+        orphan = ~with_orders[codes]
+        if orphan.any():
+            customers = np.unique(codes[orphan])
+            problems.append(
+                Problem(
+                    name,
+                    frame.path.name,
+                    Reason.ORPHAN,
+                    f"{plural(int(orphan.sum()), 'row')} for {plural(customers.size, 'customer')}"
+                    f" with no orders{_zero_padding_hint(ids, customers, with_orders)}",
+                    column=frame.table.columns["customer_id"],
+                    count=int(orphan.sum()),
+                    examples=tuple(str(ids[c]) for c in customers[:3]),
+                    level=Level.NOTE if name == "customers" else Level.WARNING,
+                )
+            )
+    return problems

@@ -1,0 +1,67 @@
+"""Strict, vectorised parsing of numbers written with any decimal and thousands separator.
+
+Strict so that a wrong dialect cannot silently turn ``12.34`` into 1234: thousands
+separators are accepted only between proper three-digit groups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from churnwatch.core.dialect import THOUSANDS_CANDIDATES
+
+
+def number_pattern(decimal: str, thousands: str) -> str:
+    """Anchored regex for a number in this dialect (sign in front or, SAP style, behind)."""
+    dec = re.escape(decimal)
+    plain = rf"\d+(?:{dec}\d*)?|{dec}\d+"
+    exponent = r"(?:[eE][+-]?\d+)?"
+    if thousands:
+        grouped = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{dec}\d*)?"
+        body = f"(?:{grouped}|{plain})"
+    else:
+        body = f"(?:{plain})"
+    return rf"^(?:[+-]?{body}{exponent}|{body}-)$"
+
+
+def parse_numbers(
+    values: pa.Array, decimal: str = ".", thousands: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse strings to float64; returns ``(numbers, valid)``."""
+    text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    valid = pc.fill_null(pc.match_substring_regex(text, number_pattern(decimal, thousands)), False)
+    if thousands:
+        text = pc.replace_substring(text, thousands, "")
+    if decimal != ".":
+        text = pc.replace_substring(text, decimal, ".")
+    text = pc.replace_substring_regex(text, r"^(.*)-$", r"-\1")
+    safe = pc.if_else(valid, text, "0")
+    numbers = np.asarray(pc.cast(safe, pa.float64()), dtype=np.float64)
+    return numbers, np.asarray(valid, dtype=bool)
+
+
+def detect_number_format(samples: Sequence[str]) -> tuple[str, str]:
+    """Guess ``(decimal, thousands)`` from sample values such as ``1.234,56`` or ``1,234.56``.
+
+    The dialect that parses the most samples wins; on a tie the simpler one (no thousands
+    separator, then a decimal point) does.
+    """
+    values = pa.array([s.strip() for s in samples if s and s.strip()], pa.string())
+
+    def rank(dialect: tuple[str, str]) -> tuple[int, bool, bool]:
+        decimal, thousands = dialect
+        score = int(parse_numbers(values, decimal, thousands)[1].sum())
+        return score, thousands == "", decimal == "."
+
+    dialects = [
+        (decimal, thousands)
+        for decimal in (".", ",")
+        for thousands in ("", *THOUSANDS_CANDIDATES)
+        if thousands != decimal
+    ]
+    return max(dialects, key=rank)

@@ -1,0 +1,73 @@
+"""Data-quality problems, collected as records and reported together.
+
+Loading never stops at the first bad row: every problem becomes a :class:`Problem` naming
+the file, column, reason and the first few physical line numbers, and the caller decides
+what to show. Only problems that make a source unusable raise :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from churnwatch.core.words import plural
+
+MAX_LINES = 5
+
+
+class Reason(StrEnum):
+    """Stable reason codes: other code and scripts match on these, never on message text."""
+
+    EMPTY = "empty"
+    MISSING_VALUE = "missing_value"
+    BAD_DATE = "bad_date"
+    BAD_NUMBER = "bad_number"
+    UNKNOWN_VALUE = "unknown_value"
+    FIELD_COUNT = "field_count"
+    DUPLICATE = "duplicate"
+    ORPHAN = "orphan"
+    ENCODING = "encoding"
+    AMBIGUOUS_DATES = "ambiguous_dates"
+    AFTER_AS_OF = "after_as_of"
+    STALE_REFERENCE = "stale_reference"
+    CREDIT_NOTES_ONLY = "credit_notes_only"
+
+
+class Level(StrEnum):
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One kind of problem in one column of one file, with how often it occurred."""
+
+    source: str
+    file: str
+    code: Reason
+    message: str
+    column: str | None = None
+    count: int = 1
+    lines: tuple[int, ...] = ()
+    examples: tuple[str, ...] = ()
+    level: Level = Level.WARNING
+    skipped: bool = field(default=False)
+
+    def describe(self) -> str:
+        """``orders.csv: column 'amount': 2 rows skipped: not a number (lines 4, 9; e.g. 'x')``."""
+        where = self.file + (f":{self.lines[0]}" if self.count == 1 and self.lines else "")
+        column = f": column '{self.column}'" if self.column else ""
+        head = f"{plural(self.count, 'row')} skipped: " if self.skipped else ""
+        return f"{where}{column}: {head}{self.message}{self._evidence()}"
+
+    def _evidence(self) -> str:
+        parts = []
+        if self.lines and not (self.count == 1 and len(self.lines) == 1):
+            shown = ", ".join(map(str, self.lines))
+            more = (
+                f", … {self.count - len(self.lines)} more" if self.count > len(self.lines) else ""
+            )
+            parts.append(f"line{'s' if len(self.lines) > 1 else ''} {shown}{more}")
+        if self.examples:
+            parts.append("e.g. " + ", ".join(repr(e) for e in self.examples))
+        return f" ({'; '.join(parts)})" if parts else ""

@@ -1,0 +1,229 @@
+"""Recognise which export is which source and which column is which canonical column.
+
+Used by ``init`` to propose a configuration and by the loader to suggest a mapping when a
+required column is missing. The synonym lists cover common English ERP/CRM names and German
+exports (DATEV, SAP Business One, Lexware style).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from churnwatch.core.sources import SOURCES
+
+_CUSTOMER = (
+    "customer id|customer|customer no|customer number|customer nr|cust id|client id|client|"
+    "account id|account no|account number|debtor|debtor no|kundennummer|kundennr|kunde|kdnr|"
+    "kd nr|kunden nr|kunden id|kundenid|debitor|debitorennummer|debitorennr"
+)
+_AMOUNT = (
+    "amount|total|net amount|net|value|revenue|sales|order value|invoice amount|gross|"
+    "nettobetrag|betrag|umsatz|wert|summe|netto|rechnungsbetrag|bruttobetrag|brutto"
+)
+
+# Separated by "|"; compared after normalise(), so case, umlauts and punctuation don't matter.
+_SYNONYMS: dict[str, dict[str, str]] = {
+    "orders": {
+        "customer_id": _CUSTOMER,
+        "order_date": "order date|date|orderdate|ordered at|ordered on|created|created at|"
+        "belegdatum|datum|auftragsdatum|bestelldatum",
+        "amount": _AMOUNT,
+        "order_id": "order id|order no|order number|order nr|document no|document number|"
+        "belegnummer|belegnr|auftragsnummer|auftragsnr|bestellnummer|bestellnr",
+        "channel": "channel|order channel|source|origin|initiated by|order type|auftragsart|"
+        "kanal|herkunft|auftragsquelle|bestellweg",
+    },
+    "payments": {
+        "customer_id": _CUSTOMER,
+        "due_date": "due date|due|due on|due at|payment due|faellig am|faelligkeit|"
+        "faelligkeitsdatum|faellig|zahlungsziel",
+        "paid_date": "paid date|paid on|paid at|payment date|paid|cleared on|bezahlt am|"
+        "zahlungseingang|zahldatum|bezahlt|ausgeglichen am|zahlungsdatum",
+        "amount": _AMOUNT,
+        "invoice_id": "invoice id|invoice no|invoice number|invoice nr|invoice|"
+        "rechnungsnummer|rechnungsnr|rechnung|belegnummer|belegnr",
+        "invoice_date": "invoice date|invoiced on|date|rechnungsdatum|belegdatum|datum",
+    },
+    "complaints": {
+        "customer_id": _CUSTOMER,
+        "opened_date": "opened date|opened|opened at|opened on|created|created at|reported|"
+        "reported on|complaint date|date|eingang|eingangsdatum|gemeldet am|datum|erstellt|"
+        "erstellt am",
+        "closed_date": "closed date|closed|closed at|closed on|resolved|resolved date|"
+        "resolved at|resolved on|erledigt am|erledigt|geschlossen|geschlossen am|"
+        "abgeschlossen am",
+        "severity": "severity|priority|prio|schweregrad|prioritaet|schwere|dringlichkeit",
+        "category": "category|type|reason|topic|kategorie|grund|art|thema",
+    },
+    "contacts": {
+        "customer_id": _CUSTOMER,
+        "contact_date": "contact date|date|contacted at|contacted on|called at|datum|"
+        "kontaktdatum|anrufdatum",
+        "outcome": "outcome|result|status|reached|ergebnis|erreicht|resultat",
+        "direction": "direction|richtung",
+        "channel": "channel|medium|kanal|contact type|kontaktart",
+    },
+    "customers": {
+        "customer_id": _CUSTOMER,
+        "name": "name|company|company name|customer name|account name|firma|firmenname|"
+        "kundenname|name1|bezeichnung",
+        "segment": "segment|class|tier|abc class|klasse|kundengruppe|kundenklasse",
+        "owner": "owner|account manager|sales rep|rep|salesperson|betreuer|"
+        "vertriebsmitarbeiter|aussendienst|verantwortlich|kundenbetreuer",
+        "email": "email|e mail|mail|email address|e mail adresse",
+    },
+}
+
+_FILE_WORDS: dict[str, tuple[str, ...]] = {
+    "orders": ("order", "auftrag", "auftraege", "bestellung", "sales", "umsatz", "beleg"),
+    "payments": ("payment", "invoice", "rechnung", "zahlung", "offene posten", "op", "debitor"),
+    "complaints": ("complaint", "reklamation", "beschwerde", "ticket", "claim", "rma"),
+    "contacts": ("contact", "kontakt", "call", "anruf", "activit", "aktivitaet"),
+    "customers": ("customer", "kunden", "stammdaten", "account", "client"),
+}
+
+# Known spellings of the canonical values of columns with a fixed vocabulary.
+VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "channel": {
+        "inbound": (
+            "inbound",
+            "in",
+            "customer",
+            "kunde",
+            "webshop",
+            "shop",
+            "online",
+            "web",
+            "eingehend",
+            "self service",
+            "edi",
+            "portal",
+        ),
+        "outbound": (
+            "outbound",
+            "out",
+            "sales",
+            "sales rep",
+            "aussendienst",
+            "außendienst",
+            "telefonverkauf",
+            "vertrieb",
+            "ausgehend",
+            "field sales",
+            "rep",
+            "sales initiated",
+            "call",
+        ),
+    },
+    "direction": {
+        "inbound": ("inbound", "in", "incoming", "eingehend", "customer", "kunde"),
+        "outbound": ("outbound", "out", "outgoing", "ausgehend", "sales", "vertrieb"),
+    },
+    "outcome": {
+        "reached": (
+            "reached",
+            "yes",
+            "ja",
+            "y",
+            "erreicht",
+            "success",
+            "successful",
+            "connected",
+            "answered",
+            "true",
+            "1",
+            "ok",
+        ),
+        "not_reached": (
+            "not reached",
+            "not_reached",
+            "no",
+            "nein",
+            "n",
+            "nicht erreicht",
+            "no answer",
+            "voicemail",
+            "mailbox",
+            "busy",
+            "unreachable",
+            "failed",
+            "false",
+            "0",
+            "keine antwort",
+            "besetzt",
+        ),
+    },
+    "severity": {
+        "low": ("low", "gering", "niedrig", "minor", "1", "klein"),
+        "medium": ("medium", "mittel", "normal", "moderate", "2"),
+        "high": ("high", "hoch", "critical", "kritisch", "major", "severe", "3", "schwer"),
+    },
+}
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words: ``'Fällig am'`` → ``'faellig am'``, ``'Cust_ID'`` → ``'cust id'``."""
+    text = text.strip().lower()
+    for umlaut, ascii_ in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, ascii_)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", text)
+    return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
+
+
+def column_score(header: str, source: str, canonical: str) -> float:
+    """How strongly a header names a canonical column: 1 exact synonym, 0.5 contains one."""
+    name = normalise(header)
+    if not name:
+        return 0.0
+    vocabulary = _vocabulary(source, canonical)
+    if name in vocabulary or name.replace(" ", "") in {v.replace(" ", "") for v in vocabulary}:
+        return 1.0
+    tokens = set(name.split())
+    if any(len(v) > 3 and (v in name or set(v.split()) <= tokens) for v in vocabulary):
+        return 0.5
+    return 0.0
+
+
+def _vocabulary(source: str, canonical: str) -> set[str]:
+    return {normalise(canonical), *(normalise(w) for w in _SYNONYMS[source][canonical].split("|"))}
+
+
+def map_columns(headers: Iterable[str], source: str) -> dict[str, str]:
+    """Best one-to-one assignment of headers to the source's canonical columns."""
+    candidates = sorted(
+        (
+            (column_score(h, source, c), -i, c, h)
+            for i, h in enumerate(headers)
+            for c in SOURCES[source].column_names
+        ),
+        reverse=True,
+    )
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for score, _, canonical, header in candidates:
+        if score > 0 and canonical not in mapping and header not in used:
+            mapping[canonical] = header
+            used.add(header)
+    return {c: mapping[c] for c in SOURCES[source].column_names if c in mapping}
+
+
+def source_score(file_name: str, headers: list[str], source: str) -> float:
+    """How likely a file is the given source: its name, and how many required columns it has."""
+    name = normalise(file_name.rsplit(".", 1)[0])
+    by_name = any(w in name.split() or (len(w) > 3 and w in name) for w in _FILE_WORDS[source])
+    mapping = map_columns(headers, source)
+    required = SOURCES[source].required_columns
+    coverage = sum(c in mapping for c in required) / len(required)
+    return coverage + (0.75 if by_name else 0.0)
+
+
+def canonical_value(value: str, column: str) -> str | None:
+    """The canonical vocabulary value a raw value means, if it is a known spelling."""
+    key = normalise(value)
+    for canonical, spellings in VALUE_SYNONYMS.get(column, {}).items():
+        if key in {normalise(s) for s in spellings}:
+            return canonical
+    return None

@@ -1,0 +1,179 @@
+"""Recognise how a CSV export is written: encoding, delimiter, header, numbers and dates.
+
+Only the head of the file is inspected, so this is cheap even for gigabyte exports; the
+reader falls back gracefully if the rest of the file disagrees (e.g. cp1252 bytes far down
+a file that started as plain ASCII).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from churnwatch.config import SourceConfig
+from churnwatch.core.dialect import ISO_FORMAT, Dialect
+from churnwatch.core.errors import EmptySourceError, InputError
+from churnwatch.core.sources import Kind, Source
+from churnwatch.ingest.date_text import detect_date_format
+from churnwatch.ingest.number_text import detect_number_format
+
+HEAD_BYTES = 256 * 1024
+SAMPLE_ROWS = 500
+DELIMITERS = (",", ";", "\t", "|")
+
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook or ZIP archive; export the sheet as CSV",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel/Office file; export the sheet as CSV",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\x1f\x8b": "a gzip archive; unpack it first",
+    b"SQLite format": "an SQLite database",
+}
+
+
+@dataclass(frozen=True)
+class Head:
+    """The decoded start of a file: enough to sniff the dialect and sample values."""
+
+    encoding: str
+    delimiter: str
+    header: list[str]
+    """Column names exactly as written (surrounding spaces included, as pyarrow sees them)."""
+    rows: list[list[str]]
+    has_nul: bool
+    complete: bool
+    """The head is the whole file."""
+
+    def samples(self, headers: list[str]) -> list[str]:
+        """The sampled values of the named columns, row by row."""
+        positions = [self.header.index(h) for h in headers]
+        return [row[i] for row in self.rows for i in positions if i < len(row)]
+
+    @property
+    def trailing_delimiter(self) -> bool:
+        """Every data row ends in one extra, empty field (a common export quirk)."""
+        width = len(self.header)
+        return bool(self.rows) and all(len(r) == width + 1 and not r[-1] for r in self.rows)
+
+
+def read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def detect_encoding(head: bytes, path: Path) -> str:
+    """UTF-16/UTF-8 by BOM, else UTF-8 if the bytes decode, else cp1252 (latin-1 as last resort)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for signature, what in _BINARY_SIGNATURES.items():
+        if head.startswith(signature):
+            raise InputError(f"{path}: not a text file: looks like {what}")
+    nul_share = head.count(0) / max(len(head), 1)
+    if nul_share > 0.3 and len(head) >= 4:
+        # UTF-16 without BOM: every other byte of ASCII text is NUL.
+        return "utf-16-le" if head[1] == 0 else "utf-16-be"
+    if nul_share + _control_share(head) > 0.1:
+        raise InputError(f"{path}: not a text file (binary content); expected a CSV export")
+    complete = head if len(head) < HEAD_BYTES else head[: head.rfind(b"\n") + 1] or head
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            complete.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def _control_share(head: bytes) -> float:
+    controls = sum(head.count(bytes([b])) for b in range(1, 32) if b not in (9, 10, 13))
+    return controls / max(len(head), 1)
+
+
+def decode_head(head: bytes, encoding: str) -> str:
+    """Decode the head, dropping a line cut off by the sample limit and any NUL bytes."""
+    if len(head) == HEAD_BYTES:
+        head = head[: head.rfind(b"\n") + 1] or head
+    text = head.decode(encoding, errors="replace")
+    return text.removeprefix("\ufeff").replace("\x00", "")
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The candidate that splits the header into most columns, consistently across rows."""
+
+    def rank(delimiter: str) -> tuple[bool, float, int]:
+        rows = [r for r in csv.reader(lines, delimiter=delimiter) if r]
+        if not rows:
+            return False, 0.0, 0
+        width = len(rows[0])
+        consistent = sum(len(r) == width for r in rows) / len(rows)
+        return width > 1, consistent, width
+
+    return max(DELIMITERS, key=rank)
+
+
+def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Head:
+    """Sniff (or take from the config) encoding and delimiter, and parse the head rows."""
+    raw = read_head(path)
+    if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+        raise EmptySourceError(path, EmptySourceError.EMPTY)
+    chosen = encoding or detect_encoding(raw, path)
+    text = decode_head(raw, chosen)
+    lines = text.splitlines()[: SAMPLE_ROWS + 1]
+    sep = delimiter or detect_delimiter(lines)
+    rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep) if r]
+    header = rows[0] if rows else []
+    complete = len(raw) < HEAD_BYTES
+    return Head(chosen, sep, header, rows[1:], has_nul=b"\x00" in raw, complete=complete)
+
+
+def first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
+    """``(line, byte offset)`` of the first byte that is not valid in ``encoding``, if any."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    consumed = 0
+    newlines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                offset = max(exc.start, 0)
+                return newlines + chunk[:offset].count(b"\n") + 1, consumed + offset
+            consumed += len(chunk)
+            newlines += chunk.count(b"\n")
+    pending = decoder.getstate()[0]  # a multi-byte character cut off by the end of the file
+    return (newlines + 1, consumed - len(pending)) if pending else None
+
+
+def detect_dialect(
+    head: Head, source: Source, columns: dict[str, str], config: SourceConfig | None = None
+) -> tuple[Dialect, list[str]]:
+    """The dialect (configured settings win over detection), and the other date formats that
+    fit the sampled dates equally well (``03/04/2025``: March or April?)."""
+    config = config or SourceConfig()
+
+    def samples(kind: Kind) -> list[str]:
+        return head.samples(
+            [columns[c.name] for c in source.columns if c.kind is kind and c.name in columns]
+        )
+
+    decimal: str
+    thousands: str
+    if config.decimal is not None or config.thousands is not None:
+        decimal, thousands = config.decimal or ".", config.thousands or ""
+    else:
+        decimal, thousands = detect_number_format(samples(Kind.NUMBER))
+    detected, alternatives = (
+        (None, []) if config.date_format else detect_date_format(samples(Kind.DATE))
+    )
+    date_format = config.date_format or detected or ISO_FORMAT
+    return Dialect(head.encoding, head.delimiter, decimal, thousands, date_format), alternatives

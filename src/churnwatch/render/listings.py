@@ -1,0 +1,37 @@
+"""Listings of the feature registry and of the active rules."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from churnwatch.features import FeatureSpec
+from churnwatch.rules.catalog import Rule
+
+
+def render_features(console: Console, features: list[FeatureSpec]) -> None:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("feature", no_wrap=True)
+    for header in ("source", "unit", "meaning"):
+        table.add_column(header)
+    for spec in features:
+        table.add_row(spec.name, spec.source, spec.unit, spec.description)
+    console.print(table)
+
+
+def render_rules(console: Console, rules: list[Rule]) -> None:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    for header in ("title", "weight", "floor", "needs", "from"):
+        table.add_column(header)
+    for rule in rules:
+        table.add_row(
+            rule.id,
+            rule.title,
+            f"{rule.weight:g}",
+            rule.severity or "",
+            ", ".join(sorted(rule.sources)),
+            rule.origin,
+        )
+    console.print(table)

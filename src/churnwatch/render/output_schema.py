@@ -1,0 +1,77 @@
+"""The published JSON Schema of ``scan --format json`` (and of each NDJSON line).
+
+Written as pydantic models so the schema is generated, not hand-kept; tests validate real
+output against it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from churnwatch.core.domain import Phase, Severity
+from churnwatch.features import DATE_FEATURES, FEATURES, VALUE_FEATURES
+from churnwatch.render.records import SCHEMA_VERSION
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignalOut(_Closed):
+    id: str
+    title: str
+    weight: float = Field(ge=0, le=100)
+    detail: str
+    action: str
+
+
+def _feature_type(name: str) -> Any:
+    return dt.date | None if name in DATE_FEATURES else float | None
+
+
+FeaturesOut = create_model(  # type: ignore[call-overload]
+    "FeaturesOut",
+    __base__=_Closed,
+    **{
+        name: (_feature_type(name), Field(None, description=FEATURES[name].description))
+        for name in VALUE_FEATURES
+    },
+)
+
+
+class CustomerOut(_Closed):
+    rank: int = Field(ge=1)
+    customer_id: str
+    name: str | None
+    owner: str | None
+    score: float = Field(ge=0, le=100)
+    severity: Literal[tuple(reversed(Severity.labels()))]  # type: ignore[valid-type]
+    phase: Literal[tuple(p.value for p in Phase)]  # type: ignore[valid-type]
+    signals: list[SignalOut]
+    features: FeaturesOut  # type: ignore[valid-type]
+
+
+class SourceOut(_Closed):
+    name: str
+    file: str
+    rows: int = Field(ge=0)
+
+
+class ScanOut(_Closed):
+    schema_version: Literal[1] = 1
+    as_of: dt.date
+    sources: list[SourceOut]
+    rules_not_applicable: list[str]
+    customers: list[CustomerOut]
+
+
+def scan_schema() -> dict[str, Any]:
+    schema = ScanOut.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "title": f"churnwatch scan output, schema version {SCHEMA_VERSION}",
+    }

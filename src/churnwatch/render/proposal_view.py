@@ -1,0 +1,22 @@
+"""What ``init`` recognised, shown so the user knows what to check in the proposed file."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from churnwatch.ingest.proposal import Proposal
+
+
+def render_proposal(console: Console, proposal: Proposal) -> None:
+    console.print(f"[bold]{escape(str(proposal.folder))}[/]: recognised exports")
+    for name, p in proposal.sources.items():
+        dialect = p.dialect.describe()
+        console.print(f"[bold]{name}[/] ← {escape(p.file)} [dim]({escape(dialect)})[/]")
+        mapped = " · ".join(f"{c} ← {h}" for c, h in p.columns.items())
+        console.print(f"  {escape(mapped)}")
+        if p.unmapped_headers:
+            console.print(f"  [dim]not used: {escape(', '.join(p.unmapped_headers))}[/]")
+    for level, text in proposal.remarks():
+        style = "yellow" if level == "warning" else "dim"
+        console.print(f"[{style}]{level}:[/] {escape(text)}")

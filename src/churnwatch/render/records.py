@@ -1,0 +1,160 @@
+"""The scan result as plain records: what JSON, NDJSON, CSV and the table show.
+
+Here values become what people and machines read: ISO dates, whole counts, rounded decimals,
+and each fired rule's explanation filled in from the customer's features.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from churnwatch.analyses.result import ScanResult
+from churnwatch.core.days import days_to_iso
+from churnwatch.core.domain import Severity
+from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
+from churnwatch.rules.catalog import template_fields
+
+SCHEMA_VERSION = 1
+WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
+DECIMALS = 4
+
+
+def header(result: ScanResult) -> dict[str, Any]:
+    """What machine output says about the run before the customers."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": result.as_of,
+        "sources": [{"name": s.name, "file": s.file, "rows": s.rows} for s in result.sources()],
+        "rules_not_applicable": [r.id for r in result.not_applicable],
+    }
+
+
+def signals(result: ScanResult) -> list[list[dict[str, Any]]]:
+    """Per row, the fired rules strongest first, with their explanation filled in.
+
+    Each rule's explanation is filled for the rows it fired on, from columns taken out of
+    the frame once; healthy customers cost nothing.
+    """
+    fired = np.flatnonzero(result.fired.any(axis=0)).tolist()
+    details = {index: _details(result, index) for index in fired}
+    rows = []
+    for row, fired in enumerate(result.signal_order()):
+        rows.append(
+            [
+                {
+                    "id": result.rules[index].id,
+                    "title": result.rules[index].title,
+                    "weight": result.rules[index].weight,
+                    "detail": details[index][row],
+                    "action": result.rules[index].action,
+                }
+                for index in fired
+            ]
+        )
+    return rows
+
+
+def _details(result: ScanResult, index: int) -> dict[int, str]:
+    """The rule's explanation for every row it fired on."""
+    rule = result.rules[index]
+    fields = sorted(set(template_fields(rule.explain)))
+    arrays = {field: _template_values(result.customers, field) for field in fields}
+    return {
+        row: explain(rule.explain, {f: arrays[f][row] for f in fields})
+        for row in np.flatnonzero(result.fired[:, index]).tolist()
+    }
+
+
+def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:
+    if field not in customers:  # a feature this data cannot provide
+        return np.full(len(customers), np.nan)
+    if field in CATEGORY_FEATURES:
+        return np.asarray(customers[field].astype(object).to_numpy())
+    return customers[field].to_numpy(dtype=np.float64)
+
+
+def explain(template: str, values: dict[str, Any]) -> str:
+    """Fill a rule's explanation from feature values; a missing value shows as '–'."""
+    present: dict[str, float | int] = {}
+    for field, value in values.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            template = _literal(template, field, "–")
+        elif field in CATEGORY_FEATURES:
+            template = _literal(template, field, str(value))
+        elif field in DATE_FEATURES:
+            template = _literal(template, field, days_to_iso(int(value)))
+        else:
+            present[field] = int(value) if value.is_integer() else value  # 147, not 147.0
+    return template.format(**present)
+
+
+def _literal(template: str, field: str, text: str) -> str:
+    """Replace ``{field}`` or ``{field:spec}`` by fixed text."""
+    return re.sub(r"\{" + re.escape(field) + r"(?::[^}]*)?\}", lambda _: text, template)
+
+
+def output_array(name: str, column: pd.Series) -> pa.Array:
+    """One feature column as machine output shows it: dates, whole counts, rounded decimals,
+    null where missing (converted without a loop in Python)."""
+    values = column.to_numpy(dtype=np.float64)
+    missing = np.isnan(values)
+    filled = np.where(missing, 0, values)
+    if name in DATE_FEATURES:
+        return pa.array(filled.astype("datetime64[D]"), mask=missing)
+    if FEATURES[name].unit in WHOLE_UNITS and np.all(np.mod(filled, 1) == 0):
+        return pa.array(filled.astype(np.int64), mask=missing)
+    return pa.array(np.round(filled, DECIMALS), mask=missing)
+
+
+def output_values(name: str, column: pd.Series) -> list[Any]:
+    """The same as plain JSON values: ISO date strings, ints, floats and None."""
+    values = output_array(name, column).to_pylist()
+    if name in DATE_FEATURES:
+        return [None if day is None else day.isoformat() for day in values]
+    return values
+
+
+def feature_columns(result: ScanResult) -> dict[str, list[Any]]:
+    """Features as machine output shows them: ISO dates, whole counts, rounded, None."""
+    return {name: output_values(name, result.customers[name]) for name in result.feature_names}
+
+
+def identity_columns(result: ScanResult) -> dict[str, list[Any]]:
+    """Who each row is and how they scored, column by column."""
+    frame = result.customers
+    labels = np.array(Severity.labels())
+    return {
+        "customer_id": frame["customer_id"].tolist(),
+        "name": _texts(frame, "name"),
+        "owner": _texts(frame, "owner"),
+        "score": frame["score"].astype(float).tolist(),
+        "severity": labels[frame["severity"].to_numpy(dtype=np.int64)].tolist(),
+        "phase": _texts(frame, "phase"),
+    }
+
+
+def to_records(result: ScanResult) -> list[dict[str, Any]]:
+    """Plain JSON-ready dicts in rank order (what JSON, NDJSON and the table show)."""
+    identity = identity_columns(result)
+    features = feature_columns(result)
+    reasons = signals(result)
+    records = []
+    for row in range(len(result.customers)):
+        record: dict[str, Any] = {"rank": row + 1}
+        record |= {key: values[row] for key, values in identity.items()}
+        record["signals"] = reasons[row]
+        record["features"] = {name: values[row] for name, values in features.items()}
+        records.append(record)
+    return records
+
+
+def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
+    if column not in frame:
+        return [None] * len(frame)
+    return [None if pd.isna(v) else str(v) for v in frame[column].tolist()]

@@ -1,0 +1,161 @@
+"""Cut the loaded history at a reference date: the data as it was known at the end of that day.
+
+Rows dated after the reference date are left out of the view (they stay in the dataset, where
+a backtest reads them as labels); an invoice paid or a complaint closed after it counts as
+still open. One dataset can be cut at any number of dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from churnwatch.core.days import date_to_day, days_to_iso, today
+from churnwatch.core.errors import InputError
+from churnwatch.core.sources import SOURCES
+from churnwatch.core.words import plural
+from churnwatch.ingest.dataset import Dataset, SourceFrame, ordering_customers
+from churnwatch.ingest.problems import Level, Problem, Reason
+
+STALE_AS_OF_DAYS = 31
+"""A reference date this many days after the latest order makes everyone look overdue."""
+
+
+@dataclass
+class Cut:
+    """The dataset as known at the end of the reference day ``as_of`` (a day number)."""
+
+    dataset: Dataset
+    as_of: int
+    frames: dict[str, pd.DataFrame]
+    after_as_of: dict[str, int]
+    """Rows per source dated after the reference date (left out of this view)."""
+    notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def as_of_iso(self) -> str:
+        return days_to_iso(self.as_of)
+
+    @property
+    def customer_ids(self) -> pd.Index:
+        return self.dataset.customer_ids
+
+    @property
+    def sources(self) -> dict[str, SourceFrame]:
+        return self.dataset.sources
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The dataset's data-quality problems and this cut's notes."""
+        return [*self.dataset.problems, *self.notes]
+
+    def has(self, source: str) -> bool:
+        return source in self.frames
+
+    def frame(self, source: str) -> pd.DataFrame:
+        return self.frames[source]
+
+    def later(self, source: str) -> pd.DataFrame:
+        """The rows of ``source`` dated after the reference date: what happened next."""
+        full = self.dataset.frame(source)
+        event = SOURCES[source].event_date
+        if event is None or event not in full:
+            return full.iloc[:0]
+        return full[full[event].to_numpy() > self.as_of]
+
+    def ordering_customers(self) -> int:
+        """Customers with at least one order (credit notes alone do not count)."""
+        return ordering_customers(self.frame("orders"))
+
+
+def reference_day(dataset: Dataset, as_of: dt.date | None = None) -> int:
+    """``as_of``, or else the latest order date that is not after today."""
+    if as_of is not None:
+        return date_to_day(as_of)
+    now = today()
+    dates = dataset.frame("orders")["order_date"].to_numpy()
+    latest = int(dates.max())
+    if latest <= now:  # the usual case: one pass
+        return latest
+    past = dates[dates <= now]
+    return int(past.max()) if past.size else now
+
+
+def cut_at(dataset: Dataset, as_of: int) -> Cut:
+    """The view of ``dataset`` at the end of day ``as_of``."""
+    frames: dict[str, pd.DataFrame] = {}
+    after: dict[str, int] = {}
+    notes: list[Problem] = []
+    for name, source in dataset.sources.items():
+        frames[name], after[name] = _known_then(name, source.frame, as_of)
+        if after[name]:
+            notes.append(_after_note(source, as_of, after[name]))
+    if frames["orders"].empty:
+        raise InputError(
+            f"{dataset.sources['orders'].path}: no orders on or before {days_to_iso(as_of)}"
+        )
+    notes.extend(_orders_notes(dataset.sources["orders"], frames["orders"], as_of))
+    return Cut(dataset, as_of, frames, after, notes)
+
+
+def _known_then(name: str, frame: pd.DataFrame, as_of: int) -> tuple[pd.DataFrame, int]:
+    """Rows known at ``as_of``, with settling dates after it blanked; copies only if needed."""
+    schema = SOURCES[name]
+    event = schema.event_date
+    later = 0
+    if event is not None and event in frame:
+        after = frame[event].to_numpy() > as_of
+        later = int(after.sum())
+        if later:
+            frame = frame[~after]
+    settling = [c.name for c in schema.columns if c.settles and c.name in frame]
+    unsettled = [c for c in settling if (frame[c].to_numpy() > as_of).any()]
+    if unsettled:
+        frame = frame.copy(deep=False)
+        for column in unsettled:
+            values = frame[column].to_numpy()
+            frame[column] = np.where(values <= as_of, values, np.nan)
+    return frame, later
+
+
+def _after_note(source: SourceFrame, as_of: int, count: int) -> Problem:
+    event = SOURCES[source.name].event_date
+    assert event is not None
+    return Problem(
+        source.name,
+        source.path.name,
+        Reason.AFTER_AS_OF,
+        f"{plural(count, 'row')} dated after the reference date {days_to_iso(as_of)} ignored",
+        column=source.table.columns[event],
+        count=count,
+        level=Level.NOTE,
+    )
+
+
+def _orders_notes(source: SourceFrame, orders: pd.DataFrame, as_of: int) -> list[Problem]:
+    """Notes a user should see before trusting a ranking: a stale reference date, and
+    customers with nothing but credit notes (who have no orders to score)."""
+    notes = []
+    latest = int(orders["order_date"].max())
+    if as_of - latest > STALE_AS_OF_DAYS:
+        text = (
+            f"the reference date {days_to_iso(as_of)} is {as_of - latest:,} days after the"
+            f" latest order ({days_to_iso(latest)}): every customer will look overdue"
+        )
+        notes.append((Reason.STALE_REFERENCE, text))
+    credit_only = orders["customer"].nunique() - ordering_customers(orders)
+    if credit_only:
+        text = (
+            f"{plural(credit_only, 'customer')} with nothing but credit notes (negative"
+            f" amounts) {'is' if credit_only == 1 else 'are'} not scored"
+        )
+        notes.append((Reason.CREDIT_NOTES_ONLY, text))
+    return [
+        Problem("orders", source.path.name, code, text, level=Level.NOTE) for code, text in notes
+    ]
+
+
+__all__ = ["Cut", "cut_at", "reference_day"]
