@@ -87,10 +87,18 @@ def test_rules_for_a_missing_folder_is_an_error(tmp_path, cli):
 
 def test_config_values_must_have_the_right_type(write_csv, exports, cli):
     write_csv("orders.csv", ORDERS)
-    (exports / "churnwatch.toml").write_text("[scoring]\ncritical = true\n")
+    (exports / "churnwatch.toml").write_text("[risk]\ncritical = true\n")
     result = cli("validate", exports)
     assert result.exit_code == 2
-    assert "scoring.critical:" in result.stderr
+    assert "risk.critical:" in result.stderr
+
+
+def test_the_old_scoring_section_says_what_replaced_it(write_csv, exports, cli):
+    write_csv("orders.csv", ORDERS)
+    (exports / "churnwatch.toml").write_text("[scoring]\ncritical = 70\n")
+    result = cli("validate", exports)
+    assert result.exit_code == 2
+    assert "scoring: replaced by [risk]" in result.stderr
 
 
 def test_init_refuses_before_analysing_when_a_config_exists(write_csv, exports, cli):

@@ -17,12 +17,13 @@ import datetime as dt
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from churnwatch.config import Windows
+from churnwatch.config import Lifecycle, Windows
 from churnwatch.features import CATEGORY_FEATURES, FEATURES, features_of, lifecycle
 from churnwatch.features.registry import Inputs
 from scan_helpers import day, features_by_id, invoke, write_exports
@@ -158,6 +159,11 @@ EXPECTED: dict[str, dict[str, float]] = {
         "not_reached_share_baseline": 1 / 4,
         "not_reached_change": 2 / 3 - 1 / 4,
         "phase": "degeneration",  # revenue per day 44 % below the baseline's
+        "order_days": 6,  # two orders on 2025-05-01
+        "avg_order_value": 1150 / 7,  # the order after the reference date does not count
+        "p_alive": NAN,  # four customers are too few to fit BG/NBD
+        "expected_orders_horizon": NAN,
+        "p_no_order_horizon": NAN,
     },
     "B": {
         "first_order_date": day("2025-03-20"),
@@ -200,6 +206,8 @@ EXPECTED: dict[str, dict[str, float]] = {
         "not_reached_share_baseline": NAN,
         "not_reached_change": NAN,
         "phase": "initiation",  # a customer for 102 days
+        "order_days": 2,
+        "avg_order_value": 400,  # the credit note is no order
     },
     "C": {
         "order_count": 6,
@@ -227,6 +235,8 @@ EXPECTED: dict[str, dict[str, float]] = {
         "contact_attempts_recent": 0,
         "not_reached_share_recent": NAN,
         "phase": "maturity",  # no baseline revenue to compare with
+        "order_days": 6,
+        "avg_order_value": 100,
     },
     "D": {
         "order_count": 3,
@@ -245,6 +255,8 @@ EXPECTED: dict[str, dict[str, float]] = {
         "revenue_recent": 0,
         "lifetime_revenue": 300,
         "phase": "lost",  # no order for 472 days
+        "order_days": 3,
+        "avg_order_value": 100,
     },
 }
 CASES = [(c, name, value) for c, values in EXPECTED.items() for name, value in values.items()]
@@ -391,23 +403,38 @@ def test_features_command_lists_every_feature(monkeypatch: pytest.MonkeyPatch) -
     assert "\x1b[" not in result.stdout
 
 
+PHASE_COLUMNS = (
+    "days_since_last_order",
+    "tenure_days",
+    "order_days",
+    "p_alive",
+    "revenue_change",
+    "order_frequency_change",
+    "overdue_ratio",
+)
+
+
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        # days since last order, tenure days, order count, revenue change
-        ((400, 900, 20, -0.9), "lost"),
-        ((10, 100, 20, 0.0), "initiation"),
-        ((10, 900, 2, 0.0), "initiation"),
-        ((10, 900, 20, -0.3), "degeneration"),
-        ((10, 900, 20, 0.2), "growth"),
-        ((10, 900, 20, 0.1), "maturity"),
-        ((10, 900, 20, np.nan), "maturity"),
+        # days since the last order, tenure, order days, P(alive), revenue and frequency
+        # change, overdue ratio
+        ((400, 900, 20, 0.9, 0.0, 0.0, 1.0), "lost"),  # a year without an order
+        ((200, 200, 1, np.nan, np.nan, np.nan, np.nan), "lost"),  # one order, half a year ago
+        ((200, 900, 20, 0.1, 0.0, 0.0, 1.0), "lost"),  # half a year, very likely gone
+        ((200, 900, 20, 0.5, np.nan, np.nan, np.nan), "maturity"),  # quiet, but likely still there
+        ((100, 100, 1, np.nan, np.nan, np.nan, np.nan), "initiation"),  # one order, 100 days ago
+        ((10, 100, 20, 0.9, 0.5, 0.0, 1.0), "initiation"),  # a customer for 100 days
+        ((10, 900, 20, 0.9, -0.3, 0.0, 1.0), "degeneration"),
+        ((10, 900, 20, 0.9, 0.0, -0.5, 1.0), "degeneration"),
+        ((60, 900, 20, 0.9, 0.0, 0.0, 4.0), "degeneration"),  # four usual gaps overdue
+        ((10, 900, 20, 0.9, 0.2, 0.0, 1.0), "growth"),
+        ((10, 900, 20, 0.9, 0.1, 0.0, 1.0), "maturity"),
+        ((10, 900, 20, np.nan, np.nan, np.nan, np.nan), "maturity"),
     ],
 )
-def test_phase(row: tuple[float, float, float, float], expected: str) -> None:
-    columns = ["days_since_last_order", "tenure_days", "order_count", "revenue_change"]
-    values = {
-        name: np.array([value], dtype=float) for name, value in zip(columns, row, strict=True)
-    }
-    inputs = Inputs(cut=None, window=None, population=None, features=values)  # type: ignore[arg-type]
+def test_phase(row: tuple[float, ...], expected: str) -> None:
+    values = {name: np.array([v], dtype=float) for name, v in zip(PHASE_COLUMNS, row, strict=True)}
+    population = SimpleNamespace(lifecycle=Lifecycle())
+    inputs = Inputs(cut=None, window=None, population=population, features=values)  # type: ignore[arg-type]
     assert lifecycle.phase(inputs)["phase"].tolist() == [expected]

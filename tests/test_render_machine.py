@@ -18,7 +18,17 @@ from scan_helpers import ANSI, EXAMPLES, GOLDEN, invoke, stderr_of, write_export
 EXPORTS = EXAMPLES / "exports"
 AS_OF = "2026-09-30"
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FIXED = ["rank", "customer_id", "name", "owner", "score", "severity", "phase"]
+FIXED = [
+    "rank",
+    "customer_id",
+    "name",
+    "owner",
+    "risk",
+    "severity",
+    "phase",
+    "base_risk",
+    "history",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -51,11 +61,17 @@ def test_json_header(document: dict[str, Any]) -> None:
     assert list(document) == [
         "schema_version",
         "as_of",
+        "horizon_days",
+        "risk_model",
         "sources",
         "rules_not_applicable",
+        "notes",
         "customers",
     ]
-    assert document["as_of"] == AS_OF
+    assert (document["schema_version"], document["as_of"]) == (2, AS_OF)
+    assert document["horizon_days"] == 90
+    assert document["risk_model"]["weights"] == "fitted"
+    assert document["risk_model"]["trained_as_of"][0] == "2026-07-02"
     assert [s["name"] for s in document["sources"]] == [
         "orders",
         "payments",
@@ -71,8 +87,9 @@ def test_json_customers_are_ranked(document: dict[str, Any]) -> None:
     customers = document["customers"]
     assert len(customers) == 300
     assert [c["rank"] for c in customers] == list(range(1, 301))
-    scores = [c["score"] for c in customers]
-    assert scores == sorted(scores, reverse=True)
+    risks = [c["risk"] for c in customers]
+    assert risks == sorted(risks, reverse=True)
+    assert all(0 <= r <= 1 for r in risks)
     assert list(customers[0]) == [*FIXED, "signals", "features"]
     assert list(customers[0]["features"]) == list(VALUE_FEATURES)
 
@@ -126,7 +143,8 @@ def test_csv_has_one_row_per_customer(document: dict[str, Any]) -> None:
     assert list(rows[0]) == [*FIXED, "signals", "reasons", "action", *VALUE_FEATURES]
     for row, record in zip(rows, document["customers"], strict=True):
         assert row["customer_id"] == record["customer_id"]
-        assert float(row["score"]) == record["score"]
+        assert float(row["risk"]) == record["risk"]
+        assert row["history"] == record["history"]
         assert row["severity"] == record["severity"]
         assert row["signals"] == "; ".join(s["id"] for s in record["signals"])
         assert row["last_order_date"] == record["features"]["last_order_date"]
@@ -210,27 +228,31 @@ def test_json_keeps_names_verbatim(hostile: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("options", "count"),
-    [(["--top", "10"], 10), (["--min-score", "50"], 49), (["--min-score", "50", "--top", "5"], 5)],
+    ("options", "top"),
+    [(["--top", "10"], 10), (["--min-risk", "50"], None), (["--min-risk", "50", "--top", "5"], 5)],
 )
-def test_top_and_min_score_narrow(document: dict[str, Any], options: list[str], count: int) -> None:
+def test_top_and_min_risk_narrow(
+    document: dict[str, Any], options: list[str], top: int | None
+) -> None:
     narrowed = json.loads(scan_text("--format", "json", *options))["customers"]
-    assert narrowed == document["customers"][:count]
+    risky = [c for c in document["customers"] if "--min-risk" not in options or c["risk"] >= 0.495]
+    assert narrowed == risky[:top]
     rows = csv_rows(scan_text("--format", "csv", *options))
     assert [r["customer_id"] for r in rows] == [c["customer_id"] for c in narrowed]
 
 
-def test_min_score_counts_scores_at_the_threshold(document: dict[str, Any]) -> None:
-    threshold = document["customers"][20]["score"]
-    narrowed = json.loads(scan_text("--format", "json", "--min-score", str(threshold)))
-    expected = [c for c in document["customers"] if c["score"] >= threshold]
+def test_min_risk_keeps_the_risks_shown_at_the_threshold(document: dict[str, Any]) -> None:
+    """A risk shown as 81 % is kept by --min-risk 81 (the comparison is on the shown percent)."""
+    shown = round(document["customers"][20]["risk"] * 100)
+    narrowed = json.loads(scan_text("--format", "json", "--min-risk", str(shown)))
+    expected = [c for c in document["customers"] if round(c["risk"] * 100) >= shown]
     assert narrowed["customers"] == expected
 
 
-def test_min_score_above_everyone_gives_an_empty_list() -> None:
-    narrowed = json.loads(scan_text("--format", "json", "--min-score", "100"))
+def test_min_risk_above_everyone_gives_an_empty_list() -> None:
+    narrowed = json.loads(scan_text("--format", "json", "--min-risk", "100"))
     assert narrowed["customers"] == []
-    assert csv_rows(scan_text("--format", "csv", "--min-score", "100")) == []
+    assert csv_rows(scan_text("--format", "csv", "--min-risk", "100")) == []
 
 
 # -- output files -------------------------------------------------------------------------
@@ -244,7 +266,7 @@ def test_min_score_above_everyone_gives_an_empty_list() -> None:
         ("out.jsonl", lambda b: json.loads(b.decode().splitlines()[0])["rank"] == 1),
         ("out.csv", lambda b: b.startswith(b'\xef\xbb\xbf"rank",')),
         ("OUT.CSV", lambda b: b.startswith(b'\xef\xbb\xbf"rank",')),
-        ("out.txt", lambda b: b.decode().startswith("300 customers scanned")),
+        ("out.txt", lambda b: b.decode().startswith("300 customers as of")),
     ],
 )
 def test_output_format_follows_the_extension(tmp_path: Path, name: str, check: Any) -> None:
@@ -322,48 +344,81 @@ def table_ranks(text: str) -> list[int]:
     return [int(m.group(1)) for m in re.finditer(r"^\s*(\d+)\s+C\d{4}\s", text, re.MULTILINE)]
 
 
-def test_table_shows_top_25_with_a_summary(document: dict[str, Any]) -> None:
+def summary(document: dict[str, Any]) -> str:
+    """The summary the table must start with, counted from the JSON of the same scan."""
+    active = [c for c in document["customers"] if c["phase"] != "lost"]
+    bands = ["critical", "high", "medium", "low", "none"]
+    counts = [(band, sum(c["severity"] == band for c in active)) for band in bands]
+    spread = " · ".join(f"{band} {n}" for band, n in counts if n)
+    lost = len(document["customers"]) - len(active)
+    return (
+        "300 customers as of 2026-09-30 · risk = chance of no order within 90 days"
+        f" not lost: {spread} · lost {lost}, not shown (--phase lost lists them)"
+        " weights fitted on this export's history (as of 2026-07-02 and 2 earlier cut-offs:"
+    )
+
+
+def test_table_shows_the_top_25_not_lost_with_a_summary(document: dict[str, Any]) -> None:
     text = scan_text()
     flat = " ".join(text.split())
-    assert flat.startswith(
-        "300 customers scanned as of 2026-09-30 · critical 7 · high 42 · medium 71 · low 33"
-        " · none 147 · sources: orders, payments, complaints, contacts, customers"
-    )
+    assert flat.startswith(summary(document))
+    assert "sources: orders, payments, complaints, contacts, customers" in flat
     assert table_ranks(text) == list(range(1, 26))
     ids = re.findall(r"^\s*\d+\s+(C\d{4})\s", text, re.MULTILINE)
-    assert ids == [c["customer_id"] for c in document["customers"][:25]]
-    assert flat.endswith("showing 25 of 300 (--top, --min-score; --format csv for all)")
+    active = [c for c in document["customers"] if c["phase"] != "lost"]
+    assert ids == [c["customer_id"] for c in active[:25]]
+    assert flat.endswith("showing 25 of 279 (--top, --min-risk, --phase; --format csv for all)")
     assert ANSI not in text
 
 
-def test_table_top_shows_reasons_and_next_step(document: dict[str, Any]) -> None:
+def test_table_lists_the_lost_ones_when_asked(document: dict[str, Any]) -> None:
+    text = scan_text("--phase", "lost")
+    ids = re.findall(r"^\s*\d+\s+(C\d{4})\s", text, re.MULTILINE)
+    lost = [c["customer_id"] for c in document["customers"] if c["phase"] == "lost"]
+    assert ids == lost
+    assert "not shown" not in text
+
+
+def test_table_top_shows_history_reasons_and_next_step(document: dict[str, Any]) -> None:
     text = scan_text("--top", "3")
     assert table_ranks(text) == [1, 2, 3]
     flat = " ".join(text.split())
-    first = document["customers"][0]
-    assert f"{first['signals'][0]['title']}: {first['signals'][0]['detail']}" in flat
-    assert f"→ {first['signals'][0]['action']}" in flat
+    first = next(c for c in document["customers"] if c["phase"] != "lost")
+    signal = first["signals"][0]
+    assert f"{first['history']} ({first['phase']})" in flat
+    assert f"{signal['title']} (+{signal['contribution'] * 100:.0f}%): {signal['detail']}" in flat
+    assert f"→ {signal['action']}" in flat
+    assert f"{first['risk'] * 100:.0f}%" in flat
     assert f"… and {len(first['signals']) - 2} more" in flat
 
 
 def test_table_of_all_customers_has_no_footer(tmp_path: Path) -> None:
-    text = scan_text(folder=GOLDEN / "exports", as_of="2025-06-30")
+    text = scan_text("--phase", "initiation", "--phase", "maturity", "--phase", "degeneration",
+                     folder=GOLDEN / "exports", as_of="2025-06-30")  # fmt: skip
     assert "showing" not in text
-    assert "no warning signals (initiation)" in " ".join(text.split())
+    assert "2 order days, the latest 46 days ago (initiation)" in " ".join(text.split())
 
 
 def test_table_lists_rules_that_are_not_applicable(tmp_path: Path) -> None:
     folder = write_exports(tmp_path / "x", orders="customer_id,order_date,amount\nA,2025-01-10,5\n")
     flat = " ".join(scan_text(folder=folder, as_of="2025-06-30").split())
-    assert re.match(r"1 customers? scanned as of 2025-06-30 · none 1 · sources: orders ", flat)
+    assert flat.startswith("1 customer as of 2025-06-30 · risk = chance of no order within 90 days")
+    assert "configured rule weights (too little history to fit them) · sources: orders" in flat
     assert (
         "not applicable (no data for them): orders-only-when-asked, hard-to-reach,"
         " complaining-more, complaints-unresolved, paying-later, overdue-invoices" in flat
     )
+    assert "one order only, 171 days ago (initiation)" in flat
 
 
-def test_table_summary_counts_every_scanned_customer_with_min_score() -> None:
-    flat = " ".join(scan_text("--min-score", "50", "--top", "3").split())
-    assert flat.startswith(
-        "300 customers scanned as of 2026-09-30 · critical 7 · high 42 · medium 71"
+def test_table_summary_counts_every_scanned_customer_with_min_risk(
+    document: dict[str, Any],
+) -> None:
+    flat = " ".join(scan_text("--min-risk", "50", "--top", "3").split())
+    assert flat.startswith(summary(document))
+    matching = sum(
+        round(c["risk"] * 100) >= 50 and c["phase"] != "lost" for c in document["customers"]
+    )
+    assert flat.endswith(
+        f"showing 3 of {matching} (--top, --min-risk, --phase; --format csv for all)"
     )

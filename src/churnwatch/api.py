@@ -7,15 +7,17 @@ or exits. Errors are the typed errors of :mod:`churnwatch.core.errors`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from churnwatch.analyses.result import ScanResult
+from churnwatch.analyses.backtest import BacktestResult, backtest, cut_off_days
+from churnwatch.analyses.calibration import Calibrated, calibrated
+from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
-from churnwatch.core.domain import Severity
+from churnwatch.core.domain import Phase, Severity
 from churnwatch.deliver.atomic import write_atomically
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset
@@ -73,10 +75,19 @@ class ScanRun:
     def problem_count(self) -> int:
         return sum(p.level is Level.WARNING for p in self.cut.problems)
 
-    def shown(self, renderer: Renderer, top: int | None, min_score: float | None) -> ScanResult:
-        """The customers an output shows: the table's top 25 unless told otherwise."""
-        default_top = TABLE_ROWS if renderer.for_people else None
-        return self.result.select(top or default_top, min_score)
+    def shown(
+        self,
+        renderer: Renderer[Selection],
+        top: int | None = None,
+        min_risk: float | None = None,
+        phases: Collection[str] | None = None,
+    ) -> Selection:
+        """The customers an output shows. The table shows the top 25 of the customers not
+        lost unless told otherwise; machine formats show everyone."""
+        if renderer.for_people:
+            top = top or TABLE_ROWS
+            phases = phases or [p.value for p in Phase if p is not Phase.LOST]
+        return self.result.select(top, min_risk, phases or None)
 
     def reaches(self, severity: str) -> bool:
         return self.result.reaches(Severity.parse(severity))
@@ -87,10 +98,13 @@ def scan_exports(
     config: Path | None = None,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    *,
+    horizon: int | None = None,
 ) -> ScanRun:
     """Load, check the rules, cut at the reference date and scan."""
     step = progress or (lambda _: None)
     settings, path = configuration(exports, config)
+    settings = with_horizon(settings, horizon)
     rules = rules_for(settings, path)  # fail on a bad rule before reading gigabytes
     step("loading exports")
     opened = Opened(settings, path, load_dataset(exports, settings))
@@ -98,9 +112,18 @@ def scan_exports(
     return ScanRun(cut, scan(cut, settings, rules, step))
 
 
-def render(renderer: Renderer, run: ScanRun, shown: ScanResult, *, to_file: bool) -> bytes:
+def with_horizon(config: Config, horizon: int | None) -> Config:
+    """The configuration with ``--horizon`` in place of ``[risk] horizon_days``."""
+    if horizon is None:
+        return config
+    return config.model_copy(
+        update={"risk": config.risk.model_copy(update={"horizon_days": horizon})}
+    )
+
+
+def render(renderer: Renderer[Any], document: Any, *, to_file: bool) -> bytes:
     """The output's bytes; a file in a format that wants one starts with a BOM."""
-    data = renderer.render(run.result, shown)
+    data = renderer.render(document)
     return b"\xef\xbb\xbf" + data if to_file and renderer.bom else data
 
 
@@ -163,3 +186,40 @@ def output_schema() -> dict[str, Any]:
     from churnwatch.render.output_schema import scan_schema
 
     return scan_schema()
+
+
+def backtest_exports(
+    exports: Path,
+    config: Path | None = None,
+    *,
+    dates: list[dt.date] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    every: int | None = None,
+    horizon: int | None = None,
+    progress: Progress | None = None,
+) -> BacktestResult:
+    """Score at past cut-offs with the data up to each, and compare with what happened."""
+    step = progress or (lambda _: None)
+    settings, path = configuration(exports, config)
+    settings = with_horizon(settings, horizon)
+    rules = rules_for(settings, path)
+    step("loading exports")
+    dataset = load_dataset(exports, settings)
+    days = cut_off_days(
+        dataset, settings.risk.horizon_days, dates or [], start=start, end=end, every=every
+    )
+    step(f"backtesting {len(days)} cut-off{'s' if len(days) != 1 else ''}")
+    return backtest(dataset, settings, rules, days)
+
+
+def calibrate_exports(
+    exports: Path,
+    config: Path | None = None,
+    as_of: dt.date | None = None,
+    horizon: int | None = None,
+) -> Calibrated:
+    """Fit the weights as ``scan`` does; an error when the history is too short to fit them."""
+    settings, path = configuration(exports, config)
+    run = scan_exports(exports, config, as_of, horizon=horizon)
+    return calibrated(exports, run.result, rules_for(with_horizon(settings, horizon), path))

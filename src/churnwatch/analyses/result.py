@@ -5,12 +5,14 @@ It holds values only; every sentence shown to people is formed in :mod:`churnwat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from churnwatch.core.domain import Severity
+from churnwatch.core.domain import Phase, Severity
+from churnwatch.risk.training import Training
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut
 
@@ -22,49 +24,86 @@ class SourceRows:
     rows: int
 
 
+@dataclass(frozen=True)
+class ModelInfo:
+    """Which weights the risk came from, for the notes and the JSON header."""
+
+    horizon_days: int
+    training: Training | None
+    """What the weights were fitted on; None when the configured weights were used."""
+    note: str | None
+    """Why the configured weights were used, when they were for want of history."""
+    weights: tuple[float, ...]
+    """Every active rule's weight in the model (fitted or configured), in percent."""
+
+
 @dataclass
 class ScanResult:
     cut: Cut
+    model: ModelInfo
     rules: list[Rule]
+    """The applicable rules, in the order of the columns of ``fired`` and ``contributions``."""
     not_applicable: list[Rule]
     customers: pd.DataFrame
-    """Ranked rows: customer_id, name, owner, score, severity, then the features (phase too)."""
+    """Ranked rows: customer_id, name, owner, risk, base_risk, severity, then the features."""
     fired: np.ndarray
-    margins: np.ndarray
+    contributions: np.ndarray
+    """How much each fired rule adds to the customer's risk (0 where it did not fire)."""
+    weights: np.ndarray
+    """Each applicable rule's probability in the model (fitted or configured), in percent."""
     feature_names: list[str]
     """The numeric and date features, in registry order (what machine output lists)."""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def as_of(self) -> str:
         return self.cut.as_of_iso
 
+    def phases(self) -> np.ndarray:
+        return np.asarray(self.customers["phase"].astype(object).to_numpy())
+
     def by_severity(self) -> dict[str, int]:
         counts = np.bincount(self.customers["severity"].to_numpy(), minlength=len(Severity))
         return {s.label: int(counts[s]) for s in sorted(Severity, reverse=True)}
 
+    def by_phase(self) -> dict[str, int]:
+        phases = self.phases()
+        return {p.value: int((phases == p.value).sum()) for p in Phase}
+
     def worst_severity(self) -> Severity:
-        if self.customers.empty:
-            return Severity.NONE
-        return Severity(int(self.customers["severity"].max()))
+        """The highest severity among the customers not lost (lost ones are for win-back)."""
+        active = self.phases() != Phase.LOST
+        severity = self.customers["severity"].to_numpy()[active]
+        return Severity(int(severity.max())) if severity.size else Severity.NONE
 
     def reaches(self, severity: Severity) -> bool:
-        """Whether any customer is at or above ``severity`` (what ``--fail-on`` asks)."""
+        """Whether any customer not lost is at or above ``severity`` (``--fail-on``)."""
         return self.worst_severity() >= severity
 
-    def select(self, top: int | None = None, min_score: float | None = None) -> ScanResult:
-        """The same result narrowed to the first ``top`` rows scoring at least ``min_score``."""
+    def select(
+        self,
+        top: int | None = None,
+        min_risk: float | None = None,
+        phases: Collection[str] | None = None,
+    ) -> Selection:
+        """The first ``top`` rows with a risk of at least ``min_risk`` percent (as shown,
+        rounded to whole percent) in one of ``phases``."""
         keep = np.ones(len(self.customers), dtype=bool)
-        if min_score is not None:
-            keep &= self.customers["score"].to_numpy() >= min_score
-        positions = np.flatnonzero(keep)[:top]
-        return ScanResult(
-            self.cut,
-            self.rules,
-            self.not_applicable,
-            self.customers.iloc[positions],
-            self.fired[positions],
-            self.margins[positions],
-            self.feature_names,
+        if min_risk is not None:
+            keep &= np.round(self.customers["risk"].to_numpy() * 100) >= min_risk
+        if phases is not None:
+            keep &= np.isin(self.phases(), list(phases))
+        matching = np.flatnonzero(keep)
+        rows = self.rows(matching[:top])
+        return Selection(self, rows, len(matching), None if phases is None else tuple(phases))
+
+    def rows(self, positions: np.ndarray) -> ScanResult:
+        """The same result with only the rows at ``positions``."""
+        return replace(
+            self,
+            customers=self.customers.iloc[positions],
+            fired=self.fired[positions],
+            contributions=self.contributions[positions],
         )
 
     def sources(self) -> list[SourceRows]:
@@ -74,12 +113,23 @@ class ScanResult:
         ]
 
     def signal_order(self) -> list[list[int]]:
-        """Per row, the indices of the fired rules, strongest first (weight × margin)."""
+        """Per row, the indices of the fired rules, the largest contribution first."""
         rows, columns = np.nonzero(self.fired)
-        weights = np.array([r.weight for r in self.rules])
-        strength = weights[columns] * (1 + self.margins[rows, columns])
-        order = np.lexsort((columns, -strength, rows))
+        order = np.lexsort((columns, -self.contributions[rows, columns], rows))
         result: list[list[int]] = [[] for _ in range(len(self.customers))]
         for row, column in zip(rows[order].tolist(), columns[order].tolist(), strict=True):
             result[row].append(column)
         return result
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rows an output shows, and what they were chosen from."""
+
+    result: ScanResult
+    """The whole result (for totals and the summary)."""
+    rows: ScanResult
+    matching: int
+    """Rows that matched the filters, before ``--top`` cut the list."""
+    phases: tuple[str, ...] | None
+    """The phases asked for; None for all."""

@@ -1,4 +1,4 @@
-"""The scan: features → rules → scores → one ranked result."""
+"""The scan: features → rules → risk → one ranked result."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from churnwatch.analyses.result import ScanResult
+from churnwatch.analyses.result import ModelInfo, ScanResult
 from churnwatch.config import Config
 from churnwatch.features import VALUE_FEATURES, compute_features, population_step
-from churnwatch.risk.score import evidence, ranking, scores, severities
+from churnwatch.risk.score import ranking, severities
+from churnwatch.risk.training import apply_model, fit_on_history
 from churnwatch.rules.catalog import Rule
 from churnwatch.rules.engine import evaluate
 from churnwatch.timeframe import Cut
@@ -20,32 +21,49 @@ Progress = Callable[[str], None]
 def scan(
     cut: Cut, config: Config, rules: list[Rule], progress: Progress | None = None
 ) -> ScanResult:
-    """Score every customer with orders and rank them, most at risk first."""
+    """Score every customer with orders and rank them, riskiest first."""
     step = progress or (lambda _: None)
     step("computing features")
-    features = compute_features(cut, population_step(cut, config.windows))
+    horizon = config.risk.horizon_days
+    population = population_step(cut, config.windows, horizon, config.lifecycle)
+    features = compute_features(cut, population)
     step("evaluating rules")
     evaluation = evaluate(rules, features)
-    step("scoring")
-    score = scores(evaluation)
-    severity = severities(score, evaluation, config.scoring)
-    strength = evidence(evaluation, features)
+    step("fitting the risk model on the export's own history")
+    fitted = fit_on_history(cut, config, rules, population)
+    risk, base, contributions = apply_model(
+        fitted, population, features, evaluation.fired_for(rules), horizon
+    )
+    applicable = [rules.index(rule) for rule in evaluation.rules]
     codes = features.index.to_numpy()
-    order = ranking(score, strength, features["lifetime_revenue"].to_numpy(), codes)
     identity = pd.DataFrame(
-        {"customer_id": cut.customer_ids[codes], "score": score, "severity": severity},
+        {
+            "customer_id": cut.customer_ids[codes],
+            "risk": risk,
+            "base_risk": base,
+            "severity": severities(risk, evaluation, config.risk),
+        },
         index=features.index,
     )
+    order = ranking(risk, codes)
     customers = _with_master_data(identity, cut).join(features).iloc[order]
-    names = [n for n in VALUE_FEATURES if n in features.columns]
+    notes = [*population.notes, *([fitted.note] if fitted.note else [])]
     return ScanResult(
         cut,
+        ModelInfo(
+            horizon,
+            fitted.training,
+            fitted.note,
+            tuple(float(p) * 100.0 for p in fitted.model.rule_probability),
+        ),
         evaluation.rules,
         evaluation.not_applicable,
         customers,
         evaluation.fired[order],
-        evaluation.margins[order],
-        names,
+        contributions[order][:, applicable],
+        fitted.model.rule_probability[applicable] * 100.0,
+        [n for n in VALUE_FEATURES if n in features.columns],
+        notes,
     )
 
 
@@ -59,7 +77,7 @@ def _with_master_data(identity: pd.DataFrame, cut: Cut) -> pd.DataFrame:
         return identity
     first = master.drop_duplicates("customer", keep="first").set_index("customer")[columns]
     joined = identity.join(first)
-    return joined[["customer_id", *columns, "score", "severity"]]
+    return joined[["customer_id", *columns, "risk", "base_risk", "severity"]]
 
 
 __all__ = ["Progress", "scan"]

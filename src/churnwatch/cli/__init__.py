@@ -4,7 +4,7 @@ Every command's work is done by :mod:`churnwatch.api`, imported when a command r
 ``churnwatch --version`` and ``-h`` start without loading the data stack.
 """
 
-from churnwatch.cli import checking, listing, scanning  # noqa: F401  (registers the commands)
+from churnwatch.cli import backtesting, checking, listing, scanning  # noqa: F401  (registers)
 from churnwatch.cli.shell import app
 
 

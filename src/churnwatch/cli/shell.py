@@ -122,3 +122,16 @@ def progress_display() -> Iterator[Callable[[str], None]]:
         return
     with console.status("starting") as status:
         yield status.update
+
+
+def emit(data: bytes, output: Path | None) -> None:
+    """Machine output to stdout, or atomically to ``output`` (then one line on stderr)."""
+    from churnwatch import api
+
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    api.write_output(output, data)
+    make_console(stderr=True).print(f"wrote {escape(str(output))}")

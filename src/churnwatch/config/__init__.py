@@ -10,8 +10,9 @@ from churnwatch.config.files import (
 )
 from churnwatch.config.models import (
     Config,
+    Lifecycle,
+    Risk,
     RuleConfig,
-    Scoring,
     SourceConfig,
     Sources,
     Windows,
@@ -20,8 +21,9 @@ from churnwatch.config.models import (
 __all__ = [
     "CONFIG_NAME",
     "Config",
+    "Lifecycle",
+    "Risk",
     "RuleConfig",
-    "Scoring",
     "SourceConfig",
     "Sources",
     "Windows",

@@ -79,6 +79,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
 def _describe(error: Any) -> str:
     loc = tuple(error["loc"])
     dotted = _dotted(loc)
+    if loc == ("scoring",):
+        return "scoring: replaced by [risk]: severity bands are risk percentages now (see README)"
     if error["type"] == "extra_forbidden":
         known = _fields_at(Config, loc[:-1])
         return f"{dotted}: unknown key{did_you_mean(str(loc[-1]), known)}"

@@ -104,18 +104,42 @@ class Windows(_Strict):
     baseline_days: Annotated[int, Field(gt=0, le=3650)] = 365
 
 
-class Scoring(_Strict):
-    """Score thresholds of the severity bands (a score at or above the value is in the band)."""
+class Risk(_Strict):
+    """The risk: the probability that a customer places no order within the horizon.
 
-    critical: Annotated[float, Field(gt=0, le=100)] = 70
-    high: Annotated[float, Field(gt=0, le=100)] = 50
-    medium: Annotated[float, Field(gt=0, le=100)] = 30
-    low: Annotated[float, Field(gt=0, le=100)] = 1
+    Severity bands are risk percentages: a risk at or above a band's value is in the band.
+    """
+
+    horizon_days: Annotated[int, Field(gt=0, le=3650)] = 90
+    critical: Annotated[float, Field(gt=0, le=100)] = 80
+    high: Annotated[float, Field(gt=0, le=100)] = 60
+    medium: Annotated[float, Field(gt=0, le=100)] = 40
+    low: Annotated[float, Field(gt=0, le=100)] = 20
+    fit: bool = True
+    """Fit the weights on the export's own history when it is long and large enough."""
 
     @model_validator(mode="after")
-    def _ordered(self) -> Scoring:
+    def _ordered(self) -> Risk:
         if not self.critical >= self.high >= self.medium >= self.low:
-            raise ValueError("thresholds must satisfy critical >= high >= medium >= low")
+            raise ValueError("bands must satisfy critical >= high >= medium >= low")
+        return self
+
+
+class Lifecycle(_Strict):
+    """Thresholds of the lifecycle phases (see the README section on phases)."""
+
+    initiation_days: Annotated[int, Field(gt=0, le=3650)] = 180
+    lost_after_days: Annotated[int, Field(gt=0, le=3650)] = 365
+    lost_min_days: Annotated[int, Field(gt=0, le=3650)] = 180
+    lost_p_alive: Annotated[float, Field(ge=0, le=1)] = 0.3
+    growth: Annotated[float, Field(gt=0)] = 0.2
+    decline: Annotated[float, Field(lt=0, ge=-1)] = -0.3
+    overdue_ratio: Annotated[float, Field(gt=1)] = 3.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Lifecycle:
+        if self.lost_min_days > self.lost_after_days:
+            raise ValueError("lost_min_days must not exceed lost_after_days")
         return self
 
 
@@ -126,6 +150,8 @@ class RuleConfig(_Strict):
     title: str | None = None
     when: str | None = None
     weight: Annotated[float, Field(ge=0, le=100)] | None = None
+    pin: bool = False
+    """Use ``weight`` as it is instead of fitting it on the export's own history."""
     severity: SeverityName | None = None
     action: str | None = None
     explain: str | None = None
@@ -135,5 +161,6 @@ class RuleConfig(_Strict):
 class Config(_Strict):
     sources: Sources = Sources()
     windows: Windows = Windows()
-    scoring: Scoring = Scoring()
+    risk: Risk = Risk()
+    lifecycle: Lifecycle = Lifecycle()
     rules: list[RuleConfig] = Field(default_factory=list)

@@ -25,7 +25,7 @@ from churnwatch.features.registry import (
 )
 from churnwatch.timeframe import Cut
 
-GROUP_MODULES = ("orders", "payments", "complaints", "contacts", "lifecycle")
+GROUP_MODULES = ("orders", "payments", "complaints", "contacts", "statistical", "lifecycle")
 """Importing a module registers its groups: this order is the order of the columns, and a
 group may use the features of the groups before it."""
 for _module in GROUP_MODULES:

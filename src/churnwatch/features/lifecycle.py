@@ -1,6 +1,15 @@
-"""The lifecycle phase: where each relationship stands, from the customer's own history.
+"""The lifecycle phase: where each relationship stands, from the customer's own history and
+the statistical base. Computed before the rules, so a rule can test it
+(``phase == "degeneration"``); the thresholds are ``[lifecycle]`` in the configuration.
 
-Computed before the rules, so a rule can test it (``phase == "degeneration"``).
+- **lost**: no order for ``lost_after_days``; or no order for ``lost_min_days`` and either a
+  single order day so far or a BG/NBD probability of still being a customer below
+  ``lost_p_alive``;
+- **initiation**: the first order lies less than ``initiation_days`` back;
+- **degeneration**: revenue or order frequency fell to ``decline`` (−30 %) of the baseline or
+  below, or the customer is ``overdue_ratio`` times their usual gap overdue;
+- **growth**: revenue rose by ``growth`` (+20 %) or more;
+- **maturity**: everyone else (also when there is no baseline to compare with).
 """
 
 from __future__ import annotations
@@ -10,16 +19,10 @@ import numpy as np
 from churnwatch.core.domain import Phase
 from churnwatch.features.registry import Features, Inputs, Meaning, provides
 
-LOST_AFTER_DAYS = 365
-INITIATION_DAYS = 180
-INITIATION_ORDERS = 3
-DECLINE = -0.3
-GROWTH = 0.2
-
 
 @provides(
     "orders",
-    needs=("revenue_change",),
+    needs=("p_alive", "revenue_change", "order_frequency_change", "overdue_ratio"),
     phase=Meaning(
         "phase",
         "lifecycle phase: initiation, growth, maturity, degeneration or lost",
@@ -27,14 +30,21 @@ GROWTH = 0.2
     ),
 )
 def phase(inputs: Inputs) -> Features:
-    values = inputs.features
-    change = values["revenue_change"]
+    values, limits = inputs.features, inputs.population.lifecycle
+    silent = values["days_since_last_order"]
+    unlikely = (values["order_days"] <= 1) | (values["p_alive"] < limits.lost_p_alive)
+    lost = (silent >= limits.lost_after_days) | ((silent >= limits.lost_min_days) & unlikely)
+    declining = (
+        (values["revenue_change"] <= limits.decline)
+        | (values["order_frequency_change"] <= limits.decline)
+        | (values["overdue_ratio"] >= limits.overdue_ratio)
+    )
     labels = np.select(
         [
-            values["days_since_last_order"] >= LOST_AFTER_DAYS,
-            (values["tenure_days"] < INITIATION_DAYS) | (values["order_count"] < INITIATION_ORDERS),
-            change <= DECLINE,
-            change >= GROWTH,
+            lost,
+            values["tenure_days"] < limits.initiation_days,
+            declining,
+            values["revenue_change"] >= limits.growth,
         ],
         [Phase.LOST, Phase.INITIATION, Phase.DEGENERATION, Phase.GROWTH],
         default=Phase.MATURITY,

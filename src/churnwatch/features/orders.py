@@ -17,6 +17,7 @@ from churnwatch.features.aggregate import (
     total,
 )
 from churnwatch.features.registry import Features, Inputs, provides
+from churnwatch.timeframe import Cut
 
 MIN_GAPS = 2
 """A typical gap needs at least two gaps, i.e. three distinct order days."""
@@ -28,12 +29,14 @@ LAPSE_GAPS = 4
 
 class OrderDays(NamedTuple):
     """Each customer's order days (credit notes left out), sorted, and the gaps between
-    distinct order days: the intermediate that rhythm and lapse features share."""
+    distinct order days: the intermediate that rhythm, lapse and statistical features share."""
 
     codes: np.ndarray
     days: np.ndarray
     first: np.ndarray
     last: np.ndarray
+    distinct_days: np.ndarray
+    """Distinct order days per customer (0 for customers without orders)."""
     gap_codes: np.ndarray
     gaps: np.ndarray
     gap_ends: np.ndarray
@@ -42,20 +45,21 @@ class OrderDays(NamedTuple):
 
 
 def order_days(inputs: Inputs) -> OrderDays:
-    return inputs.memo("order_days", lambda: _order_days(inputs))
+    """Sorted once, in the population step, for the model fit; the groups here reuse it."""
+    return inputs.population.history
 
 
-def _orders_only(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
+def _orders_only(cut: Cut) -> tuple[np.ndarray, np.ndarray]:
     """Codes and days of the orders proper: credit notes (negative amounts) are not orders."""
-    orders = inputs.cut.frame("orders")
+    orders = cut.frame("orders")
     codes, days = orders["customer"].to_numpy(), orders["order_date"].to_numpy()
     real = is_order(orders["amount"].to_numpy())
     return (codes, days) if real.all() else (codes[real], days[real])
 
 
-def _order_days(inputs: Inputs) -> OrderDays:
-    codes, days = _orders_only(inputs)
-    n = inputs.window.customers
+def order_history(cut: Cut, n: int) -> OrderDays:
+    """The sorted order days of every customer of the cut (``n``: the size of the index)."""
+    codes, days = _orders_only(cut)
     origin = int(days.min()) if days.size else 0
     sorted_codes, sorted_days = sorted_pairs(codes, days - origin)
     first, last = first_last(sorted_codes, sorted_days, n)
@@ -63,6 +67,7 @@ def _order_days(inputs: Inputs) -> OrderDays:
     gap = (sorted_codes[1:] == sorted_codes[:-1]) & (step > 0)  # between distinct order days
     gaps, gap_codes = step[gap], sorted_codes[1:][gap]
     gap_count = np.bincount(gap_codes, minlength=n)
+    ordering = np.bincount(sorted_codes, minlength=n) > 0
     gap_sorted_codes, gap_sorted = sorted_pairs(gap_codes, gaps)
     typical = np.where(
         gap_count >= MIN_GAPS, median_sorted(gap_sorted_codes, gap_sorted, n), np.nan
@@ -73,6 +78,7 @@ def _order_days(inputs: Inputs) -> OrderDays:
         sorted_days + origin,
         first + origin,
         last + origin,
+        np.where(ordering, gap_count + 1, 0).astype(np.float64),
         gap_codes,
         gaps,
         sorted_days[1:][gap] + origin,
@@ -87,6 +93,7 @@ def _order_days(inputs: Inputs) -> OrderDays:
         "orders",
         "orders up to the reference date (credit notes, i.e. negative amounts, are not orders)",
     ),
+    order_days=("days", "distinct days with an order"),
     first_order_date=("date", "date of the first order"),
     last_order_date=("date", "date of the latest order"),
     tenure_days=("days", "days since the first order"),
@@ -101,6 +108,7 @@ def rhythm(inputs: Inputs) -> Features:
     since_last = as_of - history.last
     return {
         "order_count": count(history.codes, inputs.window.customers),
+        "order_days": history.distinct_days,
         "first_order_date": history.first,
         "last_order_date": history.last,
         "tenure_days": as_of - history.first,
@@ -138,6 +146,7 @@ def rhythm(inputs: Inputs) -> Features:
     revenue_baseline=("amount", "net revenue in the baseline window"),
     revenue_change=("fraction", "revenue per day recent ÷ baseline − 1"),
     lifetime_revenue=("amount", "net revenue up to the reference date"),
+    avg_order_value=("amount", "mean value of all orders up to the reference date"),
 )
 def volume(inputs: Inputs) -> Features:
     """Frequency, order value and revenue, recent against baseline."""
@@ -177,6 +186,7 @@ def volume(inputs: Inputs) -> Features:
             enough_baseline, ratio(revenue_recent / window.recent_days, daily_baseline) - 1, np.nan
         ),
         "lifetime_revenue": total(codes, amount, n),
+        "avg_order_value": mean(codes, amount, n, orders_only),
     }
 
 

@@ -2,21 +2,70 @@
 
 Per-customer feature code receives these results instead of looking at other customers, so
 it gives the same rows on any subset of whole customers (one core each, or a Dask cluster).
+Here: the windows and horizon, the lifecycle thresholds, every customer's sorted order days,
+and the BG/NBD model fitted over all of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from churnwatch.config import Windows
+import numpy as np
+
+from churnwatch.config import Lifecycle
+from churnwatch.config import Windows as WindowSettings
+from churnwatch.features import bgnbd
+from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.timeframe import Cut, Window
+
+MIN_REPEAT_CUSTOMERS = 20
+"""BG/NBD is fitted only when at least this many customers ordered on two or more days."""
 
 
 @dataclass(frozen=True)
 class Population:
     window: Window
+    horizon_days: int
+    lifecycle: Lifecycle
+    history: OrderDays
+    """Every customer's order days, sorted: what the model was fitted on."""
+    statistical: bgnbd.Fit | None
+    """The BG/NBD fit, or None when it could not be fitted or did not converge."""
+    notes: list[str] = field(default_factory=list)
 
 
-def population_step(cut: Cut, windows: Windows) -> Population:
-    window = Window(cut.as_of, windows.recent_days, windows.baseline_days, len(cut.customer_ids))
-    return Population(window)
+def population_step(
+    cut: Cut, windows: WindowSettings, horizon_days: int = 90, lifecycle: Lifecycle | None = None
+) -> Population:
+    n = len(cut.customer_ids)
+    window = Window(cut.as_of, windows.recent_days, windows.baseline_days, n)
+    history = order_history(cut, n)
+    statistical, notes = fit_statistical_model(history, cut.as_of)
+    return Population(window, horizon_days, lifecycle or Lifecycle(), history, statistical, notes)
+
+
+def repeat_history(history: OrderDays, as_of: int) -> tuple[np.ndarray, ...]:
+    """``(x, t_x, age)`` in days for every customer code (zeros where there are no orders)."""
+    ordering = history.distinct_days > 0
+    first = np.where(ordering, history.first, as_of)
+    last = np.where(ordering, history.last, as_of)
+    x = np.maximum(history.distinct_days - 1, 0)
+    return x, last - first, as_of - first
+
+
+def fit_statistical_model(history: OrderDays, as_of: int) -> tuple[bgnbd.Fit | None, list[str]]:
+    """The BG/NBD fit over all customers with orders, or None and a note saying why not."""
+    x, t_x, age = repeat_history(history, as_of)
+    ordering = history.distinct_days > 0
+    repeaters = int((x[ordering] > 0).sum())
+    if repeaters < MIN_REPEAT_CUSTOMERS:
+        return None, [
+            f"no statistical base: only {repeaters} customers ordered on two or more days"
+            f" (BG/NBD needs {MIN_REPEAT_CUSTOMERS})"
+        ]
+    fitted = bgnbd.fit(x[ordering], t_x[ordering], age[ordering])
+    degenerate = [name for name in fitted.at_bound if name in ("r", "alpha")]
+    if not fitted.converged or degenerate:
+        why = f"{', '.join(degenerate)} at a bound" if degenerate else fitted.message
+        return None, [f"no statistical base: the BG/NBD fit did not converge ({why})"]
+    return fitted, []

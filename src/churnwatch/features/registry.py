@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from churnwatch.core.sources import SOURCES
 from churnwatch.timeframe import Cut, Window
+
+if TYPE_CHECKING:
+    from churnwatch.features.population import Population
 
 Features = dict[str, np.ndarray]
 """Feature name → one value per customer code (NaN where there is no value)."""
@@ -48,20 +51,13 @@ class FeatureSpec:
 
 @dataclass
 class Inputs:
-    """What a feature group computes from: the cut, the windows, population statistics, the
-    features computed so far, and intermediates shared between groups."""
+    """What a feature group computes from: the cut, the windows, the population step's
+    results, and the features computed so far."""
 
     cut: Cut
     window: Window
-    population: Any
+    population: Population
     features: Features = field(default_factory=dict)
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """An intermediate several groups use (such as sorted order days), computed once."""
-        if key not in self.shared:
-            self.shared[key] = compute()
-        return self.shared[key]
 
 
 Group = Callable[[Inputs], Features]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from churnwatch.analyses.result import ScanResult
+    from churnwatch.analyses.result import Selection
 
 _FORMULA = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -24,13 +24,14 @@ class CsvRows:
     bom = True
     for_people = False
 
-    def render(self, result: ScanResult, shown: ScanResult) -> bytes:
+    def render(self, selection: Selection) -> bytes:
         import numpy as np
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         from churnwatch.render.records import identity_columns, output_array, signals
 
+        shown = selection.rows
         columns: dict[str, Any] = {"rank": pa.array(np.arange(1, len(shown.customers) + 1))}
         columns |= identity_columns(shown)
         reasons = signals(shown)
@@ -39,7 +40,7 @@ class CsvRows:
             " | ".join(f"{s['title']}: {s['detail']}" for s in row) for row in reasons
         ]
         columns["action"] = [row[0]["action"] if row else "" for row in reasons]
-        for name in ("customer_id", "name", "owner", "reasons", "action"):
+        for name in ("customer_id", "name", "owner", "history", "reasons", "action"):
             columns[name] = safe_text(pa.array(columns[name], pa.string()))
         columns |= {name: output_array(name, shown.customers[name]) for name in shown.feature_names}
         buffer = pa.BufferOutputStream()

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from churnwatch.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from churnwatch.analyses.result import ScanResult
+    from churnwatch.analyses.backtest import BacktestResult
+    from churnwatch.analyses.result import Selection
 
 
-class Renderer(Protocol):
+Document_contra = TypeVar("Document_contra", contravariant=True)
+
+
+class Renderer(Protocol[Document_contra]):
     name: str
     extensions: tuple[str, ...]
     """File extensions that select this format for ``--output`` (the first is its own)."""
@@ -26,30 +30,38 @@ class Renderer(Protocol):
     for_people: bool
     """Meant to be read by people (shown with colour on a terminal), not by programs."""
 
-    def render(self, result: ScanResult, shown: ScanResult) -> bytes:
-        """``shown`` (a selection of ``result``) as bytes; ``result`` for the totals."""
+    def render(self, document: Document_contra) -> bytes:
+        """The document (for a scan: the selection of customers to show) as bytes."""
         ...
 
 
-def _registry(*modules: str) -> dict[str, Renderer]:
+def _registry(*modules: str) -> dict[str, Any]:
     formats = [import_module(f"churnwatch.render.{module}").FORMAT for module in modules]
     return {f.name: f for f in formats}
 
 
-SCAN_FORMATS: dict[str, Renderer] = _registry("table", "json_document", "json_lines", "csv_rows")
+SCAN_FORMATS: dict[str, Renderer[Selection]] = _registry(
+    "table", "json_document", "json_lines", "csv_rows"
+)
+BACKTEST_FORMATS: dict[str, Renderer[BacktestResult]] = _registry(
+    "backtest_table", "backtest_json", "backtest_markdown"
+)
 TABLE_ROWS = 25
 """Rows the table shows unless ``--top`` or ``--min-score`` says otherwise."""
 
 
-def choose_format(explicit: str | None, output: Path | None) -> Renderer:
-    """``--format`` if given, else the output file's extension, else the table."""
+def choose_format(
+    explicit: str | None, output: Path | None, formats: dict[str, Any] | None = None
+) -> Any:
+    """``--format`` if given, else the output file's extension, else the first (the table)."""
+    formats = SCAN_FORMATS if formats is None else formats
     if explicit is not None:
-        return SCAN_FORMATS[explicit]
+        return formats[explicit]
     if output is None:
-        return SCAN_FORMATS["table"]
-    inferred = by_extension(output)
+        return next(iter(formats.values()))
+    inferred = by_extension(output, formats)
     if inferred is None:
-        known = ", ".join(ext for f in SCAN_FORMATS.values() for ext in f.extensions)
+        known = ", ".join(ext for f in formats.values() for ext in f.extensions)
         raise UsageError(
             f"{output}: cannot tell the format from '{output.suffix or 'no extension'}'",
             hint=f"use one of {known} or pass --format",
@@ -57,16 +69,19 @@ def choose_format(explicit: str | None, output: Path | None) -> Renderer:
     return inferred
 
 
-def by_extension(output: Path) -> Renderer | None:
+def by_extension(output: Path, formats: dict[str, Any] | None = None) -> Any:
     suffix = output.suffix.lower()
-    return next((f for f in SCAN_FORMATS.values() if suffix in f.extensions), None)
+    candidates = (SCAN_FORMATS if formats is None else formats).values()
+    return next((f for f in candidates if suffix in f.extensions), None)
 
 
-def extension_mismatch(chosen: Renderer, output: Path | None) -> str | None:
+def extension_mismatch(
+    chosen: Any, output: Path | None, formats: dict[str, Any] | None = None
+) -> str | None:
     """A note when ``--format`` contradicts the output file's extension (it still wins)."""
     if output is None:
         return None
-    implied = by_extension(output)
+    implied = by_extension(output, formats)
     if implied is None or implied is chosen:
         return None
     return f"writing {chosen.name} into {output.name}, whose extension suggests {implied.name}"

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from churnwatch.analyses.result import ScanResult
+    from churnwatch.analyses.result import Selection
 
 
 class JsonDocument:
@@ -15,10 +15,10 @@ class JsonDocument:
     bom = False
     for_people = False
 
-    def render(self, result: ScanResult, shown: ScanResult) -> bytes:
+    def render(self, selection: Selection) -> bytes:
         from churnwatch.render.records import header, to_records
 
-        document = header(result) | {"customers": to_records(shown)}
+        document = header(selection.result) | {"customers": to_records(selection.rows)}
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from churnwatch.analyses.result import ScanResult
+    from churnwatch.analyses.result import Selection
 
 
 class JsonLines:
@@ -15,10 +15,10 @@ class JsonLines:
     bom = False
     for_people = False
 
-    def render(self, result: ScanResult, shown: ScanResult) -> bytes:
+    def render(self, selection: Selection) -> bytes:
         from churnwatch.render.records import to_records
 
-        lines = (json.dumps(record, ensure_ascii=False) for record in to_records(shown))
+        lines = (json.dumps(record, ensure_ascii=False) for record in to_records(selection.rows))
         return "".join(f"{line}\n" for line in lines).encode("utf-8")
 
 

@@ -23,7 +23,10 @@ class _Closed(BaseModel):
 class SignalOut(_Closed):
     id: str
     title: str
-    weight: float = Field(ge=0, le=100)
+    weight: float = Field(
+        ge=0, le=100, description="percent: the rule's own chance of no order in the horizon"
+    )
+    contribution: float = Field(ge=0, le=1, description="how much this rule adds to the risk")
     detail: str
     action: str
 
@@ -47,9 +50,11 @@ class CustomerOut(_Closed):
     customer_id: str
     name: str | None
     owner: str | None
-    score: float = Field(ge=0, le=100)
+    risk: float = Field(ge=0, le=1, description="probability of no order within the horizon")
     severity: Literal[tuple(reversed(Severity.labels()))]  # type: ignore[valid-type]
     phase: Literal[tuple(p.value for p in Phase)]  # type: ignore[valid-type]
+    base_risk: float = Field(ge=0, le=1, description="the risk from the order history alone")
+    history: str = Field(description="the order history the base risk rests on, in words")
     signals: list[SignalOut]
     features: FeaturesOut  # type: ignore[valid-type]
 
@@ -60,11 +65,27 @@ class SourceOut(_Closed):
     rows: int = Field(ge=0)
 
 
+class FittedWeights(_Closed):
+    weights: Literal["fitted"]
+    trained_as_of: list[dt.date] = Field(description="the training cut-offs, latest first")
+    training_horizon_days: int = Field(gt=0)
+    customers: int = Field(ge=0)
+    churners: int = Field(ge=0)
+
+
+class ConfiguredWeights(_Closed):
+    weights: Literal["configured"]
+    reason: str | None
+
+
 class ScanOut(_Closed):
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     as_of: dt.date
+    horizon_days: int = Field(gt=0)
+    risk_model: FittedWeights | ConfiguredWeights
     sources: list[SourceOut]
     rules_not_applicable: list[str]
+    notes: list[str]
     customers: list[CustomerOut]
 
 

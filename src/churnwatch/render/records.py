@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.days import days_to_iso
@@ -20,7 +21,7 @@ from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.rules.catalog import template_fields
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
 DECIMALS = 4
 
@@ -30,8 +31,25 @@ def header(result: ScanResult) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "as_of": result.as_of,
+        "horizon_days": result.model.horizon_days,
+        "risk_model": risk_model(result),
         "sources": [{"name": s.name, "file": s.file, "rows": s.rows} for s in result.sources()],
         "rules_not_applicable": [r.id for r in result.not_applicable],
+        "notes": list(result.notes),
+    }
+
+
+def risk_model(result: ScanResult) -> dict[str, Any]:
+    """Which weights the risk came from: fitted on the export's history, or configured."""
+    training = result.model.training
+    if training is None:
+        return {"weights": "configured", "reason": result.model.note}
+    return {
+        "weights": "fitted",
+        "trained_as_of": [days_to_iso(day) for day in training.cut_offs],
+        "training_horizon_days": training.horizon_days,
+        "customers": training.customers,
+        "churners": training.churners,
     }
 
 
@@ -50,7 +68,8 @@ def signals(result: ScanResult) -> list[list[dict[str, Any]]]:
                 {
                     "id": result.rules[index].id,
                     "title": result.rules[index].title,
-                    "weight": result.rules[index].weight,
+                    "weight": round(float(result.weights[index]), 1),
+                    "contribution": round(float(result.contributions[row, index]), DECIMALS),
                     "detail": details[index][row],
                     "action": result.rules[index].action,
                 }
@@ -126,17 +145,44 @@ def feature_columns(result: ScanResult) -> dict[str, list[Any]]:
 
 
 def identity_columns(result: ScanResult) -> dict[str, list[Any]]:
-    """Who each row is and how they scored, column by column."""
+    """Who each row is, how at risk and why at heart, column by column."""
     frame = result.customers
     labels = np.array(Severity.labels())
     return {
         "customer_id": frame["customer_id"].tolist(),
         "name": _texts(frame, "name"),
         "owner": _texts(frame, "owner"),
-        "score": frame["score"].astype(float).tolist(),
+        "risk": np.round(frame["risk"].to_numpy(dtype=float), DECIMALS).tolist(),
         "severity": labels[frame["severity"].to_numpy(dtype=np.int64)].tolist(),
         "phase": _texts(frame, "phase"),
+        "base_risk": np.round(frame["base_risk"].to_numpy(dtype=float), DECIMALS).tolist(),
+        "history": history_reasons(frame).to_pylist(),
     }
+
+
+def history_reasons(frame: pd.DataFrame) -> pa.Array:
+    """The customer's own history in words, what the base risk rests on: "one order only,
+    212 days ago", "usually orders every 30 days, none for 95", "12 order days, the latest
+    5 days ago" (whole columns at once)."""
+    since = _whole(frame["days_since_last_order"])
+    gap = _whole(frame["typical_gap_days"])
+    days = _whole(frame["order_days"])
+    single = pc.binary_join_element_wise("one order only, ", since, " days ago", "")
+    rhythm = pc.binary_join_element_wise(
+        "usually orders every ", gap, " days, none for ", since, ""
+    )
+    plain = pc.binary_join_element_wise(days, " order days, the latest ", since, " days ago", "")
+    one = pa.array(frame["order_days"].to_numpy() <= 1)
+    return pc.if_else(one, single, pc.if_else(pc.is_valid(gap), rhythm, plain))
+
+
+def _whole(column: pd.Series) -> pa.Array:
+    """Whole numbers as text ('147'), null where missing."""
+    values = column.to_numpy(dtype=np.float64)
+    missing = np.isnan(values)
+    return pa.array(np.where(missing, 0, np.round(values)).astype(np.int64), mask=missing).cast(
+        pa.string()
+    )
 
 
 def to_records(result: ScanResult) -> list[dict[str, Any]]:

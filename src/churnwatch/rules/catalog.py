@@ -34,6 +34,8 @@ class Rule:
     explain: str
     origin: str
     """Where the rule comes from: ``default``, or the config file that added or changed it."""
+    pinned: bool = False
+    """The weight is used as it is, not fitted on the export's own history."""
 
     @property
     def sources(self) -> frozenset[str]:
@@ -97,6 +99,7 @@ def _build(fields: dict[str, object], origin: str) -> Rule:
         action=str(fields.get("action") or ""),
         explain=explain,
         origin=origin,
+        pinned=bool(fields.get("pin", False)),
     )
 
 

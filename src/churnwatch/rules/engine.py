@@ -21,6 +21,15 @@ class Evaluation:
     not_applicable: list[Rule]
     """Rules that need a feature this data cannot provide (e.g. no complaints export)."""
 
+    def fired_for(self, rules: list[Rule]) -> np.ndarray:
+        """Customers × ``rules``, in that order; a rule that is not applicable never fires."""
+        column = {rule.id: index for index, rule in enumerate(self.rules)}
+        result = np.zeros((self.fired.shape[0], len(rules)), dtype=bool)
+        for index, rule in enumerate(rules):
+            if rule.id in column:
+                result[:, index] = self.fired[:, column[rule.id]]
+        return result
+
 
 def evaluate(rules: list[Rule], features: pd.DataFrame) -> Evaluation:
     """Each rule once, on whole columns; missing values never fire."""

@@ -1,0 +1,58 @@
+"""``calibrate``: the fitted weights as a readable rules file, with what each rule measured.
+
+TOML is written by hand here so that every rule carries its evidence as a comment.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from churnwatch.core.days import days_to_iso
+
+if TYPE_CHECKING:
+    from churnwatch.analyses.calibration import Calibrated
+    from churnwatch.risk.training import Training
+
+
+def rules_file(calibrated: Calibrated) -> str:
+    result = calibrated.result
+    training = result.model.training
+    assert training is not None
+    rate = training.churners / training.customers if training.customers else 0.0
+    lines = [
+        f"# churnwatch rules calibrated on {calibrated.folder} as of {result.as_of}.",
+        f"# Fitted on the history: at {', '.join(days_to_iso(d) for d in training.cut_offs)},"
+        f" {training.customers:,}"
+        f" customers, of whom {training.churners:,} ({rate:.1%}) placed no order in the"
+        f" {training.horizon_days} days after.",
+        "# weight = the rule's own chance, in percent, that a customer it fires on places no order"
+        f" within {result.model.horizon_days} days; pin = true keeps the weight as it is.",
+        "# Use it as the [[rules]] of churnwatch.toml, or pass it with --config.",
+        "",
+    ]
+    for index, rule in enumerate(calibrated.rules):
+        lines += _rule(rule.id, (rule.weight, calibrated.weights[index]), index, training, rate)
+    return "\n".join(lines)
+
+
+def _rule(
+    rule_id: str, weights: tuple[float, float], index: int, training: Training, rate: float
+) -> list[str]:
+    """One ``[[rules]]`` entry; ``weights``: configured and fitted."""
+    configured, fitted = weights
+    flagged = training.flagged[index]
+    churners = training.flagged_churners[index]
+    if flagged:
+        share = churners / flagged
+        lift = f", lift {share / rate:.2f}" if rate else ""
+        evidence = f"fired on {flagged:,}, of whom {churners:,} ({share:.1%}) placed no order{lift}"
+    else:
+        evidence = "never fired in the training period: the configured weight stands"
+    return [
+        "[[rules]]",
+        f"id = {json.dumps(rule_id)}",
+        f"weight = {fitted:.1f}  # configured {configured:g}; {evidence}",
+        "pin = true",
+        "",
+    ]

@@ -1,0 +1,193 @@
+"""Fit the risk model on the export's own history, then apply it at the reference date.
+
+The training rows are the customers as they were ``h`` days before the reference date (the
+training cut-off), labelled with whether they ordered in the ``h`` days that followed — up to
+the reference date, never beyond it — and the same at up to two earlier cut-offs, ``h/6``
+days apart, so that one particular stretch of weeks does not set the weights alone. ``h`` is
+the horizon; when the history before ``reference − horizon`` is too short, the longest shorter
+horizon that fits is used and the BG/NBD model carries the forecast over the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from churnwatch.config import Config
+from churnwatch.core.domain import is_order
+from churnwatch.features import compute_features, population_step
+from churnwatch.features.population import Population
+from churnwatch.features.statistical import no_order_log_odds
+from churnwatch.risk.model import RiskModel, default_model, fit_model
+from churnwatch.risk.terms import TERMS, base_terms
+from churnwatch.rules.catalog import Rule
+from churnwatch.rules.engine import evaluate
+from churnwatch.timeframe import Cut, cut_at
+
+MIN_CUSTOMERS = 100
+"""Customers with orders at the training cut-off needed to fit the weights."""
+MIN_EACH_OUTCOME = 20
+"""...of whom at least this many ordered again, and this many did not."""
+MIN_HISTORY_DAYS = 90
+"""Days of orders before the training cut-off."""
+STACKED_CUT_OFFS = 3
+"""Training cut-offs at most (those without enough history are left out)."""
+SHORTER_HORIZONS = (0.5, 1 / 3)
+FALLBACK_HORIZONS = (90, 60, 30)
+
+
+@dataclass(frozen=True)
+class Training:
+    """What the weights were fitted on, for the notes and the JSON header."""
+
+    cut_offs: tuple[int, ...]
+    """The training cut-offs, latest first."""
+    horizon_days: int
+    customers: int
+    """Training rows: customers with orders, summed over the cut-offs."""
+    churners: int
+    flagged: tuple[int, ...]
+    """Per rule (in the order of the rules), the training customers it fired on..."""
+    flagged_churners: tuple[int, ...]
+    """...and how many of them placed no order in the horizon."""
+
+
+@dataclass(frozen=True)
+class Fitted:
+    model: RiskModel
+    training: Training | None
+    note: str | None
+    """Why default weights are used, when they are."""
+
+
+def fit_on_history(cut: Cut, config: Config, rules: list[Rule], now: Population) -> Fitted:
+    """The risk model for ``cut``: fitted on its own past when that is long and large enough;
+    otherwise the configured weights over the BG/NBD forecast of ``now`` (if there is one)."""
+    horizon = config.risk.horizon_days
+    weights, pinned = _rule_priors(rules)
+    ids = tuple(rule.id for rule in rules)
+    base = "statistical" if now.statistical is not None else None
+    if not config.risk.fit:
+        return Fitted(default_model(TERMS, base, ids, weights), None, None)
+    chosen = _training_horizon(cut, horizon)
+    if chosen is None:
+        note = (
+            f"default risk weights: too little history to fit them (needs {MIN_CUSTOMERS}"
+            f" customers at {horizon} days before the reference date, {MIN_EACH_OUTCOME} who"
+            f" ordered again and {MIN_EACH_OUTCOME} who did not, {MIN_HISTORY_DAYS} days of"
+            " orders before that)"
+        )
+        return Fitted(default_model(TERMS, base, ids, weights), None, note)
+    cut_offs = _stacked(cut, chosen) if chosen == horizon else [cut.as_of - chosen]
+    rows = [_training_rows(cut, cut_off, chosen, config, rules) for cut_off in cut_offs]
+    terms, labels, fired = (np.concatenate(part) for part in zip(*rows, strict=True))
+    model = fit_model(
+        TERMS, terms, labels, rule_ids=ids, fired=fired, weights=weights, pinned=pinned
+    )
+    training = Training(
+        tuple(cut_offs),
+        chosen,
+        len(labels),
+        int(labels.sum()),
+        tuple(int(n) for n in fired.sum(axis=0)),
+        tuple(int(n) for n in labels @ fired),
+    )
+    return Fitted(model, training, None)
+
+
+def _stacked(cut: Cut, horizon: int) -> list[int]:
+    """The training cut-offs: ``reference − horizon`` and up to two earlier ones."""
+    step = max(7, horizon // 6)
+    first = cut.as_of - horizon
+    candidates = [first - k * step for k in range(STACKED_CUT_OFFS)]
+    return [first] + [c for c in candidates[1:] if _enough_history(cut, c, horizon)]
+
+
+def _training_rows(
+    cut: Cut, cut_off: int, horizon: int, config: Config, rules: list[Rule]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Base terms, labels and fired rules of the customers as they were at ``cut_off``."""
+    past = cut_at(cut.dataset, cut_off)
+    population = population_step(past, config.windows, horizon, config.lifecycle)
+    features = compute_features(past, population)
+    codes = features.index.to_numpy()
+    labels = _no_order_within(cut, cut_off, horizon, codes)
+    terms = base_terms(features, _statistical(population, features, horizon))
+    return terms, labels, evaluate(rules, features).fired_for(rules)
+
+
+def _rule_priors(rules: list[Rule]) -> tuple[np.ndarray, np.ndarray]:
+    weights = np.array([rule.weight for rule in rules], dtype=float)
+    return weights, np.array([rule.pinned for rule in rules], dtype=bool)
+
+
+def _training_horizon(cut: Cut, horizon: int) -> int | None:
+    """The horizon to train with: the full one if the history allows, else the longest
+    shorter one that does."""
+    shorter = {round(horizon * share) for share in SHORTER_HORIZONS}
+    shorter |= {h for h in FALLBACK_HORIZONS if h < horizon}
+    for candidate in (horizon, *sorted((h for h in shorter if h > 0), reverse=True)):
+        if _enough_history(cut, cut.as_of - candidate, candidate):
+            return candidate
+    return None
+
+
+def _enough_history(cut: Cut, cut_off: int, horizon: int) -> bool:
+    """Cheap checks on the orders alone, before any feature is computed: enough history before
+    the cut-off, and enough customers who did and did not order in the horizon after it."""
+    orders = cut.frame("orders")
+    days = orders["order_date"].to_numpy()
+    if days.size == 0 or int(days.min()) > cut_off - MIN_HISTORY_DAYS:
+        return False
+    n = len(cut.customer_ids)
+    codes = orders["customer"].to_numpy()
+    amounts = orders["amount"].to_numpy()
+    real = is_order(amounts)
+    before = np.bincount(codes[real & (days <= cut_off)], minlength=n) > 0
+    window = (days > cut_off) & (days <= cut_off + horizon)
+    after = np.bincount(codes[real & window], minlength=n) > 0
+    customers = int(before.sum())
+    churners = int((before & ~after).sum())
+    return customers >= MIN_CUSTOMERS and min(churners, customers - churners) >= MIN_EACH_OUTCOME
+
+
+def _no_order_within(cut: Cut, cut_off: int, horizon: int, codes: np.ndarray) -> np.ndarray:
+    """1 for each customer (code) with no order in ``(cut_off, cut_off + horizon]``, which
+    lies within the reference cut: nothing after the reference date is looked at."""
+    orders = cut.frame("orders")
+    days = orders["order_date"].to_numpy()
+    later = (days > cut_off) & (days <= cut_off + horizon) & is_order(orders["amount"].to_numpy())
+    ordered = np.bincount(orders["customer"].to_numpy()[later], minlength=len(cut.customer_ids))
+    return (ordered[codes] == 0).astype(np.float64)
+
+
+def _statistical(population: Population, features: pd.DataFrame, horizon: int) -> np.ndarray:
+    return no_order_log_odds(population, float(horizon))[features.index.to_numpy()]
+
+
+def apply_model(
+    fitted: Fitted,
+    population: Population,
+    features: pd.DataFrame,
+    fired: np.ndarray,
+    horizon: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(risk, base risk, contribution of each rule)`` at the reference date.
+
+    A model trained with a shorter horizon ``h`` is chained with BG/NBD: no order within the
+    horizon = none within ``h`` (the model) and none in the rest (BG/NBD, given none by then).
+    """
+    trained = fitted.training.horizon_days if fitted.training else horizon
+    terms = base_terms(features, _statistical(population, features, trained))
+    risk = fitted.model.risk(terms, fired)
+    base = fitted.model.base(terms)
+    contributions = fitted.model.contributions(terms, fired)
+    if trained < horizon:
+        rest = no_order_log_odds(population, float(horizon - trained), after=float(trained))
+        stay_quiet = 1.0 / (1.0 + np.exp(-rest[features.index.to_numpy()]))
+        stay_quiet = np.nan_to_num(stay_quiet, nan=1.0)
+        risk, base = risk * stay_quiet, base * stay_quiet
+        contributions = contributions * stay_quiet[:, None]
+    return risk, base, contributions

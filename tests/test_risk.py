@@ -1,0 +1,278 @@
+"""The risk model (a logistic base and the rules as a noisy-OR), severity bands, the ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from churnwatch.config import Risk
+from churnwatch.core.domain import Severity
+from churnwatch.render.records import to_records
+from churnwatch.risk.model import RiskModel, _Likelihood, default_model, fit_model
+from churnwatch.risk.score import ranking, severities
+from churnwatch.rules.catalog import Rule
+from churnwatch.rules.engine import Evaluation
+from churnwatch.rules.expr import parse
+from scan_helpers import ranked_ids, scan, write_exports
+
+AS_OF = dt.date(2025, 6, 30)
+TERMS = ("a", "b")
+
+
+def rule(weight: float, severity: str | None = None, index: int = 0) -> Rule:
+    return Rule(
+        id=f"r{index}",
+        title="t",
+        when=parse("x > 0"),
+        weight=weight,
+        severity=severity,  # type: ignore[arg-type]
+        action="",
+        explain="",
+        origin="test",
+    )
+
+
+def evaluation(fired: np.ndarray, floors: list[str | None]) -> Evaluation:
+    rules = [rule(30, s, i) for i, s in enumerate(floors)]
+    return Evaluation(rules, fired.astype(bool), np.zeros(fired.shape), [])
+
+
+def model(base: float, weights: list[float]) -> RiskModel:
+    """A model whose base is ``base`` for everyone (through the intercept)."""
+    fixed = default_model(
+        TERMS, None, tuple(f"r{i}" for i in range(len(weights))), np.array(weights)
+    )
+    intercept = float(np.log(base) - np.log1p(-base))
+    return RiskModel(**{**fixed.__dict__, "intercept": intercept})
+
+
+# -- the noisy-OR ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("base", "weights", "fired", "expected"),
+    [
+        (0.1, [30], [True], 1 - 0.9 * 0.7),
+        (0.1, [30], [False], 0.1),
+        (0.2, [30, 50], [True, True], 1 - 0.8 * 0.7 * 0.5),
+        (0.0001, [45], [True], 1 - 0.9999 * 0.55),
+    ],
+)
+def test_fired_rules_combine_with_the_base_as_a_noisy_or(
+    base: float, weights: list[float], fired: list[bool], expected: float
+) -> None:
+    risk = model(base, weights).risk(np.zeros((1, 2)), np.array([fired]))
+    assert risk[0] == pytest.approx(expected)
+
+
+@settings(max_examples=100)
+@given(
+    st.floats(0.001, 0.999),
+    st.lists(st.floats(0, 99), min_size=1, max_size=6),
+    st.data(),
+)
+def test_a_rule_can_only_raise_the_risk(
+    base: float, weights: list[float], data: st.DataObject
+) -> None:
+    fired = data.draw(hnp.arrays(np.bool_, (1, len(weights))))
+    fitted = model(base, weights)
+    risk = fitted.risk(np.zeros((1, 2)), fired)[0]
+    assert risk >= fitted.base(np.zeros((1, 2)))[0] - 1e-12
+    more = fired.copy()
+    more[0, 0] = True
+    assert fitted.risk(np.zeros((1, 2)), more)[0] >= risk - 1e-12
+    contributions = fitted.contributions(np.zeros((1, 2)), fired)[0]
+    assert (contributions >= -1e-12).all()
+    assert (contributions[~fired[0]] == 0).all()
+
+
+def test_contribution_is_the_risk_without_the_rule() -> None:
+    fitted = model(0.2, [30, 50])
+    both = fitted.risk(np.zeros((1, 2)), np.array([[True, True]]))[0]
+    without_first = fitted.risk(np.zeros((1, 2)), np.array([[False, True]]))[0]
+    contributions = fitted.contributions(np.zeros((1, 2)), np.array([[True, True]]))[0]
+    assert contributions[0] == pytest.approx(both - without_first)
+
+
+def test_default_model_uses_the_statistical_forecast_as_it_is() -> None:
+    fixed = default_model(("recency", "statistical"), "statistical", ("r0",), np.array([30.0]))
+    log_odds = np.log(0.25 / 0.75)
+    terms = np.array([[5.0, log_odds], [1.0, np.nan]])
+    assert fixed.base(terms) == pytest.approx([0.25, 0.5])
+    assert not fixed.fitted
+    without_base = default_model(("recency",), None, ("r0",), np.array([30.0]))
+    assert without_base.risk(np.array([[9.0]]), np.array([[True]]))[0] == pytest.approx(0.3)
+
+
+# -- the fit --------------------------------------------------------------------------------
+
+
+def training_data(seed: int = 7, n: int = 3000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two terms; rule 0 adds a 40 % chance of churn, rule 1 does nothing, rule 2 never fires."""
+    rng = np.random.default_rng(seed)
+    terms = rng.normal(size=(n, 2))
+    base = 1 / (1 + np.exp(-(-1.0 + 1.5 * terms[:, 0])))
+    fired = np.column_stack([rng.random(n) < 0.2, rng.random(n) < 0.2, np.zeros(n, bool)])
+    churn = 1 - (1 - base) * np.where(fired[:, 0], 0.6, 1.0)
+    return terms, (rng.random(n) < churn).astype(float), fired
+
+
+def fitted(weights: list[float], pinned: list[bool]) -> RiskModel:
+    terms, labels, fired = training_data()
+    return fit_model(
+        TERMS,
+        terms,
+        labels,
+        rule_ids=("r0", "r1", "r2"),
+        fired=fired,
+        weights=np.array(weights),
+        pinned=np.array(pinned),
+    )
+
+
+def test_the_fit_finds_the_planted_effects() -> None:
+    found = fitted([10, 30, 30], [False, False, False])
+    assert found.rule_probability[0] == pytest.approx(0.4, abs=0.08)
+    assert found.rule_probability[1] < 0.1  # fired often, changed nothing: the data win
+    assert found.rule_probability[2] == pytest.approx(0.3)  # never fired: the weight stands
+    assert found.coefficients[0] > 1.0 > abs(found.coefficients[1])
+    assert found.fitted
+
+
+def test_pinned_weights_are_kept_and_the_fit_is_deterministic() -> None:
+    first = fitted([10, 30, 30], [False, True, False])
+    assert first.rule_probability[1] == pytest.approx(0.3)
+    second = fitted([10, 30, 30], [False, True, False])
+    assert np.array_equal(first.coefficients, second.coefficients)
+    assert np.array_equal(first.rule_probability, second.rule_probability)
+
+
+def test_gradient_of_the_penalised_likelihood() -> None:
+    terms, labels, fired = training_data(n=300)
+    problem = _Likelihood(
+        terms, labels, fired.astype(float), np.array([0.1, 0.3, 0.45]), np.ones(3, bool)
+    )
+    params = np.random.default_rng(3).normal(size=6)
+    _, gradient = problem.loss(params)
+    step = 1e-6
+    numeric = [
+        (problem.loss(params + step * e)[0] - problem.loss(params - step * e)[0]) / (2 * step)
+        for e in np.eye(6)
+    ]
+    assert np.allclose(gradient, numeric, atol=1e-5)
+
+
+# -- severity bands -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("risk", "bands", "expected"),
+    [
+        (0.0, Risk(), Severity.NONE),
+        (0.199, Risk(), Severity.NONE),
+        (0.2, Risk(), Severity.LOW),
+        (0.4, Risk(), Severity.MEDIUM),
+        (0.6, Risk(), Severity.HIGH),
+        (0.799, Risk(), Severity.HIGH),
+        (0.8, Risk(), Severity.CRITICAL),
+        (1.0, Risk(), Severity.CRITICAL),
+        (0.7, Risk(critical=90, high=80, medium=60, low=10), Severity.MEDIUM),
+        (0.09, Risk(critical=90, high=80, medium=60, low=10), Severity.NONE),
+    ],
+)
+def test_severity_bands_follow_the_risk(risk: float, bands: Risk, expected: Severity) -> None:
+    band = severities(np.array([risk]), evaluation(np.zeros((1, 0)), []), bands)
+    assert band.tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("fired", "floor", "expected"),
+    [
+        ([True, False], "critical", Severity.CRITICAL),  # risk 0.1, raised by the floor
+        ([False, True], "critical", Severity.NONE),  # the floor's rule did not fire
+        ([True, True], "low", Severity.LOW),
+    ],
+)
+def test_severity_is_raised_to_the_floor_of_a_fired_rule(
+    fired: list[bool], floor: str, expected: Severity
+) -> None:
+    result = evaluation(np.array([fired]), [floor, None])
+    assert severities(np.array([0.1]), result, Risk()).tolist() == [expected]
+
+
+# -- ranking --------------------------------------------------------------------------------
+
+
+@settings(max_examples=150)
+@given(
+    st.integers(0, 40).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 0.25, 0.5, 1.0])),
+            st.permutations(range(n)).map(lambda p: np.array(p, dtype=np.int64)),
+        )
+    )
+)
+def test_ranking_is_by_risk_then_id(columns: tuple[np.ndarray, np.ndarray]) -> None:
+    risk, code = columns
+    order = ranking(risk, code)
+    assert sorted(order.tolist()) == list(range(len(risk)))
+    keys = [(-risk[i], code[i]) for i in order]
+    assert keys == sorted(keys)
+
+
+@st.composite
+def order_books(draw: st.DrawFn) -> list[tuple[str, int, int]]:
+    customers = draw(st.lists(st.sampled_from([f"C{i}" for i in range(12)]), min_size=1))
+    return [
+        (c, draw(st.integers(0, 900)), draw(st.integers(-50, 500)))
+        for c in customers
+        for _ in range(draw(st.integers(1, 6)))
+    ]
+
+
+@settings(max_examples=25)
+@given(order_books())
+def test_scan_ranks_every_customer_once(book: list[tuple[str, int, int]]) -> None:
+    start = dt.date(2023, 1, 1)
+    text = "customer_id,order_date,amount\n" + "".join(
+        f"{c},{start + dt.timedelta(days=d)},{a}\n" for c, d, a in book
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "orders.csv").write_text(text)
+        result = scan(Path(folder), dt.date(2025, 7, 1))
+    # A customer with nothing but credit notes (negative amounts) has no orders to scan.
+    assert sorted(ranked_ids(result)) == sorted({c for c, _, a in book if a >= 0})
+    risk = result.customers["risk"].to_numpy()
+    assert (np.diff(risk) <= 0).all()
+    assert ((risk >= 0) & (risk <= 1)).all()
+    assert [r["rank"] for r in to_records(result)] == list(range(1, len(risk) + 1))
+
+
+def test_severity_floor_and_bands_from_the_config(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2024-01-10,10\nB,2025-06-01,10\n",
+        **{
+            "churnwatch.toml": """
+                [risk]
+                critical = 95
+                high = 90
+                medium = 14
+                low = 5
+
+                [[rules]]
+                id = "lost-customer"
+                severity = "high"
+            """
+        },
+    )
+    result = scan(folder, AS_OF)
+    severity = dict(zip(result.customers["customer_id"], result.customers["severity"], strict=True))
+    assert severity["A"] == Severity.HIGH  # lost: the floor of the fired rule
