@@ -51,3 +51,10 @@ def write_orders(which: str, folder: Path) -> Path:
             date = fields[-3]
             writer.writerow([customer, f"{date[:4]}-{date[4:6]}-{date[6:]}", fields[-1]])
     return folder
+
+
+if __name__ == "__main__":  # python tests/cdnow_data.py full /tmp/cdnow-full
+    import sys
+
+    which, target = sys.argv[1], Path(sys.argv[2])
+    print(write_orders(which, target) / "orders.csv")

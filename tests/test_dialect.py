@@ -23,7 +23,7 @@ def test_delimiter_is_detected(write_csv, exports, delimiter):
     assert summary(dataset).dialect.delimiter == delimiter
     assert ids(dataset) == ["C1", "C2"]
     assert dataset.frame("orders")["amount"].tolist() == [10.5, 20.0]
-    assert dataset.frame("orders")["order_id"].tolist() == ["A 1", "B 2"]
+    assert dataset.dataset.frame("orders")["order_id"].tolist() == ["A 1", "B 2"]
 
 
 def test_semicolon_decimal_comma(exports, use_fixture):

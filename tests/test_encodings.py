@@ -77,7 +77,7 @@ def test_cp1252_after_the_sniffed_head_falls_back_with_a_note(write_csv, exports
     assert "read as cp1252" in note.message
     assert summary(dataset).dialect.encoding == "cp1252"
     assert summary(dataset).rows_loaded == 12_001
-    assert dataset.frame("orders")["order_id"].iloc[-1] == "Größe"
+    assert dataset.dataset.frame("orders")["order_id"].iloc[-1] == "Größe"
 
 
 def test_cp1252_after_the_head_falls_back_even_with_an_unparseable_value(write_csv, exports):
@@ -85,7 +85,7 @@ def test_cp1252_after_the_head_falls_back_even_with_an_unparseable_value(write_c
     dataset = load(exports)
     assert problem(dataset, "bad_date").lines == (2,)
     assert problem(dataset, "encoding").level is Level.NOTE
-    assert dataset.frame("orders")["order_id"].iloc[-1] == "Größe"
+    assert dataset.dataset.frame("orders")["order_id"].iloc[-1] == "Größe"
 
 
 def test_nul_bytes_are_dropped_from_values(exports):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from churnwatch.risk.score import ranking, severities
 from churnwatch.rules.catalog import Rule
 from churnwatch.rules.engine import Evaluation
 from churnwatch.rules.expr import parse
-from scan_helpers import ranked_ids, scan, write_exports
+from scan_helpers import invoke, ranked_ids, scan, stderr_of, write_exports
 
 AS_OF = dt.date(2025, 6, 30)
 TERMS = ("a", "b")
@@ -276,3 +277,36 @@ def test_severity_floor_and_bands_from_the_config(tmp_path: Path) -> None:
     result = scan(folder, AS_OF)
     severity = dict(zip(result.customers["customer_id"], result.customers["severity"], strict=True))
     assert severity["A"] == Severity.HIGH  # lost: the floor of the fired rule
+
+
+def test_too_little_history_gives_configured_weights_and_a_note(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2024-01-10,10\nA,2024-03-10,10\nB,2025-06-01,10\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2025-06-30", "--format", "json")
+    assert result.exit_code == 0
+    notes = [line for line in stderr_of(result).splitlines() if "default risk weights" in line]
+    assert notes == [
+        "note: default risk weights: too little history to fit them (needs 100 customers at 90"
+        " days before the reference date, 20 who ordered again and 20 who did not, 90 days of"
+        " orders before that)"
+    ]
+    header = json.loads(result.stdout)
+    assert header["risk_model"]["weights"] == "configured"
+
+
+def test_a_risk_without_warning_rules_is_still_explained(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nONCE,2024-12-12,10\nOFTEN,2025-06-20,10\n"
+        + "".join(f"OFTEN,2025-0{m}-15,10\n" for m in range(1, 6)),
+    )
+    records = json.loads(invoke("scan", folder, "--as-of", "2025-06-30", "-f", "json").stdout)
+    by_id = {r["customer_id"]: r for r in records["customers"]}
+    assert by_id["ONCE"]["signals"] == []
+    assert by_id["ONCE"]["history"] == "one order only, 200 days ago"
+    assert by_id["ONCE"]["phase"] == "lost"
+    assert (
+        by_id["OFTEN"]["history"] == "usually orders every 31 days, none for 10"
+    )  # the median gap

@@ -54,7 +54,7 @@ def test_quoted_newline_counts_as_a_physical_line(exports, use_fixture):
     use_fixture("orders", "quoted_newline.csv")
     dataset = load(exports)
     assert problem(dataset, "bad_date").lines == (5,)
-    assert dataset.frame("orders")["order_id"].tolist() == ["O1\n(continued)", "O2"]
+    assert dataset.dataset.frame("orders")["order_id"].tolist() == ["O1\n(continued)", "O2"]
 
 
 def test_blank_line_counts_as_a_physical_line(exports, use_fixture):
@@ -94,7 +94,7 @@ def test_exact_duplicate_rows_are_reported_and_dropped(exports, use_fixture):
     duplicate = problem(dataset, "duplicate")
     assert (duplicate.count, duplicate.lines, duplicate.skipped) == (2, (4, 6), True)
     # O3 repeats O1 in everything but its number: not a duplicate.
-    assert dataset.frame("orders")["order_id"].tolist() == ["O1", "O2", "O3"]
+    assert dataset.dataset.frame("orders")["order_id"].tolist() == ["O1", "O2", "O3"]
     assert summary(dataset).duplicates == 2
     assert summary(dataset).skipped == {}
 
@@ -158,4 +158,4 @@ def test_orders_differing_in_order_id_are_not_duplicates_after_skipped_rows(expo
     use_fixture("orders", "orders_skipped_then_distinct_orders.csv")
     dataset = load(exports)
     assert codes(dataset) == [("orders", "bad_date")]
-    assert dataset.frame("orders")["order_id"].tolist() == ["O3", "O9", "O5", "O6"]
+    assert dataset.dataset.frame("orders")["order_id"].tolist() == ["O3", "O9", "O5", "O6"]

@@ -76,3 +76,22 @@ def test_a_cut_before_the_first_order_is_an_error(opened: Opened) -> None:
 def test_default_reference_date_is_the_latest_order(opened: Opened) -> None:
     latest = int(opened.dataset.frame("orders")["order_date"].max())
     assert opened.cut().as_of == latest
+
+
+def test_a_cut_reads_no_free_text_of_dated_sources(opened: Opened) -> None:
+    """Document numbers stay in the dataset; the cut holds what the stages read."""
+    cut = opened.cut(DATES[0])
+    assert "order_id" in opened.dataset.frame("orders")
+    assert "order_id" not in cut.frame("orders")
+    assert "name" in cut.frame("customers")  # master data has no date: shown as it is
+
+
+def test_a_cut_of_some_customers_holds_them_whole(opened: Opened) -> None:
+    chosen = np.zeros(len(opened.dataset.customer_ids), dtype=bool)
+    chosen[::3] = True
+    part = cut_at(opened.dataset, day("2026-07-31"), chosen)
+    whole = opened.cut(DATES[1])
+    for name in ("orders", "payments"):
+        codes = whole.frame(name)["customer"].to_numpy()
+        assert len(part.frame(name)) == int(chosen[codes].sum())
+        assert chosen[part.frame(name)["customer"].to_numpy()].all()

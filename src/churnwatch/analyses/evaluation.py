@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 TOP_SHARES = (0.05, 0.10, 0.20)
 DECILES = 10
@@ -23,9 +22,16 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     negatives = labels.size - positives
     if positives == 0 or negatives == 0:
         return math.nan
-    ranks = rankdata(scores)
+    ranks = average_ranks(scores)
     u = ranks[labels.astype(bool)].sum() - positives * (positives + 1) / 2
     return float(u / (positives * negatives))
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, tied values sharing the mean of their ranks."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    starts = np.cumsum(counts) - counts
+    return (starts + (counts + 1) / 2.0)[inverse]
 
 
 @dataclass(frozen=True)

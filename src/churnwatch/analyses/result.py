@@ -112,14 +112,11 @@ class ScanResult:
             for name, source in self.cut.sources.items()
         ]
 
-    def signal_order(self) -> list[list[int]]:
-        """Per row, the indices of the fired rules, the largest contribution first."""
+    def signal_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, rules)`` of every fired rule, by row, the largest contribution first."""
         rows, columns = np.nonzero(self.fired)
         order = np.lexsort((columns, -self.contributions[rows, columns], rows))
-        result: list[list[int]] = [[] for _ in range(len(self.customers))]
-        for row, column in zip(rows[order].tolist(), columns[order].tolist(), strict=True):
-            result[row].append(column)
-        return result
+        return rows[order], columns[order]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
@@ -23,16 +24,17 @@ def scan(
 ) -> ScanResult:
     """Score every customer with orders and rank them, riskiest first."""
     step = progress or (lambda _: None)
-    step("computing features")
+    step("computing features; fitting the risk model on the export's own history")
     horizon = config.risk.horizon_days
-    population = population_step(cut, config.windows, horizon, config.lifecycle)
-    features = compute_features(cut, population)
-    step("evaluating rules")
-    evaluation = evaluate(rules, features)
-    step("fitting the risk model on the export's own history")
-    fitted = fit_on_history(cut, config, rules, population)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the fit uses the other core
+        training = pool.submit(fit_on_history, cut, config, rules)
+        population = population_step(cut, config.windows, horizon, config.lifecycle)
+        features = compute_features(cut, population)
+        evaluation = evaluate(rules, features)
+        fitted = training.result()
+    model = fitted.model_for(population, rules)
     risk, base, contributions = apply_model(
-        fitted, population, features, evaluation.fired_for(rules), horizon
+        fitted, model, population, features, evaluation.fired_for(rules)
     )
     applicable = [rules.index(rule) for rule in evaluation.rules]
     codes = features.index.to_numpy()
@@ -54,14 +56,14 @@ def scan(
             horizon,
             fitted.training,
             fitted.note,
-            tuple(float(p) * 100.0 for p in fitted.model.rule_probability),
+            tuple(float(p) * 100.0 for p in model.rule_probability),
         ),
         evaluation.rules,
         evaluation.not_applicable,
         customers,
         evaluation.fired[order],
         contributions[order][:, applicable],
-        fitted.model.rule_probability[applicable] * 100.0,
+        model.rule_probability[applicable] * 100.0,
         [n for n in VALUE_FEATURES if n in features.columns],
         notes,
     )

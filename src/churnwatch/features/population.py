@@ -20,6 +20,9 @@ from churnwatch.timeframe import Cut, Window
 
 MIN_REPEAT_CUSTOMERS = 20
 """BG/NBD is fitted only when at least this many customers ordered on two or more days."""
+FIT_CUSTOMERS = 25_000
+"""The four population parameters are fitted on at most this many customers (every k-th by
+code: the same customers each run); their estimates are as good, the fit a few times faster."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,9 @@ def fit_statistical_model(history: OrderDays, as_of: int) -> tuple[bgnbd.Fit | N
             f"no statistical base: only {repeaters} customers ordered on two or more days"
             f" (BG/NBD needs {MIN_REPEAT_CUSTOMERS})"
         ]
-    fitted = bgnbd.fit(x[ordering], t_x[ordering], age[ordering])
+    sample = np.flatnonzero(ordering)
+    sample = sample[:: -(-sample.size // FIT_CUSTOMERS)]
+    fitted = bgnbd.fit(x[sample], t_x[sample], age[sample])
     degenerate = [name for name in fitted.at_bound if name in ("r", "alpha")]
     if not fitted.converged or degenerate:
         why = f"{', '.join(degenerate)} at a bound" if degenerate else fitted.message

@@ -61,32 +61,36 @@ def signals(result: ScanResult) -> list[list[dict[str, Any]]]:
     """
     fired = np.flatnonzero(result.fired.any(axis=0)).tolist()
     details = {index: _details(result, index) for index in fired}
-    rows = []
-    for row, fired in enumerate(result.signal_order()):
-        rows.append(
-            [
-                {
-                    "id": result.rules[index].id,
-                    "title": result.rules[index].title,
-                    "weight": round(float(result.weights[index]), 1),
-                    "contribution": round(float(result.contributions[row, index]), DECIMALS),
-                    "detail": details[index][row],
-                    "action": result.rules[index].action,
-                }
-                for index in fired
-            ]
+    weights = [round(float(w), 1) for w in result.weights]
+    rows, columns = result.signal_order()
+    contributions = np.round(result.contributions[rows, columns], DECIMALS).tolist()
+    signals: list[list[dict[str, Any]]] = [[] for _ in range(len(result.customers))]
+    for row, index, contribution in zip(
+        rows.tolist(), columns.tolist(), contributions, strict=True
+    ):
+        rule = result.rules[index]
+        signals[row].append(
+            {
+                "id": rule.id,
+                "title": rule.title,
+                "weight": weights[index],
+                "contribution": contribution,
+                "detail": details[index][row],
+                "action": rule.action,
+            }
         )
-    return rows
+    return signals
 
 
 def _details(result: ScanResult, index: int) -> dict[int, str]:
     """The rule's explanation for every row it fired on."""
     rule = result.rules[index]
     fields = sorted(set(template_fields(rule.explain)))
-    arrays = {field: _template_values(result.customers, field) for field in fields}
+    rows = np.flatnonzero(result.fired[:, index])
+    values = {field: _template_values(result.customers, field)[rows].tolist() for field in fields}
     return {
-        row: explain(rule.explain, {f: arrays[f][row] for f in fields})
-        for row in np.flatnonzero(result.fired[:, index]).tolist()
+        row: explain(rule.explain, {f: values[f][position] for f in fields})
+        for position, row in enumerate(rows.tolist())
     }
 
 
@@ -109,7 +113,7 @@ def explain(template: str, values: dict[str, Any]) -> str:
         elif field in DATE_FEATURES:
             template = _literal(template, field, days_to_iso(int(value)))
         else:
-            present[field] = int(value) if value.is_integer() else value  # 147, not 147.0
+            present[field] = int(value) if float(value).is_integer() else value  # 147, not 147.0
     return template.format(**present)
 
 

@@ -33,7 +33,13 @@ MIN_EACH_OUTCOME = 20
 MIN_HISTORY_DAYS = 90
 """Days of orders before the training cut-off."""
 STACKED_CUT_OFFS = 3
-"""Training cut-offs at most (those without enough history are left out)."""
+"""Training cut-offs at most (those without enough history are left out)..."""
+TRAINING_ROWS = 50_000
+"""...and no more once the training rows reach this many: a large export gains little from
+more, and every cut-off costs a pass over the data."""
+TRAINING_CUSTOMERS = 60_000
+"""At most this many whole customers (every k-th by code) make the training rows of one
+cut-off: a few coefficients need no more, and the features of the rest need not be computed."""
 SHORTER_HORIZONS = (0.5, 1 / 3)
 FALLBACK_HORIZONS = (90, 60, 30)
 
@@ -56,21 +62,31 @@ class Training:
 
 @dataclass(frozen=True)
 class Fitted:
-    model: RiskModel
+    model: RiskModel | None
+    """None: the configured weights apply (see :meth:`model_for`)."""
     training: Training | None
     note: str | None
     """Why default weights are used, when they are."""
 
+    def model_for(self, now: Population, rules: list[Rule]) -> RiskModel:
+        """The fitted model, or the configured weights over the BG/NBD forecast of ``now``
+        (when there is one)."""
+        if self.model is not None:
+            return self.model
+        base = "statistical" if now.statistical is not None else None
+        weights, _ = _rule_priors(rules)
+        return default_model(TERMS, base, tuple(rule.id for rule in rules), weights)
 
-def fit_on_history(cut: Cut, config: Config, rules: list[Rule], now: Population) -> Fitted:
-    """The risk model for ``cut``: fitted on its own past when that is long and large enough;
-    otherwise the configured weights over the BG/NBD forecast of ``now`` (if there is one)."""
+
+def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
+    """The risk model for ``cut``, fitted on its own past when that is long and large enough.
+
+    Independent of the features at the reference date, so it can run beside them."""
     horizon = config.risk.horizon_days
     weights, pinned = _rule_priors(rules)
     ids = tuple(rule.id for rule in rules)
-    base = "statistical" if now.statistical is not None else None
     if not config.risk.fit:
-        return Fitted(default_model(TERMS, base, ids, weights), None, None)
+        return Fitted(None, None, None)
     chosen = _training_horizon(cut, horizon)
     if chosen is None:
         note = (
@@ -79,7 +95,7 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule], now: Population)
             f" ordered again and {MIN_EACH_OUTCOME} who did not, {MIN_HISTORY_DAYS} days of"
             " orders before that)"
         )
-        return Fitted(default_model(TERMS, base, ids, weights), None, note)
+        return Fitted(None, None, note)
     cut_offs = _stacked(cut, chosen) if chosen == horizon else [cut.as_of - chosen]
     rows = [_training_rows(cut, cut_off, chosen, config, rules) for cut_off in cut_offs]
     terms, labels, fired = (np.concatenate(part) for part in zip(*rows, strict=True))
@@ -98,24 +114,39 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule], now: Population)
 
 
 def _stacked(cut: Cut, horizon: int) -> list[int]:
-    """The training cut-offs: ``reference − horizon`` and up to two earlier ones."""
+    """The training cut-offs: ``reference − horizon``, then earlier ones ``horizon / 6`` days
+    apart while they have enough history and the rows are fewer than :data:`TRAINING_ROWS`."""
     step = max(7, horizon // 6)
     first = cut.as_of - horizon
-    candidates = [first - k * step for k in range(STACKED_CUT_OFFS)]
-    return [first] + [c for c in candidates[1:] if _enough_history(cut, c, horizon)]
+    chosen, rows = [first], _customers_with_outcomes(cut, first, horizon)[0]
+    for cut_off in (first - k * step for k in range(1, STACKED_CUT_OFFS)):
+        if rows >= TRAINING_ROWS or not _enough_history(cut, cut_off, horizon):
+            break
+        chosen.append(cut_off)
+        rows += _customers_with_outcomes(cut, cut_off, horizon)[0]
+    return chosen
 
 
 def _training_rows(
     cut: Cut, cut_off: int, horizon: int, config: Config, rules: list[Rule]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Base terms, labels and fired rules of the customers as they were at ``cut_off``."""
-    past = cut_at(cut.dataset, cut_off)
+    past = cut_at(cut.dataset, cut_off, _training_customers(len(cut.customer_ids)))
     population = population_step(past, config.windows, horizon, config.lifecycle)
     features = compute_features(past, population)
     codes = features.index.to_numpy()
     labels = _no_order_within(cut, cut_off, horizon, codes)
     terms = base_terms(features, _statistical(population, features, horizon))
     return terms, labels, evaluate(rules, features).fired_for(rules)
+
+
+def _training_customers(n: int) -> np.ndarray | None:
+    """Every k-th customer code, when there are more than :data:`TRAINING_CUSTOMERS`."""
+    if n <= TRAINING_CUSTOMERS:
+        return None
+    chosen = np.zeros(n, dtype=bool)
+    chosen[:: -(-n // TRAINING_CUSTOMERS)] = True
+    return chosen
 
 
 def _rule_priors(rules: list[Rule]) -> tuple[np.ndarray, np.ndarray]:
@@ -137,10 +168,17 @@ def _training_horizon(cut: Cut, horizon: int) -> int | None:
 def _enough_history(cut: Cut, cut_off: int, horizon: int) -> bool:
     """Cheap checks on the orders alone, before any feature is computed: enough history before
     the cut-off, and enough customers who did and did not order in the horizon after it."""
-    orders = cut.frame("orders")
-    days = orders["order_date"].to_numpy()
+    days = cut.frame("orders")["order_date"].to_numpy()
     if days.size == 0 or int(days.min()) > cut_off - MIN_HISTORY_DAYS:
         return False
+    customers, churners = _customers_with_outcomes(cut, cut_off, horizon)
+    return customers >= MIN_CUSTOMERS and min(churners, customers - churners) >= MIN_EACH_OUTCOME
+
+
+def _customers_with_outcomes(cut: Cut, cut_off: int, horizon: int) -> tuple[int, int]:
+    """Customers with an order up to ``cut_off``, and how many of them had none after it."""
+    orders = cut.frame("orders")
+    days = orders["order_date"].to_numpy()
     n = len(cut.customer_ids)
     codes = orders["customer"].to_numpy()
     amounts = orders["amount"].to_numpy()
@@ -148,9 +186,7 @@ def _enough_history(cut: Cut, cut_off: int, horizon: int) -> bool:
     before = np.bincount(codes[real & (days <= cut_off)], minlength=n) > 0
     window = (days > cut_off) & (days <= cut_off + horizon)
     after = np.bincount(codes[real & window], minlength=n) > 0
-    customers = int(before.sum())
-    churners = int((before & ~after).sum())
-    return customers >= MIN_CUSTOMERS and min(churners, customers - churners) >= MIN_EACH_OUTCOME
+    return int(before.sum()), int((before & ~after).sum())
 
 
 def _no_order_within(cut: Cut, cut_off: int, horizon: int, codes: np.ndarray) -> np.ndarray:
@@ -169,21 +205,22 @@ def _statistical(population: Population, features: pd.DataFrame, horizon: int) -
 
 def apply_model(
     fitted: Fitted,
+    model: RiskModel,
     population: Population,
     features: pd.DataFrame,
     fired: np.ndarray,
-    horizon: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(risk, base risk, contribution of each rule)`` at the reference date.
 
     A model trained with a shorter horizon ``h`` is chained with BG/NBD: no order within the
     horizon = none within ``h`` (the model) and none in the rest (BG/NBD, given none by then).
     """
+    horizon = population.horizon_days
     trained = fitted.training.horizon_days if fitted.training else horizon
     terms = base_terms(features, _statistical(population, features, trained))
-    risk = fitted.model.risk(terms, fired)
-    base = fitted.model.base(terms)
-    contributions = fitted.model.contributions(terms, fired)
+    risk = model.risk(terms, fired)
+    base = model.base(terms)
+    contributions = model.contributions(terms, fired)
     if trained < horizon:
         rest = no_order_log_odds(population, float(horizon - trained), after=float(trained))
         stay_quiet = 1.0 / (1.0 + np.exp(-rest[features.index.to_numpy()]))

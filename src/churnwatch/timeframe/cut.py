@@ -2,7 +2,9 @@
 
 Rows dated after the reference date are left out of the view (they stay in the dataset, where
 a backtest reads them as labels); an invoice paid or a complaint closed after it counts as
-still open. One dataset can be cut at any number of dates.
+still open. One dataset can be cut at any number of dates, cheaply: a view of a dated source
+holds the columns the later stages read (customer, dates, amounts, categories), not its free
+text (document numbers, complaint categories), which stays in the dataset.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 
 from churnwatch.core.days import date_to_day, days_to_iso, today
 from churnwatch.core.errors import InputError
-from churnwatch.core.sources import SOURCES
+from churnwatch.core.sources import SOURCES, Kind
 from churnwatch.core.words import plural
 from churnwatch.ingest.dataset import Dataset, SourceFrame, ordering_customers
 from churnwatch.ingest.problems import Level, Problem, Reason
@@ -84,13 +86,14 @@ def reference_day(dataset: Dataset, as_of: dt.date | None = None) -> int:
     return int(past.max()) if past.size else now
 
 
-def cut_at(dataset: Dataset, as_of: int) -> Cut:
-    """The view of ``dataset`` at the end of day ``as_of``."""
+def cut_at(dataset: Dataset, as_of: int, customers: np.ndarray | None = None) -> Cut:
+    """The view of ``dataset`` at the end of day ``as_of``; with ``customers`` (a mask over the
+    customer codes), of those whole customers only."""
     frames: dict[str, pd.DataFrame] = {}
     after: dict[str, int] = {}
     notes: list[Problem] = []
     for name, source in dataset.sources.items():
-        frames[name], after[name] = _known_then(name, source.frame, as_of)
+        frames[name], after[name] = _known_then(name, source.frame, as_of, customers)
         if after[name]:
             notes.append(_after_note(source, as_of, after[name]))
     if frames["orders"].empty:
@@ -101,16 +104,24 @@ def cut_at(dataset: Dataset, as_of: int) -> Cut:
     return Cut(dataset, as_of, frames, after, notes)
 
 
-def _known_then(name: str, frame: pd.DataFrame, as_of: int) -> tuple[pd.DataFrame, int]:
-    """Rows known at ``as_of``, with settling dates after it blanked; copies only if needed."""
+def _known_then(
+    name: str, frame: pd.DataFrame, as_of: int, customers: np.ndarray | None
+) -> tuple[pd.DataFrame, int]:
+    """Rows known at ``as_of`` (of ``customers``), with settling dates after it blanked; copies
+    only what it must."""
     schema = SOURCES[name]
     event = schema.event_date
     later = 0
+    drop = np.zeros(len(frame), dtype=bool)
     if event is not None and event in frame:
-        after = frame[event].to_numpy() > as_of
-        later = int(after.sum())
-        if later:
-            frame = frame[~after]
+        text = [c.name for c in schema.columns if c.kind is Kind.TEXT and c.name in frame]
+        frame = frame.drop(columns=text)
+        drop = frame[event].to_numpy() > as_of
+        later = int(drop.sum())
+    if customers is not None:
+        drop |= ~customers[frame["customer"].to_numpy()]
+    if drop.any():
+        frame = frame[~drop]
     settling = [c.name for c in schema.columns if c.settles and c.name in frame]
     unsettled = [c for c in settling if (frame[c].to_numpy() > as_of).any()]
     if unsettled:
