@@ -20,7 +20,7 @@ from churnwatch.timeframe import Cut, Window
 
 MIN_REPEAT_CUSTOMERS = 20
 """BG/NBD is fitted only when at least this many customers ordered on two or more days."""
-FIT_CUSTOMERS = 25_000
+FIT_CUSTOMERS = 10_000
 """The four population parameters are fitted on at most this many customers (every k-th by
 code: the same customers each run); their estimates are as good, the fit a few times faster."""
 

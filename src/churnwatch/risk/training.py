@@ -37,7 +37,7 @@ STACKED_CUT_OFFS = 3
 TRAINING_ROWS = 50_000
 """...and no more once the training rows reach this many: a large export gains little from
 more, and every cut-off costs a pass over the data."""
-TRAINING_CUSTOMERS = 60_000
+TRAINING_CUSTOMERS = 30_000
 """At most this many whole customers (every k-th by code) make the training rows of one
 cut-off: a few coefficients need no more, and the features of the rest need not be computed."""
 SHORTER_HORIZONS = (0.5, 1 / 3)
