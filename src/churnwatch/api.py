@@ -103,13 +103,21 @@ def scan_exports(
 ) -> ScanRun:
     """Load, check the rules, cut at the reference date and scan."""
     step = progress or (lambda _: None)
+    settings, rules = _settings_and_rules(exports, config, horizon)
+    step("loading exports")
+    dataset = load_dataset(exports, settings)
+    cut = cut_at(dataset, reference_day(dataset, as_of))
+    return ScanRun(cut, scan(cut, settings, rules, step))
+
+
+def _settings_and_rules(
+    exports: Path, config: Path | None, horizon: int | None
+) -> tuple[Config, list[Rule]]:
+    """The settings (with ``--horizon``) and the active rules, checked before any data is read:
+    a bad rule fails at once, not after reading gigabytes."""
     settings, path = configuration(exports, config)
     settings = with_horizon(settings, horizon)
-    rules = rules_for(settings, path)  # fail on a bad rule before reading gigabytes
-    step("loading exports")
-    opened = Opened(settings, path, load_dataset(exports, settings))
-    cut = opened.cut(as_of)
-    return ScanRun(cut, scan(cut, settings, rules, step))
+    return settings, rules_for(settings, path)
 
 
 def with_horizon(config: Config, horizon: int | None) -> Config:
@@ -201,9 +209,7 @@ def backtest_exports(
 ) -> BacktestResult:
     """Score at past cut-offs with the data up to each, and compare with what happened."""
     step = progress or (lambda _: None)
-    settings, path = configuration(exports, config)
-    settings = with_horizon(settings, horizon)
-    rules = rules_for(settings, path)
+    settings, rules = _settings_and_rules(exports, config, horizon)
     step("loading exports")
     dataset = load_dataset(exports, settings)
     days = cut_off_days(
@@ -220,6 +226,6 @@ def calibrate_exports(
     horizon: int | None = None,
 ) -> Calibrated:
     """Fit the weights as ``scan`` does; an error when the history is too short to fit them."""
-    settings, path = configuration(exports, config)
+    _, rules = _settings_and_rules(exports, config, horizon)
     run = scan_exports(exports, config, as_of, horizon=horizon)
-    return calibrated(exports, run.result, rules_for(with_horizon(settings, horizon), path))
+    return calibrated(exports, run.result, rules)

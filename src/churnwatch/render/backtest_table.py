@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -10,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from churnwatch.render.console import make_console
+from churnwatch.render.console import as_text
 
 if TYPE_CHECKING:
     from churnwatch.analyses.backtest import BacktestResult
@@ -25,11 +24,7 @@ class BacktestTable:
     for_people = True
 
     def render(self, result: BacktestResult) -> bytes:
-        buffer = io.StringIO()
-        console = make_console(buffer)
-        console.width = TEXT_WIDTH
-        show(console, result)
-        return buffer.getvalue().encode("utf-8")
+        return as_text(show, result, TEXT_WIDTH)
 
 
 FORMAT = BacktestTable()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from typing import TextIO, TypeVar
 
 from rich.console import Console
 
@@ -33,3 +35,15 @@ def make_console(
     if wide_in_pipes and not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPE_WIDTH
     return console
+
+
+Shown = TypeVar("Shown")
+
+
+def as_text(show: Callable[[Console, Shown], None], document: Shown, width: int) -> bytes:
+    """What ``show`` prints, as plain UTF-8 text ``width`` columns wide (for ``-o FILE.txt``)."""
+    buffer = io.StringIO()
+    console = make_console(buffer)
+    console.width = width
+    show(console, document)
+    return buffer.getvalue().encode("utf-8")

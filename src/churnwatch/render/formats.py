@@ -47,7 +47,7 @@ BACKTEST_FORMATS: dict[str, Renderer[BacktestResult]] = _registry(
     "backtest_table", "backtest_json", "backtest_markdown"
 )
 TABLE_ROWS = 25
-"""Rows the table shows unless ``--top`` or ``--min-score`` says otherwise."""
+"""Rows the table shows unless ``--top``, ``--min-risk`` or ``--phase`` say otherwise."""
 
 
 def choose_format(

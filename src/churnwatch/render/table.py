@@ -5,7 +5,6 @@ On a terminal it is shown with colour; as a format (``-o report.txt``) it is pla
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -18,7 +17,7 @@ from rich.text import Text
 from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Phase
 from churnwatch.core.words import plural
-from churnwatch.render.console import make_console
+from churnwatch.render.console import as_text
 
 if TYPE_CHECKING:  # the data stack is imported only when a table is rendered
     from churnwatch.analyses.result import ScanResult, Selection
@@ -50,11 +49,7 @@ class TableFormat:
 
     def render(self, selection: Selection) -> bytes:
         """The table as plain text (for ``--output report.txt``): no colour codes."""
-        buffer = io.StringIO()
-        console = make_console(buffer)
-        console.width = TEXT_WIDTH
-        show(console, selection)
-        return buffer.getvalue().encode("utf-8")
+        return as_text(show, selection, TEXT_WIDTH)
 
 
 FORMAT = TableFormat()

@@ -1,1 +1,2 @@
-"""Risk: how the fired rules and the features become a score, a severity and a rank."""
+"""Risk: the probability of no order within the horizon, from the features and the fired rules,
+fitted on the export's own history; severity bands and the ranking follow from it."""
