@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import tomllib
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from churnwatch.analyses.evaluation import calibration, roc_auc, top_share
-from scan_helpers import EXAMPLES, invoke, stderr_of
+from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
 
 EXPORTS = EXAMPLES / "exports"  # orders up to 2026-09-30: the last 90-day cut-off is 2026-07-02
 
@@ -94,7 +95,7 @@ def test_one_cut_off_reports_every_measure() -> None:
     assert document["lead_time"] is None  # one cut-off: no lead time
 
 
-def test_a_series_of_cut_offs_reports_the_lead_time() -> None:
+def test_a_series_of_cut_offs_steps_from_the_first_to_the_last() -> None:
     document = run_json("--from", "2026-03-01", "--to", "2026-06-29", "--every", "30")
     assert [c["as_of"] for c in document["cut_offs"]] == [
         "2026-03-01",
@@ -103,9 +104,42 @@ def test_a_series_of_cut_offs_reports_the_lead_time() -> None:
         "2026-05-30",
         "2026-06-29",
     ]
-    lead = document["lead_time"]
-    assert lead is not None and lead["churners_warned"] > 0
-    assert 0 <= lead["warned_before_last_order"] <= 1
+
+
+def declining_exports(folder: Path) -> Path:
+    """150 customers ordering weekly since 2024; 40 of them order monthly from April 2025 and
+    stop after July 2025. Ordering less often is a warning (severity medium) for them."""
+    start = dt.date(2024, 1, 1)
+    rows = []
+    for number in range(150):
+        customer, last = f"C{number:03d}", dt.date(2025, 12, 31)
+        day = start + dt.timedelta(days=number % 7)
+        while day <= last:
+            rows.append(f"{customer},{day},100")
+            declining = number < 40 and day >= dt.date(2025, 4, 1)
+            day += dt.timedelta(days=30 if declining else 7)
+            if declining and day > dt.date(2025, 7, 31):
+                break
+    rules = '[[rules]]\nid = "ordering-less-often"\nseverity = "medium"\n'
+    return write_exports(
+        folder,
+        orders="customer_id,order_date,amount\n" + "\n".join(rows) + "\n",
+        **{"churnwatch.toml": rules},
+    )
+
+
+def test_a_series_of_cut_offs_reports_the_lead_time(tmp_path: Path) -> None:
+    """The decliners are warned while they still order; the lead time says by how much."""
+    folder = declining_exports(tmp_path / "exports")
+    result = invoke(
+        "backtest", folder, "--from", "2025-04-15", "--to", "2025-10-15", "--every", "30",
+        "--horizon", "60", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lead = json.loads(result.stdout)["lead_time"]
+    assert lead["churners_warned"] == 40
+    assert lead["median_days"] > 0
+    assert lead["warned_before_last_order"] == 1.0
 
 
 def test_default_cut_off_is_the_last_with_a_whole_horizon_after_it() -> None:
@@ -155,8 +189,11 @@ def test_calibrate_writes_a_rules_file_that_loads(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     rules = tomllib.loads(text)["rules"]
     assert {r["id"] for r in rules} >= {"paying-later", "overdue-customer", "lost-customer"}
-    assert all(r["pin"] is True and 0 <= r["weight"] <= 100 for r in rules)
-    assert "fired on" in text and "lift" in text
+    assert all(0 <= r["weight"] <= 100 for r in rules)
+    pinned = {r["id"] for r in rules if r.get("pin")}
+    assert "ordering-less-often" in pinned  # fired in the history: its fitted weight is kept
+    assert "paying-later" not in pinned  # never fired there: as configured, not pinned
+    assert "fired on" in text and "lift" in text and "never fired" in text
     checked = invoke("rules", "--check", target)
     assert checked.exit_code == 0, checked.output
 

@@ -386,7 +386,9 @@ def test_table_top_shows_history_reasons_and_next_step(document: dict[str, Any])
     first = next(c for c in document["customers"] if c["phase"] != "lost")
     signal = first["signals"][0]
     assert f"{first['history']} ({first['phase']})" in flat
-    assert f"{signal['title']} (+{signal['contribution'] * 100:.0f}%): {signal['detail']}" in flat
+    mark = "" if signal["weight_fitted"] else "*"
+    points = f"(+{signal['contribution'] * 100:.0f} pts{mark})"
+    assert f"{signal['title']} {points}: {signal['detail']}" in flat
     assert f"→ {signal['action']}" in flat
     assert f"{first['risk'] * 100:.0f}%" in flat
     assert f"… and {len(first['signals']) - 2} more" in flat
@@ -403,7 +405,8 @@ def test_table_lists_rules_that_are_not_applicable(tmp_path: Path) -> None:
     folder = write_exports(tmp_path / "x", orders="customer_id,order_date,amount\nA,2025-01-10,5\n")
     flat = " ".join(scan_text(folder=folder, as_of="2025-06-30").split())
     assert flat.startswith("1 customer as of 2025-06-30 · risk = chance of no order within 90 days")
-    assert "configured rule weights (too little history to fit them) · sources: orders" in flat
+    assert "default risk weights: too little history to fit them" in flat
+    assert "the risk counts the warning rules only" in flat
     assert (
         "not applicable (no data for them): orders-only-when-asked, hard-to-reach,"
         " complaining-more, complaints-unresolved, paying-later, overdue-invoices" in flat

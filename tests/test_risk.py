@@ -308,5 +308,5 @@ def test_a_risk_without_warning_rules_is_still_explained(tmp_path: Path) -> None
     assert by_id["ONCE"]["history"] == "one order only, 200 days ago"
     assert by_id["ONCE"]["phase"] == "lost"
     assert (
-        by_id["OFTEN"]["history"] == "usually orders every 31 days, none for 10"
+        by_id["OFTEN"]["history"] == "usually orders every 31 days, none for 10 days"
     )  # the median gap

@@ -75,6 +75,11 @@ class ScanRun:
     def problem_count(self) -> int:
         return sum(p.level is Level.WARNING for p in self.cut.problems)
 
+    def notes(self) -> list[str]:
+        """What the user should know before trusting the list: rows after the reference date,
+        a stale reference date, customers with credit notes only, how the risk was modelled."""
+        return [note.describe() for note in self.cut.notes] + list(self.result.notes)
+
     def shown(
         self,
         renderer: Renderer[Selection],

@@ -75,7 +75,7 @@ class CutOff:
 @dataclass(frozen=True)
 class LeadTime:
     churners: int
-    """Customers who stopped ordering within the backtest and were warned before they did."""
+    """Customers who stopped ordering during the backtest and had been warned by then."""
     median_days: float
     """Median days from the first warning to the last order (negative: warned afterwards)."""
     warned_before: float
@@ -116,6 +116,8 @@ def cut_off_days(
         return [last]
     if start is None:
         raise UsageError("--to and --every need --from (the first cut-off)")
+    if end is not None and end < start:
+        raise UsageError(f"--from {start} lies after --to {end}")
     final = date_to_day(end) if end else last
     days = list(range(date_to_day(start), final + 1, every or DEFAULT_EVERY))
     if not days:
@@ -124,8 +126,15 @@ def cut_off_days(
 
 
 def check_cut_offs(dataset: Dataset, cut_offs: list[int], horizon: int) -> None:
-    """Each cut-off needs a whole horizon of data after it."""
+    """Each cut-off needs a whole horizon of data after it, and orders before it."""
     last = data_end(dataset) - horizon
+    first = int(dataset.frame("orders")["order_date"].min())
+    if last < first:
+        raise UsageError(
+            f"a {horizon}-day horizon is longer than the data ({days_to_iso(first)} to"
+            f" {days_to_iso(data_end(dataset))}): no cut-off has a whole horizon after it",
+            hint="use a shorter --horizon",
+        )
     late = [day for day in cut_offs if day > last]
     if late:
         raise UsageError(
@@ -208,9 +217,11 @@ def _rule_alone(rule_id: str, fired: np.ndarray, labels: np.ndarray) -> RuleAlon
 def _lead_time(dataset: Dataset, cut_offs: list[CutOff], horizon: int) -> LeadTime | None:
     """From each churner's first warning to their last order, over the cut-offs.
 
-    A churner is a customer labelled 'no order in the horizon' at some cut-off; their last
-    order is the latest one up to the first such cut-off, their first warning the earliest
-    cut-off up to then at which their severity was at least :data:`WARNING`.
+    A churner is a customer who stopped ordering during the backtest: labelled 'no order in
+    the horizon' at some cut-off, with their last order on or after the first cut-off (so
+    customers already gone when the backtest starts do not count). Their first warning is the
+    earliest cut-off up to then at which they were not lost and their severity was at least
+    :data:`WARNING`.
     """
     if len(cut_offs) < 2:
         return None
@@ -227,7 +238,7 @@ def _lead_time(dataset: Dataset, cut_offs: list[CutOff], horizon: int) -> LeadTi
         first_warning[codes[warned]] = np.minimum(first_warning[codes[warned]], cut_off.as_of)
         churned = (no_order_within(dataset, result, horizon) == 1) & still_open
         last_order[codes[churned]] = result.customers["last_order_date"].to_numpy()[churned]
-    churners = (last_order >= 0) & (first_warning < never)
+    churners = (last_order >= cut_offs[0].as_of) & (first_warning < never)
     if not churners.any():
         return None
     lead = last_order[churners] - first_warning[churners]

@@ -44,8 +44,8 @@ class TopShare:
 
 
 def top_share(scores: np.ndarray, labels: np.ndarray, share: float) -> TopShare:
-    """Precision, recall and lift among the ``share`` of customers ranked riskiest
-    (ties broken by position, as the ranked list breaks them by customer id)."""
+    """Precision, recall and lift among the ``share`` of customers ranked riskiest (ties keep
+    their order in the input: the ranked list's, which breaks churnwatch's ties by id)."""
     count = max(1, math.ceil(share * scores.size))
     order = np.argsort(-scores, kind="stable")[:count]
     hits = float(labels[order].sum())

@@ -35,6 +35,10 @@ class ModelInfo:
     """Why the configured weights were used, when they were for want of history."""
     weights: tuple[float, ...]
     """Every active rule's weight in the model (fitted or configured), in percent."""
+    fitted_rules: tuple[bool, ...] = ()
+    """Per rule: its weight was fitted (it fired in the training history and is not pinned)."""
+    history_based: bool = True
+    """False: no fit and no BG/NBD forecast, so the risk counts the fired rules only."""
 
 
 @dataclass
@@ -51,6 +55,8 @@ class ScanResult:
     """How much each fired rule adds to the customer's risk (0 where it did not fire)."""
     weights: np.ndarray
     """Each applicable rule's probability in the model (fitted or configured), in percent."""
+    weight_fitted: np.ndarray
+    """Each applicable rule: whether its weight was fitted on the history (else configured)."""
     feature_names: list[str]
     """The numeric and date features, in registry order (what machine output lists)."""
     notes: list[str] = field(default_factory=list)

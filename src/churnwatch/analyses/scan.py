@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 
 from churnwatch.analyses.result import ModelInfo, ScanResult
 from churnwatch.config import Config
 from churnwatch.features import VALUE_FEATURES, compute_features, population_step
 from churnwatch.risk.score import ranking, severities
-from churnwatch.risk.training import apply_model, fit_on_history
+from churnwatch.risk.training import apply_model, fit_on_history, has_base
 from churnwatch.rules.catalog import Rule
 from churnwatch.rules.engine import evaluate
 from churnwatch.timeframe import Cut
@@ -37,6 +38,7 @@ def scan(
         fitted, model, population, features, evaluation.fired_for(rules)
     )
     applicable = [rules.index(rule) for rule in evaluation.rules]
+    fitted_rules = fitted.rules_fitted(rules)
     codes = features.index.to_numpy()
     identity = pd.DataFrame(
         {
@@ -57,6 +59,8 @@ def scan(
             fitted.training,
             fitted.note,
             tuple(float(p) * 100.0 for p in model.rule_probability),
+            fitted_rules,
+            has_base(model, population),
         ),
         evaluation.rules,
         evaluation.not_applicable,
@@ -64,6 +68,7 @@ def scan(
         evaluation.fired[order],
         contributions[order][:, applicable],
         model.rule_probability[applicable] * 100.0,
+        np.array(fitted_rules)[applicable],
         [n for n in VALUE_FEATURES if n in features.columns],
         notes,
     )

@@ -108,7 +108,7 @@ def _report_data_quality(run: ScanRun, exports: Path) -> None:
     """A few lines on stderr, so machine output on stdout stays clean."""
     for issue in run.warnings():
         message("warning", "red", issue)
-    for note in run.result.notes:
+    for note in run.notes():
         message("note", "yellow", note)
     if count := run.problem_count():
         make_console(stderr=True).print(

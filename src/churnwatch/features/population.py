@@ -14,6 +14,7 @@ import numpy as np
 
 from churnwatch.config import Lifecycle
 from churnwatch.config import Windows as WindowSettings
+from churnwatch.core.words import plural
 from churnwatch.features import bgnbd
 from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.timeframe import Cut, Window
@@ -63,8 +64,8 @@ def fit_statistical_model(history: OrderDays, as_of: int) -> tuple[bgnbd.Fit | N
     repeaters = int((x[ordering] > 0).sum())
     if repeaters < MIN_REPEAT_CUSTOMERS:
         return None, [
-            f"no statistical base: only {repeaters} customers ordered on two or more days"
-            f" (BG/NBD needs {MIN_REPEAT_CUSTOMERS})"
+            f"no statistical base: only {plural(repeaters, 'customer')} ordered on two or more"
+            f" days (BG/NBD needs {MIN_REPEAT_CUSTOMERS})"
         ]
     sample = np.flatnonzero(ordering)
     sample = sample[:: -(-sample.size // FIT_CUSTOMERS)]

@@ -8,7 +8,14 @@ from typing import Any
 
 import tomli_w
 
-from churnwatch.config import CONFIG_NAME, Windows, check_exports_folder, parse_config
+from churnwatch.config import (
+    CONFIG_NAME,
+    Lifecycle,
+    Risk,
+    Windows,
+    check_exports_folder,
+    parse_config,
+)
 from churnwatch.core.dialect import Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES
@@ -99,8 +106,12 @@ class Proposal:
             if p.values:
                 entry["values"] = p.values
             sources[name] = entry
-        windows = Windows().model_dump()
-        return {"windows": windows, "sources": sources}
+        return {
+            "windows": Windows().model_dump(),
+            "risk": Risk().model_dump(),
+            "lifecycle": Lifecycle().model_dump(),
+            "sources": sources,
+        }
 
 
 def propose(folder: Path) -> Proposal:
@@ -205,6 +216,7 @@ def config_text(proposal: Proposal) -> str:
 _HEADER = """\
 # churnwatch configuration, proposed by `churnwatch init`.
 # Check the column mapping and the value lists, then run `churnwatch validate` on this folder.
-# Reference: see the README section "Configuration".
+# Reference: see the README section "Configuration reference"; [risk] and [lifecycle] below are
+# the defaults, written out so that they can be changed.
 
 """

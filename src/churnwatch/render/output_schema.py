@@ -26,6 +26,9 @@ class SignalOut(_Closed):
     weight: float = Field(
         ge=0, le=100, description="percent: the rule's own chance of no order in the horizon"
     )
+    weight_fitted: bool = Field(
+        description="the weight was fitted on the export's history (else the configured one)"
+    )
     contribution: float = Field(ge=0, le=1, description="how much this rule adds to the risk")
     detail: str
     action: str
@@ -53,7 +56,11 @@ class CustomerOut(_Closed):
     risk: float = Field(ge=0, le=1, description="probability of no order within the horizon")
     severity: Literal[tuple(reversed(Severity.labels()))]  # type: ignore[valid-type]
     phase: Literal[tuple(p.value for p in Phase)]  # type: ignore[valid-type]
-    base_risk: float = Field(ge=0, le=1, description="the risk from the order history alone")
+    base_risk: float | None = Field(
+        ge=0,
+        le=1,
+        description="the risk from the order history alone; null when there is no model of it",
+    )
     history: str = Field(description="the order history the base risk rests on, in words")
     signals: list[SignalOut]
     features: FeaturesOut  # type: ignore[valid-type]

@@ -62,6 +62,7 @@ def signals(result: ScanResult) -> list[list[dict[str, Any]]]:
     fired = np.flatnonzero(result.fired.any(axis=0)).tolist()
     details = {index: _details(result, index) for index in fired}
     weights = [round(float(w), 1) for w in result.weights]
+    fitted = [bool(f) for f in result.weight_fitted]
     rows, columns = result.signal_order()
     contributions = np.round(result.contributions[rows, columns], DECIMALS).tolist()
     signals: list[list[dict[str, Any]]] = [[] for _ in range(len(result.customers))]
@@ -74,6 +75,7 @@ def signals(result: ScanResult) -> list[list[dict[str, Any]]]:
                 "id": rule.id,
                 "title": rule.title,
                 "weight": weights[index],
+                "weight_fitted": fitted[index],
                 "contribution": contribution,
                 "detail": details[index][row],
                 "action": rule.action,
@@ -159,21 +161,21 @@ def identity_columns(result: ScanResult) -> dict[str, list[Any]]:
         "risk": np.round(frame["risk"].to_numpy(dtype=float), DECIMALS).tolist(),
         "severity": labels[frame["severity"].to_numpy(dtype=np.int64)].tolist(),
         "phase": _texts(frame, "phase"),
-        "base_risk": np.round(frame["base_risk"].to_numpy(dtype=float), DECIMALS).tolist(),
+        "base_risk": _numbers(frame["base_risk"]),
         "history": history_reasons(frame).to_pylist(),
     }
 
 
 def history_reasons(frame: pd.DataFrame) -> pa.Array:
     """The customer's own history in words, what the base risk rests on: "one order only,
-    212 days ago", "usually orders every 30 days, none for 95", "12 order days, the latest
+    212 days ago", "usually orders every 30 days, none for 95 days", "12 order days, the latest
     5 days ago" (whole columns at once)."""
     since = _whole(frame["days_since_last_order"])
     gap = _whole(frame["typical_gap_days"])
     days = _whole(frame["order_days"])
     single = pc.binary_join_element_wise("one order only, ", since, " days ago", "")
     rhythm = pc.binary_join_element_wise(
-        "usually orders every ", gap, " days, none for ", since, ""
+        "usually orders every ", gap, " days, none for ", since, " days", ""
     )
     plain = pc.binary_join_element_wise(days, " order days, the latest ", since, " days ago", "")
     one = pa.array(frame["order_days"].to_numpy() <= 1)
@@ -202,6 +204,12 @@ def to_records(result: ScanResult) -> list[dict[str, Any]]:
         record["features"] = {name: values[row] for name, values in features.items()}
         records.append(record)
     return records
+
+
+def _numbers(column: pd.Series) -> list[float | None]:
+    """Rounded, None where missing (JSON has no NaN)."""
+    values = np.round(column.to_numpy(dtype=float), DECIMALS)
+    return [None if np.isnan(v) else v for v in values.tolist()]
 
 
 def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:

@@ -26,9 +26,13 @@ def rules_file(calibrated: Calibrated) -> str:
         f" {training.customers:,}"
         f" customers, of whom {training.churners:,} ({rate:.1%}) placed no order in the"
         f" {training.horizon_days} days after.",
-        "# weight = the rule's own chance, in percent, that a customer it fires on places no order"
-        f" within {result.model.horizon_days} days; pin = true keeps the weight as it is.",
-        "# Use it as the [[rules]] of churnwatch.toml, or pass it with --config.",
+        "# weight = the chance, in percent, that this rule adds on its own: a customer it fires on"
+        f" places no order within {result.model.horizon_days} days with at least this"
+        " probability, on top of the order history and the other signals.",
+        "# pin = true keeps a fitted weight as it is; rules that never fired keep their configured"
+        " weight and are not pinned.",
+        "# Use it as the [[rules]] of churnwatch.toml, or pass it with --config. Do not backtest"
+        f" with it before {result.as_of}: its weights were fitted on what happened up to then.",
         "",
     ]
     for index, rule in enumerate(calibrated.rules):
@@ -43,12 +47,16 @@ def _rule(
     configured, fitted = weights
     flagged = training.flagged[index]
     churners = training.flagged_churners[index]
-    if flagged:
-        share = churners / flagged
-        lift = f", lift {share / rate:.2f}" if rate else ""
-        evidence = f"fired on {flagged:,}, of whom {churners:,} ({share:.1%}) placed no order{lift}"
-    else:
-        evidence = "never fired in the training period: the configured weight stands"
+    if not flagged:
+        return [
+            "[[rules]]",
+            f"id = {json.dumps(rule_id)}",
+            f"weight = {configured:g}  # never fired in the training history: as configured",
+            "",
+        ]
+    share = churners / flagged
+    lift = f", lift {share / rate:.2f}" if rate else ""
+    evidence = f"fired on {flagged:,}, of whom {churners:,} ({share:.1%}) placed no order{lift}"
     return [
         "[[rules]]",
         f"id = {json.dumps(rule_id)}",

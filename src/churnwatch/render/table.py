@@ -68,18 +68,24 @@ def summary_lines(selection: Selection) -> list[str]:
         f" order within {result.model.horizon_days} days"
     )
     spread = f"not lost: {counts or 'none'}"
-    if lost:
-        hint = "" if selection.phases is None or Phase.LOST in selection.phases else ", not shown"
-        spread += f" · lost {lost:,}{hint} (--phase lost lists them)"
+    if lost and (selection.phases is None or Phase.LOST in selection.phases):
+        spread += f" · lost {lost:,}"
+    elif lost:
+        spread += f" · lost {lost:,}, not shown (--phase lost lists them)"
     sources = ", ".join(result.cut.sources)
-    return [head, spread, f"{weights_line(result)} · sources: {sources}"]
+    lines = [head, spread, f"{weights_line(result)} · sources: {sources}"]
+    if not result.model.history_based:
+        lines.append(
+            "no model of the order history (too few customers): the risk counts the warning"
+            " rules only"
+        )
+    return lines
 
 
 def weights_line(result: ScanResult) -> str:
     training = result.model.training
     if training is None:
-        why = " (too little history to fit them)" if result.model.note else ""
-        return f"configured rule weights{why}"
+        return result.model.note or "configured rule weights"
     return f"weights fitted on this export's history ({training_text(training)})"
 
 
@@ -113,6 +119,11 @@ def show(console: Console, selection: Selection) -> None:
         _render_stacked(console, records)
     else:
         console.print(_table(records, has_names="name" in selection.rows.customers))
+    if any(not s["weight_fitted"] for record in records for s in record["signals"]):
+        console.print(
+            "[dim]pts: what a signal adds to the risk, in percentage points; * the signal's weight"
+            " is the configured one, not fitted on this export's history[/]"
+        )
     if len(records) < selection.matching:
         console.print(
             f"[dim]showing {len(records)} of {selection.matching:,} (--top, --min-risk, --phase;"
@@ -164,7 +175,8 @@ def _why(record: dict[str, Any]) -> Text:
     for signal in signals[:REASONS_SHOWN]:
         text.append("\n")
         text.append(signal["title"], style="bold")
-        text.append(f" (+{signal['contribution'] * 100:.0f}%)")
+        configured = "" if signal["weight_fitted"] else "*"
+        text.append(f" (+{signal['contribution'] * 100:.0f} pts{configured})")
         text.append(f": {signal['detail']}" if signal["detail"] else "")
     if len(signals) > REASONS_SHOWN:
         text.append(f"\n… and {len(signals) - REASONS_SHOWN} more", style="dim")

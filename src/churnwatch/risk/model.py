@@ -27,6 +27,8 @@ PRIOR_CUSTOMERS = 20
 of its probability is a Beta distribution with that weight as its mode, as if that many
 customers had been seen with it."""
 PROBABILITY_LIMITS = (1e-4, 1 - 1e-4)
+EXTRAPOLATION = 3.0
+"""Standard deviations beyond the training range a term may reach."""
 MAX_TRAINING_ROWS = 100_000
 """Above this, rows on which no rule fired are thinned (every k-th, weighted k): the few
 coefficients are as well determined, and the fit stays well under a second."""
@@ -36,6 +38,11 @@ coefficients are as well determined, and the fit stays well under a second."""
 class RiskModel:
     terms: tuple[str, ...]
     """Names of the base terms, in the order of the matrix columns."""
+    low: np.ndarray
+    high: np.ndarray
+    """How far each term may go: the range of the training rows widened by
+    :data:`EXTRAPOLATION` spreads. Beyond it a value is taken at the edge, so a customer unlike
+    any seen in training (a new one, when all were old) is not extrapolated to a certainty."""
     center: np.ndarray
     scale: np.ndarray
     intercept: float
@@ -43,6 +50,7 @@ class RiskModel:
     rule_ids: tuple[str, ...]
     rule_probability: np.ndarray
     fitted: bool
+    """The weights come from a fit that converged (False: the configured ones, or no fit)."""
 
     def base(self, terms: np.ndarray) -> np.ndarray:
         """The base probability of no order in the horizon, per customer."""
@@ -59,7 +67,7 @@ class RiskModel:
         return np.where(fired, np.minimum(stay_without, 1.0) - stay, 0.0)
 
     def _logit(self, terms: np.ndarray) -> np.ndarray:
-        standard = (terms - self.center) / self.scale
+        standard = (np.clip(terms, self.low, self.high) - self.center) / self.scale
         return self.intercept + np.nan_to_num(standard, nan=0.0) @ self.coefficients
 
     def _rule_logit(self) -> np.ndarray:
@@ -84,6 +92,8 @@ def default_model(
     intercept = 0.0 if base_term is not None else -30.0  # no base: P(no order) ≈ 0
     return RiskModel(
         terms,
+        np.full(len(terms), -np.inf),
+        np.full(len(terms), np.inf),
         np.zeros(len(terms)),
         np.ones(len(terms)),
         intercept,
@@ -122,9 +132,29 @@ def fit_model(
     start = np.concatenate([start, _logit(prior)[free]])
     solution = minimize(problem.loss, start, jac=True, method="L-BFGS-B")
     intercept, coefficients, rule_logit = problem.unpack(solution.x)
+    flat = bool(np.all(np.abs(solution.jac) < 1e-4))
+    low, high = _range(values)
+    low, high = low - EXTRAPOLATION * scale, high + EXTRAPOLATION * scale
     return RiskModel(
-        terms, center, scale, intercept, coefficients, rule_ids, expit(rule_logit), fitted=True
+        terms,
+        low,
+        high,
+        center,
+        scale,
+        intercept,
+        coefficients,
+        rule_ids,
+        expit(rule_logit),
+        fitted=bool(solution.success) or flat,
     )
+
+
+def _range(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's smallest and largest value; unbounded where a column has none."""
+    missing = np.isnan(values)
+    low = np.where(missing, np.inf, values).min(axis=0, initial=np.inf)
+    high = np.where(missing, -np.inf, values).max(axis=0, initial=-np.inf)
+    return np.where(np.isinf(low), -np.inf, low), np.where(np.isinf(high), np.inf, high)
 
 
 def thinned(fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +204,7 @@ class _Likelihood:
     def loss(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         intercept, coefficients, rule_logit = self.unpack(params)
         base_logit = intercept + self.x @ coefficients
-        log_stay = np.minimum(_log_stay(base_logit, self.fired, rule_logit), -1e-15)
+        log_stay = np.minimum(_log_stay(base_logit, self.fired, rule_logit), -1e-300)
         log_churn = np.log(-np.expm1(log_stay))  # log(1 − stay), stable near 0 and 1
         nll = -(self.weight * (self.y * log_churn + (1.0 - self.y) * log_stay)).sum()
         # d(−ll)/d(log stay), then the chain rule to each parameter

@@ -68,6 +68,15 @@ class Fitted:
     note: str | None
     """Why default weights are used, when they are."""
 
+    def rules_fitted(self, rules: list[Rule]) -> tuple[bool, ...]:
+        """Per rule: fitted on the history (it fired there and is not pinned)."""
+        if self.model is None or self.training is None:
+            return tuple(False for _ in rules)
+        return tuple(
+            not rule.pinned and flagged > 0
+            for rule, flagged in zip(rules, self.training.flagged, strict=True)
+        )
+
     def model_for(self, now: Population, rules: list[Rule]) -> RiskModel:
         """The fitted model, or the configured weights over the BG/NBD forecast of ``now``
         (when there is one)."""
@@ -86,7 +95,7 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
     weights, pinned = _rule_priors(rules)
     ids = tuple(rule.id for rule in rules)
     if not config.risk.fit:
-        return Fitted(None, None, None)
+        return Fitted(None, None, "configured risk weights: fitting is switched off ([risk] fit)")
     chosen = _training_horizon(cut, horizon)
     if chosen is None:
         note = (
@@ -102,6 +111,8 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
     model = fit_model(
         TERMS, terms, labels, rule_ids=ids, fired=fired, weights=weights, pinned=pinned
     )
+    if not model.fitted:
+        return Fitted(None, None, "default risk weights: the fit did not converge")
     training = Training(
         tuple(cut_offs),
         chosen,
@@ -203,6 +214,12 @@ def _statistical(population: Population, features: pd.DataFrame, horizon: int) -
     return no_order_log_odds(population, float(horizon))[features.index.to_numpy()]
 
 
+def has_base(model: RiskModel, population: Population) -> bool:
+    """Whether the risk rests on the order history: a fitted model, or the BG/NBD forecast.
+    Without either it counts the fired rules only."""
+    return model.fitted or population.statistical is not None
+
+
 def apply_model(
     fitted: Fitted,
     model: RiskModel,
@@ -219,7 +236,7 @@ def apply_model(
     trained = fitted.training.horizon_days if fitted.training else horizon
     terms = base_terms(features, _statistical(population, features, trained))
     risk = model.risk(terms, fired)
-    base = model.base(terms)
+    base = model.base(terms) if has_base(model, population) else np.full(len(risk), np.nan)
     contributions = model.contributions(terms, fired)
     if trained < horizon:
         rest = no_order_log_odds(population, float(horizon - trained), after=float(trained))
