@@ -27,11 +27,11 @@ from churnwatch.analyses.result import ScanResult
 from churnwatch.analyses.scan import scan
 from churnwatch.config import Config
 from churnwatch.core.days import date_to_day, days_to_iso, today
-from churnwatch.core.domain import Phase, Severity, is_order
+from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import UsageError
 from churnwatch.ingest.dataset import Dataset
 from churnwatch.rules.catalog import Rule
-from churnwatch.timeframe import cut_at
+from churnwatch.timeframe import cut_at, ordered_in
 
 DEFAULT_EVERY = 30
 """Days between cut-offs when ``--from`` is given without ``--every``."""
@@ -159,12 +159,9 @@ def backtest(
 
 def no_order_within(dataset: Dataset, result: ScanResult, horizon: int) -> np.ndarray:
     """1 for each ranked customer with no order in the ``horizon`` days after the cut-off."""
-    orders = dataset.frame("orders")
-    days = orders["order_date"].to_numpy()
     as_of = result.cut.as_of
-    after = (days > as_of) & (days <= as_of + horizon) & is_order(orders["amount"].to_numpy())
-    ordered = np.bincount(orders["customer"].to_numpy()[after], minlength=len(dataset.customer_ids))
-    return (ordered[result.customers.index.to_numpy()] == 0).astype(np.float64)
+    ordered = ordered_in(dataset.frame("orders"), as_of, as_of + horizon, len(dataset.customer_ids))
+    return (~ordered[result.customers.index.to_numpy()]).astype(np.float64)
 
 
 def _groups(result: ScanResult, labels: np.ndarray, config: Config) -> list[Group]:

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from churnwatch.config import Config
-from churnwatch.core.domain import is_order
 from churnwatch.features import compute_features, population_step
 from churnwatch.features.population import Population
 from churnwatch.features.statistical import no_order_log_odds
@@ -24,7 +23,7 @@ from churnwatch.risk.model import RiskModel, default_model, fit_model
 from churnwatch.risk.terms import TERMS, base_terms
 from churnwatch.rules.catalog import Rule
 from churnwatch.rules.engine import evaluate
-from churnwatch.timeframe import Cut, cut_at
+from churnwatch.timeframe import Cut, cut_at, ordered_in
 
 MIN_CUSTOMERS = 100
 """Customers with orders at the training cut-off needed to fit the weights."""
@@ -188,26 +187,17 @@ def _enough_history(cut: Cut, cut_off: int, horizon: int) -> bool:
 
 def _customers_with_outcomes(cut: Cut, cut_off: int, horizon: int) -> tuple[int, int]:
     """Customers with an order up to ``cut_off``, and how many of them had none after it."""
-    orders = cut.frame("orders")
-    days = orders["order_date"].to_numpy()
-    n = len(cut.customer_ids)
-    codes = orders["customer"].to_numpy()
-    amounts = orders["amount"].to_numpy()
-    real = is_order(amounts)
-    before = np.bincount(codes[real & (days <= cut_off)], minlength=n) > 0
-    window = (days > cut_off) & (days <= cut_off + horizon)
-    after = np.bincount(codes[real & window], minlength=n) > 0
+    orders, n = cut.frame("orders"), len(cut.customer_ids)
+    before = ordered_in(orders, np.iinfo(np.int32).min, cut_off, n)
+    after = ordered_in(orders, cut_off, cut_off + horizon, n)
     return int(before.sum()), int((before & ~after).sum())
 
 
 def _no_order_within(cut: Cut, cut_off: int, horizon: int, codes: np.ndarray) -> np.ndarray:
     """1 for each customer (code) with no order in ``(cut_off, cut_off + horizon]``, which
     lies within the reference cut: nothing after the reference date is looked at."""
-    orders = cut.frame("orders")
-    days = orders["order_date"].to_numpy()
-    later = (days > cut_off) & (days <= cut_off + horizon) & is_order(orders["amount"].to_numpy())
-    ordered = np.bincount(orders["customer"].to_numpy()[later], minlength=len(cut.customer_ids))
-    return (ordered[codes] == 0).astype(np.float64)
+    ordered = ordered_in(cut.frame("orders"), cut_off, cut_off + horizon, len(cut.customer_ids))
+    return (~ordered[codes]).astype(np.float64)
 
 
 def _statistical(population: Population, features: pd.DataFrame, horizon: int) -> np.ndarray:

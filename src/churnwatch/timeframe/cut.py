@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from churnwatch.core.days import date_to_day, days_to_iso, today
+from churnwatch.core.domain import is_order
 from churnwatch.core.errors import InputError
 from churnwatch.core.sources import SOURCES, Kind
 from churnwatch.core.words import plural
@@ -71,6 +72,15 @@ class Cut:
     def ordering_customers(self) -> int:
         """Customers with at least one order (credit notes alone do not count)."""
         return ordering_customers(self.frame("orders"))
+
+
+def ordered_in(orders: pd.DataFrame, after: int, until: int, customers: int) -> np.ndarray:
+    """Per customer code: whether an order (not a credit note) falls in ``(after, until]``.
+
+    What labels the past: pass the frame of a cut so that nothing beyond its date is seen."""
+    days = orders["order_date"].to_numpy()
+    window = (days > after) & (days <= until) & is_order(orders["amount"].to_numpy())
+    return np.bincount(orders["customer"].to_numpy()[window], minlength=customers) > 0
 
 
 def reference_day(dataset: Dataset, as_of: dt.date | None = None) -> int:
