@@ -90,8 +90,13 @@ def test_init_maps_canonical_english_exports_one_to_one(examples_dir, tmp_path, 
         assert entry["columns"] == {c: c for c in SOURCES[name].column_names}, name
         raw = (folder / entry["path"]).read_bytes()
         assert entry.get("encoding") == (None if raw.isascii() else "utf-8"), name
-        assert (entry["delimiter"], entry["decimal"], entry["thousands"]) == (",", ".", ""), name
-        assert entry["date_format"] == "%Y-%m-%d", name
+        assert entry["delimiter"] == ",", name
+        kinds = {c.kind for c in SOURCES[name].columns}
+        if Kind.NUMBER in kinds:
+            assert (entry["decimal"], entry["thousands"]) == (".", ""), name
+        else:  # nothing to apply a decimal separator to: none is written
+            assert "decimal" not in entry and "thousands" not in entry, name
+        assert entry.get("date_format") == ("%Y-%m-%d" if Kind.DATE in kinds else None), name
     result = cli("validate", folder)
     assert result.exit_code == 0, result.stderr
     assert_same_frames(load(folder), load(examples_dir / "exports"))
@@ -137,7 +142,8 @@ def test_init_on_a_missing_folder(tmp_path, cli):
 def test_init_points_out_what_to_check(write_csv, exports, cli):
     write_csv(
         "Umsatz 2025.csv",
-        "Kundennr;Datum;Betrag;Kanal\nK1;01/02/2025;12,50;Webshop\nK2;03/04/2025;7,00;Brieftaube\n",
+        "Kundennr;Datum;Betrag;Kanal\nK1;01/02/2025;12,50;Webshop\nK2;03/04/2025;7,00;Brieftaube\n"
+        "K3;05/04/2025;7,00;Außendienst\n",
     )
     (exports / "payments.csv").write_bytes(b"PK\x03\x04" + bytes(64))
     result = cli("init", exports)
@@ -145,8 +151,8 @@ def test_init_points_out_what_to_check(write_csv, exports, cli):
     output = flat(result.stdout)
     for remark in (
         "note: orders: dates could also be %m/%d/%Y; assumed %d/%m/%Y, check date_format",
-        "note: orders.channel: values not recognised: Brieftaube; list them under"
-        " sources.orders.values.channel",
+        "warning: orders.channel: values not understood: 'Brieftaube'; they count as unknown"
+        " until listed under [sources.orders.values.channel]",
         "note: payments.csv: not recognised as any source",
         "note: no payments export found",
     ):
@@ -160,4 +166,6 @@ def test_init_points_out_what_to_check(write_csv, exports, cli):
         "channel": "Kanal",
     }
     assert (orders["delimiter"], orders["decimal"], orders["date_format"]) == (";", ",", "%d/%m/%Y")
-    assert orders["values"] == {"channel": {"inbound": ["Webshop"]}}
+    assert orders["values"] == {"channel": {"inbound": ["Webshop"], "outbound": ["Außendienst"]}}
+    written = (exports / "churnwatch.toml").read_text(encoding="utf-8")
+    assert '# inbound or outbound? add each to a list: "Brieftaube"' in written

@@ -99,32 +99,49 @@ def test_exact_duplicate_rows_are_reported_and_dropped(exports, use_fixture):
     assert summary(dataset).skipped == {}
 
 
-def test_unknown_channel_is_kept_as_missing_with_a_note(exports, use_fixture):
+def test_unknown_channel_is_kept_as_missing_with_a_warning(exports, use_fixture):
     use_fixture("orders", "unknown_channel.csv")
     dataset = load(exports)
-    note = problem(dataset, "unknown_value")
-    assert note.level is Level.NOTE and not note.skipped
-    assert (note.column, note.count, note.lines, note.examples) == (
-        "channel",
-        1,
-        (3,),
-        ("carrier pigeon",),
+    warning = problem(dataset, "unknown_value")
+    assert warning.level is Level.WARNING and not warning.skipped
+    assert (warning.column, warning.count, warning.lines) == ("channel", 1, (3,))
+    assert "'carrier pigeon' 1 row" in warning.message
+    assert "kept, with the channel unknown (3 rows understood)" in warning.message
+    assert warning.fix == (
+        "[sources.orders.values.channel]",
+        'inbound = ["inbound", "Webshop"]',
+        'outbound = ["Außendienst"]',
+        '# inbound or outbound? add each to a list: "carrier pigeon"',
     )
-    assert note.message.endswith("(treated as empty)")
-    assert "[sources.orders.values.channel]" in note.message
     channels = dataset.frame("orders")["channel"].tolist()
     assert channels[0] == channels[2] == "inbound"  # 'Webshop' is a known spelling
+    assert channels[4] == "outbound"
     assert math.isnan(channels[1]) and math.isnan(channels[3])
-    assert ids(dataset) == ["C1", "C2", "C3", "C4"]
+    assert ids(dataset) == ["C1", "C2", "C3", "C4", "C5"]
 
 
-def test_unknown_value_in_a_required_category_skips_the_row(write_csv, exports, use_fixture):
+def test_unknown_value_in_a_required_category_keeps_the_row(write_csv, exports, use_fixture):
     write_csv("orders.csv", ORDERS)
     use_fixture("contacts", "unknown_outcome.csv")
     dataset = load(exports)
     unknown = problem(dataset, "unknown_value", "contacts")
-    assert (unknown.lines, unknown.skipped, unknown.level) == ((3,), True, Level.WARNING)
-    assert dataset.frame("contacts")["outcome"].tolist() == ["reached", "not_reached"]
+    assert (unknown.lines, unknown.skipped, unknown.level) == ((3,), False, Level.WARNING)
+    outcomes = dataset.frame("contacts")["outcome"].tolist()
+    assert outcomes[0] == "reached" and outcomes[2] == "not_reached"
+    assert math.isnan(outcomes[1])
+
+
+def test_one_sided_vocabulary_puts_the_unknown_values_on_the_other_side(write_csv, exports):
+    write_csv(
+        "orders.csv",
+        "customer_id,order_date,amount,channel\n"
+        "C1,2025-01-02,1,Online-Shop\nC1,2025-01-03,1,Telefon\nC1,2025-01-04,1,Hausmesse\n",
+    )
+    dataset = load(exports)
+    note = problem(dataset, "inferred_value")
+    assert note.level is Level.NOTE
+    assert "'Hausmesse' as outbound ('Hausmesse' 1 row)" in note.message
+    assert dataset.frame("orders")["channel"].tolist() == ["inbound", "inbound", "outbound"]
 
 
 def test_empty_customer_id_skips_the_row(exports, use_fixture):

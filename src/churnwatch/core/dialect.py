@@ -23,14 +23,17 @@ class Dialect:
     thousands: str = ""
     date_format: str = ISO_FORMAT
 
-    def describe(self) -> str:
-        """``cp1252, delimiter ';', decimal ',', thousands '.', dates %d.%m.%Y``."""
+    def describe(self, *, numbers: bool = True, dates: bool = True) -> str:
+        """``cp1252, delimiter ';', decimal ',', thousands '.', dates %d.%m.%Y`` (the number and
+        date settings only when the data has numbers and dates to apply them to)."""
         delimiter = {"\t": "tab"}.get(self.delimiter, self.delimiter)
-        thousands = f", thousands {self.thousands!r}" if self.thousands else ""
-        return (
-            f"{self.encoding}, delimiter {delimiter!r}, decimal {self.decimal!r}{thousands},"
-            f" dates {self.date_format}"
-        )
+        parts = [self.encoding, f"delimiter {delimiter!r}"]
+        if numbers:
+            parts.append(f"decimal {self.decimal!r}")
+            parts += [f"thousands {self.thousands!r}"] if self.thousands else []
+        if dates:
+            parts.append(f"dates {self.date_format}")
+        return ", ".join(parts)
 
 
 def validate_date_format(fmt: str) -> None:

@@ -32,6 +32,8 @@ class Column:
     """A required column whose cells may still be empty (an open invoice has no paid date)."""
     settles: bool = False
     """A date that settles the row (paid, closed): one after the reference date is still open."""
+    ordinal: bool = False
+    """The vocabulary is a scale, least to most: values can be placed by the ranks in them."""
 
     @property
     def value_required(self) -> bool:
@@ -124,6 +126,7 @@ SOURCES: dict[str, Source] = {
                     Kind.CATEGORY,
                     vocabulary=SEVERITIES,
                     description="low, medium or high",
+                    ordinal=True,
                 ),
                 Column("category", Kind.TEXT, description="what the complaint was about"),
             ),

@@ -42,6 +42,21 @@ def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
+MOSTLY_KNOWN = 0.5
+"""A share computed over the rows whose category is known needs at least this many of them."""
+
+
+def known_share(
+    codes: np.ndarray, n: int, where: np.ndarray, hit: np.ndarray, known: np.ndarray
+) -> np.ndarray:
+    """Per customer, the share of ``where`` rows that ``hit``, among those whose category is
+    ``known``; missing when most of the rows' category is unknown, so that a share is never
+    computed from the few values that happened to be understood."""
+    rows, understood = count(codes, n, where), count(codes, n, where & known)
+    share = ratio(count(codes, n, where & known & hit), understood)
+    return np.where(understood >= MOSTLY_KNOWN * rows, share, np.nan)
+
+
 def sorted_pairs(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, values)`` sorted by code, then value; values must be ints in [0, 2**32).
 

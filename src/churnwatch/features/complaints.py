@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from churnwatch.features.aggregate import count, first_last, median, ratio, sorted_pairs
+from churnwatch.features.aggregate import (
+    MOSTLY_KNOWN,
+    count,
+    first_last,
+    median,
+    ratio,
+    sorted_pairs,
+)
 from churnwatch.features.registry import Features, Inputs, provides
 
 PER_DAYS = 90
@@ -68,5 +75,8 @@ def complaint_severity(inputs: Inputs) -> Features:
     complaints, window = inputs.cut.frame("complaints"), inputs.window
     codes = complaints["customer"].to_numpy()
     recent = window.recent(complaints["opened_date"].to_numpy())
-    high = complaints["severity"].cat.codes.to_numpy() == HIGH
-    return {"high_severity_recent": count(codes, window.customers, recent & high)}
+    severity = complaints["severity"].cat.codes.to_numpy()
+    n, known = window.customers, severity >= 0
+    high = count(codes, n, recent & (severity == HIGH))
+    mostly_known = count(codes, n, recent & known) >= MOSTLY_KNOWN * count(codes, n, recent)
+    return {"high_severity_recent": np.where(mostly_known, high, np.nan)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from churnwatch.features.aggregate import count, ratio
+from churnwatch.features.aggregate import count, known_share
 from churnwatch.features.registry import Features, Inputs, provides
 
 NOT_REACHED = 1
@@ -26,11 +26,12 @@ def reachability(inputs: Inputs) -> Features:
     contacts, window = inputs.cut.frame("contacts"), inputs.window
     codes = contacts["customer"].to_numpy()
     days = contacts["contact_date"].to_numpy()
-    missed = contacts["outcome"].cat.codes.to_numpy() == NOT_REACHED
+    outcome = contacts["outcome"].cat.codes.to_numpy()
+    missed, known = outcome == NOT_REACHED, outcome >= 0
     n = window.customers
     recent, baseline = window.recent(days), window.baseline(days)
-    share_recent = ratio(count(codes, n, recent & missed), count(codes, n, recent))
-    share_baseline = ratio(count(codes, n, baseline & missed), count(codes, n, baseline))
+    share_recent = known_share(codes, n, recent, missed, known)
+    share_baseline = known_share(codes, n, baseline, missed, known)
     return {
         "contact_attempts_recent": count(codes, n, recent),
         "not_reached_share_recent": share_recent,

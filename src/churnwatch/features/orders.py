@@ -10,6 +10,7 @@ from churnwatch.core.domain import is_order
 from churnwatch.features.aggregate import (
     count,
     first_last,
+    known_share,
     mean,
     median_sorted,
     ratio,
@@ -214,7 +215,7 @@ def initiative(inputs: Inputs) -> Features:
     window, n = inputs.window, inputs.window.customers
     known, outbound = channel >= 0, channel == OUTBOUND
     shares = {
-        name: ratio(count(codes, n, where & outbound), count(codes, n, where & known))
+        name: known_share(codes, n, where, outbound, known)
         for name, where in (("recent", window.recent(days)), ("baseline", window.baseline(days)))
     }
     return {

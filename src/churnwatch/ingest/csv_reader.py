@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -21,12 +22,14 @@ from churnwatch.core.dialect import ISO_FORMAT, Dialect
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
+from churnwatch.core.words import plural, printable
 from churnwatch.ingest.date_text import parse_days
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import parse_numbers
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
-from churnwatch.ingest.recognise import VALUE_SYNONYMS, map_columns, normalise
+from churnwatch.ingest.recognise import map_columns, normalise
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
+from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
 MAX_BLOCK = 1 << 30
 _UTF8 = {"utf-8", "utf8", "utf-8-sig"}
@@ -139,7 +142,13 @@ class _Reader:
 
     @property
     def layout(self) -> Layout:
-        return Layout(self.path, self.dialect.encoding, self.dialect.delimiter, len(self.names))
+        return Layout(
+            self.path,
+            self.dialect.encoding,
+            self.dialect.delimiter,
+            len(self.names),
+            preamble=1 if self.head.preamble else 0,
+        )
 
     def read(self) -> SourceTable:
         if self.head.complete and not self.head.rows:
@@ -235,7 +244,7 @@ class _Reader:
                 encoding=encoding,
                 block_size=self.block_size,
                 column_names=self.names,
-                skip_rows=1,
+                skip_rows=2 if self.head.preamble else 1,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.dialect.delimiter,
@@ -293,7 +302,8 @@ class _Reader:
                 continue
             values = raw.column(self.columns[column.name])
             converted, invalid = self._convert_column(column, values)
-            empty = _nulls(converted) & ~invalid
+            # A value not understood is not an empty one: only the raw cell can say.
+            empty = _nulls(values) if column.kind is Kind.CATEGORY else _nulls(converted) & ~invalid
             if column.value_required and empty.any():
                 skip |= empty
                 self._report(column, Reason.MISSING_VALUE, "missing value", empty, values)
@@ -341,38 +351,105 @@ class _Reader:
     def _categories(
         self, column: Column, values: pa.ChunkedArray
     ) -> tuple[pa.ChunkedArray, np.ndarray]:
-        """Codes into the column's vocabulary; values that are not a known spelling are flagged.
+        """Codes into the column's vocabulary. A value not understood becomes missing and is
+        reported, but never costs the row: the row's other columns still count.
 
         Only the distinct raw values are looked at, so this costs one hashing pass.
         """
         encoded = _unified(values)
         raw = encoded.chunk(0).dictionary.to_pylist() if encoded.num_chunks else []
-        lookup = self._vocabulary(column)
+        understanding = understand(
+            [str(v) for v in raw],
+            column,
+            header=self.columns[column.name],
+            configured=self.config.values.get(column.name),
+        )
         vocabulary = list(column.vocabulary)
+        meanings = [understanding.meanings[str(v)] for v in raw]
         to_code = np.array(
-            [vocabulary.index(lookup[normalise(v)]) if normalise(v) in lookup else -1 for v in raw]
-            + [-1],
-            dtype=np.int8,
+            [vocabulary.index(m) if m else -1 for m in meanings] + [-1], dtype=np.int8
         )
         indices = np.concatenate(
             [c.indices.fill_null(len(raw)).to_numpy() for c in encoded.chunks]
             or [np.empty(0, np.int32)]
         )
         codes = to_code[indices]
-        unknown = (codes < 0) & ~_nulls(values)
+        self._report_understanding(column, understanding, raw, indices)
         dictionary = pa.DictionaryArray.from_arrays(
             pa.array(codes, mask=codes < 0), pa.array(vocabulary, pa.string())
         )
-        return pa.chunked_array([dictionary]), unknown
+        return pa.chunked_array([dictionary]), np.zeros(len(codes), dtype=bool)
 
-    def _vocabulary(self, column: Column) -> dict[str, str]:
-        """Normalised raw value → canonical value, from the config or the built-in spellings."""
-        configured = self.config.values.get(column.name)
-        spellings = configured or VALUE_SYNONYMS.get(column.name, {})
-        lookup = {normalise(v): v for v in column.vocabulary}
-        for canonical, raws in spellings.items():
-            lookup.update({normalise(raw): canonical for raw in raws})
-        return lookup
+    def _report_understanding(
+        self, column: Column, understanding: Understanding, raw: list[Any], indices: np.ndarray
+    ) -> None:
+        """Say which values were inferred or ranked, and which were not understood at all."""
+        counts = np.bincount(indices, minlength=len(raw) + 1)
+        position = {str(v): i for i, v in enumerate(raw)}
+
+        def rows_of(values: list[str]) -> str:
+            return ", ".join(
+                f"'{printable(v)}' {plural(int(counts[position[v]]), 'row')}" for v in values
+            )
+
+        fix = tuple(toml_lines(self.source.name, column, understanding))
+        for how, found in (
+            ("inferred", understanding.inferred),
+            ("ranked", understanding.ranked),
+        ):
+            if found:
+                self._add_note(column, how, found, rows_of(list(found)), fix)
+        unknown = understanding.unknown
+        if not unknown:
+            return
+        unknown_codes = np.array([position[v] for v in unknown])
+        rows = np.flatnonzero(np.isin(indices, unknown_codes))
+        known = int(counts[:-1].sum()) - len(rows)
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.UNKNOWN_VALUE,
+                f"{plural(len(unknown), 'value')} not understood ({rows_of(unknown[:5])}"
+                f"{', …' if len(unknown) > 5 else ''}): kept, with the {column.name} unknown"
+                f" ({known:,} rows understood); map {'it' if len(unknown) == 1 else 'them'}"
+                f" to {' or '.join(column.vocabulary)} in churnwatch.toml",
+                column=self.columns[column.name],
+                count=len(rows),
+                lines=tuple(int(x) for x in self.layout.row_lines(rows[:MAX_LINES], len(indices))),
+                fix=fix,
+            )
+        )
+
+    def _add_note(
+        self,
+        column: Column,
+        how: str,
+        found: dict[str, str],
+        rows: str,
+        fix: tuple[str, ...],
+    ) -> None:
+        placed = "; ".join(
+            f"{', '.join(repr(printable(r)) for r in raws)} as {meaning}"
+            for meaning, raws in by_meaning(found).items()
+        )
+        why = (
+            "not known spellings, read as the other side of the known ones"
+            if how == "inferred"
+            else "ordered by the numbers in them"
+        )
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.INFERRED_VALUE,
+                f"{why}: {placed} ({rows}); if that is wrong, set it in churnwatch.toml",
+                column=self.columns[column.name],
+                count=len(found),
+                level=Level.NOTE,
+                fix=fix,
+            )
+        )
 
     def _why(self, column: Column) -> tuple[Reason, str]:
         if column.kind is Kind.DATE:
@@ -380,11 +457,7 @@ class _Reader:
         if column.kind is Kind.NUMBER:
             sep = f", thousands '{self.dialect.thousands}'" if self.dialect.thousands else ""
             return Reason.BAD_NUMBER, f"not a number (decimal '{self.dialect.decimal}'{sep})"
-        where = f"[sources.{self.source.name}.values.{column.name}]"
-        return (
-            Reason.UNKNOWN_VALUE,
-            f"not one of {', '.join(column.vocabulary)}; map it under {where}",
-        )
+        raise AssertionError(f"{column.kind} values are never invalid")  # pragma: no cover
 
     def _report(
         self, column: Column, code: Reason, why: str, mask: np.ndarray, values: pa.Array

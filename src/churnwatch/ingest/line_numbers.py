@@ -27,12 +27,14 @@ class Layout:
     delimiter: str
     width: int
     """Number of fields in the header."""
+    preamble: int = 0
+    """Lines before the header (Excel's ``sep=;``)."""
 
     def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
         """Physical 1-based line (header = 1) of each parsed data row in ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.encoding.lower() in _ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
-            return rows + 2
+            return rows + 2 + self.preamble
         starts = np.fromiter(
             (line for line, fields in self._records() if len(fields) == self.width),
             dtype=np.int64,
@@ -52,15 +54,17 @@ class Layout:
                 newlines += chunk.count(b"\n")
                 last = chunk[-1:]
         lines = newlines + (last not in (b"\n", b""))
-        return lines == parsed_rows + 1
+        return lines == parsed_rows + 1 + self.preamble
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Each non-blank data record with the line it starts on."""
         with self.path.open(encoding=self.encoding, errors="replace", newline="") as handle:
+            for _ in range(self.preamble):
+                handle.readline()
             reader = csv.reader(handle, delimiter=self.delimiter)
             next(reader, None)
             previous_end = reader.line_num
             for fields in reader:
                 start, previous_end = previous_end + 1, reader.line_num
                 if fields:
-                    yield start, fields
+                    yield start + self.preamble, fields

@@ -33,7 +33,7 @@ def parse_numbers(
     values: pa.Array, decimal: str = ".", thousands: str = ""
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse strings to float64; returns ``(numbers, valid)``."""
-    text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    text = _without_currency(values.cast(pa.string()))
     valid = pc.fill_null(pc.match_substring_regex(text, number_pattern(decimal, thousands)), False)
     if thousands:
         text = pc.replace_substring(text, thousands, "")
@@ -43,6 +43,18 @@ def parse_numbers(
     safe = pc.if_else(valid, text, "0")
     numbers = np.asarray(pc.cast(safe, pa.float64()), dtype=np.float64)
     return numbers, np.asarray(valid, dtype=bool)
+
+
+_CURRENCY = r"(?:[€$£¥₣]|EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK)"
+_BLANK = r"[\s\x{a0}\x{202f}]*"
+"""Spaces, including the no-break ones spreadsheets put before a currency sign."""
+
+
+def _without_currency(text: pa.Array) -> pa.Array:
+    """``2.588,81 €``, ``EUR 12``, ``-$1,234.56`` → the number alone (sign kept)."""
+    text = pc.utf8_trim_whitespace(text)
+    text = pc.replace_substring_regex(text, rf"^([+-]?){_BLANK}{_CURRENCY}{_BLANK}", r"\1")
+    return pc.replace_substring_regex(text, rf"{_BLANK}{_CURRENCY}$", "")
 
 
 def detect_number_format(samples: Sequence[str]) -> tuple[str, str]:

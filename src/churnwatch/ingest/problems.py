@@ -23,6 +23,7 @@ class Reason(StrEnum):
     BAD_DATE = "bad_date"
     BAD_NUMBER = "bad_number"
     UNKNOWN_VALUE = "unknown_value"
+    INFERRED_VALUE = "inferred_value"
     FIELD_COUNT = "field_count"
     DUPLICATE = "duplicate"
     ORPHAN = "orphan"
@@ -52,6 +53,8 @@ class Problem:
     examples: tuple[str, ...] = ()
     level: Level = Level.WARNING
     skipped: bool = field(default=False)
+    fix: tuple[str, ...] = ()
+    """Lines to paste into churnwatch.toml that would settle the problem."""
 
     def describe(self) -> str:
         """``orders.csv: column 'amount': 2 rows skipped: not a number (lines 4, 9; e.g. 'x')``."""

@@ -18,9 +18,10 @@ from churnwatch.config import (
 )
 from churnwatch.core.dialect import Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
-from churnwatch.core.sources import SOURCES
-from churnwatch.ingest.recognise import canonical_value, map_columns, source_score
+from churnwatch.core.sources import SOURCES, Kind
+from churnwatch.ingest.recognise import map_columns, other_amount, source_score
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
+from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
 
 MIN_SOURCE_SCORE = 1.0
 MAX_DISTINCT_VALUES = 50
@@ -40,10 +41,23 @@ class SourceProposal:
     ambiguous_dates: list[str] = field(default_factory=list)
     values: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     unknown_values: dict[str, list[str]] = field(default_factory=dict)
+    guessed_values: dict[str, list[str]] = field(default_factory=dict)
+    """Per column, comment lines on values placed by inference or by their ranks."""
+    fixes: dict[str, list[str]] = field(default_factory=dict)
+    """Per column with unknown values, the TOML lines to complete."""
+    choices: list[str] = field(default_factory=list)
+    """Why a column or file was chosen over another that would also have fitted."""
 
     @property
     def unmapped_headers(self) -> list[str]:
         return [h for h in self.head.header if h not in self.columns.values()]
+
+    def has_samples(self, kind: Kind) -> bool:
+        """Whether any mapped column of this kind has a value to detect its format from
+        (a customer list has no amounts: its config names no decimal separator)."""
+        schema = SOURCES[self.source]
+        headers = [h for c, h in self.columns.items() if schema.column(c).kind is kind]
+        return any(value.strip() for value in self.head.samples(headers))
 
     @property
     def missing_required(self) -> list[str]:
@@ -68,6 +82,7 @@ class Proposal:
                 )
                 for column in p.missing_required
             ]
+            found += [("note", f"{name}: {choice}") for choice in p.choices]
             if p.ambiguous_dates:
                 found.append(
                     (
@@ -78,11 +93,16 @@ class Proposal:
                 )
             found += [
                 (
-                    "note",
-                    f"{name}.{column}: values not recognised: {', '.join(values)}; list"
-                    f" them under sources.{name}.values.{column}",
+                    "warning",
+                    f"{name}.{column}: values not understood: {', '.join(map(repr, values))};"
+                    f" they count as unknown until listed under [sources.{name}.values.{column}]",
                 )
                 for column, values in p.unknown_values.items()
+            ]
+            found += [
+                ("note", f"{name}.{column}: {line}")
+                for column, lines in p.guessed_values.items()
+                for line in lines
             ]
         found += [("note", f"{file}: not recognised as any source") for file in self.unrecognised]
         found += [
@@ -96,13 +116,12 @@ class Proposal:
             entry: dict[str, Any] = {"path": p.file}
             if p.encoding:
                 entry["encoding"] = p.encoding
-            entry |= {
-                "delimiter": p.dialect.delimiter,
-                "decimal": p.dialect.decimal,
-                "thousands": p.dialect.thousands,
-                "date_format": p.dialect.date_format,
-                "columns": p.columns,
-            }
+            entry["delimiter"] = p.dialect.delimiter
+            if p.has_samples(Kind.NUMBER):
+                entry |= {"decimal": p.dialect.decimal, "thousands": p.dialect.thousands}
+            if p.has_samples(Kind.DATE):
+                entry["date_format"] = p.dialect.date_format
+            entry["columns"] = p.columns
             if p.values:
                 entry["values"] = p.values
             sources[name] = entry
@@ -131,10 +150,7 @@ def propose(folder: Path) -> Proposal:
         encodings[path.name] = whole_file_encoding(path, head.encoding)
     assigned = _assign_sources(heads)
     unrecognised += sorted(set(heads) - {file for file in assigned.values()})
-    sources = {
-        name: _propose_source(name, file, heads[file], encodings[file])
-        for name, file in sorted(assigned.items(), key=lambda item: list(SOURCES).index(item[0]))
-    }
+    sources = _proposals(assigned, heads, encodings)
     return Proposal(folder, sources, sorted(unrecognised))
 
 
@@ -151,8 +167,29 @@ def whole_file_encoding(path: Path, sniffed: str) -> str | None:
     return sniffed if first_undecodable(path, "utf-8") is None else "cp1252"
 
 
+def _proposals(
+    assigned: dict[str, str], heads: dict[str, Head], encodings: dict[str, str | None]
+) -> dict[str, SourceProposal]:
+    """One proposal per assigned source, in the canonical order. When invoices stand in for
+    orders, the same file is a payments source only if it has due and paid dates."""
+    orders = assigned.get("orders")
+    stand_in = orders is not None and list(assigned.values()).count(orders) > 1
+    proposals = {
+        name: _propose_source(
+            name, file, heads[file], encodings[file], stand_in=stand_in and name == "orders"
+        )
+        for name, file in sorted(assigned.items(), key=lambda item: list(SOURCES).index(item[0]))
+    }
+    return {
+        name: p
+        for name, p in proposals.items()
+        if name == "orders" or p.file != orders or not p.missing_required
+    }
+
+
 def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
-    """Best file per source, each file used once, best-scoring pairs first."""
+    """Best file per source, each file used once, best-scoring pairs first; without an orders
+    export, a file that has customer, date and amount (an invoice list) serves as orders too."""
     scored = sorted(
         (
             (source_score(file, head.header, source), file, source)
@@ -165,34 +202,77 @@ def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
     for score, file, source in scored:
         if score >= MIN_SOURCE_SCORE and source not in assigned and file not in assigned.values():
             assigned[source] = file
+    if "orders" not in assigned and (stand_in := _orders_stand_in(heads, assigned)):
+        assigned["orders"] = stand_in
     return assigned
 
 
-def _propose_source(name: str, file: str, head: Head, encoding: str | None) -> SourceProposal:
-    columns = map_columns(head.header, name)
+def _orders_stand_in(heads: dict[str, Head], assigned: dict[str, str]) -> str | None:
+    """A file already taken (the invoices, usually) that has every column an order needs."""
+    fits = [
+        file
+        for source, file in assigned.items()
+        if set(SOURCES["orders"].required_columns) <= set(_orders_mapping(heads[file].header))
+    ]
+    return fits[0] if fits else None
+
+
+def _orders_mapping(headers: list[str]) -> dict[str, str]:
+    """Orders columns in any file: an invoice's date and number stand for the order's."""
+    mapping = map_columns(headers, "orders")
+    invoice = map_columns(headers, "payments")
+    for order_column, invoice_column in (
+        ("order_date", "invoice_date"),
+        ("order_id", "invoice_id"),
+    ):
+        if invoice_column in invoice:
+            mapping[order_column] = invoice[invoice_column]
+    return {c: mapping[c] for c in SOURCES["orders"].column_names if c in mapping}
+
+
+def _propose_source(
+    name: str, file: str, head: Head, encoding: str | None, *, stand_in: bool = False
+) -> SourceProposal:
+    columns = _orders_mapping(head.header) if stand_in else map_columns(head.header, name)
     schema = SOURCES[name]
     detected, others = detect_dialect(head, schema, columns)
     dialect = replace(detected, encoding=encoding or "ASCII")
     proposal = SourceProposal(name, file, head, encoding, columns, dialect, others)
+    if stand_in:
+        proposal.choices.append(
+            f"no orders export found; each row of {file} counts as an order (its date and"
+            " amount), so order rhythm and value come from the invoices"
+        )
+    if (alternative := other_amount(head.header, columns)) is not None:
+        proposal.choices.append(
+            f"amount ← '{columns['amount']}'; '{alternative}' would also fit (net amounts are"
+            " preferred over gross, since tax rates change)"
+        )
     for column in schema.columns:
         if column.vocabulary and column.name in columns:
             _propose_values(proposal, column.name, head.samples([columns[column.name]]))
     return proposal
 
 
-def _propose_values(proposal: SourceProposal, column: str, samples: list[str]) -> None:
+def _propose_values(proposal: SourceProposal, name: str, samples: list[str]) -> None:
     distinct = sorted({s.strip() for s in samples if s.strip()})[:MAX_DISTINCT_VALUES]
-    meanings = {raw: canonical_value(raw, column) for raw in distinct}
-    vocabulary = SOURCES[proposal.source].column(column).vocabulary
-    mapping = {
-        value: [raw for raw, meaning in meanings.items() if meaning == value]
-        for value in vocabulary
-    }
-    unknown = [raw for raw, meaning in meanings.items() if meaning is None]
-    if any(mapping.values()):
-        proposal.values[column] = {k: v for k, v in mapping.items() if v}
-    if unknown:
-        proposal.unknown_values[column] = unknown
+    column = SOURCES[proposal.source].column(name)
+    understanding = understand(distinct, column, header=proposal.columns[name])
+    if mapping := understanding.mapping(column.vocabulary):
+        proposal.values[name] = mapping
+    if understanding.unknown:
+        proposal.unknown_values[name] = understanding.unknown
+        proposal.fixes[name] = toml_lines(proposal.source, column, understanding)
+    guessed = [
+        f"{', '.join(map(repr, raws))} read as {meaning} ({how})"
+        for how, found in (
+            ("inferred: the known values are all on the other side", understanding.inferred),
+            ("ranked by the numbers in the values", understanding.ranked),
+        )
+        for meaning, raws in by_meaning(found).items()
+    ]
+    if guessed:
+        proposal.guessed_values[name] = guessed
 
 
 def refuse_overwrite(target: Path, force: bool) -> None:
@@ -210,7 +290,20 @@ def config_text(proposal: Proposal) -> str:
         )
     document = proposal.to_toml()
     parse_config(document, target)  # what we write must load
-    return _HEADER + tomli_w.dumps(document)
+    return _HEADER + _with_value_comments(tomli_w.dumps(document), proposal)
+
+
+def _with_value_comments(text: str, proposal: Proposal) -> str:
+    """Say under each value table which values were guessed, and which are still unknown."""
+    for name, p in proposal.sources.items():
+        for column in {*p.guessed_values, *p.fixes}:
+            header = f"[sources.{name}.values.{column}]"
+            comments = [f"# {line}" for line in p.guessed_values.get(column, [])]
+            comments += [line for line in p.fixes.get(column, []) if line.startswith("#")]
+            if header not in text:  # nothing understood: start the table for the user
+                text += f"\n{header}\n"
+            text = text.replace(header, "\n".join([header, *comments]), 1)
+    return text
 
 
 _HEADER = """\

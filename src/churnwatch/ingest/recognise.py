@@ -84,7 +84,9 @@ _FILE_WORDS: dict[str, tuple[str, ...]] = {
     "customers": ("customer", "kunden", "stammdaten", "account", "client"),
 }
 
-# Known spellings of the canonical values of columns with a fixed vocabulary.
+# Known spellings of the canonical values of columns with a fixed vocabulary, compared after
+# normalise(); a spelling of three or more characters is also found as words inside a value
+# (see ingest.vocabulary), so "Left Voicemail" needs only "voicemail".
 VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "channel": {
         "inbound": (
@@ -92,14 +94,43 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "in",
             "customer",
             "kunde",
+            "kunden",
             "webshop",
+            "web shop",
+            "online shop",
             "shop",
             "online",
             "web",
-            "eingehend",
-            "self service",
+            "internet",
+            "e mail",
+            "email",
+            "mail",
+            "phone",
+            "telephone",
+            "telefon",
+            "fax",
             "edi",
             "portal",
+            "app",
+            "self service",
+            "eingehend",
+            "direct",
+            "direkt",
+            "customer order",
+            "kundenauftrag",
+            "kundenbestellung",
+            "eigenbestellung",
+            "marketplace",
+            "marktplatz",
+            "store",
+            "filiale",
+            "laden",
+            "counter",
+            "theke",
+            "walk in",
+            "inbound call",
+            "customer call",
+            "hotline",
         ),
         "outbound": (
             "outbound",
@@ -107,19 +138,60 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "sales",
             "sales rep",
             "aussendienst",
-            "außendienst",
             "telefonverkauf",
+            "telefon verkauf",
+            "telesales",
             "vertrieb",
+            "vertriebsauftrag",
             "ausgehend",
             "field sales",
             "rep",
             "sales initiated",
-            "call",
+            "sales call",
+            "outbound call",
+            "cold call",
+            "kaltakquise",
+            "vertreter",
+            "vertreterauftrag",
+            "vertreterbesuch",
+            "besuch",
+            "visit",
+            "sales visit",
+            "key account",
+            "account manager",
+            "innendienst aktiv",
+            "promotion",
+            "aktion",
+            "campaign",
+            "kampagne",
         ),
     },
     "direction": {
-        "inbound": ("inbound", "in", "incoming", "eingehend", "customer", "kunde"),
-        "outbound": ("outbound", "out", "outgoing", "ausgehend", "sales", "vertrieb"),
+        "inbound": (
+            "inbound",
+            "in",
+            "incoming",
+            "eingehend",
+            "customer",
+            "kunde",
+            "from customer",
+            "vom kunden",
+            "kunde ruft an",
+            "inbound call",
+        ),
+        "outbound": (
+            "outbound",
+            "out",
+            "outgoing",
+            "ausgehend",
+            "sales",
+            "vertrieb",
+            "to customer",
+            "an kunden",
+            "outbound call",
+            "we called",
+            "wir rufen an",
+        ),
     },
     "outcome": {
         "reached": (
@@ -127,11 +199,23 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "yes",
             "ja",
             "y",
+            "j",
             "erreicht",
             "success",
             "successful",
             "connected",
             "answered",
+            "spoke",
+            "spoken",
+            "talked",
+            "gesprochen",
+            "gespraech",
+            "meeting",
+            "termin",
+            "completed",
+            "done",
+            "contact made",
+            "kontakt hergestellt",
             "true",
             "1",
             "ok",
@@ -143,22 +227,74 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "nein",
             "n",
             "nicht erreicht",
+            "nicht erreichbar",
             "no answer",
+            "no response",
+            "keine antwort",
+            "keine reaktion",
             "voicemail",
+            "voice mail",
             "mailbox",
+            "anrufbeantworter",
+            "besetzt",
             "busy",
             "unreachable",
+            "unreached",
+            "not available",
+            "unavailable",
+            "nicht verfuegbar",
+            "abwesend",
+            "missed",
+            "verpasst",
+            "no contact",
+            "kein kontakt",
             "failed",
+            "bounced",
+            "wrong number",
+            "falsche nummer",
+            "no pickup",
             "false",
             "0",
-            "keine antwort",
-            "besetzt",
         ),
     },
+    # Bare numbers are left to ingest.vocabulary, which reads them as ranks: 1 is the most
+    # severe in a priority column, the least in a severity column.
     "severity": {
-        "low": ("low", "gering", "niedrig", "minor", "1", "klein"),
-        "medium": ("medium", "mittel", "normal", "moderate", "2"),
-        "high": ("high", "hoch", "critical", "kritisch", "major", "severe", "3", "schwer"),
+        "low": (
+            "low",
+            "gering",
+            "niedrig",
+            "minor",
+            "klein",
+            "leicht",
+            "trivial",
+            "unkritisch",
+            "nicht kritisch",
+            "not urgent",
+            "nicht dringend",
+            "info",
+            "informational",
+            "lowest",
+        ),
+        "medium": ("medium", "mittel", "normal", "moderate", "standard", "mid", "regular"),
+        "high": (
+            "high",
+            "hoch",
+            "sehr hoch",
+            "very high",
+            "highest",
+            "critical",
+            "kritisch",
+            "major",
+            "severe",
+            "schwer",
+            "urgent",
+            "dringend",
+            "eilig",
+            "blocker",
+            "emergency",
+            "notfall",
+        ),
     },
 }
 
@@ -195,7 +331,7 @@ def map_columns(headers: Iterable[str], source: str) -> dict[str, str]:
     """Best one-to-one assignment of headers to the source's canonical columns."""
     candidates = sorted(
         (
-            (column_score(h, source, c), -i, c, h)
+            (column_score(h, source, c), _net_first(h, c), -i, c, h)
             for i, h in enumerate(headers)
             for c in SOURCES[source].column_names
         ),
@@ -203,11 +339,35 @@ def map_columns(headers: Iterable[str], source: str) -> dict[str, str]:
     )
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    for score, _, canonical, header in candidates:
+    for score, _, _, canonical, header in candidates:
         if score > 0 and canonical not in mapping and header not in used:
             mapping[canonical] = header
             used.add(header)
     return {c: mapping[c] for c in SOURCES[source].column_names if c in mapping}
+
+
+_NET = {"net", "netto", "nettobetrag", "nettoumsatz", "net amount"}
+_GROSS = {"gross", "brutto", "bruttobetrag", "bruttoumsatz", "gross amount", "incl", "inkl"}
+
+
+def _net_first(header: str, canonical: str) -> int:
+    """Between equally good amount columns, net beats one that doesn't say, which beats gross."""
+    if canonical != "amount":
+        return 0
+    words = set(normalise(header).split()) | {normalise(header)}
+    return 1 if words & _NET else -1 if words & _GROSS else 0
+
+
+def other_amount(headers: list[str], mapping: dict[str, str]) -> str | None:
+    """Another header that names an amount as well as the chosen one (``Brutto`` beside
+    ``Netto``), so that ``init`` can say which it took."""
+    chosen = mapping.get("amount")
+    others = [
+        h
+        for h in headers
+        if h != chosen and h not in mapping.values() and column_score(h, "orders", "amount") > 0
+    ]
+    return others[0] if chosen and others else None
 
 
 def source_score(file_name: str, headers: list[str], source: str) -> float:
@@ -218,12 +378,3 @@ def source_score(file_name: str, headers: list[str], source: str) -> float:
     required = SOURCES[source].required_columns
     coverage = sum(c in mapping for c in required) / len(required)
     return coverage + (0.75 if by_name else 0.0)
-
-
-def canonical_value(value: str, column: str) -> str | None:
-    """The canonical vocabulary value a raw value means, if it is a known spelling."""
-    key = normalise(value)
-    for canonical, spellings in VALUE_SYNONYMS.get(column, {}).items():
-        if key in {normalise(s) for s in spellings}:
-            return canonical
-    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class Head:
     has_nul: bool
     complete: bool
     """The head is the whole file."""
+    preamble: str = ""
+    """A line before the header that is not data (Excel's ``sep=;``, DATEV's ``EXTF`` line)."""
 
     def samples(self, headers: list[str]) -> list[str]:
         """The sampled values of the named columns, row by row."""
@@ -128,12 +131,29 @@ def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Hea
         raise EmptySourceError(path, EmptySourceError.EMPTY)
     chosen = encoding or detect_encoding(raw, path)
     text = decode_head(raw, chosen)
-    lines = text.splitlines()[: SAMPLE_ROWS + 1]
-    sep = delimiter or detect_delimiter(lines)
+    lines = text.splitlines()[: SAMPLE_ROWS + 2]
+    preamble, declared = _preamble(lines[0] if lines else "")
+    lines = lines[1:] if preamble else lines[: SAMPLE_ROWS + 1]
+    sep = delimiter or declared or detect_delimiter(lines)
     rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep) if r]
     header = rows[0] if rows else []
     complete = len(raw) < HEAD_BYTES
-    return Head(chosen, sep, header, rows[1:], has_nul=b"\x00" in raw, complete=complete)
+    return Head(
+        chosen, sep, header, rows[1:], has_nul=b"\x00" in raw, complete=complete, preamble=preamble
+    )
+
+
+_SEP_LINE = re.compile(r'^"?sep=(.)"?[,;\t|]*$', re.IGNORECASE)
+_DATEV_LINE = re.compile(r'^"?(EXTF|DTVF)"?[;,]')
+
+
+def _preamble(first: str) -> tuple[str, str | None]:
+    """``(line, declared delimiter)`` when the first line is a preamble, not the header."""
+    if match := _SEP_LINE.match(first.strip()):
+        return first, match.group(1)
+    if _DATEV_LINE.match(first):
+        return first, None
+    return "", None
 
 
 def first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
+from churnwatch.core.sources import Kind
 from churnwatch.ingest.proposal import Proposal
 
 
 def render_proposal(console: Console, proposal: Proposal) -> None:
     console.print(f"[bold]{escape(str(proposal.folder))}[/]: recognised exports")
     for name, p in proposal.sources.items():
-        dialect = p.dialect.describe()
+        dialect = p.dialect.describe(
+            numbers=p.has_samples(Kind.NUMBER), dates=p.has_samples(Kind.DATE)
+        )
         console.print(f"[bold]{name}[/] ← {escape(p.file)} [dim]({escape(dialect)})[/]")
         mapped = " · ".join(f"{c} ← {h}" for c, h in p.columns.items())
         console.print(f"  {escape(mapped)}")
