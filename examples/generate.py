@@ -919,6 +919,284 @@ def write_german(rng: np.random.Generator, pop: Population, folder: Path) -> Non
     write_key(folder.parent / "planted-de.csv", tables, pop)
 
 
+@dataclass(frozen=True)
+class Unfamiliar:
+    """An export in words no one on the project chose: for ``init`` to work out unaided."""
+
+    files: dict[str, str]
+    headers: dict[str, dict[str, str]]
+    """Per source, canonical column → header; columns left out are not exported."""
+    values: dict[tuple[str, str], dict[str, tuple[str, ...]]]
+    """Per (source, column), canonical value → the spellings this system uses (drawn at random)."""
+    encoding: str
+    delimiter: str
+    dates: str  # "de" 31.12.2026, "us" 12/31/2026
+    amount: Callable[[int], str]
+    preamble: dict[str, str]
+    """Per source, a line before the header."""
+    gross: bool = False
+    """Orders carry a gross amount (19 % VAT) before the net one."""
+
+
+SEVERITY_KEYS = dict(zip(SEVERITIES, ("low", "medium", "high"), strict=True))
+DATEV_LINE = '"EXTF";700;21;"Buchungsstapel";13;20261001093000000;;"";"";"";12345;67890;20260101;4'
+
+UNFAMILIAR = {
+    "shop-de": Unfamiliar(
+        files={
+            "orders": "Bestellungen.csv",
+            "payments": "Rechnungen.csv",
+            "complaints": "Reklamationen.csv",
+            "contacts": "Kontakthistorie.csv",
+            "customers": "Kunden.csv",
+        },
+        headers={
+            "orders": {
+                "order_id": "Bestellnummer",
+                "customer_id": "Kundennummer",
+                "order_date": "Bestelldatum",
+                "amount": "Gesamtsumme",
+                "channel": "Bestellweg",
+            },
+            "payments": {
+                "invoice_id": "Rechnungsnummer",
+                "customer_id": "Kundennummer",
+                "invoice_date": "Rechnungsdatum",
+                "due_date": "Fälligkeit",
+                "paid_date": "Zahlungseingang",
+                "amount": "Rechnungsbetrag",
+            },
+            "complaints": {
+                "complaint_id": "Ticket-Nr",
+                "customer_id": "Kundennummer",
+                "opened_date": "Erstellt am",
+                "closed_date": "Geschlossen am",
+                "severity": "Priorität",
+                "category": "Thema",
+            },
+            "contacts": {
+                "customer_id": "Kundennummer",
+                "contact_date": "Datum",
+                "direction": "Richtung",
+                "channel": "Kanal",
+                "outcome": "Ergebnis",
+            },
+            "customers": {
+                "customer_id": "Kundennummer",
+                "name": "Firma",
+                "segment": "Kundengruppe",
+                "owner": "Betreuer",
+                "email": "E-Mail",
+            },
+        },
+        values={
+            ("orders", "channel"): {
+                "inbound": ("Online-Shop", "Telefon"),
+                "outbound": ("Außendienst",),
+            },
+            ("complaints", "severity"): {
+                "low": ("Prio 3",),
+                "medium": ("Prio 2",),
+                "high": ("Prio 1",),
+            },
+            ("contacts", "direction"): {"inbound": ("eingehend",), "outbound": ("ausgehend",)},
+            ("contacts", "outcome"): {
+                "reached": ("erreicht",),
+                "not reached": ("Mailbox", "besetzt", "keine Antwort"),
+            },
+        },
+        encoding="utf-8-sig",
+        delimiter=";",
+        dates="de",
+        amount=lambda cents: money(cents, ".", ",") + "\u00a0€",
+        preamble={source: "sep=;" for source in ("orders", "payments", "complaints")},
+    ),
+    "crm-en": Unfamiliar(
+        files={
+            "orders": "Sales Orders.csv",
+            "payments": "Invoices.csv",
+            "complaints": "Cases.csv",
+            "contacts": "Activities.csv",
+            "customers": "Accounts.csv",
+        },
+        headers={
+            "orders": {
+                "order_id": "Order Number",
+                "customer_id": "Account ID",
+                "order_date": "Order Date",
+                "amount": "Order Total",
+                "channel": "Lead Source",
+            },
+            "payments": {
+                "invoice_id": "Invoice Number",
+                "customer_id": "Account ID",
+                "invoice_date": "Invoice Date",
+                "due_date": "Due Date",
+                "paid_date": "Payment Date",
+                "amount": "Amount",
+            },
+            "complaints": {
+                "complaint_id": "Case Number",
+                "customer_id": "Account ID",
+                "opened_date": "Created Date",
+                "closed_date": "Closed Date",
+                "severity": "Priority",
+                "category": "Subject",
+            },
+            "contacts": {
+                "customer_id": "Account ID",
+                "contact_date": "Activity Date",
+                "direction": "Direction",
+                "channel": "Activity Type",
+                "outcome": "Outcome",
+            },
+            "customers": {
+                "customer_id": "Account ID",
+                "name": "Account Name",
+                "segment": "Tier",
+                "owner": "Account Owner",
+                "email": "Email",
+            },
+        },
+        values={
+            ("orders", "channel"): {
+                "inbound": ("Web", "E-mail", "Inbound Call"),
+                "outbound": ("Sales Rep",),
+            },
+            ("complaints", "severity"): {
+                "low": ("P3 - Low",),
+                "medium": ("P2 - Normal",),
+                "high": ("P1 - Urgent",),
+            },
+            ("contacts", "direction"): {"inbound": ("Incoming",), "outbound": ("Outgoing",)},
+            ("contacts", "outcome"): {
+                "reached": ("Connected", "Spoke with buyer"),
+                "not reached": ("Left Voicemail", "No Answer"),
+            },
+        },
+        encoding="utf-8",
+        delimiter=",",
+        dates="us",
+        amount=lambda cents: ("-" if cents < 0 else "") + "$" + money(abs(cents), ",", "."),
+        preamble={},
+    ),
+    "erp-de": Unfamiliar(
+        files={
+            "orders": "Belege.csv",
+            "payments": "OP-Liste.csv",
+            "complaints": "Reklamationen.csv",
+            "contacts": "Aktivitaeten.csv",
+            "customers": "Kundenstamm.csv",
+        },
+        headers={
+            "orders": {
+                "order_id": "Belegnr",
+                "customer_id": "Kundennr",
+                "order_date": "Belegdatum",
+                "amount": "Netto",
+                "channel": "Auftragsart",
+            },
+            "payments": {
+                "invoice_id": "Belegnr",
+                "customer_id": "Kundennr",
+                "invoice_date": "Belegdatum",
+                "due_date": "Fällig",
+                "paid_date": "Ausgeglichen am",
+                "amount": "Betrag",
+            },
+            "complaints": {
+                "complaint_id": "Vorgang",
+                "customer_id": "Kundennr",
+                "opened_date": "Datum",
+                "closed_date": "Erledigt am",
+                "severity": "Schweregrad",
+                "category": "Grund",
+            },
+            "contacts": {
+                "customer_id": "Kundennr",
+                "contact_date": "Datum",
+                "channel": "Art",
+                "outcome": "Ergebnis",
+            },
+            "customers": {
+                "customer_id": "Kundennr",
+                "name": "Name 1",
+                "segment": "Kundengruppe",
+                "owner": "Vertriebsmitarbeiter",
+                "email": "E-Mail",
+            },
+        },
+        values={
+            ("orders", "channel"): {"inbound": ("Selbstbesteller",), "outbound": ("Außendienst",)},
+            ("complaints", "severity"): {"low": ("1",), "medium": ("2",), "high": ("3",)},
+            ("contacts", "outcome"): {
+                "reached": ("Gespräch geführt",),
+                "not reached": ("nicht erreicht", "Anrufbeantworter"),
+            },
+        },
+        encoding="cp1252",
+        delimiter=";",
+        dates="de",
+        amount=lambda cents: money(cents, ".", ","),
+        preamble={"orders": DATEV_LINE},
+        gross=True,
+    ),
+}
+
+
+def unfamiliar_table(
+    rng: np.random.Generator, source: str, table: pd.DataFrame, variant: Unfamiliar
+) -> pd.DataFrame:
+    """One source in the variant's columns, words, dates and amounts."""
+    out = table.copy()
+    for column in out.columns:
+        spellings = variant.values.get((source, column))
+        if spellings is not None:
+            pick = rng.integers(0, 6, len(out))
+            out[column] = [
+                spellings[v][k % len(spellings[v])] for v, k in zip(out[column], pick, strict=True)
+            ]
+        elif column.endswith("_date"):
+            iso = pd.Series(format_days(out[column], german=False))
+            out[column] = [_date_text(d, variant.dates) for d in iso]
+        elif column == "amount":
+            out[column] = [variant.amount(int(c)) for c in out[column]]
+    if variant.gross and source == "orders":
+        gross = [variant.amount(round(int(c) * 1.19)) for c in table["amount"]]
+        out.insert(out.columns.get_loc("amount"), "gross", gross)
+    headers = {**variant.headers[source], "gross": "Brutto"}
+    return out[[c for c in out.columns if c in headers]].rename(columns=headers)
+
+
+def _date_text(iso: str, style: str) -> str:
+    if not iso:
+        return ""
+    year, month, day = iso[:4], iso[5:7], iso[8:10]
+    return f"{day}.{month}.{year}" if style == "de" else f"{month}/{day}/{year}"
+
+
+def write_unfamiliar(rng: np.random.Generator, name: str, folder: Path) -> None:
+    """One unfamiliar export in ``folder/name`` and its answer key ``folder/name.planted.csv``."""
+    variant = UNFAMILIAR[name]
+    pop = simulate(rng, COUNTS_DE)
+    master = master_data(rng, pop, NAME_GROUPS_DE, OWNERS_DE, MAILBOXES_DE)
+    tables = canonical_tables(pop, master, IDS_DE)
+    tables["complaints"]["severity"] = tables["complaints"]["severity"].map(SEVERITY_KEYS)
+    target = folder / name
+    target.mkdir(parents=True, exist_ok=True)
+    for source, table in tables.items():
+        # One attempt per customer, day, direction and outcome: the contact type is not read.
+        read = [c for c in variant.headers[source] if c != "channel" and c in table]
+        text = unfamiliar_table(rng, source, table.drop_duplicates(subset=read), variant)
+        path = target / variant.files[source]
+        newline = "\r\n" if variant.delimiter == ";" else "\n"
+        with path.open("w", encoding=variant.encoding, newline="") as handle:
+            if source in variant.preamble:
+                handle.write(variant.preamble[source] + newline)
+            text.to_csv(handle, index=False, sep=variant.delimiter, lineterminator=newline)
+    write_key(folder / f"{name}.planted.csv", tables, pop)
+
+
 def order_features(folder: Path, end: pd.Timestamp) -> pd.DataFrame:
     """Recent-vs-baseline order features per customer (credit notes left out)."""
     o = pd.read_csv(folder / "orders.csv", parse_dates=["order_date"])
@@ -1002,7 +1280,20 @@ def main(argv: list[str] | None = None) -> None:
     """Generate both example exports; optionally print the sanity table."""
     parser = argparse.ArgumentParser(description="Generate churnwatch's example exports.")
     parser.add_argument("--check", action="store_true", help="print per-archetype sanity figures")
+    parser.add_argument(
+        "--unfamiliar",
+        type=Path,
+        metavar="DIR",
+        help="instead, write exports in unfamiliar vocabularies (test fixtures) to DIR",
+    )
     args = parser.parse_args(argv)
+    if args.unfamiliar:
+        for rng, name in zip(
+            np.random.default_rng(seed=SEED + 1).spawn(len(UNFAMILIAR)), UNFAMILIAR, strict=True
+        ):
+            write_unfamiliar(rng, name, args.unfamiliar)
+        print(describe(args.unfamiliar))
+        return
     rng_en, rng_de = np.random.default_rng(seed=SEED).spawn(2)
     write_english(rng_en, simulate(rng_en, COUNTS_EN), HERE / "exports")
     write_german(rng_de, simulate(rng_de, COUNTS_DE), HERE / "exports-de")

@@ -8,7 +8,7 @@ import numpy as np
 
 from churnwatch.core.days import days_to_iso
 from churnwatch.core.dialect import Dialect
-from churnwatch.core.sources import SOURCES
+from churnwatch.core.sources import SOURCES, Kind
 from churnwatch.ingest.dataset import Dataset, SourceFrame
 from churnwatch.ingest.problems import Reason
 
@@ -28,6 +28,14 @@ class SourceSummary:
     orphan_rows: int
     first_date: str | None
     last_date: str | None
+
+    @property
+    def has_numbers(self) -> bool:
+        return any(c.kind is Kind.NUMBER for c in SOURCES[self.source].columns)
+
+    @property
+    def has_dates(self) -> bool:
+        return any(c.kind is Kind.DATE for c in SOURCES[self.source].columns)
 
 
 def summarise(dataset: Dataset) -> list[SourceSummary]:

@@ -264,12 +264,16 @@ def _propose_values(proposal: SourceProposal, name: str, samples: list[str]) -> 
         proposal.unknown_values[name] = understanding.unknown
         proposal.fixes[name] = toml_lines(proposal.source, column, understanding)
     guessed = [
-        f"{', '.join(map(repr, raws))} read as {meaning} ({how})"
+        "; ".join(
+            f"{', '.join(map(repr, raws))} read as {meaning}"
+            for meaning, raws in by_meaning(found).items()
+        )
+        + f" ({how})"
         for how, found in (
             ("inferred: the known values are all on the other side", understanding.inferred),
             ("ranked by the numbers in the values", understanding.ranked),
         )
-        for meaning, raws in by_meaning(found).items()
+        if found
     ]
     if guessed:
         proposal.guessed_values[name] = guessed

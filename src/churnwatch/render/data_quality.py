@@ -41,9 +41,8 @@ def render_summary(console: Console, cut: Cut, summaries: list[SourceSummary]) -
         )
     console.print(table)
     for s in summaries:
-        console.print(
-            f"[dim]{s.source}: {escape(s.file)} read as {escape(s.dialect.describe())}[/]"
-        )
+        dialect = s.dialect.describe(numbers=s.has_numbers, dates=s.has_dates)
+        console.print(f"[dim]{s.source}: {escape(s.file)} read as {escape(dialect)}[/]")
 
 
 def render_problems(console: Console, problems: list[Problem], limit: int = MAX_PROBLEMS) -> None:
