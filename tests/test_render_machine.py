@@ -22,7 +22,9 @@ FIXED = [
     "rank",
     "customer_id",
     "name",
+    "segment",
     "owner",
+    "email",
     "risk",
     "severity",
     "phase",
@@ -68,7 +70,7 @@ def test_json_header(document: dict[str, Any]) -> None:
         "notes",
         "customers",
     ]
-    assert (document["schema_version"], document["as_of"]) == (2, AS_OF)
+    assert (document["schema_version"], document["as_of"]) == (3, AS_OF)
     assert document["horizon_days"] == 90
     assert document["risk_model"]["weights"] == "fitted"
     assert document["risk_model"]["trained_as_of"][0] == "2026-07-02"
@@ -114,6 +116,7 @@ def test_ndjson_is_one_object_per_line(document: dict[str, Any]) -> None:
     assert len(lines) == 300
     records = [json.loads(line) for line in lines]
     assert all(isinstance(r, dict) for r in records)
+    assert all(r.pop("as_of") == AS_OF for r in records)  # each line stands alone
     assert records == document["customers"]
 
 
@@ -137,10 +140,19 @@ def test_machine_output_has_no_ansi_even_when_colour_is_forced(
 
 def test_csv_has_one_row_per_customer(document: dict[str, Any]) -> None:
     text = scan_text("--format", "csv")
-    assert not text.startswith("\ufeff")  # a BOM only in files, for Excel
+    assert not text.startswith("\ufeff")  # a BOM only in the dialects for Excel
     rows = csv_rows(text)
     assert len(rows) == 300
-    assert list(rows[0]) == [*FIXED, "signals", "reasons", "action", *VALUE_FEATURES]
+    assert list(rows[0]) == [
+        "rank",
+        "as_of",
+        *FIXED[1:],
+        "signals",
+        "reasons",
+        "action",
+        *VALUE_FEATURES,
+    ]
+    assert {row["as_of"] for row in rows} == {AS_OF}
     for row, record in zip(rows, document["customers"], strict=True):
         assert row["customer_id"] == record["customer_id"]
         assert float(row["risk"]) == record["risk"]
@@ -264,8 +276,9 @@ def test_min_risk_above_everyone_gives_an_empty_list() -> None:
         ("out.json", lambda b: json.loads(b.decode())["as_of"] == AS_OF),
         ("out.ndjson", lambda b: len(b.decode().splitlines()) == 300),
         ("out.jsonl", lambda b: json.loads(b.decode().splitlines()[0])["rank"] == 1),
-        ("out.csv", lambda b: b.startswith(b'\xef\xbb\xbf"rank",')),
-        ("OUT.CSV", lambda b: b.startswith(b'\xef\xbb\xbf"rank",')),
+        ("out.csv", lambda b: b.startswith(b'"rank","as_of",')),
+        ("OUT.CSV", lambda b: b.startswith(b'"rank","as_of",')),
+        ("out.xlsx", lambda b: b.startswith(b"PK\x03\x04")),
         ("out.txt", lambda b: b.decode().startswith("300 customers as of")),
     ],
 )
@@ -274,7 +287,7 @@ def test_output_format_follows_the_extension(tmp_path: Path, name: str, check: A
     result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert stderr_of(result).strip() == f"wrote {target}"
+    assert stderr_of(result) == ""  # a clean run with -o prints nothing (cron mails nothing)
     assert check(target.read_bytes())
     assert ANSI.encode() not in target.read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == [name]
@@ -293,14 +306,14 @@ def test_explicit_format_wins_over_the_extension(tmp_path: Path) -> None:
     assert len(target.read_text().splitlines()) == 2
 
 
-@pytest.mark.parametrize("name", ["out.xlsx", "out", "out.json.bak"])
+@pytest.mark.parametrize("name", ["out.xls", "out", "out.json.bak"])
 def test_unknown_extension_exits_2(tmp_path: Path, name: str) -> None:
     target = tmp_path / name
     result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--output", target)
     assert result.exit_code == 2
     error = " ".join(stderr_of(result).split())
     assert "cannot tell the format from" in error
-    assert "hint: use one of .txt, .json, .ndjson, .jsonl, .csv or pass --format" in error
+    assert "hint: use one of .txt, .json, .ndjson, .jsonl, .csv, .xlsx or pass --format" in error
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
 

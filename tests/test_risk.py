@@ -284,7 +284,7 @@ def test_too_little_history_gives_configured_weights_and_a_note(tmp_path: Path) 
         tmp_path / "exports",
         orders="customer_id,order_date,amount\nA,2024-01-10,10\nA,2024-03-10,10\nB,2025-06-01,10\n",
     )
-    result = invoke("scan", folder, "--as-of", "2025-06-30", "--format", "json")
+    result = invoke("scan", folder, "--as-of", "2025-06-30", "--format", "json", "--verbose")
     assert result.exit_code == 0
     notes = [line for line in stderr_of(result).splitlines() if "default risk weights" in line]
     assert notes == [

@@ -17,7 +17,7 @@ from churnwatch.analyses.calibration import Calibrated, calibrated
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
-from churnwatch.core.domain import Phase, Severity
+from churnwatch.core.domain import Phase
 from churnwatch.deliver.atomic import write_atomically
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset
@@ -26,7 +26,7 @@ from churnwatch.ingest.problems import Level, Problem
 from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
 from churnwatch.render.formats import TABLE_ROWS, Renderer
 from churnwatch.rules.catalog import Rule, active_rules
-from churnwatch.timeframe import Cut, cut_at, reference_day
+from churnwatch.timeframe import Cut, cut_at, reference_day, stale_exports
 
 Progress = Callable[[str], None]
 
@@ -68,17 +68,23 @@ class ScanRun:
     cut: Cut
     result: ScanResult
 
-    def warnings(self) -> list[str]:
+    def unusable(self) -> list[str]:
         """Sources that lost most of their rows: the data should not be trusted as loaded."""
         return blocking_issues(summarise(self.cut.dataset))
 
-    def problem_count(self) -> int:
-        return sum(p.level is Level.WARNING for p in self.cut.problems)
+    def data_problems(self) -> list[Problem]:
+        """Everything ``validate`` would report about the data, and the cut's notes (rows
+        after the reference date, a stale reference date, credit notes only), warnings first."""
+        return sorted(self.cut.problems, key=lambda p: p.level is not Level.WARNING)
 
-    def notes(self) -> list[str]:
-        """What the user should know before trusting the list: rows after the reference date,
-        a stale reference date, customers with credit notes only, how the risk was modelled."""
-        return [note.describe() for note in self.cut.notes] + list(self.result.notes)
+    def model_notes(self) -> list[str]:
+        """How the risk was modelled (the table shows these in its summary)."""
+        return list(self.result.notes)
+
+    def strict_failures(self) -> int:
+        """How many problems ``--strict`` refuses: every warning ``validate`` gives."""
+        warnings = sum(p.level is Level.WARNING for p in self.cut.problems)
+        return warnings + len(self.unusable())
 
     def shown(
         self,
@@ -93,9 +99,6 @@ class ScanRun:
             top = top or TABLE_ROWS
             phases = phases or [p.value for p in Phase if p is not Phase.LOST]
         return self.result.select(top, min_risk, phases or None)
-
-    def reaches(self, severity: str) -> bool:
-        return self.result.reaches(Severity.parse(severity))
 
 
 def scan_exports(
@@ -112,6 +115,8 @@ def scan_exports(
     step("loading exports")
     dataset = load_dataset(exports, settings)
     cut = cut_at(dataset, reference_day(dataset, as_of))
+    if as_of is None:
+        cut.notes.extend(stale_exports(cut))
     return ScanRun(cut, scan(cut, settings, rules, step))
 
 
@@ -134,10 +139,11 @@ def with_horizon(config: Config, horizon: int | None) -> Config:
     )
 
 
-def render(renderer: Renderer[Any], document: Any, *, to_file: bool) -> bytes:
-    """The output's bytes; a file in a format that wants one starts with a BOM."""
+def render(renderer: Renderer[Any], document: Any, *, to_file: bool = False) -> bytes:
+    """The output's bytes; a format for Excel starts with a BOM (on stdout too, since it is
+    usually redirected into a file)."""
     data = renderer.render(document)
-    return b"\xef\xbb\xbf" + data if to_file and renderer.bom else data
+    return b"\xef\xbb\xbf" + data if renderer.bom else data
 
 
 def write_output(target: Path, data: bytes) -> None:
@@ -234,3 +240,21 @@ def calibrate_exports(
     _, rules = _settings_and_rules(exports, config, horizon)
     run = scan_exports(exports, config, as_of, horizon=horizon)
     return calibrated(exports, run.result, rules)
+
+
+__all__ = [
+    "Problem",
+    "ScanRun",
+    "Selection",
+    "backtest_exports",
+    "calibrate_exports",
+    "list_features",
+    "list_rules",
+    "output_schema",
+    "propose_config",
+    "render",
+    "scan_exports",
+    "validate_exports",
+    "write_config",
+    "write_output",
+]

@@ -58,7 +58,8 @@ class ScanResult:
     weight_fitted: np.ndarray
     """Each applicable rule: whether its weight was fitted on the history (else configured)."""
     feature_names: list[str]
-    """The numeric and date features, in registry order (what machine output lists)."""
+    """Every numeric and date feature, in registry order (what machine output lists, the same
+    for every run; a feature whose source is absent has no column in ``customers``)."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -76,16 +77,6 @@ class ScanResult:
         phases = self.phases()
         return {p.value: int((phases == p.value).sum()) for p in Phase}
 
-    def worst_severity(self) -> Severity:
-        """The highest severity among the customers not lost (lost ones are for win-back)."""
-        active = self.phases() != Phase.LOST
-        severity = self.customers["severity"].to_numpy()[active]
-        return Severity(int(severity.max())) if severity.size else Severity.NONE
-
-    def reaches(self, severity: Severity) -> bool:
-        """Whether any customer not lost is at or above ``severity`` (``--fail-on``)."""
-        return self.worst_severity() >= severity
-
     def select(
         self,
         top: int | None = None,
@@ -99,9 +90,11 @@ class ScanResult:
             keep &= np.round(self.customers["risk"].to_numpy() * 100) >= min_risk
         if phases is not None:
             keep &= np.isin(self.phases(), list(phases))
-        matching = np.flatnonzero(keep)
-        rows = self.rows(matching[:top])
-        return Selection(self, rows, len(matching), None if phases is None else tuple(phases))
+        matched = self.rows(np.flatnonzero(keep))
+        rows = matched if top is None else matched.rows(np.arange(min(top, len(matched.customers))))
+        return Selection(
+            self, rows, len(matched.customers), None if phases is None else tuple(phases), matched
+        )
 
     def rows(self, positions: np.ndarray) -> ScanResult:
         """The same result with only the rows at ``positions``."""
@@ -136,3 +129,15 @@ class Selection:
     """Rows that matched the filters, before ``--top`` cut the list."""
     phases: tuple[str, ...] | None
     """The phases asked for; None for all."""
+    matched: ScanResult
+    """Every row that matched the filters (``rows`` is its start)."""
+
+    def reaching(self, severity: Severity) -> tuple[int, int]:
+        """``(matched, shown)``: customers not lost at or above ``severity`` among those the
+        filters matched, and among those shown (``--top`` may leave some out)."""
+
+        def count(rows: ScanResult) -> int:
+            active = rows.phases() != Phase.LOST
+            return int((rows.customers["severity"].to_numpy()[active] >= severity).sum())
+
+        return count(self.matched), count(self.rows)

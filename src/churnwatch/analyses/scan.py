@@ -69,17 +69,20 @@ def scan(
         contributions[order][:, applicable],
         model.rule_probability[applicable] * 100.0,
         np.array(fitted_rules)[applicable],
-        [n for n in VALUE_FEATURES if n in features.columns],
+        list(VALUE_FEATURES),
         notes,
     )
 
 
+MASTER_DATA = ("name", "segment", "owner", "email")
+
+
 def _with_master_data(identity: pd.DataFrame, cut: Cut) -> pd.DataFrame:
-    """Add name and owner from the customers export (first row per customer)."""
+    """Add name, segment, owner and e-mail from the customers export (first row per customer)."""
     if not cut.has("customers"):
         return identity
     master = cut.frame("customers")
-    columns = [c for c in ("name", "owner") if c in master]
+    columns = [c for c in MASTER_DATA if c in master]
     if not columns:
         return identity
     first = master.drop_duplicates("customer", keep="first").set_index("customer")[columns]

@@ -6,31 +6,43 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 import typer
-from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
 from churnwatch.cli.shell import (
     AsOfOption,
     ConfigOption,
     Exports,
+    QuietOption,
+    VerboseOption,
     app,
     emit,
     handles_errors,
     message,
     progress_display,
+    report_problems,
+    show_table,
     to_date,
 )
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.render.console import make_console
-from churnwatch.render.formats import SCAN_FORMATS, choose_format, extension_mismatch
+from churnwatch.core.errors import ChurnwatchError
+from churnwatch.core.words import plural
+from churnwatch.render.csv_rows import CSV_DIALECTS
+from churnwatch.render.formats import (
+    SCAN_FORMATS,
+    choose_format,
+    extension_mismatch,
+    with_options,
+)
 
 if TYPE_CHECKING:
-    from churnwatch.api import ScanRun
+    from churnwatch.api import Selection
 
     FormatName: TypeAlias = str
+    CsvDialectName: TypeAlias = str
     FailOn: TypeAlias = str
 else:  # choices for Typer, from the format registry and the severity scale
     FormatName = Literal[tuple(SCAN_FORMATS)]
+    CsvDialectName = Literal[tuple(CSV_DIALECTS)]
     FailOn = Literal[tuple(s.label for s in sorted(Severity, reverse=True) if s.label != "none")]
 
 
@@ -69,6 +81,32 @@ FailOnOption = Annotated[
 ]
 
 
+CsvDialectOption = Annotated[
+    CsvDialectName | None,
+    typer.Option(
+        "--csv-dialect",
+        help="CSV for: standard (',' and '.', for programs), excel (with a BOM), excel-de"
+        " (';' and decimal ',', with a BOM).",
+    ),
+]
+FormulaGuardOption = Annotated[
+    bool,
+    typer.Option(
+        "--formula-guard/--no-formula-guard",
+        help="Prefix CSV text that a spreadsheet would run as a formula (=, +, -, @) with '."
+        " Switch off only for data you trust.",
+    ),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 2, writing nothing, on any data problem `validate` warns about (skipped"
+        " rows, values not understood, duplicates, stale exports).",
+    ),
+]
+
+
 @app.command()
 @handles_errors
 def scan(
@@ -83,35 +121,56 @@ def scan(
     output_format: FormatOption = None,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
+    csv_dialect: CsvDialectOption = None,
+    formula_guard: FormulaGuardOption = True,
+    strict: StrictOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Rank customers by churn risk (the chance of no order within the horizon), with the
     reasons why and a next step."""
     from churnwatch import api
-    from churnwatch.render.table import show
 
-    renderer = choose_format(output_format, output)
-    if note := extension_mismatch(renderer, output):
+    renderer = with_options(
+        choose_format(output_format, output), csv_dialect=csv_dialect, formula_guard=formula_guard
+    )
+    if (note := extension_mismatch(renderer, output)) and not quiet:
         message("note", "yellow", note)
-    with progress_display() as step:
+    with progress_display(quiet) as step:
         run = api.scan_exports(exports, config, to_date(as_of), step, horizon=horizon)
-    _report_data_quality(run, exports)
-    shown = run.shown(renderer, top, min_risk, phase)
-    if renderer.for_people and output is None:
-        show(make_console(wide_in_pipes=True), shown)
-    else:
-        emit(api.render(renderer, shown, to_file=output is not None), output)
-    if fail_on is not None and run.reaches(fail_on):
-        raise typer.Exit(ExitCode.FAIL_ON)
-
-
-def _report_data_quality(run: ScanRun, exports: Path) -> None:
-    """A few lines on stderr, so machine output on stdout stays clean."""
-    for issue in run.warnings():
-        message("warning", "red", issue)
-    for note in run.notes():
-        message("note", "yellow", note)
-    if count := run.problem_count():
-        make_console(stderr=True).print(
-            f"[yellow]{count} data-quality warning{'s' if count != 1 else ''}[/]: see"
-            f" `churnwatch validate {escape(str(exports))}`"
+    if not quiet:
+        report_problems(run.data_problems(), run.unusable())
+    if strict and (failures := run.strict_failures()):
+        raise ChurnwatchError(
+            f"--strict: {plural(failures, 'data problem')} (above); nothing written"
         )
+    shown = run.shown(renderer, top, min_risk, phase)
+    if verbose and not (renderer.for_people and output is None):
+        for text in run.model_notes():
+            message("note", "yellow", text)
+    if renderer.for_people and output is None:
+        show_table(shown)
+    else:
+        data = api.render(renderer, shown, to_file=output is not None)
+        emit(data, output, announce=verbose, binary=renderer.binary)
+    if fail_on is not None:
+        _check_fail_on(shown, Severity.parse(fail_on), fail_on, quiet)
+
+
+def _check_fail_on(shown: Selection, severity: Severity, label: str, quiet: bool) -> None:
+    """Exit 1 when a customer the filters selected (not lost) reaches ``severity``; say how
+    many, and how many of them ``--top`` left out of the output."""
+    matched, listed = shown.reaching(severity)
+    if not matched:
+        return
+    if not quiet:
+        left_out = (
+            f"; {matched - listed:,} of them not in the output (--top)" if listed < matched else ""
+        )
+        message(
+            "exit 1",
+            "red",
+            f"{plural(matched, 'customer')} not lost at {label} or above (--fail-on {label})"
+            f"{left_out}",
+        )
+    raise typer.Exit(ExitCode.FAIL_ON)

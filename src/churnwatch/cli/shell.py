@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
-from churnwatch.core.errors import ChurnwatchError
+from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.render.console import make_console
+
+if TYPE_CHECKING:
+    from churnwatch.api import Problem, Selection
 
 app = typer.Typer(
     name="churnwatch",
@@ -109,29 +112,71 @@ def message(label: str, style: str, text: str) -> None:
     make_console(stderr=True).print(f"[{style}]{label}:[/] {escape(text)}")
 
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="Print nothing but errors (for cron: exit codes say the rest)."
+    ),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Also print notes on the model and the file written."),
+]
+
+
+def report_problems(problems: list[Problem], unusable: list[str]) -> None:
+    """Each data problem as one line on stderr naming file and column, with the lines of
+    churnwatch.toml that would settle it indented below."""
+    from churnwatch.render.data_quality import render_problems
+
+    for text in unusable:
+        message("warning", "red", f"{text} (the results rest on the rows that were read)")
+    render_problems(make_console(stderr=True), problems)
+
+
 def to_date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
 @contextmanager
-def progress_display() -> Iterator[Callable[[str], None]]:
-    """A spinner on stderr when it is a terminal; nothing in pipes, files or CI logs."""
+def progress_display(quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr when it is a terminal; nothing in pipes, files, CI logs or with
+    ``--quiet``."""
     console = make_console(stderr=True)
-    if not console.is_terminal:
+    if quiet or not console.is_terminal:
         yield lambda _: None
         return
     with console.status("starting") as status:
         yield status.update
 
 
-def emit(data: bytes, output: Path | None) -> None:
-    """Machine output to stdout, or atomically to ``output`` (then one line on stderr)."""
+def show_table(selection: Selection) -> None:
+    """The ranked table on stdout: in colour on a terminal, else as plain text without
+    trailing blanks (160 columns, or ``COLUMNS``)."""
+    from churnwatch.render.console import as_text
+    from churnwatch.render.table import show
+
+    console = make_console(wide_in_pipes=True)
+    if console.is_terminal:
+        show(console, selection)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(as_text(show, selection, console.width))
+    sys.stdout.buffer.flush()
+
+
+def emit(data: bytes, output: Path | None, *, announce: bool = True, binary: bool = False) -> None:
+    """Machine output to stdout, or atomically to ``output`` (then, if ``announce``, one line
+    on stderr saying so)."""
     from churnwatch import api
 
     if output is None:
+        if binary and sys.stdout.isatty():
+            raise UsageError("xlsx is not text: write it to a file with --output FILE.xlsx")
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
     api.write_output(output, data)
-    make_console(stderr=True).print(f"wrote {escape(str(output))}")
+    if announce:
+        make_console(stderr=True).print(f"wrote {escape(str(output))}")

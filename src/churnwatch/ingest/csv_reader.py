@@ -322,6 +322,8 @@ class _Reader:
         Ids and free text are kept as read: trimming ten million strings costs more than
         the whole parse, and ids are trimmed once per distinct value when they are coded.
         """
+        if column.kind in (Kind.DATE, Kind.NUMBER) and not _typed(values):
+            self._note_nul_bytes(column, values)
         if column.kind is Kind.DATE:
             return self._dates(values)
         if column.kind is Kind.NUMBER:
@@ -329,6 +331,25 @@ class _Reader:
         if column.kind is Kind.CATEGORY:
             return self._categories(column, values)
         return values, np.zeros(len(values), dtype=bool)
+
+    def _note_nul_bytes(self, column: Column, values: pa.ChunkedArray) -> None:
+        """NUL bytes (left by some exporters) are removed before parsing: say where."""
+        has_nul = pc.fill_null(pc.match_substring(values.cast(pa.string()), "\x00"), False)
+        rows = np.flatnonzero(np.asarray(has_nul, dtype=bool))
+        if rows.size == 0:
+            return
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.REPAIRED,
+                "NUL bytes removed from the values before reading them",
+                column=self.columns[column.name],
+                count=len(rows),
+                lines=tuple(int(x) for x in self.layout.row_lines(rows[:MAX_LINES], len(values))),
+                level=Level.NOTE,
+            )
+        )
 
     def _dates(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_date32(values.type):
@@ -487,6 +508,11 @@ def _clean(values: pa.ChunkedArray) -> pa.Array:
     """Text without surrounding blanks or NUL bytes (which some exporters leave behind)."""
     text = values.combine_chunks().cast(pa.string())
     return pc.utf8_trim_whitespace(pc.replace_substring(text, "\x00", ""))
+
+
+def _typed(values: pa.ChunkedArray) -> bool:
+    """pyarrow converted the column itself (so it held no stray bytes)."""
+    return pa.types.is_date32(values.type) or pa.types.is_floating(values.type)
 
 
 def _non_blank(values: pa.ChunkedArray) -> np.ndarray:

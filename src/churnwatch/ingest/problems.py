@@ -31,6 +31,8 @@ class Reason(StrEnum):
     AMBIGUOUS_DATES = "ambiguous_dates"
     AFTER_AS_OF = "after_as_of"
     STALE_REFERENCE = "stale_reference"
+    STALE_EXPORTS = "stale_exports"
+    REPAIRED = "repaired"
     CREDIT_NOTES_ONLY = "credit_notes_only"
 
 

@@ -14,6 +14,7 @@ class BacktestJson:
     extensions = (".json",)
     bom = False
     for_people = False
+    binary = False
 
     def render(self, result: BacktestResult) -> bytes:
         from churnwatch.render.backtest_records import backtest_document

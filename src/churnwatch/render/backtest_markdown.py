@@ -13,6 +13,7 @@ class BacktestMarkdown:
     extensions = (".md",)
     bom = False
     for_people = False
+    binary = False
 
     def render(self, result: BacktestResult) -> bytes:
         from churnwatch.render.backtest_records import backtest_document

@@ -22,6 +22,7 @@ class BacktestTable:
     extensions = (".txt",)
     bom = False
     for_people = True
+    binary = False
 
     def render(self, result: BacktestResult) -> bytes:
         return as_text(show, result, TEXT_WIDTH)

@@ -31,7 +31,10 @@ def make_console(
     """
     target = file or (sys.stderr if stderr else sys.stdout)
     # Messages on stderr are never wrapped: a log line should stay one line.
-    console = _PipeConsole(file=target, highlight=False, soft_wrap=stderr, emoji=False)
+    console = _PipeConsole(file=target, highlight=False, emoji=False)
+    # Messages on stderr, and anything in a pipe or log, are never wrapped: a line that
+    # grep finds stays whole. (Tables still fit the width; they are laid out, not wrapped.)
+    console.soft_wrap = stderr or not console.is_terminal
     if wide_in_pipes and not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPE_WIDTH
     return console
@@ -41,9 +44,12 @@ Shown = TypeVar("Shown")
 
 
 def as_text(show: Callable[[Console, Shown], None], document: Shown, width: int) -> bytes:
-    """What ``show`` prints, as plain UTF-8 text ``width`` columns wide (for ``-o FILE.txt``)."""
+    """What ``show`` prints, as plain UTF-8 text at most ``width`` columns wide, without
+    trailing blanks."""
     buffer = io.StringIO()
     console = make_console(buffer)
     console.width = width
+    console.soft_wrap = False  # a laid-out page: long lines wrap at the width
     show(console, document)
-    return buffer.getvalue().encode("utf-8")
+    lines = (line.rstrip() for line in buffer.getvalue().splitlines())
+    return "".join(f"{line}\n" for line in lines).encode("utf-8")

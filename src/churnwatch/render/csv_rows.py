@@ -1,54 +1,118 @@
 """``--format csv``: one row per customer, signals flattened, then every feature.
 
+The columns are the same for every run of a version (a feature whose source is absent is an
+empty column), so a sheet that imports the file keeps working when a source comes or goes.
 Written by pyarrow's CSV writer from whole columns: hundreds of thousands of rows take a
-second, not a minute. Cells a spreadsheet would run as a formula are neutralised; files get
-a UTF-8 BOM so Excel shows umlauts correctly.
+second, not a minute. Cells a spreadsheet would run as a formula are neutralised unless the
+guard is switched off for trusted data.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+from churnwatch.core.errors import UsageError
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from churnwatch.analyses.result import Selection
+    from churnwatch.analyses.result import ScanResult, Selection
 
 _FORMULA = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+TEXT_COLUMNS = ("customer_id", "name", "segment", "owner", "email", "history")
 
 
+@dataclass(frozen=True)
+class CsvDialect:
+    """How the file is written for its reader: programs, or Excel in a given locale."""
+
+    delimiter: str
+    decimal: str
+    bom: bool
+    """A UTF-8 byte order mark, without which Excel shows umlauts as mojibake."""
+    description: str
+
+
+CSV_DIALECTS = {
+    "standard": CsvDialect(",", ".", False, "RFC 4180: ',' and '.', UTF-8, for programs"),
+    "excel": CsvDialect(",", ".", True, "',' and '.', UTF-8 with BOM, for English Excel"),
+    "excel-de": CsvDialect(";", ",", True, "';' and decimal ',', UTF-8 with BOM, German Excel"),
+}
+
+
+@dataclass(frozen=True)
 class CsvRows:
     name = "csv"
     extensions = (".csv",)
-    bom = True
     for_people = False
+    binary = False
+    dialect: str = "standard"
+    formula_guard: bool = True
+
+    @property
+    def bom(self) -> bool:
+        return CSV_DIALECTS[self.dialect].bom
+
+    def with_options(self, *, csv_dialect: str | None, formula_guard: bool) -> CsvRows:
+        if csv_dialect is not None and csv_dialect not in CSV_DIALECTS:
+            raise UsageError(f"--csv-dialect: one of {', '.join(CSV_DIALECTS)}")
+        return replace(self, dialect=csv_dialect or self.dialect, formula_guard=formula_guard)
 
     def render(self, selection: Selection) -> bytes:
-        import numpy as np
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        from churnwatch.render.records import identity_columns, output_array, signals
-
-        shown = selection.rows
-        columns: dict[str, Any] = {"rank": pa.array(np.arange(1, len(shown.customers) + 1))}
-        columns |= identity_columns(shown)
-        reasons = signals(shown)
-        columns["signals"] = ["; ".join(s["id"] for s in row) for row in reasons]
-        columns["reasons"] = [
-            " | ".join(f"{s['title']}: {s['detail']}" for s in row) for row in reasons
-        ]
-        columns["action"] = [row[0]["action"] if row else "" for row in reasons]
-        for name in ("customer_id", "name", "owner", "history", "reasons", "action"):
-            columns[name] = safe_text(pa.array(columns[name], pa.string()))
-        columns |= {name: output_array(name, shown.customers[name]) for name in shown.feature_names}
+        dialect = CSV_DIALECTS[self.dialect]
+        columns = row_columns(selection.rows, formula_guard=self.formula_guard)
+        if dialect.decimal != ".":
+            columns = {name: _decimal_comma(values) for name, values in columns.items()}
         buffer = pa.BufferOutputStream()
-        pacsv.write_csv(pa.table(columns), buffer)
+        options = pacsv.WriteOptions(delimiter=dialect.delimiter, quoting_style="needed")
+        pacsv.write_csv(pa.table(columns), buffer, options)
         return bytes(buffer.getvalue().to_pybytes())
 
 
 FORMAT = CsvRows()
+
+
+def row_columns(shown: ScanResult, *, formula_guard: bool = True) -> dict[str, pa.Array]:
+    """Every output column as an Arrow array: rank, as_of, who, how at risk and why, then
+    every feature (also what the xlsx sheet is made of)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from churnwatch.render.records import feature_array, identity_columns, signals
+
+    rows = len(shown.customers)
+    columns: dict[str, Any] = {"rank": pa.array(np.arange(1, rows + 1))}
+    columns["as_of"] = pa.array([shown.cut.as_of_iso] * rows, pa.string()).cast(pa.date32())
+    columns |= identity_columns(shown)
+    reasons = signals(shown)
+    columns["signals"] = ["; ".join(s["id"] for s in row) for row in reasons]
+    columns["reasons"] = [
+        " | ".join(f"{s['title']}: {s['detail']}" for s in row) for row in reasons
+    ]
+    columns["action"] = [row[0]["action"] if row else "" for row in reasons]
+    for name in (*TEXT_COLUMNS, "signals", "reasons", "action"):
+        text = pa.array(columns[name], pa.string())
+        columns[name] = safe_text(text) if formula_guard else text
+    columns |= {name: feature_array(shown, name) for name in shown.feature_names}
+    return {
+        name: pa.array(values) if isinstance(values, list) else values
+        for name, values in columns.items()
+    }
+
+
+def _decimal_comma(values: pa.Array) -> pa.Array:
+    """Decimal numbers written with a comma (for a German spreadsheet); others unchanged."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_floating(values.type):
+        return values
+    return pc.replace_substring(values.cast(pa.string()), ".", ",")
 
 
 def safe_text(values: pa.Array) -> pa.Array:

@@ -51,5 +51,7 @@ def render_problems(console: Console, problems: list[Problem], limit: int = MAX_
     for problem in ordered[:limit]:
         style = "yellow" if problem.level is Level.WARNING else "dim"
         console.print(f"[{style}]{problem.level}:[/] {escape(problem.describe())}")
+        for line in problem.fix:  # what to paste into churnwatch.toml
+            console.print(f"    {escape(line)}", highlight=False)
     if len(ordered) > limit:
         console.print(f"… and {len(ordered) - limit} more")

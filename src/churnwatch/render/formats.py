@@ -29,6 +29,8 @@ class Renderer(Protocol[Document_contra]):
     """Whether a file in this format starts with a UTF-8 BOM (so Excel reads umlauts)."""
     for_people: bool
     """Meant to be read by people (shown with colour on a terminal), not by programs."""
+    binary: bool
+    """Not text (xlsx): never written to a terminal."""
 
     def render(self, document: Document_contra) -> bytes:
         """The document (for a scan: the selection of customers to show) as bytes."""
@@ -41,7 +43,7 @@ def _registry(*modules: str) -> dict[str, Any]:
 
 
 SCAN_FORMATS: dict[str, Renderer[Selection]] = _registry(
-    "table", "json_document", "json_lines", "csv_rows"
+    "table", "json_document", "json_lines", "csv_rows", "xlsx_sheet"
 )
 BACKTEST_FORMATS: dict[str, Renderer[BacktestResult]] = _registry(
     "backtest_table", "backtest_json", "backtest_markdown"
@@ -67,6 +69,17 @@ def choose_format(
             hint=f"use one of {known} or pass --format",
         )
     return inferred
+
+
+def with_options(renderer: Any, *, csv_dialect: str | None, formula_guard: bool) -> Any:
+    """The renderer with the CSV options; an error if they were given for another format."""
+    if csv_dialect is None and formula_guard:
+        return renderer
+    if not hasattr(renderer, "with_options"):
+        raise UsageError(
+            f"--csv-dialect and --no-formula-guard apply to csv output, not {renderer.name}"
+        )
+    return renderer.with_options(csv_dialect=csv_dialect, formula_guard=formula_guard)
 
 
 def by_extension(output: Path, formats: dict[str, Any] | None = None) -> Any:

@@ -14,6 +14,7 @@ class JsonDocument:
     extensions = (".json",)
     bom = False
     for_people = False
+    binary = False
 
     def render(self, selection: Selection) -> bytes:
         from churnwatch.render.records import header, to_records

@@ -14,11 +14,15 @@ class JsonLines:
     extensions = (".ndjson", ".jsonl")
     bom = False
     for_people = False
+    binary = False
 
     def render(self, selection: Selection) -> bytes:
         from churnwatch.render.records import to_records
 
-        lines = (json.dumps(record, ensure_ascii=False) for record in to_records(selection.rows))
+        as_of = {"as_of": selection.result.as_of}  # each line stands alone in a stream
+        lines = (
+            json.dumps(as_of | record, ensure_ascii=False) for record in to_records(selection.rows)
+        )
         return "".join(f"{line}\n" for line in lines).encode("utf-8")
 
 

@@ -52,7 +52,9 @@ class CustomerOut(_Closed):
     rank: int = Field(ge=1)
     customer_id: str
     name: str | None
+    segment: str | None
     owner: str | None
+    email: str | None
     risk: float = Field(ge=0, le=1, description="probability of no order within the horizon")
     severity: Literal[tuple(reversed(Severity.labels()))]  # type: ignore[valid-type]
     phase: Literal[tuple(p.value for p in Phase)]  # type: ignore[valid-type]
@@ -86,7 +88,7 @@ class ConfiguredWeights(_Closed):
 
 
 class ScanOut(_Closed):
-    schema_version: Literal[2] = 2
+    schema_version: Literal[3] = 3
     as_of: dt.date
     horizon_days: int = Field(gt=0)
     risk_model: FittedWeights | ConfiguredWeights

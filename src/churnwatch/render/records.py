@@ -21,7 +21,7 @@ from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.rules.catalog import template_fields
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
 DECIMALS = 4
 
@@ -124,6 +124,14 @@ def _literal(template: str, field: str, text: str) -> str:
     return re.sub(r"\{" + re.escape(field) + r"(?::[^}]*)?\}", lambda _: text, template)
 
 
+def feature_array(result: ScanResult, name: str) -> pa.Array:
+    """A feature as machine output shows it; all null when its source is absent."""
+    frame = result.customers
+    if name not in frame:
+        return pa.nulls(len(frame), pa.date32() if name in DATE_FEATURES else pa.float64())
+    return output_array(name, frame[name])
+
+
 def output_array(name: str, column: pd.Series) -> pa.Array:
     """One feature column as machine output shows it: dates, whole counts, rounded decimals,
     null where missing (converted without a loop in Python)."""
@@ -137,9 +145,9 @@ def output_array(name: str, column: pd.Series) -> pa.Array:
     return pa.array(np.round(filled, DECIMALS), mask=missing)
 
 
-def output_values(name: str, column: pd.Series) -> list[Any]:
+def output_values(result: ScanResult, name: str) -> list[Any]:
     """The same as plain JSON values: ISO date strings, ints, floats and None."""
-    values = output_array(name, column).to_pylist()
+    values = feature_array(result, name).to_pylist()
     if name in DATE_FEATURES:
         return [None if day is None else day.isoformat() for day in values]
     return values
@@ -147,7 +155,7 @@ def output_values(name: str, column: pd.Series) -> list[Any]:
 
 def feature_columns(result: ScanResult) -> dict[str, list[Any]]:
     """Features as machine output shows them: ISO dates, whole counts, rounded, None."""
-    return {name: output_values(name, result.customers[name]) for name in result.feature_names}
+    return {name: output_values(result, name) for name in result.feature_names}
 
 
 def identity_columns(result: ScanResult) -> dict[str, list[Any]]:
@@ -157,7 +165,9 @@ def identity_columns(result: ScanResult) -> dict[str, list[Any]]:
     return {
         "customer_id": frame["customer_id"].tolist(),
         "name": _texts(frame, "name"),
+        "segment": _texts(frame, "segment"),
         "owner": _texts(frame, "owner"),
+        "email": _texts(frame, "email"),
         "risk": np.round(frame["risk"].to_numpy(dtype=float), DECIMALS).tolist(),
         "severity": labels[frame["severity"].to_numpy(dtype=np.int64)].tolist(),
         "phase": _texts(frame, "phase"),

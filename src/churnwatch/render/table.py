@@ -5,6 +5,7 @@ On a terminal it is shown with colour; as a format (``-o report.txt``) it is pla
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -31,12 +32,15 @@ COLOURS = {
     "none": "dim",
 }
 REASONS_SHOWN = 2
-NARROW = 72
-"""Below this many columns the table would cut ids and reasons: list customers instead."""
+NARROW = 100
+"""Below this many columns the reasons column would be too thin to read (dozens of lines per
+customer): list customers one below the other instead."""
+NAME_SHARE = 0.18
+"""The name column's share of the width (at least 22 columns): wide terminals show more."""
 
 
-TEXT_WIDTH = 160
-"""Columns of the plain-text table written to a file."""
+TEXT_WIDTH = 100
+"""Columns of the plain-text table written to a file (a mail or a printed page)."""
 
 
 class TableFormat:
@@ -46,16 +50,17 @@ class TableFormat:
     extensions = (".txt",)
     bom = False
     for_people = True
+    binary = False
 
     def render(self, selection: Selection) -> bytes:
         """The table as plain text (for ``--output report.txt``): no colour codes."""
-        return as_text(show, selection, TEXT_WIDTH)
+        return as_text(partial(show, hints=False), selection, TEXT_WIDTH)
 
 
 FORMAT = TableFormat()
 
 
-def summary_lines(selection: Selection) -> list[str]:
+def summary_lines(selection: Selection, *, hints: bool = True) -> list[str]:
     """Who was scanned, what the risk means, how the customers spread over the bands, and
     where the weights come from."""
     result = selection.result
@@ -71,7 +76,7 @@ def summary_lines(selection: Selection) -> list[str]:
     if lost and (selection.phases is None or Phase.LOST in selection.phases):
         spread += f" · lost {lost:,}"
     elif lost:
-        spread += f" · lost {lost:,}, not shown (--phase lost lists them)"
+        spread += f" · lost {lost:,}, not shown" + (" (--phase lost lists them)" if hints else "")
     sources = ", ".join(result.cut.sources)
     lines = [head, spread, f"{weights_line(result)} · sources: {sources}"]
     if not result.model.history_based:
@@ -102,12 +107,13 @@ def training_text(training: Training) -> str:
     )
 
 
-def show(console: Console, selection: Selection) -> None:
-    """The summary and the table (a stacked list on narrow terminals) on ``console``."""
+def show(console: Console, selection: Selection, *, hints: bool = True) -> None:
+    """The summary and the table (a stacked list on narrow terminals) on ``console``;
+    ``hints=False`` leaves out how to get more from the command line (for a report file)."""
     from churnwatch.render.records import to_records
 
     result = selection.result
-    first, *rest = summary_lines(selection)
+    first, *rest = summary_lines(selection, hints=hints)
     console.print(escape(first))
     for line in rest:
         console.print(f"[dim]{escape(line)}[/]")
@@ -118,25 +124,27 @@ def show(console: Console, selection: Selection) -> None:
     if console.width < NARROW:
         _render_stacked(console, records)
     else:
-        console.print(_table(records, has_names="name" in selection.rows.customers))
+        name_width = max(22, int(console.width * NAME_SHARE))
+        has_names = "name" in selection.rows.customers
+        console.print(_table(records, has_names=has_names, name_width=name_width))
     if any(not s["weight_fitted"] for record in records for s in record["signals"]):
         console.print(
             "[dim]pts: what a signal adds to the risk, in percentage points; * the signal's weight"
             " is the configured one, not fitted on this export's history[/]"
         )
-    if len(records) < selection.matching:
+    if len(records) < selection.matching and hints:
         console.print(
             f"[dim]showing {len(records)} of {selection.matching:,} (--top, --min-risk, --phase;"
             " --format csv for all)[/]"
         )
 
 
-def _table(records: list[dict[str, Any]], *, has_names: bool) -> Table:
+def _table(records: list[dict[str, Any]], *, has_names: bool, name_width: int) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("customer", no_wrap=True)
     if has_names:
-        table.add_column("name", max_width=22, overflow="ellipsis", no_wrap=True)
+        table.add_column("name", max_width=name_width, overflow="ellipsis", no_wrap=True)
     table.add_column("risk", justify="right", no_wrap=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("why · next step")

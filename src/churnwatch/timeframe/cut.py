@@ -175,8 +175,35 @@ def _orders_notes(source: SourceFrame, orders: pd.DataFrame, as_of: int) -> list
         )
         notes.append((Reason.CREDIT_NOTES_ONLY, text))
     return [
-        Problem("orders", source.path.name, code, text, level=Level.NOTE) for code, text in notes
+        Problem(
+            "orders",
+            source.path.name,
+            code,
+            text,
+            level=Level.WARNING if code is Reason.STALE_REFERENCE else Level.NOTE,
+        )
+        for code, text in notes
     ]
 
 
-__all__ = ["Cut", "cut_at", "reference_day"]
+def stale_exports(cut: Cut, now: int | None = None) -> list[Problem]:
+    """A warning when the latest order lies long before today: the exports were not refreshed,
+    and a ranking from them describes a past that sales can no longer act on."""
+    now = today() if now is None else now
+    latest = int(cut.frame("orders")["order_date"].max())
+    if now - latest <= STALE_AS_OF_DAYS:
+        return []
+    source = cut.dataset.sources["orders"]
+    return [
+        Problem(
+            "orders",
+            source.path.name,
+            Reason.STALE_EXPORTS,
+            f"latest order {days_to_iso(latest)}, {now - latest:,} days before today: the"
+            " exports look stale; export fresh data, or pass --as-of to scan a past date on"
+            " purpose",
+        )
+    ]
+
+
+__all__ = ["Cut", "cut_at", "reference_day", "stale_exports"]
