@@ -289,7 +289,8 @@ def test_output_format_follows_the_extension(tmp_path: Path, name: str, check: A
     assert result.stdout == ""
     assert stderr_of(result) == ""  # a clean run with -o prints nothing (cron mails nothing)
     assert check(target.read_bytes())
-    assert ANSI.encode() not in target.read_bytes()
+    if not name.endswith(".xlsx"):  # compressed bytes may hold anything
+        assert ANSI.encode() not in target.read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == [name]
 
 

@@ -42,6 +42,7 @@ def backtest(
         list[dt.datetime] | None,
         typer.Option(
             "--as-of",
+            metavar="YYYY-MM-DD",
             formats=["%Y-%m-%d"],
             help="A cut-off YYYY-MM-DD (repeatable; default: the last with a whole horizon after"
             " it).",
@@ -49,14 +50,21 @@ def backtest(
     ] = None,
     start: Annotated[
         dt.datetime | None,
-        typer.Option("--from", formats=["%Y-%m-%d"], help="First cut-off of a series."),
+        typer.Option(
+            "--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="First cut-off of a series."
+        ),
     ] = None,
     end: Annotated[
         dt.datetime | None,
-        typer.Option("--to", formats=["%Y-%m-%d"], help="Last cut-off (default: the last usable)."),
+        typer.Option(
+            "--to",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Last cut-off (default: the last usable).",
+        ),
     ] = None,
     every: Annotated[
-        int | None, typer.Option(min=1, help="Days between cut-offs (default: 30).")
+        int | None, typer.Option(min=1, metavar="DAYS", help="Days between cut-offs (default: 30).")
     ] = None,
     horizon: HorizonOption = None,
     output_format: Annotated[

@@ -54,9 +54,9 @@ def init(
     from churnwatch.render.proposal_view import render_proposal
 
     proposal = api.propose_config(exports, force=force)
+    target = api.write_config(proposal, force=force)  # before any output: `| head` may stop it
     console = make_console()
     render_proposal(console, proposal)
-    target = api.write_config(proposal, force=force)
     console.print(
         f"wrote {escape(str(target))}; check it, then run: churnwatch validate"
         f" {escape(str(exports))}"

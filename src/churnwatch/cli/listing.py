@@ -33,7 +33,9 @@ def rules(
     config: ConfigOption = None,
     check: Annotated[
         Path | None,
-        typer.Option("--check", help="Only validate this rules/config file (no data needed)."),
+        typer.Option(
+            "--check", metavar="FILE", help="Only validate this rules/config file (no data needed)."
+        ),
     ] = None,
 ) -> None:
     """List the active rules (defaults plus your config), or check a rules file."""

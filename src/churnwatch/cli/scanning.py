@@ -47,24 +47,34 @@ else:  # choices for Typer, from the format registry and the severity scale
 
 
 TopOption = Annotated[
-    int | None, typer.Option(min=1, help="Only the first N customers (table default: 25).")
+    int | None,
+    typer.Option(min=1, metavar="N", help="Only the first N customers (table default: 25)."),
 ]
 MinRiskOption = Annotated[
     float | None,
-    typer.Option(min=0, max=100, help="Only customers whose risk is at least this percent."),
+    typer.Option(
+        min=0,
+        max=100,
+        metavar="PERCENT",
+        help="Only customers whose risk, as shown, is at least this percent.",
+    ),
 ]
 PhaseOption = Annotated[
     list[Phase] | None,
     typer.Option(
         "--phase",
-        help="Only customers in this lifecycle phase (repeatable; the table leaves out 'lost'"
-        " unless asked).",
+        metavar="PHASE",
+        help="Only customers in this lifecycle phase: initiation, growth, maturity,"
+        " degeneration or lost (repeatable; the table leaves out 'lost' unless asked).",
     ),
 ]
 HorizonOption = Annotated[
     int | None,
     typer.Option(
-        min=1, max=3650, help="Risk of no order within DAYS (default: [risk] horizon_days, 90)."
+        min=1,
+        max=3650,
+        metavar="DAYS",
+        help="Risk of no order within DAYS (default: [risk] horizon_days, 90).",
     ),
 ]
 FormatOption = Annotated[
@@ -73,11 +83,16 @@ FormatOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+    ),
 ]
 FailOnOption = Annotated[
     FailOn | None,
-    typer.Option(help="Exit 1 if any customer is at or above this severity (for cron)."),
+    typer.Option(
+        help="Exit 1 if a customer the filters select (not lost) is at or above this severity"
+        " (for cron)."
+    ),
 ]
 
 

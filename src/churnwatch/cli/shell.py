@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: greppable, no boxes, no [markup] eaten from the text
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,13 +39,16 @@ Exports = Annotated[
 ]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Config file (default: EXPORTS/churnwatch.toml)."),
+    typer.Option(
+        "--config", "-c", metavar="FILE", help="Config file (default: EXPORTS/churnwatch.toml)."
+    ),
 ]
 AsOfOption = Annotated[
     dt.datetime | None,
     typer.Option(
         "--as-of",
         formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
         help="Reference date YYYY-MM-DD (default: the latest order date not after today).",
     ),
 ]

@@ -52,15 +52,23 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {_toml_position(str(exc))}") from None
+        raise ConfigError(f"{path}: {_toml_position(str(exc), path)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text (TOML files must be UTF-8)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _toml_position(message: str) -> str:
-    """Turn tomllib's '… (at line 7, column 3)' into 'line 7, column 3: …'."""
+def _toml_position(message: str, path: Path) -> str:
+    """Turn tomllib's '… (at line 7, column 3)' into 'line 7, column 3: …', and its '… (at end
+    of document)' into the last line, so every syntax error names a line."""
+    if end := re.search(r"^(.*) \(at end of document\)$", message):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines = text.splitlines() or [""]
+        return (
+            f"line {len(lines)}, column {len(lines[-1]) + 1}: {end.group(1)}"
+            " (the file ends in the middle of a value)"
+        )
     match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", message)
     if not match:
         return message

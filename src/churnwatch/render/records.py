@@ -7,7 +7,6 @@ and each fired rule's explanation filled in from the customer's features.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.rules.catalog import template_fields
+from churnwatch.rules.wording import MISSING, fill
 
 SCHEMA_VERSION = 3
 WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
@@ -106,22 +106,17 @@ def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:
 
 def explain(template: str, values: dict[str, Any]) -> str:
     """Fill a rule's explanation from feature values; a missing value shows as '–'."""
-    present: dict[str, float | int] = {}
+    texts: dict[str, str] = {}
+    numbers: dict[str, float] = {}
     for field, value in values.items():
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            template = _literal(template, field, "–")
-        elif field in CATEGORY_FEATURES:
-            template = _literal(template, field, str(value))
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
+        if field in CATEGORY_FEATURES:
+            texts[field] = MISSING if missing else str(value)
         elif field in DATE_FEATURES:
-            template = _literal(template, field, days_to_iso(int(value)))
+            texts[field] = MISSING if missing else days_to_iso(int(value))
         else:
-            present[field] = int(value) if float(value).is_integer() else value  # 147, not 147.0
-    return template.format(**present)
-
-
-def _literal(template: str, field: str, text: str) -> str:
-    """Replace ``{field}`` or ``{field:spec}`` by fixed text."""
-    return re.sub(r"\{" + re.escape(field) + r"(?::[^}]*)?\}", lambda _: text, template)
+            numbers[field] = math.nan if missing else float(value)
+    return fill(template, numbers, texts)
 
 
 def feature_array(result: ScanResult, name: str) -> pa.Array:
@@ -183,13 +178,20 @@ def history_reasons(frame: pd.DataFrame) -> pa.Array:
     since = _whole(frame["days_since_last_order"])
     gap = _whole(frame["typical_gap_days"])
     days = _whole(frame["order_days"])
-    single = pc.binary_join_element_wise("one order only, ", since, " days ago", "")
+    since_days, gap_days = _days(since), _days(gap)
+    single = pc.binary_join_element_wise("one order only, ", since_days, " ago", "")
     rhythm = pc.binary_join_element_wise(
-        "usually orders every ", gap, " days, none for ", since, " days", ""
+        "usually orders every ", gap_days, ", none for ", since_days, ""
     )
-    plain = pc.binary_join_element_wise(days, " order days, the latest ", since, " days ago", "")
+    plain = pc.binary_join_element_wise(days, " order days, the latest ", since_days, " ago", "")
     one = pa.array(frame["order_days"].to_numpy() <= 1)
     return pc.if_else(one, single, pc.if_else(pc.is_valid(gap), rhythm, plain))
+
+
+def _days(whole: pa.Array) -> pa.Array:
+    """``'1'`` → ``'1 day'``, ``'5'`` → ``'5 days'``."""
+    unit = pc.if_else(pc.equal(whole, "1"), " day", " days")
+    return pc.binary_join_element_wise(whole, unit, "")
 
 
 def _whole(column: pd.Series) -> pa.Array:

@@ -35,8 +35,9 @@ REASONS_SHOWN = 2
 NARROW = 100
 """Below this many columns the reasons column would be too thin to read (dozens of lines per
 customer): list customers one below the other instead."""
-NAME_SHARE = 0.18
-"""The name column's share of the width (at least 22 columns): wide terminals show more."""
+NAME_SHARE = 0.25
+"""The name column's widest share of the width (at least 22 columns): wide terminals show
+more of each name."""
 
 
 TEXT_WIDTH = 100

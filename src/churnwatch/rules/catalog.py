@@ -19,6 +19,7 @@ from churnwatch.core.errors import ConfigError
 from churnwatch.core.suggest import did_you_mean
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.rules.expr import Expression, ExpressionError, parse
+from churnwatch.rules.wording import check_spec
 
 DEFAULTS = "defaults.toml"
 
@@ -128,6 +129,6 @@ def _check_template(template: str, where: str) -> None:
             raise ConfigError(f"{where}: explain: nested fields are not allowed")
         if spec:
             try:
-                format(1.5, spec)
+                check_spec(spec)
             except ValueError:
                 raise ConfigError(f"{where}: explain: bad format '{spec}' for '{field}'") from None

@@ -1,0 +1,158 @@
+"""Output a spreadsheet can rely on: fixed CSV columns, dialects for Excel, xlsx with typed
+cells, a formula guard that can be switched off, and `-o /dev/stdout` that keeps a pipe a pipe."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
+
+AS_OF = "2026-09-30"
+CHURNWATCH = Path(sys.executable).with_name("churnwatch")
+
+
+def header(folder: Path, *options: str) -> list[str]:
+    result = invoke("scan", folder, "--as-of", AS_OF, "--format", "csv", *options)
+    assert result.exit_code == 0, stderr_of(result)
+    return next(csv.reader(io.StringIO(result.stdout)))
+
+
+def test_csv_header_is_the_same_with_and_without_the_optional_sources(tmp_path: Path) -> None:
+    orders_only = tmp_path / "orders-only"
+    orders_only.mkdir()
+    shutil.copyfile(EXAMPLES / "exports" / "orders.csv", orders_only / "orders.csv")
+    full = header(EXAMPLES / "exports")
+    assert header(orders_only) == full
+    assert full[:7] == ["rank", "as_of", "customer_id", "name", "segment", "owner", "email"]
+
+
+def test_csv_rows_carry_segment_email_and_as_of() -> None:
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))  # no BOM: the first key is 'rank'
+    assert next(iter(rows[0])) == "rank"
+    assert {row["as_of"] for row in rows} == {AS_OF}
+    assert {row["segment"] for row in rows} == {"A", "B", "C"}
+    assert sum("@" in row["email"] for row in rows) > 250
+
+
+def test_excel_de_dialect_uses_semicolons_decimal_commas_and_a_bom() -> None:
+    result = invoke(
+        "scan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv", "--csv-dialect", "excel-de"
+    )
+    data = result.stdout_bytes
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 300
+    assert re.fullmatch(r"0,\d+", rows[0]["risk"])
+    assert rows[0]["as_of"] == AS_OF
+
+
+def test_csv_options_refuse_other_formats() -> None:
+    result = invoke("scan", EXAMPLES / "exports", "-f", "json", "--csv-dialect", "excel")
+    assert result.exit_code == 2
+    assert "apply to csv output, not json" in stderr_of(result)
+
+
+def test_the_formula_guard_can_be_switched_off_for_trusted_data(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2025-01-02,1\n",
+        customers="customer_id,name,owner\nA,=HYPERLINK(1),+49 170 1234567\n",
+    )
+    guarded = invoke("scan", folder, "--as-of", "2025-01-02", "-f", "csv").stdout
+    assert "'=HYPERLINK(1)" in guarded and "'+49 170 1234567" in guarded
+    trusted = invoke(
+        "scan", folder, "--as-of", "2025-01-02", "-f", "csv", "--no-formula-guard"
+    ).stdout
+    assert '"+49 170 1234567"' in trusted and "'" not in trusted.split("\n")[1][:40]
+
+
+def test_xlsx_opens_with_typed_numbers_dates_and_a_frozen_header(tmp_path: Path) -> None:
+    target = tmp_path / "risks.xlsx"
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-o", target)
+    assert result.exit_code == 0
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows(values_only=True))
+    names = list(rows[0])
+    assert names == header(EXAMPLES / "exports")
+    first = dict(zip(names, rows[1], strict=True))
+    assert first["rank"] == 1 and isinstance(first["risk"], float)
+    assert first["as_of"] == dt.datetime(2026, 9, 30)
+    assert isinstance(first["last_order_date"], dt.datetime)
+    assert isinstance(first["order_count"], int)
+    assert len(rows) == 301
+
+
+def test_xlsx_keeps_a_formula_looking_name_as_text(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2025-01-02,1\n",
+        customers="customer_id,name\nA,=1+1\n",
+    )
+    target = tmp_path / "risks.xlsx"
+    assert invoke("scan", folder, "--as-of", "2025-01-02", "-o", target).exit_code == 0
+    cell = openpyxl.load_workbook(target).active["D2"]
+    assert (cell.value, cell.data_type) == ("=1+1", "s")
+
+
+def test_dev_stdout_works_in_a_pipe_and_appends(tmp_path: Path) -> None:
+    base = [str(CHURNWATCH), "scan", str(EXAMPLES / "exports"), "--as-of", AS_OF, "-f", "csv"]
+    piped = subprocess.run([*base, "-o", "/dev/stdout"], capture_output=True, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.startswith(b'"rank","as_of"')
+    log = tmp_path / "log.csv"
+    log.write_text("kept\n")
+    with log.open("a") as handle:
+        appended = subprocess.run([*base, "-o", "/dev/stdout"], stdout=handle, check=False)
+    assert appended.returncode == 0
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith('kept\n"rank"') and len(text.splitlines()) == 302
+
+
+def test_init_piped_into_head_still_writes_the_config(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    shutil.copytree(EXAMPLES / "exports", folder)
+    done = subprocess.run(
+        f"'{CHURNWATCH}' init '{folder}' | head -1", shell=True, capture_output=True, check=False
+    )
+    assert done.returncode == 0
+    assert (folder / "churnwatch.toml").exists()
+
+
+def test_min_risk_compares_with_the_percent_shown() -> None:
+    """A customer shown as 81% (risk 0.808) is kept by --min-risk 81."""
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json")
+    customers = json.loads(result.stdout)["customers"]
+    rounded_up = next(c for c in customers if (c["risk"] * 100) % 1 >= 0.5)
+    shown = round(rounded_up["risk"] * 100)
+    kept = invoke(
+        "scan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json", "--min-risk", str(shown)
+    )
+    ids = [c["customer_id"] for c in json.loads(kept.stdout)["customers"]]
+    assert rounded_up["customer_id"] in ids
+    assert len(ids) == sum(round(c["risk"] * 100) >= shown for c in customers)
+
+
+def test_fail_on_counts_only_the_filtered_customers_and_names_what_top_left_out() -> None:
+    folder = EXAMPLES / "exports"
+    both = invoke("scan", folder, "--as-of", AS_OF, "--fail-on", "high", "--top", "1")
+    assert both.exit_code == 1
+    message = " ".join(stderr_of(both).split())
+    assert re.search(
+        r"exit 1: \d+ customers not lost at high or above \(--fail-on high\);"
+        r" \d+ of them not in the output \(--top\)",
+        message,
+    ), message
+    calm = invoke("scan", folder, "--as-of", AS_OF, "--fail-on", "high", "--min-risk", "99")
+    assert calm.exit_code == 0
