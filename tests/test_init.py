@@ -7,9 +7,10 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from churnwatch.core.sources import SOURCES, Kind
-from helpers import flat, load
+from helpers import flat, load, problem
 
 
 def copy_without_config(source: Path, target: Path) -> Path:
@@ -169,3 +170,62 @@ def test_init_points_out_what_to_check(write_csv, exports, cli):
     assert orders["values"] == {"channel": {"inbound": ["Webshop"], "outbound": ["Außendienst"]}}
     written = (exports / "churnwatch.toml").read_text(encoding="utf-8")
     assert '# inbound or outbound? add each to a list: "Brieftaube"' in written
+
+
+def test_init_takes_an_invoice_export_as_the_orders(write_csv, exports, cli):
+    write_csv(
+        "Rechnungen.csv",
+        "Rechnungsnr;Kundennr;Rechnungsdatum;Brutto;Netto\n"
+        "1;K1;01.02.2025;2.380,00 €;2.000,00 €\n2;K2;13.02.2025;119,00 €;100,00 €\n",
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    output = flat(result.stdout)
+    assert "no orders export found; each row of Rechnungen.csv counts as an order" in output
+    assert "amount ← 'Netto'; 'Brutto' would also fit (net amounts are preferred" in output
+    orders = read_toml(exports / "churnwatch.toml")["sources"]["orders"]
+    assert orders["columns"] == {
+        "customer_id": "Kundennr",
+        "order_date": "Rechnungsdatum",
+        "amount": "Netto",
+        "order_id": "Rechnungsnr",
+    }
+    assert cli("validate", exports).exit_code == 0
+    revenue = load(exports).frame("orders")["amount"].tolist()
+    assert revenue == [2000.0, 100.0]  # '2.000,00 €': currency sign and thousands understood
+
+
+def test_init_skips_excel_sep_and_datev_extf_lines(write_csv, exports, cli):
+    write_csv(
+        "orders.csv",
+        "sep=;\ncustomer_id;order_date;amount\nA;2025-01-02;1,5\nB;2025-01-03;2\n",
+        "utf-8-sig",
+    )
+    write_csv(
+        "payments.csv",
+        '"EXTF";700;21;"Buchungsstapel";13\n'
+        "customer_id;due_date;paid_date;amount\nA;2025-02-01;2025-02-03;1,5\n",
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    config = read_toml(exports / "churnwatch.toml")["sources"]
+    assert config["orders"]["delimiter"] == ";" and config["payments"]["delimiter"] == ";"
+    dataset = load(exports)
+    assert dataset.frame("orders")["amount"].tolist() == [1.5, 2.0]
+    assert len(dataset.frame("payments")) == 1
+
+
+def test_a_bad_row_after_a_sep_line_is_reported_on_its_physical_line(write_csv, exports):
+    write_csv("orders.csv", "sep=,\ncustomer_id,order_date,amount\nA,2025-01-02,1\nB,xx,2\n")
+    dataset = load(exports)
+    bad = problem(dataset, "bad_date")
+    assert bad.lines == (4,)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("EUR 12,50", 12.5), ("12,50 €", 12.5), ("-1.234,56 €", -1234.56), ("€ 3", 3.0)],
+)
+def test_currency_signs_and_codes_in_amounts(write_csv, exports, text, amount):
+    write_csv("orders.csv", f'customer_id;order_date;amount\nA;2025-01-02;"{text}"\n')
+    assert load(exports).frame("orders")["amount"].tolist() == [amount]

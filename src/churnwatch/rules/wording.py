@@ -30,8 +30,8 @@ def check_spec(spec: str) -> None:
     if spec == LATENESS:
         return
     number, noun = split_spec(spec)
-    if noun is not None and not noun.strip():
-        raise ValueError("empty noun")
+    if "|" in spec and not (noun or "").strip():
+        raise ValueError("a '|' must be followed by a noun")
     format(1.5, number)
 
 

@@ -1,0 +1,71 @@
+"""Explanations read like sentences: no '-0', no '1 orders', early payers are early."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from churnwatch.rules.wording import check_spec, format_number
+from scan_helpers import invoke, write_exports
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "text"),
+    [
+        (-0.3, ".0f", "0"),
+        (-0.0004, "+.0%", "+0%"),
+        (-0.04, ".1f", "0.0"),
+        (-0.6, ".0f", "-1"),
+        (1, ".0f|order", "1 order"),
+        (1.2, ".0f|order", "1 order"),
+        (2, ".0f|order", "2 orders"),
+        (0, ".0f|day", "0 days"),
+        (math.nan, ".0f|day", "– days"),
+        (33, "lateness", "33 days late"),
+        (-3, "lateness", "3 days early"),
+        (-1, "lateness", "1 day early"),
+        (0.3, "lateness", "on time"),
+        (147.0, "", "147"),
+    ],
+)
+def test_format_number(value: float, spec: str, text: str) -> None:
+    assert format_number(value, spec) == text
+
+
+@pytest.mark.parametrize("spec", ["q", ".0f|", "lateness|day"])
+def test_bad_specs_are_refused(spec: str) -> None:
+    with pytest.raises(ValueError):
+        check_spec(spec)
+
+
+def test_an_early_payer_who_turned_late_reads_early_before(tmp_path: Path) -> None:
+    orders = ["customer_id,order_date,amount"]
+    payments = ["customer_id,due_date,paid_date,amount"]
+    for year, month in [(2024, m) for m in range(1, 13)] + [(2025, m) for m in range(1, 7)]:
+        orders.append(f"A,{year}-{month:02d}-01,100")
+        late = (year, month) >= (2025, 4)  # due in the recent window: 18 days late
+        paid = f"{year}-{month:02d}-28" if late else f"{year}-{month:02d}-12"
+        payments.append(f"A,{year}-{month:02d}-{10 if late else 15},{paid},100")
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="\n".join(orders) + "\n",
+        payments="\n".join(payments) + "\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2025-06-30", "-f", "json")
+    signal = next(
+        s for s in json.loads(result.stdout)["customers"][0]["signals"] if s["id"] == "paying-later"
+    )
+    assert signal["detail"] == "invoices paid 18 days late on average vs 3 days early before"
+
+
+def test_one_order_is_singular(tmp_path: Path) -> None:
+    rows = ["customer_id,order_date,amount"]
+    rows += [f"A,2024-{m:02d}-05,100" for m in range(6, 13)]
+    rows += [f"A,2025-0{m}-05,100" for m in range(1, 4)] + ["A,2025-05-20,100"]
+    folder = write_exports(tmp_path / "exports", orders="\n".join(rows) + "\n")
+    result = invoke("scan", folder, "--as-of", "2025-06-30", "-f", "json")
+    details = [s["detail"] for s in json.loads(result.stdout)["customers"][0]["signals"]]
+    assert any(d.startswith("1 order in the recent window") for d in details), details
