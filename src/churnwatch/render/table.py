@@ -35,9 +35,11 @@ REASONS_SHOWN = 2
 NARROW = 100
 """Below this many columns the reasons column would be too thin to read (dozens of lines per
 customer): list customers one below the other instead."""
-NAME_SHARE = 0.25
-"""The name column's widest share of the width (at least 22 columns): wide terminals show
-more of each name."""
+NAME_WIDTH = 22
+NAME_SHARE = 0.3
+"""Beyond the fixed columns, the name column's share of a wide terminal (at least 22 columns):
+wide terminals show more of each name, narrow ones keep the room for the reasons."""
+FIXED_COLUMNS = 40
 
 
 TEXT_WIDTH = 100
@@ -125,7 +127,7 @@ def show(console: Console, selection: Selection, *, hints: bool = True) -> None:
     if console.width < NARROW:
         _render_stacked(console, records)
     else:
-        name_width = max(22, int(console.width * NAME_SHARE))
+        name_width = max(NAME_WIDTH, int((console.width - FIXED_COLUMNS) * NAME_SHARE))
         has_names = "name" in selection.rows.customers
         console.print(_table(records, has_names=has_names, name_width=name_width))
     if any(not s["weight_fitted"] for record in records for s in record["signals"]):
