@@ -9,7 +9,17 @@ def plural(count: int, noun: str) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters shown as escapes (``\\x1b``), safe on any terminal."""
+    """``text`` with control characters shown as escapes (``\\x1b``), safe on any terminal:
+    no colour changes, cursor moves, window titles or hyperlinks from data. Line breaks and
+    tabs stay; everything else that is not printable (C0 and C1 controls, DEL, bidirectional
+    overrides, zero-width characters) is spelled out."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    return "".join(
+        c
+        if c.isprintable() or c in " \n\t"
+        else repr(c)[1:-1]
+        if ord(c) < 0x100
+        else f"\\u{ord(c):04x}"
+        for c in text
+    )

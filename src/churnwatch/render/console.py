@@ -5,20 +5,33 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TextIO, TypeVar
 
 from rich.console import Console
+from rich.segment import Segment
+
+from churnwatch.core.words import printable
 
 PIPE_WIDTH = 160
 
 
 class _PipeConsole(Console):
-    """Rich exits with status 1 on a closed pipe; let the CLI treat it like `| head` (0)."""
+    """A console that treats a closed pipe like `| head` (Rich would exit with status 1) and
+    never lets text from the data control the terminal."""
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
         raise BrokenPipeError
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        """Spell out control characters in the text before Rich adds its own styles: a
+        customer called ``ESC[2J`` is shown, never obeyed."""
+        safe = (
+            segment if segment.control else Segment(printable(segment.text), segment.style)
+            for segment in buffer
+        )
+        return super()._render_buffer(safe)
 
 
 def make_console(
