@@ -133,7 +133,8 @@ def test_required_column_missing_without_a_near_match_suggests_init(write_csv, e
         load(exports)
     assert str(raised.value) == (
         f"{path}: required column 'customer_id' is missing; columns found: 'order_date',"
-        " 'amount'; run `churnwatch init` to propose a column mapping"
+        " 'amount'; map one of them in churnwatch.toml: [sources.orders.columns] customer_id ="
+        ' "…" (`churnwatch init` proposes a whole mapping; --force replaces an existing file)'
     )
 
 

@@ -289,3 +289,56 @@ def test_churnwatch_exit_codes_under_cron(tmp_path: Path) -> None:
         ).returncode
         == 2
     )
+
+
+def test_a_source_whose_rows_were_all_skipped_is_left_out_not_scored_as_empty(
+    tmp_path: Path,
+) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2025-01-02,1\nA,2025-02-02,1\n",
+        complaints="customer_id,opened_date\nA,02/30/2025\nA,13/13/2025\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2025-02-02", "--format", "json")
+    document = json.loads(result.stdout)
+    assert "complaints" not in [s["name"] for s in document["sources"]]
+    assert "complaining-more" in document["rules_not_applicable"]
+    assert any("complaints is left out" in note for note in document["notes"])
+    assert "complaints is left out, and the rules that need it are not applicable" in stderr_of(
+        result
+    )
+
+
+def test_no_note_when_the_csv_options_meet_a_csv_file(tmp_path: Path) -> None:
+    target = tmp_path / "a.csv"
+    result = invoke(
+        "scan",
+        EXAMPLES / "exports",
+        "--as-of",
+        "2026-09-30",
+        "-o",
+        target,
+        "--csv-dialect",
+        "excel-de",
+        "--no-formula-guard",
+    )
+    assert (result.exit_code, stderr_of(result)) == (0, "")
+
+
+def test_one_signal_point_is_singular() -> None:
+    from churnwatch.render.table import _why
+
+    record = {
+        "history": "x",
+        "phase": "maturity",
+        "signals": [
+            {
+                "title": "T",
+                "weight_fitted": True,
+                "contribution": 0.011,
+                "detail": "",
+                "action": "a",
+            }
+        ],
+    }
+    assert "(+1 pt)" in _why(record).plain

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from churnwatch.core.sources import SOURCES, Kind
-from helpers import flat, load, problem
+from helpers import day, flat, load, problem
 
 
 def copy_without_config(source: Path, target: Path) -> Path:
@@ -229,3 +229,47 @@ def test_a_bad_row_after_a_sep_line_is_reported_on_its_physical_line(write_csv, 
 def test_currency_signs_and_codes_in_amounts(write_csv, exports, text, amount):
     write_csv("orders.csv", f'customer_id;order_date;amount\nA;2025-01-02;"{text}"\n')
     assert load(exports).frame("orders")["amount"].tolist() == [amount]
+
+
+def test_init_does_not_take_payment_terms_in_days_for_the_due_date(write_csv, exports, cli):
+    write_csv("orders.csv", "customer_id,order_date,amount\nA,2025-01-02,1\n")
+    write_csv(
+        "Rechnungen.csv",
+        "Kunden-Nr;Rechnungsdatum;Fälligkeit;Fällig am;Bezahlt am;Betrag\n"
+        "A;02.01.2025;30;01.02.2025;03.02.2025;1,00\n",
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    payments = read_toml(exports / "churnwatch.toml")["sources"]["payments"]
+    assert payments["columns"]["due_date"] == "Fällig am"
+    assert "'Fälligkeit' holds no dates (e.g. '30'), so it is not used as due_date" in flat(
+        result.stdout
+    )
+
+
+def test_init_warns_when_no_date_format_fits(write_csv, exports, cli):
+    write_csv("orders.csv", "customer_id,order_date,amount\nA,2025/13/45 x,1\n")
+    result = cli("init", exports)
+    assert "warning: orders: no date format fits the dates (e.g. '2025/13/45 x')" in flat(
+        result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"), [("1’234.50", 1234.5), ("Fr. 1'234.50", 1234.5), ("CHF 12", 12.0)]
+)
+def test_swiss_amounts(write_csv, exports, text, amount):
+    write_csv(
+        "orders.csv",
+        f'customer_id;order_date;amount\nA;2025-01-02;"{text}"\nB;2025-01-02;"1’000.00"\n',
+    )
+    assert load(exports).frame("orders")["amount"].tolist()[0] == amount
+
+
+def test_twelve_hour_times_after_the_date_are_ignored(write_csv, exports):
+    write_csv(
+        "orders.csv",
+        "customer_id,order_date,amount\nA,03/03/2025 1:43 AM,1\nB,03/13/2025 11:02 PM,2\n",
+    )
+    days = load(exports).frame("orders")["order_date"].tolist()
+    assert days == [day("2025-03-03"), day("2025-03-13")]

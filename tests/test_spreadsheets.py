@@ -156,3 +156,14 @@ def test_fail_on_counts_only_the_filtered_customers_and_names_what_top_left_out(
     ), message
     calm = invoke("scan", folder, "--as-of", AS_OF, "--fail-on", "high", "--min-risk", "99")
     assert calm.exit_code == 0
+
+
+def test_dev_stdout_without_a_format_writes_the_table() -> None:
+    done = subprocess.run(
+        [str(CHURNWATCH), "scan", str(EXAMPLES / "exports"), "--as-of", AS_OF, "-o", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("300 customers as of 2026-09-30")

@@ -11,6 +11,7 @@ import pytest
 
 from churnwatch.core.sources import SOURCES
 from churnwatch.ingest.vocabulary import toml_lines, understand
+from helpers import load
 from scan_helpers import features_by_id, write_exports
 
 CHANNEL = SOURCES["orders"].column("channel")
@@ -104,3 +105,21 @@ def test_a_share_mostly_built_on_unknown_values_is_missing(tmp_path: Path) -> No
     features = features_by_id(folder, dt.date(2025, 5, 31))
     assert math.isnan(features.loc["A", "outbound_share_recent"])
     assert features.loc["B", "outbound_share_recent"] == pytest.approx(1 / 9)
+
+
+def test_fix_for_a_configured_table_replaces_its_lists_whole() -> None:
+    understood = understand(["Web", "Messe"], CHANNEL, configured={"outbound": ["Vertreter"]})
+    assert toml_lines("orders", CHANNEL, understood, {"outbound": ["Vertreter"]}) == [
+        "# replace the lists under [sources.orders.values.channel] in churnwatch.toml:",
+        'inbound = ["Web"]',
+        'outbound = ["Vertreter", "Messe"]',  # Messe: the other side of Web, inferred
+    ]
+
+
+def test_a_credit_notes_channel_is_not_reported(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount,channel\n"
+        "A,2025-01-02,10,Webshop\nA,2025-01-03,10,Außendienst\nA,2025-01-04,-5,Gutschrift\n",
+    )
+    assert [p.code for p in load(folder).problems] == []

@@ -11,6 +11,7 @@ import pandas as pd
 from churnwatch.analyses.result import ModelInfo, ScanResult
 from churnwatch.config import Config
 from churnwatch.features import VALUE_FEATURES, compute_features, population_step
+from churnwatch.ingest.problems import Level
 from churnwatch.risk.score import ranking, severities
 from churnwatch.risk.training import apply_model, fit_on_history, has_base
 from churnwatch.rules.catalog import Rule
@@ -51,7 +52,10 @@ def scan(
     )
     order = ranking(risk, codes)
     customers = _with_master_data(identity, cut).join(features).iloc[order]
-    notes = [*population.notes, *([fitted.note] if fitted.note else [])]
+    # Machine output carries the data warnings too: a consumer of the JSON must be able to
+    # tell a quiet customer from a source that could not be read.
+    data = [p.describe() for p in cut.problems if p.level is Level.WARNING]
+    notes = [*data, *population.notes, *([fitted.note] if fitted.note else [])]
     return ScanResult(
         cut,
         ModelInfo(

@@ -10,7 +10,8 @@ ISO_FORMAT = "%Y-%m-%d"
 DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d")
 Decimal = Literal[".", ","]
 Thousands = Literal[".", ",", " ", "'", "\u00a0", ""]
-THOUSANDS_CANDIDATES: tuple[str, ...] = (".", ",", " ", "'", "\u00a0")
+THOUSANDS_CANDIDATES: tuple[str, ...] = (".", ",", " ", "'", "\u00a0", "\u2019")
+"""Swiss numbers use an apostrophe, straight or typographic (1'234.50, 1’234.50)."""
 
 
 @dataclass(frozen=True)

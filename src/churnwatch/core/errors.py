@@ -12,7 +12,7 @@ class ChurnwatchError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
+        return self.message if self.hint is None else f"{self.message} (hint: {self.hint})"
 
 
 class ConfigError(ChurnwatchError):

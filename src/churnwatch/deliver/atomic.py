@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from churnwatch.core.errors import OutputError
+from churnwatch.core.paths import open_descriptor
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -34,25 +35,6 @@ def write_atomically(target: Path, data: bytes) -> None:
         return
     mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
     _replace(target, data, mode)
-
-
-_STANDARD_STREAMS = {"/dev/stdout": 1, "/dev/stderr": 2}
-_DESCRIPTOR_FOLDERS = ("/dev/fd/", "/proc/self/fd/")
-
-
-def open_descriptor(target: Path) -> int | None:
-    """The already open file descriptor a path names (``/dev/stdout``, ``/dev/fd/3``), if any.
-
-    Writing to it, rather than opening the path again, keeps a pipe a pipe and an appended
-    file (``>> log``) appended: opening ``/dev/stdout`` anew would truncate that file.
-    """
-    text = os.path.normpath(str(target))
-    if text in _STANDARD_STREAMS:
-        return _STANDARD_STREAMS[text]
-    for folder in _DESCRIPTOR_FOLDERS:
-        if text.startswith(folder) and text[len(folder) :].isdigit():
-            return int(text[len(folder) :])
-    return None
 
 
 def _write_to_descriptor(target: Path, descriptor: int, data: bytes) -> None:

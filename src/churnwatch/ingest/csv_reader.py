@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 
 from churnwatch.config import SourceConfig
 from churnwatch.core.dialect import ISO_FORMAT, Dialect
+from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
@@ -113,7 +114,9 @@ def _missing_column(
         f"; '{guess}' looks like it — map it in churnwatch.toml: [sources.{source.name}.columns]"
         f' {column.name} = "{guess}"'
         if guess
-        else "; run `churnwatch init` to propose a column mapping"
+        else f"; map one of them in churnwatch.toml: [sources.{source.name}.columns]"
+        f' {column.name} = "…" (`churnwatch init` proposes a whole mapping; --force replaces'
+        " an existing file)"
     )
     return f"{path}: required column '{wanted}' is missing; columns found: {found}{hint}"
 
@@ -135,6 +138,7 @@ class _Reader:
         self.columns, self.config = columns, config
         self.problems: list[Problem] = []
         self.malformed: list[str] = []
+        self.converted: dict[str, pa.ChunkedArray] = {}
         self.rows_read = 0
         self.block_size = 1 << 24
         # A trailing delimiter on data rows only: give the extra field a name of its own.
@@ -302,6 +306,7 @@ class _Reader:
                 continue
             values = raw.column(self.columns[column.name])
             converted, invalid = self._convert_column(column, values)
+            self.converted[column.name] = converted
             # A value not understood is not an empty one: only the raw cell can say.
             empty = _nulls(values) if column.kind is Kind.CATEGORY else _nulls(converted) & ~invalid
             if column.value_required and empty.any():
@@ -405,7 +410,8 @@ class _Reader:
         self, column: Column, understanding: Understanding, raw: list[Any], indices: np.ndarray
     ) -> None:
         """Say which values were inferred or ranked, and which were not understood at all."""
-        counts = np.bincount(indices, minlength=len(raw) + 1)
+        matters = self._rows_that_matter(len(indices))
+        counts = np.bincount(indices[matters], minlength=len(raw) + 1)
         position = {str(v): i for i, v in enumerate(raw)}
 
         def rows_of(values: list[str]) -> str:
@@ -413,18 +419,19 @@ class _Reader:
                 f"'{printable(v)}' {plural(int(counts[position[v]]), 'row')}" for v in values
             )
 
-        fix = tuple(toml_lines(self.source.name, column, understanding))
+        configured = self.config.values.get(column.name)
+        fix = tuple(toml_lines(self.source.name, column, understanding, configured))
         for how, found in (
             ("inferred", understanding.inferred),
             ("ranked", understanding.ranked),
         ):
             if found:
                 self._add_note(column, how, found, rows_of(list(found)), fix)
-        unknown = understanding.unknown
+        unknown = [v for v in understanding.unknown if counts[position[v]]]
         if not unknown:
             return
         unknown_codes = np.array([position[v] for v in unknown])
-        rows = np.flatnonzero(np.isin(indices, unknown_codes))
+        rows = np.flatnonzero(np.isin(indices, unknown_codes) & matters)
         known = int(counts[:-1].sum()) - len(rows)
         self.problems.append(
             Problem(
@@ -441,6 +448,13 @@ class _Reader:
                 fix=fix,
             )
         )
+
+    def _rows_that_matter(self, rows: int) -> np.ndarray:
+        """Rows whose category is used: a credit note's order channel says nothing."""
+        amount = self.converted.get("amount")
+        if self.source.name != "orders" or amount is None:
+            return np.ones(rows, dtype=bool)
+        return np.asarray(is_order(np.nan_to_num(amount.to_numpy(), nan=0.0)), dtype=bool)
 
     def _add_note(
         self,

@@ -118,9 +118,25 @@ def _read_all(folder: Path, config: Config) -> tuple[dict[str, SourceTable], lis
             continue
         if table.table.num_rows == 0 and source.required:
             raise InputError(f"{path}: no valid rows; " + _first_problem(table.problems))
-        tables[name] = table
         problems.extend(table.problems)
+        if table.table.num_rows == 0:  # scoring it would read as "no complaints at all"
+            problems.append(_left_out(table))
+            continue
+        tables[name] = table
     return tables, problems
+
+
+def _left_out(table: SourceTable) -> Problem:
+    """Every row of an optional source was skipped: it is left out like an absent one."""
+    name = table.source.name
+    return Problem(
+        name,
+        table.path.name,
+        Reason.EMPTY,
+        f"all {table.rows_read:,} rows were skipped (see above); {name} is left out, and the"
+        f" rules that need it are not applicable",
+        count=table.rows_read,
+    )
 
 
 def _first_problem(problems: list[Problem]) -> str:

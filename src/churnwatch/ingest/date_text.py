@@ -21,7 +21,11 @@ _DIRECTIVES = {
     "%d": r"(?P<d>\d{1,2})",
 }
 # A time of day (and zone) after the date is accepted and ignored: only the day matters.
-_TIME_SUFFIX = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?: ?(?:Z|[+-]\d{2}:?\d{2}))?)?"
+# The time may be on a 12-hour clock (``1:43 AM``, Salesforce) or end in ``Uhr``.
+_TIME_SUFFIX = (
+    r"(?:,?[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?: ?(?:[AaPp]\.?[Mm]\.?|Uhr|h))?"
+    r"(?: ?(?:Z|[+-]\d{2}:?\d{2}))?)?"
+)
 
 # Tried in this order; earlier wins a tie, so day-first beats month-first for '01/02/2025'.
 CANDIDATE_FORMATS = (

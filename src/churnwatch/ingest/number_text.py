@@ -45,7 +45,7 @@ def parse_numbers(
     return numbers, np.asarray(valid, dtype=bool)
 
 
-_CURRENCY = r"(?:[€$£¥₣]|EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK)"
+_CURRENCY = r"(?:[€$£¥₣]|EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|S?Fr\.)"
 _BLANK = r"[\s\x{a0}\x{202f}]*"
 """Spaces, including the no-break ones spreadsheets put before a currency sign."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from churnwatch.config import (
 )
 from churnwatch.core.dialect import Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
-from churnwatch.core.sources import SOURCES, Kind
+from churnwatch.core.sources import SOURCES, Kind, Source
+from churnwatch.ingest.date_text import detect_date_format
 from churnwatch.ingest.recognise import map_columns, other_amount, source_score
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
@@ -47,6 +49,8 @@ class SourceProposal:
     """Per column with unknown values, the TOML lines to complete."""
     choices: list[str] = field(default_factory=list)
     """Why a column or file was chosen over another that would also have fitted."""
+    date_warning: str | None = None
+    """Dates were found but no format reads them."""
 
     @property
     def unmapped_headers(self) -> list[str]:
@@ -83,6 +87,8 @@ class Proposal:
                 for column in p.missing_required
             ]
             found += [("note", f"{name}: {choice}") for choice in p.choices]
+            if p.date_warning:
+                found.append(("warning", f"{name}: {p.date_warning}"))
             if p.ambiguous_dates:
                 found.append(
                     (
@@ -207,6 +213,36 @@ def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
     return assigned
 
 
+def _without_dates(
+    head: Head, schema: Source, columns: dict[str, str]
+) -> dict[str, tuple[str, str]]:
+    """Headers mapped to a date column whose sampled values hold no date at all, with the
+    column and an example value."""
+    found = {}
+    for column, header in columns.items():
+        if schema.column(column).kind is not Kind.DATE:
+            continue
+        values = [v for v in head.samples([header]) if v.strip()]
+        if values and detect_date_format(values)[0] is None and not _any_date(values):
+            found[header] = (column, values[0])
+    return found
+
+
+def _any_date(values: list[str]) -> bool:
+    """Whether a value looks like a date at all (digits around separators), so that a date
+    in a format no candidate knows is reported as that, not as 'no dates'."""
+    return any(re.search(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", v) for v in values[:50])
+
+
+def _unrecognised_dates(head: Head, schema: Source, columns: dict[str, str]) -> str | None:
+    """An example date when dates exist but no candidate format reads them."""
+    headers = [h for c, h in columns.items() if schema.column(c).kind is Kind.DATE]
+    values = [v for v in head.samples(headers) if v.strip()]
+    if values and detect_date_format(values)[0] is None:
+        return values[0]
+    return None
+
+
 def _orders_stand_in(heads: dict[str, Head], assigned: dict[str, str]) -> str | None:
     """A file already taken (the invoices, usually) that has every column an order needs."""
     fits = [
@@ -233,11 +269,23 @@ def _orders_mapping(headers: list[str]) -> dict[str, str]:
 def _propose_source(
     name: str, file: str, head: Head, encoding: str | None, *, stand_in: bool = False
 ) -> SourceProposal:
-    columns = _orders_mapping(head.header) if stand_in else map_columns(head.header, name)
     schema = SOURCES[name]
+    columns = _orders_mapping(head.header) if stand_in else map_columns(head.header, name)
+    dateless = _without_dates(head, schema, columns)
+    if dateless:  # e.g. payment terms in days under a due-date name: look for another column
+        usable = [h for h in head.header if h not in dateless]
+        columns = _orders_mapping(usable) if stand_in else map_columns(usable, name)
     detected, others = detect_dialect(head, schema, columns)
     dialect = replace(detected, encoding=encoding or "ASCII")
     proposal = SourceProposal(name, file, head, encoding, columns, dialect, others)
+    proposal.choices += [
+        f"'{header}' holds no dates (e.g. {example!r}), so it is not used as {column}"
+        for header, (column, example) in dateless.items()
+    ]
+    if unreadable := _unrecognised_dates(head, schema, columns):
+        proposal.date_warning = (
+            f"no date format fits the dates (e.g. {unreadable!r}); set date_format by hand"
+        )
     if stand_in:
         proposal.choices.append(
             f"no orders export found; each row of {file} counts as an order (its date and"
@@ -270,6 +318,7 @@ def _propose_values(proposal: SourceProposal, name: str, samples: list[str]) -> 
         )
         + f" ({how})"
         for how, found in (
+            ("a known word in each", understanding.worded),
             ("inferred: the known values are all on the other side", understanding.inferred),
             ("ranked by the numbers in the values", understanding.ranked),
         )

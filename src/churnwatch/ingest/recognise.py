@@ -15,7 +15,8 @@ from churnwatch.core.sources import SOURCES
 
 _CUSTOMER = (
     "customer id|customer|customer no|customer number|customer nr|cust id|client id|client|"
-    "account id|account no|account number|debtor|debtor no|kundennummer|kundennr|kunde|kdnr|"
+    "account id|account no|account number|company id|associated company id|debtor|"
+    "debtor no|kundennummer|kundennr|kunde|kdnr|"
     "kd nr|kunden nr|kunden id|kundenid|debitor|debitorennummer|debitorennr"
 )
 _AMOUNT = (
@@ -28,7 +29,8 @@ _SYNONYMS: dict[str, dict[str, str]] = {
     "orders": {
         "customer_id": _CUSTOMER,
         "order_date": "order date|date|orderdate|ordered at|ordered on|created|created at|"
-        "belegdatum|datum|auftragsdatum|bestelldatum",
+        "created date|belegdatum|datum|auftragsdatum|bestelldatum|erstellt am|erstellt|"
+        "angelegt am|erfasst am",
         "amount": _AMOUNT,
         "order_id": "order id|order no|order number|order nr|document no|document number|"
         "belegnummer|belegnr|auftragsnummer|auftragsnr|bestellnummer|bestellnr",
@@ -38,7 +40,7 @@ _SYNONYMS: dict[str, dict[str, str]] = {
     "payments": {
         "customer_id": _CUSTOMER,
         "due_date": "due date|due|due on|due at|payment due|faellig am|faelligkeit|"
-        "faelligkeitsdatum|faellig|zahlungsziel",
+        "faelligkeitsdatum|faellig|faellig zum|zahlbar bis",
         "paid_date": "paid date|paid on|paid at|payment date|paid|cleared on|bezahlt am|"
         "zahlungseingang|zahldatum|bezahlt|ausgeglichen am|zahlungsdatum",
         "amount": _AMOUNT,
@@ -48,12 +50,12 @@ _SYNONYMS: dict[str, dict[str, str]] = {
     },
     "complaints": {
         "customer_id": _CUSTOMER,
-        "opened_date": "opened date|opened|opened at|opened on|created|created at|reported|"
-        "reported on|complaint date|date|eingang|eingangsdatum|gemeldet am|datum|erstellt|"
-        "erstellt am",
+        "opened_date": "opened date|opened|opened at|opened on|created|created at|created date|"
+        "reported|reported on|complaint date|date|eingang|eingangsdatum|gemeldet am|datum|"
+        "erstellt|erstellt am|eroeffnet|eroeffnet am",
         "closed_date": "closed date|closed|closed at|closed on|resolved|resolved date|"
         "resolved at|resolved on|erledigt am|erledigt|geschlossen|geschlossen am|"
-        "abgeschlossen am",
+        "abgeschlossen am|geloest|geloest am|behoben am",
         "severity": "severity|priority|prio|schweregrad|prioritaet|schwere|dringlichkeit",
         "category": "category|type|reason|topic|kategorie|grund|art|thema",
     },
@@ -71,7 +73,8 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "kundenname|name1|bezeichnung",
         "segment": "segment|class|tier|abc class|klasse|kundengruppe|kundenklasse",
         "owner": "owner|account manager|sales rep|rep|salesperson|betreuer|"
-        "vertriebsmitarbeiter|aussendienst|verantwortlich|kundenbetreuer",
+        "vertriebsmitarbeiter|aussendienst|verantwortlich|kundenbetreuer|vertreter|"
+        "company owner|account owner",
         "email": "email|e mail|mail|email address|e mail adresse",
     },
 }
@@ -131,6 +134,15 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "inbound call",
             "customer call",
             "hotline",
+            "telefonisch",
+            "amazon",
+            "ebay",
+            "otto",
+            "reorder",
+            "repeat order",
+            "nachbestellung",
+            "referral",
+            "empfehlung",
         ),
         "outbound": (
             "outbound",
@@ -219,6 +231,8 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "true",
             "1",
             "ok",
+            "bestellung aufgenommen",
+            "order taken",
         ),
         "not_reached": (
             "not reached",
@@ -255,6 +269,14 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "no pickup",
             "false",
             "0",
+            "not connected",
+            "kein anschluss",
+            "left message",
+            "left live message",
+            "message left",
+            "nachricht hinterlassen",
+            "rueckruf erbeten",
+            "callback requested",
         ),
     },
     # Bare numbers are left to ingest.vocabulary, which reads them as ranks: 1 is the most

@@ -21,7 +21,30 @@ from churnwatch.ingest.recognise import VALUE_SYNONYMS, normalise
 MIN_WORD_MATCH = 3
 """Shorter spellings (``in``, ``n``, ``1``) only count as the whole value, never as a word in it."""
 
-_PRIORITY = re.compile(r"\b(p|prio|priority|prioritaet|dringlichkeit|rang|rank)\b")
+_PRIORITY = re.compile(r"\b(p|prio|priority|prioritaet|dringlichkeit|rang|rank|sev|s)\b")
+"""Words that make 1 the most severe: priorities, and incident severities (Sev1, S1)."""
+_NEGATIONS = frozenset(
+    [
+        "not",
+        "no",
+        "non",
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "un",
+        "ohne",
+        "without",
+        "cancelled",
+        "canceled",
+        "abgesagt",
+        "storniert",
+        "failed",
+        "fehlgeschlagen",
+    ]
+)
+"""Words that turn a known spelling around ('Not connected', 'Non-urgent'): a value holding
+one that its matched spelling does not is left unknown, never guessed."""
 _NUMBER = re.compile(r"\d+")
 
 
@@ -30,6 +53,8 @@ class Understanding:
     """Raw value → canonical value (``None``: not understood), and how each was found."""
 
     meanings: dict[str, str | None]
+    worded: dict[str, str] = field(default_factory=dict)
+    """Values understood by a known spelling among their words (``Left Voicemail``)."""
     inferred: dict[str, str] = field(default_factory=dict)
     """Values placed on the other side of a two-sided vocabulary."""
     ranked: dict[str, str] = field(default_factory=dict)
@@ -58,6 +83,11 @@ def understand(
     """What each distinct raw value of ``column`` means (see the module docstring)."""
     lookup = _spellings(column, configured or {})
     understanding = Understanding({raw: _meaning(raw, lookup) for raw in values})
+    understanding.worded = {
+        raw: meaning
+        for raw, meaning in understanding.meanings.items()
+        if meaning and normalise(raw) not in lookup
+    }
     if column.ordinal:
         _rank(understanding, column, header)
     if len(column.vocabulary) == 2:
@@ -85,15 +115,17 @@ def _meaning(raw: str, lookup: Mapping[str, str]) -> str | None:
         return lookup[key]
     padded = f" {key} "
     found = [
-        (len(spelling), meaning)
+        (len(spelling), spelling, meaning)
         for spelling, meaning in lookup.items()
         if len(spelling) >= MIN_WORD_MATCH and f" {spelling} " in padded
     ]
     if not found:
         return None
-    longest = max(length for length, _ in found)
-    meanings = {meaning for length, meaning in found if length == longest}
-    return meanings.pop() if len(meanings) == 1 else None
+    longest = max(length for length, _, _ in found)
+    best = [(spelling, meaning) for length, spelling, meaning in found if length == longest]
+    meanings = {meaning for _, meaning in best}
+    negated = _NEGATIONS & (set(key.split()) - set(best[0][0].split()))
+    return meanings.pop() if len(meanings) == 1 and not negated else None
 
 
 def _rank(understanding: Understanding, column: Column, header: str) -> None:
@@ -135,12 +167,33 @@ def by_meaning(found: Mapping[str, str]) -> dict[str, list[str]]:
     return grouped
 
 
-def toml_lines(source: str, column: Column, understanding: Understanding) -> list[str]:
-    """The ``[sources.X.values.Y]`` table to paste, the unknown values in a comment to place."""
-    lines = [f"[sources.{source}.values.{column.name}]"]
+def toml_lines(
+    source: str,
+    column: Column,
+    understanding: Understanding,
+    configured: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """The ``[sources.X.values.Y]`` table to paste, the unknown values in a comment to place.
+
+    When the config already has that table, its lists are given whole (what it had and what
+    the data showed), to replace the old ones: a second table of the same name would make
+    the file invalid.
+    """
+    table = f"[sources.{source}.values.{column.name}]"
+    lists = (
+        {value: list(configured.get(value, [])) for value in column.vocabulary}
+        if configured
+        else {}
+    )
+    for value, raws in understanding.mapping(column.vocabulary).items():
+        lists.setdefault(value, [])
+        lists[value] += [raw for raw in raws if raw not in lists[value]]
+    head = f"# replace the lists under {table} in churnwatch.toml:" if configured else table
+    lines = [head]
     lines += [
-        f"{value} = [{', '.join(_quoted(raw) for raw in raws)}]"
-        for value, raws in understanding.mapping(column.vocabulary).items()
+        f"{value} = [{', '.join(_quoted(raw) for raw in lists[value])}]"
+        for value in column.vocabulary
+        if lists.get(value)
     ]
     if understanding.unknown:
         choices = " or ".join(column.vocabulary)

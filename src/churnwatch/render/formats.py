@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from churnwatch.core.errors import UsageError
+from churnwatch.core.paths import open_descriptor
 
 if TYPE_CHECKING:
     from churnwatch.analyses.backtest import BacktestResult
@@ -59,8 +60,8 @@ def choose_format(
     formats = SCAN_FORMATS if formats is None else formats
     if explicit is not None:
         return formats[explicit]
-    if output is None:
-        return next(iter(formats.values()))
+    if output is None or (not output.suffix and open_descriptor(output) is not None):
+        return next(iter(formats.values()))  # -o /dev/stdout: as on the standard output
     inferred = by_extension(output, formats)
     if inferred is None:
         known = ", ".join(ext for f in formats.values() for ext in f.extensions)
@@ -95,6 +96,6 @@ def extension_mismatch(
     if output is None:
         return None
     implied = by_extension(output, formats)
-    if implied is None or implied is chosen:
+    if implied is None or implied.name == chosen.name:
         return None
     return f"writing {chosen.name} into {output.name}, whose extension suggests {implied.name}"

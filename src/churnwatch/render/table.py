@@ -187,7 +187,8 @@ def _why(record: dict[str, Any]) -> Text:
         text.append("\n")
         text.append(signal["title"], style="bold")
         configured = "" if signal["weight_fitted"] else "*"
-        text.append(f" (+{signal['contribution'] * 100:.0f} pts{configured})")
+        points = round(signal["contribution"] * 100)
+        text.append(f" (+{points} pt{'' if points == 1 else 's'}{configured})")
         text.append(f": {signal['detail']}" if signal["detail"] else "")
     if len(signals) > REASONS_SHOWN:
         text.append(f"\n… and {len(signals) - REASONS_SHOWN} more", style="dim")
