@@ -342,3 +342,13 @@ def test_one_signal_point_is_singular() -> None:
         ],
     }
     assert "(+1 pt)" in _why(record).plain
+
+
+def test_validate_prints_the_toml_to_paste_too(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount,channel\n"
+        "A,2025-01-02,1,Webshop\nA,2025-01-03,1,Außendienst\nA,2025-01-04,1,Messe\n",
+    )
+    result = invoke("validate", folder, "--as-of", "2025-01-04")
+    assert '    # inbound or outbound? add each to a list: "Messe"' in result.stdout.splitlines()
