@@ -24,7 +24,7 @@ from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
 from churnwatch.core.words import plural, printable
-from churnwatch.ingest.date_text import parse_days
+from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, parse_days
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import parse_numbers
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
@@ -33,6 +33,11 @@ from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, ins
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
 MAX_BLOCK = 1 << 30
+MAX_AMOUNT = 1e15
+"""Larger amounts are not amounts (1e308 would sum to infinity): such a value is rejected."""
+NULL_TOKENS = ("NA", "N/A", "#N/A", "NULL", "null", "None", "nan", "NaN", "n/a")
+"""What spreadsheets and databases write for an empty cell: empty in numbers and dates, but a
+customer id like any other (only an empty id is missing)."""
 _UTF8 = {"utf-8", "utf8", "utf-8-sig"}
 
 
@@ -139,6 +144,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.malformed: list[str] = []
         self.converted: dict[str, pa.ChunkedArray] = {}
+        self.huge_numbers = False
         self.rows_read = 0
         self.block_size = 1 << 24
         # A trailing delimiter on data rows only: give the extra field a name of its own.
@@ -259,6 +265,7 @@ class _Reader:
                 include_columns=list(types),
                 column_types=types,
                 strings_can_be_null=True,
+                null_values=[""],  # 'NA' or 'NULL' is a customer id in some systems
                 decimal_point=self.dialect.decimal,
             ),
         )
@@ -358,20 +365,30 @@ class _Reader:
 
     def _dates(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_date32(values.type):
-            return values.cast(pa.int32()), np.zeros(len(values), dtype=bool)
+            days = values.cast(pa.int32())
+            numbers = days.to_numpy(zero_copy_only=False)
+            plausible = (numbers >= FIRST_DAY) & (numbers <= LAST_DAY)
+            if days.null_count or plausible.all():
+                plausible |= _nulls(values)
+            if plausible.all():
+                return days, np.zeros(len(values), dtype=bool)
+            return _chunked(numbers.astype(np.int32), ~plausible), ~plausible
         days, valid = parse_days(_clean(values), self.dialect.date_format)
         return _chunked(days.astype(np.int32), ~valid), _non_blank(values) & ~valid
 
     def _numbers(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_floating(values.type):
             numbers = values.to_numpy()
-            finite = np.isfinite(numbers)
-            if finite.all():
+            plausible = np.abs(numbers) <= MAX_AMOUNT  # False for NaN and infinity too
+            if plausible.all():
                 return values, np.zeros(len(values), dtype=bool)
-            return _chunked(numbers, ~finite), ~finite & ~_nulls(values)
+            self.huge_numbers = True
+            return _chunked(numbers, ~plausible), ~plausible & ~_nulls(values)
         cleaned = _clean(values)
         numbers, valid = parse_numbers(cleaned, self.dialect.decimal, self.dialect.thousands)
-        valid &= np.isfinite(numbers)
+        huge = valid & ~(np.abs(numbers) <= MAX_AMOUNT)
+        self.huge_numbers = self.huge_numbers or bool(huge.any())
+        valid &= ~huge
         return _chunked(numbers, ~valid), _non_blank(values) & ~valid
 
     def _categories(
@@ -491,7 +508,8 @@ class _Reader:
             return Reason.BAD_DATE, f"not a valid date in the form {self.dialect.date_format}"
         if column.kind is Kind.NUMBER:
             sep = f", thousands '{self.dialect.thousands}'" if self.dialect.thousands else ""
-            return Reason.BAD_NUMBER, f"not a number (decimal '{self.dialect.decimal}'{sep})"
+            huge = f"; values beyond ±{MAX_AMOUNT:.0e} are rejected" if self.huge_numbers else ""
+            return Reason.BAD_NUMBER, f"not a number (decimal '{self.dialect.decimal}'{sep}{huge})"
         raise AssertionError(f"{column.kind} values are never invalid")  # pragma: no cover
 
     def _report(
@@ -519,9 +537,12 @@ class _Reader:
 
 
 def _clean(values: pa.ChunkedArray) -> pa.Array:
-    """Text without surrounding blanks or NUL bytes (which some exporters leave behind)."""
+    """Text without surrounding blanks or NUL bytes (which some exporters leave behind), and
+    the usual spellings of an empty cell as empty."""
     text = values.combine_chunks().cast(pa.string())
-    return pc.utf8_trim_whitespace(pc.replace_substring(text, "\x00", ""))
+    text = pc.utf8_trim_whitespace(pc.replace_substring(text, "\x00", ""))
+    empty = pc.is_in(text, value_set=pa.array(NULL_TOKENS))
+    return pc.if_else(empty, pa.scalar(None, pa.string()), text)
 
 
 def _typed(values: pa.ChunkedArray) -> bool:
@@ -554,5 +575,8 @@ def _chunked(values: np.ndarray, missing: np.ndarray) -> pa.ChunkedArray:
 
 def _distinct(values: pa.ChunkedArray, rows: np.ndarray) -> list[str]:
     """The different values at ``rows``, in order (so examples don't repeat themselves)."""
-    seen = dict.fromkeys(str(v) for v in pc.take(values, pa.array(rows)).to_pylist())
+    taken = pc.take(values, pa.array(rows))
+    if not pa.types.is_string(taken.type):  # as written: Arrow prints even year 0 as text
+        taken = taken.cast(pa.string())
+    seen = dict.fromkeys(str(v) for v in taken.to_pylist())
     return list(seen)

@@ -43,6 +43,12 @@ CANDIDATE_FORMATS = (
 )
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2199
+"""Business dates outside these years are typos (0000, 9999 placeholders), not history."""
+FIRST_DAY = int((np.datetime64(f"{MIN_YEAR}-01-01") - np.datetime64("1970-01-01")).astype(int))
+LAST_DAY = int((np.datetime64(f"{MAX_YEAR}-12-31") - np.datetime64("1970-01-01")).astype(int))
+
+
 def format_pattern(fmt: str) -> str:
     """The anchored regular expression that matches dates written in ``fmt``."""
     parts = re.split(r"(%.)", fmt)
@@ -81,7 +87,7 @@ def civil_to_days(
     month_index = np.clip(month, 1, 12) - 1
     days_in_month = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[month_index]
     days_in_month = days_in_month + (leap & (month == 2))
-    valid = month_ok & (day >= 1) & (day <= days_in_month)
+    valid = month_ok & (day >= 1) & (day <= days_in_month) & (year >= MIN_YEAR) & (year <= MAX_YEAR)
     if matched is not None:
         valid &= matched
     safe_year = np.where(valid, year, 1970)

@@ -20,7 +20,9 @@ class JsonDocument:
         from churnwatch.render.records import header, to_records
 
         document = header(selection.result) | {"customers": to_records(selection.rows)}
-        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode(
+            "utf-8"
+        )
 
 
 FORMAT = JsonDocument()

@@ -21,7 +21,8 @@ class JsonLines:
 
         as_of = {"as_of": selection.result.as_of}  # each line stands alone in a stream
         lines = (
-            json.dumps(as_of | record, ensure_ascii=False) for record in to_records(selection.rows)
+            json.dumps(as_of | record, ensure_ascii=False, allow_nan=False)
+            for record in to_records(selection.rows)
         )
         return "".join(f"{line}\n" for line in lines).encode("utf-8")
 

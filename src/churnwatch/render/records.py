@@ -131,7 +131,7 @@ def output_array(name: str, column: pd.Series) -> pa.Array:
     """One feature column as machine output shows it: dates, whole counts, rounded decimals,
     null where missing (converted without a loop in Python)."""
     values = column.to_numpy(dtype=np.float64)
-    missing = np.isnan(values)
+    missing = ~np.isfinite(values)  # JSON has no NaN or Infinity: such a value is null
     filled = np.where(missing, 0, values)
     if name in DATE_FEATURES:
         return pa.array(filled.astype("datetime64[D]"), mask=missing)
@@ -221,7 +221,7 @@ def to_records(result: ScanResult) -> list[dict[str, Any]]:
 def _numbers(column: pd.Series) -> list[float | None]:
     """Rounded, None where missing (JSON has no NaN)."""
     values = np.round(column.to_numpy(dtype=float), DECIMALS)
-    return [None if np.isnan(v) else v for v in values.tolist()]
+    return [v if np.isfinite(v) else None for v in values.tolist()]
 
 
 def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
