@@ -18,9 +18,11 @@ from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
 from churnwatch.core.domain import Phase
-from churnwatch.deliver.atomic import write_atomically
+from churnwatch.core.errors import ChurnwatchError
+from churnwatch.core.sources import SOURCES
+from churnwatch.deliver.atomic import refuse_inputs, write_atomically
 from churnwatch.features import FEATURES, FeatureSpec
-from churnwatch.ingest.dataset import Dataset, load_dataset
+from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
 from churnwatch.ingest.problems import Level, Problem
 from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
@@ -53,7 +55,7 @@ def configuration(exports: Path, config: Path | None = None) -> tuple[Config, Pa
 def open_exports(exports: Path, config: Path | None = None) -> Opened:
     """Find and read the configuration, then load every export in the folder."""
     settings, path = configuration(exports, config)
-    return Opened(settings, path, load_dataset(exports, settings))
+    return Opened(settings, path, load_dataset(exports, settings, outside=config is not None))
 
 
 def rules_for(config: Config, config_path: Path | None) -> list[Rule]:
@@ -113,7 +115,7 @@ def scan_exports(
     step = progress or (lambda _: None)
     settings, rules = _settings_and_rules(exports, config, horizon)
     step("loading exports")
-    dataset = load_dataset(exports, settings)
+    dataset = load_dataset(exports, settings, outside=config is not None)
     cut = cut_at(dataset, reference_day(dataset, as_of))
     if as_of is None:
         cut.notes.extend(stale_exports(cut))
@@ -146,9 +148,27 @@ def render(renderer: Renderer[Any], document: Any, *, to_file: bool = False) -> 
     return b"\xef\xbb\xbf" + data if renderer.bom else data
 
 
-def write_output(target: Path, data: bytes) -> None:
-    """Write a report atomically: a failed run never leaves a half-written file."""
+def write_output(target: Path, data: bytes, *, reads: Collection[Path] = ()) -> None:
+    """Write a report atomically: a failed run never leaves a half-written file, and never
+    replaces a file the run read (``-o EXPORTS/orders.csv`` would destroy the input)."""
+    refuse_inputs(target, reads)
     write_atomically(target, data)
+
+
+def files_read(exports: Path, config: Path | None = None) -> list[Path]:
+    """The files a run over ``exports`` reads: the config and every source's export."""
+    try:
+        settings, path = configuration(exports, config)
+    except ChurnwatchError:
+        return [config] if config else []
+    found = [path] if path else []
+    for name, source in SOURCES.items():
+        try:
+            where = source_path(exports, source, settings.sources.get(name), outside=True)
+        except ChurnwatchError:
+            continue
+        found += [where] if where else []
+    return found
 
 
 @dataclass(frozen=True)
@@ -222,7 +242,7 @@ def backtest_exports(
     step = progress or (lambda _: None)
     settings, rules = _settings_and_rules(exports, config, horizon)
     step("loading exports")
-    dataset = load_dataset(exports, settings)
+    dataset = load_dataset(exports, settings, outside=config is not None)
     days = cut_off_days(
         dataset, settings.risk.horizon_days, dates or [], start=start, end=end, every=every
     )
@@ -248,6 +268,7 @@ __all__ = [
     "Selection",
     "backtest_exports",
     "calibrate_exports",
+    "files_read",
     "list_features",
     "list_rules",
     "output_schema",

@@ -5,10 +5,11 @@ Every command's work is done by :mod:`churnwatch.api`, imported when a command r
 """
 
 from churnwatch.cli import backtesting, checking, listing, scanning  # noqa: F401  (registers)
-from churnwatch.cli.shell import app
+from churnwatch.cli.shell import app, stop_on_signals
 
 
 def main() -> None:
+    stop_on_signals()
     app()
 
 

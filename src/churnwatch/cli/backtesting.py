@@ -96,7 +96,8 @@ def backtest(
     if renderer.for_people and output is None:
         show(make_console(wide_in_pipes=True), result)
     else:
-        emit(api.render(renderer, result, to_file=output is not None), output)
+        data = api.render(renderer, result, to_file=output is not None)
+        emit(data, output, reads=api.files_read(exports, config) if output else [])
 
 
 @app.command()
@@ -117,7 +118,8 @@ def calibrate(
     with progress_display() as step:
         step("fitting the weights")
         calibrated = api.calibrate_exports(exports, config, to_date(as_of), horizon)
-    emit(rules_file(calibrated).encode("utf-8"), output)
+    reads = api.files_read(exports, config) if output else []
+    emit(rules_file(calibrated).encode("utf-8"), output, reads=reads)
 
 
 __all__ = ["Path", "backtest", "calibrate"]

@@ -167,7 +167,8 @@ def scan(
         show_table(shown)
     else:
         data = api.render(renderer, shown, to_file=output is not None)
-        emit(data, output, announce=verbose, binary=renderer.binary)
+        reads = api.files_read(exports, config) if output else []
+        emit(data, output, reads=reads, announce=verbose, binary=renderer.binary)
     if fail_on is not None:
         _check_fail_on(shown, Severity.parse(fail_on), fail_on, quiet)
 

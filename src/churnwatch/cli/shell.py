@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -15,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
-from churnwatch.core.errors import ChurnwatchError, UsageError
+from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError
 from churnwatch.render.console import make_console
 
 if TYPE_CHECKING:
@@ -72,6 +73,26 @@ def _main(
     """Early warning for customer churn, from the CSV exports of your ERP, CRM or shop."""
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwind like Ctrl-C, so a half-written temporary file is removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stop_on_signals() -> None:
+    """Turn SIGTERM (``kill``, a cron timeout) and SIGHUP (a closed terminal) into an
+    exception, so the same clean-up runs as for Ctrl-C."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def handles_errors(command: F) -> F:
     """Turn library errors into one message on stderr and exit code 2, never a traceback."""
 
@@ -85,6 +106,8 @@ def handles_errors(command: F) -> F:
         except BrokenPipeError:
             _silence_closed_pipe()
             raise typer.Exit(ExitCode.OK) from None
+        except Stopped as stopped:
+            raise typer.Exit(128 + stopped.signum) from None
         except KeyboardInterrupt:
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort):
@@ -103,6 +126,8 @@ def handles_errors(command: F) -> F:
 
 def _silence_closed_pipe() -> None:
     """After `| head` closed stdout, stop Python from complaining while it shuts down."""
+    if sys.stdout is None:
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 
@@ -154,6 +179,21 @@ def progress_display(quiet: bool = False) -> Iterator[Callable[[str], None]]:
         yield status.update
 
 
+def write_stdout(data: bytes) -> None:
+    """Bytes to the standard output; a closed or full one is a clear error (exit 2)."""
+    if sys.stdout is None:
+        raise OutputError("the standard output is closed; write to a file with --output FILE")
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_closed_pipe()  # nothing more may reach it, not even at exit
+        raise OutputError(f"the standard output: cannot write: {exc.strerror}") from None
+
+
 def show_table(selection: Selection) -> None:
     """The ranked table on stdout: in colour on a terminal, else as plain text without
     trailing blanks (160 columns, or ``COLUMNS``)."""
@@ -164,23 +204,26 @@ def show_table(selection: Selection) -> None:
     if console.is_terminal:
         show(console, selection)
         return
-    sys.stdout.flush()
-    sys.stdout.buffer.write(as_text(show, selection, console.width))
-    sys.stdout.buffer.flush()
+    write_stdout(as_text(show, selection, console.width))
 
 
-def emit(data: bytes, output: Path | None, *, announce: bool = True, binary: bool = False) -> None:
+def emit(
+    data: bytes,
+    output: Path | None,
+    *,
+    reads: Sequence[Path] = (),
+    announce: bool = True,
+    binary: bool = False,
+) -> None:
     """Machine output to stdout, or atomically to ``output`` (then, if ``announce``, one line
-    on stderr saying so)."""
+    on stderr saying so); never over a file in ``reads``, the files the run read."""
     from churnwatch import api
 
     if output is None:
-        if binary and sys.stdout.isatty():
+        if binary and sys.stdout is not None and sys.stdout.isatty():
             raise UsageError("xlsx is not text: write it to a file with --output FILE.xlsx")
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        write_stdout(data)
         return
-    api.write_output(output, data)
+    api.write_output(output, data, reads=reads)
     if announce:
         make_console(stderr=True).print(f"wrote {escape(str(output))}")

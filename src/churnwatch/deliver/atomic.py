@@ -5,10 +5,48 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 from churnwatch.core.errors import OutputError
 from churnwatch.core.paths import open_descriptor
+
+
+def refuse_inputs(target: Path, reads: Collection[Path]) -> None:
+    """An error when ``target`` is one of the files the run read (the same file, by any
+    name or link)."""
+    for path in reads:
+        try:
+            same = os.path.samefile(target, path)
+        except OSError:
+            continue
+        if same:
+            raise OutputError(
+                f"{target}: refusing to write over {path}, which this run reads; choose"
+                " another output file"
+            )
+
+
+def refuse_planted_link(target: Path) -> None:
+    """Refuse a symlink that another user planted in a shared sticky folder such as /tmp.
+
+    The rule is the kernel's ``protected_symlinks``: in a sticky, world-writable folder a link
+    is followed only when it belongs to the follower or to the folder's owner. A shell ``>``
+    obeys it; renaming a new file over the link's target would not, so it is checked here.
+    """
+    try:
+        link = os.lstat(target)
+        folder = os.stat(target.parent)
+    except OSError:
+        return
+    if not stat.S_ISLNK(link.st_mode):
+        return
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
+        raise OutputError(
+            f"{target}: a symlink another user put in the shared folder {target.parent};"
+            " not followed (choose an output file of your own)"
+        )
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -21,6 +59,7 @@ def write_atomically(target: Path, data: bytes) -> None:
     if (descriptor := open_descriptor(target)) is not None:
         _write_to_descriptor(target, descriptor, data)
         return
+    refuse_planted_link(target)
     target = Path(os.path.realpath(target))
     try:
         existing = target.stat()

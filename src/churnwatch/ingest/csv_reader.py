@@ -113,7 +113,7 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
 def _missing_column(
     path: Path, source: Source, column: Column, wanted: str, header: list[str], *, unused: list[str]
 ) -> str:
-    found = ", ".join(repr(h) for h in header) or "none"
+    found = _excerpt(header)
     guess = map_columns(unused, source.name).get(column.name) or closest(wanted, unused)
     hint = (
         f"; '{guess}' looks like it — map it in churnwatch.toml: [sources.{source.name}.columns]"
@@ -124,6 +124,21 @@ def _missing_column(
         " an existing file)"
     )
     return f"{path}: required column '{wanted}' is missing; columns found: {found}{hint}"
+
+
+MAX_NAMES = 12
+MAX_NAME = 40
+
+
+def _excerpt(header: list[str]) -> str:
+    """The header as a short, escaped excerpt: a file that is not CSV at all (or not meant
+    to be shown) is never echoed whole."""
+    names = [
+        repr(printable(h[:MAX_NAME]) + ("…" if len(h) > MAX_NAME else ""))
+        for h in header[:MAX_NAMES]
+    ]
+    more = f", … {len(header) - MAX_NAMES} more" if len(header) > MAX_NAMES else ""
+    return ", ".join(names) + more if names else "none"
 
 
 class _Reader:

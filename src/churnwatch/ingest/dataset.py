@@ -71,10 +71,14 @@ def ordering_customers(orders: pd.DataFrame) -> int:
     return int(orders["customer"][is_order(orders["amount"].to_numpy())].nunique())
 
 
-def load_dataset(folder: Path, config: Config) -> Dataset:
-    """Read all present sources, code customers, drop blank ids and exact duplicates."""
+def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Dataset:
+    """Read all present sources, code customers, drop blank ids and exact duplicates.
+
+    ``outside``: the config was given explicitly, so its ``path`` settings may point outside
+    the exports folder; a config found in a shared folder may not.
+    """
     check_exports_folder(folder)
-    tables, problems = _read_all(folder, config)
+    tables, problems = _read_all(folder, config, outside)
     # Customer coding (pyarrow) and the duplicate pre-filter (numpy) overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {name: pool.submit(_duplicate_candidates, t) for name, t in tables.items()}
@@ -93,12 +97,14 @@ def load_dataset(folder: Path, config: Config) -> Dataset:
     return Dataset(folder, ids, frames, problems)
 
 
-def _read_all(folder: Path, config: Config) -> tuple[dict[str, SourceTable], list[Problem]]:
+def _read_all(
+    folder: Path, config: Config, outside: bool
+) -> tuple[dict[str, SourceTable], list[Problem]]:
     tables: dict[str, SourceTable] = {}
     problems: list[Problem] = []
     for name, source in SOURCES.items():
         settings = config.sources.get(name)
-        path = _source_path(folder, source, settings)
+        path = source_path(folder, source, settings, outside=outside)
         if path is None:
             continue
         try:
@@ -143,13 +149,21 @@ def _first_problem(problems: list[Problem]) -> str:
     return problems[0].describe() if problems else "every row was rejected"
 
 
-def _source_path(folder: Path, source: Source, settings: SourceConfig) -> Path | None:
+def source_path(
+    folder: Path, source: Source, settings: SourceConfig, *, outside: bool = False
+) -> Path | None:
     """Where a source's file is; ``None`` for an optional source that is simply not there."""
     if not settings.enabled:
         if source.required:
             raise InputError(f"sources.{source.name}: the orders source cannot be disabled")
         return None
     path = folder / (settings.path or source.default_file)
+    if not outside and not path.resolve().is_relative_to(folder.resolve()):
+        raise InputError(
+            f"sources.{source.name}.path: {path} lies outside the exports folder {folder};"
+            " a churnwatch.toml found in the folder may only name files inside it (pass the"
+            " config with --config to allow other places)"
+        )
     if path.is_file():
         return path
     if path.is_dir():

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from churnwatch.core.errors import InputError
+
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "utf8", "cp1252", "latin-1", "iso-8859-1"}
 
 
@@ -62,9 +64,15 @@ class Layout:
             for _ in range(self.preamble):
                 handle.readline()
             reader = csv.reader(handle, delimiter=self.delimiter)
-            next(reader, None)
-            previous_end = reader.line_num
-            for fields in reader:
-                start, previous_end = previous_end + 1, reader.line_num
-                if fields:
-                    yield start + self.preamble, fields
+            try:
+                next(reader, None)
+                previous_end = reader.line_num
+                for fields in reader:
+                    start, previous_end = previous_end + 1, reader.line_num
+                    if fields:
+                        yield start + self.preamble, fields
+            except csv.Error as exc:
+                raise InputError(
+                    f"{self.path}:{previous_end + 1 + self.preamble}: cannot be read as CSV"
+                    f" ({exc}); most likely a quote opened on this line is never closed"
+                ) from None

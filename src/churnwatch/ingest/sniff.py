@@ -114,7 +114,10 @@ def detect_delimiter(lines: list[str]) -> str:
     """The candidate that splits the header into most columns, consistently across rows."""
 
     def rank(delimiter: str) -> tuple[bool, float, int]:
-        rows = [r for r in csv.reader(lines, delimiter=delimiter) if r]
+        try:
+            rows = [r for r in csv.reader(lines, delimiter=delimiter) if r]
+        except csv.Error:  # e.g. a field beyond the csv module's limit: not this delimiter
+            return False, 0.0, 0
         if not rows:
             return False, 0.0, 0
         width = len(rows[0])
@@ -135,7 +138,15 @@ def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Hea
     preamble, declared = _preamble(lines[0] if lines else "")
     lines = lines[1:] if preamble else lines[: SAMPLE_ROWS + 1]
     sep = delimiter or declared or detect_delimiter(lines)
-    rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=sep) if r]
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)
+    try:
+        rows = [r for r in reader if r]
+    except csv.Error as exc:
+        line = reader.line_num + (1 if preamble else 0)
+        raise InputError(
+            f"{path}:{line}: cannot be read as CSV ({exc}); a quote that is never closed, or"
+            " not a CSV export"
+        ) from None
     header = rows[0] if rows else []
     complete = len(raw) < HEAD_BYTES
     return Head(
