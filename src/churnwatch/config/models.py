@@ -51,10 +51,17 @@ class SourceConfig(_Strict):
 
         if value is not None:
             try:
-                codecs.lookup(value)
+                info = codecs.lookup(value)
             except LookupError:
                 raise ValueError(f"unknown encoding '{value}' (try 'utf-8' or 'cp1252')") from None
+            # rot13, hex or zlib are codecs but not text encodings; utf-7 and the escape
+            # codecs turn bytes into surrogates and escapes, not text
+            if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_TEXT:
+                raise ValueError(f"'{value}' is not a text encoding (try 'utf-8' or 'cp1252')")
         return value
+
+
+_NOT_TEXT = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"})
 
 
 class Sources(_Strict):

@@ -8,6 +8,9 @@ vectorised parsers, which keep every good row and record why each bad one was sk
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ from churnwatch.ingest.number_text import parse_numbers
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
 from churnwatch.ingest.recognise import map_columns, normalise
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
+from churnwatch.ingest.transcode import Transcoded, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
 MAX_BLOCK = 1 << 30
@@ -155,6 +159,8 @@ class _Reader:
         config: SourceConfig,
     ) -> None:
         self.path, self.source, self.head, self.dialect = path, source, head, dialect
+        self.file = path
+        """What is read: the export, or its transcoded UTF-8 copy."""
         self.columns, self.config = columns, config
         self.problems: list[Problem] = []
         self.malformed: list[str] = []
@@ -168,7 +174,7 @@ class _Reader:
     @property
     def layout(self) -> Layout:
         return Layout(
-            self.path,
+            self.file,
             self.dialect.encoding,
             self.dialect.delimiter,
             len(self.names),
@@ -176,6 +182,13 @@ class _Reader:
         )
 
     def read(self) -> SourceTable:
+        try:
+            return self._read()
+        finally:
+            if self.file != self.path:
+                self.file.unlink(missing_ok=True)
+
+    def _read(self) -> SourceTable:
         if self.head.complete and not self.head.rows:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
         raw = self._arrow_read()
@@ -208,13 +221,17 @@ class _Reader:
     def _arrow_read(self) -> pa.Table:
         """Typed fast read; on trouble, adapt (text columns, cp1252, quoted newlines) and retry."""
         typed, newlines = True, False
+        if self.dialect.encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+            self._check_decodes()  # a codec error inside pyarrow's threads would abort
         while True:
             try:
                 return self._read_with(typed=typed, newlines_in_values=newlines)
             except pa.ArrowInvalid as exc:
                 message = str(exc)
+            except UnicodeError as exc:  # a codec pyarrow calls (UTF-16 with a lone surrogate)
+                message = f"invalid UTF8: {exc}"
             if "invalid UTF8" in message and self._may_fall_back():
-                self._fall_back_to_cp1252()
+                self._fall_back()
             elif "invalid UTF8" in message:
                 where = first_undecodable(self.path, self.dialect.encoding)
                 position = f":{where[0]}" if where else ""
@@ -234,10 +251,24 @@ class _Reader:
             else:
                 raise InputError(f"{self.path}: cannot be read as CSV: {message}")
 
+    def _check_decodes(self) -> None:
+        where = first_undecodable(self.path, self.dialect.encoding)
+        if where is not None:
+            raise InputError(
+                f"{self.path}:{where[0]}: not valid {self.dialect.encoding} text (byte"
+                f" {where[1]:,}); export the file again, or set `encoding` in churnwatch.toml"
+            )
+
     def _may_fall_back(self) -> bool:
         return not self.config.encoding and self.dialect.encoding.lower() in _UTF8
 
-    def _fall_back_to_cp1252(self) -> None:
+    def _fall_back(self) -> None:
+        """Not UTF-8 throughout: a cp1252 file, or UTF-8 with some cp1252 lines."""
+        if mixes_encodings(self.path):
+            transcoded = to_utf8(self.path)
+            self.file = transcoded.path
+            self.problems.append(_mixed_note(self.source.name, self.path.name, transcoded))
+            return
         self.dialect = replace(self.dialect, encoding="cp1252")
         self.problems.append(
             Problem(
@@ -257,14 +288,29 @@ class _Reader:
             self.malformed.append(row.text or "")
             return "skip"
 
+        with unraisable_errors() as caught:
+            try:
+                table = self._arrow_table(typed, newlines_in_values, skip)
+            except pa.ArrowInvalid:
+                if not caught:
+                    raise
+        if caught:  # a malformed row whose bytes are not UTF-8: pyarrow could not show it
+            raise pa.ArrowInvalid(f"invalid UTF8 in a malformed row: {caught[0]}")
+        return table
+
+    def _arrow_table(
+        self, typed: bool, newlines_in_values: bool, skip: Callable[[pacsv.InvalidRow], str]
+    ) -> pa.Table:
         encoding = "utf8" if self.dialect.encoding.lower() in _UTF8 else self.dialect.encoding
+        if self.file != self.path:
+            encoding = "utf8"
         types = {
             self.columns[c.name]: self._arrow_type(c, typed)
             for c in self.source.columns
             if c.name in self.columns
         }
         return pacsv.read_csv(
-            self.path,
+            self.file,
             read_options=pacsv.ReadOptions(
                 encoding=encoding,
                 block_size=self.block_size,
@@ -549,6 +595,35 @@ class _Reader:
                 level=Level.WARNING if skipped else Level.NOTE,
             )
         )
+
+
+def _mixed_note(source: str, file: str, transcoded: Transcoded) -> Problem:
+    count = transcoded.fallback_count
+    return Problem(
+        source,
+        file,
+        Reason.ENCODING,
+        f"UTF-8, except for {plural(count, 'line')} read as cp1252 (check the umlauts there)",
+        count=count,
+        lines=tuple(transcoded.fallback_lines),
+    )
+
+
+@contextmanager
+def unraisable_errors() -> Iterator[list[BaseException]]:
+    """Collect the exceptions pyarrow's callbacks could not raise (it would print them as
+    'Exception ignored …' with a traceback), so that the reader can act on them instead."""
+    caught: list[BaseException] = []
+    previous = sys.unraisablehook
+
+    def collect(unraisable: Any) -> None:
+        caught.append(unraisable.exc_value)
+
+    sys.unraisablehook = collect
+    try:
+        yield caught
+    finally:
+        sys.unraisablehook = previous
 
 
 def _clean(values: pa.ChunkedArray) -> pa.Array:

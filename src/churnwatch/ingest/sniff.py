@@ -20,6 +20,7 @@ from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Kind, Source
 from churnwatch.ingest.date_text import detect_date_format
 from churnwatch.ingest.number_text import detect_number_format
+from churnwatch.ingest.transcode import has_utf8_sequences
 
 HEAD_BYTES = 256 * 1024
 SAMPLE_ROWS = 500
@@ -88,13 +89,19 @@ def detect_encoding(head: bytes, path: Path) -> str:
     if nul_share + _control_share(head) > 0.1:
         raise InputError(f"{path}: not a text file (binary content); expected a CSV export")
     complete = head if len(head) < HEAD_BYTES else head[: head.rfind(b"\n") + 1] or head
-    for encoding in ("utf-8", "cp1252"):
+    try:
+        complete.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if not has_utf8_sequences(complete):
         try:
-            complete.decode(encoding)
-            return encoding
+            complete.decode("cp1252")
+            return "cp1252"
         except UnicodeDecodeError:
-            continue
-    return "latin-1"
+            pass
+    # UTF-8 with some lines in another encoding: the reader takes it line by line.
+    return "utf-8"
 
 
 def _control_share(head: bytes) -> float:

@@ -1,0 +1,68 @@
+"""Files that are UTF-8 with a few cp1252 lines (exports appended to by another program).
+
+Reading such a file as cp1252 garbles every umlaut of the UTF-8 lines; reading it as UTF-8
+fails. It is transcoded line by line into a private temporary UTF-8 file instead: each line
+that is valid UTF-8 stays as it is, each other line is read as cp1252 (bytes cp1252 does not
+define become U+FFFD), and the lines that needed it are reported. Line structure is kept, so
+line numbers in messages stay those of the original file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 24
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def has_utf8_sequences(data: bytes) -> bool:
+    """Whether ``data`` holds multi-byte UTF-8 characters (a cp1252 file practically never
+    does: 'Ã¼' is not what anyone writes)."""
+    return _UTF8_SEQUENCE.search(data) is not None
+
+
+def mixes_encodings(path: Path) -> bool:
+    """Whether a file that is not valid UTF-8 still holds UTF-8 text (so it is mixed, not
+    cp1252 throughout)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if has_utf8_sequences(chunk):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Transcoded:
+    path: Path
+    """The temporary UTF-8 copy; the caller removes it."""
+    fallback_lines: list[int]
+    """1-based lines that were not UTF-8 and were read as cp1252 (the first few)."""
+    fallback_count: int
+
+
+def to_utf8(path: Path, *, keep_lines: int = 5) -> Transcoded:
+    """A temporary UTF-8 copy of ``path``, line by line (see the module docstring)."""
+    handle, name = tempfile.mkstemp(prefix="churnwatch-", suffix=".csv")
+    lines: list[int] = []
+    count = 0
+    try:
+        with path.open("rb") as source, os.fdopen(handle, "wb") as target:
+            for number, line in enumerate(source, start=1):
+                try:
+                    line.decode("utf-8")
+                    target.write(line)
+                except UnicodeDecodeError:
+                    target.write(line.decode("cp1252", errors="replace").encode("utf-8"))
+                    count += 1
+                    if len(lines) < keep_lines:
+                        lines.append(number)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Transcoded(Path(name), lines, count)
