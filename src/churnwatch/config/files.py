@@ -53,10 +53,25 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {_toml_position(str(exc), path)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: line {_deepest_line(path)}: nested too deeply") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text (TOML files must be UTF-8)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _deepest_line(path: Path) -> int:
+    """The line where brackets and braces nest deepest (where a too-deep nesting is)."""
+    depth, deepest, line = 0, 0, 1
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for number, row in enumerate(text.splitlines(), start=1):
+        for character in row:
+            depth += character in "[{"
+            depth -= character in "]}"
+            if depth > deepest:
+                deepest, line = depth, number
+    return line
 
 
 def _toml_position(message: str, path: Path) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -102,8 +103,11 @@ def _parse(
     condition: bool,
     categories: Mapping[str, tuple[str, ...]],
 ) -> Expression:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"longer than {MAX_LENGTH} characters; split it into rules", 1)
     try:
         tree = ast.parse(text, mode="eval").body
+        _check_size(tree)
         found = _Found()
         _check(tree, found)
         if condition:
@@ -123,6 +127,27 @@ def _parse(
                 raise ExpressionError(message, position)
         _check_kinds(tree, found, categories)
     return Expression(text, tree, frozenset(names))
+
+
+MAX_LENGTH = 2000
+MAX_NODES = 400
+MAX_DEPTH = 40
+MAX_NUMBER = 1e15
+"""Bounds that keep a rule cheap on millions of customers: each node is a whole column."""
+
+
+def _check_size(tree: ast.expr) -> None:
+    """Too many parts or too deep a nesting is an error, before anything recurses over it."""
+    nodes, deepest = 0, [(cast(ast.AST, tree), 1)]
+    while deepest:
+        node, depth = deepest.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ExpressionError(f"more than {MAX_NODES} parts; split it into rules", 1)
+        if depth > MAX_DEPTH:
+            column = getattr(node, "col_offset", 0) + 1
+            raise ExpressionError(f"nested more than {MAX_DEPTH} deep", column)
+        deepest += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
 
 
 def _check_kinds(tree: ast.expr, found: _Found, categories: Mapping[str, tuple[str, ...]]) -> None:
@@ -178,9 +203,14 @@ def _check(node: ast.AST, found: _Found) -> None:
         case ast.Name(id=name):
             found.numbers.add(name)
         case ast.Constant(value=value) if isinstance(value, int | float):
-            pass  # numbers, and True/False
+            _check_number(node, value)
         case _:
             _reject(node, _describe(node))
+
+
+def _check_number(node: ast.Constant, value: float) -> None:
+    if abs(value) > MAX_NUMBER:  # 2**1024 would not even fit a float
+        _reject(node, f"a number beyond ±{MAX_NUMBER:.0e}")
 
 
 def _check_condition(node: ast.expr) -> None:

@@ -15,6 +15,8 @@ import string
 from typing import Any
 
 MISSING = "–"
+MAX_WIDTH = 40
+"""A wider field or longer precision would only pad the sentence (or fill the memory)."""
 LATENESS = "lateness"
 _NEGATIVE_ZERO = re.compile(r"^-(?=[^1-9]*$)")
 
@@ -32,7 +34,10 @@ def check_spec(spec: str) -> None:
     number, noun = split_spec(spec)
     if "|" in spec and not (noun or "").strip():
         raise ValueError("a '|' must be followed by a noun")
-    format(1.5, number)
+    if any(int(digits) > MAX_WIDTH for digits in re.findall(r"\d+", number)):
+        raise ValueError(f"widths and precisions above {MAX_WIDTH} are not allowed")
+    for value in (1.5, 3.0, -0.0, 1e15):  # every kind of value a feature can hold
+        format(value, number)
 
 
 def format_number(value: float, spec: str) -> str:
