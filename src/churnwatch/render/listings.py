@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from churnwatch.features import FeatureSpec
 from churnwatch.rules.catalog import Rule
@@ -16,7 +17,7 @@ def render_features(console: Console, features: list[FeatureSpec]) -> None:
     for header in ("source", "unit", "meaning"):
         table.add_column(header)
     for spec in features:
-        table.add_row(spec.name, spec.source, spec.unit, spec.description)
+        table.add_row(*map(Text, (spec.name, spec.source, spec.unit, spec.description)))
     console.print(table)
 
 
@@ -26,7 +27,7 @@ def render_rules(console: Console, rules: list[Rule]) -> None:
     for header in ("title", "weight", "floor", "needs", "from"):
         table.add_column(header)
     for rule in rules:
-        table.add_row(
+        cells = (
             rule.id,
             rule.title,
             f"{rule.weight:g}",
@@ -34,4 +35,5 @@ def render_rules(console: Console, rules: list[Rule]) -> None:
             ", ".join(sorted(rule.sources)),
             rule.origin,
         )
+        table.add_row(*map(Text, cells))  # as written: a title is never read as markup
     console.print(table)

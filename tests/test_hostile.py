@@ -1,0 +1,409 @@
+"""Hostile input and hostile environments: a clear message and exit 2 (or a correct result),
+never an internal error, a traceback, exit 1 or a changed input file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
+
+CHURNWATCH = Path(sys.executable).with_name("churnwatch")
+ORDERS = "customer_id,order_date,amount\nA,2025-01-02,10\nB,2025-01-03,20\n"
+
+
+def clean_failure(result: object, code: int = 2) -> str:
+    """The one-line error of a run that had to stop."""
+    assert result.exit_code == code, result.output  # type: ignore[attr-defined]
+    text = stderr_of(result)  # type: ignore[arg-type]
+    assert "internal error" not in text and "Traceback" not in text
+    return text
+
+
+# -- files and paths ---------------------------------------------------------------------
+
+
+def test_output_over_an_input_file_is_refused(tmp_path: Path) -> None:
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    before = (folder / "orders.csv").read_bytes()
+    result = invoke("scan", folder, "-f", "csv", "-o", folder / "orders.csv")
+    assert "which this run reads" in clean_failure(result)
+    assert (folder / "orders.csv").read_bytes() == before
+
+
+def test_output_over_the_config_is_refused(tmp_path: Path) -> None:
+    folder = write_exports(tmp_path / "exports", orders=ORDERS, **{"churnwatch.toml": ""})
+    result = invoke("scan", folder, "-f", "json", "-o", folder / "churnwatch.toml")
+    assert "which this run reads" in clean_failure(result)
+    assert (folder / "churnwatch.toml").read_text() == ""
+
+
+def test_a_config_in_the_folder_cannot_read_files_outside_it(tmp_path: Path) -> None:
+    (tmp_path / "secret.csv").write_text("customer_id\nroot:x:0:0\n")
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=ORDERS,
+        **{"churnwatch.toml": '[sources.customers]\npath = "../secret.csv"\n'},
+    )
+    message = clean_failure(invoke("scan", folder))
+    assert "lies outside the exports folder" in message and "root:x" not in message
+    # Given explicitly with --config, the same file is trusted.
+    explicit = invoke("scan", folder, "--config", folder / "churnwatch.toml", "-f", "json")
+    assert explicit.exit_code == 0
+
+
+def test_a_missing_column_error_shows_only_a_short_escaped_excerpt(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\x1b]0;owned\x07" + "x" * 500 + "\nA\n")
+    message = clean_failure(invoke("scan", folder))
+    assert "\x1b" not in message and "x" * 60 not in message
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="planting another user's link needs root")
+def test_a_symlink_planted_in_a_shared_folder_is_not_followed(tmp_path: Path) -> None:
+    """The kernel's protected_symlinks rule, which binds root too: in a sticky world-writable
+    folder, a link owned by neither the writer nor the folder's owner is not followed."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    os.chown(shared, 4343, 4343)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = shared / "report.json"
+    link.symlink_to(victim)
+    os.lchown(link, 4242, 4242)
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", link)
+    assert "a symlink another user put in the shared folder" in clean_failure(result)
+    assert victim.read_text() == "precious"
+    os.lchown(link, 0, 0)  # my own link: followed, as a shell `>` would
+    assert invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", link).exit_code == 0
+    assert victim.read_text().startswith("{")
+
+
+def test_sigterm_during_the_write_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from churnwatch.cli.shell import Stopped
+    from churnwatch.deliver import atomic
+
+    def stopped(*_: object) -> None:
+        raise Stopped(signal.SIGTERM)
+
+    monkeypatch.setattr(atomic.os, "replace", stopped)
+    target = tmp_path / "out.json"
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", target)
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_to_the_process_exits_143() -> None:
+    process = subprocess.Popen(
+        [
+            str(CHURNWATCH),
+            "backtest",
+            str(EXAMPLES / "exports"),
+            "--from",
+            "2025-06-01",
+            "--to",
+            "2026-06-01",
+            "--every",
+            "7",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    import time
+
+    time.sleep(2.0)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert b"Traceback" not in err
+
+
+def test_closed_and_full_stdout_are_clear_errors() -> None:
+    base = [
+        str(CHURNWATCH),
+        "scan",
+        str(EXAMPLES / "exports"),
+        "--as-of",
+        "2026-09-30",
+        "-f",
+        "csv",
+    ]
+    closed = subprocess.run(
+        " ".join(base) + " >&-", shell=True, capture_output=True, text=True, check=False
+    )
+    assert closed.returncode == 2 and "the standard output is closed" in closed.stderr
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(base, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert done.returncode == 2 and "No space left on device" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# -- text that reaches a terminal --------------------------------------------------------
+
+
+def test_escape_sequences_in_data_never_reach_the_terminal(tmp_path: Path) -> None:
+    evil = "\x1b[2J\x1b]0;owned\x07\x1b]8;;http://x\x1b\\"
+    ordinary = "".join(f"C{i},2025-01-02,10\n" for i in range(30))
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=f"customer_id,order_date,amount\nA{evil},2025-01-02,10\nB,2025-01-03,bad{evil}\n"
+        + ordinary,
+        customers=f"customer_id,name,owner\nA{evil},Name{evil},Owner{evil}\n"
+        + "".join(f"C{i},Ordinary Customer Name {i},Anna Schmidt\n" for i in range(30)),
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-03")
+    assert result.exit_code == 0, stderr_of(result)
+    assert "\x1b" not in result.stdout and "\x1b" not in stderr_of(result)
+    assert "\\x1b[2J" in result.stdout  # shown, not obeyed
+    machine = json.loads(invoke("scan", folder, "--as-of", "2025-01-03", "-f", "json").stdout)
+    assert f"A{evil}" in [c["customer_id"] for c in machine["customers"]]  # kept as it is
+
+
+def test_rule_titles_are_never_markup(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=ORDERS,
+        **{
+            "churnwatch.toml": '[[rules]]\nid = "x"\ntitle = "[link=http://e]t[/link] [/]"\n'
+            'when = "orders_recent > 1"\nweight = 10\naction = "[bold]a"\nexplain = "e"\n'
+        },
+    )
+    result = invoke("rules", folder)
+    assert result.exit_code == 0
+    assert "[link=http://e]t[/link] [/]" in " ".join(result.stdout.split())
+
+
+def test_init_on_a_folder_named_like_markup(tmp_path: Path) -> None:
+    folder = write_exports(tmp_path / "x[/]", orders=ORDERS)
+    result = invoke("init", folder)
+    assert result.exit_code == 0, stderr_of(result)
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+def test_a_huge_header_field_is_a_located_error(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("customer_id,order_date,amount," + "x" * 200_000 + "\n")
+    for command in ("scan", "validate"):
+        assert "orders.csv:1: cannot be read as CSV" in clean_failure(invoke(command, folder))
+    assert invoke("init", folder).exit_code == 2
+
+
+def test_an_unclosed_quote_in_a_large_file_is_a_located_error(tmp_path: Path) -> None:
+    rows = ["customer_id,order_date,amount"] + [f"A{i},2025-01-02,1" for i in range(20_000)]
+    rows.insert(5000, 'B,2025-01-02,"1')
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    message = clean_failure(invoke("validate", folder))
+    assert "orders.csv:5001: cannot be read as CSV" in message
+
+
+def test_utf8_with_a_cp1252_line_is_read_line_by_line(tmp_path: Path) -> None:
+    rows = ["customer_id,order_date,amount"] + [f"Jäger{i},2025-01-02,1" for i in range(12_000)]
+    data = "\n".join(rows).encode("utf-8") + b"\nM\xfcller,2025-01-02,1\nX\x81,2025-01-02,2\n"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(data)
+    result = invoke("scan", folder, "--as-of", "2025-01-02", "-f", "json")
+    assert result.exit_code == 0
+    ids = {c["customer_id"] for c in json.loads(result.stdout)["customers"]}
+    assert {"Jäger0", "Müller", "X\ufffd"} <= ids
+    assert "UTF-8, except for 2 lines read as cp1252" in stderr_of(result)
+
+
+def test_a_bad_byte_early_does_not_garble_the_whole_file(tmp_path: Path) -> None:
+    rows = ["customer_id,order_date,amount", "K\xfc,2025-01-02,1"]
+    rows += [f"Jäger{i},2025-01-02,1" for i in range(100)]
+    data = "\n".join(rows).encode("utf-8").replace("K\xfc".encode(), b"K\xfc") + b"\n"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(data.replace("Kü".encode(), b"K\xfc"))
+    result = invoke("scan", folder, "--as-of", "2025-01-02", "-f", "json")
+    ids = {c["customer_id"] for c in json.loads(result.stdout)["customers"]}
+    assert "Jäger1" in ids and "Kü" in ids
+
+
+def test_a_malformed_row_with_invalid_bytes_prints_no_traceback(tmp_path: Path) -> None:
+    rows = ["customer_id,order_date,amount"] + [f"A{i},2025-01-02,1" for i in range(12_000)]
+    data = "\n".join(rows).encode() + b"\nX9,2025-01-02\xfc,1,extra\n"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(data)
+    done = subprocess.run(
+        [str(CHURNWATCH), "validate", str(folder)], capture_output=True, text=True, check=False
+    )
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
+    assert "wrong number of fields" in done.stdout
+
+
+def test_utf16_with_a_lone_surrogate_is_a_located_error(tmp_path: Path) -> None:
+    text = "customer_id,order_date,amount\nA,2025-01-02,1\nB\ud800,2025-01-02,2\n"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(b"\xff\xfe" + text.encode("utf-16-le", "surrogatepass"))
+    done = subprocess.run(
+        [str(CHURNWATCH), "validate", str(folder)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and "orders.csv:3: not valid utf-16 text" in done.stderr
+    assert "terminate" not in done.stderr
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "hex", "zlib", "utf-7", "unicode_escape"])
+def test_codecs_that_are_not_text_encodings_are_refused(tmp_path: Path, encoding: str) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=ORDERS,
+        **{"churnwatch.toml": f'[sources.orders]\nencoding = "{encoding}"\n'},
+    )
+    assert "is not a text encoding" in clean_failure(invoke("validate", folder))
+
+
+def test_year_zero_is_a_bad_date_not_a_crash(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,0000-01-02,1\nB,2025-01-02,1\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-02", "-f", "json")
+    assert result.exit_code == 0
+    assert "column 'order_date': 1 row skipped: not a valid date" in stderr_of(result)
+
+
+@pytest.mark.parametrize("customer", ["NA", "NULL", "nan", "N/A", "None"])
+def test_null_like_customer_ids_are_real_ids(tmp_path: Path, customer: str) -> None:
+    folder = write_exports(
+        tmp_path / "exports", orders=f"customer_id,order_date,amount\n{customer},2025-01-02,1\n"
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-02", "-f", "json")
+    assert [c["customer_id"] for c in json.loads(result.stdout)["customers"]] == [customer]
+
+
+def test_huge_amounts_keep_the_json_valid(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2025-01-02,1e308\nA,2025-01-03,1e308\n"
+        "B,2025-01-03,5\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-03", "-f", "json")
+    json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
+    assert "values beyond ±1e+15 are rejected" in stderr_of(result)
+
+
+# -- rules and templates -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "explain", "message"),
+    [
+        (f"orders_recent > {2**1100}", "e", "a number beyond"),
+        ("not " * 60 + "orders_recent > 1", "e", "nested more than 40 deep"),
+        (" and ".join(f"orders_recent > {i}" for i in range(300)), "e", "longer than 2000"),
+        ("orders_recent > 1", "{orders_recent:>100000000}", "bad format"),
+    ],
+)
+def test_oversized_rules_are_config_errors_in_check_and_scan(
+    tmp_path: Path, when: str, explain: str, message: str
+) -> None:
+    config = (
+        f'[[rules]]\nid = "x"\ntitle = "t"\nwhen = "{when}"\nweight = 10\naction = "a"\n'
+        f'explain = "{explain}"\n'
+    )
+    folder = write_exports(tmp_path / "exports", orders=ORDERS, **{"churnwatch.toml": config})
+    assert message in clean_failure(invoke("rules", "--check", folder / "churnwatch.toml"))
+    assert message in clean_failure(invoke("scan", folder))
+
+
+def test_templates_meet_every_kind_of_value(tmp_path: Path) -> None:
+    config = (
+        '[[rules]]\nid = "x"\ntitle = "t"\nwhen = "order_count >= 1"\nweight = 10\n'
+        'action = "a"\n'
+        'explain = "{order_count:.2} {{a}} {last_order_date} {returned_after_days:z}"\n'
+    )
+    folder = write_exports(tmp_path / "exports", orders=ORDERS, **{"churnwatch.toml": config})
+    result = invoke("scan", folder, "--as-of", "2025-01-03", "-f", "json")
+    assert result.exit_code == 0, stderr_of(result)
+    details = [s["detail"] for c in json.loads(result.stdout)["customers"] for s in c["signals"]]
+    assert "1.0 {a} 2025-01-02 –" in details
+
+
+def test_deeply_nested_toml_names_a_line(tmp_path: Path) -> None:
+    config = tmp_path / "deep.toml"
+    config.write_text("a = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "deep.toml: line 2: nested too deeply" in clean_failure(
+        invoke("rules", "--check", config)
+    )
+
+
+# -- random input ------------------------------------------------------------------------
+
+_CSV_ALPHABET = st.sampled_from([*"AB1,;.-:/ \"'\n\r\t0123456789é€\x00\x1b", "2025-01-02"])
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=400),
+        st.lists(_CSV_ALPHABET, max_size=200).map(lambda parts: "".join(parts).encode()),
+        st.lists(_CSV_ALPHABET, max_size=120).map(
+            lambda parts: ("customer_id,order_date,amount\n" + "".join(parts)).encode("utf-8")
+        ),
+    ),
+    config=st.one_of(
+        st.just(""),
+        st.text(max_size=80),
+        st.sampled_from(
+            [
+                '[sources.orders]\ndelimiter = ";"\n',
+                '[sources.orders]\ndate_format = "%d.%m.%Y"\ndecimal = ","\n',
+                "[windows]\nrecent_days = 0\n",
+                "[risk]\nhorizon_days = -1\n",
+                '[[rules]]\nid = "lost-customer"\nwhen = "x >"\n',
+                '[sources.orders]\nencoding = "utf-16"\n',
+            ]
+        ),
+    ),
+)
+def test_random_input_gives_a_clear_outcome(tmp_path: Path, data: bytes, config: str) -> None:
+    folder = tmp_path / "random"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(data)
+    if config:
+        (folder / "churnwatch.toml").write_text(config, encoding="utf-8")
+    for args in (
+        ("scan", folder),
+        ("validate", folder),
+        ("rules", "--check", folder / "churnwatch.toml"),
+    ):
+        if args[0] == "rules" and not config:
+            continue
+        result = invoke(*args)
+        text = result.output + stderr_of(result)
+        assert result.exit_code in (0, 2), (args, text)
+        assert "internal error" not in text and "Traceback" not in text, (args, text)
+        if result.exit_code == 2:
+            assert stderr_of(result).startswith("error: "), text
+    shutil.rmtree(folder / "churnwatch.toml", ignore_errors=True)
+    (folder / "churnwatch.toml").unlink(missing_ok=True)
+    result = invoke("init", folder)
+    assert result.exit_code in (0, 2) and "internal error" not in result.output + stderr_of(result)
+    assert stat.S_ISREG((folder / "orders.csv").stat().st_mode)
+    assert (folder / "orders.csv").read_bytes() == data  # the input is never changed
