@@ -7,7 +7,7 @@ or exits. Errors are the typed errors of :mod:`churnwatch.core.errors`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
 from churnwatch.core.domain import Phase
 from churnwatch.core.errors import ChurnwatchError
 from churnwatch.core.sources import SOURCES
-from churnwatch.deliver.atomic import refuse_inputs, write_atomically
+from churnwatch.deliver.atomic import Data, refuse_inputs, write_atomically
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
@@ -144,11 +144,22 @@ def with_horizon(config: Config, horizon: int | None) -> Config:
 def render(renderer: Renderer[Any], document: Any, *, to_file: bool = False) -> bytes:
     """The output's bytes; a format for Excel starts with a BOM (on stdout too, since it is
     usually redirected into a file)."""
-    data = renderer.render(document)
-    return b"\xef\xbb\xbf" + data if renderer.bom else data
+    return b"".join(render_parts(renderer, document))
 
 
-def write_output(target: Path, data: bytes, *, reads: Collection[Path] = ()) -> None:
+def render_parts(renderer: Renderer[Any], document: Any) -> Iterator[bytes]:
+    """The output in parts, produced as they are written: a format that can stream (JSON,
+    NDJSON) never holds a million customers' text in memory at once."""
+    if renderer.bom:
+        yield b"\xef\xbb\xbf"
+    chunks = getattr(renderer, "chunks", None)
+    if chunks is None:
+        yield renderer.render(document)
+    else:
+        yield from chunks(document)
+
+
+def write_output(target: Path, data: Data, *, reads: Collection[Path] = ()) -> None:
     """Write a report atomically: a failed run never leaves a half-written file, and never
     replaces a file the run read (``-o EXPORTS/orders.csv`` would destroy the input)."""
     refuse_inputs(target, reads)

@@ -166,7 +166,7 @@ def scan(
     if renderer.for_people and output is None:
         show_table(shown)
     else:
-        data = api.render(renderer, shown, to_file=output is not None)
+        data = api.render_parts(renderer, shown)
         reads = api.files_read(exports, config) if output else []
         emit(data, output, reads=reads, announce=verbose, binary=renderer.binary)
     if fail_on is not None:

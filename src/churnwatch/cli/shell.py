@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -106,6 +106,13 @@ def handles_errors(command: F) -> F:
         except BrokenPipeError:
             _silence_closed_pipe()
             raise typer.Exit(ExitCode.OK) from None
+        except MemoryError:
+            _silence_closed_pipe()
+            error(
+                "out of memory; nothing (more) was written. Run on a machine with more memory,"
+                " or narrow the output with --top or --min-risk"
+            )
+            raise typer.Exit(ExitCode.ERROR) from None
         except Stopped as stopped:
             raise typer.Exit(128 + stopped.signum) from None
         except KeyboardInterrupt:
@@ -179,13 +186,13 @@ def progress_display(quiet: bool = False) -> Iterator[Callable[[str], None]]:
         yield status.update
 
 
-def write_stdout(data: bytes) -> None:
+def write_stdout(data: bytes | Iterable[bytes]) -> None:
     """Bytes to the standard output; a closed or full one is a clear error (exit 2)."""
     if sys.stdout is None:
         raise OutputError("the standard output is closed; write to a file with --output FILE")
     try:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.writelines([data] if isinstance(data, bytes) else data)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise
@@ -208,7 +215,7 @@ def show_table(selection: Selection) -> None:
 
 
 def emit(
-    data: bytes,
+    data: bytes | Iterable[bytes],
     output: Path | None,
     *,
     reads: Sequence[Path] = (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from churnwatch.core.errors import OutputError
@@ -49,7 +49,15 @@ def refuse_planted_link(target: Path) -> None:
         )
 
 
-def write_atomically(target: Path, data: bytes) -> None:
+Data = bytes | Iterable[bytes]
+"""A whole output, or its parts in order (written as they come, so never all in memory)."""
+
+
+def _parts(data: Data) -> Iterable[bytes]:
+    return (data,) if isinstance(data, bytes) else data
+
+
+def write_atomically(target: Path, data: Data) -> None:
     """Write to a temporary file beside ``target``, then rename it into place.
 
     A symlink is followed (its target is replaced, the link stays); a device or pipe such
@@ -76,26 +84,27 @@ def write_atomically(target: Path, data: bytes) -> None:
     _replace(target, data, mode)
 
 
-def _write_to_descriptor(target: Path, descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
+def _write_to_descriptor(target: Path, descriptor: int, data: Data) -> None:
     try:
-        while view:
-            view = view[os.write(descriptor, view) :]
+        for part in _parts(data):
+            view = memoryview(part)
+            while view:
+                view = view[os.write(descriptor, view) :]
     except BrokenPipeError:
         raise
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
 
 
-def _write_through(target: Path, data: bytes) -> None:
+def _write_through(target: Path, data: Data) -> None:
     try:
         with target.open("wb") as file:
-            file.write(data)
+            file.writelines(_parts(data))
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
 
 
-def _replace(target: Path, data: bytes, mode: int) -> None:
+def _replace(target: Path, data: Data, mode: int) -> None:
     folder = target.parent
     if not folder.is_dir():
         raise OutputError(f"{target}: folder {folder} does not exist")
@@ -105,7 +114,7 @@ def _replace(target: Path, data: bytes, mode: int) -> None:
         raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            file.writelines(_parts(data))
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except OSError as exc:

@@ -36,7 +36,8 @@ from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, ins
 from churnwatch.ingest.transcode import Transcoded, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
-MAX_BLOCK = 1 << 30
+MAX_BLOCK = 1 << 26
+"""The longest a single row may be (64 MB): longer is an unclosed quote or not a CSV."""
 MAX_AMOUNT = 1e15
 """Larger amounts are not amounts (1e308 would sum to infinity): such a value is rejected."""
 NULL_TOKENS = ("NA", "N/A", "#N/A", "NULL", "null", "None", "nan", "NaN", "n/a")
@@ -247,7 +248,12 @@ class _Reader:
             elif "straddling" in message and not newlines:
                 newlines = True
             elif "straddling" in message and self.block_size < MAX_BLOCK:
-                self.block_size *= 8  # a huge quoted field: give the parser room
+                self.block_size *= 4  # a huge quoted field: give the parser room
+            elif "straddling" in message:
+                raise InputError(
+                    f"{self.path}: a row longer than {MAX_BLOCK >> 20} MB; most likely a quote"
+                    " that is never closed, or not a CSV export"
+                )
             else:
                 raise InputError(f"{self.path}: cannot be read as CSV: {message}")
 

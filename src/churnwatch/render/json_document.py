@@ -1,8 +1,14 @@
-"""``--format json``: one document with a header and every customer, keys in a fixed order."""
+"""``--format json``: one document with a header and every customer, keys in a fixed order.
+
+The header is indented; each customer is one line inside the ``customers`` list, which keeps
+the file readable and greppable, lets Python's fast encoder do the work, and lets the
+document be written in batches instead of built whole in memory.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,12 +23,21 @@ class JsonDocument:
     binary = False
 
     def render(self, selection: Selection) -> bytes:
-        from churnwatch.render.records import header, to_records
+        return b"".join(self.chunks(selection))
 
-        document = header(selection.result) | {"customers": to_records(selection.rows)}
-        return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode(
-            "utf-8"
-        )
+    def chunks(self, selection: Selection) -> Iterator[bytes]:
+        from churnwatch.render.records import header, record_batches
+
+        head = json.dumps(header(selection.result), ensure_ascii=False, allow_nan=False, indent=2)
+        yield (head.removesuffix("\n}") + ',\n  "customers": [').encode("utf-8")
+        separator = "\n"
+        for batch in record_batches(selection.rows):
+            lines = ",\n".join(
+                "    " + json.dumps(record, ensure_ascii=False, allow_nan=False) for record in batch
+            )
+            yield (separator + lines).encode("utf-8")
+            separator = ",\n"
+        yield ("\n  ]\n}\n" if separator == ",\n" else "]\n}\n").encode("utf-8")
 
 
 FORMAT = JsonDocument()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,14 +18,17 @@ class JsonLines:
     binary = False
 
     def render(self, selection: Selection) -> bytes:
-        from churnwatch.render.records import to_records
+        return b"".join(self.chunks(selection))
+
+    def chunks(self, selection: Selection) -> Iterator[bytes]:
+        from churnwatch.render.records import record_batches
 
         as_of = {"as_of": selection.result.as_of}  # each line stands alone in a stream
-        lines = (
-            json.dumps(as_of | record, ensure_ascii=False, allow_nan=False)
-            for record in to_records(selection.rows)
-        )
-        return "".join(f"{line}\n" for line in lines).encode("utf-8")
+        for batch in record_batches(selection.rows):
+            yield "".join(
+                json.dumps(as_of | record, ensure_ascii=False, allow_nan=False) + "\n"
+                for record in batch
+            ).encode("utf-8")
 
 
 FORMAT = JsonLines()

@@ -7,6 +7,7 @@ and each fired rule's explanation filled in from the customer's features.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -203,14 +204,26 @@ def _whole(column: pd.Series) -> pa.Array:
     )
 
 
-def to_records(result: ScanResult) -> list[dict[str, Any]]:
+BATCH = 20_000
+"""Customers turned into records at a time when streaming: memory stays flat."""
+
+
+def record_batches(result: ScanResult, size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+    """The records of ``to_records`` in batches of ``size`` customers, in rank order."""
+    total = len(result.customers)
+    for start in range(0, total, size):
+        part = result.rows(np.arange(start, min(start + size, total)))
+        yield to_records(part, first_rank=start + 1)
+
+
+def to_records(result: ScanResult, first_rank: int = 1) -> list[dict[str, Any]]:
     """Plain JSON-ready dicts in rank order (what JSON, NDJSON and the table show)."""
     identity = identity_columns(result)
     features = feature_columns(result)
     reasons = signals(result)
     records = []
     for row in range(len(result.customers)):
-        record: dict[str, Any] = {"rank": row + 1}
+        record: dict[str, Any] = {"rank": first_rank + row}
         record |= {key: values[row] for key, values in identity.items()}
         record["signals"] = reasons[row]
         record["features"] = {name: values[row] for name, values in features.items()}

@@ -12,6 +12,7 @@ with a category feature (``phase == "degeneration"``); category columns hold str
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import cast
@@ -326,8 +327,11 @@ def _value(node: ast.expr, columns: Columns, size: int) -> np.ndarray:
             )
             return np.where(np.isfinite(result), result, np.nan)  # x / 0 is unknown, not huge
         case ast.BoolOp(op=op, values=values):
-            truths = [_as_truth(_value(v, columns, size)) for v in values]
-            return _all(truths) if isinstance(op, ast.And) else _any(truths)
+            combine = _and if isinstance(op, ast.And) else _or
+            result = _as_truth(_value(values[0], columns, size))
+            for part in values[1:]:  # one column at a time: memory stays flat
+                result = combine(result, _as_truth(_value(part, columns, size)))
+            return result
         case ast.Compare() if (text := _text_comparison(node)) is not None:
             return _compare_text(columns[text[0]], text[1], node.ops[0])
         case ast.Compare(left=left, ops=ops, comparators=comparators):
@@ -346,7 +350,7 @@ def _compare(
     for op, a, b in zip(ops, operands, operands[1:], strict=False):
         unknown = np.isnan(a) | np.isnan(b)
         links.append(np.where(unknown, np.nan, _COMPARISONS[type(op)](a, b).astype(np.float64)))
-    return _all(links)
+    return functools.reduce(_and, links)
 
 
 def _compare_text(values: np.ndarray, text: str, op: ast.cmpop) -> np.ndarray:
@@ -378,19 +382,17 @@ def _as_truth(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, (values != 0).astype(np.float64))
 
 
-def _all(truths: list[np.ndarray]) -> np.ndarray:
+def _and(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Kleene 'and': false beats unknown beats true."""
-    stacked = np.vstack(truths)
-    false = (stacked == 0).any(axis=0)
-    unknown = np.isnan(stacked).any(axis=0)
+    false = (left == 0) | (right == 0)
+    unknown = np.isnan(left) | np.isnan(right)
     return np.where(false, 0.0, np.where(unknown, np.nan, 1.0))
 
 
-def _any(truths: list[np.ndarray]) -> np.ndarray:
+def _or(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Kleene 'or': true beats unknown beats false."""
-    stacked = np.vstack(truths)
-    true = (stacked == 1).any(axis=0)
-    unknown = np.isnan(stacked).any(axis=0)
+    true = (left == 1) | (right == 1)
+    unknown = np.isnan(left) | np.isnan(right)
     return np.where(true, 1.0, np.where(unknown, np.nan, 0.0))
 
 
