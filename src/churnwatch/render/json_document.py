@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from churnwatch.analyses.result import Selection
 
 
+ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 class JsonDocument:
     name = "json"
     extensions = (".json",)
@@ -31,10 +34,9 @@ class JsonDocument:
         head = json.dumps(header(selection.result), ensure_ascii=False, allow_nan=False, indent=2)
         yield (head.removesuffix("\n}") + ',\n  "customers": [').encode("utf-8")
         separator = "\n"
+        encode = ENCODER.encode  # one encoder: json.dumps with options builds one per call
         for batch in record_batches(selection.rows):
-            lines = ",\n".join(
-                "    " + json.dumps(record, ensure_ascii=False, allow_nan=False) for record in batch
-            )
+            lines = ",\n".join("    " + encode(record) for record in batch)
             yield (separator + lines).encode("utf-8")
             separator = ",\n"
         yield ("\n  ]\n}\n" if separator == ",\n" else "]\n}\n").encode("utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,14 +20,12 @@ class JsonLines:
         return b"".join(self.chunks(selection))
 
     def chunks(self, selection: Selection) -> Iterator[bytes]:
+        from churnwatch.render.json_document import ENCODER
         from churnwatch.render.records import record_batches
 
         as_of = {"as_of": selection.result.as_of}  # each line stands alone in a stream
         for batch in record_batches(selection.rows):
-            yield "".join(
-                json.dumps(as_of | record, ensure_ascii=False, allow_nan=False) + "\n"
-                for record in batch
-            ).encode("utf-8")
+            yield "".join(ENCODER.encode(as_of | record) + "\n" for record in batch).encode("utf-8")
 
 
 FORMAT = JsonLines()
