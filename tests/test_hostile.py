@@ -407,3 +407,40 @@ def test_random_input_gives_a_clear_outcome(tmp_path: Path, data: bytes, config:
     assert result.exit_code in (0, 2) and "internal error" not in result.output + stderr_of(result)
     assert stat.S_ISREG((folder / "orders.csv").stat().st_mode)
     assert (folder / "orders.csv").read_bytes() == data  # the input is never changed
+
+
+def test_a_row_longer_than_the_bound_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound is 64 MB; here it is lowered to 1 MB so the test stays small."""
+    from churnwatch.ingest import csv_reader
+
+    monkeypatch.setattr(csv_reader, "MAX_BLOCK", 1 << 20)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    rows = ["customer_id,order_date,amount"] + [f"A{i},2025-01-02,1" for i in range(50)]
+    rows.insert(10, 'B,2025-01-02,"' + "9\n" * (3 << 19) + '"')
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    message = clean_failure(invoke("validate", folder))
+    assert "orders.csv" in message and "is never closed" in message  # where, and why
+
+
+def test_out_of_memory_is_exit_2_with_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from churnwatch.render import json_document
+
+    def exhausted(*_: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(json_document, "ENCODER", type("E", (), {"encode": exhausted})())
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-f", "json")
+    assert "error: out of memory" in clean_failure(result)
+
+
+def test_a_long_chain_of_conditions_is_evaluated_without_a_column_per_part() -> None:
+    import numpy as np
+
+    from churnwatch.rules.expr import parse
+
+    expression = parse(" and ".join(f"x > {i}" for i in range(100)))
+    values = {"x": np.arange(1_000, dtype=np.float64)}
+    assert expression.fires(values, 1_000).sum() == 1_000 - 100

@@ -135,8 +135,12 @@ def _silence_closed_pipe() -> None:
     """After `| head` closed stdout, stop Python from complaining while it shuts down."""
     if sys.stdout is None:
         return
+    try:
+        target = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (tests, embedding): nothing to silence
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, target)
 
 
 def error(text: str) -> None:

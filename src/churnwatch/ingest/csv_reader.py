@@ -36,6 +36,7 @@ from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, ins
 from churnwatch.ingest.transcode import Transcoded, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
+FIRST_BLOCK = 1 << 24
 MAX_BLOCK = 1 << 26
 """The longest a single row may be (64 MB): longer is an unclosed quote or not a CSV."""
 MAX_AMOUNT = 1e15
@@ -168,7 +169,7 @@ class _Reader:
         self.converted: dict[str, pa.ChunkedArray] = {}
         self.huge_numbers = False
         self.rows_read = 0
-        self.block_size = 1 << 24
+        self.block_size = min(FIRST_BLOCK, MAX_BLOCK)
         # A trailing delimiter on data rows only: give the extra field a name of its own.
         self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
 

@@ -142,7 +142,7 @@ def _check_size(tree: ast.expr) -> None:
     nodes, deepest = 0, [(cast(ast.AST, tree), 1)]
     while deepest:
         node, depth = deepest.pop()
-        nodes += 1
+        nodes += isinstance(node, ast.expr)  # operators and contexts cost nothing
         if nodes > MAX_NODES:
             raise ExpressionError(f"more than {MAX_NODES} parts; split it into rules", 1)
         if depth > MAX_DEPTH:
