@@ -247,3 +247,46 @@ def test_python_dash_m_works_too() -> None:
     )
     assert result.returncode == 0
     assert json.loads(result.stdout)["$schema"].startswith("https://json-schema.org/")
+
+
+def test_filters_by_owner_segment_and_severity() -> None:
+    folder = EXAMPLES / "exports"
+    base = ("scan", folder, "--as-of", "2026-09-30", "-f", "json")
+    everyone = json.loads(invoke(*base).stdout)["customers"]
+    chosen = json.loads(
+        invoke(
+            *base,
+            "--owner",
+            " anna SCHMIDT ",
+            "--segment",
+            "A",
+            "--severity",
+            "medium",
+            "--severity",
+            "low",
+        ).stdout
+    )["customers"]
+    expected = [
+        c["customer_id"]
+        for c in everyone
+        if c["owner"] == "Anna Schmidt"
+        and c["segment"] == "A"
+        and c["severity"] in ("medium", "low")
+    ]
+    assert expected and [c["customer_id"] for c in chosen] == expected
+
+
+def test_an_unknown_owner_is_an_error_with_the_nearest_one() -> None:
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "--owner", "Ana Schmidt")
+    assert result.exit_code == 2
+    assert "--owner 'Ana Schmidt': no customer has this owner (did you mean 'Anna Schmidt'?)" in (
+        " ".join(stderr_of(result).split())
+    )
+
+
+def test_the_table_shows_the_owner_and_every_reason_with_long() -> None:
+    base = ("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "--top", "3")
+    short, long = invoke(*base).stdout, invoke(*base, "--long").stdout
+    assert " owner " in short.splitlines()[5]
+    assert "more (--long)" in short and "more (--long)" not in long
+    assert len(long.splitlines()) > len(short.splitlines())

@@ -17,9 +17,10 @@ from churnwatch.analyses.calibration import Calibrated, calibrated
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
-from churnwatch.core.domain import Phase
-from churnwatch.core.errors import ChurnwatchError
+from churnwatch.core.domain import Phase, Severity
+from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.core.sources import SOURCES
+from churnwatch.core.suggest import did_you_mean
 from churnwatch.deliver.atomic import Data, refuse_inputs, write_atomically
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
@@ -94,13 +95,43 @@ class ScanRun:
         top: int | None = None,
         min_risk: float | None = None,
         phases: Collection[str] | None = None,
+        *,
+        owners: Collection[str] = (),
+        segments: Collection[str] = (),
+        severities: Collection[str] = (),
     ) -> Selection:
         """The customers an output shows. The table shows the top 25 of the customers not
-        lost unless told otherwise; machine formats show everyone."""
+        lost unless told otherwise; machine formats show everyone. An owner or segment that
+        no customer has is an error with the nearest one."""
+        for column, wanted in (("owner", owners), ("segment", segments)):
+            _check_known(self.result, column, wanted)
         if renderer.for_people:
             top = top or TABLE_ROWS
             phases = phases or [p.value for p in Phase if p is not Phase.LOST]
-        return self.result.select(top, min_risk, phases or None)
+        return self.result.select(
+            top,
+            min_risk,
+            phases or None,
+            owners=owners,
+            segments=segments,
+            severities=[Severity.parse(s) for s in severities],
+        )
+
+
+def _check_known(result: ScanResult, column: str, wanted: Collection[str]) -> None:
+    known = result.known(column)
+    folded = {k.strip().lower() for k in known}
+    for value in wanted:
+        if value.strip().lower() not in folded:
+            where = (
+                f"; known: {', '.join(known[:8])}{', …' if len(known) > 8 else ''}"
+                if known
+                else f" (the exports have no {column} column)"
+            )
+            raise UsageError(
+                f"--{column} {value!r}: no customer has this {column}"
+                f"{did_you_mean(value, known)}{where}"
+            )
 
 
 def scan_exports(

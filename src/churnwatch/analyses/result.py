@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.risk.training import Training
@@ -82,19 +84,43 @@ class ScanResult:
         top: int | None = None,
         min_risk: float | None = None,
         phases: Collection[str] | None = None,
+        *,
+        owners: Collection[str] = (),
+        segments: Collection[str] = (),
+        severities: Collection[Severity] = (),
     ) -> Selection:
         """The first ``top`` rows with a risk of at least ``min_risk`` percent (as shown,
-        rounded to whole percent) in one of ``phases``."""
+        rounded to whole percent) in one of ``phases``, and, when given, of one of ``owners``
+        or ``segments`` (compared without case or surrounding blanks) and ``severities``."""
         keep = np.ones(len(self.customers), dtype=bool)
         if min_risk is not None:
             keep &= np.round(self.customers["risk"].to_numpy() * 100) >= min_risk
         if phases is not None:
             keep &= np.isin(self.phases(), list(phases))
+        for column, wanted in (("owner", owners), ("segment", segments)):
+            if wanted:
+                keep &= np.isin(self.texts(column), [w.strip().lower() for w in wanted])
+        if severities:
+            keep &= np.isin(self.customers["severity"].to_numpy(), [int(s) for s in severities])
         matched = self.rows(np.flatnonzero(keep))
         rows = matched if top is None else matched.rows(np.arange(min(top, len(matched.customers))))
         return Selection(
             self, rows, len(matched.customers), None if phases is None else tuple(phases), matched
         )
+
+    def texts(self, column: str) -> np.ndarray:
+        """A master-data column, trimmed and lower-cased for matching ('' where missing)."""
+        if column not in self.customers:
+            return np.full(len(self.customers), "", dtype=object)
+        values = pa.array(self.customers[column].astype(object), pa.string(), from_pandas=True)
+        folded = pc.utf8_lower(pc.utf8_trim_whitespace(values)).fill_null("")
+        return np.asarray(folded.to_numpy(zero_copy_only=False), dtype=object)
+
+    def known(self, column: str) -> list[str]:
+        """The different values of a master-data column, as written (for suggestions)."""
+        if column not in self.customers:
+            return []
+        return sorted({str(v) for v in self.customers[column].dropna()})
 
     def rows(self, positions: np.ndarray) -> ScanResult:
         """The same result with only the rows at ``positions``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
@@ -112,6 +113,32 @@ FormulaGuardOption = Annotated[
         " Switch off only for data you trust.",
     ),
 ]
+OwnerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--owner", metavar="NAME", help="Only this account manager's customers (repeatable)."
+    ),
+]
+SegmentOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--segment", metavar="SEGMENT", help="Only customers of this segment (repeatable)."
+    ),
+]
+SeverityName = StrEnum(  # type: ignore[misc]  # a list option needs an enum for its choices
+    "SeverityName", {s.label: s.label for s in sorted(Severity, reverse=True)}
+)
+SeverityOption = Annotated[
+    list[SeverityName] | None,
+    typer.Option(
+        "--severity",
+        metavar="SEVERITY",
+        help="Only customers of this severity: critical, high, medium, low or none (repeatable).",
+    ),
+]
+LongOption = Annotated[
+    bool, typer.Option("--long", help="The table shows every reason, not the first two.")
+]
 StrictOption = Annotated[
     bool,
     typer.Option(
@@ -133,12 +160,16 @@ def scan(
     top: TopOption = None,
     min_risk: MinRiskOption = None,
     phase: PhaseOption = None,
+    owner: OwnerOption = None,
+    segment: SegmentOption = None,
+    severity: SeverityOption = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
     csv_dialect: CsvDialectOption = None,
     formula_guard: FormulaGuardOption = True,
     strict: StrictOption = False,
+    long: LongOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -159,12 +190,20 @@ def scan(
         raise ChurnwatchError(
             f"--strict: {plural(failures, 'data problem')} (above); nothing written"
         )
-    shown = run.shown(renderer, top, min_risk, phase)
+    shown = run.shown(
+        renderer,
+        top,
+        min_risk,
+        phase,
+        owners=owner or (),
+        segments=segment or (),
+        severities=[str(s) for s in severity or ()],
+    )
     if verbose and not (renderer.for_people and output is None):
         for text in run.model_notes():
             message("note", "yellow", text)
     if renderer.for_people and output is None:
-        show_table(shown)
+        show_table(shown, long=long)
     else:
         data = api.render_parts(renderer, shown)
         reads = api.files_read(exports, config) if output else []

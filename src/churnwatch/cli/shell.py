@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -205,17 +205,18 @@ def write_stdout(data: bytes | Iterable[bytes]) -> None:
         raise OutputError(f"the standard output: cannot write: {exc.strerror}") from None
 
 
-def show_table(selection: Selection) -> None:
+def show_table(selection: Selection, *, long: bool = False) -> None:
     """The ranked table on stdout: in colour on a terminal, else as plain text without
-    trailing blanks (160 columns, or ``COLUMNS``)."""
+    trailing blanks (160 columns, or ``COLUMNS``); ``long``: every reason."""
     from churnwatch.render.console import as_text
     from churnwatch.render.table import show
 
+    draw = partial(show, long=long)
     console = make_console(wide_in_pipes=True)
     if console.is_terminal:
-        show(console, selection)
+        draw(console, selection)
         return
-    write_stdout(as_text(show, selection, console.width))
+    write_stdout(as_text(draw, selection, console.width))
 
 
 def emit(

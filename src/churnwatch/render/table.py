@@ -36,6 +36,7 @@ NARROW = 100
 """Below this many columns the reasons column would be too thin to read (dozens of lines per
 customer): list customers one below the other instead."""
 NAME_WIDTH = 22
+OWNER_WIDTH = 16
 NAME_SHARE = 0.3
 """Beyond the fixed columns, the name column's share of a wide terminal (at least 22 columns):
 wide terminals show more of each name, narrow ones keep the room for the reasons."""
@@ -110,7 +111,7 @@ def training_text(training: Training) -> str:
     )
 
 
-def show(console: Console, selection: Selection, *, hints: bool = True) -> None:
+def show(console: Console, selection: Selection, *, hints: bool = True, long: bool = False) -> None:
     """The summary and the table (a stacked list on narrow terminals) on ``console``;
     ``hints=False`` leaves out how to get more from the command line (for a report file)."""
     from churnwatch.render.records import to_records
@@ -124,12 +125,13 @@ def show(console: Console, selection: Selection, *, hints: bool = True) -> None:
         ids = ", ".join(r.id for r in result.not_applicable)
         console.print(f"[dim]not applicable (no data for them): {escape(ids)}[/]")
     records = to_records(selection.rows)
+    shown = None if long else REASONS_SHOWN
     if console.width < NARROW:
-        _render_stacked(console, records)
+        _render_stacked(console, records, shown)
     else:
         name_width = max(NAME_WIDTH, int((console.width - FIXED_COLUMNS) * NAME_SHARE))
-        has_names = "name" in selection.rows.customers
-        console.print(_table(records, has_names=has_names, name_width=name_width))
+        columns = [c for c in ("name", "owner") if c in selection.rows.customers]
+        console.print(_table(records, columns, name_width=name_width, reasons=shown))
     if any(not s["weight_fitted"] for record in records for s in record["signals"]):
         console.print(
             "[dim]pts: what a signal adds to the risk, in percentage points; * the signal's weight"
@@ -142,26 +144,29 @@ def show(console: Console, selection: Selection, *, hints: bool = True) -> None:
         )
 
 
-def _table(records: list[dict[str, Any]], *, has_names: bool, name_width: int) -> Table:
+def _table(
+    records: list[dict[str, Any]], texts: list[str], *, name_width: int, reasons: int | None
+) -> Table:
+    """One row per customer; ``texts``: the master-data columns to show (name, owner)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("customer", no_wrap=True)
-    if has_names:
-        table.add_column("name", max_width=name_width, overflow="ellipsis", no_wrap=True)
+    for column in texts:
+        width = name_width if column == "name" else OWNER_WIDTH
+        table.add_column(column, max_width=width, overflow="ellipsis", no_wrap=True)
     table.add_column("risk", justify="right", no_wrap=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("why · next step")
     for record in records:
         label = record["severity"]
         cells = [Text(str(record["rank"])), Text(record["customer_id"])]
-        if has_names:
-            cells.append(Text(record["name"] or ""))
+        cells += [Text(record[column] or "") for column in texts]
         cells += [Text(percent(record["risk"])), Text(label, style=COLOURS[label])]
-        table.add_row(*cells, _why(record))
+        table.add_row(*cells, _why(record, reasons))
     return table
 
 
-def _render_stacked(console: Console, records: list[dict[str, Any]]) -> None:
+def _render_stacked(console: Console, records: list[dict[str, Any]], reasons: int | None) -> None:
     """One block per customer, for narrow terminals: nothing is cut off."""
     for record in records:
         label = record["severity"]
@@ -170,28 +175,30 @@ def _render_stacked(console: Console, records: list[dict[str, Any]]) -> None:
             head.append(f" {record['name']}")
         head.append(f" · {percent(record['risk'])} ")
         head.append(label, style=COLOURS[label])
+        if record.get("owner"):
+            head.append(f" · {record['owner']}", style="dim")
         console.print(head)
-        console.print(Padding(_why(record), (0, 0, 0, 3)))
+        console.print(Padding(_why(record, reasons), (0, 0, 0, 3)))
 
 
 def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _why(record: dict[str, Any]) -> Text:
+def _why(record: dict[str, Any], shown: int | None = REASONS_SHOWN) -> Text:
     """The order history in words, the top warning signals with what each adds to the risk,
     then the suggested next step."""
     signals = record["signals"]
     text = Text(f"{record['history']} ({record['phase']})", style="dim")
-    for signal in signals[:REASONS_SHOWN]:
+    for signal in signals[:shown]:
         text.append("\n")
         text.append(signal["title"], style="bold")
         configured = "" if signal["weight_fitted"] else "*"
         points = round(signal["contribution"] * 100)
         text.append(f" (+{points} pt{'' if points == 1 else 's'}{configured})")
         text.append(f": {signal['detail']}" if signal["detail"] else "")
-    if len(signals) > REASONS_SHOWN:
-        text.append(f"\n… and {len(signals) - REASONS_SHOWN} more", style="dim")
+    if shown is not None and len(signals) > shown:
+        text.append(f"\n… and {len(signals) - shown} more (--long)", style="dim")
     if signals:
         text.append(f"\n→ {signals[0]['action']}", style="italic")
     return text
