@@ -126,11 +126,12 @@ def show(console: Console, selection: Selection, *, hints: bool = True, long: bo
         console.print(f"[dim]not applicable (no data for them): {escape(ids)}[/]")
     records = to_records(selection.rows)
     shown = None if long else REASONS_SHOWN
-    if console.width < NARROW:
+    columns = [c for c in ("name", "owner") if c in selection.rows.customers]
+    narrow = NARROW + (OWNER_WIDTH + 3 if "owner" in columns else 0)  # keep the reasons wide
+    if console.width < narrow:
         _render_stacked(console, records, shown)
     else:
         name_width = max(NAME_WIDTH, int((console.width - FIXED_COLUMNS) * NAME_SHARE))
-        columns = [c for c in ("name", "owner") if c in selection.rows.customers]
         console.print(_table(records, columns, name_width=name_width, reasons=shown))
     if any(not s["weight_fitted"] for record in records for s in record["signals"]):
         console.print(
