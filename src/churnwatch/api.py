@@ -14,6 +14,7 @@ from typing import Any
 
 from churnwatch.analyses.backtest import BacktestResult, backtest, cut_off_days
 from churnwatch.analyses.calibration import Calibrated, calibrated
+from churnwatch.analyses.profile import Profile, profile
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
@@ -292,6 +293,22 @@ def backtest_exports(
     return backtest(dataset, settings, rules, days)
 
 
+def explain_customer(
+    exports: Path,
+    customer_id: str,
+    config: Path | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    *,
+    horizon: int | None = None,
+) -> Profile:
+    """Everything about one customer: the scan's row for them and their monthly timeline."""
+    run = scan_exports(exports, config, as_of, progress, horizon=horizon)
+    settings, _ = configuration(exports, config)
+    windows = settings.windows
+    return profile(run.result, customer_id, windows.recent_days, windows.baseline_days)
+
+
 def calibrate_exports(
     exports: Path,
     config: Path | None = None,
@@ -310,6 +327,7 @@ __all__ = [
     "Selection",
     "backtest_exports",
     "calibrate_exports",
+    "explain_customer",
     "files_read",
     "list_features",
     "list_rules",

@@ -23,10 +23,12 @@ from churnwatch.cli.shell import (
     report_problems,
     show_table,
     to_date,
+    write_stdout,
 )
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError
 from churnwatch.core.words import plural
+from churnwatch.render.console import make_console
 from churnwatch.render.csv_rows import CSV_DIALECTS
 from churnwatch.render.formats import (
     SCAN_FORMATS,
@@ -39,10 +41,12 @@ if TYPE_CHECKING:
     from churnwatch.api import Selection
 
     FormatName: TypeAlias = str
+    ExplainFormat: TypeAlias = str
     CsvDialectName: TypeAlias = str
     FailOn: TypeAlias = str
 else:  # choices for Typer, from the format registry and the severity scale
     FormatName = Literal[tuple(SCAN_FORMATS)]
+    ExplainFormat = Literal["table", "json"]
     CsvDialectName = Literal[tuple(CSV_DIALECTS)]
     FailOn = Literal[tuple(s.label for s in sorted(Severity, reverse=True) if s.label != "none")]
 
@@ -229,3 +233,33 @@ def _check_fail_on(shown: Selection, severity: Severity, label: str, quiet: bool
             f"{left_out}",
         )
     raise typer.Exit(ExitCode.FAIL_ON)
+
+
+@app.command()
+@handles_errors
+def explain(
+    exports: Exports,
+    customer_id: Annotated[
+        str, typer.Argument(help="The customer's id, as in the exports.", metavar="CUSTOMER_ID")
+    ],
+    *,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    horizon: HorizonOption = None,
+    output_format: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", help="table (default) or json.")
+    ] = "table",
+) -> None:
+    """Everything about one customer: risk and what drives it, every signal with its next
+    step, and a month-by-month timeline against the baseline."""
+    from churnwatch import api
+    from churnwatch.render.customer_view import profile_json, show_profile
+
+    with progress_display() as step:
+        found = api.explain_customer(
+            exports, customer_id, config, to_date(as_of), step, horizon=horizon
+        )
+    if output_format == "json":
+        write_stdout(profile_json(found))
+    else:
+        show_profile(make_console(wide_in_pipes=True), found)

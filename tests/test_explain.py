@@ -1,0 +1,54 @@
+"""`churnwatch explain`: one customer on one screen (issue: from a list to a week's work)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from churnwatch.render.customer_view import sparkline
+from scan_helpers import EXAMPLES, invoke, stderr_of
+
+AS_OF = "2026-09-30"
+
+
+@pytest.fixture(scope="module")
+def scanned() -> list[dict]:
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json")
+    return json.loads(result.stdout)["customers"]
+
+
+def test_explain_runs_on_a_sample_of_every_phase(scanned: list[dict]) -> None:
+    by_phase: dict[str, str] = {}
+    for customer in scanned:
+        by_phase.setdefault(customer["phase"], customer["customer_id"])
+    for customer_id in by_phase.values():
+        result = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF)
+        assert result.exit_code == 0, stderr_of(result)
+        assert result.stdout.startswith(customer_id)
+        assert "month by month" in result.stdout
+
+
+def test_explain_json_carries_the_scan_record_and_a_timeline(scanned: list[dict]) -> None:
+    first = scanned[0]
+    result = invoke(
+        "explain", EXAMPLES / "exports", first["customer_id"], "--as-of", AS_OF, "-f", "json"
+    )
+    document = json.loads(result.stdout)
+    assert document["customer"] == first
+    timeline = document["timeline"]
+    assert len(timeline["months"]) == 15 and timeline["months"][-1] == "2026-09"
+    assert timeline["recent_from"] == "2026-07"
+    assert sum(timeline["orders"]) <= first["features"]["order_count"]
+    assert len(timeline["revenue"]) == len(timeline["days_late"]) == 15
+
+
+def test_an_unknown_id_names_the_nearest_ones() -> None:
+    result = invoke("explain", EXAMPLES / "exports", "C169", "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert "error: customer 'C169' not found; nearest: C0169" in stderr_of(result)
+
+
+def test_sparkline_scales_the_whole_series_from_zero() -> None:
+    assert sparkline([0, 4, 8, None]) == " ▄█ "
+    assert sparkline([-4, 0, 4]) == "▁ █"
