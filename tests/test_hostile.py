@@ -444,3 +444,89 @@ def test_a_long_chain_of_conditions_is_evaluated_without_a_column_per_part() -> 
     expression = parse(" and ".join(f"x > {i}" for i in range(100)))
     values = {"x": np.arange(1_000, dtype=np.float64)}
     assert expression.fires(values, 1_000).sum() == 1_000 - 100
+
+
+def test_init_never_writes_through_a_symlinked_config(tmp_path: Path) -> None:
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep")
+    (folder / "churnwatch.toml").symlink_to(outside)
+    for args in (("init", folder), ("init", folder, "--force")):
+        assert "is a symlink" in clean_failure(invoke(*args))
+    assert outside.read_text() == "keep"
+    (folder / "churnwatch.toml").unlink()
+    (folder / "churnwatch.toml").symlink_to(tmp_path / "dangling.toml")
+    assert "is a symlink" in clean_failure(invoke("init", folder))
+    assert not (tmp_path / "dangling.toml").exists()
+
+
+def test_init_skips_a_fifo(tmp_path: Path) -> None:
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    os.mkfifo(folder / "zz.csv")
+    done = subprocess.run(
+        [str(CHURNWATCH), "init", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="planting another user's link needs root")
+def test_a_symlinked_folder_planted_in_a_shared_folder_is_not_followed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    os.chown(shared, 4343, 4343)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (shared / "reports").symlink_to(victim)
+    os.lchown(shared / "reports", 4242, 4242)
+    result = invoke(
+        "scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", shared / "reports" / "o.json"
+    )
+    assert "is a symlink another user put in the shared folder" in clean_failure(result)
+    assert list(victim.iterdir()) == []
+
+
+def test_rule_texts_are_bounded(tmp_path: Path) -> None:
+    config = tmp_path / "big.toml"
+    config.write_text(
+        f'[[rules]]\nid = "big"\ntitle = "T"\nweight = 30\nwhen = "order_count > 0"\n'
+        f'explain = "{"y" * 600}"\n'
+    )
+    message = clean_failure(invoke("rules", "--check", config))
+    assert "rules[0].explain: String should have at most 500 characters" in message
+
+
+def test_a_path_too_long_is_a_clear_error(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=ORDERS,
+        **{"churnwatch.toml": f'[sources.customers]\npath = "{"a" * 300}"\n'},
+    )
+    message = clean_failure(invoke("validate", folder))
+    assert "sources.customers.path" in message and "File name too long" in message
+    assert len(message) < 300
+
+
+def test_output_with_a_long_name_that_fits(tmp_path: Path) -> None:
+    target = tmp_path / ("b" * 250 + ".csv")
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", target)
+    assert result.exit_code == 0, stderr_of(result)
+    assert target.exists()
+
+
+def test_a_config_with_a_bom_is_read(tmp_path: Path) -> None:
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    (folder / "churnwatch.toml").write_bytes(b"\xef\xbb\xbf[windows]\nrecent_days = 60\n")
+    assert invoke("validate", folder).exit_code == 0
+
+
+def test_verbose_prints_a_data_warning_once(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports", orders="customer_id,order_date,amount\nA,2025-01-02,1\nB,x,2\n"
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-02", "-f", "json", "-v")
+    assert stderr_of(result).count("not a valid date") == 1

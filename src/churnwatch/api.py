@@ -82,8 +82,10 @@ class ScanRun:
         return sorted(self.cut.problems, key=lambda p: p.level is not Level.WARNING)
 
     def model_notes(self) -> list[str]:
-        """How the risk was modelled (the table shows these in its summary)."""
-        return list(self.result.notes)
+        """How the risk was modelled (the table shows these in its summary); the data
+        warnings the result's notes also carry are printed once, as warnings."""
+        data = {p.describe() for p in self.cut.problems}
+        return [note for note in self.result.notes if note not in data]
 
     def strict_failures(self) -> int:
         """How many problems ``--strict`` refuses: every warning ``validate`` gives."""

@@ -49,8 +49,8 @@ def load_config(path: Path | None) -> Config:
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")  # Notepad writes a BOM
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {_toml_position(str(exc), path)}") from None
     except RecursionError:

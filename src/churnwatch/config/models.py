@@ -153,15 +153,16 @@ class Lifecycle(_Strict):
 class RuleConfig(_Strict):
     """A warning rule as written in TOML; the rules engine gives it meaning."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    title: str | None = None
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+    title: Annotated[str, Field(max_length=200)] | None = None
     when: str | None = None
     weight: Annotated[float, Field(ge=0, le=100)] | None = None
     pin: bool = False
     """Use ``weight`` as it is instead of fitting it on the export's own history."""
     severity: SeverityName | None = None
-    action: str | None = None
-    explain: str | None = None
+    action: Annotated[str, Field(max_length=500)] | None = None
+    explain: Annotated[str, Field(max_length=500)] | None = None
+    """Bounded like ``when``: each text is repeated on every customer a rule fires on."""
     enabled: bool = True
 
 

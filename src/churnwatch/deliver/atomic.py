@@ -28,25 +28,28 @@ def refuse_inputs(target: Path, reads: Collection[Path]) -> None:
 
 
 def refuse_planted_link(target: Path) -> None:
-    """Refuse a symlink that another user planted in a shared sticky folder such as /tmp.
+    """Refuse a symlink that another user planted in a shared sticky folder such as /tmp,
+    as the last part of the path or as a folder on the way to it.
 
     The rule is the kernel's ``protected_symlinks``: in a sticky, world-writable folder a link
     is followed only when it belongs to the follower or to the folder's owner. A shell ``>``
     obeys it; renaming a new file over the link's target would not, so it is checked here.
     """
-    try:
-        link = os.lstat(target)
-        folder = os.stat(target.parent)
-    except OSError:
-        return
-    if not stat.S_ISLNK(link.st_mode):
-        return
-    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
-    if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
-        raise OutputError(
-            f"{target}: a symlink another user put in the shared folder {target.parent};"
-            " not followed (choose an output file of your own)"
-        )
+    path = Path(os.path.abspath(target))
+    for link in [path, *path.parents]:
+        try:
+            found = os.lstat(link)
+            folder = os.stat(link.parent)
+        except OSError:
+            continue
+        if not stat.S_ISLNK(found.st_mode):
+            continue
+        shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+        if shared and found.st_uid not in (os.geteuid(), folder.st_uid):
+            raise OutputError(
+                f"{target}: {link} is a symlink another user put in the shared folder"
+                f" {link.parent}; not followed (choose an output file of your own)"
+            )
 
 
 Data = bytes | Iterable[bytes]
@@ -109,7 +112,8 @@ def _replace(target: Path, data: Data, mode: int) -> None:
     if not folder.is_dir():
         raise OutputError(f"{target}: folder {folder} does not exist")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+        # a short prefix: the temporary name must fit where the target's name just fits
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", dir=folder)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
     try:

@@ -158,6 +158,16 @@ def source_path(
             raise InputError(f"sources.{source.name}: the orders source cannot be disabled")
         return None
     path = folder / (settings.path or source.default_file)
+    try:
+        return _existing(folder, path, source, settings, outside=outside)
+    except OSError as exc:  # a name too long, a loop of links, …
+        shown = str(path) if len(str(path)) <= 120 else str(path)[:120] + "…"
+        raise InputError(f"sources.{source.name}.path: {shown}: {exc.strerror}") from None
+
+
+def _existing(
+    folder: Path, path: Path, source: Source, settings: SourceConfig, *, outside: bool
+) -> Path | None:
     if not outside and not path.resolve().is_relative_to(folder.resolve()):
         raise InputError(
             f"sources.{source.name}.path: {path} lies outside the exports folder {folder};"

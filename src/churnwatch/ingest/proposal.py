@@ -142,7 +142,11 @@ class Proposal:
 def propose(folder: Path) -> Proposal:
     """Recognise each CSV file in ``folder`` as a source and map its columns."""
     check_exports_folder(folder)
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".csv", ".txt", ".tsv"})
+    files = sorted(  # regular files only: a FIFO would block the read forever
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in {".csv", ".txt", ".tsv"} and _regular_inside(p, folder)
+    )
     heads: dict[str, Head] = {}
     encodings: dict[str, str | None] = {}
     unrecognised = []
@@ -158,6 +162,14 @@ def propose(folder: Path) -> Proposal:
     unrecognised += sorted(set(heads) - {file for file in assigned.values()})
     sources = _proposals(assigned, heads, encodings)
     return Proposal(folder, sources, sorted(unrecognised))
+
+
+def _regular_inside(path: Path, folder: Path) -> bool:
+    """A regular file whose real place is inside the folder (not a link out of it)."""
+    try:
+        return path.is_file() and path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
 
 
 def whole_file_encoding(path: Path, sniffed: str) -> str | None:
@@ -329,6 +341,10 @@ def _propose_values(proposal: SourceProposal, name: str, samples: list[str]) -> 
 
 
 def refuse_overwrite(target: Path, force: bool) -> None:
+    """Never over an existing config without ``force``, and never through a symlink: the
+    exports folder is not trusted, and a link would carry the write out of it."""
+    if target.is_symlink():
+        raise OutputError(f"{target}: is a symlink; remove it, then run init again")
     if target.exists() and not force:
         raise OutputError(f"{target}: already exists; use --force to overwrite it")
 
