@@ -122,6 +122,7 @@ EXPECTED: dict[str, dict[str, float]] = {
         "overdue_ratio": 20 / 92,
         "longest_gap_days": 92,
         "returned_after_days": NAN,
+        "returner_since": NAN,
         "orders_recent": 3,
         "orders_baseline": 4,
         "order_rate_recent": 3 / 90,
@@ -214,6 +215,7 @@ EXPECTED: dict[str, dict[str, float]] = {
         "typical_gap_days": 31,  # 31, 28, 31, the lapse, 31
         "longest_gap_days": C_LAPSE,
         "returned_after_days": C_LAPSE,
+        "returner_since": day("2025-05-20"),
         "days_since_last_order": 10,
         "overdue_ratio": 10 / 31,
         "orders_recent": 2,
@@ -246,6 +248,7 @@ EXPECTED: dict[str, dict[str, float]] = {
         "overdue_ratio": (day("2025-06-30") - day("2024-03-15")) / 30,
         "longest_gap_days": 31,
         "returned_after_days": NAN,
+        "returner_since": NAN,
         "orders_recent": 0,
         "orders_baseline": 0,
         "order_rate_recent": 0,

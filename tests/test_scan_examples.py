@@ -117,3 +117,17 @@ def test_default_reference_date_is_the_latest_order() -> None:
         pytest.skip("the system clock is before the example data")
     result = invoke("scan", EXAMPLES / "exports", "--format", "json", "--top", "1")
     assert json.loads(result.stdout)["as_of"] == AS_OF
+
+
+def test_returners_carry_the_date_they_came_back(scanned: Any) -> None:
+    _, customers, archetypes = scanned
+    returners = [c for c in customers if archetypes[c["customer_id"]] == "returner"]
+    assert returners
+    for customer in returners:
+        since = customer["features"]["returner_since"]
+        assert since is not None and since > "2026-06-01"  # planted 2-3 months back
+        signal = next(s for s in customer["signals"] if s["id"] == "returned-after-lapse")
+        assert signal["detail"].startswith(f"a returner since {since}, after ")
+        assert "thank them for coming back" in signal["action"]
+    others = [c for c in customers if archetypes[c["customer_id"]] == "healthy"]
+    assert all(c["features"]["returner_since"] is None for c in others)

@@ -142,6 +142,8 @@ class Lifecycle(_Strict):
     growth: Annotated[float, Field(gt=0)] = 0.2
     decline: Annotated[float, Field(lt=0, ge=-1)] = -0.3
     overdue_ratio: Annotated[float, Field(gt=1)] = 3.0
+    returner_days: Annotated[int, Field(gt=0, le=3650)] = 180
+    """A customer back from a long lapse is a returner for this many days."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Lifecycle:

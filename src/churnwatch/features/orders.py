@@ -231,17 +231,23 @@ def initiative(inputs: Inputs) -> Features:
     returned_after_days=(
         "days",
         "length of the latest long lapse (≥ 180 days and ≥ 4 typical gaps) if the customer"
-        " came back from it within the last 180 days",
+        " came back from it within [lifecycle] returner_days (180)",
+    ),
+    returner_since=(
+        "date",
+        "the first order after that lapse: the customer is a returner since then",
     ),
 )
 def lapses(inputs: Inputs) -> Features:
     """The longest gap, and a recent return after a long lapse."""
     longest = order_days(inputs).longest_gap
-    return {"longest_gap_days": longest, "returned_after_days": _return_after_lapse(inputs)}
+    length, since = _return_after_lapse(inputs)
+    return {"longest_gap_days": longest, "returned_after_days": length, "returner_since": since}
 
 
-def _return_after_lapse(inputs: Inputs) -> np.ndarray:
-    """Length of the latest lapse if the customer came back from it within ``LAPSE_DAYS``.
+def _return_after_lapse(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Length and end of the latest lapse if the customer came back from it within
+    ``returner_days``.
 
     A lapse is a gap of at least ``LAPSE_DAYS`` and ``LAPSE_GAPS`` typical gaps; gaps are
     grouped by customer in day order, so the last one per customer is the latest.
@@ -253,5 +259,8 @@ def _return_after_lapse(inputs: Inputs) -> np.ndarray:
     lapse = long[gaps[long] >= LAPSE_GAPS * typical_there]
     _, latest_gap = first_last(codes[lapse], gaps[lapse], window.customers)
     _, latest_end = first_last(codes[lapse], ends[lapse], window.customers)
-    recent_return = latest_end > window.as_of - LAPSE_DAYS
-    return np.where(recent_return, latest_gap, np.nan)
+    recent_return = latest_end > window.as_of - inputs.population.lifecycle.returner_days
+    return (
+        np.where(recent_return, latest_gap, np.nan),
+        np.where(recent_return, latest_end, np.nan),
+    )
