@@ -14,6 +14,7 @@ from typing import Any
 
 from churnwatch.analyses.backtest import BacktestResult, backtest, cut_off_days
 from churnwatch.analyses.calibration import Calibrated, calibrated
+from churnwatch.analyses.loyal import loyal_core
 from churnwatch.analyses.profile import Profile, profile
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
@@ -311,6 +312,21 @@ def explain_customer(
     return profile(run.result, customer_id, windows.recent_days, windows.baseline_days)
 
 
+def loyal_exports(
+    exports: Path,
+    config: Path | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    *,
+    horizon: int | None = None,
+    top: int | None = None,
+) -> tuple[ScanRun, Selection]:
+    """The loyal core of a folder (see ``[loyal]``), most valuable first."""
+    run = scan_exports(exports, config, as_of, progress, horizon=horizon)
+    settings, _ = configuration(exports, config)
+    return run, loyal_core(run.result, settings.loyal, top)
+
+
 def calibrate_exports(
     exports: Path,
     config: Path | None = None,
@@ -333,6 +349,7 @@ __all__ = [
     "files_read",
     "list_features",
     "list_rules",
+    "loyal_exports",
     "output_schema",
     "propose_config",
     "render",

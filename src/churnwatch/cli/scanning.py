@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
@@ -21,6 +22,7 @@ from churnwatch.cli.shell import (
     message,
     progress_display,
     report_problems,
+    show_document,
     show_table,
     to_date,
     write_stdout,
@@ -32,6 +34,7 @@ from churnwatch.render.console import make_console
 from churnwatch.render.csv_rows import CSV_DIALECTS
 from churnwatch.render.formats import (
     SCAN_FORMATS,
+    TABLE_ROWS,
     choose_format,
     extension_mismatch,
     with_options,
@@ -263,3 +266,47 @@ def explain(
         write_stdout(profile_json(found))
     else:
         show_profile(make_console(wide_in_pipes=True), found)
+
+
+@app.command()
+@handles_errors
+def loyal(
+    exports: Exports,
+    *,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    horizon: HorizonOption = None,
+    top: TopOption = None,
+    output_format: FormatOption = None,
+    output: OutputOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """The loyal core: long, steady, valuable, low-risk customers, most valuable first, with
+    the suggestion to thank them and serve them first (thresholds in [loyal])."""
+    from churnwatch import api
+    from churnwatch.render.loyal_view import show_loyal
+
+    renderer = choose_format(output_format, output)
+    with progress_display(quiet) as step:
+        run, core = api.loyal_exports(
+            exports,
+            config,
+            to_date(as_of),
+            step,
+            horizon=horizon,
+            top=top or (TABLE_ROWS if renderer.for_people and output is None else None),
+        )
+    if not quiet:
+        report_problems(run.data_problems(), run.unusable())
+    if renderer.for_people and output is None:
+        settings = api.configuration(exports, config)[0].loyal
+        show_document(partial(show_loyal, settings=settings), core)
+        return
+    reads = api.files_read(exports, config) if output else []
+    emit(
+        api.render_parts(renderer, core),
+        output,
+        reads=reads,
+        announce=False,
+        binary=renderer.binary,
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
@@ -206,17 +207,22 @@ def write_stdout(data: bytes | Iterable[bytes]) -> None:
 
 
 def show_table(selection: Selection, *, long: bool = False) -> None:
-    """The ranked table on stdout: in colour on a terminal, else as plain text without
-    trailing blanks (160 columns, or ``COLUMNS``); ``long``: every reason."""
-    from churnwatch.render.console import as_text
+    """The ranked table on stdout; ``long``: every reason."""
     from churnwatch.render.table import show
 
-    draw = partial(show, long=long)
+    show_document(partial(show, long=long), selection)
+
+
+def show_document(draw: Callable[[Console, Any], None], document: Any) -> None:
+    """What ``draw`` prints, on stdout: in colour on a terminal, else as plain text without
+    trailing blanks (160 columns, or ``COLUMNS``)."""
+    from churnwatch.render.console import as_text
+
     console = make_console(wide_in_pipes=True)
     if console.is_terminal:
-        draw(console, selection)
+        draw(console, document)
         return
-    write_stdout(as_text(draw, selection, console.width))
+    write_stdout(as_text(draw, document, console.width))
 
 
 def emit(

@@ -11,6 +11,7 @@ from churnwatch.config.files import (
 from churnwatch.config.models import (
     Config,
     Lifecycle,
+    Loyal,
     Risk,
     RuleConfig,
     SourceConfig,
@@ -22,6 +23,7 @@ __all__ = [
     "CONFIG_NAME",
     "Config",
     "Lifecycle",
+    "Loyal",
     "Risk",
     "RuleConfig",
     "SourceConfig",

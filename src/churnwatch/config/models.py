@@ -152,6 +152,19 @@ class Lifecycle(_Strict):
         return self
 
 
+class Loyal(_Strict):
+    """What makes a customer part of the loyal core (``churnwatch loyal``)."""
+
+    min_tenure_days: Annotated[int, Field(gt=0, le=36500)] = 730
+    min_order_days: Annotated[int, Field(gt=0)] = 6
+    max_overdue_ratio: Annotated[float, Field(gt=0)] = 1.5
+    """Steady: the current gap at most this many usual gaps."""
+    max_risk: Annotated[float, Field(gt=0, le=100)] = 40
+    """Low risk: below this risk in percent (the medium band starts at 40 by default)."""
+    top_share: Annotated[float, Field(gt=0, le=1)] = 0.3
+    """Valuable: among the top share of active customers by revenue per active year."""
+
+
 class RuleConfig(_Strict):
     """A warning rule as written in TOML; the rules engine gives it meaning."""
 
@@ -173,4 +186,5 @@ class Config(_Strict):
     windows: Windows = Windows()
     risk: Risk = Risk()
     lifecycle: Lifecycle = Lifecycle()
+    loyal: Loyal = Loyal()
     rules: list[RuleConfig] = Field(default_factory=list)

@@ -1,0 +1,41 @@
+"""`churnwatch loyal`: the loyal core, most valuable first."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from scan_helpers import EXAMPLES, invoke, stderr_of
+from test_scan_examples import planted
+
+AS_OF = "2026-09-30"
+
+
+def test_the_loyal_core_of_the_examples_is_healthy_long_and_valuable() -> None:
+    result = invoke("loyal", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json")
+    assert result.exit_code == 0, stderr_of(result)
+    customers = json.loads(result.stdout)["customers"]
+    archetypes = planted("planted.csv")
+    assert len(customers) >= 20
+    assert {archetypes[c["customer_id"]] for c in customers} == {"healthy"}
+    assert all(c["features"]["tenure_days"] >= 730 and c["risk"] < 0.4 for c in customers)
+    values = [c["features"]["lifetime_revenue"] / c["features"]["tenure_days"] for c in customers]
+    assert values == sorted(values, reverse=True)
+    assert [c["rank"] for c in customers] == list(range(1, len(customers) + 1))
+
+
+def test_the_loyal_table_says_what_to_do() -> None:
+    result = invoke("loyal", EXAMPLES / "exports", "--as-of", AS_OF, "--top", "3")
+    lines = result.stdout.splitlines()
+    assert "loyal customers as of 2026-09-30" in lines[0]
+    assert "Thank them explicitly" in result.stdout
+    assert "showing 3 of" in lines[-1]
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_loyal_as_csv_has_the_scan_columns() -> None:
+    result = invoke("loyal", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    scan = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv").stdout
+    assert list(rows[0]) == scan.splitlines()[0].replace('"', "").split(",")
