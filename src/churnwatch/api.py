@@ -18,6 +18,7 @@ from churnwatch.analyses.loyal import loyal_core
 from churnwatch.analyses.profile import Profile, profile
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
+from churnwatch.analyses.winback import WinBack, win_back
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError, UsageError
@@ -327,6 +328,28 @@ def loyal_exports(
     return run, loyal_core(run.result, settings.loyal, top)
 
 
+def winback_exports(
+    exports: Path,
+    config: Path | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    *,
+    horizon: int | None = None,
+    top: int | None = None,
+    min_value: float = 0,
+    owners: Collection[str] = (),
+) -> tuple[ScanRun, WinBack]:
+    """The lost customers of a folder, ranked by what winning them back is worth."""
+    run = scan_exports(exports, config, as_of, progress, horizon=horizon)
+    _check_known(run.result, "owner", owners)
+    result = run.result
+    if owners:
+        result = result.select(owners=owners).matched
+    settings, _ = configuration(exports, config)
+    lost_after = settings.lifecycle.lost_after_days
+    return run, win_back(result, lost_after, top=top, min_value=min_value)
+
+
 def calibrate_exports(
     exports: Path,
     config: Path | None = None,
@@ -355,6 +378,7 @@ __all__ = [
     "render",
     "scan_exports",
     "validate_exports",
+    "winback_exports",
     "write_config",
     "write_output",
 ]

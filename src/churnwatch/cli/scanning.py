@@ -30,7 +30,7 @@ from churnwatch.cli.shell import (
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError
 from churnwatch.core.words import plural
-from churnwatch.render.console import make_console
+from churnwatch.render.console import as_text, make_console
 from churnwatch.render.csv_rows import CSV_DIALECTS
 from churnwatch.render.formats import (
     SCAN_FORMATS,
@@ -44,11 +44,13 @@ if TYPE_CHECKING:
     from churnwatch.api import Selection
 
     FormatName: TypeAlias = str
+    WinbackFormat: TypeAlias = str
     ExplainFormat: TypeAlias = str
     CsvDialectName: TypeAlias = str
     FailOn: TypeAlias = str
 else:  # choices for Typer, from the format registry and the severity scale
     FormatName = Literal[tuple(SCAN_FORMATS)]
+    WinbackFormat = Literal["table", "json", "csv"]
     ExplainFormat = Literal["table", "json"]
     CsvDialectName = Literal[tuple(CSV_DIALECTS)]
     FailOn = Literal[tuple(s.label for s in sorted(Severity, reverse=True) if s.label != "none")]
@@ -310,3 +312,60 @@ def loyal(
         announce=False,
         binary=renderer.binary,
     )
+
+
+@app.command()
+@handles_errors
+def winback(
+    exports: Exports,
+    *,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    horizon: HorizonOption = None,
+    owner: OwnerOption = None,
+    top: TopOption = None,
+    min_value: Annotated[
+        float,
+        typer.Option(min=0, metavar="AMOUNT", help="Only customers worth this much per year."),
+    ] = 0,
+    output_format: Annotated[
+        WinbackFormat | None,
+        typer.Option("--format", "-f", help="table, json or csv (default: from --output)."),
+    ] = None,
+    output: OutputOption = None,
+    formula_guard: FormulaGuardOption = True,
+    quiet: QuietOption = False,
+) -> None:
+    """The lost customers, ranked by what winning them back is worth, with the last known
+    reasons before they left and an approach that fits them."""
+    from churnwatch import api
+    from churnwatch.render.winback_view import show_winback, winback_csv, winback_json
+
+    chosen = output_format or _winback_format(output)
+    with progress_display(quiet) as step:
+        run, found = api.winback_exports(
+            exports,
+            config,
+            to_date(as_of),
+            step,
+            horizon=horizon,
+            top=top or (TABLE_ROWS if chosen == "table" and output is None else None),
+            min_value=min_value,
+            owners=owner or (),
+        )
+    if not quiet:
+        report_problems(run.data_problems(), run.unusable())
+    if chosen == "table" and output is None:
+        show_document(show_winback, found)
+        return
+    data = {
+        "json": lambda: winback_json(found),
+        "csv": lambda: winback_csv(found, formula_guard=formula_guard),
+        "table": lambda: as_text(show_winback, found, 100),
+    }[chosen]()
+    emit(data, output, reads=api.files_read(exports, config) if output else [], announce=False)
+
+
+def _winback_format(output: Path | None) -> str:
+    suffix = output.suffix.lower() if output else ""
+    return {".json": "json", ".csv": "csv"}.get(suffix, "table")

@@ -1,0 +1,144 @@
+"""``churnwatch winback``: the lost customers worth winning back, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from churnwatch.core.words import plural
+
+if TYPE_CHECKING:
+    from churnwatch.analyses.winback import WinBack
+
+
+def winback_records(found: WinBack) -> list[dict[str, Any]]:
+    """One plain record per lost customer, worth first (what JSON and CSV show)."""
+    from churnwatch.analyses.winback import REASONS
+    from churnwatch.render.records import feature_array, identity_columns
+
+    identity = identity_columns(found.rows)
+    last = feature_array(found.rows, "last_order_date").to_pylist()
+    since = feature_array(found.rows, "days_since_last_order").to_pylist()
+    records = []
+    for row in range(len(found.rows.customers)):
+        records.append(
+            {
+                "rank": row + 1,
+                "customer_id": identity["customer_id"][row],
+                "name": identity["name"][row],
+                "segment": identity["segment"][row],
+                "owner": identity["owner"][row],
+                "email": identity["email"][row],
+                "value_per_year": round(float(found.value_per_year[row]), 2),
+                "last_order_date": last[row].isoformat() if last[row] else None,
+                "days_since_last_order": since[row],
+                "left_suddenly": bool(found.sudden[row]),
+                "worth": round(float(found.worth[row]), 2),
+                "reasons": [REASONS[key] for key in found.reasons[row]],
+                "approach": found.approach(row),
+            }
+        )
+    return records
+
+
+def winback_json(found: WinBack) -> bytes:
+    from churnwatch.render.records import SCHEMA_VERSION
+
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": found.rows.as_of,
+        "lost_customers": found.matching,
+        "customers": winback_records(found),
+    }
+    return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode()
+
+
+def winback_csv(found: WinBack, *, formula_guard: bool = True) -> bytes:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from churnwatch.render.csv_rows import safe_text
+
+    records = winback_records(found)
+    columns: dict[str, Any] = {
+        key: [r[key] for r in records]
+        for key in (records[0] if records else _EMPTY)
+        if key != "reasons"
+    }
+    columns["reasons"] = ["; ".join(r["reasons"]) for r in records]
+    table = (
+        pa.table(
+            {
+                key: safe_text(pa.array(values, pa.string()))
+                if _is_text(key) and formula_guard
+                else pa.array(values)
+                for key, values in columns.items()
+            }
+        )
+        if records
+        else pa.table({key: pa.array([], pa.string()) for key in _EMPTY})
+    )
+    buffer = pa.BufferOutputStream()
+    pacsv.write_csv(table, buffer)
+    return bytes(buffer.getvalue().to_pybytes())
+
+
+_EMPTY = (
+    "rank",
+    "customer_id",
+    "name",
+    "segment",
+    "owner",
+    "email",
+    "value_per_year",
+    "last_order_date",
+    "days_since_last_order",
+    "left_suddenly",
+    "worth",
+    "approach",
+    "reasons",
+)
+
+
+def _is_text(key: str) -> bool:
+    return key in ("customer_id", "name", "segment", "owner", "email", "approach", "reasons")
+
+
+def show_winback(console: Console, found: WinBack) -> None:
+    records = winback_records(found)
+    console.print(
+        Text(
+            f"{plural(found.matching, 'lost customer')} as of {found.rows.as_of}, ranked by"
+            " what winning them back is worth: revenue per active year, how recently and how"
+            " suddenly they left"
+        )
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in ("#", "customer", "name", "owner", "per year", "last order", "why · approach"):
+        table.add_column(
+            header,
+            justify="right" if header in ("#", "per year") else "left",
+            no_wrap=header != "why · approach",
+        )
+    for record in records:
+        why = Text("left suddenly" if record["left_suddenly"] else "drifted away", style="dim")
+        for reason in record["reasons"]:
+            why.append(f"\n{reason}")
+        why.append(f"\n→ {record['approach']}", style="italic")
+        table.add_row(
+            Text(str(record["rank"])),
+            Text(record["customer_id"]),
+            Text(record["name"] or ""),
+            Text(record["owner"] or ""),
+            Text(f"{record['value_per_year']:,.0f}"),
+            Text(record["last_order_date"] or ""),
+            why,
+        )
+    console.print(table)
+    if len(records) < found.matching:
+        console.print(Text(f"showing {len(records)} of {found.matching:,} (--top)", style="dim"))

@@ -1,0 +1,56 @@
+"""`churnwatch winback`: the lost customers, worth first, with reasons and an approach."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from scan_helpers import EXAMPLES, invoke, stderr_of
+from test_scan_examples import planted
+
+AS_OF = "2026-09-30"
+
+
+def winback(*options: str) -> dict:
+    result = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json", *options)
+    assert result.exit_code == 0, stderr_of(result)
+    return json.loads(result.stdout)
+
+
+def test_the_lost_customers_of_the_examples_worth_first() -> None:
+    document = winback()
+    customers = document["customers"]
+    archetypes = planted("planted.csv")
+    assert len(customers) == document["lost_customers"] >= 20
+    assert {archetypes[c["customer_id"]] for c in customers} <= {"lost", "overdue", "multi"}
+    assert sum(archetypes[c["customer_id"]] == "lost" for c in customers) == 21
+    worth = [c["worth"] for c in customers]
+    assert worth == sorted(worth, reverse=True)
+    assert all(c["approach"].endswith("have a comeback offer ready") for c in customers)
+
+
+def test_planted_trouble_before_leaving_is_a_reason() -> None:
+    """The examples plant complaints shortly before a lost customer's last order."""
+    customers = winback()["customers"]
+    with_complaints = [c for c in customers if any("complaints" in r for r in c["reasons"])]
+    assert len(with_complaints) >= len(customers) // 2
+    assert all("complaint handling" in c["approach"] for c in with_complaints)
+
+
+def test_min_value_top_and_owner_narrow_the_list() -> None:
+    everyone = winback()["customers"]
+    threshold = sorted(c["value_per_year"] for c in everyone)[len(everyone) // 2]
+    rich = winback("--min-value", str(threshold))["customers"]
+    assert rich and all(c["value_per_year"] >= threshold for c in rich)
+    assert len(winback("--top", "3")["customers"]) == 3
+    owner = everyone[0]["owner"]
+    assert {c["owner"] for c in winback("--owner", owner)["customers"]} == {owner}
+
+
+def test_winback_as_csv_and_table() -> None:
+    csv_text = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert len(rows) >= 20 and rows[0]["rank"] == "1"
+    table = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--top", "2").stdout
+    assert "lost customers as of 2026-09-30" in table and "→ " in table
