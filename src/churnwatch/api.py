@@ -15,6 +15,7 @@ from typing import Any
 from churnwatch.analyses.backtest import BacktestResult, backtest, cut_off_days
 from churnwatch.analyses.calibration import Calibrated, calibrated
 from churnwatch.analyses.loyal import loyal_core
+from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.profile import Profile, profile
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
@@ -350,6 +351,23 @@ def winback_exports(
     return run, win_back(result, lost_after, top=top, min_value=min_value)
 
 
+def plan_exports(
+    exports: Path,
+    config: Path | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    *,
+    days: int = 14,
+    owners: Collection[str] = (),
+) -> tuple[ScanRun, list[Occasion]]:
+    """The contact occasions due in the next ``days`` days, per account manager."""
+    run = scan_exports(exports, config, as_of, progress)
+    _check_known(run.result, "owner", owners)
+    result = run.result.select(owners=owners).matched if owners else run.result
+    settings, _ = configuration(exports, config)
+    return run, contact_plan(result, days, settings.lifecycle.lost_after_days)
+
+
 def calibrate_exports(
     exports: Path,
     config: Path | None = None,
@@ -374,6 +392,7 @@ __all__ = [
     "list_rules",
     "loyal_exports",
     "output_schema",
+    "plan_exports",
     "propose_config",
     "render",
     "scan_exports",

@@ -28,7 +28,7 @@ from churnwatch.cli.shell import (
     write_stdout,
 )
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.core.errors import ChurnwatchError
+from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.core.words import plural
 from churnwatch.render.console import as_text, make_console
 from churnwatch.render.csv_rows import CSV_DIALECTS
@@ -45,12 +45,16 @@ if TYPE_CHECKING:
 
     FormatName: TypeAlias = str
     WinbackFormat: TypeAlias = str
+    PlanFormat: TypeAlias = str
+    SplitBy: TypeAlias = str
     ExplainFormat: TypeAlias = str
     CsvDialectName: TypeAlias = str
     FailOn: TypeAlias = str
 else:  # choices for Typer, from the format registry and the severity scale
     FormatName = Literal[tuple(SCAN_FORMATS)]
     WinbackFormat = Literal["table", "json", "csv"]
+    PlanFormat = Literal["table", "json", "ics"]
+    SplitBy = Literal["owner"]
     ExplainFormat = Literal["table", "json"]
     CsvDialectName = Literal[tuple(CSV_DIALECTS)]
     FailOn = Literal[tuple(s.label for s in sorted(Severity, reverse=True) if s.label != "none")]
@@ -369,3 +373,67 @@ def winback(
 def _winback_format(output: Path | None) -> str:
     suffix = output.suffix.lower() if output else ""
     return {".json": "json", ".csv": "csv"}.get(suffix, "table")
+
+
+@app.command()
+@handles_errors
+def plan(
+    exports: Exports,
+    *,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    owner: OwnerOption = None,
+    days: Annotated[
+        int, typer.Option(min=1, max=366, metavar="DAYS", help="Occasions due within DAYS.")
+    ] = 14,
+    output_format: Annotated[
+        PlanFormat | None,
+        typer.Option("--format", "-f", help="table, json or ics (default: from --output)."),
+    ] = None,
+    output: OutputOption = None,
+    split_by: Annotated[
+        SplitBy | None,
+        typer.Option(
+            "--split-by",
+            help="owner: one calendar per account manager into the folder --output names.",
+        ),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """The contact plan: for each customer who needs it, the next occasion to get in touch,
+    with its reason and due date, per account manager."""
+    from churnwatch import api
+    from churnwatch.render.plan_view import owner_file, plan_ics, plan_json, show_plan
+
+    chosen = output_format or {".json": "json", ".ics": "ics"}.get(
+        output.suffix.lower() if output else "", "table"
+    )
+    if split_by and (chosen != "ics" or output is None or not output.is_dir()):
+        raise UsageError(
+            "--split-by owner writes one .ics per owner into an existing folder:"
+            " pass --format ics --output FOLDER"
+        )
+    with progress_display(quiet) as step:
+        run, due = api.plan_exports(
+            exports, config, to_date(as_of), step, days=days, owners=owner or ()
+        )
+    if not quiet:
+        report_problems(run.data_problems(), run.unusable())
+    as_of_text = run.result.as_of
+    reads = api.files_read(exports, config)
+    if split_by and output is not None:
+        for name in sorted({o.owner for o in due}, key=lambda n: n or ""):
+            theirs = [o for o in due if o.owner == name]
+            emit(
+                plan_ics(theirs, as_of_text), output / owner_file(name), reads=reads, announce=False
+            )
+        return
+    if chosen == "table" and output is None:
+        show_document(show_plan, due)
+        return
+    data = {
+        "json": lambda: plan_json(due, as_of_text),
+        "ics": lambda: plan_ics(due, as_of_text),
+        "table": lambda: as_text(show_plan, due, 100),
+    }[chosen]()
+    emit(data, output, reads=reads if output else [], announce=False)

@@ -1,0 +1,72 @@
+"""``churnwatch plan``: what is due, per account manager, as a table, JSON or calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from churnwatch.analyses.plan import Occasion
+
+NO_OWNER = "no account manager"
+
+
+def show_plan(console: Console, occasions: Sequence[Occasion]) -> None:
+    if not occasions:
+        console.print(Text("nothing due"))
+        return
+    owner: str | None = "\0"
+    for occasion in occasions:
+        if occasion.owner != owner:
+            owner = occasion.owner
+            console.print(Text(f"\n{owner or NO_OWNER}", style="bold"))
+        who = occasion.customer_id + (f" {occasion.name}" if occasion.name else "")
+        line = Text(f"  {occasion.due}  {occasion.kind:<9}  {who}: ")
+        line.append(occasion.reason, style="italic")
+        console.print(line)
+
+
+def plan_json(occasions: Sequence[Occasion], as_of: str) -> bytes:
+    from churnwatch.render.records import SCHEMA_VERSION
+
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": as_of,
+        "occasions": [o.__dict__ for o in occasions],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def plan_ics(occasions: Sequence[Occasion], as_of: str) -> bytes:
+    """One all-day event per occasion, importable by Outlook and Google Calendar; the same
+    plan always gives the same bytes (stable UIDs, the reference date as the stamp)."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//churnwatch//contact plan//EN")
+    calendar.add("version", "2.0")
+    stamp = dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)
+    for occasion in occasions:
+        event = Event()
+        key = f"{occasion.kind}|{occasion.customer_id}|{occasion.due}".encode()
+        event.add("uid", f"{hashlib.sha1(key).hexdigest()}@churnwatch")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", dt.date.fromisoformat(occasion.due))
+        who = occasion.name or occasion.customer_id
+        event.add("summary", f"{occasion.kind}: {who} ({occasion.customer_id})")
+        event.add("description", occasion.reason)
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def owner_file(owner: str | None) -> str:
+    """A safe file name for an owner's calendar: letters, digits and dashes only."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", owner or "unassigned").strip("-").lower()
+    return f"plan-{slug or 'unassigned'}.ics"

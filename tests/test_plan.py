@@ -1,0 +1,73 @@
+"""`churnwatch plan`: the week's contact occasions, per account manager, and as calendars."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from icalendar import Calendar
+
+from scan_helpers import EXAMPLES, invoke, stderr_of
+
+AS_OF = "2026-09-30"
+
+
+def plan(*options: object) -> dict:
+    result = invoke("plan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json", *options)
+    assert result.exit_code == 0, stderr_of(result)
+    return json.loads(result.stdout)
+
+
+def test_the_plan_has_every_kind_of_occasion_in_order() -> None:
+    occasions = plan("--days", "30")["occasions"]
+    kinds = {o["kind"] for o in occasions}
+    assert {"reorder", "complaint", "invoice", "check-in", "returner"} <= kinds
+    keys = [(o["owner"] or "", o["due"], o["customer_id"], o["kind"]) for o in occasions]
+    assert keys == sorted(keys)
+    assert all(AS_OF <= o["due"] <= "2026-10-30" for o in occasions)
+    assert all(o["reason"] for o in occasions)
+
+
+def test_owner_narrows_the_plan() -> None:
+    mine = plan("--owner", "anna schmidt")["occasions"]
+    assert mine and {o["owner"] for o in mine} == {"Anna Schmidt"}
+
+
+def test_ics_parses_with_one_event_per_occasion(tmp_path: Path) -> None:
+    occasions = plan()["occasions"]
+    target = tmp_path / "plan.ics"
+    result = invoke("plan", EXAMPLES / "exports", "--as-of", AS_OF, "-o", target)
+    assert result.exit_code == 0, stderr_of(result)
+    events = Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    assert len(events) == len(occasions)
+    first = events[0]
+    assert occasions[0]["customer_id"] in str(first["summary"])
+    assert str(first["description"]) == occasions[0]["reason"]
+    again = tmp_path / "again.ics"
+    invoke("plan", EXAMPLES / "exports", "--as-of", AS_OF, "-o", again)
+    assert again.read_bytes() == target.read_bytes()  # deterministic
+
+
+def test_split_by_owner_writes_one_calendar_each(tmp_path: Path) -> None:
+    result = invoke(
+        "plan",
+        EXAMPLES / "exports",
+        "--as-of",
+        AS_OF,
+        "-f",
+        "ics",
+        "-o",
+        tmp_path,
+        "--split-by",
+        "owner",
+    )
+    assert result.exit_code == 0, stderr_of(result)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert "plan-anna-schmidt.ics" in files and len(files) == 8
+    total = sum(len(Calendar.from_ical(p.read_bytes()).walk("VEVENT")) for p in tmp_path.iterdir())
+    assert total == len(plan()["occasions"])
+
+
+def test_the_table_groups_by_owner() -> None:
+    text = invoke("plan", EXAMPLES / "exports", "--as-of", AS_OF).stdout
+    assert "Anna Schmidt" in text and "  2026-09-30  " in text
