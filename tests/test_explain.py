@@ -52,3 +52,12 @@ def test_an_unknown_id_names_the_nearest_ones() -> None:
 def test_sparkline_scales_the_whole_series_from_zero() -> None:
     assert sparkline([0, 4, 8, None]) == " ▄█ "
     assert sparkline([-4, 0, 4]) == "▁ █"
+
+
+def test_explain_names_the_next_contact(scanned: list[dict]) -> None:
+    customer_id = next(c["customer_id"] for c in scanned if c["features"]["open_complaints"])
+    result = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF, "-f", "json")
+    upcoming = json.loads(result.stdout)["next_contact"]
+    assert upcoming["customer_id"] == customer_id and upcoming["due"] >= AS_OF
+    table = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF).stdout
+    assert f"next contact: {upcoming['due']} ({upcoming['kind']})" in table

@@ -39,3 +39,13 @@ def test_loyal_as_csv_has_the_scan_columns() -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     scan = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv").stdout
     assert list(rows[0]) == scan.splitlines()[0].replace('"', "").split(",")
+
+
+def test_filters_narrow_the_core_without_changing_it() -> None:
+    base = ("loyal", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json")
+    everyone = json.loads(invoke(*base).stdout)["customers"]
+    mine = json.loads(invoke(*base, "--owner", "Ben Carter", "--segment", "A").stdout)["customers"]
+    expected = [
+        c["customer_id"] for c in everyone if (c["owner"], c["segment"]) == ("Ben Carter", "A")
+    ]
+    assert [c["customer_id"] for c in mine] == expected

@@ -54,3 +54,18 @@ def test_winback_as_csv_and_table() -> None:
     assert len(rows) >= 20 and rows[0]["rank"] == "1"
     table = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--top", "2").stdout
     assert "lost customers as of 2026-09-30" in table and "→ " in table
+
+
+def test_the_companion_list_holds_every_planted_returner() -> None:
+    returners = winback()["returners"]
+    archetypes = planted("planted.csv")
+    assert {archetypes[r["customer_id"]] for r in returners} == {"returner"}
+    assert len(returners) == sum(a == "returner" for a in archetypes.values())
+    dates = [r["returner_since"] for r in returners]
+    assert dates == sorted(dates, reverse=True)
+    assert all("thank them for coming back" in r["action"] for r in returners)
+
+
+def test_segment_narrows_the_list() -> None:
+    chosen = winback("--segment", "a")["customers"]
+    assert chosen and {c["segment"] for c in chosen} == {"A"}

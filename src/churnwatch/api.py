@@ -124,6 +124,18 @@ class ScanRun:
         )
 
 
+def narrowed(
+    result: ScanResult, owners: Collection[str] = (), segments: Collection[str] = ()
+) -> ScanResult:
+    """The result with only the customers of these owners and segments (when given); an
+    owner or segment no customer has is an error naming the nearest one."""
+    _check_known(result, "owner", owners)
+    _check_known(result, "segment", segments)
+    if not owners and not segments:
+        return result
+    return result.select(owners=owners, segments=segments).matched
+
+
 def _check_known(result: ScanResult, column: str, wanted: Collection[str]) -> None:
     known = result.known(column)
     folded = {k.strip().lower() for k in known}
@@ -311,7 +323,8 @@ def explain_customer(
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
     settings, _ = configuration(exports, config)
     windows = settings.windows
-    return profile(run.result, customer_id, windows.recent_days, windows.baseline_days)
+    lost_after = settings.lifecycle.lost_after_days
+    return profile(run.result, customer_id, windows.recent_days, windows.baseline_days, lost_after)
 
 
 def loyal_exports(
@@ -322,11 +335,16 @@ def loyal_exports(
     *,
     horizon: int | None = None,
     top: int | None = None,
+    owners: Collection[str] = (),
+    segments: Collection[str] = (),
 ) -> tuple[ScanRun, Selection]:
     """The loyal core of a folder (see ``[loyal]``), most valuable first."""
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
     settings, _ = configuration(exports, config)
-    return run, loyal_core(run.result, settings.loyal, top)
+    _check_known(run.result, "owner", owners)
+    _check_known(run.result, "segment", segments)
+    # The core is a property of the whole business; the filters narrow the list.
+    return run, loyal_core(run.result, settings.loyal).narrowed(owners, segments, top)
 
 
 def winback_exports(
@@ -339,13 +357,11 @@ def winback_exports(
     top: int | None = None,
     min_value: float = 0,
     owners: Collection[str] = (),
+    segments: Collection[str] = (),
 ) -> tuple[ScanRun, WinBack]:
     """The lost customers of a folder, ranked by what winning them back is worth."""
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
-    _check_known(run.result, "owner", owners)
-    result = run.result
-    if owners:
-        result = result.select(owners=owners).matched
+    result = narrowed(run.result, owners, segments)
     settings, _ = configuration(exports, config)
     lost_after = settings.lifecycle.lost_after_days
     return run, win_back(result, lost_after, top=top, min_value=min_value)
@@ -359,11 +375,11 @@ def plan_exports(
     *,
     days: int = 14,
     owners: Collection[str] = (),
+    segments: Collection[str] = (),
 ) -> tuple[ScanRun, list[Occasion]]:
     """The contact occasions due in the next ``days`` days, per account manager."""
     run = scan_exports(exports, config, as_of, progress)
-    _check_known(run.result, "owner", owners)
-    result = run.result.select(owners=owners).matched if owners else run.result
+    result = narrowed(run.result, owners, segments)
     settings, _ = configuration(exports, config)
     return run, contact_plan(result, days, settings.lifecycle.lost_after_days)
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import UsageError
 from churnwatch.core.suggest import closest
 
+YEAR = 366
 MAX_CANDIDATES = 20_000
 """Ids compared for a 'did you mean' (the nearest by text among those of similar length)."""
 
@@ -43,9 +45,17 @@ class Profile:
     rank: int
     timeline: Timeline
     open_complaints: int
+    next_contact: Occasion | None
+    """The first occasion of the contact plan for this customer, if any within a year."""
 
 
-def profile(result: ScanResult, customer_id: str, recent_days: int, baseline_days: int) -> Profile:
+def profile(
+    result: ScanResult,
+    customer_id: str,
+    recent_days: int,
+    baseline_days: int,
+    lost_after_days: int = 365,
+) -> Profile:
     """The customer's row and timeline; an unknown id is an error naming the nearest ids."""
     ids = result.cut.customer_ids
     wanted = customer_id.strip()
@@ -61,7 +71,9 @@ def profile(result: ScanResult, customer_id: str, recent_days: int, baseline_day
     timeline = _timeline(result, code, recent_start - baseline_days, recent_start)
     complaints = _rows_of(result, "complaints", code)
     still_open = 0 if complaints is None else int(complaints["closed_date"].isna().sum())
-    return Profile(row, position + 1, timeline, still_open)
+    occasions = contact_plan(row, YEAR, lost_after_days)
+    upcoming = min(occasions, key=lambda o: o.due) if occasions else None
+    return Profile(row, position + 1, timeline, still_open, upcoming)
 
 
 def _nearest(wanted: str, ids: pd.Index) -> str:

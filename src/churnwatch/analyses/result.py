@@ -158,6 +158,14 @@ class Selection:
     matched: ScanResult
     """Every row that matched the filters (``rows`` is its start)."""
 
+    def narrowed(
+        self, owners: Collection[str] = (), segments: Collection[str] = (), top: int | None = None
+    ) -> Selection:
+        """The same list with only these owners' and segments' customers, cut to ``top``."""
+        kept = self.matched.select(owners=owners, segments=segments).matched
+        rows = kept if top is None else kept.rows(np.arange(min(top, len(kept.customers))))
+        return Selection(self.result, rows, len(kept.customers), self.phases, kept)
+
     def reaching(self, severity: Severity) -> tuple[int, int]:
         """``(matched, shown)``: customers not lost at or above ``severity`` among those the
         filters matched, and among those shown (``--top`` may leave some out)."""

@@ -64,6 +64,8 @@ class WinBack:
     reasons: list[list[str]]
     """Per row, the keys of :data:`REASONS` that held before the customer left."""
     matching: int
+    returners: ScanResult
+    """The companion list: customers back from a long lapse, most recent return first."""
 
     def approach(self, row: int) -> str:
         found = [APPROACHES[key] for key in self.reasons[row]]
@@ -102,7 +104,18 @@ def win_back(
         sudden[shown_codes],
         reasons,
         len(chosen),
+        _returners(result),
     )
+
+
+RETURNER_ACTION = "make the first orders go perfectly, and thank them for coming back"
+
+
+def _returners(result: ScanResult) -> ScanResult:
+    since = result.customers["returner_since"].to_numpy(dtype=float)
+    back = np.flatnonzero(~np.isnan(since))
+    ids = result.customers["customer_id"].to_numpy()[back]
+    return result.rows(back[np.lexsort((ids, -since[back]))])
 
 
 def _reasons_before_leaving(

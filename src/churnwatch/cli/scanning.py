@@ -283,6 +283,8 @@ def loyal(
     as_of: AsOfOption = None,
     horizon: HorizonOption = None,
     top: TopOption = None,
+    owner: OwnerOption = None,
+    segment: SegmentOption = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
     quiet: QuietOption = False,
@@ -301,6 +303,8 @@ def loyal(
             step,
             horizon=horizon,
             top=top or (TABLE_ROWS if renderer.for_people and output is None else None),
+            owners=owner or (),
+            segments=segment or (),
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
@@ -327,6 +331,7 @@ def winback(
     as_of: AsOfOption = None,
     horizon: HorizonOption = None,
     owner: OwnerOption = None,
+    segment: SegmentOption = None,
     top: TopOption = None,
     min_value: Annotated[
         float,
@@ -356,6 +361,7 @@ def winback(
             top=top or (TABLE_ROWS if chosen == "table" and output is None else None),
             min_value=min_value,
             owners=owner or (),
+            segments=segment or (),
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
@@ -383,6 +389,7 @@ def plan(
     config: ConfigOption = None,
     as_of: AsOfOption = None,
     owner: OwnerOption = None,
+    segment: SegmentOption = None,
     days: Annotated[
         int, typer.Option(min=1, max=366, metavar="DAYS", help="Occasions due within DAYS.")
     ] = 14,
@@ -415,7 +422,13 @@ def plan(
         )
     with progress_display(quiet) as step:
         run, due = api.plan_exports(
-            exports, config, to_date(as_of), step, days=days, owners=owner or ()
+            exports,
+            config,
+            to_date(as_of),
+            step,
+            days=days,
+            owners=owner or (),
+            segments=segment or (),
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())

@@ -38,6 +38,7 @@ def profile_document(profile: Profile) -> dict[str, Any]:
         "as_of": profile.row.as_of,
         "customer": record,
         "open_complaints": profile.open_complaints,
+        "next_contact": None if profile.next_contact is None else profile.next_contact.__dict__,
         "timeline": {
             "months": timeline.months,
             "recent_from": timeline.recent_from,
@@ -87,6 +88,15 @@ def show_profile(console: Console, profile: Profile) -> None:
         console.print(Text("no warning signal fired", style="dim"))
     if profile.row.cut.has("complaints"):
         console.print(Text(f"complaints still open: {profile.open_complaints}", style="dim"))
+    upcoming = profile.next_contact
+    console.print(
+        Text(
+            f"next contact: {upcoming.due} ({upcoming.kind}): {upcoming.reason}"
+            if upcoming
+            else "next contact: nothing due within a year",
+            style="bold",
+        )
+    )
     console.print(_timeline_table(timeline))
 
 

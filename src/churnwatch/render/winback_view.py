@@ -46,6 +46,25 @@ def winback_records(found: WinBack) -> list[dict[str, Any]]:
     return records
 
 
+def returner_records(found: WinBack) -> list[dict[str, Any]]:
+    """The companion list: who came back, since when, and what to do."""
+    from churnwatch.analyses.winback import RETURNER_ACTION
+    from churnwatch.render.records import feature_array, identity_columns
+
+    identity = identity_columns(found.returners)
+    since = feature_array(found.returners, "returner_since").to_pylist()
+    return [
+        {
+            "customer_id": identity["customer_id"][row],
+            "name": identity["name"][row],
+            "owner": identity["owner"][row],
+            "returner_since": since[row].isoformat(),
+            "action": RETURNER_ACTION,
+        }
+        for row in range(len(since))
+    ]
+
+
 def winback_json(found: WinBack) -> bytes:
     from churnwatch.render.records import SCHEMA_VERSION
 
@@ -54,6 +73,7 @@ def winback_json(found: WinBack) -> bytes:
         "as_of": found.rows.as_of,
         "lost_customers": found.matching,
         "customers": winback_records(found),
+        "returners": returner_records(found),
     }
     return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode()
 
@@ -142,3 +162,12 @@ def show_winback(console: Console, found: WinBack) -> None:
     console.print(table)
     if len(records) < found.matching:
         console.print(Text(f"showing {len(records)} of {found.matching:,} (--top)", style="dim"))
+    returners = returner_records(found)
+    if returners:
+        from churnwatch.analyses.winback import RETURNER_ACTION
+
+        console.print(Text(f"\nreturners ({len(returners)}): {RETURNER_ACTION}", style="bold"))
+        for returner in returners:
+            who = returner["customer_id"] + (f" {returner['name']}" if returner["name"] else "")
+            owner = f" · {returner['owner']}" if returner["owner"] else ""
+            console.print(Text(f"  {returner['returner_since']}  {who}{owner}"))
