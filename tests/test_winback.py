@@ -69,3 +69,16 @@ def test_the_companion_list_holds_every_planted_returner() -> None:
 def test_segment_narrows_the_list() -> None:
     chosen = winback("--segment", "a")["customers"]
     assert chosen and {c["segment"] for c in chosen} == {"A"}
+
+
+def test_winback_in_every_machine_format(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    expected = [c["customer_id"] for c in winback()["customers"]]
+    lines = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "ndjson").stdout
+    assert [json.loads(line)["customer_id"] for line in lines.splitlines()] == expected
+    target = tmp_path / "winback.xlsx"
+    assert invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "-o", target).exit_code == 0
+    sheet = openpyxl.load_workbook(target).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == expected and isinstance(rows[1][6], float)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     FailOn: TypeAlias = str
 else:  # choices for Typer, from the format registry and the severity scale
     FormatName = Literal[tuple(SCAN_FORMATS)]
-    WinbackFormat = Literal["table", "json", "csv"]
+    WinbackFormat = Literal["table", "json", "ndjson", "csv", "xlsx"]
     PlanFormat = Literal["table", "json", "ics"]
     SplitBy = Literal["owner"]
     ExplainFormat = Literal["table", "json"]
@@ -339,7 +339,9 @@ def winback(
     ] = 0,
     output_format: Annotated[
         WinbackFormat | None,
-        typer.Option("--format", "-f", help="table, json or csv (default: from --output)."),
+        typer.Option(
+            "--format", "-f", help="table, json, ndjson, csv or xlsx (default: from --output)."
+        ),
     ] = None,
     output: OutputOption = None,
     formula_guard: FormulaGuardOption = True,
@@ -348,7 +350,13 @@ def winback(
     """The lost customers, ranked by what winning them back is worth, with the last known
     reasons before they left and an approach that fits them."""
     from churnwatch import api
-    from churnwatch.render.winback_view import show_winback, winback_csv, winback_json
+    from churnwatch.render.winback_view import (
+        show_winback,
+        winback_csv,
+        winback_json,
+        winback_ndjson,
+        winback_xlsx,
+    )
 
     chosen = output_format or _winback_format(output)
     with progress_display(quiet) as step:
@@ -370,7 +378,9 @@ def winback(
         return
     data = {
         "json": lambda: winback_json(found),
+        "ndjson": lambda: winback_ndjson(found),
         "csv": lambda: winback_csv(found, formula_guard=formula_guard),
+        "xlsx": lambda: winback_xlsx(found),
         "table": lambda: as_text(show_winback, found, 100),
     }[chosen]()
     emit(data, output, reads=api.files_read(exports, config) if output else [], announce=False)
@@ -378,7 +388,8 @@ def winback(
 
 def _winback_format(output: Path | None) -> str:
     suffix = output.suffix.lower() if output else ""
-    return {".json": "json", ".csv": "csv"}.get(suffix, "table")
+    formats = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
+    return (formats | {".xlsx": "xlsx"}).get(suffix, "table")
 
 
 @app.command()

@@ -24,7 +24,6 @@ MIN_GAPS = 2
 """A typical gap needs at least two gaps, i.e. three distinct order days."""
 MIN_BASELINE_ORDERS = 2
 """A change against the baseline needs at least two baseline orders to mean anything."""
-LAPSE_DAYS = 180
 LAPSE_GAPS = 4
 
 
@@ -230,7 +229,8 @@ def initiative(inputs: Inputs) -> Features:
     longest_gap_days=("days", "longest time between two order days"),
     returned_after_days=(
         "days",
-        "length of the latest long lapse (≥ 180 days and ≥ 4 typical gaps) if the customer"
+        "length of the latest long lapse (≥ [lifecycle] lost_min_days, 180, and ≥ 4 typical"
+        " gaps) if the customer"
         " came back from it within [lifecycle] returner_days (180)",
     ),
     returner_since=(
@@ -249,12 +249,14 @@ def _return_after_lapse(inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
     """Length and end of the latest lapse if the customer came back from it within
     ``returner_days``.
 
-    A lapse is a gap of at least ``LAPSE_DAYS`` and ``LAPSE_GAPS`` typical gaps; gaps are
+    A lapse is a gap of at least ``[lifecycle] lost_min_days`` (by default 180: long enough
+    to count as lost) and ``LAPSE_GAPS`` typical gaps; gaps are
     grouped by customer in day order, so the last one per customer is the latest.
     """
     history, window = order_days(inputs), inputs.window
     codes, gaps, ends = history.gap_codes, history.gaps, history.gap_ends
-    long = np.flatnonzero(gaps >= LAPSE_DAYS)  # few: test only these against the rhythm
+    lost_after = inputs.population.lifecycle.lost_min_days  # a lapse that counted as lost
+    long = np.flatnonzero(gaps >= lost_after)  # few: test only these against the rhythm
     typical_there = np.nan_to_num(history.typical_gap[codes[long]], nan=0.0)
     lapse = long[gaps[long] >= LAPSE_GAPS * typical_there]
     _, latest_gap = first_last(codes[lapse], gaps[lapse], window.customers)

@@ -84,28 +84,26 @@ def winback_csv(found: WinBack, *, formula_guard: bool = True) -> bytes:
 
     from churnwatch.render.csv_rows import safe_text
 
-    records = winback_records(found)
-    columns: dict[str, Any] = {
-        key: [r[key] for r in records]
-        for key in (records[0] if records else _EMPTY)
-        if key != "reasons"
+    columns = _columns(winback_records(found))
+    arrays = {
+        key: safe_text(pa.array(values, pa.string()))
+        if formula_guard and _is_text(key)
+        else pa.array(values, _arrow_types().get(key, pa.string()))
+        for key, values in columns.items()
     }
-    columns["reasons"] = ["; ".join(r["reasons"]) for r in records]
-    table = (
-        pa.table(
-            {
-                key: safe_text(pa.array(values, pa.string()))
-                if _is_text(key) and formula_guard
-                else pa.array(values)
-                for key, values in columns.items()
-            }
-        )
-        if records
-        else pa.table({key: pa.array([], pa.string()) for key in _EMPTY})
-    )
     buffer = pa.BufferOutputStream()
-    pacsv.write_csv(table, buffer)
+    pacsv.write_csv(pa.table(arrays), buffer)
     return bytes(buffer.getvalue().to_pybytes())
+
+
+def _columns(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The records column by column, in a fixed order; reasons joined with '; '."""
+    columns: dict[str, list[Any]] = {key: [] for key in _EMPTY}
+    for record in records:
+        for key in _EMPTY:
+            value = record[key]
+            columns[key].append("; ".join(value) if key == "reasons" else value)
+    return columns
 
 
 _EMPTY = (
@@ -123,6 +121,38 @@ _EMPTY = (
     "approach",
     "reasons",
 )
+
+
+def winback_ndjson(found: WinBack) -> bytes:
+    """One lost customer per line, each with ``as_of`` (a line stands alone in a stream)."""
+    as_of = {"as_of": found.rows.as_of}
+    lines = (json.dumps(as_of | r, ensure_ascii=False) + "\n" for r in winback_records(found))
+    return "".join(lines).encode("utf-8")
+
+
+def winback_xlsx(found: WinBack) -> bytes:
+    import datetime as dt
+
+    from churnwatch.render.xlsx_sheet import sheet_bytes
+
+    columns = _columns(winback_records(found))
+    columns["last_order_date"] = [
+        dt.date.fromisoformat(day) if day else None for day in columns["last_order_date"]
+    ]
+    return sheet_bytes(columns, "win-back")
+
+
+def _arrow_types() -> dict[str, Any]:
+    import pyarrow as pa
+
+    return {
+        "rank": pa.int64(),
+        "value_per_year": pa.float64(),
+        "days_since_last_order": pa.float64(),
+        "left_suddenly": pa.bool_(),
+        "worth": pa.float64(),
+        "last_order_date": pa.string(),
+    }
 
 
 def _is_text(key: str) -> bool:

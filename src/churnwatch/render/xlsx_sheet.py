@@ -8,7 +8,7 @@ stays a name, not a formula, without the apostrophe the CSV needs.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from churnwatch.core.errors import UsageError
 
@@ -29,39 +29,43 @@ class XlsxSheet:
     binary = True
 
     def render(self, selection: Selection) -> bytes:
-        import xlsxwriter
-
         from churnwatch.render.csv_rows import row_columns
 
         columns = row_columns(selection.rows, formula_guard=False)
-        count = len(selection.rows.customers)
-        if count + 1 > MAX_ROWS:
-            raise UsageError(
-                f"xlsx holds at most {MAX_ROWS - 1:,} customers, this list has {count:,}",
-                hint="use --format csv, or narrow the list with --top or --min-risk",
-            )
-        buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(
-            buffer,
-            {
-                "constant_memory": True,  # rows are written in order and then forgotten
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "default_date_format": "yyyy-mm-dd",
-            },
+        return sheet_bytes({name: column.to_pylist() for name, column in columns.items()})
+
+
+def sheet_bytes(columns: dict[str, list[Any]], title: str = "customers") -> bytes:
+    """One sheet: a bold, frozen, filterable header and typed cells, text never a formula."""
+    import xlsxwriter
+
+    count = len(next(iter(columns.values()), []))
+    if count + 1 > MAX_ROWS:
+        raise UsageError(
+            f"xlsx holds at most {MAX_ROWS - 1:,} customers, this list has {count:,}",
+            hint="use --format csv, or narrow the list with --top or --min-risk",
         )
-        sheet = workbook.add_worksheet("customers")
-        bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, list(columns), bold)
-        for position, name in enumerate(columns):
-            sheet.set_column(position, position, WIDTHS.get(name) or WIDE.get(name) or 12)
-        values = [column.to_pylist() for column in columns.values()]
-        for row, cells in enumerate(zip(*values, strict=True), start=1):
-            sheet.write_row(row, 0, cells)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, count, len(columns) - 1)
-        workbook.close()
-        return buffer.getvalue()
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "constant_memory": True,  # rows are written in order and then forgotten
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd",
+        },
+    )
+    sheet = workbook.add_worksheet(title)
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, list(columns), bold)
+    for position, name in enumerate(columns):
+        sheet.set_column(position, position, WIDTHS.get(name) or WIDE.get(name) or 12)
+    for row, cells in enumerate(zip(*columns.values(), strict=True), start=1):
+        sheet.write_row(row, 0, cells)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, count, len(columns) - 1)
+    workbook.close()
+    return buffer.getvalue()
 
 
 FORMAT = XlsxSheet()
