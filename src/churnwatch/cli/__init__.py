@@ -4,7 +4,13 @@ Every command's work is done by :mod:`churnwatch.api`, imported when a command r
 ``churnwatch --version`` and ``-h`` start without loading the data stack.
 """
 
-from churnwatch.cli import backtesting, checking, listing, scanning  # noqa: F401  (registers)
+from churnwatch.cli import (  # noqa: F401  (registers the commands)
+    backtesting,
+    checking,
+    listing,
+    scanning,
+    worklists,
+)
 from churnwatch.cli.shell import app, stop_on_signals
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
@@ -22,19 +21,15 @@ from churnwatch.cli.shell import (
     message,
     progress_display,
     report_problems,
-    show_document,
     show_table,
     to_date,
-    write_stdout,
 )
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.core.errors import ChurnwatchError, UsageError
+from churnwatch.core.errors import ChurnwatchError
 from churnwatch.core.words import plural
-from churnwatch.render.console import as_text, make_console
 from churnwatch.render.csv_rows import CSV_DIALECTS
 from churnwatch.render.formats import (
     SCAN_FORMATS,
-    TABLE_ROWS,
     choose_format,
     extension_mismatch,
     with_options,
@@ -44,18 +39,10 @@ if TYPE_CHECKING:
     from churnwatch.api import Selection
 
     FormatName: TypeAlias = str
-    WinbackFormat: TypeAlias = str
-    PlanFormat: TypeAlias = str
-    SplitBy: TypeAlias = str
-    ExplainFormat: TypeAlias = str
     CsvDialectName: TypeAlias = str
     FailOn: TypeAlias = str
 else:  # choices for Typer, from the format registry and the severity scale
     FormatName = Literal[tuple(SCAN_FORMATS)]
-    WinbackFormat = Literal["table", "json", "ndjson", "csv", "xlsx"]
-    PlanFormat = Literal["table", "json", "ics"]
-    SplitBy = Literal["owner"]
-    ExplainFormat = Literal["table", "json"]
     CsvDialectName = Literal[tuple(CSV_DIALECTS)]
     FailOn = Literal[tuple(s.label for s in sorted(Severity, reverse=True) if s.label != "none")]
 
@@ -242,222 +229,3 @@ def _check_fail_on(shown: Selection, severity: Severity, label: str, quiet: bool
             f"{left_out}",
         )
     raise typer.Exit(ExitCode.FAIL_ON)
-
-
-@app.command()
-@handles_errors
-def explain(
-    exports: Exports,
-    customer_id: Annotated[
-        str, typer.Argument(help="The customer's id, as in the exports.", metavar="CUSTOMER_ID")
-    ],
-    *,
-    config: ConfigOption = None,
-    as_of: AsOfOption = None,
-    horizon: HorizonOption = None,
-    output_format: Annotated[
-        ExplainFormat, typer.Option("--format", "-f", help="table (default) or json.")
-    ] = "table",
-) -> None:
-    """Everything about one customer: risk and what drives it, every signal with its next
-    step, and a month-by-month timeline against the baseline."""
-    from churnwatch import api
-    from churnwatch.render.customer_view import profile_json, show_profile
-
-    with progress_display() as step:
-        found = api.explain_customer(
-            exports, customer_id, config, to_date(as_of), step, horizon=horizon
-        )
-    if output_format == "json":
-        write_stdout(profile_json(found))
-    else:
-        show_profile(make_console(wide_in_pipes=True), found)
-
-
-@app.command()
-@handles_errors
-def loyal(
-    exports: Exports,
-    *,
-    config: ConfigOption = None,
-    as_of: AsOfOption = None,
-    horizon: HorizonOption = None,
-    top: TopOption = None,
-    owner: OwnerOption = None,
-    segment: SegmentOption = None,
-    output_format: FormatOption = None,
-    output: OutputOption = None,
-    quiet: QuietOption = False,
-) -> None:
-    """The loyal core: long, steady, valuable, low-risk customers, most valuable first, with
-    the suggestion to thank them and serve them first (thresholds in [loyal])."""
-    from churnwatch import api
-    from churnwatch.render.loyal_view import show_loyal
-
-    renderer = choose_format(output_format, output)
-    with progress_display(quiet) as step:
-        run, core = api.loyal_exports(
-            exports,
-            config,
-            to_date(as_of),
-            step,
-            horizon=horizon,
-            top=top or (TABLE_ROWS if renderer.for_people and output is None else None),
-            owners=owner or (),
-            segments=segment or (),
-        )
-    if not quiet:
-        report_problems(run.data_problems(), run.unusable())
-    if renderer.for_people and output is None:
-        settings = api.configuration(exports, config)[0].loyal
-        show_document(partial(show_loyal, settings=settings), core)
-        return
-    reads = api.files_read(exports, config) if output else []
-    emit(
-        api.render_parts(renderer, core),
-        output,
-        reads=reads,
-        announce=False,
-        binary=renderer.binary,
-    )
-
-
-@app.command()
-@handles_errors
-def winback(
-    exports: Exports,
-    *,
-    config: ConfigOption = None,
-    as_of: AsOfOption = None,
-    horizon: HorizonOption = None,
-    owner: OwnerOption = None,
-    segment: SegmentOption = None,
-    top: TopOption = None,
-    min_value: Annotated[
-        float,
-        typer.Option(min=0, metavar="AMOUNT", help="Only customers worth this much per year."),
-    ] = 0,
-    output_format: Annotated[
-        WinbackFormat | None,
-        typer.Option(
-            "--format", "-f", help="table, json, ndjson, csv or xlsx (default: from --output)."
-        ),
-    ] = None,
-    output: OutputOption = None,
-    formula_guard: FormulaGuardOption = True,
-    quiet: QuietOption = False,
-) -> None:
-    """The lost customers, ranked by what winning them back is worth, with the last known
-    reasons before they left and an approach that fits them."""
-    from churnwatch import api
-    from churnwatch.render.winback_view import (
-        show_winback,
-        winback_csv,
-        winback_json,
-        winback_ndjson,
-        winback_xlsx,
-    )
-
-    chosen = output_format or _winback_format(output)
-    with progress_display(quiet) as step:
-        run, found = api.winback_exports(
-            exports,
-            config,
-            to_date(as_of),
-            step,
-            horizon=horizon,
-            top=top or (TABLE_ROWS if chosen == "table" and output is None else None),
-            min_value=min_value,
-            owners=owner or (),
-            segments=segment or (),
-        )
-    if not quiet:
-        report_problems(run.data_problems(), run.unusable())
-    if chosen == "table" and output is None:
-        show_document(show_winback, found)
-        return
-    data = {
-        "json": lambda: winback_json(found),
-        "ndjson": lambda: winback_ndjson(found),
-        "csv": lambda: winback_csv(found, formula_guard=formula_guard),
-        "xlsx": lambda: winback_xlsx(found),
-        "table": lambda: as_text(show_winback, found, 100),
-    }[chosen]()
-    emit(data, output, reads=api.files_read(exports, config) if output else [], announce=False)
-
-
-def _winback_format(output: Path | None) -> str:
-    suffix = output.suffix.lower() if output else ""
-    formats = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
-    return (formats | {".xlsx": "xlsx"}).get(suffix, "table")
-
-
-@app.command()
-@handles_errors
-def plan(
-    exports: Exports,
-    *,
-    config: ConfigOption = None,
-    as_of: AsOfOption = None,
-    owner: OwnerOption = None,
-    segment: SegmentOption = None,
-    days: Annotated[
-        int, typer.Option(min=1, max=366, metavar="DAYS", help="Occasions due within DAYS.")
-    ] = 14,
-    output_format: Annotated[
-        PlanFormat | None,
-        typer.Option("--format", "-f", help="table, json or ics (default: from --output)."),
-    ] = None,
-    output: OutputOption = None,
-    split_by: Annotated[
-        SplitBy | None,
-        typer.Option(
-            "--split-by",
-            help="owner: one calendar per account manager into the folder --output names.",
-        ),
-    ] = None,
-    quiet: QuietOption = False,
-) -> None:
-    """The contact plan: for each customer who needs it, the next occasion to get in touch,
-    with its reason and due date, per account manager."""
-    from churnwatch import api
-    from churnwatch.render.plan_view import owner_file, plan_ics, plan_json, show_plan
-
-    chosen = output_format or {".json": "json", ".ics": "ics"}.get(
-        output.suffix.lower() if output else "", "table"
-    )
-    if split_by and (chosen != "ics" or output is None or not output.is_dir()):
-        raise UsageError(
-            "--split-by owner writes one .ics per owner into an existing folder:"
-            " pass --format ics --output FOLDER"
-        )
-    with progress_display(quiet) as step:
-        run, due = api.plan_exports(
-            exports,
-            config,
-            to_date(as_of),
-            step,
-            days=days,
-            owners=owner or (),
-            segments=segment or (),
-        )
-    if not quiet:
-        report_problems(run.data_problems(), run.unusable())
-    as_of_text = run.result.as_of
-    reads = api.files_read(exports, config)
-    if split_by and output is not None:
-        for name in sorted({o.owner for o in due}, key=lambda n: n or ""):
-            theirs = [o for o in due if o.owner == name]
-            emit(
-                plan_ics(theirs, as_of_text), output / owner_file(name), reads=reads, announce=False
-            )
-        return
-    if chosen == "table" and output is None:
-        show_document(show_plan, due)
-        return
-    data = {
-        "json": lambda: plan_json(due, as_of_text),
-        "ics": lambda: plan_ics(due, as_of_text),
-        "table": lambda: as_text(show_plan, due, 100),
-    }[chosen]()
-    emit(data, output, reads=reads if output else [], announce=False)
