@@ -71,3 +71,32 @@ def test_split_by_owner_writes_one_calendar_each(tmp_path: Path) -> None:
 def test_the_table_groups_by_owner() -> None:
     text = invoke("plan", EXAMPLES / "exports", "--as-of", AS_OF).stdout
     assert "Anna Schmidt" in text and "  2026-09-30  " in text
+
+
+def test_calendar_names_spell_out_accents_and_never_collide() -> None:
+    from churnwatch.render.plan_view import owner_files
+
+    names = owner_files(
+        [
+            "Jürgen Köhler",
+            "Sabine Groß",
+            "Chloé Martin",
+            "anna schmidt",
+            "Anna Schmidt",
+            None,
+            "../x",
+        ]
+    )
+    assert names["Jürgen Köhler"] == "plan-juergen-koehler.ics"
+    assert names["Sabine Groß"] == "plan-sabine-gross.ics"
+    assert names["Chloé Martin"] == "plan-chloe-martin.ics"
+    assert len(set(names.values())) == len(names)
+    assert names[None] == "plan-unassigned.ics" and "/" not in names["../x"]
+
+
+def test_overdue_occasions_are_due_today_not_in_the_past(tmp_path: Path) -> None:
+    import datetime as dt
+
+    result = invoke("plan", EXAMPLES / "exports-de", "-f", "json", "--quiet")
+    today = dt.date.today().isoformat()
+    assert all(o["due"] >= today for o in json.loads(result.stdout)["occasions"])

@@ -381,7 +381,8 @@ def plan_exports(
     run = scan_exports(exports, config, as_of, progress)
     result = narrowed(run.result, owners, segments)
     settings, _ = configuration(exports, config)
-    return run, contact_plan(result, days, settings.lifecycle.lost_after_days)
+    today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
+    return run, contact_plan(result, days, settings.lifecycle.lost_after_days, today)
 
 
 def calibrate_exports(

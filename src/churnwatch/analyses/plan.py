@@ -42,24 +42,28 @@ class Occasion:
     reason: str
 
 
-def contact_plan(result: ScanResult, days: int, lost_after_days: int) -> list[Occasion]:
-    """Every occasion due from today up to ``days`` ahead (overdue ones are due today),
-    by owner, date and customer. Texts are built only for the occasions that are due."""
+def contact_plan(
+    result: ScanResult, days: int, lost_after_days: int, today: int | None = None
+) -> list[Occasion]:
+    """Every occasion due from ``today`` (default: the reference date) up to ``days`` ahead
+    (overdue ones are due today), by owner, date and customer. Texts are built only for the
+    occasions that are due."""
     frame = result.customers
-    as_of, end = result.cut.as_of, result.cut.as_of + days
+    as_of = max(result.cut.as_of, today or result.cut.as_of)  # a calendar never looks back
+    end = as_of + days
     lost = result.phases() == Phase.LOST
     at_risk = ~lost & (frame["severity"].to_numpy() >= Severity.LOW)
-    today = np.full(len(frame), float(as_of))
+    due_now = np.full(len(frame), float(as_of))
     last = _column(frame, "last_order_date")
     check_in = _next_check_in(last + lost_after_days, as_of)
     candidates: dict[str, tuple[np.ndarray, np.ndarray, Callable[[int], str]]] = {
         "reorder": (at_risk, last + _column(frame, "typical_gap_days"), _reorder(frame)),
         "complaint": (
             _column(frame, "oldest_open_complaint_days") >= COMPLAINT_DAYS,
-            today,
+            due_now,
             _complaint(frame),
         ),
-        "invoice": (_column(frame, "open_overdue_invoices") >= 1, today, _invoice(frame)),
+        "invoice": (_column(frame, "open_overdue_invoices") >= 1, due_now, _invoice(frame)),
         "check-in": (lost, check_in, lambda _: CHECK_IN),
         "returner": (
             _column(frame, "returner_since") >= as_of - RETURNER_WEEKS * 7,
@@ -102,17 +106,18 @@ def _next_check_in(lost_since: np.ndarray, as_of: int) -> np.ndarray:
 
 
 def _reorder(frame: pd.DataFrame) -> Callable[[int], str]:
-    gaps, since = _column(frame, "typical_gap_days"), _column(frame, "days_since_last_order")
+    gaps, last = _column(frame, "typical_gap_days"), _column(frame, "last_order_date")
     return lambda row: (
-        f"usually orders every {gaps[row]:.0f} days, none for {since[row]:.0f}:"
-        " ask about the next order"
+        f"usually orders every {plural(round(gaps[row]), 'day')}; the next order is expected"
+        f" about {days_to_iso(int(last[row] + gaps[row]))}: ask about it"
     )
 
 
 def _complaint(frame: pd.DataFrame) -> Callable[[int], str]:
     count, oldest = _column(frame, "open_complaints"), _column(frame, "oldest_open_complaint_days")
     return lambda row: (
-        f"{plural(int(count[row]), 'complaint')} open, the oldest {oldest[row]:.0f} days:"
+        f"{plural(int(count[row]), 'complaint')} open"
+        f"{', the oldest' if count[row] > 1 else ''} for {plural(round(oldest[row]), 'day')}:"
         " call, and close them"
     )
 
@@ -120,7 +125,8 @@ def _complaint(frame: pd.DataFrame) -> Callable[[int], str]:
 def _invoice(frame: pd.DataFrame) -> Callable[[int], str]:
     count, oldest = _column(frame, "open_overdue_invoices"), _column(frame, "max_days_overdue")
     return lambda row: (
-        f"{plural(int(count[row]), 'invoice')} past due, the oldest by {oldest[row]:.0f} days:"
+        f"{plural(int(count[row]), 'invoice')} past due"
+        f"{', the oldest' if count[row] > 1 else ''} by {plural(round(oldest[row]), 'day')}:"
         " ask kindly, and whether anything is wrong"
     )
 

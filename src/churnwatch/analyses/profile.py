@@ -60,7 +60,10 @@ def profile(
     ids = result.cut.customer_ids
     wanted = customer_id.strip()
     if wanted not in ids:
-        raise UsageError(f"customer {customer_id!r} not found{_nearest(wanted, ids)}")
+        folded = [i for i in ids if str(i).casefold() == wanted.casefold()]
+        if len(folded) != 1:  # 'c0143' is C0143 when nothing else could be meant
+            raise UsageError(f"customer {customer_id!r} not found{_nearest(wanted, ids)}")
+        wanted = folded[0]
     code = int(np.flatnonzero(ids == wanted)[0])  # ids are unique: one position
     positions = np.flatnonzero(result.customers.index.to_numpy() == code)
     if positions.size == 0:

@@ -225,7 +225,7 @@ def plan(
     """The contact plan: for each customer who needs it, the next occasion to get in touch,
     with its reason and due date, per account manager."""
     from churnwatch import api
-    from churnwatch.render.plan_view import owner_file, plan_ics, plan_json, show_plan
+    from churnwatch.render.plan_view import owner_files, plan_ics, plan_json, show_plan
 
     chosen = output_format or {".json": "json", ".ics": "ics"}.get(
         output.suffix.lower() if output else "", "table"
@@ -250,11 +250,9 @@ def plan(
     as_of_text = run.result.as_of
     reads = api.files_read(exports, config)
     if split_by and output is not None:
-        for name in sorted({o.owner for o in due}, key=lambda n: n or ""):
+        for name, file in owner_files([o.owner for o in due]).items():
             theirs = [o for o in due if o.owner == name]
-            emit(
-                plan_ics(theirs, as_of_text), output / owner_file(name), reads=reads, announce=False
-            )
+            emit(plan_ics(theirs, as_of_text), output / file, reads=reads, announce=False)
         return
     if chosen == "table" and output is None:
         show_document(show_plan, due)

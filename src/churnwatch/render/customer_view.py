@@ -93,7 +93,7 @@ def show_profile(console: Console, profile: Profile) -> None:
         Text(
             f"next contact: {upcoming.due} ({upcoming.kind}): {upcoming.reason}"
             if upcoming
-            else "next contact: nothing due within a year",
+            else "next contact: none in the contact plan (not at risk, nothing open)",
             style="bold",
         )
     )

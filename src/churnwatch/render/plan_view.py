@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -25,8 +26,9 @@ def show_plan(console: Console, occasions: Sequence[Occasion]) -> None:
     owner: str | None = "\0"
     for occasion in occasions:
         if occasion.owner != owner:
+            gap = "" if owner == "\0" else "\n"
             owner = occasion.owner
-            console.print(Text(f"\n{owner or NO_OWNER}", style="bold"))
+            console.print(Text(f"{gap}{owner or NO_OWNER}", style="bold"))
         who = occasion.customer_id + (f" {occasion.name}" if occasion.name else "")
         line = Text(f"  {occasion.due}  {occasion.kind:<9}  {who}: ")
         line.append(occasion.reason, style="italic")
@@ -66,7 +68,41 @@ def plan_ics(occasions: Sequence[Occasion], as_of: str) -> bytes:
     return bytes(calendar.to_ical())
 
 
-def owner_file(owner: str | None) -> str:
-    """A safe file name for an owner's calendar: letters, digits and dashes only."""
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", owner or "unassigned").strip("-").lower()
-    return f"plan-{slug or 'unassigned'}.ics"
+_SPELLED = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "Ä": "Ae",
+        "Ö": "Oe",
+        "Ü": "Ue",
+        "ø": "oe",
+        "Ø": "Oe",
+        "æ": "ae",
+        "å": "aa",
+        "ł": "l",
+    }
+)
+
+
+def owner_files(owners: Sequence[str | None]) -> dict[str | None, str]:
+    """A safe file name for each owner's calendar: letters, digits and dashes, accents spelled
+    out (Jürgen Köhler → plan-juergen-koehler.ics); owners whose names spell the same get a
+    number (plan-anna-schmidt-2.ics), so no calendar overwrites another."""
+    names: dict[str | None, str] = {}
+    taken: set[str] = set()
+    for owner in sorted(set(owners), key=lambda o: o or ""):
+        slug = _slug(owner or "unassigned")
+        candidate, number = slug, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{slug}-{number}"
+        taken.add(candidate)
+        names[owner] = f"plan-{candidate}.ics"
+    return names
+
+
+def _slug(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name.translate(_SPELLED)).encode("ascii", "ignore")
+    return re.sub(r"[^a-z0-9]+", "-", plain.decode().lower()).strip("-") or "unassigned"

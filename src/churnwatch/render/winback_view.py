@@ -15,6 +15,8 @@ from churnwatch.core.words import plural
 if TYPE_CHECKING:
     from churnwatch.analyses.winback import WinBack
 
+NARROW = 100
+
 
 def winback_records(found: WinBack) -> list[dict[str, Any]]:
     """One plain record per lost customer, worth first (what JSON and CSV show)."""
@@ -168,6 +170,24 @@ def show_winback(console: Console, found: WinBack) -> None:
             " suddenly they left"
         )
     )
+    if console.width < NARROW:  # the reasons would be dropped: one block per customer
+        for record in records:
+            head = f"{record['rank']}. {record['customer_id']} {record['name'] or ''}".rstrip()
+            console.print(Text(f"{head} · {record['value_per_year']:,.0f} per year", style="bold"))
+            console.print(
+                Text(
+                    f"   last order {record['last_order_date']}; "
+                    + "; ".join(
+                        [
+                            "left suddenly" if record["left_suddenly"] else "drifted away",
+                            *record["reasons"],
+                        ]
+                    )
+                )
+            )
+            console.print(Text(f"   → {record['approach']}", style="italic"))
+        _show_returners(console, found, records)
+        return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for header in ("#", "customer", "name", "owner", "per year", "last order", "why · approach"):
         table.add_column(
@@ -190,6 +210,10 @@ def show_winback(console: Console, found: WinBack) -> None:
             why,
         )
     console.print(table)
+    _show_returners(console, found, records)
+
+
+def _show_returners(console: Console, found: WinBack, records: list[dict[str, Any]]) -> None:
     if len(records) < found.matching:
         console.print(Text(f"showing {len(records)} of {found.matching:,} (--top)", style="dim"))
     returners = returner_records(found)
