@@ -74,6 +74,8 @@ class ScanRun:
 
     cut: Cut
     result: ScanResult
+    config: Config
+    """The settings the scan ran with (so that what builds on it reads the file only once)."""
 
     def unusable(self) -> list[str]:
         """Sources that lost most of their rows: the data should not be trusted as loaded."""
@@ -109,8 +111,7 @@ class ScanRun:
         """The customers an output shows. The table shows the top 25 of the customers not
         lost unless told otherwise; machine formats show everyone. An owner or segment that
         no customer has is an error with the nearest one."""
-        for column, wanted in (("owner", owners), ("segment", segments)):
-            _check_known(self.result, column, wanted)
+        _check_filters(self.result, owners, segments)
         if renderer.for_people:
             top = top or TABLE_ROWS
             phases = phases or [p.value for p in Phase if p is not Phase.LOST]
@@ -129,11 +130,15 @@ def narrowed(
 ) -> ScanResult:
     """The result with only the customers of these owners and segments (when given); an
     owner or segment no customer has is an error naming the nearest one."""
-    _check_known(result, "owner", owners)
-    _check_known(result, "segment", segments)
+    _check_filters(result, owners, segments)
     if not owners and not segments:
         return result
     return result.select(owners=owners, segments=segments).matched
+
+
+def _check_filters(result: ScanResult, owners: Collection[str], segments: Collection[str]) -> None:
+    for column, wanted in (("owner", owners), ("segment", segments)):
+        _check_known(result, column, wanted)
 
 
 def _check_known(result: ScanResult, column: str, wanted: Collection[str]) -> None:
@@ -168,7 +173,7 @@ def scan_exports(
     cut = cut_at(dataset, reference_day(dataset, as_of))
     if as_of is None:
         cut.notes.extend(stale_exports(cut))
-    return ScanRun(cut, scan(cut, settings, rules, step))
+    return ScanRun(cut, scan(cut, settings, rules, step), settings)
 
 
 def _settings_and_rules(
@@ -321,9 +326,7 @@ def explain_customer(
 ) -> Profile:
     """Everything about one customer: the scan's row for them and their monthly timeline."""
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
-    settings, _ = configuration(exports, config)
-    windows = settings.windows
-    lost_after = settings.lifecycle.lost_after_days
+    windows, lost_after = run.config.windows, run.config.lifecycle.lost_after_days
     return profile(run.result, customer_id, windows.recent_days, windows.baseline_days, lost_after)
 
 
@@ -340,11 +343,9 @@ def loyal_exports(
 ) -> tuple[ScanRun, Selection]:
     """The loyal core of a folder (see ``[loyal]``), most valuable first."""
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
-    settings, _ = configuration(exports, config)
-    _check_known(run.result, "owner", owners)
-    _check_known(run.result, "segment", segments)
+    _check_filters(run.result, owners, segments)
     # The core is a property of the whole business; the filters narrow the list.
-    return run, loyal_core(run.result, settings.loyal).narrowed(owners, segments, top)
+    return run, loyal_core(run.result, run.config.loyal).narrowed(owners, segments, top)
 
 
 def winback_exports(
@@ -362,8 +363,7 @@ def winback_exports(
     """The lost customers of a folder, ranked by what winning them back is worth."""
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
     result = narrowed(run.result, owners, segments)
-    settings, _ = configuration(exports, config)
-    lost_after = settings.lifecycle.lost_after_days
+    lost_after = run.config.lifecycle.lost_after_days
     return run, win_back(result, lost_after, top=top, min_value=min_value)
 
 
@@ -380,9 +380,8 @@ def plan_exports(
     """The contact occasions due in the next ``days`` days, per account manager."""
     run = scan_exports(exports, config, as_of, progress)
     result = narrowed(run.result, owners, segments)
-    settings, _ = configuration(exports, config)
     today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
-    return run, contact_plan(result, days, settings.lifecycle.lost_after_days, today)
+    return run, contact_plan(result, days, run.config.lifecycle.lost_after_days, today)
 
 
 def calibrate_exports(

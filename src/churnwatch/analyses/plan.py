@@ -114,20 +114,36 @@ def _reorder(frame: pd.DataFrame) -> Callable[[int], str]:
 
 
 def _complaint(frame: pd.DataFrame) -> Callable[[int], str]:
-    count, oldest = _column(frame, "open_complaints"), _column(frame, "oldest_open_complaint_days")
-    return lambda row: (
-        f"{plural(int(count[row]), 'complaint')} open"
-        f"{', the oldest' if count[row] > 1 else ''} for {plural(round(oldest[row]), 'day')}:"
-        " call, and close them"
+    return _open_items(
+        frame,
+        ("open_complaints", "oldest_open_complaint_days"),
+        noun="complaint",
+        state="open",
+        since="for",
+        advice="call, and close them",
     )
 
 
 def _invoice(frame: pd.DataFrame) -> Callable[[int], str]:
-    count, oldest = _column(frame, "open_overdue_invoices"), _column(frame, "max_days_overdue")
+    return _open_items(
+        frame,
+        ("open_overdue_invoices", "max_days_overdue"),
+        noun="invoice",
+        state="past due",
+        since="by",
+        advice="ask kindly, and whether anything is wrong",
+    )
+
+
+def _open_items(
+    frame: pd.DataFrame, columns: tuple[str, str], *, noun: str, state: str, since: str, advice: str
+) -> Callable[[int], str]:
+    """'2 complaints open, the oldest for 63 days: …' from a count and an age column."""
+    count, oldest = (_column(frame, name) for name in columns)
     return lambda row: (
-        f"{plural(int(count[row]), 'invoice')} past due"
-        f"{', the oldest' if count[row] > 1 else ''} by {plural(round(oldest[row]), 'day')}:"
-        " ask kindly, and whether anything is wrong"
+        f"{plural(int(count[row]), noun)} {state}"
+        f"{', the oldest' if count[row] > 1 else ''} {since}"
+        f" {plural(round(oldest[row]), 'day')}: {advice}"
     )
 
 

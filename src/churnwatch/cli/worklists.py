@@ -113,8 +113,7 @@ def loyal(
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
     if renderer.for_people and output is None:
-        settings = api.configuration(exports, config)[0].loyal
-        show_document(partial(show_loyal, settings=settings), core)
+        show_document(partial(show_loyal, settings=run.config.loyal), core)
         return
     reads = api.files_read(exports, config) if output else []
     emit(
