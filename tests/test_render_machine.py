@@ -70,7 +70,7 @@ def test_json_header(document: dict[str, Any]) -> None:
         "notes",
         "customers",
     ]
-    assert (document["schema_version"], document["as_of"]) == (3, AS_OF)
+    assert (document["schema_version"], document["as_of"]) == (4, AS_OF)
     assert document["horizon_days"] == 90
     assert document["risk_model"]["weights"] == "fitted"
     assert document["risk_model"]["trained_as_of"][0] == "2026-07-02"

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from churnwatch.analyses.backtest import BacktestResult, backtest, cut_off_days
 from churnwatch.analyses.calibration import Calibrated, calibrated
+from churnwatch.analyses.changes import (
+    Change,
+    RunInfo,
+    TimelinePoint,
+    compare,
+    on_warning_list,
+    snapshot,
+)
 from churnwatch.analyses.loyal import loyal_core
 from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.profile import Profile, profile
@@ -25,13 +36,16 @@ from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.core.sources import SOURCES
 from churnwatch.core.suggest import did_you_mean
+from churnwatch.deliver import history
 from churnwatch.deliver.atomic import Data, refuse_inputs, write_atomically
+from churnwatch.deliver.history import Recording, fingerprint_files, fingerprint_text
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
 from churnwatch.ingest.problems import Level, Problem
 from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
 from churnwatch.render.formats import TABLE_ROWS, Renderer
+from churnwatch.render.language import Language, language
 from churnwatch.rules.catalog import Rule, active_rules
 from churnwatch.timeframe import Cut, cut_at, reference_day, stale_exports
 
@@ -76,6 +90,8 @@ class ScanRun:
     result: ScanResult
     config: Config
     """The settings the scan ran with (so that what builds on it reads the file only once)."""
+    config_path: Path | None = None
+    """Where the settings came from (relative paths in them start from its folder)."""
 
     def unusable(self) -> list[str]:
         """Sources that lost most of their rows: the data should not be trusted as loaded."""
@@ -125,6 +141,104 @@ class ScanRun:
         )
 
 
+@dataclass(frozen=True)
+class Previous:
+    """The recorded run before this one, and what changed since."""
+
+    info: RunInfo
+    changes: pd.DataFrame
+    """This run's snapshot with ``change``, ``previous_risk`` and ``previous_severity``."""
+
+
+def history_file(run: ScanRun, history: Path | None) -> Path | None:
+    """``--history``, else ``[history] path`` (relative to the config file's folder)."""
+    if history is not None or run.config.history.path is None:
+        return history
+    return _beside(run.config_path, run.config.history.path)
+
+
+def configured_history(exports: Path | None, config: Path | None) -> Path | None:
+    """``[history] path`` of a folder's config (or of ``--config``), when set."""
+    if exports is None and config is None:
+        return None
+    settings, path = configuration(exports or Path("."), config)
+    if settings.history.path is None:
+        return None
+    return _beside(path, settings.history.path)
+
+
+def _beside(config_path: Path | None, relative: str) -> Path:
+    """A path from the config, relative to the config file's folder."""
+    return (config_path.parent if config_path else Path(".")) / relative
+
+
+def record_run(run: ScanRun, path: Path) -> int:
+    """Store the run in the history (replacing a run with the same reference date)."""
+    from churnwatch import __version__
+
+    reads = [source.path for source in run.cut.sources.values()]
+    refuse_inputs(path, [*reads, *([run.config_path] if run.config_path else [])])
+    recording = Recording(
+        run.cut.as_of,
+        __version__,
+        fingerprint_text(run.config.model_dump_json()),
+        fingerprint_files(reads),
+        run.result.model.horizon_days,
+    )
+    return history.record(path, recording, snapshot(run.result))
+
+
+def previous_run(run: ScanRun, path: Path) -> Previous | None:
+    """The latest recorded run before this run's reference date, compared with it; None
+    when there is none (the first run, or a history not made yet)."""
+    earlier = [info for info in history.runs(path) if info.as_of < run.cut.as_of]
+    if not earlier:
+        return None
+    before = history.load_snapshot(path, earlier[-1].run_id)
+    warn_at = Severity.parse(run.config.report.warn_at)
+    return Previous(earlier[-1], compare(snapshot(run.result), before, warn_at))
+
+
+def with_changes(run: ScanRun, previous: Previous | None) -> ScanRun:
+    """The run with each customer's change since the previous run as columns (``change``,
+    ``previous_risk``), which the outputs show; everyone is new without a previous run."""
+    frame = run.result.customers
+    if previous is None:
+        change = np.where(
+            on_warning_list(snapshot(run.result), Severity.parse(run.config.report.warn_at)),
+            Change.NEW.value,
+            Change.NONE.value,
+        )
+        columns = {"change": change, "previous_risk": np.full(len(frame), np.nan)}
+    else:
+        changes = previous.changes
+        columns = {
+            "change": changes["change"].to_numpy(),
+            "previous_risk": changes["previous_risk"].to_numpy(),
+        }
+    customers = frame.assign(**columns)
+    return replace(run, result=replace(run.result, customers=customers))
+
+
+def customer_timeline(path: Path, customer_id: str) -> list[TimelinePoint]:
+    """One customer's risk in every recorded run; an error naming the nearest known id."""
+    points = history.timeline(path, customer_id)
+    if not points:
+        known = history.known_customers(path)
+        raise UsageError(
+            f"{customer_id!r}: no such customer in the history {path}"
+            f"{did_you_mean(customer_id, known)}"
+        )
+    return points
+
+
+def recorded_runs(path: Path) -> list[RunInfo]:
+    """Every run the history holds, oldest first."""
+    if not path.exists():
+        raise UsageError(f"{path}: no run history here yet (a scan with --history makes one)")
+    return history.runs(path)
+
+
 def narrowed(
     result: ScanResult, owners: Collection[str] = (), segments: Collection[str] = ()
 ) -> ScanResult:
@@ -167,23 +281,23 @@ def scan_exports(
 ) -> ScanRun:
     """Load, check the rules, cut at the reference date and scan."""
     step = progress or (lambda _: None)
-    settings, rules = _settings_and_rules(exports, config, horizon)
+    settings, rules, path = _settings_and_rules(exports, config, horizon)
     step("loading exports")
     dataset = load_dataset(exports, settings, outside=config is not None)
     cut = cut_at(dataset, reference_day(dataset, as_of))
     if as_of is None:
         cut.notes.extend(stale_exports(cut))
-    return ScanRun(cut, scan(cut, settings, rules, step), settings)
+    return ScanRun(cut, scan(cut, settings, rules, step), settings, path)
 
 
 def _settings_and_rules(
     exports: Path, config: Path | None, horizon: int | None
-) -> tuple[Config, list[Rule]]:
-    """The settings (with ``--horizon``) and the active rules, checked before any data is read:
-    a bad rule fails at once, not after reading gigabytes."""
+) -> tuple[Config, list[Rule], Path | None]:
+    """The settings (with ``--horizon``), the active rules and where the settings are,
+    checked before any data is read: a bad rule fails at once, not after reading gigabytes."""
     settings, path = configuration(exports, config)
     settings = with_horizon(settings, horizon)
-    return settings, rules_for(settings, path)
+    return settings, rules_for(settings, path), path
 
 
 def with_horizon(config: Config, horizon: int | None) -> Config:
@@ -193,6 +307,11 @@ def with_horizon(config: Config, horizon: int | None) -> Config:
     return config.model_copy(
         update={"risk": config.risk.model_copy(update={"horizon_days": horizon})}
     )
+
+
+def output_language(config: Config, lang: str | None = None) -> Language:
+    """``--lang``, else ``[report] lang``; amounts in ``[report] currency``."""
+    return language(lang or config.report.lang, config.report.currency)
 
 
 def render(renderer: Renderer[Any], document: Any, *, to_file: bool = False) -> bytes:
@@ -305,7 +424,7 @@ def backtest_exports(
 ) -> BacktestResult:
     """Score at past cut-offs with the data up to each, and compare with what happened."""
     step = progress or (lambda _: None)
-    settings, rules = _settings_and_rules(exports, config, horizon)
+    settings, rules, _ = _settings_and_rules(exports, config, horizon)
     step("loading exports")
     dataset = load_dataset(exports, settings, outside=config is not None)
     days = cut_off_days(
@@ -391,7 +510,7 @@ def calibrate_exports(
     horizon: int | None = None,
 ) -> Calibrated:
     """Fit the weights as ``scan`` does; an error when the history is too short to fit them."""
-    _, rules = _settings_and_rules(exports, config, horizon)
+    _, rules, _ = _settings_and_rules(exports, config, horizon)
     run = scan_exports(exports, config, as_of, horizon=horizon)
     return calibrated(exports, run.result, rules)
 

@@ -8,6 +8,7 @@ from churnwatch.cli import (  # noqa: F401  (registers the commands)
     backtesting,
     checking,
     listing,
+    recording,
     scanning,
     worklists,
 )

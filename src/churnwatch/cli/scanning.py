@@ -25,26 +25,29 @@ from churnwatch.cli.shell import (
     to_date,
 )
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.core.errors import ChurnwatchError
+from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.core.words import plural
 from churnwatch.render.csv_rows import CSV_DIALECTS
 from churnwatch.render.formats import (
     SCAN_FORMATS,
     choose_format,
     extension_mismatch,
+    in_language,
     with_options,
 )
 
 if TYPE_CHECKING:
-    from churnwatch.api import Selection
+    from churnwatch.api import ScanRun, Selection
 
     FormatName: TypeAlias = str
     CsvDialectName: TypeAlias = str
     FailOn: TypeAlias = str
+    LangName: TypeAlias = str
 else:  # choices for Typer, from the format registry and the severity scale
     FormatName = Literal[tuple(SCAN_FORMATS)]
     CsvDialectName = Literal[tuple(CSV_DIALECTS)]
     FailOn = Literal[tuple(s.label for s in sorted(Severity, reverse=True) if s.label != "none")]
+    LangName = Literal["en", "de"]
 
 
 TopOption = Annotated[
@@ -139,6 +142,31 @@ SeverityOption = Annotated[
 LongOption = Annotated[
     bool, typer.Option("--long", help="The table shows every reason, not the first two.")
 ]
+LangOption = Annotated[
+    LangName | None,
+    typer.Option(
+        "--lang",
+        help="Language of the texts for people: en or de (default: [report] lang, else en)."
+        " Numbers and dates in machine formats stay as they are.",
+    ),
+]
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        metavar="FILE",
+        help="Record this run in a SQLite run history (default: [history] path in the config;"
+        " created on first use; a run with the same reference date is replaced).",
+    ),
+]
+SinceLastOption = Annotated[
+    bool,
+    typer.Option(
+        "--since-last",
+        help="Mark each customer new, escalated, unchanged, recovered or lost against the"
+        " previous recorded run (needs a history).",
+    ),
+]
 StrictOption = Annotated[
     bool,
     typer.Option(
@@ -169,6 +197,9 @@ def scan(
     csv_dialect: CsvDialectOption = None,
     formula_guard: FormulaGuardOption = True,
     strict: StrictOption = False,
+    history: HistoryOption = None,
+    since_last: SinceLastOption = False,
+    lang: LangOption = None,
     long: LongOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
@@ -190,6 +221,9 @@ def scan(
         raise ChurnwatchError(
             f"--strict: {plural(failures, 'data problem')} (above); nothing written"
         )
+    record_to = api.history_file(run, history)
+    if since_last:
+        run = _compared(run, record_to, quiet)
     shown = run.shown(
         renderer,
         top,
@@ -202,14 +236,38 @@ def scan(
     if verbose and not (renderer.for_people and output is None):
         for text in run.model_notes():
             message("note", "yellow", text)
+    words = api.output_language(run.config, lang)
     if renderer.for_people and output is None:
-        show_table(shown, long=long)
+        show_table(shown, long=long, lang=words)
     else:
+        renderer = in_language(renderer, words)
         data = api.render_parts(renderer, shown)
         reads = api.files_read(exports, config) if output else []
         emit(data, output, reads=reads, announce=verbose, binary=renderer.binary)
+    if record_to is not None:
+        api.record_run(run, record_to)
     if fail_on is not None:
         _check_fail_on(shown, Severity.parse(fail_on), fail_on, quiet)
+
+
+def _compared(run: ScanRun, history: Path | None, quiet: bool) -> ScanRun:
+    """The run with each customer's change since the previous recorded run, and a line on
+    stderr saying against which run and how many changed."""
+    from churnwatch import api
+    from churnwatch.render.history_view import changes_line
+
+    if history is None:
+        raise UsageError(
+            "--since-last needs a run history",
+            hint="pass --history FILE or set [history] path in churnwatch.toml",
+        )
+    previous = api.previous_run(run, history) if history.exists() else None
+    compared = api.with_changes(run, previous)
+    if not quiet:
+        message(
+            "note", "yellow", changes_line(compared.result, previous.info if previous else None)
+        )
+    return compared
 
 
 def _check_fail_on(shown: Selection, severity: Severity, label: str, quiet: bool) -> None:

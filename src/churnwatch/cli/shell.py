@@ -22,6 +22,7 @@ from churnwatch.render.console import make_console
 
 if TYPE_CHECKING:
     from churnwatch.api import Problem, Selection
+    from churnwatch.render.language import Language
 
 app = typer.Typer(
     name="churnwatch",
@@ -206,11 +207,11 @@ def write_stdout(data: bytes | Iterable[bytes]) -> None:
         raise OutputError(f"the standard output: cannot write: {exc.strerror}") from None
 
 
-def show_table(selection: Selection, *, long: bool = False) -> None:
+def show_table(selection: Selection, *, long: bool = False, lang: Language | None = None) -> None:
     """The ranked table on stdout; ``long``: every reason."""
     from churnwatch.render.table import show
 
-    show_document(partial(show, long=long), selection)
+    show_document(partial(show, long=long, lang=lang), selection)
 
 
 def show_document(draw: Callable[[Console, Any], None], document: Any) -> None:

@@ -10,8 +10,12 @@ from churnwatch.config.files import (
 )
 from churnwatch.config.models import (
     Config,
+    Email,
+    History,
+    Language,
     Lifecycle,
     Loyal,
+    Report,
     Risk,
     RuleConfig,
     SourceConfig,
@@ -22,8 +26,12 @@ from churnwatch.config.models import (
 __all__ = [
     "CONFIG_NAME",
     "Config",
+    "Email",
+    "History",
+    "Language",
     "Lifecycle",
     "Loyal",
+    "Report",
     "Risk",
     "RuleConfig",
     "SourceConfig",

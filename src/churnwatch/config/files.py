@@ -104,6 +104,8 @@ def _describe(error: Any) -> str:
     dotted = _dotted(loc)
     if loc == ("scoring",):
         return "scoring: replaced by [risk]: severity bands are risk percentages now (see README)"
+    if loc == ("email", "password"):
+        return "email.password: a password never lives in a file; set CHURNWATCH_SMTP_PASSWORD"
     if error["type"] == "extra_forbidden":
         known = _fields_at(Config, loc[:-1])
         return f"{dotted}: unknown key{did_you_mean(str(loc[-1]), known)}"

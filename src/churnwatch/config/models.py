@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -181,10 +181,49 @@ class RuleConfig(_Strict):
     enabled: bool = True
 
 
+Language = Literal["en", "de"]
+Tls = Literal["starttls", "ssl", "none"]
+
+
+class History(_Strict):
+    """Where runs are recorded (``--history`` wins over it)."""
+
+    path: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """The SQLite file; relative to the config file's folder."""
+
+
+class Report(_Strict):
+    """The weekly report and the language of everything shown to people."""
+
+    lang: Language = "en"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    """ISO 4217 code (``EUR``) the amounts are in; without it amounts show without a sign."""
+    warn_at: SeverityName = "high"
+    """A customer not lost at this severity or above is on the warning list."""
+    top: Annotated[int, Field(gt=0, le=1000)] = 15
+    """Customers listed in each section of the report."""
+
+
+class Email(_Strict):
+    """The SMTP server the report is sent through; the password only from the environment
+    (``CHURNWATCH_SMTP_PASSWORD``), never from this file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    host: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    port: Annotated[int, Field(gt=0, lt=65536)] | None = None
+    tls: Tls | None = None
+    user: Annotated[str, Field(max_length=320)] | None = None
+    sender: str | None = Field(default=None, alias="from", max_length=320)
+
+
 class Config(_Strict):
     sources: Sources = Sources()
     windows: Windows = Windows()
     risk: Risk = Risk()
     lifecycle: Lifecycle = Lifecycle()
     loyal: Loyal = Loyal()
+    history: History = History()
+    report: Report = Report()
+    email: Email = Email()
     rules: list[RuleConfig] = Field(default_factory=list)

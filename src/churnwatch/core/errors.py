@@ -40,3 +40,11 @@ class OutputError(ChurnwatchError):
 
 class UsageError(ChurnwatchError):
     """The command line asks for something impossible (e.g. an unknown format)."""
+
+
+class DeliveryError(ChurnwatchError):
+    """A report could not be delivered (the mail server refused it, or could not be reached)."""
+
+
+class HistoryError(ChurnwatchError):
+    """The run history cannot be read or written (locked, damaged, or from a newer version)."""

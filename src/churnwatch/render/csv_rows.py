@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from churnwatch.analyses.result import ScanResult, Selection
+    from churnwatch.render.language import Language
 
 _FORMULA = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -50,6 +51,12 @@ class CsvRows:
     binary = False
     dialect: str = "standard"
     formula_guard: bool = True
+    lang: Language | None = None
+    """The language of the texts for people (reasons, actions, history); numbers and dates
+    stay in the dialect's machine form."""
+
+    def with_language(self, lang: Language) -> CsvRows:
+        return replace(self, lang=lang)
 
     @property
     def bom(self) -> bool:
@@ -65,7 +72,7 @@ class CsvRows:
         import pyarrow.csv as pacsv
 
         dialect = CSV_DIALECTS[self.dialect]
-        columns = row_columns(selection.rows, formula_guard=self.formula_guard)
+        columns = row_columns(selection.rows, formula_guard=self.formula_guard, lang=self.lang)
         if dialect.decimal != ".":
             columns = {name: _decimal_comma(values) for name, values in columns.items()}
         buffer = pa.BufferOutputStream()
@@ -77,7 +84,9 @@ class CsvRows:
 FORMAT = CsvRows()
 
 
-def row_columns(shown: ScanResult, *, formula_guard: bool = True) -> dict[str, pa.Array]:
+def row_columns(
+    shown: ScanResult, *, formula_guard: bool = True, lang: Language | None = None
+) -> dict[str, pa.Array]:
     """Every output column as an Arrow array: rank, as_of, who, how at risk and why, then
     every feature (also what the xlsx sheet is made of)."""
     import numpy as np
@@ -88,8 +97,8 @@ def row_columns(shown: ScanResult, *, formula_guard: bool = True) -> dict[str, p
     rows = len(shown.customers)
     columns: dict[str, Any] = {"rank": pa.array(np.arange(1, rows + 1))}
     columns["as_of"] = pa.array([shown.cut.as_of_iso] * rows, pa.string()).cast(pa.date32())
-    columns |= identity_columns(shown)
-    reasons = signals(shown)
+    columns |= identity_columns(shown, lang)
+    reasons = signals(shown, lang)
     columns["signals"] = ["; ".join(s["id"] for s in row) for row in reasons]
     columns["reasons"] = [
         " | ".join(f"{s['title']}: {s['detail']}" for s in row) for row in reasons

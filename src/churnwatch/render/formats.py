@@ -83,6 +83,11 @@ def with_options(renderer: Any, *, csv_dialect: str | None, formula_guard: bool)
     return renderer.with_options(csv_dialect=csv_dialect, formula_guard=formula_guard)
 
 
+def in_language(renderer: Any, lang: Any) -> Any:
+    """The renderer writing its texts for people in ``lang`` (a :class:`Language`)."""
+    return renderer.with_language(lang) if hasattr(renderer, "with_language") else renderer
+
+
 def by_extension(output: Path, formats: dict[str, Any] | None = None) -> Any:
     suffix = output.suffix.lower()
     candidates = (SCAN_FORMATS if formats is None else formats).values()

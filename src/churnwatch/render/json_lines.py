@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from churnwatch.analyses.result import Selection
+    from churnwatch.render.language import Language
 
 
+@dataclass(frozen=True)
 class JsonLines:
     name = "ndjson"
     extensions = (".ndjson", ".jsonl")
     bom = False
     for_people = False
     binary = False
+    lang: Language | None = None
+
+    def with_language(self, lang: Language) -> JsonLines:
+        return replace(self, lang=lang)
 
     def render(self, selection: Selection) -> bytes:
         return b"".join(self.chunks(selection))
@@ -24,7 +31,7 @@ class JsonLines:
         from churnwatch.render.records import record_batches
 
         as_of = {"as_of": selection.result.as_of}  # each line stands alone in a stream
-        for batch in record_batches(selection.rows):
+        for batch in record_batches(selection.rows, lang=self.lang):
             yield "".join(ENCODER.encode(as_of | record) + "\n" for record in batch).encode("utf-8")
 
 

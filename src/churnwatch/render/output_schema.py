@@ -58,6 +58,14 @@ class CustomerOut(_Closed):
     risk: float = Field(ge=0, le=1, description="probability of no order within the horizon")
     severity: Literal[tuple(reversed(Severity.labels()))]  # type: ignore[valid-type]
     phase: Literal[tuple(p.value for p in Phase)]  # type: ignore[valid-type]
+    change: Literal["new", "escalated", "unchanged", "recovered", "lost"] | None = Field(
+        None,
+        description="with --since-last: the change against the previous recorded run (null:"
+        " off the warning list both times); absent without --since-last",
+    )
+    previous_risk: float | None = Field(
+        None, ge=0, le=1, description="with --since-last: the risk in the previous recorded run"
+    )
     base_risk: float | None = Field(
         ge=0,
         le=1,
@@ -88,7 +96,7 @@ class ConfiguredWeights(_Closed):
 
 
 class ScanOut(_Closed):
-    schema_version: Literal[3] = 3
+    schema_version: Literal[4] = 4
     as_of: dt.date
     horizon_days: int = Field(gt=0)
     risk_model: FittedWeights | ConfiguredWeights

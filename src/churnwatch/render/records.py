@@ -7,6 +7,7 @@ and each fired rule's explanation filled in from the customer's features.
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,10 +20,11 @@ from churnwatch.analyses.result import ScanResult
 from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
+from churnwatch.render.language import Language, language
 from churnwatch.rules.catalog import template_fields
-from churnwatch.rules.wording import MISSING, fill
+from churnwatch.rules.wording import MISSING, fill, noun_forms
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
 DECIMALS = 4
 
@@ -54,14 +56,18 @@ def risk_model(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def signals(result: ScanResult) -> list[list[dict[str, Any]]]:
-    """Per row, the fired rules strongest first, with their explanation filled in.
+def signals(result: ScanResult, lang: Language | None = None) -> list[list[dict[str, Any]]]:
+    """Per row, the fired rules strongest first, with their explanation filled in (titles,
+    explanations and actions in ``lang``, English by default).
 
     Each rule's explanation is filled for the rows it fired on, from columns taken out of
     the frame once; healthy customers cost nothing.
     """
+    lang = lang or language()
     fired = np.flatnonzero(result.fired.any(axis=0)).tolist()
-    details = {index: _details(result, index) for index in fired}
+    details = {index: _details(result, index, lang) for index in fired}
+    titles = [lang.rule_text(rule, "title") for rule in result.rules]
+    actions = [lang.rule_text(rule, "action") for rule in result.rules]
     weights = [round(float(w), 1) for w in result.weights]
     fitted = [bool(f) for f in result.weight_fitted]
     rows, columns = result.signal_order()
@@ -74,25 +80,25 @@ def signals(result: ScanResult) -> list[list[dict[str, Any]]]:
         signals[row].append(
             {
                 "id": rule.id,
-                "title": rule.title,
+                "title": titles[index],
                 "weight": weights[index],
                 "weight_fitted": fitted[index],
                 "contribution": contribution,
                 "detail": details[index][row],
-                "action": rule.action,
+                "action": actions[index],
             }
         )
     return signals
 
 
-def _details(result: ScanResult, index: int) -> dict[int, str]:
+def _details(result: ScanResult, index: int, lang: Language) -> dict[int, str]:
     """The rule's explanation for every row it fired on."""
-    rule = result.rules[index]
-    fields = sorted(set(template_fields(rule.explain)))
+    template = lang.rule_text(result.rules[index], "explain")
+    fields = sorted(set(template_fields(template)))
     rows = np.flatnonzero(result.fired[:, index])
     values = {field: _template_values(result.customers, field)[rows].tolist() for field in fields}
     return {
-        row: explain(rule.explain, {f: values[f][position] for f in fields})
+        row: explain(template, {f: values[f][position] for f in fields}, lang)
         for position, row in enumerate(rows.tolist())
     }
 
@@ -105,8 +111,9 @@ def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:
     return customers[field].to_numpy(dtype=np.float64)
 
 
-def explain(template: str, values: dict[str, Any]) -> str:
+def explain(template: str, values: dict[str, Any], lang: Language | None = None) -> str:
     """Fill a rule's explanation from feature values; a missing value shows as '–'."""
+    lang = lang or language()
     texts: dict[str, str] = {}
     numbers: dict[str, float] = {}
     for field, value in values.items():
@@ -114,10 +121,10 @@ def explain(template: str, values: dict[str, Any]) -> str:
         if field in CATEGORY_FEATURES:
             texts[field] = MISSING if missing else str(value)
         elif field in DATE_FEATURES:
-            texts[field] = MISSING if missing else days_to_iso(int(value))
+            texts[field] = MISSING if missing else lang.date(int(value))
         else:
             numbers[field] = math.nan if missing else float(value)
-    return fill(template, numbers, texts)
+    return fill(template, numbers, texts, lang.words)
 
 
 def feature_array(result: ScanResult, name: str) -> pa.Array:
@@ -154,11 +161,12 @@ def feature_columns(result: ScanResult) -> dict[str, list[Any]]:
     return {name: output_values(result, name) for name in result.feature_names}
 
 
-def identity_columns(result: ScanResult) -> dict[str, list[Any]]:
-    """Who each row is, how at risk and why at heart, column by column."""
+def identity_columns(result: ScanResult, lang: Language | None = None) -> dict[str, list[Any]]:
+    """Who each row is, how at risk and why at heart, column by column (the history in
+    words in ``lang``)."""
     frame = result.customers
     labels = np.array(Severity.labels())
-    return {
+    columns: dict[str, list[Any]] = {
         "customer_id": frame["customer_id"].tolist(),
         "name": _texts(frame, "name"),
         "segment": _texts(frame, "segment"),
@@ -167,32 +175,47 @@ def identity_columns(result: ScanResult) -> dict[str, list[Any]]:
         "risk": np.round(frame["risk"].to_numpy(dtype=float), DECIMALS).tolist(),
         "severity": labels[frame["severity"].to_numpy(dtype=np.int64)].tolist(),
         "phase": _texts(frame, "phase"),
-        "base_risk": _numbers(frame["base_risk"]),
-        "history": history_reasons(frame).to_pylist(),
     }
+    if "change" in frame:  # --since-last: the change since the previous recorded run
+        columns["change"] = [value or None for value in frame["change"].tolist()]
+        columns["previous_risk"] = _numbers(frame["previous_risk"])
+    columns["base_risk"] = _numbers(frame["base_risk"])
+    columns["history"] = history_reasons(frame, lang or language()).to_pylist()
+    return columns
 
 
-def history_reasons(frame: pd.DataFrame) -> pa.Array:
+def history_reasons(frame: pd.DataFrame, lang: Language | None = None) -> pa.Array:
     """The customer's own history in words, what the base risk rests on: "one order only,
     212 days ago", "usually orders every 30 days, none for 95 days", "12 order days, the latest
-    5 days ago" (whole columns at once)."""
-    since = _whole(frame["days_since_last_order"])
-    gap = _whole(frame["typical_gap_days"])
-    days = _whole(frame["order_days"])
-    since_days, gap_days = _days(since), _days(gap)
-    single = pc.binary_join_element_wise("one order only, ", since_days, " ago", "")
-    rhythm = pc.binary_join_element_wise(
-        "usually orders every ", gap_days, ", none for ", since_days, ""
+    5 days ago" (whole columns at once, from the catalog's ``history`` sentences)."""
+    lang = lang or language()
+    values = {
+        "since": _whole(frame["days_since_last_order"]),
+        "gap": _whole(frame["typical_gap_days"]),
+        "days": _whole(frame["order_days"]),
+    }
+    single, rhythm, plain = (
+        _sentences(lang.t(f"history.{key}"), values) for key in ("single", "rhythm", "plain")
     )
-    plain = pc.binary_join_element_wise(days, " order days, the latest ", since_days, " ago", "")
     one = pa.array(frame["order_days"].to_numpy() <= 1)
-    return pc.if_else(one, single, pc.if_else(pc.is_valid(gap), rhythm, plain))
+    gap_known = pc.is_valid(values["gap"])
+    return pc.if_else(one, single, pc.if_else(gap_known, rhythm, plain))
 
 
-def _days(whole: pa.Array) -> pa.Array:
-    """``'1'`` → ``'1 day'``, ``'5'`` → ``'5 days'``."""
-    unit = pc.if_else(pc.equal(whole, "1"), " day", " days")
-    return pc.binary_join_element_wise(whole, unit, "")
+def _sentences(template: str, values: dict[str, pa.Array]) -> pa.Array:
+    """A template such as ``"none for {since:day/days}"`` filled for every row at once: each
+    field is a whole number, followed by the noun in the singular or plural when given."""
+    parts: list[pa.Array | str] = []
+    for literal, field, spec, _ in string.Formatter().parse(template):
+        parts.append(literal)
+        if field is None:
+            continue
+        whole = values[field]
+        parts.append(whole)
+        if spec:
+            singular, plural = noun_forms(spec)
+            parts += [" ", pc.if_else(pc.equal(whole, "1"), singular, plural)]
+    return pc.binary_join_element_wise(*parts, "")
 
 
 def _whole(column: pd.Series) -> pa.Array:
@@ -208,19 +231,23 @@ BATCH = 20_000
 """Customers turned into records at a time when streaming: memory stays flat."""
 
 
-def record_batches(result: ScanResult, size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+def record_batches(
+    result: ScanResult, size: int = BATCH, lang: Language | None = None
+) -> Iterator[list[dict[str, Any]]]:
     """The records of ``to_records`` in batches of ``size`` customers, in rank order."""
     total = len(result.customers)
     for start in range(0, total, size):
         part = result.rows(np.arange(start, min(start + size, total)))
-        yield to_records(part, first_rank=start + 1)
+        yield to_records(part, first_rank=start + 1, lang=lang)
 
 
-def to_records(result: ScanResult, first_rank: int = 1) -> list[dict[str, Any]]:
+def to_records(
+    result: ScanResult, first_rank: int = 1, lang: Language | None = None
+) -> list[dict[str, Any]]:
     """Plain JSON-ready dicts in rank order (what JSON, NDJSON and the table show)."""
-    identity = identity_columns(result)
+    identity = identity_columns(result, lang)
     features = feature_columns(result)
-    reasons = signals(result)
+    reasons = signals(result, lang)
     records = []
     for row in range(len(result.customers)):
         record: dict[str, Any] = {"rank": first_rank + row}

@@ -15,10 +15,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Phase
-from churnwatch.core.words import plural
 from churnwatch.render.console import as_text
+from churnwatch.render.language import Language, language
 
 if TYPE_CHECKING:  # the data stack is imported only when a table is rendered
     from churnwatch.analyses.result import ScanResult, Selection
@@ -56,150 +55,204 @@ class TableFormat:
     for_people = True
     binary = False
 
+    def __init__(self, lang: Language | None = None) -> None:
+        self.lang = lang
+
+    def with_language(self, lang: Language) -> TableFormat:
+        return TableFormat(lang)
+
     def render(self, selection: Selection) -> bytes:
         """The table as plain text (for ``--output report.txt``): no colour codes."""
-        return as_text(partial(show, hints=False), selection, TEXT_WIDTH)
+        return as_text(partial(show, hints=False, lang=self.lang), selection, TEXT_WIDTH)
 
 
 FORMAT = TableFormat()
 
 
-def summary_lines(selection: Selection, *, hints: bool = True) -> list[str]:
+def summary_lines(
+    selection: Selection, *, hints: bool = True, lang: Language | None = None
+) -> list[str]:
     """Who was scanned, what the risk means, how the customers spread over the bands, and
     where the weights come from."""
+    lang = lang or language()
     result = selection.result
     phases = result.by_phase()
     lost = phases[Phase.LOST]
     active = result.select(phases=[p for p in Phase if p is not Phase.LOST]).rows
-    counts = " · ".join(f"{label} {n}" for label, n in active.by_severity().items() if n)
-    head = (
-        f"{plural(len(result.customers), 'customer')} as of {result.as_of} · risk = chance of no"
-        f" order within {result.model.horizon_days} days"
+    counts = " · ".join(
+        f"{lang.severity(label)} {lang.number(n)}" for label, n in active.by_severity().items() if n
     )
-    spread = f"not lost: {counts or 'none'}"
+    head = lang.t(
+        "table.head",
+        customers=lang.count(len(result.customers), "customer"),
+        as_of=lang.date(result.cut.as_of),
+        horizon=lang.count(result.model.horizon_days, "day"),
+    )
+    spread = lang.t("table.not_lost", counts=counts or lang.t("table.nobody"))
     if lost and (selection.phases is None or Phase.LOST in selection.phases):
-        spread += f" · lost {lost:,}"
+        spread += lang.t("table.lost_shown", lost=lang.number(lost))
     elif lost:
-        spread += f" · lost {lost:,}, not shown" + (" (--phase lost lists them)" if hints else "")
+        spread += lang.t("table.lost_hidden", lost=lang.number(lost))
+        spread += lang.t("table.lost_hint") if hints else ""
     sources = ", ".join(result.cut.sources)
-    lines = [head, spread, f"{weights_line(result)} · sources: {sources}"]
+    lines = [head, spread, f"{weights_line(result, lang)} · {lang.t('table.sources')}: {sources}"]
     if not result.model.history_based:
-        lines.append(
-            "no model of the order history (too few customers): the risk counts the warning"
-            " rules only"
-        )
+        lines.append(lang.t("table.no_model"))
     return lines
 
 
-def weights_line(result: ScanResult) -> str:
+def weights_line(result: ScanResult, lang: Language | None = None) -> str:
+    lang = lang or language()
     training = result.model.training
     if training is None:
-        return result.model.note or "configured rule weights"
-    return f"weights fitted on this export's history ({training_text(training)})"
+        return result.model.note or lang.t("table.configured")
+    return lang.t("table.fitted", training=training_text(training, lang))
 
 
-def training_text(training: Training) -> str:
+def training_text(training: Training, lang: Language | None = None) -> str:
     """``as of 2026-07-02 and 2 earlier cut-offs: 860 customers, 95 placed no order within 90
     days``."""
+    lang = lang or language()
     latest, *earlier = training.cut_offs
-    more = (
-        f" and {len(earlier)} earlier cut-off{'s' if len(earlier) > 1 else ''}" if earlier else ""
-    )
-    return (
-        f"as of {days_to_iso(latest)}{more}: {training.customers:,} customers,"
-        f" {training.churners:,} placed no order within {training.horizon_days} days"
+    more = lang.t("table.earlier", cut_offs=lang.count(len(earlier), "cut_off")) if earlier else ""
+    return lang.t(
+        "table.training",
+        as_of=lang.date(latest),
+        more=more,
+        customers=lang.count(training.customers, "customer"),
+        churners=lang.number(training.churners),
+        horizon=lang.count(training.horizon_days, "day"),
     )
 
 
-def show(console: Console, selection: Selection, *, hints: bool = True, long: bool = False) -> None:
+def show(
+    console: Console,
+    selection: Selection,
+    *,
+    hints: bool = True,
+    long: bool = False,
+    lang: Language | None = None,
+) -> None:
     """The summary and the table (a stacked list on narrow terminals) on ``console``;
     ``hints=False`` leaves out how to get more from the command line (for a report file)."""
     from churnwatch.render.records import to_records
 
+    lang = lang or language()
     result = selection.result
-    first, *rest = summary_lines(selection, hints=hints)
+    first, *rest = summary_lines(selection, hints=hints, lang=lang)
     console.print(escape(first))
     for line in rest:
         console.print(f"[dim]{escape(line)}[/]")
     if result.not_applicable:
         ids = ", ".join(r.id for r in result.not_applicable)
-        console.print(f"[dim]not applicable (no data for them): {escape(ids)}[/]")
-    records = to_records(selection.rows)
+        console.print(f"[dim]{escape(lang.t('table.not_applicable', rules=ids))}[/]")
+    records = to_records(selection.rows, lang=lang)
     shown = None if long else REASONS_SHOWN
     columns = [c for c in ("name", "owner") if c in selection.rows.customers]
     narrow = NARROW + (OWNER_WIDTH + 3 if "owner" in columns else 0)  # keep the reasons wide
     if console.width < narrow:
-        _render_stacked(console, records, shown)
+        _render_stacked(console, records, shown, lang)
     else:
         name_width = max(NAME_WIDTH, int((console.width - FIXED_COLUMNS) * NAME_SHARE))
-        console.print(_table(records, columns, name_width=name_width, reasons=shown))
+        console.print(_table(records, columns, name_width=name_width, reasons=shown, lang=lang))
     if any(not s["weight_fitted"] for record in records for s in record["signals"]):
-        console.print(
-            "[dim]pts: what a signal adds to the risk, in percentage points; * the signal's weight"
-            " is the configured one, not fitted on this export's history[/]"
-        )
+        console.print(f"[dim]{escape(lang.t('table.points_note'))}[/]")
     if len(records) < selection.matching and hints:
-        console.print(
-            f"[dim]showing {len(records)} of {selection.matching:,} (--top, --min-risk, --phase;"
-            " --format csv for all)[/]"
+        showing = lang.t(
+            "table.showing", shown=lang.number(len(records)), total=lang.number(selection.matching)
         )
+        console.print(f"[dim]{escape(showing)}[/]")
 
 
 def _table(
-    records: list[dict[str, Any]], texts: list[str], *, name_width: int, reasons: int | None
+    records: list[dict[str, Any]],
+    texts: list[str],
+    *,
+    name_width: int,
+    reasons: int | None,
+    lang: Language,
 ) -> Table:
     """One row per customer; ``texts``: the master-data columns to show (name, owner)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    heading = partial(_heading, lang)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("customer", no_wrap=True)
+    table.add_column(heading("customer"), no_wrap=True)
     for column in texts:
         width = name_width if column == "name" else OWNER_WIDTH
-        table.add_column(column, max_width=width, overflow="ellipsis", no_wrap=True)
-    table.add_column("risk", justify="right", no_wrap=True)
-    table.add_column("severity", no_wrap=True)
-    table.add_column("why · next step")
+        table.add_column(heading(column), max_width=width, overflow="ellipsis", no_wrap=True)
+    table.add_column(heading("risk"), justify="right", no_wrap=True)
+    table.add_column(heading("severity"), no_wrap=True)
+    compared = bool(records) and "change" in records[0]
+    if compared:
+        table.add_column(heading("change"), no_wrap=True)
+    table.add_column(heading("why"))
     for record in records:
         label = record["severity"]
         cells = [Text(str(record["rank"])), Text(record["customer_id"])]
         cells += [Text(record[column] or "") for column in texts]
-        cells += [Text(percent(record["risk"])), Text(label, style=COLOURS[label])]
-        table.add_row(*cells, _why(record, reasons))
+        cells += [Text(lang.percent(record["risk"])), Text(lang.severity(label), COLOURS[label])]
+        cells += [change_text(record, lang)] if compared else []
+        table.add_row(*cells, _why(record, reasons, lang))
     return table
 
 
-def _render_stacked(console: Console, records: list[dict[str, Any]], reasons: int | None) -> None:
+def _heading(lang: Language, column: str) -> str:
+    return lang.t(f"table.columns.{column}")
+
+
+def _render_stacked(
+    console: Console, records: list[dict[str, Any]], reasons: int | None, lang: Language
+) -> None:
     """One block per customer, for narrow terminals: nothing is cut off."""
     for record in records:
         label = record["severity"]
         head = Text(f"{record['rank']}. {record['customer_id']}", style="bold")
         if record["name"]:
             head.append(f" {record['name']}")
-        head.append(f" · {percent(record['risk'])} ")
-        head.append(label, style=COLOURS[label])
+        head.append(f" · {lang.percent(record['risk'])} ")
+        head.append(lang.severity(label), style=COLOURS[label])
+        if record.get("change"):
+            head.append(" · ").append_text(change_text(record, lang))
         if record.get("owner"):
             head.append(f" · {record['owner']}", style="dim")
         console.print(head)
-        console.print(Padding(_why(record, reasons), (0, 0, 0, 3)))
+        console.print(Padding(_why(record, reasons, lang), (0, 0, 0, 3)))
+
+
+CHANGE_STYLES = {"new": "bold red", "escalated": "red", "recovered": "green", "lost": "dim"}
+
+
+def change_text(record: dict[str, Any], lang: Language | None = None) -> Text:
+    """``new``, ``escalated from 55%``, ``recovered from 62%`` … against the previous run."""
+    lang = lang or language()
+    change = record.get("change") or ""
+    before = record.get("previous_risk")
+    style = CHANGE_STYLES.get(change, "dim")
+    if change in ("escalated", "recovered", "lost") and before is not None:
+        words = lang.t("table.change_from", change=lang.change(change), risk=lang.percent(before))
+        return Text(words, style=style)
+    return Text(lang.change(change) if change else "", style=style)
 
 
 def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _why(record: dict[str, Any], shown: int | None = REASONS_SHOWN) -> Text:
+def _why(record: dict[str, Any], shown: int | None, lang: Language) -> Text:
     """The order history in words, the top warning signals with what each adds to the risk,
     then the suggested next step."""
     signals = record["signals"]
-    text = Text(f"{record['history']} ({record['phase']})", style="dim")
+    text = Text(f"{record['history']} ({lang.phase(record['phase'])})", style="dim")
     for signal in signals[:shown]:
         text.append("\n")
         text.append(signal["title"], style="bold")
         configured = "" if signal["weight_fitted"] else "*"
-        points = round(signal["contribution"] * 100)
-        text.append(f" (+{points} pt{'' if points == 1 else 's'}{configured})")
+        points = lang.points(signal["contribution"])
+        text.append(f" ({points}{configured})")
         text.append(f": {signal['detail']}" if signal["detail"] else "")
     if shown is not None and len(signals) > shown:
-        text.append(f"\n… and {len(signals) - shown} more (--long)", style="dim")
+        more = lang.t("table.more", count=len(signals) - shown)
+        text.append(f"\n{more}", style="dim")
     if signals:
         text.append(f"\n→ {signals[0]['action']}", style="italic")
     return text

@@ -8,12 +8,14 @@ stays a name, not a formula, without the apostrophe the CSV needs.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from churnwatch.core.errors import UsageError
 
 if TYPE_CHECKING:
     from churnwatch.analyses.result import Selection
+    from churnwatch.render.language import Language
 
 MAX_ROWS = 1_048_576
 """Excel's limit, header row included."""
@@ -21,17 +23,22 @@ WIDTHS = {"customer_id": 12, "name": 32, "segment": 10, "owner": 18, "email": 28
 WIDE = {"reasons": 80, "action": 50, "signals": 30}
 
 
+@dataclass(frozen=True)
 class XlsxSheet:
     name = "xlsx"
     extensions = (".xlsx",)
     bom = False
     for_people = False
     binary = True
+    lang: Language | None = None
+
+    def with_language(self, lang: Language) -> XlsxSheet:
+        return replace(self, lang=lang)
 
     def render(self, selection: Selection) -> bytes:
         from churnwatch.render.csv_rows import row_columns
 
-        columns = row_columns(selection.rows, formula_guard=False)
+        columns = row_columns(selection.rows, formula_guard=False, lang=self.lang)
         return sheet_bytes({name: column.to_pylist() for name, column in columns.items()})
 
 

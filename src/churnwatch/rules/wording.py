@@ -2,9 +2,12 @@
 
 Beyond Python's format specs (``{x:.0f}``, ``{x:+.0%}``), two small additions make the
 sentences read right: ``{x:.0f|order}`` writes the noun after the number in the singular or
-plural (``1 order``, ``3 orders``), and ``{x:lateness}`` writes a signed number of days as
-``3 days late``, ``3 days early`` or ``on time``. A number that rounds to zero never shows a
-minus sign (``-0``).
+plural (``1 order``, ``3 orders``; ``{x:.0f|Tag/Tagen}`` names both forms), and
+``{x:lateness}`` writes a signed number of days as ``3 days late``, ``3 days early`` or
+``on time``. A number that rounds to zero never shows a minus sign (``-0``).
+
+:class:`Words` carries what differs between languages: the decimal and group separators,
+the space before a percent sign, and the words for lateness.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import string
+from dataclasses import dataclass
 from typing import Any
 
 MISSING = "–"
@@ -19,6 +23,34 @@ MAX_WIDTH = 40
 """A wider field or longer precision would only pad the sentence (or fill the memory)."""
 LATENESS = "lateness"
 _NEGATIVE_ZERO = re.compile(r"^-(?=[^1-9]*$)")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A language's way of writing the numbers and words in an explanation."""
+
+    decimal: str = "."
+    group: str = ","
+    percent: str = "%"
+    late: str = "{days} late"
+    early: str = "{days} early"
+    on_time: str = "on time"
+    day: tuple[str, str] = ("day", "days")
+
+    def localise(self, text: str) -> str:
+        """A number Python formatted (``1,234.5``, ``35%``) in this language's conventions."""
+        if (self.decimal, self.group) != (".", ","):
+            text = text.translate({ord(","): self.group, ord("."): self.decimal})
+        return text.replace("%", self.percent) if self.percent != "%" else text
+
+
+ENGLISH_WORDS = Words()
+
+
+def noun_forms(noun: str) -> tuple[str, str]:
+    """``'order'`` → ``('order', 'orders')``; ``'Tag/Tagen'`` → ``('Tag', 'Tagen')``."""
+    singular, slash, plural = noun.partition("/")
+    return (singular, plural) if slash else (noun, noun + "s")
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:
@@ -34,42 +66,49 @@ def check_spec(spec: str) -> None:
     number, noun = split_spec(spec)
     if "|" in spec and not (noun or "").strip():
         raise ValueError("a '|' must be followed by a noun")
+    if noun and (noun.count("/") > 1 or not all(f.strip() for f in noun_forms(noun))):
+        raise ValueError("a noun is one word, or its singular and plural as 'Tag/Tage'")
     if any(int(digits) > MAX_WIDTH for digits in re.findall(r"\d+", number)):
         raise ValueError(f"widths and precisions above {MAX_WIDTH} are not allowed")
     for value in (1.5, 3.0, -0.0, 1e15):  # every kind of value a feature can hold
         format(value, number)
 
 
-def format_number(value: float, spec: str) -> str:
+def format_number(value: float, spec: str, words: Words = ENGLISH_WORDS) -> str:
     """One number as the template asks for it (see the module docstring)."""
     if spec == LATENESS:
-        return _lateness(value)
+        return _lateness(value, words)
     number, noun = split_spec(spec)
+    singular, plural = noun_forms(noun or "")
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return f"{MISSING} {noun}s" if noun else MISSING
+        return f"{MISSING} {plural}" if noun else MISSING
     if not number and float(value).is_integer():
         value = int(value)  # {x} of 147.0 reads 147
     text = format(value, number)
     if _NEGATIVE_ZERO.match(text):  # -0, -0.0, -0% : nothing below zero to show
         text = ("+" if "+" in number else "") + text[1:]
+    one = text.lstrip("+") in ("1", "1.0")
+    text = words.localise(text)
     if noun is None:
         return text
-    return f"{text} {noun}" if text.lstrip("+") in ("1", "1.0") else f"{text} {noun}s"
+    return f"{text} {singular if one else plural}"
 
 
-def _lateness(value: float) -> str:
+def _lateness(value: float, words: Words) -> str:
     if value is None or math.isnan(value):
         return MISSING
     days = round(value)
     if days == 0:
-        return "on time"
-    unit = "day" if abs(days) == 1 else "days"
-    return f"{abs(days)} {unit} {'late' if days > 0 else 'early'}"
+        return words.on_time
+    amount = f"{abs(days)} {words.day[0] if abs(days) == 1 else words.day[1]}"
+    return (words.late if days > 0 else words.early).format(days=amount)
 
 
-def fill(template: str, values: dict[str, Any], texts: dict[str, str]) -> str:
-    """The template with each field written: numbers from ``values`` by their spec, and
-    dates and categories from ``texts`` as they are."""
+def fill(
+    template: str, values: dict[str, Any], texts: dict[str, str], words: Words = ENGLISH_WORDS
+) -> str:
+    """The template with each field written: numbers from ``values`` by their spec (in the
+    conventions of ``words``), and dates and categories from ``texts`` as they are."""
     parts = []
     for literal, field, spec, _ in string.Formatter().parse(template):
         parts.append(literal)
@@ -78,5 +117,5 @@ def fill(template: str, values: dict[str, Any], texts: dict[str, str]) -> str:
         if field in texts:
             parts.append(texts[field])
         else:
-            parts.append(format_number(values.get(field, math.nan), spec or ""))
+            parts.append(format_number(values.get(field, math.nan), spec or "", words))
     return "".join(parts)

@@ -1,0 +1,353 @@
+"""The run history: recording, replacing, comparing runs, and surviving kills and races."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnwatch.analyses.changes import Change, compare
+from churnwatch.core.domain import Severity
+from churnwatch.core.errors import HistoryError
+from churnwatch.deliver import history
+from churnwatch.deliver.history import Recording
+from helpers import day
+
+HIGH, MEDIUM, CRITICAL, LOW = (
+    int(s) for s in (Severity.HIGH, Severity.MEDIUM, Severity.CRITICAL, Severity.LOW)
+)
+
+
+def snapshot(rows: list[tuple[str, float, int, str]]) -> pd.DataFrame:
+    """A snapshot from ``(customer_id, risk, severity, phase)`` rows."""
+    frame = pd.DataFrame(rows, columns=["customer_id", "risk", "severity", "phase"])
+    frame["rules"] = ["overdue-customer" if s >= HIGH else "" for s in frame["severity"]]
+    return frame
+
+
+def recording(iso: str) -> Recording:
+    return Recording(day(iso), "0.1.0", "cfg", "data", 90)
+
+
+def record(path: Path, iso: str, rows: list[tuple[str, float, int, str]]) -> int:
+    return history.record(path, recording(iso), snapshot(rows))
+
+
+def changes(path: Path, current: list[tuple[str, float, int, str]]) -> dict[str, str]:
+    """Each customer's change in ``current`` against the latest recorded run."""
+    latest = history.runs(path)[-1]
+    compared = compare(snapshot(current), history.load_snapshot(path, latest.run_id), Severity.HIGH)
+    return dict(zip(compared["customer_id"], compared["change"], strict=True))
+
+
+RUN_1 = [
+    ("A", 0.7, HIGH, "maturity"),
+    ("B", 0.3, LOW, "growth"),
+    ("C", 0.65, HIGH, "maturity"),
+    ("D", 0.9, CRITICAL, "degeneration"),
+]
+RUN_2 = [
+    ("A", 0.85, CRITICAL, "maturity"),
+    ("B", 0.62, HIGH, "growth"),
+    ("C", 0.2, LOW, "maturity"),
+    ("D", 0.95, CRITICAL, "lost"),
+]
+RUN_3 = [
+    ("A", 0.82, CRITICAL, "maturity"),
+    ("B", 0.3, LOW, "growth"),
+    ("C", 0.2, LOW, "maturity"),
+    ("D", 0.95, CRITICAL, "lost"),
+    ("E", 0.7, HIGH, "initiation"),
+]
+
+
+def test_three_runs_mark_new_escalated_recovered_and_lost(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    record(path, "2026-11-02", RUN_1)
+    assert changes(path, RUN_2) == {
+        "A": Change.ESCALATED,  # high → critical
+        "B": Change.NEW,  # low → high
+        "C": Change.RECOVERED,  # high → low
+        "D": Change.LOST,  # critical, now lost: a win-back case, not a recovery
+    }
+    record(path, "2026-11-09", RUN_2)
+    assert changes(path, RUN_3) == {
+        "A": Change.UNCHANGED,  # critical both times
+        "B": Change.RECOVERED,
+        "C": Change.NONE,
+        "D": Change.NONE,  # lost both times: off the warning list
+        "E": Change.NEW,  # not a customer the week before
+    }
+    record(path, "2026-11-16", RUN_3)
+    assert [run.as_of for run in history.runs(path)] == [
+        day("2026-11-02"),
+        day("2026-11-09"),
+        day("2026-11-16"),
+    ]
+
+
+def test_a_run_keeps_what_it_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    run_id = record(path, "2026-11-02", RUN_1)
+    (info,) = history.runs(path)
+    assert (info.run_id, info.customers, info.lost) == (run_id, 4, 0)
+    assert info.bands == {"critical": 1, "high": 2, "medium": 0, "low": 1}
+    assert info.mean_risk == pytest.approx(np.mean([0.7, 0.3, 0.65, 0.9]))
+    stored = history.load_snapshot(path, run_id).set_index("customer_id")
+    assert (
+        stored.loc["D", "severity"] == CRITICAL and stored.loc["D", "rules"] == "overdue-customer"
+    )
+    points = history.timeline(path, "A")
+    assert [(p.risk, p.severity, p.rules) for p in points] == [
+        (0.7, Severity.HIGH, ("overdue-customer",))
+    ]
+
+
+def test_rerunning_a_reference_date_replaces_that_run(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    record(path, "2026-11-02", RUN_1)
+    record(path, "2026-11-09", RUN_2)
+    record(path, "2026-11-02", RUN_3)
+    runs = history.runs(path)
+    assert [r.as_of for r in runs] == [day("2026-11-02"), day("2026-11-09")]
+    assert runs[0].customers == len(RUN_3)
+    with sqlite3.connect(path) as connection:
+        (rows,) = connection.execute("SELECT count(*) FROM customer_runs").fetchone()
+    assert rows == len(RUN_2) + len(RUN_3)  # the replaced run's customers went with it
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from churnwatch.deliver import history
+    sys.path.insert(0, {tests!r})
+    from test_history import RUN_3, recording, snapshot
+
+    written = history._customer_rows
+
+    def dying(run_id, frame):
+        for number, row in enumerate(written(run_id, frame)):
+            if number == 2:
+                os.kill(os.getpid(), signal.SIGKILL)  # killed half-way through the customers
+            yield row
+
+    history._customer_rows = dying
+    history.record({path!r}, recording("2026-11-16"), snapshot(RUN_3))
+    """
+)
+
+
+def test_a_run_killed_while_writing_leaves_the_earlier_runs(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    record(path, "2026-11-02", RUN_1)
+    record(path, "2026-11-09", RUN_2)
+    script = KILLER.format(tests=str(Path(__file__).parent), path=str(path))
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
+    assert killed.returncode == -9, killed.stderr.decode()
+    assert [r.as_of for r in history.runs(path)] == [day("2026-11-02"), day("2026-11-09")]
+    assert len(history.load_snapshot(path, history.runs(path)[-1].run_id)) == len(RUN_2)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    record(path, "2026-11-16", RUN_3)  # and the next run records normally
+    assert len(history.runs(path)) == 3
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {tests!r})
+    from churnwatch.deliver import history
+    from churnwatch.deliver.history import Recording
+    import pandas as pd
+    from helpers import day
+
+    rows = pd.DataFrame({{
+        "customer_id": [f"C{{n}}" for n in range(3000)],
+        "risk": [0.5] * 3000, "severity": [2] * 3000, "phase": ["maturity"] * 3000,
+        "rules": [""] * 3000,
+    }})
+    for week in range({weeks}):
+        as_of = day("2026-01-05") + 7 * (2 * week + {offset})
+        history.record({path!r}, Recording(as_of, "0", "cfg", "w{offset}", 90), rows)
+    """
+)
+
+
+def test_two_runs_at_once_leave_a_consistent_history(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    weeks = 12
+    writers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WRITER.format(
+                    tests=str(Path(__file__).parent), path=str(path), weeks=weeks, offset=offset
+                ),
+            ],
+            stderr=subprocess.PIPE,
+        )
+        for offset in (0, 1)
+    ]
+    for writer in writers:
+        _, errors = writer.communicate(timeout=120)
+        assert writer.returncode == 0, errors.decode()
+    runs = history.runs(path)
+    assert len(runs) == 2 * weeks
+    assert {run.data_fingerprint for run in runs} == {"w0", "w1"}
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        (rows,) = connection.execute("SELECT count(*) FROM customer_runs").fetchone()
+    assert rows == 2 * weeks * 3000
+
+
+def test_a_run_that_cannot_get_the_lock_fails_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "runs.db"
+    record(path, "2026-11-02", RUN_1)
+    monkeypatch.setattr(history, "LOCK_WAIT", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(HistoryError, match="another churnwatch run is writing this history"):
+            record(path, "2026-11-09", RUN_2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(history.runs(path)) == 1
+
+
+def test_not_a_history_is_refused_and_left_alone(tmp_path: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all, just some text that is long enough " * 20)
+    with pytest.raises(HistoryError, match="not a churnwatch run history"):
+        record(text, "2026-11-02", RUN_1)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(HistoryError, match="not a churnwatch run history"):
+        record(other, "2026-11-02", RUN_1)
+    with sqlite3.connect(other) as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("invoices",)]
+
+
+def test_a_history_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    record(path, "2026-11-02", RUN_1)
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {history.SCHEMA_VERSION + 1}")
+    with pytest.raises(HistoryError, match="newer churnwatch"):
+        history.runs(path)
+
+
+def test_an_older_schema_is_migrated_forward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "runs.db"
+    record(path, "2026-11-02", RUN_1)
+    later = {**history.MIGRATIONS, 2: ("ALTER TABLE runs ADD COLUMN note TEXT",)}
+    monkeypatch.setattr(history, "MIGRATIONS", later)
+    monkeypatch.setattr(history, "SCHEMA_VERSION", 2)
+    assert [r.customers for r in history.runs(path)] == [4]  # read after the migration
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
+    assert "note" in columns
+
+
+# The command line, on the example exports.
+
+
+def scan(cli, examples: Path, db: Path, as_of: str, *extra: str):  # type: ignore[no-untyped-def]
+    return cli("scan", str(examples / "exports"), "--as-of", as_of, "--history", str(db), *extra)
+
+
+def test_scan_records_and_since_last_compares(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "runs.db"
+    first = scan(cli, examples_dir, db, "2026-08-15", "--since-last", "-f", "json")
+    assert first.exit_code == 0, first.output
+    assert "no earlier run recorded" in first.stderr
+    customers = json.loads(first.stdout)["customers"]
+    listed = [
+        c for c in customers if c["severity"] in ("high", "critical") and c["phase"] != "lost"
+    ]
+    assert listed and all(c["change"] == "new" for c in listed)
+    assert all(c["change"] is None for c in customers if c not in listed)
+
+    assert scan(cli, examples_dir, db, "2026-09-30", "-q").exit_code == 0
+    second = scan(cli, examples_dir, db, "2026-09-30", "--since-last", "-f", "json")
+    assert "since the run of 2026-08-15" in second.stderr
+    now = {c["customer_id"]: c for c in json.loads(second.stdout)["customers"]}
+    before = {c["customer_id"]: c for c in customers}
+    for customer_id, row in now.items():
+        was = before.get(customer_id)
+        was_listed = was is not None and was in listed
+        is_listed = row["severity"] in ("high", "critical") and row["phase"] != "lost"
+        expected = {
+            (True, False): "new",
+            (False, True): "recovered" if row["phase"] != "lost" else "lost",
+        }
+        if is_listed != was_listed:
+            assert row["change"] == expected[(is_listed, was_listed)], customer_id
+        if was is not None:
+            assert row["previous_risk"] == pytest.approx(was["risk"], abs=1e-4)
+    runs = history.runs(db)
+    assert [r.as_of for r in runs] == [day("2026-08-15"), day("2026-09-30")]  # re-run replaced
+
+    listing = cli("history", "--history", str(db))
+    assert (
+        listing.exit_code == 0 and "2026-08-15" in listing.stdout and "2026-09-30" in listing.stdout
+    )
+    top = now[next(iter(now))]["customer_id"]
+    one = cli("history", top, "--history", str(db))
+    assert one.exit_code == 0 and "risk over 2 runs" in one.stdout
+
+
+def test_history_path_from_the_config_is_beside_it(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    config = folder / "churnwatch.toml"
+    config.write_text(
+        config.read_text() + '\n[history]\npath = "runs.db"\n'
+    ) if config.exists() else config.write_text('[history]\npath = "runs.db"\n')
+    result = cli(
+        "scan",
+        str(folder),
+        "--as-of",
+        "2026-09-30",
+        "-q",
+        "-f",
+        "csv",
+        "-o",
+        str(tmp_path / "out.csv"),
+    )
+    assert result.exit_code == 0, result.output
+    assert (folder / "runs.db").exists()
+    listing = cli("history", "--exports", str(folder))
+    assert listing.exit_code == 0 and "2026-09-30" in listing.stdout
+
+
+def test_since_last_without_a_history_says_how_to_get_one(cli, examples_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("scan", str(examples_dir / "exports"), "--since-last")
+    assert result.exit_code == 2
+    assert "--since-last needs a run history" in result.stderr and "--history FILE" in result.stderr
+
+
+def test_history_of_an_unknown_customer_suggests_one(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "runs.db"
+    record(db, "2026-11-02", RUN_1)
+    result = cli("history", "a", "--history", str(db))
+    assert result.exit_code == 2 and "did you mean 'A'" in result.stderr
+    missing = cli("history", "--history", str(tmp_path / "none.db"))
+    assert missing.exit_code == 2 and "no run history here yet" in missing.stderr
