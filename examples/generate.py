@@ -868,6 +868,8 @@ def write_key(path: Path, tables: dict[str, pd.DataFrame], pop: Population) -> N
 def write_english(rng: np.random.Generator, pop: Population, folder: Path) -> None:
     """Write exports/ in the canonical English format, and planted.csv beside it."""
     master = master_data(rng, pop, NAME_GROUPS_EN, OWNERS_EN, MAILBOXES_EN)
+    # The account managers' own addresses, for reports mailed to each (--split-by owner).
+    master["owner_email"] = [f"{slug(owner)}@churnwatch-demo.example" for owner in master["owner"]]
     tables = canonical_tables(pop, master, IDS_EN)
     folder.mkdir(parents=True, exist_ok=True)
     for source, table in tables.items():

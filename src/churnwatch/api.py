@@ -7,8 +7,11 @@ or exits. Errors are the typed errors of :mod:`churnwatch.core.errors`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ from churnwatch.analyses.changes import (
 from churnwatch.analyses.loyal import loyal_core
 from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.profile import Profile, profile
+from churnwatch.analyses.report import TREND_RUNS, Recorded, WeeklyReport, weekly_reports
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.analyses.winback import WinBack, win_back
@@ -39,6 +43,15 @@ from churnwatch.core.suggest import did_you_mean
 from churnwatch.deliver import history
 from churnwatch.deliver.atomic import Data, refuse_inputs, write_atomically
 from churnwatch.deliver.history import Recording, fingerprint_files, fingerprint_text
+from churnwatch.deliver.mail import (
+    Attachment,
+    compose,
+    default_sender,
+    parse_addresses,
+    send,
+    smtp_password,
+    smtp_settings,
+)
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
@@ -46,6 +59,9 @@ from churnwatch.ingest.problems import Level, Problem
 from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
 from churnwatch.render.formats import TABLE_ROWS, Renderer
 from churnwatch.render.language import Language, language
+from churnwatch.render.plan_view import owner_files
+from churnwatch.render.report_formats import REPORT_FORMATS
+from churnwatch.render.report_view import ReportView, report_view
 from churnwatch.rules.catalog import Rule, active_rules
 from churnwatch.timeframe import Cut, cut_at, reference_day, stale_exports
 
@@ -501,6 +517,209 @@ def plan_exports(
     result = narrowed(run.result, owners, segments)
     today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
     return run, contact_plan(result, days, run.config.lifecycle.lost_after_days, today)
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """What ``churnwatch report`` computed: the scan and one report per recipient."""
+
+    run: ScanRun
+    reports: list[WeeklyReport]
+    history: Path | None
+    """The run history the reports compared with (and the run is recorded in)."""
+    unassigned: int = 0
+    """With ``--split-by owner``: customers without an owner, in no owner's report."""
+
+
+def report_exports(
+    exports: Path,
+    config: Path | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    *,
+    history: Path | None = None,
+    owner: str | None = None,
+    split_by_owner: bool = False,
+) -> ReportRun:
+    """The weekly report of a folder: for the whole business, one account manager
+    (``owner``), or each of them (``split_by_owner``), compared with the run history."""
+    run = scan_exports(exports, config, as_of, progress)
+    _check_filters(run.result, [owner] if owner else (), ())
+    path = history_file(run, history)
+    earlier = _earlier_runs(path, run.cut.as_of) if path is not None and path.exists() else []
+    owners: list[str | None] = [owner] if owner else [None]
+    unassigned = 0
+    if split_by_owner:
+        owners, unassigned = _owners(run.result)
+    notes = [*run.unusable(), *(p.describe() for p in run.data_problems())]
+    today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
+    reports = weekly_reports(run.result, run.config, earlier, notes, owners=owners, today=today)
+    return ReportRun(run, reports, path, unassigned)
+
+
+def _owners(result: ScanResult) -> tuple[list[str | None], int]:
+    """Every account manager once (the first spelling of each), and how many customers have
+    none; an error when the exports name no owners."""
+    if "owner" not in result.customers:
+        raise UsageError(
+            "--split-by owner: the exports have no owner column",
+            hint="add an owner (account manager) column to the customers export",
+        )
+    folded = result.texts("owner")
+    spelled = result.customers["owner"].astype(object).to_numpy()
+    first: dict[str, str] = {}
+    for key, text in zip(folded.tolist(), spelled.tolist(), strict=True):
+        if key:
+            first.setdefault(key, str(text).strip())
+    names = sorted(first.values(), key=str.lower)
+    owners: list[str | None] = list(names)
+    return owners, int((folded == "").sum())
+
+
+def _earlier_runs(path: Path, as_of: int) -> list[Recorded]:
+    """The recorded runs before ``as_of`` the report looks back on, with their snapshots."""
+    earlier = [info for info in history.runs(path) if info.as_of < as_of][-(TREND_RUNS - 1) :]
+    return [Recorded(info, history.load_snapshot(path, info.run_id)) for info in earlier]
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """One report rendered: for the whole business (owner None) or one account manager."""
+
+    owner: str | None
+    view: ReportView
+    data: bytes
+
+
+def render_reports(report_run: ReportRun, fmt: str, lang: Language) -> list[ReportDocument]:
+    """Every report of the run in ``fmt`` (html, md, txt, xlsx), in ``lang``."""
+    renderer = REPORT_FORMATS[fmt]
+    documents = []
+    for report in report_run.reports:
+        view = report_view(report, lang)
+        documents.append(ReportDocument(report.owner, view, renderer.render(view)))
+    return documents
+
+
+def report_targets(output: Path, owners: list[str | None]) -> list[Path]:
+    """Where each report goes: ``output`` itself, or with ``--split-by owner`` one file per
+    owner beside it, named after the owner (``weekly-anna-schmidt.html``)."""
+    if owners == [None]:
+        return [output]
+    names = owner_files(owners, f"{output.stem}-", output.suffix)
+    return [output.with_name(names[owner]) for owner in owners]
+
+
+def email_addresses(text: str) -> list[str]:
+    """``--email-to``: comma-separated addresses, each checked."""
+    return parse_addresses(text)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A report as a message, and to whom."""
+
+    owner: str | None
+    recipients: list[str]
+    message: EmailMessage
+
+
+def report_mails(
+    report_run: ReportRun,
+    lang: Language,
+    *,
+    to: list[str],
+    to_owners: bool,
+    sender: str | None,
+    attach_xlsx: bool,
+) -> tuple[list[Mail], list[str]]:
+    """One message per report (text and HTML, the xlsx attached when asked); with
+    ``to_owners`` each owner's report goes to the owner's address (``owner_email`` in the
+    customers export) and ``to`` gets a copy. Also: the owners without an address."""
+    sender = sender or default_sender(report_run.run.config.email, os.environ)
+    if sender is None:
+        raise UsageError(
+            "no sender address for the e-mail",
+            hint="pass --email-from ADDR, or set [email] from or CHURNWATCH_SMTP_FROM",
+        )
+    addresses = _owner_addresses(report_run.run.result) if to_owners else {}
+    mails, missing = [], []
+    for report in report_run.reports:
+        own = addresses.get((report.owner or "").strip().lower())
+        if to_owners and own is None:
+            missing.append(report.owner or "")
+        recipients = ([own] if own else []) + to
+        if not recipients:
+            continue
+        view = report_view(report, lang)
+        workbook = REPORT_FORMATS["xlsx"]
+        attachments = (
+            [Attachment(_attachment_name(report.owner), workbook.render(view), workbook.mime_type)]
+            if attach_xlsx
+            else []
+        )
+        message = compose(
+            subject=view.subject,
+            sender=sender,
+            recipients=recipients,
+            text=REPORT_FORMATS["txt"].render(view).decode("utf-8"),
+            html=REPORT_FORMATS["html"].render(view).decode("utf-8"),
+            attachments=attachments,
+        )
+        mails.append(Mail(report.owner, recipients, message))
+    return mails, missing
+
+
+def _attachment_name(owner: str | None) -> str:
+    return owner_files([owner], "churnwatch-", ".xlsx")[owner] if owner else "churnwatch.xlsx"
+
+
+def _owner_addresses(result: ScanResult) -> dict[str, str]:
+    """Each owner's address (the first one given), by owner folded for matching; an owner
+    whose address is not usable has none."""
+    if "owner_email" not in result.customers:
+        raise UsageError(
+            "--email-owners: the customers export has no owner_email column",
+            hint="add the account managers' addresses to the customers export"
+            " (e.g. a column 'Owner Email' or 'Betreuer E-Mail')",
+        )
+    owners = result.texts("owner")
+    emails = result.customers["owner_email"].astype(object).to_numpy()
+    found: dict[str, str] = {}
+    for owner, email in zip(owners.tolist(), emails.tolist(), strict=True):
+        if owner and owner not in found and isinstance(email, str) and email.strip():
+            try:
+                found[owner] = parse_addresses(email, "owner_email")[0]
+            except UsageError:
+                continue
+    return found
+
+
+@dataclass(frozen=True)
+class Sent:
+    mail: Mail
+    error: str | None
+    """Why it was not delivered; None when it was."""
+
+
+def send_mails(mails: list[Mail], config: Config) -> list[Sent]:
+    """Send each message; a failure is noted and the others are still sent."""
+    settings = smtp_settings(config.email, os.environ)
+    password = smtp_password(os.environ)
+    outcomes = []
+    for mail in mails:
+        try:
+            send(mail.message, settings, password)
+        except ChurnwatchError as exc:
+            outcomes.append(Sent(mail, exc.message))
+        else:
+            outcomes.append(Sent(mail, None))
+    return outcomes
+
+
+def message_bytes(mail: Mail) -> bytes:
+    """The message as an .eml file (what ``--dry-run`` writes instead of sending)."""
+    return mail.message.as_bytes(policy=email_policy.SMTP)
 
 
 def calibrate_exports(

@@ -103,8 +103,9 @@ def on_warning_list(frame: pd.DataFrame, warn_at: Severity) -> np.ndarray:
 
 
 def compare(current: pd.DataFrame, previous: pd.DataFrame, warn_at: Severity) -> pd.DataFrame:
-    """``current`` (a snapshot) with each customer's change against ``previous`` and the
-    earlier risk and severity (NaN and -1 for a customer the earlier run did not have)."""
+    """``current`` (a snapshot) with each customer's change against ``previous``, the earlier
+    risk and severity (NaN and -1 for a customer the earlier run did not have), and whether
+    the customer was on the warning list then (``was_listed``) or lost (``previous_lost``)."""
     before = previous.set_index("customer_id")
     position = before.index.get_indexer(pd.Index(current["customer_id"]))
     known = position >= 0
@@ -112,6 +113,8 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame, warn_at: Severity) ->
     earlier_severity = np.where(known, before["severity"].to_numpy()[position], -1)
     was_listed = np.zeros(len(current), dtype=bool)
     was_listed[known] = on_warning_list(before, warn_at)[position[known]]
+    was_lost = np.zeros(len(current), dtype=bool)
+    was_lost[known] = before["phase"].astype(str).to_numpy()[position[known]] == Phase.LOST.value
     listed = on_warning_list(current, warn_at)
     lost = current["phase"].astype(str).to_numpy() == Phase.LOST.value
     severity = current["severity"].to_numpy(dtype=np.int64)
@@ -127,7 +130,11 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame, warn_at: Severity) ->
         default=Change.NONE,
     )
     return current.assign(
-        change=change, previous_risk=earlier_risk, previous_severity=earlier_severity
+        change=change,
+        previous_risk=earlier_risk,
+        previous_severity=earlier_severity,
+        was_listed=was_listed,
+        previous_lost=was_lost,
     )
 
 

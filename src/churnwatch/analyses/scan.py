@@ -78,11 +78,12 @@ def scan(
     )
 
 
-MASTER_DATA = ("name", "segment", "owner", "email")
+MASTER_DATA = ("name", "segment", "owner", "email", "owner_email")
 
 
 def _with_master_data(identity: pd.DataFrame, cut: Cut) -> pd.DataFrame:
-    """Add name, segment, owner and e-mail from the customers export (first row per customer)."""
+    """Add name, segment, owner and the e-mails from the customers export (first row per
+    customer)."""
     if not cut.has("customers"):
         return identity
     master = cut.frame("customers")

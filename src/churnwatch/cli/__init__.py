@@ -9,6 +9,7 @@ from churnwatch.cli import (  # noqa: F401  (registers the commands)
     checking,
     listing,
     recording,
+    reporting,
     scanning,
     worklists,
 )

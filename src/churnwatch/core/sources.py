@@ -166,6 +166,12 @@ SOURCES: dict[str, Source] = {
                 Column("segment", Kind.TEXT, description="segment or class"),
                 Column("owner", Kind.TEXT, description="account manager"),
                 Column("email", Kind.TEXT, description="contact e-mail"),
+                Column(
+                    "owner_email",
+                    Kind.TEXT,
+                    description="the account manager's e-mail (report --split-by owner mails"
+                    " each their report)",
+                ),
             ),
             "customer master data, one row per customer",
         ),

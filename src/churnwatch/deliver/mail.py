@@ -159,6 +159,12 @@ def _port(environ: Mapping[str, str]) -> int | None:
     return int(value)
 
 
+def default_sender(config: Email, environ: Mapping[str, str]) -> str | None:
+    """The From address of ``[email] from`` or ``CHURNWATCH_SMTP_FROM`` (no server needed:
+    ``--dry-run`` writes messages without one)."""
+    return _sender(environ, config)
+
+
 def _sender(environ: Mapping[str, str], config: Email) -> str | None:
     """The default From address, checked now so a typo fails before any connection."""
     from_environ = _from_environ(environ, FROM_VAR)

@@ -76,6 +76,9 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "vertriebsmitarbeiter|aussendienst|verantwortlich|kundenbetreuer|vertreter|"
         "company owner|account owner",
         "email": "email|e mail|mail|email address|e mail adresse",
+        "owner_email": "owner email|owner mail|account manager email|rep email|sales rep email|"
+        "betreuer email|betreuer mail|kundenbetreuer email|vertreter email|"
+        "vertriebsmitarbeiter email|account owner email",
     },
 }
 

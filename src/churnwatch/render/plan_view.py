@@ -86,10 +86,12 @@ _SPELLED = str.maketrans(
 )
 
 
-def owner_files(owners: Sequence[str | None]) -> dict[str | None, str]:
-    """A safe file name for each owner's calendar: letters, digits and dashes, accents spelled
+def owner_files(
+    owners: Sequence[str | None], prefix: str = "plan-", suffix: str = ".ics"
+) -> dict[str | None, str]:
+    """A safe file name for each owner's file: letters, digits and dashes, accents spelled
     out (Jürgen Köhler → plan-juergen-koehler.ics); owners whose names spell the same get a
-    number (plan-anna-schmidt-2.ics), so no calendar overwrites another."""
+    number (plan-anna-schmidt-2.ics), so no file overwrites another."""
     names: dict[str | None, str] = {}
     taken: set[str] = set()
     for owner in sorted(set(owners), key=lambda o: o or ""):
@@ -99,7 +101,7 @@ def owner_files(owners: Sequence[str | None]) -> dict[str | None, str]:
             number += 1
             candidate = f"{slug}-{number}"
         taken.add(candidate)
-        names[owner] = f"plan-{candidate}.ics"
+        names[owner] = f"{prefix}{candidate}{suffix}"
     return names
 
 

@@ -86,7 +86,7 @@ def summary_lines(
         "table.head",
         customers=lang.count(len(result.customers), "customer"),
         as_of=lang.date(result.cut.as_of),
-        horizon=lang.count(result.model.horizon_days, "day"),
+        horizon=lang.count(result.model.horizon_days, "day_dative"),
     )
     spread = lang.t("table.not_lost", counts=counts or lang.t("table.nobody"))
     if lost and (selection.phases is None or Phase.LOST in selection.phases):
@@ -121,7 +121,7 @@ def training_text(training: Training, lang: Language | None = None) -> str:
         more=more,
         customers=lang.count(training.customers, "customer"),
         churners=lang.number(training.churners),
-        horizon=lang.count(training.horizon_days, "day"),
+        horizon=lang.count(training.horizon_days, "day_dative"),
     )
 
 
@@ -238,9 +238,12 @@ def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _why(record: dict[str, Any], shown: int | None, lang: Language) -> Text:
+def _why(
+    record: dict[str, Any], shown: int | None = REASONS_SHOWN, lang: Language | None = None
+) -> Text:
     """The order history in words, the top warning signals with what each adds to the risk,
     then the suggested next step."""
+    lang = lang or language()
     signals = record["signals"]
     text = Text(f"{record['history']} ({lang.phase(record['phase'])})", style="dim")
     for signal in signals[:shown]:

@@ -44,14 +44,20 @@ class XlsxSheet:
 
 def sheet_bytes(columns: dict[str, list[Any]], title: str = "customers") -> bytes:
     """One sheet: a bold, frozen, filterable header and typed cells, text never a formula."""
-    import xlsxwriter
-
     count = len(next(iter(columns.values()), []))
     if count + 1 > MAX_ROWS:
         raise UsageError(
             f"xlsx holds at most {MAX_ROWS - 1:,} customers, this list has {count:,}",
             hint="use --format csv, or narrow the list with --top or --min-risk",
         )
+    return workbook_bytes({title: columns})
+
+
+def workbook_bytes(sheets: dict[str, dict[str, list[Any]]]) -> bytes:
+    """A workbook with one sheet per entry (title → columns), each as :func:`sheet_bytes`
+    writes it; an empty sheet keeps its header."""
+    import xlsxwriter
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
@@ -62,17 +68,30 @@ def sheet_bytes(columns: dict[str, list[Any]], title: str = "customers") -> byte
             "default_date_format": "yyyy-mm-dd",
         },
     )
-    sheet = workbook.add_worksheet(title)
     bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, list(columns), bold)
-    for position, name in enumerate(columns):
-        sheet.set_column(position, position, WIDTHS.get(name) or WIDE.get(name) or 12)
-    for row, cells in enumerate(zip(*columns.values(), strict=True), start=1):
-        sheet.write_row(row, 0, cells)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, count, len(columns) - 1)
+    for title, columns in sheets.items():
+        sheet = workbook.add_worksheet(sheet_title(title, workbook.sheetnames))
+        count = len(next(iter(columns.values()), []))
+        sheet.write_row(0, 0, list(columns), bold)
+        for position, name in enumerate(columns):
+            sheet.set_column(position, position, WIDTHS.get(name) or WIDE.get(name) or 14)
+        for row, cells in enumerate(zip(*columns.values(), strict=True), start=1):
+            sheet.write_row(row, 0, cells)
+        sheet.freeze_panes(1, 0)
+        if columns:
+            sheet.autofilter(0, 0, count, len(columns) - 1)
     workbook.close()
     return buffer.getvalue()
+
+
+def sheet_title(title: str, taken: Any) -> str:
+    """A name Excel accepts: at most 31 characters, none of ``[]:*?/\\``, not used yet."""
+    plain = "".join("-" if c in "[]:*?/\\" else c for c in title).strip("'") or "sheet"
+    candidate, number = plain[:31], 1
+    while candidate.lower() in {name.lower() for name in taken}:
+        number += 1
+        candidate = f"{plain[: 31 - len(str(number)) - 1]} {number}"
+    return candidate
 
 
 FORMAT = XlsxSheet()

@@ -1,0 +1,254 @@
+"""The weekly report: everything an account team needs on Monday morning, as values.
+
+It gathers what the other analyses compute (the ranked risks, win-back and returners, the
+loyal core, the contact plan) and what only the run history knows (who is new on the warning
+list, who escalated or recovered, the trend over the recorded runs, and how often earlier
+warnings came true). Words and layout are :mod:`churnwatch.render`'s business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from churnwatch.analyses.changes import (
+    Change,
+    Outcome,
+    RunInfo,
+    compare,
+    on_warning_list,
+    outcome,
+    snapshot,
+)
+from churnwatch.analyses.loyal import loyal_core, value_per_year
+from churnwatch.analyses.plan import Occasion, contact_plan
+from churnwatch.analyses.result import ScanResult, Selection
+from churnwatch.analyses.winback import WinBack, win_back
+from churnwatch.config import Config
+from churnwatch.core.domain import Phase, Severity
+
+TREND_RUNS = 12
+"""Recorded runs the trend shows (with this one)."""
+OUTCOME_MIN_DAYS = 14
+"""An earlier run's warnings are judged once at least this many days have passed."""
+OUTCOME_RUNS = 6
+PLAN_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An earlier recorded run with its snapshot, as the report reads it from the history."""
+
+    info: RunInfo
+    snapshot: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    as_of: int
+    warned: int
+    """Customers on the warning list."""
+    mean_risk: float
+    """Mean risk of the customers not lost."""
+    customers: int
+    """Customers not lost."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    customers: int
+    """Customers not lost."""
+    warned: int
+    critical: int
+    mean_risk: float
+    value_at_risk: float
+    """Revenue per year of the customers on the warning list."""
+    lost: int
+    previous: Headline | None = None
+    """The same figures at the previous recorded run (for the same customers' owner)."""
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """One report: for the whole business, or for one account manager's customers."""
+
+    result: ScanResult
+    """The scan, narrowed to the owner's customers when the report is for one owner."""
+    owner: str | None
+    warn_at: Severity
+    headline: Headline
+    previous: RunInfo | None
+    changes: pd.DataFrame
+    """Per customer (rank order): change, previous_risk, previous_severity."""
+    top: ScanResult
+    """The customers on the warning list, most at risk first (at most ``top`` of them)."""
+    warned_total: int
+    next_contact: dict[str, Occasion]
+    """Per customer id, the first occasion of the contact plan."""
+    winback: WinBack
+    loyal: Selection
+    phases: dict[str, int]
+    trend: list[TrendPoint]
+    outcomes: list[Outcome]
+    notes: list[str] = field(default_factory=list)
+    """Data-quality notes and warnings, as sentences."""
+
+    def listed(self, change: Change) -> ScanResult:
+        """The customers with this change since the previous run, most at risk first."""
+        rows = np.flatnonzero(self.changes["change"].to_numpy() == change.value)
+        return self.result.rows(rows)
+
+
+def weekly_reports(
+    result: ScanResult,
+    config: Config,
+    earlier: list[Recorded],
+    notes: list[str],
+    *,
+    owners: list[str | None],
+    today: int | None = None,
+) -> list[WeeklyReport]:
+    """One report per entry of ``owners`` (None: the whole business), from the scan and the
+    earlier recorded runs (oldest first)."""
+    warn_at = Severity.parse(config.report.warn_at)
+    current = snapshot(result)
+    previous = earlier[-1] if earlier else None
+    compared = (
+        compare(current, previous.snapshot, warn_at)
+        if previous
+        else current.assign(
+            change=np.where(on_warning_list(current, warn_at), Change.NEW, Change.NONE),
+            previous_risk=np.nan,
+            previous_severity=-1,
+            was_listed=False,
+            previous_lost=False,
+        )
+    )
+    loyal = loyal_core(result, config.loyal)
+    plan = contact_plan(result, PLAN_DAYS, config.lifecycle.lost_after_days, today)
+    next_contact: dict[str, Occasion] = {}
+    for occasion in sorted(plan, key=lambda o: (o.due, o.kind)):
+        next_contact.setdefault(occasion.customer_id, occasion)
+    reports = []
+    for owner in owners:
+        rows = _owner_rows(result, owner)
+        part = result.rows(rows)
+        reports.append(
+            WeeklyReport(
+                result=part,
+                owner=owner,
+                warn_at=warn_at,
+                headline=_headline(part, compared.iloc[rows], warn_at, previous is not None),
+                previous=previous.info if previous else None,
+                changes=compared.iloc[rows].reset_index(drop=True),
+                top=_top(part, warn_at, config.report.top),
+                warned_total=int(on_warning_list(current.iloc[rows], warn_at).sum()),
+                next_contact=next_contact,
+                winback=win_back(part, config.lifecycle.lost_after_days, top=config.report.top),
+                loyal=loyal.narrowed([owner] if owner else (), (), config.report.top),
+                phases=part.by_phase(),
+                trend=_trend(
+                    earlier,
+                    current,
+                    result.cut.as_of,
+                    set(current["customer_id"].iloc[rows]),
+                    warn_at,
+                ),
+                outcomes=_outcomes(part, earlier, result.cut.as_of, warn_at),
+                notes=notes,
+            )
+        )
+    return reports
+
+
+def _owner_rows(result: ScanResult, owner: str | None) -> np.ndarray:
+    if owner is None:
+        return np.arange(len(result.customers))
+    return np.flatnonzero(result.texts("owner") == owner.strip().lower())
+
+
+def _top(result: ScanResult, warn_at: Severity, top: int) -> ScanResult:
+    listed = on_warning_list(snapshot_columns(result), warn_at)
+    return result.rows(np.flatnonzero(listed)[:top])
+
+
+def snapshot_columns(result: ScanResult) -> pd.DataFrame:
+    """The columns the warning list is judged on (severity, phase), without the rule ids."""
+    frame = result.customers
+    return pd.DataFrame(
+        {
+            "severity": frame["severity"].to_numpy(dtype=np.int64),
+            "phase": frame["phase"].astype(str).to_numpy(),
+        }
+    )
+
+
+def _headline(
+    result: ScanResult, changes: pd.DataFrame, warn_at: Severity, has_previous: bool
+) -> Headline:
+    frame = result.customers
+    active = result.phases() != Phase.LOST
+    listed = on_warning_list(snapshot_columns(result), warn_at)
+    risks = frame["risk"].to_numpy(dtype=np.float64)
+    severity = frame["severity"].to_numpy(dtype=np.int64)
+    value = np.nan_to_num(value_per_year(result))
+    previous = None
+    if has_previous:
+        known = changes["previous_severity"].to_numpy() >= 0
+        before = changes["previous_risk"].to_numpy(dtype=np.float64)
+        was_listed = changes["was_listed"].to_numpy(dtype=bool)
+        was_lost = changes["previous_lost"].to_numpy(dtype=bool)
+        was_active = known & ~was_lost
+        previous = Headline(
+            customers=int(was_active.sum()),
+            warned=int(was_listed.sum()),
+            critical=int((was_active & (changes["previous_severity"].to_numpy() >= 4)).sum()),
+            mean_risk=float(before[was_active].mean()) if was_active.any() else float("nan"),
+            value_at_risk=float(value[was_listed].sum()),
+            lost=int((known & was_lost).sum()),
+        )
+    return Headline(
+        customers=int(active.sum()),
+        warned=int(listed.sum()),
+        critical=int((active & (severity >= Severity.CRITICAL)).sum()),
+        mean_risk=float(risks[active].mean()) if active.any() else float("nan"),
+        value_at_risk=float(value[listed].sum()),
+        lost=int((~active).sum()),
+        previous=previous,
+    )
+
+
+def _trend(
+    earlier: list[Recorded], current: pd.DataFrame, as_of: int, ids: set[str], warn_at: Severity
+) -> list[TrendPoint]:
+    """The warning list and the mean risk at each recorded run and now (for the customers
+    of this report: an owner's trend follows the owner's present customers)."""
+    runs = [(r.info.as_of, r.snapshot) for r in earlier[-(TREND_RUNS - 1) :]] + [(as_of, current)]
+    points = []
+    for day, frame in runs:
+        mine = frame[frame["customer_id"].isin(ids)]
+        active = mine["phase"].astype(str).to_numpy() != Phase.LOST.value
+        risks = mine["risk"].to_numpy(dtype=np.float64)[active]
+        points.append(
+            TrendPoint(
+                day,
+                int(on_warning_list(mine, warn_at).sum()),
+                float(risks.mean()) if len(risks) else float("nan"),
+                int(active.sum()),
+            )
+        )
+    return points
+
+
+def _outcomes(
+    result: ScanResult, earlier: list[Recorded], as_of: int, warn_at: Severity
+) -> list[Outcome]:
+    """How the warnings of the earlier runs at least two weeks old came true, latest first."""
+    ids = set(result.customers["customer_id"].astype(str))
+    judged = [r for r in earlier if r.info.as_of <= as_of - OUTCOME_MIN_DAYS][-OUTCOME_RUNS:]
+    return [
+        outcome(result, r.snapshot[r.snapshot["customer_id"].isin(ids)], r.info.as_of, warn_at)
+        for r in reversed(judged)
+    ]

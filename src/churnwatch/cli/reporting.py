@@ -1,0 +1,254 @@
+"""``churnwatch report``: the weekly report, written to files and/or sent by e-mail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
+
+import typer
+
+from churnwatch.cli.scanning import HistoryOption, LangOption, OutputOption
+from churnwatch.cli.shell import (
+    AsOfOption,
+    ConfigOption,
+    Exports,
+    QuietOption,
+    VerboseOption,
+    app,
+    emit,
+    handles_errors,
+    message,
+    progress_display,
+    report_problems,
+    to_date,
+)
+from churnwatch.core.errors import DeliveryError, UsageError
+from churnwatch.core.words import plural
+from churnwatch.render.report_formats import REPORT_FORMATS
+
+if TYPE_CHECKING:
+    from churnwatch.api import Mail, ReportDocument, ReportRun
+    from churnwatch.render.language import Language
+
+    ReportFormat: TypeAlias = str
+    SplitBy: TypeAlias = str
+else:  # choices for Typer, from the report format registry
+    ReportFormat = Literal[tuple(REPORT_FORMATS)]
+    SplitBy = Literal["owner"]
+
+
+@app.command()
+@handles_errors
+def report(
+    exports: Exports,
+    *,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    output: OutputOption = None,
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html, md, txt or xlsx (default: from --output, else txt on the terminal).",
+        ),
+    ] = None,
+    lang: LangOption = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="NAME", help="Only this account manager's customers."),
+    ] = None,
+    split_by: Annotated[
+        SplitBy | None,
+        typer.Option(
+            "--split-by",
+            help="owner: one report per account manager, each with only their customers"
+            " (files named after the owner beside --output).",
+        ),
+    ] = None,
+    history: HistoryOption = None,
+    email_to: Annotated[
+        str | None,
+        typer.Option(
+            "--email-to",
+            metavar="ADDR[,ADDR]",
+            help="Send the report to these addresses (with --split-by owner: a copy of each).",
+        ),
+    ] = None,
+    email_owners: Annotated[
+        bool,
+        typer.Option(
+            "--email-owners",
+            help="With --split-by owner: send each owner's report to the owner's address"
+            " (owner_email in the customers export).",
+        ),
+    ] = False,
+    email_from: Annotated[
+        str | None,
+        typer.Option(
+            "--email-from", metavar="ADDR", help="Sender (default: [email] from in the config)."
+        ),
+    ] = None,
+    attach_xlsx: Annotated[
+        bool, typer.Option("--attach-xlsx", help="Attach the report as an xlsx workbook.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Write each message as an .eml file beside --output (or to stdout) instead of"
+            " sending it.",
+        ),
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """The weekly report: what changed since the last recorded run, the customers most at
+    risk with the next contact, win-back, returners, the loyal core, phases, the risk trend,
+    how earlier warnings came true, and data quality."""
+    from churnwatch import api
+
+    if owner and split_by:
+        raise UsageError("--owner and --split-by owner exclude each other")
+    if email_owners and not split_by:
+        raise UsageError("--email-owners needs --split-by owner")
+    mailing = bool(email_to or email_owners)
+    recipients = _addresses(email_to)
+    fmt = _format(output_format, output)
+    if split_by and output is None and not mailing:
+        raise UsageError(
+            "--split-by owner writes one file per owner",
+            hint="pass --output FILE: each owner's file is named after FILE"
+            " (weekly.html → weekly-anna-schmidt.html)",
+        )
+    with progress_display(quiet) as step:
+        found = api.report_exports(
+            exports,
+            config,
+            to_date(as_of),
+            step,
+            history=history,
+            owner=owner,
+            split_by_owner=split_by == "owner",
+        )
+    if not quiet:
+        report_problems(found.run.data_problems(), found.run.unusable())
+        if found.unassigned:
+            message(
+                "note",
+                "yellow",
+                f"{plural(found.unassigned, 'customer')} without an owner are in no owner's report",
+            )
+    words = api.output_language(found.run.config, lang)
+    if output is not None or not mailing:
+        documents = api.render_reports(found, fmt, words)
+        _write(documents, REPORT_FORMATS[fmt].binary, output, exports, config, verbose)
+    if found.history is not None:
+        api.record_run(found.run, found.history)
+    if mailing:
+        _mail(found, words, recipients, email_owners, email_from, attach_xlsx, dry_run, output)
+
+
+def _addresses(text: str | None) -> list[str]:
+    from churnwatch import api
+
+    return api.email_addresses(text) if text else []
+
+
+def _format(explicit: str | None, output: Path | None) -> str:
+    """``--format``, else the output's extension, else plain text."""
+    if explicit is not None:
+        return explicit
+    if output is None:
+        return "txt"
+    suffix = output.suffix.lower()
+    for name, renderer in REPORT_FORMATS.items():
+        if suffix in renderer.extensions:
+            return name
+    known = ", ".join(ext for f in REPORT_FORMATS.values() for ext in f.extensions)
+    raise UsageError(
+        f"{output}: cannot tell the report format from '{output.suffix or 'no extension'}'",
+        hint=f"use one of {known} or pass --format",
+    )
+
+
+def _write(  # noqa: PLR0917  (a private step of one command)
+    documents: list[ReportDocument],
+    binary: bool,
+    output: Path | None,
+    exports: Path,
+    config: Path | None,
+    verbose: bool,
+) -> None:
+    """Each report to its file (atomically), or the one report to stdout."""
+    from churnwatch import api
+
+    if output is None:
+        (document,) = documents
+        emit(document.data, None, binary=binary)
+        return
+    reads = api.files_read(exports, config)
+    targets = api.report_targets(output, [d.owner for d in documents])
+    for document, target in zip(documents, targets, strict=True):
+        emit(document.data, target, reads=reads, announce=verbose, binary=binary)
+
+
+def _mail(  # noqa: PLR0917  (a private step of one command)
+    found: ReportRun,
+    words: Language,
+    recipients: list[str],
+    to_owners: bool,
+    sender: str | None,
+    attach_xlsx: bool,
+    dry_run: bool,
+    output: Path | None,
+) -> None:
+    """Send the messages (or write them with ``--dry-run``); say who got mail and who did not,
+    and exit 2 when anyone did not."""
+    from churnwatch import api
+
+    mails, missing = api.report_mails(
+        found,
+        words,
+        to=recipients,
+        to_owners=to_owners,
+        sender=sender,
+        attach_xlsx=attach_xlsx,
+    )
+    if dry_run:
+        _write_messages(mails, output)
+        failures = []
+    else:
+        sent = api.send_mails(mails, found.run.config)
+        failures = [f"{_who(s.mail)}: {s.error}" for s in sent if s.error]
+        delivered = [_who(s.mail) for s in sent if s.error is None]
+        if delivered:
+            message("sent", "green", ", ".join(delivered))
+    failures += [
+        f"{name or '(no owner)'}: no owner_email in the customers export" for name in missing
+    ]
+    if failures:
+        for line in failures:
+            message("not sent", "red", line)
+        raise DeliveryError(
+            f"{plural(len(failures), 'report')} not delivered (above); the report files were"
+            " written"
+        )
+
+
+def _who(mail: Mail) -> str:
+    names = ", ".join(mail.recipients)
+    return f"{mail.owner} <{names}>" if mail.owner else names
+
+
+def _write_messages(mails: list[Mail], output: Path | None) -> None:
+    from churnwatch import api
+
+    if output is None:
+        if len(mails) != 1:
+            raise UsageError("--dry-run with several messages needs --output FILE")
+        emit(api.message_bytes(mails[0]), None)
+        return
+    targets = api.report_targets(output.with_suffix(".eml"), [mail.owner for mail in mails])
+    for mail, target in zip(mails, targets, strict=True):
+        emit(api.message_bytes(mail), target, announce=True)

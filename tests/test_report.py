@@ -1,0 +1,456 @@
+"""The weekly report: content, formats, languages, split by owner, and e-mail delivery."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import io
+import re
+import shutil
+import string
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from churnwatch.features import FEATURES
+from churnwatch.render.language import default_rule_texts, language
+from churnwatch.rules.wording import check_spec, noun_forms
+from test_mail import (  # noqa: F401  (ca, serve and server_tls are fixtures used here)
+    PASSWORD,
+    USER,
+    Server,
+    ca,
+    free_port,
+    one_user,
+    serve,
+    server_tls,
+)
+
+HOSTILE = '<script>alert("x")</script> & =HYPERLINK("http://evil.example")'
+TOP = "C0169"
+"""The example customer most at risk at the reference date below (on every list)."""
+AS_OF = "2026-09-30"
+CATALOGS = Path(__file__).resolve().parents[1] / "src" / "churnwatch" / "render" / "catalogs"
+
+
+@pytest.fixture
+def folder(examples_dir: Path, tmp_path: Path) -> Path:
+    """The example exports with a hostile name on the customer most at risk."""
+    target = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", target)
+    path = target / "customers.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        if row[0] == TOP:
+            row[1] = HOSTILE
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return target
+
+
+@pytest.fixture
+def recorded(cli: Callable[..., Any], folder: Path, tmp_path: Path) -> Path:
+    """A run history with two earlier runs (six and two weeks before the report)."""
+    db = tmp_path / "runs.db"
+    for as_of in ("2026-08-15", "2026-09-15"):
+        result = cli(
+            "scan",
+            folder,
+            "--as-of",
+            as_of,
+            "--history",
+            db,
+            "-q",
+            "-f",
+            "csv",
+            "-o",
+            tmp_path / f"{as_of}.csv",
+        )
+        assert result.exit_code == 0, result.output
+    return db
+
+
+def report(cli: Callable[..., Any], folder: Path, *args: object) -> Any:
+    result = cli("report", folder, "--as-of", AS_OF, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_html_report_is_self_contained_and_escapes_names(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "weekly.html"
+    report(cli, folder, "--history", recorded, "-o", target)
+    html = target.read_text(encoding="utf-8")
+    for external in (
+        "<script",
+        "src=",
+        "href=",
+        "url(",
+        "@import",
+        "<link",
+        "https://",
+        "<iframe",
+        "<object",
+    ):
+        assert external not in html.lower(), external
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; =HYPERLINK(" in html
+    # the one web address is the hostile name's, shown as text
+    assert html.count("http://") == html.count("=HYPERLINK(&#34;http://evil.example")
+    for heading in (
+        "New on the warning list",
+        "Escalated",
+        "Recovered",
+        "Most at risk",
+        "Win-back",
+        "Returners",
+        "Loyal core",
+        "Lifecycle phases",
+        "Risk trend",
+        "Did earlier warnings come true?",
+        "Data quality",
+    ):
+        assert f">{heading}</h2>" in html, heading
+    assert "since 2026-09-15" in html  # the change since the previous recorded run
+    assert html.count('bgcolor="') >= 5 + 3  # bars: five phases, three runs in the trend
+
+
+def test_every_format_carries_the_same_sections(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    texts = {}
+    for fmt in ("md", "txt"):
+        target = tmp_path / f"weekly.{fmt}"
+        report(cli, folder, "--history", recorded, "-o", target)
+        texts[fmt] = target.read_text(encoding="utf-8")
+    assert "## Most at risk" in texts["md"] and "MOST AT RISK" in texts["txt"]
+    assert "## Did earlier warnings come true?" in texts["md"]
+    escaped = r"\<script\>alert(\"x\")\</script\> & =HYPERLINK(\"http://evil.example\")"
+    assert escaped.replace('\\"', '"') in texts["md"], texts["md"]
+    assert "<script>" not in texts["md"]
+    assert HOSTILE in texts["txt"]
+    assert all(len(line) <= 100 for line in texts["txt"].splitlines())
+    workbook = openpyxl.load_workbook(io.BytesIO(_xlsx(cli, folder, recorded, tmp_path)))
+    assert "Most at risk" in workbook.sheetnames and "Win-back" in workbook.sheetnames
+    sheet = workbook["Most at risk"]
+    assert sheet.freeze_panes == "A2"
+    header = [cell.value for cell in sheet[1]]
+    rows = [
+        dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)
+    ]
+    top = next(r for r in rows if r["customer"] == TOP)
+    assert top["name"] == HOSTILE  # stored as text, never a formula
+    assert isinstance(top["risk"], float) and 0 < top["risk"] <= 1
+    trend = workbook["Risk trend"]
+    assert [type(c.value).__name__ for c in trend[2]][:2] == ["datetime", "int"]
+
+
+def _xlsx(cli, folder, recorded, tmp_path) -> bytes:  # type: ignore[no-untyped-def]
+    target = tmp_path / "weekly.xlsx"
+    report(cli, folder, "--history", recorded, "-o", target)
+    return target.read_bytes()
+
+
+def test_a_report_records_its_run_and_reports_changes(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = report(cli, folder, "--history", recorded, "-f", "txt")
+    assert "(unchanged since 2026-09-15)" in result.stdout or "since 2026-09-15)" in result.stdout
+    listing = cli("history", "--history", recorded)
+    assert "2026-09-30" in listing.stdout  # the report's own run is recorded
+    outcome = re.search(r"- 2026-08-15 · weeks ago 7 · flagged (\d+)", result.stdout)
+    assert outcome, result.stdout  # warnings of six weeks ago, judged against what happened
+
+
+def test_without_a_history_the_report_says_so(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    result = report(cli, folder, "-f", "txt")
+    assert "No earlier run is recorded" in result.stdout
+    assert "The trend starts with the next recorded run." in result.stdout
+
+
+def test_german_report_uses_german_words_numbers_and_dates(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "wochenbericht.html"
+    report(cli, folder, "--history", recorded, "--lang", "de", "-o", target)
+    html = target.read_text(encoding="utf-8")
+    assert "Kündigungs-Frühwarnung: Wochenbericht" in html and "Stichtag 30.09.2026" in html
+    assert "Am stärksten gefährdet" in html and "Rückgewinnung" in html
+    assert re.search(r">\d{1,3}(\.\d{3})+<", html), "thousands grouped with a dot"
+    assert "2026-09-30" not in html
+    assert "Bestellungen werden kleiner" in html  # the default rule's German title
+
+
+def test_currency_from_the_config(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (folder / "churnwatch.toml").write_text('[report]\nlang = "de"\ncurrency = "EUR"\n')
+    result = report(cli, folder, "-f", "txt")
+    assert re.search(r"gefährdeter Umsatz pro Jahr: +\d{1,3}(\.\d{3})*,\d\d\xa0€", result.stdout)
+
+
+def test_german_scan_table(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    result = cli("scan", folder, "--as-of", AS_OF, "--lang", "de", "--top", "3")
+    assert result.exit_code == 0
+    assert "zum Stichtag 30.09.2026" in result.stdout and "Risiko" in result.stdout
+    assert "nächster Schritt" in result.stdout
+
+
+def test_split_by_owner_writes_each_owner_only_their_customers(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out" / "weekly.md"
+    target.parent.mkdir()
+    report(cli, folder, "--split-by", "owner", "-o", target)
+    owners = {
+        row["customer_id"]: row["owner"]
+        for row in csv.DictReader((folder / "customers.csv").open(encoding="utf-8"))
+    }
+    files = sorted(target.parent.iterdir())
+    assert len(files) == len(set(owners.values()))
+    anna = target.parent / "weekly-anna-schmidt.md"
+    text = anna.read_text(encoding="utf-8")
+    mentioned = set(re.findall(r"\bC\d{4}\b", text))
+    assert mentioned and all(owners[c] == "Anna Schmidt" for c in mentioned)
+
+
+def test_split_by_owner_needs_a_place_for_the_files(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    result = cli("report", folder, "--split-by", "owner")
+    assert result.exit_code == 2 and "one file per owner" in result.stderr
+
+
+# --- message catalogs -----------------------------------------------------------------------
+
+
+def _keys(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat |= _keys(value, f"{prefix}{key}.")
+        else:
+            flat[prefix + key] = value
+    return flat
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_both_languages_have_the_same_texts_and_fields() -> None:
+    english = _keys(tomllib.loads((CATALOGS / "en" / "text.toml").read_text("utf-8")))
+    german = _keys(tomllib.loads((CATALOGS / "de" / "text.toml").read_text("utf-8")))
+    assert set(english) == set(german)
+    for key, text in english.items():
+        assert _fields(text) == _fields(german[key]), key
+        if key.startswith("nouns."):
+            assert german[key].count("/") == 1, key
+
+
+def test_every_default_rule_has_a_german_text() -> None:
+    german = language("de")
+    for rule_id, texts in default_rule_texts().items():
+        translated = german.rules.get(rule_id)
+        assert translated is not None, f"rule {rule_id} has no German text"
+        for name in ("title", "action", "explain"):
+            assert translated.get(name), f"rule {rule_id}: no German {name}"
+        english = {f: s for _, f, s, _ in string.Formatter().parse(texts["explain"]) if f}
+        fields = {f: s for _, f, s, _ in string.Formatter().parse(translated["explain"]) if f}
+        assert set(fields) == set(english), rule_id
+        for name, spec in fields.items():
+            assert spec.split("|")[0] == english[name].split("|")[0], (rule_id, name)
+            check_spec(spec)
+            if "|" in spec:
+                assert all(noun_forms(spec.split("|")[1])), (rule_id, name)
+
+
+def test_every_feature_has_a_german_meaning() -> None:
+    german = language("de")
+    missing = [name for name in FEATURES if not german.features.get(name, {}).get("description")]
+    assert not missing
+
+
+def test_a_changed_rule_is_shown_as_the_user_wrote_it(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    (folder / "churnwatch.toml").write_text(
+        '[[rules]]\nid = "complaints-unresolved"\ntitle = "Offene Reklamationen (eigener Titel)"\n'
+    )
+    result = cli("scan", folder, "--as-of", AS_OF, "--lang", "de", "--top", "3", "--long")
+    assert "Offene Reklamationen (eigener Titel)" in result.stdout
+    assert "Reklamationen bleiben offen" not in result.stdout
+
+
+# --- e-mail ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mail_server(serve, server_tls, ca, tmp_path, monkeypatch) -> Server:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A submission server with STARTTLS and a login, and the environment pointing at it."""
+    server = serve(
+        tls_context=server_tls, require_starttls=True, authenticator=one_user, auth_require_tls=True
+    )
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # the client trusts the test CA
+    monkeypatch.setenv("CHURNWATCH_SMTP_HOST", "localhost")
+    monkeypatch.setenv("CHURNWATCH_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("CHURNWATCH_SMTP_TLS", "starttls")
+    monkeypatch.setenv("CHURNWATCH_SMTP_USER", USER)
+    monkeypatch.setenv("CHURNWATCH_SMTP_PASSWORD", PASSWORD)
+    return server
+
+
+def _parts(message: email.message.EmailMessage) -> dict[str, str]:
+    return {
+        part.get_content_type(): part.get_content()
+        for part in message.walk()
+        if part.get_content_maintype() == "text"
+    }
+
+
+def test_report_is_mailed_in_german_with_both_parts(
+    cli, folder, recorded, mail_server, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "wochenbericht.html"
+    result = report(
+        cli,
+        folder,
+        "--history",
+        recorded,
+        "--lang",
+        "de",
+        "-o",
+        target,
+        "--email-to",
+        "Jürgen Köhler <leitung@firma.example>, team@firma.example",
+        "--email-from",
+        "churnwatch@firma.example",
+        "--attach-xlsx",
+    )
+    assert "sent:" in result.stderr
+    (received,) = mail_server.inbox.received
+    assert received.encrypted and received.login == USER.encode()
+    assert sorted(received.rcpt_tos) == ["leitung@firma.example", "team@firma.example"]
+    message = received.message
+    assert message["Subject"].startswith("Kündigungswarnung 30.09.2026:")
+    assert "Jürgen Köhler" in str(message["To"])
+    parts = _parts(message)
+    assert "Kündigungs-Frühwarnung: Wochenbericht" in parts["text/plain"]
+    assert "Rückgewinnung" in parts["text/html"] and "Weiß Maschinenbau GmbH" in parts["text/html"]
+    assert "&lt;script&gt;" in parts["text/html"]
+    (attachment,) = [p for p in message.walk() if p.get_filename()]
+    assert attachment.get_filename() == "churnwatch.xlsx"
+    assert openpyxl.load_workbook(io.BytesIO(attachment.get_content())).sheetnames[0]
+    assert target.exists()
+    assert PASSWORD not in result.output
+
+
+def test_a_refused_connection_exits_2_and_keeps_the_report(
+    cli, folder, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CHURNWATCH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHURNWATCH_SMTP_PORT", str(free_port()))
+    target = tmp_path / "weekly.html"
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "-o",
+        target,
+        "--email-to",
+        "a@firma.example",
+        "--email-from",
+        "cw@firma.example",
+    )
+    assert result.exit_code == 2
+    assert "cannot reach the mail server" in result.stderr and "not delivered" in result.stderr
+    assert "Traceback" not in result.output
+    assert target.exists()
+
+
+def test_a_rejected_login_exits_2(cli, folder, mail_server, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CHURNWATCH_SMTP_PASSWORD", "wrong-Kakapo-99")
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "-o",
+        tmp_path / "w.html",
+        "--email-to",
+        "a@firma.example",
+        "--email-from",
+        "cw@firma.example",
+    )
+    assert result.exit_code == 2
+    assert "rejected the login" in result.stderr and "wrong-Kakapo-99" not in result.output
+    assert not mail_server.inbox.received
+
+
+def test_split_by_owner_mails_each_owner_and_names_who_got_none(
+    cli, folder, mail_server, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    path = folder / "customers.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        if row["owner"] == "Ben Carter":
+            row["owner_email"] = ""  # Ben's address is missing
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "--split-by",
+        "owner",
+        "-o",
+        tmp_path / "w.html",
+        "--email-owners",
+        "--email-from",
+        "cw@firma.example",
+    )
+    assert result.exit_code == 2
+    assert "not sent: Ben Carter: no owner_email" in result.stderr
+    received = {tuple(r.rcpt_tos) for r in mail_server.inbox.received}
+    owners = {row["owner"] for row in rows} - {"Ben Carter"}
+    assert len(received) == len(owners)
+    assert ("anna-schmidt@churnwatch-demo.example",) in received
+    anna = next(
+        r
+        for r in mail_server.inbox.received
+        if r.rcpt_tos == ["anna-schmidt@churnwatch-demo.example"]
+    )
+    assert "Anna Schmidt" in anna.message["Subject"]
+    mentioned = set(re.findall(r"\bC\d{4}\b", _parts(anna.message)["text/plain"]))
+    assert mentioned and all(
+        row["owner"] == "Anna Schmidt" for row in rows if row["customer_id"] in mentioned
+    )
+
+
+def test_dry_run_writes_the_message_instead(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "weekly.html"
+    result = report(
+        cli,
+        folder,
+        "-o",
+        target,
+        "--email-to",
+        "a@firma.example",
+        "--email-from",
+        "cw@firma.example",
+        "--dry-run",
+    )
+    message = email.message_from_bytes(
+        (tmp_path / "weekly.eml").read_bytes(), policy=email.policy.default
+    )
+    assert message["To"] == "a@firma.example" and set(_parts(message)) == {
+        "text/plain",
+        "text/html",
+    }
+    assert "weekly.eml" in result.stderr
+
+
+def test_password_is_never_taken_from_the_config(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    (folder / "churnwatch.toml").write_text('[email]\nhost = "smtp.example"\npassword = "x"\n')
+    result = cli("report", folder, "--as-of", AS_OF)
+    assert result.exit_code == 2 and "CHURNWATCH_SMTP_PASSWORD" in result.stderr
+
+
+def test_bad_address_on_the_command_line(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    result = cli("report", folder, "--as-of", AS_OF, "--email-to", "not-an-address")
+    assert result.exit_code == 2 and "not-an-address" in result.stderr
