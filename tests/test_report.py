@@ -454,3 +454,36 @@ def test_password_is_never_taken_from_the_config(cli, folder) -> None:  # type: 
 def test_bad_address_on_the_command_line(cli, folder) -> None:  # type: ignore[no-untyped-def]
     result = cli("report", folder, "--as-of", AS_OF, "--email-to", "not-an-address")
     assert result.exit_code == 2 and "not-an-address" in result.stderr
+
+
+def test_the_readme_crontab_line_sends_the_weekly_report(folder, mail_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    line = next(x for x in readme.read_text(encoding="utf-8").splitlines() if x.startswith("30 6 "))
+    secret = tmp_path / "smtp-password"
+    secret.write_text(PASSWORD)
+    (folder / "churnwatch.toml").write_text('[email]\nfrom = "churnwatch@example.com"\n')
+    command = line.split(None, 5)[5]
+    for placeholder, real in (
+        ("/etc/churnwatch/smtp-password", secret),
+        ("/data/exports", folder),
+        ("/data/reports", tmp_path),
+    ):
+        command = command.replace(placeholder, str(real))
+    bin_dir = str(Path(sys.executable).parent)
+    done = subprocess.run(
+        ["sh", "-c", command.replace("--history", "--as-of 2026-09-30 --history", 1)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("", "")
+    assert (tmp_path / "wochenbericht.html").exists() and (folder / "runs.db").exists()
+    (received,) = mail_server.inbox.received
+    assert received.rcpt_tos == ["vertrieb@example.com"]
+    assert received.message["Subject"].startswith("Kündigungswarnung 30.09.2026")

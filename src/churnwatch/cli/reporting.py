@@ -146,7 +146,17 @@ def report(
     if found.history is not None:
         api.record_run(found.run, found.history)
     if mailing:
-        _mail(found, words, recipients, email_owners, email_from, attach_xlsx, dry_run, output)
+        _mail(
+            found,
+            words,
+            recipients,
+            email_owners,
+            email_from,
+            attach_xlsx,
+            dry_run,
+            output,
+            quiet=quiet,
+        )
 
 
 def _addresses(text: str | None) -> list[str]:
@@ -202,9 +212,11 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
     attach_xlsx: bool,
     dry_run: bool,
     output: Path | None,
+    *,
+    quiet: bool = False,
 ) -> None:
-    """Send the messages (or write them with ``--dry-run``); say who got mail and who did not,
-    and exit 2 when anyone did not."""
+    """Send the messages (or write them with ``--dry-run``); say who got mail (unless
+    ``quiet``) and who did not, and exit 2 when anyone did not."""
     from churnwatch import api
 
     mails, missing = api.report_mails(
@@ -216,13 +228,13 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
         attach_xlsx=attach_xlsx,
     )
     if dry_run:
-        _write_messages(mails, output)
+        _write_messages(mails, output, announce=not quiet)
         failures = []
     else:
         sent = api.send_mails(mails, found.run.config)
         failures = [f"{_who(s.mail)}: {s.error}" for s in sent if s.error]
         delivered = [_who(s.mail) for s in sent if s.error is None]
-        if delivered:
+        if delivered and not quiet:
             message("sent", "green", ", ".join(delivered))
     failures += [
         f"{name or '(no owner)'}: no owner_email in the customers export" for name in missing
@@ -241,7 +253,7 @@ def _who(mail: Mail) -> str:
     return f"{mail.owner} <{names}>" if mail.owner else names
 
 
-def _write_messages(mails: list[Mail], output: Path | None) -> None:
+def _write_messages(mails: list[Mail], output: Path | None, *, announce: bool) -> None:
     from churnwatch import api
 
     if output is None:
@@ -251,4 +263,4 @@ def _write_messages(mails: list[Mail], output: Path | None) -> None:
         return
     targets = api.report_targets(output.with_suffix(".eml"), [mail.owner for mail in mails])
     for mail, target in zip(mails, targets, strict=True):
-        emit(api.message_bytes(mail), target, announce=True)
+        emit(api.message_bytes(mail), target, announce=announce)

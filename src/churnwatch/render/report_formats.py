@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 BAR_WIDTH = 30
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|<>~])")
 """What could make text from the data markup: emphasis, links, table cells, HTML."""
+_BLANKS = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -111,14 +112,14 @@ def _environment(*, autoescape: bool) -> jinja2.Environment:
 
 def markdown_text(text: object) -> str:
     """Text that Markdown shows as it is: punctuation escaped, on one line."""
-    flat = " ".join(printable(str(text)).split())
+    flat = _BLANKS.sub(" ", printable(str(text))).strip()
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
 
 
 def wrap(text: object, width: int, indent: str, first: str | None = None) -> str:
     """Text broken into lines of at most ``width`` characters, indented."""
     lines = textwrap.wrap(
-        " ".join(str(text).split()),
+        _BLANKS.sub(" ", str(text)).strip(),  # no-break spaces stay: '35\u00a0%' is one word
         width,
         initial_indent=indent if first is None else first,
         subsequent_indent=indent,
