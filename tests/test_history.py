@@ -347,7 +347,120 @@ def test_since_last_without_a_history_says_how_to_get_one(cli, examples_dir: Pat
 def test_history_of_an_unknown_customer_suggests_one(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "runs.db"
     record(db, "2026-11-02", RUN_1)
-    result = cli("history", "a", "--history", str(db))
-    assert result.exit_code == 2 and "did you mean 'A'" in result.stderr
+    result = cli("history", "E", "--history", str(db))
+    assert result.exit_code == 2 and "'E': no such customer in the history" in result.stderr
+    other_case = cli("history", "a", "--history", str(db))  # as explain, any case finds A
+    assert other_case.exit_code == 0 and "A · risk over 1 run:" in other_case.stdout
     missing = cli("history", "--history", str(tmp_path / "none.db"))
     assert missing.exit_code == 2 and "no run history here yet" in missing.stderr
+
+
+def test_a_config_in_the_exports_folder_keeps_the_history_inside(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "churnwatch.toml").write_text('[history]\npath = "../escape.db"\n')
+    out = tmp_path / "out.csv"
+    result = cli("scan", folder, "--as-of", "2026-09-30", "-f", "csv", "-o", out)
+    assert result.exit_code == 2 and "lies outside the exports folder" in result.stderr
+    assert not (tmp_path / "escape.db").exists() and not out.exists()
+    trusted = cli(
+        "scan",
+        folder,
+        "--config",
+        folder / "churnwatch.toml",
+        "--as-of",
+        "2026-09-30",
+        "-q",
+        "-f",
+        "csv",
+        "-o",
+        out,
+    )
+    assert trusted.exit_code == 0 and (tmp_path / "escape.db").exists()
+
+
+def test_an_unwritable_history_fails_before_any_output(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "runs.db"
+    db.write_bytes(b"")
+    (tmp_path / "runs.db").chmod(0o444)
+    out = tmp_path / "out.csv"
+    try:
+        db_dir_blocked = tmp_path / "blocked"
+        db_dir_blocked.write_text("a file, not a folder")
+        result = cli(
+            "scan",
+            examples_dir / "exports",
+            "--as-of",
+            "2026-09-30",
+            "-f",
+            "csv",
+            "-o",
+            out,
+            "--history",
+            db_dir_blocked / "runs.db",
+        )
+        assert result.exit_code == 2 and "cannot create its folder" in result.stderr
+        assert not out.exists()
+    finally:
+        db.chmod(0o644)
+
+
+def test_a_history_folder_is_created_on_first_use(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "new" / "folder" / "runs.db"
+    result = cli(
+        "scan",
+        examples_dir / "exports",
+        "--as-of",
+        "2026-09-30",
+        "-q",
+        "-f",
+        "csv",
+        "-o",
+        tmp_path / "o.csv",
+        "--history",
+        db,
+    )
+    assert result.exit_code == 0 and db.exists()
+
+
+def test_since_last_compares_like_with_like(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "runs.db"
+    exports = examples_dir / "exports"
+    base = ["-q", "-f", "csv", "-o", tmp_path / "o.csv", "--history", db]
+    assert cli("scan", exports, "--as-of", "2026-09-16", *base).exit_code == 0
+    assert cli("scan", exports, "--as-of", "2026-09-23", "--horizon", "30", *base).exit_code == 0
+    compared = cli(
+        "scan",
+        exports,
+        "--as-of",
+        "2026-09-30",
+        "--since-last",
+        "-f",
+        "csv",
+        "-o",
+        tmp_path / "p.csv",
+        "--history",
+        db,
+    )
+    assert "since the run of 2026-09-16" in compared.stderr  # the 30-day run is another measure
+    assert "used another horizon" in compared.stderr
+    german = cli(
+        "scan",
+        examples_dir / "exports-de",
+        "--as-of",
+        "2026-10-31",
+        "--since-last",
+        "-f",
+        "csv",
+        "-o",
+        tmp_path / "q.csv",
+        "--history",
+        db,
+    )
+    assert "is the history from another export?" in german.stderr

@@ -157,7 +157,7 @@ def test_a_report_records_its_run_and_reports_changes(cli, folder, recorded, tmp
     assert "(unchanged since 2026-09-15)" in result.stdout or "since 2026-09-15)" in result.stdout
     listing = cli("history", "--history", recorded)
     assert "2026-09-30" in listing.stdout  # the report's own run is recorded
-    outcome = re.search(r"- 2026-08-15 · weeks ago 7 · flagged (\d+)", result.stdout)
+    outcome = re.search(r"- 2026-08-15 \(7 weeks ago\) · flagged (\d+)", result.stdout)
     assert outcome, result.stdout  # warnings of six weeks ago, judged against what happened
 
 
@@ -171,7 +171,7 @@ def test_german_report_uses_german_words_numbers_and_dates(cli, folder, recorded
     target = tmp_path / "wochenbericht.html"
     report(cli, folder, "--history", recorded, "--lang", "de", "-o", target)
     html = target.read_text(encoding="utf-8")
-    assert "Kündigungs-Frühwarnung: Wochenbericht" in html and "Stichtag 30.09.2026" in html
+    assert "Abwanderungs-Frühwarnung: Wochenbericht" in html and "Stichtag 30.09.2026" in html
     assert "Am stärksten gefährdet" in html and "Rückgewinnung" in html
     assert re.search(r">\d{1,3}(\.\d{3})+<", html), "thousands grouped with a dot"
     assert "2026-09-30" not in html
@@ -181,7 +181,7 @@ def test_german_report_uses_german_words_numbers_and_dates(cli, folder, recorded
 def test_currency_from_the_config(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     (folder / "churnwatch.toml").write_text('[report]\nlang = "de"\ncurrency = "EUR"\n')
     result = report(cli, folder, "-f", "txt")
-    assert re.search(r"gefährdeter Umsatz pro Jahr: +\d{1,3}(\.\d{3})*,\d\d\xa0€", result.stdout)
+    assert re.search(r"gefährdeter Umsatz pro Jahr: +\d{1,3}(\.\d{3})*\xa0€", result.stdout)
 
 
 def test_german_scan_table(cli, folder) -> None:  # type: ignore[no-untyped-def]
@@ -323,14 +323,14 @@ def test_report_is_mailed_in_german_with_both_parts(
     assert received.encrypted and received.login == USER.encode()
     assert sorted(received.rcpt_tos) == ["leitung@firma.example", "team@firma.example"]
     message = received.message
-    assert message["Subject"].startswith("Kündigungswarnung 30.09.2026:")
+    assert message["Subject"].startswith("Abwanderungswarnung 30.09.2026:")
     assert "Jürgen Köhler" in str(message["To"])
     parts = _parts(message)
-    assert "Kündigungs-Frühwarnung: Wochenbericht" in parts["text/plain"]
+    assert "Abwanderungs-Frühwarnung: Wochenbericht" in parts["text/plain"]
     assert "Rückgewinnung" in parts["text/html"] and "Weiß Maschinenbau GmbH" in parts["text/html"]
     assert "&lt;script&gt;" in parts["text/html"]
     (attachment,) = [p for p in message.walk() if p.get_filename()]
-    assert attachment.get_filename() == "churnwatch.xlsx"
+    assert attachment.get_filename() == "churnwatch-2026-09-30.xlsx"
     assert openpyxl.load_workbook(io.BytesIO(attachment.get_content())).sheetnames[0]
     assert target.exists()
     assert PASSWORD not in result.output
@@ -486,4 +486,127 @@ def test_the_readme_crontab_line_sends_the_weekly_report(folder, mail_server, tm
     assert (tmp_path / "wochenbericht.html").exists() and (folder / "runs.db").exists()
     (received,) = mail_server.inbox.received
     assert received.rcpt_tos == ["vertrieb@example.com"]
-    assert received.message["Subject"].startswith("Kündigungswarnung 30.09.2026")
+    assert received.message["Subject"].startswith("Abwanderungswarnung 30.09.2026")
+
+
+# --- found by trying it as a user -----------------------------------------------------------
+
+
+def test_owner_report_goes_to_the_file_named(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "anna.md"
+    report(cli, folder, "--owner", "Anna Schmidt", "-o", target)
+    assert target.exists() and [p.name for p in tmp_path.iterdir() if p.suffix == ".md"] == [
+        "anna.md"
+    ]
+
+
+def test_headline_change_agrees_with_the_figures_shown(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = report(cli, folder, "--history", recorded, "-f", "txt").stdout
+    mean = re.search(r"mean risk: +(\d+)%  \((.*?)\)", text)
+    trend = re.findall(r"^(\d{4}-\d\d-\d\d) █* ?\S* · mean (\d+)%", text, re.MULTILINE)
+    assert mean and trend, text
+    before, now = int(trend[-2][1]), int(trend[-1][1])
+    assert int(mean.group(1)) == now
+    expected = "unchanged since 2026-09-15" if before == now else f"{now - before:+d} pt"
+    assert expected in mean.group(2)
+
+
+def test_without_history_nobody_is_called_new(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    text = report(cli, folder, "-f", "txt").stdout
+    new_section = text.split("NEW ON THE WARNING LIST")[1].split("ESCALATED")[0]
+    assert "No earlier run is recorded" in new_section and "C0" not in new_section
+
+
+def test_orders_only_still_lists_the_riskiest(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    for name in ("payments.csv", "complaints.csv", "contacts.csv"):
+        (folder / name).unlink()
+    text = report(cli, folder, "-f", "txt").stdout
+    top = text.split("MOST AT RISK")[1].split("WIN-BACK")[0]
+    if "No customer reaches high" in top:
+        assert re.search(r"- 1 · C\d{4}", top)
+
+
+def test_xlsx_cells_show_as_the_report_does(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    workbook = openpyxl.load_workbook(io.BytesIO(_xlsx(cli, folder, recorded, tmp_path)))
+    assert workbook.sheetnames[0] == "Overview"
+    assert "Did earlier warnings come true" in workbook.sheetnames
+    sheet = workbook["Most at risk"]
+    header = [cell.value for cell in sheet[1]]
+    risk = sheet.cell(row=2, column=header.index("risk") + 1)
+    assert risk.number_format == "0%"
+
+
+def test_owner_reports_copy_the_team_lead(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "mails" / "w.html"
+    out.parent.mkdir()
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "--split-by",
+        "owner",
+        "-o",
+        out,
+        "--email-owners",
+        "--email-to",
+        "lead@firma.example",
+        "--email-from",
+        "cw@firma.example",
+        "--dry-run",
+        "--attach-xlsx",
+    )
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(
+        (out.parent / "w-anna-schmidt.eml").read_bytes(), policy=email.policy.default
+    )
+    assert (
+        message["To"] == "anna-schmidt@churnwatch-demo.example"
+        and message["Cc"] == "lead@firma.example"
+    )
+    assert "Anna Schmidt" in message["Subject"]
+    (attachment,) = [p for p in message.walk() if p.get_filename()]
+    assert attachment.get_filename() == "churnwatch-2026-09-30-anna-schmidt.xlsx"
+
+
+def test_mail_settings_are_checked_before_any_work(cli, folder, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("CHURNWATCH_SMTP_HOST", raising=False)
+    target = tmp_path / "w.html"
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "-o",
+        target,
+        "--email-to",
+        "a@firma.example",
+        "--email-from",
+        "cw@firma.example",
+    )
+    assert result.exit_code == 2 and "CHURNWATCH_SMTP_HOST" in result.stderr
+    assert not target.exists()
+    no_sender = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "-o",
+        target,
+        "--email-to",
+        "a@firma.example",
+        "--dry-run",
+    )
+    assert no_sender.exit_code == 2 and "--email-from" in no_sender.stderr
+
+
+def test_hostile_names_stay_in_their_table_cell(cli, folder) -> None:  # type: ignore[no-untyped-def]
+    path = folder / "customers.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        if row[0] == TOP:
+            row[1] = "Evil\x1b[31m\nCorp"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = cli("scan", folder, "--as-of", AS_OF, "--top", "3")
+    assert "Evil\\x1b[31m\\nCorp" in result.stdout and "\x1b" not in result.stdout

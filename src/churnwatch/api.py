@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,6 +25,7 @@ from churnwatch.analyses.changes import (
     RunInfo,
     TimelinePoint,
     compare,
+    comparison_doubts,
     on_warning_list,
     snapshot,
 )
@@ -36,8 +37,9 @@ from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.analyses.winback import WinBack, win_back
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
+from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.core.errors import ChurnwatchError, UsageError
+from churnwatch.core.errors import ChurnwatchError, ConfigError, UsageError
 from churnwatch.core.sources import SOURCES
 from churnwatch.core.suggest import did_you_mean
 from churnwatch.deliver import history
@@ -108,6 +110,8 @@ class ScanRun:
     """The settings the scan ran with (so that what builds on it reads the file only once)."""
     config_path: Path | None = None
     """Where the settings came from (relative paths in them start from its folder)."""
+    trusted_config: bool = False
+    """The settings were given with ``--config``: their paths may point outside the folder."""
 
     def unusable(self) -> list[str]:
         """Sources that lost most of their rows: the data should not be trusted as loaded."""
@@ -164,13 +168,15 @@ class Previous:
     info: RunInfo
     changes: pd.DataFrame
     """This run's snapshot with ``change``, ``previous_risk`` and ``previous_severity``."""
+    doubts: list[str] = field(default_factory=list)
+    """Why the comparison may mislead (other settings, hardly the same customers)."""
 
 
 def history_file(run: ScanRun, history: Path | None) -> Path | None:
     """``--history``, else ``[history] path`` (relative to the config file's folder)."""
     if history is not None or run.config.history.path is None:
         return history
-    return _beside(run.config_path, run.config.history.path)
+    return _beside(run.config_path, run.config.history.path, trusted=run.trusted_config)
 
 
 def configured_history(exports: Path | None, config: Path | None) -> Path | None:
@@ -180,12 +186,27 @@ def configured_history(exports: Path | None, config: Path | None) -> Path | None
     settings, path = configuration(exports or Path("."), config)
     if settings.history.path is None:
         return None
-    return _beside(path, settings.history.path)
+    return _beside(path, settings.history.path, trusted=config is not None)
 
 
-def _beside(config_path: Path | None, relative: str) -> Path:
-    """A path from the config, relative to the config file's folder."""
-    return (config_path.parent if config_path else Path(".")) / relative
+def _beside(config_path: Path | None, relative: str, *, trusted: bool) -> Path:
+    """A path from the config, relative to the config file's folder. A config found in the
+    exports folder (which others may write) names only files inside that folder."""
+    folder = config_path.parent if config_path else Path(".")
+    target = folder / relative
+    if not trusted and not target.resolve().is_relative_to(folder.resolve()):
+        raise ConfigError(
+            f"{config_path}: history.path: {relative} lies outside the exports folder {folder};"
+            " a config found in the exports folder may only name files inside it",
+            hint="pass --history FILE, or the config with --config",
+        )
+    return target
+
+
+def prepare_history(path: Path) -> None:
+    """Make sure the run history can be written before any output is (an error then leaves
+    nothing half done): its folder is created, the file opened and migrated."""
+    history.prepare(path)
 
 
 def record_run(run: ScanRun, path: Path) -> int:
@@ -205,14 +226,27 @@ def record_run(run: ScanRun, path: Path) -> int:
 
 
 def previous_run(run: ScanRun, path: Path) -> Previous | None:
-    """The latest recorded run before this run's reference date, compared with it; None
-    when there is none (the first run, or a history not made yet)."""
+    """The latest recorded run before this run's reference date with the same horizon,
+    compared with it; None when there is none (the first run, or a history not made yet).
+    Its ``doubts`` say when the comparison may mislead."""
+    horizon = run.result.model.horizon_days
     earlier = [info for info in history.runs(path) if info.as_of < run.cut.as_of]
-    if not earlier:
+    same = [info for info in earlier if info.horizon_days == horizon]
+    if not same:
         return None
-    before = history.load_snapshot(path, earlier[-1].run_id)
+    info = same[-1]
+    before = history.load_snapshot(path, info.run_id)
     warn_at = Severity.parse(run.config.report.warn_at)
-    return Previous(earlier[-1], compare(snapshot(run.result), before, warn_at))
+    current = snapshot(run.result)
+    doubts = comparison_doubts(
+        info, before, current, fingerprint_text(run.config.model_dump_json())
+    )
+    if len(same) < len(earlier) and earlier[-1] is not info:
+        doubts.append(
+            f"runs after {days_to_iso(info.as_of)} used another horizon than {horizon} days"
+            " and were passed over"
+        )
+    return Previous(info, compare(current, before, warn_at), doubts)
 
 
 def with_changes(run: ScanRun, previous: Previous | None) -> ScanRun:
@@ -303,7 +337,7 @@ def scan_exports(
     cut = cut_at(dataset, reference_day(dataset, as_of))
     if as_of is None:
         cut.notes.extend(stale_exports(cut))
-    return ScanRun(cut, scan(cut, settings, rules, step), settings, path)
+    return ScanRun(cut, scan(cut, settings, rules, step), settings, path, config is not None)
 
 
 def _settings_and_rules(
@@ -529,6 +563,10 @@ class ReportRun:
     """The run history the reports compared with (and the run is recorded in)."""
     unassigned: int = 0
     """With ``--split-by owner``: customers without an owner, in no owner's report."""
+    doubts: list[str] = field(default_factory=list)
+    """Why the comparison with the previous run may mislead (also in the reports' notes)."""
+    split: bool = False
+    """One report per owner (``--split-by owner``)."""
 
 
 def report_exports(
@@ -546,15 +584,27 @@ def report_exports(
     run = scan_exports(exports, config, as_of, progress)
     _check_filters(run.result, [owner] if owner else (), ())
     path = history_file(run, history)
-    earlier = _earlier_runs(path, run.cut.as_of) if path is not None and path.exists() else []
+    if path is not None:
+        prepare_history(path)
+    earlier = _earlier_runs(path, run) if path is not None else []
     owners: list[str | None] = [owner] if owner else [None]
     unassigned = 0
     if split_by_owner:
         owners, unassigned = _owners(run.result)
-    notes = [*run.unusable(), *(p.describe() for p in run.data_problems())]
+    doubts = (
+        comparison_doubts(
+            earlier[-1].info,
+            earlier[-1].snapshot,
+            snapshot(run.result),
+            fingerprint_text(run.config.model_dump_json()),
+        )
+        if earlier
+        else []
+    )
+    notes = [*run.unusable(), *(p.describe() for p in run.data_problems()), *doubts]
     today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
     reports = weekly_reports(run.result, run.config, earlier, notes, owners=owners, today=today)
-    return ReportRun(run, reports, path, unassigned)
+    return ReportRun(run, reports, path, unassigned, doubts, split_by_owner)
 
 
 def _owners(result: ScanResult) -> tuple[list[str | None], int]:
@@ -576,9 +626,15 @@ def _owners(result: ScanResult) -> tuple[list[str | None], int]:
     return owners, int((folded == "").sum())
 
 
-def _earlier_runs(path: Path, as_of: int) -> list[Recorded]:
-    """The recorded runs before ``as_of`` the report looks back on, with their snapshots."""
-    earlier = [info for info in history.runs(path) if info.as_of < as_of][-(TREND_RUNS - 1) :]
+def _earlier_runs(path: Path, run: ScanRun) -> list[Recorded]:
+    """The recorded runs before this one with the same horizon (a risk over another horizon
+    is another measure), the ones the report looks back on, with their snapshots."""
+    horizon = run.result.model.horizon_days
+    earlier = [
+        info
+        for info in history.runs(path)
+        if info.as_of < run.cut.as_of and info.horizon_days == horizon
+    ][-(TREND_RUNS - 1) :]
     return [Recorded(info, history.load_snapshot(path, info.run_id)) for info in earlier]
 
 
@@ -601,13 +657,27 @@ def render_reports(report_run: ReportRun, fmt: str, lang: Language) -> list[Repo
     return documents
 
 
-def report_targets(output: Path, owners: list[str | None]) -> list[Path]:
+def report_targets(output: Path, owners: list[str | None], *, split: bool) -> list[Path]:
     """Where each report goes: ``output`` itself, or with ``--split-by owner`` one file per
     owner beside it, named after the owner (``weekly-anna-schmidt.html``)."""
-    if owners == [None]:
-        return [output]
+    if not split:
+        return [output] * len(owners)
     names = owner_files(owners, f"{output.stem}-", output.suffix)
     return [output.with_name(names[owner]) for owner in owners]
+
+
+def check_mail_settings(
+    exports: Path, config: Path | None, sender: str | None, *, dry_run: bool
+) -> None:
+    """Before any work: a sender, and (unless only writing the messages) a mail server."""
+    settings, _ = configuration(exports, config)
+    if sender is None and default_sender(settings.email, os.environ) is None:
+        raise UsageError(
+            "no sender address for the e-mail",
+            hint="pass --email-from ADDR, or set [email] from or CHURNWATCH_SMTP_FROM",
+        )
+    if not dry_run:
+        smtp_settings(settings.email, os.environ)
 
 
 def email_addresses(text: str) -> list[str]:
@@ -648,13 +718,16 @@ def report_mails(
         own = addresses.get((report.owner or "").strip().lower())
         if to_owners and own is None:
             missing.append(report.owner or "")
-        recipients = ([own] if own else []) + to
-        if not recipients:
             continue
+        recipients, copies = ([own], to) if own is not None else (to, [])
         view = report_view(report, lang)
         workbook = REPORT_FORMATS["xlsx"]
         attachments = (
-            [Attachment(_attachment_name(report.owner), workbook.render(view), workbook.mime_type)]
+            [
+                Attachment(
+                    _attachment_name(view, report.owner), workbook.render(view), workbook.mime_type
+                )
+            ]
             if attach_xlsx
             else []
         )
@@ -665,13 +738,16 @@ def report_mails(
             text=REPORT_FORMATS["txt"].render(view).decode("utf-8"),
             html=REPORT_FORMATS["html"].render(view).decode("utf-8"),
             attachments=attachments,
+            cc=copies,
         )
-        mails.append(Mail(report.owner, recipients, message))
+        mails.append(Mail(report.owner, [*recipients, *copies], message))
     return mails, missing
 
 
-def _attachment_name(owner: str | None) -> str:
-    return owner_files([owner], "churnwatch-", ".xlsx")[owner] if owner else "churnwatch.xlsx"
+def _attachment_name(view: ReportView, owner: str | None) -> str:
+    """``churnwatch-2026-09-30.xlsx``, with the owner's name when the report is theirs."""
+    stem = f"churnwatch-{view.as_of.isoformat()}"
+    return owner_files([owner], f"{stem}-", ".xlsx")[owner] if owner else f"{stem}.xlsx"
 
 
 def _owner_addresses(result: ScanResult) -> dict[str, str]:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.analyses.result import ScanResult
+from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Phase, Severity
 
 SNAPSHOT_COLUMNS = ("customer_id", "risk", "severity", "phase", "rules")
@@ -63,6 +64,8 @@ class RunInfo:
 class TimelinePoint:
     """One customer in one recorded run."""
 
+    customer_id: str
+    """As the run recorded it."""
     as_of: int
     risk: float
     severity: Severity
@@ -94,6 +97,30 @@ def fired_ids(result: ScanResult) -> np.ndarray:
         joined = pc.binary_join_element_wise(joined, word, " ")
     tidy = pc.utf8_trim(pc.replace_substring_regex(joined, r" {2,}", " "), " ")
     return np.asarray(tidy.to_numpy(zero_copy_only=False), dtype=object)
+
+
+MIN_SHARED = 0.5
+"""Below this share of customers in common, two runs hardly describe the same business."""
+
+
+def comparison_doubts(
+    earlier: RunInfo, before: pd.DataFrame, current: pd.DataFrame, config_fingerprint: str
+) -> list[str]:
+    """Why comparing with an earlier run may mislead: other settings, or hardly the same
+    customers (another export in the same history)."""
+    doubts = []
+    if earlier.config_fingerprint != config_fingerprint:
+        doubts.append(
+            f"the run of {days_to_iso(earlier.as_of)} used other settings (the config changed"
+            " since): some changes may come from them"
+        )
+    shared = np.isin(current["customer_id"].to_numpy(), before["customer_id"].to_numpy())
+    if len(current) and shared.mean() < MIN_SHARED:
+        doubts.append(
+            f"only {shared.mean():.0%} of today's customers were in the run of"
+            f" {days_to_iso(earlier.as_of)}: is the history from another export?"
+        )
+    return doubts
 
 
 def on_warning_list(frame: pd.DataFrame, warn_at: Severity) -> np.ndarray:

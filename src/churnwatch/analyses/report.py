@@ -31,8 +31,9 @@ from churnwatch.core.domain import Phase, Severity
 
 TREND_RUNS = 12
 """Recorded runs the trend shows (with this one)."""
-OUTCOME_MIN_DAYS = 14
-"""An earlier run's warnings are judged once at least this many days have passed."""
+OUTCOME_MIN_DAYS = 28
+"""An earlier run's warnings are judged once four weeks have passed (a shorter wait says
+little about a risk over a 90-day horizon)."""
 OUTCOME_RUNS = 6
 PLAN_DAYS = 14
 
@@ -83,7 +84,8 @@ class WeeklyReport:
     changes: pd.DataFrame
     """Per customer (rank order): change, previous_risk, previous_severity."""
     top: ScanResult
-    """The customers on the warning list, most at risk first (at most ``top`` of them)."""
+    """The customers on the warning list, most at risk first (at most ``top`` of them); when
+    nobody is on it, the customers not lost most at risk."""
     warned_total: int
     next_contact: dict[str, Occasion]
     """Per customer id, the first occasion of the contact plan."""
@@ -170,7 +172,11 @@ def _owner_rows(result: ScanResult, owner: str | None) -> np.ndarray:
 
 
 def _top(result: ScanResult, warn_at: Severity, top: int) -> ScanResult:
+    """The first ``top`` customers on the warning list; when nobody reaches it, the first
+    customers not lost all the same (the riskiest are still the ones to call first)."""
     listed = on_warning_list(snapshot_columns(result), warn_at)
+    if not listed.any():
+        listed = result.phases() != Phase.LOST
     return result.rows(np.flatnonzero(listed)[:top])
 
 
@@ -245,7 +251,7 @@ def _trend(
 def _outcomes(
     result: ScanResult, earlier: list[Recorded], as_of: int, warn_at: Severity
 ) -> list[Outcome]:
-    """How the warnings of the earlier runs at least two weeks old came true, latest first."""
+    """How the warnings of the earlier runs at least four weeks old came true, latest first."""
     ids = set(result.customers["customer_id"].astype(str))
     judged = [r for r in earlier if r.info.as_of <= as_of - OUTCOME_MIN_DAYS][-OUTCOME_RUNS:]
     return [

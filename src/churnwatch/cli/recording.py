@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from churnwatch.cli.scanning import HistoryOption
 from churnwatch.cli.shell import ConfigOption, app, handles_errors, show_document
 from churnwatch.core.errors import UsageError
 
@@ -18,11 +17,16 @@ def history(
     customer_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[CUSTOMER_ID]", help="Show this customer's risk in every recorded run."
+            metavar="CUSTOMER_ID", help="Show this customer's risk in every recorded run."
         ),
     ] = None,
     *,
-    history: HistoryOption = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history", metavar="FILE", help="The run history to read (scan --history makes one)."
+        ),
+    ] = None,
     exports: Annotated[
         Path | None,
         typer.Option(

@@ -114,6 +114,8 @@ def report(
         raise UsageError("--email-owners needs --split-by owner")
     mailing = bool(email_to or email_owners)
     recipients = _addresses(email_to)
+    if mailing:
+        api.check_mail_settings(exports, config, email_from, dry_run=dry_run)
     fmt = _format(output_format, output)
     if split_by and output is None and not mailing:
         raise UsageError(
@@ -133,6 +135,8 @@ def report(
         )
     if not quiet:
         report_problems(found.run.data_problems(), found.run.unusable())
+        for doubt in found.doubts:
+            message("warning", "yellow", doubt)
         if found.unassigned:
             message(
                 "note",
@@ -142,7 +146,8 @@ def report(
     words = api.output_language(found.run.config, lang)
     if output is not None or not mailing:
         documents = api.render_reports(found, fmt, words)
-        _write(documents, REPORT_FORMATS[fmt].binary, output, exports, config, verbose)
+        binary = REPORT_FORMATS[fmt].binary
+        _write(documents, binary, output, exports, config, verbose, split=found.split)
     if found.history is not None:
         api.record_run(found.run, found.history)
     if mailing:
@@ -189,6 +194,8 @@ def _write(  # noqa: PLR0917  (a private step of one command)
     exports: Path,
     config: Path | None,
     verbose: bool,
+    *,
+    split: bool,
 ) -> None:
     """Each report to its file (atomically), or the one report to stdout."""
     from churnwatch import api
@@ -198,7 +205,7 @@ def _write(  # noqa: PLR0917  (a private step of one command)
         emit(document.data, None, binary=binary)
         return
     reads = api.files_read(exports, config)
-    targets = api.report_targets(output, [d.owner for d in documents])
+    targets = api.report_targets(output, [d.owner for d in documents], split=split)
     for document, target in zip(documents, targets, strict=True):
         emit(document.data, target, reads=reads, announce=verbose, binary=binary)
 
@@ -261,6 +268,7 @@ def _write_messages(mails: list[Mail], output: Path | None, *, announce: bool) -
             raise UsageError("--dry-run with several messages needs --output FILE")
         emit(api.message_bytes(mails[0]), None)
         return
-    targets = api.report_targets(output.with_suffix(".eml"), [mail.owner for mail in mails])
+    owners = [mail.owner for mail in mails]
+    targets = api.report_targets(output.with_suffix(".eml"), owners, split=len(mails) > 1)
     for mail, target in zip(mails, targets, strict=True):
         emit(api.message_bytes(mail), target, announce=announce)

@@ -222,6 +222,8 @@ def scan(
             f"--strict: {plural(failures, 'data problem')} (above); nothing written"
         )
     record_to = api.history_file(run, history)
+    if record_to is not None:
+        api.prepare_history(record_to)
     if since_last:
         run = _compared(run, record_to, quiet)
     shown = run.shown(
@@ -267,6 +269,8 @@ def _compared(run: ScanRun, history: Path | None, quiet: bool) -> ScanRun:
         message(
             "note", "yellow", changes_line(compared.result, previous.info if previous else None)
         )
+        for doubt in previous.doubts if previous else []:
+            message("warning", "yellow", doubt)
     return compared
 
 

@@ -196,12 +196,24 @@ class Report(_Strict):
     """The weekly report and the language of everything shown to people."""
 
     lang: Language = "en"
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: str | None = None
     """ISO 4217 code (``EUR``) the amounts are in; without it amounts show without a sign."""
     warn_at: SeverityName = "high"
     """A customer not lost at this severity or above is on the warning list."""
     top: Annotated[int, Field(gt=0, le=1000)] = 15
     """Customers listed in each section of the report."""
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from babel.numbers import list_currencies
+
+        code = value.strip().upper()
+        if code not in list_currencies():
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, USD, CHF)")
+        return code
 
 
 class Email(_Strict):

@@ -78,6 +78,25 @@ class Recording:
     horizon_days: int
 
 
+def prepare(path: Path) -> None:
+    """Create the history's folder and file when missing, and check it can be written: a
+    locked, read-only or foreign file fails here, before the run writes anything else."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(f"{path}: cannot create its folder: {exc.strerror}") from None
+    try:
+        with _opened(path) as connection, _writing(connection, path):
+            connection.execute("DELETE FROM runs WHERE 0")  # a write, rolled back at once
+            raise _ProbeDoneError
+    except _ProbeDoneError:
+        pass
+
+
+class _ProbeDoneError(Exception):
+    """Ends :func:`prepare`'s trial write (its transaction is rolled back)."""
+
+
 def record(path: Path, recording: Recording, snapshot: pd.DataFrame) -> int:
     """Store a run (replacing a run with the same reference day) in one transaction and
     return its id. A run killed half-way leaves the history as it was."""
@@ -178,8 +197,15 @@ def load_snapshot(path: Path, run_id: int) -> pd.DataFrame:
 
 
 def timeline(path: Path, customer_id: str) -> list[TimelinePoint]:
-    """One customer in every recorded run that had them, oldest first."""
+    """One customer in every recorded run that had them, oldest first; an id in another case
+    finds the customer when no other id spells the same."""
     with _opened(path, create=False) as connection:
+        spellings = connection.execute(
+            "SELECT DISTINCT customer_id FROM customer_runs WHERE customer_id = ? COLLATE NOCASE",
+            (customer_id,),
+        ).fetchall()
+        if len(spellings) == 1:
+            (customer_id,) = spellings[0]
         rows = connection.execute(
             "SELECT r.as_of, c.risk, c.severity, c.phase, c.rules FROM customer_runs c"
             " JOIN runs r USING (run_id) WHERE c.customer_id = ? ORDER BY r.as_of",
@@ -187,7 +213,12 @@ def timeline(path: Path, customer_id: str) -> list[TimelinePoint]:
         ).fetchall()
     return [
         TimelinePoint(
-            iso_to_days(as_of), float(risk), Severity.parse(severity), phase, tuple(rules.split())
+            customer_id,
+            iso_to_days(as_of),
+            float(risk),
+            Severity.parse(severity),
+            phase,
+            tuple(rules.split()),
         )
         for as_of, risk, severity, phase, rules in rows
     ]
@@ -228,6 +259,8 @@ def _database_problem(path: Path, exc: sqlite3.DatabaseError) -> str:
         )
     if "not a database" in text or "malformed" in text:
         return f"{path}: not a churnwatch run history, or damaged ({text})"
+    if "readonly" in text or "unable to open" in text:
+        return f"{path}: the run history cannot be written ({text}); check the permissions"
     return f"{path}: the run history cannot be used: {text}"
 
 

@@ -346,6 +346,7 @@ def compose(
     html: str,
     attachments: Sequence[Attachment] = (),
     date: datetime | None = None,
+    cc: Sequence[str] = (),
 ) -> EmailMessage:
     """The report as one message: plain text and HTML as alternatives (so every mail client
     shows one of them), inside multipart/mixed when files are attached.
@@ -362,6 +363,8 @@ def compose(
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = from_address
     message["To"] = to_addresses
+    if cc:
+        message["Cc"] = [_header_mailbox("Cc", copy) for copy in cc]
     message["Subject"] = subject
     message["Date"] = format_datetime(_aware(date or datetime.now()))
     message["Message-ID"] = make_msgid(domain=from_address.domain)

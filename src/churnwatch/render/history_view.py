@@ -12,6 +12,7 @@ from rich.text import Text
 
 from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Severity
+from churnwatch.core.words import plural, printable
 from churnwatch.render.table import COLOURS, percent
 
 if TYPE_CHECKING:
@@ -45,19 +46,22 @@ def show_runs(console: Console, runs: list[RunInfo]) -> None:
         console.print("no runs recorded yet")
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for heading in ("run", "as of", "customers", "critical", "high", "medium", "low", "lost"):
+    headings = ("run", "as of", "horizon", "customers", "critical", "high", "medium", "low")
+    for heading in (*headings, "none", "lost"):
         table.add_column(heading, justify="left" if heading == "as of" else "right")
     table.add_column("mean risk", justify="right")
     table.add_column("trend")
     table.add_column("config · data", style="dim")
     means = [run.mean_risk or 0.0 for run in runs]
     for index, run in enumerate(runs):
-        bands = [f"{run.bands[name]:,}" for name in ("critical", "high", "medium", "low")]
+        bands = [run.bands[name] for name in ("critical", "high", "medium", "low")]
+        calm = run.customers - run.lost - sum(bands)
         table.add_row(
             str(run.run_id),
             days_to_iso(run.as_of),
+            f"{run.horizon_days} d",
             f"{run.customers:,}",
-            *bands,
+            *(f"{count:,}" for count in [*bands, calm]),
             f"{run.lost:,}",
             "–" if run.mean_risk is None else percent(run.mean_risk),
             sparkline(means[: index + 1][-12:]),
@@ -69,7 +73,7 @@ def show_runs(console: Console, runs: list[RunInfo]) -> None:
 def show_timeline(console: Console, customer_id: str, points: list[TimelinePoint]) -> None:
     """One customer's risk in every recorded run: a sparkline, then run by run."""
     risks = [point.risk for point in points]
-    head = Text(f"{customer_id} · risk over {len(points)} run{'s' if len(points) != 1 else ''}: ")
+    head = Text(f"{printable(points[0].customer_id)} · risk over {plural(len(points), 'run')}: ")
     head.append(sparkline(risks), style="bold")
     head.append(f" {percent(risks[0])} → {percent(risks[-1])}")
     console.print(head)

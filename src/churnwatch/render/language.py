@@ -98,12 +98,20 @@ class Language:
         return f"{'+' if whole >= 0 else ''}{self.count(whole, 'point')}"
 
     def money(self, value: float) -> str:
-        """An amount, with the currency's sign when it is known."""
+        """An amount in whole units (a report about customers' revenue needs no cents), with
+        the currency's sign where the language puts it when the currency is known."""
         if self.currency is None:
-            return self.number(value, 0 if abs(value) >= 1000 else 2)
+            return self.number(value)
+        from babel import Locale
         from babel.numbers import format_currency
 
-        return str(format_currency(value, self.currency, locale=self.locale))
+        pattern = Locale.parse(self.locale).currency_formats["standard"].pattern
+        whole = pattern.replace(".00", "")
+        return str(
+            format_currency(
+                round(value) + 0, self.currency, whole, locale=self.locale, currency_digits=False
+            )
+        )
 
     def date(self, day: int | float) -> str:
         """``2026-12-31`` in English (as every other output), ``31.12.2026`` in German."""

@@ -56,14 +56,31 @@ class WorkbookFormat:
         from churnwatch.render.xlsx_sheet import workbook_bytes
 
         overview = {
-            view.title: [figure.label for figure in view.figures],
-            view.subtitle: [figure.value.value for figure in view.figures],
+            view.figure_header: [figure.label for figure in view.figures],
+            view.value_header: [figure.value.value for figure in view.figures],
             "": [figure.change for figure in view.figures],
         }
-        sheets = {view.title: overview}
+        sheets = {view.overview: overview}
+        formats = {}
         for section in view.sections:
             sheets[section.title] = _section_columns(section)
-        return workbook_bytes(sheets)
+            formats[section.title] = _section_formats(section, sheets[section.title])
+        return workbook_bytes(sheets, formats)
+
+
+EXCEL_FORMATS = {"percent": "0%", "money": "#,##0", "count": "#,##0", "number": "#,##0.0"}
+"""The number format of each kind of cell: a share shows as 82 %, as in the report."""
+
+
+def _section_formats(section: Section, columns: dict[str, list[Any]]) -> dict[str, str]:
+    """Per column of the sheet, the number format of its kind of value (from the first row)."""
+    if not section.rows:
+        return {}
+    return {
+        name: EXCEL_FORMATS[cell.kind]
+        for name, cell in zip(columns, section.rows[0], strict=False)
+        if cell.kind in EXCEL_FORMATS
+    }
 
 
 def _section_columns(section: Section) -> dict[str, list[Any]]:
@@ -106,7 +123,11 @@ def _environment(*, autoescape: bool) -> jinja2.Environment:
         "pad": lambda text, width: str(text).ljust(width),
         "bar": bar,
     }
-    environment.globals |= {"bar_label_width": bar_label_width, "row_head": row_head}
+    environment.globals |= {
+        "bar_label_width": bar_label_width,
+        "row_head": row_head,
+        "wide_heading": wide_heading,
+    }
     return environment
 
 
@@ -138,11 +159,18 @@ def bar_label_width(section: Section) -> int:
     return max((len(b.label) for b in section.bars), default=0)
 
 
+def wide_heading(section: Section) -> str:
+    """The heading of the one column HTML stacks the sentences in (why · next step · …)."""
+    return " · ".join(section.columns[index] for index in section.wide)
+
+
 def row_head(section: Section, row: list[Any]) -> str:
     """The short cells of a row on one line, named after the first ``section.plain`` (the
     sentences follow on their own lines)."""
     return " · ".join(
-        cell.text if index < section.plain else f"{section.columns[index]} {cell.text}"
+        cell.text
+        if index < section.plain or index in section.unnamed
+        else f"{section.columns[index]} {cell.text}"
         for index, cell in enumerate(row)
         if index not in section.wide and cell.text
     )

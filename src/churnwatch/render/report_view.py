@@ -34,6 +34,9 @@ class Cell:
     """What people read."""
     tone: str = ""
     """A hint for colour: a severity label, or ``good`` / ``bad``."""
+    kind: str = ""
+    """What the value is, for a spreadsheet's number format and for layout: ``percent``,
+    ``money``, ``date``, ``count``, ``number``; empty for text."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Section:
     plain: int = 3
     """Leading columns that speak for themselves (who the customer is); plain text names the
     others' values (``risk 82%``)."""
+    unnamed: tuple[int, ...] = ()
+    """Further columns whose values say what they are (``escalated from 55%``)."""
 
 
 @dataclass
@@ -84,6 +89,12 @@ class ReportView:
     footer: str
     subject: str
     """The e-mail subject."""
+    figure_header: str = ""
+    value_header: str = ""
+    overview: str = "Overview"
+    """The spreadsheet's first sheet: the headline figures."""
+    as_of: Any = None
+    """The reference date (a ``datetime.date``), for file names."""
 
 
 def report_view(report: WeeklyReport, lang: Language) -> ReportView:
@@ -127,6 +138,10 @@ def report_view(report: WeeklyReport, lang: Language) -> ReportView:
             new=lang.number(_count(report, "new")),
         )
         + owner,
+        figure_header=t("report.columns.figure"),
+        value_header=t("report.columns.value"),
+        overview=t("report.overview"),
+        as_of=day_to_date(result.cut.as_of),
     )
 
 
@@ -144,8 +159,9 @@ def _figures(headline: Headline, report: WeeklyReport, lang: Language) -> list[F
     def figure(key: str, text: str, *, worse_when_up: bool = True) -> Figure:
         value = getattr(headline, key)
         label = lang.t(f"report.figures.{key}")
-        cell = Cell(_round(value) if isinstance(value, float) else value, text)
-        delta = None if before is None or key == "lost" else value - getattr(before, key)
+        kind = {"mean_risk": "percent", "value_at_risk": "money"}.get(key, "count")
+        cell = Cell(_round(value) if isinstance(value, float) else value, text, kind=kind)
+        delta = None if before is None or key == "lost" else _shown_change(key, value, before)
         if delta is None or math.isnan(delta):
             return Figure(label, cell, "")
         if _shown_as_zero(delta, key):
@@ -161,6 +177,15 @@ def _figures(headline: Headline, report: WeeklyReport, lang: Language) -> list[F
         figure("customers", lang.number(headline.customers), worse_when_up=False),
         figure("lost", lang.number(headline.lost)),
     ]
+
+
+def _shown_change(key: str, value: float, before: Headline) -> float:
+    """The change as the two figures read: the mean risk in whole percent (18% → 19% is one
+    point, whatever the decimals), amounts in whole units."""
+    earlier = getattr(before, key)
+    if key == "mean_risk":
+        return (round(value * 100) - round(earlier * 100)) / 100
+    return float(round(value) - round(earlier))
 
 
 def _shown_as_zero(delta: float, key: str) -> bool:
@@ -202,7 +227,7 @@ def _identity_columns(lang: Language) -> list[str]:
 
 
 def _risk(value: float, lang: Language) -> Cell:
-    return Cell(round(float(value), 4), lang.percent(float(value)))
+    return Cell(round(float(value), 4), lang.percent(float(value)), kind="percent")
 
 
 def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
@@ -219,7 +244,7 @@ def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
         if report.previous
         else lang.t("report.no_previous"),
     )
-    if report.previous is None and change != "new":
+    if report.previous is None:
         return section
     shown = rows.rows(np.arange(min(len(rows.customers), _limit(report))))
     before = report.changes.set_index("customer_id")["previous_risk"]
@@ -263,7 +288,8 @@ def _why(signals: list[dict[str, Any]], lang: Language) -> Cell:
 
 
 def _top(report: WeeklyReport, lang: Language) -> Section:
-    """The customers most at risk, with reasons, the next step and the next contact."""
+    """The customers most at risk, with reasons, the next step and the next contact; when
+    nobody reaches the warning list, the customers most at risk all the same."""
     from churnwatch.render.records import signals
 
     rows = report.top
@@ -273,11 +299,7 @@ def _top(report: WeeklyReport, lang: Language) -> Section:
     section = Section(
         "top",
         lang.t("report.sections.top.title"),
-        intro=lang.t(
-            "report.sections.top.intro",
-            shown=lang.number(len(frame)),
-            total=lang.count(report.warned_total, "customer"),
-        ),
+        intro=_top_intro(report, len(frame), lang),
         columns=[
             "#",
             *_identity_columns(lang),
@@ -291,26 +313,41 @@ def _top(report: WeeklyReport, lang: Language) -> Section:
         empty=lang.t("report.sections.top.empty"),
         wide=(7, 8, 9),
         plain=4,
+        unnamed=(6,),
     )
     for row in range(len(frame)):
         label = _severity_label(frame, row)
         customer = str(frame["customer_id"].iloc[row])
-        change = str(changes.get(customer, ""))
+        change = str(changes.get(customer, "")) if report.previous else ""
         action = reasons[row][0]["action"] if reasons[row] else ""
         occasion = report.next_contact.get(customer)
+        shown_change = lang.change(change) if change else ""
         section.rows.append(
             [
-                Cell(row + 1, str(row + 1)),
+                Cell(row + 1, str(row + 1), kind="count"),
                 *_identity(rows, row),
                 _risk(frame["risk"].iloc[row], lang),
                 Cell(lang.severity(label), lang.severity(label), label),
-                Cell(change or None, lang.change(change) if change else "", change),
+                Cell(shown_change or None, shown_change, change),
                 _why(reasons[row], lang),
                 Cell(action or None, action),
                 _occasion(occasion, frame.iloc[row], lang),
             ]
         )
     return section
+
+
+def _top_intro(report: WeeklyReport, shown: int, lang: Language) -> str:
+    if report.warned_total == 0:
+        return lang.t("report.sections.top.nobody", warn_at=lang.severity(report.warn_at.label))
+    return _first_of(shown, report.warned_total, "report.sections.top", lang)
+
+
+def _first_of(shown: int, total: int, key: str, lang: Language) -> str:
+    """``The first 15 of 21 …`` or, when the list is whole, ``All 7 …``."""
+    if shown >= total:
+        return lang.t(f"{key}.intro_all", total=lang.number(total))
+    return lang.t(f"{key}.intro", shown=lang.number(shown), total=lang.number(total))
 
 
 def _occasion(occasion: Occasion | None, row: Any, lang: Language) -> Cell:
@@ -322,9 +359,9 @@ def _occasion(occasion: Occasion | None, row: Any, lang: Language) -> Cell:
         "expected": _maybe_date(
             _value(row, "last_order_date") + _value(row, "typical_gap_days"), lang
         ),
-        "complaints": _whole(_value(row, "open_complaints"), lang),
+        "complaints": _counted(_value(row, "open_complaints"), "open_complaint", lang),
         "complaint_days": _days(_value(row, "oldest_open_complaint_days"), lang, "day_dative"),
-        "invoices": _whole(_value(row, "open_overdue_invoices"), lang),
+        "invoices": _counted(_value(row, "open_overdue_invoices"), "overdue_invoice", lang),
         "invoice_days": _days(_value(row, "max_days_overdue"), lang, "day_dative"),
     }
     due = lang.date(_iso_day(occasion.due))
@@ -340,8 +377,8 @@ def _value(row: Any, name: str) -> float:
         return math.nan
 
 
-def _whole(value: float, lang: Language) -> str:
-    return "–" if math.isnan(value) else lang.number(round(value))
+def _counted(value: float, noun: str, lang: Language) -> str:
+    return "–" if math.isnan(value) else lang.count(round(value), noun)
 
 
 def _days(value: float, lang: Language, noun: str = "day") -> str:
@@ -365,20 +402,17 @@ def _winback(report: WeeklyReport, lang: Language) -> Section:
     section = Section(
         "winback",
         lang.t("report.sections.winback.title"),
-        intro=lang.t(
-            "report.sections.winback.intro",
-            shown=lang.number(len(frame)),
-            total=lang.number(found.matching),
-        ),
+        intro=_first_of(len(frame), found.matching, "report.sections.winback", lang),
         columns=[
             *_identity_columns(lang),
+            lang.t("report.columns.worth"),
             lang.t("report.columns.value_per_year"),
             lang.t("report.columns.last_order"),
             lang.t("report.columns.left_because"),
             lang.t("report.columns.approach"),
         ],
         empty=lang.t("report.sections.winback.empty"),
-        wide=(5, 6),
+        wide=(6, 7),
     )
     for row in range(len(frame)):
         last = frame["last_order_date"].iloc[row]
@@ -391,22 +425,29 @@ def _winback(report: WeeklyReport, lang: Language) -> Section:
             else lang.t("report.winback.default")
         )
         value = float(found.value_per_year[row])
+        worth = float(found.worth[row])
+        reasons = reasons or lang.t("report.winback.unknown")
         section.rows.append(
             [
                 *_identity(found.rows, row),
-                Cell(round(value, 2), lang.money(value)),
+                _money(worth, lang),
+                _money(value, lang),
                 _date_cell(last, lang),
-                Cell(reasons or None, reasons or lang.t("report.winback.unknown")),
+                Cell(reasons, reasons),
                 Cell(approach, approach),
             ]
         )
     return section
 
 
+def _money(value: float, lang: Language) -> Cell:
+    return Cell(round(value), lang.money(value), kind="money")
+
+
 def _date_cell(day: Any, lang: Language) -> Cell:
     if day is None or (isinstance(day, float) and math.isnan(day)):
         return Cell(None, "–")
-    return Cell(day_to_date(int(day)), lang.date(int(day)))
+    return Cell(day_to_date(int(day)), lang.date(int(day)), kind="date")
 
 
 def _returners(report: WeeklyReport, lang: Language) -> Section:
@@ -433,7 +474,7 @@ def _returners(report: WeeklyReport, lang: Language) -> Section:
             [
                 *_identity(back, row),
                 _date_cell(frame["returner_since"].iloc[row], lang),
-                Cell(_int(lapse), lang.count(_int(lapse) or 0, "day")),
+                Cell(_int(lapse), lang.count(_int(lapse) or 0, "day"), kind="count"),
                 _risk(frame["risk"].iloc[row], lang),
             ]
         )
@@ -477,9 +518,9 @@ def _loyal(report: WeeklyReport, lang: Language) -> Section:
         section.rows.append(
             [
                 *_identity(rows, row),
-                Cell(round(float(values[row]), 2), lang.money(float(values[row]))),
-                Cell(round(years, 1), lang.number(years, 1)),
-                Cell(order_days, lang.number(order_days)),
+                _money(float(values[row]), lang),
+                Cell(round(years, 1), lang.number(years, 1), kind="number"),
+                Cell(order_days, lang.number(order_days), kind="count"),
                 _risk(frame["risk"].iloc[row], lang),
             ]
         )
@@ -504,8 +545,8 @@ def _phases(report: WeeklyReport, lang: Language) -> Section:
         section.rows.append(
             [
                 Cell(label, label),
-                Cell(count, lang.number(count)),
-                Cell(round(share, 4), lang.percent(share)),
+                Cell(count, lang.number(count), kind="count"),
+                Cell(round(share, 4), lang.percent(share), kind="percent"),
             ]
         )
         tone = "bad" if phase in (Phase.DEGENERATION, Phase.LOST) else ""
@@ -522,7 +563,7 @@ def _trend(report: WeeklyReport, lang: Language) -> Section:
     section = Section(
         "trend",
         lang.t("report.sections.trend.title"),
-        intro=lang.t("report.sections.trend.intro", runs=lang.count(len(points), "run")),
+        intro=lang.t("report.sections.trend.intro"),
         columns=[
             lang.t("report.columns.as_of"),
             lang.t("report.columns.warned"),
@@ -534,10 +575,10 @@ def _trend(report: WeeklyReport, lang: Language) -> Section:
         day = lang.date(point.as_of)
         section.rows.append(
             [
-                Cell(day_to_date(point.as_of), day),
-                Cell(point.warned, lang.number(point.warned)),
-                Cell(_round(point.mean_risk), _percent(point.mean_risk, lang)),
-                Cell(point.customers, lang.number(point.customers)),
+                Cell(day_to_date(point.as_of), day, kind="date"),
+                Cell(point.warned, lang.number(point.warned), kind="count"),
+                Cell(_round(point.mean_risk), _percent(point.mean_risk, lang), kind="percent"),
+                Cell(point.customers, lang.number(point.customers), kind="count"),
             ]
         )
         mean = lang.t("report.mean", risk=_percent(point.mean_risk, lang))
@@ -554,10 +595,12 @@ def _outcomes(report: WeeklyReport, lang: Language) -> Section:
     section = Section(
         "outcomes",
         lang.t("report.sections.outcomes.title"),
-        intro=lang.t("report.sections.outcomes.intro"),
+        intro=lang.t(
+            "report.sections.outcomes.intro",
+            horizon=lang.count(report.result.model.horizon_days, "day_dative"),
+        ),
         columns=[
             lang.t("report.columns.flagged_on"),
-            lang.t("report.columns.weeks_ago"),
             lang.t("report.columns.flagged"),
             lang.t("report.columns.silent_flagged"),
             lang.t("report.columns.silent_others"),
@@ -573,10 +616,10 @@ def _outcomes(report: WeeklyReport, lang: Language) -> Section:
 
 def _outcome_row(found: Outcome, as_of: int, lang: Language) -> list[Cell]:
     weeks = round((as_of - found.as_of) / 7)
+    when = lang.t("report.weeks_ago", date=lang.date(found.as_of), weeks=lang.count(weeks, "week"))
     return [
-        Cell(day_to_date(found.as_of), lang.date(found.as_of)),
-        Cell(weeks, lang.number(weeks)),
-        Cell(found.warned, lang.number(found.warned)),
+        Cell(day_to_date(found.as_of), when, kind="date"),
+        Cell(found.warned, lang.number(found.warned), kind="count"),
         _share(found.warned_silent, found.warned, found.warned_share, lang),
         _share(found.others_silent, found.others, found.others_share, lang),
     ]
@@ -585,13 +628,14 @@ def _outcome_row(found: Outcome, as_of: int, lang: Language) -> list[Cell]:
 def _share(part: int, whole: int, share: float, lang: Language) -> Cell:
     if not whole:
         return Cell(None, "–")
-    return Cell(round(share, 4), f"{lang.number(part)} ({lang.percent(share)})")
+    return Cell(round(share, 4), f"{lang.number(part)} ({lang.percent(share)})", kind="percent")
 
 
 def _notes(report: WeeklyReport, lang: Language) -> Section:
     return Section(
         "notes",
         lang.t("report.sections.notes.title"),
+        intro=lang.t("report.sections.notes.intro") if report.notes else "",
         lines=list(report.notes),
         empty=lang.t("report.sections.notes.empty"),
     )

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from churnwatch.core.domain import Phase
+from churnwatch.core.words import printable
 from churnwatch.render.console import as_text
 from churnwatch.render.language import Language, language
 
@@ -188,8 +189,8 @@ def _table(
     table.add_column(heading("why"))
     for record in records:
         label = record["severity"]
-        cells = [Text(str(record["rank"])), Text(record["customer_id"])]
-        cells += [Text(record[column] or "") for column in texts]
+        cells = [Text(str(record["rank"])), Text(one_line(record["customer_id"]))]
+        cells += [Text(one_line(record[column] or "")) for column in texts]
         cells += [Text(lang.percent(record["risk"])), Text(lang.severity(label), COLOURS[label])]
         cells += [change_text(record, lang)] if compared else []
         table.add_row(*cells, _why(record, reasons, lang))
@@ -206,15 +207,15 @@ def _render_stacked(
     """One block per customer, for narrow terminals: nothing is cut off."""
     for record in records:
         label = record["severity"]
-        head = Text(f"{record['rank']}. {record['customer_id']}", style="bold")
+        head = Text(f"{record['rank']}. {one_line(record['customer_id'])}", style="bold")
         if record["name"]:
-            head.append(f" {record['name']}")
+            head.append(f" {one_line(record['name'])}")
         head.append(f" · {lang.percent(record['risk'])} ")
         head.append(lang.severity(label), style=COLOURS[label])
         if record.get("change"):
             head.append(" · ").append_text(change_text(record, lang))
         if record.get("owner"):
-            head.append(f" · {record['owner']}", style="dim")
+            head.append(f" · {one_line(record['owner'])}", style="dim")
         console.print(head)
         console.print(Padding(_why(record, reasons, lang), (0, 0, 0, 3)))
 
@@ -232,6 +233,12 @@ def change_text(record: dict[str, Any], lang: Language | None = None) -> Text:
         words = lang.t("table.change_from", change=lang.change(change), risk=lang.percent(before))
         return Text(words, style=style)
     return Text(lang.change(change) if change else "", style=style)
+
+
+def one_line(text: str) -> str:
+    """Text from the data for one table cell: control characters spelled out before the
+    table measures it (so the columns stay aligned) and line breaks shown as ``\n``."""
+    return printable(text).replace("\n", "\\n").replace("\t", " ")
 
 
 def percent(value: float) -> str:

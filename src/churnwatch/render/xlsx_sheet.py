@@ -53,9 +53,13 @@ def sheet_bytes(columns: dict[str, list[Any]], title: str = "customers") -> byte
     return workbook_bytes({title: columns})
 
 
-def workbook_bytes(sheets: dict[str, dict[str, list[Any]]]) -> bytes:
+def workbook_bytes(
+    sheets: dict[str, dict[str, list[Any]]],
+    formats: dict[str, dict[str, str]] | None = None,
+) -> bytes:
     """A workbook with one sheet per entry (title → columns), each as :func:`sheet_bytes`
-    writes it; an empty sheet keeps its header."""
+    writes it; an empty sheet keeps its header. ``formats``: per sheet, the Excel number
+    format of some columns (``0%`` for a share), so a cell shows what the report shows."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -69,12 +73,18 @@ def workbook_bytes(sheets: dict[str, dict[str, list[Any]]]) -> bytes:
         },
     )
     bold = workbook.add_format({"bold": True})
+    number_formats: dict[str, Any] = {}
     for title, columns in sheets.items():
         sheet = workbook.add_worksheet(sheet_title(title, workbook.sheetnames))
         count = len(next(iter(columns.values()), []))
         sheet.write_row(0, 0, list(columns), bold)
+        wanted = (formats or {}).get(title, {})
         for position, name in enumerate(columns):
-            sheet.set_column(position, position, WIDTHS.get(name) or WIDE.get(name) or 14)
+            shown = wanted.get(name)
+            if shown and shown not in number_formats:
+                number_formats[shown] = workbook.add_format({"num_format": shown})
+            width = WIDTHS.get(name) or WIDE.get(name) or 14
+            sheet.set_column(position, position, width, number_formats.get(shown or ""))
         for row, cells in enumerate(zip(*columns.values(), strict=True), start=1):
             sheet.write_row(row, 0, cells)
         sheet.freeze_panes(1, 0)
@@ -86,7 +96,8 @@ def workbook_bytes(sheets: dict[str, dict[str, list[Any]]]) -> bytes:
 
 def sheet_title(title: str, taken: Any) -> str:
     """A name Excel accepts: at most 31 characters, none of ``[]:*?/\\``, not used yet."""
-    plain = "".join("-" if c in "[]:*?/\\" else c for c in title).strip("'") or "sheet"
+    plain = " ".join("".join(c for c in title if c not in "[]:*?/\\").split()).strip("'")
+    plain = plain or "sheet"
     candidate, number = plain[:31], 1
     while candidate.lower() in {name.lower() for name in taken}:
         number += 1
