@@ -51,6 +51,20 @@ def test_start_up_does_not_load_the_data_stack(args: list[str]) -> None:
     assert result.stdout.splitlines()[-1] == "[]"
 
 
+def test_version_answers_before_the_command_line_is_loaded() -> None:
+    """``--version`` is for scripts: it imports neither typer and rich nor the templates."""
+    probe = (
+        "import sys\n"
+        "sys.argv = ['churnwatch', '--version']\n"
+        "from churnwatch.launch import main\n"
+        "main()\n"
+        "heavy = ('typer', 'rich', 'jinja2', 'babel', 'pandas')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    result = run(sys.executable, "-c", probe)
+    assert result.stdout.splitlines() == [f"churnwatch {churnwatch.__version__}", "[]"]
+
+
 @needs_script
 def test_short_help_lists_the_commands():
     result = run(SCRIPT, "-h")

@@ -1,3 +1,3 @@
-from churnwatch.cli import main
+from churnwatch.launch import main
 
 main()

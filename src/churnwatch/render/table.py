@@ -18,9 +18,9 @@ from rich.text import Text
 from churnwatch.core.domain import Phase
 from churnwatch.core.words import printable
 from churnwatch.render.console import as_text
-from churnwatch.render.language import Language, language
 
 if TYPE_CHECKING:  # the data stack is imported only when a table is rendered
+    from churnwatch.render.language import Language
     from churnwatch.analyses.result import ScanResult, Selection
     from churnwatch.risk.training import Training
 
@@ -70,12 +70,19 @@ class TableFormat:
 FORMAT = TableFormat()
 
 
+def _language(lang: Language | None) -> Language:
+    """``lang``, or English (the catalogs are read only when a table is drawn)."""
+    from churnwatch.render.language import language
+
+    return lang or language()
+
+
 def summary_lines(
     selection: Selection, *, hints: bool = True, lang: Language | None = None
 ) -> list[str]:
     """Who was scanned, what the risk means, how the customers spread over the bands, and
     where the weights come from."""
-    lang = lang or language()
+    lang = _language(lang)
     result = selection.result
     phases = result.by_phase()
     lost = phases[Phase.LOST]
@@ -103,7 +110,7 @@ def summary_lines(
 
 
 def weights_line(result: ScanResult, lang: Language | None = None) -> str:
-    lang = lang or language()
+    lang = _language(lang)
     training = result.model.training
     if training is None:
         return result.model.note or lang.t("table.configured")
@@ -113,7 +120,7 @@ def weights_line(result: ScanResult, lang: Language | None = None) -> str:
 def training_text(training: Training, lang: Language | None = None) -> str:
     """``as of 2026-07-02 and 2 earlier cut-offs: 860 customers, 95 placed no order within 90
     days``."""
-    lang = lang or language()
+    lang = _language(lang)
     latest, *earlier = training.cut_offs
     more = lang.t("table.earlier", cut_offs=lang.count(len(earlier), "cut_off")) if earlier else ""
     return lang.t(
@@ -138,7 +145,7 @@ def show(
     ``hints=False`` leaves out how to get more from the command line (for a report file)."""
     from churnwatch.render.records import to_records
 
-    lang = lang or language()
+    lang = _language(lang)
     result = selection.result
     first, *rest = summary_lines(selection, hints=hints, lang=lang)
     console.print(escape(first))
@@ -225,7 +232,7 @@ CHANGE_STYLES = {"new": "bold red", "escalated": "red", "recovered": "green", "l
 
 def change_text(record: dict[str, Any], lang: Language | None = None) -> Text:
     """``new``, ``escalated from 55%``, ``recovered from 62%`` … against the previous run."""
-    lang = lang or language()
+    lang = _language(lang)
     change = record.get("change") or ""
     before = record.get("previous_risk")
     style = CHANGE_STYLES.get(change, "dim")
@@ -250,7 +257,7 @@ def _why(
 ) -> Text:
     """The order history in words, the top warning signals with what each adds to the risk,
     then the suggested next step."""
-    lang = lang or language()
+    lang = _language(lang)
     signals = record["signals"]
     text = Text(f"{record['history']} ({lang.phase(record['phase'])})", style="dim")
     for signal in signals[:shown]:
