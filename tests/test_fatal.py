@@ -51,16 +51,22 @@ def not_text(signature: bytes, what: str):
     return setup
 
 
+def fake_zip(exports, use_fixture):
+    path = exports / "orders.csv"
+    path.write_bytes(b"PK\x03\x04" + bytes(range(32, 127)) * 4)
+    return path, "not a text file: looks like an Excel workbook or ZIP archive"
+
+
 def random_binary(exports, use_fixture):
     path = exports / "orders.csv"
     path.write_bytes(random.Random(7).randbytes(2048))
     return path, "not a text file (binary content); expected a CSV export"
 
 
-def gzipped_csv(exports, use_fixture):
+def truncated_gzip(exports, use_fixture):
     path = exports / "orders.csv"
-    path.write_bytes(gzip.compress(ORDERS.encode()))
-    return path, "not a text file: looks like a gzip archive; unpack it first"
+    path.write_bytes(gzip.compress(ORDERS.encode())[:20])  # a gzipped CSV is read; a cut one not
+    return path, "cannot unpack this gzip file"
 
 
 def orders_is_a_folder(exports, use_fixture):
@@ -81,11 +87,11 @@ FATAL = [
     header_only,
     no_valid_rows,
     required_column_missing,
-    pytest.param(not_text(b"PK\x03\x04", "an Excel workbook or ZIP archive"), id="xlsx"),
+    pytest.param(fake_zip, id="xlsx"),
     pytest.param(not_text(b"\xd0\xcf\x11\xe0", "an old-style Excel/Office file"), id="xls"),
     pytest.param(not_text(b"%PDF-1.7\n", "a PDF document"), id="pdf"),
     random_binary,
-    gzipped_csv,
+    truncated_gzip,
     orders_is_a_folder,
     payments_not_text,
 ]

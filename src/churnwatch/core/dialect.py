@@ -28,7 +28,7 @@ class Dialect:
         """``cp1252, delimiter ';', decimal ',', thousands '.', dates %d.%m.%Y`` (the number and
         date settings only when the data has numbers and dates to apply them to)."""
         delimiter = {"\t": "tab"}.get(self.delimiter, self.delimiter)
-        parts = [self.encoding, f"delimiter {delimiter!r}"]
+        parts = [self.encoding, *([f"delimiter {delimiter!r}"] if delimiter else [])]
         if numbers:
             parts.append(f"decimal {self.decimal!r}")
             parts += [f"thousands {self.thousands!r}"] if self.thousands else []

@@ -30,9 +30,16 @@ from churnwatch.core.words import plural, printable
 from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, parse_days
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import parse_numbers
+from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
 from churnwatch.ingest.recognise import map_columns, normalise
-from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
+from churnwatch.ingest.sniff import (
+    SAMPLE_ROWS,
+    Head,
+    detect_dialect,
+    first_undecodable,
+    inspect_head,
+)
 from churnwatch.ingest.transcode import Transcoded, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
@@ -73,11 +80,17 @@ class SourceTable:
 
 
 def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable:
-    """Read ``path`` as ``source``: sniff, map columns, parse, salvage."""
-    head = inspect_head(path, config.encoding, config.delimiter)
+    """Read ``path`` as ``source``: sniff, map columns, parse, salvage. A compressed export
+    (gzip, zstd, bzip2, ZIP) is read from its unpacked copy; messages name the export."""
+    if kind_of(path) == "parquet":
+        return read_parquet_source(path, source, config)
+    plain = unpacked(path)
+    head = inspect_head(plain, config.encoding, config.delimiter, shown=path)
     columns = resolve_columns(head, source, config, path)
     dialect, alternatives = detect_dialect(head, source, columns, config)
-    reader = _Reader(path, source, head=head, dialect=dialect, columns=columns, config=config)
+    reader = _Reader(
+        path, source, head=head, dialect=dialect, columns=columns, config=config, plain=plain
+    )
     if alternatives:
         reader.problems.append(
             Problem(
@@ -159,10 +172,13 @@ class _Reader:
         dialect: Dialect,
         columns: dict[str, str],
         config: SourceConfig,
+        plain: Path | None = None,
     ) -> None:
         self.path, self.source, self.head, self.dialect = path, source, head, dialect
-        self.file = path
-        """What is read: the export, or its transcoded UTF-8 copy."""
+        self.plain = plain or path
+        """The export as plain text: itself, or its unpacked copy."""
+        self.file = self.plain
+        """What is read: the plain export, or its transcoded UTF-8 copy."""
         self.columns, self.config = columns, config
         self.problems: list[Problem] = []
         self.malformed: list[str] = []
@@ -187,7 +203,7 @@ class _Reader:
         try:
             return self._read()
         finally:
-            if self.file != self.path:
+            if self.file != self.plain:
                 self.file.unlink(missing_ok=True)
 
     def _read(self) -> SourceTable:
@@ -235,7 +251,7 @@ class _Reader:
             if "invalid UTF8" in message and self._may_fall_back():
                 self._fall_back()
             elif "invalid UTF8" in message:
-                where = first_undecodable(self.path, self.dialect.encoding)
+                where = first_undecodable(self.plain, self.dialect.encoding)
                 position = f":{where[0]}" if where else ""
                 byte = f" (byte {where[1]:,})" if where else ""
                 raise InputError(
@@ -259,7 +275,7 @@ class _Reader:
                 raise InputError(f"{self.path}: cannot be read as CSV: {message}")
 
     def _check_decodes(self) -> None:
-        where = first_undecodable(self.path, self.dialect.encoding)
+        where = first_undecodable(self.plain, self.dialect.encoding)
         if where is not None:
             raise InputError(
                 f"{self.path}:{where[0]}: not valid {self.dialect.encoding} text (byte"
@@ -271,8 +287,8 @@ class _Reader:
 
     def _fall_back(self) -> None:
         """Not UTF-8 throughout: a cp1252 file, or UTF-8 with some cp1252 lines."""
-        if mixes_encodings(self.path):
-            transcoded = to_utf8(self.path)
+        if mixes_encodings(self.plain):
+            transcoded = to_utf8(self.plain)
             self.file = transcoded.path
             self.problems.append(_mixed_note(self.source.name, self.path.name, transcoded))
             return
@@ -309,7 +325,7 @@ class _Reader:
         self, typed: bool, newlines_in_values: bool, skip: Callable[[pacsv.InvalidRow], str]
     ) -> pa.Table:
         encoding = "utf8" if self.dialect.encoding.lower() in _UTF8 else self.dialect.encoding
-        if self.file != self.path:
+        if self.file != self.plain:
             encoding = "utf8"
         types = {
             self.columns[c.name]: self._arrow_type(c, typed)
@@ -677,3 +693,116 @@ def _distinct(values: pa.ChunkedArray, rows: np.ndarray) -> list[str]:
         taken = taken.cast(pa.string())
     seen = dict.fromkeys(str(v) for v in taken.to_pylist())
     return list(seen)
+
+
+# -- Parquet -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """Where rows are in a Parquet file: a row's number counts as the line a CSV export of the
+    same table would put it on (header = line 1), so messages read alike."""
+
+    def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
+        return np.asarray(rows) + 2
+
+    def malformed_lines(self) -> list[int]:
+        return []
+
+
+class _ParquetReader(_Reader):
+    """A Parquet export through the same mapping, parsing and salvage as a CSV: typed dates
+    and numbers are taken as they are, text columns are parsed like CSV text."""
+
+    def __init__(self, path: Path, source: Source, *, table: pa.Table, **kwargs: Any) -> None:
+        super().__init__(path, source, **kwargs)
+        self.table = table
+
+    @property
+    def layout(self) -> Layout:
+        return RowLayout()  # type: ignore[return-value]
+
+    def _arrow_read(self) -> pa.Table:
+        return self.table
+
+
+def read_parquet_source(path: Path, source: Source, config: SourceConfig) -> SourceTable:
+    """Read a Parquet export as ``source``, only the columns it needs."""
+    import pyarrow.parquet as pq
+
+    try:
+        head = parquet_head(path)
+        columns = resolve_columns(head, source, config, path)
+        table = pq.read_table(path, columns=list(dict.fromkeys(columns.values())))
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
+    if table.num_rows == 0:
+        raise EmptySourceError(path, EmptySourceError.HEADER_ONLY)
+    dialect, _ = detect_dialect(head, source, columns, config)
+    dialect = replace(dialect, encoding="Parquet", delimiter="")  # for text columns: formats
+    kinds = {columns[c.name]: c.kind for c in source.columns if c.name in columns}
+    typed = pa.table({name: _parquet_column(table.column(name), kinds[name]) for name in kinds})
+    reader = _ParquetReader(
+        path, source, table=typed, head=head, dialect=dialect, columns=columns, config=config
+    )
+    return reader.read()
+
+
+def parquet_head(path: Path) -> Head:
+    """A Parquet file's column names and first rows as text, as a CSV's head would give."""
+    import pyarrow.parquet as pq
+
+    names = list(pq.read_schema(path).names)
+    return Head("utf-8", ",", names, _sample_rows(path, names), has_nul=False, complete=True)
+
+
+def export_head(path: Path) -> tuple[Head, Path]:
+    """The head of any export churnwatch reads (CSV, packed CSV, Parquet) and the file the
+    text is in (the unpacked copy; the Parquet file itself)."""
+    if kind_of(path) == "parquet":
+        try:
+            return parquet_head(path), path
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
+    plain = unpacked(path)
+    return inspect_head(plain, None, None, shown=path), plain
+
+
+def _sample_rows(path: Path, names: list[str]) -> list[list[str]]:
+    """The first rows as text, for sniffing the formats of text columns."""
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    if file.metadata.num_rows == 0:
+        return []
+    batch = next(file.iter_batches(batch_size=SAMPLE_ROWS))
+    texts = [
+        ["" if v is None else str(v) for v in batch.column(i).cast(pa.string()).to_pylist()]
+        if _castable(batch.column(i).type)
+        else [""] * batch.num_rows
+        for i in range(batch.num_columns)
+    ]
+    return [list(row) for row in zip(*texts, strict=True)]
+
+
+def _castable(kind: pa.DataType) -> bool:
+    return not (pa.types.is_nested(kind) or pa.types.is_binary(kind))
+
+
+def _parquet_column(values: pa.ChunkedArray, kind: Kind) -> pa.ChunkedArray:
+    """A Parquet column in the form the CSV reader gives: dates as date32, numbers as float64,
+    everything else (ids, categories, dates and numbers written as text) as text."""
+    kind_of = values.type
+    if kind is Kind.DATE and (pa.types.is_timestamp(kind_of) or pa.types.is_date(kind_of)):
+        return values.cast(pa.date32())
+    if kind is Kind.NUMBER and (
+        pa.types.is_integer(kind_of)
+        or pa.types.is_floating(kind_of)
+        or pa.types.is_decimal(kind_of)
+    ):
+        return values.cast(pa.float64())
+    if pa.types.is_dictionary(kind_of):
+        values = values.cast(kind_of.value_type)
+    text = values.cast(pa.string())
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)  # as in a CSV
+    return text.dictionary_encode() if kind is Kind.CATEGORY else text

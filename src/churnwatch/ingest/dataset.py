@@ -25,6 +25,7 @@ from churnwatch.core.words import plural
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
+from churnwatch.ingest.packed import packed_names
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
 
 
@@ -178,6 +179,16 @@ def _existing(
         return path
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a CSV file")
+    if not settings.path:  # the default name: the export may come packed or as Parquet
+        packed = [path.with_name(name) for name in packed_names(path.name)]
+        found = [candidate for candidate in packed if candidate.is_file()]
+        if len(found) > 1:
+            raise InputError(
+                f"{folder}: several {source.name} files: {', '.join(p.name for p in found)}",
+                hint=f"keep one, or set sources.{source.name}.path in churnwatch.toml",
+            )
+        if found:
+            return found[0]
     if source.required or settings.path:
         raise InputError(
             f"{path}: {source.name} file not found",

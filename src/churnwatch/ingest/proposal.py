@@ -20,9 +20,11 @@ from churnwatch.config import (
 from churnwatch.core.dialect import Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
+from churnwatch.ingest.csv_reader import export_head
 from churnwatch.ingest.date_text import detect_date_format
+from churnwatch.ingest.packed import is_export_name
 from churnwatch.ingest.recognise import map_columns, other_amount, source_score
-from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
+from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
 
 MIN_SOURCE_SCORE = 1.0
@@ -122,7 +124,8 @@ class Proposal:
             entry: dict[str, Any] = {"path": p.file}
             if p.encoding:
                 entry["encoding"] = p.encoding
-            entry["delimiter"] = p.dialect.delimiter
+            if p.dialect.delimiter:  # none for Parquet
+                entry["delimiter"] = p.dialect.delimiter
             if p.has_samples(Kind.NUMBER):
                 entry |= {"decimal": p.dialect.decimal, "thousands": p.dialect.thousands}
             if p.has_samples(Kind.DATE):
@@ -143,21 +146,20 @@ def propose(folder: Path) -> Proposal:
     """Recognise each CSV file in ``folder`` as a source and map its columns."""
     check_exports_folder(folder)
     files = sorted(  # regular files only: a FIFO would block the read forever
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in {".csv", ".txt", ".tsv"} and _regular_inside(p, folder)
+        p for p in folder.iterdir() if is_export_name(p.name) and _regular_inside(p, folder)
     )
     heads: dict[str, Head] = {}
     encodings: dict[str, str | None] = {}
     unrecognised = []
     for path in files:
         try:
-            head = inspect_head(path, None, None)
+            head, plain = export_head(path)
         except ChurnwatchError:
             unrecognised.append(path.name)
             continue
         heads[path.name] = head
-        encodings[path.name] = whole_file_encoding(path, head.encoding)
+        parquet = plain.suffix.lower() == ".parquet"
+        encodings[path.name] = None if parquet else whole_file_encoding(plain, head.encoding)
     assigned = _assign_sources(heads)
     unrecognised += sorted(set(heads) - {file for file in assigned.values()})
     sources = _proposals(assigned, heads, encodings)
@@ -288,7 +290,12 @@ def _propose_source(
         usable = [h for h in head.header if h not in dateless]
         columns = _orders_mapping(usable) if stand_in else map_columns(usable, name)
     detected, others = detect_dialect(head, schema, columns)
-    dialect = replace(detected, encoding=encoding or "ASCII")
+    parquet = file.lower().endswith(".parquet")
+    dialect = replace(
+        detected,
+        encoding="Parquet" if parquet else encoding or "ASCII",
+        delimiter="" if parquet else detected.delimiter,
+    )
     proposal = SourceProposal(name, file, head, encoding, columns, dialect, others)
     proposal.choices += [
         f"'{header}' holds no dates (e.g. {example!r}), so it is not used as {column}"

@@ -63,14 +63,16 @@ class Head:
         return bool(self.rows) and all(len(r) == width + 1 and not r[-1] for r in self.rows)
 
 
-def read_head(path: Path) -> bytes:
+def read_head(path: Path, shown: Path | None = None) -> bytes:
+    """The first bytes of ``path``; errors name ``shown`` (the export, when ``path`` is its
+    unpacked copy)."""
     try:
         with path.open("rb") as handle:
             return handle.read(HEAD_BYTES)
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a CSV file") from None
+        raise InputError(f"{shown or path}: is a folder, not a CSV file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(f"{shown or path}: cannot read: {exc.strerror}") from None
 
 
 def detect_encoding(head: bytes, path: Path) -> str:
@@ -134,9 +136,13 @@ def detect_delimiter(lines: list[str]) -> str:
     return max(DELIMITERS, key=rank)
 
 
-def inspect_head(path: Path, encoding: str | None, delimiter: str | None) -> Head:
-    """Sniff (or take from the config) encoding and delimiter, and parse the head rows."""
-    raw = read_head(path)
+def inspect_head(
+    path: Path, encoding: str | None, delimiter: str | None, shown: Path | None = None
+) -> Head:
+    """Sniff (or take from the config) encoding and delimiter, and parse the head rows;
+    errors name ``shown`` (the export, when ``path`` is its unpacked copy)."""
+    raw = read_head(path, shown)
+    path = shown or path
     if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
         raise EmptySourceError(path, EmptySourceError.EMPTY)
     chosen = encoding or detect_encoding(raw, path)

@@ -20,8 +20,8 @@ from churnwatch.core.words import printable
 from churnwatch.render.console import as_text
 
 if TYPE_CHECKING:  # the data stack is imported only when a table is rendered
-    from churnwatch.render.language import Language
     from churnwatch.analyses.result import ScanResult, Selection
+    from churnwatch.render.language import Language
     from churnwatch.risk.training import Training
 
 COLOURS = {

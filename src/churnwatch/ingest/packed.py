@@ -1,0 +1,123 @@
+"""Exports that come compressed: gzip, zstd, bzip2, or a ZIP archive holding one CSV file.
+
+The kind is read from the file's first bytes (the magic number), not trusted from its name.
+A compressed export is unpacked once into a private temporary folder and read from there by
+the same code as a plain CSV (dialect sniffing, line numbers in messages, salvage), while
+every message still names the export itself. The folder is removed when the process ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from churnwatch.core.errors import InputError
+
+MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"BZh": "bz2",
+    b"PK\x03\x04": "zip",
+    b"PAR1": "parquet",
+}
+"""The first bytes of each kind of file churnwatch reads besides plain text."""
+PACKED_SUFFIXES = (".gz", ".zst", ".bz2", ".zip")
+READABLE_SUFFIXES = (".csv", ".txt", ".tsv")
+CHUNK = 1 << 22
+
+_unpacked: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def kind_of(path: Path) -> str:
+    """``csv`` (plain text), or the kind of packing or format its first bytes show."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4)
+    except OSError:
+        return "csv"  # the CSV reader says what is wrong with it
+    return next((kind for magic, kind in MAGIC.items() if start.startswith(magic)), "csv")
+
+
+def unpacked(path: Path) -> Path:
+    """The plain CSV to read for ``path``: itself, or its unpacked copy."""
+    kind = kind_of(path)
+    if kind in ("csv", "parquet"):
+        return path
+    folder = tempfile.TemporaryDirectory(prefix="churnwatch-")  # private: mode 0700
+    _unpacked.append(folder)
+    target = Path(folder.name) / plain_name(path.name)
+    try:
+        if kind == "zip":
+            _unzip(path, target)
+        else:
+            _decompress(path, target, kind)
+    except zipfile.BadZipFile as exc:
+        raise InputError(
+            f"{path}: not a text file: looks like an Excel workbook or ZIP archive, but it cannot"
+            f" be opened as one ({exc}); export the sheet as CSV"
+        ) from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputError(f"{path}: cannot unpack this {kind} file: {exc}") from None
+    return target
+
+
+def _decompress(path: Path, target: Path, kind: str) -> None:
+    import pyarrow as pa
+
+    with pa.input_stream(str(path), compression=kind) as source, target.open("wb") as out:
+        while chunk := source.read(CHUNK):
+            out.write(chunk)
+
+
+def _unzip(path: Path, target: Path) -> None:
+    """The one CSV in a ZIP archive; a workbook or several files are clear errors."""
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+        if any(n.startswith("xl/") for n in names):
+            raise InputError(
+                f"{path}: not a CSV file: looks like an Excel workbook; export the sheet as CSV"
+            )
+        tables = [n for n in names if n.lower().endswith(READABLE_SUFFIXES)] or names
+        if len(tables) != 1:
+            shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+            raise InputError(
+                f"{path}: a ZIP archive should hold one CSV file; it holds {len(tables)}"
+                f" ({shown or 'none'})"
+            )
+        with archive.open(tables[0]) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, CHUNK)
+
+
+def plain_name(name: str) -> str:
+    """The unpacked copy's name: ``orders.csv.gz`` → ``orders.csv``, ``orders.zip`` →
+    ``orders.csv`` (a packing suffix left on would make the CSV reader unpack it again)."""
+    stem = name
+    while (suffix := Path(stem).suffix.lower()) in PACKED_SUFFIXES:
+        stem = stem[: -len(suffix)]
+    return stem if Path(stem).suffix.lower() in READABLE_SUFFIXES else stem + ".csv"
+
+
+def is_export_name(name: str) -> bool:
+    """Whether a file name looks like an export: CSV or text, packed or not, or Parquet."""
+    stem = name.lower()
+    if stem.endswith((".parquet", ".zip")):  # an archive: the CSV inside decides
+        return True
+    while (suffix := Path(stem).suffix) in PACKED_SUFFIXES:
+        stem = stem[: -len(suffix)]
+    return Path(stem).suffix in READABLE_SUFFIXES
+
+
+def packed_names(name: str) -> list[str]:
+    """Where a source's default file may be when it comes packed or as Parquet:
+    ``orders.csv`` → ``orders.csv.gz``, …, ``orders.zip``, ``orders.parquet``."""
+    stem = name.rsplit(".", 1)[0]
+    return [*(name + suffix for suffix in PACKED_SUFFIXES[:3]), stem + ".zip", stem + ".parquet"]
+
+
+@atexit.register
+def _clean_up() -> None:
+    for folder in _unpacked:
+        folder.cleanup()

@@ -1,0 +1,188 @@
+"""Compressed CSVs and Parquet files read exactly as the plain CSV exports they hold."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+SOURCES = ("orders", "payments", "complaints", "contacts", "customers")
+AS_OF = "2026-09-30"
+
+
+def _pack(path: Path, how: str) -> None:
+    """Replace ``path`` (a CSV) by its packed form, as an export system would write it."""
+    data = path.read_bytes()
+    if how == "gz":
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(data))
+    elif how == "bz2":
+        path.with_name(path.name + ".bz2").write_bytes(bz2.compress(data))
+    elif how == "zst":
+        with pa.output_stream(str(path.with_name(path.name + ".zst")), compression="zstd") as out:
+            out.write(data)
+    elif how == "zip":
+        with zipfile.ZipFile(path.with_suffix(".zip"), "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"export/{path.name}", data)
+    elif how == "parquet":
+        pq.write_table(pacsv.read_csv(path), path.with_suffix(".parquet"))
+    path.unlink()
+
+
+def _scan_csv(cli: Any, folder: Path, target: Path, *extra: str) -> bytes:
+    result = cli("scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", target, *extra)
+    assert result.exit_code == 0, result.output
+    return target.read_bytes()
+
+
+@pytest.mark.parametrize("how", ["gz", "zst", "bz2", "zip", "parquet"])
+def test_packed_exports_give_the_same_scan(
+    cli, examples_dir: Path, tmp_path: Path, how: str
+) -> None:  # type: ignore[no-untyped-def]
+    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    for source in SOURCES:
+        _pack(folder / f"{source}.csv", how)
+    assert _scan_csv(cli, folder, tmp_path / "packed.csv") == plain  # every feature, risk, rank
+
+
+def test_mixed_packings_in_one_folder(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    for source, how in zip(SOURCES, ("gz", "parquet", "zip", "zst", "bz2"), strict=True):
+        _pack(folder / f"{source}.csv", how)
+    assert _scan_csv(cli, folder, tmp_path / "packed.csv") == plain
+
+
+def test_messages_name_the_packed_file_with_the_lines_of_the_csv(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports-de"
+    shutil.copytree(examples_dir / "exports-de", folder)
+    _pack(folder / "Auftraege.csv", "gz")
+    config = folder / "churnwatch.toml"
+    config.write_text(config.read_text().replace('"Auftraege.csv"', '"Auftraege.csv.gz"'))
+    result = cli("validate", folder)
+    assert "Auftraege.csv.gz: column 'Belegdatum': 2 rows skipped" in result.stdout + result.stderr
+    assert "lines 3165, 3937" in result.stdout + result.stderr
+
+
+def test_parquet_with_text_dates_and_typed_amounts(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    table = pa.table(
+        {
+            "Kundennummer": pa.array([10001, 10001, 10001, 10002, 10002], pa.int64()),
+            "Belegdatum": ["02.01.2025", "03.02.2025", "31.02.2025", "04.01.2025", "05.03.2025"],
+            "Betrag": pa.array([100, 120, 90, 50, 60], pa.int32()),
+        }
+    )
+    pq.write_table(table, folder / "orders.parquet")
+    (folder / "churnwatch.toml").write_text(
+        "[sources.orders.columns]\n"
+        'customer_id = "Kundennummer"\norder_date = "Belegdatum"\namount = "Betrag"\n'
+    )
+    result = cli("validate", folder, "--as-of", "2025-03-31")
+    text = result.stdout + result.stderr
+    # row 3 is numbered as a CSV export of the table would put it: line 4
+    assert "orders.parquet:4: column 'Belegdatum': 1 row skipped" in text
+    assert "read as Parquet" in text and "dates %d.%m.%Y" in text
+
+
+def test_parquet_timestamps_are_dates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    moments = [dt.datetime(2025, 1, d, 15, 30) for d in (2, 9, 16, 23, 30)]
+    pq.write_table(
+        pa.table({"customer_id": ["A"] * 5, "order_date": moments, "amount": [10.0] * 5}),
+        folder / "orders.parquet",
+    )
+    result = cli("scan", folder, "--as-of", "2025-01-31", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert '"last_order_date": "2025-01-30"' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda p: p.write_bytes(gzip.compress(b"customer_id,order_date,amount\n")[:12]),
+            "cannot unpack this gzip file",
+        ),
+        (lambda p: _zip(p, {"a.csv": b"x", "b.csv": b"y"}), "should hold one CSV file; it holds 2"),
+        (
+            lambda p: _zip(p, {"xl/workbook.xml": b"<x/>", "[Content_Types].xml": b""}),
+            "looks like an Excel workbook",
+        ),
+        (lambda p: p.write_bytes(b"PAR1 not really parquet"), "cannot be read as Parquet"),
+    ],
+)
+def test_broken_packings_are_one_clear_error(cli, tmp_path: Path, make: Any, message: str) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    make(folder / "orders.csv")  # the kind is read from the bytes, not the name
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert message in result.stderr and "orders.csv" in result.stderr
+    assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_two_exports_of_one_source_are_refused(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    _pack(folder / "orders.csv", "gz")
+    pq.write_table(
+        pa.table({"customer_id": ["A"], "order_date": ["2025-01-01"], "amount": [1.0]}),
+        folder / "orders.parquet",
+    )
+    result = cli("scan", folder)
+    assert (
+        result.exit_code == 2
+        and "several orders files: orders.csv.gz, orders.parquet" in result.stderr
+    )
+
+
+def test_init_recognises_packed_and_parquet_exports(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    plain = tmp_path / "plain"
+    shutil.copytree(examples_dir / "exports-de", plain)
+    (plain / "churnwatch.toml").unlink()
+    assert cli("init", plain).exit_code == 0
+    expected = _scan_csv(cli, plain, tmp_path / "plain.csv")
+    folder = tmp_path / "packed"
+    shutil.copytree(plain, folder)
+    (folder / "churnwatch.toml").unlink()
+    _pack(folder / "Auftraege.csv", "gz")
+    table = pacsv.read_csv(
+        folder / "Kunden.csv",
+        read_options=pacsv.ReadOptions(encoding="cp1252"),
+        parse_options=pacsv.ParseOptions(delimiter=";"),
+        convert_options=pacsv.ConvertOptions(column_types={"Kundennummer": pa.string()}),
+    )
+    pq.write_table(table, folder / "Kunden.parquet")
+    (folder / "Kunden.csv").unlink()
+    result = cli("init", folder)
+    assert result.exit_code == 0, result.output
+    assert (
+        "orders ← Auftraege.csv.gz" in result.stdout
+        and "customers ← Kunden.parquet (Parquet)" in result.stdout
+    )
+    assert _scan_csv(cli, folder, tmp_path / "packed.csv") == expected
