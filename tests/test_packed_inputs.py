@@ -110,7 +110,7 @@ def test_parquet_timestamps_are_dates(cli, tmp_path: Path) -> None:  # type: ign
     )
     result = cli("scan", folder, "--as-of", "2025-01-31", "-f", "json")
     assert result.exit_code == 0, result.output
-    assert '"last_order_date": "2025-01-30"' in result.stdout
+    assert '"last_order_date":"2025-01-30"' in result.stdout
 
 
 @pytest.mark.parametrize(

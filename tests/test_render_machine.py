@@ -441,3 +441,21 @@ def test_table_summary_counts_every_scanned_customer_with_min_risk(
     assert flat.endswith(
         f"showing 3 of {matching} (--top, --min-risk, --phase; --format csv for all)"
     )
+
+
+def test_json_is_compact_unless_pretty() -> None:
+    compact = invoke("scan", EXPORTS, "--as-of", AS_OF, "--format", "json", "--top", "3")
+    pretty = invoke("scan", EXPORTS, "--as-of", AS_OF, "--format", "json", "--top", "3", "--pretty")
+    assert json.loads(compact.stdout) == json.loads(pretty.stdout)
+    lines = compact.stdout.splitlines()
+    assert len(lines) == 1 + 3 + 1  # the header, one line per customer, the end
+    assert lines[0].startswith('{"schema_version":4,"as_of":"2026-09-30",')
+    assert '": ' not in lines[1] and lines[1].startswith('{"rank":1,')
+    assert pretty.stdout.startswith('{\n  "schema_version": 4,\n  "as_of": "2026-09-30",')
+    assert '\n      "customer_id": ' in pretty.stdout  # customers indented too
+    assert len(pretty.stdout) > 1.3 * len(compact.stdout)
+
+
+def test_pretty_is_only_for_json() -> None:
+    result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--format", "csv", "--pretty")
+    assert result.exit_code == 2 and "--pretty applies to json output" in stderr_of(result)

@@ -33,6 +33,7 @@ from churnwatch.render.formats import (
     choose_format,
     extension_mismatch,
     in_language,
+    prettified,
     with_options,
 )
 
@@ -139,6 +140,9 @@ SeverityOption = Annotated[
         help="Only customers of this severity: critical, high, medium, low or none (repeatable).",
     ),
 ]
+PrettyOption = Annotated[
+    bool, typer.Option("--pretty", help="Indent the JSON for reading (default: compact).")
+]
 LongOption = Annotated[
     bool, typer.Option("--long", help="The table shows every reason, not the first two.")
 ]
@@ -200,6 +204,7 @@ def scan(
     history: HistoryOption = None,
     since_last: SinceLastOption = False,
     lang: LangOption = None,
+    pretty: PrettyOption = False,
     long: LongOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
@@ -211,6 +216,7 @@ def scan(
     renderer = with_options(
         choose_format(output_format, output), csv_dialect=csv_dialect, formula_guard=formula_guard
     )
+    renderer = prettified(renderer, pretty)
     if (note := extension_mismatch(renderer, output)) and not quiet:
         message("note", "yellow", note)
     with progress_display(quiet) as step:

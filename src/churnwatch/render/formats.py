@@ -83,6 +83,15 @@ def with_options(renderer: Any, *, csv_dialect: str | None, formula_guard: bool)
     return renderer.with_options(csv_dialect=csv_dialect, formula_guard=formula_guard)
 
 
+def prettified(renderer: Any, pretty: bool) -> Any:
+    """The renderer indenting its output (``--pretty``); an error for a format without it."""
+    if not pretty:
+        return renderer
+    if not hasattr(renderer, "with_pretty"):
+        raise UsageError(f"--pretty applies to json output, not {renderer.name}")
+    return renderer.with_pretty(pretty)
+
+
 def in_language(renderer: Any, lang: Any) -> Any:
     """The renderer writing its texts for people in ``lang`` (a :class:`Language`)."""
     return renderer.with_language(lang) if hasattr(renderer, "with_language") else renderer

@@ -1,8 +1,9 @@
 """``--format json``: one document with a header and every customer, keys in a fixed order.
 
-The header is indented; each customer is one line inside the ``customers`` list, which keeps
-the file readable and greppable, lets Python's fast encoder do the work, and lets the
-document be written in batches instead of built whole in memory.
+Compact by default: no blanks between tokens, each customer on a line of its own inside the
+``customers`` list, which keeps the file greppable, lets Python's fast encoder do the work,
+and lets the document be written in batches instead of built whole in memory. ``--pretty``
+indents everything, for reading.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
     from churnwatch.render.language import Language
 
 
-ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+PRETTY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2)
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,14 @@ class JsonDocument:
     binary = False
     lang: Language | None = None
     """The language of the texts for people (titles, explanations, actions, history)."""
+    pretty: bool = False
+    """Indented for reading (``--pretty``) instead of compact."""
 
     def with_language(self, lang: Language) -> JsonDocument:
         return replace(self, lang=lang)
+
+    def with_pretty(self, pretty: bool) -> JsonDocument:
+        return replace(self, pretty=pretty)
 
     def render(self, selection: Selection) -> bytes:
         return b"".join(self.chunks(selection))
@@ -39,15 +46,21 @@ class JsonDocument:
     def chunks(self, selection: Selection) -> Iterator[bytes]:
         from churnwatch.render.records import header, record_batches
 
-        head = json.dumps(header(selection.result), ensure_ascii=False, allow_nan=False, indent=2)
-        yield (head.removesuffix("\n}") + ',\n  "customers": [').encode("utf-8")
+        encoder = PRETTY if self.pretty else ENCODER
+        head = encoder.encode(header(selection.result))
+        opening = ',\n  "customers": [' if self.pretty else ',"customers":['
+        yield (head[: head.rindex("}")].rstrip() + opening).encode("utf-8")
         separator = "\n"
-        encode = ENCODER.encode  # one encoder: json.dumps with options builds one per call
         for batch in record_batches(selection.rows, lang=self.lang):
-            lines = ",\n".join("    " + encode(record) for record in batch)
+            lines = ",\n".join(self._customer(encoder, record) for record in batch)
             yield (separator + lines).encode("utf-8")
             separator = ",\n"
-        yield ("\n  ]\n}\n" if separator == ",\n" else "]\n}\n").encode("utf-8")
+        closing = "\n  ]\n}\n" if self.pretty else "\n]}\n"
+        yield (closing if separator == ",\n" else "]}\n").encode("utf-8")
+
+    def _customer(self, encoder: json.JSONEncoder, record: dict[str, object]) -> str:
+        text = encoder.encode(record)
+        return "    " + text.replace("\n", "\n    ") if self.pretty else text
 
 
 FORMAT = JsonDocument()

@@ -22,7 +22,7 @@ from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.render.language import Language, language
 from churnwatch.rules.catalog import template_fields
-from churnwatch.rules.wording import MISSING, fill, noun_forms
+from churnwatch.rules.wording import MISSING, fill, fill_rows, noun_forms
 
 SCHEMA_VERSION = 4
 WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
@@ -92,15 +92,32 @@ def signals(result: ScanResult, lang: Language | None = None) -> list[list[dict[
 
 
 def _details(result: ScanResult, index: int, lang: Language) -> dict[int, str]:
-    """The rule's explanation for every row it fired on."""
+    """The rule's explanation for every row it fired on, filled column by column."""
     template = lang.rule_text(result.rules[index], "explain")
-    fields = sorted(set(template_fields(template)))
     rows = np.flatnonzero(result.fired[:, index])
-    values = {field: _template_values(result.customers, field)[rows].tolist() for field in fields}
-    return {
-        row: explain(template, {f: values[f][position] for f in fields}, lang)
-        for position, row in enumerate(rows.tolist())
-    }
+    numbers: dict[str, np.ndarray] = {}
+    texts: dict[str, list[str]] = {}
+    for field in set(template_fields(template)):
+        values = _template_values(result.customers, field)[rows]
+        if field in CATEGORY_FEATURES:
+            texts[field] = [MISSING if _missing(v) else str(v) for v in values.tolist()]
+        elif field in DATE_FEATURES:
+            texts[field] = _dates(values, lang)
+        else:
+            numbers[field] = values
+    filled = fill_rows(template, numbers, texts, len(rows), lang.words)
+    return dict(zip(rows.tolist(), filled, strict=True))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _dates(days: np.ndarray, lang: Language) -> list[str]:
+    """Day numbers as the language writes dates, each distinct day once; '–' where missing."""
+    distinct, where = np.unique(days, return_inverse=True, equal_nan=True)
+    shown = [MISSING if math.isnan(day) else lang.date(int(day)) for day in distinct.tolist()]
+    return np.asarray(shown, dtype=object)[where.reshape(-1)].tolist()
 
 
 def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:

@@ -18,6 +18,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 MISSING = "–"
 MAX_WIDTH = 40
 """A wider field or longer precision would only pad the sentence (or fill the memory)."""
@@ -119,3 +121,42 @@ def fill(
         else:
             parts.append(format_number(values.get(field, math.nan), spec or "", words))
     return "".join(parts)
+
+
+def fill_rows(
+    template: str,
+    numbers: dict[str, np.ndarray],
+    texts: dict[str, list[str]],
+    rows: int,
+    words: Words = ENGLISH_WORDS,
+) -> list[str]:
+    """:func:`fill` for ``rows`` rows at once, as a scan fills a rule's explanation for every
+    customer it fired on: each distinct value of a field is formatted once, and the parts are
+    joined column by column (no Python loop per row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts: list[object] = []
+    for literal, field, spec, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append(literal)
+        if field is None:
+            continue
+        if field in texts:
+            parts.append(pa.array(texts[field], pa.string()))
+        else:
+            parts.append(_formatted(numbers.get(field, np.full(rows, np.nan)), spec or "", words))
+    if not any(isinstance(part, pa.Array) for part in parts):
+        return ["".join(str(part) for part in parts)] * rows
+    if len(parts) == 1:
+        return list(parts[0].to_pylist())  # type: ignore[attr-defined]
+    return list(pc.binary_join_element_wise(*parts, "").to_pylist())
+
+
+def _formatted(values: np.ndarray, spec: str, words: Words) -> object:
+    """Every value formatted by ``spec``, each distinct value once."""
+    import pyarrow as pa
+
+    distinct, where = np.unique(values.astype(np.float64), return_inverse=True, equal_nan=True)
+    shown = np.array([format_number(float(v), spec, words) for v in distinct], dtype=object)
+    return pa.array(shown[where.reshape(-1)], pa.string())
