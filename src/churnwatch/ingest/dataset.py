@@ -8,6 +8,8 @@ any reference date, and the rows after a cut-off stay available as labels.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +74,20 @@ def ordering_customers(orders: pd.DataFrame) -> int:
     return int(orders["customer"][is_order(orders["amount"].to_numpy())].nunique())
 
 
+def use_jemalloc() -> None:
+    """Arrow's jemalloc pool, where this pyarrow has it and the user chose no other pool
+    (``ARROW_DEFAULT_MEMORY_POOL``): at 10 M orders it keeps the freed buffers for the next
+    column instead of handing them back to the kernel, which zeroes every page again; a sixth
+    less wall time and a little less memory than the default mimalloc pool (paired runs)."""
+    if (
+        "ARROW_DEFAULT_MEMORY_POOL" in os.environ
+        or pa.default_memory_pool().backend_name == "jemalloc"
+    ):
+        return
+    with contextlib.suppress(NotImplementedError):  # built without it (Windows): the default
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
 def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Dataset:
     """Read all present sources, code customers, drop blank ids and exact duplicates.
 
@@ -79,6 +95,7 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
     the exports folder; a config found in a shared folder may not.
     """
     check_exports_folder(folder)
+    use_jemalloc()
     tables, problems = _read_all(folder, config, outside)
     # Customer coding (pyarrow) and the duplicate pre-filter (numpy) overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
