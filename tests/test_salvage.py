@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from pathlib import Path
 
 from churnwatch.ingest.problems import Level
 from helpers import ORDERS, codes, ids, load, problem, summary
+from scan_helpers import write_exports
 
 
 def test_bad_dates_are_skipped_with_their_lines(exports, use_fixture):
@@ -176,3 +179,31 @@ def test_orders_differing_in_order_id_are_not_duplicates_after_skipped_rows(expo
     dataset = load(exports)
     assert codes(dataset) == [("orders", "bad_date")]
     assert dataset.dataset.frame("orders")["order_id"].tolist() == ["O3", "O9", "O5", "O6"]
+
+
+def test_document_numbers_speed_up_the_duplicate_check_without_changing_it(tmp_path: Path) -> None:
+    """Numeric document ids take part in the pre-filter (and an export sorted by them skips
+    it); exact twins are still found, and '007' is not taken for '7'."""
+    import random
+
+    rows = [f"{n},C{n % 5000},2025-01-{1 + n % 28:02d},{n % 97}.5" for n in range(1, 150_001)]
+    random.Random(3).shuffle(rows)  # not in document order
+    twin = rows[10]
+    rows.insert(90_000, twin)  # an exact duplicate, far from its original
+    order_id, rest = twin.split(",", 1)
+    rows.append(f"00{order_id},{rest}")  # the same document number written otherwise
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="order_id,customer_id,order_date,amount\n" + "\n".join(rows) + "\n",
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    duplicates = [p for p in cut.problems if p.code == "duplicate"]
+    assert len(duplicates) == 1 and duplicates[0].count == 1
+    assert len(cut.frame("orders")) == 150_001
+    ordered = write_exports(
+        tmp_path / "ordered",
+        orders="order_id,customer_id,order_date,amount\n"
+        + "\n".join(sorted(rows[:1000], key=lambda r: int(r.split(",")[0])))
+        + "\n",
+    )
+    assert not [p for p in load(ordered, dt.date(2025, 1, 31)).problems if p.code == "duplicate"]

@@ -283,13 +283,37 @@ def _duplicate_candidates(table: SourceTable) -> np.ndarray:
         return np.empty(0, dtype=np.intp)
     columns = []
     for column in table.source.columns:
-        if column.name not in table.columns or column.kind in (Kind.ID, Kind.TEXT):
+        if column.name not in table.columns:
             continue
         values = table.table.column(column.name)
+        if column.kind in (Kind.ID, Kind.TEXT):
+            numbers = _as_whole_numbers(values)
+            if (
+                numbers is not None
+                and numbers.size > 1
+                and bool(np.all(numbers[1:] > numbers[:-1]))
+            ):
+                return np.empty(0, dtype=np.intp)  # document numbers in order: no twins
+            if numbers is not None:
+                columns.append(numbers)  # document numbers: nearly every row unique at once
+            continue
         if column.kind is Kind.CATEGORY:
             values = values.combine_chunks().indices.fill_null(-1)
         columns.append(numeric_bits(values.to_numpy()))
     return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
+
+
+def _as_whole_numbers(values: pa.ChunkedArray) -> np.ndarray | None:
+    """A text column of whole numbers (document numbers, usually) as integers; None when it
+    holds anything else. '007' and '7' become the same number: only the pre-filter sees it,
+    and the exact comparison of the candidates still tells them apart."""
+    if pa.types.is_dictionary(values.type):
+        return None
+    try:
+        numbers = pc.cast(values, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.asarray(numbers.fill_null(-1).to_numpy())
 
 
 def _strictly_increasing(column: pa.ChunkedArray) -> bool:

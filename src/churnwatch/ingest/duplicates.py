@@ -55,8 +55,11 @@ def duplicated_rows(frame: pd.DataFrame, candidates: np.ndarray | None = None) -
     """Mask of rows that repeat an earlier row exactly (the first occurrence is kept)."""
     if candidates is not None and candidates.size == 0:
         return np.zeros(len(frame), dtype=bool)
-    numeric = [numeric_bits(frame[c]) for c in frame.columns if _is_numeric(frame[c])]
-    rows = candidate_rows(numeric, candidates) if numeric else np.arange(len(frame))
+    rows = np.arange(len(frame)) if candidates is None else candidates
+    part = frame if candidates is None else frame.iloc[candidates]  # only the candidates' bits
+    numeric = [numeric_bits(part[c]) for c in part.columns if _is_numeric(part[c])]
+    if numeric:
+        rows = rows[candidate_rows(numeric)]
     mask = np.zeros(len(frame), dtype=bool)
     if rows.size:
         mask[rows] = frame.iloc[rows].duplicated(keep="first").to_numpy()
