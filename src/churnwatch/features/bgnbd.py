@@ -15,9 +15,21 @@ buyers (x = 0) and histories on a single day stay finite.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize, special
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+def scipy_parts() -> tuple[ModuleType, ModuleType]:
+    """scipy's optimizer and special functions, imported when a model is fitted rather than
+    when churnwatch starts (0.6 s; the scan imports them on the side while it reads)."""
+    from scipy import optimize, special
+
+    return optimize, special
+
 
 LOG_BOUNDS = (-12.0, 12.0)
 """Bounds of the log-parameters: wide enough for any time unit."""
@@ -61,6 +73,7 @@ def _mixture_terms(
 
 def log_likelihood(p: Parameters, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Each customer's log-likelihood (FHL 2005, equation 6)."""
+    _, special = scipy_parts()
     alive, dead, _ = _mixture_terms(p, x, t_x, T)
     return (
         special.gammaln(p.r + x)
@@ -75,6 +88,7 @@ def log_likelihood(p: Parameters, x: np.ndarray, t_x: np.ndarray, T: np.ndarray)
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Fit:
     """Maximum-likelihood fit. Raises ``ValueError`` when no customer has a repeat order
     (the parameters are then not identifiable); a fit that does not converge says so."""
+    optimize, _ = scipy_parts()
     informative = T > 0  # a first order on the reference day tells nothing yet
     xs, ts, Ts, weights = _grouped(x[informative], t_x[informative], T[informative])
     if xs.size == 0 or float(weights @ xs) == 0.0:
@@ -129,6 +143,7 @@ def _loss(
 ) -> tuple[float, np.ndarray]:
     """Mean negative log-likelihood and its gradient in the log-parameters. Functions of
     ``x`` alone are evaluated once per distinct ``x`` (repeat counts take few values)."""
+    _, special = scipy_parts()
     r, alpha, a, b = np.exp(theta)
     p = Parameters(r, alpha, a, b)
     total = float(w.sum())
@@ -209,6 +224,7 @@ def expected_orders(
     Written with Euler's transformation of the hypergeometric function so that its arguments
     stay bounded for large ``x``; the removable singularity at a = 1 is stepped around.
     """
+    _, special = scipy_parts()
     a = p.a if abs(p.a - 1.0) >= 1e-5 else 1.0 + 1e-5
     z = horizon / (p.alpha + T + horizon)
     c = a + p.b + x - 1.0

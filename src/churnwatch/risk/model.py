@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit
 
 COEFFICIENT_PENALTY = 1.0
 """L2 penalty on the standardised base coefficients (the intercept is free)."""
@@ -72,6 +70,14 @@ class RiskModel:
 
     def _rule_logit(self) -> np.ndarray:
         return _logit(np.clip(self.rule_probability, *PROBABILITY_LIMITS))
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """The logistic function, scipy's (numerically safe), imported on first use: scipy costs
+    0.6 s to import, which the scan spends on the side while it reads the exports."""
+    from scipy.special import expit as logistic
+
+    return np.asarray(logistic(x))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -130,6 +136,8 @@ def fit_model(
     problem.weight = row_weight
     start = np.concatenate([[_logit(np.clip(labels.mean(), 0.01, 0.99))], np.zeros(len(terms))])
     start = np.concatenate([start, _logit(prior)[free]])
+    from scipy.optimize import minimize
+
     solution = minimize(problem.loss, start, jac=True, method="L-BFGS-B")
     intercept, coefficients, rule_logit = problem.unpack(solution.x)
     flat = bool(np.all(np.abs(solution.jac) < 1e-4))
