@@ -186,3 +186,42 @@ def test_init_recognises_packed_and_parquet_exports(
         and "customers ← Kunden.parquet (Parquet)" in result.stdout
     )
     assert _scan_csv(cli, folder, tmp_path / "packed.csv") == expected
+
+
+def test_a_packed_link_out_of_the_folder_is_refused(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path / "elsewhere.csv.gz"
+    outside.write_bytes(gzip.compress((examples_dir / "exports" / "orders.csv").read_bytes()))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv.gz").symlink_to(outside)
+    result = cli("scan", folder)
+    assert result.exit_code == 2 and "outside the exports folder" in result.stderr
+
+
+def test_a_plain_and_a_packed_export_of_one_source_are_refused(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv.gz").write_bytes(gzip.compress((folder / "orders.csv").read_bytes()))
+    result = cli("scan", folder)
+    assert (
+        result.exit_code == 2 and "several orders files: orders.csv, orders.csv.gz" in result.stderr
+    )
+
+
+def test_an_encrypted_zip_is_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "orders.zip", "w") as archive:
+        archive.writestr("orders.csv", b"customer_id,order_date,amount\nA,2025-01-01,1\n")
+    data = bytearray((folder / "orders.zip").read_bytes())
+    data[6] |= 0x01  # the "encrypted" flag of the first local header
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 8] |= 0x01  # and of its central directory entry
+    (folder / "orders.zip").write_bytes(bytes(data))
+    result = cli("scan", folder)
+    assert result.exit_code == 2 and "cannot unpack this zip file" in result.stderr
+    assert "internal error" not in result.output

@@ -103,7 +103,7 @@ def test_html_report_is_self_contained_and_escapes_names(cli, folder, recorded, 
     for heading in (
         "New on the warning list",
         "Escalated",
-        "Recovered",
+        "Off the warning list",
         "Most at risk",
         "Win-back",
         "Returners",
@@ -610,3 +610,73 @@ def test_hostile_names_stay_in_their_table_cell(cli, folder) -> None:  # type: i
         csv.writer(handle).writerows(rows)
     result = cli("scan", folder, "--as-of", AS_OF, "--top", "3")
     assert "Evil\\x1b[31m\\nCorp" in result.stdout and "\x1b" not in result.stdout
+
+
+# --- found in review --------------------------------------------------------------------------
+
+
+def test_a_report_survives_an_owner_whose_customers_are_all_new(
+    cli, folder, recorded, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    path = folder / "customers.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[0]["owner"] = "Neu\nling"  # a new owner, and a line break in the name
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "split" / "w.txt"
+    out.parent.mkdir()
+    result = cli(
+        "report", folder, "--as-of", AS_OF, "--history", recorded, "--split-by", "owner", "-o", out
+    )
+    assert result.exit_code == 0, result.output
+    assert (out.parent / "w-neu-ling.txt").exists()
+
+
+def test_what_if_runs_keep_the_recorded_one(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from churnwatch.deliver import history
+
+    before = history.runs(recorded)
+    cli(
+        "scan",
+        folder,
+        "--as-of",
+        "2026-09-15",
+        "--horizon",
+        "30",
+        "--history",
+        recorded,
+        "-q",
+        "-f",
+        "csv",
+        "-o",
+        tmp_path / "h.csv",
+    )
+    after = history.runs(recorded)
+    assert len(after) == len(before) + 1  # another horizon is another run, not a replacement
+    cli(
+        "scan",
+        folder,
+        "--as-of",
+        "2026-09-01",
+        "--history",
+        recorded,
+        "--no-history",
+        "-q",
+        "-f",
+        "csv",
+        "-o",
+        tmp_path / "n.csv",
+    )
+    assert len(history.runs(recorded)) == len(after)
+
+
+def test_output_never_overwrites_the_history(cli, folder, recorded) -> None:  # type: ignore[no-untyped-def]
+    result = cli(
+        "scan", folder, "--as-of", AS_OF, "--history", recorded, "-f", "json", "-o", recorded
+    )
+    assert result.exit_code == 2 and "which this run reads" in result.stderr
+    from churnwatch.deliver import history
+
+    assert len(history.runs(recorded)) == 2

@@ -210,6 +210,12 @@ def prepare_history(path: Path) -> None:
     history.prepare(path)
 
 
+def settings_fingerprint(config: Config) -> str:
+    """What identifies the settings a risk was computed with: everything but the report's,
+    the e-mail's and the history's own (changing the mail server changes no risk)."""
+    return fingerprint_text(config.model_dump_json(exclude={"report", "email", "history"}))
+
+
 def record_run(run: ScanRun, path: Path) -> int:
     """Store the run in the history (replacing a run with the same reference date)."""
     from churnwatch import __version__
@@ -219,7 +225,7 @@ def record_run(run: ScanRun, path: Path) -> int:
     recording = Recording(
         run.cut.as_of,
         __version__,
-        fingerprint_text(run.config.model_dump_json()),
+        settings_fingerprint(run.config),
         fingerprint_files(reads),
         run.result.model.horizon_days,
     )
@@ -239,9 +245,7 @@ def previous_run(run: ScanRun, path: Path) -> Previous | None:
     before = history.load_snapshot(path, info.run_id)
     warn_at = Severity.parse(run.config.report.warn_at)
     current = snapshot(run.result)
-    doubts = comparison_doubts(
-        info, before, current, fingerprint_text(run.config.model_dump_json())
-    )
+    doubts = comparison_doubts(info, before, current, settings_fingerprint(run.config))
     if len(same) < len(earlier) and earlier[-1] is not info:
         doubts.append(
             f"runs after {days_to_iso(info.as_of)} used another horizon than {horizon} days"
@@ -580,6 +584,9 @@ class ReportRun:
     """Why the comparison with the previous run may mislead (also in the reports' notes)."""
     split: bool = False
     """One report per owner (``--split-by owner``)."""
+    exports: Path = Path(".")
+    record: bool = True
+    """Whether the run is to be recorded in the history (not with ``--no-history``)."""
 
 
 def report_exports(
@@ -591,14 +598,17 @@ def report_exports(
     history: Path | None = None,
     owner: str | None = None,
     split_by_owner: bool = False,
+    record: bool = True,
 ) -> ReportRun:
     """The weekly report of a folder: for the whole business, one account manager
     (``owner``), or each of them (``split_by_owner``), compared with the run history."""
     run = scan_exports(exports, config, as_of, progress)
     _check_filters(run.result, [owner] if owner else (), ())
     path = history_file(run, history)
-    if path is not None:
+    if path is not None and record:
         prepare_history(path)
+    elif path is not None and not path.exists():
+        path = None
     earlier = _earlier_runs(path, run) if path is not None else []
     owners: list[str | None] = [owner] if owner else [None]
     unassigned = 0
@@ -609,7 +619,7 @@ def report_exports(
             earlier[-1].info,
             earlier[-1].snapshot,
             snapshot(run.result),
-            fingerprint_text(run.config.model_dump_json()),
+            settings_fingerprint(run.config),
         )
         if earlier
         else []
@@ -617,7 +627,7 @@ def report_exports(
     notes = [*run.unusable(), *(p.describe() for p in run.data_problems()), *doubts]
     today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
     reports = weekly_reports(run.result, run.config, earlier, notes, owners=owners, today=today)
-    return ReportRun(run, reports, path, unassigned, doubts, split_by_owner)
+    return ReportRun(run, reports, path, unassigned, doubts, split_by_owner, exports, record)
 
 
 def _owners(result: ScanResult) -> tuple[list[str | None], int]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 import typer
 
-from churnwatch.cli.scanning import HistoryOption, LangOption, OutputOption
+from churnwatch.cli.scanning import HistoryOption, LangOption, NoHistoryOption, OutputOption
 from churnwatch.cli.shell import (
     AsOfOption,
     ConfigOption,
@@ -100,6 +100,7 @@ def report(
             " sending it.",
         ),
     ] = False,
+    no_history: NoHistoryOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -117,7 +118,7 @@ def report(
     if mailing:
         api.check_mail_settings(exports, config, email_from, dry_run=dry_run)
     fmt = _format(output_format, output)
-    if split_by and output is None and not mailing:
+    if split_by and output is None and (not mailing or dry_run):
         raise UsageError(
             "--split-by owner writes one file per owner",
             hint="pass --output FILE: each owner's file is named after FILE"
@@ -132,6 +133,7 @@ def report(
             history=history,
             owner=owner,
             split_by_owner=split_by == "owner",
+            record=not no_history,
         )
     if not quiet:
         report_problems(found.run.data_problems(), found.run.unusable())
@@ -147,8 +149,8 @@ def report(
     if output is not None or not mailing:
         documents = api.render_reports(found, fmt, words)
         binary = REPORT_FORMATS[fmt].binary
-        _write(documents, binary, output, exports, config, verbose, split=found.split)
-    if found.history is not None:
+        _write(documents, binary, output, found, config, verbose, split=found.split)
+    if found.history is not None and found.record:
         api.record_run(found.run, found.history)
     if mailing:
         _mail(
@@ -191,7 +193,7 @@ def _write(  # noqa: PLR0917  (a private step of one command)
     documents: list[ReportDocument],
     binary: bool,
     output: Path | None,
-    exports: Path,
+    found: ReportRun,
     config: Path | None,
     verbose: bool,
     *,
@@ -204,7 +206,7 @@ def _write(  # noqa: PLR0917  (a private step of one command)
         (document,) = documents
         emit(document.data, None, binary=binary)
         return
-    reads = api.files_read(exports, config)
+    reads = [*api.files_read(found.exports, config), *([found.history] if found.history else [])]
     targets = api.report_targets(output, [d.owner for d in documents], split=split)
     for document, target in zip(documents, targets, strict=True):
         emit(document.data, target, reads=reads, announce=verbose, binary=binary)
@@ -249,10 +251,8 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
     if failures:
         for line in failures:
             message("not sent", "red", line)
-        raise DeliveryError(
-            f"{plural(len(failures), 'report')} not delivered (above); the report files were"
-            " written"
-        )
+        written = "; the report files were written" if output is not None else ""
+        raise DeliveryError(f"{plural(len(failures), 'report')} not delivered (above){written}")
 
 
 def _who(mail: Mail) -> str:

@@ -163,6 +163,14 @@ HistoryOption = Annotated[
         " created on first use; a run with the same reference date is replaced).",
     ),
 ]
+NoHistoryOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-history",
+        help="Record nothing, even when the config names a history (a what-if run: another"
+        " horizon, a past date).",
+    ),
+]
 SinceLastOption = Annotated[
     bool,
     typer.Option(
@@ -203,6 +211,7 @@ def scan(
     strict: StrictOption = False,
     history: HistoryOption = None,
     since_last: SinceLastOption = False,
+    no_history: NoHistoryOption = False,
     lang: LangOption = None,
     pretty: PrettyOption = False,
     long: LongOption = False,
@@ -230,8 +239,11 @@ def scan(
     record_to = api.history_file(run, history)
     if record_to is not None:
         api.prepare_history(record_to)
+    compare_with = record_to
+    if no_history:
+        record_to = None
     if since_last:
-        run = _compared(run, record_to, quiet)
+        run = _compared(run, compare_with, quiet)
     shown = run.shown(
         renderer,
         top,
@@ -251,6 +263,7 @@ def scan(
         renderer = in_language(renderer, words)
         data = api.render_parts(renderer, shown)
         reads = api.files_read(exports, config) if output else []
+        reads += [compare_with] if output and compare_with else []
         emit(data, output, reads=reads, announce=verbose, binary=renderer.binary)
     if record_to is not None:
         api.record_run(run, record_to)

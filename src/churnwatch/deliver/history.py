@@ -38,7 +38,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
         """CREATE TABLE runs (
             run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-            as_of TEXT NOT NULL UNIQUE,
+            as_of TEXT NOT NULL,
             recorded_at TEXT NOT NULL,
             churnwatch_version TEXT NOT NULL,
             config_fingerprint TEXT NOT NULL,
@@ -50,7 +50,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             high INTEGER NOT NULL,
             medium INTEGER NOT NULL,
             low INTEGER NOT NULL,
-            mean_risk REAL
+            mean_risk REAL,
+            UNIQUE (as_of, horizon_days)
         )""",
         """CREATE TABLE customer_runs (
             run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
@@ -98,10 +99,14 @@ class _ProbeDoneError(Exception):
 
 
 def record(path: Path, recording: Recording, snapshot: pd.DataFrame) -> int:
-    """Store a run (replacing a run with the same reference day) in one transaction and
+    """Store a run (replacing a run with the same reference day and horizon) in one
+    transaction and
     return its id. A run killed half-way leaves the history as it was."""
     with _opened(path) as connection, _writing(connection, path):
-        connection.execute("DELETE FROM runs WHERE as_of = ?", (days_to_iso(recording.as_of),))
+        connection.execute(
+            "DELETE FROM runs WHERE as_of = ? AND horizon_days = ?",
+            (days_to_iso(recording.as_of), recording.horizon_days),
+        )
         cursor = connection.execute(
             "INSERT INTO runs (as_of, recorded_at, churnwatch_version, config_fingerprint,"
             " data_fingerprint, horizon_days, customers, lost, critical, high, medium, low,"
@@ -285,7 +290,7 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
         return
     if owner not in (0, APPLICATION_ID) or (owner == 0 and _has_tables(connection)):
         raise HistoryError(f"{path}: not a churnwatch run history; choose another file")
-    if version > SCHEMA_VERSION:
+    if version > SCHEMA_VERSION and owner == APPLICATION_ID:
         raise HistoryError(
             f"{path}: written by a newer churnwatch (history schema {version}; this version"
             f" reads up to {SCHEMA_VERSION}); upgrade churnwatch"

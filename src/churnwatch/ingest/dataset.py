@@ -192,20 +192,24 @@ def _existing(
             " a churnwatch.toml found in the folder may only name files inside it (pass the"
             " config with --config to allow other places)"
         )
-    if path.is_file():
-        return path
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a CSV file")
+    found = [path] if path.is_file() else []
     if not settings.path:  # the default name: the export may come packed or as Parquet
         packed = [path.with_name(name) for name in packed_names(path.name)]
-        found = [candidate for candidate in packed if candidate.is_file()]
+        found += [candidate for candidate in packed if candidate.is_file()]
         if len(found) > 1:
             raise InputError(
                 f"{folder}: several {source.name} files: {', '.join(p.name for p in found)}",
                 hint=f"keep one, or set sources.{source.name}.path in churnwatch.toml",
             )
-        if found:
-            return found[0]
+    if found:
+        if not outside and not found[0].resolve().is_relative_to(folder.resolve()):
+            raise InputError(
+                f"{found[0]}: a link to a file outside the exports folder {folder};"
+                " pass the config with --config to allow other places"
+            )
+        return found[0]
     if source.required or settings.path:
         raise InputError(
             f"{path}: {source.name} file not found",

@@ -59,6 +59,11 @@ def unpacked(path: Path) -> Path:
             f"{path}: not a text file: looks like an Excel workbook or ZIP archive, but it cannot"
             f" be opened as one ({exc}); export the sheet as CSV"
         ) from None
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unusual method
+        raise InputError(
+            f"{path}: cannot unpack this {kind} file ({exc}); export it again without a"
+            " password, or unpacked"
+        ) from None
     except (OSError, EOFError, ValueError) as exc:
         raise InputError(f"{path}: cannot unpack this {kind} file: {exc}") from None
     return target

@@ -15,6 +15,7 @@ import numpy as np
 
 from churnwatch.core.days import day_to_date
 from churnwatch.core.domain import Phase
+from churnwatch.core.words import printable
 from churnwatch.render.language import Language
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def report_view(report: WeeklyReport, lang: Language) -> ReportView:
     t = lang.t
     result = report.result
     as_of = lang.date(result.cut.as_of)
-    owner = f" · {report.owner}" if report.owner else ""
+    owner = f" · {one_line(report.owner)}" if report.owner else ""
     title = t("report.title")
     sections = [
         _changes(report, lang, "new"),
@@ -132,7 +133,7 @@ def report_view(report: WeeklyReport, lang: Language) -> ReportView:
         sections=sections,
         footer=t("report.footer"),
         subject=t(
-            "report.subject",
+            "report.subject" if report.previous else "report.subject_first",
             as_of=as_of,
             warned=lang.count(report.headline.warned, "customer"),
             new=lang.number(_count(report, "new")),
@@ -143,6 +144,11 @@ def report_view(report: WeeklyReport, lang: Language) -> ReportView:
         overview=t("report.overview"),
         as_of=day_to_date(result.cut.as_of),
     )
+
+
+def one_line(text: str) -> str:
+    """Text from the data for a heading or a mail subject: printable, on one line."""
+    return " ".join(printable(text).split())
 
 
 def _count(report: WeeklyReport, change: str) -> int:
@@ -181,8 +187,11 @@ def _figures(headline: Headline, report: WeeklyReport, lang: Language) -> list[F
 
 def _shown_change(key: str, value: float, before: Headline) -> float:
     """The change as the two figures read: the mean risk in whole percent (18% → 19% is one
-    point, whatever the decimals), amounts in whole units."""
+    point, whatever the decimals), amounts in whole units; NaN when either is missing (no
+    customer left to average, or none before)."""
     earlier = getattr(before, key)
+    if math.isnan(value) or math.isnan(earlier):
+        return math.nan
     if key == "mean_risk":
         return (round(value * 100) - round(earlier * 100)) / 100
     return float(round(value) - round(earlier))
@@ -338,6 +347,8 @@ def _top(report: WeeklyReport, lang: Language) -> Section:
 
 
 def _top_intro(report: WeeklyReport, shown: int, lang: Language) -> str:
+    if shown == 0:
+        return ""
     if report.warned_total == 0:
         return lang.t("report.sections.top.nobody", warn_at=lang.severity(report.warn_at.label))
     return _first_of(shown, report.warned_total, "report.sections.top", lang)
@@ -597,7 +608,7 @@ def _outcomes(report: WeeklyReport, lang: Language) -> Section:
         lang.t("report.sections.outcomes.title"),
         intro=lang.t(
             "report.sections.outcomes.intro",
-            horizon=lang.count(report.result.model.horizon_days, "day_dative"),
+            horizon=lang.count(report.result.model.horizon_days, "day"),
         ),
         columns=[
             lang.t("report.columns.flagged_on"),
