@@ -207,3 +207,13 @@ def test_document_numbers_speed_up_the_duplicate_check_without_changing_it(tmp_p
         + "\n",
     )
     assert not [p for p in load(ordered, dt.date(2025, 1, 31)).problems if p.code == "duplicate"]
+
+
+def test_far_dates_beside_an_empty_one_are_reported_not_a_crash(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,9999-12-31,1\nB,1900-01-01,2\nC,,3\nA,2025-01-01,4\n",
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    assert len(cut.frame("orders")) == 2  # 1900-01-01 is in range; 9999 and the empty are not
+    assert summary(cut).last_date == "2025-01-01"

@@ -96,6 +96,8 @@ class WeeklyReport:
     outcomes: list[Outcome]
     notes: list[str] = field(default_factory=list)
     """Data-quality notes and warnings, as sentences."""
+    limit: int = 15
+    """Customers listed in each section (``[report] top``)."""
 
     def listed(self, change: Change) -> ScanResult:
         """The customers with this change since the previous run, most at risk first."""
@@ -160,6 +162,7 @@ def weekly_reports(
                 ),
                 outcomes=_outcomes(part, earlier, result.cut.as_of, warn_at),
                 notes=notes,
+                limit=config.report.top,
             )
         )
     return reports

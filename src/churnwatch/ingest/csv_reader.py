@@ -450,13 +450,13 @@ class _Reader:
     def _dates(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_date32(values.type):
             days = values.cast(pa.int32())
-            numbers = days.to_numpy(zero_copy_only=False)
-            plausible = (numbers >= FIRST_DAY) & (numbers <= LAST_DAY)
-            if days.null_count or plausible.all():
-                plausible |= _nulls(values)
-            if plausible.all():
+            numbers = days.to_numpy(zero_copy_only=False).astype(np.float64)  # NaN: empty
+            missing = np.isnan(numbers)
+            wrong = ~missing & ~((numbers >= FIRST_DAY) & (numbers <= LAST_DAY))
+            if not wrong.any():
                 return days, np.zeros(len(values), dtype=bool)
-            return _chunked(numbers.astype(np.int32), ~plausible), ~plausible
+            kept = np.where(missing | wrong, 0, numbers).astype(np.int32)
+            return _chunked(kept, missing | wrong), wrong
         days, valid = parse_days(_clean(values), self.dialect.date_format)
         return _chunked(days.astype(np.int32), ~valid), _non_blank(values) & ~valid
 

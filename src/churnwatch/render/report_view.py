@@ -278,7 +278,7 @@ def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
 
 
 def _limit(report: WeeklyReport) -> int:
-    return max(len(report.top.customers), 15)
+    return report.limit
 
 
 def _severity_label(frame: Any, row: int) -> str:
