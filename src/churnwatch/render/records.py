@@ -265,14 +265,25 @@ def to_records(
     identity = identity_columns(result, lang)
     features = feature_columns(result)
     reasons = signals(result, lang)
-    records = []
-    for row in range(len(result.customers)):
-        record: dict[str, Any] = {"rank": first_rank + row}
-        record |= {key: values[row] for key, values in identity.items()}
-        record["signals"] = reasons[row]
-        record["features"] = {name: values[row] for name, values in features.items()}
-        records.append(record)
-    return records
+    count = len(result.customers)
+    keys = ["rank", *identity, "signals", "features"]
+    ranks = range(first_rank, first_rank + count)
+    # dict(zip(...)) row by row builds each record in C; the keys keep their order.
+    by_feature = _rows_of(features, count)
+    return [
+        dict(zip(keys, (*row, signal, named), strict=True))
+        for row, signal, named in zip(
+            zip(ranks, *identity.values(), strict=True), reasons, by_feature, strict=True
+        )
+    ]
+
+
+def _rows_of(columns: dict[str, list[Any]], count: int) -> list[dict[str, Any]]:
+    """Column lists as one dict per row."""
+    names = list(columns)
+    if not names:
+        return [{} for _ in range(count)]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def _numbers(column: pd.Series) -> list[float | None]:
