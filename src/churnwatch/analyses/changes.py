@@ -208,12 +208,3 @@ def outcome(
         int(others.sum()),
         int((others & silent).sum()),
     )
-
-
-def severity_counts(frame: pd.DataFrame) -> dict[str, int]:
-    """Customers not lost per severity band (most severe first) and the lost ones."""
-    active = frame["phase"].astype(str).to_numpy() != Phase.LOST.value
-    codes = frame["severity"].to_numpy(dtype=np.int64)[active]
-    counts = np.bincount(codes, minlength=len(Severity))
-    bands = {s.label: int(counts[s]) for s in sorted(Severity, reverse=True)}
-    return bands | {"lost": int((~active).sum())}

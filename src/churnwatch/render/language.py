@@ -10,7 +10,6 @@ percentages follow the language's conventions through Babel (``1.234,56 €`` in
 
 from __future__ import annotations
 
-import string
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,9 +56,6 @@ class Language:
     def words(self) -> Words:
         """How a rule's explanation writes numbers, nouns and lateness in this language."""
         return GERMAN_WORDS if self.code == "de" else ENGLISH_WORDS
-
-    def with_currency(self, currency: str | None) -> Language:
-        return Language(self.code, self.texts, self.rules, self.features, self.units, currency)
 
     def t(self, key: str, /, **values: Any) -> str:
         """The catalog's text for ``key`` (dotted: ``report.title``) with ``values`` filled in."""
@@ -137,9 +133,6 @@ class Language:
             return own
         return translated
 
-    def feature_meaning(self, name: str, english: str) -> str:
-        return self.features.get(name, {}).get("description", english)
-
 
 @cache
 def default_rule_texts() -> dict[str, dict[str, str]]:
@@ -175,8 +168,3 @@ def language(code: str = "en", currency: str | None = None) -> Language:
         features.get("units", {}),
         currency,
     )
-
-
-def template_fields(template: str) -> list[tuple[str, str]]:
-    """``(field, spec)`` of each field of a template, for checks of the catalogs."""
-    return [(f, spec or "") for _, f, spec, _ in string.Formatter().parse(template) if f]

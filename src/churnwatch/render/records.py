@@ -22,7 +22,7 @@ from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.render.language import Language, language
 from churnwatch.rules.catalog import template_fields
-from churnwatch.rules.wording import MISSING, fill, fill_rows, noun_forms
+from churnwatch.rules.wording import MISSING, fill_rows, noun_forms
 
 SCHEMA_VERSION = 4
 WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
@@ -126,22 +126,6 @@ def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:
     if field in CATEGORY_FEATURES:
         return np.asarray(customers[field].astype(object).to_numpy())
     return customers[field].to_numpy(dtype=np.float64)
-
-
-def explain(template: str, values: dict[str, Any], lang: Language | None = None) -> str:
-    """Fill a rule's explanation from feature values; a missing value shows as '–'."""
-    lang = lang or language()
-    texts: dict[str, str] = {}
-    numbers: dict[str, float] = {}
-    for field, value in values.items():
-        missing = value is None or (isinstance(value, float) and math.isnan(value))
-        if field in CATEGORY_FEATURES:
-            texts[field] = MISSING if missing else str(value)
-        elif field in DATE_FEATURES:
-            texts[field] = MISSING if missing else lang.date(int(value))
-        else:
-            numbers[field] = math.nan if missing else float(value)
-    return fill(template, numbers, texts, lang.words)
 
 
 def feature_array(result: ScanResult, name: str) -> pa.Array:

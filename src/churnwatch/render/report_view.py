@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from churnwatch.core.days import day_to_date
+from churnwatch.core.days import day_to_date, iso_to_days
 from churnwatch.core.domain import Phase
 from churnwatch.core.words import printable
 from churnwatch.render.language import Language
@@ -375,7 +375,7 @@ def _occasion(occasion: Occasion | None, row: Any, lang: Language) -> Cell:
         "invoices": _counted(_value(row, "open_overdue_invoices"), "overdue_invoice", lang),
         "invoice_days": _days(_value(row, "max_days_overdue"), lang, "day_dative"),
     }
-    due = lang.date(_iso_day(occasion.due))
+    due = lang.date(iso_to_days(occasion.due))
     text = f"{due}: {lang.t(f'report.occasions.{occasion.kind}', **values)}"
     return Cell(text, text)
 
@@ -398,12 +398,6 @@ def _days(value: float, lang: Language, noun: str = "day") -> str:
 
 def _maybe_date(day: float, lang: Language) -> str:
     return "–" if math.isnan(day) else lang.date(int(day))
-
-
-def _iso_day(text: str) -> int:
-    from churnwatch.core.days import iso_to_days
-
-    return iso_to_days(text)
 
 
 def _winback(report: WeeklyReport, lang: Language) -> Section:

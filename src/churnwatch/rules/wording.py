@@ -16,7 +16,6 @@ import math
 import re
 import string
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -106,23 +105,6 @@ def _lateness(value: float, words: Words) -> str:
     return (words.late if days > 0 else words.early).format(days=amount)
 
 
-def fill(
-    template: str, values: dict[str, Any], texts: dict[str, str], words: Words = ENGLISH_WORDS
-) -> str:
-    """The template with each field written: numbers from ``values`` by their spec (in the
-    conventions of ``words``), and dates and categories from ``texts`` as they are."""
-    parts = []
-    for literal, field, spec, _ in string.Formatter().parse(template):
-        parts.append(literal)
-        if field is None:
-            continue
-        if field in texts:
-            parts.append(texts[field])
-        else:
-            parts.append(format_number(values.get(field, math.nan), spec or "", words))
-    return "".join(parts)
-
-
 def fill_rows(
     template: str,
     numbers: dict[str, np.ndarray],
@@ -130,9 +112,10 @@ def fill_rows(
     rows: int,
     words: Words = ENGLISH_WORDS,
 ) -> list[str]:
-    """:func:`fill` for ``rows`` rows at once, as a scan fills a rule's explanation for every
-    customer it fired on: each distinct value of a field is formatted once, and the parts are
-    joined column by column (no Python loop per row)."""
+    """The template filled for ``rows`` rows at once, as a scan fills a rule's explanation for
+    every customer it fired on: numbers from ``numbers`` by their spec (in the conventions of
+    ``words``), dates and categories from ``texts`` as they are. Each distinct value of a
+    field is formatted once, and the parts are joined column by column (no loop per row)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
