@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from email import policy as email_policy
 from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,11 @@ class ScanRun:
     """Where the settings came from (relative paths in them start from its folder)."""
     trusted_config: bool = False
     """The settings were given with ``--config``: their paths may point outside the folder."""
+
+    @cached_property
+    def snapshot(self) -> pd.DataFrame:
+        """What the run history remembers of each customer (computed once per run)."""
+        return snapshot(self.result)
 
     def unusable(self) -> list[str]:
         """Sources that lost most of their rows: the data should not be trusted as loaded."""
@@ -229,7 +235,7 @@ def record_run(run: ScanRun, path: Path) -> int:
         fingerprint_files(reads),
         run.result.model.horizon_days,
     )
-    return history.record(path, recording, snapshot(run.result))
+    return history.record(path, recording, run.snapshot)
 
 
 def previous_run(run: ScanRun, path: Path) -> Previous | None:
@@ -244,7 +250,7 @@ def previous_run(run: ScanRun, path: Path) -> Previous | None:
     info = same[-1]
     before = history.load_snapshot(path, info.run_id)
     warn_at = Severity.parse(run.config.report.warn_at)
-    current = snapshot(run.result)
+    current = run.snapshot
     doubts = comparison_doubts(info, before, current, settings_fingerprint(run.config))
     if len(same) < len(earlier) and earlier[-1] is not info:
         doubts.append(
@@ -260,7 +266,7 @@ def with_changes(run: ScanRun, previous: Previous | None) -> ScanRun:
     frame = run.result.customers
     if previous is None:
         change = np.where(
-            on_warning_list(snapshot(run.result), Severity.parse(run.config.report.warn_at)),
+            on_warning_list(frame, Severity.parse(run.config.report.warn_at)),
             Change.NEW.value,
             Change.NONE.value,
         )
@@ -618,7 +624,7 @@ def report_exports(
         comparison_doubts(
             earlier[-1].info,
             earlier[-1].snapshot,
-            snapshot(run.result),
+            run.snapshot,
             settings_fingerprint(run.config),
         )
         if earlier
@@ -626,7 +632,9 @@ def report_exports(
     )
     notes = [*run.unusable(), *(p.describe() for p in run.data_problems()), *doubts]
     today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
-    reports = weekly_reports(run.result, run.config, earlier, notes, owners=owners, today=today)
+    reports = weekly_reports(
+        run.result, run.snapshot, run.config, earlier, notes, owners=owners, today=today
+    )
     return ReportRun(run, reports, path, unassigned, doubts, split_by_owner, exports, record)
 
 

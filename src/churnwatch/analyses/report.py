@@ -20,7 +20,6 @@ from churnwatch.analyses.changes import (
     compare,
     on_warning_list,
     outcome,
-    snapshot,
 )
 from churnwatch.analyses.loyal import loyal_core, value_per_year
 from churnwatch.analyses.plan import Occasion, contact_plan
@@ -107,6 +106,7 @@ class WeeklyReport:
 
 def weekly_reports(
     result: ScanResult,
+    current: pd.DataFrame,
     config: Config,
     earlier: list[Recorded],
     notes: list[str],
@@ -114,10 +114,9 @@ def weekly_reports(
     owners: list[str | None],
     today: int | None = None,
 ) -> list[WeeklyReport]:
-    """One report per entry of ``owners`` (None: the whole business), from the scan and the
-    earlier recorded runs (oldest first)."""
+    """One report per entry of ``owners`` (None: the whole business), from the scan (with its
+    snapshot, ``current``) and the earlier recorded runs (oldest first)."""
     warn_at = Severity.parse(config.report.warn_at)
-    current = snapshot(result)
     previous = earlier[-1] if earlier else None
     compared = (
         compare(current, previous.snapshot, warn_at)
@@ -177,21 +176,10 @@ def _owner_rows(result: ScanResult, owner: str | None) -> np.ndarray:
 def _top(result: ScanResult, warn_at: Severity, top: int) -> ScanResult:
     """The first ``top`` customers on the warning list; when nobody reaches it, the first
     customers not lost all the same (the riskiest are still the ones to call first)."""
-    listed = on_warning_list(snapshot_columns(result), warn_at)
+    listed = on_warning_list(result.customers, warn_at)
     if not listed.any():
         listed = result.phases() != Phase.LOST
     return result.rows(np.flatnonzero(listed)[:top])
-
-
-def snapshot_columns(result: ScanResult) -> pd.DataFrame:
-    """The columns the warning list is judged on (severity, phase), without the rule ids."""
-    frame = result.customers
-    return pd.DataFrame(
-        {
-            "severity": frame["severity"].to_numpy(dtype=np.int64),
-            "phase": frame["phase"].astype(str).to_numpy(),
-        }
-    )
 
 
 def _headline(
@@ -199,7 +187,7 @@ def _headline(
 ) -> Headline:
     frame = result.customers
     active = result.phases() != Phase.LOST
-    listed = on_warning_list(snapshot_columns(result), warn_at)
+    listed = on_warning_list(frame, warn_at)
     risks = frame["risk"].to_numpy(dtype=np.float64)
     severity = frame["severity"].to_numpy(dtype=np.int64)
     value = np.nan_to_num(value_per_year(result))
