@@ -646,15 +646,23 @@ def _owners(result: ScanResult) -> tuple[list[str | None], int]:
             "--split-by owner: the exports have no owner column",
             hint="add an owner (account manager) column to the customers export",
         )
-    folded = result.texts("owner")
-    spelled = result.customers["owner"].astype(object).to_numpy()
-    first: dict[str, str] = {}
-    for key, text in zip(folded.tolist(), spelled.tolist(), strict=True):
-        if key:
-            first.setdefault(key, str(text).strip())
-    names = sorted(first.values(), key=str.lower)
-    owners: list[str | None] = list(names)
-    return owners, int((folded == "").sum())
+    first = _owner_values(result, "owner").drop_duplicates("owner")
+    names = sorted((str(value).strip() for value in first["value"]), key=str.lower)
+    owners: list[str | None] = [*names]
+    return owners, int((result.texts("owner") == "").sum())
+
+
+def _owner_values(result: ScanResult, column: str) -> pd.DataFrame:
+    """The distinct pairs of an owner (folded for matching) and a value of ``column`` among
+    the customers with an owner, in rank order: a few rows per owner, found without a loop
+    over the customers."""
+    pairs = pd.DataFrame(
+        {
+            "owner": result.texts("owner"),
+            "value": result.customers[column].astype(object).to_numpy(),
+        }
+    )
+    return pairs[pairs["owner"] != ""].drop_duplicates()
 
 
 def _earlier_runs(path: Path, run: ScanRun) -> list[Recorded]:
@@ -790,11 +798,9 @@ def _owner_addresses(result: ScanResult) -> dict[str, str]:
             hint="add the account managers' addresses to the customers export"
             " (e.g. a column 'Owner Email' or 'Betreuer E-Mail')",
         )
-    owners = result.texts("owner")
-    emails = result.customers["owner_email"].astype(object).to_numpy()
     found: dict[str, str] = {}
-    for owner, email in zip(owners.tolist(), emails.tolist(), strict=True):
-        if owner and owner not in found and isinstance(email, str) and email.strip():
+    for owner, email in _owner_values(result, "owner_email").itertuples(index=False):
+        if owner not in found and isinstance(email, str) and email.strip():
             try:
                 found[owner] = parse_addresses(email, "owner_email")[0]
             except UsageError:
