@@ -686,14 +686,15 @@ class ReportDocument:
     data: bytes
 
 
-def render_reports(report_run: ReportRun, fmt: str, lang: Language) -> list[ReportDocument]:
-    """Every report of the run in ``fmt`` (html, md, txt, xlsx), in ``lang``."""
+def report_views(report_run: ReportRun, lang: Language) -> list[ReportView]:
+    """Every report of the run in words, in ``lang``: what the files and the mails show."""
+    return [report_view(report, lang) for report in report_run.reports]
+
+
+def render_reports(views: list[ReportView], fmt: str) -> list[ReportDocument]:
+    """The reports in ``fmt`` (html, md, txt, xlsx)."""
     renderer = REPORT_FORMATS[fmt]
-    documents = []
-    for report in report_run.reports:
-        view = report_view(report, lang)
-        documents.append(ReportDocument(report.owner, view, renderer.render(view)))
-    return documents
+    return [ReportDocument(view.owner, view, renderer.render(view)) for view in views]
 
 
 def report_targets(output: Path, owners: list[str | None], *, split: bool) -> list[Path]:
@@ -735,7 +736,7 @@ class Mail:
 
 def report_mails(
     report_run: ReportRun,
-    lang: Language,
+    views: list[ReportView],
     *,
     to: list[str],
     to_owners: bool,
@@ -753,20 +754,15 @@ def report_mails(
         )
     addresses = _owner_addresses(report_run.run.result) if to_owners else {}
     mails, missing = [], []
-    for report in report_run.reports:
-        own = addresses.get((report.owner or "").strip().lower())
+    for view in views:
+        own = addresses.get((view.owner or "").strip().lower())
         if to_owners and own is None:
-            missing.append(report.owner or "")
+            missing.append(view.owner or "")
             continue
         recipients, copies = ([own], to) if own is not None else (to, [])
-        view = report_view(report, lang)
         workbook = REPORT_FORMATS["xlsx"]
         attachments = (
-            [
-                Attachment(
-                    _attachment_name(view, report.owner), workbook.render(view), workbook.mime_type
-                )
-            ]
+            [Attachment(_attachment_name(view), workbook.render(view), workbook.mime_type)]
             if attach_xlsx
             else []
         )
@@ -779,13 +775,13 @@ def report_mails(
             attachments=attachments,
             cc=copies,
         )
-        mails.append(Mail(report.owner, [*recipients, *copies], message))
+        mails.append(Mail(view.owner, [*recipients, *copies], message))
     return mails, missing
 
 
-def _attachment_name(view: ReportView, owner: str | None) -> str:
+def _attachment_name(view: ReportView) -> str:
     """``churnwatch-2026-09-30.xlsx``, with the owner's name when the report is theirs."""
-    stem = f"churnwatch-{view.as_of.isoformat()}"
+    stem, owner = f"churnwatch-{view.as_of.isoformat()}", view.owner
     return owner_files([owner], f"{stem}-", ".xlsx")[owner] if owner else f"{stem}.xlsx"
 
 

@@ -28,7 +28,7 @@ from churnwatch.render.report_formats import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from churnwatch.api import Mail, ReportDocument, ReportRun
-    from churnwatch.render.language import Language
+    from churnwatch.render.report_view import ReportView
 
     ReportFormat: TypeAlias = str
     SplitBy: TypeAlias = str
@@ -145,9 +145,9 @@ def report(
                 "yellow",
                 f"{plural(found.unassigned, 'customer')} without an owner are in no owner's report",
             )
-    words = api.output_language(found.run.config, lang)
+    views = api.report_views(found, api.output_language(found.run.config, lang))
     if output is not None or not mailing:
-        documents = api.render_reports(found, fmt, words)
+        documents = api.render_reports(views, fmt)
         binary = REPORT_FORMATS[fmt].binary
         _write(documents, binary, output, found, config, verbose, split=found.split)
     if found.history is not None and found.record:
@@ -155,7 +155,7 @@ def report(
     if mailing:
         _mail(
             found,
-            words,
+            views,
             recipients,
             email_owners,
             email_from,
@@ -214,7 +214,7 @@ def _write(  # noqa: PLR0917  (a private step of one command)
 
 def _mail(  # noqa: PLR0917  (a private step of one command)
     found: ReportRun,
-    words: Language,
+    views: list[ReportView],
     recipients: list[str],
     to_owners: bool,
     sender: str | None,
@@ -230,7 +230,7 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
 
     mails, missing = api.report_mails(
         found,
-        words,
+        views,
         to=recipients,
         to_owners=to_owners,
         sender=sender,

@@ -96,6 +96,8 @@ class ReportView:
     """The spreadsheet's first sheet: the headline figures."""
     as_of: Any = None
     """The reference date (a ``datetime.date``), for file names."""
+    owner: str | None = None
+    """The account manager the report is for; None for the whole business."""
 
 
 def report_view(report: WeeklyReport, lang: Language) -> ReportView:
@@ -143,6 +145,7 @@ def report_view(report: WeeklyReport, lang: Language) -> ReportView:
         value_header=t("report.columns.value"),
         overview=t("report.overview"),
         as_of=day_to_date(result.cut.as_of),
+        owner=report.owner,
     )
 
 
