@@ -86,16 +86,12 @@ def prepare(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise HistoryError(f"{path}: cannot create its folder: {exc.strerror}") from None
-    try:
-        with _opened(path) as connection, _writing(connection, path):
-            connection.execute("DELETE FROM runs WHERE 0")  # a write, rolled back at once
-            raise _ProbeDoneError
-    except _ProbeDoneError:
-        pass
-
-
-class _ProbeDoneError(Exception):
-    """Ends :func:`prepare`'s trial write (its transaction is rolled back)."""
+    with _opened(path) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute("DELETE FROM runs WHERE 0")  # a write, to see that one works
+        finally:
+            connection.execute("ROLLBACK")
 
 
 def record(path: Path, recording: Recording, snapshot: pd.DataFrame) -> int:
