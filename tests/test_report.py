@@ -38,18 +38,35 @@ AS_OF = "2026-09-30"
 CATALOGS = Path(__file__).resolve().parents[1] / "src" / "churnwatch" / "render" / "catalogs"
 
 
+def edit_customers(
+    folder: Path, change: Callable[[list[dict[str, str]]], None]
+) -> list[dict[str, str]]:
+    """Rewrite the customers export after ``change`` edited its rows; the rows are returned."""
+    path = folder / "customers.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    change(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def rename(customer_id: str, name: str) -> Callable[[list[dict[str, str]]], None]:
+    def change(rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            if row["customer_id"] == customer_id:
+                row["name"] = name
+
+    return change
+
+
 @pytest.fixture
 def folder(examples_dir: Path, tmp_path: Path) -> Path:
     """The example exports with a hostile name on the customer most at risk."""
     target = tmp_path / "exports"
     shutil.copytree(examples_dir / "exports", target)
-    path = target / "customers.csv"
-    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
-    for row in rows:
-        if row[0] == TOP:
-            row[1] = HOSTILE
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
+    edit_customers(target, rename(TOP, HOSTILE))
     return target
 
 
@@ -382,15 +399,12 @@ def test_a_rejected_login_exits_2(cli, folder, mail_server, monkeypatch, tmp_pat
 def test_split_by_owner_mails_each_owner_and_names_who_got_none(
     cli, folder, mail_server, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    path = folder / "customers.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    for row in rows:
-        if row["owner"] == "Ben Carter":
-            row["owner_email"] = ""  # Ben's address is missing
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    def without_bens_address(rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            if row["owner"] == "Ben Carter":
+                row["owner_email"] = ""
+
+    rows = edit_customers(folder, without_bens_address)
     result = cli(
         "report",
         folder,
@@ -601,13 +615,7 @@ def test_mail_settings_are_checked_before_any_work(cli, folder, tmp_path, monkey
 
 
 def test_hostile_names_stay_in_their_table_cell(cli, folder) -> None:  # type: ignore[no-untyped-def]
-    path = folder / "customers.csv"
-    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
-    for row in rows:
-        if row[0] == TOP:
-            row[1] = "Evil\x1b[31m\nCorp"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
+    edit_customers(folder, rename(TOP, "Evil\x1b[31m\nCorp"))
     result = cli("scan", folder, "--as-of", AS_OF, "--top", "3")
     assert "Evil\\x1b[31m\\nCorp" in result.stdout and "\x1b" not in result.stdout
 
@@ -618,13 +626,10 @@ def test_hostile_names_stay_in_their_table_cell(cli, folder) -> None:  # type: i
 def test_a_report_survives_an_owner_whose_customers_are_all_new(
     cli, folder, recorded, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    path = folder / "customers.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    rows[0]["owner"] = "Neu\nling"  # a new owner, and a line break in the name
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    def new_owner(rows: list[dict[str, str]]) -> None:
+        rows[0]["owner"] = "Neu\nling"  # a new owner, and a line break in the name
+
+    edit_customers(folder, new_owner)
     out = tmp_path / "split" / "w.txt"
     out.parent.mkdir()
     result = cli(
