@@ -31,6 +31,8 @@ from churnwatch.analyses.changes import (
     on_warning_list,
     snapshot,
 )
+from churnwatch.analyses.engines import Engine
+from churnwatch.analyses.engines import engine as choose_engine
 from churnwatch.analyses.loyal import loyal_core
 from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.profile import Profile, profile
@@ -339,8 +341,10 @@ def scan_exports(
     progress: Progress | None = None,
     *,
     horizon: int | None = None,
+    engine: Engine | None = None,
 ) -> ScanRun:
-    """Load, check the rules, cut at the reference date and scan."""
+    """Load, check the rules, cut at the reference date and scan (on ``engine``, by default
+    in this process)."""
     step = progress or (lambda _: None)
     settings, rules, path = _settings_and_rules(exports, config, horizon)
     step("loading exports")
@@ -349,7 +353,19 @@ def scan_exports(
     cut = cut_at(dataset, reference_day(dataset, as_of))
     if as_of is None:
         cut.notes.extend(stale_exports(cut))
-    return ScanRun(cut, scan(cut, settings, rules, step), settings, path, config is not None)
+    result = scan(cut, settings, rules, step, engine)
+    return ScanRun(cut, result, settings, path, config is not None)
+
+
+def engine(
+    name: str | None,
+    scheduler: str | None = None,
+    partitions: int | None = None,
+    workers: int | None = None,
+) -> Engine:
+    """The engine the options ask for, checked before any data is read (Dask installed,
+    options that fit together)."""
+    return choose_engine(name, scheduler, partitions, workers)
 
 
 def warm_up_statistics() -> None:
@@ -605,10 +621,11 @@ def report_exports(
     owner: str | None = None,
     split_by_owner: bool = False,
     record: bool = True,
+    engine: Engine | None = None,
 ) -> ReportRun:
     """The weekly report of a folder: for the whole business, one account manager
     (``owner``), or each of them (``split_by_owner``), compared with the run history."""
-    run = scan_exports(exports, config, as_of, progress)
+    run = scan_exports(exports, config, as_of, progress, engine=engine)
     _check_filters(run.result, [owner] if owner else (), ())
     path = history_file(run, history)
     if path is not None and record:

@@ -8,21 +8,26 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from churnwatch.analyses.engines import Engine, LocalEngine
 from churnwatch.analyses.result import ModelInfo, ScanResult
+from churnwatch.analyses.scoring import Model
 from churnwatch.config import Config
-from churnwatch.features import VALUE_FEATURES, compute_features, population_step
+from churnwatch.features import VALUE_FEATURES, population_step
 from churnwatch.ingest.problems import Level
-from churnwatch.risk.score import ranking, severities
-from churnwatch.risk.training import apply_model, fit_on_history, has_base
+from churnwatch.risk.score import ranking
+from churnwatch.risk.training import fit_on_history, has_base
 from churnwatch.rules.catalog import Rule
-from churnwatch.rules.engine import evaluate
 from churnwatch.timeframe import Cut
 
 Progress = Callable[[str], None]
 
 
 def scan(
-    cut: Cut, config: Config, rules: list[Rule], progress: Progress | None = None
+    cut: Cut,
+    config: Config,
+    rules: list[Rule],
+    progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> ScanResult:
     """Score every customer with orders and rank them, riskiest first."""
     step = progress or (lambda _: None)
@@ -31,22 +36,26 @@ def scan(
     with ThreadPoolExecutor(max_workers=1) as pool:  # the fit uses the other core
         training = pool.submit(fit_on_history, cut, config, rules)
         population = population_step(cut, config.windows, horizon, config.lifecycle)
-        features = compute_features(cut, population)
-        evaluation = evaluate(rules, features)
+
+        def fitted_model() -> Model:
+            fitted = training.result()
+            return Model(fitted, fitted.model_for(population, rules), config.risk)
+
+        scored = (engine or LocalEngine()).score(cut, population, rules, fitted_model)
         fitted = training.result()
     model = fitted.model_for(population, rules)
-    risk, base, contributions = apply_model(
-        fitted, model, population, features, evaluation.fired_for(rules)
-    )
-    applicable = [rules.index(rule) for rule in evaluation.rules]
+    by_id = {rule.id: rule for rule in rules}
+    applicable = [rules.index(by_id[rule]) for rule in scored.rules]
     fitted_rules = fitted.rules_fitted(rules)
+    features = scored.features
     codes = features.index.to_numpy()
+    risk = scored.risk
     identity = pd.DataFrame(
         {
             "customer_id": cut.customer_ids[codes],
             "risk": risk,
-            "base_risk": base,
-            "severity": severities(risk, evaluation, config.risk),
+            "base_risk": scored.base,
+            "severity": scored.severity,
         },
         index=features.index,
     )
@@ -66,11 +75,11 @@ def scan(
             fitted_rules,
             has_base(model, population),
         ),
-        evaluation.rules,
-        evaluation.not_applicable,
+        [by_id[rule] for rule in scored.rules],
+        [by_id[rule] for rule in scored.not_applicable],
         customers,
-        evaluation.fired[order],
-        contributions[order][:, applicable],
+        scored.fired[order],
+        scored.contributions[order],
         model.rule_probability[applicable] * 100.0,
         np.array(fitted_rules)[applicable],
         list(VALUE_FEATURES),

@@ -11,9 +11,13 @@ from churnwatch.cli.scanning import HistoryOption, LangOption, NoHistoryOption, 
 from churnwatch.cli.shell import (
     AsOfOption,
     ConfigOption,
+    EngineOption,
     Exports,
+    PartitionsOption,
     QuietOption,
+    SchedulerOption,
     VerboseOption,
+    WorkersOption,
     app,
     emit,
     handles_errors,
@@ -101,6 +105,10 @@ def report(
         ),
     ] = False,
     no_history: NoHistoryOption = False,
+    engine: EngineOption = None,
+    scheduler: SchedulerOption = None,
+    partitions: PartitionsOption = None,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -124,6 +132,7 @@ def report(
             hint="pass --output FILE: each owner's file is named after FILE"
             " (weekly.html → weekly-anna-schmidt.html)",
         )
+    runs_on = api.engine(engine, scheduler, partitions, workers)
     with progress_display(quiet) as step:
         found = api.report_exports(
             exports,
@@ -134,6 +143,7 @@ def report(
             owner=owner,
             split_by_owner=split_by == "owner",
             record=not no_history,
+            engine=runs_on,
         )
     if not quiet:
         report_problems(found.run.data_problems(), found.run.unusable())

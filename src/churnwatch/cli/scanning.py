@@ -12,9 +12,13 @@ from churnwatch.cli.exitcodes import ExitCode
 from churnwatch.cli.shell import (
     AsOfOption,
     ConfigOption,
+    EngineOption,
     Exports,
+    PartitionsOption,
     QuietOption,
+    SchedulerOption,
     VerboseOption,
+    WorkersOption,
     app,
     emit,
     handles_errors,
@@ -215,6 +219,10 @@ def scan(
     lang: LangOption = None,
     pretty: PrettyOption = False,
     long: LongOption = False,
+    engine: EngineOption = None,
+    scheduler: SchedulerOption = None,
+    partitions: PartitionsOption = None,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -226,10 +234,13 @@ def scan(
         choose_format(output_format, output), csv_dialect=csv_dialect, formula_guard=formula_guard
     )
     renderer = prettified(renderer, pretty)
+    runs_on = api.engine(engine, scheduler, partitions, workers)
     if (note := extension_mismatch(renderer, output)) and not quiet:
         message("note", "yellow", note)
     with progress_display(quiet) as step:
-        run = api.scan_exports(exports, config, to_date(as_of), step, horizon=horizon)
+        run = api.scan_exports(
+            exports, config, to_date(as_of), step, horizon=horizon, engine=runs_on
+        )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
     if strict and (failures := run.strict_failures()):

@@ -154,6 +154,43 @@ def message(label: str, style: str, text: str) -> None:
     make_console(stderr=True).print(f"[{style}]{label}:[/] {escape(text)}")
 
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        metavar="local|dask",
+        help="Where the per-customer stages run: local (this process, the default) or dask"
+        " (a Dask cluster: --scheduler, else a local cluster; needs churnwatch[dask]).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="A running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).",
+    ),
+]
+PartitionsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--partitions",
+        min=1,
+        metavar="N",
+        help="Dask engine: split the customers into N parts (default: two per worker, at most"
+        " 250,000 customers each).",
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        metavar="N",
+        help="Dask engine without --scheduler: worker processes of the local cluster"
+        " (default: one per core, at least 2).",
+    ),
+]
 QuietOption = Annotated[
     bool,
     typer.Option(

@@ -44,6 +44,25 @@ class OrderDays(NamedTuple):
     longest_gap: np.ndarray
 
 
+def history_of(history: OrderDays, members: np.ndarray, local: np.ndarray) -> OrderDays:
+    """The order days of the customers ``members`` only, coded by ``local`` (code → code in
+    the part, -1 elsewhere): a part of whole customers gets its slice of the sorted history."""
+    days = local[history.codes] >= 0
+    gaps = local[history.gap_codes] >= 0
+    return OrderDays(
+        local[history.codes[days]],
+        history.days[days],
+        history.first[members],
+        history.last[members],
+        history.distinct_days[members],
+        local[history.gap_codes[gaps]],
+        history.gaps[gaps],
+        history.gap_ends[gaps],
+        history.typical_gap[members],
+        history.longest_gap[members],
+    )
+
+
 def order_days(inputs: Inputs) -> OrderDays:
     """Sorted once, in the population step, for the model fit; the groups here reuse it."""
     return inputs.population.history

@@ -8,7 +8,7 @@ and the BG/NBD model fitted over all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from churnwatch.config import Lifecycle
 from churnwatch.config import Windows as WindowSettings
 from churnwatch.core.words import plural
 from churnwatch.features import bgnbd
-from churnwatch.features.orders import OrderDays, order_history
+from churnwatch.features.orders import OrderDays, history_of, order_history
 from churnwatch.timeframe import Cut, Window
 
 MIN_REPEAT_CUSTOMERS = 20
@@ -36,6 +36,13 @@ class Population:
     statistical: bgnbd.Fit | None
     """The BG/NBD fit, or None when it could not be fitted or did not converge."""
     notes: list[str] = field(default_factory=list)
+
+    def of_customers(self, members: np.ndarray, local: np.ndarray) -> Population:
+        """The step's results for the customers ``members`` (codes, ascending), coded by
+        ``local`` as in their part: what a part needs, not every customer's history."""
+        window = replace(self.window, customers=members.size)
+        history = history_of(self.history, members, local)
+        return replace(self, window=window, history=history, notes=[])
 
 
 def population_step(

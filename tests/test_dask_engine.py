@@ -1,0 +1,269 @@
+"""The Dask engine gives the default engine's results: every feature, risk, phase and rank.
+
+A local cluster of two worker processes (started once for the module) runs the per-customer
+stages on parts of whole customers; the outputs are compared byte for byte and frame by frame
+with the local engine, on the examples and on generated exports of every source.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnwatch import api
+from churnwatch.analyses import engines
+from churnwatch.analyses.engines import DaskEngine, LocalEngine, default_partitions
+from churnwatch.core.errors import UsageError
+from churnwatch.timeframe.partition import cut_of_customers, hash_partitions
+from helpers import load
+from scan_helpers import invoke, stderr_of
+
+distributed = pytest.importorskip("distributed")
+
+AS_OF = "2026-09-30"
+
+
+@pytest.fixture
+def examples(examples_dir: Path) -> Path:
+    return examples_dir / "exports"
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs=engines.QUIET_SCHEDULER,
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four years of orders, invoices, complaints and contacts of 2,500 customers with
+    varied rhythms, some lapsing, some gone, ids of mixed shapes."""
+    rng = np.random.default_rng(7)
+    folder = tmp_path_factory.mktemp("generated")
+    customers = 2_500
+    ids = np.array([f"K-{i:05d}" if i % 3 else f"kunde {i}" for i in range(customers)])
+    rate = rng.gamma(1.5, 1 / 40, customers)  # orders per day
+    stop = np.where(rng.random(customers) < 0.3, rng.integers(0, 1460, customers), 1460)
+    start = rng.integers(0, 1200, customers)
+    per_customer = rng.poisson(rate * np.maximum(stop - start, 1))
+    owner = np.repeat(np.arange(customers), per_customer)
+    day = start[owner] + rng.integers(0, np.maximum(stop - start, 1)[owner])
+    dates = np.datetime64("2022-10-01") + day.astype("timedelta64[D]")
+    amount = np.round(rng.lognormal(6, 1, owner.size), 2)
+    amount[rng.random(owner.size) < 0.02] *= -1  # credit notes
+    frame = pd.DataFrame(
+        {
+            "order_id": [f"O{i}" for i in range(owner.size)],
+            "customer_id": ids[owner],
+            "order_date": dates,
+            "amount": amount,
+            "channel": rng.choice(["inbound", "outbound"], owner.size),
+        }
+    )
+    frame.to_csv(folder / "orders.csv", index=False)
+    invoices = frame[frame["amount"] > 0].sample(frac=0.8, random_state=1)
+    late = rng.integers(-5, 60, len(invoices)).astype("timedelta64[D]")
+    paid = invoices["order_date"].to_numpy() + np.timedelta64(30, "D") + late
+    pd.DataFrame(
+        {
+            "invoice_id": [f"I{i}" for i in range(len(invoices))],
+            "customer_id": invoices["customer_id"],
+            "invoice_date": invoices["order_date"],
+            "due_date": invoices["order_date"] + pd.Timedelta(days=30),
+            "paid_date": np.where(rng.random(len(invoices)) < 0.95, paid, np.datetime64("NaT")),
+            "amount": invoices["amount"],
+        }
+    ).to_csv(folder / "payments.csv", index=False)
+    complaints = frame.sample(n=900, random_state=2)
+    pd.DataFrame(
+        {
+            "complaint_id": [f"Q{i}" for i in range(len(complaints))],
+            "customer_id": complaints["customer_id"],
+            "opened_date": complaints["order_date"],
+            "closed_date": complaints["order_date"] + pd.Timedelta(days=9),
+            "severity": rng.choice(["low", "medium", "high"], len(complaints)),
+            "category": "delivery",
+        }
+    ).to_csv(folder / "complaints.csv", index=False)
+    contacts = frame.sample(n=3_000, random_state=3)
+    pd.DataFrame(
+        {
+            "customer_id": contacts["customer_id"],
+            "contact_date": contacts["order_date"],
+            "direction": rng.choice(["inbound", "outbound"], len(contacts)),
+            "channel": "phone",
+            "outcome": rng.choice(["reached", "no answer"], len(contacts)),
+        }
+    ).to_csv(folder / "contacts.csv", index=False)
+    return folder
+
+
+def both_engines(folder: Path, scheduler: str, parts: int) -> tuple[api.ScanRun, api.ScanRun]:
+    as_of = pd.Timestamp(AS_OF).date()
+    local = api.scan_exports(folder, as_of=as_of, engine=LocalEngine())
+    dask = api.scan_exports(folder, as_of=as_of, engine=DaskEngine(scheduler, parts))
+    return local, dask
+
+
+@pytest.mark.parametrize("parts", [1, 3, 8])
+def test_every_feature_risk_phase_and_rank_is_the_same_on_the_examples(
+    examples: Path, scheduler: str, parts: int
+) -> None:
+    local, dask = both_engines(examples, scheduler, parts)
+    assert_same_result(local, dask)
+
+
+@pytest.mark.parametrize("parts", [2, 5])
+def test_every_feature_risk_phase_and_rank_is_the_same_on_generated_exports(
+    generated: Path, scheduler: str, parts: int
+) -> None:
+    local, dask = both_engines(generated, scheduler, parts)
+    assert len(local.result.customers) > 2_000
+    assert local.result.model.training is not None  # the fitted model, not default weights
+    assert {"payments", "complaints", "contacts"} <= set(local.cut.frames)
+    assert_same_result(local, dask)
+
+
+def assert_same_result(local: api.ScanRun, dask: api.ScanRun) -> None:
+    ours, theirs = local.result, dask.result
+    pd.testing.assert_frame_equal(ours.customers, theirs.customers, check_exact=True)
+    np.testing.assert_array_equal(ours.fired, theirs.fired)
+    np.testing.assert_array_equal(ours.contributions, theirs.contributions)
+    assert [r.id for r in ours.rules] == [r.id for r in theirs.rules]
+    assert [r.id for r in ours.not_applicable] == [r.id for r in theirs.not_applicable]
+    assert ours.notes == theirs.notes
+
+
+def test_the_command_line_writes_the_same_bytes_with_a_scheduler(
+    examples: Path, scheduler: str, tmp_path: Path
+) -> None:
+    local, dask = tmp_path / "local.json", tmp_path / "dask.json"
+    common = ("scan", examples, "--as-of", AS_OF, "-q", "-o")
+    assert invoke(*common, local).exit_code == 0
+    result = invoke(*common, dask, "--scheduler", scheduler, "--partitions", "4")
+    assert result.exit_code == 0, stderr_of(result)
+    assert dask.read_bytes() == local.read_bytes()
+    assert json.loads(local.read_bytes())["customers"]
+
+
+def test_without_a_scheduler_a_local_cluster_of_two_workers_runs_the_scan(
+    examples: Path, tmp_path: Path
+) -> None:
+    local, dask = tmp_path / "local.csv", tmp_path / "dask.csv"
+    common = ("scan", examples, "--as-of", AS_OF, "-q", "-o")
+    assert invoke(*common, local).exit_code == 0
+    result = invoke(*common, dask, "--engine", "dask", "--workers", "2")
+    assert result.exit_code == 0, stderr_of(result)
+    assert dask.read_bytes() == local.read_bytes()
+
+
+def test_the_report_runs_on_the_dask_engine_too(
+    examples: Path, scheduler: str, tmp_path: Path
+) -> None:
+    local, dask = tmp_path / "local.md", tmp_path / "dask.md"
+    common = ("report", examples, "--as-of", AS_OF, "--no-history", "-q", "-o")
+    assert invoke(*common, local).exit_code == 0
+    result = invoke(*common, dask, "--scheduler", scheduler)
+    assert result.exit_code == 0, stderr_of(result)
+    assert dask.read_text() == local.read_text()
+
+
+def test_parts_hold_whole_customers_across_every_source(examples: Path) -> None:
+    cut = load(examples)
+    parts = hash_partitions(cut.customer_ids, 4)
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(len(cut.customer_ids)))
+    for members in parts:
+        part = cut_of_customers(cut, members)
+        wanted = set(cut.customer_ids[members])
+        for name, frame in part.frames.items():
+            whole = cut.frame(name)
+            mine = whole[np.isin(whole["customer"].to_numpy(), members)]
+            assert len(frame) == len(mine), name  # all of their rows, and no other's
+            assert set(part.customer_ids[frame["customer"].to_numpy()]) <= wanted
+
+
+def test_a_customer_lands_in_the_same_part_whatever_else_is_in_the_export() -> None:
+    few = hash_partitions(pd.Index(["C0001", "C0002", "C0003"]), 8)
+    many = hash_partitions(pd.Index([f"C{i:04d}" for i in range(1, 500)]), 8)
+    for code, customer in enumerate(["C0001", "C0002", "C0003"]):
+        where_few = next(i for i, part in enumerate(few) if code in part)
+        where_many = next(i for i, part in enumerate(many) if code in part)
+        assert where_few == where_many, customer
+
+
+def test_default_partitions_keep_every_worker_busy_and_parts_bounded() -> None:
+    assert default_partitions(1_000, 2) == 4
+    assert default_partitions(10_000_000, 2) == 40
+    assert default_partitions(0, 1) == 2
+
+
+def test_an_unreachable_scheduler_is_one_clear_message(examples: Path) -> None:
+    result = invoke("scan", examples, "-q", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == 2
+    err = stderr_of(result)
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--partitions", "4"], None),  # implies the Dask engine: checked below
+        (["--engine", "local", "--partitions", "4"], "need --engine dask"),
+        (["--engine", "spark"], "unknown engine 'spark'"),
+        (["--scheduler", "tcp://h:8786", "--workers", "2"], "leave it out with --scheduler"),
+    ],
+)
+def test_engine_options_that_do_not_fit_together_are_refused(
+    examples: Path, options: list[str], says: str | None
+) -> None:
+    if says is None:
+        assert isinstance(api.engine(None, partitions=4), DaskEngine)
+        return
+    result = invoke("scan", examples, *options)
+    assert result.exit_code == 2
+    assert says in stderr_of(result)
+
+
+def test_without_dask_installed_the_message_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, examples: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # makes the import fail
+    result = invoke("scan", examples, "--engine", "dask")
+    assert result.exit_code == 2
+    assert "pip install 'churnwatch[dask]'" in stderr_of(result)
+
+
+def test_workers_with_another_churnwatch_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Client:
+        def run(self, function: object) -> dict[str, str]:
+            return {"tcp://10.0.0.7:40000": "0.0.1", "tcp://10.0.0.8:40000": "this"}
+
+    monkeypatch.setattr("churnwatch.__version__", "this", raising=False)
+    monkeypatch.setattr(engines, "_installed_version", lambda: "this")
+    with pytest.raises(UsageError, match=r"tcp://10\.0\.0\.7:40000 has 0\.0\.1"):
+        engines._check_versions(Client())
+
+
+def test_the_default_engine_never_imports_dask(examples: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; from churnwatch import api;"
+        f" api.scan_exports(Path({str(examples)!r}));"
+        " assert not {'dask', 'distributed'} & set(sys.modules), 'dask was imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
