@@ -91,21 +91,24 @@ def row_columns(
     every feature (also what the xlsx sheet is made of)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    from churnwatch.render.records import feature_array, identity_columns, signals
+    from churnwatch.render.records import feature_array, identity_columns, signal_columns
 
     rows = len(shown.customers)
     columns: dict[str, Any] = {"rank": pa.array(np.arange(1, rows + 1))}
     columns["as_of"] = pa.array([shown.cut.as_of_iso] * rows, pa.string()).cast(pa.date32())
     columns |= identity_columns(shown, lang)
-    reasons = signals(shown, lang)
-    columns["signals"] = ["; ".join(s["id"] for s in row) for row in reasons]
-    columns["reasons"] = [
-        " | ".join(f"{s['title']}: {s['detail']}" for s in row) for row in reasons
-    ]
-    columns["action"] = [row[0]["action"] if row else "" for row in reasons]
+    fired = signal_columns(shown, lang)
+    titles = pa.array(fired.titles, pa.string()).take(fired.rule)
+    ids = pa.array([rule.id for rule in fired.rules], pa.string()).take(fired.rule)
+    detail = pa.array(fired.detail, pa.string())
+    columns["signals"] = fired.joined(ids, "; ")
+    columns["reasons"] = fired.joined(pc.binary_join_element_wise(titles, detail, ": "), " | ")
+    columns["action"] = fired.first(fired.actions)
     for name in (*TEXT_COLUMNS, "signals", "reasons", "action"):
-        text = pa.array(columns[name], pa.string())
+        values = columns[name]
+        text = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
         columns[name] = safe_text(text) if formula_guard else text
     columns |= {name: feature_array(shown, name) for name in shown.feature_names}
     return {

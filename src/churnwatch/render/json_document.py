@@ -44,23 +44,33 @@ class JsonDocument:
         return b"".join(self.chunks(selection))
 
     def chunks(self, selection: Selection) -> Iterator[bytes]:
-        from churnwatch.render.records import header, record_batches
+        from churnwatch.render.records import header
 
         encoder = PRETTY if self.pretty else ENCODER
         head = encoder.encode(header(selection.result))
         opening = ',\n  "customers": [' if self.pretty else ',"customers":['
         yield (head[: head.rindex("}")].rstrip() + opening).encode("utf-8")
         separator = "\n"
-        for batch in record_batches(selection.rows, lang=self.lang):
-            lines = ",\n".join(self._customer(encoder, record) for record in batch)
-            yield (separator + lines).encode("utf-8")
+        for lines in self._customers(selection):
+            yield separator.encode("utf-8") + lines
             separator = ",\n"
         closing = "\n  ]\n}\n" if self.pretty else "\n]}\n"
         yield (closing if separator == ",\n" else "]}\n").encode("utf-8")
 
-    def _customer(self, encoder: json.JSONEncoder, record: dict[str, object]) -> str:
-        text = encoder.encode(record)
-        return "    " + text.replace("\n", "\n    ") if self.pretty else text
+    def _customers(self, selection: Selection) -> Iterator[bytes]:
+        """The customers in batches, one per line (compact: built column by column)."""
+        from churnwatch.render.records import record_batches
+
+        if not self.pretty:
+            from churnwatch.render.json_text import joined_lines, record_lines
+
+            for lines in record_lines(selection.rows, lang=self.lang):
+                yield joined_lines(lines, ",\n")
+            return
+        for batch in record_batches(selection.rows, lang=self.lang):
+            yield ",\n".join(
+                "    " + PRETTY.encode(record).replace("\n", "\n    ") for record in batch
+            ).encode("utf-8")
 
 
 FORMAT = JsonDocument()

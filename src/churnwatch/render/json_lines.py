@@ -27,12 +27,11 @@ class JsonLines:
         return b"".join(self.chunks(selection))
 
     def chunks(self, selection: Selection) -> Iterator[bytes]:
-        from churnwatch.render.json_document import ENCODER
-        from churnwatch.render.records import record_batches
+        from churnwatch.render.json_text import joined_lines, record_lines
 
-        as_of = {"as_of": selection.result.as_of}  # each line stands alone in a stream
-        for batch in record_batches(selection.rows, lang=self.lang):
-            yield "".join(ENCODER.encode(as_of | record) + "\n" for record in batch).encode("utf-8")
+        # Each line stands alone in a stream, so each carries the reference date.
+        for lines in record_lines(selection.rows, lang=self.lang, as_of=True):
+            yield joined_lines(lines, "\n", end="\n")
 
 
 FORMAT = JsonLines()

@@ -6,9 +6,11 @@ and each fired rule's explanation filled in from the customer's features.
 
 from __future__ import annotations
 
+import itertools
 import math
 import string
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,7 @@ from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.render.language import Language, language
-from churnwatch.rules.catalog import template_fields
+from churnwatch.rules.catalog import Rule, template_fields
 from churnwatch.rules.wording import MISSING, fill_rows, noun_forms
 
 SCHEMA_VERSION = 4
@@ -56,43 +58,88 @@ def risk_model(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def signals(result: ScanResult, lang: Language | None = None) -> list[list[dict[str, Any]]]:
-    """Per row, the fired rules strongest first, with their explanation filled in (titles,
-    explanations and actions in ``lang``, English by default).
+@dataclass(frozen=True)
+class Signals:
+    """Every fired rule of every row as columns: by row, the largest contribution first.
 
-    Each rule's explanation is filled for the rows it fired on, from columns taken out of
-    the frame once; healthy customers cost nothing.
-    """
+    The explanations are filled rule by rule on whole columns; outputs join them per row
+    with Arrow (CSV) or turn them into records (JSON), without a Python loop per signal for
+    the former."""
+
+    rules: list[Rule]
+    rule: np.ndarray
+    """Per signal: the index of its rule in ``rules``."""
+    contribution: np.ndarray
+    detail: np.ndarray
+    """Per signal: the explanation (object array of str)."""
+    offsets: np.ndarray
+    """Row ``i``'s signals are ``offsets[i]:offsets[i + 1]``."""
+    titles: list[str]
+    actions: list[str]
+
+    def joined(self, values: pa.Array, separator: str) -> pa.Array:
+        """Per row, its signals' ``values`` joined with ``separator`` ('' for none)."""
+        lists = pa.ListArray.from_arrays(pa.array(self.offsets, pa.int32()), values)
+        return pc.binary_join(lists, separator)
+
+    def first(self, values: list[str]) -> pa.Array:
+        """Per row, ``values`` of its strongest signal ('' for none)."""
+        present = self.offsets[1:] > self.offsets[:-1]
+        chosen = np.full(len(present), "", dtype=object)
+        strongest = self.rule[self.offsets[:-1][present]]
+        chosen[present] = np.asarray(values, dtype=object)[strongest]
+        return pa.array(chosen, pa.string())
+
+
+def signal_columns(result: ScanResult, lang: Language | None = None) -> Signals:
+    """The fired rules of every row, strongest first, explained in ``lang`` (default
+    English); healthy customers cost nothing."""
     lang = lang or language()
-    fired = np.flatnonzero(result.fired.any(axis=0)).tolist()
-    details = {index: _details(result, index, lang) for index in fired}
-    titles = [lang.rule_text(rule, "title") for rule in result.rules]
-    actions = [lang.rule_text(rule, "action") for rule in result.rules]
+    rows, rules = result.signal_order()
+    detail = np.empty(len(rows), dtype=object)
+    for index in np.unique(rules).tolist():
+        detail[rules == index] = _details(result, index, lang)  # both in row order
+    contribution = np.round(result.contributions[rows, rules], DECIMALS)
+    counts = np.bincount(rows, minlength=len(result.customers))
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    return Signals(
+        result.rules,
+        rules,
+        contribution,
+        detail,
+        offsets,
+        [lang.rule_text(rule, "title") for rule in result.rules],
+        [lang.rule_text(rule, "action") for rule in result.rules],
+    )
+
+
+def signals(result: ScanResult, lang: Language | None = None) -> list[list[dict[str, Any]]]:
+    """Per row, the fired rules strongest first, as records (titles, explanations and
+    actions in ``lang``, English by default)."""
+    table = signal_columns(result, lang)
     weights = [round(float(w), 1) for w in result.weights]
     fitted = [bool(f) for f in result.weight_fitted]
-    rows, columns = result.signal_order()
-    contributions = np.round(result.contributions[rows, columns], DECIMALS).tolist()
-    signals: list[list[dict[str, Any]]] = [[] for _ in range(len(result.customers))]
-    for row, index, contribution in zip(
-        rows.tolist(), columns.tolist(), contributions, strict=True
-    ):
-        rule = result.rules[index]
-        signals[row].append(
-            {
-                "id": rule.id,
-                "title": titles[index],
-                "weight": weights[index],
-                "weight_fitted": fitted[index],
-                "contribution": contribution,
-                "detail": details[index][row],
-                "action": actions[index],
-            }
+    records = [
+        {
+            "id": table.rules[index].id,
+            "title": table.titles[index],
+            "weight": weights[index],
+            "weight_fitted": fitted[index],
+            "contribution": contribution,
+            "detail": detail,
+            "action": table.actions[index],
+        }
+        for index, contribution, detail in zip(
+            table.rule.tolist(), table.contribution.tolist(), table.detail.tolist(), strict=True
         )
-    return signals
+    ]
+    bounds = table.offsets.tolist()
+    return [records[begin:end] for begin, end in itertools.pairwise(bounds)]
 
 
-def _details(result: ScanResult, index: int, lang: Language) -> dict[int, str]:
-    """The rule's explanation for every row it fired on, filled column by column."""
+def _details(result: ScanResult, index: int, lang: Language) -> list[str]:
+    """The rule's explanation for every row it fired on (in row order), filled column by
+    column."""
     template = lang.rule_text(result.rules[index], "explain")
     rows = np.flatnonzero(result.fired[:, index])
     numbers: dict[str, np.ndarray] = {}
@@ -105,8 +152,7 @@ def _details(result: ScanResult, index: int, lang: Language) -> dict[int, str]:
             texts[field] = _dates(values, lang)
         else:
             numbers[field] = values
-    filled = fill_rows(template, numbers, texts, len(rows), lang.words)
-    return dict(zip(rows.tolist(), filled, strict=True))
+    return fill_rows(template, numbers, texts, len(rows), lang.words)
 
 
 def _missing(value: Any) -> bool:
@@ -163,25 +209,31 @@ def feature_columns(result: ScanResult) -> dict[str, list[Any]]:
 
 
 def identity_columns(result: ScanResult, lang: Language | None = None) -> dict[str, list[Any]]:
+    """:func:`identity_arrays` as Python lists (for records)."""
+    return {name: values.to_pylist() for name, values in identity_arrays(result, lang).items()}
+
+
+def identity_arrays(result: ScanResult, lang: Language | None = None) -> dict[str, pa.Array]:
     """Who each row is, how at risk and why at heart, column by column (the history in
-    words in ``lang``)."""
+    words in ``lang``): text, rounded numbers, null where missing."""
     frame = result.customers
-    labels = np.array(Severity.labels())
-    columns: dict[str, list[Any]] = {
-        "customer_id": frame["customer_id"].tolist(),
+    labels = np.array(Severity.labels(), dtype=object)
+    columns: dict[str, pa.Array] = {
+        "customer_id": _texts(frame, "customer_id"),
         "name": _texts(frame, "name"),
         "segment": _texts(frame, "segment"),
         "owner": _texts(frame, "owner"),
         "email": _texts(frame, "email"),
-        "risk": np.round(frame["risk"].to_numpy(dtype=float), DECIMALS).tolist(),
-        "severity": labels[frame["severity"].to_numpy(dtype=np.int64)].tolist(),
+        "risk": _numbers(frame["risk"]),
+        "severity": pa.array(labels[frame["severity"].to_numpy(dtype=np.int64)], pa.string()),
         "phase": _texts(frame, "phase"),
     }
     if "change" in frame:  # --since-last: the change since the previous recorded run
-        columns["change"] = [value or None for value in frame["change"].tolist()]
+        change = _texts(frame, "change")  # '' (off the warning list both times) is null
+        columns["change"] = pc.if_else(pc.equal(change, ""), pa.scalar(None, pa.string()), change)
         columns["previous_risk"] = _numbers(frame["previous_risk"])
     columns["base_risk"] = _numbers(frame["base_risk"])
-    columns["history"] = history_reasons(frame, lang or language()).to_pylist()
+    columns["history"] = history_reasons(frame, lang or language())
     return columns
 
 
@@ -270,13 +322,22 @@ def _rows_of(columns: dict[str, list[Any]], count: int) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def _numbers(column: pd.Series) -> list[float | None]:
-    """Rounded, None where missing (JSON has no NaN)."""
+def _numbers(column: pd.Series) -> pa.Array:
+    """Rounded, null where missing (JSON has no NaN)."""
     values = np.round(column.to_numpy(dtype=float), DECIMALS)
-    return [v if np.isfinite(v) else None for v in values.tolist()]
+    missing = ~np.isfinite(values)
+    return pa.array(np.where(missing, 0.0, values), mask=missing)
 
 
-def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
+def _texts(frame: pd.DataFrame, column: str) -> pa.Array:
+    """Text, null where missing (or where the export has no such column)."""
     if column not in frame:
-        return [None] * len(frame)
-    return [None if pd.isna(v) else str(v) for v in frame[column].tolist()]
+        return pa.nulls(len(frame), pa.string())
+    values = frame[column].astype(object).to_numpy()
+    if _all_text(values):
+        return pa.array(values, pa.string(), from_pandas=True)
+    return pa.array([None if pd.isna(v) else str(v) for v in values.tolist()], pa.string())
+
+
+def _all_text(values: np.ndarray) -> bool:
+    return bool(pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"))

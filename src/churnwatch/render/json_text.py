@@ -1,0 +1,145 @@
+"""Compact JSON text of the customer records, built column by column with Arrow.
+
+Each column becomes JSON text once (strings quoted and escaped, numbers written as Python
+writes them), and each customer's line is those texts joined: the same bytes
+``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` gives, without a Python
+object per value. The rare values Arrow would write differently (text with control
+characters, numbers Arrow puts in exponent form) are written by Python's json.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from churnwatch.analyses.result import ScanResult
+from churnwatch.render.language import Language
+from churnwatch.render.records import BATCH, feature_array, identity_arrays, signal_columns
+
+_CONTROL = r"[\x00-\x1f]"
+
+
+def record_lines(
+    result: ScanResult, size: int = BATCH, lang: Language | None = None, *, as_of: bool = False
+) -> Iterator[pa.Array]:
+    """Each customer's record as one line of compact JSON, in rank order, ``size`` at a time;
+    with ``as_of``, each record starts with the reference date (NDJSON, where a line stands
+    alone)."""
+    opening = f'{{"as_of":{_dumps(result.as_of)},"rank":' if as_of else '{"rank":'
+    total = len(result.customers)
+    for start in range(0, total, size):
+        part = result.rows(np.arange(start, min(start + size, total)))
+        yield _lines(part, start + 1, opening, lang)
+
+
+def _lines(result: ScanResult, first_rank: int, opening: str, lang: Language | None) -> pa.Array:
+    count = len(result.customers)
+    ranks = pa.array(np.arange(first_rank, first_rank + count)).cast(pa.string())
+    parts: list[pa.Array | str] = [opening, ranks]
+    for name, values in identity_arrays(result, lang).items():
+        parts += [f",{_dumps(name)}:", json_values(values)]
+    parts += [',"signals":[', _signals(result, lang), '],"features":{']
+    for index, name in enumerate(result.feature_names):
+        parts += [
+            ("," if index else "") + f"{_dumps(name)}:",
+            json_values(feature_array(result, name)),
+        ]
+    parts.append("}}")
+    return pc.binary_join_element_wise(*_merged(parts), "")
+
+
+def joined_lines(lines: pa.Array, separator: str, end: str = "") -> bytes:
+    """The lines as one UTF-8 text, ``separator`` between them and ``end`` after each."""
+    whole = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
+    text = pc.binary_join(whole, separator)[0].as_py() or ""
+    return (text + end if len(lines) else "").encode("utf-8")
+
+
+def _signals(result: ScanResult, lang: Language | None) -> pa.Array:
+    """Per row, its signals as JSON objects joined by commas (the inside of the list)."""
+    table = signal_columns(result, lang)
+    heads, tails = [], []
+    for rule, title, weight, fitted, action in zip(
+        table.rules, table.titles, result.weights, result.weight_fitted, table.actions, strict=True
+    ):
+        heads.append(
+            f'{{"id":{_dumps(rule.id)},"title":{_dumps(title)},'
+            f'"weight":{_dumps(round(float(weight), 1))},'
+            f'"weight_fitted":{_dumps(bool(fitted))},"contribution":'
+        )
+        tails.append(f',"action":{_dumps(action)}}}')
+    rule = pa.array(table.rule, pa.int64())
+    objects = pc.binary_join_element_wise(
+        pa.array(heads, pa.string()).take(rule),
+        json_floats(pa.array(table.contribution, pa.float64())),
+        ',"detail":',
+        json_strings(pa.array(table.detail, pa.string())),
+        pa.array(tails, pa.string()).take(rule),
+        "",
+    )
+    return table.joined(objects, ",")
+
+
+def json_values(values: pa.Array) -> pa.Array:
+    """A column as JSON text by its type: strings, dates (as ISO strings), numbers."""
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return json_strings(values)
+    if pa.types.is_date(kind):
+        return json_strings(values.cast(pa.string()))
+    if pa.types.is_floating(kind):
+        return json_floats(values)
+    if pa.types.is_integer(kind):
+        return pc.fill_null(values.cast(pa.string()), "null")
+    if pa.types.is_boolean(kind):
+        return pc.fill_null(pc.if_else(values, "true", "false"), "null")
+    if pa.types.is_null(kind):
+        return pa.array(["null"] * len(values), pa.string())
+    raise TypeError(f"no JSON text for {kind}")
+
+
+def json_strings(values: pa.Array) -> pa.Array:
+    """Text as JSON string literals, as Python's json writes them without ``ensure_ascii``;
+    null as ``null``."""
+    escaped = pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
+    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
+    controls = pc.fill_null(pc.match_substring_regex(values, _CONTROL), False)
+    if pc.any(controls).as_py():  # \n, \t, \u001b …: Python's own escapes
+        exact = [_dumps(text) for text in pc.filter(values, controls).to_pylist()]
+        quoted = pc.replace_with_mask(quoted, controls, pa.array(exact, pa.string()))
+    return pc.fill_null(quoted, "null")
+
+
+def json_floats(values: pa.Array) -> pa.Array:
+    """Floats as Python writes them (``3.0``, ``0.1234``, ``12345678901.5``); null as
+    ``null``. Arrow writes whole numbers without ``.0`` (added here); where it and Python
+    differ on the exponent form (large numbers, and below 1e-4), Python writes them."""
+    text = values.cast(pa.string())
+    magnitude = pc.abs(values)
+    tiny = pc.and_(pc.less(magnitude, 1e-4), pc.greater(magnitude, 0.0))  # Python: 1e-05
+    python = pc.fill_null(pc.or_(pc.match_substring(text, "e"), tiny), False)
+    whole = pc.invert(pc.match_substring(text, "."))
+    text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    if pc.any(python).as_py():
+        exact = [_dumps(number) for number in pc.filter(values, python).to_pylist()]
+        text = pc.replace_with_mask(text, python, pa.array(exact, pa.string()))
+    return pc.fill_null(text, "null")
+
+
+def _merged(parts: list[pa.Array | str]) -> list[pa.Array | str]:
+    """Adjacent literal pieces as one (fewer arguments for the join)."""
+    merged: list[pa.Array | str] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
