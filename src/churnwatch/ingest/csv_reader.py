@@ -450,6 +450,10 @@ class _Reader:
     def _dates(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_date32(values.type):
             days = values.cast(pa.int32())
+            bounds = pc.min_max(days)
+            low, high = bounds["min"].as_py(), bounds["max"].as_py()
+            if low is None or (low >= FIRST_DAY and high <= LAST_DAY):  # all plausible
+                return days, np.zeros(len(values), dtype=bool)
             numbers = days.to_numpy(zero_copy_only=False).astype(np.float64)  # NaN: empty
             missing = np.isnan(numbers)
             wrong = ~missing & ~((numbers >= FIRST_DAY) & (numbers <= LAST_DAY))
@@ -511,6 +515,8 @@ class _Reader:
         self, column: Column, understanding: Understanding, raw: list[Any], indices: np.ndarray
     ) -> None:
         """Say which values were inferred or ranked, and which were not understood at all."""
+        if not (understanding.inferred or understanding.ranked or understanding.unknown):
+            return  # every value a known spelling: nothing to say, no need to count rows
         matters = self._rows_that_matter(len(indices))
         counts = np.bincount(indices[matters], minlength=len(raw) + 1)
         position = {str(v): i for i, v in enumerate(raw)}

@@ -1,8 +1,8 @@
 """Customer ids as small integers: one naturally sorted index shared by every source.
 
-Hashing ten million id strings is the most expensive step after parsing, so each source is
-split in two and encoded on both cores (pyarrow releases the GIL); everything after that
-touches only the distinct ids.
+Hashing ten million id strings is the most expensive step after parsing: the distinct raw
+ids come from Arrow's multi-threaded hash grouping, each row is looked up among them on both
+cores (pyarrow releases the GIL), and everything else touches only the distinct ids.
 """
 
 from __future__ import annotations
@@ -20,35 +20,46 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[
 
     A row whose id is blank gets code -1.
     """
-    pieces = {name: _halves(column) for name, column in columns.items()}
+    raw = _distinct(list(columns.values()))
+    clean = _clean(raw)
+    ids = natural_sort(pc.unique(pc.filter(clean, pc.not_equal(clean, ""))))
+    # Raw id → code, with -1 for blank ids and, at the end, for a row without an id.
+    to_code = np.append(np.asarray(pc.index_in(clean, value_set=ids).fill_null(-1)), -1)
+    to_code = to_code.astype(np.int32)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        encoded = {
-            name: list(pool.map(lambda piece: piece.dictionary_encode(), halves))
-            for name, halves in pieces.items()
+        codes = {
+            name: np.concatenate(
+                list(pool.map(lambda piece: _codes(piece, raw, to_code), _pieces(column)))
+                or [np.empty(0, np.int32)]
+            )
+            for name, column in columns.items()
         }
-    dictionaries = [_clean(_dictionary(e)) for parts in encoded.values() for e in parts]
-    distinct = pc.unique(
-        pa.concat_arrays(dictionaries) if dictionaries else pa.array([], pa.string())
-    )
-    ids = natural_sort(pc.filter(distinct, pc.not_equal(distinct, "")))
-    codes = {
-        name: np.concatenate([_codes(e, ids) for e in parts]) for name, parts in encoded.items()
-    }
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )
     return index, codes
 
 
-def _halves(column: pa.ChunkedArray) -> list[pa.ChunkedArray]:
-    middle = len(column) // 2
-    return [column.slice(0, middle), column.slice(middle)]
-
-
-def _dictionary(encoded: pa.ChunkedArray) -> pa.Array:
-    if encoded.num_chunks == 0:
+def _distinct(columns: list[pa.ChunkedArray]) -> pa.Array:
+    """Every distinct raw id of all sources (Arrow's multi-threaded hash grouping)."""
+    chunks = [chunk for column in columns for chunk in column.chunks]
+    if not chunks:
         return pa.array([], pa.string())
-    return encoded.chunk(0).dictionary
+    table = pa.table({"id": pa.chunked_array(chunks, pa.string())})
+    return table.group_by("id").aggregate([]).column("id").combine_chunks()
+
+
+def _pieces(column: pa.ChunkedArray, count: int = 4) -> list[pa.ChunkedArray]:
+    """A column in a few slices, one lookup each (a slice per chunk would rebuild the
+    lookup's hash table hundreds of times)."""
+    step = max(1, -(-len(column) // count))
+    return [column.slice(start, step) for start in range(0, len(column), step)]
+
+
+def _codes(piece: pa.ChunkedArray, raw: pa.Array, to_code: np.ndarray) -> np.ndarray:
+    """Each row's code: its position among the raw ids, then that id's code."""
+    positions = pc.index_in(piece, value_set=raw).fill_null(len(raw))
+    return to_code[positions.to_numpy()]
 
 
 def _clean(ids: pa.Array) -> pa.Array:
@@ -58,14 +69,6 @@ def _clean(ids: pa.Array) -> pa.Array:
     """
     trimmed = pc.utf8_trim_whitespace(pc.replace_substring(ids, "\x00", ""))
     return pc.replace_substring_regex(trimmed, r"^(\d+)\.0+$", r"\1")
-
-
-def _codes(encoded: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
-    """Each row's position in ``ids``, looked up once per distinct id, then gathered."""
-    positions = pc.index_in(_clean(_dictionary(encoded)), value_set=ids)
-    lookup = np.asarray(positions.fill_null(-1), dtype=np.int32)
-    parts = [lookup[c.indices.to_numpy(zero_copy_only=False)] for c in encoded.chunks]
-    return np.concatenate(parts) if parts else np.empty(0, np.int32)
 
 
 def natural_sort(ids: pa.Array) -> pa.Array:
