@@ -134,9 +134,9 @@ def safe_text(values: pa.Array) -> pa.Array:
     """
     import pyarrow.compute as pc
 
-    formula = pc.and_(
-        pc.match_substring_regex(values, _FORMULA),
-        pc.invert(pc.match_substring_regex(values, _NUMBER)),
-    )
+    leading = pc.fill_null(pc.match_substring_regex(values, _FORMULA), False)
+    if not pc.any(leading).as_py():  # the usual column: no cell starts like a formula
+        return values
+    formula = pc.and_(leading, pc.invert(pc.match_substring_regex(values, _NUMBER)))
     quoted = pc.binary_join_element_wise("'", values, "")
     return pc.if_else(pc.fill_null(formula, False), quoted, values)
