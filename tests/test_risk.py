@@ -310,3 +310,28 @@ def test_a_risk_without_warning_rules_is_still_explained(tmp_path: Path) -> None
     assert (
         by_id["OFTEN"]["history"] == "usually orders every 31 days, none for 10 days"
     )  # the median gap
+
+
+def test_a_term_without_any_value_fits_silently() -> None:
+    """A term no training row has (e.g. every typical gap missing) is centred at 0; numpy's
+    'Mean of empty slice' must not reach the user's terminal."""
+    import warnings
+
+    from churnwatch.risk.model import fit_model
+
+    rng = np.random.default_rng(1)
+    values = np.column_stack([rng.normal(size=400), np.full(400, np.nan)])
+    labels = (rng.random(400) < 0.3).astype(float)
+    fired = rng.random((400, 1)) < 0.2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = fit_model(
+            ("a", "b"),
+            values,
+            labels,
+            rule_ids=("r",),
+            fired=fired,
+            weights=np.array([30.0]),
+            pinned=np.array([False]),
+        )
+    assert np.isfinite(model.coefficients).all()

@@ -9,28 +9,40 @@ an optional extra, imported only when the Dask engine runs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
+import socket
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
+from tempfile import TemporaryDirectory
 from typing import Any, Protocol
 
 import numpy as np
 
-from churnwatch.analyses.scoring import Model, Scored, combined, rule_features, scored
-from churnwatch.core.errors import UsageError
+from churnwatch.analyses.scoring import (
+    Evaluated,
+    Model,
+    Scored,
+    combined,
+    rule_features,
+    scored,
+)
+from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.features.population import Population
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut
-from churnwatch.timeframe.partition import cut_of_customers, hash_partitions, local_codes
+from churnwatch.timeframe.partition import Split, cut_parts
 
 ENGINES = ("local", "dask")
 PART_CUSTOMERS = 250_000
 """Customers per part by default: a part's rows of every source and its features fit a
 worker's memory many times over, and a few parts per worker keep every worker busy."""
 CONNECT_SECONDS = 30
+PROBE_SECONDS = 5
 QUIET_SCHEDULER = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 """No dashboard, and the scheduler's small HTTP server on a free port: two runs at once must
 not compete for (and warn about) port 8787."""
@@ -66,60 +78,103 @@ class DaskEngine:
     def score(
         self, cut: Cut, population: Population, rules: list[Rule], model: Callable[[], Model]
     ) -> Scored:
-        with self._client() as client:
+        ordering = np.flatnonzero(population.history.distinct_days > 0)
+        if ordering.size == 0:  # nobody ordered: an empty list, nothing to send anywhere
+            return LocalEngine().score(cut, population, rules, model)
+        with self._client() as client, self._failures():
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
             _check_versions(client)
-            ordering = np.flatnonzero(population.history.distinct_days > 0)
             parts = self.partitions or default_partitions(ordering.size, _worker_count(client))
+            split = Split.by_hash(cut.customer_ids, ordering, parts)
             pending = []
-            for members in hash_partitions(cut.customer_ids[ordering], parts):
-                codes = ordering[members]
-                if codes.size == 0:
+            for members, part_cut, part_population in zip(
+                split.members, cut_parts(cut, split), population.parts(split), strict=True
+            ):
+                if members.size == 0:
                     continue
-                local = local_codes(codes, len(cut.customer_ids))
-                part_cut, part_population = client.scatter(
-                    [cut_of_customers(cut, codes), population.of_customers(codes, local)]
-                )
-                evaluated = client.submit(rule_features, part_cut, part_population, rules)
-                pending.append((codes, part_population, evaluated))
-            fitted = client.scatter(model(), broadcast=True)
+                sent_cut, sent_population = client.scatter([part_cut, part_population], hash=False)
+                evaluated = client.submit(rule_features, sent_cut, sent_population, rules)
+                pending.append((members, sent_population, evaluated))
+            fitted = client.scatter(model(), broadcast=True, hash=False)
             results = [
-                client.submit(_scored_part, evaluated, part_population, rules, fitted, codes)
-                for codes, part_population, evaluated in pending
+                client.submit(_scored_part, evaluated, part_population, rules, fitted, members)
+                for members, part_population, evaluated in pending
             ]
             return combined(client.gather(results))
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """A cluster that fails under the run (no workers, a worker lost, the connection
+        dropped) is one message, not a traceback; errors in churnwatch's own code pass."""
+        distributed = _distributed()
+        where = f"at {self.scheduler}" if self.scheduler else "started for this run"
+        try:
+            yield
+        except TimeoutError:
+            raise ChurnwatchError(
+                f"the Dask cluster {where} has no workers (waited {CONNECT_SECONDS} s)",
+                hint="start workers with `dask worker ADDRESS`",
+            ) from None
+        except (OSError, distributed.KilledWorker, CancelledError, asyncio.CancelledError) as error:
+            raise ChurnwatchError(
+                f"the Dask cluster {where} failed during the scan: {error or type(error).__name__}",
+                hint="check the workers' memory and logs, or run without --engine dask",
+            ) from None
 
     @contextmanager
     def _client(self) -> Iterator[Any]:
         """A client of the scheduler, or of a local cluster started for this run (typed
         ``Any``: distributed's client is untyped)."""
         distributed = _distributed()
-        logging.getLogger("distributed").setLevel(logging.ERROR)
-        if self.scheduler is not None:
-            try:
-                client = distributed.Client(self.scheduler, timeout=CONNECT_SECONDS)
-            except (OSError, TimeoutError, ValueError) as error:
-                raise UsageError(
-                    f"cannot reach the Dask scheduler at {self.scheduler}: {error}",
-                    hint="start one with `dask scheduler` and give its address,"
-                    " or leave out --scheduler for a local cluster",
-                ) from None
-            with client:
+        with _quiet("distributed"):
+            if self.scheduler is not None:
+                try:
+                    client = distributed.Client(self.scheduler, timeout=CONNECT_SECONDS)
+                except (OSError, TimeoutError, ValueError) as error:
+                    raise UsageError(
+                        f"cannot reach the Dask scheduler at {self.scheduler}: {error}",
+                        hint="start one with `dask scheduler` and give its address,"
+                        " or leave out --scheduler for a local cluster",
+                    ) from None
+                with client:
+                    yield client
+                return
+            with (
+                TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
+                distributed.LocalCluster(
+                    n_workers=self.workers or max(2, _cores()),
+                    local_directory=scratch,  # private: never a shared /tmp/dask-scratch-space
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",  # this machine's cluster: not reachable from the network
+                    security=True,  # TLS with throwaway certificates: no other local user gets in
+                    dashboard_address=None,
+                    scheduler_kwargs=QUIET_SCHEDULER,
+                    silence_logs=logging.ERROR,
+                ) as cluster,
+                distributed.Client(cluster) as client,
+            ):
                 yield client
-            return
-        workers = self.workers or max(2, os.cpu_count() or 1)
-        with (
-            distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",  # this machine's cluster: not reachable from the network
-                dashboard_address=None,
-                scheduler_kwargs=QUIET_SCHEDULER,
-                silence_logs=logging.ERROR,
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
-            yield client
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Only errors from ``logger`` while the cluster runs; its level is restored after."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _cores() -> int:
+    """The cores this process may use (its affinity, which containers often narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def engine(
@@ -129,17 +184,40 @@ def engine(
     workers: int | None = None,
 ) -> Engine:
     """The engine the command line asks for; a Dask option without Dask is an error."""
-    chosen = name or ("dask" if scheduler or workers or partitions else "local")
+    dask_options = scheduler is not None or workers is not None or partitions is not None
+    chosen = name if name is not None else ("dask" if dask_options else "local")
     if chosen not in ENGINES:
         raise UsageError(f"unknown engine {chosen!r}: choose one of {', '.join(ENGINES)}")
     if chosen == "local":
-        if scheduler or workers or partitions:
+        if dask_options:
             raise UsageError("--scheduler, --workers and --partitions need --engine dask")
         return LocalEngine()
-    if scheduler and workers:
+    if scheduler is not None and workers is not None:
         raise UsageError("--workers sizes a local cluster: leave it out with --scheduler")
+    for option, value in (("--partitions", partitions), ("--workers", workers)):
+        if value is not None and value < 1:
+            raise UsageError(f"{option} must be at least 1, not {value}")
     _distributed()
+    if scheduler is not None:
+        check_reachable(scheduler)
     return DaskEngine(scheduler, partitions, workers)
+
+
+def check_reachable(scheduler: str) -> None:
+    """Fail before any data is read when the scheduler's address is wrong or nothing
+    listens there (a TCP connection, no Dask handshake: that comes with the run)."""
+    from distributed.comm.addressing import get_address_host_port
+
+    hint = "start one with `dask scheduler` and give its address, e.g. tcp://10.0.0.5:8786"
+    if not scheduler.strip():
+        raise UsageError("--scheduler needs an address", hint=hint)
+    try:
+        host, port = get_address_host_port(scheduler)
+        socket.create_connection((host, port), timeout=PROBE_SECONDS).close()
+    except (OSError, ValueError) as error:
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {scheduler}: {error}", hint=hint
+        ) from None
 
 
 def default_partitions(customers: int, workers: int) -> int:
@@ -148,40 +226,61 @@ def default_partitions(customers: int, workers: int) -> int:
 
 
 def _scored_part(
-    evaluated: Any, population: Population, rules: list[Rule], model: Model, codes: np.ndarray
+    evaluated: Evaluated, population: Population, rules: list[Rule], model: Model, codes: np.ndarray
 ) -> Scored:
     """Runs on a worker: the part's risk, with its rows coded as in the whole cut."""
     return scored(evaluated, population, rules, model).recoded(codes)
 
 
 def _worker_count(client: Any) -> int:
+    """Workers of the cluster (at least one: :meth:`DaskEngine.score` waited for one)."""
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
-def _check_versions(client: Any) -> None:
-    """Every worker must run the churnwatch this process runs, or the rows could differ."""
-    from churnwatch import __version__
+STACK = ("churnwatch", "numpy", "pandas", "pyarrow", "scipy")
+"""What computes the rows: a worker with another version of any of them could round a risk
+differently, so every worker must have this process's versions."""
 
+
+def _check_versions(client: Any) -> None:
+    """Every worker must run the churnwatch (and numerical libraries) this process runs."""
+    mine = installed_versions()
     try:
-        found = client.run(_installed_version)
-    except ImportError as error:
+        found = client.run(installed_versions)
+    except Exception as error:  # a worker's ImportError arrives as a plain Exception
         raise UsageError(
-            f"the Dask workers cannot import churnwatch: {error}",
-            hint="install churnwatch (the version of this machine) on every worker",
+            f"the Dask workers cannot run churnwatch: {error}",
+            hint="install churnwatch and its dependencies (the versions of this machine) on"
+            " every worker",
         ) from None
-    wrong = sorted(f"{where} has {found[where]}" for where in found if found[where] != __version__)
+    wrong = sorted(
+        f"{where} has {name} {theirs.get(name)}"
+        for where, theirs in found.items()
+        for name in STACK
+        if theirs.get(name) != mine[name]
+    )
     if wrong:
+        expected = ", ".join(f"{name} {mine[name]}" for name in STACK)
         raise UsageError(
-            f"the Dask workers run another churnwatch than this one ({__version__}):"
-            f" {'; '.join(wrong)}",
-            hint="install the same churnwatch version on every worker",
+            f"the Dask workers run other versions than this machine ({expected}):"
+            f" {'; '.join(wrong[:6])}{' …' if len(wrong) > 6 else ''}",
+            hint="install the same versions on every worker, or the risks could differ",
         )
 
 
-def _installed_version() -> str:
+def installed_versions() -> dict[str, str]:
+    """The versions of :data:`STACK` installed here (runs on each worker too)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     from churnwatch import __version__
 
-    return __version__
+    found = {"churnwatch": __version__}
+    for name in STACK[1:]:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "none"
+    return found
 
 
 def _distributed() -> Any:

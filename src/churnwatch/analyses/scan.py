@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -37,15 +38,16 @@ def scan(
         training = pool.submit(fit_on_history, cut, config, rules)
         population = population_step(cut, config.windows, horizon, config.lifecycle)
 
+        @cache
         def fitted_model() -> Model:
+            """The fit's result, waited for when the scoring needs it (once)."""
             fitted = training.result()
             return Model(fitted, fitted.model_for(population, rules), config.risk)
 
         scored = (engine or LocalEngine()).score(cut, population, rules, fitted_model)
-        fitted = training.result()
-    model = fitted.model_for(population, rules)
+        fitted, model = fitted_model().fitted, fitted_model().model
     by_id = {rule.id: rule for rule in rules}
-    applicable = [rules.index(by_id[rule]) for rule in scored.rules]
+    applicable = [rules.index(by_id[rule]) for rule in scored.rule_ids]
     fitted_rules = fitted.rules_fitted(rules)
     features = scored.features
     codes = features.index.to_numpy()
@@ -75,8 +77,8 @@ def scan(
             fitted_rules,
             has_base(model, population),
         ),
-        [by_id[rule] for rule in scored.rules],
-        [by_id[rule] for rule in scored.not_applicable],
+        [by_id[rule] for rule in scored.rule_ids],
+        [by_id[rule] for rule in scored.not_applicable_ids],
         customers,
         scored.fired[order],
         scored.contributions[order],

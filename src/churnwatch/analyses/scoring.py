@@ -7,7 +7,7 @@ engine on each part, and the rows come out the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,10 +28,10 @@ class Scored:
     """Per customer with orders (rows in the order of ``features.index``, the codes)."""
 
     features: pd.DataFrame
-    rules: tuple[str, ...]
+    rule_ids: tuple[str, ...]
     """The ids of the applicable rules: the columns of ``fired`` and ``contributions`` (ids,
     as the rules themselves may come back as copies from another process)."""
-    not_applicable: tuple[str, ...]
+    not_applicable_ids: tuple[str, ...]
     fired: np.ndarray
     contributions: np.ndarray
     risk: np.ndarray
@@ -40,19 +40,8 @@ class Scored:
 
     def recoded(self, codes: np.ndarray) -> Scored:
         """The same rows indexed by ``codes[local code]``: a part's rows in the whole cut."""
-        features = self.features.set_axis(
-            pd.Index(codes[self.features.index.to_numpy()], name=self.features.index.name)
-        )
-        return Scored(
-            features,
-            self.rules,
-            self.not_applicable,
-            self.fired,
-            self.contributions,
-            self.risk,
-            self.base,
-            self.severity,
-        )
+        index = pd.Index(codes[self.features.index.to_numpy()], name=self.features.index.name)
+        return replace(self, features=self.features.set_axis(index))
 
 
 @dataclass(frozen=True)
@@ -72,6 +61,8 @@ def rule_features(cut: Cut, population: Population, rules: list[Rule]) -> Evalua
 
 @dataclass(frozen=True)
 class Evaluated:
+    """Features and fired rules of a set of customers, waiting for the risk model."""
+
     features: pd.DataFrame
     evaluation: Evaluation
 
@@ -108,8 +99,8 @@ def combined(parts: list[Scored]) -> Scored:
 
     return Scored(
         features.iloc[order],
-        first.rules,
-        first.not_applicable,
+        first.rule_ids,
+        first.not_applicable_ids,
         stacked([part.fired for part in kept]),
         stacked([part.contributions for part in kept]),
         stacked([part.risk for part in kept]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -19,6 +20,7 @@ from churnwatch.features.aggregate import (
 )
 from churnwatch.features.registry import Features, Inputs, provides
 from churnwatch.timeframe import Cut
+from churnwatch.timeframe.partition import Split
 
 MIN_GAPS = 2
 """A typical gap needs at least two gaps, i.e. three distinct order days."""
@@ -44,23 +46,22 @@ class OrderDays(NamedTuple):
     longest_gap: np.ndarray
 
 
-def history_of(history: OrderDays, members: np.ndarray, local: np.ndarray) -> OrderDays:
-    """The order days of the customers ``members`` only, coded by ``local`` (code → code in
-    the part, -1 elsewhere): a part of whole customers gets its slice of the sorted history."""
-    days = local[history.codes] >= 0
-    gaps = local[history.gap_codes] >= 0
-    return OrderDays(
-        local[history.codes[days]],
-        history.days[days],
-        history.first[members],
-        history.last[members],
-        history.distinct_days[members],
-        local[history.gap_codes[gaps]],
-        history.gaps[gaps],
-        history.gap_ends[gaps],
-        history.typical_gap[members],
-        history.longest_gap[members],
-    )
+def history_parts(history: OrderDays, split: Split) -> Iterator[OrderDays]:
+    """Each part's slice of the sorted order days, its customers coded as in the part."""
+    days, gaps = split.rows(history.codes), split.rows(history.gap_codes)
+    for members, day_rows, gap_rows in zip(split.members, days, gaps, strict=True):
+        yield OrderDays(
+            split.local[history.codes[day_rows]],
+            history.days[day_rows],
+            history.first[members],
+            history.last[members],
+            history.distinct_days[members],
+            split.local[history.gap_codes[gap_rows]],
+            history.gaps[gap_rows],
+            history.gap_ends[gap_rows],
+            history.typical_gap[members],
+            history.longest_gap[members],
+        )
 
 
 def order_days(inputs: Inputs) -> OrderDays:

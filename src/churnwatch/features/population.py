@@ -8,6 +8,7 @@ and the BG/NBD model fitted over all of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -16,8 +17,9 @@ from churnwatch.config import Lifecycle
 from churnwatch.config import Windows as WindowSettings
 from churnwatch.core.words import plural
 from churnwatch.features import bgnbd
-from churnwatch.features.orders import OrderDays, history_of, order_history
+from churnwatch.features.orders import OrderDays, history_parts, order_history
 from churnwatch.timeframe import Cut, Window
+from churnwatch.timeframe.partition import Split
 
 MIN_REPEAT_CUSTOMERS = 20
 """BG/NBD is fitted only when at least this many customers ordered on two or more days."""
@@ -37,12 +39,12 @@ class Population:
     """The BG/NBD fit, or None when it could not be fitted or did not converge."""
     notes: list[str] = field(default_factory=list)
 
-    def of_customers(self, members: np.ndarray, local: np.ndarray) -> Population:
-        """The step's results for the customers ``members`` (codes, ascending), coded by
-        ``local`` as in their part: what a part needs, not every customer's history."""
-        window = replace(self.window, customers=members.size)
-        history = history_of(self.history, members, local)
-        return replace(self, window=window, history=history, notes=[])
+    def parts(self, split: Split) -> Iterator[Population]:
+        """The step's results for each part's customers in turn, coded as in the part: what
+        a part needs, not every customer's history."""
+        for members, history in zip(split.members, history_parts(self.history, split), strict=True):
+            window = replace(self.window, customers=members.size)
+            yield replace(self, window=window, history=history, notes=[])
 
 
 def population_step(

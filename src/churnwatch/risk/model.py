@@ -14,6 +14,7 @@ and one that fired often gets what the data says. Pinned rules keep their weight
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +57,7 @@ class RiskModel:
 
     def risk(self, terms: np.ndarray, fired: np.ndarray) -> np.ndarray:
         """Base and fired rules combined (rows: customers; ``fired``: customers × rules)."""
-        return 1.0 - np.exp(_log_stay(self._logit(terms), fired, self._rule_logit()))
+        return 1.0 - np.exp(_log_stay(self._logit(terms), fired, self._rule_logit(), by_row=True))
 
     def contributions(self, terms: np.ndarray, fired: np.ndarray) -> np.ndarray:
         """How much each fired rule adds: the risk minus the risk without that rule."""
@@ -66,7 +67,7 @@ class RiskModel:
 
     def _logit(self, terms: np.ndarray) -> np.ndarray:
         standard = (np.clip(terms, self.low, self.high) - self.center) / self.scale
-        return self.intercept + np.nan_to_num(standard, nan=0.0) @ self.coefficients
+        return self.intercept + row_sums(np.nan_to_num(standard, nan=0.0), self.coefficients)
 
     def _rule_logit(self) -> np.ndarray:
         return _logit(np.clip(self.rule_probability, *PROBABILITY_LIMITS))
@@ -84,9 +85,24 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def _log_stay(base_logit: np.ndarray, fired: np.ndarray, rule_logit: np.ndarray) -> np.ndarray:
-    """log P(an order in the horizon) = log(1 − base) + Σ log(1 − pᵢ) over fired rules."""
-    return -np.logaddexp(0.0, base_logit) - fired @ np.logaddexp(0.0, rule_logit)
+def _log_stay(
+    base_logit: np.ndarray, fired: np.ndarray, rule_logit: np.ndarray, *, by_row: bool = False
+) -> np.ndarray:
+    """log P(an order in the horizon) = log(1 − base) + Σ log(1 − pᵢ) over fired rules
+    (``by_row``: each row summed on its own, see :func:`row_sums`)."""
+    per_rule = np.logaddexp(0.0, rule_logit)
+    fired_sum = row_sums(fired, per_rule) if by_row else fired @ per_rule
+    return -np.logaddexp(0.0, base_logit) - fired_sum
+
+
+def row_sums(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``matrix @ weights``, each row's sum computed from that row alone.
+
+    A BLAS product may round a row differently depending on where it sits in the matrix
+    (blocking, threads), by one unit in the last place: enough to reorder tied customers
+    between the whole export and its parts on a Dask cluster. Summing each row on its own
+    gives every customer the same bits wherever they are scored."""
+    return np.asarray((matrix * weights).sum(axis=1), dtype=np.float64)
 
 
 def default_model(
@@ -122,9 +138,11 @@ def fit_model(
 ) -> RiskModel:
     """Penalised maximum likelihood over the training rows (features at the training cut-off,
     label 1 = no order in the horizon that followed). Deterministic: same data, same model."""
-    center = np.nanmean(values, axis=0) if len(values) else np.zeros(len(terms))
+    with warnings.catch_warnings():  # a term with no value in any row: centred at 0 below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        center = np.nanmean(values, axis=0) if len(values) else np.zeros(len(terms))
+        scale = np.nanstd(values, axis=0) if len(values) else np.ones(len(terms))
     center = np.nan_to_num(center)
-    scale = np.nanstd(values, axis=0) if len(values) else np.ones(len(terms))
     scale = np.where(np.nan_to_num(scale) > 1e-9, np.nan_to_num(scale), 1.0)
     standard = np.nan_to_num((values - center) / scale, nan=0.0)
     prior = np.clip(np.asarray(weights, dtype=float) / 100.0, *PROBABILITY_LIMITS)
