@@ -82,3 +82,20 @@ def test_a_scan_with_hostile_names_writes_the_json_python_would(tmp_path: Path) 
             ]
     names = {record["name"] or record["customer_id"] for record in records}
     assert 'quote " back\\slash' in names and "bell\x07 esc\x1b[2J" in names
+
+
+def test_values_json_cannot_hold_are_refused_not_written() -> None:
+    import pytest
+
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="no NaN or infinity"):
+            json_floats(pa.array([1.0, bad]))
+
+
+def test_narrow_and_chunked_columns_are_written_as_python_writes_them() -> None:
+    from churnwatch.render.json_text import json_values
+
+    narrow = pa.array([0.1], pa.float32())
+    assert json_values(narrow).to_pylist() == [python(narrow[0].as_py())]
+    chunked = pa.chunked_array([["a\tb"], ['"c"', None]], pa.large_string())
+    assert json_values(chunked).to_pylist() == [python("a\tb"), python('"c"'), "null"]

@@ -42,7 +42,7 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[
 
 def _distinct(columns: list[pa.ChunkedArray]) -> pa.Array:
     """Every distinct raw id of all sources (Arrow's multi-threaded hash grouping)."""
-    chunks = [chunk for column in columns for chunk in column.chunks]
+    chunks = [chunk.cast(pa.string()) for column in columns for chunk in column.chunks]
     if not chunks:
         return pa.array([], pa.string())
     table = pa.table({"id": pa.chunked_array(chunks, pa.string())})

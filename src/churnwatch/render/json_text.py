@@ -84,10 +84,14 @@ def _signals(result: ScanResult, lang: Language | None) -> pa.Array:
     return table.joined(objects, ",")
 
 
-def json_values(values: pa.Array) -> pa.Array:
+def json_values(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """A column as JSON text by its type: strings, dates (as ISO strings), numbers."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+    if pa.types.is_large_string(kind):
+        values, kind = values.cast(pa.string()), pa.string()
+    if pa.types.is_string(kind):
         return json_strings(values)
     if pa.types.is_date(kind):
         return json_strings(values.cast(pa.string()))
@@ -118,6 +122,9 @@ def json_floats(values: pa.Array) -> pa.Array:
     """Floats as Python writes them (``3.0``, ``0.1234``, ``12345678901.5``); null as
     ``null``. Arrow writes whole numbers without ``.0`` (added here); where it and Python
     differ on the exponent form (large numbers, and below 1e-4), Python writes them."""
+    values = values.cast(pa.float64())  # Python writes a float32's float64 digits
+    if pc.any(pc.fill_null(pc.invert(pc.is_finite(values)), False)).as_py():
+        raise ValueError("JSON has no NaN or infinity: such a value must be null")
     text = values.cast(pa.string())
     magnitude = pc.abs(values)
     tiny = pc.and_(pc.less(magnitude, 1e-4), pc.greater(magnitude, 0.0))  # Python: 1e-05
