@@ -47,18 +47,22 @@ class OrderDays(NamedTuple):
 
 
 def history_parts(history: OrderDays, split: Split) -> Iterator[OrderDays]:
-    """Each part's slice of the sorted order days, its customers coded as in the part."""
-    days, gaps = split.rows(history.codes), split.rows(history.gap_codes)
-    for members, day_rows, gap_rows in zip(split.members, days, gaps, strict=True):
+    """Each part's slice of the sorted order days, its customers coded as in the part (the
+    order days and gaps sorted by part once, as positions; a part takes its own)."""
+    day_order, day_starts = split.rows(history.codes)
+    gap_order, gap_starts = split.rows(history.gap_codes)
+    for index, members in enumerate(split.members):
+        days = day_order[day_starts[index] : day_starts[index + 1]]
+        gaps = gap_order[gap_starts[index] : gap_starts[index + 1]]
         yield OrderDays(
-            split.local[history.codes[day_rows]],
-            history.days[day_rows],
+            split.local[history.codes[days]],
+            history.days[days],
             history.first[members],
             history.last[members],
             history.distinct_days[members],
-            split.local[history.gap_codes[gap_rows]],
-            history.gaps[gap_rows],
-            history.gap_ends[gap_rows],
+            split.local[history.gap_codes[gaps]],
+            history.gaps[gaps],
+            history.gap_ends[gaps],
             history.typical_gap[members],
             history.longest_gap[members],
         )

@@ -43,17 +43,26 @@ class Split:
             local[codes] = np.arange(codes.size)
         return cls(part_of, members, local)
 
-    def rows(self, codes: np.ndarray) -> list[np.ndarray]:
-        """For rows belonging to the customers ``codes``: each part's row positions, in row
-        order (a row of a customer in no part is in none)."""
-        return _grouped(self.part_of[codes], len(self.members))
+    def rows(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For rows belonging to the customers ``codes``: the row positions sorted by part
+        (in row order within a part; rows of customers in no part left out), and where each
+        part starts among them: part ``i`` is ``order[starts[i]:starts[i + 1]]``."""
+        return _sorted(self.part_of[codes], len(self.members))
 
 
 def _grouped(part_of: np.ndarray, parts: int) -> list[np.ndarray]:
     """Positions with each part number 0 … parts-1, in order (-1 left out)."""
+    order, starts = _sorted(part_of, parts)
+    return [order[starts[index] : starts[index + 1]] for index in range(parts)]
+
+
+def _sorted(part_of: np.ndarray, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    if parts < 2**15:  # numpy sorts 16-bit keys stably by radix: many times faster
+        part_of = part_of.astype(np.int16)
     order = np.argsort(part_of, kind="stable")
-    bounds = np.cumsum(np.bincount(part_of + 1, minlength=parts + 1))
-    return [order[bounds[index] : bounds[index + 1]] for index in range(parts)]
+    counts = np.bincount(part_of + 1, minlength=parts + 1)
+    starts = np.concatenate([[0], np.cumsum(counts[1:])])
+    return order[counts[0] :], starts
 
 
 def cut_parts(cut: Cut, split: Split) -> Iterator[Cut]:
@@ -61,19 +70,20 @@ def cut_parts(cut: Cut, split: Split) -> Iterator[Cut]:
 
     A part holds its customers' rows of each source, as the per-customer stages read them,
     and nothing else: not the files' tables (which would travel with every part to a
-    worker), not the data-quality notes, which stay with the whole cut."""
+    worker), not the data-quality notes, which stay with the whole cut. Each source's rows
+    are sorted by part once (positions only, not a copy of the data); a part then takes its
+    own rows."""
     rows = {name: split.rows(frame["customer"].to_numpy()) for name, frame in cut.frames.items()}
     for index, members in enumerate(split.members):
-        frames = {
-            name: _part_rows(frame, rows[name][index], split.local)
-            for name, frame in cut.frames.items()
-        }
+        frames = {}
+        for name, frame in cut.frames.items():
+            order, starts = rows[name]
+            frames[name] = _local(frame.take(order[starts[index] : starts[index + 1]]), split.local)
         dataset = Dataset(cut.dataset.folder, cut.customer_ids[members], {})
         yield Cut(dataset, cut.as_of, frames, dict.fromkeys(frames, 0))
 
 
-def _part_rows(frame: pd.DataFrame, positions: np.ndarray, local: np.ndarray) -> pd.DataFrame:
-    part = frame.take(positions).set_axis(pd.RangeIndex(positions.size))  # no line numbers
-    codes = local[part["customer"].to_numpy()]
-    part["customer"] = codes.astype(frame["customer"].dtype)
-    return part
+def _local(part: pd.DataFrame, local: np.ndarray) -> pd.DataFrame:
+    """A part's rows with the customers coded as in the part (and no line numbers)."""
+    codes = local[part["customer"].to_numpy()].astype(part["customer"].dtype)
+    return part.set_axis(pd.RangeIndex(len(part))).assign(customer=codes)
