@@ -26,6 +26,7 @@ from helpers import load
 from scan_helpers import invoke, stderr_of
 
 distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
 
 AS_OF = "2026-09-30"
 
@@ -36,15 +37,20 @@ def examples(examples_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs=engines.QUIET_SCHEDULER,
-    ) as cluster:
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    scratch = tmp_path_factory.mktemp("dask")  # not the shared /tmp/dask-scratch-space
+    with (
+        dask.config.set({"temporary-directory": str(scratch)}),
+        distributed.LocalCluster(
+            local_directory=scratch,
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs=engines.QUIET_SCHEDULER,
+        ) as cluster,
+    ):
         yield cluster.scheduler_address
 
 
@@ -161,14 +167,19 @@ def test_the_command_line_writes_the_same_bytes_with_a_scheduler(
 
 
 def test_without_a_scheduler_a_local_cluster_of_two_workers_runs_the_scan(
-    examples: Path, tmp_path: Path
+    examples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    shared = tmp_path / "shared-tmp"  # the local cluster leaves nothing in a shared folder
+    shared.mkdir()
+    monkeypatch.setenv("TMPDIR", str(shared))
+    monkeypatch.setattr("tempfile.tempdir", None)
     local, dask = tmp_path / "local.csv", tmp_path / "dask.csv"
     common = ("scan", examples, "--as-of", AS_OF, "-q", "-o")
     assert invoke(*common, local).exit_code == 0
     result = invoke(*common, dask, "--engine", "dask", "--workers", "2")
     assert result.exit_code == 0, stderr_of(result)
     assert dask.read_bytes() == local.read_bytes()
+    assert list(shared.iterdir()) == []
 
 
 def test_the_report_runs_on_the_dask_engine_too(
@@ -274,11 +285,14 @@ def test_workers_with_other_versions_are_refused() -> None:
 
 
 def test_a_scheduler_without_workers_is_one_clear_message(
-    examples: Path, monkeypatch: pytest.MonkeyPatch
+    examples: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(engines, "CONNECT_SECONDS", 2)
     with (
-        distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as empty,
+        dask.config.set({"temporary-directory": str(tmp_path)}),
+        distributed.LocalCluster(
+            n_workers=0, host="127.0.0.1", dashboard_address=None, local_directory=tmp_path
+        ) as empty,
         pytest.raises(ChurnwatchError, match="has no workers"),
     ):
         api.scan_exports(examples, engine=DaskEngine(empty.scheduler_address))

@@ -141,6 +141,7 @@ class DaskEngine:
                 return
             with (
                 TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
+                _dask_config({"temporary-directory": scratch}),  # also the lock files
                 distributed.LocalCluster(
                     n_workers=self.workers or max(2, _cores()),
                     local_directory=scratch,  # private: never a shared /tmp/dask-scratch-space
@@ -167,6 +168,13 @@ def _quiet(logger: str) -> Iterator[None]:
         yield
     finally:
         log.setLevel(level)
+
+
+def _dask_config(settings: dict[str, Any]) -> Any:
+    """Dask settings for the length of a ``with`` (dask.config.set)."""
+    import dask
+
+    return dask.config.set(settings)
 
 
 def _cores() -> int:
@@ -290,6 +298,6 @@ def _distributed() -> Any:
     except ImportError:
         raise UsageError(
             "--engine dask needs Dask, an optional extra",
-            hint="pip install 'churnwatch[dask]'",
+            hint="pip install 'churnwatch[dask]', or from a clone: pip install '.[dask]'",
         ) from None
     return distributed
