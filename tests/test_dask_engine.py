@@ -344,3 +344,20 @@ def test_workers_that_cannot_import_churnwatch_are_refused() -> None:
 
     with pytest.raises(UsageError, match=r"cannot run churnwatch: .*No module named"):
         engines._check_versions(Client())
+
+
+def test_a_bug_in_churnwatch_is_not_blamed_on_the_cluster(examples: Path, scheduler: str) -> None:
+    """Only the cluster's own calls become 'the Dask cluster failed': an OSError from
+    churnwatch's code (here, the risk fit) stays what it is, an internal error."""
+    from churnwatch.features import population_step
+
+    opened = api.open_exports(examples)
+    cut = opened.cut(pd.Timestamp(AS_OF).date())
+    population = population_step(cut, opened.config.windows)
+    rules = api.rules_for(opened.config, opened.config_path)
+
+    def broken() -> engines.Model:
+        raise FileNotFoundError("a bug, not the cluster")
+
+    with pytest.raises(FileNotFoundError, match="a bug"):
+        DaskEngine(scheduler, 2).score(cut, population, rules, broken)

@@ -81,40 +81,55 @@ class DaskEngine:
         ordering = np.flatnonzero(population.history.distinct_days > 0)
         if ordering.size == 0:  # nobody ordered: an empty list, nothing to send anywhere
             return LocalEngine().score(cut, population, rules, model)
-        with self._client() as client, self._failures():
-            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
-            _check_versions(client)
-            parts = self.partitions or default_partitions(ordering.size, _worker_count(client))
-            split = Split.by_hash(cut.customer_ids, ordering, parts)
+        with self._client() as client:
+            with self._failures():
+                self._wait_for_workers(client)
+                _check_versions(client)
+                workers = _worker_count(client)
+            parts = self.partitions or default_partitions(ordering.size, workers)
+            split = Split.by_hash(cut.customer_ids, ordering, min(parts, ordering.size))
             pending = []
             for members, part_cut, part_population in zip(
                 split.members, cut_parts(cut, split), population.parts(split), strict=True
             ):
                 if members.size == 0:
                     continue
-                sent_cut, sent_population = client.scatter([part_cut, part_population], hash=False)
-                evaluated = client.submit(rule_features, sent_cut, sent_population, rules)
+                with self._failures():
+                    sent_cut, sent_population = client.scatter(
+                        [part_cut, part_population], hash=False
+                    )
+                    evaluated = client.submit(rule_features, sent_cut, sent_population, rules)
                 pending.append((members, sent_population, evaluated))
-            fitted = client.scatter(model(), broadcast=True, hash=False)
-            results = [
-                client.submit(_scored_part, evaluated, part_population, rules, fitted, members)
-                for members, part_population, evaluated in pending
-            ]
-            return combined(client.gather(results))
+            chosen = model()  # waits for the fit, which runs here
+            with self._failures():
+                fitted = client.scatter(chosen, broadcast=True, hash=False)
+                results = client.gather(
+                    [
+                        client.submit(_scored_part, evaluated, part, rules, fitted, members)
+                        for members, part, evaluated in pending
+                    ]
+                )
+            return combined(results)
 
-    @contextmanager
-    def _failures(self) -> Iterator[None]:
-        """A cluster that fails under the run (no workers, a worker lost, the connection
-        dropped) is one message, not a traceback; errors in churnwatch's own code pass."""
-        distributed = _distributed()
-        where = f"at {self.scheduler}" if self.scheduler else "started for this run"
+    def _wait_for_workers(self, client: Any) -> None:
         try:
-            yield
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except TimeoutError:
+            where = f"at {self.scheduler}" if self.scheduler else "started for this run"
             raise ChurnwatchError(
                 f"the Dask cluster {where} has no workers (waited {CONNECT_SECONDS} s)",
                 hint="start workers with `dask worker ADDRESS`",
             ) from None
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """Around the cluster's own calls only: a cluster that fails under the run (a worker
+        lost, the connection dropped or timed out) is one message, not a traceback. The
+        local work (splitting, the fit, combining) runs outside, so its bugs stay bugs."""
+        distributed = _distributed()
+        where = f"at {self.scheduler}" if self.scheduler else "started for this run"
+        try:
+            yield
         except (OSError, distributed.KilledWorker, CancelledError, asyncio.CancelledError) as error:
             raise ChurnwatchError(
                 f"the Dask cluster {where} failed during the scan: {error or type(error).__name__}",
@@ -255,6 +270,8 @@ def _check_versions(client: Any) -> None:
     mine = installed_versions()
     try:
         found = client.run(installed_versions)
+    except OSError:  # the connection, not the workers' installation: the caller says so
+        raise
     except Exception as error:  # a worker's ImportError arrives as a plain Exception
         raise UsageError(
             f"the Dask workers cannot run churnwatch: {error}",

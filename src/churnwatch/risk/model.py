@@ -102,7 +102,8 @@ def row_sums(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
     (blocking, threads), by one unit in the last place: enough to reorder tied customers
     between the whole export and its parts on a Dask cluster. Summing each row on its own
     gives every customer the same bits wherever they are scored."""
-    return np.asarray((matrix * weights).sum(axis=1), dtype=np.float64)
+    rows = np.ascontiguousarray(matrix)  # the summation order follows the memory layout
+    return np.asarray((rows * weights).sum(axis=1), dtype=np.float64)
 
 
 def default_model(
