@@ -10,7 +10,7 @@ guard is switched off for trusted data.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from churnwatch.core.errors import UsageError
 
@@ -93,12 +93,12 @@ def row_columns(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from churnwatch.render.records import feature_array, identity_columns, signal_columns
+    from churnwatch.render.records import feature_array, identity_arrays, signal_columns
 
     rows = len(shown.customers)
-    columns: dict[str, Any] = {"rank": pa.array(np.arange(1, rows + 1))}
+    columns: dict[str, pa.Array] = {"rank": pa.array(np.arange(1, rows + 1))}
     columns["as_of"] = pa.array([shown.cut.as_of_iso] * rows, pa.string()).cast(pa.date32())
-    columns |= identity_columns(shown, lang)
+    columns |= identity_arrays(shown, lang)
     fired = signal_columns(shown, lang)
     titles = pa.array(fired.titles, pa.string()).take(fired.rule)
     ids = pa.array([rule.id for rule in fired.rules], pa.string()).take(fired.rule)
@@ -106,15 +106,11 @@ def row_columns(
     columns["signals"] = fired.joined(ids, "; ")
     columns["reasons"] = fired.joined(pc.binary_join_element_wise(titles, detail, ": "), " | ")
     columns["action"] = fired.first(fired.actions)
-    for name in (*TEXT_COLUMNS, "signals", "reasons", "action"):
-        values = columns[name]
-        text = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
-        columns[name] = safe_text(text) if formula_guard else text
+    if formula_guard:
+        for name in (*TEXT_COLUMNS, "signals", "reasons", "action"):
+            columns[name] = safe_text(columns[name])
     columns |= {name: feature_array(shown, name) for name in shown.feature_names}
-    return {
-        name: pa.array(values) if isinstance(values, list) else values
-        for name, values in columns.items()
-    }
+    return columns
 
 
 def _decimal_comma(values: pa.Array) -> pa.Array:
