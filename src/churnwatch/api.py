@@ -363,8 +363,8 @@ def engine(
     partitions: int | None = None,
     workers: int | None = None,
 ) -> Engine:
-    """The engine the options ask for, checked before any data is read (Dask installed,
-    options that fit together)."""
+    """The engine the options ask for (see :func:`churnwatch.analyses.engines.engine`: it is
+    checked before any data is read)."""
     return choose_engine(name, scheduler, partitions, workers)
 
 

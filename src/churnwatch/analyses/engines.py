@@ -111,13 +111,16 @@ class DaskEngine:
                 )
             return combined(results)
 
+    @property
+    def _where(self) -> str:
+        return f"at {self.scheduler}" if self.scheduler else "started for this run"
+
     def _wait_for_workers(self, client: Any) -> None:
         try:
             client.wait_for_workers(1, timeout=CONNECT_SECONDS)
         except TimeoutError:
-            where = f"at {self.scheduler}" if self.scheduler else "started for this run"
             raise ChurnwatchError(
-                f"the Dask cluster {where} has no workers (waited {CONNECT_SECONDS} s)",
+                f"the Dask cluster {self._where} has no workers (waited {CONNECT_SECONDS} s)",
                 hint="start workers with `dask worker ADDRESS`",
             ) from None
 
@@ -127,12 +130,12 @@ class DaskEngine:
         lost, the connection dropped or timed out) is one message, not a traceback. The
         local work (splitting, the fit, combining) runs outside, so its bugs stay bugs."""
         distributed = _distributed()
-        where = f"at {self.scheduler}" if self.scheduler else "started for this run"
         try:
             yield
         except (OSError, distributed.KilledWorker, CancelledError, asyncio.CancelledError) as error:
             raise ChurnwatchError(
-                f"the Dask cluster {where} failed during the scan: {error or type(error).__name__}",
+                f"the Dask cluster {self._where} failed during the scan:"
+                f" {error or type(error).__name__}",
                 hint="check the workers' memory and logs, or run without --engine dask",
             ) from None
 
@@ -206,7 +209,8 @@ def engine(
     partitions: int | None = None,
     workers: int | None = None,
 ) -> Engine:
-    """The engine the command line asks for; a Dask option without Dask is an error."""
+    """The engine the command line asks for, checked before any data is read: options that
+    fit together, Dask installed, the scheduler reachable."""
     dask_options = scheduler is not None or workers is not None or partitions is not None
     chosen = name if name is not None else ("dask" if dask_options else "local")
     if chosen not in ENGINES:
