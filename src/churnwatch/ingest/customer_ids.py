@@ -1,8 +1,9 @@
 """Customer ids as small integers: one naturally sorted index shared by every source.
 
-Hashing ten million id strings is the most expensive step after parsing: the distinct raw
-ids come from Arrow's multi-threaded hash grouping, each row is looked up among them on both
-cores (pyarrow releases the GIL), and everything else touches only the distinct ids.
+Hashing ten million id strings is the most expensive step after parsing. The CSV reader
+dictionary-encodes the id column while it parses, block by block on every core; here each
+source's block dictionaries are unified (one source per core), and everything else touches
+only the distinct ids.
 """
 
 from __future__ import annotations
@@ -18,48 +19,43 @@ import pyarrow.compute as pc
 def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """The sorted index of all ids (trimmed), and per source the int32 code of each row.
 
-    A row whose id is blank gets code -1.
+    A row whose id is blank or missing gets code -1. The columns may be text or
+    dictionary-encoded text.
     """
-    raw = _distinct(list(columns.values()))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        encoded = dict(zip(columns, pool.map(_encoded, columns.values()), strict=True))
+    raw = pc.unique(pa.chunked_array([values for values, _ in encoded.values()], pa.string()))
     clean = _clean(raw)
     ids = natural_sort(pc.unique(pc.filter(clean, pc.not_equal(clean, ""))))
-    # Raw id → code, with -1 for blank ids and, at the end, for a row without an id.
-    to_code = np.append(np.asarray(pc.index_in(clean, value_set=ids).fill_null(-1)), -1)
-    to_code = to_code.astype(np.int32)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        codes = {
-            name: np.concatenate(
-                list(pool.map(lambda piece: _codes(piece, raw, to_code), _pieces(column)))
-                or [np.empty(0, np.int32)]
-            )
-            for name, column in columns.items()
-        }
+    raw_to_code = np.asarray(pc.index_in(clean, value_set=ids).fill_null(-1), dtype=np.int32)
+    codes = {
+        name: _codes(values, positions, raw, raw_to_code)
+        for name, (values, positions) in encoded.items()
+    }
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )
     return index, codes
 
 
-def _distinct(columns: list[pa.ChunkedArray]) -> pa.Array:
-    """Every distinct raw id of all sources (Arrow's multi-threaded hash grouping)."""
-    chunks = [chunk.cast(pa.string()) for column in columns for chunk in column.chunks]
-    if not chunks:
-        return pa.array([], pa.string())
-    table = pa.table({"id": pa.chunked_array(chunks, pa.string())})
-    return table.group_by("id").aggregate([]).column("id").combine_chunks()
+def _encoded(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """A source's distinct raw ids, and each row's position among them (-1: no id)."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    unified = pa.table({"id": column}).unify_dictionaries().column("id")
+    if unified.num_chunks == 0:
+        return pa.array([], pa.string()), np.empty(0, dtype=np.int32)
+    indices = pa.chunked_array([chunk.indices for chunk in unified.chunks]).fill_null(-1)
+    values = unified.chunk(0).dictionary.cast(pa.string())
+    return values, np.asarray(indices.to_numpy(), dtype=np.int32)
 
 
-def _pieces(column: pa.ChunkedArray, count: int = 4) -> list[pa.ChunkedArray]:
-    """A column in a few slices, one lookup each (a slice per chunk would rebuild the
-    lookup's hash table hundreds of times)."""
-    step = max(1, -(-len(column) // count))
-    return [column.slice(start, step) for start in range(0, len(column), step)]
-
-
-def _codes(piece: pa.ChunkedArray, raw: pa.Array, to_code: np.ndarray) -> np.ndarray:
-    """Each row's code: its position among the raw ids, then that id's code."""
-    positions = pc.index_in(piece, value_set=raw).fill_null(len(raw))
-    return to_code[positions.to_numpy()]
+def _codes(
+    values: pa.Array, positions: np.ndarray, raw: pa.Array, raw_to_code: np.ndarray
+) -> np.ndarray:
+    """Each row's code: its id's place among all raw ids, then that id's code."""
+    to_code = np.append(raw_to_code[np.asarray(pc.index_in(values, value_set=raw))], -1)
+    return to_code[positions].astype(np.int32, copy=False)
 
 
 def _clean(ids: pa.Array) -> pa.Array:

@@ -292,14 +292,10 @@ def _duplicate_candidates(table: SourceTable) -> np.ndarray:
         values = table.table.column(column.name)
         if column.kind in (Kind.ID, Kind.TEXT):
             numbers = _as_whole_numbers(values)
-            if (
-                numbers is not None
-                and numbers.size > 1
-                and bool(np.all(numbers[1:] > numbers[:-1]))
-            ):
+            if numbers is not None and _strictly_increasing(numbers):
                 return np.empty(0, dtype=np.intp)  # document numbers in order: no twins
-            if numbers is not None:
-                columns.append(numbers)  # document numbers: nearly every row unique at once
+            if numbers is not None:  # document numbers: nearly every row unique at once
+                columns.append(np.asarray(numbers.fill_null(-1).to_numpy()))
             continue
         if column.kind is Kind.CATEGORY:
             values = values.combine_chunks().indices.fill_null(-1)
@@ -307,17 +303,22 @@ def _duplicate_candidates(table: SourceTable) -> np.ndarray:
     return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
 
 
-def _as_whole_numbers(values: pa.ChunkedArray) -> np.ndarray | None:
+def _as_whole_numbers(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """A text column of whole numbers (document numbers, usually) as integers; None when it
     holds anything else. '007' and '7' become the same number: only the pre-filter sees it,
     and the exact comparison of the candidates still tells them apart."""
-    if pa.types.is_dictionary(values.type):
-        return None
     try:
-        numbers = pc.cast(values, pa.int64())
+        if pa.types.is_dictionary(values.type):  # ids: each block's distinct values only
+            return pa.chunked_array(
+                [
+                    pc.take(chunk.dictionary.cast(pa.int64()), chunk.indices)
+                    for chunk in values.chunks
+                ],
+                pa.int64(),
+            )
+        return pc.cast(values, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    return np.asarray(numbers.fill_null(-1).to_numpy())
 
 
 def _strictly_increasing(column: pa.ChunkedArray) -> bool:
