@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,9 @@ SCRIPT = Path(sys.executable).parent / "churnwatch"
 needs_script = pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed")
 
 
-def run(*args: object) -> subprocess.CompletedProcess[str]:
+def run(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(a) for a in args], capture_output=True, text=True, timeout=60, check=False
+        [str(a) for a in args], capture_output=True, text=True, timeout=60, check=False, env=env
     )
 
 
@@ -63,6 +64,26 @@ def test_version_answers_before_the_command_line_is_loaded() -> None:
     )
     result = run(sys.executable, "-c", probe)
     assert result.stdout.splitlines() == [f"churnwatch {churnwatch.__version__}", "[]"]
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "0"), ("1", "1")])
+def test_numpy_is_asked_for_small_pages_unless_the_user_says_otherwise(
+    given: str | None, seen: str
+) -> None:
+    """Huge-page compaction stalls every large array on common kernels; numpy reads the
+    setting once, when it is imported, so the command sets it first (a user's value stays)."""
+    probe = (
+        "import os, sys\n"
+        "sys.argv = ['churnwatch', 'scan', '-h']\n"
+        "from churnwatch.launch import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(os.environ['NUMPY_MADVISE_HUGEPAGE'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    result = run(sys.executable, "-c", probe, env=env)
+    assert result.stdout.splitlines()[-1] == seen
 
 
 @needs_script

@@ -209,6 +209,29 @@ def test_document_numbers_speed_up_the_duplicate_check_without_changing_it(tmp_p
     assert not [p for p in load(ordered, dt.date(2025, 1, 31)).problems if p.code == "duplicate"]
 
 
+def test_every_exact_twin_is_found_among_many_rows_with_numeric_customer_ids(
+    tmp_path: Path,
+) -> None:
+    """A quarter of a million rows from a small domain, so thousands of twins: the count
+    equals that of distinct lines (numeric customer ids go through the pre-filter too)."""
+    import random
+
+    pick = random.Random(11)
+    rows = [
+        f"{pick.randint(1, 3000)},2025-01-{pick.randint(1, 28):02d},{pick.randint(1, 40)}.25"
+        for _ in range(250_000)
+    ]
+    folder = write_exports(
+        tmp_path / "exports", orders="customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    duplicates = [p for p in cut.problems if p.code == "duplicate"]
+    twins = len(rows) - len(set(rows))
+    assert twins > 1000
+    assert duplicates[0].count == twins
+    assert len(cut.frame("orders")) == len(set(rows))
+
+
 def test_far_dates_beside_an_empty_one_are_reported_not_a_crash(tmp_path: Path) -> None:
     folder = write_exports(
         tmp_path / "exports",

@@ -281,25 +281,28 @@ def _duplicate_candidates(table: SourceTable) -> np.ndarray:
     """Rows that may have an exact twin, judged by the numeric columns alone.
 
     None at all if some column is strictly increasing, as document numbers in an export
-    sorted by them are: rows that differ in one column cannot be duplicates.
+    sorted by them are: rows that differ in one column cannot be duplicates. Document
+    numbers are looked at first, since they usually settle it before any copying.
     """
     if any(_strictly_increasing(column) for column in table.table.columns):
         return np.empty(0, dtype=np.intp)
-    columns = []
-    for column in table.source.columns:
-        if column.name not in table.columns:
-            continue
+    present = [column for column in table.source.columns if column.name in table.columns]
+    documents = [
+        numbers
+        for column in present
+        if column.kind in (Kind.ID, Kind.TEXT)
+        and (numbers := _as_whole_numbers(table.table.column(column.name))) is not None
+    ]
+    if any(_strictly_increasing(numbers) for numbers in documents):
+        return np.empty(0, dtype=np.intp)  # document numbers in order: no twins
+    # Document numbers first: nearly every row is told apart by them at once.
+    columns = [np.asarray(numbers.fill_null(-1).to_numpy()) for numbers in documents]
+    for column in present:
         values = table.table.column(column.name)
-        if column.kind in (Kind.ID, Kind.TEXT):
-            numbers = _as_whole_numbers(values)
-            if numbers is not None and _strictly_increasing(numbers):
-                return np.empty(0, dtype=np.intp)  # document numbers in order: no twins
-            if numbers is not None:  # document numbers: nearly every row unique at once
-                columns.append(np.asarray(numbers.fill_null(-1).to_numpy()))
-            continue
         if column.kind is Kind.CATEGORY:
-            values = values.combine_chunks().indices.fill_null(-1)
-        columns.append(numeric_bits(values.to_numpy()))
+            columns.append(np.asarray(values.combine_chunks().indices.fill_null(-1)))
+        elif column.kind not in (Kind.ID, Kind.TEXT):
+            columns.append(numeric_bits(values.to_numpy()))
     return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
 
 

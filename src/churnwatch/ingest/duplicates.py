@@ -33,20 +33,26 @@ def candidate_rows(columns: Sequence[np.ndarray], rows: np.ndarray | None = None
         return rows
     hashed = _hash([c[rows] if rows.size < len(c) else c for c in columns])
     for shift in _SHIFTS:
-        shared = _shares_bucket(hashed, shift)
+        shared = _shares_bucket(hashed, shift, _bucket_mask(rows.size))
         rows, hashed = rows[shared], hashed[shared]
         if rows.size <= _SMALL:
             break
     return rows
 
 
-def _shares_bucket(hashed: np.ndarray, shift: int) -> np.ndarray:
-    """Whether each hash shares its 24-bit slice with another (in-place, few temporaries)."""
+def _bucket_mask(rows: int) -> int:
+    """Four buckets per row, at most 2**24: a table no larger than the rows need."""
+    return min((1 << max(rows * 4 - 1, 1).bit_length()) - 1, _BUCKET_MASK)
+
+
+def _shares_bucket(hashed: np.ndarray, shift: int, mask: int = _BUCKET_MASK) -> np.ndarray:
+    """Whether each hash shares its slice of ``mask`` bits with another (in-place, few
+    temporaries)."""
     buckets = np.right_shift(hashed, np.uint64(shift))
-    np.bitwise_and(buckets, np.uint64(_BUCKET_MASK), out=buckets)
+    np.bitwise_and(buckets, np.uint64(mask), out=buckets)
     positions = buckets.view(np.int64)
-    counts = np.bincount(positions, minlength=_BUCKET_MASK + 1)
-    crowded = (counts > 1).view(np.uint8)  # a 16 MB table stays in cache for the look-up
+    counts = np.bincount(positions, minlength=mask + 1)
+    crowded = (counts > 1).view(np.uint8)  # at most 16 MB: stays in cache for the look-up
     shared: np.ndarray = np.take(crowded, positions).view(bool)
     return shared
 
