@@ -459,3 +459,25 @@ def test_json_is_compact_unless_pretty() -> None:
 def test_pretty_is_only_for_json() -> None:
     result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--format", "csv", "--pretty")
     assert result.exit_code == 2 and "--pretty applies to json output" in stderr_of(result)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_large_csv_written_in_two_halves_reads_as_one(delimiter: str) -> None:
+    """Two writer threads, one header: the text is what a single writer would give, with
+    quoted separators, newlines and empty cells at the seam too."""
+    import numpy as np
+    import pyarrow as pa
+
+    from churnwatch.render.csv_rows import SLICE_ROWS, csv_bytes
+
+    rows = 2 * SLICE_ROWS + 7
+    texts = [f'name {i}{delimiter} "x"\n' if i % 3 else None for i in range(rows)]
+    table = pa.table(
+        {"rank": np.arange(rows), "name": pa.array(texts, pa.string()), "risk": np.arange(rows) / 7}
+    )
+    written = csv_bytes(table, delimiter=delimiter).decode()
+    read = list(csv.reader(io.StringIO(written, newline=""), delimiter=delimiter))
+    assert read[0] == ["rank", "name", "risk"]
+    assert len(read) == rows + 1
+    assert [int(row[0]) for row in read[1:]] == list(range(rows))
+    assert [row[1] or None for row in read[1:]] == texts

@@ -69,16 +69,12 @@ class CsvRows:
 
     def render(self, selection: Selection) -> bytes:
         import pyarrow as pa
-        import pyarrow.csv as pacsv
 
         dialect = CSV_DIALECTS[self.dialect]
         columns = row_columns(selection.rows, formula_guard=self.formula_guard, lang=self.lang)
         if dialect.decimal != ".":
             columns = {name: _decimal_comma(values) for name, values in columns.items()}
-        buffer = pa.BufferOutputStream()
-        options = pacsv.WriteOptions(delimiter=dialect.delimiter, quoting_style="needed")
-        pacsv.write_csv(pa.table(columns), buffer, options)
-        return bytes(buffer.getvalue().to_pybytes())
+        return csv_bytes(pa.table(columns), delimiter=dialect.delimiter)
 
 
 FORMAT = CsvRows()
@@ -111,6 +107,37 @@ def row_columns(
             columns[name] = safe_text(columns[name])
     columns |= {name: feature_array(shown, name) for name in shown.feature_names}
     return columns
+
+
+SLICE_ROWS = 50_000
+"""Below this many rows a second writer thread is not worth starting."""
+
+
+def csv_bytes(table: pa.Table, *, delimiter: str = ",") -> bytes:
+    """The table as CSV text, the header first, fields quoted only where needed.
+
+    Arrow's writer runs on one core; the two halves of a large table are written on two
+    (it releases the GIL) and joined, which gives the same bytes in half the time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    halves = [table]
+    if table.num_rows >= 2 * SLICE_ROWS:
+        middle = table.num_rows // 2
+        halves = [table.slice(0, middle), table.slice(middle)]
+    with ThreadPoolExecutor(max_workers=len(halves)) as pool:
+        texts = list(pool.map(_csv_text, halves, [delimiter] * len(halves), [True, False]))
+    return b"".join(texts)
+
+
+def _csv_text(table: pa.Table, delimiter: str, header: bool) -> bytes:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    buffer = pa.BufferOutputStream()
+    options = pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed", include_header=header)
+    pacsv.write_csv(table, buffer, options)
+    return bytes(buffer.getvalue().to_pybytes())
 
 
 def _decimal_comma(values: pa.Array) -> pa.Array:

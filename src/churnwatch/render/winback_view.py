@@ -82,9 +82,8 @@ def winback_json(found: WinBack) -> bytes:
 
 def winback_csv(found: WinBack, *, formula_guard: bool = True) -> bytes:
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    from churnwatch.render.csv_rows import safe_text
+    from churnwatch.render.csv_rows import csv_bytes, safe_text
 
     columns = _columns(winback_records(found))
     arrays = {
@@ -93,9 +92,7 @@ def winback_csv(found: WinBack, *, formula_guard: bool = True) -> bytes:
         else pa.array(values, _arrow_types().get(key, pa.string()))
         for key, values in columns.items()
     }
-    buffer = pa.BufferOutputStream()
-    pacsv.write_csv(pa.table(arrays), buffer)
-    return bytes(buffer.getvalue().to_pybytes())
+    return csv_bytes(pa.table(arrays))
 
 
 def _columns(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
