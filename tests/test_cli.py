@@ -66,22 +66,31 @@ def test_version_answers_before_the_command_line_is_loaded() -> None:
     assert result.stdout.splitlines() == [f"churnwatch {churnwatch.__version__}", "[]"]
 
 
-@pytest.mark.parametrize(("given", "seen"), [(None, "0"), ("1", "1")])
-def test_numpy_is_asked_for_small_pages_unless_the_user_says_otherwise(
-    given: str | None, seen: str
+@pytest.mark.parametrize(
+    ("name", "given", "seen"),
+    [
+        ("NUMPY_MADVISE_HUGEPAGE", None, "0"),
+        ("NUMPY_MADVISE_HUGEPAGE", "1", "1"),
+        ("OPENBLAS_NUM_THREADS", None, "1"),
+        ("OPENBLAS_NUM_THREADS", "4", "4"),
+    ],
+)
+def test_numpy_is_tuned_before_it_is_imported_unless_the_user_says_otherwise(
+    name: str, given: str | None, seen: str
 ) -> None:
-    """Huge-page compaction stalls every large array on common kernels; numpy reads the
-    setting once, when it is imported, so the command sets it first (a user's value stays)."""
+    """No huge pages (compaction stalls every large array on common kernels) and one BLAS
+    thread (idle OpenBLAS threads spin on the scan's cores): numpy and BLAS read these once,
+    when imported, so the command sets them first; a user's own value stays."""
     probe = (
         "import os, sys\n"
         "sys.argv = ['churnwatch', 'scan', '-h']\n"
         "from churnwatch.launch import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(os.environ['NUMPY_MADVISE_HUGEPAGE'])\n"
+        f"print(os.environ[{name!r}])\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    env = {k: v for k, v in os.environ.items() if k != name}
     if given is not None:
-        env["NUMPY_MADVISE_HUGEPAGE"] = given
+        env[name] = given
     result = run(sys.executable, "-c", probe, env=env)
     assert result.stdout.splitlines()[-1] == seen
 

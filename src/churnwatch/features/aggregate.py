@@ -47,13 +47,14 @@ MOSTLY_KNOWN = 0.5
 
 
 def known_share(
-    codes: np.ndarray, n: int, where: np.ndarray, hit: np.ndarray, known: np.ndarray
+    codes: np.ndarray, n: int, where: np.ndarray | None, hit: np.ndarray, known: np.ndarray
 ) -> np.ndarray:
-    """Per customer, the share of ``where`` rows that ``hit``, among those whose category is
-    ``known``; missing when most of the rows' category is unknown, so that a share is never
-    computed from the few values that happened to be understood."""
-    rows, understood = count(codes, n, where), count(codes, n, where & known)
-    share = ratio(count(codes, n, where & known & hit), understood)
+    """Per customer, the share of ``where`` rows (all rows: None) that ``hit``, among those
+    whose category is ``known``; missing when most of the rows' category is unknown, so that
+    a share is never computed from the few values that happened to be understood."""
+    understood_rows = known if where is None else where & known
+    rows, understood = count(codes, n, where), count(codes, n, understood_rows)
+    share = ratio(count(codes, n, understood_rows & hit), understood)
     return np.where(understood >= MOSTLY_KNOWN * rows, share, np.nan)
 
 

@@ -12,7 +12,6 @@ from churnwatch.features.aggregate import (
     count,
     first_last,
     known_share,
-    mean,
     median_sorted,
     ratio,
     sorted_pairs,
@@ -178,40 +177,65 @@ def volume(inputs: Inputs) -> Features:
     codes = orders["customer"].to_numpy()
     days = orders["order_date"].to_numpy()
     amount = orders["amount"].to_numpy()
-    orders_only = is_order(amount)
     window, n = inputs.window, inputs.window.customers
-    recent, baseline = window.recent(days), window.baseline(days)
+    recent = _Totals.of(codes, amount, n, window.recent(days))
+    baseline = _Totals.of(codes, amount, n, window.baseline(days))
+    lifetime = _Totals.of(codes, amount, n)
     exposure = window.baseline_exposure(inputs.features["first_order_date"])
-    orders_recent = count(codes, n, recent & orders_only)
-    orders_baseline = count(codes, n, baseline & orders_only)
-    rate_recent = orders_recent / window.recent_days
-    rate_baseline = ratio(orders_baseline, exposure)
-    enough_baseline = orders_baseline >= MIN_BASELINE_ORDERS
-    value_recent = mean(codes, amount, n, recent & orders_only)
-    value_baseline = mean(codes, amount, n, baseline & orders_only)
-    revenue_recent = total(codes, amount, n, recent)
-    revenue_baseline = total(codes, amount, n, baseline)
-    daily_baseline = ratio(revenue_baseline, exposure)
+    rate_recent = recent.orders / window.recent_days
+    rate_baseline = ratio(baseline.orders, exposure)
+    enough_baseline = baseline.orders >= MIN_BASELINE_ORDERS
+    daily_baseline = ratio(baseline.revenue, exposure)
     return {
-        "orders_recent": orders_recent,
-        "orders_baseline": orders_baseline,
+        "orders_recent": recent.orders,
+        "orders_baseline": baseline.orders,
         "order_rate_recent": rate_recent,
         "order_rate_baseline": np.where(np.isnan(exposure), np.nan, rate_baseline),
         "order_frequency_change": np.where(
             enough_baseline, ratio(rate_recent, rate_baseline) - 1, np.nan
         ),
         "orders_expected_recent": rate_baseline * window.recent_days,
-        "avg_order_value_recent": value_recent,
-        "avg_order_value_baseline": value_baseline,
-        "order_value_change": ratio(value_recent, value_baseline) - 1,
-        "revenue_recent": revenue_recent,
-        "revenue_baseline": revenue_baseline,
+        "avg_order_value_recent": recent.mean_order_value,
+        "avg_order_value_baseline": baseline.mean_order_value,
+        "order_value_change": ratio(recent.mean_order_value, baseline.mean_order_value) - 1,
+        "revenue_recent": recent.revenue,
+        "revenue_baseline": baseline.revenue,
         "revenue_change": np.where(
-            enough_baseline, ratio(revenue_recent / window.recent_days, daily_baseline) - 1, np.nan
+            enough_baseline, ratio(recent.revenue / window.recent_days, daily_baseline) - 1, np.nan
         ),
-        "lifetime_revenue": total(codes, amount, n),
-        "avg_order_value": mean(codes, amount, n, orders_only),
+        "lifetime_revenue": lifetime.revenue,
+        "avg_order_value": lifetime.mean_order_value,
     }
+
+
+class _Totals(NamedTuple):
+    """Per customer, within one window: orders, their value, and net revenue."""
+
+    orders: np.ndarray
+    order_value: np.ndarray
+    """Sum of the orders' amounts (credit notes left out)."""
+    revenue: np.ndarray
+    """Sum of all amounts, credit notes included."""
+
+    @classmethod
+    def of(
+        cls, codes: np.ndarray, amount: np.ndarray, n: int, where: np.ndarray | None = None
+    ) -> _Totals:
+        """The window's rows are taken out once; the three sums run over them alone."""
+        if where is not None:
+            codes, amount = codes[where], amount[where]
+        real = is_order(amount)
+        if not real.all():
+            return cls(
+                count(codes, n, real), total(codes, amount, n, real), total(codes, amount, n)
+            )
+        revenue = total(codes, amount, n)
+        return cls(count(codes, n), revenue, revenue)
+
+    @property
+    def mean_order_value(self) -> np.ndarray:
+        """Missing where there was no order."""
+        return ratio(self.order_value, self.orders)
 
 
 OUTBOUND = 1
@@ -232,15 +256,15 @@ def initiative(inputs: Inputs) -> Features:
     """Share of orders the sales side initiated."""
     orders = inputs.cut.frame("orders")
     real = is_order(orders["amount"].to_numpy())
-    codes = orders["customer"].to_numpy()[real]
-    days = orders["order_date"].to_numpy()[real]
-    channel = orders["channel"].cat.codes.to_numpy()[real]
+    codes = orders["customer"].to_numpy()
+    days = orders["order_date"].to_numpy()
+    channel = orders["channel"].cat.codes.to_numpy()
     window, n = inputs.window, inputs.window.customers
-    known, outbound = channel >= 0, channel == OUTBOUND
-    shares = {
-        name: known_share(codes, n, where, outbound, known)
-        for name, where in (("recent", window.recent(days)), ("baseline", window.baseline(days)))
-    }
+    shares = {}
+    for name, where in (("recent", window.recent(days)), ("baseline", window.baseline(days))):
+        rows = where & real  # the window's orders, taken out once
+        initiated = channel[rows]
+        shares[name] = known_share(codes[rows], n, None, initiated == OUTBOUND, initiated >= 0)
     return {
         "outbound_share_recent": shares["recent"],
         "outbound_share_baseline": shares["baseline"],

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from churnwatch.features.aggregate import count, first_last, mean, sorted_pairs, total
+from churnwatch.features.aggregate import count, first_last, ratio, sorted_pairs, total
 from churnwatch.features.registry import Features, Inputs, provides
+from churnwatch.timeframe import Window
 
 
 @provides(
@@ -28,16 +29,13 @@ def payment_delays(inputs: Inputs) -> Features:
     paid = payments["paid_date"].to_numpy()
     amount = payments["amount"].to_numpy()
     n = window.customers
-    still_open = np.isnan(paid)
-    # An open invoice past due is as late as the reference date says, and growing.
-    late = np.where(still_open, window.as_of - due, paid - due)
-    recent, baseline = window.recent(due), window.baseline(due)
-    late_recent, late_baseline = mean(codes, late, n, recent), mean(codes, late, n, baseline)
-    overdue = still_open & (due < window.as_of)
+    invoices_recent, late_recent = _lateness(codes, due, paid, window.recent(due), window)
+    _, late_baseline = _lateness(codes, due, paid, window.baseline(due), window)
+    overdue = np.isnan(paid) & (due < window.as_of)
     overdue_codes, overdue_days = sorted_pairs(codes[overdue], window.as_of - due[overdue])
     _, oldest = first_last(overdue_codes, overdue_days, n)
     return {
-        "invoices_recent": count(codes, n, recent),
+        "invoices_recent": invoices_recent,
         "days_late_recent": late_recent,
         "days_late_baseline": late_baseline,
         "days_late_change": late_recent - late_baseline,
@@ -45,3 +43,15 @@ def payment_delays(inputs: Inputs) -> Features:
         "open_overdue_amount": total(codes, amount, n, overdue),
         "max_days_overdue": oldest,
     }
+
+
+def _lateness(
+    codes: np.ndarray, due: np.ndarray, paid: np.ndarray, where: np.ndarray, window: Window
+) -> tuple[np.ndarray, np.ndarray]:
+    """Invoices due in a window, and their mean days late, per customer (the window's rows
+    are taken out once). An open invoice past due is as late as the reference date says,
+    and growing."""
+    codes, due, paid = codes[where], due[where], paid[where]
+    late = np.where(np.isnan(paid), window.as_of - due, paid - due)
+    invoices = count(codes, window.customers)
+    return invoices, ratio(total(codes, late, window.customers), invoices)
