@@ -468,6 +468,8 @@ class _Reader:
 
     def _numbers(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_floating(values.type):
+            if _all_plausible(values):  # the usual column: no copy, no NaN, nothing huge
+                return values, np.zeros(len(values), dtype=bool)
             numbers = values.to_numpy()
             plausible = np.abs(numbers) <= MAX_AMOUNT  # False for NaN and infinity too
             if plausible.all():
@@ -682,6 +684,16 @@ def _unified(values: pa.ChunkedArray) -> pa.ChunkedArray:
         return values.dictionary_encode()
     table = pa.table({"values": values}).unify_dictionaries()
     return table.column("values")
+
+
+def _all_plausible(values: pa.ChunkedArray) -> bool:
+    """Every number within ±:data:`MAX_AMOUNT` (empty cells aside), none NaN or infinite."""
+    if values.null_count == len(values):
+        return True
+    nan = pc.any(pc.is_nan(values)).as_py()
+    bounds = pc.min_max(values)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    return not nan and low >= -MAX_AMOUNT and high <= MAX_AMOUNT
 
 
 def _nulls(values: pa.ChunkedArray) -> np.ndarray:

@@ -71,7 +71,13 @@ class Dataset:
 
 def ordering_customers(orders: pd.DataFrame) -> int:
     """Customers with at least one order (credit notes alone do not count)."""
-    return int(orders["customer"][is_order(orders["amount"].to_numpy())].nunique())
+    return distinct_customers(orders["customer"].to_numpy()[is_order(orders["amount"].to_numpy())])
+
+
+def distinct_customers(codes: np.ndarray) -> int:
+    """How many different customer codes (non-negative) there are: a count per code, which
+    is cheaper than hashing ten million of them."""
+    return int(np.count_nonzero(np.bincount(codes))) if codes.size else 0
 
 
 def use_jemalloc() -> None:

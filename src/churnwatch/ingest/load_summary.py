@@ -9,7 +9,7 @@ import numpy as np
 from churnwatch.core.days import days_to_iso
 from churnwatch.core.dialect import Dialect
 from churnwatch.core.sources import SOURCES, Kind
-from churnwatch.ingest.dataset import Dataset, SourceFrame
+from churnwatch.ingest.dataset import Dataset, SourceFrame, distinct_customers
 from churnwatch.ingest.problems import Reason
 
 
@@ -67,7 +67,7 @@ def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
         rows_skipped=source.rows_skipped,
         skipped=skipped,
         duplicates=source.duplicates,
-        customers=int(frame["customer"].nunique()),
+        customers=distinct_customers(frame["customer"].to_numpy()),
         orphan_rows=orphans,
         first_date=days_to_iso(dates.min()) if dates.size else None,
         last_date=days_to_iso(dates.max()) if dates.size else None,

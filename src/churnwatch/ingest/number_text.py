@@ -64,6 +64,8 @@ def detect_number_format(samples: Sequence[str]) -> tuple[str, str]:
     separator, then a decimal point) does.
     """
     values = pa.array([s.strip() for s in samples if s and s.strip()], pa.string())
+    if parse_numbers(values)[1].all():  # plain numbers: no other dialect can rank higher
+        return ".", ""
 
     def rank(dialect: tuple[str, str]) -> tuple[int, bool, bool]:
         decimal, thousands = dialect

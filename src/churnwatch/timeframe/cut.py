@@ -20,7 +20,12 @@ from churnwatch.core.domain import is_order
 from churnwatch.core.errors import InputError
 from churnwatch.core.sources import SOURCES, Kind
 from churnwatch.core.words import plural
-from churnwatch.ingest.dataset import Dataset, SourceFrame, ordering_customers
+from churnwatch.ingest.dataset import (
+    Dataset,
+    SourceFrame,
+    distinct_customers,
+    ordering_customers,
+)
 from churnwatch.ingest.problems import Level, Problem, Reason
 
 STALE_AS_OF_DAYS = 31
@@ -167,7 +172,7 @@ def _orders_notes(source: SourceFrame, orders: pd.DataFrame, as_of: int) -> list
             f" latest order ({days_to_iso(latest)}): every customer will look overdue"
         )
         notes.append((Reason.STALE_REFERENCE, text))
-    credit_only = orders["customer"].nunique() - ordering_customers(orders)
+    credit_only = distinct_customers(orders["customer"].to_numpy()) - ordering_customers(orders)
     if credit_only:
         text = (
             f"{plural(credit_only, 'customer')} with nothing but credit notes (negative"
