@@ -441,3 +441,26 @@ def test_phase(row: tuple[float, ...], expected: str) -> None:
     population = SimpleNamespace(lifecycle=Lifecycle())
     inputs = Inputs(cut=None, window=None, population=population, features=values)  # type: ignore[arg-type]
     assert lifecycle.phase(inputs)["phase"].tolist() == [expected]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_group_statistics_of_sorted_rows_match_a_per_customer_reading(seed: int) -> None:
+    """Counts, first/last and medians found by binary search over sorted codes equal what
+    each customer's own rows give, including customers without rows at either end."""
+    from churnwatch.features.aggregate import first_last, median_sorted, sizes, sorted_pairs
+
+    rng = np.random.default_rng(seed)
+    n = 50
+    codes = rng.integers(3, n - 3, size=400).astype(np.int32)
+    values = rng.integers(0, 1000, size=400).astype(np.int32)
+    sorted_codes, sorted_values = sorted_pairs(codes, values)
+    first, last = first_last(sorted_codes, sorted_values, n)
+    middle = median_sorted(sorted_codes, sorted_values, n)
+    np.testing.assert_array_equal(sizes(sorted_codes, n), np.bincount(codes, minlength=n))
+    for code in range(n):
+        own = values[codes == code]
+        if own.size == 0:
+            assert math.isnan(first[code]) and math.isnan(last[code]) and math.isnan(middle[code])
+        else:
+            assert (first[code], last[code]) == (own.min(), own.max())
+            assert middle[code] == np.median(own)

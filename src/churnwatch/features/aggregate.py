@@ -70,18 +70,31 @@ def sorted_pairs(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     wide = int(codes.max()).bit_length() + value_bits > 32
     keys: npt.NDArray[np.unsignedinteger[Any]] = codes.astype(np.uint64 if wide else np.uint32)
     keys <<= value_bits
-    keys |= values.astype(keys.dtype, copy=False)
+    keys |= _as_unsigned(values, keys.dtype)
     keys.sort()
     mask = (1 << value_bits) - 1
-    result = np.int32 if not wide and value_bits < 32 else np.int64
-    return (keys >> value_bits).astype(result), (keys & mask).astype(result)
+    result = np.dtype(np.int32 if not wide and value_bits < 32 else np.int64)
+    high = np.right_shift(keys, value_bits)
+    keys &= keys.dtype.type(mask)  # in place: the values, now that the codes are out
+    return _as_signed(high, result), _as_signed(keys, result)
+
+
+def _as_unsigned(values: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """Non-negative integers as ``dtype``: the same bits where the widths match (no copy)."""
+    if values.dtype.kind in "iu" and values.dtype.itemsize == dtype.itemsize:
+        return values.view(dtype)
+    return values.astype(dtype)
+
+
+def _as_signed(keys: np.ndarray, result: np.dtype[Any]) -> np.ndarray:
+    """Unsigned parts below the sign bit as ``result``: a view where the widths match."""
+    return keys.view(result) if keys.dtype.itemsize == result.itemsize else keys.astype(result)
 
 
 def median_sorted(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Per-customer median of values already sorted by (code, value); NaN where none."""
-    counts = np.bincount(codes, minlength=n)
-    ends = np.cumsum(counts)
-    starts = ends - counts
+    starts, ends = runs(codes, n)
+    counts = ends - starts
     has = counts > 0
     low = np.where(has, starts + (counts - 1) // 2, 0)
     high = np.where(has, starts + counts // 2, 0)
@@ -99,11 +112,24 @@ def median(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def first_last(codes: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Smallest and largest value per customer from (code, value)-sorted arrays; NaN if none."""
-    counts = np.bincount(codes, minlength=n)
-    ends = np.cumsum(counts)
-    has = counts > 0
+    starts, ends = runs(codes, n)
+    has = ends > starts
     if values.size == 0:
         return np.full(n, np.nan), np.full(n, np.nan)
-    first = np.where(has, values[np.where(has, ends - counts, 0)], np.nan)
+    first = np.where(has, values[np.where(has, starts, 0)], np.nan)
     last = np.where(has, values[np.where(has, ends - 1, 0)], np.nan)
     return first, last
+
+
+def runs(sorted_codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each code's rows start and end in codes sorted ascending (``start == end``: no
+    rows). A binary search per code: cheaper than ``bincount``, which widens every one of
+    ten million codes to 64 bits before counting them."""
+    bounds = np.searchsorted(sorted_codes, np.arange(n + 1, dtype=sorted_codes.dtype))
+    return bounds[:-1], bounds[1:]
+
+
+def sizes(sorted_codes: np.ndarray, n: int) -> np.ndarray:
+    """Rows per code of codes sorted ascending (as ``np.bincount(codes, minlength=n)``)."""
+    starts, ends = runs(sorted_codes, n)
+    return ends - starts

@@ -14,6 +14,7 @@ from churnwatch.features.aggregate import (
     known_share,
     median_sorted,
     ratio,
+    sizes,
     sorted_pairs,
     total,
 )
@@ -89,8 +90,8 @@ def order_history(cut: Cut, n: int) -> OrderDays:
     step = sorted_days[1:] - sorted_days[:-1]
     gap = (sorted_codes[1:] == sorted_codes[:-1]) & (step > 0)  # between distinct order days
     gaps, gap_codes = step[gap], sorted_codes[1:][gap]
-    gap_count = np.bincount(gap_codes, minlength=n)
-    ordering = np.bincount(sorted_codes, minlength=n) > 0
+    gap_count = sizes(gap_codes, n)
+    ordering = sizes(sorted_codes, n) > 0
     gap_sorted_codes, gap_sorted = sorted_pairs(gap_codes, gaps)
     typical = np.where(
         gap_count >= MIN_GAPS, median_sorted(gap_sorted_codes, gap_sorted, n), np.nan
