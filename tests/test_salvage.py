@@ -240,3 +240,51 @@ def test_far_dates_beside_an_empty_one_are_reported_not_a_crash(tmp_path: Path) 
     cut = load(folder, dt.date(2025, 1, 31))
     assert len(cut.frame("orders")) == 2  # 1900-01-01 is in range; 9999 and the empty are not
     assert summary(cut).last_date == "2025-01-01"
+
+
+def test_an_id_only_on_skipped_rows_is_no_customer(tmp_path: Path) -> None:
+    """The reader keeps a column's dictionary when it drops bad rows: an id seen only there
+    must not join the customers (it would shift every code and the training sample)."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\n"
+        "A,2025-01-05,10\nGHOST,2025-13-45,5\nB,2025-01-07,11\nPHANTOM,2025-01-08,\n",
+        payments="customer_id,due_date,paid_date,amount\n"
+        "A,2025-01-20,2025-01-21,10\nNOBODY,not a date,2025-01-22,4\n",
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    assert list(cut.customer_ids) == ["A", "B"]
+    assert codes(cut) == [
+        ("orders", "bad_date"),
+        ("orders", "missing_value"),
+        ("payments", "bad_date"),
+    ]
+
+
+def test_duplicates_are_found_after_rows_without_a_customer_id_are_dropped(
+    tmp_path: Path,
+) -> None:
+    """Blank ids go first; the duplicate check's row positions must follow (a crash, or
+    twins missed, before). Small and above the pre-filter's threshold."""
+    small = "customer_id,order_date,amount\nB,2025-01-02,5\n   ,2025-01-03,1\nB,2025-01-02,5\n"
+    cut = load(write_exports(tmp_path / "small", orders=small), dt.date(2025, 1, 31))
+    assert problem(cut, "duplicate").count == 1
+    rows = [f"C{n % 4000},2025-01-{1 + n % 28:02d},{n % 89}.5" for n in range(120_000)]
+    rows = [f"   ,2025-01-0{1 + n % 9},1" for n in range(50)] + rows + rows[:35]
+    big = write_exports(
+        tmp_path / "big", orders="customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
+    )
+    cut = load(big, dt.date(2025, 1, 31))
+    twins = len(rows) - 50 - len(set(rows[50:]))
+    assert problem(cut, "duplicate").count == twins >= 35
+
+
+def test_twins_whose_ids_differ_only_in_blanks_are_duplicates(tmp_path: Path) -> None:
+    """Ids are trimmed before rows are compared, even when the raw ids are in order."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2025-01-02,5\nA ,2025-01-02,5\nB,2025-01-03,7\n",
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    assert problem(cut, "duplicate").count == 1
+    assert ids(cut) == ["A", "B"]

@@ -9,6 +9,7 @@ only the distinct ids.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,39 +24,53 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[
     dictionary-encoded text.
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
-        encoded = dict(zip(columns, pool.map(_encoded, columns.values()), strict=True))
-    raw = pc.unique(pa.chunked_array([values for values, _ in encoded.values()], pa.string()))
+        encoded = dict(zip(columns, pool.map(_Encoded.of, columns.values()), strict=True))
+    raw = pc.unique(pa.chunked_array([e.present for e in encoded.values()], pa.string()))
     clean = _clean(raw)
     ids = natural_sort(pc.unique(pc.filter(clean, pc.not_equal(clean, ""))))
     raw_to_code = np.asarray(pc.index_in(clean, value_set=ids).fill_null(-1), dtype=np.int32)
-    codes = {
-        name: _codes(values, positions, raw, raw_to_code)
-        for name, (values, positions) in encoded.items()
-    }
+    codes = {name: e.codes(raw, raw_to_code) for name, e in encoded.items()}
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )
     return index, codes
 
 
-def _encoded(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """A source's distinct raw ids, and each row's position among them (-1: no id)."""
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)
-    unified = pa.table({"id": column}).unify_dictionaries().column("id")
-    if unified.num_chunks == 0:
-        return pa.array([], pa.string()), np.empty(0, dtype=np.int32)
-    indices = pa.chunked_array([chunk.indices for chunk in unified.chunks]).fill_null(-1)
-    values = unified.chunk(0).dictionary.cast(pa.string())
-    return values, np.asarray(indices.to_numpy(), dtype=np.int32)
+class _Encoded(NamedTuple):
+    """One source's id column as a dictionary shared by all its blocks."""
 
+    values: pa.Array
+    """The dictionary: every raw id the column's blocks know."""
+    positions: np.ndarray
+    """Each row's place in it (-1: no id)."""
+    used: np.ndarray
+    """Which of them some row has: a filtered column (rows skipped for a bad value) keeps
+    the ids of the rows it dropped in its dictionary, and those are no customers."""
 
-def _codes(
-    values: pa.Array, positions: np.ndarray, raw: pa.Array, raw_to_code: np.ndarray
-) -> np.ndarray:
-    """Each row's code: its id's place among all raw ids, then that id's code."""
-    to_code = np.append(raw_to_code[np.asarray(pc.index_in(values, value_set=raw))], -1)
-    return to_code[positions].astype(np.int32, copy=False)
+    @classmethod
+    def of(cls, column: pa.ChunkedArray) -> _Encoded:
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        unified = pa.table({"id": column}).unify_dictionaries().column("id")
+        if unified.num_chunks == 0:
+            return cls(pa.array([], pa.string()), np.empty(0, np.int32), np.empty(0, bool))
+        indices = pa.chunked_array([chunk.indices for chunk in unified.chunks]).fill_null(-1)
+        values = unified.chunk(0).dictionary.cast(pa.string())
+        positions = np.asarray(indices.to_numpy(), dtype=np.int32)
+        used = np.zeros(len(values) + 1, dtype=bool)  # the extra place: -1, no id
+        used[positions] = True
+        return cls(values, positions, used[:-1])
+
+    @property
+    def present(self) -> pa.Array:
+        """The raw ids of this source's rows."""
+        return self.values.filter(pa.array(self.used))
+
+    def codes(self, raw: pa.Array, raw_to_code: np.ndarray) -> np.ndarray:
+        """Each row's code: its id's place among all raw ids, then that id's code."""
+        places = pc.index_in(self.values, value_set=raw).fill_null(len(raw))  # unused: -1
+        to_code = np.append(raw_to_code, -1)[np.asarray(places)]
+        return np.append(to_code, -1)[self.positions].astype(np.int32, copy=False)
 
 
 def _clean(ids: pa.Array) -> pa.Array:

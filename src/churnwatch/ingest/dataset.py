@@ -114,8 +114,10 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
         )
         candidates = {name: future.result() for name, future in pending.items()}
     frames = {name: _to_frame(table, codes[name]) for name, table in tables.items()}
-    for frame in frames.values():
+    for name, frame in frames.items():
+        with_id = frame.frame["customer"].to_numpy() >= 0
         problems.extend(_drop_blank_ids(frame))
+        candidates[name] = _among(candidates[name], with_id)
     for name, frame in frames.items():
         problems.extend(_drop_duplicates(frame, candidates[name]))
     _release_tables(tables)
@@ -228,6 +230,14 @@ def _existing(
             else None,
         )
     return None
+
+
+def _among(positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Row positions (ascending) renumbered among the ``kept`` rows; the others left out."""
+    if kept.all():
+        return positions
+    renumbered = np.cumsum(kept) - 1
+    return renumbered[positions[kept[positions]]]
 
 
 def _release_tables(tables: dict[str, SourceTable]) -> None:
