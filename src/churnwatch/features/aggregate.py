@@ -27,15 +27,6 @@ def total(
     return np.bincount(codes, weights=values, minlength=n)
 
 
-def mean(
-    codes: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None
-) -> np.ndarray:
-    """Mean of ``values`` per customer; missing (NaN) where a customer has no rows."""
-    counts = count(codes, n, where)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, total(codes, values, n, where) / counts, np.nan)
-
-
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """``numerator / denominator``, missing where the denominator is zero or missing."""
     with np.errstate(invalid="ignore", divide="ignore"):

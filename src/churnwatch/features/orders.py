@@ -91,7 +91,7 @@ def order_history(cut: Cut, n: int) -> OrderDays:
     gap = (sorted_codes[1:] == sorted_codes[:-1]) & (step > 0)  # between distinct order days
     gaps, gap_codes = step[gap], sorted_codes[1:][gap]
     gap_count = sizes(gap_codes, n)
-    ordering = sizes(sorted_codes, n) > 0
+    ordering = ~np.isnan(first)  # a customer with orders has a first one
     gap_sorted_codes, gap_sorted = sorted_pairs(gap_codes, gaps)
     typical = np.where(
         gap_count >= MIN_GAPS, median_sorted(gap_sorted_codes, gap_sorted, n), np.nan
@@ -225,12 +225,11 @@ class _Totals(NamedTuple):
         """The window's rows are taken out once; the three sums run over them alone."""
         if where is not None:
             codes, amount = codes[where], amount[where]
-        real = is_order(amount)
-        if not real.all():
-            return cls(
-                count(codes, n, real), total(codes, amount, n, real), total(codes, amount, n)
-            )
         revenue = total(codes, amount, n)
+        real = is_order(amount)
+        if not real.all():  # credit notes count towards revenue only
+            codes, amount = codes[real], amount[real]
+            return cls(count(codes, n), total(codes, amount, n), revenue)
         return cls(count(codes, n), revenue, revenue)
 
     @property
