@@ -452,9 +452,7 @@ class _Reader:
     def _dates(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_date32(values.type):
             days = values.cast(pa.int32())
-            bounds = pc.min_max(days)
-            low, high = bounds["min"].as_py(), bounds["max"].as_py()
-            if low is None or (low >= FIRST_DAY and high <= LAST_DAY):  # all plausible
+            if _within(days, FIRST_DAY, LAST_DAY):  # all plausible
                 return days, np.zeros(len(values), dtype=bool)
             numbers = days.to_numpy(zero_copy_only=False).astype(np.float64)  # NaN: empty
             missing = np.isnan(numbers)
@@ -688,12 +686,15 @@ def _unified(values: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _all_plausible(values: pa.ChunkedArray) -> bool:
     """Every number within ±:data:`MAX_AMOUNT` (empty cells aside), none NaN or infinite."""
-    if values.null_count == len(values):
-        return True
     nan = pc.any(pc.is_nan(values)).as_py()
+    return not nan and _within(values, -MAX_AMOUNT, MAX_AMOUNT)
+
+
+def _within(values: pa.ChunkedArray, low: float, high: float) -> bool:
+    """Every value in ``[low, high]``, empty cells aside (Arrow's min and max: no copy)."""
     bounds = pc.min_max(values)
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    return not nan and low >= -MAX_AMOUNT and high <= MAX_AMOUNT
+    smallest, largest = bounds["min"].as_py(), bounds["max"].as_py()
+    return smallest is None or (smallest >= low and largest <= high)
 
 
 def _nulls(values: pa.ChunkedArray) -> np.ndarray:
