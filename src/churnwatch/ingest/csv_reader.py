@@ -27,6 +27,7 @@ from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
 from churnwatch.core.words import plural, printable
+from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, parse_days
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import parse_numbers
@@ -454,7 +455,7 @@ class _Reader:
             days = values.cast(pa.int32())
             if _within(days, FIRST_DAY, LAST_DAY):  # all plausible
                 return days, np.zeros(len(values), dtype=bool)
-            numbers = days.to_numpy(zero_copy_only=False).astype(np.float64)  # NaN: empty
+            numbers = to_numpy(days).astype(np.float64)  # NaN: empty
             missing = np.isnan(numbers)
             wrong = ~missing & ~((numbers >= FIRST_DAY) & (numbers <= LAST_DAY))
             if not wrong.any():
@@ -468,7 +469,7 @@ class _Reader:
         if pa.types.is_floating(values.type):
             if _all_plausible(values):  # the usual column: no copy, no NaN, nothing huge
                 return values, np.zeros(len(values), dtype=bool)
-            numbers = values.to_numpy()
+            numbers = to_numpy(values)
             plausible = np.abs(numbers) <= MAX_AMOUNT  # False for NaN and infinity too
             if plausible.all():
                 return values, np.zeros(len(values), dtype=bool)
@@ -563,7 +564,7 @@ class _Reader:
         amount = self.converted.get("amount")
         if self.source.name != "orders" or amount is None:
             return np.ones(rows, dtype=bool)
-        return np.asarray(is_order(np.nan_to_num(amount.to_numpy(), nan=0.0)), dtype=bool)
+        return np.asarray(is_order(np.nan_to_num(to_numpy(amount), nan=0.0)), dtype=bool)
 
     def _add_note(
         self,

@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnwatch.ingest.arrow_numpy import to_numpy
+
 
 def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """The sorted index of all ids (trimmed), and per source the int32 code of each row.
@@ -56,7 +58,7 @@ class _Encoded(NamedTuple):
             return cls(pa.array([], pa.string()), np.empty(0, np.int32), np.empty(0, bool))
         indices = pa.chunked_array([chunk.indices for chunk in unified.chunks]).fill_null(-1)
         values = unified.chunk(0).dictionary.cast(pa.string())
-        positions = np.asarray(indices.to_numpy(), dtype=np.int32)
+        positions = np.asarray(to_numpy(indices), dtype=np.int32)
         used = np.zeros(len(values) + 1, dtype=bool)  # the extra place: -1, no id
         used[positions] = True
         return cls(values, positions, used[:-1])

@@ -24,6 +24,7 @@ from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import plural
+from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
@@ -261,9 +262,9 @@ def _to_frame(table: SourceTable, customer: np.ndarray) -> SourceFrame:
 def _to_values(values: pa.ChunkedArray, column: Column) -> object:
     """numpy for dates (int32 days, or float with NaN where a date may be empty) and numbers."""
     if column.kind is Kind.DATE and column.value_required:
-        return values.to_numpy().astype(np.int32, copy=False)
+        return to_numpy(values).astype(np.int32, copy=False)
     if column.kind in (Kind.DATE, Kind.NUMBER):
-        return values.to_numpy().astype(np.float64, copy=False)
+        return to_numpy(values).astype(np.float64, copy=False)
     if column.kind is Kind.CATEGORY:
         codes = values.combine_chunks().indices.fill_null(-1).to_numpy()
         return pd.Categorical.from_codes(codes, categories=pd.Index(list(column.vocabulary)))
@@ -325,13 +326,13 @@ def _duplicate_candidates(table: SourceTable) -> np.ndarray:
     if any(_strictly_increasing(numbers) for numbers in documents):
         return np.empty(0, dtype=np.intp)  # document numbers in order: no twins
     # Document numbers first: nearly every row is told apart by them at once.
-    columns = [np.asarray(numbers.fill_null(-1).to_numpy()) for numbers in documents]
+    columns = [to_numpy(numbers.fill_null(-1)) for numbers in documents]
     for column in present:
         values = table.table.column(column.name)
         if column.kind is Kind.CATEGORY:
             columns.append(np.asarray(values.combine_chunks().indices.fill_null(-1)))
         elif column.kind not in (Kind.ID, Kind.TEXT):
-            columns.append(numeric_bits(values.to_numpy()))
+            columns.append(numeric_bits(to_numpy(values)))
     return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
 
 
