@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,25 +78,36 @@ def check_spec(spec: str) -> None:
 
 def format_number(value: float, spec: str, words: Words = ENGLISH_WORDS) -> str:
     """One number as the template asks for it (see the module docstring)."""
+    return format_numbers([value], spec, words)[0]
+
+
+def format_numbers(
+    values: Iterable[float | None], spec: str, words: Words = ENGLISH_WORDS
+) -> list[str]:
+    """Numbers as the template asks for them, the spec read once for all of them (a rule's
+    explanation formats every distinct value of a field it shows)."""
     if spec == LATENESS:
-        return _lateness(value, words)
+        return [_lateness(value, words) for value in values]
     number, noun = split_spec(spec)
     singular, plural = noun_forms(noun or "")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return f"{MISSING} {plural}" if noun else MISSING
-    if not number and float(value).is_integer():
-        value = int(value)  # {x} of 147.0 reads 147
-    text = format(value, number)
-    if _NEGATIVE_ZERO.match(text):  # -0, -0.0, -0% : nothing below zero to show
-        text = ("+" if "+" in number else "") + text[1:]
-    one = text.lstrip("+") in ("1", "1.0")
-    text = words.localise(text)
-    if noun is None:
-        return text
-    return f"{text} {singular if one else plural}"
+    missing = f"{MISSING} {plural}" if noun else MISSING
+    signed = "+" if "+" in number else ""
+    texts = []
+    for value in values:
+        if value is None or math.isnan(value):
+            texts.append(missing)
+            continue
+        whole = not number and float(value).is_integer()
+        text = format(int(value) if whole else value, number)  # {x} of 147.0 reads 147
+        if text[0] == "-" and _NEGATIVE_ZERO.match(text):  # -0, -0.0, -0%: nothing below zero
+            text = signed + text[1:]
+        one = text.lstrip("+") in ("1", "1.0")
+        text = words.localise(text)
+        texts.append(text if noun is None else f"{text} {singular if one else plural}")
+    return texts
 
 
-def _lateness(value: float, words: Words) -> str:
+def _lateness(value: float | None, words: Words) -> str:
     if value is None or math.isnan(value):
         return MISSING
     days = round(value)
@@ -141,5 +153,5 @@ def _formatted(values: np.ndarray, spec: str, words: Words) -> object:
     import pyarrow as pa
 
     distinct, where = np.unique(values.astype(np.float64), return_inverse=True, equal_nan=True)
-    shown = np.array([format_number(float(v), spec, words) for v in distinct], dtype=object)
+    shown = np.array(format_numbers(distinct.tolist(), spec, words), dtype=object)
     return pa.array(shown[where.reshape(-1)], pa.string())
