@@ -278,10 +278,34 @@ def test_workers_with_other_versions_are_refused() -> None:
             }
 
     with pytest.raises(UsageError) as refused:
-        engines._check_versions(Client())
+        engines._check_versions(Client(), engines.installed_versions())
     assert "tcp://10.0.0.7:40000 has churnwatch 0.0.1" in str(refused.value)
     assert "tcp://10.0.0.8:40000 has numpy 1.0.0" in str(refused.value)
     assert "10.0.0.9" not in str(refused.value)
+
+
+def test_a_worker_that_joins_after_the_check_is_checked_before_its_first_part(
+    examples: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker missed by the check at the start (it joined later) computes no part with
+    other versions: each part checks the worker it runs on. Here the check at the start is
+    skipped and this machine claims another numpy than the workers have."""
+    mine = engines.installed_versions()
+    monkeypatch.setattr(engines, "_check_versions", lambda client, stack: None)
+    monkeypatch.setattr(engines, "installed_versions", lambda: mine | {"numpy": "1.0.0"})
+    with pytest.raises(UsageError) as refused:
+        api.scan_exports(examples, engine=DaskEngine(scheduler, 2))
+    message = str(refused.value)
+    assert "other versions than this machine (churnwatch" in message
+    assert "tcp://127.0.0.1:" in message and f"has numpy {mine['numpy']}" in message
+
+
+def test_a_part_runs_only_where_the_versions_match() -> None:
+    mine = engines.installed_versions()
+    assert engines._verified(mine, sum, [1, 2]) == 3
+    with pytest.raises(engines.OtherVersionsError) as refused:  # expected 0.0.1, found ours
+        engines._verified(mine | {"churnwatch": "0.0.1"}, sum, [1, 2])
+    assert str(refused.value) == f"a worker has churnwatch {mine['churnwatch']}"
 
 
 def test_a_scheduler_without_workers_is_one_clear_message(
@@ -343,7 +367,7 @@ def test_workers_that_cannot_import_churnwatch_are_refused() -> None:
             raise Exception("ModuleNotFoundError(\"No module named 'churnwatch'\")")
 
     with pytest.raises(UsageError, match=r"cannot run churnwatch: .*No module named"):
-        engines._check_versions(Client())
+        engines._check_versions(Client(), engines.installed_versions())
 
 
 def test_a_bug_in_churnwatch_is_not_blamed_on_the_cluster(examples: Path, scheduler: str) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from tempfile import TemporaryDirectory
 from typing import Any, Protocol
 
@@ -84,7 +85,8 @@ class DaskEngine:
         with self._client() as client:
             with self._failures():
                 self._wait_for_workers(client)
-                _check_versions(client)
+                stack = installed_versions()
+                _check_versions(client, stack)
                 workers = _worker_count(client)
             parts = self.partitions or default_partitions(ordering.size, workers)
             split = Split.by_hash(cut.customer_ids, ordering, min(parts, ordering.size))
@@ -98,14 +100,18 @@ class DaskEngine:
                     sent_cut, sent_population = client.scatter(
                         [part_cut, part_population], hash=False
                     )
-                    evaluated = client.submit(rule_features, sent_cut, sent_population, rules)
+                    evaluated = client.submit(
+                        _verified, stack, rule_features, sent_cut, sent_population, rules
+                    )
                 pending.append((members, sent_population, evaluated))
             chosen = model()  # waits for the fit, which runs here
             with self._failures():
                 fitted = client.scatter(chosen, broadcast=True, hash=False)
                 results = client.gather(
                     [
-                        client.submit(_scored_part, evaluated, part, rules, fitted, members)
+                        client.submit(
+                            _verified, stack, _scored_part, evaluated, part, rules, fitted, members
+                        )
                         for members, part, evaluated in pending
                     ]
                 )
@@ -132,6 +138,8 @@ class DaskEngine:
         distributed = _distributed()
         try:
             yield
+        except OtherVersionsError as error:
+            raise _refused([str(error)]) from None
         except (OSError, distributed.KilledWorker, CancelledError, asyncio.CancelledError) as error:
             raise ChurnwatchError(
                 f"the Dask cluster {self._where} failed during the scan:"
@@ -269,9 +277,8 @@ STACK = ("churnwatch", "numpy", "pandas", "pyarrow", "scipy")
 differently, so every worker must have this process's versions."""
 
 
-def _check_versions(client: Any) -> None:
+def _check_versions(client: Any, mine: dict[str, str]) -> None:
     """Every worker must run the churnwatch (and numerical libraries) this process runs."""
-    mine = installed_versions()
     try:
         found = client.run(installed_versions)
     except OSError:  # the connection, not the workers' installation: the caller says so
@@ -283,18 +290,54 @@ def _check_versions(client: Any) -> None:
             " every worker",
         ) from None
     wrong = sorted(
-        f"{where} has {name} {theirs.get(name)}"
+        f"{where} has {difference}"
         for where, theirs in found.items()
-        for name in STACK
-        if theirs.get(name) != mine[name]
+        for difference in _differences(theirs, mine)
     )
     if wrong:
-        expected = ", ".join(f"{name} {mine[name]}" for name in STACK)
-        raise UsageError(
-            f"the Dask workers run other versions than this machine ({expected}):"
-            f" {'; '.join(wrong[:6])}{' …' if len(wrong) > 6 else ''}",
-            hint="install the same versions on every worker, or the risks could differ",
-        )
+        raise _refused(wrong)
+
+
+class OtherVersionsError(Exception):
+    """Raised on a worker that joined after the check and runs other versions."""
+
+
+def _verified(mine: dict[str, str], function: Callable[..., Any], *args: Any) -> Any:
+    """Runs on a worker: ``function``, only where the stack is this machine's. A worker
+    that joined the cluster after the check at the start is checked here, before its first
+    part, so a part is never computed by other versions."""
+    different = _differences(_versions_here(), mine)
+    if different:
+        raise OtherVersionsError(f"{_this_worker()} has {', '.join(different)}")
+    return function(*args)
+
+
+def _differences(theirs: dict[str, str], mine: dict[str, str]) -> list[str]:
+    """``numpy 1.0.0`` for each library of :data:`STACK` whose version is not ``mine``."""
+    return [f"{name} {theirs.get(name)}" for name in STACK if theirs.get(name) != mine[name]]
+
+
+def _refused(wrong: list[str]) -> UsageError:
+    expected = ", ".join(f"{name} {version}" for name, version in installed_versions().items())
+    return UsageError(
+        f"the Dask workers run other versions than this machine ({expected}):"
+        f" {'; '.join(wrong[:6])}{' …' if len(wrong) > 6 else ''}",
+        hint="install the same versions on every worker, or the risks could differ",
+    )
+
+
+@cache
+def _versions_here() -> dict[str, str]:
+    """This worker's versions, read once per process."""
+    return installed_versions()
+
+
+def _this_worker() -> str:
+    """The address of the worker running the task ("a worker" outside one)."""
+    try:
+        return str(_distributed().get_worker().address)
+    except ValueError:
+        return "a worker"
 
 
 def installed_versions() -> dict[str, str]:
