@@ -182,6 +182,19 @@ def test_without_a_scheduler_a_local_cluster_of_two_workers_runs_the_scan(
     assert list(shared.iterdir()) == []
 
 
+def test_the_progress_says_where_the_customers_are_scored(examples: Path, scheduler: str) -> None:
+    """Connecting and splitting take seconds on a cluster: the spinner says what happens."""
+    steps: list[str] = []
+    api.scan_exports(examples, progress=steps.append, engine=DaskEngine(scheduler, 3))
+    assert f"connecting to the Dask scheduler at {scheduler}" in steps
+    assert "scoring the customers in 3 parts on 2 Dask workers" in steps
+    started: list[str] = []
+    engine = DaskEngine(workers=3)
+    assert engine._local_workers == 3  # what the local cluster is started with
+    api.scan_exports(examples, progress=started.append, engine=engine)
+    assert "starting a local Dask cluster of 3 workers" in started
+
+
 def test_the_report_runs_on_the_dask_engine_too(
     examples: Path, scheduler: str, tmp_path: Path
 ) -> None:

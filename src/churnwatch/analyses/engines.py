@@ -33,6 +33,7 @@ from churnwatch.analyses.scoring import (
     scored,
 )
 from churnwatch.core.errors import ChurnwatchError, UsageError
+from churnwatch.core.words import plural
 from churnwatch.features.population import Population
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut
@@ -49,11 +50,20 @@ QUIET_SCHEDULER = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 not compete for (and warn about) port 8787."""
 
 
+Progress = Callable[[str], None]
+
+
 class Engine(Protocol):
     def score(
-        self, cut: Cut, population: Population, rules: list[Rule], model: Callable[[], Model]
+        self,
+        cut: Cut,
+        population: Population,
+        rules: list[Rule],
+        model: Callable[[], Model],
+        progress: Progress | None = None,
     ) -> Scored:
-        """Score every customer of ``cut``; ``model`` waits for the risk fit."""
+        """Score every customer of ``cut``; ``model`` waits for the risk fit; ``progress``
+        hears of the steps that take time (starting a cluster, say)."""
         ...
 
 
@@ -62,7 +72,12 @@ class LocalEngine:
     """Everything in this process: the features beside the risk fit (the other core)."""
 
     def score(
-        self, cut: Cut, population: Population, rules: list[Rule], model: Callable[[], Model]
+        self,
+        cut: Cut,
+        population: Population,
+        rules: list[Rule],
+        model: Callable[[], Model],
+        progress: Progress | None = None,
     ) -> Scored:
         return scored(rule_features(cut, population, rules), population, rules, model())
 
@@ -77,11 +92,22 @@ class DaskEngine:
     workers: int | None = None
 
     def score(
-        self, cut: Cut, population: Population, rules: list[Rule], model: Callable[[], Model]
+        self,
+        cut: Cut,
+        population: Population,
+        rules: list[Rule],
+        model: Callable[[], Model],
+        progress: Progress | None = None,
     ) -> Scored:
         ordering = np.flatnonzero(population.history.distinct_days > 0)
         if ordering.size == 0:  # nobody ordered: an empty list, nothing to send anywhere
             return LocalEngine().score(cut, population, rules, model)
+        step = progress or (lambda _: None)
+        step(
+            f"connecting to the Dask scheduler at {self.scheduler}"
+            if self.scheduler
+            else f"starting a local Dask cluster of {self._local_workers} workers"
+        )
         with self._client() as client:
             with self._failures():
                 self._wait_for_workers(client)
@@ -90,6 +116,10 @@ class DaskEngine:
                 workers = _worker_count(client)
             parts = self.partitions or default_partitions(ordering.size, workers)
             split = Split.by_hash(cut.customer_ids, ordering, min(parts, ordering.size))
+            step(
+                f"scoring the customers in {plural(len(split.members), 'part')} on"
+                f" {plural(workers, 'Dask worker')}"
+            )
             pending = []
             for members, part_cut, part_population in zip(
                 split.members, cut_parts(cut, split), population.parts(split), strict=True
@@ -116,6 +146,10 @@ class DaskEngine:
                     ]
                 )
             return combined(results)
+
+    @property
+    def _local_workers(self) -> int:
+        return self.workers or max(2, _cores())
 
     @property
     def _where(self) -> str:
@@ -169,7 +203,7 @@ class DaskEngine:
                 TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
                 _dask_config({"temporary-directory": scratch}),  # also the lock files
                 distributed.LocalCluster(
-                    n_workers=self.workers or max(2, _cores()),
+                    n_workers=self._local_workers,
                     local_directory=scratch,  # private: never a shared /tmp/dask-scratch-space
                     threads_per_worker=1,
                     processes=True,

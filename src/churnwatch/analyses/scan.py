@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from churnwatch.analyses.engines import Engine, LocalEngine
+from churnwatch.analyses.engines import Engine, LocalEngine, Progress
 from churnwatch.analyses.result import ModelInfo, ScanResult
 from churnwatch.analyses.scoring import Model
 from churnwatch.config import Config
@@ -19,8 +18,6 @@ from churnwatch.risk.score import ranking
 from churnwatch.risk.training import fit_on_history, has_base
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut
-
-Progress = Callable[[str], None]
 
 
 def scan(
@@ -44,7 +41,7 @@ def scan(
             fitted = training.result()
             return Model(fitted, fitted.model_for(population, rules), config.risk)
 
-        scored = (engine or LocalEngine()).score(cut, population, rules, fitted_model)
+        scored = (engine or LocalEngine()).score(cut, population, rules, fitted_model, step)
         fitted, model = fitted_model().fitted, fitted_model().model
     by_id = {rule.id: rule for rule in rules}
     applicable = [rules.index(by_id[rule]) for rule in scored.rule_ids]
