@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -92,6 +93,19 @@ def test_xlsx_opens_with_typed_numbers_dates_and_a_frozen_header(tmp_path: Path)
     assert isinstance(first["last_order_date"], dt.datetime)
     assert isinstance(first["order_count"], int)
     assert len(rows) == 301
+
+
+def test_xlsx_is_the_same_bytes_whenever_it_is_written(tmp_path: Path) -> None:
+    """A weekly job that compares this week's file with last week's sees only changed rows:
+    nothing in the workbook depends on the clock (its dates have whole seconds)."""
+    written = []
+    for run in range(2):
+        if run:
+            time.sleep(1.1)
+        target = tmp_path / f"risks-{run}.xlsx"
+        assert invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-o", target).exit_code == 0
+        written.append(target.read_bytes())
+    assert written[0] == written[1]
 
 
 def test_xlsx_keeps_a_formula_looking_name_as_text(tmp_path: Path) -> None:

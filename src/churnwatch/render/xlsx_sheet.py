@@ -7,6 +7,7 @@ stays a name, not a formula, without the apostrophe the CSV needs.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,7 @@ def workbook_bytes(
             "default_date_format": "yyyy-mm-dd",
         },
     )
+    workbook.set_properties({"created": CREATED})
     bold = workbook.add_format({"bold": True})
     number_formats: dict[str, Any] = {}
     for title, columns in sheets.items():
@@ -92,6 +94,11 @@ def workbook_bytes(
             sheet.autofilter(0, 0, count, len(columns) - 1)
     workbook.close()
     return buffer.getvalue()
+
+
+CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+"""The workbook's creation date, fixed as its zip entries' dates are: the same list gives
+the same bytes, whenever it is written (the reference date is in the rows)."""
 
 
 def sheet_title(title: str, taken: Any) -> str:
