@@ -8,8 +8,11 @@ with the local engine, on the examples and on generated exports of every source.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,6 +183,30 @@ def test_without_a_scheduler_a_local_cluster_of_two_workers_runs_the_scan(
     assert result.exit_code == 0, stderr_of(result)
     assert dask.read_bytes() == local.read_bytes()
     assert list(shared.iterdir()) == []
+
+
+@pytest.mark.parametrize("after", [1.5, 2.0, 2.5])
+def test_a_scan_stopped_while_its_local_cluster_runs_exits_quietly(
+    examples: Path, tmp_path: Path, after: float
+) -> None:
+    """A cron timeout sends SIGTERM: exit 143, no traceback or Dask ERROR lines in the mail,
+    no worker left running, no scratch folder left behind."""
+    command = [str(Path(sys.executable).with_name("churnwatch")), "scan", str(examples)]
+    command += ["--as-of", AS_OF, "--engine", "dask", "-q", "-o", str(tmp_path / "risks.csv")]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    environment = {**os.environ, "TMPDIR": str(scratch)}
+    running = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)  # reading the exports, starting the cluster, scoring
+    running.send_signal(signal.SIGTERM)
+    _, errors = running.communicate(timeout=60)
+    assert "Traceback" not in errors and "Exception ignored" not in errors
+    assert "ERROR" not in errors, errors
+    if running.returncode != 0:  # else it was done before the signal (a fast machine)
+        assert running.returncode == 128 + signal.SIGTERM
+        assert not (tmp_path / "risks.csv").exists()
+    time.sleep(1.0)  # the workers notice their parent is gone
+    assert list(scratch.iterdir()) == []
 
 
 def test_the_progress_says_where_the_customers_are_scored(examples: Path, scheduler: str) -> None:

@@ -185,45 +185,67 @@ class DaskEngine:
     def _client(self) -> Iterator[Any]:
         """A client of the scheduler, or of a local cluster started for this run (typed
         ``Any``: distributed's client is untyped)."""
+        try:
+            with _quiet("distributed"):
+                yield from self._connected()
+        except BaseException:
+            _quiet_from_now_on()
+            raise
+
+    def _connected(self) -> Iterator[Any]:
+        """The client, in a generator so that :meth:`_client` sees how the run ended."""
         distributed = _distributed()
-        with _quiet("distributed"):
-            if self.scheduler is not None:
-                try:
-                    client = distributed.Client(self.scheduler, timeout=CONNECT_SECONDS)
-                except (OSError, TimeoutError, ValueError) as error:
-                    raise UsageError(
-                        f"cannot reach the Dask scheduler at {self.scheduler}: {error}",
-                        hint="start one with `dask scheduler` and give its address,"
-                        " or leave out --scheduler for a local cluster",
-                    ) from None
-                with client:
-                    yield client
-                return
-            with (
-                TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
-                _dask_config({"temporary-directory": scratch}),  # also the lock files
-                distributed.LocalCluster(
-                    n_workers=self._local_workers,
-                    local_directory=scratch,  # private: never a shared /tmp/dask-scratch-space
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",  # this machine's cluster: not reachable from the network
-                    security=True,  # TLS with throwaway certificates: no other local user gets in
-                    dashboard_address=None,
-                    scheduler_kwargs=QUIET_SCHEDULER,
-                    silence_logs=logging.ERROR,
-                ) as cluster,
-                distributed.Client(cluster) as client,
-            ):
+        if self.scheduler is not None:
+            try:
+                client = distributed.Client(self.scheduler, timeout=CONNECT_SECONDS)
+            except (OSError, TimeoutError, ValueError) as error:
+                raise UsageError(
+                    f"cannot reach the Dask scheduler at {self.scheduler}: {error}",
+                    hint="start one with `dask scheduler` and give its address,"
+                    " or leave out --scheduler for a local cluster",
+                ) from None
+            with client:
                 yield client
+            return
+        with (
+            TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
+            _dask_config({"temporary-directory": scratch}),  # also the lock files
+            distributed.LocalCluster(
+                n_workers=self._local_workers,
+                local_directory=scratch,  # private: never a shared /tmp/dask-scratch-space
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",  # this machine's cluster: not reachable from the network
+                security=True,  # TLS with throwaway certificates: no other local user gets in
+                dashboard_address=None,
+                scheduler_kwargs=QUIET_SCHEDULER,
+                silence_logs=logging.CRITICAL,  # failures reach the user as one message
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            yield client
+
+
+def _quiet_from_now_on() -> None:
+    """A run stopped (SIGTERM from a cron timeout, Ctrl-C, a failed worker) with its cluster
+    closed as far as it got: Dask's own clean-up when Python exits would only close it again,
+    printing ERROR lines and tracebacks into the mail a cron job sends."""
+    import atexit
+
+    from distributed.deploy import spec
+
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    atexit.unregister(spec.close_clusters)
 
 
 @contextmanager
 def _quiet(logger: str) -> Iterator[None]:
-    """Only errors from ``logger`` while the cluster runs; its level is restored after."""
+    """Nothing from ``logger`` while the cluster runs (its level is restored after): what
+    fails reaches the user as one message from :meth:`DaskEngine._failures`, and a cluster
+    closing because the run was stopped logs ERROR lines that are no error of the user's."""
     log = logging.getLogger(logger)
     level = log.level
-    log.setLevel(logging.ERROR)
+    log.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
