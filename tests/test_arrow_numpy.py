@@ -19,6 +19,7 @@ INT = pa.int32()
         pa.chunked_array([pa.array([1, 2, 3, None, 5], pa.int64()).slice(2, 3)]),  # offset
         pa.chunked_array([pa.array([1.5, None]), pa.array([float("nan"), 2.0])]),
         pa.chunked_array([pa.array([7, 8], INT), pa.array([9], INT)]),  # none empty: int32
+        pa.chunked_array([pa.array([1.5, None], pa.float32()), pa.array([2.0], pa.float32())]),
         pa.chunked_array([], pa.float64()),
     ],
 )

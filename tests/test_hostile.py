@@ -132,6 +132,30 @@ def test_sigterm_to_the_process_exits_143() -> None:
     assert b"Traceback" not in err
 
 
+def test_a_stopped_run_exits_even_when_a_thread_never_ends(tmp_path: Path) -> None:
+    """The unwinding of a stopped run can wait for a thread that never ends (an import lock
+    left held by the interrupted main thread): the process exits with 143 all the same."""
+    script = tmp_path / "stuck.py"
+    script.write_text(
+        "import threading, time\n"
+        "from churnwatch.cli import shell\n"
+        "shell.STOP_GRACE_SECONDS = 1.0\n"
+        "shell.stop_on_signals()\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    time.sleep(60)\n"
+        "finally:\n"
+        "    threading.Event().wait()  # the unwinding waits for what never comes\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM
+
+
 def test_closed_and_full_stdout_are_clear_errors() -> None:
     base = [
         str(CHURNWATCH),

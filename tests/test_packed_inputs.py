@@ -7,14 +7,18 @@ import datetime as dt
 import gzip
 import shutil
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from churnwatch.core.sources import Kind
+from churnwatch.ingest.csv_reader import _parquet_column
 from helpers import load
 
 SOURCES = ("orders", "payments", "complaints", "contacts", "customers")
@@ -123,6 +127,28 @@ def test_parquet_decimal_amounts_are_the_numbers_of_the_csv(
     assert _scan_csv(cli, folder, tmp_path / "packed.csv") == _scan_csv(
         cli, examples_dir / "exports", tmp_path / "plain.csv"
     )
+
+
+@pytest.mark.parametrize(
+    ("digits", "kind"),
+    [
+        # unscaled 2**53 + 1, 2**53 - 1, 2**53: the last float-exact integers and the first not
+        (["90071992547409.93", "-90071992547409.93", "90071992547409.91"], pa.decimal128(18, 2)),
+        (["12345678901234567890.1234", "-0.0029"], pa.decimal128(38, 4)),  # through the digits
+        (["0.0029", "-1.5", "0"], pa.decimal256(40, 4)),
+        (["0.0000000000000000000000001234"], pa.decimal128(38, 28)),  # 10**28: not exact
+        (["0.29", "-7.01"], pa.decimal32(5, 2)),
+        (["0.29", "-7.01"], pa.decimal64(12, 2)),
+    ],
+)
+def test_decimals_become_the_float_of_their_digits(digits: list[str], kind: pa.DataType) -> None:
+    """What a CSV of the same digits gives: the nearest float64 (a None stays empty)."""
+    column = pa.array([*map(Decimal, digits), None], kind)
+    floats = _parquet_column(pa.chunked_array([column.slice(0), column]), Kind.NUMBER)
+    expected = np.array([float(Decimal(d)) for d in digits] + [np.nan])
+    got = floats.to_numpy()
+    assert got[: len(expected)].tobytes() == expected.tobytes()
+    assert got[len(expected) :].tobytes() == expected.tobytes()  # a second block
 
 
 def test_parquet_timestamps_are_dates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

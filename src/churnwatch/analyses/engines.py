@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from tempfile import TemporaryDirectory
 from typing import Any, Protocol
+from uuid import uuid4
 
 import numpy as np
 
@@ -45,6 +46,8 @@ PART_CUSTOMERS = 250_000
 worker's memory many times over, and a few parts per worker keep every worker busy."""
 CONNECT_SECONDS = 30
 PROBE_SECONDS = 5
+QUIET_LOGGERS = ("distributed", "asyncio")
+"""Dask's logs, and asyncio's, where Dask's tasks report what they left unfinished."""
 QUIET_SCHEDULER = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 """No dashboard, and the scheduler's small HTTP server on a free port: two runs at once must
 not compete for (and warn about) port 8787."""
@@ -106,7 +109,7 @@ class DaskEngine:
         step(
             f"connecting to the Dask scheduler at {self.scheduler}"
             if self.scheduler
-            else f"starting a local Dask cluster of {self._local_workers} workers"
+            else f"starting a local Dask cluster of {plural(self._local_workers, 'worker')}"
         )
         with self._client() as client:
             with self._failures():
@@ -116,10 +119,9 @@ class DaskEngine:
                 workers = _worker_count(client)
             parts = self.partitions or default_partitions(ordering.size, workers)
             split = Split.by_hash(cut.customer_ids, ordering, min(parts, ordering.size))
-            step(
-                f"scoring the customers in {plural(len(split.members), 'part')} on"
-                f" {plural(workers, 'Dask worker')}"
-            )
+            sent = sum(members.size > 0 for members in split.members)  # some may be empty
+            on = plural(workers, "Dask worker")
+            step(f"scoring the customers in {plural(sent, 'part')} on {on}")
             pending = []
             for members, part_cut, part_population in zip(
                 split.members, cut_parts(cut, split), population.parts(split), strict=True
@@ -131,7 +133,13 @@ class DaskEngine:
                         [part_cut, part_population], hash=False
                     )
                     evaluated = client.submit(
-                        _verified, stack, rule_features, sent_cut, sent_population, rules
+                        _verified,
+                        stack,
+                        rule_features,
+                        sent_cut,
+                        sent_population,
+                        rules,
+                        key=_task_key(rule_features),
                     )
                 pending.append((members, sent_population, evaluated))
             chosen = model()  # waits for the fit, which runs here
@@ -140,7 +148,15 @@ class DaskEngine:
                 results = client.gather(
                     [
                         client.submit(
-                            _verified, stack, _scored_part, evaluated, part, rules, fitted, members
+                            _verified,
+                            stack,
+                            _scored_part,
+                            evaluated,
+                            part,
+                            rules,
+                            fitted,
+                            members,
+                            key=_task_key(_scored_part),
                         )
                         for members, part, evaluated in pending
                     ]
@@ -186,7 +202,7 @@ class DaskEngine:
         """A client of the scheduler, or of a local cluster started for this run (typed
         ``Any``: distributed's client is untyped)."""
         try:
-            with _quiet("distributed"):
+            with _quiet(*QUIET_LOGGERS):
                 yield from self._connected()
         except BaseException:
             _quiet_from_now_on()
@@ -234,22 +250,26 @@ def _quiet_from_now_on() -> None:
 
     from distributed.deploy import spec
 
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     atexit.unregister(spec.close_clusters)
 
 
 @contextmanager
-def _quiet(logger: str) -> Iterator[None]:
-    """Nothing from ``logger`` while the cluster runs (its level is restored after): what
-    fails reaches the user as one message from :meth:`DaskEngine._failures`, and a cluster
-    closing because the run was stopped logs ERROR lines that are no error of the user's."""
-    log = logging.getLogger(logger)
-    level = log.level
-    log.setLevel(logging.CRITICAL)
+def _quiet(*loggers: str) -> Iterator[None]:
+    """Nothing from ``loggers`` while the cluster runs (their levels are restored after):
+    what fails reaches the user as one message from :meth:`DaskEngine._failures`, and a
+    cluster closing because the run was stopped logs ERROR lines that are no error of the
+    user's."""
+    logs = [logging.getLogger(name) for name in loggers]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        log.setLevel(level)
+        for log, level in zip(logs, levels, strict=True):
+            log.setLevel(level)
 
 
 def _dask_config(settings: dict[str, Any]) -> Any:
@@ -366,6 +386,12 @@ def _verified(mine: dict[str, str], function: Callable[..., Any], *args: Any) ->
     if different:
         raise OtherVersionsError(f"{_this_worker()} has {', '.join(different)}")
     return function(*args)
+
+
+def _task_key(function: Callable[..., Any]) -> str:
+    """A task's name on the cluster's dashboard and in its logs: what it computes (every task
+    runs through :func:`_verified`), unique among the runs sharing the cluster."""
+    return f"churnwatch-{function.__name__.strip('_')}-{uuid4().hex}"
 
 
 def _differences(theirs: dict[str, str], mine: dict[str, str]) -> list[str]:

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial, wraps
@@ -83,11 +84,24 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+STOP_GRACE_SECONDS = 15.0
+"""How long a stopped run may take to unwind before it exits regardless."""
+
+
 def stop_on_signals() -> None:
     """Turn SIGTERM (``kill``, a cron timeout) and SIGHUP (a closed terminal) into an
-    exception, so the same clean-up runs as for Ctrl-C."""
+    exception, so the same clean-up runs as for Ctrl-C; and make sure the process then ends.
+
+    An exception raised at an arbitrary point can land inside an import and leave its lock
+    held, and a thread of the scan then waits for that lock forever while the unwinding
+    waits for the thread: seen once in a few hundred stops. So a stopped run exits with
+    128 + the signal's number after :data:`STOP_GRACE_SECONDS` at the latest.
+    """
 
     def stop(signum: int, _frame: object) -> None:
+        deadline = threading.Timer(STOP_GRACE_SECONDS, os._exit, args=(128 + signum,))
+        deadline.daemon = True
+        deadline.start()
         raise Stopped(signum)
 
     for name in ("SIGTERM", "SIGHUP"):

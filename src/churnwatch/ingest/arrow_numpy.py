@@ -25,6 +25,7 @@ def _block(chunk: pa.Array) -> np.ndarray:
     if chunk.null_count == 0 or not numeric:
         return np.asarray(chunk.to_numpy(zero_copy_only=False))
     stored = np.frombuffer(chunk.buffers()[1], dtype=chunk.type.to_pandas_dtype())
-    numbers = stored[chunk.offset : chunk.offset + len(chunk)].astype(np.float64)
+    kept = np.float64 if pa.types.is_integer(chunk.type) else stored.dtype  # float32 stays
+    numbers = stored[chunk.offset : chunk.offset + len(chunk)].astype(kept)
     numbers[np.asarray(chunk.is_null(), dtype=bool)] = np.nan
     return numbers

@@ -849,19 +849,22 @@ MAX_EXACT_SCALE = 22
 
 def _unscaled(decimals: pa.Array) -> np.ndarray | None:
     """A decimal array's unscaled integers as float64, or None where one is beyond 2**53
-    (whose float would be rounded twice). Read from the little-endian words of the values
-    buffer: the lowest as a signed integer, the higher ones only its sign extension."""
+    (whose float would be rounded twice). Read from the words of the values buffer (native
+    byte order, as Arrow stores them): the lowest as a signed integer, the higher ones only
+    its sign extension."""
     width = decimals.type.byte_width
     start, rows = decimals.offset, len(decimals)
     if width <= 8:
-        low = np.frombuffer(decimals.buffers()[1], dtype=f"<i{width}")[start : start + rows]
+        low = np.frombuffer(decimals.buffers()[1], dtype=f"=i{width}")[start : start + rows]
         fits = np.ones(rows, dtype=bool)
     else:
-        words = np.frombuffer(decimals.buffers()[1], dtype="<i8").reshape(-1, width // 8)
+        words = np.frombuffer(decimals.buffers()[1], dtype="=i8").reshape(-1, width // 8)
         words = words[start : start + rows]
+        if sys.byteorder == "big":
+            words = words[:, ::-1]  # the lowest word last
         low = words[:, 0]
         fits = (words[:, 1:] == (low >> 63)[:, None]).all(axis=1)
-    exact = fits & (np.abs(low.astype(np.float64)) <= 2.0**53)
+    exact = fits & (low >= -(2**53)) & (low <= 2**53)  # in integers: no rounding yet
     if not (exact | np.asarray(decimals.is_null(), dtype=bool)).all():
         return None
     return low.astype(np.float64)

@@ -76,11 +76,14 @@ def ordering_customers(orders: pd.DataFrame) -> int:
 
 
 def distinct_customers(codes: np.ndarray) -> int:
-    """How many different customer codes (non-negative) there are: each code marks its place,
-    which is cheaper than hashing ten million of them, and than ``bincount``, which first
-    widens them to 64 bits (35 against 68 ms for ten million)."""
+    """How many different customer codes there are: each code marks its place, which is
+    cheaper than hashing ten million of them, and takes two thirds of the time of
+    ``bincount``, which first widens them to 64 bits. The codes of rows without a customer
+    (-1) must have been dropped."""
     if not codes.size:
         return 0
+    if int(codes.min()) < 0:
+        raise ValueError("customer codes must not be negative")
     seen = np.zeros(int(codes.max()) + 1, dtype=bool)
     seen[codes] = True
     return int(np.count_nonzero(seen))

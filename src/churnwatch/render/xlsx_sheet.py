@@ -97,8 +97,8 @@ def workbook_bytes(
 
 
 CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
-"""The workbook's creation date, fixed as its zip entries' dates are: the same list gives
-the same bytes, whenever it is written (the reference date is in the rows)."""
+"""The workbook's creation date, fixed (xlsxwriter fixes its zip entries' dates too): the
+same list gives the same bytes whenever it is written (the reference date is in the rows)."""
 
 
 def sheet_title(title: str, taken: Any) -> str:
