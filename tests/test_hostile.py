@@ -156,6 +156,48 @@ def test_a_stopped_run_exits_even_when_a_thread_never_ends(tmp_path: Path) -> No
     assert process.returncode == 128 + signal.SIGTERM
 
 
+def _on_a_terminal(command: list[str]) -> bytes:
+    """What ``command`` writes to its standard output when that is a terminal."""
+    import pty
+
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(command, stdout=terminal, stderr=subprocess.DEVNULL)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            part = os.read(main, 65536)
+        except OSError:  # the other end closed: everything was read
+            break
+        if not part:
+            break
+        shown += part
+    os.close(main)
+    assert process.wait(timeout=60) == 0
+    return shown
+
+
+@pytest.mark.parametrize("output_format", ["csv", "json", "ndjson"])
+def test_machine_output_on_a_terminal_spells_out_control_characters(
+    tmp_path: Path, output_format: str
+) -> None:
+    """Ids typed by anyone: on a terminal, CSV and JSON cannot set the window title, colour
+    the screen or reverse the text (a pipe still gets the data exactly)."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\n"
+        "\x1b]0;pwned\x07A,2025-01-02,1\n\u202eB,2025-01-03,2\n",
+    )
+    command = [str(CHURNWATCH), "scan", str(folder), "--as-of", "2025-01-03"]
+    command += ["--format", output_format]
+    shown = _on_a_terminal(command)
+    assert b"\x1b" not in shown and b"\x07" not in shown
+    assert "\u202e".encode() not in shown
+    assert rb"\u202eB" in shown  # spelled out, still readable
+    piped = subprocess.run(command, capture_output=True, check=True).stdout
+    assert "\u202e".encode() in piped or rb"\u202e" in piped  # JSON's own escape, or the data
+
+
 def test_closed_and_full_stdout_are_clear_errors() -> None:
     base = [
         str(CHURNWATCH),

@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
 from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError
+from churnwatch.core.words import printable_output
 from churnwatch.render.console import make_console
 
 if TYPE_CHECKING:
@@ -290,9 +291,11 @@ def emit(
     from churnwatch import api
 
     if output is None:
-        if binary and sys.stdout is not None and sys.stdout.isatty():
+        terminal = sys.stdout is not None and sys.stdout.isatty()
+        if binary and terminal:
             raise UsageError("xlsx is not text: write it to a file with --output FILE.xlsx")
-        write_stdout(data)
+        parts = [data] if isinstance(data, bytes) else data
+        write_stdout(printable_output(parts) if terminal else parts)  # a pipe: exactly the data
         return
     api.write_output(output, data, reads=reads)
     if announce:

@@ -30,7 +30,6 @@ from churnwatch.cli.shell import (
     report_problems,
     show_document,
     to_date,
-    write_stdout,
 )
 from churnwatch.core.errors import UsageError
 from churnwatch.render.console import as_text, make_console
@@ -73,7 +72,7 @@ def explain(
             exports, customer_id, config, to_date(as_of), step, horizon=horizon
         )
     if output_format == "json":
-        write_stdout(profile_json(found))
+        emit(profile_json(found), None)
     else:
         show_profile(make_console(wide_in_pipes=True), found)
 

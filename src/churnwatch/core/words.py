@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+from collections.abc import Iterable, Iterator
+
 
 def plural(count: int, noun: str) -> str:
     """``1 row``, ``2 rows``."""
@@ -28,3 +31,16 @@ def printable(text: str) -> str:
         else f"\\u{ord(c):04x}"
         for c in text
     )
+
+
+def printable_output(parts: Iterable[bytes]) -> Iterator[bytes]:
+    """UTF-8 output made for programs (CSV, JSON), shown on a terminal instead: each line as
+    :func:`printable` makes it, so that a customer id can no more move the cursor or set the
+    window title here than in the table. Lines without control characters pass as they are
+    (one C-level test per line)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    for part in [*parts, b""]:
+        text = decoder.decode(part, final=not part)
+        lines = text.split("\n")
+        shown = (line if line.isprintable() else printable(line) for line in lines)
+        yield "\n".join(shown).encode()
