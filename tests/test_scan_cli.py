@@ -66,6 +66,15 @@ def test_fail_on_counts_every_customer_not_only_the_shown_ones() -> None:
     assert json.loads(result.stdout)["customers"] == []
 
 
+def test_a_filter_that_leaves_nobody_says_so_instead_of_an_empty_table() -> None:
+    result = invoke("scan", GOLDEN_EXPORTS, "--as-of", "2025-06-01", "--min-risk", "100")
+    assert result.exit_code == 0
+    assert result.stdout.rstrip().endswith(
+        "no customer matches the filters (--min-risk, --phase, --owner, --segment, --severity)"
+    )
+    assert "severity   why" not in result.stdout  # no empty table
+
+
 def test_fail_on_met_does_not_report_an_internal_error() -> None:
     result = invoke("scan", GOLDEN_EXPORTS, "--as-of", "2025-06-30", "--fail-on", "high")
     assert "Traceback" not in stderr_of(result)

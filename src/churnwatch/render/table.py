@@ -155,6 +155,9 @@ def show(
         ids = ", ".join(r.id for r in result.not_applicable)
         console.print(f"[dim]{escape(lang.t('table.not_applicable', rules=ids))}[/]")
     records = to_records(selection.rows, lang=lang)
+    if not records and len(result.customers):  # the filters left nobody: say so, no empty table
+        console.print(escape(lang.t("table.none_match" if hints else "table.none_shown")))
+        return
     shown = None if long else REASONS_SHOWN
     columns = [c for c in ("name", "owner") if c in selection.rows.customers]
     narrow = NARROW + (OWNER_WIDTH + 3 if "owner" in columns else 0)  # keep the reasons wide
