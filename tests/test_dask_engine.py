@@ -283,7 +283,7 @@ def test_an_unreachable_scheduler_is_one_clear_message_before_any_reading(tmp_pa
         (["--scheduler", "tcp://h:8786", "--workers", "2"], "leave it out with --scheduler"),
         (["--scheduler", ""], "--scheduler needs an address"),
         (["--engine", ""], "unknown engine ''"),
-        (["--scheduler", "nonsense"], "missing port number in address 'nonsense'"),
+        (["--scheduler", "nonsense"], "--scheduler nonsense: not an address (missing port number"),
     ],
 )
 def test_engine_options_that_do_not_fit_together_are_refused(

@@ -324,8 +324,14 @@ def check_reachable(scheduler: str) -> None:
         raise UsageError("--scheduler needs an address", hint=hint)
     try:
         host, port = get_address_host_port(scheduler)
+    except ValueError as error:
+        raise UsageError(
+            f"--scheduler {scheduler}: not an address ({error})",
+            hint="give it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786",
+        ) from None
+    try:
         socket.create_connection((host, port), timeout=PROBE_SECONDS).close()
-    except (OSError, ValueError) as error:
+    except OSError as error:
         raise UsageError(
             f"cannot reach the Dask scheduler at {scheduler}: {error}", hint=hint
         ) from None

@@ -15,11 +15,11 @@ from churnwatch.cli.shell import (
     ConfigOption,
     Exports,
     app,
+    calendar_date,
     emit,
     handles_errors,
     message,
     progress_display,
-    to_date,
 )
 from churnwatch.render.console import make_console
 from churnwatch.render.formats import BACKTEST_FORMATS, choose_format, extension_mismatch
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 else:
     BacktestFormat = Literal[tuple(BACKTEST_FORMATS)]
 
-DateOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
-
 
 @app.command()
 @handles_errors
@@ -39,26 +37,26 @@ def backtest(
     *,
     config: ConfigOption = None,
     as_of: Annotated[
-        list[dt.datetime] | None,
+        list[dt.date] | None,
         typer.Option(
             "--as-of",
             metavar="YYYY-MM-DD",
-            formats=["%Y-%m-%d"],
+            parser=calendar_date,
             help="A cut-off YYYY-MM-DD (repeatable; default: the last with a whole horizon after"
             " it).",
         ),
     ] = None,
     start: Annotated[
-        dt.datetime | None,
+        dt.date | None,
         typer.Option(
-            "--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="First cut-off of a series."
+            "--from", parser=calendar_date, metavar="YYYY-MM-DD", help="First cut-off of a series."
         ),
     ] = None,
     end: Annotated[
-        dt.datetime | None,
+        dt.date | None,
         typer.Option(
             "--to",
-            formats=["%Y-%m-%d"],
+            parser=calendar_date,
             metavar="YYYY-MM-DD",
             help="Last cut-off (default: the last usable).",
         ),
@@ -81,14 +79,13 @@ def backtest(
     renderer = choose_format(output_format, output, BACKTEST_FORMATS)
     if note := extension_mismatch(renderer, output, BACKTEST_FORMATS):
         message("note", "yellow", note)
-    dates = [value.date() for value in as_of or []]
     with progress_display() as step:
         result = api.backtest_exports(
             exports,
             config,
-            dates=dates,
-            start=to_date(start),
-            end=to_date(end),
+            dates=list(as_of or []),
+            start=start,
+            end=end,
             every=every,
             horizon=horizon,
             progress=step,
@@ -117,7 +114,7 @@ def calibrate(
 
     with progress_display() as step:
         step("fitting the weights")
-        calibrated = api.calibrate_exports(exports, config, to_date(as_of), horizon)
+        calibrated = api.calibrate_exports(exports, config, as_of, horizon)
     reads = api.files_read(exports, config) if output else []
     emit(rules_file(calibrated).encode("utf-8"), output, reads=reads)
 

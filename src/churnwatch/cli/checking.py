@@ -15,7 +15,6 @@ from churnwatch.cli.shell import (
     app,
     handles_errors,
     message,
-    to_date,
 )
 from churnwatch.core.words import plural
 from churnwatch.render.console import make_console
@@ -28,7 +27,7 @@ def validate(exports: Exports, *, config: ConfigOption = None, as_of: AsOfOption
     from churnwatch import api
     from churnwatch.render.data_quality import render_problems, render_summary
 
-    validation = api.validate_exports(exports, config, to_date(as_of))
+    validation = api.validate_exports(exports, config, as_of)
     console = make_console()
     render_summary(console, validation.cut, validation.summaries)
     render_problems(console, validation.problems)

@@ -24,7 +24,6 @@ from churnwatch.cli.shell import (
     message,
     progress_display,
     report_problems,
-    to_date,
 )
 from churnwatch.core.errors import DeliveryError, UsageError
 from churnwatch.core.words import plural
@@ -137,7 +136,7 @@ def report(
         found = api.report_exports(
             exports,
             config,
-            to_date(as_of),
+            as_of,
             step,
             history=history,
             owner=owner,

@@ -26,7 +26,6 @@ from churnwatch.cli.shell import (
     progress_display,
     report_problems,
     show_table,
-    to_date,
 )
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError, UsageError
@@ -238,9 +237,7 @@ def scan(
     if (note := extension_mismatch(renderer, output)) and not quiet:
         message("note", "yellow", note)
     with progress_display(quiet) as step:
-        run = api.scan_exports(
-            exports, config, to_date(as_of), step, horizon=horizon, engine=runs_on
-        )
+        run = api.scan_exports(exports, config, as_of, step, horizon=horizon, engine=runs_on)
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
     if strict and (failures := run.strict_failures()):

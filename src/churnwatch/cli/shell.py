@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import sys
 import threading
@@ -48,11 +49,23 @@ ConfigOption = Annotated[
         "--config", "-c", metavar="FILE", help="Config file (default: EXPORTS/churnwatch.toml)."
     ),
 ]
+
+
+def calendar_date(text: str) -> dt.date:
+    """``--as-of``: a date as YYYY-MM-DD, and one the calendar has (not 2026-02-30)."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise typer.BadParameter(f"{text} is no day of the calendar") from None
+        raise typer.BadParameter(f"{text!r}: write the date as YYYY-MM-DD") from None
+
+
 AsOfOption = Annotated[
-    dt.datetime | None,
+    dt.date | None,
     typer.Option(
         "--as-of",
-        formats=["%Y-%m-%d"],
+        parser=calendar_date,
         metavar="YYYY-MM-DD",
         help="Reference date YYYY-MM-DD (default: the latest order date not after today).",
     ),
@@ -226,10 +239,6 @@ def report_problems(problems: list[Problem], unusable: list[str]) -> None:
     for text in unusable:
         message("warning", "red", f"{text} (the results rest on the rows that were read)")
     render_problems(make_console(stderr=True), problems)
-
-
-def to_date(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value else None
 
 
 @contextmanager

@@ -29,7 +29,6 @@ from churnwatch.cli.shell import (
     progress_display,
     report_problems,
     show_document,
-    to_date,
 )
 from churnwatch.core.errors import UsageError
 from churnwatch.render.console import as_text, make_console
@@ -68,9 +67,7 @@ def explain(
     from churnwatch.render.customer_view import profile_json, show_profile
 
     with progress_display() as step:
-        found = api.explain_customer(
-            exports, customer_id, config, to_date(as_of), step, horizon=horizon
-        )
+        found = api.explain_customer(exports, customer_id, config, as_of, step, horizon=horizon)
     if output_format == "json":
         emit(profile_json(found), None)
     else:
@@ -102,7 +99,7 @@ def loyal(
         run, core = api.loyal_exports(
             exports,
             config,
-            to_date(as_of),
+            as_of,
             step,
             horizon=horizon,
             top=top or (TABLE_ROWS if renderer.for_people and output is None else None),
@@ -165,7 +162,7 @@ def winback(
         run, found = api.winback_exports(
             exports,
             config,
-            to_date(as_of),
+            as_of,
             step,
             horizon=horizon,
             top=top or (TABLE_ROWS if chosen == "table" and output is None else None),
@@ -237,7 +234,7 @@ def plan(
         run, due = api.plan_exports(
             exports,
             config,
-            to_date(as_of),
+            as_of,
             step,
             days=days,
             owners=owner or (),
