@@ -61,3 +61,18 @@ def test_explain_names_the_next_contact(scanned: list[dict]) -> None:
     assert upcoming["customer_id"] == customer_id and upcoming["due"] >= AS_OF
     table = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF).stdout
     assert f"next contact: {upcoming['due']} ({upcoming['kind']})" in table
+
+
+def test_without_as_of_explain_and_the_plan_name_the_same_next_contact(
+    scanned: list[dict],
+) -> None:
+    """Both start their calendar today when no past date is asked for: an occasion that fell
+    due before today is due today in both, not in the past in one of them."""
+    customer_id = next(c["customer_id"] for c in scanned if c["features"]["open_complaints"])
+    plan = json.loads(invoke("plan", EXAMPLES / "exports", "-f", "json").stdout)["occasions"]
+    first = min(
+        (o for o in plan if o["customer_id"] == customer_id), key=lambda o: (o["due"], o["kind"])
+    )
+    shown = invoke("explain", EXAMPLES / "exports", customer_id, "-f", "json").stdout
+    upcoming = json.loads(shown)["next_contact"]
+    assert upcoming["due"] == first["due"]

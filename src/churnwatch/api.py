@@ -535,7 +535,20 @@ def explain_customer(
     """Everything about one customer: the scan's row for them and their monthly timeline."""
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
     windows, lost_after = run.config.windows, run.config.lifecycle.lost_after_days
-    return profile(run.result, customer_id, windows.recent_days, windows.baseline_days, lost_after)
+    return profile(
+        run.result,
+        customer_id,
+        windows.recent_days,
+        windows.baseline_days,
+        lost_after,
+        today=_today(run, as_of),
+    )
+
+
+def _today(run: ScanRun, as_of: dt.date | None) -> int | None:
+    """The day a contact calendar starts: today (as the data knows it), unless the run looks
+    at a past date on purpose (``--as-of``). The plan, the report and ``explain`` agree."""
+    return reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
 
 
 def loyal_exports(
@@ -588,8 +601,7 @@ def plan_exports(
     """The contact occasions due in the next ``days`` days, per account manager."""
     run = scan_exports(exports, config, as_of, progress)
     result = narrowed(run.result, owners, segments)
-    today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
-    return run, contact_plan(result, days, run.config.lifecycle.lost_after_days, today)
+    return run, contact_plan(result, days, run.config.lifecycle.lost_after_days, _today(run, as_of))
 
 
 @dataclass(frozen=True)
@@ -648,9 +660,14 @@ def report_exports(
         else []
     )
     notes = [*run.unusable(), *(p.describe() for p in run.data_problems()), *doubts]
-    today = reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
     reports = weekly_reports(
-        run.result, run.snapshot, run.config, earlier, notes, owners=owners, today=today
+        run.result,
+        run.snapshot,
+        run.config,
+        earlier,
+        notes,
+        owners=owners,
+        today=_today(run, as_of),
     )
     return ReportRun(run, reports, path, unassigned, doubts, split_by_owner, exports, record)
 

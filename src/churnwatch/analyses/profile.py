@@ -55,6 +55,8 @@ def profile(
     recent_days: int,
     baseline_days: int,
     lost_after_days: int = 365,
+    *,
+    today: int | None = None,
 ) -> Profile:
     """The customer's row and timeline; an unknown id is an error naming the nearest ids."""
     ids = result.cut.customer_ids
@@ -74,7 +76,7 @@ def profile(
     timeline = _timeline(result, code, recent_start - baseline_days, recent_start)
     complaints = _rows_of(result, "complaints", code)
     still_open = 0 if complaints is None else int(complaints["closed_date"].isna().sum())
-    occasions = contact_plan(row, YEAR, lost_after_days)
+    occasions = contact_plan(row, YEAR, lost_after_days, today)
     upcoming = min(occasions, key=lambda o: o.due) if occasions else None
     return Profile(row, position + 1, timeline, still_open, upcoming)
 
