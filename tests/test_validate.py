@@ -40,7 +40,7 @@ def data_lines(path: Path, encoding: str = "utf-8") -> list[str]:
 
 def test_validate_canonical_exports(examples_dir, cli):
     folder = examples_dir / "exports"
-    result = cli("validate", folder)
+    result = cli("validate", folder, "--as-of", "2026-09-30")  # the examples' latest order
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     rows = table_rows(result.stdout)
@@ -69,7 +69,7 @@ def test_validate_german_exports_reports_bad_dates_and_the_duplicate(examples_di
     twin = [n + 2 for n in range(1, len(lines)) if lines[n] == lines[n - 1]]
     assert len(bad) == 2 and len(twin) == 1  # the defects the README plants
 
-    result = cli("validate", folder)
+    result = cli("validate", folder, "--as-of", "2026-09-30")
     assert result.exit_code == 0, result.stderr
     orders = table_rows(result.stdout)["orders"]
     assert (number(orders["rows"]), orders["skipped"], orders["dupes"]) == (len(lines), "2", "1")
@@ -87,6 +87,15 @@ def test_validate_german_exports_reports_bad_dates_and_the_duplicate(examples_di
         " dates %d.%m.%Y"
     ) in output
     assert output.count("warning:") == 2
+
+
+def test_validate_warns_about_stale_exports_as_the_scan_does(examples_dir, cli):
+    """What `scan --strict` refuses, `validate` shows: exports not refreshed for long."""
+    result = cli("validate", examples_dir / "exports", "--as-of", "2026-09-30")
+    assert "stale" not in result.stdout + result.stderr  # a past date asked for on purpose
+    stale = cli("validate", examples_dir / "exports")  # today is long after the examples' end
+    assert stale.exit_code == 0
+    assert "the exports look stale" in flat(stale.stdout + stale.stderr)
 
 
 def test_validate_counts_skipped_rows_once(exports, use_fixture, cli):

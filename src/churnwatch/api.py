@@ -87,6 +87,15 @@ class Opened:
         return cut_at(self.dataset, reference_day(self.dataset, as_of))
 
 
+def cut_of(dataset: Dataset, as_of: dt.date | None) -> Cut:
+    """The dataset cut at ``as_of``, or at its latest order not after today; then stale
+    exports are warned about, in every command that looks at the present."""
+    cut = cut_at(dataset, reference_day(dataset, as_of))
+    if as_of is None:
+        cut.notes.extend(stale_exports(cut))
+    return cut
+
+
 def configuration(exports: Path, config: Path | None = None) -> tuple[Config, Path | None]:
     """The settings for a folder (``--config``, else its churnwatch.toml) and where they are."""
     path = find_config(exports, config)
@@ -350,9 +359,7 @@ def scan_exports(
     step("loading exports")
     warm_up_statistics()
     dataset = load_dataset(exports, settings, outside=config is not None)
-    cut = cut_at(dataset, reference_day(dataset, as_of))
-    if as_of is None:
-        cut.notes.extend(stale_exports(cut))
+    cut = cut_of(dataset, as_of)
     result = scan(cut, settings, rules, step, engine)
     return ScanRun(cut, result, settings, path, config is not None)
 
@@ -461,7 +468,7 @@ class Validation:
 def validate_exports(
     exports: Path, config: Path | None = None, as_of: dt.date | None = None
 ) -> Validation:
-    cut = open_exports(exports, config).cut(as_of)
+    cut = cut_of(open_exports(exports, config).dataset, as_of)
     summaries = summarise(cut.dataset)
     return Validation(cut, summaries, blocking_issues(summaries))
 
