@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from churnwatch.ingest.customer_ids import code_customers, natural_sort
-from helpers import codes, ids, load, summary
+from helpers import codes, ids, load, problem, summary
 
 
 def test_sources_share_one_natural_order_coding(write_csv, exports):
@@ -67,15 +67,16 @@ def test_natural_sort(given, expected):
 
 
 def test_code_customers_directly():
-    index, coded = code_customers(
+    coded = code_customers(
         {
-            "orders": pa.chunked_array([["C2", " C10", "C2"]]),
+            "orders": pa.chunked_array([["C2", " C10", "C2\x00"]]),
             "customers": pa.chunked_array([["C1", "C10 "]]),
         }
     )
-    assert list(index) == ["C1", "C2", "C10"]
-    assert coded["orders"].tolist() == [1, 2, 1]
-    assert coded["customers"].tolist() == [0, 2]
+    assert list(coded.ids) == ["C1", "C2", "C10"]
+    assert coded.codes["orders"].tolist() == [1, 2, 1]
+    assert coded.codes["customers"].tolist() == [0, 2]
+    assert coded.with_nul["orders"].tolist() == [2] and coded.with_nul["customers"].size == 0
 
 
 def test_nul_byte_in_customer_id_is_dropped(write_csv, exports):
@@ -85,4 +86,7 @@ def test_nul_byte_in_customer_id_is_dropped(write_csv, exports):
     write_csv("payments.csv", "customer_id,due_date,paid_date,amount\nC2,2025-02-01,,1\n")
     dataset = load(exports)
     assert list(dataset.customer_ids) == ["C1", "C2"]
-    assert codes(dataset) == []
+    assert codes(dataset) == [("orders", "repaired")]  # C2 matches: no orphan payment
+    note = problem(dataset, "repaired")  # the user is told where the id was repaired
+    assert (note.column, note.count, note.lines) == ("customer_id", 1, (3,))
+    assert "NUL bytes removed" in note.message

@@ -19,7 +19,16 @@ import pyarrow.compute as pc
 from churnwatch.ingest.arrow_numpy import to_numpy
 
 
-def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[str, np.ndarray]]:
+class Coded(NamedTuple):
+    ids: pd.Index
+    """All ids, trimmed and without NUL bytes, in natural order: the code is the place."""
+    codes: dict[str, np.ndarray]
+    """Per source, each row's int32 code (-1: no id)."""
+    with_nul: dict[str, np.ndarray]
+    """Per source, the rows whose id had NUL bytes (removed), for a note."""
+
+
+def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
     """The sorted index of all ids (trimmed), and per source the int32 code of each row.
 
     A row whose id is blank or missing gets code -1. The columns may be text or
@@ -35,7 +44,12 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> tuple[pd.Index, dict[
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )
-    return index, codes
+    nul = np.asarray(pc.match_substring(raw, "\x00").fill_null(False), dtype=bool)
+    with_nul = {
+        name: e.rows_with(raw, nul) if nul.any() else np.empty(0, np.intp)
+        for name, e in encoded.items()
+    }
+    return Coded(index, codes, with_nul)
 
 
 class _Encoded(NamedTuple):
@@ -67,6 +81,12 @@ class _Encoded(NamedTuple):
     def present(self) -> pa.Array:
         """The raw ids of this source's rows."""
         return self.values.filter(pa.array(self.used))
+
+    def rows_with(self, raw: pa.Array, marked: np.ndarray) -> np.ndarray:
+        """The rows whose raw id is ``marked`` (a mask over ``raw``)."""
+        places = np.asarray(pc.index_in(self.values, value_set=raw).fill_null(len(raw)))
+        per_value = np.append(np.append(marked, False)[places], False)  # last: no id
+        return np.flatnonzero(per_value[self.positions])
 
     def codes(self, raw: pa.Array, raw_to_code: np.ndarray) -> np.ndarray:
         """Each row's code: its id's place among all raw ids, then that id's code."""

@@ -118,11 +118,17 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
     # Customer coding (pyarrow) and the duplicate pre-filter (numpy) overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {name: pool.submit(_duplicate_candidates, t) for name, t in tables.items()}
-        ids, codes = code_customers(
+        coded = code_customers(
             {name: table.table.column("customer_id") for name, table in tables.items()}
         )
         candidates = {name: future.result() for name, future in pending.items()}
-    frames = {name: _to_frame(table, codes[name]) for name, table in tables.items()}
+    ids = coded.ids
+    frames = {name: _to_frame(table, coded.codes[name]) for name, table in tables.items()}
+    problems.extend(
+        _nul_note(table, coded.with_nul[name])
+        for name, table in tables.items()
+        if coded.with_nul[name].size
+    )
     for name, frame in frames.items():
         with_id = frame.frame["customer"].to_numpy() >= 0
         problems.extend(_drop_blank_ids(frame))
@@ -247,6 +253,22 @@ def _among(positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
         return positions
     renumbered = np.cumsum(kept) - 1
     return renumbered[positions[kept[positions]]]
+
+
+def _nul_note(table: SourceTable, rows: np.ndarray) -> Problem:
+    """Ids are read without NUL bytes (``C2\\x00`` is ``C2``), which some exporters leave
+    behind: say where."""
+    positions = rows if table.positions is None else table.positions[rows]
+    return Problem(
+        table.source.name,
+        table.path.name,
+        Reason.REPAIRED,
+        "NUL bytes removed from the values before reading them",
+        column=table.columns["customer_id"],
+        count=int(rows.size),
+        lines=tuple(int(line) for line in table.lines(positions[:MAX_LINES])),
+        level=Level.NOTE,
+    )
 
 
 def _release_tables(tables: dict[str, SourceTable]) -> None:
