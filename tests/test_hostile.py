@@ -156,12 +156,12 @@ def test_a_stopped_run_exits_even_when_a_thread_never_ends(tmp_path: Path) -> No
     assert process.returncode == 128 + signal.SIGTERM
 
 
-def _on_a_terminal(command: list[str]) -> bytes:
-    """What ``command`` writes to its standard output when that is a terminal."""
+def _on_a_terminal(command: list[str]) -> tuple[int, bytes, bytes]:
+    """Exit code, standard output and error of ``command`` when its output is a terminal."""
     import pty
 
     main, terminal = pty.openpty()
-    process = subprocess.Popen(command, stdout=terminal, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=terminal, stderr=subprocess.PIPE)
     os.close(terminal)
     shown = b""
     while True:
@@ -173,8 +173,9 @@ def _on_a_terminal(command: list[str]) -> bytes:
             break
         shown += part
     os.close(main)
-    assert process.wait(timeout=60) == 0
-    return shown
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    return process.wait(timeout=60), shown, errors
 
 
 @pytest.mark.parametrize("output_format", ["csv", "json", "ndjson"])
@@ -190,12 +191,29 @@ def test_machine_output_on_a_terminal_spells_out_control_characters(
     )
     command = [str(CHURNWATCH), "scan", str(folder), "--as-of", "2025-01-03"]
     command += ["--format", output_format]
-    shown = _on_a_terminal(command)
+    code, shown, _ = _on_a_terminal(command)
+    assert code == 0
     assert b"\x1b" not in shown and b"\x07" not in shown
     assert "\u202e".encode() not in shown
     assert rb"\u202eB" in shown  # spelled out, still readable
     piped = subprocess.run(command, capture_output=True, check=True).stdout
     assert "\u202e".encode() in piped or rb"\u202e" in piped  # JSON's own escape, or the data
+
+
+@pytest.mark.parametrize("command", ["scan", "winback", "loyal", "report"])
+def test_xlsx_for_a_terminal_is_refused_before_the_exports_are_read(
+    tmp_path: Path, command: str
+) -> None:
+    """No minutes of reading before the refusal, and no binary on the screen: the exports
+    here could not even be read."""
+    folder = write_exports(tmp_path / "exports", orders="not,a\nvalid,export\n")
+    code, shown, errors = _on_a_terminal(
+        [str(CHURNWATCH), command, str(folder), "--format", "xlsx", "--no-history"]
+        if command == "report"
+        else [str(CHURNWATCH), command, str(folder), "--format", "xlsx"]
+    )
+    assert code == 2 and shown == b""
+    assert b"xlsx is not text: write it to a file with --output FILE.xlsx" in errors
 
 
 def test_closed_and_full_stdout_are_clear_errors() -> None:

@@ -23,6 +23,7 @@ from churnwatch.cli.shell import (
     handles_errors,
     message,
     progress_display,
+    refuse_binary_on_terminal,
     report_problems,
 )
 from churnwatch.core.errors import DeliveryError, UsageError
@@ -125,6 +126,8 @@ def report(
     if mailing:
         api.check_mail_settings(exports, config, email_from, dry_run=dry_run)
     fmt = _format(output_format, output)
+    if not mailing:
+        refuse_binary_on_terminal(REPORT_FORMATS[fmt].binary, output)
     if split_by and output is None and (not mailing or dry_run):
         raise UsageError(
             "--split-by owner writes one file per owner",

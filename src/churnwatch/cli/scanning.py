@@ -24,6 +24,7 @@ from churnwatch.cli.shell import (
     handles_errors,
     message,
     progress_display,
+    refuse_binary_on_terminal,
     report_problems,
     show_table,
 )
@@ -233,6 +234,7 @@ def scan(
         choose_format(output_format, output), csv_dialect=csv_dialect, formula_guard=formula_guard
     )
     renderer = prettified(renderer, pretty)
+    refuse_binary_on_terminal(renderer.binary, output)
     runs_on = api.engine(engine, scheduler, partitions, workers)
     if (note := extension_mismatch(renderer, output)) and not quiet:
         message("note", "yellow", note)

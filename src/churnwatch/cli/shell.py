@@ -287,6 +287,16 @@ def show_document(draw: Callable[[Console, Any], None], document: Any) -> None:
     write_stdout(as_text(draw, document, console.width))
 
 
+def _on_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
+
+
+def refuse_binary_on_terminal(binary: bool, output: Path | None) -> None:
+    """xlsx is no text for a terminal: refused at once, before the exports are read."""
+    if binary and output is None and _on_terminal():
+        raise UsageError("xlsx is not text: write it to a file with --output FILE.xlsx")
+
+
 def emit(
     data: bytes | Iterable[bytes],
     output: Path | None,
@@ -300,11 +310,10 @@ def emit(
     from churnwatch import api
 
     if output is None:
-        terminal = sys.stdout is not None and sys.stdout.isatty()
-        if binary and terminal:
-            raise UsageError("xlsx is not text: write it to a file with --output FILE.xlsx")
+        refuse_binary_on_terminal(binary, output)
         parts = [data] if isinstance(data, bytes) else data
-        write_stdout(printable_output(parts) if terminal else parts)  # a pipe: exactly the data
+        shown = _on_terminal()
+        write_stdout(printable_output(parts) if shown else parts)  # a pipe: exactly the data
         return
     api.write_output(output, data, reads=reads)
     if announce:

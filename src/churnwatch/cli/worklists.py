@@ -27,6 +27,7 @@ from churnwatch.cli.shell import (
     emit,
     handles_errors,
     progress_display,
+    refuse_binary_on_terminal,
     report_problems,
     show_document,
 )
@@ -95,6 +96,7 @@ def loyal(
     from churnwatch.render.loyal_view import show_loyal
 
     renderer = choose_format(output_format, output)
+    refuse_binary_on_terminal(renderer.binary, output)
     with progress_display(quiet) as step:
         run, core = api.loyal_exports(
             exports,
@@ -158,6 +160,7 @@ def winback(
     )
 
     chosen = output_format or _winback_format(output)
+    refuse_binary_on_terminal(chosen == "xlsx", output)
     with progress_display(quiet) as step:
         run, found = api.winback_exports(
             exports,
@@ -182,7 +185,8 @@ def winback(
         "xlsx": lambda: winback_xlsx(found),
         "table": lambda: as_text(show_winback, found, 100),
     }[chosen]()
-    emit(data, output, reads=api.files_read(exports, config) if output else [], announce=False)
+    reads = api.files_read(exports, config) if output else []
+    emit(data, output, reads=reads, announce=False, binary=chosen == "xlsx")
 
 
 def _winback_format(output: Path | None) -> str:
