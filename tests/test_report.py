@@ -19,6 +19,7 @@ import pytest
 
 from churnwatch.features import FEATURES
 from churnwatch.render.language import default_rule_texts, language
+from churnwatch.risk.training import WHY_ENGLISH, Why
 from churnwatch.rules.wording import check_spec, noun_forms
 from test_mail import (  # noqa: F401  (ca, serve and server_tls are fixtures used here)
     PASSWORD,
@@ -206,6 +207,26 @@ def test_german_scan_table(cli, folder) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0
     assert "zum Stichtag 30.09.2026" in result.stdout and "Risiko" in result.stdout
     assert "nächster Schritt" in result.stdout
+
+
+def test_german_table_says_in_german_why_the_weights_are_the_default(cli, examples_dir) -> None:  # type: ignore[no-untyped-def]
+    """The German example has too little history for a fit: its table says so in German,
+    while JSON keeps the English reason (machine output, the same in every language)."""
+    folder = examples_dir / "exports-de"
+    table = cli("scan", folder, "--as-of", AS_OF, "--lang", "de", "--top", "1")
+    assert "Standard-Risikogewichte: zu wenig Historie" in " ".join(table.stdout.split())
+    assert "default risk weights" not in table.stdout
+    machine = cli("scan", folder, "--as-of", AS_OF, "--lang", "de", "-f", "json")
+    assert "default risk weights: too little history to fit them" in machine.stdout
+
+
+@pytest.mark.parametrize("key", sorted(WHY_ENGLISH))
+def test_why_the_weights_are_the_default_reads_the_same_in_the_english_catalog(key: str) -> None:
+    values = {"customers": 100, "each": 20, "days": 90, "horizon": 1_000}
+    why = Why(key, values if "{" in WHY_ENGLISH[key] else {})
+    shown = {k: language("en").number(v) for k, v in why.values.items()}
+    assert language("en").t(f"weights.{key}", **shown) == why.english.replace("1000", "1,000")
+    assert language("de").t(f"weights.{key}", **shown)  # every sentence in German too
 
 
 def test_split_by_owner_writes_each_owner_only_their_customers(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.risk.training import Training
+from churnwatch.risk.training import Training, Why
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut
 
@@ -41,6 +41,8 @@ class ModelInfo:
     """Per rule: its weight was fitted (it fired in the training history and is not pinned)."""
     history_based: bool = True
     """False: no fit and no BG/NBD forecast, so the risk counts the fired rules only."""
+    why: Why | None = None
+    """``note`` for people, in their language (see :class:`churnwatch.risk.training.Why`)."""
 
 
 @dataclass

@@ -73,6 +73,7 @@ def scan(
             tuple(float(p) * 100.0 for p in model.rule_probability),
             fitted_rules,
             has_base(model, population),
+            fitted.why,
         ),
         [by_id[rule] for rule in scored.rule_ids],
         [by_id[rule] for rule in scored.not_applicable_ids],

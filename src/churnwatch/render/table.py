@@ -112,6 +112,9 @@ def summary_lines(
 def weights_line(result: ScanResult, lang: Language | None = None) -> str:
     lang = _language(lang)
     training = result.model.training
+    why = result.model.why
+    if training is None and why is not None:
+        return lang.t(f"weights.{why.key}", **{k: lang.number(v) for k, v in why.values.items()})
     if training is None:
         return result.model.note or lang.t("table.configured")
     return lang.t("table.fitted", training=training_text(training, lang))

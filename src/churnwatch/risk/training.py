@@ -11,6 +11,7 @@ horizon that fits is used and the BG/NBD model carries the forecast over the res
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,9 @@ class Fitted:
     """None: the configured weights apply (see :meth:`model_for`)."""
     training: Training | None
     note: str | None
-    """Why default weights are used, when they are."""
+    """Why default weights are used, when they are (in English, for machine output)."""
+    why: Why | None = None
+    """The same for people, in their language: a sentence of the catalogs and its values."""
 
     def rules_fitted(self, rules: list[Rule]) -> tuple[bool, ...]:
         """Per rule: fitted on the history (it fired there and is not pinned)."""
@@ -94,16 +97,11 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
     weights, pinned = _rule_priors(rules)
     ids = tuple(rule.id for rule in rules)
     if not config.risk.fit:
-        return Fitted(None, None, "configured risk weights: fitting is switched off ([risk] fit)")
+        return _unfitted(Why("fit_off", {}))
     chosen = _training_horizon(cut, horizon)
     if chosen is None:
-        note = (
-            f"default risk weights: too little history to fit them (needs {MIN_CUSTOMERS}"
-            f" customers at {horizon} days before the reference date, {MIN_EACH_OUTCOME} who"
-            f" ordered again and {MIN_EACH_OUTCOME} who did not, {MIN_HISTORY_DAYS} days of"
-            " orders before that)"
-        )
-        return Fitted(None, None, note)
+        needs = {"customers": MIN_CUSTOMERS, "each": MIN_EACH_OUTCOME, "days": MIN_HISTORY_DAYS}
+        return _unfitted(Why("too_little_history", {**needs, "horizon": horizon}))
     cut_offs = _stacked(cut, chosen) if chosen == horizon else [cut.as_of - chosen]
     rows = [_training_rows(cut, cut_off, chosen, config, rules) for cut_off in cut_offs]
     terms, labels, fired = (np.concatenate(part) for part in zip(*rows, strict=True))
@@ -111,7 +109,7 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
         TERMS, terms, labels, rule_ids=ids, fired=fired, weights=weights, pinned=pinned
     )
     if not model.fitted:
-        return Fitted(None, None, "default risk weights: the fit did not converge")
+        return _unfitted(Why("no_convergence", {}))
     training = Training(
         tuple(cut_offs),
         chosen,
@@ -157,6 +155,32 @@ def _training_customers(n: int) -> np.ndarray | None:
     chosen = np.zeros(n, dtype=bool)
     chosen[:: -(-n // TRAINING_CUSTOMERS)] = True
     return chosen
+
+
+class Why(NamedTuple):
+    """Why the configured weights apply: the key of a ``weights.*`` sentence in the text
+    catalogs, and the numbers it shows."""
+
+    key: str
+    values: dict[str, int]
+
+    @property
+    def english(self) -> str:
+        return WHY_ENGLISH[self.key].format(**self.values)
+
+
+WHY_ENGLISH = {
+    "fit_off": "configured risk weights: fitting is switched off ([risk] fit)",
+    "too_little_history": "default risk weights: too little history to fit them (needs"
+    " {customers} customers at {horizon} days before the reference date, {each} who ordered"
+    " again and {each} who did not, {days} days of orders before that)",
+    "no_convergence": "default risk weights: the fit did not converge",
+}
+"""The sentences of machine output (JSON's ``reason``), stable whatever the language."""
+
+
+def _unfitted(why: Why) -> Fitted:
+    return Fitted(None, None, why.english, why)
 
 
 def _rule_priors(rules: list[Rule]) -> tuple[np.ndarray, np.ndarray]:
