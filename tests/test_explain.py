@@ -76,3 +76,12 @@ def test_without_as_of_explain_and_the_plan_name_the_same_next_contact(
     shown = invoke("explain", EXAMPLES / "exports", customer_id, "-f", "json").stdout
     upcoming = json.loads(shown)["next_contact"]
     assert upcoming["due"] == first["due"]
+
+
+def test_explain_warns_about_the_data_as_scan_does(scanned: list[dict]) -> None:
+    """A customer's numbers rest on the same exports: stale ones are said here too."""
+    customer_id = scanned[0]["customer_id"]
+    today = invoke("explain", EXAMPLES / "exports", customer_id)  # long after the examples
+    assert "the exports look stale" in " ".join(stderr_of(today).split())
+    past = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF)
+    assert "stale" not in stderr_of(past)

@@ -538,11 +538,12 @@ def explain_customer(
     progress: Progress | None = None,
     *,
     horizon: int | None = None,
-) -> Profile:
-    """Everything about one customer: the scan's row for them and their monthly timeline."""
+) -> tuple[ScanRun, Profile]:
+    """Everything about one customer: the scan's row for them and their monthly timeline
+    (and the run, whose data problems the customer's numbers rest on too)."""
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
     windows, lost_after = run.config.windows, run.config.lifecycle.lost_after_days
-    return profile(
+    return run, profile(
         run.result,
         customer_id,
         windows.recent_days,

@@ -68,7 +68,10 @@ def explain(
     from churnwatch.render.customer_view import profile_json, show_profile
 
     with progress_display() as step:
-        found = api.explain_customer(exports, customer_id, config, as_of, step, horizon=horizon)
+        run, found = api.explain_customer(
+            exports, customer_id, config, as_of, step, horizon=horizon
+        )
+    report_problems(run.data_problems(), run.unusable())  # stale exports, skipped rows
     if output_format == "json":
         emit(profile_json(found), None)
     else:
