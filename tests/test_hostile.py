@@ -137,10 +137,13 @@ def test_a_stopped_run_exits_even_when_a_thread_never_ends(tmp_path: Path) -> No
     left held by the interrupted main thread): the process exits with 143 all the same."""
     script = tmp_path / "stuck.py"
     script.write_text(
-        "import threading, time\n"
+        "import shutil, tempfile, threading, time\n"
         "from churnwatch.cli import shell\n"
+        "from churnwatch.core import scratch\n"
         "shell.STOP_GRACE_SECONDS = 1.0\n"
         "shell.stop_on_signals()\n"
+        f"folder = tempfile.mkdtemp(dir={str(tmp_path)!r})\n"
+        "scratch.on_exit(lambda: shutil.rmtree(folder))  # as an unpacked export's copy\n"
         "print('ready', flush=True)\n"
         "try:\n"
         "    time.sleep(60)\n"
@@ -154,6 +157,7 @@ def test_a_stopped_run_exits_even_when_a_thread_never_ends(tmp_path: Path) -> No
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=30)
     assert process.returncode == 128 + signal.SIGTERM
+    assert [p.name for p in tmp_path.iterdir()] == ["stuck.py"]  # the temporary folder went
 
 
 def _on_a_terminal(command: list[str]) -> tuple[int, bytes, bytes]:
@@ -198,6 +202,29 @@ def test_machine_output_on_a_terminal_spells_out_control_characters(
     assert rb"\u202eB" in shown  # spelled out, still readable
     piped = subprocess.run(command, capture_output=True, check=True).stdout
     assert "\u202e".encode() in piped or rb"\u202e" in piped  # JSON's own escape, or the data
+
+
+def test_output_for_a_terminal_keeps_line_ends_streams_and_hides_the_byte_order_mark() -> None:
+    from churnwatch.core import words
+    from churnwatch.core.words import printable_output
+
+    parts = [b"\xef\xbb\xbfid;name\r\n\x1b[2JA;Gr", b"\xc3", b"", b"\xb6\xc3\x9fe\r\n", b"end"]
+    assert b"".join(printable_output(parts)) == b"id;name\r\n\\x1b[2JA;Gr\xc3\xb6\xc3\x9fe\r\nend"
+    endless = (b'{"customers":[' for _ in range(10**9))  # one line that never ends
+    shown = printable_output(endless)
+    assert next(shown).startswith(b'{"customers":[') and len(next(shown)) > words.LONG_LINE
+
+
+def test_an_output_file_that_is_the_terminal_is_treated_as_one(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\n\x1b]0;pwned\x07A,2025-01-02,1\n",
+    )
+    command = [str(CHURNWATCH), "scan", str(folder), "--as-of", "2025-01-02", "-f", "csv"]
+    code, shown, _ = _on_a_terminal([*command, "-o", "/dev/stdout"])
+    assert code == 0 and b"\x1b" not in shown and rb"\x1b]0;pwned\x07A" in shown
+    code, shown, errors = _on_a_terminal([*command[:-2], "-f", "xlsx", "-o", "/dev/stdout"])
+    assert code == 2 and b"xlsx is not text" in errors and shown == b""
 
 
 @pytest.mark.parametrize("command", ["scan", "winback", "loyal", "report"])

@@ -554,8 +554,9 @@ def explain_customer(
 
 
 def _today(run: ScanRun, as_of: dt.date | None) -> int | None:
-    """The day a contact calendar starts: today (as the data knows it), unless the run looks
-    at a past date on purpose (``--as-of``). The plan, the report and ``explain`` agree."""
+    """The day a contact calendar starts: today, unless the run looks at a past date on
+    purpose (``--as-of``; then its reference date). The plan, the report and ``explain``
+    agree."""
     return reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
 
 

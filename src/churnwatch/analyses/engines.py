@@ -204,7 +204,7 @@ class DaskEngine:
         try:
             with _quiet(*QUIET_LOGGERS):
                 yield from self._connected()
-        except BaseException:
+        except KeyboardInterrupt:  # Ctrl-C or a stop (SIGTERM): the process is ending
             _quiet_from_now_on()
             raise
 
@@ -243,8 +243,8 @@ class DaskEngine:
 
 
 def _quiet_from_now_on() -> None:
-    """A run stopped (SIGTERM from a cron timeout, Ctrl-C, a failed worker) with its cluster
-    closed as far as it got: Dask's own clean-up when Python exits would only close it again,
+    """A run stopped (SIGTERM from a cron timeout, Ctrl-C) with its cluster closed as far as
+    it got: Dask's own clean-up when Python exits would only close it again,
     printing ERROR lines and tracebacks into the mail a cron job sends."""
     import atexit
 

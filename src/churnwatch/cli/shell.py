@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
 from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError
+from churnwatch.core.scratch import remove_all
 from churnwatch.core.words import printable_output
 from churnwatch.render.console import make_console
 
@@ -56,7 +58,7 @@ def calendar_date(text: str) -> dt.date:
     try:
         return dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()
     except ValueError:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
             raise typer.BadParameter(f"{text} is no day of the calendar") from None
         raise typer.BadParameter(f"{text!r}: write the date as YYYY-MM-DD") from None
 
@@ -102,6 +104,13 @@ STOP_GRACE_SECONDS = 15.0
 """How long a stopped run may take to unwind before it exits regardless."""
 
 
+def _end(code: int) -> None:
+    """The stopped run's deadline: its temporary files removed, then the process ended
+    (``os._exit`` runs no exit handlers, which may wait for what never comes)."""
+    remove_all()
+    os._exit(code)
+
+
 def stop_on_signals() -> None:
     """Turn SIGTERM (``kill``, a cron timeout) and SIGHUP (a closed terminal) into an
     exception, so the same clean-up runs as for Ctrl-C; and make sure the process then ends.
@@ -113,7 +122,7 @@ def stop_on_signals() -> None:
     """
 
     def stop(signum: int, _frame: object) -> None:
-        deadline = threading.Timer(STOP_GRACE_SECONDS, os._exit, args=(128 + signum,))
+        deadline = threading.Timer(STOP_GRACE_SECONDS, _end, args=(128 + signum,))
         deadline.daemon = True
         deadline.start()
         raise Stopped(signum)
@@ -291,9 +300,27 @@ def _on_terminal() -> bool:
     return sys.stdout is not None and sys.stdout.isatty()
 
 
+def _names_a_terminal(path: Path) -> bool:
+    """``-o /dev/stdout`` or ``-o /dev/tty`` on a terminal is a terminal too."""
+    try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):
+            return False
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        return os.isatty(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _is_terminal(output: Path | None) -> bool:
+    return _on_terminal() if output is None else _names_a_terminal(output)
+
+
 def refuse_binary_on_terminal(binary: bool, output: Path | None) -> None:
     """xlsx is no text for a terminal: refused at once, before the exports are read."""
-    if binary and output is None and _on_terminal():
+    if binary and _is_terminal(output):
         raise UsageError("xlsx is not text: write it to a file with --output FILE.xlsx")
 
 
@@ -309,12 +336,13 @@ def emit(
     on stderr saying so); never over a file in ``reads``, the files the run read."""
     from churnwatch import api
 
+    refuse_binary_on_terminal(binary, output)
+    parts = [data] if isinstance(data, bytes) else data
+    if _is_terminal(output):
+        parts = printable_output(parts)  # a pipe or a file: exactly the data
     if output is None:
-        refuse_binary_on_terminal(binary, output)
-        parts = [data] if isinstance(data, bytes) else data
-        shown = _on_terminal()
-        write_stdout(printable_output(parts) if shown else parts)  # a pipe: exactly the data
+        write_stdout(parts)
         return
-    api.write_output(output, data, reads=reads)
+    api.write_output(output, parts, reads=reads)
     if announce:
         make_console(stderr=True).print(f"wrote {escape(str(output))}")

@@ -34,13 +34,39 @@ def printable(text: str) -> str:
 
 
 def printable_output(parts: Iterable[bytes]) -> Iterator[bytes]:
-    """UTF-8 output made for programs (CSV, JSON), shown on a terminal instead: each line as
-    :func:`printable` makes it, so that a customer id can no more move the cursor or set the
-    window title here than in the table. Lines without control characters pass as they are
-    (one C-level test per line)."""
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    for part in [*parts, b""]:
-        text = decoder.decode(part, final=not part)
-        lines = text.split("\n")
-        shown = (line if line.isprintable() else printable(line) for line in lines)
-        yield "\n".join(shown).encode()
+    """UTF-8 output made for programs (CSV, JSON, mail, calendars), shown on a terminal
+    instead: each line as :func:`printable` makes it, so that a customer id can no more move
+    the cursor or set the window title here than in the table. Line ends (``\\n``,
+    ``\\r\\n``) stay, a leading byte order mark is left out, and the parts are passed on
+    as they come (a streamed JSON stays streamed). Lines without control characters pass as
+    they are (one C-level test per line)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")("replace")
+    pending: list[str] = []  # the last line's pieces, until its end arrives
+    held = 0
+    for part in parts:
+        text = decoder.decode(part)
+        if "\n" in text:
+            *lines, last = ("".join(pending) + text).split("\n")
+            pending, held = [last], len(last)
+            yield "".join(_printable_line(line) + "\n" for line in lines).encode()
+        else:
+            pending.append(text)
+            held += len(text)
+        if held > LONG_LINE:  # one-line JSON: shown in pieces, not held whole
+            yield _printable_line("".join(pending)).encode()
+            pending, held = [], 0
+    rest = "".join(pending) + decoder.decode(b"", final=True)
+    if rest:
+        yield _printable_line(rest).encode()
+
+
+LONG_LINE = 1 << 20
+"""Characters of an unfinished line held back at most (a line end may follow)."""
+
+
+def _printable_line(line: str) -> str:
+    if line.isprintable():
+        return line
+    if line.endswith("\r"):  # a CRLF line end (mail, iCalendar): kept, as a terminal reads it
+        return printable(line[:-1]) + "\r"
+    return printable(line)

@@ -8,13 +8,13 @@ every message still names the export itself. The folder is removed when the proc
 
 from __future__ import annotations
 
-import atexit
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
 
 from churnwatch.core.errors import InputError
+from churnwatch.core.scratch import on_exit
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -122,7 +122,7 @@ def packed_names(name: str) -> list[str]:
     return [*(name + suffix for suffix in PACKED_SUFFIXES[:3]), stem + ".zip", stem + ".parquet"]
 
 
-@atexit.register
+@on_exit
 def _clean_up() -> None:
     for folder in _unpacked:
         folder.cleanup()

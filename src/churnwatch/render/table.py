@@ -114,7 +114,7 @@ def weights_line(result: ScanResult, lang: Language | None = None) -> str:
     training = result.model.training
     why = result.model.why
     if training is None and why is not None:
-        return lang.t(f"weights.{why.key}", **{k: lang.number(v) for k, v in why.values.items()})
+        return lang.t(f"weights.{why.key}", **{k: lang.number(v) for k, v in why.values})
     if training is None:
         return result.model.note or lang.t("table.configured")
     return lang.t("table.fitted", training=training_text(training, lang))

@@ -97,11 +97,11 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
     weights, pinned = _rule_priors(rules)
     ids = tuple(rule.id for rule in rules)
     if not config.risk.fit:
-        return _unfitted(Why("fit_off", {}))
+        return _unfitted(Why("fit_off", ()))
     chosen = _training_horizon(cut, horizon)
     if chosen is None:
         needs = {"customers": MIN_CUSTOMERS, "each": MIN_EACH_OUTCOME, "days": MIN_HISTORY_DAYS}
-        return _unfitted(Why("too_little_history", {**needs, "horizon": horizon}))
+        return _unfitted(Why("too_little_history", (*needs.items(), ("horizon", horizon))))
     cut_offs = _stacked(cut, chosen) if chosen == horizon else [cut.as_of - chosen]
     rows = [_training_rows(cut, cut_off, chosen, config, rules) for cut_off in cut_offs]
     terms, labels, fired = (np.concatenate(part) for part in zip(*rows, strict=True))
@@ -109,7 +109,7 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
         TERMS, terms, labels, rule_ids=ids, fired=fired, weights=weights, pinned=pinned
     )
     if not model.fitted:
-        return _unfitted(Why("no_convergence", {}))
+        return _unfitted(Why("no_convergence", ()))
     training = Training(
         tuple(cut_offs),
         chosen,
@@ -162,11 +162,12 @@ class Why(NamedTuple):
     catalogs, and the numbers it shows."""
 
     key: str
-    values: dict[str, int]
+    values: tuple[tuple[str, int], ...]
+    """``(name, number)`` pairs (a tuple: the model's description stays hashable)."""
 
     @property
     def english(self) -> str:
-        return WHY_ENGLISH[self.key].format(**self.values)
+        return WHY_ENGLISH[self.key].format(**dict(self.values))
 
 
 WHY_ENGLISH = {
