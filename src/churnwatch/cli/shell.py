@@ -117,7 +117,7 @@ def stop_on_signals() -> None:
 
     An exception raised at an arbitrary point can land inside an import and leave its lock
     held, and a thread of the scan then waits for that lock forever while the unwinding
-    waits for the thread: seen once in a few hundred stops. So a stopped run exits with
+    waits for the thread (a scan stopped in a test hung so). So a stopped run exits with
     128 + the signal's number after :data:`STOP_GRACE_SECONDS` at the latest.
     """
 
