@@ -32,7 +32,7 @@ from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, parse_days
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import parse_numbers
 from churnwatch.ingest.packed import kind_of, unpacked
-from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
+from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
 from churnwatch.ingest.recognise import map_columns, normalise
 from churnwatch.ingest.sniff import (
     SAMPLE_ROWS,
@@ -437,16 +437,10 @@ class _Reader:
         rows = np.flatnonzero(np.asarray(has_nul, dtype=bool))
         if rows.size == 0:
             return
+        lines = self.layout.row_lines(rows[:MAX_LINES], len(values))
         self.problems.append(
-            Problem(
-                self.source.name,
-                self.path.name,
-                Reason.REPAIRED,
-                "NUL bytes removed from the values before reading them",
-                column=self.columns[column.name],
-                count=len(rows),
-                lines=tuple(int(x) for x in self.layout.row_lines(rows[:MAX_LINES], len(values))),
-                level=Level.NOTE,
+            nul_bytes_removed(
+                self.source.name, self.path.name, self.columns[column.name], lines, len(rows)
             )
         )
 

@@ -29,7 +29,7 @@ from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.packed import packed_names
-from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
+from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
 
 
 @dataclass
@@ -259,16 +259,9 @@ def _nul_note(table: SourceTable, rows: np.ndarray) -> Problem:
     """Ids are read without NUL bytes (``C2\\x00`` is ``C2``), which some exporters leave
     behind: say where."""
     positions = rows if table.positions is None else table.positions[rows]
-    return Problem(
-        table.source.name,
-        table.path.name,
-        Reason.REPAIRED,
-        "NUL bytes removed from the values before reading them",
-        column=table.columns["customer_id"],
-        count=int(rows.size),
-        lines=tuple(int(line) for line in table.lines(positions[:MAX_LINES])),
-        level=Level.NOTE,
-    )
+    lines = table.lines(positions[:MAX_LINES])
+    column = table.columns["customer_id"]
+    return nul_bytes_removed(table.source.name, table.path.name, column, lines, int(rows.size))
 
 
 def _release_tables(tables: dict[str, SourceTable]) -> None:

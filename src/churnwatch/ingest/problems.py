@@ -7,6 +7,7 @@ what to show. Only problems that make a source unusable raise :class:`InputError
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -76,3 +77,20 @@ class Problem:
         if self.examples:
             parts.append("e.g. " + ", ".join(repr(e) for e in self.examples))
         return f" ({'; '.join(parts)})" if parts else ""
+
+
+def nul_bytes_removed(
+    source: str, file: str, column: str, lines: Iterable[int], count: int
+) -> Problem:
+    """The note for values read without the NUL bytes some exporters leave in them
+    (``lines``: the first few of the ``count`` rows, as file lines)."""
+    return Problem(
+        source,
+        file,
+        Reason.REPAIRED,
+        "NUL bytes removed from the values before reading them",
+        column=column,
+        count=count,
+        lines=tuple(int(line) for line in lines),
+        level=Level.NOTE,
+    )
