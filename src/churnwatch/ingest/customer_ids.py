@@ -84,15 +84,18 @@ class _Encoded(NamedTuple):
 
     def rows_with(self, raw: pa.Array, marked: np.ndarray) -> np.ndarray:
         """The rows whose raw id is ``marked`` (a mask over ``raw``)."""
-        places = np.asarray(pc.index_in(self.values, value_set=raw).fill_null(len(raw)))
-        per_value = np.append(np.append(marked, False)[places], False)  # last: no id
+        per_value = np.append(np.append(marked, False)[self._places(raw)], False)  # last: no id
         return np.flatnonzero(per_value[self.positions])
 
     def codes(self, raw: pa.Array, raw_to_code: np.ndarray) -> np.ndarray:
         """Each row's code: its id's place among all raw ids, then that id's code."""
-        places = pc.index_in(self.values, value_set=raw).fill_null(len(raw))  # unused: -1
-        to_code = np.append(raw_to_code, -1)[np.asarray(places)]
+        to_code = np.append(raw_to_code, -1)[self._places(raw)]
         return np.append(to_code, -1)[self.positions].astype(np.int32, copy=False)
+
+    def _places(self, raw: pa.Array) -> np.ndarray:
+        """Each dictionary value's place among all raw ids (``len(raw)``: an unused value,
+        which only rows this source skipped had)."""
+        return np.asarray(pc.index_in(self.values, value_set=raw).fill_null(len(raw)))
 
 
 def _clean(ids: pa.Array) -> pa.Array:
