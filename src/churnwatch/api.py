@@ -41,7 +41,7 @@ from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.analyses.winback import WinBack, win_back
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
-from churnwatch.core.days import days_to_iso
+from churnwatch.core.days import days_to_iso, today
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError, ConfigError, UsageError
 from churnwatch.core.sources import SOURCES
@@ -549,15 +549,15 @@ def explain_customer(
         windows.recent_days,
         windows.baseline_days,
         lost_after,
-        today=_today(run, as_of),
+        today=_calendar_start(as_of),
     )
 
 
-def _today(run: ScanRun, as_of: dt.date | None) -> int | None:
+def _calendar_start(as_of: dt.date | None) -> int | None:
     """The day a contact calendar starts: today, unless the run looks at a past date on
     purpose (``--as-of``; then its reference date). The plan, the report and ``explain``
     agree."""
-    return reference_day(run.cut.dataset, dt.date.today()) if as_of is None else None
+    return today() if as_of is None else None
 
 
 def loyal_exports(
@@ -610,7 +610,8 @@ def plan_exports(
     """The contact occasions due in the next ``days`` days, per account manager."""
     run = scan_exports(exports, config, as_of, progress)
     result = narrowed(run.result, owners, segments)
-    return run, contact_plan(result, days, run.config.lifecycle.lost_after_days, _today(run, as_of))
+    start = _calendar_start(as_of)
+    return run, contact_plan(result, days, run.config.lifecycle.lost_after_days, start)
 
 
 @dataclass(frozen=True)
@@ -676,7 +677,7 @@ def report_exports(
         earlier,
         notes,
         owners=owners,
-        today=_today(run, as_of),
+        today=_calendar_start(as_of),
     )
     return ReportRun(run, reports, path, unassigned, doubts, split_by_owner, exports, record)
 

@@ -321,7 +321,10 @@ def _is_terminal(output: Path | None) -> bool:
 def refuse_binary_on_terminal(binary: bool, output: Path | None) -> None:
     """xlsx is no text for a terminal: refused at once, before the exports are read."""
     if binary and _is_terminal(output):
-        raise UsageError("xlsx is not text: write it to a file with --output FILE.xlsx")
+        raise UsageError(NOT_TEXT)
+
+
+NOT_TEXT = "xlsx is not text: write it to a file with --output FILE.xlsx"
 
 
 def emit(
@@ -336,9 +339,10 @@ def emit(
     on stderr saying so); never over a file in ``reads``, the files the run read."""
     from churnwatch import api
 
-    refuse_binary_on_terminal(binary, output)
     parts = [data] if isinstance(data, bytes) else data
-    if _is_terminal(output):
+    if _is_terminal(output):  # looked at once: a named device is opened to ask
+        if binary:
+            raise UsageError(NOT_TEXT)
         parts = printable_output(parts)  # a pipe or a file: exactly the data
     if output is None:
         write_stdout(parts)
