@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
@@ -225,6 +226,7 @@ class DaskEngine:
             return
         with (
             TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
+            _removed_again_at_exit(scratch),
             _dask_config({"temporary-directory": scratch}),  # also the lock files
             distributed.LocalCluster(
                 n_workers=self._local_workers,
@@ -240,6 +242,18 @@ class DaskEngine:
             distributed.Client(cluster) as client,
         ):
             yield client
+
+
+@contextmanager
+def _removed_again_at_exit(folder: str) -> Iterator[None]:
+    """``folder`` removed once more when the process ends, after its worker processes have
+    been joined: a worker still starting when the run was stopped may create its space in
+    the scratch folder after the folder was removed. Multiprocessing's finalizers with a
+    negative priority run after it joins its children."""
+    from multiprocessing.util import Finalize
+
+    Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=-1)
+    yield
 
 
 def _quiet_from_now_on() -> None:
