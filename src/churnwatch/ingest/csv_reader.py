@@ -363,9 +363,7 @@ class _Reader:
             return pa.float64()
         if column.kind is Kind.CATEGORY:
             return pa.dictionary(pa.int32(), pa.string())  # few distinct values: cheap to encode
-        if column.kind is Kind.ID:
-            return pa.dictionary(pa.int32(), pa.string())  # encoded while parsing, on every core
-        return pa.string()
+        return pa.string()  # ids too: a dictionary per block holds nearly every id again
 
     def _report_malformed(self) -> None:
         if not self.malformed:

@@ -1,9 +1,8 @@
 """Customer ids as small integers: one naturally sorted index shared by every source.
 
-Hashing ten million id strings is the most expensive step after parsing. The CSV reader
-dictionary-encodes the id column while it parses, block by block on every core; here each
-source's block dictionaries are unified (one source per core), and everything else touches
-only the distinct ids.
+Hashing ten million id strings is the most expensive step after parsing. Each source's ids
+are dictionary-encoded at once (one source per core), which gives every block the same
+dictionary, and everything else touches only the distinct ids.
 """
 
 from __future__ import annotations
@@ -65,9 +64,11 @@ class _Encoded(NamedTuple):
 
     @classmethod
     def of(cls, column: pa.ChunkedArray) -> _Encoded:
-        if not pa.types.is_dictionary(column.type):
-            column = pc.dictionary_encode(column)
-        unified = pa.table({"id": column}).unify_dictionaries().column("id")
+        unified = (
+            pa.table({"id": column}).unify_dictionaries().column("id")
+            if pa.types.is_dictionary(column.type)
+            else pc.dictionary_encode(column)  # one dictionary for all blocks already
+        )
         if unified.num_chunks == 0:
             return cls(pa.array([], pa.string()), np.empty(0, np.int32), np.empty(0, bool))
         indices = pa.chunked_array([chunk.indices for chunk in unified.chunks]).fill_null(-1)

@@ -337,9 +337,10 @@ def _duplicate_candidates(table: SourceTable) -> np.ndarray:
     sorted by them are: rows that differ in one column cannot be duplicates. Document
     numbers are looked at first, since they usually settle it before any copying.
     """
-    if any(_strictly_increasing(column) for column in table.table.columns):
-        return np.empty(0, dtype=np.intp)
     present = [column for column in table.source.columns if column.name in table.columns]
+    as_read = [c for c in present if c.kind is not Kind.ID]  # ids are compared trimmed
+    if any(_strictly_increasing(table.table.column(c.name)) for c in as_read):
+        return np.empty(0, dtype=np.intp)
     documents = [
         numbers
         for column in present
@@ -359,6 +360,9 @@ def _duplicate_candidates(table: SourceTable) -> np.ndarray:
     return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
 
 
+_SAMPLE = 1000
+
+
 def _as_whole_numbers(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """A text column of whole numbers (document numbers, usually) as integers; None when it
     holds anything else. '007' and '7' become the same number: only the pre-filter sees it,
@@ -372,6 +376,7 @@ def _as_whole_numbers(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
                 ],
                 pa.int64(),
             )
+        pc.cast(values.slice(0, _SAMPLE), pa.int64())  # most ids fail here, at once
         return pc.cast(values, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
