@@ -10,6 +10,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -162,6 +163,34 @@ def test_parquet_timestamps_are_dates(cli, tmp_path: Path) -> None:  # type: ign
     result = cli("scan", folder, "--as-of", "2025-01-31", "-f", "json")
     assert result.exit_code == 0, result.output
     assert '"last_order_date":"2025-01-30"' in result.stdout
+
+
+def test_zoned_parquet_timestamps_are_the_dates_of_their_own_clock(tmp_path: Path) -> None:
+    """A German shop's order at 00:30 on 1 March (23:30 UTC the day before) is an order of
+    1 March, as the shop's own CSV export would say."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    berlin = ZoneInfo("Europe/Berlin")
+    moments = [
+        dt.datetime(2025, 3, 1, 0, 30, tzinfo=berlin),
+        dt.datetime(2025, 3, 30, 23, 45, tzinfo=berlin),
+    ]
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": ["A", "A"],
+                "order_date": pa.array(moments, pa.timestamp("us", tz="Europe/Berlin")),
+                "amount": [10.0, 12.0],
+            }
+        ),
+        folder / "orders.parquet",
+    )
+    days = load(folder, dt.date(2025, 4, 30)).frame("orders")["order_date"].to_numpy()
+    epoch = dt.date(1970, 1, 1)
+    assert [epoch + dt.timedelta(days=int(d)) for d in days] == [
+        dt.date(2025, 3, 1),
+        dt.date(2025, 3, 30),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 
 import churnwatch.deliver.atomic
 from churnwatch.features import DATE_FEATURES, FEATURES, VALUE_FEATURES
-from scan_helpers import ANSI, EXAMPLES, GOLDEN, invoke, stderr_of, write_exports
+from scan_helpers import ANSI, EXAMPLES, GOLDEN, invoke, scan, stderr_of, write_exports
 
 EXPORTS = EXAMPLES / "exports"
 AS_OF = "2026-09-30"
@@ -459,6 +459,72 @@ def test_json_is_compact_unless_pretty() -> None:
 def test_pretty_is_only_for_json() -> None:
     result = invoke("scan", EXPORTS, "--as-of", AS_OF, "--format", "csv", "--pretty")
     assert result.exit_code == 2 and "--pretty applies to json output" in stderr_of(result)
+
+
+@pytest.mark.parametrize("dialect", ["standard", "excel-de"])
+def test_a_csv_written_in_batches_is_the_csv_written_at_once(
+    monkeypatch: pytest.MonkeyPatch, dialect: str
+) -> None:
+    """Batches of 7 customers (ranks, the header once, the BOM once) give the bytes of a
+    single batch: where the batches meet is invisible."""
+    from churnwatch.render import csv_rows
+
+    def scan() -> bytes:
+        command = ("scan", EXPORTS, "--as-of", AS_OF, "--format", "csv", "--csv-dialect", dialect)
+        result = invoke(*command)
+        assert result.exit_code in (0, 1), stderr_of(result)
+        return result.stdout_bytes
+
+    whole = scan()
+    monkeypatch.setattr(csv_rows, "BATCH_ROWS", 7)
+    batched = scan()
+    assert batched == whole
+    assert whole.count(b"rank") == 1 and len(whole.splitlines()) > 3 * 7
+
+
+def test_json_batches_agree_on_which_numbers_are_whole() -> None:
+    """A whole-unit feature with a fraction somewhere in the list (a typical gap of 8.5 days)
+    is a decimal in every batch of the JSON lines, as in one batch of them all."""
+    import datetime as dt
+
+    from churnwatch.render.json_text import joined_lines, record_lines
+
+    result = scan(EXPORTS, dt.date.fromisoformat(AS_OF))
+
+    def text(size: int) -> bytes:
+        return b"".join(joined_lines(lines, "\n", "\n") for lines in record_lines(result, size))
+
+    assert text(7) == text(len(result.customers))
+
+
+def test_ahead_keeps_the_order_and_makes_only_a_few_in_advance() -> None:
+    """Results in the items' order however the threads finish, and no more than ``workers``
+    made before the caller takes them: a streamed output's memory stays flat."""
+    import threading
+    import time
+
+    from churnwatch.render.csv_rows import ahead
+
+    lock = threading.Lock()
+    made: list[int] = []
+    taken = 0
+    most_ahead = 0
+
+    def make(item: int) -> int:
+        nonlocal most_ahead
+        time.sleep(0.002 * (item % 3))  # later items sometimes finish first
+        with lock:
+            made.append(item)
+            most_ahead = max(most_ahead, len(made) - taken)
+        return item * item
+
+    results = []
+    for value in ahead(make, range(20), workers=2):
+        results.append(value)
+        with lock:
+            taken += 1
+    assert results == [i * i for i in range(20)]
+    assert most_ahead <= 2
 
 
 @pytest.mark.parametrize("delimiter", [",", ";"])

@@ -2,15 +2,17 @@
 
 The columns are the same for every run of a version (a feature whose source is absent is an
 empty column), so a sheet that imports the file keeps working when a source comes or goes.
-Written by pyarrow's CSV writer from whole columns: hundreds of thousands of rows take a
-second, not a minute. Cells a spreadsheet would run as a formula are neutralised unless the
-guard is switched off for trusted data.
+Written by pyarrow's CSV writer from whole columns, a batch of customers at a time: the next
+batch's columns are built while one is written (Arrow's writer lets go of the GIL), and a
+million customers' text is never held at once. Cells a spreadsheet would run as a formula
+are neutralised unless the guard is switched off for trusted data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from churnwatch.core.errors import UsageError
 
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
 
     from churnwatch.analyses.result import ScanResult, Selection
     from churnwatch.render.language import Language
+
+Item = TypeVar("Item")
+Made = TypeVar("Made")
 
 _FORMULA = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -68,23 +73,75 @@ class CsvRows:
         return replace(self, dialect=csv_dialect or self.dialect, formula_guard=formula_guard)
 
     def render(self, selection: Selection) -> bytes:
+        return b"".join(self.chunks(selection))
+
+    def chunks(self, selection: Selection) -> Iterator[bytes]:
+        """The header and the first batch of rows, then each further batch, in rank order."""
+        import numpy as np
+
+        from churnwatch.render.records import whole_features
+
+        shown = selection.rows
+        total = len(shown.customers)
+        whole = whole_features(shown)
+        parts = (  # taken here, in order: the workers only read their own part
+            (start, shown.rows(np.arange(start, min(start + BATCH_ROWS, total))))
+            for start in range(0, max(total, 1), BATCH_ROWS)  # no rows: still the header
+        )
+        yield from ahead(lambda part: self._text(*part, whole), parts)
+
+    def _text(self, start: int, rows: ScanResult, whole: Collection[str]) -> bytes:
         import pyarrow as pa
 
         dialect = CSV_DIALECTS[self.dialect]
-        columns = row_columns(selection.rows, formula_guard=self.formula_guard, lang=self.lang)
+        columns = row_columns(
+            rows,
+            formula_guard=self.formula_guard,
+            lang=self.lang,
+            first_rank=start + 1,
+            whole=whole,
+        )
         if dialect.decimal != ".":
             columns = {name: _decimal_comma(values) for name, values in columns.items()}
-        return csv_bytes(pa.table(columns), delimiter=dialect.delimiter)
+        return _csv_text(pa.table(columns), dialect.delimiter, header=start == 0)
 
 
 FORMAT = CsvRows()
 
 
+BATCH_ROWS = 50_000
+"""Customers per batch of a CSV: large enough that a batch's fixed costs do not count, small
+enough that two batches' text is little memory."""
+
+
+def ahead(make: Callable[[Item], Made], items: Iterable[Item], workers: int = 2) -> Iterator[Made]:
+    """``make(item)`` for each item, in order, computed on ``workers`` threads: at most that
+    many are made ahead of the one the caller is at, so memory holds only those."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[Made]] = deque()
+        for item in items:
+            pending.append(pool.submit(make, item))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def row_columns(
-    shown: ScanResult, *, formula_guard: bool = True, lang: Language | None = None
+    shown: ScanResult,
+    *,
+    formula_guard: bool = True,
+    lang: Language | None = None,
+    first_rank: int = 1,
+    whole: Collection[str] | None = None,
 ) -> dict[str, pa.Array]:
     """Every output column as an Arrow array: rank, as_of, who, how at risk and why, then
-    every feature (also what the xlsx sheet is made of)."""
+    every feature (also what the xlsx sheet is made of). When ``shown`` is a batch of a
+    longer list: ``first_rank``, the rank of its first row, and ``whole``, the list's
+    :func:`~churnwatch.render.records.whole_features`."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -92,7 +149,7 @@ def row_columns(
     from churnwatch.render.records import feature_array, identity_arrays, signal_columns
 
     rows = len(shown.customers)
-    columns: dict[str, pa.Array] = {"rank": pa.array(np.arange(1, rows + 1))}
+    columns: dict[str, pa.Array] = {"rank": pa.array(np.arange(first_rank, first_rank + rows))}
     columns["as_of"] = pa.array([shown.cut.as_of_iso] * rows, pa.string()).cast(pa.date32())
     columns |= identity_arrays(shown, lang)
     fired = signal_columns(shown, lang)
@@ -105,7 +162,7 @@ def row_columns(
     if formula_guard:
         for name in (*TEXT_COLUMNS, "signals", "reasons", "action"):
             columns[name] = safe_text(columns[name])
-    columns |= {name: feature_array(shown, name) for name in shown.feature_names}
+    columns |= {name: feature_array(shown, name, whole) for name in shown.feature_names}
     return columns
 
 

@@ -10,7 +10,7 @@ characters, numbers Arrow puts in exponent form) are written by Python's json.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +18,13 @@ import pyarrow.compute as pc
 
 from churnwatch.analyses.result import ScanResult
 from churnwatch.render.language import Language
-from churnwatch.render.records import BATCH, feature_array, identity_arrays, signal_columns
+from churnwatch.render.records import (
+    BATCH,
+    feature_array,
+    identity_arrays,
+    signal_columns,
+    whole_features,
+)
 
 _CONTROL = r"[\x00-\x1f]"
 
@@ -31,12 +37,19 @@ def record_lines(
     alone)."""
     opening = f'{{"as_of":{_dumps(result.as_of)},"rank":' if as_of else '{"rank":'
     total = len(result.customers)
+    whole = whole_features(result)
     for start in range(0, total, size):
         part = result.rows(np.arange(start, min(start + size, total)))
-        yield _lines(part, start + 1, opening, lang)
+        yield _lines(part, start + 1, opening, lang, whole)
 
 
-def _lines(result: ScanResult, first_rank: int, opening: str, lang: Language | None) -> pa.Array:
+def _lines(
+    result: ScanResult,
+    first_rank: int,
+    opening: str,
+    lang: Language | None,
+    whole: Collection[str],
+) -> pa.Array:
     count = len(result.customers)
     ranks = pa.array(np.arange(first_rank, first_rank + count)).cast(pa.string())
     parts: list[pa.Array | str] = [opening, ranks]
@@ -46,7 +59,7 @@ def _lines(result: ScanResult, first_rank: int, opening: str, lang: Language | N
     for index, name in enumerate(result.feature_names):
         parts += [
             ("," if index else "") + f"{_dumps(name)}:",
-            json_values(feature_array(result, name)),
+            json_values(feature_array(result, name, whole)),
         ]
     parts.append("}}")
     return pc.binary_join_element_wise(*_merged(parts), "")

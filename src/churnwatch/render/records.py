@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import string
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,38 +174,64 @@ def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:
     return customers[field].to_numpy(dtype=np.float64)
 
 
-def feature_array(result: ScanResult, name: str) -> pa.Array:
-    """A feature as machine output shows it; all null when its source is absent."""
+def whole_features(result: ScanResult) -> frozenset[str]:
+    """The features machine output writes as whole numbers: a whole unit, and no value with a
+    fraction anywhere in ``result``. Decided once for a list written in batches, so that a
+    column does not turn from ``8`` to ``8.0`` (or to ``"8"`` in German CSV) between them."""
+    frame = result.customers
+    return frozenset(
+        name
+        for name in result.feature_names
+        if name in frame
+        and FEATURES[name].unit in WHOLE_UNITS
+        and _all_whole(frame[name].to_numpy(dtype=np.float64))
+    )
+
+
+def _all_whole(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(np.all(np.mod(finite, 1) == 0))
+
+
+def feature_array(result: ScanResult, name: str, whole: Collection[str] | None = None) -> pa.Array:
+    """A feature as machine output shows it; all null when its source is absent. ``whole``:
+    the :func:`whole_features` of the whole list ``result`` is a batch of (None: of
+    ``result``)."""
     frame = result.customers
     if name not in frame:
         return pa.nulls(len(frame), pa.date32() if name in DATE_FEATURES else pa.float64())
-    return output_array(name, frame[name])
+    return output_array(name, frame[name], None if whole is None else name in whole)
 
 
-def output_array(name: str, column: pd.Series) -> pa.Array:
+def output_array(name: str, column: pd.Series, whole: bool | None = None) -> pa.Array:
     """One feature column as machine output shows it: dates, whole counts, rounded decimals,
-    null where missing (converted without a loop in Python)."""
+    null where missing (converted without a loop in Python). ``whole``: written as whole
+    numbers (None: when its unit is whole and so are all its values here)."""
     values = column.to_numpy(dtype=np.float64)
     missing = ~np.isfinite(values)  # JSON has no NaN or Infinity: such a value is null
     filled = np.where(missing, 0, values)
     if name in DATE_FEATURES:
         return pa.array(filled.astype("datetime64[D]"), mask=missing)
-    if FEATURES[name].unit in WHOLE_UNITS and np.all(np.mod(filled, 1) == 0):
+    if whole is None:
+        whole = FEATURES[name].unit in WHOLE_UNITS and _all_whole(filled)
+    if whole:
         return pa.array(filled.astype(np.int64), mask=missing)
     return pa.array(np.round(filled, DECIMALS), mask=missing)
 
 
-def output_values(result: ScanResult, name: str) -> list[Any]:
+def output_values(result: ScanResult, name: str, whole: Collection[str] | None = None) -> list[Any]:
     """The same as plain JSON values: ISO date strings, ints, floats and None."""
-    values = feature_array(result, name).to_pylist()
+    values = feature_array(result, name, whole).to_pylist()
     if name in DATE_FEATURES:
         return [None if day is None else day.isoformat() for day in values]
     return values
 
 
-def feature_columns(result: ScanResult) -> dict[str, list[Any]]:
+def feature_columns(
+    result: ScanResult, whole: Collection[str] | None = None
+) -> dict[str, list[Any]]:
     """Features as machine output shows them: ISO dates, whole counts, rounded, None."""
-    return {name: output_values(result, name) for name in result.feature_names}
+    return {name: output_values(result, name, whole) for name in result.feature_names}
 
 
 def identity_columns(result: ScanResult, lang: Language | None = None) -> dict[str, list[Any]]:
@@ -289,17 +315,22 @@ def record_batches(
 ) -> Iterator[list[dict[str, Any]]]:
     """The records of ``to_records`` in batches of ``size`` customers, in rank order."""
     total = len(result.customers)
+    whole = whole_features(result)
     for start in range(0, total, size):
         part = result.rows(np.arange(start, min(start + size, total)))
-        yield to_records(part, first_rank=start + 1, lang=lang)
+        yield to_records(part, first_rank=start + 1, lang=lang, whole=whole)
 
 
 def to_records(
-    result: ScanResult, first_rank: int = 1, lang: Language | None = None
+    result: ScanResult,
+    first_rank: int = 1,
+    lang: Language | None = None,
+    whole: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Plain JSON-ready dicts in rank order (what JSON, NDJSON and the table show)."""
+    """Plain JSON-ready dicts in rank order (what JSON, NDJSON and the table show); ``whole``
+    as for :func:`feature_array`."""
     identity = identity_columns(result, lang)
-    features = feature_columns(result)
+    features = feature_columns(result, whole)
     reasons = signals(result, lang)
     count = len(result.customers)
     keys = ["rank", *identity, "signals", "features"]
