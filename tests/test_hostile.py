@@ -62,6 +62,17 @@ def test_a_config_in_the_folder_cannot_read_files_outside_it(tmp_path: Path) -> 
     assert explicit.exit_code == 0
 
 
+def test_an_export_linked_from_outside_the_folder_is_named_as_a_link(tmp_path: Path) -> None:
+    """No churnwatch.toml is involved: the message says what the file is and what to do."""
+    (tmp_path / "elsewhere.csv").write_text(ORDERS)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").symlink_to(tmp_path / "elsewhere.csv")
+    message = clean_failure(invoke("scan", folder))
+    assert "orders.csv: a link to a file outside the exports folder" in message
+    assert "churnwatch.toml found in the folder" not in message
+
+
 def test_a_missing_column_error_shows_only_a_short_escaped_excerpt(tmp_path: Path) -> None:
     folder = tmp_path / "exports"
     folder.mkdir()

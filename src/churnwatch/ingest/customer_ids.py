@@ -2,7 +2,8 @@
 
 Hashing ten million id strings is the most expensive step after parsing. Each source's ids
 are dictionary-encoded at once (one source per core), which gives every block the same
-dictionary, and everything else touches only the distinct ids.
+dictionary; everything else touches only the distinct ids, and hashes them as seldom as it
+can: two million of them take half a second per pass.
 """
 
 from __future__ import annotations
@@ -34,21 +35,59 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
     dictionary-encoded text.
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
-        encoded = dict(zip(columns, pool.map(_Encoded.of, columns.values()), strict=True))
-    raw = pc.unique(pa.chunked_array([e.present for e in encoded.values()], pa.string()))
-    clean = _clean(raw)
-    ids = natural_sort(pc.unique(pc.filter(clean, pc.not_equal(clean, ""))))
-    raw_to_code = np.asarray(pc.index_in(clean, value_set=ids).fill_null(-1), dtype=np.int32)
-    codes = {name: e.codes(raw, raw_to_code) for name, e in encoded.items()}
+        encoded = list(pool.map(_Encoded.of, columns.values()))
+    raw, places = _raw_ids(encoded)
+    ids, raw_to_code = _sorted_codes(_clean(raw), raw)
+    codes = {
+        name: e.codes(place, raw_to_code)
+        for name, e, place in zip(columns, encoded, places, strict=True)
+    }
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )
     nul = np.asarray(pc.match_substring(raw, "\x00").fill_null(False), dtype=bool)
     with_nul = {
-        name: e.rows_with(raw, nul) if nul.any() else np.empty(0, np.intp)
-        for name, e in encoded.items()
+        name: e.rows_with(place, nul) if nul.any() else np.empty(0, np.intp)
+        for name, e, place in zip(columns, encoded, places, strict=True)
     }
     return Coded(index, codes, with_nul)
+
+
+def _raw_ids(encoded: list[_Encoded]) -> tuple[pa.Array, list[np.ndarray]]:
+    """Every raw id some row has, once, and per source each of its dictionary's values' place
+    among them (``len(raw)``: a value no kept row has). One hashing pass over the sources'
+    distinct ids, none at all for a single source, whose dictionary is distinct already."""
+    present = [e.values.filter(pa.array(e.used)) for e in encoded]
+    if len(present) == 1:
+        raw, where = present[0], [np.arange(len(present[0]))]
+    else:
+        combined = pc.dictionary_encode(pa.concat_arrays(present))
+        raw = combined.dictionary
+        ends = np.cumsum([len(values) for values in present])
+        where = np.split(np.asarray(combined.indices), ends[:-1])
+    places = []
+    for e, found in zip(encoded, where, strict=True):
+        place = np.full(len(e.values), len(raw), dtype=np.int64)
+        place[e.used] = found
+        places.append(place)
+    return raw, places
+
+
+def _sorted_codes(clean: pa.Array, raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct non-empty ids among ``clean`` in natural order, and for each raw id its
+    code, its clean id's place in that order (-1: blank). When cleaning changed nothing, the
+    ids are distinct already and nothing is hashed again."""
+    if not pc.any(pc.not_equal(clean, raw)).as_py():
+        distinct, place = clean, np.arange(len(clean))
+    else:
+        encoded = pc.dictionary_encode(clean)
+        distinct, place = encoded.dictionary, np.asarray(encoded.indices)
+    named = np.asarray(pc.not_equal(distinct, ""), dtype=bool)  # '' was only blanks
+    kept = np.flatnonzero(named)
+    order = kept[natural_order(distinct.take(pa.array(kept)))]
+    code = np.full(len(distinct) + 1, -1, dtype=np.int32)  # the extra place: no distinct id
+    code[order] = np.arange(len(order), dtype=np.int32)
+    return distinct.take(pa.array(order)), code[place]
 
 
 class _Encoded(NamedTuple):
@@ -78,25 +117,16 @@ class _Encoded(NamedTuple):
         used[positions] = True
         return cls(values, positions, used[:-1])
 
-    @property
-    def present(self) -> pa.Array:
-        """The raw ids of this source's rows."""
-        return self.values.filter(pa.array(self.used))
-
-    def rows_with(self, raw: pa.Array, marked: np.ndarray) -> np.ndarray:
-        """The rows whose raw id is ``marked`` (a mask over ``raw``)."""
-        per_value = np.append(np.append(marked, False)[self._places(raw)], False)  # last: no id
+    def rows_with(self, place: np.ndarray, marked: np.ndarray) -> np.ndarray:
+        """The rows whose raw id is ``marked`` (a mask over the raw ids; ``place``: where
+        each dictionary value is among them)."""
+        per_value = np.append(np.append(marked, False)[place], False)  # last: no id
         return np.flatnonzero(per_value[self.positions])
 
-    def codes(self, raw: pa.Array, raw_to_code: np.ndarray) -> np.ndarray:
+    def codes(self, place: np.ndarray, raw_to_code: np.ndarray) -> np.ndarray:
         """Each row's code: its id's place among all raw ids, then that id's code."""
-        to_code = np.append(raw_to_code, -1)[self._places(raw)]
+        to_code = np.append(raw_to_code, -1)[place]
         return np.append(to_code, -1)[self.positions].astype(np.int32, copy=False)
-
-    def _places(self, raw: pa.Array) -> np.ndarray:
-        """Each dictionary value's place among all raw ids (``len(raw)``: an unused value,
-        which only rows this source skipped had)."""
-        return np.asarray(pc.index_in(self.values, value_set=raw).fill_null(len(raw)))
 
 
 def _clean(ids: pa.Array) -> pa.Array:
@@ -110,6 +140,11 @@ def _clean(ids: pa.Array) -> pa.Array:
 
 def natural_sort(ids: pa.Array) -> pa.Array:
     """``C2`` before ``C10``, ``2`` before ``10``; ties and other ids by text."""
+    return pc.take(ids, natural_order(ids))
+
+
+def natural_order(ids: pa.Array) -> np.ndarray:
+    """The positions of ``ids`` in :func:`natural_sort` order."""
     parts = pc.extract_regex(ids, r"^(?P<prefix>.*?)(?P<number>\d{0,18})$")
     digits = pc.struct_field(parts, [1])
     number = pc.cast(pc.if_else(pc.equal(digits, ""), "-1", digits), pa.int64())
@@ -117,4 +152,4 @@ def natural_sort(ids: pa.Array) -> pa.Array:
     order = pc.sort_indices(
         table, sort_keys=[("prefix", "ascending"), ("number", "ascending"), ("id", "ascending")]
     )
-    return pc.take(ids, order)
+    return np.asarray(order, dtype=np.int64)

@@ -214,6 +214,8 @@ def _existing(
     folder: Path, path: Path, source: Source, settings: SourceConfig, *, outside: bool
 ) -> Path | None:
     if not outside and not path.resolve().is_relative_to(folder.resolve()):
+        if not settings.path:  # the export's own name: a link placed in the folder
+            raise _link_out(path, folder)
         raise InputError(
             f"sources.{source.name}.path: {path} lies outside the exports folder {folder};"
             " a churnwatch.toml found in the folder may only name files inside it (pass the"
@@ -232,10 +234,7 @@ def _existing(
             )
     if found:
         if not outside and not found[0].resolve().is_relative_to(folder.resolve()):
-            raise InputError(
-                f"{found[0]}: a link to a file outside the exports folder {folder};"
-                " pass the config with --config to allow other places"
-            )
+            raise _link_out(found[0], folder)
         return found[0]
     if source.required or settings.path:
         raise InputError(
@@ -245,6 +244,15 @@ def _existing(
             else None,
         )
     return None
+
+
+def _link_out(path: Path, folder: Path) -> InputError:
+    """An export that is a link to a file elsewhere: exports folders are shared, so a link
+    placed in one is not followed unless the user vouches for it."""
+    return InputError(
+        f"{path}: a link to a file outside the exports folder {folder}; copy the file into the"
+        " folder, or name it in a churnwatch.toml passed with --config, which may point anywhere"
+    )
 
 
 def _among(positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
