@@ -31,20 +31,28 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--kit", type=Path, default=HERE.parents[1] / "shared" / "bench")
     parser.add_argument("--format", default="csv", help="churnwatch's output format")
+    parser.add_argument(
+        "--orders-per-customer",
+        type=float,
+        help="data from benchmarks/synthetic.py with this many orders per customer (the kit's"
+        " gen.py has 50), e.g. 2.5 for a shop of many one-off buyers",
+    )
     args = parser.parse_args()
     churnwatch = shutil.which("churnwatch") or "churnwatch"
     rows = []
     for size in args.sizes:
-        folder = DATA / size
+        per = args.orders_per_customer
+        label = size if per is None else f"{size}-per-{per:g}"
+        folder = DATA / label
         if not (folder / "orders.csv").exists():
-            run([sys.executable, str(args.kit / "gen.py"), "-n", size, "-o", str(folder)])
-        result = DATA / f"pair-{size}.json"
+            generate(args.kit, size, folder, per)
+        result = DATA / f"pair-{label}.json"
         run(
             [
                 sys.executable,
                 str(args.kit / "pair.py"),
                 "--label",
-                size,
+                label,
                 "--runs",
                 str(args.runs),
                 "--warmup",
@@ -59,8 +67,20 @@ def main() -> None:
                 f" {DATA / 'duckdb.csv'}",
             ]
         )
-        rows.append((size, json.loads(result.read_text())))
+        rows.append((label, json.loads(result.read_text())))
     print_table(rows)
+
+
+def generate(kit: Path, size: str, folder: Path, per_customer: float | None) -> None:
+    """The kit's data, or synthetic.py's with ``per_customer`` orders per customer (invoices
+    and complaints in the kit's proportions: 0.8 and 0.03 per order)."""
+    if per_customer is None:
+        run([sys.executable, str(kit / "gen.py"), "-n", size, "-o", str(folder)])
+        return
+    from synthetic import generate as synthetic
+
+    count = int(orders(size))
+    synthetic(folder, count, int(0.8 * count), int(0.03 * count), int(count / per_customer))
 
 
 def run(command: list[str]) -> None:
@@ -68,6 +88,7 @@ def run(command: list[str]) -> None:
 
 
 def orders(size: str) -> float:
+    size = size.split("-per-", maxsplit=1)[0]
     return float(size[:-1]) * MILLION[size[-1]] if size[-1] in MILLION else float(size)
 
 

@@ -1,7 +1,10 @@
 """Generate large synthetic exports for the benchmarks (seeded, vectorised, a few seconds).
 
 Written with pyarrow's CSV writer straight from numpy arrays; the data is realistic enough
-to exercise every code path (ISO dates, credit notes, open invoices, open complaints).
+to exercise every code path (ISO dates, credit notes, open invoices, open complaints). The
+columns are those of the shared kit's ``gen.py``, so its DuckDB query reads these files too;
+unlike ``gen.py`` (50 orders per customer) the number of customers is free, which
+``headline.py --orders-per-customer`` uses to measure a shop of many one-off buyers.
 """
 
 from __future__ import annotations
@@ -72,12 +75,15 @@ def write_complaints(path: Path, rows: int, customers: int, rng: np.random.Gener
     closed = opened + rng.integers(0, 60, rows)
     open_ = closed > SPAN_DAYS
     severity = rng.choice(np.array(["low", "medium", "high"]), rows, p=[0.5, 0.35, 0.15])
+    category = rng.choice(np.array(["delivery", "quality", "billing", "service"]), rows)
     table = pa.table(
         {
+            "complaint_id": pa.array(np.arange(rows) + 90_000_000).cast(pa.string()),
             "customer_id": _ids(customer),
             "opened_date": _dates(opened),
             "closed_date": pa.array(_dates(closed).to_numpy(zero_copy_only=False), mask=open_),
             "severity": pa.array(severity),
+            "category": pa.array(category),
         }
     )
     pacsv.write_csv(table, path)

@@ -59,14 +59,35 @@ def compute_features(cut: Cut, population: Population) -> pd.DataFrame:
     missing (NaN) for that customer, never a made-up value.
     """
     values = run_groups(Inputs(cut, population.window, population))
-    columns: dict[str, object] = {name: values[name] for name in FEATURES if name in values}
-    for name, categories in CATEGORY_FEATURES.items():
-        if name in columns:
-            columns[name] = _categorical(np.asarray(values[name]), categories)
-    frame = pd.DataFrame(columns)
-    frame.index.name = "customer"
+    names = [name for name in FEATURES if name in values]
     ordering = np.asarray(values["order_count"]) > 0
-    return frame if ordering.all() else frame[ordering]  # the usual case: no copy
+    rows = None if ordering.all() else np.flatnonzero(ordering)
+    numbers = {name: values[name] for name in names if name not in CATEGORY_FEATURES}
+    frame = _numbers_frame(numbers, rows, ordering.size)
+    for place, name in enumerate(names):
+        if name in CATEGORY_FEATURES:
+            labels = np.asarray(values[name])
+            kept = labels if rows is None else labels[rows]
+            frame.insert(
+                place, name, pd.Series(_categorical(kept, CATEGORY_FEATURES[name]), frame.index)
+            )
+    frame.index.name = "customer"
+    return frame
+
+
+def _numbers_frame(
+    columns: dict[str, np.ndarray], rows: np.ndarray | None, count: int
+) -> pd.DataFrame:
+    """The numeric features of the customers ``rows`` (None: all ``count``) as one frame,
+    each value written once, into the very block the frame keeps: from a dict, pandas copies
+    the columns into a block, and once more to keep the rows (two seconds for seventy
+    features of two million customers)."""
+    size = count if rows is None else rows.size
+    block = np.empty((len(columns), size), dtype=np.float64)  # pandas' layout: one row each
+    for place, values in enumerate(columns.values()):
+        block[place] = values if rows is None else np.asarray(values)[rows]
+    index = pd.RangeIndex(count) if rows is None else pd.Index(rows)
+    return pd.DataFrame(block.T, index=index, columns=list(columns), copy=False)
 
 
 def _categorical(labels: np.ndarray, categories: Sequence[str]) -> pd.Categorical[str]:
