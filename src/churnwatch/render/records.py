@@ -189,8 +189,8 @@ def whole_features(result: ScanResult) -> frozenset[str]:
 
 
 def _all_whole(values: np.ndarray) -> bool:
-    finite = values[np.isfinite(values)]
-    return bool(np.all(np.mod(finite, 1) == 0))
+    """No value with a fraction (a comparison with NaN is false; infinity is its own floor)."""
+    return not bool(np.any(np.floor(values) < values))
 
 
 def feature_array(result: ScanResult, name: str, whole: Collection[str] | None = None) -> pa.Array:
