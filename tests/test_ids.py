@@ -90,3 +90,16 @@ def test_nul_byte_in_customer_id_is_dropped(write_csv, exports):
     note = problem(dataset, "repaired")  # the user is told where the id was repaired
     assert (note.column, note.count, note.lines) == ("customer_id", 1, (3,))
     assert "NUL bytes removed" in note.message
+
+
+def test_ids_only_a_dropped_row_had_are_no_customers():
+    """A dictionary-encoded column (Parquet) keeps the ids of rows skipped for a bad value
+    in its dictionary: those are nobody's, in one source or several."""
+    dictionary = pa.array(["C3", "C1", "Gone"])
+    parquet = pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array([0, 1, 0]), dictionary)])
+    alone = code_customers({"orders": parquet})
+    assert list(alone.ids) == ["C1", "C3"] and alone.codes["orders"].tolist() == [1, 0, 1]
+    both = code_customers({"orders": parquet, "payments": pa.chunked_array([["C2", "C3"]])})
+    assert list(both.ids) == ["C1", "C2", "C3"]
+    assert both.codes["orders"].tolist() == [2, 0, 2]
+    assert both.codes["payments"].tolist() == [1, 2]
