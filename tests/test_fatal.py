@@ -42,6 +42,15 @@ def required_column_missing(exports, use_fixture):
     )
 
 
+def date_missing_beside_an_order_id(exports, use_fixture):
+    path = exports / "orders.csv"
+    path.write_text("order_id,customer_id,amount\nO1,C1,5\n")
+    return path, (
+        "required column 'order_date' is missing; columns found: 'order_id', 'customer_id',"
+        " 'amount'; map one of them in churnwatch.toml"  # not order_id: it is the order id
+    )
+
+
 def not_text(signature: bytes, what: str):
     def setup(exports, use_fixture):
         path = exports / "orders.csv"
@@ -87,6 +96,7 @@ FATAL = [
     header_only,
     no_valid_rows,
     required_column_missing,
+    date_missing_beside_an_order_id,
     pytest.param(fake_zip, id="xlsx"),
     pytest.param(not_text(b"\xd0\xcf\x11\xe0", "an old-style Excel/Office file"), id="xls"),
     pytest.param(not_text(b"%PDF-1.7\n", "a PDF document"), id="pdf"),

@@ -295,6 +295,27 @@ def test_escape_sequences_in_data_never_reach_the_terminal(tmp_path: Path) -> No
     assert f"A{evil}" in [c["customer_id"] for c in machine["customers"]]  # kept as it is
 
 
+def test_line_breaks_in_data_stay_on_their_line_in_messages_and_explain(tmp_path: Path) -> None:
+    """A quoted cell may hold a newline: a warning quoting it, and explain's header naming
+    the customer, stay one line each (grep finds them whole), with the break spelled out."""
+    ordinary = "".join(
+        f"C{i},2025-01-0{1 + i % 3},10,{('inbound', 'outbound')[i % 2]}\n" for i in range(30)
+    )
+    folder = write_exports(
+        tmp_path / "exports",
+        orders='customer_id,order_date,amount,channel\nA,2025-01-02,10,"in\nbound"\n' + ordinary,
+        customers='customer_id,name,owner\nA,"Patel\nFoods\rLLC","Jonas\tWeber"\n',
+    )
+    scanned = invoke("scan", folder, "--as-of", "2025-01-03")
+    assert scanned.exit_code == 0, stderr_of(scanned)
+    (warning,) = [line for line in stderr_of(scanned).splitlines() if "not understood" in line]
+    assert "'in\\nbound' 1 row" in warning
+    explained = invoke("explain", folder, "A", "--as-of", "2025-01-03")
+    assert explained.exit_code == 0, stderr_of(explained)
+    header = explained.stdout.splitlines()[0]
+    assert header == "A · Patel\\nFoods\\rLLC · Jonas\\tWeber"
+
+
 def test_rule_titles_are_never_markup(tmp_path: Path) -> None:
     folder = write_exports(
         tmp_path / "exports",

@@ -33,6 +33,12 @@ def printable(text: str) -> str:
     )
 
 
+def inline(text: str) -> str:
+    """:func:`printable`, and on one line: line breaks and tabs spelled out too (``\\n``), for
+    a value quoted in a one-line message, which a newline from the data would split."""
+    return printable(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
 def printable_output(parts: Iterable[bytes]) -> Iterator[bytes]:
     """UTF-8 output made for programs (CSV, JSON, mail, calendars), shown on a terminal
     instead: each line as :func:`printable` makes it, so that a customer id can no more move

@@ -26,7 +26,7 @@ from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
-from churnwatch.core.words import plural, printable
+from churnwatch.core.words import inline, plural, printable
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, parse_days
 from churnwatch.ingest.line_numbers import Layout
@@ -134,7 +134,9 @@ def _missing_column(
     path: Path, source: Source, column: Column, wanted: str, header: list[str], *, unused: list[str]
 ) -> str:
     found = _excerpt(header)
-    guess = map_columns(unused, source.name).get(column.name) or closest(wanted, unused)
+    recognised = map_columns(unused, source.name)
+    theirs = {h for name, h in recognised.items() if name != column.name}  # another column's
+    guess = recognised.get(column.name) or closest(wanted, [h for h in unused if h not in theirs])
     hint = (
         f"; '{guess}' looks like it — map it in churnwatch.toml: [sources.{source.name}.columns]"
         f' {column.name} = "{guess}"'
@@ -518,7 +520,7 @@ class _Reader:
 
         def rows_of(values: list[str]) -> str:
             return ", ".join(
-                f"'{printable(v)}' {plural(int(counts[position[v]]), 'row')}" for v in values
+                f"'{inline(v)}' {plural(int(counts[position[v]]), 'row')}" for v in values
             )
 
         configured = self.config.values.get(column.name)

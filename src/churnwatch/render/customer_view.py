@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from churnwatch.core.words import inline
+
 if TYPE_CHECKING:
     from churnwatch.analyses.profile import Profile
 
@@ -60,10 +62,10 @@ def profile_json(profile: Profile) -> bytes:
 def show_profile(console: Console, profile: Profile) -> None:
     document = profile_document(profile)
     record, timeline = document["customer"], document["timeline"]
-    who = Text(f"{record['customer_id']}", style="bold")
+    who = Text(inline(str(record["customer_id"])), style="bold")  # typed by anyone: one line
     for key in ("name", "segment", "owner", "email"):
         if record[key]:
-            who.append(f" · {record[key]}")
+            who.append(f" · {inline(str(record[key]))}")
     console.print(who)
     console.print(
         Text(
