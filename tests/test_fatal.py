@@ -51,6 +51,14 @@ def date_missing_beside_an_order_id(exports, use_fixture):
     )
 
 
+def orders_saved_as_a_workbook(exports, use_fixture):
+    (exports / "orders.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(32, 127)) * 4)
+    return exports / "orders.csv", (
+        "orders file not found; orders.xlsx is a spreadsheet, which churnwatch does not read:"
+        " save the sheet as CSV (orders.csv)"
+    )
+
+
 def not_text(signature: bytes, what: str):
     def setup(exports, use_fixture):
         path = exports / "orders.csv"
@@ -97,6 +105,7 @@ FATAL = [
     no_valid_rows,
     required_column_missing,
     date_missing_beside_an_order_id,
+    orders_saved_as_a_workbook,
     pytest.param(fake_zip, id="xlsx"),
     pytest.param(not_text(b"\xd0\xcf\x11\xe0", "an old-style Excel/Office file"), id="xls"),
     pytest.param(not_text(b"%PDF-1.7\n", "a PDF document"), id="pdf"),
@@ -211,3 +220,16 @@ def test_missing_column_suggestion_is_not_a_header_already_mapped(write_csv, exp
     message = str(raised.value)
     assert message.startswith(f"{path}: required column 'paid_date' is missing;")
     assert 'paid_date = "due_date"' not in message
+
+
+def test_an_optional_source_saved_as_a_workbook_is_left_out_with_a_warning(exports, cli):
+    """payments.xlsx instead of payments.csv: the run goes on without the payment signals,
+    and says so, rather than scoring everyone as if they had no invoices."""
+    (exports / "orders.csv").write_text(ORDERS)
+    (exports / "payments.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(32, 127)) * 4)
+    result = cli("validate", exports)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: payments.xlsx: a spreadsheet, which churnwatch does not read; the payments are"
+        " left out: save the sheet as CSV (payments.csv)"
+    ) in flat(result.stdout)  # validate's report

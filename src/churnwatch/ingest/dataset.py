@@ -151,6 +151,8 @@ def _read_all(
         settings = config.sources.get(name)
         path = source_path(folder, source, settings, outside=outside)
         if path is None:
+            if (workbook := spreadsheet_instead(folder, source, settings)) is not None:
+                problems.append(_not_read(source, workbook))
             continue
         try:
             table = read_source(path, source, settings)
@@ -236,6 +238,11 @@ def _existing(
         if not outside and not found[0].resolve().is_relative_to(folder.resolve()):
             raise _link_out(found[0], folder)
         return found[0]
+    if source.required and (workbook := spreadsheet_instead(folder, source, settings)):
+        raise InputError(
+            f"{path}: {source.name} file not found; {workbook.name} is a spreadsheet, which"
+            f" churnwatch does not read: {_save_as_csv(workbook)}"
+        )
     if source.required or settings.path:
         raise InputError(
             f"{path}: {source.name} file not found",
@@ -244,6 +251,34 @@ def _existing(
             else None,
         )
     return None
+
+
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def spreadsheet_instead(folder: Path, source: Source, settings: SourceConfig) -> Path | None:
+    """A workbook under the export's default name (``orders.xlsx``), where no export was
+    found: saved from a spreadsheet instead of exported as CSV."""
+    if settings.path:
+        return None
+    stem = Path(source.default_file).stem
+    found = [folder / (stem + suffix) for suffix in SPREADSHEETS]
+    return next((path for path in found if path.is_file()), None)
+
+
+def _save_as_csv(workbook: Path) -> str:
+    return f"save the sheet as CSV ({workbook.with_suffix('.csv').name})"
+
+
+def _not_read(source: Source, workbook: Path) -> Problem:
+    """An optional source saved as a workbook: left out, and said so (its signals are off)."""
+    return Problem(
+        source.name,
+        workbook.name,
+        Reason.SPREADSHEET,
+        f"a spreadsheet, which churnwatch does not read; the {source.name} are left out:"
+        f" {_save_as_csv(workbook)}",
+    )
 
 
 def _link_out(path: Path, folder: Path) -> InputError:

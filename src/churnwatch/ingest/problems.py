@@ -35,6 +35,8 @@ class Reason(StrEnum):
     STALE_EXPORTS = "stale_exports"
     REPAIRED = "repaired"
     CREDIT_NOTES_ONLY = "credit_notes_only"
+    SPREADSHEET = "spreadsheet"
+    """A workbook where the export should be: not read, the source left out."""
 
 
 class Level(StrEnum):
