@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 ISO_FORMAT = "%Y-%m-%d"
+PARQUET = "Parquet"
+"""The "encoding" of a Parquet export's dialect: its formats apply to text columns only."""
 DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d")
 Decimal = Literal[".", ","]
 Thousands = Literal[".", ",", " ", "'", "\u00a0", ""]
@@ -29,12 +31,15 @@ class Dialect:
         date settings only when the data has numbers and dates to apply them to)."""
         delimiter = {"\t": "tab"}.get(self.delimiter, self.delimiter)
         parts = [self.encoding, *([f"delimiter {delimiter!r}"] if delimiter else [])]
+        formats = []
         if numbers:
-            parts.append(f"decimal {self.decimal!r}")
-            parts += [f"thousands {self.thousands!r}"] if self.thousands else []
+            formats.append(f"decimal {self.decimal!r}")
+            formats += [f"thousands {self.thousands!r}"] if self.thousands else []
         if dates:
-            parts.append(f"dates {self.date_format}")
-        return ", ".join(parts)
+            formats.append(f"dates {self.date_format}")
+        if self.encoding == PARQUET and formats:  # typed columns are taken as they are
+            return f"{PARQUET} (columns written as text: {', '.join(formats)})"
+        return ", ".join(parts + formats)
 
 
 def validate_date_format(fmt: str) -> None:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from churnwatch.config import SourceConfig
-from churnwatch.core.dialect import ISO_FORMAT, Dialect
+from churnwatch.core.dialect import ISO_FORMAT, PARQUET, Dialect
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
@@ -755,7 +755,7 @@ def read_parquet_source(path: Path, source: Source, config: SourceConfig) -> Sou
     if table.num_rows == 0:
         raise EmptySourceError(path, EmptySourceError.HEADER_ONLY)
     dialect, _ = detect_dialect(head, source, columns, config)
-    dialect = replace(dialect, encoding="Parquet", delimiter="")  # for text columns: formats
+    dialect = replace(dialect, encoding=PARQUET, delimiter="")  # for text columns: formats
     kinds = {columns[c.name]: c.kind for c in source.columns if c.name in columns}
     typed = pa.table({name: _parquet_column(table.column(name), kinds[name]) for name in kinds})
     reader = _ParquetReader(

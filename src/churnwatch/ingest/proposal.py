@@ -17,7 +17,7 @@ from churnwatch.config import (
     check_exports_folder,
     parse_config,
 )
-from churnwatch.core.dialect import Dialect
+from churnwatch.core.dialect import PARQUET, Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.ingest.csv_reader import export_head
@@ -293,7 +293,7 @@ def _propose_source(
     parquet = file.lower().endswith(".parquet")
     dialect = replace(
         detected,
-        encoding="Parquet" if parquet else encoding or "ASCII",
+        encoding=PARQUET if parquet else encoding or "ASCII",
         delimiter="" if parquet else detected.delimiter,
     )
     proposal = SourceProposal(name, file, head, encoding, columns, dialect, others)
