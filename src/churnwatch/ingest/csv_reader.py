@@ -807,8 +807,8 @@ def _castable(kind: pa.DataType) -> bool:
 
 def _parquet_column(values: pa.ChunkedArray, kind: Kind) -> pa.ChunkedArray:
     """A Parquet column in the form the CSV reader gives: dates as date32, numbers as float64,
-    everything else (ids, categories, dates and numbers written as text) as text, ids and
-    categories dictionary-encoded."""
+    everything else (ids, categories, dates and numbers written as text) as text, categories
+    dictionary-encoded."""
     kind_of = values.type
     if kind is Kind.DATE and (pa.types.is_timestamp(kind_of) or pa.types.is_date(kind_of)):
         return values.cast(pa.date32())
@@ -820,7 +820,7 @@ def _parquet_column(values: pa.ChunkedArray, kind: Kind) -> pa.ChunkedArray:
         values = values.cast(kind_of.value_type)
     text = values.cast(pa.string())
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)  # as in a CSV
-    return text.dictionary_encode() if kind in (Kind.CATEGORY, Kind.ID) else text
+    return text.dictionary_encode() if kind is Kind.CATEGORY else text
 
 
 def _decimal_floats(decimals: pa.Array) -> pa.Array:

@@ -411,14 +411,6 @@ def _as_whole_numbers(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
     holds anything else. '007' and '7' become the same number: only the pre-filter sees it,
     and the exact comparison of the candidates still tells them apart."""
     try:
-        if pa.types.is_dictionary(values.type):  # ids: each block's distinct values only
-            return pa.chunked_array(
-                [
-                    pc.take(chunk.dictionary.cast(pa.int64()), chunk.indices)
-                    for chunk in values.chunks
-                ],
-                pa.int64(),
-            )
         pc.cast(values.slice(0, _SAMPLE), pa.int64())  # most ids fail here, at once
         return pc.cast(values, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
