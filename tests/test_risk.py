@@ -170,6 +170,25 @@ def test_gradient_of_the_penalised_likelihood() -> None:
     assert np.allclose(gradient, numeric, atol=1e-5)
 
 
+def test_hessian_of_the_penalised_likelihood() -> None:
+    """The Newton steps of the fit rest on it: it must be the derivative of the gradient,
+    with pinned rules left out and rows weighted as thinning weights them."""
+    terms, labels, fired = training_data(n=300)
+    problem = _Likelihood(
+        terms, labels, fired.astype(float), np.array([0.1, 0.3, 0.45]), np.array([1, 0, 1], bool)
+    )
+    problem.weight = np.random.default_rng(4).uniform(0.5, 3.0, size=len(labels))
+    params = np.random.default_rng(3).normal(size=problem.x.shape[1] + 3)
+    step = 1e-6
+    numeric = np.array(
+        [
+            (problem.loss(params + step * e)[1] - problem.loss(params - step * e)[1]) / (2 * step)
+            for e in np.eye(len(params))
+        ]
+    )
+    assert np.allclose(problem.hessian(params), numeric, atol=1e-6)
+
+
 # -- severity bands -------------------------------------------------------------------------
 
 
