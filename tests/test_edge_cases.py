@@ -59,6 +59,28 @@ def test_orphans_that_differ_only_by_leading_zeros_are_pointed_out(write_csv, ex
     assert "'7' vs '007'" in orphan.message
 
 
+def test_every_orphan_id_padded_differently_is_counted(write_csv, exports):
+    write_csv(
+        "orders.csv",
+        "customer_id,order_date,amount\n007,2025-01-02,5\n0042,2025-01-02,5\n42,2025-01-03,5\n"
+        "A7,2025-01-02,5\n",
+    )
+    write_csv(
+        "payments.csv",
+        "customer_id,due_date,paid_date,amount\n7,2025-02-01,,5\n042,2025-02-01,,5\n"
+        "8,2025-02-01,,5\nB7,2025-02-01,,5\n",
+    )
+    orphan = problem(load(exports), "orphan", "payments")
+    assert "2 ids differ from an ordering customer's only by leading zeros" in orphan.message
+    assert "'7' vs '007'" in orphan.message
+
+
+def test_orphans_without_digit_ids_get_no_padding_hint(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC007,2025-01-02,5\n")
+    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\nC7,2025-02-01,,5\n")
+    assert "leading zeros" not in problem(load(exports), "orphan", "payments").message
+
+
 def test_stale_reference_date_is_noted(write_csv, exports):
     write_csv("orders.csv", ORDERS)
     note = problem(load(exports, as_of=dt.date(2099, 1, 1)), "stale_reference")

@@ -104,8 +104,9 @@ class ScanResult:
                 keep &= np.isin(self.texts(column), [w.strip().lower() for w in wanted])
         if severities:
             keep &= np.isin(self.customers["severity"].to_numpy(), [int(s) for s in severities])
-        matched = self.rows(np.flatnonzero(keep))
-        rows = matched if top is None else matched.rows(np.arange(min(top, len(matched.customers))))
+        matched = self if keep.all() else self.rows(np.flatnonzero(keep))  # all: no copy
+        shown = len(matched.customers) if top is None else min(top, len(matched.customers))
+        rows = matched if shown == len(matched.customers) else matched.rows(np.arange(shown))
         return Selection(
             self, rows, len(matched.customers), None if phases is None else tuple(phases), matched
         )

@@ -435,21 +435,36 @@ def _drop_duplicates(frame: SourceFrame, candidates: np.ndarray) -> list[Problem
 
 
 def _zero_padding_hint(ids: pd.Index, orphans: np.ndarray, with_orders: np.ndarray) -> str:
-    """Say so when orphan ids equal ordering customers' ids but for leading zeros."""
-    ordering = {str(i).lstrip("0"): str(i) for i in ids[with_orders] if str(i).isdigit()}
-    pairs = [
-        (str(ids[c]), ordering[str(ids[c]).lstrip("0")])
-        for c in orphans
-        if str(ids[c]).isdigit() and str(ids[c]).lstrip("0") in ordering
-    ]
-    if not pairs:
+    """Say so when orphan ids equal ordering customers' ids but for leading zeros.
+
+    Only orphan ids made of digits can; the ordering customers' ids are compared to them
+    without their leading zeros, on whole columns (there may be millions)."""
+    orphan_ids = _digit_ids(ids[orphans])
+    if not len(orphan_ids):
         return ""
-    mine, theirs = pairs[0]
+    ordering = _digit_ids(ids[with_orders])
+    unpadded = pc.utf8_ltrim(ordering, characters="0")
+    # where several ordering ids agree but for their zeros, the last (in id order) is shown
+    last = pa.array(~pd.Index(unpadded.to_numpy(zero_copy_only=False)).duplicated(keep="last"))
+    ordering, unpadded = ordering.filter(last), unpadded.filter(last)
+    found = pc.index_in(pc.utf8_ltrim(orphan_ids, characters="0"), value_set=unpadded)
+    matched = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False))
+    if not matched.size:
+        return ""
+    first = int(matched[0])
+    mine, theirs = orphan_ids[first].as_py(), ordering[found[first].as_py()].as_py()
+    count = matched.size
     return (
-        f"; {plural(len(pairs), 'id')} {'differs' if len(pairs) == 1 else 'differ'} from an"
+        f"; {plural(count, 'id')} {'differs' if count == 1 else 'differ'} from an"
         " ordering customer's only by leading zeros"
         f" (e.g. '{mine}' vs '{theirs}' in the orders)"
     )
+
+
+def _digit_ids(ids: pd.Index) -> pa.Array:
+    """The ids made of digits only, as Arrow text."""
+    text = pa.array(np.asarray(ids, dtype=object), pa.string())
+    return text.filter(pc.fill_null(pc.utf8_is_digit(text), False))
 
 
 def _orphans(frames: dict[str, SourceFrame], ids: pd.Index) -> list[Problem]:
