@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,29 @@ def test_extreme_histories_stay_finite() -> None:
     ):
         assert np.isfinite(values).all()
     assert bgnbd.p_alive(PUBLISHED, x, t_x, T)[0] == 1.0  # nothing to drop out after
+
+
+def test_expected_orders_stay_finite_when_dropout_is_all_but_certain() -> None:
+    """A fit on a few customers put a and b near e¹² (seen on a 20-customer export): the
+    hypergeometric series overflowed, every customer's expected orders were NaN and numpy
+    warned on stderr. They are the limit of a fixed dropout probability instead, which the
+    exact formula approaches as a and b grow."""
+    x, t_x, T = (
+        np.array([0.0, 1.0, 2.0, 5.0]),
+        np.array([0.0, 30.0, 60.0, 100.0]),
+        np.full(4, 200.0),
+    )
+    huge = bgnbd.Parameters(r=4.54, alpha=672.3, a=147570.0, b=35226.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may reach a cron job's mail
+        extreme = bgnbd.expected_orders(huge, x, t_x, T, 90.0)
+    assert np.isfinite(extreme).all() and (extreme > 0).all()
+    large = bgnbd.Parameters(r=4.54, alpha=672.3, a=5000.0, b=1193.6)  # same a / (a + b)
+    exact = bgnbd.expected_orders(large, x, t_x, T, 90.0)
+    assert np.isfinite(exact).all()
+    np.testing.assert_allclose(
+        extreme / bgnbd.p_alive(huge, x, t_x, T), exact / bgnbd.p_alive(large, x, t_x, T), rtol=1e-3
+    )
 
 
 def test_a_fit_without_repeat_orders_is_refused() -> None:

@@ -56,6 +56,53 @@ def test_decimal_comma_without_thousands(write_csv, exports):
     assert dataset.frame("orders")["amount"].tolist() == [12.5, 3.0]
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        (  # whole amounts grouped in thousands: 4,800 is 4800, not 4.8
+            'C1,2026-01-05,"4,800"\nC1,2026-02-05,950\nC2,2026-01-10,"12,000"\n',
+            (".", ","),
+            [4800.0, 950.0, 12000.0],
+            "amounts such as '4,800' read as 4800 (',' separates thousands); if that is wrong,"
+            ' set decimal = "," in churnwatch.toml',
+        ),
+        (  # the German way: 1.500 is 1500
+            "C1,2026-01-05,1.500\nC1,2026-02-05,800\nC2,2026-01-10,12.000\n",
+            (",", "."),
+            [1500.0, 800.0, 12000.0],
+            "amounts such as '1.500' read as 1500 ('.' separates thousands); if that is wrong,"
+            ' set decimal = "." in churnwatch.toml',
+        ),
+        (  # 1250 written without a separator: the comma cannot be grouping them
+            'C1,2026-01-05,"4,800"\nC1,2026-02-05,1250\n',
+            (",", ""),
+            [4.8, 1250.0],
+            "amounts such as '4,800' read as 4.8 (',' marks decimals); if that is wrong, set"
+            ' thousands = "," in churnwatch.toml',
+        ),
+        ('C1,2026-01-05,"4,80"\nC1,2026-02-05,12\n', (",", ""), [4.8, 12.0], None),
+        ("C1,2026-01-05,0.500\nC1,2026-02-05,1.250\n", (".", ""), [0.5, 1.25], None),
+    ],
+)
+def test_whole_amounts_with_one_separator_are_read_and_said(write_csv, exports, case):
+    """'4,800' may be 4800 or 4.8: read it as the rest of the export suggests, and say so."""
+    rows, dialect, amounts, note = case
+    write_csv("orders.csv", "customer_id,order_date,amount\n" + rows)
+    dataset = load(exports)
+    assert (summary(dataset).dialect.decimal, summary(dataset).dialect.thousands) == dialect
+    assert dataset.frame("orders")["amount"].tolist() == amounts
+    said = [p.message for p in dataset.problems if p.code == "ambiguous_numbers"]
+    assert said == ([note] if note else [])
+
+
+def test_a_configured_number_format_is_not_second_guessed(write_csv, exports):
+    write_csv("churnwatch.toml", '[sources.orders]\ndecimal = ","\n')
+    write_csv("orders.csv", 'customer_id,order_date,amount\nC1,2026-01-05,"4,800"\n')
+    dataset = load(exports)
+    assert dataset.frame("orders")["amount"].tolist() == [4.8]
+    assert [p for p in dataset.problems if p.code == "ambiguous_numbers"] == []
+
+
 def test_day_first_dates(exports, use_fixture):
     use_fixture("orders", "day_first_dates.csv")
     dataset = load(exports)
@@ -107,9 +154,21 @@ def test_headers_match_regardless_of_case_spacing_and_punctuation(write_csv, exp
     assert ids(dataset) == ["C1"]
 
 
+def test_headers_written_together_match_too(write_csv, exports):
+    """CustomerID, OrderDate: the README says case and punctuation do not matter."""
+    write_csv("orders.csv", "CustomerID,orderdate,Amount\nC1,2025-01-02,1\n")
+    dataset = load(exports)
+    assert dataset.sources["orders"].table.columns == {
+        "customer_id": "CustomerID",
+        "order_date": "orderdate",
+        "amount": "Amount",
+    }
+
+
 def test_configured_dialect_overrides_detection(write_csv, exports):
-    """'1.234' is 1.234 by detection, but 1234 when the config says '.' separates thousands."""
+    """'1.234' is 1234 by detection (a German export's whole amount), but 1.234 when the
+    config says '.' is the decimal point."""
     write_csv("orders.csv", "customer_id;order_date;amount\nC1;02.01.2025;1.234\n")
-    assert load(exports).frame("orders")["amount"].tolist() == [1.234]
-    write_csv("churnwatch.toml", '[sources.orders]\ndecimal = ","\nthousands = "."\n')
     assert load(exports).frame("orders")["amount"].tolist() == [1234.0]
+    write_csv("churnwatch.toml", '[sources.orders]\ndecimal = "."\n')
+    assert load(exports).frame("orders")["amount"].tolist() == [1.234]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from churnwatch.core.errors import InputError
+from churnwatch.ingest.problems import Level
 from helpers import ORDERS, flat, ids, load, problem
 from scan_helpers import fired_for, invoke, scan, stderr_of, write_exports
 
@@ -79,6 +80,19 @@ def test_orphans_without_digit_ids_get_no_padding_hint(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\nC007,2025-01-02,5\n")
     write_csv("payments.csv", "customer_id,due_date,paid_date,amount\nC7,2025-02-01,,5\n")
     assert "leading zeros" not in problem(load(exports), "orphan", "payments").message
+
+
+def test_a_customer_on_several_master_data_rows_is_pointed_out(write_csv, exports):
+    """The first row's owner is used: a list filtered by the second row's owner finds nobody,
+    so the user must hear of it."""
+    write_csv("orders.csv", "customer_id,order_date,amount\nA,2025-01-02,5\nB,2025-01-03,6\n")
+    write_csv(
+        "customers.csv", "customer_id,name,owner\nA,Alpha GmbH,Anna\nA,Alpha AG,Ben\nB,Beta,Anna\n"
+    )
+    repeated = problem(load(exports), "repeated_customer", "customers")
+    assert (repeated.count, repeated.lines, repeated.examples) == (1, (3,), ("A",))
+    assert repeated.level is Level.WARNING
+    assert "the first row of each is used" in repeated.message
 
 
 def test_stale_reference_date_is_noted(write_csv, exports):

@@ -42,6 +42,16 @@ def required_column_missing(exports, use_fixture):
     )
 
 
+def missing_column_named_over_two_lines(exports, use_fixture):
+    path = exports / "orders.csv"
+    path.write_text('"Customer\nNumber",order_date,amount\nC1,2025-01-02,5\n')
+    return path, (  # the mapping to paste is valid TOML, and the message one line
+        "required column 'customer_id' is missing; columns found: 'Customer\\nNumber',"
+        " 'order_date', 'amount'; 'Customer\\nNumber' looks like it — map it in churnwatch.toml:"
+        ' [sources.orders.columns] customer_id = "Customer\\nNumber"'
+    )
+
+
 def date_missing_beside_an_order_id(exports, use_fixture):
     path = exports / "orders.csv"
     path.write_text("order_id,customer_id,amount\nO1,C1,5\n")
@@ -80,6 +90,16 @@ def random_binary(exports, use_fixture):
     return path, "not a text file (binary content); expected a CSV export"
 
 
+def program_with_many_nul_bytes(exports, use_fixture):
+    """A third of the bytes NUL, as in UTF-16 text, but on both byte positions: a program
+    (an ELF header and code), not UTF-16 without its BOM."""
+    path = exports / "orders.csv"
+    rng = random.Random(11)
+    body = bytes(0 if rng.random() < 0.4 else rng.randrange(1, 256) for _ in range(3000))
+    path.write_bytes(b"\x7fELF\x02\x01\x01" + body)
+    return path, "not a text file (binary content); expected a CSV export"
+
+
 def truncated_gzip(exports, use_fixture):
     path = exports / "orders.csv"
     path.write_bytes(gzip.compress(ORDERS.encode())[:20])  # a gzipped CSV is read; a cut one not
@@ -104,12 +124,14 @@ FATAL = [
     header_only,
     no_valid_rows,
     required_column_missing,
+    missing_column_named_over_two_lines,
     date_missing_beside_an_order_id,
     orders_saved_as_a_workbook,
     pytest.param(fake_zip, id="xlsx"),
     pytest.param(not_text(b"\xd0\xcf\x11\xe0", "an old-style Excel/Office file"), id="xls"),
     pytest.param(not_text(b"%PDF-1.7\n", "a PDF document"), id="pdf"),
     random_binary,
+    program_with_many_nul_bytes,
     truncated_gzip,
     orders_is_a_folder,
     payments_not_text,

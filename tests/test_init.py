@@ -172,6 +172,19 @@ def test_init_points_out_what_to_check(write_csv, exports, cli):
     assert '# inbound or outbound? add each to a list: "Brieftaube"' in written
 
 
+def test_init_leaves_a_bom_followed_by_cp1252_lines_to_the_loader(exports, cli):
+    """A UTF-8 BOM, then umlauts in cp1252: naming utf-8-sig would make every run fail on
+    them; left unnamed, the loader reads those lines as cp1252 and says so."""
+    (exports / "orders.csv").write_bytes(
+        b"\xef\xbb\xbfcustomer_id;order_date;amount\nM\xfcller;2025-01-02;5\nB;2025-01-03;6\n"
+    )
+    assert cli("init", exports).exit_code == 0
+    assert "encoding" not in read_toml(exports / "churnwatch.toml")["sources"]["orders"]
+    dataset = load(exports)
+    assert list(dataset.customer_ids) == ["B", "Müller"]
+    assert problem(dataset, "encoding").level.value == "warning"
+
+
 def test_init_takes_an_invoice_export_as_the_orders(write_csv, exports, cli):
     write_csv(
         "Rechnungen.csv",

@@ -60,6 +60,23 @@ def test_quoted_newline_counts_as_a_physical_line(exports, use_fixture):
     assert dataset.dataset.frame("orders")["order_id"].tolist() == ["O1\n(continued)", "O2"]
 
 
+def test_a_header_with_quoted_line_breaks_is_skipped_whole(exports, write_csv):
+    """A header name written over two lines: the header is not read again as data, and a
+    bad row's line (and the column named in the message) come out right, on one line."""
+    write_csv("churnwatch.toml", '[sources.orders.columns]\namount = "Net\\nAmount"\n')
+    write_csv(
+        "orders.csv",
+        'customer_id,order_date,"Net\nAmount"\nC1,2025-01-02,10\nC2,2025-01-03,x\n'
+        "C3,2025-01-04,30\n",
+    )
+    dataset = load(exports)
+    bad = problem(dataset, "bad_number")
+    assert bad.lines == (4,)
+    assert bad.describe().startswith("orders.csv:4: column 'Net\\nAmount': 1 row skipped")
+    assert ids(dataset) == ["C1", "C3"]
+    assert summary(dataset).rows_read == 3
+
+
 def test_blank_line_counts_as_a_physical_line(exports, use_fixture):
     use_fixture("orders", "blank_line.csv")
     dataset = load(exports)

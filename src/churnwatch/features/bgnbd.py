@@ -223,11 +223,26 @@ def expected_orders(
 
     Written with Euler's transformation of the hypergeometric function so that its arguments
     stay bounded for large ``x``; the removable singularity at a = 1 is stepped around.
+    Where ``a`` is so large (thousands: a fit on few customers whose dropout is all but
+    certain) that the series overflows, the dropout's Beta distribution is all but a point,
+    and the expectation is taken at that point (:func:`_fixed_dropout`).
     """
     _, special = scipy_parts()
     a = p.a if abs(p.a - 1.0) >= 1e-5 else 1.0 + 1e-5
     z = horizon / (p.alpha + T + horizon)
     c = a + p.b + x - 1.0
-    hyper = special.hyp2f1(a - 1.0, a + p.b - 1.0 - p.r, c, z)
-    core = c / (a - 1.0) * (1.0 - np.exp((a - 1.0) * np.log1p(-z)) * hyper)
+    with np.errstate(all="ignore"):  # overflow: see below
+        hyper = special.hyp2f1(a - 1.0, a + p.b - 1.0 - p.r, c, z)
+        core = c / (a - 1.0) * (1.0 - np.exp((a - 1.0) * np.log1p(-z)) * hyper)
+    if not np.isfinite(core).all():
+        core = np.where(np.isfinite(core), core, _fixed_dropout(p, x, T, horizon))
     return p_alive(p, x, t_x, T) * core
+
+
+def _fixed_dropout(p: Parameters, x: np.ndarray, T: np.ndarray, horizon: float) -> np.ndarray:
+    """Expected order days in ``(T, T + horizon]`` of a customer alive at ``T``, when every
+    customer drops out with the same probability ``q = a / (a + b)`` after an order (the limit
+    of a Beta(a, b) with a + b large): for a rate λ that is ``(1 − exp(−λ q h)) / q``, and
+    over λ ~ Gamma(r + x, α + T), ``(1 − ((α + T) / (α + T + q h))^(r + x)) / q``."""
+    q = p.a / (p.a + p.b)
+    return np.asarray(-np.expm1(-(p.r + x) * np.log1p(q * horizon / (p.alpha + T))) / q)

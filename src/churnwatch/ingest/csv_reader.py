@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import tomli_w
 
 from churnwatch.config import SourceConfig
 from churnwatch.core.dialect import ISO_FORMAT, PARQUET, Dialect
@@ -37,6 +38,7 @@ from churnwatch.ingest.recognise import map_columns, normalise
 from churnwatch.ingest.sniff import (
     SAMPLE_ROWS,
     Head,
+    ambiguous_numbers,
     detect_dialect,
     first_undecodable,
     inspect_head,
@@ -92,6 +94,10 @@ def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable
     reader = _Reader(
         path, source, head=head, dialect=dialect, columns=columns, config=config, plain=plain
     )
+    if assumed := ambiguous_numbers(head, source, columns, dialect, config):
+        reader.problems.append(
+            Problem(source.name, path.name, Reason.AMBIGUOUS_NUMBERS, assumed, level=Level.NOTE)
+        )
     if alternatives:
         reader.problems.append(
             Problem(
@@ -110,11 +116,11 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     """Canonical name → header as written, for every required and every available column."""
     if not head.header:
         raise EmptySourceError(path, EmptySourceError.EMPTY)
-    by_key = {normalise(h): h for h in head.header}
+    by_key = {_key(h): h for h in head.header}
     resolved: dict[str, str] = {}
     for column in source.columns:
         wanted = config.columns.get(column.name, column.name)
-        found = wanted if wanted in head.header else by_key.get(normalise(wanted))
+        found = wanted if wanted in head.header else by_key.get(_key(wanted))
         if found is not None and head.header.count(found) > 1:
             raise InputError(
                 f"{path}: column '{found}' appears {head.header.count(found)} times in the header;"
@@ -130,6 +136,12 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     return resolved
 
 
+def _key(header: str) -> str:
+    """A header as compared with a column's name: case, blanks and punctuation aside, so
+    ``Customer ID``, ``customer-id`` and ``CustomerID`` all name ``customer_id``."""
+    return normalise(header).replace(" ", "")
+
+
 def _missing_column(
     path: Path, source: Source, column: Column, wanted: str, header: list[str], *, unused: list[str]
 ) -> str:
@@ -138,8 +150,8 @@ def _missing_column(
     theirs = {h for name, h in recognised.items() if name != column.name}  # another column's
     guess = recognised.get(column.name) or closest(wanted, [h for h in unused if h not in theirs])
     hint = (
-        f"; '{guess}' looks like it — map it in churnwatch.toml: [sources.{source.name}.columns]"
-        f' {column.name} = "{guess}"'
+        f"; '{inline(guess)}' looks like it — map it in churnwatch.toml:"
+        f" [sources.{source.name}.columns] {tomli_w.dumps({column.name: guess}).strip()}"
         if guess
         else f"; map one of them in churnwatch.toml: [sources.{source.name}.columns]"
         f' {column.name} = "…" (`churnwatch init` proposes a whole mapping; --force replaces'
@@ -200,6 +212,7 @@ class _Reader:
             self.dialect.delimiter,
             len(self.names),
             preamble=1 if self.head.preamble else 0,
+            header_lines=self.head.header_lines,
         )
 
     def read(self) -> SourceTable:
@@ -341,7 +354,7 @@ class _Reader:
                 encoding=encoding,
                 block_size=self.block_size,
                 column_names=self.names,
-                skip_rows=2 if self.head.preamble else 1,
+                skip_rows=(1 if self.head.preamble else 0) + self.head.header_lines,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.dialect.delimiter,

@@ -135,6 +135,8 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
         candidates[name] = _among(candidates[name], with_id)
     for name, frame in frames.items():
         problems.extend(_drop_duplicates(frame, candidates[name]))
+    if "customers" in frames:
+        problems.extend(_repeated_customers(frames["customers"], ids))
     _release_tables(tables)
     if frames["orders"].frame.empty:
         raise InputError(f"{frames['orders'].path}: no orders with a customer id")
@@ -432,6 +434,30 @@ def _drop_duplicates(frame: SourceFrame, candidates: np.ndarray) -> list[Problem
     return _drop_rows(
         frame, duplicated, Reason.DUPLICATE, "exact duplicate of an earlier row; dropped"
     )
+
+
+def _repeated_customers(frame: SourceFrame, ids: pd.Index) -> list[Problem]:
+    """Master data is one row per customer: where a customer has several rows (that differ:
+    exact copies are dropped before), the first row's name, owner and e-mail are used."""
+    codes = frame.frame["customer"].to_numpy()
+    later = pd.Index(codes).duplicated(keep="first")
+    if not later.any():
+        return []
+    customers = np.unique(codes[later])
+    positions = frame.frame.index.to_numpy()[later]
+    return [
+        Problem(
+            frame.name,
+            frame.path.name,
+            Reason.REPEATED_CUSTOMER,
+            f"{plural(customers.size, 'customer')} on more than one row; the first row of each"
+            " is used, the others are ignored",
+            column=frame.table.columns["customer_id"],
+            count=int(later.sum()),
+            lines=tuple(int(line) for line in frame.table.lines(positions[:MAX_LINES])),
+            examples=tuple(str(ids[code]) for code in customers[:3]),
+        )
+    ]
 
 
 def _zero_padding_hint(ids: pd.Index, orphans: np.ndarray, with_orders: np.ndarray) -> str:

@@ -31,12 +31,14 @@ class Layout:
     """Number of fields in the header."""
     preamble: int = 0
     """Lines before the header (Excel's ``sep=;``)."""
+    header_lines: int = 1
+    """Lines the header takes (more than one where a quoted name holds a line break)."""
 
     def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
         """Physical 1-based line (header = 1) of each parsed data row in ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.encoding.lower() in _ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
-            return rows + 2 + self.preamble
+            return rows + 1 + self.header_lines + self.preamble
         starts = np.fromiter(
             (line for line, fields in self._records() if len(fields) == self.width),
             dtype=np.int64,
@@ -56,7 +58,7 @@ class Layout:
                 newlines += chunk.count(b"\n")
                 last = chunk[-1:]
         lines = newlines + (last not in (b"\n", b""))
-        return lines == parsed_rows + 1 + self.preamble
+        return lines == parsed_rows + self.header_lines + self.preamble
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Each non-blank data record with the line it starts on."""

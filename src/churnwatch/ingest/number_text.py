@@ -61,9 +61,14 @@ def detect_number_format(samples: Sequence[str]) -> tuple[str, str]:
     """Guess ``(decimal, thousands)`` from sample values such as ``1.234,56`` or ``1,234.56``.
 
     The dialect that parses the most samples wins; on a tie the simpler one (no thousands
-    separator, then a decimal point) does.
+    separator, then a decimal point) does. Whole amounts written with a thousands separator
+    (``4,800``, ``12.000``) fit a decimal separator too; they are read as thousands when that
+    fits every sample, and :func:`ambiguous_separator` lets the caller say so.
     """
     values = pa.array([s.strip() for s in samples if s and s.strip()], pa.string())
+    separator = ambiguous_separator(samples)
+    if separator and _grouped_reading_fits(values, separator):  # whole amounts, grouped
+        return ("," if separator == "." else "."), separator
     if parse_numbers(values)[1].all():  # plain numbers: no other dialect can rank higher
         return ".", ""
 
@@ -79,3 +84,30 @@ def detect_number_format(samples: Sequence[str]) -> tuple[str, str]:
         if thousands != decimal
     ]
     return max(dialects, key=rank)
+
+
+_ONE_GROUP = re.compile(r"^\D*[1-9]\d{0,2}([.,])\d{3}\D*$")
+"""``4,800`` or ``12.000``: one separator, three digits after it; a thousands separator or a
+decimal one with three decimals, the text alone cannot tell."""
+
+
+def ambiguous_separator(samples: Sequence[str]) -> str | None:
+    """The separator of sampled numbers that may as well group thousands as mark decimals:
+    every value with a ``.`` or ``,`` has just one, followed by exactly three digits."""
+    separated = [s.strip() for s in samples if s and ("." in s or "," in s)]
+    matched = [_ONE_GROUP.match(s) for s in separated]
+    found = {m.group(1) for m in matched if m}
+    if not separated or not all(matched) or len(found) != 1:
+        return None
+    return found.pop()
+
+
+def _grouped_reading_fits(values: pa.Array, separator: str) -> bool:
+    """Read as thousands, the separated values are 1,000 or more: it fits when no value
+    written without a separator is that large (an export that groups thousands groups them
+    all), and every value parses that way."""
+    decimal = "," if separator == "." else "."
+    if not parse_numbers(values, decimal, separator)[1].all():
+        return False
+    plain = [v for v in values.to_pylist() if "." not in v and "," not in v]
+    return all(len(re.sub(r"\D", "", v)) <= 3 for v in plain)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from churnwatch.core.words import plural
+from churnwatch.core.words import inline, plural
 
 MAX_LINES = 5
 
@@ -30,11 +30,15 @@ class Reason(StrEnum):
     ORPHAN = "orphan"
     ENCODING = "encoding"
     AMBIGUOUS_DATES = "ambiguous_dates"
+    AMBIGUOUS_NUMBERS = "ambiguous_numbers"
+    """Whole amounts with one separator (``4,800``): thousands or decimals, as assumed."""
     AFTER_AS_OF = "after_as_of"
     STALE_REFERENCE = "stale_reference"
     STALE_EXPORTS = "stale_exports"
     REPAIRED = "repaired"
     CREDIT_NOTES_ONLY = "credit_notes_only"
+    REPEATED_CUSTOMER = "repeated_customer"
+    """A customer on several (different) rows of the master data: the first is used."""
     SPREADSHEET = "spreadsheet"
     """A workbook where the export should be: not read, the source left out."""
 
@@ -64,7 +68,7 @@ class Problem:
     def describe(self) -> str:
         """``orders.csv: column 'amount': 2 rows skipped: not a number (lines 4, 9; e.g. 'x')``."""
         where = self.file + (f":{self.lines[0]}" if self.count == 1 and self.lines else "")
-        column = f": column '{self.column}'" if self.column else ""
+        column = f": column '{inline(self.column)}'" if self.column else ""
         head = f"{plural(self.count, 'row')} skipped: " if self.skipped else ""
         return f"{where}{column}: {head}{self.message}{self._evidence()}"
 

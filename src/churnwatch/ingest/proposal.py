@@ -24,7 +24,7 @@ from churnwatch.ingest.csv_reader import export_head
 from churnwatch.ingest.date_text import detect_date_format
 from churnwatch.ingest.packed import is_export_name
 from churnwatch.ingest.recognise import map_columns, other_amount, source_score
-from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable
+from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
 
 MIN_SOURCE_SCORE = 1.0
@@ -180,6 +180,8 @@ def whole_file_encoding(path: Path, sniffed: str) -> str | None:
     ``None`` for plain ASCII: naming no encoding keeps the loader's own detection, with its
     cp1252 fallback, for the day a later export contains an umlaut.
     """
+    if sniffed == "utf-8-sig":  # a BOM, then lines of another encoding: the loader mends
+        return sniffed if first_undecodable(path, sniffed) is None else None
     if sniffed != "utf-8":
         return sniffed
     if first_undecodable(path, "ascii") is None:
@@ -301,6 +303,8 @@ def _propose_source(
         f"'{header}' holds no dates (e.g. {example!r}), so it is not used as {column}"
         for header, (column, example) in dateless.items()
     ]
+    if assumed := ambiguous_numbers(head, schema, columns, detected):
+        proposal.choices.append(assumed)
     if unreadable := _unrecognised_dates(head, schema, columns):
         proposal.date_warning = (
             f"no date format fits the dates (e.g. {unreadable!r}); set date_format by hand"

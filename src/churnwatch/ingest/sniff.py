@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from churnwatch.config import SourceConfig
 from churnwatch.core.dialect import ISO_FORMAT, Dialect
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Kind, Source
+from churnwatch.core.words import inline
 from churnwatch.ingest.date_text import detect_date_format
-from churnwatch.ingest.number_text import detect_number_format
+from churnwatch.ingest.number_text import ambiguous_separator, detect_number_format, parse_numbers
 from churnwatch.ingest.transcode import has_utf8_sequences
 
 HEAD_BYTES = 256 * 1024
@@ -50,6 +53,12 @@ class Head:
     """The head is the whole file."""
     preamble: str = ""
     """A line before the header that is not data (Excel's ``sep=;``, DATEV's ``EXTF`` line)."""
+
+    @property
+    def header_lines(self) -> int:
+        """The lines the header takes in the file: more than one where a quoted name holds a
+        line break (``"Customer⏎Number"``), which a reader skipping lines must know."""
+        return 1 + sum(name.count("\n") for name in self.header)
 
     def samples(self, headers: list[str]) -> list[str]:
         """The sampled values of the named columns, row by row."""
@@ -85,9 +94,8 @@ def detect_encoding(head: bytes, path: Path) -> str:
         if head.startswith(signature):
             raise InputError(f"{path}: not a text file: looks like {what}")
     nul_share = head.count(0) / max(len(head), 1)
-    if nul_share > 0.3 and len(head) >= 4:
-        # UTF-16 without BOM: every other byte of ASCII text is NUL.
-        return "utf-16-le" if head[1] == 0 else "utf-16-be"
+    if (utf16 := _utf16_without_bom(head)) is not None:
+        return utf16
     if nul_share + _control_share(head) > 0.1:
         raise InputError(f"{path}: not a text file (binary content); expected a CSV export")
     complete = head if len(head) < HEAD_BYTES else head[: head.rfind(b"\n") + 1] or head
@@ -104,6 +112,21 @@ def detect_encoding(head: bytes, path: Path) -> str:
             pass
     # UTF-8 with some lines in another encoding: the reader takes it line by line.
     return "utf-8"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 without a BOM: in text of Latin letters, digits and punctuation the high byte of
+    every character is NUL, so the NULs fill one of the two byte positions (odd ones in
+    little-endian). A binary file's NULs fall on both."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) / 2
+    if odd > 0.6 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.6 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def _control_share(head: bytes) -> float:
@@ -212,7 +235,7 @@ def detect_dialect(
 
     decimal: str
     thousands: str
-    if config.decimal is not None or config.thousands is not None:
+    if _numbers_configured(config):
         decimal, thousands = config.decimal or ".", config.thousands or ""
     else:
         decimal, thousands = detect_number_format(samples(Kind.NUMBER))
@@ -221,3 +244,36 @@ def detect_dialect(
     )
     date_format = config.date_format or detected or ISO_FORMAT
     return Dialect(head.encoding, head.delimiter, decimal, thousands, date_format), alternatives
+
+
+def _numbers_configured(config: SourceConfig) -> bool:
+    return config.decimal is not None or config.thousands is not None
+
+
+def ambiguous_numbers(
+    head: Head,
+    source: Source,
+    columns: dict[str, str],
+    dialect: Dialect,
+    config: SourceConfig | None = None,
+) -> str | None:
+    """What the detected number format assumed, where the samples allowed another reading
+    (``4,800``: 4800, or 4.8?), and how to choose the other; None where nothing was assumed."""
+    if _numbers_configured(config or SourceConfig()):
+        return None
+    names = [columns[c.name] for c in source.columns if c.kind is Kind.NUMBER and c.name in columns]
+    samples = head.samples(names)
+    separator = ambiguous_separator(samples)
+    if separator is None:
+        return None
+    example = next(s.strip() for s in samples if s and separator in s)
+    value = float(parse_numbers(pa.array([example]), dialect.decimal, dialect.thousands)[0][0])
+    if dialect.thousands == separator:
+        role, other = "separates thousands", f'decimal = "{separator}"'
+    else:
+        role, other = "marks decimals", f'thousands = "{separator}"'
+    shown = f"{value:.3f}".rstrip("0").rstrip(".")
+    return (
+        f"amounts such as '{inline(example)}' read as {shown} ('{separator}' {role}); if that"
+        f" is wrong, set {other} in churnwatch.toml"
+    )

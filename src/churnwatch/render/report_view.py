@@ -273,7 +273,7 @@ def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
         if change != "new":
             cells.append(_risk(before.loc[str(frame["customer_id"].iloc[row])], lang))
         cells.append(Cell(lang.severity(label), lang.severity(label), label))
-        cells.append(_why(reasons[row], lang))
+        cells.append(_why(reasons[row], lang, shown.model.history_based))
         section.rows.append(cells)
     if len(rows.customers) > len(frame):
         section.intro += " " + lang.t("report.more", count=len(rows.customers) - len(frame))
@@ -290,12 +290,15 @@ def _severity_label(frame: Any, row: int) -> str:
     return Severity(int(frame["severity"].iloc[row])).label
 
 
-def _why(signals: list[dict[str, Any]], lang: Language) -> Cell:
+def _why(signals: list[dict[str, Any]], lang: Language, history_based: bool) -> Cell:
+    """The signals that fired; without any, where the risk comes from: the order history
+    when there is a model of it, else nowhere (no signal, no risk)."""
     parts = [
         f"{s['title']}: {s['detail']}" if s["detail"] else s["title"]
         for s in signals[:SIGNALS_SHOWN]
     ]
-    text = "; ".join(parts) or lang.t("report.no_signal")
+    quiet = "report.no_signal" if history_based else "report.no_signal_no_history"
+    text = "; ".join(parts) or lang.t(quiet)
     return Cell(text, text)
 
 
@@ -341,7 +344,7 @@ def _top(report: WeeklyReport, lang: Language) -> Section:
                 _risk(frame["risk"].iloc[row], lang),
                 Cell(lang.severity(label), lang.severity(label), label),
                 Cell(shown_change or None, shown_change, change),
-                _why(reasons[row], lang),
+                _why(reasons[row], lang, rows.model.history_based),
                 Cell(action or None, action),
                 _occasion(occasion, frame.iloc[row], lang),
             ]
