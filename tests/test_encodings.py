@@ -141,3 +141,19 @@ def test_line_numbers_are_physical_lines_in_every_encoding(write_csv, exports, e
     assert problem(dataset, "bad_number").lines == (9,)
     assert ids(dataset) == ["C1", "C4"]
     assert summary(dataset).rows_read == 6
+
+
+@pytest.mark.parametrize("quoted_newline", [False, True])
+def test_rows_of_a_mixed_encoding_export_are_reported_on_their_lines(exports, quoted_newline):
+    """UTF-8 with cp1252 lines is read from a UTF-8 copy that is gone once read: a duplicate
+    found afterwards is still reported on its line (it stopped the run with an internal
+    error), also where a quoted line break makes the lines be counted record by record."""
+    note = '"first\nline"' if quoted_newline else "plain"
+    (exports / "orders.csv").write_bytes(
+        b"customer_id,order_date,amount,order_id\n"
+        b"M\xc3\xbcller,2025-01-02,5," + note.encode() + b"\n"
+        b"Gr\xf6\xdfl,2025-01-03,6,x\nGr\xf6\xdfl,2025-01-03,6,x\n"
+    )
+    dataset = load(exports)
+    assert sorted(ids(dataset)) == ["Größl", "Müller"]
+    assert problem(dataset, "duplicate").lines == ((5,) if quoted_newline else (4,))

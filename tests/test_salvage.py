@@ -6,6 +6,8 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import pytest
+
 from churnwatch.ingest.problems import Level
 from helpers import ORDERS, codes, ids, load, problem, summary
 from scan_helpers import write_exports
@@ -305,3 +307,24 @@ def test_twins_whose_ids_differ_only_in_blanks_are_duplicates(tmp_path: Path) ->
     cut = load(folder, dt.date(2025, 1, 31))
     assert problem(cut, "duplicate").count == 1
     assert ids(cut) == ["A", "B"]
+
+
+@pytest.mark.parametrize("quoted_newline", [False, True])
+def test_lines_of_one_order_for_different_products_are_not_duplicates(
+    tmp_path: Path, quoted_newline: bool
+) -> None:
+    """An export of order lines: two products at the same price agree in every column
+    churnwatch reads, but not in the product; only the line repeated whole is a duplicate
+    (dropping the other lost a hundred of revenue). Also where lines are counted record by
+    record."""
+    note = '"gift\nwrapped"' if quoted_newline else "-"
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="order_id,customer_id,order_date,product,amount,note\n"
+        "A1,K1,2025-01-10,Widget,100.00,-\nA1,K1,2025-01-10,Gadget,100.00,-\n"
+        f"A1,K1,2025-01-10,Gizmo,50.00,{note}\nA1,K1,2025-01-10, Gadget ,100.00,-\n",
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    duplicate = problem(cut, "duplicate")
+    assert (duplicate.count, duplicate.lines) == (1, (6,) if quoted_newline else (5,))
+    assert cut.frame("orders")["amount"].sum() == 250.0

@@ -81,6 +81,12 @@ class SourceTable:
         assert self.layout is not None
         return self.layout.row_lines(positions, self.parsed_rows)
 
+    def records(self, positions: np.ndarray) -> list[tuple[str, ...]] | None:
+        """Every field of parsed rows, the columns not read included; None where the export
+        has no lines to read them from (Parquet: only the columns churnwatch reads are read)."""
+        assert self.layout is not None
+        return self.layout.records(positions, self.parsed_rows)
+
 
 def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable:
     """Read ``path`` as ``source``: sniff, map columns, parse, salvage. A compressed export
@@ -206,9 +212,11 @@ class _Reader:
 
     @property
     def layout(self) -> Layout:
+        """Where the rows are, in the plain export: a transcoded copy is removed after the
+        read (its lines are the export's, which is read as UTF-8, bad bytes replaced)."""
         return Layout(
-            self.file,
-            self.dialect.encoding,
+            self.plain,
+            self.dialect.encoding if self.file == self.plain else "utf-8",
             self.dialect.delimiter,
             len(self.names),
             preamble=1 if self.head.preamble else 0,
@@ -737,6 +745,9 @@ class RowLayout:
 
     def malformed_lines(self) -> list[int]:
         return []
+
+    def records(self, rows: np.ndarray, parsed_rows: int) -> None:
+        return None
 
 
 class _ParquetReader(_Reader):

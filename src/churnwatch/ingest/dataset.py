@@ -428,12 +428,30 @@ def _strictly_increasing(column: pa.ChunkedArray) -> bool:
 
 
 def _drop_duplicates(frame: SourceFrame, candidates: np.ndarray) -> list[Problem]:
-    """Drop exact duplicate rows (all loaded columns equal), keeping the first."""
+    """Drop exact duplicate rows, keeping the first: rows equal in every column loaded, and
+    in the columns not loaded too (two lines of one order, for different products, agree in
+    customer, date and amount, and are no duplicates)."""
     duplicated = duplicated_rows(frame.frame, candidates)
+    if duplicated.any():
+        duplicated = _whole_rows_repeated(frame, candidates, duplicated)
     frame.duplicates = int(duplicated.sum())
     return _drop_rows(
         frame, duplicated, Reason.DUPLICATE, "exact duplicate of an earlier row; dropped"
     )
+
+
+def _whole_rows_repeated(
+    frame: SourceFrame, candidates: np.ndarray, repeated: np.ndarray
+) -> np.ndarray:
+    """Of the rows ``repeated`` in the columns loaded, those whose whole line is repeated:
+    the text of every row with a twin is read again from the export (they are few)."""
+    twins = np.flatnonzero(duplicated_rows(frame.frame, candidates, every=True))
+    texts = frame.table.records(frame.frame.index.to_numpy()[twins])
+    if texts is None:  # nothing more to compare
+        return repeated
+    whole = np.zeros(len(frame.frame), dtype=bool)
+    whole[twins] = pd.Series(texts).duplicated(keep="first").to_numpy()
+    return whole
 
 
 def _repeated_customers(frame: SourceFrame, ids: pd.Index) -> list[Problem]:

@@ -57,8 +57,11 @@ def _shares_bucket(hashed: np.ndarray, shift: int, mask: int = _BUCKET_MASK) -> 
     return shared
 
 
-def duplicated_rows(frame: pd.DataFrame, candidates: np.ndarray | None = None) -> np.ndarray:
-    """Mask of rows that repeat an earlier row exactly (the first occurrence is kept)."""
+def duplicated_rows(
+    frame: pd.DataFrame, candidates: np.ndarray | None = None, *, every: bool = False
+) -> np.ndarray:
+    """Mask of rows that repeat an earlier row exactly (the first occurrence is kept);
+    ``every``: of all rows that have a twin, the first occurrences too."""
     if candidates is not None and candidates.size == 0:
         return np.zeros(len(frame), dtype=bool)
     rows = np.arange(len(frame)) if candidates is None else candidates
@@ -68,7 +71,7 @@ def duplicated_rows(frame: pd.DataFrame, candidates: np.ndarray | None = None) -
         rows = rows[candidate_rows(numeric)]
     mask = np.zeros(len(frame), dtype=bool)
     if rows.size:
-        mask[rows] = frame.iloc[rows].duplicated(keep="first").to_numpy()
+        mask[rows] = frame.iloc[rows].duplicated(keep=False if every else "first").to_numpy()
     return mask
 
 
