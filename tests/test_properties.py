@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -153,3 +154,29 @@ def test_ambiguous_slash_dates_prefer_day_first_and_name_the_alternative(dates):
         "%d/%m/%Y",
         ["%m/%d/%Y"],
     )
+
+
+@given(
+    lines=st.lists(st.binary(max_size=30).map(lambda b: b.replace(b"\n", b"")), min_size=1),
+    final_break=st.booleans(),
+    block=st.integers(min_value=1, max_value=64),
+    data=st.data(),
+)
+def test_lines_are_found_whichever_block_they_straddle(lines, final_break, block, data):
+    """The lines of a row's twin are read block by block: any line, wherever the blocks
+    cut the file, is the line ``split`` gives."""
+    import tempfile
+
+    import numpy as np
+
+    from churnwatch.ingest import line_numbers
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "orders.csv"
+        path.write_bytes(b"\n".join(lines) + (b"\n" if final_break else b""))
+        wanted = data.draw(st.lists(st.integers(0, len(lines) - 1), max_size=10))
+        layout = line_numbers.Layout(path, "utf-8", ",", 1)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(line_numbers, "BLOCK", block)
+            found = layout._lines(np.array(wanted, dtype=np.int64))
+    assert found == [lines[i] for i in wanted]

@@ -17,6 +17,8 @@ import numpy as np
 
 from churnwatch.core.errors import InputError
 
+BLOCK = 1 << 24
+"""Bytes read at a time where lines are looked for."""
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "utf8", "cp1252", "latin-1", "iso-8859-1"}
 
 
@@ -51,14 +53,9 @@ class Layout:
         apart that agree in every column churnwatch reads."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.encoding.lower() in _ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
-            data = np.fromfile(self.path, dtype=np.uint8)
-            ends = np.append(np.flatnonzero(data == ord("\n")), data.size)  # the last line
-            starts = np.concatenate([[0], ends[:-1] + 1])
-            lines = [
-                bytes(data[starts[line] : ends[line]]).decode(self.encoding, errors="replace")
-                for line in rows + self.header_lines + self.preamble  # 0-based
-            ]
-            parsed = csv.reader(lines, delimiter=self.delimiter)
+            lines = self._lines(rows + self.header_lines + self.preamble)
+            text = [line.rstrip(b"\r").decode(self.encoding, errors="replace") for line in lines]
+            parsed = csv.reader(text, delimiter=self.delimiter)
             return [tuple(field.strip() for field in fields) for fields in parsed]
         wanted = {int(row): place for place, row in enumerate(rows)}
         found: list[tuple[str, ...]] = [()] * len(rows)
@@ -66,6 +63,28 @@ class Layout:
         for row, fields in enumerate(records):
             if row in wanted:
                 found[wanted[row]] = tuple(field.strip() for field in fields)
+        return found
+
+    def _lines(self, numbers: np.ndarray) -> list[bytes]:
+        """The physical lines numbered ``numbers`` (0-based), the file read block by block:
+        an export of gigabytes is never held whole for a few of its lines."""
+        order = np.argsort(numbers, kind="stable")
+        wanted = np.asarray(numbers)[order]
+        found = [b""] * len(wanted)
+        done, pending, k = 0, b"", 0  # lines before the block; an unfinished line
+        with self.path.open("rb") as handle:
+            while k < len(wanted) and (block := handle.read(BLOCK)):
+                data = pending + block
+                ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+                starts = np.concatenate([[0], ends[:-1] + 1])
+                while k < len(wanted) and wanted[k] < done + len(ends):
+                    line = int(wanted[k]) - done
+                    found[order[k]] = data[starts[line] : ends[line]]
+                    k += 1
+                done += len(ends)
+                pending = data[ends[-1] + 1 :] if len(ends) else data
+        for rest in range(k, len(wanted)):  # the last line, without a line break
+            found[order[rest]] = pending
         return found
 
     def malformed_lines(self) -> list[int]:
