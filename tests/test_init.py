@@ -185,6 +185,22 @@ def test_init_leaves_a_bom_followed_by_cp1252_lines_to_the_loader(exports, cli):
     assert problem(dataset, "encoding").level.value == "warning"
 
 
+def test_init_does_not_take_a_second_orders_export_for_complaints(write_csv, exports, cli):
+    """Orders exported per year: the second file is another orders export, not complaints
+    (which would count every 2026 order as a complaint); init says so and maps only one."""
+    header = "Kundennummer;Auftragsdatum;Auftragswert\n"
+    write_csv("Auftraege_2025.csv", header + "1;01.10.2025;100,00\n2;02.10.2025;200,00\n")
+    write_csv("Auftraege_2026.csv", header + "1;01.11.2026;100,00\n3;02.11.2026;300,00\n")
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    assert "warning: Auftraege_2026.csv: another orders export (like Auftraege_2025.csv)" in flat(
+        result.stdout
+    )
+    sources = read_toml(exports / "churnwatch.toml")["sources"]
+    assert sources["orders"]["path"] == "Auftraege_2025.csv"
+    assert "complaints" not in sources or not sources["complaints"].get("enabled", True)
+
+
 def test_init_takes_an_invoice_export_as_the_orders(write_csv, exports, cli):
     write_csv(
         "Rechnungen.csv",

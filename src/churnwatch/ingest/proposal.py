@@ -75,6 +75,8 @@ class Proposal:
     folder: Path
     sources: dict[str, SourceProposal]
     unrecognised: list[str]
+    more_orders: list[str] = field(default_factory=list)
+    """Files that look like orders exports as much as the one taken (one per year, say)."""
 
     def remarks(self) -> list[tuple[str, str]]:
         """``(level, text)`` for everything the user should check or fill in by hand."""
@@ -113,6 +115,16 @@ class Proposal:
                 for line in lines
             ]
         found += [("note", f"{file}: not recognised as any source") for file in self.unrecognised]
+        taken = self.sources["orders"].file if "orders" in self.sources else ""
+        found += [
+            (
+                "warning",
+                f"{file}: another orders export (like {taken}); churnwatch reads one orders"
+                " file: put the rows of both into one, or keep the one named by"
+                " sources.orders.path",
+            )
+            for file in self.more_orders
+        ]
         found += [
             ("note", f"no {name} export found") for name in SOURCES if name not in self.sources
         ]
@@ -160,10 +172,10 @@ def propose(folder: Path) -> Proposal:
         heads[path.name] = head
         parquet = plain.suffix.lower() == ".parquet"
         encodings[path.name] = None if parquet else whole_file_encoding(plain, head.encoding)
-    assigned = _assign_sources(heads)
-    unrecognised += sorted(set(heads) - {file for file in assigned.values()})
+    assigned, more_orders = _assign_sources(heads)
+    unrecognised += sorted(set(heads) - {*assigned.values(), *more_orders})
     sources = _proposals(assigned, heads, encodings)
-    return Proposal(folder, sources, sorted(unrecognised))
+    return Proposal(folder, sources, sorted(unrecognised), more_orders)
 
 
 def _regular_inside(path: Path, folder: Path) -> bool:
@@ -209,9 +221,11 @@ def _proposals(
     }
 
 
-def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
+def _assign_sources(heads: dict[str, Head]) -> tuple[dict[str, str], list[str]]:
     """Best file per source, each file used once, best-scoring pairs first; without an orders
-    export, a file that has customer, date and amount (an invoice list) serves as orders too."""
+    export, a file that has customer, date and amount (an invoice list) serves as orders too.
+    Also the files that fit orders best but lost them to another file: an export split in
+    two (by year, say) is not a complaints or payments export."""
     scored = sorted(
         (
             (source_score(file, head.header, source), file, source)
@@ -220,13 +234,20 @@ def _assign_sources(heads: dict[str, Head]) -> dict[str, str]:
         ),
         key=lambda item: (-item[0], item[1], item[2]),
     )
+    best = {file: source for _, file, source in reversed(scored)}  # each file's best fit
     assigned: dict[str, str] = {}
+    more_orders: list[str] = []
     for score, file, source in scored:
-        if score >= MIN_SOURCE_SCORE and source not in assigned and file not in assigned.values():
-            assigned[source] = file
+        if score < MIN_SOURCE_SCORE or source in assigned or file in assigned.values():
+            continue
+        if best[file] == "orders" and "orders" in assigned and source != "orders":
+            if file not in more_orders:
+                more_orders.append(file)
+            continue
+        assigned[source] = file
     if "orders" not in assigned and (stand_in := _orders_stand_in(heads, assigned)):
         assigned["orders"] = stand_in
-    return assigned
+    return assigned, more_orders
 
 
 def _without_dates(
