@@ -26,6 +26,20 @@ def test_default_is_the_latest_order_not_after_today(exports, use_fixture):
     assert dataset.after_as_of["orders"] == 1
 
 
+def test_commands_warn_of_orders_dated_after_today(exports, use_fixture):
+    """What the commands see (``cut_of``, as of today): no export holds orders of 2099, so
+    their dates are wrong; a warning names their lines, not a note on a reference date."""
+    from churnwatch.api import cut_of, open_exports
+
+    use_fixture("orders", "future_dates.csv")
+    cut = cut_of(open_exports(exports).dataset, None)
+    future = [p for p in cut.problems if p.code == "after_as_of" and p.source == "orders"]
+    assert len(future) == 1
+    assert (future[0].level, future[0].count, future[0].lines) == (Level.WARNING, 1, (4,))
+    assert future[0].message.startswith("1 order dated after today (")
+    assert future[0].message.endswith("the latest on 2099-01-01: left out; check these dates")
+
+
 def test_explicit_as_of_ignores_later_rows(exports, use_fixture):
     use_fixture("orders", "future_dates.csv")
     dataset = load(exports, as_of=dt.date(2025, 1, 15))

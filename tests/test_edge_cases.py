@@ -82,6 +82,26 @@ def test_orphans_without_digit_ids_get_no_padding_hint(write_csv, exports):
     assert "leading zeros" not in problem(load(exports), "orphan", "payments").message
 
 
+def test_ids_with_and_without_leading_zeros_in_the_orders_are_pointed_out(write_csv, exports):
+    """'00123' and '123' both ordered: two customers to churnwatch, each with part of the
+    orders, where the business most likely has one."""
+    write_csv(
+        "orders.csv",
+        "customer_id,order_date,amount\n00123,2025-01-02,5\n123,2025-01-03,6\n"
+        "0042,2025-01-02,1\n42,2025-01-04,1\n042,2025-01-05,1\n7,2025-01-02,1\nA1,2025-01-02,1\n",
+    )
+    padded = problem(load(exports), "padded_ids")
+    assert padded.level is Level.WARNING and padded.count == 5
+    assert padded.message.startswith(
+        "2 customer ids written both with and without leading zeros ('0042' and '042')"
+    )
+
+
+def test_ids_without_leading_zeros_are_not_looked_at_twice(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\n123,2025-01-02,5\n1230,2025-01-03,6\n")
+    assert [p for p in load(exports).problems if p.code == "padded_ids"] == []
+
+
 def test_a_customer_on_several_master_data_rows_is_pointed_out(write_csv, exports):
     """The first row's owner is used: a list filtered by the second row's owner finds nobody,
     so the user must hear of it."""

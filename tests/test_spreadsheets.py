@@ -93,6 +93,8 @@ def test_xlsx_opens_with_typed_numbers_dates_and_a_frozen_header(tmp_path: Path)
     assert isinstance(first["last_order_date"], dt.datetime)
     assert isinstance(first["order_count"], int)
     assert len(rows) == 301
+    risk = sheet.cell(row=2, column=names.index("risk") + 1)  # a share, shown as a percent
+    assert 0 < risk.value < 1 and risk.number_format == "0%"
 
 
 def test_xlsx_is_the_same_bytes_whenever_it_is_written(tmp_path: Path) -> None:

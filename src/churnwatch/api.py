@@ -61,7 +61,7 @@ from churnwatch.deliver.mail import (
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
-from churnwatch.ingest.problems import Level, Problem
+from churnwatch.ingest.problems import Level, Problem, Reason
 from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
 from churnwatch.render.formats import TABLE_ROWS, Renderer
 from churnwatch.render.language import Language, language
@@ -69,7 +69,7 @@ from churnwatch.render.plan_view import owner_files
 from churnwatch.render.report_formats import REPORT_FORMATS
 from churnwatch.render.report_view import ReportView, report_view
 from churnwatch.rules.catalog import Rule, active_rules
-from churnwatch.timeframe import Cut, cut_at, reference_day, stale_exports
+from churnwatch.timeframe import Cut, cut_at, future_orders, reference_day, stale_exports
 
 Progress = Callable[[str], None]
 
@@ -92,7 +92,13 @@ def cut_of(dataset: Dataset, as_of: dt.date | None) -> Cut:
     exports are warned about, in every command that looks at the present."""
     cut = cut_at(dataset, reference_day(dataset, as_of))
     if as_of is None:
-        cut.notes.extend(stale_exports(cut))
+        if future := future_orders(cut):  # said as a warning, not as rows after a date
+            cut.notes[:] = [
+                note
+                for note in cut.notes
+                if not (note.source == "orders" and note.code is Reason.AFTER_AS_OF)
+            ]
+        cut.notes.extend([*future, *stale_exports(cut)])
     return cut
 
 

@@ -174,8 +174,7 @@ def _excerpt(header: list[str]) -> str:
     """The header as a short, escaped excerpt: a file that is not CSV at all (or not meant
     to be shown) is never echoed whole."""
     names = [
-        repr(printable(h[:MAX_NAME]) + ("…" if len(h) > MAX_NAME else ""))
-        for h in header[:MAX_NAMES]
+        f"'{inline(h[:MAX_NAME])}{'…' if len(h) > MAX_NAME else ''}'" for h in header[:MAX_NAMES]
     ]
     more = f", … {len(header) - MAX_NAMES} more" if len(header) > MAX_NAMES else ""
     return ", ".join(names) + more if names else "none"

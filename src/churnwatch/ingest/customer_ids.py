@@ -26,6 +26,8 @@ class Coded(NamedTuple):
     """Per source, each row's int32 code (-1: no id)."""
     with_nul: dict[str, np.ndarray]
     """Per source, the rows whose id had NUL bytes (removed), for a note."""
+    text: pa.Array
+    """``ids`` as Arrow text, for checks over all of them."""
 
 
 def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
@@ -50,7 +52,7 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
         name: e.rows_with(place, nul) if nul.any() else np.empty(0, np.intp)
         for name, e, place in zip(columns, encoded, places, strict=True)
     }
-    return Coded(index, codes, with_nul)
+    return Coded(index, codes, with_nul, ids)
 
 
 def _raw_ids(encoded: list[_Encoded]) -> tuple[pa.Array, list[np.ndarray]]:

@@ -23,7 +23,7 @@ from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
-from churnwatch.core.words import plural
+from churnwatch.core.words import inline, plural
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers
@@ -141,6 +141,7 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
     if frames["orders"].frame.empty:
         raise InputError(f"{frames['orders'].path}: no orders with a customer id")
     problems.extend(_orphans(frames, ids))
+    problems.extend(_padded_twins(frames["orders"], coded.text))
     return Dataset(folder, ids, frames, problems)
 
 
@@ -500,9 +501,40 @@ def _zero_padding_hint(ids: pd.Index, orphans: np.ndarray, with_orders: np.ndarr
     count = matched.size
     return (
         f"; {plural(count, 'id')} {'differs' if count == 1 else 'differ'} from an"
-        " ordering customer's only by leading zeros"
-        f" (e.g. '{mine}' vs '{theirs}' in the orders)"
+        f" ordering customer's only by leading zeros: '{inline(mine)}' vs '{inline(theirs)}' in"
+        " the orders"
     )
+
+
+def _padded_twins(orders: SourceFrame, ids: pa.Array) -> list[Problem]:
+    """Ordering customers whose ids differ only by leading zeros (``00123`` and ``123``): two
+    customers to churnwatch, most likely one to the business, each with half its orders.
+    Looked for only when an id starts with a zero (one pass over the ids, as Arrow text)."""
+    if not pc.any(pc.starts_with(ids, "0")).as_py():
+        return []
+    ordering = np.zeros(len(ids), dtype=bool)
+    ordering[orders.frame["customer"].to_numpy()] = True
+    digits = ids.filter(pa.array(ordering))
+    digits = digits.filter(pc.fill_null(pc.utf8_is_digit(digits), False))
+    unpadded = pd.Index(pc.utf8_ltrim(digits, characters="0").to_numpy(zero_copy_only=False))
+    twins = np.flatnonzero(unpadded.duplicated(keep=False))
+    if not twins.size:
+        return []
+    first = unpadded[twins[0]]
+    pair = [str(i) for i in digits.filter(pa.array(unpadded == first)).to_pylist()[:2]]
+    groups = unpadded[twins].nunique()
+    return [
+        Problem(
+            orders.name,
+            orders.path.name,
+            Reason.PADDED_IDS,
+            f"{plural(groups, 'customer id')} written both with and without leading zeros"
+            f" ('{inline(pair[0])}' and '{inline(pair[1])}'): each spelling is a customer of its"
+            " own, with part of the orders; if they are one, export the ids in one form",
+            column=orders.table.columns["customer_id"],
+            count=int(twins.size),
+        )
+    ]
 
 
 def _digit_ids(ids: pd.Index) -> pa.Array:

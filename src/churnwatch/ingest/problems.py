@@ -37,6 +37,8 @@ class Reason(StrEnum):
     STALE_EXPORTS = "stale_exports"
     REPAIRED = "repaired"
     CREDIT_NOTES_ONLY = "credit_notes_only"
+    PADDED_IDS = "padded_ids"
+    """Customer ids written with and without leading zeros (``007``, ``7``): two customers."""
     REPEATED_CUSTOMER = "repeated_customer"
     """A customer on several (different) rows of the master data: the first is used."""
     SPREADSHEET = "spreadsheet"

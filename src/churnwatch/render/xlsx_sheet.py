@@ -40,18 +40,27 @@ class XlsxSheet:
         from churnwatch.render.csv_rows import row_columns
 
         columns = row_columns(selection.rows, formula_guard=False, lang=self.lang)
-        return sheet_bytes({name: column.to_pylist() for name, column in columns.items()})
+        return sheet_bytes(
+            {name: column.to_pylist() for name, column in columns.items()}, formats=PERCENT
+        )
 
 
-def sheet_bytes(columns: dict[str, list[Any]], title: str = "customers") -> bytes:
-    """One sheet: a bold, frozen, filterable header and typed cells, text never a formula."""
+PERCENT = dict.fromkeys(("risk", "base_risk"), "0%")
+"""Risks are shares (0.92) in the cells, shown as the table shows them (92%)."""
+
+
+def sheet_bytes(
+    columns: dict[str, list[Any]], title: str = "customers", formats: dict[str, str] | None = None
+) -> bytes:
+    """One sheet: a bold, frozen, filterable header and typed cells, text never a formula;
+    ``formats``: the Excel number format of some columns."""
     count = len(next(iter(columns.values()), []))
     if count + 1 > MAX_ROWS:
         raise UsageError(
             f"xlsx holds at most {MAX_ROWS - 1:,} customers, this list has {count:,}",
             hint="use --format csv, or narrow the list with --top or --min-risk",
         )
-    return workbook_bytes({title: columns})
+    return workbook_bytes({title: columns}, {title: formats or {}})
 
 
 def workbook_bytes(

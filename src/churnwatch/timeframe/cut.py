@@ -26,7 +26,7 @@ from churnwatch.ingest.dataset import (
     distinct_customers,
     ordering_customers,
 )
-from churnwatch.ingest.problems import Level, Problem, Reason
+from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
 
 STALE_AS_OF_DAYS = 31
 """A reference date this many days after the latest order makes everyone look overdue."""
@@ -211,4 +211,29 @@ def stale_exports(cut: Cut, now: int | None = None) -> list[Problem]:
     ]
 
 
-__all__ = ["Cut", "cut_at", "reference_day", "stale_exports"]
+def future_orders(cut: Cut, now: int | None = None) -> list[Problem]:
+    """A warning for orders dated after today: no export can hold them yet, so their dates
+    are wrong (a typing error, day and month swapped); they are left out of the scan."""
+    now = today() if now is None else now
+    source = cut.dataset.sources["orders"]
+    days = source.frame["order_date"].to_numpy()
+    later = days > now
+    if not later.any():
+        return []
+    positions = source.frame.index.to_numpy()[later]
+    count = int(later.sum())
+    return [
+        Problem(
+            "orders",
+            source.path.name,
+            Reason.AFTER_AS_OF,
+            f"{plural(count, 'order')} dated after today ({days_to_iso(now)}), the latest on"
+            f" {days_to_iso(int(days[later].max()))}: left out; check these dates",
+            column=source.table.columns["order_date"],
+            count=count,
+            lines=tuple(int(line) for line in source.table.lines(positions[:MAX_LINES])),
+        )
+    ]
+
+
+__all__ = ["Cut", "cut_at", "future_orders", "reference_day", "stale_exports"]
