@@ -52,6 +52,15 @@ def missing_column_named_over_two_lines(exports, use_fixture):
     )
 
 
+def amount_missing_beside_a_text_column_named_alike(exports, use_fixture):
+    path = exports / "orders.csv"
+    path.write_text("customer_id,order_date,Country\nC1,2025-01-02,United Kingdom\n")
+    return path, (  # 'Country' is spelled like 'amount', but holds no numbers
+        "required column 'amount' is missing; columns found: 'customer_id', 'order_date',"
+        " 'Country'; map one of them in churnwatch.toml"
+    )
+
+
 def date_missing_beside_an_order_id(exports, use_fixture):
     path = exports / "orders.csv"
     path.write_text("order_id,customer_id,amount\nO1,C1,5\n")
@@ -125,6 +134,7 @@ FATAL = [
     no_valid_rows,
     required_column_missing,
     missing_column_named_over_two_lines,
+    amount_missing_beside_a_text_column_named_alike,
     date_missing_beside_an_order_id,
     orders_saved_as_a_workbook,
     pytest.param(fake_zip, id="xlsx"),

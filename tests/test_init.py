@@ -129,9 +129,27 @@ def test_init_without_an_orders_export_exits_2_and_writes_nothing(write_csv, exp
     assert result.exit_code == 2
     assert flat(result.stderr) == (
         f"error: {exports}: no file looks like an orders export (customer, date and amount"
-        " columns); nothing written"
+        " columns); Kunden.csv has customer_id ← Kundennummer, but no order_date or amount;"
+        " nothing written"
     )
     assert [p.name for p in exports.iterdir()] == ["Kunden.csv"]
+
+
+def test_init_says_what_an_export_of_order_lines_lacks(write_csv, exports, cli):
+    """An 'Online Retail' export has quantity and unit price, not the amount: init says
+    which columns it found and what to add, not only that nothing fits."""
+    write_csv(
+        "Online Retail.csv",
+        "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+        "536365,85123A,6,12/1/2010 8:26,2.55,17850.0,United Kingdom\n",
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 2
+    assert (
+        "Online Retail.csv has customer_id ← CustomerID, order_date ← InvoiceDate, order_id ←"
+        " InvoiceNo, but no amount (it has Quantity and UnitPrice: add a column with their"
+        " product, the line's amount, and map it as amount)"
+    ) in flat(result.stderr)
 
 
 def test_init_on_a_missing_folder(tmp_path, cli):

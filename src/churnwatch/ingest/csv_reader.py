@@ -29,9 +29,9 @@ from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
 from churnwatch.core.words import inline, plural, printable
 from churnwatch.ingest.arrow_numpy import to_numpy
-from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, parse_days
+from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, detect_date_format, parse_days
 from churnwatch.ingest.line_numbers import Layout
-from churnwatch.ingest.number_text import parse_numbers
+from churnwatch.ingest.number_text import detect_number_format, parse_numbers
 from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
 from churnwatch.ingest.recognise import map_columns, normalise
@@ -136,10 +136,23 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
             resolved[column.name] = found
         elif column.name in config.columns or column.required:
             unused = [h for h in head.header if h not in resolved.values()]
+            fitting = [h for h in unused if _values_fit(head, h, column)]
             raise InputError(
-                _missing_column(path, source, column, wanted, head.header, unused=unused)
+                _missing_column(path, source, column, wanted, head.header, unused=fitting)
             )
     return resolved
+
+
+def _values_fit(head: Head, header: str, column: Column) -> bool:
+    """Whether the sampled values of ``header`` could be ``column``'s: numbers for an amount,
+    dates for a date (the mapping to suggest for a missing column; 'Country' is no amount)."""
+    values = [v.strip() for v in head.samples([header]) if v.strip()][:200]
+    if not values or column.kind not in (Kind.NUMBER, Kind.DATE):
+        return True
+    if column.kind is Kind.NUMBER:
+        decimal, thousands = detect_number_format(values)
+        return bool(parse_numbers(pa.array(values), decimal, thousands)[1].mean() >= 0.5)
+    return detect_date_format(values)[0] is not None
 
 
 def _key(header: str) -> str:

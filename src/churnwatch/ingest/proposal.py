@@ -20,10 +20,11 @@ from churnwatch.config import (
 from churnwatch.core.dialect import PARQUET, Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
+from churnwatch.core.words import inline
 from churnwatch.ingest.csv_reader import export_head
 from churnwatch.ingest.date_text import detect_date_format
 from churnwatch.ingest.packed import is_export_name
-from churnwatch.ingest.recognise import map_columns, other_amount, source_score
+from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
 
@@ -77,6 +78,8 @@ class Proposal:
     unrecognised: list[str]
     more_orders: list[str] = field(default_factory=list)
     """Files that look like orders exports as much as the one taken (one per year, say)."""
+    near_orders: list[str] = field(default_factory=list)
+    """Without an orders export: what each file has of one, and what it lacks."""
 
     def remarks(self) -> list[tuple[str, str]]:
         """``(level, text)`` for everything the user should check or fill in by hand."""
@@ -175,7 +178,32 @@ def propose(folder: Path) -> Proposal:
     assigned, more_orders = _assign_sources(heads)
     unrecognised += sorted(set(heads) - {*assigned.values(), *more_orders})
     sources = _proposals(assigned, heads, encodings)
-    return Proposal(folder, sources, sorted(unrecognised), more_orders)
+    near = [] if "orders" in assigned else [_what_orders_lack(f, h) for f, h in heads.items()]
+    return Proposal(folder, sources, sorted(unrecognised), more_orders, near)
+
+
+_QUANTITY = re.compile(r"\b(quantity|qty|menge|anzahl|stueck)\b")
+_PRICE = re.compile(r"\b(unit ?price|price|preis|einzelpreis|stueckpreis)\b")
+
+
+def _what_orders_lack(file: str, head: Head) -> str:
+    """``Online Retail.csv has customer_id ← CustomerID, order_date ← InvoiceDate, but no
+    amount``; with a hint where the amount is a quantity times a price."""
+    found = _orders_mapping(head.header)
+    missing = [c for c in SOURCES["orders"].required_columns if c not in found]
+    if not found:
+        return f"{file} has none of them"
+    has = ", ".join(f"{c} ← {inline(h)}" for c, h in found.items())
+    text = f"{file} has {has}, but no {' or '.join(missing)}"
+    names = {h: normalise(h) for h in head.header}
+    quantity = next((h for h, n in names.items() if _QUANTITY.search(n)), None)
+    price = next((h for h, n in names.items() if _PRICE.search(n)), None)
+    if "amount" in missing and quantity and price:
+        text += (
+            f" (it has {inline(quantity)} and {inline(price)}: add a column with their product,"
+            " the line's amount, and map it as amount)"
+        )
+    return text
 
 
 def _regular_inside(path: Path, folder: Path) -> bool:
@@ -385,9 +413,10 @@ def config_text(proposal: Proposal) -> str:
     """The proposed ``churnwatch.toml``, checked to load as it is."""
     target = proposal.folder / CONFIG_NAME
     if "orders" not in proposal.sources:
+        lacking = "".join(f"; {text}" for text in proposal.near_orders)
         raise InputError(
             f"{proposal.folder}: no file looks like an orders export"
-            " (customer, date and amount columns); nothing written"
+            f" (customer, date and amount columns){lacking}; nothing written"
         )
     document = proposal.to_toml()
     parse_config(document, target)  # what we write must load
