@@ -49,6 +49,23 @@ def test_an_unknown_id_names_the_nearest_ones() -> None:
     assert "error: customer 'C169' not found; nearest: C0169" in stderr_of(result)
 
 
+def test_an_id_without_orders_points_to_its_padded_twin(tmp_path) -> None:
+    """'1' has an invoice only; '00001' ordered: the exports wrote one number two ways, and
+    the suggestion is the customer with orders, not another id without them."""
+    (tmp_path / "orders.csv").write_text(
+        "customer_id,order_date,amount\n00001,2025-01-02,5\n00002,2025-01-03,6\n"
+    )
+    (tmp_path / "payments.csv").write_text(
+        "customer_id,due_date,paid_date,amount\n1,2025-02-01,,5\n2,2025-02-01,,5\n"
+    )
+    result = invoke("explain", tmp_path, "1", "--as-of", "2025-01-31")
+    assert result.exit_code == 2
+    assert (
+        "error: customer '1' has no orders up to 2025-01-31; 00001 has orders (the same number,"
+        " other leading zeros)"
+    ) in stderr_of(result)
+
+
 def test_sparkline_scales_the_whole_series_from_zero() -> None:
     assert sparkline([0, 4, 8, None]) == " ▄█ "
     assert sparkline([-4, 0, 4]) == "▁ █"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.result import ScanResult
@@ -60,16 +62,20 @@ def profile(
 ) -> Profile:
     """The customer's row and timeline; an unknown id is an error naming the nearest ids."""
     ids = result.cut.customer_ids
+    scored = ids[result.customers.index.to_numpy()]  # the customers with orders
     wanted = customer_id.strip()
     if wanted not in ids:
         folded = [i for i in ids if str(i).casefold() == wanted.casefold()]
         if len(folded) != 1:  # 'c0143' is C0143 when nothing else could be meant
-            raise UsageError(f"customer {customer_id!r} not found{_nearest(wanted, ids)}")
+            raise UsageError(f"customer {customer_id!r} not found{_nearest(wanted, scored)}")
         wanted = folded[0]
     code = int(np.flatnonzero(ids == wanted)[0])  # ids are unique: one position
     positions = np.flatnonzero(result.customers.index.to_numpy() == code)
     if positions.size == 0:
-        raise UsageError(f"customer {customer_id!r} has no orders up to {result.as_of}")
+        raise UsageError(
+            f"customer {customer_id!r} has no orders up to {result.as_of}"
+            f"{_padded(wanted, scored) or _nearest(wanted, scored)}"
+        )
     position = int(positions[0])
     row = result.rows(np.array([position]))
     recent_start = result.cut.as_of - recent_days
@@ -79,6 +85,19 @@ def profile(
     occasions = contact_plan(row, YEAR, lost_after_days, today)
     upcoming = min(occasions, key=lambda o: o.due) if occasions else None
     return Profile(row, position + 1, timeline, still_open, upcoming)
+
+
+def _padded(wanted: str, scored: pd.Index) -> str:
+    """The customers with orders whose id is ``wanted`` but for leading zeros (``1`` and
+    ``00001``: exports that write the number in two ways)."""
+    if not wanted.isdigit():
+        return ""
+    text = pa.array(scored.to_numpy(dtype=object), pa.string())
+    unpadded = pc.utf8_ltrim(text, characters="0")
+    same = text.filter(pc.and_(pc.utf8_is_digit(text), pc.equal(unpadded, wanted.lstrip("0"))))
+    if not len(same):
+        return ""
+    return f"; {', '.join(same.to_pylist()[:3])} has orders (the same number, other leading zeros)"
 
 
 def _nearest(wanted: str, ids: pd.Index) -> str:
