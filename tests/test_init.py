@@ -219,6 +219,18 @@ def test_init_does_not_take_a_second_orders_export_for_complaints(write_csv, exp
     assert "complaints" not in sources or not sources["complaints"].get("enabled", True)
 
 
+def test_init_uses_a_lone_generic_export_as_the_orders_only(write_csv, exports, cli):
+    """'data.csv' with customer, date and total fits orders and complaints alike: it is the
+    orders (every order counted as an open complaint was the result)."""
+    write_csv("data.csv", "customer,date,total\nA,2026-10-01,10\nB,2026-10-02,20\n")
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    sources = read_toml(exports / "churnwatch.toml")["sources"]
+    assert sources["orders"]["path"] == "data.csv"
+    assert [name for name, s in sources.items() if s.get("path") == "data.csv"] == ["orders"]
+    assert "counts as an order" not in flat(result.stdout)
+
+
 def test_init_takes_an_invoice_export_as_the_orders(write_csv, exports, cli):
     write_csv(
         "Rechnungen.csv",

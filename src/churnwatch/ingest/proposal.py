@@ -260,7 +260,7 @@ def _assign_sources(heads: dict[str, Head]) -> tuple[dict[str, str], list[str]]:
             for file, head in heads.items()
             for source in SOURCES
         ),
-        key=lambda item: (-item[0], item[1], item[2]),
+        key=lambda item: (-item[0], item[1], item[2] != "orders", item[2]),  # ties: orders
     )
     best = {file: source for _, file, source in reversed(scored)}  # each file's best fit
     assigned: dict[str, str] = {}
@@ -274,7 +274,10 @@ def _assign_sources(heads: dict[str, Head]) -> tuple[dict[str, str], list[str]]:
             continue
         assigned[source] = file
     if "orders" not in assigned and (stand_in := _orders_stand_in(heads, assigned)):
-        assigned["orders"] = stand_in
+        source, file = stand_in
+        if source != "payments":  # only an invoice list serves twice; another file moves
+            del assigned[source]
+        assigned["orders"] = file
     return assigned, more_orders
 
 
@@ -308,14 +311,18 @@ def _unrecognised_dates(head: Head, schema: Source, columns: dict[str, str]) -> 
     return None
 
 
-def _orders_stand_in(heads: dict[str, Head], assigned: dict[str, str]) -> str | None:
-    """A file already taken (the invoices, usually) that has every column an order needs."""
+def _orders_stand_in(heads: dict[str, Head], assigned: dict[str, str]) -> tuple[str, str] | None:
+    """``(source, file)``: a file already taken that has every column an order needs. The
+    invoices, preferably, which then serve as orders too; any other such file (a generic
+    ``data.csv`` taken for complaints) is the orders export, and only that."""
     fits = [
-        file
+        (source, file)
         for source, file in assigned.items()
         if set(SOURCES["orders"].required_columns) <= set(_orders_mapping(heads[file].header))
     ]
-    return fits[0] if fits else None
+    invoices = [fit for fit in fits if fit[0] == "payments"]
+    chosen = invoices or fits
+    return chosen[0] if chosen else None
 
 
 def _orders_mapping(headers: list[str]) -> dict[str, str]:
