@@ -706,3 +706,17 @@ def test_output_never_overwrites_the_history(cli, folder, recorded) -> None:  # 
     from churnwatch.deliver import history
 
     assert len(history.runs(recorded)) == 2
+
+
+def test_a_customer_without_an_owner_shows_no_placeholder(tmp_path: Path, cli) -> None:
+    """An empty owner cell is read as missing text; the report wrote it as '<NA>' (and
+    '&lt;NA&gt;' in HTML) where the JSON has null."""
+    (tmp_path / "orders.csv").write_text(
+        "customer_id,order_date,amount\nC1,2026-10-01,5\nC2,2026-11-01,6\n"
+    )
+    (tmp_path / "customers.csv").write_text("customer_id,name,owner\nC1,Beta,\nC2,Gamma,Anna\n")
+    for shown in ("txt", "md", "html"):
+        result = cli("report", tmp_path, "--no-history", "--format", shown, "-q")
+        assert result.exit_code == 0, result.stderr
+        assert "Beta" in result.stdout
+        assert "NA>" not in result.stdout and "NA&gt;" not in result.stdout, shown

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -56,5 +55,6 @@ def show_loyal(console: Console, selection: Selection, *, settings: Loyal) -> No
 
 
 def _text(value: object) -> str:
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    return "" if missing else str(value)
+    from churnwatch.render.records import is_missing
+
+    return "" if is_missing(value) else str(value)

@@ -156,7 +156,19 @@ def _details(result: ScanResult, index: int, lang: Language) -> list[str]:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return is_missing(value)
+
+
+def is_missing(value: object) -> bool:
+    """No value: None, NaN, or pandas' NA (an empty text cell of the master data, which
+    ``str`` would show as '<NA>')."""
+    if value is None or isinstance(value, str):
+        return value is None
+    if isinstance(value, float):
+        return math.isnan(value)
+    import pandas as pd
+
+    return value is pd.NA or value is pd.NaT
 
 
 def _dates(days: np.ndarray, lang: Language) -> list[str]:

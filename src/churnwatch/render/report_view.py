@@ -223,13 +223,13 @@ def _percent(value: float | None, lang: Language) -> str:
 
 
 def _identity(rows: ScanResult, row: int) -> list[Cell]:
+    from churnwatch.render.records import is_missing
+
     frame = rows.customers
     cells = [Cell(str(frame["customer_id"].iloc[row]), str(frame["customer_id"].iloc[row]))]
     for column in ("name", "owner"):
         value = frame[column].iloc[row] if column in frame else None
-        text = (
-            "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-        )
+        text = "" if is_missing(value) else str(value)  # an empty owner is no '<NA>'
         cells.append(Cell(text or None, text))
     return cells
 
