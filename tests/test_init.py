@@ -231,6 +231,17 @@ def test_init_uses_a_lone_generic_export_as_the_orders_only(write_csv, exports, 
     assert "counts as an order" not in flat(result.stdout)
 
 
+def test_init_shows_a_header_with_a_line_break_on_one_line(exports, cli):
+    (exports / "orders.csv").write_text(
+        '"Customer\nNumber",order_date,amount\nC1,2025-01-02,5\n', encoding="utf-8"
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    assert "  customer_id ← Customer\\nNumber · order_date ← order_date" in result.stdout
+    written = read_toml(exports / "churnwatch.toml")["sources"]["orders"]["columns"]
+    assert written["customer_id"] == "Customer\nNumber"
+
+
 def test_init_takes_an_invoice_export_as_the_orders(write_csv, exports, cli):
     write_csv(
         "Rechnungen.csv",
