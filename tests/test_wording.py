@@ -69,3 +69,27 @@ def test_one_order_is_singular(tmp_path: Path) -> None:
     result = invoke("scan", folder, "--as-of", "2025-06-30", "-f", "json")
     details = [s["detail"] for s in json.loads(result.stdout)["customers"][0]["signals"]]
     assert any(d.startswith("1 order in the recent window") for d in details), details
+
+
+def test_a_clause_with_a_missing_value_is_left_out_where_another_is_whole() -> None:
+    """'0 open, the oldest – days; median resolution 28 days' said nothing the second clause
+    does not; a row whose every clause has a gap keeps them all (something must be said)."""
+    import numpy as np
+
+    from churnwatch.rules.wording import fill_rows
+
+    template = (
+        "{open_complaints:.0f} open, the oldest {oldest_open_complaint_days:.0f|day};"
+        " median resolution {median_resolution_days:.0f|day}"
+    )
+    numbers = {
+        "open_complaints": np.array([0.0, 2.0, 1.0, 0.0]),
+        "oldest_open_complaint_days": np.array([np.nan, 45.0, 31.0, np.nan]),
+        "median_resolution_days": np.array([28.0, np.nan, 1.0, np.nan]),
+    }
+    assert fill_rows(template, numbers, {}, 4) == [
+        "median resolution 28 days",
+        "2 open, the oldest 45 days",
+        "1 open, the oldest 31 days; median resolution 1 day",
+        "0 open, the oldest – days; median resolution – days",
+    ]

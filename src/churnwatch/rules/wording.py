@@ -127,7 +127,51 @@ def fill_rows(
     """The template filled for ``rows`` rows at once, as a scan fills a rule's explanation for
     every customer it fired on: numbers from ``numbers`` by their spec (in the conventions of
     ``words``), dates and categories from ``texts`` as they are. Each distinct value of a
-    field is formatted once, and the parts are joined column by column (no loop per row)."""
+    field is formatted once, and the parts are joined column by column (no loop per row).
+
+    A template of clauses (``…; …``) leaves out, row by row, a clause with a value missing
+    where another clause has all of its values: '0 open, the oldest – days; median resolution
+    28 days' says no more than 'median resolution 28 days'."""
+    clauses = template.split(CLAUSES)
+    if len(clauses) > 1:
+        return _without_empty_clauses(clauses, numbers, texts, rows, words)
+    return _filled(template, numbers, texts, rows, words)
+
+
+CLAUSES = "; "
+
+
+def _without_empty_clauses(
+    clauses: list[str],
+    numbers: dict[str, np.ndarray],
+    texts: dict[str, list[str]],
+    rows: int,
+    words: Words,
+) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filled = [pa.array(_filled(c, numbers, texts, rows, words), pa.string()) for c in clauses]
+    none = pa.scalar(None, pa.string())
+    joined = None
+    for clause in filled:
+        kept = pc.if_else(pc.match_substring(clause, MISSING), none, clause)
+        if joined is None:
+            joined = kept
+            continue
+        both = pc.binary_join_element_wise(joined, kept, CLAUSES)  # null where either is
+        joined = pc.coalesce(both, joined, kept)
+    whole = pc.binary_join_element_wise(*filled, CLAUSES)  # a gap in every clause: say so
+    return list(pc.coalesce(joined, whole).to_pylist())
+
+
+def _filled(
+    template: str,
+    numbers: dict[str, np.ndarray],
+    texts: dict[str, list[str]],
+    rows: int,
+    words: Words,
+) -> list[str]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
