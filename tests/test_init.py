@@ -211,11 +211,11 @@ def test_init_does_not_take_a_second_orders_export_for_complaints(write_csv, exp
     write_csv("Auftraege_2026.csv", header + "1;01.11.2026;100,00\n3;02.11.2026;300,00\n")
     result = cli("init", exports)
     assert result.exit_code == 0, result.stderr
-    assert "warning: Auftraege_2026.csv: another orders export (like Auftraege_2025.csv)" in flat(
+    assert "warning: Auftraege_2025.csv: another orders export (like Auftraege_2026.csv)" in flat(
         result.stdout
     )
     sources = read_toml(exports / "churnwatch.toml")["sources"]
-    assert sources["orders"]["path"] == "Auftraege_2025.csv"
+    assert sources["orders"]["path"] == "Auftraege_2026.csv"  # the one with the latest orders
     assert "complaints" not in sources or not sources["complaints"].get("enabled", True)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import tomli_w
 
 from churnwatch.config import (
@@ -22,7 +24,7 @@ from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.core.words import inline
 from churnwatch.ingest.csv_reader import export_head
-from churnwatch.ingest.date_text import detect_date_format
+from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
@@ -273,6 +275,10 @@ def _assign_sources(heads: dict[str, Head]) -> tuple[dict[str, str], list[str]]:
                 more_orders.append(file)
             continue
         assigned[source] = file
+    if more_orders:  # of several orders exports, the one with the latest orders is read
+        newest = max([assigned["orders"], *more_orders], key=lambda f: _latest_order(heads[f]))
+        more_orders = [f for f in [assigned["orders"], *more_orders] if f != newest]
+        assigned["orders"] = newest
     if "orders" not in assigned and (stand_in := _orders_stand_in(heads, assigned)):
         source, file = stand_in
         if source != "payments":  # only an invoice list serves twice; another file moves
@@ -309,6 +315,17 @@ def _unrecognised_dates(head: Head, schema: Source, columns: dict[str, str]) -> 
     if values and detect_date_format(values)[0] is None:
         return values[0]
     return None
+
+
+def _latest_order(head: Head) -> float:
+    """The latest order date among a file's sampled rows, as a day number (-inf: none read)."""
+    column = _orders_mapping(head.header).get("order_date")
+    values = pa.array([v.strip() for v in head.samples([column])] if column else [], pa.string())
+    found = detect_date_format(values.to_pylist())[0] if len(values) else None
+    if found is None:
+        return -math.inf
+    days, valid = parse_days(values, found)
+    return float(days[valid].max()) if valid.any() else -math.inf
 
 
 def _orders_stand_in(heads: dict[str, Head], assigned: dict[str, str]) -> tuple[str, str] | None:
