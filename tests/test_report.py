@@ -720,3 +720,21 @@ def test_a_customer_without_an_owner_shows_no_placeholder(tmp_path: Path, cli) -
         assert result.exit_code == 0, result.stderr
         assert "Beta" in result.stdout
         assert "NA>" not in result.stdout and "NA&gt;" not in result.stdout, shown
+
+
+def test_a_quiet_customer_without_a_model_of_the_history_is_not_called_high_risk(
+    tmp_path: Path, cli
+) -> None:
+    """Five customers: no fit and no BG/NBD, so a customer no rule fired on has no risk at
+    all; the report called it 'high risk from the order history alone' at 0 %."""
+    (tmp_path / "orders.csv").write_text(
+        "customer_id,order_date,amount\nA,2026-01-15,100\nA,2026-03-15,120\nA,2026-05-15,110\n"
+        "B,2026-02-01,500\nC,2026-06-01,50\nC,2026-11-20,55\nD,2025-11-01,1000\n"
+        "D,2026-02-01,900\nD,2026-05-01,300\nD,2026-08-01,200\nE,2026-11-29,10\n"
+    )
+    result = cli("report", tmp_path, "--no-history", "--format", "txt", "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.stderr
+    assert "high risk from the order history alone" not in result.stdout
+    quiet = [line for line in result.stdout.splitlines() if "risk 0%" in line]
+    assert quiet, result.stdout
+    assert "why: no warning signal" in result.stdout
