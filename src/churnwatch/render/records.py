@@ -147,16 +147,12 @@ def _details(result: ScanResult, index: int, lang: Language) -> list[str]:
     for field in set(template_fields(template)):
         values = _template_values(result.customers, field)[rows]
         if field in CATEGORY_FEATURES:
-            texts[field] = [MISSING if _missing(v) else str(v) for v in values.tolist()]
+            texts[field] = [MISSING if is_missing(v) else str(v) for v in values.tolist()]
         elif field in DATE_FEATURES:
             texts[field] = _dates(values, lang)
         else:
             numbers[field] = values
     return fill_rows(template, numbers, texts, len(rows), lang.words)
-
-
-def _missing(value: Any) -> bool:
-    return is_missing(value)
 
 
 def is_missing(value: object) -> bool:
