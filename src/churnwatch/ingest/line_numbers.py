@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -92,14 +93,19 @@ class Layout:
         return [line for line, fields in self._records() if len(fields) != self.width]
 
     def _one_line_per_row(self, parsed_rows: int) -> bool:
+        return self._physical_lines == parsed_rows + self.header_lines + self.preamble
+
+    @cached_property
+    def _physical_lines(self) -> int:
+        """The file's lines, counted once: every report of rows (skipped, duplicated, dated
+        in the future) asks, and each count reads the whole export."""
         newlines = 0
         last = b""
         with self.path.open("rb") as handle:
-            while chunk := handle.read(1 << 24):
+            while chunk := handle.read(BLOCK):
                 newlines += chunk.count(b"\n")
                 last = chunk[-1:]
-        lines = newlines + (last not in (b"\n", b""))
-        return lines == parsed_rows + self.header_lines + self.preamble
+        return newlines + (last not in (b"\n", b""))
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Each non-blank data record with the line it starts on."""
