@@ -18,6 +18,7 @@ from churnwatch.analyses.result import ScanResult
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import UsageError
 from churnwatch.core.suggest import closest
+from churnwatch.ingest.customer_ids import digits_only, without_leading_zeros
 
 YEAR = 366
 MAX_CANDIDATES = 20_000
@@ -92,9 +93,8 @@ def _padded(wanted: str, scored: pd.Index) -> str:
     ``00001``: exports that write the number in two ways)."""
     if not wanted.isdigit():
         return ""
-    text = pa.array(scored.to_numpy(dtype=object), pa.string())
-    unpadded = pc.utf8_ltrim(text, characters="0")
-    same = text.filter(pc.and_(pc.utf8_is_digit(text), pc.equal(unpadded, wanted.lstrip("0"))))
+    numbers = digits_only(pa.array(scored.to_numpy(dtype=object), pa.string()))
+    same = numbers.filter(pc.equal(without_leading_zeros(numbers), wanted.lstrip("0")))
     if not len(same):
         return ""
     return f"; {', '.join(same.to_pylist()[:3])} has orders (the same number, other leading zeros)"

@@ -140,6 +140,17 @@ def _clean(ids: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(trimmed, r"^(\d+)\.0+$", r"\1")
 
 
+def digits_only(ids: pa.Array) -> pa.Array:
+    """The ids made of digits only: customer numbers, which exports write with or without
+    leading zeros."""
+    return ids.filter(pc.fill_null(pc.utf8_is_digit(ids), False))
+
+
+def without_leading_zeros(ids: pa.Array) -> pa.Array:
+    """``00123`` → ``123``: customer numbers compared whatever their padding."""
+    return pc.utf8_ltrim(ids, characters="0")
+
+
 def natural_sort(ids: pa.Array) -> pa.Array:
     """``C2`` before ``C10``, ``2`` before ``10``; ties and other ids by text."""
     return pc.take(ids, natural_order(ids))

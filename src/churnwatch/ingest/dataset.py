@@ -26,7 +26,7 @@ from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import inline, plural
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.csv_reader import SourceTable, read_source
-from churnwatch.ingest.customer_ids import code_customers
+from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.packed import packed_names
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
@@ -140,8 +140,10 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
     _release_tables(tables)
     if frames["orders"].frame.empty:
         raise InputError(f"{frames['orders'].path}: no orders with a customer id")
-    problems.extend(_orphans(frames, ids))
-    problems.extend(_padded_twins(frames["orders"], coded.text))
+    with_orders = np.zeros(len(ids), dtype=bool)
+    with_orders[frames["orders"].frame["customer"].to_numpy()] = True
+    problems.extend(_orphans(frames, ids, coded.text, with_orders))
+    problems.extend(_padded_twins(frames["orders"], coded.text, with_orders))
     return Dataset(folder, ids, frames, problems)
 
 
@@ -479,20 +481,20 @@ def _repeated_customers(frame: SourceFrame, ids: pd.Index) -> list[Problem]:
     ]
 
 
-def _zero_padding_hint(ids: pd.Index, orphans: np.ndarray, with_orders: np.ndarray) -> str:
+def _zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
     """Say so when orphan ids equal ordering customers' ids but for leading zeros.
 
     Only orphan ids made of digits can; the ordering customers' ids are compared to them
     without their leading zeros, on whole columns (there may be millions)."""
-    orphan_ids = _digit_ids(ids[orphans])
+    orphan_ids = digits_only(text.take(pa.array(orphans)))
     if not len(orphan_ids):
         return ""
-    ordering = _digit_ids(ids[with_orders])
-    unpadded = pc.utf8_ltrim(ordering, characters="0")
+    ordering = digits_only(text.filter(pa.array(with_orders)))
+    unpadded = without_leading_zeros(ordering)
     # where several ordering ids agree but for their zeros, the last (in id order) is shown
     last = pa.array(~pd.Index(unpadded.to_numpy(zero_copy_only=False)).duplicated(keep="last"))
     ordering, unpadded = ordering.filter(last), unpadded.filter(last)
-    found = pc.index_in(pc.utf8_ltrim(orphan_ids, characters="0"), value_set=unpadded)
+    found = pc.index_in(without_leading_zeros(orphan_ids), value_set=unpadded)
     matched = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False))
     if not matched.size:
         return ""
@@ -506,17 +508,14 @@ def _zero_padding_hint(ids: pd.Index, orphans: np.ndarray, with_orders: np.ndarr
     )
 
 
-def _padded_twins(orders: SourceFrame, ids: pa.Array) -> list[Problem]:
+def _padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -> list[Problem]:
     """Ordering customers whose ids differ only by leading zeros (``00123`` and ``123``): two
     customers to churnwatch, most likely one to the business, each with half its orders.
     Looked for only when an id starts with a zero (one pass over the ids, as Arrow text)."""
-    if not pc.any(pc.starts_with(ids, "0")).as_py():
+    if not pc.any(pc.starts_with(text, "0")).as_py():
         return []
-    ordering = np.zeros(len(ids), dtype=bool)
-    ordering[orders.frame["customer"].to_numpy()] = True
-    digits = ids.filter(pa.array(ordering))
-    digits = digits.filter(pc.fill_null(pc.utf8_is_digit(digits), False))
-    unpadded = pd.Index(pc.utf8_ltrim(digits, characters="0").to_numpy(zero_copy_only=False))
+    digits = digits_only(text.filter(pa.array(with_orders)))
+    unpadded = pd.Index(without_leading_zeros(digits).to_numpy(zero_copy_only=False))
     twins = np.flatnonzero(unpadded.duplicated(keep=False))
     if not twins.size:
         return []
@@ -537,16 +536,11 @@ def _padded_twins(orders: SourceFrame, ids: pa.Array) -> list[Problem]:
     ]
 
 
-def _digit_ids(ids: pd.Index) -> pa.Array:
-    """The ids made of digits only, as Arrow text."""
-    text = pa.array(np.asarray(ids, dtype=object), pa.string())
-    return text.filter(pc.fill_null(pc.utf8_is_digit(text), False))
-
-
-def _orphans(frames: dict[str, SourceFrame], ids: pd.Index) -> list[Problem]:
-    """Customers who appear in a source but have no orders (e.g. a mistyped customer id)."""
-    with_orders = np.zeros(len(ids), dtype=bool)
-    with_orders[frames["orders"].frame["customer"].to_numpy()] = True
+def _orphans(
+    frames: dict[str, SourceFrame], ids: pd.Index, text: pa.Array, with_orders: np.ndarray
+) -> list[Problem]:
+    """Customers who appear in a source but have no orders (e.g. a mistyped customer id);
+    ``text``: ``ids`` as Arrow text, ``with_orders``: a mask of the customers with orders."""
     problems = []
     for name, frame in frames.items():
         if name == "orders":
@@ -561,7 +555,7 @@ def _orphans(frames: dict[str, SourceFrame], ids: pd.Index) -> list[Problem]:
                     frame.path.name,
                     Reason.ORPHAN,
                     f"{plural(int(orphan.sum()), 'row')} for {plural(customers.size, 'customer')}"
-                    f" with no orders{_zero_padding_hint(ids, customers, with_orders)}",
+                    f" with no orders{_zero_padding_hint(text, customers, with_orders)}",
                     column=frame.table.columns["customer_id"],
                     count=int(orphan.sum()),
                     examples=tuple(str(ids[c]) for c in customers[:3]),
