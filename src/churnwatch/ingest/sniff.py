@@ -227,23 +227,26 @@ def detect_dialect(
     """The dialect (configured settings win over detection), and the other date formats that
     fit the sampled dates equally well (``03/04/2025``: March or April?)."""
     config = config or SourceConfig()
-
-    def samples(kind: Kind) -> list[str]:
-        return head.samples(
-            [columns[c.name] for c in source.columns if c.kind is kind and c.name in columns]
-        )
-
     decimal: str
     thousands: str
     if _numbers_configured(config):
         decimal, thousands = config.decimal or ".", config.thousands or ""
     else:
-        decimal, thousands = detect_number_format(samples(Kind.NUMBER))
+        decimal, thousands = detect_number_format(_samples(head, source, columns, Kind.NUMBER))
     detected, alternatives = (
-        (None, []) if config.date_format else detect_date_format(samples(Kind.DATE))
+        (None, [])
+        if config.date_format
+        else detect_date_format(_samples(head, source, columns, Kind.DATE))
     )
     date_format = config.date_format or detected or ISO_FORMAT
     return Dialect(head.encoding, head.delimiter, decimal, thousands, date_format), alternatives
+
+
+def _samples(head: Head, source: Source, columns: dict[str, str], kind: Kind) -> list[str]:
+    """The sampled values of the source's mapped columns of ``kind``, row by row."""
+    return head.samples(
+        [columns[c.name] for c in source.columns if c.kind is kind and c.name in columns]
+    )
 
 
 def _numbers_configured(config: SourceConfig) -> bool:
@@ -261,8 +264,7 @@ def ambiguous_numbers(
     (``4,800``: 4800, or 4.8?), and how to choose the other; None where nothing was assumed."""
     if _numbers_configured(config or SourceConfig()):
         return None
-    names = [columns[c.name] for c in source.columns if c.kind is Kind.NUMBER and c.name in columns]
-    samples = head.samples(names)
+    samples = _samples(head, source, columns, Kind.NUMBER)
     separator = ambiguous_separator(samples)
     if separator is None:
         return None
