@@ -17,8 +17,12 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 MISSING = "–"
 MAX_WIDTH = 40
@@ -134,8 +138,10 @@ def fill_rows(
     28 days' says no more than 'median resolution 28 days'."""
     clauses = template.split(CLAUSES)
     if len(clauses) > 1:
-        return _without_empty_clauses(clauses, numbers, texts, rows, words)
-    return _filled(template, numbers, texts, rows, words)
+        filled = _without_empty_clauses(clauses, numbers, texts, rows, words)
+    else:
+        filled = _filled(template, numbers, texts, rows, words)
+    return list(filled.to_pylist())
 
 
 CLAUSES = "; "
@@ -147,11 +153,11 @@ def _without_empty_clauses(
     texts: dict[str, list[str]],
     rows: int,
     words: Words,
-) -> list[str]:
+) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    filled = [pa.array(_filled(c, numbers, texts, rows, words), pa.string()) for c in clauses]
+    filled = [_filled(clause, numbers, texts, rows, words) for clause in clauses]
     none = pa.scalar(None, pa.string())
     joined = None
     for clause in filled:
@@ -162,7 +168,7 @@ def _without_empty_clauses(
         both = pc.binary_join_element_wise(joined, kept, CLAUSES)  # null where either is
         joined = pc.coalesce(both, joined, kept)
     whole = pc.binary_join_element_wise(*filled, CLAUSES)  # a gap in every clause: say so
-    return list(pc.coalesce(joined, whole).to_pylist())
+    return pc.coalesce(joined, whole)
 
 
 def _filled(
@@ -171,7 +177,8 @@ def _filled(
     texts: dict[str, list[str]],
     rows: int,
     words: Words,
-) -> list[str]:
+) -> pa.Array:
+    """One template filled for every row, as Arrow text."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -186,10 +193,10 @@ def _filled(
         else:
             parts.append(_formatted(numbers.get(field, np.full(rows, np.nan)), spec or "", words))
     if not any(isinstance(part, pa.Array) for part in parts):
-        return ["".join(str(part) for part in parts)] * rows
+        return pa.array(["".join(str(part) for part in parts)] * rows, pa.string())
     if len(parts) == 1:
-        return list(parts[0].to_pylist())  # type: ignore[attr-defined]
-    return list(pc.binary_join_element_wise(*parts, "").to_pylist())
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "")
 
 
 def _formatted(values: np.ndarray, spec: str, words: Words) -> object:
