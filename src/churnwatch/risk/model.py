@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -241,30 +242,25 @@ class _Likelihood:
         return float(params[0]), params[1 : 1 + k], rule_logit
 
     def loss(self, params: np.ndarray) -> tuple[float, np.ndarray]:
-        intercept, coefficients, rule_logit = self.unpack(params)
-        base_logit = intercept + self.x @ coefficients
-        log_stay = np.minimum(_log_stay(base_logit, self.fired, rule_logit), -1e-300)
-        log_churn = np.log(-np.expm1(log_stay))  # log(1 − stay), stable near 0 and 1
-        nll = -(self.weight * (self.y * log_churn + (1.0 - self.y) * log_stay)).sum()
-        # d(−ll)/d(log stay), then the chain rule to each parameter
-        slope = self.weight * (self.y * np.exp(log_stay - log_churn) - (1.0 - self.y))
-        base = expit(base_logit)
-        rule = expit(rule_logit)
-        grad_base = -slope * base
-        penalty = 0.5 * COEFFICIENT_PENALTY * coefficients @ coefficients
+        at = self._at(params)
+        nll = -(self.weight * (self.y * at.log_churn + (1.0 - self.y) * at.log_stay)).sum()
+        grad_base = -at.slope * at.base
+        penalty = 0.5 * COEFFICIENT_PENALTY * at.coefficients @ at.coefficients
         # −log Beta(p; mode = prior, PRIOR_CUSTOMERS observations), in the log-odds of p
-        beta = self.prior * np.logaddexp(0.0, -rule_logit) + (1.0 - self.prior) * np.logaddexp(
-            0.0, rule_logit
+        beta = self.prior * np.logaddexp(0.0, -at.rule_logit) + (1.0 - self.prior) * np.logaddexp(
+            0.0, at.rule_logit
         )
         penalty += PRIOR_CUSTOMERS * beta[self.free].sum()
         gradient = np.concatenate(
             [
                 [grad_base.sum()],
-                self.x.T @ grad_base + COEFFICIENT_PENALTY * coefficients,
-                ((-slope) @ self.fired * rule + PRIOR_CUSTOMERS * (rule - self.prior))[self.free],
+                self.x.T @ grad_base + COEFFICIENT_PENALTY * at.coefficients,
+                ((-at.slope) @ self.fired * at.rule + PRIOR_CUSTOMERS * (at.rule - self.prior))[
+                    self.free
+                ],
             ]
         )
-        total = float(np.sum(self.weight * np.ones_like(self.y)))
+        total = self._total_weight
         return float(nll + penalty) / total, gradient / total  # per row: a well-scaled problem
 
     def hessian(self, params: np.ndarray) -> np.ndarray:
@@ -274,28 +270,62 @@ class _Likelihood:
         ``s`` is the slope of :meth:`loss` in ``L``, ``c`` its curvature, and ``∇²L`` is
         diagonal in the rules and has no rule × base terms, so the whole matrix is a few
         products of the design (intercept column and terms) and the fired matrix."""
-        intercept, coefficients, rule_logit = self.unpack(params)
-        base_logit = intercept + self.x @ coefficients
-        log_stay = np.minimum(_log_stay(base_logit, self.fired, rule_logit), -1e-300)
-        log_churn = np.log(-np.expm1(log_stay))
-        weight = self.weight * np.ones_like(self.y)
-        slope = weight * (self.y * np.exp(log_stay - log_churn) - (1.0 - self.y))
+        at = self._at(params)
         # stay / (1 − stay)²; bounded where a row is all but certain to stay, lest it overflow
-        curvature = weight * self.y * np.exp(np.minimum(log_stay - 2.0 * log_churn, MAX_LOG))
-        base, rule = expit(base_logit), expit(rule_logit)
+        curvature = (
+            self.weight * self.y * np.exp(np.minimum(at.log_stay - 2.0 * at.log_churn, MAX_LOG))
+        )
+        base, rule = at.base, at.rule
         design = np.column_stack([np.ones(len(self.y)), self.x])
         gradient_of_stay = np.column_stack(
             [base[:, None] * design, self.fired[:, self.free] * rule[self.free]]
         )  # −∇L, row by row (the sign squares away)
         hessian = (gradient_of_stay * curvature[:, None]).T @ gradient_of_stay
         k = design.shape[1]
-        hessian[:k, :k] -= (design * (slope * base * (1.0 - base))[:, None]).T @ design
+        hessian[:k, :k] -= (design * (at.slope * base * (1.0 - base))[:, None]).T @ design
         rules = np.arange(k, hessian.shape[0])
         spread = (rule * (1.0 - rule))[self.free]
-        hessian[rules, rules] += (PRIOR_CUSTOMERS - (slope @ self.fired)[self.free]) * spread
+        hessian[rules, rules] += (PRIOR_CUSTOMERS - (at.slope @ self.fired)[self.free]) * spread
         coefficients_at = np.arange(1, k)
         hessian[coefficients_at, coefficients_at] += COEFFICIENT_PENALTY
-        return np.asarray(hessian / float(np.sum(weight)))
+        return np.asarray(hessian / self._total_weight)
+
+    def _at(self, params: np.ndarray) -> _Point:
+        """What :meth:`loss` and :meth:`hessian` both start from at ``params``."""
+        intercept, coefficients, rule_logit = self.unpack(params)
+        base_logit = intercept + self.x @ coefficients
+        log_stay = np.minimum(_log_stay(base_logit, self.fired, rule_logit), -1e-300)
+        log_churn = np.log(-np.expm1(log_stay))  # log(1 − stay), stable near 0 and 1
+        # d(−ll)/d(log stay), then the chain rule to each parameter
+        slope = self.weight * (self.y * np.exp(log_stay - log_churn) - (1.0 - self.y))
+        return _Point(
+            coefficients,
+            rule_logit,
+            log_stay,
+            log_churn,
+            slope,
+            expit(base_logit),
+            expit(rule_logit),
+        )
+
+    @property
+    def _total_weight(self) -> float:
+        return float(np.sum(self.weight * np.ones_like(self.y)))
+
+
+class _Point(NamedTuple):
+    """The likelihood's pieces at one point of its parameters."""
+
+    coefficients: np.ndarray
+    rule_logit: np.ndarray
+    log_stay: np.ndarray
+    log_churn: np.ndarray
+    slope: np.ndarray
+    """d(−ll)/d(log stay), per row (weighted)."""
+    base: np.ndarray
+    """The base probability of no order, per row."""
+    rule: np.ndarray
+    """Each rule's probability."""
 
 
 MAX_LOG = 60.0
