@@ -73,7 +73,8 @@ def test_json_header(document: dict[str, Any]) -> None:
     assert (document["schema_version"], document["as_of"]) == (4, AS_OF)
     assert document["horizon_days"] == 90
     assert document["risk_model"]["weights"] == "fitted"
-    assert document["risk_model"]["trained_as_of"][0] == "2026-07-02"
+    # the latest day of the training grid (15 days apart) on or before as_of − 90 days
+    assert document["risk_model"]["trained_as_of"][:2] == ["2026-06-21", "2026-06-06"]
     assert [s["name"] for s in document["sources"]] == [
         "orders",
         "payments",
@@ -367,10 +368,12 @@ def summary(document: dict[str, Any]) -> str:
     counts = [(band, sum(c["severity"] == band for c in active)) for band in bands]
     spread = " · ".join(f"{band} {n}" for band, n in counts if n)
     lost = len(document["customers"]) - len(active)
+    latest, *earlier = document["risk_model"]["trained_as_of"]
     return (
         "300 customers as of 2026-09-30 · risk = chance of no order within 90 days"
         f" not lost: {spread} · lost {lost}, not shown (--phase lost lists them)"
-        " weights fitted on this export's history (as of 2026-07-02 and 2 earlier cut-offs:"
+        f" weights fitted on this export's history (as of {latest} and {len(earlier)} earlier"
+        " cut-offs:"
     )
 
 
@@ -407,7 +410,9 @@ def test_table_top_shows_history_reasons_and_next_step(document: dict[str, Any])
     assert f"{signal['title']} {points}: {signal['detail']}" in flat
     assert f"→ {signal['action']}" in flat
     assert f"{first['risk'] * 100:.0f}%" in flat
-    assert f"… and {len(first['signals']) - 2} more" in flat
+    shown = [c for c in document["customers"] if c["phase"] != "lost"][:25]
+    many = next(c for c in shown if len(c["signals"]) > 2)
+    assert f"… and {len(many['signals']) - 2} more" in " ".join(scan_text().split())
 
 
 def test_table_of_all_customers_has_no_footer(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from test_mail import (  # noqa: F401  (ca, serve and server_tls are fixtures us
 )
 
 HOSTILE = '<script>alert("x")</script> & =HYPERLINK("http://evil.example")'
-TOP = "C0169"
+TOP = "C0241"
 """The example customer most at risk at the reference date below (on every list)."""
 AS_OF = "2026-09-30"
 CATALOGS = Path(__file__).resolve().parents[1] / "src" / "churnwatch" / "render" / "catalogs"
@@ -193,7 +193,7 @@ def test_german_report_uses_german_words_numbers_and_dates(cli, folder, recorded
     assert "Am stärksten gefährdet" in html and "Rückgewinnung" in html
     assert re.search(r">\d{1,3}(\.\d{3})+<", html), "thousands grouped with a dot"
     assert "2026-09-30" not in html
-    assert "Bestellungen werden kleiner" in html  # the default rule's German title
+    assert "Überfällig: viel länger als üblich keine Bestellung" in html  # a rule's German title
 
 
 def test_currency_from_the_config(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -302,11 +302,11 @@ def test_every_feature_has_a_german_meaning() -> None:
 
 def test_a_changed_rule_is_shown_as_the_user_wrote_it(cli, folder) -> None:  # type: ignore[no-untyped-def]
     (folder / "churnwatch.toml").write_text(
-        '[[rules]]\nid = "complaints-unresolved"\ntitle = "Offene Reklamationen (eigener Titel)"\n'
+        '[[rules]]\nid = "overdue-customer"\ntitle = "Lange keine Bestellung (eigener Titel)"\n'
     )
     result = cli("scan", folder, "--as-of", AS_OF, "--lang", "de", "--top", "3", "--long")
-    assert "Offene Reklamationen (eigener Titel)" in result.stdout
-    assert "Reklamationen bleiben offen" not in result.stdout
+    assert "Lange keine Bestellung (eigener Titel)" in result.stdout
+    assert "viel länger als üblich" not in result.stdout
 
 
 # --- e-mail ---------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ def test_report_is_mailed_in_german_with_both_parts(
     assert "Jürgen Köhler" in str(message["To"])
     parts = _parts(message)
     assert "Abwanderungs-Frühwarnung: Wochenbericht" in parts["text/plain"]
-    assert "Rückgewinnung" in parts["text/html"] and "Weiß Maschinenbau GmbH" in parts["text/html"]
+    assert "Rückgewinnung" in parts["text/html"] and "Weiß Maschinenbau" in parts["text/html"]
     assert "&lt;script&gt;" in parts["text/html"]
     (attachment,) = [p for p in message.walk() if p.get_filename()]
     assert attachment.get_filename() == "churnwatch-2026-09-30.xlsx"
@@ -738,3 +738,17 @@ def test_a_quiet_customer_without_a_model_of_the_history_is_not_called_high_risk
     quiet = [line for line in result.stdout.splitlines() if "risk 0%" in line]
     assert quiet, result.stdout
     assert "why: no warning signal" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "fraction", "text"),
+    [
+        ("en", -0.01, "-1 pt"),
+        ("en", 0.01, "+1 pt"),
+        ("en", -0.02, "-2 pts"),
+        ("de", -0.01, "-1 Pkt."),
+    ],
+)
+def test_a_change_of_one_point_down_is_singular(code: str, fraction: float, text: str) -> None:
+    """The headline's mean risk said "(-1 pts since …)"."""
+    assert language(code).points(fraction) == text

@@ -295,7 +295,7 @@ def test_an_unknown_owner_is_an_error_with_the_nearest_one() -> None:
 
 
 def test_the_table_shows_the_owner_and_every_reason_with_long() -> None:
-    base = ("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "--top", "3")
+    base = ("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "--top", "25")
     short, long = invoke(*base).stdout, invoke(*base, "--long").stdout
     assert " owner " in short.splitlines()[5]
     assert "more (--long)" in short and "more (--long)" not in long

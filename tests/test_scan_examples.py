@@ -58,13 +58,15 @@ AT_RISK = {*TYPICAL, "multi"} - {"returner"}
 """Archetypes planted as drifting away (or gone); returners and new customers are not."""
 
 
-def test_multi_customers_lead_the_customers_not_lost(scanned: Any) -> None:
-    name, customers, archetypes = scanned
-    multi = {c for c, a in archetypes.items() if a == "multi"}
-    active = [c["customer_id"] for c in customers if c["phase"] != "lost"]
-    assert multi <= set(active[:10])
-    if name == "exports":
-        assert {archetypes[c] for c in active[: len(multi)]} == {"multi"}
+def test_multi_customers_are_near_the_top_of_the_customers_not_lost(scanned: Any) -> None:
+    """In the top quarter, with the five-signal ones in the top 30. The overdue customers may
+    lead: 253 of the 300 training rows the overdue rule fired on placed no order in the next
+    90 days, and the fit gives that rule about 0.8."""
+    _, customers, archetypes = scanned
+    active = [c for c in customers if c["phase"] != "lost"]
+    multi = [i for i, c in enumerate(active) if archetypes[c["customer_id"]] == "multi"]
+    assert multi and max(multi) < len(active) // 4
+    assert all(i < 30 for i in multi if len(active[i]["signals"]) >= 5)
 
 
 @pytest.mark.parametrize("archetype", list(TYPICAL))

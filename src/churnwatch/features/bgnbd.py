@@ -75,14 +75,46 @@ def log_likelihood(p: Parameters, x: np.ndarray, t_x: np.ndarray, T: np.ndarray)
     """Each customer's log-likelihood (FHL 2005, equation 6)."""
     _, special = scipy_parts()
     alive, dead, _ = _mixture_terms(p, x, t_x, T)
+    distinct_x, x_index = np.unique(x, return_inverse=True)
     return (
         special.gammaln(p.r + x)
         - special.gammaln(p.r)
         + p.r * np.log(p.alpha)
-        + special.betaln(p.a, p.b + x)
-        - special.betaln(p.a, p.b)
+        + _DropoutSums.of(p.a, p.b, distinct_x).log_beta_ratio[x_index]
         + np.logaddexp(alive, dead)
     )
+
+
+@dataclass(frozen=True)
+class _DropoutSums:
+    """The terms of ``p ~ Beta(a, b)`` per repeat count ``x``, as sums over ``k < x``:
+
+    - ``B(a, b + x) / B(a, b)``, in logs: ``Σ ln((b + k) / (a + b + k))``;
+    - ``ψ(a + b + x) − ψ(a + b)``: ``Σ 1 / (a + b + k)``;
+    - ``ψ(b + x) − ψ(b)``: ``Σ 1 / (b + k)``.
+
+    Differences of ``betaln`` and ``digamma`` at large arguments cancel: when no dropout is
+    visible (regular customers), the fit drives ``a`` and ``b`` into the thousands, where each
+    ``betaln`` is about −10⁴ and its difference of order one lost the last digits the line
+    search needs. The optimiser then stopped short of its tolerance on one day and not the
+    next, and the statistical base came and went. The sums keep every digit (``x`` counts
+    order days, so they are short)."""
+
+    log_beta_ratio: np.ndarray
+    inverse_ab: np.ndarray
+    inverse_b: np.ndarray
+
+    @classmethod
+    def of(cls, a: float, b: float, distinct_x: np.ndarray) -> _DropoutSums:
+        k = np.arange(int(distinct_x.max(initial=0)), dtype=np.float64)
+        upto = distinct_x.astype(np.intp)
+
+        def summed(terms: np.ndarray) -> np.ndarray:
+            return np.concatenate([[0.0], np.cumsum(terms)])[upto]
+
+        return cls(
+            summed(np.log1p(-a / (a + b + k))), summed(1.0 / (a + b + k)), summed(1.0 / (b + k))
+        )
 
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Fit:
@@ -151,11 +183,10 @@ def _loss(
     mixture = np.logaddexp(alive, dead)
     w_dead = np.exp(dead - mixture)
     w_alive = 1.0 - w_dead
-    digamma_abx = special.digamma(a + b + distinct_x)
-    of_x = (special.gammaln(r + distinct_x) + special.betaln(a, b + distinct_x))[x_index]
-    constant = -special.gammaln(r) + r * np.log(alpha) - special.betaln(a, b)
+    dropout = _DropoutSums.of(a, b, distinct_x)
+    of_x = (special.gammaln(r + distinct_x) + dropout.log_beta_ratio)[x_index]
+    constant = -special.gammaln(r) + r * np.log(alpha)
     ll = float(w @ (of_x + mixture)) + constant * total
-    digamma_ab = special.digamma(a + b)
     b_x = np.where(repeat, b + x - 1.0, 1.0)
     d_r = (
         float(
@@ -170,16 +201,10 @@ def _loss(
     )
     d_alpha = -float(w @ ((r + x) * (w_alive / (alpha + T) + w_dead / (alpha + t_x))))
     d_alpha += r / alpha * total
-    d_a = float(w @ (-digamma_abx[x_index] + w_dead / a)) + digamma_ab * total
-    d_b = (
-        float(
-            w
-            @ (
-                (special.digamma(b + distinct_x) - digamma_abx)[x_index]
-                - np.where(repeat, w_dead / b_x, 0.0)
-            )
-        )
-        + (digamma_ab - special.digamma(b)) * total
+    d_a = float(w @ (w_dead / a - dropout.inverse_ab[x_index]))
+    d_b = float(
+        w
+        @ ((dropout.inverse_b - dropout.inverse_ab)[x_index] - np.where(repeat, w_dead / b_x, 0.0))
     )
     gradient = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
     return -ll / total, -gradient / total

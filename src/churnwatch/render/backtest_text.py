@@ -61,13 +61,20 @@ def _calibration(group: dict[str, Any]) -> tuple[str, list[str], list[list[str]]
 
 def weights_text(model: dict[str, Any]) -> str:
     if model["weights"] == "fitted":
-        dates = ", ".join(model["trained_as_of"])
+        dates = _cut_off_dates(model["trained_as_of"])
         return (
             f"weights fitted on the history before it (cut-offs {dates}:"
             f" {model['customers']:,} customers, {model['churners']:,} placed no order within"
             f" {model['training_horizon_days']} days)"
         )
     return "configured weights" + (f": {model['reason']}" if model.get("reason") else "")
+
+
+def _cut_off_dates(dates: list[str]) -> str:
+    """A few cut-offs in full; many as the latest and earliest (up to twelve are stacked)."""
+    if len(dates) <= 3:
+        return ", ".join(dates)
+    return f"{dates[0]} back to {dates[-1]}, {len(dates)} in all"
 
 
 def lead_time_line(document: dict[str, Any]) -> str | None:

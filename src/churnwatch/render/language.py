@@ -74,7 +74,7 @@ class Language:
         """``3 customers`` / ``3 Kunden``: the number and the noun ``nouns.<noun>`` in the
         singular or plural (``singular/plural`` in the catalog)."""
         singular, plural = self.t(f"nouns.{noun}").split("/")
-        return f"{self.number(number)} {singular if number == 1 else plural}"
+        return f"{self.number(number)} {singular if abs(number) == 1 else plural}"
 
     def number(self, value: float, decimals: int = 0) -> str:
         from babel.numbers import format_decimal

@@ -1,11 +1,12 @@
 """Fit the risk model on the export's own history, then apply it at the reference date.
 
-The training rows are the customers as they were ``h`` days before the reference date (the
-training cut-off), labelled with whether they ordered in the ``h`` days that followed — up to
-the reference date, never beyond it — and the same at up to two earlier cut-offs, ``h/6``
-days apart, so that one particular stretch of weeks does not set the weights alone. ``h`` is
-the horizon; when the history before ``reference − horizon`` is too short, the longest shorter
-horizon that fits is used and the BG/NBD model carries the forecast over the rest.
+The training rows are the customers as they were at a training cut-off at least ``h`` days
+before the reference date (the latest day of a grid of days ``h/6`` apart), labelled with
+whether they ordered in the ``h`` days that followed — before the reference date, never
+beyond it — and the same at up to eleven earlier days of the grid while the rows are few, so
+that one particular stretch of weeks does not set the weights alone. ``h`` is the horizon;
+when the history before ``reference − horizon`` is too short, the longest shorter horizon that
+fits is used and the BG/NBD model carries the forecast over the rest.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ MIN_EACH_OUTCOME = 20
 """...of whom at least this many ordered again, and this many did not."""
 MIN_HISTORY_DAYS = 90
 """Days of orders before the training cut-off."""
-STACKED_CUT_OFFS = 3
-"""Training cut-offs at most (those without enough history are left out)..."""
+STACKED_CUT_OFFS = 12
+"""Training cut-offs at most (those without enough history are left out)... A small export
+needs many: with three, a B2B export of 120 customers refitted a day later swung a term's
+coefficient from +1.2 to −6.3 and a steady customer's base risk from 0.76 to 0.14; with
+twelve it stayed between 0.85 and 0.94 over four days."""
 TRAINING_ROWS = 50_000
 """...and no more once the training rows reach this many: a large export gains little from
 more, and every cut-off costs a pass over the data."""
@@ -122,10 +126,19 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
 
 
 def _stacked(cut: Cut, horizon: int) -> list[int]:
-    """The training cut-offs: ``reference − horizon``, then earlier ones ``horizon / 6`` days
-    apart while they have enough history and the rows are fewer than :data:`TRAINING_ROWS`."""
+    """The training cut-offs: the latest day of a fixed grid, ``horizon / 6`` days apart, on or
+    before ``reference − horizon``, then earlier days of the grid while they have enough
+    history and the rows are fewer than :data:`TRAINING_ROWS`.
+
+    On a grid, the scans of consecutive days train on the same rows until the grid moves on
+    (every ``horizon / 6`` days, by one cut-off of up to twelve), so a customer's base risk
+    changes with their own history, not with the days the training happened to start from:
+    the risk of a customer who stays silent does not fall from one day to the next."""
     step = max(7, horizon // 6)
-    first = cut.as_of - horizon
+    latest = cut.as_of - horizon
+    first = latest - latest % step
+    if not _enough_history(cut, first, horizon):  # a short history: every day counts
+        first = latest
     chosen, rows = [first], _customers_with_outcomes(cut, first, horizon)[0]
     for cut_off in (first - k * step for k in range(1, STACKED_CUT_OFFS)):
         if rows >= TRAINING_ROWS or not _enough_history(cut, cut_off, horizon):
