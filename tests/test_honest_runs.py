@@ -352,3 +352,25 @@ def test_validate_prints_the_toml_to_paste_too(tmp_path: Path) -> None:
     )
     result = invoke("validate", folder, "--as-of", "2025-01-04")
     assert '    # inbound or outbound? add each to a list: "Messe"' in result.stdout.splitlines()
+
+
+def test_a_statistical_fit_that_fails_is_a_warning_whatever_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BG/NBD's P(alive) and forecasts go empty for everyone when its fit fails: a CSV for a
+    spreadsheet would show empty columns without a word, the note came only with --verbose.
+    (Too few repeat customers stays a note: a small export has it every run.)"""
+    from dataclasses import replace
+
+    from churnwatch.features import bgnbd
+
+    fit = bgnbd.fit
+    monkeypatch.setattr(bgnbd, "fit", lambda *a: replace(fit(*a), converged=False, message="X"))
+    target = tmp_path / "risks.csv"
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", target)
+    assert result.exit_code == 0
+    assert (
+        "warning: no statistical base: the BG/NBD fit did not converge (X); p_alive,"
+        " expected_orders_horizon and p_no_order_horizon are left empty"
+    ) in " ".join(stderr_of(result).split())
+    assert "p_alive" in target.read_text(encoding="utf-8").splitlines()[0]

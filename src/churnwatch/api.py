@@ -149,8 +149,12 @@ class ScanRun:
     def model_notes(self) -> list[str]:
         """How the risk was modelled (the table shows these in its summary); the data
         warnings the result's notes also carry are printed once, as warnings."""
-        data = {p.describe() for p in self.cut.problems}
-        return [note for note in self.result.notes if note not in data]
+        shown = {p.describe() for p in self.cut.problems} | set(self.result.missing)
+        return [note for note in self.result.notes if note not in shown]
+
+    def missing_signals(self) -> list[str]:
+        """Features left empty for every customer, and why: warnings, whatever the output."""
+        return list(self.result.missing)
 
     def strict_failures(self) -> int:
         """How many problems ``--strict`` refuses: every warning ``validate`` gives."""

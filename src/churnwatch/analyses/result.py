@@ -65,6 +65,9 @@ class ScanResult:
     """Every numeric and date feature, in registry order (what machine output lists, the same
     for every run; a feature whose source is absent has no column in ``customers``)."""
     notes: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """The notes (among ``notes``) on features left empty for the whole export by a fit that
+    failed: a run that succeeds with a dead signal says so, whatever the output."""
 
     @property
     def as_of(self) -> str:

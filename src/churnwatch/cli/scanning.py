@@ -241,7 +241,7 @@ def scan(
     with progress_display(quiet) as step:
         run = api.scan_exports(exports, config, as_of, step, horizon=horizon, engine=runs_on)
     if not quiet:
-        report_problems(run.data_problems(), run.unusable())
+        report_problems(run.data_problems(), run.unusable(), run.missing_signals())
     if strict and (failures := run.strict_failures()):
         raise ChurnwatchError(
             f"--strict: {plural(failures, 'data problem')} (above); nothing written"

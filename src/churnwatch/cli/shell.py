@@ -240,14 +240,19 @@ VerboseOption = Annotated[
 ]
 
 
-def report_problems(problems: list[Problem], unusable: list[str]) -> None:
+def report_problems(
+    problems: list[Problem], unusable: list[str], missing: Sequence[str] = ()
+) -> None:
     """Each data problem as one line on stderr naming file and column, with the lines of
-    churnwatch.toml that would settle it indented below."""
+    churnwatch.toml that would settle it indented below; then the features a failed fit left
+    empty."""
     from churnwatch.render.data_quality import render_problems
 
     for text in unusable:
         message("warning", "red", f"{text} (the results rest on the rows that were read)")
     render_problems(make_console(stderr=True), problems)
+    for text in missing:
+        message("warning", "yellow", text)
 
 
 @contextmanager

@@ -23,6 +23,8 @@ from churnwatch.timeframe.partition import Split
 
 MIN_REPEAT_CUSTOMERS = 20
 """BG/NBD is fitted only when at least this many customers ordered on two or more days."""
+EMPTY = "p_alive, expected_orders_horizon and p_no_order_horizon are left empty"
+"""The features the BG/NBD fit gives, named when there is none."""
 FIT_CUSTOMERS = 10_000
 """The four population parameters are fitted on at most this many customers (every k-th by
 code: the same customers each run); their estimates are as good, the fit a few times faster."""
@@ -38,6 +40,10 @@ class Population:
     statistical: bgnbd.Fit | None
     """The BG/NBD fit, or None when it could not be fitted or did not converge."""
     notes: list[str] = field(default_factory=list)
+    """Why there is no BG/NBD fit, when there is none."""
+    fit_failed: bool = False
+    """The BG/NBD fit ran and did not converge: unlike too few repeat customers, which a small
+    export shows every run, an accident of this run, which it warns of."""
 
     def parts(self, split: Split) -> Iterator[Population]:
         """The step's results for each part's customers in turn, coded as in the part: what
@@ -53,8 +59,10 @@ def population_step(
     n = len(cut.customer_ids)
     window = Window(cut.as_of, windows.recent_days, windows.baseline_days, n)
     history = order_history(cut, n)
-    statistical, notes = fit_statistical_model(history, cut.as_of)
-    return Population(window, horizon_days, lifecycle or Lifecycle(), history, statistical, notes)
+    statistical, notes, failed = fit_statistical_model(history, cut.as_of)
+    return Population(
+        window, horizon_days, lifecycle or Lifecycle(), history, statistical, notes, failed
+    )
 
 
 def repeat_history(history: OrderDays, as_of: int) -> tuple[np.ndarray, ...]:
@@ -66,21 +74,29 @@ def repeat_history(history: OrderDays, as_of: int) -> tuple[np.ndarray, ...]:
     return x, last - first, as_of - first
 
 
-def fit_statistical_model(history: OrderDays, as_of: int) -> tuple[bgnbd.Fit | None, list[str]]:
-    """The BG/NBD fit over all customers with orders, or None and a note saying why not."""
+def fit_statistical_model(
+    history: OrderDays, as_of: int
+) -> tuple[bgnbd.Fit | None, list[str], bool]:
+    """The BG/NBD fit over all customers with orders, or None and a note saying why not, and
+    whether it was tried and failed."""
     x, t_x, age = repeat_history(history, as_of)
     ordering = history.distinct_days > 0
     repeaters = int((x[ordering] > 0).sum())
     if repeaters < MIN_REPEAT_CUSTOMERS:
-        return None, [
-            f"no statistical base: only {plural(repeaters, 'customer')} ordered on two or more"
-            f" days (BG/NBD needs {MIN_REPEAT_CUSTOMERS})"
-        ]
+        return (
+            None,
+            [
+                f"no statistical base: only {plural(repeaters, 'customer')} ordered on two or more"
+                f" days (BG/NBD needs {MIN_REPEAT_CUSTOMERS}); {EMPTY}"
+            ],
+            False,
+        )
     sample = np.flatnonzero(ordering)
     sample = sample[:: -(-sample.size // FIT_CUSTOMERS)]
     fitted = bgnbd.fit(x[sample], t_x[sample], age[sample])
     degenerate = [name for name in fitted.at_bound if name in ("r", "alpha")]
     if not fitted.converged or degenerate:
         why = f"{', '.join(degenerate)} at a bound" if degenerate else fitted.message
-        return None, [f"no statistical base: the BG/NBD fit did not converge ({why})"]
-    return fitted, []
+        note = f"no statistical base: the BG/NBD fit did not converge ({why}); {EMPTY}"
+        return None, [note], True
+    return fitted, [], False
