@@ -139,7 +139,7 @@ class ScanRun:
 
     def unusable(self) -> list[str]:
         """Sources that lost most of their rows: the data should not be trusted as loaded."""
-        return blocking_issues(summarise(self.cut.dataset))
+        return blocking_issues(self.cut.dataset)
 
     def data_problems(self) -> list[Problem]:
         """Everything ``validate`` would report about the data, and the cut's notes (rows
@@ -480,7 +480,7 @@ def validate_exports(
 ) -> Validation:
     cut = cut_of(open_exports(exports, config).dataset, as_of)
     summaries = summarise(cut.dataset)
-    return Validation(cut, summaries, blocking_issues(summaries))
+    return Validation(cut, summaries, blocking_issues(cut.dataset))
 
 
 def propose_config(exports: Path, *, force: bool = False) -> Proposal:

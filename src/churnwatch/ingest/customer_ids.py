@@ -38,12 +38,10 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
         encoded = list(pool.map(_Encoded.of, columns.values()))
-    raw, places = _raw_ids(encoded)
-    ids, raw_to_code = _sorted_codes(_clean(raw), raw)
-    codes = {
-        name: e.codes(place, raw_to_code)
-        for name, e, place in zip(columns, encoded, places, strict=True)
-    }
+        raw, places = _raw_ids(encoded)
+        ids, raw_to_code = _sorted_codes(_clean(raw), raw)
+        found = pool.map(lambda e, place: e.codes(place, raw_to_code), encoded, places)
+        codes = dict(zip(columns, found, strict=True))
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )

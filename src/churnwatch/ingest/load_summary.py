@@ -77,13 +77,17 @@ def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
 UNUSABLE_SHARE = 0.5
 
 
-def blocking_issues(summaries: list[SourceSummary]) -> list[str]:
+def blocking_issues(dataset: Dataset) -> list[str]:
     """Reasons the data should not be trusted as loaded: most rows of a source were skipped,
-    which means a wrong dialect far more often than bad data."""
-    return [
-        f"{s.file}: {s.rows_skipped:,} of {s.rows_read:,} rows"
-        f" ({s.rows_skipped / s.rows_read:.0%}) were skipped; check the dialect (date_format,"
-        " decimal, delimiter) or the column mapping in churnwatch.toml"
-        for s in summaries
-        if s.rows_read and s.rows_skipped / s.rows_read > UNUSABLE_SHARE
-    ]
+    which means a wrong dialect far more often than bad data. (Row counts only: every scan
+    asks, and a whole summary counts each source's customers.)"""
+    issues = []
+    for source in dataset.sources.values():
+        read, skipped = source.table.rows_read, source.rows_skipped
+        if read and skipped / read > UNUSABLE_SHARE:
+            issues.append(
+                f"{source.path.name}: {skipped:,} of {read:,} rows ({skipped / read:.0%}) were"
+                " skipped; check the dialect (date_format, decimal, delimiter) or the column"
+                " mapping in churnwatch.toml"
+            )
+    return issues

@@ -172,7 +172,7 @@ def _orders_notes(source: SourceFrame, orders: pd.DataFrame, as_of: int) -> list
             f" latest order ({days_to_iso(latest)}): every customer will look overdue"
         )
         notes.append((Reason.STALE_REFERENCE, text))
-    credit_only = distinct_customers(orders["customer"].to_numpy()) - ordering_customers(orders)
+    credit_only = _credit_only_customers(orders)
     if credit_only:
         text = (
             f"{plural(credit_only, 'customer')} with nothing but credit notes (negative"
@@ -189,6 +189,14 @@ def _orders_notes(source: SourceFrame, orders: pd.DataFrame, as_of: int) -> list
         )
         for code, text in notes
     ]
+
+
+def _credit_only_customers(orders: pd.DataFrame) -> int:
+    """Customers whose rows are all credit notes; none without a credit note (one pass, not
+    two counts over every row)."""
+    if is_order(orders["amount"].to_numpy()).all():
+        return 0
+    return distinct_customers(orders["customer"].to_numpy()) - ordering_customers(orders)
 
 
 def stale_exports(cut: Cut, now: int | None = None) -> list[Problem]:
