@@ -28,6 +28,7 @@ from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
+from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
 
@@ -44,6 +45,8 @@ class SourceFrame:
     frame: pd.DataFrame
     duplicates: int = 0
     blank_ids: int = 0
+    combined_lines: int = 0
+    """Rows folded into the first line of their order (an export of order lines)."""
 
     @property
     def rows_skipped(self) -> int:
@@ -135,6 +138,7 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
         candidates[name] = _among(candidates[name], with_id)
     for name, frame in frames.items():
         problems.extend(_drop_duplicates(frame, candidates[name]))
+    problems.extend(combine_order_lines(frames["orders"]))
     if "customers" in frames:
         problems.extend(_repeated_customers(frames["customers"], ids))
     _release_tables(tables)

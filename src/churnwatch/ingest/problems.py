@@ -41,6 +41,8 @@ class Reason(StrEnum):
     """Customer ids written with and without leading zeros (``007``, ``7``): two customers."""
     REPEATED_CUSTOMER = "repeated_customer"
     """A customer on several (different) rows of the master data: the first is used."""
+    ORDER_LINES = "order_lines"
+    """Rows that are lines of one order (same order number, customer and day): combined."""
     SPREADSHEET = "spreadsheet"
     """A workbook where the export should be: not read, the source left out."""
 
