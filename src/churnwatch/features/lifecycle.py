@@ -22,7 +22,15 @@ from churnwatch.features.registry import Features, Inputs, Meaning, provides
 
 @provides(
     "orders",
-    needs=("p_alive", "revenue_change", "order_frequency_change", "overdue_ratio"),
+    needs=(
+        "days_since_last_order",
+        "order_days",
+        "tenure_days",
+        "p_alive",
+        "revenue_change",
+        "order_frequency_change",
+        "overdue_ratio",
+    ),
     phase=Meaning(
         "phase",
         "lifecycle phase: initiation, growth, maturity, degeneration or lost",
