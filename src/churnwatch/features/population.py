@@ -83,14 +83,11 @@ def fit_statistical_model(
     ordering = history.distinct_days > 0
     repeaters = int((x[ordering] > 0).sum())
     if repeaters < MIN_REPEAT_CUSTOMERS:
-        return (
-            None,
-            [
-                f"no statistical base: only {plural(repeaters, 'customer')} ordered on two or more"
-                f" days (BG/NBD needs {MIN_REPEAT_CUSTOMERS}); {EMPTY}"
-            ],
-            False,
+        note = (
+            f"no statistical base: only {plural(repeaters, 'customer')} ordered on two or more"
+            f" days (BG/NBD needs {MIN_REPEAT_CUSTOMERS}); {EMPTY}"
         )
+        return None, [note], False
     sample = np.flatnonzero(ordering)
     sample = sample[:: -(-sample.size // FIT_CUSTOMERS)]
     fitted = bgnbd.fit(x[sample], t_x[sample], age[sample])

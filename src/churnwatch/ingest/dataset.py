@@ -45,8 +45,6 @@ class SourceFrame:
     frame: pd.DataFrame
     duplicates: int = 0
     blank_ids: int = 0
-    combined_lines: int = 0
-    """Rows folded into the first line of their order (an export of order lines)."""
 
     @property
     def rows_skipped(self) -> int:

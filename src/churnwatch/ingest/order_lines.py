@@ -47,9 +47,8 @@ def combine_order_lines(orders: SourceFrame) -> list[Problem]:
     kept = frame[first].copy()
     kept["amount"] = sums[group[first]]
     orders.frame = kept
-    orders.combined_lines = int(merged.sum())
     text = (
-        f"{orders.combined_lines + orders_with_lines:,} rows are lines of"
+        f"{int(merged.sum()) + orders_with_lines:,} rows are lines of"
         f" {orders_with_lines:,} orders (the same order number, customer and day): each order"
         " counts once, with its lines' amounts summed"
     )
