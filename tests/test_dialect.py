@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from helpers import day, ids, load, summary
+from scan_helpers import write_exports
 
 
 @pytest.mark.parametrize(
@@ -172,3 +175,40 @@ def test_configured_dialect_overrides_detection(write_csv, exports):
     assert load(exports).frame("orders")["amount"].tolist() == [1234.0]
     write_csv("churnwatch.toml", '[sources.orders]\ndecimal = "."\n')
     assert load(exports).frame("orders")["amount"].tolist() == [1.234]
+
+
+def small_first(delimiter: str, later: list[str]) -> str:
+    """600 small amounts (the rows the dialect is sampled from), then the rows ``later``."""
+    decimal = "," if delimiter == ";" else "."
+    head = delimiter.join(("customer_id", "order_date", "amount"))
+    rows = [
+        f"C{i % 50:03d}{delimiter}2025-03-{i % 28 + 1:02d}{delimiter}107{decimal}50"
+        for i in range(600)
+    ]
+    return "\n".join([head, *rows, *later]) + "\n"
+
+
+def test_thousands_the_first_rows_did_not_show_are_read(tmp_path: Path) -> None:
+    """An export sorted by customer, small accounts first: '1.200,00' far down was skipped as
+    not a number, and the customers with only large orders were gone."""
+    later = ["C050;2025-01-05;1.200,00", "C051;2025-01-06;12.345", "C052;2025-01-07;1.000,00-"]
+    dataset = load(write_exports(tmp_path / "x", orders=small_first(";", later)))
+    assert summary(dataset).rows_skipped == 0
+    orders = dataset.frame("orders")
+    assert orders["amount"].tail(3).tolist() == [1200.0, 12345.0, -1000.0]
+    assert ids(dataset)[-3:] == ["C050", "C051", "C052"]
+    (note,) = [p for p in dataset.problems if p.code == "unsampled_thousands"]
+    assert note.describe().startswith(
+        "orders.csv: column 'amount': 3 values with '.' between thousands, which the first rows"
+        ' did not show, read as such; thousands = "." under [sources.orders] in churnwatch.toml'
+        " says so (lines 602, 603, 604; e.g."
+    )
+
+
+def test_a_comma_beside_a_decimal_point_groups_only_with_decimals(tmp_path: Path) -> None:
+    """'1,200.50' can only be 1200.5; '1,500' alone may be German for 1.5, and stays a bad
+    number."""
+    later = ['C050,2025-01-05,"1,200.50"', 'C051,2025-01-06,"1,500"']
+    dataset = load(write_exports(tmp_path / "x", orders=small_first(",", later)))
+    assert dataset.frame("orders")["amount"].iloc[-1] == 1200.5
+    assert [p.code for p in dataset.problems if p.skipped] == ["bad_number"]

@@ -17,6 +17,8 @@ A-1,K1,2025-01-10,100,widget
 A-1,K1,2025-01-10,50,bolt
 A-1,K1,2025-01-10,-10,discount
 A-2,K2,2025-01-11,70,widget
+A-5,K2,2025-02-01,500,widget
+A-5,K2,2025-02-01,-500,cancelled
 A-3,K1,2025-03-10,120,widget
 A-3,K1,2025-03-10,30,bolt
 ,K2,2025-03-11,5,sample A
@@ -39,18 +41,22 @@ def test_the_lines_of_an_order_count_once_with_their_amounts_summed(lines: Path)
     assert features.loc["K1", "order_count"] == 3
     assert features.loc["K1", "lifetime_revenue"] == pytest.approx(145 + 150 - 30 + 80)
     assert features.loc["K1", "avg_order_value"] == pytest.approx((145 + 150 + 80) / 3)
-    # K2: rows without an order number are orders of their own.
+    # K2: rows without an order number are orders of their own; A-5, cancelled line by line
+    # on its day, is no order.
     assert features.loc["K2", "order_count"] == 3
+    assert features.loc["K2", "lifetime_revenue"] == pytest.approx(80)
 
 
-def test_combined_lines_are_a_note_naming_them(lines: Path) -> None:
+def test_combined_lines_are_a_note_naming_them_and_what_was_left(lines: Path) -> None:
     note = problem(load(lines, AS_OF), "order_lines")
     assert note.level is Level.NOTE and not note.skipped
-    assert (note.column, note.count, note.lines) == ("order_id", 4, (3, 4, 7, 11))
+    assert (note.column, note.count, note.lines) == ("order_id", 5, (3, 4, 7, 9, 13))
     assert note.describe() == (
-        "orders.csv: column 'order_id': 6 rows are lines of 2 orders (the same order number,"
-        " customer and day): each order counts once, with its lines' amounts summed"
-        " (lines 3, 4, 7, 11)"
+        "orders.csv: column 'order_id': 5 rows are further lines of 3 orders (the same order"
+        " number, customer and day): each order counts once, with its lines' amounts summed;"
+        " 1 order whose lines cancel out (summing to 0) left out; 2 rows without an order"
+        " number counted as orders of their own; 1 order number with lines on several days:"
+        " each day counted as an order (lines 3, 4, 7, 9, 13)"
     )
 
 

@@ -66,8 +66,8 @@ class ScanResult:
     for every run; a feature whose source is absent has no column in ``customers``)."""
     notes: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    """The notes (among ``notes``) on features left empty for the whole export by a fit that
-    failed: a run that succeeds with a dead signal says so, whatever the output."""
+    """The notes (among ``notes``) on features left empty for the whole export (no BG/NBD
+    fit): a run that succeeds with a dead signal says so, whatever the output."""
 
     @property
     def as_of(self) -> str:

@@ -84,7 +84,7 @@ def scan(
         np.array(fitted_rules)[applicable],
         list(VALUE_FEATURES),
         notes,
-        list(population.notes) if population.fit_failed else [],
+        list(population.notes),
     )
 
 

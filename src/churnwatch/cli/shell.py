@@ -244,8 +244,8 @@ def report_problems(
     problems: list[Problem], unusable: list[str], missing: Sequence[str] = ()
 ) -> None:
     """Each data problem as one line on stderr naming file and column, with the lines of
-    churnwatch.toml that would settle it indented below; then the features a failed fit left
-    empty."""
+    churnwatch.toml that would settle it indented below; then why some features are empty
+    for every customer."""
     from churnwatch.render.data_quality import render_problems
 
     for text in unusable:

@@ -40,10 +40,7 @@ class Population:
     statistical: bgnbd.Fit | None
     """The BG/NBD fit, or None when it could not be fitted or did not converge."""
     notes: list[str] = field(default_factory=list)
-    """Why there is no BG/NBD fit, when there is none."""
-    fit_failed: bool = False
-    """The BG/NBD fit ran and did not converge: unlike too few repeat customers, which a small
-    export shows every run, an accident of this run, which it warns of."""
+    """Why there is no BG/NBD fit, when there is none (its features are then empty)."""
 
     def parts(self, split: Split) -> Iterator[Population]:
         """The step's results for each part's customers in turn, coded as in the part: what
@@ -59,10 +56,8 @@ def population_step(
     n = len(cut.customer_ids)
     window = Window(cut.as_of, windows.recent_days, windows.baseline_days, n)
     history = order_history(cut, n)
-    statistical, notes, failed = fit_statistical_model(history, cut.as_of)
-    return Population(
-        window, horizon_days, lifecycle or Lifecycle(), history, statistical, notes, failed
-    )
+    statistical, notes = fit_statistical_model(history, cut.as_of)
+    return Population(window, horizon_days, lifecycle or Lifecycle(), history, statistical, notes)
 
 
 def repeat_history(history: OrderDays, as_of: int) -> tuple[np.ndarray, ...]:
@@ -74,11 +69,8 @@ def repeat_history(history: OrderDays, as_of: int) -> tuple[np.ndarray, ...]:
     return x, last - first, as_of - first
 
 
-def fit_statistical_model(
-    history: OrderDays, as_of: int
-) -> tuple[bgnbd.Fit | None, list[str], bool]:
-    """The BG/NBD fit over all customers with orders, or None and a note saying why not, and
-    whether it was tried and failed."""
+def fit_statistical_model(history: OrderDays, as_of: int) -> tuple[bgnbd.Fit | None, list[str]]:
+    """The BG/NBD fit over all customers with orders, or None and a note saying why not."""
     x, t_x, age = repeat_history(history, as_of)
     ordering = history.distinct_days > 0
     repeaters = int((x[ordering] > 0).sum())
@@ -87,7 +79,7 @@ def fit_statistical_model(
             f"no statistical base: only {plural(repeaters, 'customer')} ordered on two or more"
             f" days (BG/NBD needs {MIN_REPEAT_CUSTOMERS}); {EMPTY}"
         )
-        return None, [note], False
+        return None, [note]
     sample = np.flatnonzero(ordering)
     sample = sample[:: -(-sample.size // FIT_CUSTOMERS)]
     fitted = bgnbd.fit(x[sample], t_x[sample], age[sample])
@@ -95,5 +87,5 @@ def fit_statistical_model(
     if not fitted.converged or degenerate:
         why = f"{', '.join(degenerate)} at a bound" if degenerate else fitted.message
         note = f"no statistical base: the BG/NBD fit did not converge ({why}); {EMPTY}"
-        return None, [note], True
-    return fitted, [], False
+        return None, [note]
+    return fitted, []

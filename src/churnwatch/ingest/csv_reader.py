@@ -31,7 +31,7 @@ from churnwatch.core.words import inline, plural, printable
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, detect_date_format, parse_days
 from churnwatch.ingest.line_numbers import Layout
-from churnwatch.ingest.number_text import detect_number_format, parse_numbers
+from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
 from churnwatch.ingest.recognise import map_columns, normalise
@@ -459,7 +459,7 @@ class _Reader:
         if column.kind is Kind.DATE:
             return self._dates(values)
         if column.kind is Kind.NUMBER:
-            return self._numbers(values)
+            return self._numbers(column, values)
         if column.kind is Kind.CATEGORY:
             return self._categories(column, values)
         return values, np.zeros(len(values), dtype=bool)
@@ -492,7 +492,9 @@ class _Reader:
         days, valid = parse_days(_clean(values), self.dialect.date_format)
         return _chunked(days.astype(np.int32), ~valid), _non_blank(values) & ~valid
 
-    def _numbers(self, values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
+    def _numbers(
+        self, column: Column, values: pa.ChunkedArray
+    ) -> tuple[pa.ChunkedArray, np.ndarray]:
         if pa.types.is_floating(values.type):
             if _all_plausible(values):  # the usual column: no copy, no NaN, nothing huge
                 return values, np.zeros(len(values), dtype=bool)
@@ -504,6 +506,12 @@ class _Reader:
             return _chunked(numbers, ~plausible), ~plausible & ~_nulls(values)
         cleaned = _clean(values)
         numbers, valid = parse_numbers(cleaned, self.dialect.decimal, self.dialect.thousands)
+        if not self.dialect.thousands:
+            numbers, valid, grouped = unsampled_grouping(
+                cleaned, self.dialect.decimal, numbers, valid
+            )
+            if grouped.any():
+                self._note_grouping(column, grouped, cleaned)
         huge = valid & ~(np.abs(numbers) <= MAX_AMOUNT)
         self.huge_numbers = self.huge_numbers or bool(huge.any())
         valid &= ~huge
@@ -631,6 +639,26 @@ class _Reader:
             huge = f"; values beyond ±{MAX_AMOUNT:.0e} are rejected" if self.huge_numbers else ""
             return Reason.BAD_NUMBER, f"not a number (decimal '{self.dialect.decimal}'{sep}{huge})"
         raise AssertionError(f"{column.kind} values are never invalid")  # pragma: no cover
+
+    def _note_grouping(self, column: Column, grouped: np.ndarray, values: pa.Array) -> None:
+        """Thousands separators the sampled rows did not show: read as such, and said."""
+        separator = "." if self.dialect.decimal == "," else ","
+        rows = np.flatnonzero(grouped)
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.UNSAMPLED_THOUSANDS,
+                f"{plural(len(rows), 'value')} with '{separator}' between thousands, which the"
+                f' first rows did not show, read as such; thousands = "{separator}" under'
+                f" [sources.{self.source.name}] in churnwatch.toml says so",
+                column=self.columns[column.name],
+                count=len(rows),
+                lines=tuple(int(x) for x in self.layout.row_lines(rows[:MAX_LINES], len(values))),
+                examples=tuple(str(e) for e in _distinct(values, rows[:50])[:2]),
+                level=Level.NOTE,
+            )
+        )
 
     def _report(
         self, column: Column, code: Reason, why: str, mask: np.ndarray, values: pa.Array

@@ -45,6 +45,24 @@ def parse_numbers(
     return numbers, np.asarray(valid, dtype=bool)
 
 
+def unsampled_grouping(
+    values: pa.Array, decimal: str, numbers: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values grouped by thousands though the sampled rows showed no such separator: an export
+    sorted by customer may hold only small amounts in its first rows, and ``1.200,00`` far
+    below them. Beside a decimal comma a point can only group thousands (and a comma beside
+    a decimal point, in a value that has one: ``1,500`` alone may be 1.5 written in German).
+    Returns the numbers and validity with those values read, and which they were."""
+    other = {",": ".", ".": ","}.get(decimal)
+    if other is None or valid.all():
+        return numbers, valid, np.zeros(len(valid), dtype=bool)
+    grouped, fits = parse_numbers(values, decimal, other)
+    found = fits & ~valid
+    if decimal == ".":
+        found &= np.asarray(pc.fill_null(pc.match_substring(values, "."), False), dtype=bool)
+    return np.where(found, grouped, numbers), valid | found, found
+
+
 _CURRENCY = r"(?:[€$£¥₣]|EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|S?Fr\.)"
 _BLANK = r"[\s\x{a0}\x{202f}]*"
 """Spaces, including the no-break ones spreadsheets put before a currency sign."""

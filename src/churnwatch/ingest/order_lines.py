@@ -15,6 +15,7 @@ another day and stays a credit note of its own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnwatch.core.words import plural
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
 
@@ -31,39 +33,103 @@ if TYPE_CHECKING:
 
 def combine_order_lines(orders: SourceFrame) -> list[Problem]:
     """Combine rows that are lines of one order (same order number, customer and day) into
-    the first of them, with the lines' amounts summed; a note says how many."""
+    the first of them, with the lines' amounts summed; a note says how many, and what was
+    not combined."""
     frame = orders.frame
     if "order_id" not in frame.columns or len(frame) < 2:
         return []
     numbers = pa.chunked_array(pa.array(frame["order_id"]))
     if not _neighbours_share_an_order(frame, numbers):
         return []
-    group, first = _orders_of_lines(frame, numbers)
-    merged = ~first
-    amounts = frame["amount"].to_numpy()
-    sums = np.bincount(group, weights=amounts, minlength=int(group.max()) + 1)
-    lines = orders.table.lines(frame.index.to_numpy()[merged][:MAX_LINES])
-    orders_with_lines = int(np.unique(group[merged]).size)
-    kept = frame[first].copy()
-    kept["amount"] = sums[group[first]]
-    orders.frame = kept
-    text = (
-        f"{int(merged.sum()) + orders_with_lines:,} rows are lines of"
-        f" {orders_with_lines:,} orders (the same order number, customer and day): each order"
-        " counts once, with its lines' amounts summed"
-    )
+    grouped = _Lines.of(frame, numbers)
+    kept = frame[grouped.first].copy()
+    kept["amount"] = grouped.sums[grouped.group[grouped.first]]
+    orders.frame = kept[~grouped.cancelled[grouped.group[grouped.first]]]
+    merged = np.flatnonzero(~grouped.first)
     return [
         Problem(
             orders.name,
             orders.path.name,
             Reason.ORDER_LINES,
-            text,
+            grouped.describe(),
             column="order_id",
-            count=int(merged.sum()),
-            lines=tuple(int(x) for x in lines),
+            count=merged.size,
+            lines=tuple(
+                int(x) for x in orders.table.lines(frame.index.to_numpy()[merged[:MAX_LINES]])
+            ),
             level=Level.NOTE,
         )
     ]
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """The rows of an export of order lines, grouped into orders."""
+
+    group: np.ndarray
+    """Each row's order (rows without an order number are orders of their own)."""
+    first: np.ndarray
+    """Whether the row is its order's first line (the one kept)."""
+    sums: np.ndarray
+    """Per order, its lines' amounts summed."""
+    cancelled: np.ndarray
+    """Per order: its lines cancel out (a line reversed, summing to 0): no order at all."""
+    unnumbered: int
+    """Rows without an order number."""
+    several_days: int
+    """Order numbers of one customer with lines on several days (each day is an order)."""
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, numbers: pa.ChunkedArray) -> _Lines:
+        encoded = pc.dictionary_encode(numbers.combine_chunks())
+        number = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+        unnumbered = number < 0
+        number = np.where(unnumbered, -2 - np.arange(len(number)), number)  # each its own
+        keys = pd.DataFrame(
+            {
+                "customer": frame["customer"].to_numpy(),
+                "number": number,
+                "day": frame["order_date"].to_numpy(),
+            }
+        )
+        group = keys.groupby(["customer", "day", "number"], sort=False).ngroup().to_numpy()
+        first = ~keys.duplicated().to_numpy()
+        amounts = frame["amount"].to_numpy()
+        orders = int(group.max()) + 1
+        sums = np.bincount(group, weights=amounts, minlength=orders)
+        reversed_line = np.bincount(group, weights=amounts < 0, minlength=orders) > 0
+        days = keys[first & ~unnumbered][["customer", "number"]]
+        return cls(
+            group,
+            first,
+            sums,
+            reversed_line & (sums == 0),
+            int(unnumbered.sum()),
+            int(days[days.duplicated()].drop_duplicates().shape[0]),
+        )
+
+    def describe(self) -> str:
+        merged = int((~self.first).sum())
+        with_lines = int(np.unique(self.group[~self.first]).size)
+        clauses = [
+            f"{merged:,} rows are further lines of {with_lines:,} orders (the same order"
+            " number, customer and day): each order counts once, with its lines' amounts summed"
+        ]
+        if (cancelled := int(self.cancelled.sum())) > 0:
+            clauses.append(
+                f"{plural(cancelled, 'order')} whose lines cancel out (summing to 0) left out"
+            )
+        if self.unnumbered:
+            clauses.append(
+                f"{plural(self.unnumbered, 'row')} without an order number counted as orders"
+                " of their own"
+            )
+        if self.several_days:
+            clauses.append(
+                f"{plural(self.several_days, 'order number')} with lines on several days:"
+                " each day counted as an order"
+            )
+        return "; ".join(clauses)
 
 
 def _neighbours_share_an_order(frame: pd.DataFrame, numbers: pa.ChunkedArray) -> bool:
@@ -76,17 +142,3 @@ def _neighbours_share_an_order(frame: pd.DataFrame, numbers: pa.ChunkedArray) ->
         return False
     equal = pc.equal(numbers.slice(1), numbers.slice(0, len(numbers) - 1)).fill_null(False)
     return bool((to_numpy(equal) & same).any())
-
-
-def _orders_of_lines(
-    frame: pd.DataFrame, numbers: pa.ChunkedArray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's order (a group number) and whether it is the order's first line. A row
-    without an order number is an order of its own."""
-    encoded = pc.dictionary_encode(numbers.combine_chunks())
-    number = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
-    number = np.where(number < 0, -2 - np.arange(len(number)), number)  # each its own
-    customer, day = frame["customer"].to_numpy(), frame["order_date"].to_numpy()
-    keys = pd.DataFrame({"customer": customer, "day": day, "number": number})
-    group = keys.groupby(["customer", "day", "number"], sort=False).ngroup().to_numpy()
-    return group, ~keys.duplicated().to_numpy()

@@ -41,6 +41,8 @@ class Reason(StrEnum):
     """Customer ids written with and without leading zeros (``007``, ``7``): two customers."""
     REPEATED_CUSTOMER = "repeated_customer"
     """A customer on several (different) rows of the master data: the first is used."""
+    UNSAMPLED_THOUSANDS = "unsampled_thousands"
+    """Amounts with a thousands separator the sampled first rows did not show: read so."""
     ORDER_LINES = "order_lines"
     """Rows that are lines of one order (same order number, customer and day): combined."""
     SPREADSHEET = "spreadsheet"
