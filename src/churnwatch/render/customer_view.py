@@ -91,11 +91,16 @@ def show_profile(console: Console, profile: Profile) -> None:
     if profile.row.cut.has("complaints"):
         console.print(Text(f"complaints still open: {profile.open_complaints}", style="dim"))
     upcoming = profile.next_contact
+    why_none = (
+        "no warning"
+        if record["severity"] == "none"
+        else "no usual reorder date to follow up within a year"
+    )
     console.print(
         Text(
             f"next contact: {upcoming.due} ({upcoming.kind}): {upcoming.reason}"
             if upcoming
-            else "next contact: none in the contact plan (not at risk, nothing open)",
+            else f"next contact: none in the contact plan ({why_none}, nothing open)",
             style="bold",
         )
     )
