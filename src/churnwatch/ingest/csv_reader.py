@@ -578,20 +578,16 @@ class _Reader:
         unknown_codes = np.array([position[v] for v in unknown])
         rows = np.flatnonzero(np.isin(indices, unknown_codes) & matters)
         known = int(counts[:-1].sum()) - len(rows)
-        self.problems.append(
-            Problem(
-                self.source.name,
-                self.path.name,
-                Reason.UNKNOWN_VALUE,
-                f"{plural(len(unknown), 'value')} not understood ({rows_of(unknown[:5])}"
-                f"{', …' if len(unknown) > 5 else ''}): kept, with the {column.name} unknown"
-                f" ({known:,} rows understood); map {'it' if len(unknown) == 1 else 'them'}"
-                f" to {' or '.join(column.vocabulary)} in churnwatch.toml",
-                column=self.columns[column.name],
-                count=len(rows),
-                lines=tuple(int(x) for x in self.layout.row_lines(rows[:MAX_LINES], len(indices))),
-                fix=fix,
-            )
+        self._add_problem(
+            column,
+            Reason.UNKNOWN_VALUE,
+            f"{plural(len(unknown), 'value')} not understood ({rows_of(unknown[:5])}"
+            f"{', …' if len(unknown) > 5 else ''}): kept, with the {column.name} unknown"
+            f" ({known:,} rows understood); map {'it' if len(unknown) == 1 else 'them'}"
+            f" to {' or '.join(column.vocabulary)} in churnwatch.toml",
+            rows,
+            len(indices),
+            fix=fix,
         )
 
     def _rows_that_matter(self, rows: int) -> np.ndarray:
@@ -644,42 +640,57 @@ class _Reader:
         """Thousands separators the sampled rows did not show: read as such, and said."""
         separator = "." if self.dialect.decimal == "," else ","
         rows = np.flatnonzero(grouped)
-        self.problems.append(
-            Problem(
-                self.source.name,
-                self.path.name,
-                Reason.UNSAMPLED_THOUSANDS,
-                f"{plural(len(rows), 'value')} with '{separator}' between thousands, which the"
-                f' first rows did not show, read as such; thousands = "{separator}" under'
-                f" [sources.{self.source.name}] in churnwatch.toml says so",
-                column=self.columns[column.name],
-                count=len(rows),
-                lines=tuple(int(x) for x in self.layout.row_lines(rows[:MAX_LINES], len(values))),
-                examples=tuple(str(e) for e in _distinct(values, rows[:50])[:2]),
-                level=Level.NOTE,
-            )
+        self._add_problem(
+            column,
+            Reason.UNSAMPLED_THOUSANDS,
+            f"{plural(len(rows), 'value')} with '{separator}' between thousands, which the"
+            f' first rows did not show, read as such; thousands = "{separator}" under'
+            f" [sources.{self.source.name}] in churnwatch.toml says so",
+            rows,
+            len(values),
+            examples=tuple(str(e) for e in _distinct(values, rows[:50])[:2]),
+            level=Level.NOTE,
         )
 
     def _report(
         self, column: Column, code: Reason, why: str, mask: np.ndarray, values: pa.Array
     ) -> None:
         rows = np.flatnonzero(mask)
-        first = rows[:MAX_LINES]
-        lines = self.layout.row_lines(first, len(values))
         examples = [] if code is Reason.MISSING_VALUE else _distinct(values, rows[:50])[:2]
         skipped = column.required
+        self._add_problem(
+            column,
+            code,
+            why if skipped else f"{why} (treated as empty)",
+            rows,
+            len(values),
+            examples=tuple(str(e) for e in examples),
+            skipped=skipped,
+            level=Level.WARNING if skipped else Level.NOTE,
+        )
+
+    def _add_problem(
+        self,
+        column: Column,
+        code: Reason,
+        message: str,
+        rows: np.ndarray,
+        parsed: int,
+        **details: Any,
+    ) -> None:
+        """A problem with ``rows`` (positions among the ``parsed`` rows) of one column, naming
+        the file lines of the first few."""
+        lines = self.layout.row_lines(rows[:MAX_LINES], parsed)
         self.problems.append(
             Problem(
                 self.source.name,
                 self.path.name,
                 code,
-                why if skipped else f"{why} (treated as empty)",
+                message,
                 column=self.columns[column.name],
                 count=len(rows),
                 lines=tuple(int(x) for x in lines),
-                examples=tuple(str(e) for e in examples),
-                skipped=skipped,
-                level=Level.WARNING if skipped else Level.NOTE,
+                **details,
             )
         )
 
