@@ -223,6 +223,7 @@ def test_german_table_says_in_german_why_the_weights_are_the_default(cli, exampl
 @pytest.mark.parametrize("key", sorted(WHY_ENGLISH))
 def test_why_the_weights_are_the_default_reads_the_same_in_the_english_catalog(key: str) -> None:
     values = {"customers": 100, "each": 20, "days": 90, "horizon": 1_000}
+    values |= {"had_customers": 150, "had_again": 150, "had_not": 0, "had_days": 91}
     why = Why(key, tuple(values.items()) if "{" in WHY_ENGLISH[key] else ())
     shown = {k: language("en").number(v) for k, v in why.values}
     assert language("en").t(f"weights.{key}", **shown) == why.english.replace("1000", "1,000")

@@ -310,7 +310,7 @@ def test_too_little_history_gives_configured_weights_and_a_note(tmp_path: Path) 
     assert notes == [
         "note: default risk weights: too little history to fit them (needs 100 customers at 90"
         " days before the reference date, 20 who ordered again and 20 who did not, 90 days of"
-        " orders before that)"
+        " orders before that; it has 1, 0 and 1, 447 days; shorter horizons were tried too)"
     ]
     header = json.loads(result.stdout)
     assert header["risk_model"]["weights"] == "configured"

@@ -104,8 +104,7 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
         return _unfitted(Why("fit_off", ()))
     chosen = _training_horizon(cut, horizon)
     if chosen is None:
-        needs = {"customers": MIN_CUSTOMERS, "each": MIN_EACH_OUTCOME, "days": MIN_HISTORY_DAYS}
-        return _unfitted(Why("too_little_history", (*needs.items(), ("horizon", horizon))))
+        return _unfitted(_too_little_history(cut, horizon))
     cut_offs = _stacked(cut, chosen) if chosen == horizon else [cut.as_of - chosen]
     rows = [_training_rows(cut, cut_off, chosen, config, rules) for cut_off in cut_offs]
     terms, labels, fired = (np.concatenate(part) for part in zip(*rows, strict=True))
@@ -123,6 +122,26 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
         tuple(int(n) for n in labels @ fired),
     )
     return Fitted(model, training, None)
+
+
+def _too_little_history(cut: Cut, horizon: int) -> Why:
+    """What the fit needs at ``horizon`` days before the reference date, and what the export
+    has there: which of the needs failed is what the user can act on."""
+    cut_off = cut.as_of - horizon
+    customers, churners = _customers_with_outcomes(cut, cut_off, horizon)
+    days = cut.frame("orders")["order_date"].to_numpy()
+    history = max(cut_off - int(days.min()), 0) if days.size else 0
+    values = {
+        "customers": MIN_CUSTOMERS,
+        "each": MIN_EACH_OUTCOME,
+        "days": MIN_HISTORY_DAYS,
+        "horizon": horizon,
+        "had_customers": customers,
+        "had_again": customers - churners,
+        "had_not": churners,
+        "had_days": history,
+    }
+    return Why("too_little_history", tuple(values.items()))
 
 
 def _stacked(cut: Cut, horizon: int) -> list[int]:
@@ -187,7 +206,9 @@ WHY_ENGLISH = {
     "fit_off": "configured risk weights: fitting is switched off ([risk] fit)",
     "too_little_history": "default risk weights: too little history to fit them (needs"
     " {customers} customers at {horizon} days before the reference date, {each} who ordered"
-    " again and {each} who did not, {days} days of orders before that)",
+    " again and {each} who did not, {days} days of orders before that; it has"
+    " {had_customers}, {had_again} and {had_not}, {had_days} days; shorter horizons were"
+    " tried too)",
     "no_convergence": "default risk weights: the fit did not converge",
 }
 """The sentences of machine output (JSON's ``reason``), stable whatever the language."""
