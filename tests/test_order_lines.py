@@ -9,7 +9,7 @@ import pytest
 
 from churnwatch.ingest.problems import Level
 from helpers import load, problem
-from scan_helpers import features_by_id, fired_for, scan, write_exports
+from scan_helpers import day, features_by_id, fired_for, scan, write_exports
 
 AS_OF = dt.date(2025, 6, 30)
 LINES = """order_id,customer_id,order_date,amount,product
@@ -56,7 +56,7 @@ def test_combined_lines_are_a_note_naming_them_and_what_was_left(lines: Path) ->
         " number, customer and day): each order counts once, with its lines' amounts summed;"
         " 1 order whose lines cancel out (summing to 0) left out; 2 rows without an order"
         " number counted as orders of their own; 1 order number with lines on several days:"
-        " each day counted as an order (lines 3, 4, 7, 9, 13)"
+        " each day counted on its own (an order, or a credit note) (lines 3, 4, 7, 9, 13)"
     )
 
 
@@ -83,3 +83,24 @@ def test_an_export_of_orders_is_left_as_it_is(tmp_path: Path) -> None:
     dataset = load(folder, AS_OF)
     assert "order_lines" not in {p.code for p in dataset.problems}
     assert features_by_id(folder, AS_OF).loc["K1", "order_count"] == 2
+
+
+def test_an_order_cancelled_line_by_line_in_cents_is_no_order(tmp_path: Path) -> None:
+    """19.99 + 5.01 − 19.99 − 5.01 is 1.8e-15 in floating point, not 0: the cancelled order
+    was kept as an order worth nothing, and the customer looked active."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="order_id,customer_id,order_date,amount,product\n"
+        "A,K1,2025-01-10,40,p\nB,K1,2025-03-10,40,p\n"
+        "C,K1,2025-05-10,19.99,p\nC,K1,2025-05-10,5.01,q\n"
+        "C,K1,2025-05-10,-19.99,p\nC,K1,2025-05-10,-5.01,q\n",
+    )
+    features = features_by_id(folder, AS_OF)
+    assert features.loc["K1", "order_count"] == 2
+    assert features.loc["K1", "last_order_date"] == day("2025-03-10")
+    note = problem(load(folder, AS_OF), "order_lines")
+    assert note.describe().startswith(
+        "orders.csv: column 'order_id': 3 rows are further lines of 1 order (the same order"
+        " number, customer and day): each order counts once, with its lines' amounts summed;"
+        " 1 order whose lines cancel out (summing to 0) left out"
+    )

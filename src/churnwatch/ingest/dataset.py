@@ -141,7 +141,7 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
         problems.extend(_repeated_customers(frames["customers"], ids))
     _release_tables(tables)
     if frames["orders"].frame.empty:
-        raise InputError(f"{frames['orders'].path}: no orders with a customer id")
+        raise InputError(f"{frames['orders'].path}: no orders with a customer id left to score")
     with_orders = np.zeros(len(ids), dtype=bool)
     with_orders[frames["orders"].frame["customer"].to_numpy()] = True
     problems.extend(_orphans(frames, ids, coded.text, with_orders))

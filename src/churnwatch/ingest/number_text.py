@@ -51,16 +51,23 @@ def unsampled_grouping(
     """Values grouped by thousands though the sampled rows showed no such separator: an export
     sorted by customer may hold only small amounts in its first rows, and ``1.200,00`` far
     below them. Beside a decimal comma a point can only group thousands (and a comma beside
-    a decimal point, in a value that has one: ``1,500`` alone may be 1.5 written in German).
+    a decimal point, in a value that has one: ``1,500`` alone may be 1.5 written in German);
+    never a first group of zeros (``0.125``).
     Returns the numbers and validity with those values read, and which they were."""
     other = {",": ".", ".": ","}.get(decimal)
     if other is None or valid.all():
         return numbers, valid, np.zeros(len(valid), dtype=bool)
     grouped, fits = parse_numbers(values, decimal, other)
-    found = fits & ~valid
+    found = fits & ~valid & ~_leading_zero_group(values)
     if decimal == ".":
         found &= np.asarray(pc.fill_null(pc.match_substring(values, "."), False), dtype=bool)
     return np.where(found, grouped, numbers), valid | found, found
+
+
+def _leading_zero_group(values: pa.Array) -> np.ndarray:
+    """``0.125`` or ``00.500``: a first group of zeros is never thousands."""
+    pattern = r"^[^0-9]*0[0-9]*[.,]"
+    return np.asarray(pc.fill_null(pc.match_substring_regex(values, pattern), False), dtype=bool)
 
 
 _CURRENCY = r"(?:[€$£¥₣]|EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|S?Fr\.)"

@@ -30,6 +30,10 @@ from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
 if TYPE_CHECKING:
     from churnwatch.ingest.dataset import SourceFrame
 
+CANCELLED = 1e-9
+"""An order whose lines sum to this share of their absolute amounts or less cancels out:
+amounts in cents do not sum to exactly 0 in floating point (19.99 + 5.01 − 19.99 − 5.01)."""
+
 
 def combine_order_lines(orders: SourceFrame) -> list[Problem]:
     """Combine rows that are lines of one order (same order number, customer and day) into
@@ -98,12 +102,14 @@ class _Lines:
         orders = int(group.max()) + 1
         sums = np.bincount(group, weights=amounts, minlength=orders)
         reversed_line = np.bincount(group, weights=amounts < 0, minlength=orders) > 0
+        lines_total = np.bincount(group, weights=np.abs(amounts), minlength=orders)
+        cancel_out = np.abs(sums) <= CANCELLED * lines_total  # cents summed: 1e-15 is 0
         days = keys[first & ~unnumbered][["customer", "number"]]
         return cls(
             group,
             first,
             sums,
-            reversed_line & (sums == 0),
+            reversed_line & cancel_out,
             int(unnumbered.sum()),
             int(days[days.duplicated()].drop_duplicates().shape[0]),
         )
@@ -112,8 +118,9 @@ class _Lines:
         merged = int((~self.first).sum())
         with_lines = int(np.unique(self.group[~self.first]).size)
         clauses = [
-            f"{merged:,} rows are further lines of {with_lines:,} orders (the same order"
-            " number, customer and day): each order counts once, with its lines' amounts summed"
+            f"{plural(merged, 'row')} {'is a further line' if merged == 1 else 'are further lines'}"
+            f" of {plural(with_lines, 'order')} (the same order number, customer and day): each"
+            " order counts once, with its lines' amounts summed"
         ]
         if (cancelled := int(self.cancelled.sum())) > 0:
             clauses.append(
@@ -127,7 +134,7 @@ class _Lines:
         if self.several_days:
             clauses.append(
                 f"{plural(self.several_days, 'order number')} with lines on several days:"
-                " each day counted as an order"
+                " each day counted on its own (an order, or a credit note)"
             )
         return "; ".join(clauses)
 
