@@ -76,10 +76,11 @@ class SourceTable:
     rows_skipped: int = 0
     """Rows left out for bad values or a wrong number of fields (each row counted once)."""
 
-    def lines(self, positions: np.ndarray) -> np.ndarray:
-        """Physical line numbers of parsed rows, for messages."""
+    def first_lines(self, positions: np.ndarray) -> tuple[int, ...]:
+        """The physical lines of the first few parsed rows at ``positions``: as many as a
+        message names."""
         assert self.layout is not None
-        return self.layout.row_lines(positions, self.parsed_rows)
+        return tuple(int(x) for x in self.layout.row_lines(positions[:MAX_LINES], self.parsed_rows))
 
     def records(self, positions: np.ndarray) -> list[tuple[str, ...]] | None:
         """Every field of parsed rows, the columns not read included; None where the export

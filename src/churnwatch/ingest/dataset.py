@@ -30,7 +30,7 @@ from churnwatch.ingest.customer_ids import code_customers, digits_only, without_
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
-from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
+from churnwatch.ingest.problems import Level, Problem, Reason, nul_bytes_removed
 
 
 @dataclass
@@ -309,7 +309,7 @@ def _nul_note(table: SourceTable, rows: np.ndarray) -> Problem:
     """Ids are read without NUL bytes (``C2\\x00`` is ``C2``), which some exporters leave
     behind: say where."""
     positions = rows if table.positions is None else table.positions[rows]
-    lines = table.lines(positions[:MAX_LINES])
+    lines = table.first_lines(positions)
     column = table.columns["customer_id"]
     return nul_bytes_removed(table.source.name, table.path.name, column, lines, int(rows.size))
 
@@ -366,7 +366,6 @@ def _drop_rows(
         return []
     positions = frame.frame.index.to_numpy()[mask]
     frame.frame = frame.frame[~mask]
-    lines = frame.table.lines(positions[:MAX_LINES])
     problem = Problem(
         frame.name,
         frame.path.name,
@@ -374,7 +373,7 @@ def _drop_rows(
         message,
         column=column,
         count=int(mask.sum()),
-        lines=tuple(int(x) for x in lines),
+        lines=frame.table.first_lines(positions),
         skipped=True,
     )
     return [problem]
@@ -477,7 +476,7 @@ def _repeated_customers(frame: SourceFrame, ids: pd.Index) -> list[Problem]:
             " is used, the others are ignored",
             column=frame.table.columns["customer_id"],
             count=int(later.sum()),
-            lines=tuple(int(line) for line in frame.table.lines(positions[:MAX_LINES])),
+            lines=frame.table.first_lines(positions),
             examples=tuple(str(ids[code]) for code in customers[:3]),
         )
     ]

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from churnwatch.core.words import plural
 from churnwatch.ingest.arrow_numpy import to_numpy
-from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
+from churnwatch.ingest.problems import Level, Problem, Reason
 
 if TYPE_CHECKING:
     from churnwatch.ingest.dataset import SourceFrame
@@ -46,9 +46,9 @@ def combine_order_lines(orders: SourceFrame) -> list[Problem]:
     if not _neighbours_share_an_order(frame, numbers):
         return []
     grouped = _Lines.of(frame, numbers)
-    kept = frame[grouped.first].copy()
-    kept["amount"] = grouped.sums[grouped.group[grouped.first]]
-    orders.frame = kept[~grouped.cancelled[grouped.group[grouped.first]]]
+    kept = grouped.first & ~grouped.cancelled[grouped.group]
+    orders.frame = frame[kept].copy()
+    orders.frame["amount"] = grouped.sums[grouped.group[kept]]
     merged = np.flatnonzero(~grouped.first)
     return [
         Problem(
@@ -58,9 +58,7 @@ def combine_order_lines(orders: SourceFrame) -> list[Problem]:
             grouped.describe(),
             column="order_id",
             count=merged.size,
-            lines=tuple(
-                int(x) for x in orders.table.lines(frame.index.to_numpy()[merged[:MAX_LINES]])
-            ),
+            lines=orders.table.first_lines(frame.index.to_numpy()[merged]),
             level=Level.NOTE,
         )
     ]
@@ -96,8 +94,9 @@ class _Lines:
                 "day": frame["order_date"].to_numpy(),
             }
         )
-        group = keys.groupby(["customer", "day", "number"], sort=False).ngroup().to_numpy()
-        first = ~keys.duplicated().to_numpy()
+        orders_of = keys.groupby(["customer", "day", "number"], sort=False)
+        group = orders_of.ngroup().to_numpy()
+        first = orders_of.cumcount().to_numpy() == 0
         amounts = frame["amount"].to_numpy()
         orders = int(group.max()) + 1
         sums = np.bincount(group, weights=amounts, minlength=orders)

@@ -26,7 +26,7 @@ from churnwatch.ingest.dataset import (
     distinct_customers,
     ordering_customers,
 )
-from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason
+from churnwatch.ingest.problems import Level, Problem, Reason
 
 STALE_AS_OF_DAYS = 31
 """A reference date this many days after the latest order makes everyone look overdue."""
@@ -239,7 +239,7 @@ def future_orders(cut: Cut, now: int | None = None) -> list[Problem]:
             f" {days_to_iso(int(days[later].max()))}: left out; check these dates",
             column=source.table.columns["order_date"],
             count=count,
-            lines=tuple(int(line) for line in source.table.lines(positions[:MAX_LINES])),
+            lines=source.table.first_lines(positions),
         )
     ]
 
