@@ -18,6 +18,7 @@ from churnwatch.analyses.result import ScanResult
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import UsageError
 from churnwatch.core.suggest import closest
+from churnwatch.features.payments import invoices
 from churnwatch.ingest.customer_ids import digits_only, without_leading_zeros
 
 YEAR = 366
@@ -172,11 +173,12 @@ def _sum(months: np.ndarray, days: np.ndarray, amounts: np.ndarray) -> list[floa
 def _late(months: np.ndarray, payments: pd.DataFrame | None) -> list[float | None]:
     if payments is None:
         return []
-    paid = payments.dropna(subset=["paid_date"])
-    due = paid["due_date"].to_numpy(dtype=np.float64)
+    _, due, paid = invoices(payments)  # an invoice paid in parts: when its last part was
+    settled = ~np.isnan(paid)
+    due, paid = due[settled].astype(np.float64), paid[settled]
     found = _months_of(due) - months[0]
     inside = (found >= 0) & (found < len(months))
-    delay = (paid["paid_date"].to_numpy(dtype=np.float64) - due)[inside]
+    delay = (paid - due)[inside]
     counts = np.bincount(found[inside], minlength=len(months))
     sums = np.bincount(found[inside], weights=delay, minlength=len(months))
     return [round(float(s / c), 1) if c else None for s, c in zip(sums, counts, strict=True)]

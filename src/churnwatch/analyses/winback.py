@@ -17,6 +17,7 @@ import pandas as pd
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.domain import Phase, is_order
 from churnwatch.features.aggregate import count, total
+from churnwatch.features.payments import invoices
 from churnwatch.timeframe import Cut
 
 YEAR = 365
@@ -179,9 +180,8 @@ def _badly_handled(cut: Cut, last: np.ndarray, n: int) -> np.ndarray:
 def _paid_late(cut: Cut, last: np.ndarray, n: int) -> np.ndarray:
     if not cut.has("payments"):
         return np.zeros(n, dtype=bool)
-    frame = cut.frame("payments")
-    codes, due = _rows(frame, "due_date")
-    paid = frame["paid_date"].to_numpy(dtype=float)
+    codes, due, paid = invoices(cut.frame("payments"))
+    due = due.astype(float)
     near = _within(due, last[codes], 0, YEAR) & ~np.isnan(paid)
     late = _mean(total(codes, np.nan_to_num(paid - due), n, near), count(codes, n, near))
     return np.nan_to_num(late, nan=0.0) >= 10

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from churnwatch.features.aggregate import count, first_last, ratio, sorted_pairs, total
 from churnwatch.features.registry import Features, Inputs, provides
+from churnwatch.ingest.invoice_parts import INVOICE
 from churnwatch.timeframe import Window
 
 
@@ -24,11 +26,8 @@ from churnwatch.timeframe import Window
 )
 def payment_delays(inputs: Inputs) -> Features:
     payments, window = inputs.cut.frame("payments"), inputs.window
-    codes = payments["customer"].to_numpy()
-    due = payments["due_date"].to_numpy()
-    paid = payments["paid_date"].to_numpy()
-    amount = payments["amount"].to_numpy()
     n = window.customers
+    codes, due, paid = invoices(payments)
     invoices_recent, late_recent = _lateness(codes, due, paid, window.recent(due), window)
     _, late_baseline = _lateness(codes, due, paid, window.baseline(due), window)
     overdue = np.isnan(paid) & (due < window.as_of)
@@ -40,9 +39,39 @@ def payment_delays(inputs: Inputs) -> Features:
         "days_late_baseline": late_baseline,
         "days_late_change": late_recent - late_baseline,
         "open_overdue_invoices": count(codes, n, overdue),
-        "open_overdue_amount": total(codes, amount, n, overdue),
+        "open_overdue_amount": _open_overdue_amount(payments, window),
         "max_days_overdue": oldest,
     }
+
+
+def invoices(payments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each invoice once: its customer code, due day and paid day (NaN: some part still
+    open). Rows are invoices unless the load found invoices in parts
+    (:mod:`churnwatch.ingest.invoice_parts`)."""
+    codes = payments["customer"].to_numpy()
+    due = payments["due_date"].to_numpy()
+    paid = payments["paid_date"].to_numpy(dtype=float)
+    if INVOICE not in payments:
+        return codes, due, paid
+    group = payments[INVOICE].to_numpy()
+    size = int(group.max()) + 1 if group.size else 0
+    row = np.full(size, -1, dtype=np.int64)
+    row[group] = np.arange(group.size)  # any of its rows: they share customer and due day
+    present = row >= 0
+    still_open = np.bincount(group, weights=np.isnan(paid), minlength=size)[present] > 0
+    last = np.full(size, -np.inf)
+    np.maximum.at(last, group, np.nan_to_num(paid, nan=-np.inf))
+    row = row[present]
+    return codes[row], due[row], np.where(still_open, np.nan, last[present])
+
+
+def _open_overdue_amount(payments: pd.DataFrame, window: Window) -> np.ndarray:
+    """The unpaid amounts past due, per customer: the rows still open (an invoice paid in
+    part is open for its unpaid parts only)."""
+    codes = payments["customer"].to_numpy()
+    paid = payments["paid_date"].to_numpy(dtype=float)
+    overdue = np.isnan(paid) & (payments["due_date"].to_numpy() < window.as_of)
+    return total(codes, payments["amount"].to_numpy(), window.customers, overdue)
 
 
 def _lateness(

@@ -28,6 +28,7 @@ from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
+from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
 from churnwatch.ingest.problems import Level, Problem, Reason, nul_bytes_removed
@@ -137,6 +138,8 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
     for name, frame in frames.items():
         problems.extend(_drop_duplicates(frame, candidates[name]))
     problems.extend(combine_order_lines(frames["orders"]))
+    if "payments" in frames:
+        problems.extend(number_invoice_parts(frames["payments"]))
     if "customers" in frames:
         problems.extend(_repeated_customers(frames["customers"], ids))
     _release_tables(tables)

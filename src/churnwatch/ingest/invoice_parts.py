@@ -1,0 +1,62 @@
+"""Exports of invoices in parts: several rows per invoice, its lines or its part payments.
+
+Accounting systems export invoice lines, and open-item lists a row per part payment. Rows
+of one invoice share the invoice number, the customer and the due date. Counted as rows,
+an invoice paid in three parts would be three invoices, each as late as its own part: the
+invoice count inflated and the lateness an average over parts. Such rows are marked with
+their invoice (the ``invoice`` column, one number per invoice), and the payment features
+take each invoice once: paid when its last part was paid, open while any part is open, its
+open amount what is still unpaid. The rows themselves stay: at an earlier reference date
+fewer parts were paid.
+
+Found, as order lines are, where an invoice's rows follow one another; an export of one row
+per invoice costs a comparison of neighbouring rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from churnwatch.core.words import plural
+from churnwatch.ingest.order_lines import Documents, neighbours_share_a_document
+from churnwatch.ingest.problems import Level, Problem, Reason
+
+if TYPE_CHECKING:
+    from churnwatch.ingest.dataset import SourceFrame
+
+INVOICE = "invoice"
+"""The column numbering each payments row's invoice, where invoices have several rows."""
+
+
+def number_invoice_parts(payments: SourceFrame) -> list[Problem]:
+    """Mark the rows that are parts of one invoice (same invoice number, customer and due
+    date) with that invoice's number; a note says how many."""
+    frame = payments.frame
+    if "invoice_id" not in frame.columns or len(frame) < 2:
+        return []
+    numbers = pa.chunked_array(pa.array(frame["invoice_id"]))
+    if not neighbours_share_a_document(frame, numbers, "due_date"):
+        return []
+    documents = Documents.of(frame, numbers, "due_date")
+    payments.frame = frame.assign(**{INVOICE: documents.group.astype(np.int64)})
+    parts = np.flatnonzero(~documents.first)
+    invoices = int(np.unique(documents.group[parts]).size)
+    verb = "is a further part" if parts.size == 1 else "are further parts"
+    return [
+        Problem(
+            payments.name,
+            payments.path.name,
+            Reason.INVOICE_PARTS,
+            f"{plural(parts.size, 'row')} {verb} (a line or a part payment) of"
+            f" {plural(invoices, 'invoice')} (the same invoice number, customer and due date):"
+            " each invoice counts once, paid when its last part was paid, its open amount"
+            " what is still unpaid",
+            column="invoice_id",
+            count=parts.size,
+            lines=payments.table.first_lines(frame.index.to_numpy()[parts]),
+            level=Level.NOTE,
+        )
+    ]
