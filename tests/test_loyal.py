@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from scan_helpers import EXAMPLES, invoke, stderr_of
+from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
 from test_scan_examples import planted
 
 AS_OF = "2026-09-30"
@@ -49,3 +49,24 @@ def test_filters_narrow_the_core_without_changing_it() -> None:
         c["customer_id"] for c in everyone if (c["owner"], c["segment"]) == ("Ben Carter", "A")
     ]
     assert [c["customer_id"] for c in mine] == expected
+
+
+def test_an_empty_loyal_core_says_which_criterion_no_one_meets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    young = write_exports(
+        tmp_path / "young",
+        orders="customer_id,order_date,amount\nK1,2025-04-10,500\nK1,2025-05-10,90\n"
+        "K2,2025-04-11,90\n",
+    )
+    result = invoke("loyal", young, "--as-of", "2025-06-30")
+    assert result.exit_code == 0
+    assert "none qualifies: 2 not lost, of them 0 a customer for 730 days or more" in " ".join(
+        result.stdout.split()
+    )
+
+
+def test_a_loyal_core_outside_the_segment_chosen_is_said_so() -> None:
+    result = invoke("loyal", EXAMPLES / "exports", "--as-of", AS_OF, "--segment", "C")
+    assert result.exit_code == 0
+    assert "the loyal core has 45 customers, none of the owners or segments chosen" in " ".join(
+        result.stdout.split()
+    )

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from scan_helpers import EXAMPLES, invoke, stderr_of
+from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
 from test_scan_examples import planted
 
 AS_OF = "2026-09-30"
@@ -82,3 +82,23 @@ def test_winback_in_every_machine_format(tmp_path) -> None:  # type: ignore[no-u
     sheet = openpyxl.load_workbook(target).active
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == expected and isinstance(rows[1][6], float)
+
+
+def test_no_lost_customer_is_said_with_the_longest_silence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    young = write_exports(
+        tmp_path / "young",
+        orders="customer_id,order_date,amount\nK1,2025-04-10,500\nK2,2025-04-11,90\n",
+    )
+    result = invoke("winback", young, "--as-of", "2025-06-30")
+    assert result.exit_code == 0
+    assert (
+        "no customer is lost (after 365 days without an order, or sooner when unlikely to order"
+        " again); the longest silence is 81 days"
+    ) in " ".join(result.stdout.split())
+
+
+def test_lost_customers_below_the_value_asked_for_are_said_so() -> None:
+    result = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--min-value", "1000000")
+    assert "21 lost customers, none worth 1,000,000 or more per year (--min-value)" in " ".join(
+        result.stdout.split()
+    )

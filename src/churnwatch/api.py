@@ -799,19 +799,22 @@ def report_mails(
 ) -> tuple[list[Mail], list[str]]:
     """One message per report (text and HTML, the xlsx attached when asked); with
     ``to_owners`` each owner's report goes to the owner's address (``owner_email`` in the
-    customers export) and ``to`` gets a copy. Also: the owners without an address."""
+    customers export) and ``to`` gets a copy. Also: per owner without a usable address,
+    ``Owner: why``."""
     sender = sender or default_sender(report_run.run.config.email, os.environ)
     if sender is None:
         raise UsageError(
             "no sender address for the e-mail",
             hint="pass --email-from ADDR, or set [email] from or CHURNWATCH_SMTP_FROM",
         )
-    addresses = _owner_addresses(report_run.run.result) if to_owners else {}
+    addresses, unusable = _owner_addresses(report_run.run.result) if to_owners else ({}, {})
     mails, missing = [], []
     for view in views:
-        own = addresses.get((view.owner or "").strip().lower())
+        owner = (view.owner or "").strip().lower()
+        own = addresses.get(owner)
         if to_owners and own is None:
-            missing.append(view.owner or "")
+            why = unusable.get(owner, "no owner_email in the customers export")
+            missing.append(f"{view.owner or '(no owner)'}: {why}")
             continue
         recipients, copies = ([own], to) if own is not None else (to, [])
         workbook = REPORT_FORMATS["xlsx"]
@@ -839,9 +842,9 @@ def _attachment_name(view: ReportView) -> str:
     return owner_files([owner], f"{stem}-", ".xlsx")[owner] if owner else f"{stem}.xlsx"
 
 
-def _owner_addresses(result: ScanResult) -> dict[str, str]:
-    """Each owner's address (the first one given), by owner folded for matching; an owner
-    whose address is not usable has none."""
+def _owner_addresses(result: ScanResult) -> tuple[dict[str, str], dict[str, str]]:
+    """Each owner's address (the first usable one given), by owner folded for matching; and
+    for an owner with none usable, why the one given is not."""
     if "owner_email" not in result.customers:
         raise UsageError(
             "--email-owners: the customers export has no owner_email column",
@@ -849,13 +852,14 @@ def _owner_addresses(result: ScanResult) -> dict[str, str]:
             " (e.g. a column 'Owner Email' or 'Betreuer E-Mail')",
         )
     found: dict[str, str] = {}
+    unusable: dict[str, str] = {}
     for owner, email in _owner_values(result, "owner_email").itertuples(index=False):
         if owner not in found and isinstance(email, str) and email.strip():
             try:
                 found[owner] = parse_addresses(email, "owner_email")[0]
-            except UsageError:
-                continue
-    return found
+            except UsageError as error:
+                unusable.setdefault(owner, f"{error.message} (in the customers export)")
+    return found, {owner: why for owner, why in unusable.items() if owner not in found}
 
 
 @dataclass(frozen=True)

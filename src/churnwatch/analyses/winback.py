@@ -16,6 +16,7 @@ import pandas as pd
 
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.domain import Phase, is_order
+from churnwatch.core.words import plural
 from churnwatch.features.aggregate import count, total
 from churnwatch.features.payments import invoices
 from churnwatch.timeframe import Cut
@@ -67,6 +68,8 @@ class WinBack:
     matching: int
     returners: ScanResult
     """The companion list: customers back from a long lapse, most recent return first."""
+    why_none: str = ""
+    """Why no lost customer is listed, when none is."""
 
     def approach(self, row: int) -> str:
         found = [APPROACHES[key] for key in self.reasons[row]]
@@ -106,6 +109,20 @@ def win_back(
         reasons,
         len(chosen),
         _returners(result),
+        "" if chosen.size else _why_none(result, lost.size, lost_after_days, min_value),
+    )
+
+
+def _why_none(result: ScanResult, lost: int, lost_after_days: int, min_value: float) -> str:
+    """``no customer is lost …, the longest silence is 81 days``, or the value asked for."""
+    if lost:
+        worth = f"{min_value:,.0f} or more per year (--min-value)"
+        return f"{plural(lost, 'lost customer')}, none worth {worth}"
+    silence = result.customers["days_since_last_order"].to_numpy(dtype=float)
+    longest = f"; the longest silence is {int(silence.max()):,} days" if silence.size else ""
+    return (
+        f"no customer is lost (after {lost_after_days:,} days without an order, or sooner when"
+        f" unlikely to order again){longest}"
     )
 
 

@@ -257,9 +257,7 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
         delivered = [_who(s.mail) for s in sent if s.error is None]
         if delivered and not quiet:
             message("sent", "green", ", ".join(delivered))
-    failures += [
-        f"{name or '(no owner)'}: no owner_email in the customers export" for name in missing
-    ]
+    failures += missing
     if failures:
         for line in failures:
             message("not sent", "red", line)

@@ -442,9 +442,7 @@ def _drop_duplicates(frame: SourceFrame, candidates: np.ndarray) -> list[Problem
     if duplicated.any():
         duplicated = _whole_rows_repeated(frame, candidates, duplicated)
     frame.duplicates = int(duplicated.sum())
-    return _drop_rows(
-        frame, duplicated, Reason.DUPLICATE, "exact duplicate of an earlier row; dropped"
-    )
+    return _drop_rows(frame, duplicated, Reason.DUPLICATE, "exact duplicate of an earlier row")
 
 
 def _whole_rows_repeated(

@@ -77,7 +77,9 @@ class Problem:
         """``orders.csv: column 'amount': 2 rows skipped: not a number (lines 4, 9; e.g. 'x')``."""
         where = self.file + (f":{self.lines[0]}" if self.count == 1 and self.lines else "")
         column = f": column '{inline(self.column)}'" if self.column else ""
-        head = f"{plural(self.count, 'row')} skipped: " if self.skipped else ""
+        # Duplicates are counted apart from the skipped rows (validate's "dupes"), and said so
+        verb = "dropped" if self.code is Reason.DUPLICATE else "skipped"
+        head = f"{plural(self.count, 'row')} {verb}: " if self.skipped else ""
         return f"{where}{column}: {head}{self.message}{self._evidence()}"
 
     def _evidence(self) -> str:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def show_loyal(console: Console, selection: Selection, *, settings: Loyal) -> None:
-    from churnwatch.analyses.loyal import SUGGESTION, value_per_year
+    from churnwatch.analyses.loyal import SUGGESTION, value_per_year, why_empty
 
     rows = selection.rows
     console.print(
@@ -29,6 +29,9 @@ def show_loyal(console: Console, selection: Selection, *, settings: Loyal) -> No
         )
     )
     console.print(Text(f"→ {SUGGESTION}", style="italic"))
+    if selection.matching == 0:
+        console.print(Text(why_empty(selection, settings), style="dim"))
+        return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     columns = [c for c in ("name", "owner") if c in rows.customers]
     for header in ("#", "customer", *columns, "per year", "years", "order days", "risk"):

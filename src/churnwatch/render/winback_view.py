@@ -167,6 +167,10 @@ def show_winback(console: Console, found: WinBack) -> None:
             " suddenly they left"
         )
     )
+    if found.why_none:
+        console.print(Text(found.why_none, style="dim"))
+        _show_returners(console, found, records)
+        return
     if console.width < NARROW:  # the reasons would be dropped: one block per customer
         for record in records:
             head = f"{record['rank']}. {record['customer_id']} {record['name'] or ''}".rstrip()
