@@ -414,6 +414,8 @@ PHASE_COLUMNS = (
     "revenue_change",
     "order_frequency_change",
     "overdue_ratio",
+    "orders_expected_recent",
+    "orders_recent",
 )
 
 
@@ -421,19 +423,29 @@ PHASE_COLUMNS = (
     ("row", "expected"),
     [
         # days since the last order, tenure, order days, P(alive), revenue and frequency
-        # change, overdue ratio
-        ((400, 900, 20, 0.9, 0.0, 0.0, 1.0), "lost"),  # a year without an order
-        ((200, 200, 1, np.nan, np.nan, np.nan, np.nan), "lost"),  # one order, half a year ago
-        ((200, 900, 20, 0.1, 0.0, 0.0, 1.0), "lost"),  # half a year, very likely gone
-        ((200, 900, 20, 0.5, np.nan, np.nan, np.nan), "maturity"),  # quiet, but likely still there
-        ((100, 100, 1, np.nan, np.nan, np.nan, np.nan), "initiation"),  # one order, 100 days ago
-        ((10, 100, 20, 0.9, 0.5, 0.0, 1.0), "initiation"),  # a customer for 100 days
-        ((10, 900, 20, 0.9, -0.3, 0.0, 1.0), "degeneration"),
-        ((10, 900, 20, 0.9, 0.0, -0.5, 1.0), "degeneration"),
-        ((60, 900, 20, 0.9, 0.0, 0.0, 4.0), "degeneration"),  # four usual gaps overdue
-        ((10, 900, 20, 0.9, 0.2, 0.0, 1.0), "growth"),
-        ((10, 900, 20, 0.9, 0.1, 0.0, 1.0), "maturity"),
-        ((10, 900, 20, np.nan, np.nan, np.nan, np.nan), "maturity"),
+        # change, overdue ratio, orders the usual rhythm expects in the recent window, orders
+        # in it
+        ((400, 900, 20, 0.9, 0.0, 0.0, 1.0, 6.0, 6.0), "lost"),  # a year without an order
+        # one order, half a year ago
+        ((200, 200, 1, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan), "lost"),
+        ((200, 900, 20, 0.1, 0.0, 0.0, 1.0, 6.0, 6.0), "lost"),  # half a year, very likely gone
+        # quiet, but likely still there
+        ((200, 900, 20, 0.5, np.nan, np.nan, np.nan, np.nan, np.nan), "maturity"),
+        # one order, 100 days ago
+        ((100, 100, 1, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan), "initiation"),
+        ((10, 100, 20, 0.9, 0.5, 0.0, 1.0, 6.0, 6.0), "initiation"),  # a customer for 100 days
+        ((10, 900, 20, 0.9, -0.3, 0.0, 1.0, 6.0, 6.0), "degeneration"),
+        ((10, 900, 20, 0.9, 0.0, -0.5, 1.0, 6.0, 6.0), "degeneration"),
+        ((60, 900, 20, 0.9, 0.0, 0.0, 4.0, 6.0, 6.0), "degeneration"),  # four usual gaps overdue
+        ((10, 900, 20, 0.9, 0.2, 0.0, 1.0, 6.0, 6.0), "growth"),
+        ((10, 900, 20, 0.9, 0.1, 0.0, 1.0, 6.0, 6.0), "maturity"),
+        ((10, 900, 20, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan), "maturity"),
+        # a quarterly customer's 90 days hold one order or none by the calendar alone
+        ((90, 900, 12, 0.9, -1.0, -1.0, 1.0, 1.2, 0.0), "maturity"),
+        ((10, 900, 12, 0.9, 1.0, 1.0, 1.0, 1.2, 1.0), "maturity"),
+        # … but revenue down over two orders or more is a decline, whatever the rhythm
+        ((10, 900, 12, 0.9, -0.5, 0.5, 0.5, 1.2, 3.0), "degeneration"),
+        ((300, 900, 12, 0.9, -1.0, -1.0, 3.3, 1.2, 0.0), "degeneration"),  # three gaps overdue
     ],
 )
 def test_phase(row: tuple[float, ...], expected: str) -> None:

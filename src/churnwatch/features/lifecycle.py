@@ -19,6 +19,10 @@ import numpy as np
 from churnwatch.core.domain import Phase
 from churnwatch.features.registry import Features, Inputs, Meaning, provides
 
+MIN_ORDERS = 2
+"""Revenue and frequency of the recent window are compared with the baseline only where it
+holds at least this many orders, or the customer's usual rhythm expects that many."""
+
 
 @provides(
     "orders",
@@ -30,6 +34,8 @@ from churnwatch.features.registry import Features, Inputs, Meaning, provides
         "revenue_change",
         "order_frequency_change",
         "overdue_ratio",
+        "orders_expected_recent",
+        "orders_recent",
     ),
     phase=Meaning(
         "phase",
@@ -42,17 +48,25 @@ def phase(inputs: Inputs) -> Features:
     silent = values["days_since_last_order"]
     unlikely = (values["order_days"] <= 1) | (values["p_alive"] < limits.lost_p_alive)
     lost = (silent >= limits.lost_after_days) | ((silent >= limits.lost_min_days) & unlikely)
-    declining = (
-        (values["revenue_change"] <= limits.decline)
-        | (values["order_frequency_change"] <= limits.decline)
-        | (values["overdue_ratio"] >= limits.overdue_ratio)
+    # Windows compare only where the recent window holds two orders or more, or the usual
+    # rhythm expects that many: a quarterly customer's 90 days hold one order or none by the
+    # calendar alone, and none is no decline.
+    comparable = (values["orders_expected_recent"] >= MIN_ORDERS) | (
+        values["orders_recent"] >= MIN_ORDERS
     )
+    declining = (
+        comparable
+        & (
+            (values["revenue_change"] <= limits.decline)
+            | (values["order_frequency_change"] <= limits.decline)
+        )
+    ) | (values["overdue_ratio"] >= limits.overdue_ratio)
     labels = np.select(
         [
             lost,
             values["tenure_days"] < limits.initiation_days,
             declining,
-            values["revenue_change"] >= limits.growth,
+            comparable & (values["revenue_change"] >= limits.growth),
         ],
         [Phase.LOST, Phase.INITIATION, Phase.DEGENERATION, Phase.GROWTH],
         default=Phase.MATURITY,
