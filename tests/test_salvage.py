@@ -10,7 +10,7 @@ import pytest
 
 from churnwatch.ingest.problems import Level
 from helpers import ORDERS, codes, ids, load, problem, summary
-from scan_helpers import write_exports
+from scan_helpers import features_by_id, write_exports
 
 
 def test_bad_dates_are_skipped_with_their_lines(exports, use_fixture):
@@ -328,3 +328,27 @@ def test_lines_of_one_order_for_different_products_are_not_duplicates(
     duplicate = problem(cut, "duplicate")
     assert (duplicate.count, duplicate.lines) == (1, (6,) if quoted_newline else (5,))
     assert cut.frame("orders")["amount"].sum() == 250.0
+
+
+def test_a_paid_date_of_zeros_is_an_open_invoice_not_a_bad_row(tmp_path: Path) -> None:
+    """SAP and DATEV write 00.00.0000 for "not yet": skipping those rows hid every open
+    invoice, where a complaint's closing date of zeros was already read as open."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id;order_date;amount\nK1;10.04.2025;500,00\nK1;12.04.2025;5,00\n",
+        payments="customer_id;due_date;paid_date;amount\n"
+        "K1;01.05.2025;03.05.2025;100,00\nK1;01.06.2025;00.00.0000;250,00\n"
+        "K1;05.06.2025;0000-00-00;50,00\nK1;10.06.2025;31.02.2025;70,00\n",
+    )
+    cut = load(folder, dt.date(2025, 6, 30))
+    note = problem(cut, "zero_date", "payments")
+    assert note.level is Level.NOTE and not note.skipped
+    assert (note.column, note.count, note.lines) == ("paid_date", 2, (3, 4))
+    assert note.describe() == (
+        "payments.csv: column 'paid_date': 2 dates of zeros read as empty (no date yet) (lines"
+        " 3, 4; e.g. '00.00.0000', '0000-00-00')"
+    )
+    assert problem(cut, "bad_date", "payments").count == 1  # 31.02. is still no date
+    features = features_by_id(folder, dt.date(2025, 6, 30)).loc["K1"]
+    assert features["open_overdue_invoices"] == 2
+    assert features["open_overdue_amount"] == pytest.approx(300)

@@ -54,6 +54,9 @@ MAX_AMOUNT = 1e15
 NULL_TOKENS = ("NA", "N/A", "#N/A", "NULL", "null", "None", "nan", "NaN", "n/a")
 """What spreadsheets and databases write for an empty cell: empty in numbers and dates, but a
 customer id like any other (only an empty id is missing)."""
+ZERO_DATE = r"^\s*0+(?:[./-]0+)*(?:[ T]0{1,2}(?::0{2}){1,2})?\s*$"
+"""A date written as zeros (``00.00.0000``, ``0000-00-00``, ``00000000``, with a time of
+zeros too): how SAP, DATEV and many databases write "no date"."""
 _UTF8 = {"utf-8", "utf8", "utf-8-sig"}
 
 
@@ -434,6 +437,8 @@ class _Reader:
                 continue
             values = raw.column(self.columns[column.name])
             converted, invalid = self._convert_column(column, values)
+            if column.kind is Kind.DATE and not column.value_required and invalid.any():
+                invalid = self._zero_dates_empty(column, values, invalid)
             self.converted[column.name] = converted
             # A value not understood is not an empty one: only the raw cell can say.
             empty = _nulls(values) if column.kind is Kind.CATEGORY else _nulls(converted) & ~invalid
@@ -446,6 +451,30 @@ class _Reader:
                 self._report(column, *self._why(column), invalid, values)
             arrays[column.name] = converted
         return arrays, skip
+
+    def _zero_dates_empty(
+        self, column: Column, values: pa.ChunkedArray, invalid: np.ndarray
+    ) -> np.ndarray:
+        """A date of zeros (``00.00.0000``, SAP's and DATEV's "no date") in a column that may
+        be empty is an empty date, not a bad one: an invoice not yet paid, a complaint still
+        open. Said in a note; ``invalid`` without them is returned."""
+        rows = np.flatnonzero(invalid)
+        text = pc.take(values, pa.array(rows)).cast(pa.string())
+        zeros = np.asarray(pc.match_substring_regex(text, ZERO_DATE).fill_null(False), dtype=bool)
+        if not zeros.any():
+            return invalid
+        self._add_problem(
+            column,
+            Reason.ZERO_DATE,
+            f"{plural(int(zeros.sum()), 'date')} of zeros read as empty (no date yet)",
+            rows[zeros],
+            len(values),
+            examples=tuple(_distinct(values, rows[zeros][:50])[:2]),
+            level=Level.NOTE,
+        )
+        remaining = invalid.copy()
+        remaining[rows[zeros]] = False
+        return remaining
 
     def _convert_column(
         self, column: Column, values: pa.ChunkedArray

@@ -45,6 +45,8 @@ class Reason(StrEnum):
     """Amounts with a thousands separator the sampled first rows did not show: read so."""
     ORDER_LINES = "order_lines"
     """Rows that are lines of one order (same order number, customer and day): combined."""
+    ZERO_DATE = "zero_date"
+    """Dates of zeros (``00.00.0000``) in a column that may be empty: read as empty."""
     INVOICE_PARTS = "invoice_parts"
     """Rows that are parts of one invoice (same invoice number, customer and due date)."""
     SPREADSHEET = "spreadsheet"
