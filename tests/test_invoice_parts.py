@@ -76,3 +76,15 @@ def test_an_export_of_one_row_per_invoice_is_read_as_it_is(tmp_path: Path) -> No
     k1 = features_by_id(folder, AS_OF).loc["K1"]
     assert k1["invoices_recent"] == 2
     assert k1["days_late_recent"] == pytest.approx((4 + 30) / 2)
+
+
+def test_parts_listed_apart_are_found_too(tmp_path: Path) -> None:
+    """Part payments in the order they were paid: an invoice's parts are far apart."""
+    header, *body = PARTS.splitlines()
+    by_paid = sorted(body, key=lambda row: row.split(",")[4] or "9999")
+    folder = write_exports(
+        tmp_path / "exports", orders=ORDERS, payments="\n".join([header, *by_paid]) + "\n"
+    )
+    k1 = features_by_id(folder, AS_OF).loc["K1"]
+    assert (k1["invoices_recent"], k1["days_late_recent"]) == (2, pytest.approx((30 + 29) / 2))
+    assert problem(load(folder, AS_OF), "invoice_parts", "payments").count == 2

@@ -104,3 +104,26 @@ def test_an_order_cancelled_line_by_line_in_cents_is_no_order(tmp_path: Path) ->
         " number, customer and day): each order counts once, with its lines' amounts summed;"
         " 1 order whose lines cancel out (summing to 0) left out"
     )
+
+
+def test_lines_listed_apart_are_found_too(tmp_path: Path) -> None:
+    """An export of lines sorted by product: no order's lines are neighbours, and each line
+    had been counted as an order of its own, without a word."""
+    rows = LINES.splitlines()
+    header, body = rows[0], sorted(rows[1:], key=lambda row: row.rsplit(",", 1)[1])
+    folder = write_exports(tmp_path / "exports", orders="\n".join([header, *body]) + "\n")
+    features = features_by_id(folder, AS_OF)
+    assert features.loc["K1", "order_count"] == 3
+    assert features.loc["K2", "order_count"] == 3
+    assert problem(load(folder, AS_OF), "order_lines").count == 5
+
+
+@pytest.mark.parametrize("numbers", ["text", "whole numbers"])
+def test_an_export_of_orders_in_any_order_is_left_as_it_is(tmp_path: Path, numbers: str) -> None:
+    prefix = "A-" if numbers == "text" else ""
+    rows = [f"{prefix}{n},K{n % 3},2025-0{1 + n % 5}-1{n % 9},{n}" for n in (7, 3, 9, 1, 5, 2)]
+    folder = write_exports(
+        tmp_path / "exports", orders="order_id,customer_id,order_date,amount\n" + "\n".join(rows)
+    )
+    assert "order_lines" not in {p.code for p in load(folder, AS_OF).problems}
+    assert features_by_id(folder, AS_OF)["order_count"].sum() == 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def to_numpy(values: pa.ChunkedArray) -> np.ndarray:
@@ -29,3 +30,17 @@ def _block(chunk: pa.Array) -> np.ndarray:
     numbers = stored[chunk.offset : chunk.offset + len(chunk)].astype(kept)
     numbers[np.asarray(chunk.is_null(), dtype=bool)] = np.nan
     return numbers
+
+
+_SAMPLE = 1000
+
+
+def whole_numbers(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """A text column of whole numbers (document numbers, usually) as integers; None when it
+    holds anything else. '007' and '7' become the same number: only a first look may use
+    them, and what it finds must be checked on the text."""
+    try:
+        pc.cast(values.slice(0, _SAMPLE), pa.int64())  # most ids fail here, at once
+        return pc.cast(values, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None

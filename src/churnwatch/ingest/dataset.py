@@ -24,7 +24,7 @@ from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import inline, plural
-from churnwatch.ingest.arrow_numpy import to_numpy
+from churnwatch.ingest.arrow_numpy import to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
@@ -46,6 +46,9 @@ class SourceFrame:
     frame: pd.DataFrame
     duplicates: int = 0
     blank_ids: int = 0
+    in_order: str | None = None
+    """A column whose values strictly increase, row by row (document numbers, usually): each
+    value once."""
 
     @property
     def rows_skipped(self) -> int:
@@ -123,9 +126,13 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
         coded = code_customers(
             {name: table.table.column("customer_id") for name, table in tables.items()}
         )
-        candidates = {name: future.result() for name, future in pending.items()}
+        candidates, in_order = {}, {}
+        for name, future in pending.items():
+            candidates[name], in_order[name] = future.result()
     ids = coded.ids
-    frames = {name: _to_frame(table, coded.codes[name]) for name, table in tables.items()}
+    frames = {
+        name: _to_frame(table, coded.codes[name], in_order[name]) for name, table in tables.items()
+    }
     problems.extend(
         _nul_note(table, coded.with_nul[name])
         for name, table in tables.items()
@@ -326,13 +333,13 @@ def _release_tables(tables: dict[str, SourceTable]) -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _to_frame(table: SourceTable, customer: np.ndarray) -> SourceFrame:
+def _to_frame(table: SourceTable, customer: np.ndarray, in_order: str | None) -> SourceFrame:
     data: dict[str, object] = {"customer": customer}
     for column in table.source.columns:
         if column.name != "customer_id" and column.name in table.columns:
             data[column.name] = _to_values(table.table.column(column.name), column)
     frame = pd.DataFrame(data, index=table.positions, copy=False)
-    return SourceFrame(table.source.name, table, frame)
+    return SourceFrame(table.source.name, table, frame, in_order=in_order)
 
 
 def _to_values(values: pa.ChunkedArray, column: Column) -> object:
@@ -382,48 +389,38 @@ def _drop_rows(
     return [problem]
 
 
-def _duplicate_candidates(table: SourceTable) -> np.ndarray:
-    """Rows that may have an exact twin, judged by the numeric columns alone.
+def _duplicate_candidates(table: SourceTable) -> tuple[np.ndarray, str | None]:
+    """Rows that may have an exact twin, judged by the numeric columns alone; and the column
+    found strictly increasing, if one was.
 
     None at all if some column is strictly increasing, as document numbers in an export
     sorted by them are: rows that differ in one column cannot be duplicates. Document
     numbers are looked at first, since they usually settle it before any copying.
     """
+    none = np.empty(0, dtype=np.intp)
     present = [column for column in table.source.columns if column.name in table.columns]
     as_read = [c for c in present if c.kind is not Kind.ID]  # ids are compared trimmed
-    if any(_strictly_increasing(table.table.column(c.name)) for c in as_read):
-        return np.empty(0, dtype=np.intp)
+    for column in as_read:
+        if _strictly_increasing(table.table.column(column.name)):
+            return none, column.name
     documents = [
-        numbers
+        (column.name, numbers)
         for column in present
         if column.kind in (Kind.ID, Kind.TEXT)
-        and (numbers := _as_whole_numbers(table.table.column(column.name))) is not None
+        and (numbers := whole_numbers(table.table.column(column.name))) is not None
     ]
-    if any(_strictly_increasing(numbers) for numbers in documents):
-        return np.empty(0, dtype=np.intp)  # document numbers in order: no twins
+    for name, numbers in documents:
+        if _strictly_increasing(numbers):
+            return none, name  # document numbers in order: no twins
     # Document numbers first: nearly every row is told apart by them at once.
-    columns = [to_numpy(numbers.fill_null(-1)) for numbers in documents]
+    columns = [to_numpy(numbers.fill_null(-1)) for _, numbers in documents]
     for column in present:
         values = table.table.column(column.name)
         if column.kind is Kind.CATEGORY:
             columns.append(np.asarray(values.combine_chunks().indices.fill_null(-1)))
         elif column.kind not in (Kind.ID, Kind.TEXT):
             columns.append(numeric_bits(to_numpy(values)))
-    return candidate_rows(columns) if columns else np.arange(table.table.num_rows)
-
-
-_SAMPLE = 1000
-
-
-def _as_whole_numbers(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """A text column of whole numbers (document numbers, usually) as integers; None when it
-    holds anything else. '007' and '7' become the same number: only the pre-filter sees it,
-    and the exact comparison of the candidates still tells them apart."""
-    try:
-        pc.cast(values.slice(0, _SAMPLE), pa.int64())  # most ids fail here, at once
-        return pc.cast(values, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+    return (candidate_rows(columns) if columns else np.arange(table.table.num_rows)), None
 
 
 def _strictly_increasing(column: pa.ChunkedArray) -> bool:

@@ -9,8 +9,8 @@ take each invoice once: paid when its last part was paid, open while any part is
 open amount what is still unpaid. The rows themselves stay: at an earlier reference date
 fewer parts were paid.
 
-Found, as order lines are, where an invoice's rows follow one another; an export of one row
-per invoice costs a comparison of neighbouring rows.
+Found, as order lines are, wherever an invoice's rows are; an export of one row per invoice
+with its numbers in order costs a comparison of neighbouring rows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from churnwatch.core.words import plural
-from churnwatch.ingest.order_lines import Documents, neighbours_share_a_document
+from churnwatch.ingest.order_lines import Documents, documents_repeat
 from churnwatch.ingest.problems import Level, Problem, Reason
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ def number_invoice_parts(payments: SourceFrame) -> list[Problem]:
     if "invoice_id" not in frame.columns or len(frame) < 2:
         return []
     numbers = pa.chunked_array(pa.array(frame["invoice_id"]))
-    if not neighbours_share_a_document(frame, numbers, "due_date"):
+    in_order = payments.in_order == "invoice_id"
+    if not documents_repeat(frame, numbers, "due_date", in_order=in_order):
         return []
     documents = Documents.of(frame, numbers, "due_date")
     payments.frame = frame.assign(**{INVOICE: documents.group.astype(np.int64)})

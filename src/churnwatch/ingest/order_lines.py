@@ -6,10 +6,10 @@ order a line's value, and an order split into more lines than before would read 
 are getting smaller". Lines of one order share the order number, the customer and the day;
 such rows are combined into one order, their amounts summed (a discount line lowers it).
 
-Found where the export lists the lines of an order one after another, as exports of lines
-do: comparing neighbouring rows costs little, and hashing ten million order numbers to look
-for repeats anywhere would cost seconds on every export of orders. Once lines are found, all
-rows are grouped, neighbours or not. A return booked later under the same order number has
+Found wherever the lines are: neighbouring rows are compared first, as exports of lines list
+an order's lines one after another; order numbers in increasing order (found by the check
+for duplicates) repeat nowhere; otherwise the numbers are looked at for repeats. Once lines
+are found, all rows are grouped. A return booked later under the same order number has
 another day and stays a credit note of its own.
 """
 
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.core.words import plural
-from churnwatch.ingest.arrow_numpy import to_numpy
+from churnwatch.ingest.arrow_numpy import to_numpy, whole_numbers
 from churnwatch.ingest.problems import Level, Problem, Reason
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def combine_order_lines(orders: SourceFrame) -> list[Problem]:
     if "order_id" not in frame.columns or len(frame) < 2:
         return []
     numbers = pa.chunked_array(pa.array(frame["order_id"]))
-    if not neighbours_share_a_document(frame, numbers, "order_date"):
+    if not documents_repeat(frame, numbers, "order_date", in_order=orders.in_order == "order_id"):
         return []
     grouped = _Lines.of(frame, numbers)
     kept = grouped.first & ~grouped.cancelled[grouped.group]
@@ -151,6 +151,31 @@ class Documents:
         documents = keys.groupby(["customer", "day", "number"], sort=False)
         group = documents.ngroup().to_numpy()
         return cls(keys, group, documents.cumcount().to_numpy() == 0, unnumbered)
+
+
+def documents_repeat(
+    frame: pd.DataFrame, numbers: pa.ChunkedArray, day: str, *, in_order: bool
+) -> bool:
+    """Whether a document number has several rows of one customer and ``day``, wherever
+    they are. Neighbours are compared first (0.05 s for ten million rows); numbers in
+    increasing order repeat nowhere; otherwise repeated numbers are looked for (whole
+    numbers sorted, 0.3 s for ten million; text hashed, about 0.3 s per million) and only
+    where some repeat are the rows grouped."""
+    if neighbours_share_a_document(frame, numbers, day):
+        return True
+    if in_order or not _some_number_repeats(numbers):
+        return False
+    return bool((~Documents.of(frame, numbers, day).first).any())
+
+
+def _some_number_repeats(numbers: pa.ChunkedArray) -> bool:
+    """Whether a value occurs twice ('007' and '7' count as one: a first look)."""
+    present = numbers.drop_null()
+    whole = whole_numbers(present)
+    if whole is None:
+        return bool(pc.count_distinct(present).as_py() < len(present))
+    values = np.sort(to_numpy(whole))
+    return bool((values[1:] == values[:-1]).any())
 
 
 def neighbours_share_a_document(frame: pd.DataFrame, numbers: pa.ChunkedArray, day: str) -> bool:
