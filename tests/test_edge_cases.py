@@ -172,12 +172,16 @@ def test_init_leaves_plain_ascii_files_to_encoding_detection(write_csv, exports,
     assert "encoding" not in (exports / "churnwatch.toml").read_text()
 
 
-def test_format_that_contradicts_the_extension_is_noted(tmp_path):
+@pytest.mark.parametrize(
+    ("command", "chosen", "file", "implied"),
+    [("scan", "csv", "report.json", "json"), ("report", "md", "weekly.xlsx", "xlsx")],
+)
+def test_format_that_contradicts_the_extension_is_noted(tmp_path, command, chosen, file, implied):
     folder = write_exports(tmp_path / "exports", orders=ORDERS)
-    target = tmp_path / "report.json"
-    result = invoke("scan", folder, "--format", "csv", "--output", target)
+    result = invoke(command, folder, "--format", chosen, "--output", tmp_path / file)
     assert result.exit_code == 0
-    assert "writing csv into report.json, whose extension suggests json" in flat(stderr_of(result))
+    note = f"writing {chosen} into {file}, whose extension suggests {implied}"
+    assert note in flat(stderr_of(result))
 
 
 @pytest.mark.parametrize(

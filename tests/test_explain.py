@@ -7,7 +7,7 @@ import json
 import pytest
 
 from churnwatch.render.customer_view import sparkline
-from scan_helpers import EXAMPLES, invoke, stderr_of
+from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
 
 AS_OF = "2026-09-30"
 
@@ -102,3 +102,15 @@ def test_explain_warns_about_the_data_as_scan_does(scanned: list[dict]) -> None:
     assert "the exports look stale" in " ".join(stderr_of(today).split())
     past = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF)
     assert "stale" not in stderr_of(past)
+
+
+def test_the_rank_counts_the_ranked_customers_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A customers-file row without orders is not ranked, and is not counted in 'of N'."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2025-01-02,5\nK1,2025-03-02,5\nK2,2025-01-03,6\n",
+        customers="customer_id,name\nK1,One\nK2,Two\nK3,Never ordered\n",
+    )
+    result = invoke("explain", folder, "K1", "--as-of", "2025-03-31")
+    assert result.exit_code == 0
+    assert " of 2 · risk" in result.stdout

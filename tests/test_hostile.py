@@ -293,6 +293,13 @@ def test_escape_sequences_in_data_never_reach_the_terminal(tmp_path: Path) -> No
     assert "\\x1b[2J" in result.stdout  # shown, not obeyed
     machine = json.loads(invoke("scan", folder, "--as-of", "2025-01-03", "-f", "json").stdout)
     assert f"A{evil}" in [c["customer_id"] for c in machine["customers"]]  # kept as it is
+    # The contact plan too, on the terminal and in the calendar (RFC 5545 forbids controls)
+    (folder / "complaints.csv").write_text(f"customer_id,opened_date\nA{evil},2024-12-01\n")
+    plan = invoke("plan", folder, "--as-of", "2025-01-03", "--days", "366")
+    assert "\x1b" not in plan.stdout and "\\x1b[2J" in plan.stdout
+    invoke("plan", folder, "--as-of", "2025-01-03", "--days", "366", "-o", tmp_path / "p.ics")
+    calendar = (tmp_path / "p.ics").read_text(encoding="utf-8")
+    assert "\x1b" not in calendar and "\x07" not in calendar and "x1b[2J" in calendar
 
 
 def test_line_breaks_in_data_stay_on_their_line_in_messages_and_explain(tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ class Profile:
     row: ScanResult
     """The scan result with this customer's row only."""
     rank: int
+    ranked: int
+    """Customers in the ranking (those with orders), of which this one is ``rank``."""
     timeline: Timeline
     open_complaints: int
     next_contact: Occasion | None
@@ -86,7 +88,7 @@ def profile(
     still_open = 0 if complaints is None else int(complaints["closed_date"].isna().sum())
     occasions = contact_plan(row, YEAR, lost_after_days, today)
     upcoming = min(occasions, key=lambda o: o.due) if occasions else None
-    return Profile(row, position + 1, timeline, still_open, upcoming)
+    return Profile(row, position + 1, len(result.customers), timeline, still_open, upcoming)
 
 
 def _padded(wanted: str, scored: pd.Index) -> str:

@@ -28,6 +28,7 @@ from churnwatch.cli.shell import (
 )
 from churnwatch.core.errors import DeliveryError, UsageError
 from churnwatch.core.words import plural
+from churnwatch.render.formats import extension_mismatch
 from churnwatch.render.report_formats import REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -128,6 +129,9 @@ def report(
     fmt = _format(output_format, output)
     if not mailing:
         refuse_binary_on_terminal(REPORT_FORMATS[fmt].binary, output)
+    mismatch = extension_mismatch(REPORT_FORMATS[fmt], output, REPORT_FORMATS)
+    if mismatch and not quiet:
+        message("note", "yellow", mismatch)
     if split_by and output is None and (not mailing or dry_run):
         raise UsageError(
             "--split-by owner writes one file per owner",

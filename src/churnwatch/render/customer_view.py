@@ -69,7 +69,7 @@ def show_profile(console: Console, profile: Profile) -> None:
     console.print(who)
     console.print(
         Text(
-            f"rank {record['rank']} of {len(profile.row.cut.customer_ids):,} · risk"
+            f"rank {record['rank']} of {profile.ranked:,} · risk"
             f" {record['risk'] * 100:.0f}% ({record['severity']}) · phase {record['phase']} ·"
             f" as of {document['as_of']}"
         )

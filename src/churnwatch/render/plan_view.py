@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
+from churnwatch.core.words import inline, printable
+
 if TYPE_CHECKING:
     from churnwatch.analyses.plan import Occasion
 
@@ -28,10 +30,10 @@ def show_plan(console: Console, occasions: Sequence[Occasion]) -> None:
         if occasion.owner != owner:
             gap = "" if owner == "\0" else "\n"
             owner = occasion.owner
-            console.print(Text(f"{gap}{owner or NO_OWNER}", style="bold"))
-        who = occasion.customer_id + (f" {occasion.name}" if occasion.name else "")
+            console.print(Text(f"{gap}{inline(owner or NO_OWNER)}", style="bold"))
+        who = inline(occasion.customer_id + (f" {occasion.name}" if occasion.name else ""))
         line = Text(f"  {occasion.due}  {occasion.kind:<9}  {who}: ")
-        line.append(occasion.reason, style="italic")
+        line.append(printable(occasion.reason), style="italic")
         console.print(line)
 
 
@@ -61,9 +63,10 @@ def plan_ics(occasions: Sequence[Occasion], as_of: str) -> bytes:
         event.add("uid", f"{hashlib.sha1(key).hexdigest()}@churnwatch")
         event.add("dtstamp", stamp)
         event.add("dtstart", dt.date.fromisoformat(occasion.due))
+        # No control characters from the data (RFC 5545 forbids them in text): spelled out
         who = occasion.name or occasion.customer_id
-        event.add("summary", f"{occasion.kind}: {who} ({occasion.customer_id})")
-        event.add("description", occasion.reason)
+        event.add("summary", inline(f"{occasion.kind}: {who} ({occasion.customer_id})"))
+        event.add("description", printable(occasion.reason))
         calendar.add_component(event)
     return bytes(calendar.to_ical())
 
