@@ -61,6 +61,17 @@ def amount_missing_beside_a_text_column_named_alike(exports, use_fixture):
     )
 
 
+def two_columns_missing_at_once(exports, use_fixture):
+    path = exports / "orders.csv"
+    path.write_text("customer_id;Datum;Betrag\nC1;02.01.2025;5,00\n")
+    return path, (  # both named in one run, not the second after the first is fixed
+        "required columns 'order_date', 'amount' are missing; columns found: 'customer_id',"
+        " 'Datum', 'Betrag'; 'Datum' looks like order_date, 'Betrag' looks like amount — map"
+        ' them in churnwatch.toml: [sources.orders.columns] order_date = "Datum", amount ='
+        ' "Betrag"'
+    )
+
+
 def date_missing_beside_an_order_id(exports, use_fixture):
     path = exports / "orders.csv"
     path.write_text("order_id,customer_id,amount\nO1,C1,5\n")
@@ -135,6 +146,7 @@ FATAL = [
     required_column_missing,
     missing_column_named_over_two_lines,
     amount_missing_beside_a_text_column_named_alike,
+    two_columns_missing_at_once,
     date_missing_beside_an_order_id,
     orders_saved_as_a_workbook,
     pytest.param(fake_zip, id="xlsx"),

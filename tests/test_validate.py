@@ -11,7 +11,8 @@ from rich.console import Console
 
 from churnwatch.ingest.problems import Level, Problem
 from churnwatch.render.data_quality import render_problems
-from helpers import flat
+from helpers import flat, load, problem
+from scan_helpers import write_exports
 
 ROW = re.compile(
     r"^\s*(?P<source>orders|payments|complaints|contacts|customers)\s+(?P<rows>[\d,]+)"
@@ -126,3 +127,21 @@ def test_problem_list_shows_warnings_first_and_is_capped():
     lines = out.getvalue().splitlines()
     assert lines[:20] == [f"warning: orders.csv: warning {i}" for i in range(20)]
     assert lines[20:] == ["… and 5 more"]
+
+
+def test_optional_columns_named_otherwise_are_pointed_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Without a mapping, 'Account Manager' is not read as the owner: said, with the lines to
+    paste, where --owner would otherwise find no owner column without a word why."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2025-01-02,5\n",
+        customers="Customer ID,Company Name,Account Manager\nK1,Kunde GmbH,Anna Schmidt\n",
+    )
+    note = problem(load(folder), "unread_columns", "customers")
+    assert note.level is Level.NOTE
+    assert note.fix == (
+        "[sources.customers.columns]",
+        'name = "Company Name"',
+        'owner = "Account Manager"',
+    )
+    assert "'Account Manager' looks like owner" in note.describe()

@@ -104,6 +104,8 @@ def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable
     reader = _Reader(
         path, source, head=head, dialect=dialect, columns=columns, config=config, plain=plain
     )
+    if not config.columns and (unread := _unread_lookalikes(head, source, columns, path)):
+        reader.problems.append(unread)
     if assumed := ambiguous_numbers(head, source, columns, dialect, config):
         reader.problems.append(
             Problem(source.name, path.name, Reason.AMBIGUOUS_NUMBERS, assumed, level=Level.NOTE)
@@ -128,6 +130,7 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
         raise EmptySourceError(path, EmptySourceError.EMPTY)
     by_key = {_key(h): h for h in head.header}
     resolved: dict[str, str] = {}
+    missing: list[tuple[Column, str]] = []
     for column in source.columns:
         wanted = config.columns.get(column.name, column.name)
         found = wanted if wanted in head.header else by_key.get(_key(wanted))
@@ -139,12 +142,45 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
         if found is not None:
             resolved[column.name] = found
         elif column.name in config.columns or column.required:
-            unused = [h for h in head.header if h not in resolved.values()]
-            fitting = [h for h in unused if _values_fit(head, h, column)]
-            raise InputError(
-                _missing_column(path, source, column, wanted, head.header, unused=fitting)
-            )
+            missing.append((column, wanted))
+    if len(missing) == 1:  # the usual case: which header it could be
+        column, wanted = missing[0]
+        unused = [h for h in head.header if h not in resolved.values()]
+        fitting = [h for h in unused if _values_fit(head, h, column)]
+        raise InputError(_missing_column(path, source, column, wanted, head.header, unused=fitting))
+    if missing:  # all of them at once, not one per run
+        unused = [h for h in head.header if h not in resolved.values()]
+        raise InputError(_missing_columns(path, source, missing, head, unused=unused))
     return resolved
+
+
+def _unread_lookalikes(
+    head: Head, source: Source, columns: dict[str, str], path: Path
+) -> Problem | None:
+    """A note when, without a mapping, optional columns are left unread whose headers look
+    like them (``Account Manager`` for owner): a filter or signal on them would find nothing."""
+    unused = [h for h in head.header if h not in columns.values()]
+    optional = {c.name: c for c in source.columns if c.name not in columns}
+    unread = {
+        name: header
+        for name, header in map_columns(unused, source.name).items()
+        if name in optional and _values_fit(head, header, optional[name])
+    }
+    if not unread:
+        return None
+    said = ", ".join(f"'{inline(header)}' looks like {name}" for name, header in unread.items())
+    table = f"[sources.{source.name}.columns]"
+    settings = [tomli_w.dumps({name: header}).strip() for name, header in unread.items()]
+    return Problem(
+        source.name,
+        path.name,
+        Reason.UNREAD_COLUMNS,
+        f"{said}, but without a mapping {'it is' if len(unread) == 1 else 'they are'} not"
+        f" read: map {'it' if len(unread) == 1 else 'them'} in churnwatch.toml ({table}"
+        f" {', '.join(settings)}), or let `churnwatch init` write the mapping",
+        level=Level.NOTE,
+        fix=(table, *settings),
+    )
 
 
 def _values_fit(head: Head, header: str, column: Column) -> bool:
@@ -181,6 +217,31 @@ def _missing_column(
         " an existing file)"
     )
     return f"{path}: required column '{wanted}' is missing; columns found: {found}{hint}"
+
+
+def _missing_columns(
+    path: Path, source: Source, missing: list[tuple[Column, str]], head: Head, *, unused: list[str]
+) -> str:
+    """Several required columns missing, in one message, with the headers that look like
+    them (and whose values fit)."""
+    names = ", ".join(f"'{inline(wanted)}'" for _, wanted in missing)
+    guesses: dict[str, str] = {}
+    for column, _ in missing:
+        fitting = [h for h in unused if _values_fit(head, h, column) and h not in guesses.values()]
+        if guess := map_columns(fitting, source.name).get(column.name):
+            guesses[column.name] = guess
+    settings = ", ".join(tomli_w.dumps({name: h}).strip() for name, h in guesses.items())
+    hint = (
+        f"; {', '.join(f'{inline(h)!r} looks like {name}' for name, h in guesses.items())} —"
+        f" map them in churnwatch.toml: [sources.{source.name}.columns] {settings}"
+        if guesses
+        else ""
+    )
+    return (
+        f"{path}: required columns {names} are missing; columns found:"
+        f" {_excerpt(head.header)}{hint}"
+        f" (`churnwatch init` proposes a whole mapping; --force replaces an existing file)"
+    )
 
 
 MAX_NAMES = 12

@@ -45,6 +45,8 @@ class Reason(StrEnum):
     """Amounts with a thousands separator the sampled first rows did not show: read so."""
     ORDER_LINES = "order_lines"
     """Rows that are lines of one order (same order number, customer and day): combined."""
+    UNREAD_COLUMNS = "unread_columns"
+    """Optional columns whose headers look like them, not read without a mapping."""
     ZERO_DATE = "zero_date"
     """Dates of zeros (``00.00.0000``) in a column that may be empty: read as empty."""
     INVOICE_PARTS = "invoice_parts"
