@@ -72,6 +72,17 @@ def two_columns_missing_at_once(exports, use_fixture):
     )
 
 
+def configured_delimiter_that_splits_nothing(exports, use_fixture):
+    (exports / "churnwatch.toml").write_text('[sources.orders]\ndelimiter = ";"\n')
+    path = exports / "orders.csv"
+    path.write_text("customer_id\torder_date\tamount\nC1\t2025-01-02\t5\n")
+    return path, (  # the delimiter to fix, not three columns to map
+        "the header is one column ('customer_id\\torder_date\\tamount'): the file is not"
+        " delimited by ';' as churnwatch.toml says, but by '\\t'; set delimiter = \"\\t\""
+        " under [sources.orders], or remove the delimiter setting to have it detected"
+    )
+
+
 def date_missing_beside_an_order_id(exports, use_fixture):
     path = exports / "orders.csv"
     path.write_text("order_id,customer_id,amount\nO1,C1,5\n")
@@ -147,6 +158,7 @@ FATAL = [
     missing_column_named_over_two_lines,
     amount_missing_beside_a_text_column_named_alike,
     two_columns_missing_at_once,
+    configured_delimiter_that_splits_nothing,
     date_missing_beside_an_order_id,
     orders_saved_as_a_workbook,
     pytest.param(fake_zip, id="xlsx"),

@@ -8,6 +8,7 @@ vectorised parsers, which keep every good row and record why each bad one was sk
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
 from churnwatch.ingest.recognise import map_columns, normalise
 from churnwatch.ingest.sniff import (
+    DELIMITERS,
     SAMPLE_ROWS,
     Head,
     ambiguous_numbers,
@@ -143,11 +145,15 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
             resolved[column.name] = found
         elif column.name in config.columns or column.required:
             missing.append((column, wanted))
+    if len(missing) == 1 and (wrong := _wrong_delimiter(head, source, config)):
+        raise InputError(f"{path}: {wrong}")
     if len(missing) == 1:  # the usual case: which header it could be
         column, wanted = missing[0]
         unused = [h for h in head.header if h not in resolved.values()]
         fitting = [h for h in unused if _values_fit(head, h, column)]
         raise InputError(_missing_column(path, source, column, wanted, head.header, unused=fitting))
+    if missing and (wrong := _wrong_delimiter(head, source, config)):
+        raise InputError(f"{path}: {wrong}")
     if missing:  # all of them at once, not one per run
         unused = [h for h in head.header if h not in resolved.values()]
         raise InputError(_missing_columns(path, source, missing, head, unused=unused))
@@ -217,6 +223,22 @@ def _missing_column(
         " an existing file)"
     )
     return f"{path}: required column '{wanted}' is missing; columns found: {found}{hint}"
+
+
+def _wrong_delimiter(head: Head, source: Source, config: SourceConfig) -> str | None:
+    """When the configured delimiter splits nothing and another one splits the header: the
+    whole header read as one column, which no mapping could fix."""
+    if config.delimiter is None or len(head.header) != 1:
+        return None
+    others = [d for d in DELIMITERS if d != config.delimiter and d in head.header[0]]
+    if not others:
+        return None
+    found, setting = repr(others[0]), f"delimiter = {json.dumps(others[0])}"  # "\\t", valid TOML
+    return (
+        f"the header is one column ({_excerpt(head.header)}): the file is not delimited by"
+        f" {config.delimiter!r} as churnwatch.toml says, but by {found}; set {setting} under"
+        f" [sources.{source.name}], or remove the delimiter setting to have it detected"
+    )
 
 
 def _missing_columns(
