@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -300,3 +301,21 @@ def test_the_table_shows_the_owner_and_every_reason_with_long() -> None:
     assert " owner " in short.splitlines()[5]
     assert "more (--long)" in short and "more (--long)" not in long
     assert len(long.splitlines()) > len(short.splitlines())
+
+
+def test_a_horizon_shorter_than_the_usual_rhythm_is_pointed_out(tmp_path: Path) -> None:
+    """Quarterly buyers: within 90 days the risk mostly tells when the next order falls due
+    (who just ordered looks riskiest), and the table says which horizon would rank who has
+    stopped."""
+    start = dt.date(2024, 1, 10)
+    rows = [
+        f"Q{c:02d},{start + dt.timedelta(days=91 * k + c)},100" for c in range(20) for k in range(8)
+    ]
+    folder = write_exports(
+        tmp_path / "exports", orders="customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
+    )
+    hint = "most customers order every 91 days or less often"
+    table = " ".join(invoke("scan", folder, "--as-of", "2025-12-01").stdout.split())
+    assert hint in table and "--horizon 180 (about two usual gaps)" in table
+    longer = invoke("scan", folder, "--as-of", "2025-12-01", "--horizon", "180").stdout
+    assert hint not in " ".join(longer.split())

@@ -45,6 +45,12 @@ class ModelInfo:
     """``note`` for people, in their language (see :class:`churnwatch.risk.training.Why`)."""
 
 
+MIN_RHYTHMS = 10
+"""Customers with a usual gap needed before the export's usual rhythm is judged."""
+LONG_RHYTHM = 0.75
+"""A usual gap of this share of the horizon or more is too long for it."""
+
+
 @dataclass
 class ScanResult:
     cut: Cut
@@ -75,6 +81,22 @@ class ScanResult:
 
     def phases(self) -> np.ndarray:
         return np.asarray(self.customers["phase"].astype(object).to_numpy())
+
+    def usual_gap_days(self) -> float | None:
+        """The usual gap between orders of most customers not lost (the median of their
+        usual gaps), when at least :data:`MIN_RHYTHMS` have one."""
+        gaps = self.customers["typical_gap_days"].to_numpy(dtype=float)
+        known = (self.phases() != Phase.LOST) & ~np.isnan(gaps)
+        return float(np.median(gaps[known])) if known.sum() >= MIN_RHYTHMS else None
+
+    def suggested_horizon(self) -> int | None:
+        """A longer horizon, where most customers order about as seldom as the horizon or
+        less often: the risk then mostly says whether the next order falls due within it,
+        not who has stopped. Two usual gaps, in months of 30 days."""
+        gap = self.usual_gap_days()
+        if gap is None or gap < LONG_RHYTHM * self.model.horizon_days:
+            return None
+        return max(30, round(2 * gap / 30) * 30)
 
     def by_severity(self) -> dict[str, int]:
         counts = np.bincount(self.customers["severity"].to_numpy(), minlength=len(Severity))

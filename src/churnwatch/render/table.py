@@ -106,6 +106,16 @@ def summary_lines(
     lines = [head, spread, f"{weights_line(result, lang)} · {lang.t('table.sources')}: {sources}"]
     if not result.model.history_based:
         lines.append(lang.t("table.no_model"))
+    if suggested := result.suggested_horizon():
+        gap = lang.count(round(result.usual_gap_days() or 0), "day")
+        lines.append(
+            lang.t(
+                "table.horizon_hint",
+                gap=gap,
+                horizon=lang.count(result.model.horizon_days, "day_dative"),
+                suggested=lang.number(suggested),
+            )
+        )
     return lines
 
 
