@@ -114,3 +114,20 @@ def test_the_rank_counts_the_ranked_customers_only(tmp_path) -> None:  # type: i
     result = invoke("explain", folder, "K1", "--as-of", "2025-03-31")
     assert result.exit_code == 0
     assert " of 2 · risk" in result.stdout
+
+
+def test_the_baseline_per_month_counts_the_months_since_the_first_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A customer for five months, two orders a month: the baseline is two a month, not two
+    spread over the twelve months the timeline shows."""
+    days = [f"2025-{month:02d}-{day:02d}" for month in range(2, 7) for day in (5, 20)]
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\n" + "".join(f"Y1,{d},10\n" for d in days),
+    )
+    result = invoke("explain", folder, "Y1", "--as-of", "2025-06-30")
+    orders = next(line for line in result.stdout.splitlines() if line.startswith("orders"))
+    assert orders.rstrip().endswith("2.0 → 2.0 per month")
+    timeline = json.loads(
+        invoke("explain", folder, "Y1", "--as-of", "2025-06-30", "--format", "json").stdout
+    )["timeline"]
+    assert timeline["customer_from"] == "2025-02"

@@ -102,3 +102,15 @@ def test_lost_customers_below_the_value_asked_for_are_said_so() -> None:
     assert "21 lost customers, none worth 1,000,000 or more per year (--min-value)" in " ".join(
         result.stdout.split()
     )
+
+
+def test_without_master_data_the_table_has_no_empty_name_and_owner_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\n"
+        + "".join(f"K{i},2023-0{1 + i % 9}-10,{100 + i}\n" for i in range(12))
+        + "K99,2025-06-01,5\n",
+    )
+    result = invoke("winback", folder, "--as-of", "2025-06-30")
+    header = next(line for line in result.stdout.splitlines() if "customer" in line.split())
+    assert header.split()[:4] == ["#", "customer", "per", "year"]

@@ -33,6 +33,8 @@ class Timeline:
     months: list[str]
     recent_from: str
     """The first month that belongs to the recent window."""
+    customer_from: str
+    """The month of the first order: the months before it are no baseline."""
     orders: list[int]
     revenue: list[float]
     days_late: list[float | None]
@@ -135,6 +137,7 @@ def _timeline(result: ScanResult, code: int, start_day: int, recent_start: int) 
     return Timeline(
         months=[str(np.datetime64(int(m), "M")) for m in months],
         recent_from=str(np.datetime64(_month(recent_start + 1), "M")),
+        customer_from=str(np.datetime64(_month(order_days.min()), "M")),
         orders=_count(months, order_days[real]),
         revenue=_sum(months, order_days, orders["amount"].to_numpy()),
         days_late=_late(months, payments),

@@ -44,6 +44,7 @@ def profile_document(profile: Profile) -> dict[str, Any]:
         "timeline": {
             "months": timeline.months,
             "recent_from": timeline.recent_from,
+            "customer_from": timeline.customer_from,
             "orders": timeline.orders,
             "revenue": timeline.revenue,
             "days_late": timeline.days_late,
@@ -111,6 +112,8 @@ def _timeline_table(timeline: dict[str, Any]) -> Table:
     """Month by month, oldest first; the recent window starts at the marked month."""
     months = timeline["months"]
     recent = months.index(timeline["recent_from"]) if timeline["recent_from"] in months else 0
+    since = timeline["customer_from"]  # the baseline: the months since the first order
+    first = min(months.index(since) if since in months else 0, recent)
     table = Table(box=None, pad_edge=False, title_justify="left")
     table.add_column("month by month", no_wrap=True)
     table.add_column(f"{months[0]} … {months[-1]} (recent from {timeline['recent_from']})")
@@ -128,15 +131,16 @@ def _timeline_table(timeline: dict[str, Any]) -> Table:
             continue
         bars = sparkline(values)  # one scale for the whole series
         line = bars[:recent] + "│" + bars[recent:]
-        table.add_row(label, line, _compare(values, recent))
+        table.add_row(label, line, _compare(values, first, recent))
     return table
 
 
-def _compare(values: list[Any], recent: int) -> str:
-    """Monthly mean in the baseline and in the recent window."""
+def _compare(values: list[Any], first: int, recent: int) -> str:
+    """Monthly mean in the baseline (from the month of the first order) and in the recent
+    window."""
 
     def mean(part: list[Any]) -> str:
         present = [v for v in part if v is not None]
         return f"{sum(present) / len(present):,.1f}" if present else "–"
 
-    return f"{mean(values[:recent])} → {mean(values[recent:])} per month"
+    return f"{mean(values[first:recent])} → {mean(values[recent:])} per month"

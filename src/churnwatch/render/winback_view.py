@@ -190,7 +190,8 @@ def show_winback(console: Console, found: WinBack) -> None:
         _show_returners(console, found, records)
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for header in ("#", "customer", "name", "owner", "per year", "last order", "why · approach"):
+    master = [c for c in ("name", "owner") if c in found.rows.customers]  # from customers.csv
+    for header in ("#", "customer", *master, "per year", "last order", "why · approach"):
         table.add_column(
             header,
             justify="right" if header in ("#", "per year") else "left",
@@ -204,8 +205,7 @@ def show_winback(console: Console, found: WinBack) -> None:
         table.add_row(
             Text(str(record["rank"])),
             Text(record["customer_id"]),
-            Text(record["name"] or ""),
-            Text(record["owner"] or ""),
+            *(Text(record[column] or "") for column in master),
             Text(f"{record['value_per_year']:,.0f}"),
             Text(record["last_order_date"] or ""),
             why,
