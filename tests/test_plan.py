@@ -100,3 +100,25 @@ def test_overdue_occasions_are_due_today_not_in_the_past(tmp_path: Path) -> None
     result = invoke("plan", EXAMPLES / "exports-de", "-f", "json", "--quiet")
     today = dt.date.today().isoformat()
     assert all(o["due"] >= today for o in json.loads(result.stdout)["occasions"])
+
+
+def test_the_plan_speaks_german_for_account_managers_in_germany(tmp_path: Path) -> None:
+    """--lang de (or [report] lang): the kinds and reasons in German, with German dates and
+    numbers; the machine fields (kind, due) stay as they are."""
+    english = plan("--days", "30")["occasions"]
+    german = plan("--days", "30", "--lang", "de")["occasions"]
+    assert [(o["kind"], o["due"]) for o in german] == [(o["kind"], o["due"]) for o in english]
+    reasons = {o["kind"]: o["reason"] for o in german}
+    assert reasons["reorder"].startswith("bestellt sonst alle ")
+    assert " erwartet: nachfragen" in reasons["reorder"]
+    assert "überfällig" in reasons["invoice"] and "Tagen" in reasons["invoice"]
+    assert reasons["check-in"].startswith("verloren: der regelmäßige Kontakt")
+    table = invoke("plan", EXAMPLES / "exports", "--as-of", AS_OF, "--lang", "de").stdout
+    assert "30.09.2026  Nachbestellung" in table
+    target = tmp_path / "plan.ics"
+    invoke("plan", EXAMPLES / "exports", "--as-of", AS_OF, "--lang", "de", "-o", target)
+    summaries = {
+        str(e["summary"]).split(":")[0]
+        for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    }
+    assert "Nachbestellung" in summaries

@@ -15,7 +15,7 @@ Occasions, all computed on whole columns:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,6 @@ import pandas as pd
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.core.words import plural
 
 CHECK_IN_DAYS = 90
 COMPLAINT_DAYS = 14
@@ -39,15 +38,18 @@ class Occasion:
     customer_id: str
     name: str | None
     owner: str | None
-    reason: str
+    facts: dict[str, float] = field(default_factory=dict)
+    """What its reason says, in numbers (the words are the renderer's, in each language):
+    ``gap`` (days) and ``expected`` (a day number) for a reorder; ``count`` and ``oldest``
+    (days) for open complaints and invoices past due."""
 
 
 def contact_plan(
     result: ScanResult, days: int, lost_after_days: int, today: int | None = None
 ) -> list[Occasion]:
     """Every occasion due from ``today`` (default: the reference date) up to ``days`` ahead
-    (overdue ones are due today), by owner, date and customer. Texts are built only for the
-    occasions that are due."""
+    (overdue ones are due today), by owner, date and customer, each with the facts its
+    reason states (the words are the renderer's, in the language asked for)."""
     frame = result.customers
     as_of = max(result.cut.as_of, today or result.cut.as_of)  # a calendar never looks back
     end = as_of + days
@@ -56,23 +58,31 @@ def contact_plan(
     due_now = np.full(len(frame), float(as_of))
     last = _column(frame, "last_order_date")
     check_in = _next_check_in(last + lost_after_days, as_of)
-    candidates: dict[str, tuple[np.ndarray, np.ndarray, Callable[[int], str]]] = {
-        "reorder": (at_risk, last + _column(frame, "typical_gap_days"), _reorder(frame)),
+    candidates: dict[str, tuple[np.ndarray, np.ndarray, Callable[[int], dict[str, float]]]] = {
+        "reorder": (
+            at_risk,
+            last + _column(frame, "typical_gap_days"),
+            _facts(frame, gap="typical_gap_days", last="last_order_date"),
+        ),
         "complaint": (
             _column(frame, "oldest_open_complaint_days") >= COMPLAINT_DAYS,
             due_now,
-            _complaint(frame),
+            _facts(frame, count="open_complaints", oldest="oldest_open_complaint_days"),
         ),
-        "invoice": (_column(frame, "open_overdue_invoices") >= 1, due_now, _invoice(frame)),
-        "check-in": (lost, check_in, lambda _: CHECK_IN),
+        "invoice": (
+            _column(frame, "open_overdue_invoices") >= 1,
+            due_now,
+            _facts(frame, count="open_overdue_invoices", oldest="max_days_overdue"),
+        ),
+        "check-in": (lost, check_in, _facts(frame)),
         "returner": (
             _column(frame, "returner_since") >= as_of - RETURNER_WEEKS * 7,
             _column(frame, "returner_since") + RETURNER_FOLLOW_UP,
-            lambda _: RETURNER,
+            _facts(frame),
         ),
     }
     occasions = []
-    for kind, (wanted, due, reason) in candidates.items():
+    for kind, (wanted, due, facts) in candidates.items():
         with np.errstate(invalid="ignore"):
             rows = np.flatnonzero(wanted & (due <= end))  # NaN dates are never due
         occasions += [
@@ -82,15 +92,11 @@ def contact_plan(
                 str(frame["customer_id"].iloc[row]),
                 _text(frame, "name", row),
                 _text(frame, "owner", row),
-                reason(row),
+                facts(row),
             )
             for row in rows.tolist()
         ]
     return sorted(occasions, key=lambda o: (o.owner or "", o.due, o.customer_id, o.kind))
-
-
-CHECK_IN = "lost: the regular check-in; ask how they are and what it would take to come back"
-RETURNER = "back after a long lapse: make the first orders go perfectly, and thank them"
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -105,46 +111,18 @@ def _next_check_in(lost_since: np.ndarray, as_of: int) -> np.ndarray:
     return lost_since + periods * CHECK_IN_DAYS
 
 
-def _reorder(frame: pd.DataFrame) -> Callable[[int], str]:
-    gaps, last = _column(frame, "typical_gap_days"), _column(frame, "last_order_date")
-    return lambda row: (
-        f"usually orders every {plural(round(gaps[row]), 'day')}; the next order is expected"
-        f" about {days_to_iso(int(last[row] + gaps[row]))}: ask about it"
-    )
+def _facts(frame: pd.DataFrame, **columns: str) -> Callable[[int], dict[str, float]]:
+    """A row's facts: ``name=column`` for each; ``last`` gives ``expected``, the last order
+    plus the usual gap."""
+    values = {name: _column(frame, column) for name, column in columns.items()}
 
+    def facts(row: int) -> dict[str, float]:
+        found = {name: float(column[row]) for name, column in values.items()}
+        if "last" in found:
+            found["expected"] = found.pop("last") + found["gap"]
+        return found
 
-def _complaint(frame: pd.DataFrame) -> Callable[[int], str]:
-    return _open_items(
-        frame,
-        ("open_complaints", "oldest_open_complaint_days"),
-        noun="complaint",
-        state="open",
-        since="for",
-        advice="call, and close them",
-    )
-
-
-def _invoice(frame: pd.DataFrame) -> Callable[[int], str]:
-    return _open_items(
-        frame,
-        ("open_overdue_invoices", "max_days_overdue"),
-        noun="invoice",
-        state="past due",
-        since="by",
-        advice="ask kindly, and whether anything is wrong",
-    )
-
-
-def _open_items(
-    frame: pd.DataFrame, columns: tuple[str, str], *, noun: str, state: str, since: str, advice: str
-) -> Callable[[int], str]:
-    """'2 complaints open, the oldest for 63 days: …' from a count and an age column."""
-    count, oldest = (_column(frame, name) for name in columns)
-    return lambda row: (
-        f"{plural(int(count[row]), noun)} {state}"
-        f"{', the oldest' if count[row] > 1 else ''} {since}"
-        f" {plural(round(oldest[row]), 'day')}: {advice}"
-    )
+    return facts
 
 
 def _text(frame: pd.DataFrame, column: str, row: int) -> str | None:

@@ -13,6 +13,7 @@ from churnwatch.cli.scanning import (
     FormatOption,
     FormulaGuardOption,
     HorizonOption,
+    LangOption,
     OutputOption,
     OwnerOption,
     SegmentOption,
@@ -222,6 +223,7 @@ def plan(
             help="owner: one calendar per account manager into the folder --output names.",
         ),
     ] = None,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """The contact plan: for each customer who needs it, the next occasion to get in touch,
@@ -250,18 +252,19 @@ def plan(
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
     as_of_text = run.result.as_of
+    words = api.output_language(run.config, lang)
     reads = api.files_read(exports, config)
     if split_by and output is not None:
         for name, file in owner_files([o.owner for o in due]).items():
             theirs = [o for o in due if o.owner == name]
-            emit(plan_ics(theirs, as_of_text), output / file, reads=reads, announce=False)
+            emit(plan_ics(theirs, as_of_text, words), output / file, reads=reads, announce=False)
         return
     if chosen == "table" and output is None:
-        show_document(show_plan, due)
+        show_document(partial(show_plan, lang=words), due)
         return
     data = {
-        "json": lambda: plan_json(due, as_of_text),
-        "ics": lambda: plan_ics(due, as_of_text),
-        "table": lambda: as_text(show_plan, due, 100),
+        "json": lambda: plan_json(due, as_of_text, words),
+        "ics": lambda: plan_ics(due, as_of_text, words),
+        "table": lambda: as_text(partial(show_plan, lang=words), due, 100),
     }[chosen]()
     emit(data, output, reads=reads if output else [], announce=False)

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from churnwatch.core.words import inline
+from churnwatch.render.plan_view import reason
 
 if TYPE_CHECKING:
     from churnwatch.analyses.profile import Profile
@@ -99,7 +100,7 @@ def show_profile(console: Console, profile: Profile) -> None:
     )
     console.print(
         Text(
-            f"next contact: {upcoming.due} ({upcoming.kind}): {upcoming.reason}"
+            f"next contact: {upcoming.due} ({upcoming.kind}): {reason(upcoming)}"
             if upcoming
             else f"next contact: none in the contact plan ({why_none}, nothing open)",
             style="bold",

@@ -13,46 +13,82 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
+from churnwatch.core.days import iso_to_days
 from churnwatch.core.words import inline, printable
+from churnwatch.render.language import Language, language
 
 if TYPE_CHECKING:
     from churnwatch.analyses.plan import Occasion
 
-NO_OWNER = "no account manager"
+
+def reason(occasion: Occasion, lang: Language | None = None) -> str:
+    """Why to get in touch, in words (``usually orders every 14 days; …``), from the
+    occasion's facts."""
+    lang = lang or language()
+    facts = occasion.facts
+    values: dict[str, str] = {}
+    key = occasion.kind
+    if "gap" in facts:
+        values["gap"] = lang.count(round(facts["gap"]), "day")
+        values["expected"] = lang.date(int(facts["expected"]))
+    if "count" in facts:
+        count = round(facts["count"])
+        noun = "complaint" if occasion.kind == "complaint" else "invoice"
+        values["count"] = lang.count(count, noun)
+        values["days"] = lang.count(round(facts["oldest"]), "day_dative")
+        key += "_one" if count == 1 else "_many"
+    return lang.t(f"plan.reasons.{key}", **values)
 
 
-def show_plan(console: Console, occasions: Sequence[Occasion]) -> None:
+def show_plan(
+    console: Console, occasions: Sequence[Occasion], lang: Language | None = None
+) -> None:
+    lang = lang or language()
     if not occasions:
-        console.print(Text("nothing due"))
+        console.print(Text(lang.t("plan.nothing_due")))
         return
+    kinds = {o.kind: lang.t(f"plan.kinds.{o.kind}") for o in occasions}
+    width = max(map(len, kinds.values()))
     owner: str | None = "\0"
     for occasion in occasions:
         if occasion.owner != owner:
             gap = "" if owner == "\0" else "\n"
             owner = occasion.owner
-            console.print(Text(f"{gap}{inline(owner or NO_OWNER)}", style="bold"))
+            console.print(Text(f"{gap}{inline(owner or lang.t('plan.no_owner'))}", style="bold"))
         who = inline(occasion.customer_id + (f" {occasion.name}" if occasion.name else ""))
-        line = Text(f"  {occasion.due}  {occasion.kind:<9}  {who}: ")
-        line.append(printable(occasion.reason), style="italic")
+        due = lang.date(iso_to_days(occasion.due))
+        line = Text(f"  {due}  {kinds[occasion.kind]:<{width}}  {who}: ")
+        line.append(printable(reason(occasion, lang)), style="italic")
         console.print(line)
 
 
-def plan_json(occasions: Sequence[Occasion], as_of: str) -> bytes:
+def plan_json(occasions: Sequence[Occasion], as_of: str, lang: Language | None = None) -> bytes:
     from churnwatch.render.records import SCHEMA_VERSION
 
     document = {
         "schema_version": SCHEMA_VERSION,
         "as_of": as_of,
-        "occasions": [o.__dict__ for o in occasions],
+        "occasions": [
+            {
+                "due": o.due,
+                "kind": o.kind,
+                "customer_id": o.customer_id,
+                "name": o.name,
+                "owner": o.owner,
+                "reason": reason(o, lang),
+            }
+            for o in occasions
+        ],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def plan_ics(occasions: Sequence[Occasion], as_of: str) -> bytes:
+def plan_ics(occasions: Sequence[Occasion], as_of: str, lang: Language | None = None) -> bytes:
     """One all-day event per occasion, importable by Outlook and Google Calendar; the same
     plan always gives the same bytes (stable UIDs, the reference date as the stamp)."""
     from icalendar import Calendar, Event
 
+    lang = lang or language()
     calendar = Calendar()
     calendar.add("prodid", "-//churnwatch//contact plan//EN")
     calendar.add("version", "2.0")
@@ -65,8 +101,9 @@ def plan_ics(occasions: Sequence[Occasion], as_of: str) -> bytes:
         event.add("dtstart", dt.date.fromisoformat(occasion.due))
         # No control characters from the data (RFC 5545 forbids them in text): spelled out
         who = occasion.name or occasion.customer_id
-        event.add("summary", inline(f"{occasion.kind}: {who} ({occasion.customer_id})"))
-        event.add("description", printable(occasion.reason))
+        kind = lang.t(f"plan.kinds.{occasion.kind}")
+        event.add("summary", inline(f"{kind}: {who} ({occasion.customer_id})"))
+        event.add("description", printable(reason(occasion, lang)))
         calendar.add_component(event)
     return bytes(calendar.to_ical())
 
