@@ -207,6 +207,7 @@ def test_german_scan_table(cli, folder) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0
     assert "zum Stichtag 30.09.2026" in result.stdout and "Risiko" in result.stdout
     assert "nächster Schritt" in result.stdout
+    assert "Quellen: Aufträge, Zahlungen, Reklamationen" in " ".join(result.stdout.split())
 
 
 def test_german_table_says_in_german_why_the_weights_are_the_default(cli, examples_dir) -> None:  # type: ignore[no-untyped-def]

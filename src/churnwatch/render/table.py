@@ -102,7 +102,7 @@ def summary_lines(
     elif lost:
         spread += lang.t("table.lost_hidden", lost=lang.number(lost))
         spread += lang.t("table.lost_hint") if hints else ""
-    sources = ", ".join(result.cut.sources)
+    sources = ", ".join(lang.t(f"source_names.{name}") for name in result.cut.sources)
     lines = [head, spread, f"{weights_line(result, lang)} · {lang.t('table.sources')}: {sources}"]
     if not result.model.history_based:
         lines.append(lang.t("table.no_model"))
