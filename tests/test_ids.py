@@ -47,8 +47,9 @@ def test_orphan_payments_are_reported(write_csv, exports, use_fixture):
         2,
     )
     assert orphan.describe() == (
-        "payments.csv: column 'customer_id': 2 rows for 1 customer with no orders (e.g. 'C9')"
-    )
+        "payments.csv: column 'customer_id': 2 rows for 1 customer with no orders (lines 3, 4;"
+        " e.g. 'C9')"
+    )  # the lines: where to look for the mistyped id
     assert summary(dataset, "payments").orphan_rows == 2
 
 

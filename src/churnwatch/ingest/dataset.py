@@ -557,6 +557,7 @@ def _orphans(
                     f" with no orders{_zero_padding_hint(text, customers, with_orders)}",
                     column=frame.table.columns["customer_id"],
                     count=int(orphan.sum()),
+                    lines=frame.table.first_lines(frame.frame.index.to_numpy()[orphan]),
                     examples=tuple(str(ids[c]) for c in customers[:3]),
                     level=Level.NOTE if name == "customers" else Level.WARNING,
                 )
