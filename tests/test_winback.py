@@ -114,3 +114,25 @@ def test_without_master_data_the_table_has_no_empty_name_and_owner_columns(tmp_p
     result = invoke("winback", folder, "--as-of", "2025-06-30")
     header = next(line for line in result.stdout.splitlines() if "customer" in line.split())
     assert header.split()[:4] == ["#", "customer", "per", "year"]
+
+
+def test_win_back_in_german() -> None:
+    """--lang de: the reasons, approaches and table in German; ids, dates and figures in
+    JSON stay as they are."""
+    english = json.loads(
+        invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json").stdout
+    )
+    german = json.loads(
+        invoke(
+            "winback", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "json", "--lang", "de"
+        ).stdout
+    )
+    same = ("customer_id", "last_order_date", "value_per_year", "left_suddenly")
+    assert [[c[k] for k in same] for c in german["customers"]] == [
+        [c[k] for k in same] for c in english["customers"]
+    ]
+    reasons = {r for c in german["customers"] for r in c["reasons"]}
+    assert "Reklamationen blieben vor dem Abschied offen oder wurden langsam erledigt" in reasons
+    assert all(c["approach"].endswith("bereithalten") for c in german["customers"])
+    table = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--lang", "de").stdout
+    assert "verlorene Kunden zum Stichtag 30.09.2026" in " ".join(table.split())

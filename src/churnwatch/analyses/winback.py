@@ -9,14 +9,13 @@ from the year before each customer's last order, all customers at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.domain import Phase, is_order
-from churnwatch.core.words import plural
 from churnwatch.features.aggregate import count, total
 from churnwatch.features.payments import invoices
 from churnwatch.timeframe import Cut
@@ -32,27 +31,8 @@ class Reason:
     text: str
 
 
-REASONS = {
-    "complaints": "complaints before they left were left open or resolved slowly",
-    "late": "they paid later than usual before they left",
-    "shrinking": "their orders got smaller before they left",
-    "rarer": "their orders came less often before they left",
-    "unreachable": "they had become hard to reach",
-    "asked": "they ordered mostly when sales asked",
-}
-APPROACHES = {
-    "complaints": "show them what changed in complaint handling; ask what went wrong",
-    "late": "ask about their situation and the conditions under which they would return",
-    "shrinking": "find out where the volume went (price is rarely the true reason)",
-    "rarer": "find out where the volume went (price is rarely the true reason)",
-    "unreachable": "reach the buyer at a good moment, through another person if need be,"
-    " and ask for a meeting",
-    "asked": "ask under which conditions they would order again on their own",
-}
-DEFAULT_APPROACH = (
-    "find out the true reason first (price is rarely it); call at a good moment to ask for a"
-    " meeting; have a comeback offer ready"
-)
+REASON_KEYS = ("rarer", "shrinking", "complaints", "late", "unreachable", "asked")
+"""What can have held before a customer left (the words are the renderer's, per language)."""
 
 
 @dataclass(frozen=True)
@@ -64,17 +44,14 @@ class WinBack:
     value_per_year: np.ndarray
     sudden: np.ndarray
     reasons: list[list[str]]
-    """Per row, the keys of :data:`REASONS` that held before the customer left."""
+    """Per row, the keys of :data:`REASON_KEYS` that held before the customer left."""
     matching: int
     returners: ScanResult
     """The companion list: customers back from a long lapse, most recent return first."""
-    why_none: str = ""
-    """Why no lost customer is listed, when none is."""
-
-    def approach(self, row: int) -> str:
-        found = [APPROACHES[key] for key in self.reasons[row]]
-        unique = list(dict.fromkeys(found))
-        return "; ".join([*unique, "have a comeback offer ready"]) if unique else DEFAULT_APPROACH
+    none_because: dict[str, float] = field(default_factory=dict)
+    """When no lost customer is listed, why, in numbers: ``lost`` and ``min_value`` (none is
+    worth the value asked for), or ``lost_after_days`` and ``longest`` (the longest silence:
+    nobody is lost yet)."""
 
 
 def win_back(
@@ -109,24 +86,18 @@ def win_back(
         reasons,
         len(chosen),
         _returners(result),
-        "" if chosen.size else _why_none(result, lost.size, lost_after_days, min_value),
+        {} if chosen.size else _none_because(result, lost.size, lost_after_days, min_value),
     )
 
 
-def _why_none(result: ScanResult, lost: int, lost_after_days: int, min_value: float) -> str:
-    """``no customer is lost …, the longest silence is 81 days``, or the value asked for."""
+def _none_because(
+    result: ScanResult, lost: int, lost_after_days: int, min_value: float
+) -> dict[str, float]:
+    """Why the list is empty: lost customers worth less than asked, or nobody lost yet."""
     if lost:
-        worth = f"{min_value:,.0f} or more per year (--min-value)"
-        return f"{plural(lost, 'lost customer')}, none worth {worth}"
+        return {"lost": lost, "min_value": min_value}
     silence = result.customers["days_since_last_order"].to_numpy(dtype=float)
-    longest = f"; the longest silence is {int(silence.max()):,} days" if silence.size else ""
-    return (
-        f"no customer is lost (after {lost_after_days:,} days without an order, or sooner when"
-        f" unlikely to order again){longest}"
-    )
-
-
-RETURNER_ACTION = "make the first orders go perfectly, and thank them for coming back"
+    return {"lost_after_days": lost_after_days, "longest": float(silence.max(initial=0))}
 
 
 def _returners(result: ScanResult) -> ScanResult:

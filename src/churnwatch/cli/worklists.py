@@ -150,6 +150,7 @@ def winback(
     ] = None,
     output: OutputOption = None,
     formula_guard: FormulaGuardOption = True,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """The lost customers, ranked by what winning them back is worth, with the last known
@@ -179,15 +180,16 @@ def winback(
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
+    words = api.output_language(run.config, lang)
     if chosen == "table" and output is None:
-        show_document(show_winback, found)
+        show_document(partial(show_winback, lang=words), found)
         return
     data = {
-        "json": lambda: winback_json(found),
-        "ndjson": lambda: winback_ndjson(found),
-        "csv": lambda: winback_csv(found, formula_guard=formula_guard),
-        "xlsx": lambda: winback_xlsx(found),
-        "table": lambda: as_text(show_winback, found, 100),
+        "json": lambda: winback_json(found, words),
+        "ndjson": lambda: winback_ndjson(found, words),
+        "csv": lambda: winback_csv(found, formula_guard=formula_guard, lang=words),
+        "xlsx": lambda: winback_xlsx(found, words),
+        "table": lambda: as_text(partial(show_winback, lang=words), found, 100),
     }[chosen]()
     reads = api.files_read(exports, config) if output else []
     emit(data, output, reads=reads, announce=False, binary=chosen == "xlsx")

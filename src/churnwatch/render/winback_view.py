@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from churnwatch.core.words import plural
+from churnwatch.core.days import iso_to_days
+from churnwatch.render.language import Language, language
 
 if TYPE_CHECKING:
     from churnwatch.analyses.winback import WinBack
@@ -18,10 +19,37 @@ if TYPE_CHECKING:
 NARROW = 100
 
 
-def winback_records(found: WinBack) -> list[dict[str, Any]]:
+def approach(found: WinBack, row: int, lang: Language | None = None) -> str:
+    """How to ask them back: what fits the reasons they left for, else where to start."""
+    lang = lang or language()
+    fitting = [lang.t(f"report.winback.approaches.{key}") for key in found.reasons[row]]
+    unique = list(dict.fromkeys(fitting))
+    if not unique:
+        return lang.t("report.winback.default")
+    return "; ".join([*unique, lang.t("report.winback.comeback")])
+
+
+def why_none(found: WinBack, lang: Language | None = None) -> str:
+    """Why no lost customer is listed ("" when some are)."""
+    lang = lang or language()
+    facts = found.none_because
+    if not facts:
+        return ""
+    if "min_value" in facts:
+        lost = lang.count(round(facts["lost"]), "lost_customer")
+        return lang.t("winback.none_worth", lost=lost, value=lang.number(facts["min_value"]))
+    return lang.t(
+        "winback.none_lost",
+        days=lang.count(round(facts["lost_after_days"]), "day_dative"),
+        longest=lang.count(round(facts["longest"]), "day"),
+    )
+
+
+def winback_records(found: WinBack, lang: Language | None = None) -> list[dict[str, Any]]:
     """One plain record per lost customer, worth first (what JSON and CSV show)."""
-    from churnwatch.analyses.winback import REASONS
     from churnwatch.render.records import feature_array, identity_columns
+
+    lang = lang or language()
 
     identity = identity_columns(found.rows)
     last = feature_array(found.rows, "last_order_date").to_pylist()
@@ -41,17 +69,18 @@ def winback_records(found: WinBack) -> list[dict[str, Any]]:
                 "days_since_last_order": since[row],
                 "left_suddenly": bool(found.sudden[row]),
                 "worth": round(float(found.worth[row]), 2),
-                "reasons": [REASONS[key] for key in found.reasons[row]],
-                "approach": found.approach(row),
+                "reasons": [lang.t(f"winback.reasons.{key}") for key in found.reasons[row]],
+                "approach": approach(found, row, lang),
             }
         )
     return records
 
 
-def returner_records(found: WinBack) -> list[dict[str, Any]]:
+def returner_records(found: WinBack, lang: Language | None = None) -> list[dict[str, Any]]:
     """The companion list: who came back, since when, and what to do."""
-    from churnwatch.analyses.winback import RETURNER_ACTION
     from churnwatch.render.records import feature_array, identity_columns
+
+    action = (lang or language()).t("winback.returner_action")
 
     identity = identity_columns(found.returners)
     since = feature_array(found.returners, "returner_since").to_pylist()
@@ -61,31 +90,33 @@ def returner_records(found: WinBack) -> list[dict[str, Any]]:
             "name": identity["name"][row],
             "owner": identity["owner"][row],
             "returner_since": since[row].isoformat(),
-            "action": RETURNER_ACTION,
+            "action": action,
         }
         for row in range(len(since))
     ]
 
 
-def winback_json(found: WinBack) -> bytes:
+def winback_json(found: WinBack, lang: Language | None = None) -> bytes:
     from churnwatch.render.records import SCHEMA_VERSION
 
     document = {
         "schema_version": SCHEMA_VERSION,
         "as_of": found.rows.as_of,
         "lost_customers": found.matching,
-        "customers": winback_records(found),
-        "returners": returner_records(found),
+        "customers": winback_records(found, lang),
+        "returners": returner_records(found, lang),
     }
     return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode()
 
 
-def winback_csv(found: WinBack, *, formula_guard: bool = True) -> bytes:
+def winback_csv(
+    found: WinBack, *, formula_guard: bool = True, lang: Language | None = None
+) -> bytes:
     import pyarrow as pa
 
     from churnwatch.render.csv_rows import csv_bytes, safe_text
 
-    columns = _columns(winback_records(found))
+    columns = _columns(winback_records(found, lang))
     arrays = {
         key: safe_text(pa.array(values, pa.string()))
         if formula_guard and _is_text(key)
@@ -122,19 +153,20 @@ _EMPTY = (
 )
 
 
-def winback_ndjson(found: WinBack) -> bytes:
+def winback_ndjson(found: WinBack, lang: Language | None = None) -> bytes:
     """One lost customer per line, each with ``as_of`` (a line stands alone in a stream)."""
     as_of = {"as_of": found.rows.as_of}
-    lines = (json.dumps(as_of | r, ensure_ascii=False) + "\n" for r in winback_records(found))
+    records = winback_records(found, lang)
+    lines = (json.dumps(as_of | r, ensure_ascii=False) + "\n" for r in records)
     return "".join(lines).encode("utf-8")
 
 
-def winback_xlsx(found: WinBack) -> bytes:
+def winback_xlsx(found: WinBack, lang: Language | None = None) -> bytes:
     import datetime as dt
 
     from churnwatch.render.xlsx_sheet import sheet_bytes
 
-    columns = _columns(winback_records(found))
+    columns = _columns(winback_records(found, lang))
     columns["last_order_date"] = [
         dt.date.fromisoformat(day) if day else None for day in columns["last_order_date"]
     ]
@@ -158,47 +190,37 @@ def _is_text(key: str) -> bool:
     return key in ("customer_id", "name", "segment", "owner", "email", "approach", "reasons")
 
 
-def show_winback(console: Console, found: WinBack) -> None:
-    records = winback_records(found)
-    console.print(
-        Text(
-            f"{plural(found.matching, 'lost customer')} as of {found.rows.as_of}, ranked by"
-            " what winning them back is worth: revenue per active year, how recently and how"
-            " suddenly they left"
-        )
-    )
-    if found.why_none:
-        console.print(Text(found.why_none, style="dim"))
-        _show_returners(console, found, records)
+def show_winback(console: Console, found: WinBack, lang: Language | None = None) -> None:
+    lang = lang or language()
+    records = winback_records(found, lang)
+    lost = lang.count(found.matching, "lost_customer")
+    console.print(Text(lang.t("winback.head", lost=lost, as_of=lang.date(found.rows.cut.as_of))))
+    if found.none_because:
+        console.print(Text(why_none(found, lang), style="dim"))
+        _show_returners(console, found, records, lang)
         return
+    leaving = {True: lang.t("winback.left_suddenly"), False: lang.t("winback.drifted_away")}
     if console.width < NARROW:  # the reasons would be dropped: one block per customer
         for record in records:
             head = f"{record['rank']}. {record['customer_id']} {record['name'] or ''}".rstrip()
-            console.print(Text(f"{head} · {record['value_per_year']:,.0f} per year", style="bold"))
-            console.print(
-                Text(
-                    f"   last order {record['last_order_date']}; "
-                    + "; ".join(
-                        [
-                            "left suddenly" if record["left_suddenly"] else "drifted away",
-                            *record["reasons"],
-                        ]
-                    )
-                )
-            )
+            value = lang.t("winback.per_year", value=lang.number(record["value_per_year"]))
+            console.print(Text(f"{head} · {value}", style="bold"))
+            last = lang.t("winback.last_order", date=_date(record["last_order_date"], lang))
+            reasons = "; ".join([leaving[record["left_suddenly"]], *record["reasons"]])
+            console.print(Text(f"   {last}; {reasons}"))
             console.print(Text(f"   → {record['approach']}", style="italic"))
-        _show_returners(console, found, records)
+        _show_returners(console, found, records, lang)
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     master = [c for c in ("name", "owner") if c in found.rows.customers]  # from customers.csv
-    for header in ("#", "customer", *master, "per year", "last order", "why · approach"):
+    for key in ("#", "customer", *master, "per_year", "last_order", "why"):
         table.add_column(
-            header,
-            justify="right" if header in ("#", "per year") else "left",
-            no_wrap=header != "why · approach",
+            key if key == "#" else lang.t(f"winback.columns.{key}"),
+            justify="right" if key in ("#", "per_year") else "left",
+            no_wrap=key != "why",
         )
     for record in records:
-        why = Text("left suddenly" if record["left_suddenly"] else "drifted away", style="dim")
+        why = Text(leaving[record["left_suddenly"]], style="dim")
         for reason in record["reasons"]:
             why.append(f"\n{reason}")
         why.append(f"\n→ {record['approach']}", style="italic")
@@ -206,23 +228,31 @@ def show_winback(console: Console, found: WinBack) -> None:
             Text(str(record["rank"])),
             Text(record["customer_id"]),
             *(Text(record[column] or "") for column in master),
-            Text(f"{record['value_per_year']:,.0f}"),
-            Text(record["last_order_date"] or ""),
+            Text(lang.number(record["value_per_year"])),
+            Text(_date(record["last_order_date"], lang)),
             why,
         )
     console.print(table)
-    _show_returners(console, found, records)
+    _show_returners(console, found, records, lang)
 
 
-def _show_returners(console: Console, found: WinBack, records: list[dict[str, Any]]) -> None:
+def _date(iso: str | None, lang: Language) -> str:
+    return lang.date(iso_to_days(iso)) if iso else ""
+
+
+def _show_returners(
+    console: Console, found: WinBack, records: list[dict[str, Any]], lang: Language
+) -> None:
     if len(records) < found.matching:
-        console.print(Text(f"showing {len(records)} of {found.matching:,} (--top)", style="dim"))
-    returners = returner_records(found)
+        shown = lang.t("winback.showing", shown=len(records), total=lang.number(found.matching))
+        console.print(Text(shown, style="dim"))
+    returners = returner_records(found, lang)
     if returners:
-        from churnwatch.analyses.winback import RETURNER_ACTION
-
-        console.print(Text(f"\nreturners ({len(returners)}): {RETURNER_ACTION}", style="bold"))
+        action = lang.t("winback.returner_action")
+        heading = lang.t("winback.returners", count=len(returners), action=action)
+        console.print(Text(f"\n{heading}", style="bold"))
         for returner in returners:
             who = returner["customer_id"] + (f" {returner['name']}" if returner["name"] else "")
             owner = f" · {returner['owner']}" if returner["owner"] else ""
-            console.print(Text(f"  {returner['returner_since']}  {who}{owner}"))
+            since = lang.date(iso_to_days(returner["returner_since"]))
+            console.print(Text(f"  {since}  {who}{owner}"))
