@@ -70,3 +70,16 @@ def test_a_loyal_core_outside_the_segment_chosen_is_said_so() -> None:
     assert "the loyal core has 45 customers, none of the owners or segments chosen" in " ".join(
         result.stdout.split()
     )
+
+
+def test_the_loyal_core_in_german() -> None:
+    table = invoke("loyal", EXAMPLES / "exports", "--as-of", AS_OF, "--top", "3", "--lang", "de")
+    text = " ".join(table.stdout.split())
+    assert "45 treue Kunden zum Stichtag 30.09.2026: seit 730 Tagen oder länger Kunde" in text
+    assert "→ Bedanken Sie sich ausdrücklich" in text and "3 von 45 gezeigt (--top)" in text
+    empty = invoke(
+        "loyal", EXAMPLES / "exports", "--as-of", AS_OF, "--segment", "C", "--lang", "de"
+    )
+    assert "der treue Kern hat 45 Kunden, keinen davon bei den gewählten" in " ".join(
+        empty.stdout.split()
+    )

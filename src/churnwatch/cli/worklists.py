@@ -92,6 +92,7 @@ def loyal(
     segment: SegmentOption = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """The loyal core: long, steady, valuable, low-risk customers, most valuable first, with
@@ -114,8 +115,9 @@ def loyal(
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
+    words = api.output_language(run.config, lang)
     if renderer.for_people and output is None:
-        show_document(partial(show_loyal, settings=run.config.loyal), core)
+        show_document(partial(show_loyal, settings=run.config.loyal, lang=words), core)
         return
     reads = api.files_read(exports, config) if output else []
     emit(
