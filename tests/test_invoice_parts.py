@@ -79,11 +79,11 @@ def test_an_export_of_one_row_per_invoice_is_read_as_it_is(tmp_path: Path) -> No
 
 
 def test_parts_listed_apart_are_found_too(tmp_path: Path) -> None:
-    """Part payments in the order they were paid: an invoice's parts are far apart."""
+    """Part payments listed by payment, say: no invoice's parts are neighbours."""
     header, *body = PARTS.splitlines()
-    by_paid = sorted(body, key=lambda row: row.split(",")[4] or "9999")
+    apart = [body[0], body[2], body[4], body[1], body[3]]
     folder = write_exports(
-        tmp_path / "exports", orders=ORDERS, payments="\n".join([header, *by_paid]) + "\n"
+        tmp_path / "exports", orders=ORDERS, payments="\n".join([header, *apart]) + "\n"
     )
     k1 = features_by_id(folder, AS_OF).loc["K1"]
     assert (k1["invoices_recent"], k1["days_late_recent"]) == (2, pytest.approx((30 + 29) / 2))

@@ -107,15 +107,20 @@ def test_an_order_cancelled_line_by_line_in_cents_is_no_order(tmp_path: Path) ->
 
 
 def test_lines_listed_apart_are_found_too(tmp_path: Path) -> None:
-    """An export of lines sorted by product: no order's lines are neighbours, and each line
-    had been counted as an order of its own, without a word."""
-    rows = LINES.splitlines()
-    header, body = rows[0], sorted(rows[1:], key=lambda row: row.rsplit(",", 1)[1])
-    folder = write_exports(tmp_path / "exports", orders="\n".join([header, *body]) + "\n")
+    """An export of lines where no order's lines are neighbours (sorted by product, say):
+    each line had been counted as an order of its own, without a word."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="order_id,customer_id,order_date,amount,product\n"
+        "A-1,K1,2025-01-10,100,widget\nB-1,K2,2025-01-10,70,widget\n"
+        "A-2,K1,2025-02-10,80,widget\nA-1,K1,2025-01-10,50,bolt\n"
+        "B-1,K2,2025-01-10,30,bolt\nA-1,K1,2025-01-10,-10,discount\n",
+    )
     features = features_by_id(folder, AS_OF)
-    assert features.loc["K1", "order_count"] == 3
-    assert features.loc["K2", "order_count"] == 3
-    assert problem(load(folder, AS_OF), "order_lines").count == 5
+    assert features.loc["K1", "order_count"] == 2
+    assert features.loc["K1", "avg_order_value"] == pytest.approx((140 + 80) / 2)
+    assert features.loc["K2", "order_count"] == 1
+    assert problem(load(folder, AS_OF), "order_lines").count == 3
 
 
 @pytest.mark.parametrize("numbers", ["text", "whole numbers"])

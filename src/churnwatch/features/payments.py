@@ -54,6 +54,8 @@ def invoices(payments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if INVOICE not in payments:
         return codes, due, paid
     group = payments[INVOICE].to_numpy()
+    if group.size and int(group.max()) >= 2 * group.size:  # a part of the export: renumber
+        group = np.unique(group, return_inverse=True)[1]
     size = int(group.max()) + 1 if group.size else 0
     row = np.full(size, -1, dtype=np.int64)
     row[group] = np.arange(group.size)  # any of its rows: they share customer and due day

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from churnwatch.core.words import plural
-from churnwatch.ingest.order_lines import Documents, documents_repeat
+from churnwatch.ingest.order_lines import documents_in_parts
 from churnwatch.ingest.problems import Level, Problem, Reason
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ def number_invoice_parts(payments: SourceFrame) -> list[Problem]:
         return []
     numbers = pa.chunked_array(pa.array(frame["invoice_id"]))
     in_order = payments.in_order == "invoice_id"
-    if not documents_repeat(frame, numbers, "due_date", in_order=in_order):
+    documents = documents_in_parts(frame, numbers, "due_date", in_order=in_order)
+    if documents is None:
         return []
-    documents = Documents.of(frame, numbers, "due_date")
     payments.frame = frame.assign(**{INVOICE: documents.group.astype(np.int64)})
     parts = np.flatnonzero(~documents.first)
     invoices = int(np.unique(documents.group[parts]).size)
