@@ -307,9 +307,11 @@ def test_a_horizon_shorter_than_the_usual_rhythm_is_pointed_out(tmp_path: Path) 
     """Quarterly buyers: within 90 days the risk mostly tells when the next order falls due
     (who just ordered looks riskiest), and the table says which horizon would rank who has
     stopped."""
-    start = dt.date(2024, 1, 10)
-    rows = [
-        f"Q{c:02d},{start + dt.timedelta(days=91 * k + c)},100" for c in range(20) for k in range(8)
+    start = dt.date(2022, 1, 10)
+    rows = [  # 100 quarterly buyers over four years, of whom every fifth stopped at some point
+        f"Q{c:02d},{start + dt.timedelta(days=91 * k + c)},100"
+        for c in range(100)
+        for k in range(16 if c % 5 else 4 + c % 11)
     ]
     folder = write_exports(
         tmp_path / "exports", orders="customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
@@ -319,3 +321,13 @@ def test_a_horizon_shorter_than_the_usual_rhythm_is_pointed_out(tmp_path: Path) 
     assert hint in table and "--horizon 180 (about two usual gaps)" in table
     longer = invoke("scan", folder, "--as-of", "2025-12-01", "--horizon", "180").stdout
     assert hint not in " ".join(longer.split())
+    twenty = [  # too few to model the history: the horizon would change no risk
+        f"Q{c:02d},{dt.date(2024, 1, 10) + dt.timedelta(days=91 * k + c)},100"
+        for c in range(20)
+        for k in range(8)
+    ]
+    few = write_exports(
+        tmp_path / "few", orders="customer_id,order_date,amount\n" + "\n".join(twenty) + "\n"
+    )
+    table = " ".join(invoke("scan", few, "--as-of", "2025-12-01").stdout.split())
+    assert "no model of the order history" in table and hint not in table

@@ -99,7 +99,7 @@ def test_no_lost_customer_is_said_with_the_longest_silence(tmp_path) -> None:  #
 
 def test_lost_customers_below_the_value_asked_for_are_said_so() -> None:
     result = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--min-value", "1000000")
-    assert "21 lost customers, none worth 1,000,000 or more per year (--min-value)" in " ".join(
+    assert "none of the 21 lost customers is worth 1,000,000 or more per year" in " ".join(
         result.stdout.split()
     )
 
@@ -136,3 +136,12 @@ def test_win_back_in_german() -> None:
     assert all(c["approach"].endswith("bereithalten") for c in german["customers"])
     table = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--lang", "de").stdout
     assert "verlorene Kunden zum Stichtag 30.09.2026" in " ".join(table.split())
+
+
+def test_lost_customers_outside_the_owners_chosen_are_said_so() -> None:
+    """Not "no customer is lost": the export has lost customers, none of them this owner's."""
+    options = ("--as-of", AS_OF, "--owner", "Ben Carter", "--segment", "A")
+    result = invoke("winback", EXAMPLES / "exports", *options)
+    assert (
+        "the export has 21 lost customers, none of them with the owners or segments chosen"
+    ) in " ".join(result.stdout.split())

@@ -604,7 +604,9 @@ def winback_exports(
     run = scan_exports(exports, config, as_of, progress, horizon=horizon)
     result = narrowed(run.result, owners, segments)
     lost_after = run.config.lifecycle.lost_after_days
-    return run, win_back(result, lost_after, top=top, min_value=min_value)
+    lost_in_all = run.result.by_phase()[Phase.LOST]
+    found = win_back(result, lost_after, top=top, min_value=min_value, lost_in_all=lost_in_all)
+    return run, found
 
 
 def plan_exports(

@@ -94,7 +94,9 @@ class ScanResult:
         less often: the risk then mostly says whether the next order falls due within it,
         not who has stopped. Two usual gaps, in months of 30 days."""
         gap = self.usual_gap_days()
-        if gap is None or gap < LONG_RHYTHM * self.model.horizon_days:
+        if not self.model.history_based or gap is None:
+            return None  # without a model of the history the horizon changes no risk
+        if gap < LONG_RHYTHM * self.model.horizon_days:
             return None
         return max(30, round(2 * gap / 30) * 30)
 

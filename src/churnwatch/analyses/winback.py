@@ -50,14 +50,21 @@ class WinBack:
     """The companion list: customers back from a long lapse, most recent return first."""
     none_because: dict[str, float] = field(default_factory=dict)
     """When no lost customer is listed, why, in numbers: ``lost`` and ``min_value`` (none is
-    worth the value asked for), or ``lost_after_days`` and ``longest`` (the longest silence:
-    nobody is lost yet)."""
+    worth the value asked for), ``lost_in_all`` (none is with the owners or segments chosen),
+    or ``lost_after_days`` and ``longest`` (the longest silence: nobody is lost yet)."""
 
 
 def win_back(
-    result: ScanResult, lost_after_days: int, *, top: int | None = None, min_value: float = 0
+    result: ScanResult,
+    lost_after_days: int,
+    *,
+    top: int | None = None,
+    min_value: float = 0,
+    lost_in_all: int | None = None,
 ) -> WinBack:
-    """Every lost customer with a value per year of at least ``min_value``, worth first."""
+    """Every lost customer with a value per year of at least ``min_value``, worth first;
+    ``lost_in_all``: the lost customers of the whole export, when ``result`` is narrowed to
+    some owners or segments."""
     frame = result.customers
     lost = np.flatnonzero(result.phases() == Phase.LOST)
     codes = frame.index.to_numpy()[lost]
@@ -86,16 +93,21 @@ def win_back(
         reasons,
         len(chosen),
         _returners(result),
-        {} if chosen.size else _none_because(result, lost.size, lost_after_days, min_value),
+        {}
+        if chosen.size
+        else _none_because(result, lost.size, lost_after_days, min_value, lost_in_all or 0),
     )
 
 
 def _none_because(
-    result: ScanResult, lost: int, lost_after_days: int, min_value: float
+    result: ScanResult, lost: int, lost_after_days: int, min_value: float, lost_in_all: int
 ) -> dict[str, float]:
-    """Why the list is empty: lost customers worth less than asked, or nobody lost yet."""
+    """Why the list is empty: lost customers worth less than asked, none with the owners or
+    segments chosen, or nobody lost yet."""
     if lost:
         return {"lost": lost, "min_value": min_value}
+    if lost_in_all:
+        return {"lost_in_all": lost_in_all}
     silence = result.customers["days_since_last_order"].to_numpy(dtype=float)
     return {"lost_after_days": lost_after_days, "longest": float(silence.max(initial=0))}
 

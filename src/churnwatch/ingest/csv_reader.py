@@ -549,7 +549,8 @@ class _Reader:
         self._add_problem(
             column,
             Reason.ZERO_DATE,
-            f"{plural(int(zeros.sum()), 'date')} of zeros read as empty (no date yet)",
+            f"{plural(int(zeros.sum()), 'date')} of zeros read as empty"
+            + (" (no date yet)" if column.settles else ""),
             rows[zeros],
             len(values),
             examples=tuple(_distinct(values, rows[zeros][:50])[:2]),

@@ -38,6 +38,9 @@ def why_none(found: WinBack, lang: Language | None = None) -> str:
     if "min_value" in facts:
         lost = lang.count(round(facts["lost"]), "lost_customer")
         return lang.t("winback.none_worth", lost=lost, value=lang.number(facts["min_value"]))
+    if "lost_in_all" in facts:
+        lost = lang.count(round(facts["lost_in_all"]), "lost_customer")
+        return lang.t("winback.none_chosen", lost=lost)
     return lang.t(
         "winback.none_lost",
         days=lang.count(round(facts["lost_after_days"]), "day_dative"),
