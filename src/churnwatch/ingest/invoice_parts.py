@@ -18,10 +18,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
 
 from churnwatch.core.words import plural
-from churnwatch.ingest.order_lines import documents_in_parts
+from churnwatch.ingest.order_lines import documents_of
 from churnwatch.ingest.problems import Level, Problem, Reason
 
 if TYPE_CHECKING:
@@ -35,11 +34,7 @@ def number_invoice_parts(payments: SourceFrame) -> list[Problem]:
     """Mark the rows that are parts of one invoice (same invoice number, customer and due
     date) with that invoice's number; a note says how many."""
     frame = payments.frame
-    if "invoice_id" not in frame.columns or len(frame) < 2:
-        return []
-    numbers = pa.chunked_array(pa.array(frame["invoice_id"]))
-    in_order = payments.in_order == "invoice_id"
-    documents = documents_in_parts(frame, numbers, "due_date", in_order=in_order)
+    documents = documents_of(payments, "invoice_id", "due_date")
     if documents is None:
         return []
     payments.frame = frame.assign(**{INVOICE: documents.group.astype(np.int64)})

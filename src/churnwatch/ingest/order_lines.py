@@ -40,11 +40,7 @@ def combine_order_lines(orders: SourceFrame) -> list[Problem]:
     the first of them, with the lines' amounts summed; a note says how many, and what was
     not combined."""
     frame = orders.frame
-    if "order_id" not in frame.columns or len(frame) < 2:
-        return []
-    numbers = pa.chunked_array(pa.array(frame["order_id"]))
-    in_order = orders.in_order == "order_id"
-    documents = documents_in_parts(frame, numbers, "order_date", in_order=in_order)
+    documents = documents_of(orders, "order_id", "order_date")
     if documents is None:
         return []
     grouped = _Lines.of(frame, documents)
@@ -152,6 +148,17 @@ class Documents:
         documents = keys.groupby(["customer", "day", "number"], sort=False)
         group = documents.ngroup().to_numpy()
         return cls(keys, group, documents.cumcount().to_numpy() == 0, unnumbered)
+
+
+def documents_of(source: SourceFrame, number: str, day: str) -> Documents | None:
+    """The rows of ``source`` grouped into documents by their ``number``, customer and
+    ``day``, where some document has several rows; None where none has, or where the
+    number is not mapped."""
+    frame = source.frame
+    if number not in frame.columns or len(frame) < 2:
+        return None
+    numbers = pa.chunked_array(pa.array(frame[number]))
+    return documents_in_parts(frame, numbers, day, in_order=source.in_order == number)
 
 
 def documents_in_parts(
