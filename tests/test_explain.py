@@ -41,6 +41,9 @@ def test_explain_json_carries_the_scan_record_and_a_timeline(scanned: list[dict]
     assert timeline["recent_from"] == "2026-07"
     assert sum(timeline["orders"]) <= first["features"]["order_count"]
     assert len(timeline["revenue"]) == len(timeline["days_late"]) == 15
+    contact = document["next_contact"]  # the plan's occasion, its reason in words
+    assert set(contact) == {"due", "kind", "customer_id", "name", "owner", "reason"}
+    assert contact["reason"] and contact["due"] >= AS_OF
 
 
 def test_an_unknown_id_names_the_nearest_ones() -> None:
@@ -131,3 +134,20 @@ def test_the_baseline_per_month_counts_the_months_since_the_first_order(tmp_path
         invoke("explain", folder, "Y1", "--as-of", "2025-06-30", "--format", "json").stdout
     )["timeline"]
     assert timeline["customer_from"] == "2025-02"
+
+
+def test_explain_in_german() -> None:
+    """--lang de: the head, signals, next contact and timeline in German, the JSON's
+    figures and dates as they are."""
+    result = invoke("explain", EXAMPLES / "exports", "C0062", "--as-of", AS_OF, "--lang", "de")
+    text = " ".join(result.stdout.split())
+    assert "Rang 63 von 300 · Risiko" in text and "Stichtag 30.09.2026" in text
+    assert "nächster Kontakt: 30.09.2026 (Reklamation): 2 Reklamationen offen" in text
+    assert "Monat für Monat" in text and "pro Monat" in text
+    document = json.loads(
+        invoke(
+            "explain", EXAMPLES / "exports", "C0062", "--as-of", AS_OF, "-f", "json", "--lang", "de"
+        ).stdout
+    )
+    assert document["as_of"] == AS_OF and document["next_contact"]["due"] == AS_OF
+    assert document["next_contact"]["reason"].startswith("2 Reklamationen offen")

@@ -62,6 +62,7 @@ def explain(
     output_format: Annotated[
         ExplainFormat, typer.Option("--format", "-f", help="table (default) or json.")
     ] = "table",
+    lang: LangOption = None,
 ) -> None:
     """Everything about one customer: risk and what drives it, every signal with its next
     step, and a month-by-month timeline against the baseline."""
@@ -73,10 +74,11 @@ def explain(
             exports, customer_id, config, as_of, step, horizon=horizon
         )
     report_problems(run.data_problems(), run.unusable())  # stale exports, skipped rows
+    words = api.output_language(run.config, lang)
     if output_format == "json":
-        emit(profile_json(found), None)
+        emit(profile_json(found, words), None)
     else:
-        show_profile(make_console(wide_in_pipes=True), found)
+        show_profile(make_console(wide_in_pipes=True), found, words)
 
 
 @app.command()

@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from churnwatch.core.days import iso_to_days
 from churnwatch.core.words import inline
+from churnwatch.render.language import Language, language
 from churnwatch.render.plan_view import reason
 
 if TYPE_CHECKING:
@@ -30,18 +32,18 @@ def sparkline(values: list[float | None]) -> str:
     )
 
 
-def profile_document(profile: Profile) -> dict[str, Any]:
+def profile_document(profile: Profile, lang: Language | None = None) -> dict[str, Any]:
     """What ``--format json`` prints: the scan's record for the customer and the timeline."""
     from churnwatch.render.records import SCHEMA_VERSION, to_records
 
-    record = to_records(profile.row, first_rank=profile.rank)[0]
+    record = to_records(profile.row, first_rank=profile.rank, lang=lang)[0]
     timeline = profile.timeline
     return {
         "schema_version": SCHEMA_VERSION,
         "as_of": profile.row.as_of,
         "customer": record,
         "open_complaints": profile.open_complaints,
-        "next_contact": None if profile.next_contact is None else profile.next_contact.__dict__,
+        "next_contact": None if profile.next_contact is None else _contact(profile, lang),
         "timeline": {
             "months": timeline.months,
             "recent_from": timeline.recent_from,
@@ -56,92 +58,109 @@ def profile_document(profile: Profile) -> dict[str, Any]:
     }
 
 
-def profile_json(profile: Profile) -> bytes:
-    text = json.dumps(profile_document(profile), ensure_ascii=False, allow_nan=False, indent=2)
+def _contact(profile: Profile, lang: Language | None) -> dict[str, Any]:
+    """The next occasion of the contact plan, with its reason in words."""
+    occasion = profile.next_contact
+    assert occasion is not None
+    return {
+        "due": occasion.due,
+        "kind": occasion.kind,
+        "customer_id": occasion.customer_id,
+        "name": occasion.name,
+        "owner": occasion.owner,
+        "reason": reason(occasion, lang),
+    }
+
+
+def profile_json(profile: Profile, lang: Language | None = None) -> bytes:
+    document = profile_document(profile, lang)
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2)
     return (text + "\n").encode("utf-8")
 
 
-def show_profile(console: Console, profile: Profile) -> None:
-    document = profile_document(profile)
+def show_profile(console: Console, profile: Profile, lang: Language | None = None) -> None:
+    lang = lang or language()
+    document = profile_document(profile, lang)
     record, timeline = document["customer"], document["timeline"]
     who = Text(inline(str(record["customer_id"])), style="bold")  # typed by anyone: one line
     for key in ("name", "segment", "owner", "email"):
         if record[key]:
             who.append(f" · {inline(str(record[key]))}")
     console.print(who)
-    console.print(
-        Text(
-            f"rank {record['rank']} of {profile.ranked:,} · risk"
-            f" {record['risk'] * 100:.0f}% ({record['severity']}) · phase {record['phase']} ·"
-            f" as of {document['as_of']}"
-        )
+    head = lang.t(
+        "explain.head",
+        rank=record["rank"],
+        ranked=lang.number(profile.ranked),
+        risk=lang.percent(record["risk"]),
+        severity=lang.severity(record["severity"]),
+        phase=lang.phase(record["phase"]),
+        as_of=lang.date(iso_to_days(document["as_of"])),
     )
+    console.print(Text(head))
     base = (
-        "no model of the order history"
+        lang.t("explain.no_model")
         if record["base_risk"] is None
-        else (f"{record['base_risk'] * 100:.0f}% from the order history alone")
+        else lang.t("explain.base", risk=lang.percent(record["base_risk"]))
     )
     console.print(Text(f"{record['history']}; {base}", style="dim"))
+    unit = lang.t("explain.points")
     for signal in record["signals"]:
-        points = f"+{signal['contribution'] * 100:.0f}"
-        line = Text(f"{points:>4} pts  ", style="bold")
+        points = f"+{lang.number(round(signal['contribution'] * 100))}"
+        line = Text(f"{points:>4} {unit}  ", style="bold")
         line.append(f"{signal['title']}: {signal['detail']}")
         console.print(line)
         console.print(Text(f"          → {signal['action']}", style="italic"))
     if not record["signals"]:
-        console.print(Text("no warning signal fired", style="dim"))
+        console.print(Text(lang.t("explain.no_signal"), style="dim"))
     if profile.row.cut.has("complaints"):
-        console.print(Text(f"complaints still open: {profile.open_complaints}", style="dim"))
+        still = lang.t("explain.open_complaints", count=lang.number(profile.open_complaints))
+        console.print(Text(still, style="dim"))
     upcoming = profile.next_contact
-    why_none = (
-        "no warning"
-        if record["severity"] == "none"
-        else "no usual reorder date to follow up within a year"
-    )
-    console.print(
-        Text(
-            f"next contact: {upcoming.due} ({upcoming.kind}): {reason(upcoming)}"
-            if upcoming
-            else f"next contact: none in the contact plan ({why_none}, nothing open)",
-            style="bold",
-        )
-    )
-    console.print(_timeline_table(timeline))
+    if upcoming:
+        due = lang.date(iso_to_days(upcoming.due))
+        kind = lang.t(f"plan.kinds.{upcoming.kind}")
+        text = lang.t("explain.next", due=due, kind=kind, reason=reason(upcoming, lang))
+    else:
+        why = "no_warning" if record["severity"] == "none" else "no_reorder_date"
+        text = lang.t("explain.next_none", why=lang.t(f"explain.{why}"))
+    console.print(Text(text, style="bold"))
+    console.print(_timeline_table(timeline, lang))
 
 
-def _timeline_table(timeline: dict[str, Any]) -> Table:
+def _timeline_table(timeline: dict[str, Any], lang: Language) -> Table:
     """Month by month, oldest first; the recent window starts at the marked month."""
     months = timeline["months"]
     recent = months.index(timeline["recent_from"]) if timeline["recent_from"] in months else 0
     since = timeline["customer_from"]  # the baseline: the months since the first order
     first = min(months.index(since) if since in months else 0, recent)
     table = Table(box=None, pad_edge=False, title_justify="left")
-    table.add_column("month by month", no_wrap=True)
-    table.add_column(f"{months[0]} … {months[-1]} (recent from {timeline['recent_from']})")
-    table.add_column("baseline → recent", justify="right", no_wrap=True)
-    rows = [
-        ("orders", timeline["orders"]),
-        ("revenue", timeline["revenue"]),
-        ("days late (paid)", timeline["days_late"]),
-        ("complaints", timeline["complaints"]),
-        ("contact attempts", timeline["contact_attempts"]),
-        ("not reached", timeline["not_reached"]),
-    ]
-    for label, values in rows:
+    table.add_column(lang.t("explain.timeline.title"), no_wrap=True)
+    span = lang.t(
+        "explain.timeline.span", first=months[0], last=months[-1], recent=timeline["recent_from"]
+    )
+    table.add_column(span)
+    table.add_column(lang.t("explain.timeline.compare"), justify="right", no_wrap=True)
+    for key in ("orders", "revenue", "days_late", "complaints", "contact_attempts", "not_reached"):
+        values = timeline[key]
         if not values:
             continue
         bars = sparkline(values)  # one scale for the whole series
         line = bars[:recent] + "│" + bars[recent:]
-        table.add_row(label, line, _compare(values, first, recent))
+        label = lang.t(f"explain.timeline.{key}")
+        table.add_row(label, line, _compare(values, first, recent, lang))
     return table
 
 
-def _compare(values: list[Any], first: int, recent: int) -> str:
+def _compare(values: list[Any], first: int, recent: int, lang: Language) -> str:
     """Monthly mean in the baseline (from the month of the first order) and in the recent
     window."""
 
     def mean(part: list[Any]) -> str:
         present = [v for v in part if v is not None]
-        return f"{sum(present) / len(present):,.1f}" if present else "–"
+        return lang.number(sum(present) / len(present), 1) if present else "–"
 
-    return f"{mean(values[first:recent])} → {mean(values[recent:])} per month"
+    return lang.t(
+        "explain.timeline.per_month",
+        baseline=mean(values[first:recent]),
+        recent=mean(values[recent:]),
+    )
