@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 from icalendar import Calendar
 
-from scan_helpers import EXAMPLES, invoke, stderr_of
+from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
 
 AS_OF = "2026-09-30"
 
@@ -122,3 +123,18 @@ def test_the_plan_speaks_german_for_account_managers_in_germany(tmp_path: Path) 
         for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")
     }
     assert "Nachbestellung" in summaries
+
+
+def test_the_kind_column_is_as_wide_whatever_kinds_are_due(tmp_path: Path) -> None:
+    """Only a reorder due: the column still fits every kind ('complaint'), as on any other
+    day, so that plans printed on different days line up."""
+    rows = [
+        f"K{c:02d},{dt.date(2024, 1, 5) + dt.timedelta(days=30 * k + c)},100"
+        for c in range(30)
+        for k in range(20 if c else 14)
+    ]
+    folder = write_exports(
+        tmp_path / "exports", orders="customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
+    )
+    table = invoke("plan", folder, "--as-of", "2025-08-01").stdout
+    assert "  2025-08-01  reorder    K00: usually orders every 30 days" in table

@@ -47,8 +47,8 @@ def show_plan(
     if not occasions:
         console.print(Text(lang.t("plan.nothing_due")))
         return
-    kinds = {o.kind: lang.t(f"plan.kinds.{o.kind}") for o in occasions}
-    width = max(map(len, kinds.values()))
+    kinds = lang.texts["plan"]["kinds"]
+    width = max(map(len, kinds.values()))  # every kind's: the column is as wide on any day
     owner: str | None = "\0"
     for occasion in occasions:
         if occasion.owner != owner:
