@@ -12,7 +12,7 @@ from rich.text import Text
 from churnwatch.core.days import iso_to_days
 from churnwatch.core.words import inline
 from churnwatch.render.language import Language, language
-from churnwatch.render.plan_view import reason
+from churnwatch.render.plan_view import occasion_record, reason
 
 if TYPE_CHECKING:
     from churnwatch.analyses.profile import Profile
@@ -43,7 +43,9 @@ def profile_document(profile: Profile, lang: Language | None = None) -> dict[str
         "as_of": profile.row.as_of,
         "customer": record,
         "open_complaints": profile.open_complaints,
-        "next_contact": None if profile.next_contact is None else _contact(profile, lang),
+        "next_contact": (
+            None if profile.next_contact is None else occasion_record(profile.next_contact, lang)
+        ),
         "timeline": {
             "months": timeline.months,
             "recent_from": timeline.recent_from,
@@ -55,20 +57,6 @@ def profile_document(profile: Profile, lang: Language | None = None) -> dict[str
             "contact_attempts": timeline.contact_attempts,
             "not_reached": timeline.not_reached,
         },
-    }
-
-
-def _contact(profile: Profile, lang: Language | None) -> dict[str, Any]:
-    """The next occasion of the contact plan, with its reason in words."""
-    occasion = profile.next_contact
-    assert occasion is not None
-    return {
-        "due": occasion.due,
-        "kind": occasion.kind,
-        "customer_id": occasion.customer_id,
-        "name": occasion.name,
-        "owner": occasion.owner,
-        "reason": reason(occasion, lang),
     }
 
 

@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -62,23 +62,25 @@ def show_plan(
         console.print(line)
 
 
+def occasion_record(occasion: Occasion, lang: Language | None = None) -> dict[str, Any]:
+    """An occasion as machine output shows it (the plan's JSON, explain's next contact)."""
+    return {
+        "due": occasion.due,
+        "kind": occasion.kind,
+        "customer_id": occasion.customer_id,
+        "name": occasion.name,
+        "owner": occasion.owner,
+        "reason": reason(occasion, lang),
+    }
+
+
 def plan_json(occasions: Sequence[Occasion], as_of: str, lang: Language | None = None) -> bytes:
     from churnwatch.render.records import SCHEMA_VERSION
 
     document = {
         "schema_version": SCHEMA_VERSION,
         "as_of": as_of,
-        "occasions": [
-            {
-                "due": o.due,
-                "kind": o.kind,
-                "customer_id": o.customer_id,
-                "name": o.name,
-                "owner": o.owner,
-                "reason": reason(o, lang),
-            }
-            for o in occasions
-        ],
+        "occasions": [occasion_record(o, lang) for o in occasions],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
