@@ -346,7 +346,7 @@ def _top(report: WeeklyReport, lang: Language) -> Section:
                 Cell(shown_change or None, shown_change, change),
                 _why(reasons[row], lang, rows.model.history_based),
                 Cell(action or None, action),
-                _occasion(occasion, frame.iloc[row], lang),
+                _occasion(occasion, lang),
             ]
         )
     return section
@@ -367,31 +367,26 @@ def _first_of(shown: int, total: int, key: str, lang: Language) -> str:
     return lang.t(f"{key}.intro", shown=lang.number(shown), total=lang.number(total))
 
 
-def _occasion(occasion: Occasion | None, row: Any, lang: Language) -> Cell:
-    """The first contact occasion of the plan, in words: ``07.12.2026: reorder due …``."""
+def _occasion(occasion: Occasion | None, lang: Language) -> Cell:
+    """The first contact occasion of the plan, in words: ``07.12.2026: reorder due …``, from
+    the facts the occasion carries."""
     if occasion is None:
         return Cell(None, "")
+
+    def fact(name: str) -> float:
+        return occasion.facts.get(name, math.nan)
+
     values = {
-        "gap": _days(_value(row, "typical_gap_days"), lang),
-        "expected": _maybe_date(
-            _value(row, "last_order_date") + _value(row, "typical_gap_days"), lang
-        ),
-        "complaints": _counted(_value(row, "open_complaints"), "open_complaint", lang),
-        "complaint_days": _days(_value(row, "oldest_open_complaint_days"), lang, "day_dative"),
-        "invoices": _counted(_value(row, "open_overdue_invoices"), "overdue_invoice", lang),
-        "invoice_days": _days(_value(row, "max_days_overdue"), lang, "day_dative"),
+        "gap": _days(fact("gap"), lang),
+        "expected": _maybe_date(fact("expected"), lang),
+        "complaints": _counted(fact("count"), "open_complaint", lang),
+        "complaint_days": _days(fact("oldest"), lang, "day_dative"),
+        "invoices": _counted(fact("count"), "overdue_invoice", lang),
+        "invoice_days": _days(fact("oldest"), lang, "day_dative"),
     }
     due = lang.date(iso_to_days(occasion.due))
     text = f"{due}: {lang.t(f'report.occasions.{occasion.kind}', **values)}"
     return Cell(text, text)
-
-
-def _value(row: Any, name: str) -> float:
-    value = row.get(name, math.nan) if hasattr(row, "get") else math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _counted(value: float, noun: str, lang: Language) -> str:
