@@ -403,6 +403,8 @@ def _maybe_date(day: float, lang: Language) -> str:
 
 def _winback(report: WeeklyReport, lang: Language) -> Section:
     """The lost customers worth winning back first, with why they left and how to ask."""
+    from churnwatch.render.winback_view import approach
+
     found = report.winback
     frame = found.rows.customers
     section = Section(
@@ -424,12 +426,7 @@ def _winback(report: WeeklyReport, lang: Language) -> Section:
         last = frame["last_order_date"].iloc[row]
         keys = found.reasons[row]
         reasons = "; ".join(lang.t(f"report.winback.reasons.{key}") for key in keys)
-        approaches = list(dict.fromkeys(lang.t(f"report.winback.approaches.{k}") for k in keys))
-        approach = (
-            "; ".join([*approaches, lang.t("report.winback.comeback")])
-            if approaches
-            else lang.t("report.winback.default")
-        )
+        how = approach(found, row, lang)
         value = float(found.value_per_year[row])
         worth = float(found.worth[row])
         reasons = reasons or lang.t("report.winback.unknown")
@@ -440,7 +437,7 @@ def _winback(report: WeeklyReport, lang: Language) -> Section:
                 _money(value, lang),
                 _date_cell(last, lang),
                 Cell(reasons, reasons),
-                Cell(approach, approach),
+                Cell(how, how),
             ]
         )
     return section
