@@ -26,16 +26,6 @@ SUDDEN_BONUS = 1.25
 
 
 @dataclass(frozen=True)
-class Reason:
-    key: str
-    text: str
-
-
-REASON_KEYS = ("rarer", "shrinking", "complaints", "late", "unreachable", "asked")
-"""What can have held before a customer left (the words are the renderer's, per language)."""
-
-
-@dataclass(frozen=True)
 class WinBack:
     """The lost customers, worth first."""
 
@@ -44,7 +34,8 @@ class WinBack:
     value_per_year: np.ndarray
     sudden: np.ndarray
     reasons: list[list[str]]
-    """Per row, the keys of :data:`REASON_KEYS` that held before the customer left."""
+    """Per row, the reasons (keys: rarer, shrinking, complaints, late, unreachable, asked)
+    that held before the customer left; the words are the renderer's, per language."""
     matching: int
     returners: ScanResult
     """The companion list: customers back from a long lapse, most recent return first."""
