@@ -145,19 +145,17 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
             resolved[column.name] = found
         elif column.name in config.columns or column.required:
             missing.append((column, wanted))
-    if len(missing) == 1 and (wrong := _wrong_delimiter(head, source, config)):
+    if not missing:
+        return resolved
+    if wrong := _wrong_delimiter(head, source, config):
         raise InputError(f"{path}: {wrong}")
+    unused = [h for h in head.header if h not in resolved.values()]
     if len(missing) == 1:  # the usual case: which header it could be
         column, wanted = missing[0]
-        unused = [h for h in head.header if h not in resolved.values()]
         fitting = [h for h in unused if _values_fit(head, h, column)]
         raise InputError(_missing_column(path, source, column, wanted, head.header, unused=fitting))
-    if missing and (wrong := _wrong_delimiter(head, source, config)):
-        raise InputError(f"{path}: {wrong}")
-    if missing:  # all of them at once, not one per run
-        unused = [h for h in head.header if h not in resolved.values()]
-        raise InputError(_missing_columns(path, source, missing, head, unused=unused))
-    return resolved
+    # all of them at once, not one per run
+    raise InputError(_missing_columns(path, source, missing, head, unused=unused))
 
 
 def _unread_lookalikes(
