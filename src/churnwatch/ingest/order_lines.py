@@ -158,10 +158,10 @@ def documents_of(source: SourceFrame, number: str, day: str) -> Documents | None
     if number not in frame.columns or len(frame) < 2:
         return None
     numbers = pa.chunked_array(pa.array(frame[number]))
-    return documents_in_parts(frame, numbers, day, in_order=source.in_order == number)
+    return _documents_in_parts(frame, numbers, day, in_order=source.in_order == number)
 
 
-def documents_in_parts(
+def _documents_in_parts(
     frame: pd.DataFrame, numbers: pa.ChunkedArray, day: str, *, in_order: bool
 ) -> Documents | None:
     """The rows grouped into documents, where some document number has several rows of one
@@ -170,7 +170,7 @@ def documents_in_parts(
     nowhere; customers with a single row per day, who have no document in parts (0.3 s for
     ten million, integers sorted); numbers that repeat (whole numbers sorted; text counted,
     about 0.3 s per million). Only then are the rows grouped."""
-    if not neighbours_share_a_document(frame, numbers, day) and (
+    if not _neighbours_share_a_document(frame, numbers, day) and (
         in_order or not _a_day_repeats(frame, day) or not _some_number_repeats(numbers)
     ):
         return None
@@ -188,8 +188,7 @@ def _a_day_repeats(frame: pd.DataFrame, day: str) -> bool:
         return False
     span = int(days.max()) - int(days.min()) + 1
     keys = frame["customer"].to_numpy()[present].astype(np.int64) * span + (days - days.min())
-    keys.sort()
-    return bool((keys[1:] == keys[:-1]).any())
+    return _repeats(keys)
 
 
 def _some_number_repeats(numbers: pa.ChunkedArray) -> bool:
@@ -198,11 +197,16 @@ def _some_number_repeats(numbers: pa.ChunkedArray) -> bool:
     whole = whole_numbers(present)
     if whole is None:
         return bool(pc.count_distinct(present).as_py() < len(present))
-    values = np.sort(to_numpy(whole))
-    return bool((values[1:] == values[:-1]).any())
+    return _repeats(to_numpy(whole))
 
 
-def neighbours_share_a_document(frame: pd.DataFrame, numbers: pa.ChunkedArray, day: str) -> bool:
+def _repeats(values: np.ndarray) -> bool:
+    """Whether some integer occurs twice (sorted: no hashing)."""
+    ordered = np.sort(values)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _neighbours_share_a_document(frame: pd.DataFrame, numbers: pa.ChunkedArray, day: str) -> bool:
     """Whether some row has the number, customer and ``day`` of the row before it (whole
     columns against themselves shifted by a row: 0.05 s for ten million rows)."""
     customer = frame["customer"].to_numpy()
