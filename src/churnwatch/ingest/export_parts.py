@@ -1,0 +1,397 @@
+"""Split an export into parts that each hold whole customers: the first step towards exports
+larger than memory.
+
+Each source is streamed block by block, and every record goes, byte for byte, into the part
+file of its customer (a hash of the id decides), under the export's own header: a part is an
+export like any other, which the loader reads with the same dialect sniffing, parsing and
+salvage. Beside each part file a map gives the export's line number of every line the part
+holds, so the part's messages can name the export's lines. Nothing is held but one block.
+
+Where records end, and which field is the customer's, pyarrow decides, as it does for the
+reader: each line of a block is given its number as an extra first field, so the parsed rows
+(and the rows pyarrow rejects) say on which line they start, quoted line breaks included.
+Rows with the wrong number of fields go to the first part, whose reader reports them; blank
+lines go nowhere. A Parquet export is split by rows, its row numbers standing for lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from churnwatch.config import Config, SourceConfig
+from churnwatch.core.errors import InputError, UsageError
+from churnwatch.core.sources import SOURCES, Source
+from churnwatch.ingest.csv_reader import (
+    parquet_head,
+    resolve_columns,
+    unraisable_errors,
+)
+from churnwatch.ingest.dataset import source_path
+from churnwatch.ingest.packed import kind_of, unpacked
+from churnwatch.ingest.sniff import Head, inspect_head
+
+BLOCK = 1 << 23
+"""Bytes read at a time; a record longer than a block makes the block grow to hold it."""
+LINE = "\x00line"
+HASH_BASE = 0x100000001B3
+"""The FNV prime: a multiplier that spreads the bytes of short keys over 64 bits."""
+UNSPLITTABLE = ("utf-16", "utf-32")
+
+
+@dataclass(frozen=True)
+class SourceParts:
+    """One source split: a file per part, and per part the export's line of each line."""
+
+    name: str
+    export: Path
+    """The source's file as the user named it (what messages name)."""
+    files: tuple[Path, ...]
+    line_maps: tuple[Path, ...] | None
+    """Per part, the export's line number (1-based) of each of the part's lines (its header
+    lines first); ``None`` for Parquet, whose row numbers stand for lines."""
+
+    def export_lines(self, part: int, lines: np.ndarray) -> np.ndarray:
+        """The export's line numbers of the part's ``lines`` (1-based, as messages give)."""
+        lines = np.asarray(lines, dtype=np.int64)
+        if self.line_maps is None:
+            return self._parquet_rows(part)[lines - 2] + 2
+        return np.fromfile(self.line_maps[part], dtype=np.int64)[lines - 1]
+
+    def _parquet_rows(self, part: int) -> np.ndarray:
+        return np.fromfile(
+            self.files[part].parent.parent / _map_name(part, self.name, ".rows"), dtype=np.int64
+        )
+
+
+@dataclass(frozen=True)
+class ExportParts:
+    """An export split into ``parts`` folders under ``folder``, one source at a time."""
+
+    folder: Path
+    parts: int
+    sources: dict[str, SourceParts]
+
+    def part(self, index: int) -> Path:
+        """The folder of part ``index``: an exports folder of its own."""
+        return part_folder(self.folder, index)
+
+
+def part_folder(folder: Path, index: int) -> Path:
+    return folder / f"part-{index:05d}"
+
+
+def _beside(scratch: Path, index: int, source: Source, suffix: str) -> Path:
+    """A part's map of lines (or rows), beside the part folders: a part holds its export
+    and nothing else."""
+    return scratch / _map_name(index, source.name, suffix)
+
+
+def _map_name(index: int, source: str, suffix: str) -> str:
+    return f"part-{index:05d}-{source}{suffix}"
+
+
+def split_export(
+    folder: Path, config: Config, parts: int, scratch: Path, *, outside: bool = False
+) -> ExportParts:
+    """Split every present source of the export in ``folder`` into ``parts`` parts under
+    ``scratch`` (which must exist and be private to this run)."""
+    for index in range(parts):
+        part_folder(scratch, index).mkdir()
+    found = {}
+    for name, source in SOURCES.items():
+        settings = config.sources.get(name)
+        path = source_path(folder, source, settings, outside=outside)
+        if path is not None:
+            found[name] = split_source(path, source, settings, parts, scratch)
+    return ExportParts(scratch, parts, found)
+
+
+def split_source(
+    path: Path, source: Source, settings: SourceConfig, parts: int, scratch: Path
+) -> SourceParts:
+    """Split one source's export into the part folders under ``scratch``."""
+    if kind_of(path) == "parquet":
+        return _split_parquet(path, source, settings, parts, scratch)
+    plain = unpacked(path)
+    head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
+    if head.encoding.lower().replace("_", "-").startswith(UNSPLITTABLE):
+        raise UsageError(
+            f"{path}: a {head.encoding} export cannot be split into parts yet",
+            hint="save it as UTF-8, or run without splitting the export",
+        )
+    columns = resolve_columns(head, source, settings, path)
+    name = Path(source.default_file).name
+    files = tuple(part_folder(scratch, index) / name for index in range(parts))
+    maps = tuple(_beside(scratch, index, source, ".lines") for index in range(parts))
+    _CsvSplitter(path, plain, head, columns["customer_id"]).split(files, maps)
+    return SourceParts(source.name, path, files, maps)
+
+
+class _CsvSplitter:
+    """One CSV export into part files; a class only to share the export's layout."""
+
+    def __init__(self, export: Path, plain: Path, head: Head, customer: str) -> None:
+        self.export, self.plain, self.head = export, plain, head
+        self.delimiter = head.delimiter.encode("ascii")
+        width = len(head.header) + head.trailing_delimiter
+        self.names = [LINE, *(f"f{index}" for index in range(width))]
+        self.customer = f"f{head.header.index(customer)}"
+        self.skip = (1 if head.preamble else 0) + head.header_lines
+        """Lines before the first record: a preamble, the header."""
+
+    def split(self, files: tuple[Path, ...], maps: tuple[Path, ...]) -> None:
+        with ExitStack() as stack, self.plain.open("rb") as source:
+            outs = [stack.enter_context(file.open("wb")) for file in files]
+            lines_out = [stack.enter_context(file.open("wb")) for file in maps]
+            top = b"".join(source.readline() for _ in range(self.skip))
+            top_lines = np.arange(1, self.skip + 1, dtype=np.int64)
+            for out, line_map in zip(outs, lines_out, strict=True):
+                out.write(top if top.endswith(b"\n") else top + b"\n")
+                top_lines.tofile(line_map)
+            for block, first_line, records in self._blocks(source):
+                _route(block, first_line, records, outs, lines_out)
+
+    def _blocks(self, source: BinaryIO) -> Iterator[tuple[np.ndarray, int, _Records]]:
+        """Blocks of whole records with the export's line number of their first line, and
+        their records. The last record of a block waits for the next block, where a quoted
+        line break may carry it on."""
+        pending, first_line = b"", self.skip + 1
+        while True:
+            chunk = source.read(BLOCK)
+            data, final = pending + chunk, not chunk
+            if final:
+                if not data.strip(b"\r\n"):
+                    return
+                data += b"" if data.endswith(b"\n") else b"\n"
+                end = len(data)
+            else:
+                end = data.rfind(b"\n") + 1
+            records = self._records(_bytes(data[:end])) if end else None
+            if records is None or (not final and records.starts.size < 2):
+                pending = data  # one record so far: it may go on
+                continue
+            ends = np.flatnonzero(_bytes(data[:end]) == ord("\n"))
+            if not final:
+                records = records.before_last()
+                end = int(ends[records.lines - 1]) + 1
+            yield _bytes(data[:end]), first_line, records
+            if final:
+                return
+            first_line += records.lines
+            pending = data[end:]
+
+    def _records(self, block: np.ndarray) -> _Records:
+        """Where the block's records start, as pyarrow reads them, and their customers."""
+        text = block.copy()
+        text[(text >= 0x80) | (text == 0)] = ord(" ")  # ASCII: rejected rows can be shown
+        lone_cr = np.flatnonzero(text[:-1] == ord("\r"))
+        text[lone_cr[text[lone_cr + 1] != ord("\n")]] = ord(" ")  # only line feeds end lines
+        lines = _lines(text)
+        numbers = pc.cast(pa.array(np.arange(len(lines))), pa.large_string()).cast(
+            pa.large_binary()
+        )
+        delimiter = pa.scalar(self.delimiter, pa.large_binary())
+        numbered = pc.binary_join_element_wise(numbers, lines, delimiter)
+        rejected: list[str] = []
+
+        def reject(row: pacsv.InvalidRow) -> str:
+            rejected.append(row.text or "")
+            return "skip"
+
+        with unraisable_errors() as caught:
+            try:
+                table = pacsv.read_csv(
+                    pa.BufferReader(numbered.buffers()[2]),
+                    read_options=pacsv.ReadOptions(
+                        column_names=self.names, block_size=max(numbered.nbytes, 1 << 20)
+                    ),
+                    parse_options=pacsv.ParseOptions(
+                        delimiter=self.delimiter.decode(),
+                        newlines_in_values=True,
+                        ignore_empty_lines=False,
+                        invalid_row_handler=reject,
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        include_columns=[LINE, self.customer],
+                        column_types={LINE: pa.int64(), self.customer: pa.binary()},
+                        strings_can_be_null=False,
+                    ),
+                )
+            except pa.ArrowInvalid as exc:
+                raise InputError(f"{self.export}: cannot be read as CSV: {exc}") from None
+        if caught:
+            raise InputError(f"{self.export}: cannot be read as CSV: {caught[0]}")
+        return _Records.of(
+            table.column(LINE).to_numpy(),
+            table.column(self.customer).combine_chunks(),
+            rejected,
+            len(lines),
+            self.delimiter.decode(),
+        )
+
+
+@dataclass(frozen=True)
+class _Records:
+    """A block's records in line order: the line each starts on (0-based in the block), and
+    each one's customer (bytes; None for a row pyarrow rejects, blank or not)."""
+
+    starts: np.ndarray
+    customers: pa.Array
+    """Per record, the customer field; null where pyarrow rejected the row."""
+    blank: np.ndarray
+    lines: int
+    """The block's lines."""
+
+    @classmethod
+    def of(
+        cls, good: np.ndarray, customers: pa.Array, rejected: list[str], lines: int, delimiter: str
+    ) -> _Records:
+        number_and_rest = [row.split(delimiter, 1) for row in rejected]
+        bad = np.array([int(number) for number, _ in number_and_rest], dtype=np.int64)
+        blank = np.array([not rest.strip("\r") for _, rest in number_and_rest], dtype=bool)
+        starts = np.concatenate([good, bad])
+        order = np.argsort(starts, kind="stable")
+        every = pa.concat_arrays([customers, pa.nulls(bad.size, pa.binary())])
+        is_blank = np.concatenate([np.zeros(good.size, dtype=bool), blank])
+        return cls(starts[order], every.take(pa.array(order)), is_blank[order], lines)
+
+    def before_last(self) -> _Records:
+        """The records before the last one, and the lines they take."""
+        last = int(self.starts[-1])
+        return _Records(self.starts[:-1], self.customers[:-1], self.blank[:-1], last)
+
+    def parts(self, parts: int) -> np.ndarray:
+        """Each record's part: its customer's, the first for a rejected row, -1 (none) for a
+        blank line."""
+        rejected = np.asarray(self.customers.is_null())
+        found = _parts(pc.fill_null(self.customers, b""), parts)
+        return np.where(rejected, np.where(self.blank, -1, 0), found)
+
+
+def _route(
+    block: np.ndarray,
+    first_line: int,
+    records: _Records,
+    outs: Sequence[BinaryIO],
+    maps: Sequence[BinaryIO],
+) -> None:
+    """Each record of ``block`` (whose first line is the export's ``first_line``) to its
+    part's file, and the export's number of each of its lines to the part's line map."""
+    lines = _lines(block)
+    line_part = np.full(len(lines), -1, dtype=np.int64)
+    spans = np.diff(np.append(records.starts, len(lines)))
+    line_part[records.starts[0] if records.starts.size else 0 :] = np.repeat(
+        records.parts(len(outs)), spans
+    )
+    kept = np.flatnonzero(line_part >= 0)
+    by_part = kept[np.argsort(line_part[kept], kind="stable")]
+    taken = lines.take(pa.array(by_part))
+    data, offsets = taken.buffers()[2], np.frombuffer(taken.buffers()[1], dtype=np.int64)
+    line_bounds = np.concatenate(
+        [[0], np.cumsum(np.bincount(line_part[kept], minlength=len(outs)))]
+    )
+    numbers = by_part + first_line
+    for index, (out, line_map) in enumerate(zip(outs, maps, strict=True)):
+        low, high = line_bounds[index], line_bounds[index + 1]
+        out.write(memoryview(data)[offsets[low] : offsets[high]])
+        numbers[low:high].tofile(line_map)
+
+
+def _bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8)
+
+
+def _lines(block: np.ndarray) -> pa.Array:
+    """The block's lines (each with its line feed) as an Arrow array over the same bytes."""
+    ends = np.flatnonzero(block == ord("\n")) + 1
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(block)]
+    return pa.Array.from_buffers(pa.large_binary(), ends.size, buffers)
+
+
+def routing_keys(ids: pa.Array) -> pa.Array:
+    """Per id (bytes), a key that every spelling of one customer shares: what is left after
+    removing everything the loader's cleaning may remove (blanks, NUL, quotes) and every
+    non-ASCII byte, ``10001.0`` read as ``10001``. Two customers may share a key (and then a
+    part); one customer never gets two."""
+    ids = ids.cast(pa.large_binary())
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64)[
+        ids.offset : ids.offset + len(ids) + 1
+    ]
+    data = _bytes(ids.buffers()[2]) if ids.buffers()[2] is not None else _bytes(b"")
+    keep = (data > 0x20) & (data < 0x80) & (data != ord('"'))
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    new_offsets = kept_before[offsets].astype(np.int64)
+    new_offsets -= new_offsets[0]
+    kept = data[offsets[0] : offsets[-1]][keep[offsets[0] : offsets[-1]]]
+    keys = pa.LargeStringArray.from_buffers(
+        len(ids), pa.py_buffer(new_offsets.tobytes()), pa.py_buffer(kept.tobytes())
+    )
+    return pc.replace_substring_regex(keys, r"^(\d+)\.0+$", r"\1")
+
+
+def _parts(ids: pa.Array, parts: int) -> np.ndarray:
+    """The part of each id (bytes), by a hash of its routing key."""
+    return (_hashes(routing_keys(ids)) % np.uint64(parts)).astype(np.int64)
+
+
+def _hashes(keys: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each key (large text): a polynomial over its bytes, then mixed
+    (splitmix64's finaliser). Whole arrays at once; the same on every machine and run."""
+    keys = keys.cast(pa.large_binary())
+    offsets = np.frombuffer(keys.buffers()[1], dtype=np.int64)[keys.offset :][: len(keys) + 1]
+    data = _bytes(keys.buffers()[2] or b"")[offsets[0] : offsets[-1]].astype(np.uint64)
+    offsets = offsets - offsets[0]
+    lengths = np.diff(offsets)
+    place = np.arange(data.size) - np.repeat(offsets[:-1], lengths)
+    powers = np.cumprod(np.full(int(lengths.max(initial=0)) + 1, HASH_BASE, dtype=np.uint64))
+    sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(data * powers[place])])
+    mixed = (sums[offsets[1:]] - sums[offsets[:-1]]) ^ lengths.astype(np.uint64)
+    for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        mixed = (mixed ^ (mixed >> np.uint64(shift))) * np.uint64(factor)
+    return mixed ^ (mixed >> np.uint64(31))
+
+
+def _split_parquet(
+    path: Path, source: Source, settings: SourceConfig, parts: int, scratch: Path
+) -> SourceParts:
+    """A Parquet export's rows into part files of its own schema, with their row numbers."""
+    import pyarrow.parquet as pq
+
+    try:
+        head = parquet_head(path)
+        columns = resolve_columns(head, source, settings, path)
+        file = pq.ParquetFile(path)
+        name = Path(source.default_file).with_suffix(".parquet").name
+        files = tuple(part_folder(scratch, index) / name for index in range(parts))
+        with ExitStack() as stack:
+            writers = [
+                stack.enter_context(pq.ParquetWriter(target, file.schema_arrow)) for target in files
+            ]
+            rows = [
+                stack.enter_context(_beside(scratch, index, source, ".rows").open("wb"))
+                for index in range(parts)
+            ]
+            done = 0
+            for batch in file.iter_batches():
+                ids = batch.column(columns["customer_id"]).cast(pa.string()).cast(pa.binary())
+                part = _parts(pc.fill_null(ids, b""), parts)
+                order = np.argsort(part, kind="stable")
+                bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=parts))])
+                for index, (writer, numbers) in enumerate(zip(writers, rows, strict=True)):
+                    chosen = order[bounds[index] : bounds[index + 1]]
+                    writer.write_batch(batch.take(pa.array(chosen)))
+                    (chosen + done).astype(np.int64).tofile(numbers)
+                done += batch.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
+    return SourceParts(source.name, path, files, None)

@@ -1,0 +1,178 @@
+"""Splitting an export into parts of whole customers (the way to exports larger than memory):
+every record lands in exactly one part, byte for byte, all of a customer's in the same one,
+and the line maps give back the export's line of every line a part holds."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from churnwatch.config import Config
+from churnwatch.core.errors import UsageError
+from churnwatch.core.sources import SOURCES
+from churnwatch.ingest import export_parts
+from churnwatch.ingest.csv_reader import read_source
+from churnwatch.ingest.customer_ids import _clean
+from churnwatch.ingest.export_parts import ExportParts, split_export
+
+PARTS = 4
+SPELLINGS = ("{id}", " {id} ", '"{id}"', "{id}.0", "{id}\u00a0")
+"""Ways one customer number is written in real exports: the loader reads all as one id."""
+NOTES = ("plain", '27" monitor', '"quoted; with delimiter"', '"two\nlines"', "Müller", "")
+
+
+def messy_orders(rows: int, seed: int, *, crlf: bool = False) -> bytes:
+    """An orders export with what real ones hold: a preamble, ids spelt several ways, quoted
+    fields with delimiters and line breaks, inch marks, umlauts, blank lines, a row with
+    too few fields, and no line break at the end."""
+    rng = random.Random(seed)
+    newline = "\r\n" if crlf else "\n"
+    lines = ["sep=;", "customer_id;order_date;amount;note"]
+    for _ in range(rows):
+        customer = rng.choice(SPELLINGS).format(id=rng.randrange(1, 60))
+        day = f"{rng.randrange(1, 28):02d}.{rng.randrange(1, 12):02d}.2024"
+        lines.append(f"{customer};{day};{rng.randrange(1, 999)},50;{rng.choice(NOTES)}")
+        if rng.random() < 0.03:
+            lines.append("")
+        if rng.random() < 0.02:
+            lines.append("broken;row")
+    return newline.join(lines).encode("utf-8")
+
+
+def _split(folder: Path, tmp_path: Path, parts: int = PARTS) -> ExportParts:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    return split_export(folder, Config(), parts, scratch)
+
+
+def _rows(path: Path) -> pa.Table:
+    """The rows the reader keeps, ids cleaned as the loader cleans them."""
+    table = read_source(path, SOURCES["orders"], Config().sources.get("orders")).table
+    columns = ["customer_id", "order_date", "amount"]
+    return table.select(columns).set_column(0, "customer_id", _clean(table["customer_id"]))
+
+
+def _sorted(table: pa.Table) -> list[tuple[object, ...]]:
+    return sorted(zip(*(table[name].to_pylist() for name in table.column_names), strict=True))
+
+
+def _export(tmp_path: Path, data: bytes, name: str = "orders.csv") -> Path:
+    folder = tmp_path / "exports"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.mark.parametrize("block", [64, 1000, export_parts.BLOCK])
+@pytest.mark.parametrize("crlf", [False, True])
+def test_every_row_lands_in_one_part_with_all_of_its_customers_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, crlf: bool
+) -> None:
+    monkeypatch.setattr(export_parts, "BLOCK", block)  # records straddle blocks
+    folder = _export(tmp_path, messy_orders(400, seed=block, crlf=crlf))
+    split = _split(folder, tmp_path)
+    whole = _rows(folder / "orders.csv")
+    parts = [_rows(split.part(index) / "orders.csv") for index in range(PARTS)]
+    assert _sorted(pa.concat_tables(parts)) == _sorted(whole)
+    owners = [set(part["customer_id"].to_pylist()) for part in parts]
+    assert sum(len(ids) for ids in owners) == len(set().union(*owners))  # no id in two parts
+    assert sum(bool(ids) for ids in owners) >= 2  # and the customers are spread
+
+
+def test_the_line_maps_give_the_export_line_of_every_line_of_a_part(tmp_path: Path) -> None:
+    data = messy_orders(300, seed=7)
+    folder = _export(tmp_path, data)
+    split = _split(folder, tmp_path)
+    export_lines = data.split(b"\n")
+    source = split.sources["orders"]
+    seen = []
+    for index in range(PARTS):
+        lines = (split.part(index) / "orders.csv").read_bytes().rstrip(b"\n").split(b"\n")
+        numbers = source.export_lines(index, np.arange(1, len(lines) + 1))
+        assert [export_lines[n - 1] for n in numbers] == lines
+        seen += list(numbers[2:])  # the preamble and header head every part
+    blank = {n for n, line in enumerate(export_lines, 1) if not line}
+    assert sorted(seen) == sorted(set(range(3, len(export_lines) + 1)) - blank)
+
+
+def test_rows_with_the_wrong_number_of_fields_go_to_the_first_part(tmp_path: Path) -> None:
+    folder = _export(tmp_path, b"customer_id;order_date;amount\n1;2024-01-02;3\nbroken\n")
+    split = _split(folder, tmp_path)
+    assert (split.part(0) / "orders.csv").read_bytes().endswith(b"broken\n")
+    assert split.sources["orders"].export_lines(0, np.array([2]))[0] == 3
+
+
+def test_a_packed_export_splits_as_its_csv(tmp_path: Path) -> None:
+    data = messy_orders(200, seed=3)
+    folder = _export(tmp_path, gzip.compress(data), "orders.csv.gz")
+    split = _split(folder, tmp_path)
+    plain = _export(tmp_path / "plain", data)
+    parts = pa.concat_tables(_rows(split.part(index) / "orders.csv") for index in range(PARTS))
+    assert _sorted(parts) == _sorted(_rows(plain / "orders.csv"))
+
+
+def test_a_parquet_export_splits_by_rows_with_their_numbers(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    table = pa.table(
+        {
+            "customer_id": pa.array(rng.integers(1, 50, 500)),
+            "order_date": pa.array(np.datetime64("2024-01-01") + rng.integers(0, 300, 500)),
+            "amount": rng.random(500) * 100,
+        }
+    )
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    pq.write_table(table, folder / "orders.parquet", row_group_size=64)
+    split = _split(folder, tmp_path)
+    source = split.sources["orders"]
+    found = []
+    for index in range(PARTS):
+        part = pq.read_table(split.part(index) / "orders.parquet")
+        rows = source.export_lines(index, np.arange(part.num_rows) + 2) - 2
+        assert part.equals(table.take(pa.array(rows)))
+        found.append(set(pc.unique(part["customer_id"]).to_pylist()))
+    assert sum(len(ids) for ids in found) == len(set().union(*found)) == 49
+
+
+def test_every_present_source_is_split_and_absent_ones_are_not(tmp_path: Path) -> None:
+    folder = _export(tmp_path, b"customer_id,order_date,amount\nA1,2024-01-02,3\n")
+    (folder / "payments.csv").write_bytes(
+        b"customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        b"A1,R1,2024-01-02,2024-01-16,2024-01-20,3\n"
+    )
+    split = _split(folder, tmp_path)
+    assert sorted(split.sources) == ["orders", "payments"]
+    owner = [
+        index
+        for index in range(PARTS)
+        if b"A1" in (split.part(index) / "payments.csv").read_bytes()
+    ]
+    assert owner and b"A1" in (split.part(owner[0]) / "orders.csv").read_bytes()
+
+
+def test_a_utf16_export_is_refused_plainly(tmp_path: Path) -> None:
+    text = "customer_id;order_date;amount\n1;2024-01-02;3\n"
+    folder = _export(tmp_path, text.encode("utf-16"))
+    with pytest.raises(UsageError, match="utf-16 export cannot be split into parts yet"):
+        _split(folder, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("spellings", "same"),
+    [
+        ((b"123", b" 123 ", b"123.00", b'"123"', b"1\x0023", "123\u00a0".encode()), True),
+        ((b"123", b"124"), False),
+    ],
+)
+def test_routing_keys_agree_for_every_spelling_the_loader_reads_as_one(
+    spellings: tuple[bytes, ...], same: bool
+) -> None:
+    keys = set(export_parts.routing_keys(pa.array(spellings, pa.binary())).to_pylist())
+    assert (len(keys) == 1) is same
