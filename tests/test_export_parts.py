@@ -4,6 +4,7 @@ and the line maps give back the export's line of every line a part holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import random
 from pathlib import Path
@@ -15,12 +16,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from churnwatch.config import Config
-from churnwatch.core.errors import UsageError
+from churnwatch.core.days import date_to_day
+from churnwatch.core.errors import InputError, UsageError
 from churnwatch.core.sources import SOURCES
 from churnwatch.ingest import export_parts
 from churnwatch.ingest.csv_reader import read_source
 from churnwatch.ingest.customer_ids import _clean
-from churnwatch.ingest.export_parts import ExportParts, split_export
+from churnwatch.ingest.dataset import Dataset, load_dataset
+from churnwatch.ingest.export_parts import ExportParts, merged, split_export
+from churnwatch.ingest.problems import Problem, Reason
+from churnwatch.timeframe import cut_at
 
 PARTS = 4
 SPELLINGS = ("{id}", " {id} ", '"{id}"', "{id}.0", "{id}\u00a0")
@@ -176,3 +181,89 @@ def test_routing_keys_agree_for_every_spelling_the_loader_reads_as_one(
 ) -> None:
     keys = set(export_parts.routing_keys(pa.array(spellings, pa.binary())).to_pylist())
     assert (len(keys) == 1) is same
+
+
+def flawed_export(folder: Path, rows: int, seed: int) -> None:
+    """Orders and payments with the flaws the loader reports: dates and amounts it cannot
+    read, rows repeated, short rows, invoices of customers without orders."""
+    rng = random.Random(seed)
+    orders = ["customer_id;order_date;amount;order_id"]
+    for number in range(rows):
+        day = f"{rng.randrange(1, 28):02d}.{rng.randrange(1, 12):02d}.2024"
+        day = "31.02.2024" if rng.random() < 0.02 else day
+        amount = "zwölf" if rng.random() < 0.02 else f"{rng.randrange(1, 999)},50"
+        line = f"{rng.choice(SPELLINGS).format(id=rng.randrange(1, 80))};{day};{amount};A{number}"
+        orders += [line, line] if rng.random() < 0.03 else [line]
+        if rng.random() < 0.01:
+            orders.append("kaputt")
+    payments = ["customer_id;invoice_id;invoice_date;due_date;paid_date;amount"]
+    for number in range(rows // 2):
+        customer = rng.randrange(1, 95)  # some never ordered
+        payments.append(f"{customer};R{number};02.03.2024;16.03.2024;20.03.2024;10,00")
+    (folder / "orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+    (folder / "payments.csv").write_text("\n".join(payments) + "\n", encoding="utf-8")
+
+
+def _named_rows(dataset: Dataset, source: str) -> list[tuple[object, ...]]:
+    frame = dataset.frame(source)
+    ids = dataset.customer_ids[frame["customer"].to_numpy()]
+    columns = [c for c in frame.columns if c != "customer"]
+    return sorted(zip(ids, *(frame[c].tolist() for c in columns), strict=True))
+
+
+def _kinds(problems: list[Problem]) -> list[tuple[object, ...]]:
+    return sorted(
+        (p.source, p.file, p.code, p.column, p.count, p.lines, p.message) for p in problems
+    )
+
+
+def test_the_parts_load_as_the_export_with_its_files_and_lines_in_every_message(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    flawed_export(folder, 600, seed=11)
+    whole = load_dataset(folder, Config())
+    split = _split(folder, tmp_path)
+    parts = [split.load(index, Config()) for index in range(PARTS)]
+    for source in ("orders", "payments"):
+        assert sorted(row for part in parts for row in _named_rows(part, source)) == _named_rows(
+            whole, source
+        )
+    found = merged(split.notes() + [p for part in parts for p in part.problems])
+    assert {p.code for p in whole.problems} >= {
+        Reason.BAD_DATE,
+        Reason.BAD_NUMBER,
+        Reason.DUPLICATE,
+        Reason.FIELD_COUNT,
+        Reason.ORPHAN,
+    }
+    per_row = [p for p in whole.problems if p.code is not Reason.ORPHAN]  # said per part
+    assert _kinds([p for p in found if p.code is not Reason.ORPHAN]) == _kinds(per_row)
+    later = cut_at(parts[0], date_to_day(dt.date(2024, 3, 1)))
+    noted = [note for note in later.notes if note.code is Reason.AFTER_AS_OF]
+    export_lines = (folder / "orders.csv").read_text(encoding="utf-8").split("\n")
+    assert noted and all(
+        "A" in export_lines[line - 1] and ".2024" in export_lines[line - 1]
+        for note in noted
+        for line in note.lines
+    )
+
+
+def test_a_parts_error_names_the_export_and_its_line(tmp_path: Path) -> None:
+    orders = b"".join(b"%d;01.02.2024;3\n" % n for n in range(40))
+    folder = _export(tmp_path, b"customer_id;order_date;amount\n" + orders)
+    (folder / "payments.csv").write_bytes(
+        b"customer_id;invoice_id;invoice_date;due_date;paid_date;amount\n"
+        + b"".join(b"%d;R1;02.03.2024;16.03.2024;;1\n" % n for n in range(40))
+        + b"7;R2;02.03.2024;16.03.2024;;1 \xff\n"
+    )
+    config = Config.model_validate({"sources": {"payments": {"encoding": "utf-8"}}})
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    split = split_export(folder, config, 2, scratch)
+    with pytest.raises(InputError) as raised:
+        for index in range(2):
+            split.load(index, config)
+    assert str(raised.value).startswith(f"{folder / 'payments.csv'}:42: not valid utf-8 text")
+    assert "part-" not in str(raised.value)

@@ -106,14 +106,33 @@ def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable
     reader = _Reader(
         path, source, head=head, dialect=dialect, columns=columns, config=config, plain=plain
     )
+    sniffed = (dialect, alternatives)
+    reader.problems.extend(head_notes(path, head, source, columns, config, sniffed=sniffed))
+    return reader.read()
+
+
+def head_notes(
+    path: Path,
+    head: Head,
+    source: Source,
+    columns: dict[str, str],
+    config: SourceConfig,
+    *,
+    sniffed: tuple[Dialect, list[str]],
+) -> list[Problem]:
+    """What sniffing the head found worth saying: optional columns left unread, numbers and
+    dates that could be read another way (``sniffed``: the dialect and the other date
+    formats that fit, as :func:`detect_dialect` gives them)."""
+    dialect, alternatives = sniffed
+    notes = []
     if not config.columns and (unread := _unread_lookalikes(head, source, columns, path)):
-        reader.problems.append(unread)
+        notes.append(unread)
     if assumed := ambiguous_numbers(head, source, columns, dialect, config):
-        reader.problems.append(
+        notes.append(
             Problem(source.name, path.name, Reason.AMBIGUOUS_NUMBERS, assumed, level=Level.NOTE)
         )
     if alternatives:
-        reader.problems.append(
+        notes.append(
             Problem(
                 source.name,
                 path.name,
@@ -123,7 +142,7 @@ def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable
                 level=Level.NOTE,
             )
         )
-    return reader.read()
+    return notes
 
 
 def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path) -> dict[str, str]:

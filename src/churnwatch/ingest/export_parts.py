@@ -16,9 +16,10 @@ lines go nowhere. A Parquet export is split by rows, its row numbers standing fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,16 +29,20 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from churnwatch.config import Config, SourceConfig
-from churnwatch.core.errors import InputError, UsageError
+from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError, UsageError
 from churnwatch.core.sources import SOURCES, Source
 from churnwatch.ingest.csv_reader import (
+    RowLayout,
+    head_notes,
     parquet_head,
     resolve_columns,
     unraisable_errors,
 )
-from churnwatch.ingest.dataset import source_path
+from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
+from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.packed import kind_of, unpacked
-from churnwatch.ingest.sniff import Head, inspect_head
+from churnwatch.ingest.problems import MAX_LINES, Problem
+from churnwatch.ingest.sniff import Head, detect_dialect, inspect_head
 
 BLOCK = 1 << 23
 """Bytes read at a time; a record longer than a block makes the block grow to hold it."""
@@ -58,6 +63,17 @@ class SourceParts:
     line_maps: tuple[Path, ...] | None
     """Per part, the export's line number (1-based) of each of the part's lines (its header
     lines first); ``None`` for Parquet, whose row numbers stand for lines."""
+    settings: SourceConfig
+    """How every part is read: its own file, with the export's column mapping and formats
+    (sniffed once, on the export's head: a part's first rows could suggest others)."""
+    notes: tuple[Problem, ...] = ()
+    """What the export's head showed (columns left unread, dates or numbers that could be
+    read another way): said once for the export, not by each part."""
+
+    def exported(self, problem: Problem, part: int) -> Problem:
+        """A problem a part's reader found, as in the export: its file, its lines."""
+        lines = self.export_lines(part, np.array(problem.lines, dtype=np.int64))
+        return replace(problem, file=self.export.name, lines=tuple(int(n) for n in lines))
 
     def export_lines(self, part: int, lines: np.ndarray) -> np.ndarray:
         """The export's line numbers of the part's ``lines`` (1-based, as messages give)."""
@@ -83,6 +99,100 @@ class ExportParts:
     def part(self, index: int) -> Path:
         """The folder of part ``index``: an exports folder of its own."""
         return part_folder(self.folder, index)
+
+    def notes(self) -> list[Problem]:
+        """What the sources' heads showed, once for the export."""
+        return [note for parts in self.sources.values() for note in parts.notes]
+
+    def load(self, index: int, config: Config) -> Dataset:
+        """Part ``index`` loaded as the export would be, its customers only: its problems
+        (and those found later, e.g. when the part is cut at a date) name the export's files
+        and lines, and so do its errors."""
+        sources = config.sources.model_copy(
+            update={name: parts.settings for name, parts in self.sources.items()}
+        )
+        try:
+            dataset = load_dataset(self.part(index), config.model_copy(update={"sources": sources}))
+        except ChurnwatchError as error:
+            raise self._exported_error(error, index) from None
+        for name, frame in dataset.sources.items():
+            parts = self.sources[name]
+            frame.table.path = parts.export
+            assert frame.table.layout is not None  # the reader sets it
+            mapped = _ExportLines(frame.table.layout, parts, index)
+            frame.table.layout = mapped  # type: ignore[assignment]
+        problems = [self._exported(problem, index) for problem in dataset.problems]
+        return replace(dataset, problems=problems)
+
+    def _exported(self, problem: Problem, index: int) -> Problem:
+        parts = self.sources.get(problem.source)
+        return problem if parts is None else parts.exported(problem, index)
+
+    def _exported_error(self, error: ChurnwatchError, index: int) -> ChurnwatchError:
+        """``error`` naming the export's files and lines instead of the part's."""
+        message = error.message
+        for parts in self.sources.values():
+
+            def in_export(found: re.Match[str], parts: SourceParts = parts) -> str:
+                if found[1] is None:
+                    return str(parts.export)
+                return f"{parts.export}:{parts.export_lines(index, np.array([int(found[1])]))[0]}"
+
+            message = re.sub(
+                re.escape(str(parts.files[index])) + r"(?::(\d+))?", in_export, message
+            )
+        if message != error.message:  # a byte offset would be the part's, not the export's
+            message = re.sub(r" \(byte [\d,]+\)", "", message)
+        kind = InputError if isinstance(error, EmptySourceError) else type(error)
+        return kind(message, hint=error.hint)
+
+
+@dataclass(frozen=True)
+class _ExportLines:
+    """A part's layout answering with the export's line numbers."""
+
+    part: Layout | RowLayout
+    source: SourceParts
+    index: int
+
+    def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
+        return self.source.export_lines(self.index, self.part.row_lines(rows, parsed_rows))
+
+    def malformed_lines(self) -> list[int]:
+        lines = np.array(self.part.malformed_lines(), dtype=np.int64)
+        return [int(line) for line in self.source.export_lines(self.index, lines)]
+
+    def records(self, rows: np.ndarray, parsed_rows: int) -> list[tuple[str, ...]] | None:
+        return self.part.records(rows, parsed_rows)
+
+
+def merged(problems: list[Problem]) -> list[Problem]:
+    """The problems the parts found, one per kind: where several parts found the same
+    (same file, column, reason and words), their rows are counted together and the first
+    lines among them named. Kinds keep the order in which they were first found."""
+    kinds: dict[tuple[object, ...], Problem] = {}
+    for problem in problems:
+        key = (
+            problem.source,
+            problem.file,
+            problem.code,
+            problem.column,
+            problem.message,
+            problem.level,
+            problem.skipped,
+            problem.fix,
+        )
+        if (known := kinds.get(key)) is None:
+            kinds[key] = problem
+            continue
+        examples = tuple(dict.fromkeys([*known.examples, *problem.examples]))
+        kinds[key] = replace(
+            known,
+            count=known.count + problem.count,
+            lines=tuple(sorted({*known.lines, *problem.lines})[:MAX_LINES]),
+            examples=examples[: max(len(known.examples), len(problem.examples))],
+        )
+    return list(kinds.values())
 
 
 def part_folder(folder: Path, index: int) -> Path:
@@ -133,7 +243,34 @@ def split_source(
     files = tuple(part_folder(scratch, index) / name for index in range(parts))
     maps = tuple(_beside(scratch, index, source, ".lines") for index in range(parts))
     _CsvSplitter(path, plain, head, columns["customer_id"]).split(files, maps)
-    return SourceParts(source.name, path, files, maps)
+    sniffed = detect_dialect(head, source, columns, settings)
+    dialect = sniffed[0]
+    formats = {
+        "delimiter": dialect.delimiter,
+        "decimal": dialect.decimal,
+        "thousands": dialect.thousands,
+        "date_format": dialect.date_format,
+    }
+    notes = head_notes(path, head, source, columns, settings, sniffed=sniffed)
+    return SourceParts(
+        source.name,
+        path,
+        files,
+        maps,
+        _part_settings(settings, name, columns, formats),
+        tuple(notes),
+    )
+
+
+def _part_settings(
+    settings: SourceConfig,
+    file: str,
+    columns: dict[str, str],
+    formats: dict[str, str] | None = None,
+) -> SourceConfig:
+    """The export's settings for reading a part: the part's file, the export's mapping (and
+    formats)."""
+    return settings.model_copy(update={"path": file, "columns": columns, **(formats or {})})
 
 
 class _CsvSplitter:
@@ -394,4 +531,4 @@ def _split_parquet(
                 done += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
-    return SourceParts(source.name, path, files, None)
+    return SourceParts(source.name, path, files, None, _part_settings(settings, name, columns))
