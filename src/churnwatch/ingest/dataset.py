@@ -470,14 +470,22 @@ def _repeated_customers(frame: SourceFrame, ids: pd.Index) -> list[Problem]:
             frame.name,
             frame.path.name,
             Reason.REPEATED_CUSTOMER,
-            f"{plural(customers.size, 'customer')} on more than one row; the first row of each"
-            " is used, the others are ignored",
+            repeated_customers_found(customers.size),
             column=frame.table.columns["customer_id"],
             count=int(later.sum()),
             lines=frame.table.first_lines(positions),
             examples=tuple(str(ids[code]) for code in customers[:3]),
+            tally=(customers.size,),
+            wording=repeated_customers_found,
         )
     ]
+
+
+def repeated_customers_found(customers: int) -> str:
+    return (
+        f"{plural(customers, 'customer')} on more than one row; the first row of each is used,"
+        " the others are ignored"
+    )
 
 
 def _zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
@@ -548,18 +556,25 @@ def _orphans(
         orphan = ~with_orders[codes]
         if orphan.any():
             customers = np.unique(codes[orphan])
+            tally = (int(orphan.sum()), customers.size)
+            hint = _zero_padding_hint(text, customers, with_orders)
             problems.append(
                 Problem(
                     name,
                     frame.path.name,
                     Reason.ORPHAN,
-                    f"{plural(int(orphan.sum()), 'row')} for {plural(customers.size, 'customer')}"
-                    f" with no orders{_zero_padding_hint(text, customers, with_orders)}",
+                    orphans_found(*tally) + hint,
                     column=frame.table.columns["customer_id"],
                     count=int(orphan.sum()),
                     lines=frame.table.first_lines(frame.frame.index.to_numpy()[orphan]),
                     examples=tuple(str(ids[c]) for c in customers[:3]),
                     level=Level.NOTE if name == "customers" else Level.WARNING,
+                    tally=tally,
+                    wording=None if hint else orphans_found,  # a hint names one pair
                 )
             )
     return problems
+
+
+def orphans_found(rows: int, customers: int) -> str:
+    return f"{plural(rows, 'row')} for {plural(customers, 'customer')} with no orders"

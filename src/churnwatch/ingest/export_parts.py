@@ -167,32 +167,29 @@ class _ExportLines:
 
 
 def merged(problems: list[Problem]) -> list[Problem]:
-    """The problems the parts found, one per kind: where several parts found the same
-    (same file, column, reason and words), their rows are counted together and the first
-    lines among them named. Kinds keep the order in which they were first found."""
+    """The problems the parts found, one per kind: where several parts found the same (same
+    file, column, reason and words, or the same wording of their counts), their rows are
+    counted together, the first lines among them named, and counted words written again
+    from the sums. Kinds keep the order in which they were first found."""
     kinds: dict[tuple[object, ...], Problem] = {}
     for problem in problems:
-        key = (
-            problem.source,
-            problem.file,
-            problem.code,
-            problem.column,
-            problem.message,
-            problem.level,
-            problem.skipped,
-            problem.fix,
-        )
-        if (known := kinds.get(key)) is None:
-            kinds[key] = problem
-            continue
-        examples = tuple(dict.fromkeys([*known.examples, *problem.examples]))
-        kinds[key] = replace(
-            known,
-            count=known.count + problem.count,
-            lines=tuple(sorted({*known.lines, *problem.lines})[:MAX_LINES]),
-            examples=examples[: max(len(known.examples), len(problem.examples))],
-        )
+        words = problem.wording or problem.message
+        key = (problem.source, problem.file, problem.code, problem.column, words, problem.level)
+        kinds[key] = problem if (known := kinds.get(key)) is None else _together(known, problem)
     return list(kinds.values())
+
+
+def _together(known: Problem, more: Problem) -> Problem:
+    examples = tuple(dict.fromkeys([*known.examples, *more.examples]))
+    tally = tuple(a + b for a, b in zip(known.tally, more.tally, strict=True))
+    return replace(
+        known,
+        message=known.wording(*tally) if known.wording else known.message,
+        count=known.count + more.count,
+        lines=tuple(sorted({*known.lines, *more.lines})[:MAX_LINES]),
+        examples=examples[: max(len(known.examples), len(more.examples))],
+        tally=tally,
+    )
 
 
 def part_folder(folder: Path, index: int) -> Path:

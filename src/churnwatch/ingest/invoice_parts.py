@@ -40,19 +40,28 @@ def number_invoice_parts(payments: SourceFrame) -> list[Problem]:
     payments.frame = frame.assign(**{INVOICE: documents.group.astype(np.int64)})
     parts = np.flatnonzero(~documents.first)
     invoices = int(np.unique(documents.group[parts]).size)
-    verb = "is a further part" if parts.size == 1 else "are further parts"
     return [
         Problem(
             payments.name,
             payments.path.name,
             Reason.INVOICE_PARTS,
-            f"{plural(parts.size, 'row')} {verb} (a line or a part payment) of"
-            f" {plural(invoices, 'invoice')} (the same invoice number, customer and due date):"
-            " each invoice counts once, paid when its last part was paid, its open amount"
-            " what is still unpaid",
+            invoice_parts_found(parts.size, invoices),
             column="invoice_id",
             count=parts.size,
             lines=payments.table.first_lines(frame.index.to_numpy()[parts]),
             level=Level.NOTE,
+            tally=(parts.size, invoices),
+            wording=invoice_parts_found,
         )
     ]
+
+
+def invoice_parts_found(parts: int, invoices: int) -> str:
+    """What numbering the parts of invoices found, counted."""
+    verb = "is a further part" if parts == 1 else "are further parts"
+    return (
+        f"{plural(parts, 'row')} {verb} (a line or a part payment) of"
+        f" {plural(invoices, 'invoice')} (the same invoice number, customer and due date):"
+        " each invoice counts once, paid when its last part was paid, its open amount"
+        " what is still unpaid"
+    )

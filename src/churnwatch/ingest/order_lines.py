@@ -53,13 +53,40 @@ def combine_order_lines(orders: SourceFrame) -> list[Problem]:
             orders.name,
             orders.path.name,
             Reason.ORDER_LINES,
-            grouped.describe(),
+            order_lines_found(*grouped.tally()),
             column="order_id",
             count=merged.size,
             lines=orders.table.first_lines(frame.index.to_numpy()[merged]),
             level=Level.NOTE,
+            tally=grouped.tally(),
+            wording=order_lines_found,
         )
     ]
+
+
+def order_lines_found(
+    merged: int, with_lines: int, cancelled: int, unnumbered: int, several_days: int
+) -> str:
+    """What combining the lines of orders did, counted."""
+    clauses = [
+        f"{plural(merged, 'row')} {'is a further line' if merged == 1 else 'are further lines'}"
+        f" of {plural(with_lines, 'order')} (the same order number, customer and day): each"
+        " order counts once, with its lines' amounts summed"
+    ]
+    if cancelled:
+        clauses.append(
+            f"{plural(cancelled, 'order')} whose lines cancel out (summing to 0) left out"
+        )
+    if unnumbered:
+        clauses.append(
+            f"{plural(unnumbered, 'row')} without an order number counted as orders of their own"
+        )
+    if several_days:
+        clauses.append(
+            f"{plural(several_days, 'order number')} with lines on several days:"
+            " each day counted on its own (an order, or a credit note)"
+        )
+    return "; ".join(clauses)
 
 
 @dataclass(frozen=True)
@@ -98,29 +125,13 @@ class _Lines:
             int(days[days.duplicated()].drop_duplicates().shape[0]),
         )
 
-    def describe(self) -> str:
+    def tally(self) -> tuple[int, int, int, int, int]:
+        """Rows combined into orders, those orders, orders cancelled out, rows without a
+        number, numbers with lines on several days."""
         merged = int((~self.first).sum())
         with_lines = int(np.unique(self.group[~self.first]).size)
-        clauses = [
-            f"{plural(merged, 'row')} {'is a further line' if merged == 1 else 'are further lines'}"
-            f" of {plural(with_lines, 'order')} (the same order number, customer and day): each"
-            " order counts once, with its lines' amounts summed"
-        ]
-        if (cancelled := int(self.cancelled.sum())) > 0:
-            clauses.append(
-                f"{plural(cancelled, 'order')} whose lines cancel out (summing to 0) left out"
-            )
-        if self.unnumbered:
-            clauses.append(
-                f"{plural(self.unnumbered, 'row')} without an order number counted as orders"
-                " of their own"
-            )
-        if self.several_days:
-            clauses.append(
-                f"{plural(self.several_days, 'order number')} with lines on several days:"
-                " each day counted on its own (an order, or a credit note)"
-            )
-        return "; ".join(clauses)
+        cancelled = int(self.cancelled.sum())
+        return merged, with_lines, cancelled, self.unnumbered, self.several_days
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ what to show. Only problems that make a source unusable raise :class:`InputError
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -76,6 +76,11 @@ class Problem:
     skipped: bool = field(default=False)
     fix: tuple[str, ...] = ()
     """Lines to paste into churnwatch.toml that would settle the problem."""
+    tally: tuple[int, ...] = ()
+    """The counts the message states, where it states more than ``count``..."""
+    wording: Callable[..., str] | None = None
+    """...and the (module-level) function that writes the message from them: the parts of a
+    split export each find some, and the whole export's message is written from the sums."""
 
     def describe(self) -> str:
         """``orders.csv: column 'amount': 2 rows skipped: not a number (lines 4, 9; e.g. 'x')``."""

@@ -12,7 +12,7 @@ fits is used and the BG/NBD model carries the forecast over the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -93,19 +93,63 @@ class Fitted:
         return default_model(TERMS, base, tuple(rule.id for rule in rules), weights)
 
 
-def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
+class Outcomes(Protocol):
+    """What the choice of training cut-offs counts over every customer of the export."""
+
+    def first_day(self) -> int | None:
+        """The first order day (None: no orders)."""
+        ...
+
+    def counted(self, cut_off: int, horizon: int) -> tuple[int, int]:
+        """Customers with an order up to ``cut_off``, and how many of them had none in the
+        ``horizon`` days after it."""
+        ...
+
+
+@dataclass(frozen=True)
+class CutOutcomes:
+    """:class:`Outcomes` counted on a cut that holds every customer."""
+
+    cut: Cut
+
+    def first_day(self) -> int | None:
+        days = self.cut.frame("orders")["order_date"].to_numpy()
+        return int(days.min()) if days.size else None
+
+    def counted(self, cut_off: int, horizon: int) -> tuple[int, int]:
+        return _customers_with_outcomes(self.cut, cut_off, horizon)
+
+
+def outcome_questions(as_of: int, horizon: int) -> list[tuple[int, int]]:
+    """Every ``(cut_off, horizon)`` whose counts :func:`fit_on_history` may ask for at
+    ``as_of``: where the counts are summed over parts, each part counts these."""
+    candidates = _candidate_horizons(horizon)
+    asked = {(as_of - candidate, candidate) for candidate in candidates}
+    step = max(7, horizon // 6)
+    latest = as_of - horizon
+    first = latest - latest % step
+    asked |= {(first - k * step, horizon) for k in range(STACKED_CUT_OFFS)}
+    return sorted(asked)
+
+
+def fit_on_history(
+    cut: Cut, config: Config, rules: list[Rule], outcomes: Outcomes | None = None
+) -> Fitted:
     """The risk model for ``cut``, fitted on its own past when that is long and large enough.
 
-    Independent of the features at the reference date, so it can run beside them."""
+    Independent of the features at the reference date, so it can run beside them. Where
+    ``cut`` holds only the training customers (an export split into parts), ``outcomes``
+    counts over all of them."""
+    outcomes = outcomes or CutOutcomes(cut)
     horizon = config.risk.horizon_days
     weights, pinned = _rule_priors(rules)
     ids = tuple(rule.id for rule in rules)
     if not config.risk.fit:
         return _unfitted(Why("fit_off", ()))
-    chosen = _training_horizon(cut, horizon)
+    chosen = _training_horizon(cut.as_of, horizon, outcomes)
     if chosen is None:
-        return _unfitted(_too_little_history(cut, horizon))
-    cut_offs = _stacked(cut, chosen) if chosen == horizon else [cut.as_of - chosen]
+        return _unfitted(_too_little_history(cut.as_of, horizon, outcomes))
+    cut_offs = _stacked(cut.as_of, chosen, outcomes) if chosen == horizon else [cut.as_of - chosen]
     rows = [_training_rows(cut, cut_off, chosen, config, rules) for cut_off in cut_offs]
     terms, labels, fired = (np.concatenate(part) for part in zip(*rows, strict=True))
     model = fit_model(
@@ -124,13 +168,13 @@ def fit_on_history(cut: Cut, config: Config, rules: list[Rule]) -> Fitted:
     return Fitted(model, training, None)
 
 
-def _too_little_history(cut: Cut, horizon: int) -> Why:
+def _too_little_history(as_of: int, horizon: int, outcomes: Outcomes) -> Why:
     """What the fit needs at ``horizon`` days before the reference date, and what the export
     has there: which of the needs failed is what the user can act on."""
-    cut_off = cut.as_of - horizon
-    customers, churners = _customers_with_outcomes(cut, cut_off, horizon)
-    days = cut.frame("orders")["order_date"].to_numpy()
-    history = max(cut_off - int(days.min()), 0) if days.size else 0
+    cut_off = as_of - horizon
+    customers, churners = outcomes.counted(cut_off, horizon)
+    first = outcomes.first_day()
+    history = max(cut_off - first, 0) if first is not None else 0
     values = {
         "customers": MIN_CUSTOMERS,
         "each": MIN_EACH_OUTCOME,
@@ -144,7 +188,7 @@ def _too_little_history(cut: Cut, horizon: int) -> Why:
     return Why("too_little_history", tuple(values.items()))
 
 
-def _stacked(cut: Cut, horizon: int) -> list[int]:
+def _stacked(as_of: int, horizon: int, outcomes: Outcomes) -> list[int]:
     """The training cut-offs: the latest day of a fixed grid, ``horizon / 6`` days apart, on or
     before ``reference − horizon``, then earlier days of the grid while they have enough
     history and the rows are fewer than :data:`TRAINING_ROWS`.
@@ -154,16 +198,16 @@ def _stacked(cut: Cut, horizon: int) -> list[int]:
     changes with their own history, not with the days the training happened to start from:
     the risk of a customer who stays silent does not fall from one day to the next."""
     step = max(7, horizon // 6)
-    latest = cut.as_of - horizon
+    latest = as_of - horizon
     first = latest - latest % step
-    if not _enough_history(cut, first, horizon):  # a short history: every day counts
+    if not _enough_history(first, horizon, outcomes):  # a short history: every day counts
         first = latest
-    chosen, rows = [first], _customers_with_outcomes(cut, first, horizon)[0]
+    chosen, rows = [first], outcomes.counted(first, horizon)[0]
     for cut_off in (first - k * step for k in range(1, STACKED_CUT_OFFS)):
-        if rows >= TRAINING_ROWS or not _enough_history(cut, cut_off, horizon):
+        if rows >= TRAINING_ROWS or not _enough_history(cut_off, horizon, outcomes):
             break
         chosen.append(cut_off)
-        rows += _customers_with_outcomes(cut, cut_off, horizon)[0]
+        rows += outcomes.counted(cut_off, horizon)[0]
     return chosen
 
 
@@ -223,24 +267,29 @@ def _rule_priors(rules: list[Rule]) -> tuple[np.ndarray, np.ndarray]:
     return weights, np.array([rule.pinned for rule in rules], dtype=bool)
 
 
-def _training_horizon(cut: Cut, horizon: int) -> int | None:
+def _training_horizon(as_of: int, horizon: int, outcomes: Outcomes) -> int | None:
     """The horizon to train with: the full one if the history allows, else the longest
     shorter one that does."""
-    shorter = {round(horizon * share) for share in SHORTER_HORIZONS}
-    shorter |= {h for h in FALLBACK_HORIZONS if h < horizon}
-    for candidate in (horizon, *sorted((h for h in shorter if h > 0), reverse=True)):
-        if _enough_history(cut, cut.as_of - candidate, candidate):
+    for candidate in _candidate_horizons(horizon):
+        if _enough_history(as_of - candidate, candidate, outcomes):
             return candidate
     return None
 
 
-def _enough_history(cut: Cut, cut_off: int, horizon: int) -> bool:
+def _candidate_horizons(horizon: int) -> list[int]:
+    """The horizon, then the shorter ones to try, longest first."""
+    shorter = {round(horizon * share) for share in SHORTER_HORIZONS}
+    shorter |= {h for h in FALLBACK_HORIZONS if h < horizon}
+    return [horizon, *sorted((h for h in shorter if h > 0), reverse=True)]
+
+
+def _enough_history(cut_off: int, horizon: int, outcomes: Outcomes) -> bool:
     """Cheap checks on the orders alone, before any feature is computed: enough history before
     the cut-off, and enough customers who did and did not order in the horizon after it."""
-    days = cut.frame("orders")["order_date"].to_numpy()
-    if days.size == 0 or int(days.min()) > cut_off - MIN_HISTORY_DAYS:
+    first = outcomes.first_day()
+    if first is None or first > cut_off - MIN_HISTORY_DAYS:
         return False
-    customers, churners = _customers_with_outcomes(cut, cut_off, horizon)
+    customers, churners = outcomes.counted(cut_off, horizon)
     return customers >= MIN_CUSTOMERS and min(churners, customers - churners) >= MIN_EACH_OUTCOME
 
 

@@ -110,12 +110,20 @@ def cut_at(dataset: Dataset, as_of: int, customers: np.ndarray | None = None) ->
     for name, source in dataset.sources.items():
         frames[name], after[name] = _known_then(name, source.frame, as_of, customers)
         if after[name]:
-            notes.append(_after_note(source, as_of, after[name]))
+            notes.append(after_note(source, as_of, after[name]))
     if frames["orders"].empty:
         raise InputError(
             f"{dataset.sources['orders'].path}: no orders on or before {days_to_iso(as_of)}"
         )
-    notes.extend(_orders_notes(dataset.sources["orders"], frames["orders"], as_of))
+    orders = frames["orders"]
+    notes.extend(
+        orders_notes(
+            dataset.sources["orders"],
+            as_of,
+            int(orders["order_date"].max()),
+            _credit_only_customers(orders),
+        )
+    )
     return Cut(dataset, as_of, frames, after, notes)
 
 
@@ -147,7 +155,8 @@ def _known_then(
     return frame, later
 
 
-def _after_note(source: SourceFrame, as_of: int, count: int) -> Problem:
+def after_note(source: SourceFrame, as_of: int, count: int) -> Problem:
+    """The note on ``count`` rows of ``source`` left out of the view at ``as_of``."""
     event = SOURCES[source.name].event_date
     assert event is not None
     return Problem(
@@ -161,18 +170,17 @@ def _after_note(source: SourceFrame, as_of: int, count: int) -> Problem:
     )
 
 
-def _orders_notes(source: SourceFrame, orders: pd.DataFrame, as_of: int) -> list[Problem]:
-    """Notes a user should see before trusting a ranking: a stale reference date, and
-    customers with nothing but credit notes (who have no orders to score)."""
+def orders_notes(source: SourceFrame, as_of: int, latest: int, credit_only: int) -> list[Problem]:
+    """Notes a user should see before trusting a ranking: a stale reference date (``latest``:
+    the latest order in the view), and customers with nothing but credit notes (who have no
+    orders to score)."""
     notes = []
-    latest = int(orders["order_date"].max())
     if as_of - latest > STALE_AS_OF_DAYS:
         text = (
             f"the reference date {days_to_iso(as_of)} is {as_of - latest:,} days after the"
             f" latest order ({days_to_iso(latest)}): every customer will look overdue"
         )
         notes.append((Reason.STALE_REFERENCE, text))
-    credit_only = _credit_only_customers(orders)
     if credit_only:
         text = (
             f"{plural(credit_only, 'customer')} with nothing but credit notes (negative"
@@ -202,11 +210,15 @@ def _credit_only_customers(orders: pd.DataFrame) -> int:
 def stale_exports(cut: Cut, now: int | None = None) -> list[Problem]:
     """A warning when the latest order lies long before today: the exports were not refreshed,
     and a ranking from them describes a past that sales can no longer act on."""
-    now = today() if now is None else now
     latest = int(cut.frame("orders")["order_date"].max())
+    return stale_exports_note(cut.dataset.sources["orders"], latest, now)
+
+
+def stale_exports_note(source: SourceFrame, latest: int, now: int | None = None) -> list[Problem]:
+    """:func:`stale_exports`, given the latest order."""
+    now = today() if now is None else now
     if now - latest <= STALE_AS_OF_DAYS:
         return []
-    source = cut.dataset.sources["orders"]
     return [
         Problem(
             "orders",
@@ -228,18 +240,25 @@ def future_orders(cut: Cut, now: int | None = None) -> list[Problem]:
     later = days > now
     if not later.any():
         return []
-    positions = source.frame.index.to_numpy()[later]
-    count = int(later.sum())
+    lines = source.table.first_lines(source.frame.index.to_numpy()[later])
+    return future_orders_note(source, int(later.sum()), int(days[later].max()), lines, now)
+
+
+def future_orders_note(
+    source: SourceFrame, count: int, latest: int, lines: tuple[int, ...], now: int
+) -> list[Problem]:
+    """:func:`future_orders`, given how many orders are dated after today, the latest of
+    them, and the lines of the first few."""
     return [
         Problem(
             "orders",
             source.path.name,
             Reason.AFTER_AS_OF,
             f"{plural(count, 'order')} dated after today ({days_to_iso(now)}), the latest on"
-            f" {days_to_iso(int(days[later].max()))}: left out; check these dates",
+            f" {days_to_iso(latest)}: left out; check these dates",
             column=source.table.columns["order_date"],
             count=count,
-            lines=source.table.first_lines(positions),
+            lines=lines,
         )
     ]
 
