@@ -7,6 +7,7 @@ with the local engine, on the examples and on generated exports of every source.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -24,8 +25,9 @@ from churnwatch import api
 from churnwatch.analyses import engines
 from churnwatch.analyses.engines import DaskEngine, LocalEngine, default_partitions
 from churnwatch.core.errors import ChurnwatchError, UsageError
+from churnwatch.risk import training
 from churnwatch.timeframe.partition import Split, cut_parts
-from helpers import load
+from helpers import flawed_export, load
 from scan_helpers import invoke, stderr_of
 
 distributed = pytest.importorskip("distributed")
@@ -429,3 +431,92 @@ def test_a_bug_in_churnwatch_is_not_blamed_on_the_cluster(examples: Path, schedu
 
     with pytest.raises(FileNotFoundError, match="a bug"):
         DaskEngine(scheduler, 2).score(cut, population, rules, broken)
+
+
+# -- an export split into parts on disk (the local cluster's way: never held whole) ---------
+
+
+def split_and_local(
+    folder: Path, scheduler: str, parts: int, as_of: str | None = AS_OF
+) -> tuple[api.ScanRun, api.ScanRun]:
+    day = pd.Timestamp(as_of).date() if as_of else None
+    local = api.scan_exports(folder, as_of=day, engine=LocalEngine())
+    split = DaskEngine(scheduler, parts, split=True)
+    return local, api.scan_exports(folder, as_of=day, engine=split)
+
+
+def assert_same_scan(local: api.ScanRun, split: api.ScanRun) -> None:
+    """The same rows, and the same said about the data: every problem and note, counted over
+    the parts as over the whole export, with the export's lines."""
+    assert_same_result(local, split)
+    assert sorted(p.describe() for p in split.cut.problems) == sorted(
+        p.describe() for p in local.cut.problems
+    )
+    assert split.cut.as_of == local.cut.as_of
+    assert split.result.sources() == local.result.sources()
+    assert split.unusable() == local.unusable()
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+def test_a_split_export_gives_the_same_scan_on_the_examples(
+    examples: Path, scheduler: str, parts: int
+) -> None:
+    local, split = split_and_local(examples, scheduler, parts)
+    assert_same_scan(local, split)
+    assert all(frame.columns.empty for frame in split.cut.frames.values())  # no rows held
+
+
+def test_a_split_export_gives_the_same_scan_on_generated_exports(
+    generated: Path, scheduler: str
+) -> None:
+    local, split = split_and_local(generated, scheduler, 5)
+    assert local.result.model.training is not None
+    assert_same_scan(local, split)
+
+
+def test_a_split_export_says_what_the_whole_export_says_about_its_data(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """Unreadable dates and amounts, repeated and short rows, invoices of customers without
+    orders, orders dated after today, the reference date taken from the data."""
+    flawed_export(tmp_path, 900, seed=5)
+    later = (dt.date.today() + dt.timedelta(days=40)).strftime("%d.%m.%Y")
+    with (tmp_path / "orders.csv").open("a", encoding="utf-8") as orders:
+        orders.write(f"7;{later};10,00;F1\n12;{later};11,00;F2\n")
+    local, split = split_and_local(tmp_path, scheduler, 4, as_of=None)
+    codes = {p.code for p in local.cut.problems}
+    assert {"bad_date", "bad_number", "duplicate", "field_count", "orphan"} <= codes
+    assert "after_as_of" in codes
+    assert_same_scan(local, split)
+
+
+def test_a_split_export_picks_the_training_customers_the_whole_export_picks(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """More customers than the risk fit trains on (every k-th) and than the BG/NBD fit
+    takes: the parts' customers are coded and sampled as the whole export's."""
+    rng = np.random.default_rng(3)
+    customers = training.TRAINING_CUSTOMERS + 4_000
+    owner = np.repeat(np.arange(customers), rng.integers(1, 5, customers))
+    day = rng.integers(0, 900, owner.size)
+    pd.DataFrame(
+        {
+            "customer_id": [f"C{code}" for code in owner],
+            "order_date": np.datetime64("2024-01-01") + day.astype("timedelta64[D]"),
+            "amount": np.round(rng.lognormal(4, 1, owner.size), 2),
+        }
+    ).to_csv(tmp_path / "orders.csv", index=False)
+    local, split = split_and_local(tmp_path, scheduler, 3, as_of="2026-06-30")
+    assert local.result.model.training is not None
+    assert_same_scan(local, split)
+
+
+def test_credit_notes_only_give_the_same_empty_list_when_split(
+    scheduler: str, tmp_path: Path
+) -> None:
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,order_date,amount\nG1,C1,2026-01-05,-10\nG2,C2,2026-02-05,-20\n"
+    )
+    local, split = split_and_local(tmp_path, scheduler, 2)
+    assert len(split.result.customers) == len(local.result.customers) == 0
+    assert_same_scan(local, split)

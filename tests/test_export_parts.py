@@ -26,10 +26,9 @@ from churnwatch.ingest.dataset import Dataset, load_dataset
 from churnwatch.ingest.export_parts import ExportParts, merged, split_export
 from churnwatch.ingest.problems import Problem, Reason
 from churnwatch.timeframe import cut_at
+from helpers import SPELLINGS, flawed_export
 
 PARTS = 4
-SPELLINGS = ("{id}", " {id} ", '"{id}"', "{id}.0", "{id}\u00a0")
-"""Ways one customer number is written in real exports: the loader reads all as one id."""
 NOTES = ("plain", '27" monitor', '"quoted; with delimiter"', '"two\nlines"', "Müller", "")
 
 
@@ -181,27 +180,6 @@ def test_routing_keys_agree_for_every_spelling_the_loader_reads_as_one(
 ) -> None:
     keys = set(export_parts.routing_keys(pa.array(spellings, pa.binary())).to_pylist())
     assert (len(keys) == 1) is same
-
-
-def flawed_export(folder: Path, rows: int, seed: int) -> None:
-    """Orders and payments with the flaws the loader reports: dates and amounts it cannot
-    read, rows repeated, short rows, invoices of customers without orders."""
-    rng = random.Random(seed)
-    orders = ["customer_id;order_date;amount;order_id"]
-    for number in range(rows):
-        day = f"{rng.randrange(1, 28):02d}.{rng.randrange(1, 12):02d}.2024"
-        day = "31.02.2024" if rng.random() < 0.02 else day
-        amount = "zwölf" if rng.random() < 0.02 else f"{rng.randrange(1, 999)},50"
-        line = f"{rng.choice(SPELLINGS).format(id=rng.randrange(1, 80))};{day};{amount};A{number}"
-        orders += [line, line] if rng.random() < 0.03 else [line]
-        if rng.random() < 0.01:
-            orders.append("kaputt")
-    payments = ["customer_id;invoice_id;invoice_date;due_date;paid_date;amount"]
-    for number in range(rows // 2):
-        customer = rng.randrange(1, 95)  # some never ordered
-        payments.append(f"{customer};R{number};02.03.2024;16.03.2024;20.03.2024;10,00")
-    (folder / "orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
-    (folder / "payments.csv").write_text("\n".join(payments) + "\n", encoding="utf-8")
 
 
 def _named_rows(dataset: Dataset, source: str) -> list[tuple[object, ...]]:

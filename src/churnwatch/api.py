@@ -31,7 +31,7 @@ from churnwatch.analyses.changes import (
     on_warning_list,
     snapshot,
 )
-from churnwatch.analyses.engines import Engine
+from churnwatch.analyses.engines import DaskEngine, Engine
 from churnwatch.analyses.engines import engine as choose_engine
 from churnwatch.analyses.loyal import loyal_core
 from churnwatch.analyses.plan import Occasion, contact_plan
@@ -39,6 +39,7 @@ from churnwatch.analyses.profile import Profile, profile
 from churnwatch.analyses.report import TREND_RUNS, Recorded, WeeklyReport, weekly_reports
 from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
+from churnwatch.analyses.split_scan import split_scan
 from churnwatch.analyses.winback import WinBack, win_back
 from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
 from churnwatch.core.days import days_to_iso, today
@@ -366,6 +367,13 @@ def scan_exports(
     in this process)."""
     step = progress or (lambda _: None)
     settings, rules, path = _settings_and_rules(exports, config, horizon)
+    if isinstance(engine, DaskEngine) and engine.split:
+        warm_up_statistics()
+        outside = config is not None
+        cut, result = split_scan(
+            exports, settings, rules, as_of, engine=engine, progress=step, outside=outside
+        )
+        return ScanRun(cut, result, settings, path, outside)
     step("loading exports")
     warm_up_statistics()
     dataset = load_dataset(exports, settings, outside=config is not None)
@@ -658,7 +666,10 @@ def report_exports(
     engine: Engine | None = None,
 ) -> ReportRun:
     """The weekly report of a folder: for the whole business, one account manager
-    (``owner``), or each of them (``split_by_owner``), compared with the run history."""
+    (``owner``), or each of them (``split_by_owner``), compared with the run history. The
+    report reads the export's rows (win-back, the plan): on Dask, the command loads it."""
+    if isinstance(engine, DaskEngine):
+        engine = replace(engine, split=False)
     run = scan_exports(exports, config, as_of, progress, engine=engine)
     _check_filters(run.result, [owner] if owner else (), ())
     path = history_file(run, history)

@@ -94,6 +94,26 @@ class DaskEngine:
     scheduler: str | None = None
     partitions: int | None = None
     workers: int | None = None
+    split: bool = False
+    """Split the export into parts on disk, each loaded by a worker, so that the export is
+    never held whole (the workers must read this machine's files: a local cluster)."""
+
+    @contextmanager
+    def cluster(self, progress: Progress | None = None) -> Iterator[Cluster]:
+        """The cluster, its workers there and running this machine's versions."""
+        step = progress or (lambda _: None)
+        step(
+            f"connecting to the Dask scheduler at {self.scheduler}"
+            if self.scheduler
+            else f"starting a local Dask cluster of {plural(self._local_workers, 'worker')}"
+        )
+        with self._client() as client:
+            with self._failures():
+                self._wait_for_workers(client)
+                stack = installed_versions()
+                _check_versions(client, stack)
+                workers = _worker_count(client)
+            yield Cluster(self, client, stack, workers)
 
     def score(
         self,
@@ -107,17 +127,8 @@ class DaskEngine:
         if ordering.size == 0:  # nobody ordered: an empty list, nothing to send anywhere
             return LocalEngine().score(cut, population, rules, model)
         step = progress or (lambda _: None)
-        step(
-            f"connecting to the Dask scheduler at {self.scheduler}"
-            if self.scheduler
-            else f"starting a local Dask cluster of {plural(self._local_workers, 'worker')}"
-        )
-        with self._client() as client:
-            with self._failures():
-                self._wait_for_workers(client)
-                stack = installed_versions()
-                _check_versions(client, stack)
-                workers = _worker_count(client)
+        with self.cluster(step) as cluster:
+            client, stack, workers = cluster.client, cluster.stack, cluster.workers
             parts = self.partitions or default_partitions(ordering.size, workers)
             split = Split.by_hash(cut.customer_ids, ordering, min(parts, ordering.size))
             sent = sum(members.size > 0 for members in split.members)  # some may be empty
@@ -244,6 +255,31 @@ class DaskEngine:
             yield client
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """A checked cluster, for work in rounds: each round runs one function on every part."""
+
+    engine: DaskEngine
+    client: Any
+    stack: dict[str, str]
+    workers: int
+
+    def each(
+        self, function: Callable[..., Any], calls: list[tuple[Any, ...]], *shared: Any
+    ) -> list[Any]:
+        """``function(*call, *shared)`` on the workers for every call, the results in order;
+        ``shared`` is sent to every worker once."""
+        with self.engine._failures():
+            sent = [self.client.scatter([value], broadcast=True, hash=False)[0] for value in shared]
+            futures = [
+                self.client.submit(
+                    _verified, self.stack, function, *call, *sent, key=_task_key(function)
+                )
+                for call in calls
+            ]
+            return list(self.client.gather(futures))
+
+
 @contextmanager
 def _removed_again_at_exit(folder: str) -> Iterator[None]:
     """``folder`` removed once more when the process ends, after its worker processes have
@@ -325,7 +361,7 @@ def engine(
     _distributed()
     if scheduler is not None:
         check_reachable(scheduler)
-    return DaskEngine(scheduler, partitions, workers)
+    return DaskEngine(scheduler, partitions, workers, split=scheduler is None)
 
 
 def check_reachable(scheduler: str) -> None:

@@ -10,9 +10,10 @@ import pandas as pd
 
 from churnwatch.analyses.engines import Engine, LocalEngine, Progress
 from churnwatch.analyses.result import ModelInfo, ScanResult
-from churnwatch.analyses.scoring import Model
+from churnwatch.analyses.scoring import Model, Scored
 from churnwatch.config import Config
 from churnwatch.features import VALUE_FEATURES, population_step
+from churnwatch.features.population import Population
 from churnwatch.ingest.problems import Level
 from churnwatch.risk.score import ranking
 from churnwatch.risk.training import fit_on_history, has_base
@@ -42,7 +43,23 @@ def scan(
             return Model(fitted, fitted.model_for(population, rules), config.risk)
 
         scored = (engine or LocalEngine()).score(cut, population, rules, fitted_model, step)
-        fitted, model = fitted_model().fitted, fitted_model().model
+    master = master_data(cut.frame("customers")) if cut.has("customers") else None
+    return scan_result(cut, population, fitted_model(), rules, scored, master=master)
+
+
+def scan_result(
+    cut: Cut,
+    population: Population,
+    chosen: Model,
+    rules: list[Rule],
+    scored: Scored,
+    *,
+    master: pd.DataFrame | None,
+) -> ScanResult:
+    """The scored customers ranked, with their master data, and what the scan says about
+    the data and the model."""
+    fitted, model = chosen.fitted, chosen.model
+    horizon = population.horizon_days
     by_id = {rule.id: rule for rule in rules}
     applicable = [rules.index(by_id[rule]) for rule in scored.rule_ids]
     fitted_rules = fitted.rules_fitted(rules)
@@ -59,7 +76,7 @@ def scan(
         index=features.index,
     )
     order = ranking(risk, codes)
-    customers = _with_master_data(identity, cut).join(features).iloc[order]
+    customers = _with_master_data(identity, master).join(features).iloc[order]
     # Machine output carries the data warnings too: a consumer of the JSON must be able to
     # tell a quiet customer from a source that could not be read.
     data = [p.describe() for p in cut.problems if p.level is Level.WARNING]
@@ -91,18 +108,21 @@ def scan(
 MASTER_DATA = ("name", "segment", "owner", "email", "owner_email")
 
 
-def _with_master_data(identity: pd.DataFrame, cut: Cut) -> pd.DataFrame:
-    """Add name, segment, owner and the e-mails from the customers export (first row per
-    customer)."""
-    if not cut.has("customers"):
-        return identity
-    master = cut.frame("customers")
-    columns = [c for c in MASTER_DATA if c in master]
+def master_data(customers: pd.DataFrame) -> pd.DataFrame | None:
+    """Name, segment, owner and the e-mails from the customers export, by customer code
+    (the first row of each); None where the export has none of them."""
+    columns = [c for c in MASTER_DATA if c in customers]
     if not columns:
+        return None
+    return customers.drop_duplicates("customer", keep="first").set_index("customer")[columns]
+
+
+def _with_master_data(identity: pd.DataFrame, master: pd.DataFrame | None) -> pd.DataFrame:
+    """Add the master data's columns after the customer's id."""
+    if master is None:
         return identity
-    first = master.drop_duplicates("customer", keep="first").set_index("customer")[columns]
-    joined = identity.join(first)
-    return joined[["customer_id", *columns, "risk", "base_risk", "severity"]]
+    joined = identity.join(master)
+    return joined[["customer_id", *master.columns, "risk", "base_risk", "severity"]]
 
 
 __all__ = ["Progress", "scan"]

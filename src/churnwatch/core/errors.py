@@ -14,6 +14,18 @@ class ChurnwatchError(Exception):
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message} (hint: {self.hint})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled whole (a Dask worker's error reaches the command as it was raised): the
+        subclasses take other arguments than the message."""
+        return (_restored, (type(self), self.message, self.__dict__))
+
+
+def _restored(kind: type[ChurnwatchError], message: str, state: dict[str, object]) -> object:
+    error = kind.__new__(kind)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(ChurnwatchError):
     """churnwatch.toml (or a rules file) is missing, unreadable or invalid."""

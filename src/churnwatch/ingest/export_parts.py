@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from churnwatch.config import Config, SourceConfig
+from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError, UsageError
 from churnwatch.core.sources import SOURCES, Source
 from churnwatch.ingest.csv_reader import (
@@ -38,6 +38,7 @@ from churnwatch.ingest.csv_reader import (
     resolve_columns,
     unraisable_errors,
 )
+from churnwatch.ingest.customer_ids import natural_order
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.packed import kind_of, unpacked
@@ -63,6 +64,9 @@ class SourceParts:
     line_maps: tuple[Path, ...] | None
     """Per part, the export's line number (1-based) of each of the part's lines (its header
     lines first); ``None`` for Parquet, whose row numbers stand for lines."""
+    records: tuple[int, ...]
+    """Per part, its records with a customer (rows with the wrong number of fields and blank
+    lines not counted)."""
     settings: SourceConfig
     """How every part is read: its own file, with the export's column mapping and formats
     (sniffed once, on the export's head: a part's first rows could suggest others)."""
@@ -181,6 +185,9 @@ def merged(problems: list[Problem]) -> list[Problem]:
 
 def _together(known: Problem, more: Problem) -> Problem:
     examples = tuple(dict.fromkeys([*known.examples, *more.examples]))
+    if known.wording is not None and examples:  # counted customers: the first by their ids
+        order = natural_order(pa.array(examples, pa.string()))
+        examples = tuple(examples[i] for i in order)
     tally = tuple(a + b for a, b in zip(known.tally, more.tally, strict=True))
     return replace(
         known,
@@ -211,6 +218,7 @@ def split_export(
 ) -> ExportParts:
     """Split every present source of the export in ``folder`` into ``parts`` parts under
     ``scratch`` (which must exist and be private to this run)."""
+    check_exports_folder(folder)
     for index in range(parts):
         part_folder(scratch, index).mkdir()
     found = {}
@@ -239,7 +247,8 @@ def split_source(
     name = Path(source.default_file).name
     files = tuple(part_folder(scratch, index) / name for index in range(parts))
     maps = tuple(_beside(scratch, index, source, ".lines") for index in range(parts))
-    _CsvSplitter(path, plain, head, columns["customer_id"]).split(files, maps)
+    splitter = _CsvSplitter(path, plain, head, columns["customer_id"], parts)
+    splitter.split(files, maps)
     sniffed = detect_dialect(head, source, columns, settings)
     dialect = sniffed[0]
     formats = {
@@ -249,14 +258,9 @@ def split_source(
         "date_format": dialect.date_format,
     }
     notes = head_notes(path, head, source, columns, settings, sniffed=sniffed)
-    return SourceParts(
-        source.name,
-        path,
-        files,
-        maps,
-        _part_settings(settings, name, columns, formats),
-        tuple(notes),
-    )
+    settings = _part_settings(settings, name, columns, formats)
+    records = tuple(int(n) for n in splitter.records)
+    return SourceParts(source.name, path, files, maps, records, settings, tuple(notes))
 
 
 def _part_settings(
@@ -273,8 +277,10 @@ def _part_settings(
 class _CsvSplitter:
     """One CSV export into part files; a class only to share the export's layout."""
 
-    def __init__(self, export: Path, plain: Path, head: Head, customer: str) -> None:
+    def __init__(self, export: Path, plain: Path, head: Head, customer: str, parts: int) -> None:
         self.export, self.plain, self.head = export, plain, head
+        self.records = np.zeros(parts, dtype=np.int64)
+        """Records with a customer routed to each part so far."""
         self.delimiter = head.delimiter.encode("ascii")
         width = len(head.header) + head.trailing_delimiter
         self.names = [LINE, *(f"f{index}" for index in range(width))]
@@ -292,7 +298,10 @@ class _CsvSplitter:
                 out.write(top if top.endswith(b"\n") else top + b"\n")
                 top_lines.tofile(line_map)
             for block, first_line, records in self._blocks(source):
-                _route(block, first_line, records, outs, lines_out)
+                parts = records.parts(len(outs))
+                good = parts[~np.asarray(records.customers.is_null())]
+                self.records += np.bincount(good, minlength=len(outs))
+                _route(block, first_line, records.starts, parts, outs=outs, maps=lines_out)
 
     def _blocks(self, source: BinaryIO) -> Iterator[tuple[np.ndarray, int, _Records]]:
         """Blocks of whole records with the export's line number of their first line, and
@@ -414,18 +423,19 @@ class _Records:
 def _route(
     block: np.ndarray,
     first_line: int,
-    records: _Records,
+    starts: np.ndarray,
+    parts: np.ndarray,
+    *,
     outs: Sequence[BinaryIO],
     maps: Sequence[BinaryIO],
 ) -> None:
-    """Each record of ``block`` (whose first line is the export's ``first_line``) to its
-    part's file, and the export's number of each of its lines to the part's line map."""
+    """Each record of ``block`` (whose first line is the export's ``first_line``; records
+    start on the block's lines ``starts``) to its part's file (``parts``, -1: none), and the
+    export's number of each of its lines to the part's line map."""
     lines = _lines(block)
     line_part = np.full(len(lines), -1, dtype=np.int64)
-    spans = np.diff(np.append(records.starts, len(lines)))
-    line_part[records.starts[0] if records.starts.size else 0 :] = np.repeat(
-        records.parts(len(outs)), spans
-    )
+    spans = np.diff(np.append(starts, len(lines)))
+    line_part[starts[0] if starts.size else 0 :] = np.repeat(parts, spans)
     kept = np.flatnonzero(line_part >= 0)
     by_part = kept[np.argsort(line_part[kept], kind="stable")]
     taken = lines.take(pa.array(by_part))
@@ -515,11 +525,12 @@ def _split_parquet(
                 stack.enter_context(_beside(scratch, index, source, ".rows").open("wb"))
                 for index in range(parts)
             ]
-            done = 0
+            done, counts = 0, np.zeros(parts, dtype=np.int64)
             for batch in file.iter_batches():
                 ids = batch.column(columns["customer_id"]).cast(pa.string()).cast(pa.binary())
                 part = _parts(pc.fill_null(ids, b""), parts)
                 order = np.argsort(part, kind="stable")
+                counts += np.bincount(part, minlength=parts)
                 bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=parts))])
                 for index, (writer, numbers) in enumerate(zip(writers, rows, strict=True)):
                     chosen = order[bounds[index] : bounds[index + 1]]
@@ -528,4 +539,6 @@ def _split_parquet(
                 done += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
-    return SourceParts(source.name, path, files, None, _part_settings(settings, name, columns))
+    settings = _part_settings(settings, name, columns)
+    records = tuple(int(n) for n in counts)
+    return SourceParts(source.name, path, files, None, records, settings)

@@ -101,9 +101,16 @@ def reference_day(dataset: Dataset, as_of: dt.date | None = None) -> int:
     return int(past.max()) if past.size else now
 
 
-def cut_at(dataset: Dataset, as_of: int, customers: np.ndarray | None = None) -> Cut:
+def cut_at(
+    dataset: Dataset,
+    as_of: int,
+    customers: np.ndarray | None = None,
+    *,
+    some_customers: bool = False,
+) -> Cut:
     """The view of ``dataset`` at the end of day ``as_of``; with ``customers`` (a mask over the
-    customer codes), of those whole customers only."""
+    customer codes), of those whole customers only. ``some_customers``: the dataset holds some
+    of the export's customers (a part of it), who may have no orders by then."""
     frames: dict[str, pd.DataFrame] = {}
     after: dict[str, int] = {}
     notes: list[Problem] = []
@@ -111,6 +118,8 @@ def cut_at(dataset: Dataset, as_of: int, customers: np.ndarray | None = None) ->
         frames[name], after[name] = _known_then(name, source.frame, as_of, customers)
         if after[name]:
             notes.append(after_note(source, as_of, after[name]))
+    if frames["orders"].empty and some_customers:
+        return Cut(dataset, as_of, frames, after, notes)
     if frames["orders"].empty:
         raise InputError(
             f"{dataset.sources['orders'].path}: no orders on or before {days_to_iso(as_of)}"
@@ -121,7 +130,7 @@ def cut_at(dataset: Dataset, as_of: int, customers: np.ndarray | None = None) ->
             dataset.sources["orders"],
             as_of,
             int(orders["order_date"].max()),
-            _credit_only_customers(orders),
+            credit_only_customers(orders),
         )
     )
     return Cut(dataset, as_of, frames, after, notes)
@@ -199,10 +208,10 @@ def orders_notes(source: SourceFrame, as_of: int, latest: int, credit_only: int)
     ]
 
 
-def _credit_only_customers(orders: pd.DataFrame) -> int:
+def credit_only_customers(orders: pd.DataFrame) -> int:
     """Customers whose rows are all credit notes; none without a credit note (one pass, not
     two counts over every row)."""
-    if is_order(orders["amount"].to_numpy()).all():
+    if not len(orders) or is_order(orders["amount"].to_numpy()).all():
         return 0
     return distinct_customers(orders["customer"].to_numpy()) - ordering_customers(orders)
 

@@ -1,0 +1,505 @@
+"""The scan of an export split into parts of whole customers, each loaded by a Dask worker:
+the export is never held whole, by the command or by any worker, so an export larger than
+memory runs on one machine.
+
+The command streams every source into part files (:mod:`churnwatch.ingest.export_parts`);
+then three rounds run on the workers, each loading its part as the export would be loaded:
+
+1. the part's customer ids, problems and latest orders: the command codes every customer
+   as the whole export would (their ids in natural order) and takes the reference date;
+2. the part cut at the reference date: the counts its notes state, each customer's first
+   and last order and order days (for the BG/NBD fit over all customers), the counts the
+   choice of training cut-offs asks for, the rows of the training customers (a sample of
+   whole customers, the same as the whole export's) and the master data;
+3. with the fits done by the command (BG/NBD, the risk model on the training rows), the
+   part's features, rules and risk, by the same per-customer code as every engine.
+
+The command keeps per-customer results and counts, never the rows of the export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from churnwatch.analyses.engines import DaskEngine
+from churnwatch.analyses.result import ScanResult
+from churnwatch.analyses.scan import master_data, scan_result
+from churnwatch.analyses.scoring import Model, Scored, combined, rule_features, scored
+from churnwatch.config import Config
+from churnwatch.core.days import date_to_day, days_to_iso, today
+from churnwatch.core.errors import InputError
+from churnwatch.core.sources import SOURCES
+from churnwatch.features.orders import OrderDays, order_history
+from churnwatch.features.population import Population, fit_statistical_model
+from churnwatch.ingest.csv_reader import SourceTable
+from churnwatch.ingest.customer_ids import natural_order
+from churnwatch.ingest.dataset import Dataset, SourceFrame
+from churnwatch.ingest.export_parts import ExportParts, merged, split_export
+from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
+from churnwatch.risk.training import (
+    TRAINING_CUSTOMERS,
+    _training_customers,
+    fit_on_history,
+    outcome_questions,
+)
+from churnwatch.rules.catalog import Rule
+from churnwatch.timeframe import Cut, Window, cut_at
+from churnwatch.timeframe.cut import (
+    after_note,
+    credit_only_customers,
+    future_orders_note,
+    ordered_in,
+    orders_notes,
+    stale_exports_note,
+)
+
+PART_BYTES = 64 << 20
+"""Bytes of export per part by default: a part loaded takes a few times its size, so a
+worker holds a few hundred megabytes at a time, however large the export."""
+
+Progress = Callable[[str], None]
+
+
+def split_scan(
+    exports: Path,
+    config: Config,
+    rules: list[Rule],
+    as_of: dt.date | None,
+    *,
+    engine: DaskEngine,
+    progress: Progress | None = None,
+    outside: bool = False,
+) -> tuple[Cut, ScanResult]:
+    """Scan ``exports`` on the cluster of ``engine``, part by part; the cut returned holds
+    the export's counts and problems, not its rows."""
+    step = progress or (lambda _: None)
+    now = today()
+    with (
+        TemporaryDirectory(prefix="churnwatch-parts-") as scratch,
+        engine.cluster(step) as cluster,
+    ):
+        parts = engine.partitions or _default_parts(exports, cluster.workers)
+        step(f"splitting the export into {parts} parts of whole customers")
+        split = split_export(exports, config, parts, Path(scratch), outside=outside)
+        present = [i for i in range(parts) if split.sources["orders"].records[i]]
+        step(f"loading the parts on {cluster.workers} Dask workers")
+        job = _Job(split, config, now)
+        loaded = cluster.each(_load, [(i,) for i in present], job)
+        whole = _Whole.of(exports, split, present, loaded, as_of=as_of, now=now)
+        step("cutting the parts at the reference date; fitting the risk model")
+        job = replace(job, as_of=whole.as_of, training=whole.training, future=as_of is None)
+        calls = list(zip(present, whole.codes, strict=True))
+        viewed = cluster.each(_view, calls, job)
+        cut = whole.cut(viewed, given=as_of is not None, now=now)
+        population = whole.population(config, viewed)
+        chosen = whole.model(config, rules, population, viewed)
+        step("scoring the customers part by part")
+        ordering = [
+            call for call, part in zip(calls, viewed, strict=True) if part.latest is not None
+        ]
+        results = cluster.each(_score, ordering, job, _Scoring(population, rules, chosen))
+    master = _master(viewed)
+    return cut, scan_result(cut, population, chosen, rules, combined(results), master=master)
+
+
+def _default_parts(exports: Path, workers: int) -> int:
+    """Parts of about :data:`PART_BYTES` of export, at least two per worker."""
+    size = sum(path.stat().st_size for path in exports.iterdir() if path.is_file())
+    return max(2 * workers, math.ceil(size / PART_BYTES))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every round sends each worker once: the split export, how to read and cut it."""
+
+    split: ExportParts
+    config: Config
+    now: int
+    as_of: int = 0
+    training: np.ndarray | None = None
+    """The export's training customers (a mask over its codes; None: all)."""
+    future: bool = False
+    """Count the orders dated after today (the reference date was not given)."""
+
+
+@dataclass(frozen=True)
+class _Scoring:
+    """What scoring a part needs from the command: the population step and the model."""
+
+    population: Population
+    rules: list[Rule]
+    chosen: Model
+
+
+# -- round 1: load ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """A source of a part, counted: what the export's summary adds up."""
+
+    table: SourceTable
+    """The part's table, without its rows."""
+    duplicates: int
+    blank_ids: int
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    ids: pa.Array
+    """The part's customer ids, in the order of its codes."""
+    problems: list[Problem]
+    latest: int
+    """The latest order day..."""
+    latest_past: int | None
+    """...and the latest not after today (None: none)."""
+    sources: dict[str, _Counted]
+
+
+def _load(index: int, job: _Job) -> _Loaded:
+    """Runs on a worker: part ``index`` loaded, counted."""
+    dataset = job.split.load(index, job.config)
+    days = dataset.frame("orders")["order_date"].to_numpy()
+    past = days[days <= job.now]
+    return _Loaded(
+        pa.array(dataset.customer_ids.to_numpy(), pa.string()),
+        dataset.problems,
+        int(days.max()),
+        int(past.max()) if past.size else None,
+        {
+            name: _Counted(
+                replace(source.table, table=source.table.table.slice(0, 0), problems=[]),
+                source.duplicates,
+                source.blank_ids,
+            )
+            for name, source in dataset.sources.items()
+        },
+    )
+
+
+# -- round 2: the view at the reference date --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Viewed:
+    after: dict[str, int]
+    kept: dict[str, int]
+    """Rows of each source in the view."""
+    latest: int | None
+    credit_only: int
+    future: tuple[int, int, tuple[int, ...]] | None
+    """Orders dated after today: how many, the latest, the lines of the first few."""
+    first: np.ndarray
+    last: np.ndarray
+    distinct_days: np.ndarray
+    """Per customer of the part (its codes): first and last order, distinct order days."""
+    first_day: int | None
+    counts: dict[tuple[int, int], tuple[int, int]]
+    """:func:`~churnwatch.risk.training.outcome_questions` answered for the part."""
+    training: dict[str, pd.DataFrame]
+    """Each source's rows of the part's training customers, coded by the export's codes."""
+    master: pd.DataFrame | None
+    """The master data of the part's customers, indexed by the export's codes."""
+
+
+def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
+    """Runs on a worker: part ``index`` cut at the reference date, counted; ``codes``: the
+    export's code of each of the part's customers."""
+    dataset = job.split.load(index, job.config)
+    cut = cut_at(dataset, job.as_of, some_customers=True)
+    orders = cut.frame("orders")
+    history = order_history(cut, len(codes))
+    horizon = job.config.risk.horizon_days
+    counts = {
+        question: _outcomes(cut, *question, len(codes))
+        for question in outcome_questions(job.as_of, horizon)
+    }
+    chosen = np.ones(len(codes), dtype=bool) if job.training is None else job.training[codes]
+    every = dataset.frame("orders")["order_date"].to_numpy()
+    return _Viewed(
+        dict(cut.after_as_of),
+        {name: len(frame) for name, frame in cut.frames.items()},
+        int(orders["order_date"].max()) if len(orders) else None,
+        credit_only_customers(orders),
+        _future(dataset, job.now) if job.future else None,
+        history.first,
+        history.last,
+        history.distinct_days,
+        int(every.min()) if every.size else None,
+        counts,
+        {
+            name: _recoded(source.frame[chosen[source.frame["customer"].to_numpy()]], codes)
+            for name, source in dataset.sources.items()
+        },
+        _recoded_index(master_data(dataset.frame("customers")), codes)
+        if dataset.has("customers")
+        else None,
+    )
+
+
+def _outcomes(cut: Cut, cut_off: int, horizon: int, customers: int) -> tuple[int, int]:
+    orders = cut.frame("orders")
+    before = ordered_in(orders, np.iinfo(np.int32).min, cut_off, customers)
+    after = ordered_in(orders, cut_off, cut_off + horizon, customers)
+    return int(before.sum()), int((before & ~after).sum())
+
+
+def _future(dataset: Dataset, now: int) -> tuple[int, int, tuple[int, ...]] | None:
+    source = dataset.sources["orders"]
+    days = source.frame["order_date"].to_numpy()
+    later = days > now
+    if not later.any():
+        return None
+    lines = source.table.first_lines(source.frame.index.to_numpy()[later])
+    return int(later.sum()), int(days[later].max()), lines
+
+
+def _recoded(frame: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
+    """``frame`` with its customers coded as in the whole export."""
+    customer = codes[frame["customer"].to_numpy()].astype(frame["customer"].dtype)
+    return frame.assign(customer=customer)
+
+
+def _recoded_index(frame: pd.DataFrame | None, codes: np.ndarray) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    return frame.set_axis(pd.Index(codes[frame.index.to_numpy()], name=frame.index.name))
+
+
+# -- round 3: scores --------------------------------------------------------------------------
+
+
+def _score(index: int, codes: np.ndarray, job: _Job, scoring: _Scoring) -> Scored:
+    """Runs on a worker: the part's features, rules and risk, its rows coded as in the
+    export; the export's population step, with the part's own order days."""
+    dataset = job.split.load(index, job.config)
+    cut = cut_at(dataset, job.as_of, some_customers=True)
+    population = scoring.population
+    window = replace(population.window, customers=len(codes))
+    history = order_history(cut, len(codes))
+    part = replace(population, window=window, history=history, notes=[])
+    rules = scoring.rules
+    return scored(rule_features(cut, part, rules), part, rules, scoring.chosen).recoded(codes)
+
+
+# -- the whole export, from its parts --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Whole:
+    """The export as the command knows it: its customers, counts and problems."""
+
+    dataset: Dataset
+    """Every customer and the counts of every source; no rows."""
+    codes: list[np.ndarray]
+    """Per part loaded, the export's code of each of its customers."""
+    as_of: int
+    training: np.ndarray | None
+    """The training customers, as :func:`~churnwatch.risk.training.fit_on_history` picks
+    them from the whole export (None: all)."""
+
+    @classmethod
+    def of(
+        cls,
+        folder: Path,
+        split: ExportParts,
+        present: list[int],
+        loaded: list[_Loaded],
+        *,
+        as_of: dt.date | None,
+        now: int,
+    ) -> _Whole:
+        ids = pa.concat_arrays([part.ids for part in loaded])
+        order = natural_order(ids)
+        place = np.empty(len(order), dtype=np.int64)
+        place[order] = np.arange(len(order))
+        ends = np.cumsum([len(part.ids) for part in loaded])
+        codes = np.split(place, ends[:-1])
+        index = pd.Index(
+            ids.take(pa.array(order)).to_numpy(zero_copy_only=False).astype(object),
+            name="customer_id",
+            dtype=object,
+        )
+        problems = merged(split.notes() + [p for part in loaded for p in part.problems])
+        problems += _without_orders(split, present)
+        dataset = Dataset(folder, index, _sources(loaded), problems)
+        day = _reference_day(loaded, as_of, now)
+        return cls(dataset, codes, day, _training_customers(len(index)))
+
+    def cut(self, viewed: list[_Viewed], *, given: bool, now: int) -> Cut:
+        """The cut at the reference date, without rows: its frames have none of their columns,
+        only their length, and its notes are written from the parts' counts."""
+        sources = self.dataset.sources
+        frames = {
+            name: pd.DataFrame(index=pd.RangeIndex(sum(part.kept[name] for part in viewed)))
+            for name in sources
+        }
+        after = {name: sum(part.after[name] for part in viewed) for name in sources}
+        latest = max((part.latest for part in viewed if part.latest is not None), default=None)
+        if latest is None:
+            raise InputError(
+                f"{sources['orders'].path}: no orders on or before {days_to_iso(self.as_of)}"
+            )
+        notes = [
+            after_note(sources[name], self.as_of, after[name]) for name in after if after[name]
+        ]
+        credit_only = sum(part.credit_only for part in viewed)
+        notes += orders_notes(sources["orders"], self.as_of, latest, credit_only)
+        if not given:
+            future = [part.future for part in viewed if part.future is not None]
+            if future:
+                notes = [
+                    note
+                    for note in notes
+                    if not (note.source == "orders" and note.code is Reason.AFTER_AS_OF)
+                ]
+                count = sum(found[0] for found in future)
+                lines = tuple(sorted(line for found in future for line in found[2])[:MAX_LINES])
+                day = max(found[1] for found in future)
+                notes += future_orders_note(sources["orders"], count, day, lines, now)
+            notes += stale_exports_note(sources["orders"], latest, now)
+        return Cut(self.dataset, self.as_of, frames, after, notes)
+
+    def population(self, config: Config, viewed: list[_Viewed]) -> Population:
+        """The population step over every customer: the windows and the BG/NBD fit on every
+        customer's first and last order and order days (the order days themselves stay with
+        the parts)."""
+        n = len(self.dataset.customer_ids)
+        spans = _spans(n, self.codes, viewed)
+        statistical, notes = fit_statistical_model(spans, self.as_of)
+        window = Window(self.as_of, config.windows.recent_days, config.windows.baseline_days, n)
+        horizon = config.risk.horizon_days
+        return Population(window, horizon, config.lifecycle, spans, statistical, notes)
+
+    def model(
+        self, config: Config, rules: list[Rule], population: Population, viewed: list[_Viewed]
+    ) -> Model:
+        """The risk model, fitted on the training customers' rows gathered from the parts,
+        with the counts over every customer."""
+        chosen = np.flatnonzero(self.training) if self.training is not None else None
+        ids = self.dataset.customer_ids if chosen is None else self.dataset.customer_ids[chosen]
+        frames = {}
+        for name, source in self.dataset.sources.items():
+            frame = pd.concat([part.training[name] for part in viewed], ignore_index=True)
+            global_codes = frame["customer"].to_numpy()
+            local = global_codes if chosen is None else np.searchsorted(chosen, global_codes)
+            order = np.argsort(local, kind="stable")
+            frame = frame.assign(customer=local.astype(frame["customer"].to_numpy().dtype))
+            frames[name] = replace(source, frame=frame.iloc[order].reset_index(drop=True))
+        training = Dataset(self.dataset.folder, ids, frames, [])
+        cut = cut_at(training, self.as_of, some_customers=True)
+        fitted = fit_on_history(cut, config, rules, _Summed.of(viewed))
+        return Model(fitted, fitted.model_for(population, rules), config.risk)
+
+
+@dataclass(frozen=True)
+class _Summed:
+    """The outcome counts of every part, summed: what the choice of training cut-offs asks."""
+
+    first: int | None
+    counts: dict[tuple[int, int], tuple[int, int]]
+
+    @classmethod
+    def of(cls, viewed: list[_Viewed]) -> _Summed:
+        firsts = [part.first_day for part in viewed if part.first_day is not None]
+        counts = {
+            question: (
+                sum(part.counts[question][0] for part in viewed),
+                sum(part.counts[question][1] for part in viewed),
+            )
+            for question in viewed[0].counts
+        }
+        return cls(min(firsts, default=None), counts)
+
+    def first_day(self) -> int | None:
+        return self.first
+
+    def counted(self, cut_off: int, horizon: int) -> tuple[int, int]:
+        return self.counts[(cut_off, horizon)]
+
+
+def _spans(n: int, codes: list[np.ndarray], viewed: list[_Viewed]) -> OrderDays:
+    """Every customer's first and last order and distinct order days, by the export's code;
+    the order days and gaps left empty (they stay with the parts)."""
+    first = np.full(n, np.nan)
+    last = np.full(n, np.nan)
+    distinct = np.zeros(n)
+    for part_codes, part in zip(codes, viewed, strict=True):
+        first[part_codes], last[part_codes] = part.first, part.last
+        distinct[part_codes] = part.distinct_days
+    none = np.empty(0, dtype=np.int64)
+    missing = np.full(n, np.nan)
+    return OrderDays(none, none, first, last, distinct, none, none, none, missing, missing)
+
+
+def _sources(loaded: list[_Loaded]) -> dict[str, SourceFrame]:
+    """Each source of the export, counted over its parts, without rows."""
+    found: dict[str, SourceFrame] = {}
+    for name in SOURCES:
+        counted = [part.sources[name] for part in loaded if name in part.sources]
+        if not counted:
+            continue
+        tables = [c.table for c in counted]
+        table = replace(
+            tables[0],
+            rows_read=sum(t.rows_read for t in tables),
+            parsed_rows=sum(t.parsed_rows for t in tables),
+            rows_skipped=sum(t.rows_skipped for t in tables),
+            layout=None,
+        )
+        rows = pd.DataFrame(index=pd.RangeIndex(0))
+        found[name] = SourceFrame(
+            name,
+            table,
+            rows,
+            duplicates=sum(c.duplicates for c in counted),
+            blank_ids=sum(c.blank_ids for c in counted),
+        )
+    return found
+
+
+def _without_orders(split: ExportParts, present: list[int]) -> list[Problem]:
+    """Rows in parts whose customers have no orders at all (they are not loaded)."""
+    problems = []
+    for name, source in split.sources.items():
+        rows = sum(n for i, n in enumerate(source.records) if i not in present)
+        if name != "orders" and rows:
+            problems.append(
+                Problem(
+                    name,
+                    source.export.name,
+                    Reason.ORPHAN,
+                    f"{rows:,} rows of customers with no orders (in parts of the export without"
+                    " any order: not checked further)",
+                    count=rows,
+                )
+            )
+    return problems
+
+
+def _reference_day(loaded: list[_Loaded], as_of: dt.date | None, now: int) -> int:
+    """As :func:`~churnwatch.timeframe.reference_day` would give it for the whole export."""
+    if as_of is not None:
+        return date_to_day(as_of)
+    latest = max(part.latest for part in loaded)
+    if latest <= now:
+        return latest
+    past = [part.latest_past for part in loaded if part.latest_past is not None]
+    return max(past) if past else now
+
+
+def _master(viewed: list[_Viewed]) -> pd.DataFrame | None:
+    frames = [part.master for part in viewed if part.master is not None]
+    return pd.concat(frames).sort_index() if frames else None
+
+
+__all__ = ["PART_BYTES", "TRAINING_CUSTOMERS", "split_scan"]
