@@ -17,7 +17,7 @@ import pytest
 
 from churnwatch.config import Config
 from churnwatch.core.days import date_to_day
-from churnwatch.core.errors import InputError, UsageError
+from churnwatch.core.errors import InputError
 from churnwatch.core.sources import SOURCES
 from churnwatch.ingest import export_parts
 from churnwatch.ingest.csv_reader import read_source
@@ -161,11 +161,15 @@ def test_every_present_source_is_split_and_absent_ones_are_not(tmp_path: Path) -
     assert owner and b"A1" in (split.part(owner[0]) / "orders.csv").read_bytes()
 
 
-def test_a_utf16_export_is_refused_plainly(tmp_path: Path) -> None:
-    text = "customer_id;order_date;amount\n1;2024-01-02;3\n"
-    folder = _export(tmp_path, text.encode("utf-16"))
-    with pytest.raises(UsageError, match="utf-16 export cannot be split into parts yet"):
-        _split(folder, tmp_path)
+def test_a_utf16_export_splits_from_a_utf8_copy(tmp_path: Path) -> None:
+    data = messy_orders(200, seed=9).decode("utf-8")
+    folder = _export(tmp_path, data.encode("utf-16"))
+    split = _split(folder, tmp_path)
+    plain = _export(tmp_path / "plain", data.encode("utf-8"))
+    parts = [split.load(index, Config()) for index in range(PARTS)]
+    whole = load_dataset(plain, Config())
+    rows = sorted(row for part in parts for row in _named_rows(part, "orders"))
+    assert rows == _named_rows(whole, "orders")
 
 
 @pytest.mark.parametrize(

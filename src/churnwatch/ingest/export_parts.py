@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from churnwatch.config import Config, SourceConfig, check_exports_folder
-from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError, UsageError
+from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Source
 from churnwatch.ingest.csv_reader import (
     RowLayout,
@@ -43,14 +44,15 @@ from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import MAX_LINES, Problem
-from churnwatch.ingest.sniff import Head, detect_dialect, inspect_head
+from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
 
 BLOCK = 1 << 23
 """Bytes read at a time; a record longer than a block makes the block grow to hold it."""
 LINE = "\x00line"
 HASH_BASE = 0x100000001B3
 """The FNV prime: a multiplier that spreads the bytes of short keys over 64 bits."""
-UNSPLITTABLE = ("utf-16", "utf-32")
+WIDE = ("utf-16", "utf-32")
+"""Encodings whose line breaks and quotes are not single bytes: split from a UTF-8 copy."""
 
 
 @dataclass(frozen=True)
@@ -221,12 +223,18 @@ def split_export(
     check_exports_folder(folder)
     for index in range(parts):
         part_folder(scratch, index).mkdir()
-    found = {}
+    present = {}
     for name, source in SOURCES.items():
         settings = config.sources.get(name)
         path = source_path(folder, source, settings, outside=outside)
         if path is not None:
-            found[name] = split_source(path, source, settings, parts, scratch)
+            present[name] = (path, source, settings)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow parses, numpy routes: 2 cores
+        pending = {
+            name: pool.submit(split_source, path, source, settings, parts, scratch)
+            for name, (path, source, settings) in present.items()
+        }
+        found = {name: future.result() for name, future in pending.items()}
     return ExportParts(scratch, parts, found)
 
 
@@ -238,12 +246,10 @@ def split_source(
         return _split_parquet(path, source, settings, parts, scratch)
     plain = unpacked(path)
     head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
-    if head.encoding.lower().replace("_", "-").startswith(UNSPLITTABLE):
-        raise UsageError(
-            f"{path}: a {head.encoding} export cannot be split into parts yet",
-            hint="save it as UTF-8, or run without splitting the export",
-        )
     columns = resolve_columns(head, source, settings, path)
+    if head.encoding.lower().replace("_", "-").startswith(WIDE):
+        plain = _as_utf8(plain, head.encoding, path, scratch / f"{source.name}.utf-8.csv")
+        settings = settings.model_copy(update={"encoding": "utf-8"})
     name = Path(source.default_file).name
     files = tuple(part_folder(scratch, index) / name for index in range(parts))
     maps = tuple(_beside(scratch, index, source, ".lines") for index in range(parts))
@@ -261,6 +267,22 @@ def split_source(
     settings = _part_settings(settings, name, columns, formats)
     records = tuple(int(n) for n in splitter.records)
     return SourceParts(source.name, path, files, maps, records, settings, tuple(notes))
+
+
+def _as_utf8(plain: Path, encoding: str, export: Path, copy: Path) -> Path:
+    """A UTF-8 copy of a UTF-16 or UTF-32 export, written chunk by chunk (same lines)."""
+    try:
+        with (
+            plain.open(encoding=encoding, newline="") as source,
+            copy.open("w", encoding="utf-8", newline="") as target,
+        ):
+            while chunk := source.read(BLOCK):
+                target.write(chunk)
+    except UnicodeError:
+        where = first_undecodable(plain, encoding)
+        position = f":{where[0]}" if where else ""
+        raise InputError(f"{export}{position}: not valid {encoding} text") from None
+    return copy
 
 
 def _part_settings(
