@@ -167,7 +167,7 @@ class _Loaded:
 
 def _load(index: int, job: _Job) -> _Loaded:
     """Runs on a worker: part ``index`` loaded, counted."""
-    dataset = job.split.load(index, job.config)
+    dataset = job.split.loaded(index, job.config)
     days = dataset.frame("orders")["order_date"].to_numpy()
     past = days[days <= job.now]
     return _Loaded(
@@ -214,7 +214,7 @@ class _Viewed:
 def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
     """Runs on a worker: part ``index`` cut at the reference date, counted; ``codes``: the
     export's code of each of the part's customers."""
-    dataset = job.split.load(index, job.config)
+    dataset = job.split.loaded(index, job.config)
     cut = cut_at(dataset, job.as_of, some_customers=True)
     orders = cut.frame("orders")
     history = order_history(cut, len(codes))
@@ -281,7 +281,7 @@ def _recoded_index(frame: pd.DataFrame | None, codes: np.ndarray) -> pd.DataFram
 def _score(index: int, codes: np.ndarray, job: _Job, scoring: _Scoring) -> Scored:
     """Runs on a worker: the part's features, rules and risk, its rows coded as in the
     export; the export's population step, with the part's own order days."""
-    dataset = job.split.load(index, job.config)
+    dataset = job.split.loaded(index, job.config)
     cut = cut_at(dataset, job.as_of, some_customers=True)
     population = scoring.population
     window = replace(population.window, customers=len(codes))

@@ -16,6 +16,7 @@ lines go nowhere. A Parquet export is split by rows, its row numbers standing fo
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -129,6 +130,21 @@ class ExportParts:
             frame.table.layout = mapped  # type: ignore[assignment]
         problems = [self._exported(problem, index) for problem in dataset.problems]
         return replace(dataset, problems=problems)
+
+    def loaded(self, index: int, config: Config) -> Dataset:
+        """Part ``index`` loaded (:meth:`load`) once: the first call keeps what it loaded in
+        the scratch folder (private to the run), later calls read that instead of parsing
+        the part again."""
+        kept = self.folder / f"part-{index:05d}.loaded"
+        if kept.exists():
+            with kept.open("rb") as handle:
+                dataset: Dataset = pickle.load(handle)  # this run wrote it, in its own folder
+            return dataset
+        dataset = self.load(index, config)
+        with kept.with_suffix(".writing").open("wb") as handle:
+            pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        kept.with_suffix(".writing").rename(kept)
+        return dataset
 
     def _exported(self, problem: Problem, index: int) -> Problem:
         parts = self.sources.get(problem.source)
