@@ -24,6 +24,7 @@ import pytest
 from churnwatch import api
 from churnwatch.analyses import engines
 from churnwatch.analyses.engines import DaskEngine, LocalEngine, default_partitions
+from churnwatch.core import scratch
 from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.risk import training
 from churnwatch.timeframe.partition import Split, cut_parts
@@ -223,7 +224,7 @@ def test_the_progress_says_where_the_customers_are_scored(examples: Path, schedu
     assert "scoring the customers in 3 parts on 2 Dask workers" in steps
     started: list[str] = []
     engine = DaskEngine(workers=3)
-    assert engine._local_workers == 3  # what the local cluster is started with
+    assert engine.planned_workers == 3  # what the local cluster is started with
     api.scan_exports(examples, progress=started.append, engine=engine)
     assert "starting a local Dask cluster of 3 workers" in started
 
@@ -520,3 +521,36 @@ def test_credit_notes_only_give_the_same_empty_list_when_split(
     local, split = split_and_local(tmp_path, scheduler, 2)
     assert len(split.result.customers) == len(local.result.customers) == 0
     assert_same_scan(local, split)
+
+
+def test_a_split_scan_that_fails_says_so_once_and_leaves_no_part_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export a worker cannot read: the message names the export's file and line, the
+    exit is 2, and the parts (the customers' data) are gone with the run."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    orders = "".join(f"{n};01.02.2024;3\n" for n in range(40))
+    (folder / "orders.csv").write_text("customer_id;order_date;amount\n" + orders)
+    (folder / "payments.csv").write_bytes(
+        b"customer_id;invoice_id;invoice_date;due_date;paid_date;amount\n"
+        + b"".join(b"%d;R1;02.03.2024;16.03.2024;;1\n" % n for n in range(40))
+        + b"7;R2;02.03.2024;16.03.2024;;1 \xff\n"
+    )
+    (folder / "churnwatch.toml").write_text('[sources.payments]\nencoding = "utf-8"\n')
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    monkeypatch.setenv("TMPDIR", str(shared))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    result = invoke("scan", folder, "-q", "--engine", "dask", "--workers", "2")
+    assert result.exit_code == 2
+    assert f"{folder / 'payments.csv'}:42: not valid utf-8 text" in stderr_of(result)
+    assert "Traceback" not in stderr_of(result)
+    assert list(shared.iterdir()) == []
+
+
+def test_a_private_folder_goes_when_a_stopped_run_ends_by_its_deadline() -> None:
+    with scratch.private_folder("churnwatch-test-") as folder:
+        (folder / "part.csv").write_text("customer data")
+        scratch.remove_all()  # what the deadline of a stopped run calls
+        assert not folder.exists()

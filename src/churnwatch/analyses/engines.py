@@ -105,7 +105,7 @@ class DaskEngine:
         step(
             f"connecting to the Dask scheduler at {self.scheduler}"
             if self.scheduler
-            else f"starting a local Dask cluster of {plural(self._local_workers, 'worker')}"
+            else f"starting a local Dask cluster of {plural(self.planned_workers, 'worker')}"
         )
         with self._client() as client:
             with self._failures():
@@ -176,7 +176,8 @@ class DaskEngine:
             return combined(results)
 
     @property
-    def _local_workers(self) -> int:
+    def planned_workers(self) -> int:
+        """The workers a local cluster gets (and a guess for an existing one's)."""
         return self.workers or max(2, _cores())
 
     @property
@@ -240,7 +241,7 @@ class DaskEngine:
             _removed_again_at_exit(scratch),
             _dask_config({"temporary-directory": scratch}),  # also the lock files
             distributed.LocalCluster(
-                n_workers=self._local_workers,
+                n_workers=self.planned_workers,
                 local_directory=scratch,  # private: never a shared /tmp/dask-scratch-space
                 threads_per_worker=1,
                 processes=True,

@@ -24,19 +24,19 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from churnwatch.analyses.engines import DaskEngine
+from churnwatch.analyses.engines import Cluster, DaskEngine
 from churnwatch.analyses.result import ScanResult
 from churnwatch.analyses.scan import master_data, scan_result
 from churnwatch.analyses.scoring import Model, Scored, combined, rule_features, scored
 from churnwatch.config import Config
 from churnwatch.core.days import date_to_day, days_to_iso, today
 from churnwatch.core.errors import InputError
+from churnwatch.core.scratch import private_folder
 from churnwatch.core.sources import SOURCES
 from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.features.population import Population, fit_statistical_model
@@ -82,31 +82,41 @@ def split_scan(
     """Scan ``exports`` on the cluster of ``engine``, part by part; the cut returned holds
     the export's counts and problems, not its rows."""
     step = progress or (lambda _: None)
-    now = today()
-    with (
-        TemporaryDirectory(prefix="churnwatch-parts-") as scratch,
-        engine.cluster(step) as cluster,
-    ):
-        parts = engine.partitions or _default_parts(exports, cluster.workers)
+    with private_folder("churnwatch-parts-") as scratch:
+        # Split before the cluster starts: an export that cannot be read says so at once.
+        parts = engine.partitions or _default_parts(exports, engine.planned_workers)
         step(f"splitting the export into {parts} parts of whole customers")
-        split = split_export(exports, config, parts, Path(scratch), outside=outside)
-        present = [i for i in range(parts) if split.sources["orders"].records[i]]
-        step(f"loading the parts on {cluster.workers} Dask workers")
-        job = _Job(split, config, now)
-        loaded = cluster.each(_load, [(i,) for i in present], job)
-        whole = _Whole.of(exports, split, present, loaded, as_of=as_of, now=now)
-        step("cutting the parts at the reference date; fitting the risk model")
-        job = replace(job, as_of=whole.as_of, training=whole.training, future=as_of is None)
-        calls = list(zip(present, whole.codes, strict=True))
-        viewed = cluster.each(_view, calls, job)
-        cut = whole.cut(viewed, given=as_of is not None, now=now)
-        population = whole.population(config, viewed)
-        chosen = whole.model(config, rules, population, viewed)
-        step("scoring the customers part by part")
-        ordering = [
-            call for call, part in zip(calls, viewed, strict=True) if part.latest is not None
-        ]
-        results = cluster.each(_score, ordering, job, _Scoring(population, rules, chosen))
+        split = split_export(exports, config, parts, scratch, outside=outside)
+        with engine.cluster(step) as cluster:
+            job = _Job(split, config, today())
+            return _scanned(job, rules, cluster, exports=exports, as_of=as_of, step=step)
+
+
+def _scanned(
+    job: _Job,
+    rules: list[Rule],
+    cluster: Cluster,
+    *,
+    exports: Path,
+    as_of: dt.date | None,
+    step: Progress,
+) -> tuple[Cut, ScanResult]:
+    """The three rounds over the parts, and the result."""
+    split, config, now = job.split, job.config, job.now
+    present = [i for i in range(split.parts) if split.sources["orders"].records[i]]
+    step(f"loading the parts on {cluster.workers} Dask workers")
+    loaded = cluster.each(_load, [(i,) for i in present], job)
+    whole = _Whole.of(exports, split, present, loaded, as_of=as_of, now=now)
+    step("cutting the parts at the reference date; fitting the risk model")
+    job = replace(job, as_of=whole.as_of, training=whole.training, future=as_of is None)
+    calls = list(zip(present, whole.codes, strict=True))
+    viewed = cluster.each(_view, calls, job)
+    cut = whole.cut(viewed, given=as_of is not None, now=now)
+    population = whole.population(config, viewed)
+    chosen = whole.model(config, rules, population, viewed)
+    step("scoring the customers part by part")
+    ordering = [call for call, part in zip(calls, viewed, strict=True) if part.latest is not None]
+    results = cluster.each(_score, ordering, job, _Scoring(population, rules, chosen))
     master = _master(viewed)
     return cut, scan_result(cut, population, chosen, rules, combined(results), master=master)
 

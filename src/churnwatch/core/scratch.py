@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 _CLEAN_UPS: list[Callable[[], None]] = []
 
@@ -22,3 +24,16 @@ def remove_all() -> None:
     for clean_up in list(_CLEAN_UPS):
         with contextlib.suppress(Exception):
             clean_up()
+
+
+@contextlib.contextmanager
+def private_folder(prefix: str) -> Iterator[Path]:
+    """A private temporary folder (mode 0700) for the length of a ``with``: removed after it,
+    or by :func:`remove_all` when a stopped run is ended by its deadline before that."""
+    folder = tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)
+    _CLEAN_UPS.append(folder.cleanup)
+    try:
+        yield Path(folder.name)
+    finally:
+        _CLEAN_UPS.remove(folder.cleanup)
+        folder.cleanup()

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import pickle
 import re
+import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -245,21 +246,44 @@ def split_export(
         path = source_path(folder, source, settings, outside=outside)
         if path is not None:
             present[name] = (path, source, settings)
+    into = Into(scratch, parts, threading.Event())
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow parses, numpy routes: 2 cores
         pending = {
-            name: pool.submit(split_source, path, source, settings, parts, scratch)
+            name: pool.submit(split_source, path, source, settings, into)
             for name, (path, source, settings) in present.items()
         }
-        found = {name: future.result() for name, future in pending.items()}
+        try:
+            wait(pending.values(), return_when=FIRST_EXCEPTION)  # a bad source: said at once
+            found = {name: future.result() for name, future in pending.items()}
+        except BaseException:  # a source that cannot be read, or the run stopped
+            into.stop.set()  # the other source need not be split to the end first
+            raise
     return ExportParts(scratch, parts, found)
 
 
-def split_source(
-    path: Path, source: Source, settings: SourceConfig, parts: int, scratch: Path
-) -> SourceParts:
-    """Split one source's export into the part folders under ``scratch``."""
+@dataclass(frozen=True)
+class Into:
+    """Where a source is split to: ``parts`` part folders under ``scratch``, until ``stop``."""
+
+    scratch: Path
+    parts: int
+    stop: threading.Event
+
+    def check(self) -> None:
+        """Between blocks: end the split when the run no longer needs it."""
+        if self.stop.is_set():
+            raise SplitStoppedError
+
+
+class SplitStoppedError(Exception):
+    """A split ended early: another source failed, or the run was stopped."""
+
+
+def split_source(path: Path, source: Source, settings: SourceConfig, into: Into) -> SourceParts:
+    """Split one source's export into the part folders under ``into.scratch``."""
+    scratch, parts = into.scratch, into.parts
     if kind_of(path) == "parquet":
-        return _split_parquet(path, source, settings, parts, scratch)
+        return _split_parquet(path, source, settings, into)
     plain = unpacked(path)
     head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
     columns = resolve_columns(head, source, settings, path)
@@ -270,7 +294,7 @@ def split_source(
     files = tuple(part_folder(scratch, index) / name for index in range(parts))
     maps = tuple(_beside(scratch, index, source, ".lines") for index in range(parts))
     splitter = _CsvSplitter(path, plain, head, columns["customer_id"], parts)
-    splitter.split(files, maps)
+    splitter.split(files, maps, into)
     sniffed = detect_dialect(head, source, columns, settings)
     dialect = sniffed[0]
     formats = {
@@ -326,7 +350,7 @@ class _CsvSplitter:
         self.skip = (1 if head.preamble else 0) + head.header_lines
         """Lines before the first record: a preamble, the header."""
 
-    def split(self, files: tuple[Path, ...], maps: tuple[Path, ...]) -> None:
+    def split(self, files: tuple[Path, ...], maps: tuple[Path, ...], into: Into) -> None:
         with ExitStack() as stack, self.plain.open("rb") as source:
             outs = [stack.enter_context(file.open("wb")) for file in files]
             lines_out = [stack.enter_context(file.open("wb")) for file in maps]
@@ -336,6 +360,7 @@ class _CsvSplitter:
                 out.write(top if top.endswith(b"\n") else top + b"\n")
                 top_lines.tofile(line_map)
             for block, first_line, records in self._blocks(source):
+                into.check()
                 parts = records.parts(len(outs))
                 good = parts[~np.asarray(records.customers.is_null())]
                 self.records += np.bincount(good, minlength=len(outs))
@@ -543,12 +568,11 @@ def _hashes(keys: pa.Array) -> np.ndarray:
     return mixed ^ (mixed >> np.uint64(31))
 
 
-def _split_parquet(
-    path: Path, source: Source, settings: SourceConfig, parts: int, scratch: Path
-) -> SourceParts:
+def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Into) -> SourceParts:
     """A Parquet export's rows into part files of its own schema, with their row numbers."""
     import pyarrow.parquet as pq
 
+    scratch, parts = into.scratch, into.parts
     try:
         head = parquet_head(path)
         columns = resolve_columns(head, source, settings, path)
@@ -565,6 +589,7 @@ def _split_parquet(
             ]
             done, counts = 0, np.zeros(parts, dtype=np.int64)
             for batch in file.iter_batches():
+                into.check()
                 ids = batch.column(columns["customer_id"]).cast(pa.string()).cast(pa.binary())
                 part = _parts(pc.fill_null(ids, b""), parts)
                 order = np.argsort(part, kind="stable")
