@@ -554,3 +554,68 @@ def test_a_private_folder_goes_when_a_stopped_run_ends_by_its_deadline() -> None
         (folder / "part.csv").write_text("customer data")
         scratch.remove_all()  # what the deadline of a stopped run calls
         assert not folder.exists()
+
+
+def _orders(customers: int = 40, seed: int = 1) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [
+        f"C{c},2024-{rng.integers(1, 13):02d}-{rng.integers(1, 28):02d},{rng.integers(10, 500)}.50"
+        for c in range(1, customers + 1)
+        for _ in range(rng.integers(3, 12))
+    ]
+
+
+HEADER = "customer_id,order_date,amount"
+ROUGH_EXPORTS = {
+    "invoices of one customer only (the other parts have none)": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        "C1,R1,2024-03-02,2024-03-16,2024-03-20,10",
+    },
+    "ids empty and ids of blanks": {
+        "orders.csv": "\n".join([HEADER, *_orders(), ",2024-05-01,10", "  ,2024-05-02,11"]),
+    },
+    "a customer id with a quoted line break": {
+        "orders.csv": "\n".join([HEADER, *_orders(), *['"C7\n",2024-05-01,10'] * 5]),
+    },
+    "master data repeating customers": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "customers.csv": "\n".join(
+            ["customer_id,name,segment,owner"]
+            + [f"C{i},Name {i},A,Olga" for i in range(1, 41)]
+            + ["C5,Other,B,Paul", "C9,Other,B,Paul", "X1,Nobody,A,Olga"]
+        ),
+    },
+    "complaints all unreadable (left out)": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",
+    },
+}
+
+
+@pytest.mark.parametrize("files", ROUGH_EXPORTS.values(), ids=ROUGH_EXPORTS.keys())
+def test_a_split_export_handles_what_rough_exports_hold(
+    files: dict[str, str], scheduler: str, tmp_path: Path
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text + "\n", encoding="utf-8", newline="")
+    local, split = split_and_local(tmp_path, scheduler, 4, as_of="2025-01-31")
+    assert_same_scan(local, split)
+
+
+@pytest.mark.parametrize(
+    ("orders", "message"),
+    [
+        (HEADER + "\n", "has a header but no data rows"),
+        (HEADER + "\nbroken\nalso\n", "no valid rows; orders.csv: 2 rows skipped"),
+        (HEADER + "\n ,2024-01-02,3\n", "no orders with a customer id left to score"),
+    ],
+)
+def test_a_split_export_without_usable_orders_is_the_loaders_error(
+    orders: str, message: str, scheduler: str, tmp_path: Path
+) -> None:
+    (tmp_path / "orders.csv").write_text(orders)
+    for engine in (LocalEngine(), DaskEngine(scheduler, 3, split=True)):
+        with pytest.raises(ChurnwatchError, match=message) as raised:
+            api.scan_exports(tmp_path, engine=engine)
+        assert str(tmp_path / "orders.csv") in str(raised.value)

@@ -212,7 +212,7 @@ def test_the_parts_load_as_the_export_with_its_files_and_lines_in_every_message(
         assert sorted(row for part in parts for row in _named_rows(part, source)) == _named_rows(
             whole, source
         )
-    found = merged(split.notes() + [p for part in parts for p in part.problems])
+    found = merged([split.notes(), *(part.problems for part in parts)])
     assert {p.code for p in whole.problems} >= {
         Reason.BAD_DATE,
         Reason.BAD_NUMBER,

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from churnwatch.config import Risk
 from churnwatch.core.days import date_to_day
 from churnwatch.core.domain import Severity
 from churnwatch.render.records import to_records
+from churnwatch.risk import training
 from churnwatch.risk.model import RiskModel, _Likelihood, default_model, fit_model
 from churnwatch.risk.score import ranking, severities
 from churnwatch.rules.catalog import Rule
@@ -411,3 +413,26 @@ def test_the_statistical_base_survives_regular_buyers(tmp_path: Path) -> None:
         result = scan(folder, as_of)
         assert result.customers["p_alive"].notna().all(), as_of
         assert not [note for note in result.notes if "statistical base" in note]
+
+
+@pytest.mark.parametrize("as_of", [1000, 1003, 20_000])
+def test_every_count_the_training_cut_offs_ask_for_is_among_the_questions(as_of: int) -> None:
+    """A split export's parts count outcome_questions beforehand: the choice of cut-offs may
+    ask for nothing else, even when the grid's day lacks history and the latest day is used."""
+    horizon = 90
+    grid_day = training._grid(as_of, horizon).first
+
+    class Recorder:
+        asked: ClassVar[set[tuple[int, int]]] = set()
+
+        def first_day(self) -> int:
+            return as_of - 3_000
+
+        def counted(self, cut_off: int, horizon: int) -> tuple[int, int]:
+            self.asked.add((cut_off, horizon))
+            return (0, 0) if cut_off == grid_day else (500, 100)
+
+    recorder = Recorder()
+    assert training._training_horizon(as_of, horizon, recorder) == horizon
+    training._stacked(as_of, horizon, recorder)
+    assert recorder.asked <= set(training.outcome_questions(as_of, horizon))

@@ -35,22 +35,16 @@ from churnwatch.analyses.scan import master_data, scan_result
 from churnwatch.analyses.scoring import Model, Scored, combined, rule_features, scored
 from churnwatch.config import Config
 from churnwatch.core.days import date_to_day, days_to_iso, today
-from churnwatch.core.errors import InputError
+from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.scratch import private_folder
-from churnwatch.core.sources import SOURCES
 from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.features.population import Population, fit_statistical_model
 from churnwatch.ingest.csv_reader import SourceTable
 from churnwatch.ingest.customer_ids import natural_order
-from churnwatch.ingest.dataset import Dataset, SourceFrame
+from churnwatch.ingest.dataset import Dataset, SourceFrame, all_skipped, left_out, no_valid_rows
 from churnwatch.ingest.export_parts import ExportParts, merged, split_export
 from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
-from churnwatch.risk.training import (
-    TRAINING_CUSTOMERS,
-    _training_customers,
-    fit_on_history,
-    outcome_questions,
-)
+from churnwatch.risk.training import fit_on_history, outcome_questions, training_customers
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut, Window, cut_at
 from churnwatch.timeframe.cut import (
@@ -103,12 +97,18 @@ def _scanned(
 ) -> tuple[Cut, ScanResult]:
     """The three rounds over the parts, and the result."""
     split, config, now = job.split, job.config, job.now
-    present = [i for i in range(split.parts) if split.sources["orders"].records[i]]
+    present = [i for i in range(split.parts) if any(s.records[i] for s in split.sources.values())]
     step(f"loading the parts on {cluster.workers} Dask workers")
     loaded = cluster.each(_load, [(i,) for i in present], job)
-    whole = _Whole.of(exports, split, present, loaded, as_of=as_of, now=now)
+    whole = _Whole.of(exports, split, loaded, as_of=as_of, now=now)
     step("cutting the parts at the reference date; fitting the risk model")
-    job = replace(job, as_of=whole.as_of, training=whole.training, future=as_of is None)
+    job = replace(
+        job,
+        as_of=whole.as_of,
+        training=whole.training,
+        future=as_of is None,
+        sources=whole.dataset.sources,
+    )
     calls = list(zip(present, whole.codes, strict=True))
     viewed = cluster.each(_view, calls, job)
     cut = whole.cut(viewed, given=as_of is not None, now=now)
@@ -139,6 +139,20 @@ class _Job:
     """The export's training customers (a mask over its codes; None: all)."""
     future: bool = False
     """Count the orders dated after today (the reference date was not given)."""
+    sources: dict[str, SourceFrame] | None = None
+    """The export's sources, without rows: a part has each of them (with no rows where it
+    has none), and none the export leaves out (every row skipped)."""
+
+    def dataset(self, index: int) -> Dataset:
+        """Part ``index`` as loaded in the first round, with the export's sources."""
+        dataset = self.split.loaded(index, self.config)
+        if self.sources is None:
+            return dataset
+        frames = {
+            name: dataset.sources.get(name) or _without_rows(source)
+            for name, source in self.sources.items()
+        }
+        return replace(dataset, sources=frames)
 
 
 @dataclass(frozen=True)
@@ -159,8 +173,31 @@ class _Counted:
 
     table: SourceTable
     """The part's table, without its rows."""
+    frame: pd.DataFrame
+    """The part's frame, without its rows (its columns)."""
+    read: int
+    """Rows the reader kept..."""
+    rows: int
+    """...and of them the rows loaded (blank ids and duplicates dropped)."""
     duplicates: int
     blank_ids: int
+    in_order: str | None
+
+    @classmethod
+    def of(cls, source: SourceFrame) -> _Counted:
+        table = source.table
+        empty = replace(
+            table, table=table.table.slice(0, 0), problems=[], positions=None, layout=None
+        )
+        return cls(
+            empty,
+            source.frame.iloc[:0],
+            table.rows_read - table.rows_skipped,
+            len(source.frame),
+            source.duplicates,
+            source.blank_ids,
+            source.in_order,
+        )
 
 
 @dataclass(frozen=True)
@@ -168,8 +205,8 @@ class _Loaded:
     ids: pa.Array
     """The part's customer ids, in the order of its codes."""
     problems: list[Problem]
-    latest: int
-    """The latest order day..."""
+    latest: int | None
+    """The latest order day (None: the part has no orders)..."""
     latest_past: int | None
     """...and the latest not after today (None: none)."""
     sources: dict[str, _Counted]
@@ -177,23 +214,23 @@ class _Loaded:
 
 def _load(index: int, job: _Job) -> _Loaded:
     """Runs on a worker: part ``index`` loaded, counted."""
-    dataset = job.split.loaded(index, job.config)
-    days = dataset.frame("orders")["order_date"].to_numpy()
+    dataset = job.split.loaded(index, job.config)  # as loaded: the export's sources unknown
+    orders = dataset.sources.get("orders")
+    days = orders.frame["order_date"].to_numpy() if orders is not None else np.empty(0)
     past = days[days <= job.now]
     return _Loaded(
         pa.array(dataset.customer_ids.to_numpy(), pa.string()),
         dataset.problems,
-        int(days.max()),
+        int(days.max()) if days.size else None,
         int(past.max()) if past.size else None,
-        {
-            name: _Counted(
-                replace(source.table, table=source.table.table.slice(0, 0), problems=[]),
-                source.duplicates,
-                source.blank_ids,
-            )
-            for name, source in dataset.sources.items()
-        },
+        {name: _Counted.of(source) for name, source in dataset.sources.items()},
     )
+
+
+def _without_rows(source: SourceFrame) -> SourceFrame:
+    """``source`` (the export's, without rows) for a part that has none of its rows."""
+    frame = source.frame.iloc[:0]
+    return SourceFrame(source.name, source.table, frame, in_order=source.in_order)
 
 
 # -- round 2: the view at the reference date --------------------------------------------------
@@ -224,7 +261,7 @@ class _Viewed:
 def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
     """Runs on a worker: part ``index`` cut at the reference date, counted; ``codes``: the
     export's code of each of the part's customers."""
-    dataset = job.split.loaded(index, job.config)
+    dataset = job.dataset(index)
     cut = cut_at(dataset, job.as_of, some_customers=True)
     orders = cut.frame("orders")
     history = order_history(cut, len(codes))
@@ -291,7 +328,7 @@ def _recoded_index(frame: pd.DataFrame | None, codes: np.ndarray) -> pd.DataFram
 def _score(index: int, codes: np.ndarray, job: _Job, scoring: _Scoring) -> Scored:
     """Runs on a worker: the part's features, rules and risk, its rows coded as in the
     export; the export's population step, with the part's own order days."""
-    dataset = job.split.loaded(index, job.config)
+    dataset = job.dataset(index)
     cut = cut_at(dataset, job.as_of, some_customers=True)
     population = scoring.population
     window = replace(population.window, customers=len(codes))
@@ -322,12 +359,14 @@ class _Whole:
         cls,
         folder: Path,
         split: ExportParts,
-        present: list[int],
         loaded: list[_Loaded],
         *,
         as_of: dt.date | None,
         now: int,
     ) -> _Whole:
+        problems = merged([split.notes() + split.problems, *(part.problems for part in loaded)])
+        sources, said = _sources(split, loaded)  # first: they may say it cannot be scanned
+        _orders_left(sources["orders"], loaded, problems)
         ids = pa.concat_arrays([part.ids for part in loaded])
         order = natural_order(ids)
         place = np.empty(len(order), dtype=np.int64)
@@ -339,11 +378,9 @@ class _Whole:
             name="customer_id",
             dtype=object,
         )
-        problems = merged(split.notes() + [p for part in loaded for p in part.problems])
-        problems += _without_orders(split, present)
-        dataset = Dataset(folder, index, _sources(loaded), problems)
+        dataset = Dataset(folder, index, sources, problems + said)
         day = _reference_day(loaded, as_of, now)
-        return cls(dataset, codes, day, _training_customers(len(index)))
+        return cls(dataset, codes, day, training_customers(len(index)))
 
     def cut(self, viewed: list[_Viewed], *, given: bool, now: int) -> Cut:
         """The cut at the reference date, without rows: its frames have none of their columns,
@@ -451,12 +488,20 @@ def _spans(n: int, codes: list[np.ndarray], viewed: list[_Viewed]) -> OrderDays:
     return OrderDays(none, none, first, last, distinct, none, none, none, missing, missing)
 
 
-def _sources(loaded: list[_Loaded]) -> dict[str, SourceFrame]:
-    """Each source of the export, counted over its parts, without rows."""
+def _sources(
+    split: ExportParts, loaded: list[_Loaded]
+) -> tuple[dict[str, SourceFrame], list[Problem]]:
+    """Each source of the export, counted over its parts, without rows; and what the loader
+    would say of a source none of whose rows could be read (the export leaves it out, or
+    cannot be scanned without orders)."""
     found: dict[str, SourceFrame] = {}
-    for name in SOURCES:
+    said: list[Problem] = []
+    for name, parts in split.sources.items():
         counted = [part.sources[name] for part in loaded if name in part.sources]
-        if not counted:
+        if not counted:  # no part has a row: the export has a header and nothing else
+            if name == "orders":
+                raise EmptySourceError(parts.export, EmptySourceError.HEADER_ONLY)
+            said.append(left_out(name, parts.export, EmptySourceError.HEADER_ONLY))
             continue
         tables = [c.table for c in counted]
         table = replace(
@@ -466,41 +511,35 @@ def _sources(loaded: list[_Loaded]) -> dict[str, SourceFrame]:
             rows_skipped=sum(t.rows_skipped for t in tables),
             layout=None,
         )
-        rows = pd.DataFrame(index=pd.RangeIndex(0))
+        if sum(c.read for c in counted) == 0 and name != "orders":
+            said.append(all_skipped(table))
+            continue
         found[name] = SourceFrame(
             name,
             table,
-            rows,
+            counted[0].frame,
             duplicates=sum(c.duplicates for c in counted),
             blank_ids=sum(c.blank_ids for c in counted),
+            in_order=counted[0].in_order,
         )
-    return found
+    return found, said
 
 
-def _without_orders(split: ExportParts, present: list[int]) -> list[Problem]:
-    """Rows in parts whose customers have no orders at all (they are not loaded)."""
-    problems = []
-    for name, source in split.sources.items():
-        rows = sum(n for i, n in enumerate(source.records) if i not in present)
-        if name != "orders" and rows:
-            problems.append(
-                Problem(
-                    name,
-                    source.export.name,
-                    Reason.ORPHAN,
-                    f"{rows:,} rows of customers with no orders (in parts of the export without"
-                    " any order: not checked further)",
-                    count=rows,
-                )
-            )
-    return problems
+def _orders_left(orders: SourceFrame, loaded: list[_Loaded], problems: list[Problem]) -> None:
+    """The loader's errors when no order could be read, or none has a customer id."""
+    counted = [part.sources["orders"] for part in loaded if "orders" in part.sources]
+    if sum(c.read for c in counted) == 0:
+        mine = [p for p in problems if p.source == "orders"]
+        raise InputError(no_valid_rows(orders.path, mine))
+    if sum(c.rows for c in counted) == 0:
+        raise InputError(f"{orders.path}: no orders with a customer id left to score")
 
 
 def _reference_day(loaded: list[_Loaded], as_of: dt.date | None, now: int) -> int:
     """As :func:`~churnwatch.timeframe.reference_day` would give it for the whole export."""
     if as_of is not None:
         return date_to_day(as_of)
-    latest = max(part.latest for part in loaded)
+    latest = max(part.latest for part in loaded if part.latest is not None)
     if latest <= now:
         return latest
     past = [part.latest_past for part in loaded if part.latest_past is not None]
@@ -512,4 +551,4 @@ def _master(viewed: list[_Viewed]) -> pd.DataFrame | None:
     return pd.concat(frames).sort_index() if frames else None
 
 
-__all__ = ["PART_BYTES", "TRAINING_CUSTOMERS", "split_scan"]
+__all__ = ["PART_BYTES", "split_scan"]

@@ -34,7 +34,14 @@ from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, detect_date_format,
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, unpacked
-from churnwatch.ingest.problems import MAX_LINES, Level, Problem, Reason, nul_bytes_removed
+from churnwatch.ingest.problems import (
+    EXAMPLE_VALUES,
+    MAX_LINES,
+    Level,
+    Problem,
+    Reason,
+    nul_bytes_removed,
+)
 from churnwatch.ingest.recognise import map_columns, normalise
 from churnwatch.ingest.sniff import (
     DELIMITERS,
@@ -517,7 +524,7 @@ class _Reader:
                 f"wrong number of fields (the header has {width})",
                 count=len(self.malformed),
                 lines=tuple(lines[:MAX_LINES]),
-                examples=tuple(t[:60] for t in self.malformed[:2]),
+                examples=tuple(t[:60] for t in self.malformed[:EXAMPLE_VALUES]),
                 skipped=True,
             )
         )
@@ -570,7 +577,7 @@ class _Reader:
             + (" (no date yet)" if column.settles else ""),
             rows[zeros],
             len(values),
-            examples=tuple(_distinct(values, rows[zeros][:50])[:2]),
+            examples=tuple(_distinct(values, rows[zeros][:50])[:EXAMPLE_VALUES]),
             level=Level.NOTE,
         )
         remaining = invalid.copy()
@@ -779,7 +786,7 @@ class _Reader:
             f" [sources.{self.source.name}] in churnwatch.toml says so",
             rows,
             len(values),
-            examples=tuple(str(e) for e in _distinct(values, rows[:50])[:2]),
+            examples=tuple(str(e) for e in _distinct(values, rows[:50])[:EXAMPLE_VALUES]),
             level=Level.NOTE,
         )
 

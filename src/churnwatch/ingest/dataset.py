@@ -31,7 +31,13 @@ from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeri
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
-from churnwatch.ingest.problems import Level, Problem, Reason, nul_bytes_removed
+from churnwatch.ingest.problems import (
+    EXAMPLE_CUSTOMERS,
+    Level,
+    Problem,
+    Reason,
+    nul_bytes_removed,
+)
 
 
 @dataclass
@@ -111,15 +117,21 @@ def use_jemalloc() -> None:
         pa.jemalloc_set_decay_ms(0)  # for the arenas made from now on: all of this run's
 
 
-def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Dataset:
+def load_dataset(
+    folder: Path, config: Config, *, outside: bool = False, part: bool = False
+) -> Dataset:
     """Read all present sources, code customers, drop blank ids and exact duplicates.
 
     ``outside``: the config was given explicitly, so its ``path`` settings may point outside
-    the exports folder; a config found in a shared folder may not.
+    the exports folder; a config found in a shared folder may not. ``part``: the folder holds
+    a part of an export, whose sources may have no rows here (no orders either): such a
+    source is left out of the part without a word, the export as a whole decides.
     """
     check_exports_folder(folder)
     use_jemalloc()
-    tables, problems = _read_all(folder, config, outside)
+    tables, problems = _read_all(folder, config, outside, part=part)
+    if not tables:  # a part whose every source is empty here
+        return Dataset(folder, pd.Index([], name="customer_id", dtype=object), {}, problems)
     # Customer coding (pyarrow) and the duplicate pre-filter (numpy) overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {name: pool.submit(_duplicate_candidates, t) for name, t in tables.items()}
@@ -144,23 +156,26 @@ def load_dataset(folder: Path, config: Config, *, outside: bool = False) -> Data
         candidates[name] = _among(candidates[name], with_id)
     for name, frame in frames.items():
         problems.extend(_drop_duplicates(frame, candidates[name]))
-    problems.extend(combine_order_lines(frames["orders"]))
+    if "orders" in frames:
+        problems.extend(combine_order_lines(frames["orders"]))
     if "payments" in frames:
         problems.extend(number_invoice_parts(frames["payments"]))
     if "customers" in frames:
         problems.extend(_repeated_customers(frames["customers"], ids))
     _release_tables(tables)
-    if frames["orders"].frame.empty:
+    if not part and frames["orders"].frame.empty:
         raise InputError(f"{frames['orders'].path}: no orders with a customer id left to score")
     with_orders = np.zeros(len(ids), dtype=bool)
-    with_orders[frames["orders"].frame["customer"].to_numpy()] = True
+    if "orders" in frames:
+        with_orders[frames["orders"].frame["customer"].to_numpy()] = True
     problems.extend(_orphans(frames, ids, coded.text, with_orders))
-    problems.extend(_padded_twins(frames["orders"], coded.text, with_orders))
+    if "orders" in frames:
+        problems.extend(_padded_twins(frames["orders"], coded.text, with_orders))
     return Dataset(folder, ids, frames, problems)
 
 
 def _read_all(
-    folder: Path, config: Config, outside: bool
+    folder: Path, config: Config, outside: bool, *, part: bool = False
 ) -> tuple[dict[str, SourceTable], list[Problem]]:
     tables: dict[str, SourceTable] = {}
     problems: list[Problem] = []
@@ -174,29 +189,28 @@ def _read_all(
         try:
             table = read_source(path, source, settings)
         except EmptySourceError as exc:
+            if part:
+                continue
             if source.required:
                 raise
-            problems.append(
-                Problem(
-                    name,
-                    path.name,
-                    Reason.EMPTY,
-                    f"{exc.reason}; {name} is left out",
-                    count=0,
-                )
-            )
+            problems.append(left_out(name, path, exc.reason))
             continue
-        if table.table.num_rows == 0 and source.required:
-            raise InputError(f"{path}: no valid rows; " + _first_problem(table.problems))
+        if table.table.num_rows == 0 and source.required and not part:
+            raise InputError(no_valid_rows(path, table.problems))
         problems.extend(table.problems)
-        if table.table.num_rows == 0:  # scoring it would read as "no complaints at all"
-            problems.append(_left_out(table))
+        if table.table.num_rows == 0 and not part:  # scored, it would read as "no complaints"
+            problems.append(all_skipped(table))
             continue
         tables[name] = table
     return tables, problems
 
 
-def _left_out(table: SourceTable) -> Problem:
+def left_out(name: str, path: Path, reason: str) -> Problem:
+    """The note on an optional source whose file has no rows: it is left out."""
+    return Problem(name, path.name, Reason.EMPTY, f"{reason}; {name} is left out", count=0)
+
+
+def all_skipped(table: SourceTable) -> Problem:
     """Every row of an optional source was skipped: it is left out like an absent one."""
     name = table.source.name
     return Problem(
@@ -209,8 +223,10 @@ def _left_out(table: SourceTable) -> Problem:
     )
 
 
-def _first_problem(problems: list[Problem]) -> str:
-    return problems[0].describe() if problems else "every row was rejected"
+def no_valid_rows(path: Path, problems: list[Problem]) -> str:
+    """The error on orders of which no row could be read, with the first reason why."""
+    first = problems[0].describe() if problems else "every row was rejected"
+    return f"{path}: no valid rows; {first}"
 
 
 def source_path(
@@ -385,6 +401,7 @@ def _drop_rows(
         count=int(mask.sum()),
         lines=frame.table.first_lines(positions),
         skipped=True,
+        found_by="loader",
     )
     return [problem]
 
@@ -474,7 +491,7 @@ def _repeated_customers(frame: SourceFrame, ids: pd.Index) -> list[Problem]:
             column=frame.table.columns["customer_id"],
             count=int(later.sum()),
             lines=frame.table.first_lines(positions),
-            examples=tuple(str(ids[code]) for code in customers[:3]),
+            examples=tuple(str(ids[code]) for code in customers[:EXAMPLE_CUSTOMERS]),
             tally=(customers.size,),
             wording=repeated_customers_found,
         )
@@ -567,7 +584,7 @@ def _orphans(
                     column=frame.table.columns["customer_id"],
                     count=int(orphan.sum()),
                     lines=frame.table.first_lines(frame.frame.index.to_numpy()[orphan]),
-                    examples=tuple(str(ids[c]) for c in customers[:3]),
+                    examples=tuple(str(ids[c]) for c in customers[:EXAMPLE_CUSTOMERS]),
                     level=Level.NOTE if name == "customers" else Level.WARNING,
                     tally=tally,
                     wording=None if hint else orphans_found,  # a hint names one pair

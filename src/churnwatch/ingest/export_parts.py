@@ -22,9 +22,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
+from uuid import uuid4
 
 import numpy as np
 import pyarrow as pa
@@ -35,6 +36,7 @@ from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Source
 from churnwatch.ingest.csv_reader import (
+    MAX_BLOCK,
     RowLayout,
     head_notes,
     parquet_head,
@@ -42,10 +44,10 @@ from churnwatch.ingest.csv_reader import (
     unraisable_errors,
 )
 from churnwatch.ingest.customer_ids import natural_order
-from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
+from churnwatch.ingest.dataset import Dataset, left_out, load_dataset, source_path
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.packed import kind_of, unpacked
-from churnwatch.ingest.problems import MAX_LINES, Problem
+from churnwatch.ingest.problems import EXAMPLE_CUSTOMERS, EXAMPLE_VALUES, MAX_LINES, Problem
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
 
 BLOCK = 1 << 23
@@ -53,8 +55,9 @@ BLOCK = 1 << 23
 LINE = "\x00line"
 HASH_BASE = 0x100000001B3
 """The FNV prime: a multiplier that spreads the bytes of short keys over 64 bits."""
-WIDE = ("utf-16", "utf-32")
-"""Encodings whose line breaks and quotes are not single bytes: split from a UTF-8 copy."""
+BYTEWISE = {"utf-8", "utf-8-sig", "utf8", "cp1252", "latin-1", "iso-8859-1", "ascii"}
+"""Encodings whose line breaks, quotes and delimiters are single bytes of their own (in the
+others, UTF-16 or Shift_JIS, they are not): the others are split from a UTF-8 copy."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,7 @@ class SourceParts:
     """Per part, the export's line number (1-based) of each of the part's lines (its header
     lines first); ``None`` for Parquet, whose row numbers stand for lines."""
     records: tuple[int, ...]
-    """Per part, its records with a customer (rows with the wrong number of fields and blank
-    lines not counted)."""
+    """Per part, its records (blank lines not counted)."""
     settings: SourceConfig
     """How every part is read: its own file, with the export's column mapping and formats
     (sniffed once, on the export's head: a part's first rows could suggest others)."""
@@ -103,6 +105,8 @@ class ExportParts:
     folder: Path
     parts: int
     sources: dict[str, SourceParts]
+    problems: list[Problem] = field(default_factory=list)
+    """Sources not split: their files are empty."""
 
     def part(self, index: int) -> Path:
         """The folder of part ``index``: an exports folder of its own."""
@@ -120,7 +124,8 @@ class ExportParts:
             update={name: parts.settings for name, parts in self.sources.items()}
         )
         try:
-            dataset = load_dataset(self.part(index), config.model_copy(update={"sources": sources}))
+            settings = config.model_copy(update={"sources": sources})
+            dataset = load_dataset(self.part(index), settings, part=True)
         except ChurnwatchError as error:
             raise self._exported_error(error, index) from None
         for name, frame in dataset.sources.items():
@@ -142,9 +147,10 @@ class ExportParts:
                 dataset: Dataset = pickle.load(handle)  # this run wrote it, in its own folder
             return dataset
         dataset = self.load(index, config)
-        with kept.with_suffix(".writing").open("wb") as handle:
+        writing = kept.with_suffix(f".{uuid4().hex}")  # a retried task writes its own file
+        with writing.open("wb") as handle:
             pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        kept.with_suffix(".writing").rename(kept)
+        writing.replace(kept)
         return dataset
 
     def _exported(self, problem: Problem, index: int) -> Problem:
@@ -189,31 +195,45 @@ class _ExportLines:
         return self.part.records(rows, parsed_rows)
 
 
-def merged(problems: list[Problem]) -> list[Problem]:
-    """The problems the parts found, one per kind: where several parts found the same (same
-    file, column, reason and words, or the same wording of their counts), their rows are
-    counted together, the first lines among them named, and counted words written again
-    from the sums. Kinds keep the order in which they were first found."""
-    kinds: dict[tuple[object, ...], Problem] = {}
-    for problem in problems:
-        words = problem.wording or problem.message
-        key = (problem.source, problem.file, problem.code, problem.column, words, problem.level)
-        kinds[key] = problem if (known := kinds.get(key)) is None else _together(known, problem)
-    return list(kinds.values())
+def merged(found: list[list[Problem]]) -> list[Problem]:
+    """The problems the parts found (``found``: each part's, in order), one per kind: where
+    several parts found the same (same file, column, reason, words or the wording of their
+    counts, and stage), their rows are counted together, the first lines among them named,
+    and counted words written again from the sums. Kinds are in the order in which the
+    stages found them (a kind's earliest place in a part's list)."""
+    kinds: dict[tuple[object, ...], tuple[float, Problem]] = {}
+    for problems in found:
+        for place, problem in enumerate(problems):
+            key = _kind(problem)
+            known = kinds.get(key)
+            if known is None:
+                kinds[key] = (place, problem)
+            else:
+                kinds[key] = (min(known[0], place), _together(known[1], problem))
+    return [problem for _, problem in sorted(kinds.values(), key=lambda found: found[0])]
+
+
+def _kind(problem: Problem) -> tuple[object, ...]:
+    words = problem.wording or problem.message
+    where = (problem.source, problem.file, problem.column)
+    return (*where, problem.code, words, problem.level, problem.found_by)
 
 
 def _together(known: Problem, more: Problem) -> Problem:
-    examples = tuple(dict.fromkeys([*known.examples, *more.examples]))
+    """Two parts' problem of one kind as one: in line order, their examples too."""
+    first, second = sorted((known, more), key=lambda p: p.lines[:1] or (0,))
+    examples = tuple(dict.fromkeys([*first.examples, *second.examples]))
+    shown = EXAMPLE_VALUES
     if known.wording is not None and examples:  # counted customers: the first by their ids
         order = natural_order(pa.array(examples, pa.string()))
-        examples = tuple(examples[i] for i in order)
+        examples, shown = tuple(examples[i] for i in order), EXAMPLE_CUSTOMERS
     tally = tuple(a + b for a, b in zip(known.tally, more.tally, strict=True))
     return replace(
         known,
         message=known.wording(*tally) if known.wording else known.message,
         count=known.count + more.count,
         lines=tuple(sorted({*known.lines, *more.lines})[:MAX_LINES]),
-        examples=examples[: max(len(known.examples), len(more.examples))],
+        examples=examples[:shown],
         tally=tally,
     )
 
@@ -247,6 +267,11 @@ def split_export(
         if path is not None:
             present[name] = (path, source, settings)
     into = Into(scratch, parts, threading.Event())
+    problems = []
+    for name, (path, source, settings) in list(present.items()):
+        if (empty := _empty(path, source, settings)) is not None:
+            problems.append(empty)
+            del present[name]
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow parses, numpy routes: 2 cores
         pending = {
             name: pool.submit(split_source, path, source, settings, into)
@@ -258,7 +283,21 @@ def split_export(
         except BaseException:  # a source that cannot be read, or the run stopped
             into.stop.set()  # the other source need not be split to the end first
             raise
-    return ExportParts(scratch, parts, found)
+    return ExportParts(scratch, parts, found, problems)
+
+
+def _empty(path: Path, source: Source, settings: SourceConfig) -> Problem | None:
+    """The loader's note on an optional source whose file is empty (a required one's error
+    is raised): such a file is not split."""
+    if kind_of(path) == "parquet":
+        return None
+    try:
+        inspect_head(unpacked(path), settings.encoding, settings.delimiter, shown=path)
+    except EmptySourceError as exc:
+        if source.required:
+            raise
+        return left_out(source.name, path, exc.reason)
+    return None
 
 
 @dataclass(frozen=True)
@@ -287,7 +326,7 @@ def split_source(path: Path, source: Source, settings: SourceConfig, into: Into)
     plain = unpacked(path)
     head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
     columns = resolve_columns(head, source, settings, path)
-    if head.encoding.lower().replace("_", "-").startswith(WIDE):
+    if head.encoding.lower() not in BYTEWISE:
         plain = _as_utf8(plain, head.encoding, path, scratch / f"{source.name}.utf-8.csv")
         settings = settings.model_copy(update={"encoding": "utf-8"})
     name = Path(source.default_file).name
@@ -342,7 +381,7 @@ class _CsvSplitter:
     def __init__(self, export: Path, plain: Path, head: Head, customer: str, parts: int) -> None:
         self.export, self.plain, self.head = export, plain, head
         self.records = np.zeros(parts, dtype=np.int64)
-        """Records with a customer routed to each part so far."""
+        """Records routed to each part so far."""
         self.delimiter = head.delimiter.encode("ascii")
         width = len(head.header) + head.trailing_delimiter
         self.names = [LINE, *(f"f{index}" for index in range(width))]
@@ -362,8 +401,7 @@ class _CsvSplitter:
             for block, first_line, records in self._blocks(source):
                 into.check()
                 parts = records.parts(len(outs))
-                good = parts[~np.asarray(records.customers.is_null())]
-                self.records += np.bincount(good, minlength=len(outs))
+                self.records += np.bincount(parts[parts >= 0], minlength=len(outs))
                 _route(block, first_line, records.starts, parts, outs=outs, maps=lines_out)
 
     def _blocks(self, source: BinaryIO) -> Iterator[tuple[np.ndarray, int, _Records]]:
@@ -383,6 +421,11 @@ class _CsvSplitter:
                 end = data.rfind(b"\n") + 1
             records = self._records(_bytes(data[:end])) if end else None
             if records is None or (not final and records.starts.size < 2):
+                if len(data) > MAX_BLOCK:
+                    raise InputError(
+                        f"{self.export}:{first_line}: a row longer than {MAX_BLOCK >> 20} MB;"
+                        " most likely a quote that is never closed, or not a CSV export"
+                    )
                 pending = data  # one record so far: it may go on
                 continue
             ends = np.flatnonzero(_bytes(data[:end]) == ord("\n"))
@@ -438,11 +481,19 @@ class _CsvSplitter:
             raise InputError(f"{self.export}: cannot be read as CSV: {caught[0]}")
         return _Records.of(
             table.column(LINE).to_numpy(),
-            table.column(self.customer).combine_chunks(),
+            self._unnumbered(table.column(self.customer).combine_chunks()),
             rejected,
             len(lines),
             self.delimiter.decode(),
         )
+
+    def _unnumbered(self, customers: pa.Array) -> pa.Array:
+        """The customer fields without the numbers given to the lines a quoted line break
+        in them started (the parsed text is ASCII: other bytes were made blanks)."""
+        text = customers.cast(pa.string())
+        delimiter = re.escape(self.delimiter.decode())
+        kept = pc.replace_substring_regex(text, f"(\\r\\n|\\r|\\n)\\d+{delimiter}", r"\1")
+        return kept.cast(pa.binary())
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ from enum import StrEnum
 from churnwatch.core.words import inline, plural
 
 MAX_LINES = 5
+EXAMPLE_VALUES = 2
+"""Values a problem shows (rows, dates, amounts it could not read)..."""
+EXAMPLE_CUSTOMERS = 3
+"""...and customers (the first by their ids)."""
 
 
 class Reason(StrEnum):
@@ -78,6 +82,9 @@ class Problem:
     """Lines to paste into churnwatch.toml that would settle the problem."""
     tally: tuple[int, ...] = ()
     """The counts the message states, where it states more than ``count``..."""
+    found_by: str = "reader"
+    """The stage that found it (``reader``, ``loader``): the same words can come from both
+    (an empty id, a blank one), which a split export's parts must not count as one."""
     wording: Callable[..., str] | None = None
     """...and the (module-level) function that writes the message from them: the parts of a
     split export each find some, and the whole export's message is written from the sums."""

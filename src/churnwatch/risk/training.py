@@ -123,13 +123,30 @@ class CutOutcomes:
 def outcome_questions(as_of: int, horizon: int) -> list[tuple[int, int]]:
     """Every ``(cut_off, horizon)`` whose counts :func:`fit_on_history` may ask for at
     ``as_of``: where the counts are summed over parts, each part counts these."""
-    candidates = _candidate_horizons(horizon)
-    asked = {(as_of - candidate, candidate) for candidate in candidates}
+    asked = {(as_of - candidate, candidate) for candidate in _candidate_horizons(horizon)}
+    grid = _grid(as_of, horizon)
+    for first in (grid.first, grid.latest):  # the grid's day, or the latest when it is short
+        asked |= {(cut_off, horizon) for cut_off in grid.from_(first)}
+    return sorted(asked)
+
+
+class _Grid(NamedTuple):
+    """The training cut-offs' grid: ``step`` days apart, ``first`` its latest day on or before
+    ``latest`` (the reference date less the horizon)."""
+
+    step: int
+    latest: int
+    first: int
+
+    def from_(self, first: int) -> list[int]:
+        """``first`` and the earlier days of the grid, as many as may be stacked."""
+        return [first - k * self.step for k in range(STACKED_CUT_OFFS)]
+
+
+def _grid(as_of: int, horizon: int) -> _Grid:
     step = max(7, horizon // 6)
     latest = as_of - horizon
-    first = latest - latest % step
-    asked |= {(first - k * step, horizon) for k in range(STACKED_CUT_OFFS)}
-    return sorted(asked)
+    return _Grid(step, latest, latest - latest % step)
 
 
 def fit_on_history(
@@ -197,13 +214,12 @@ def _stacked(as_of: int, horizon: int, outcomes: Outcomes) -> list[int]:
     (every ``horizon / 6`` days, by one cut-off of up to twelve), so a customer's base risk
     changes with their own history, not with the days the training happened to start from:
     the risk of a customer who stays silent does not fall from one day to the next."""
-    step = max(7, horizon // 6)
-    latest = as_of - horizon
-    first = latest - latest % step
+    grid = _grid(as_of, horizon)
+    first = grid.first
     if not _enough_history(first, horizon, outcomes):  # a short history: every day counts
-        first = latest
+        first = grid.latest
     chosen, rows = [first], outcomes.counted(first, horizon)[0]
-    for cut_off in (first - k * step for k in range(1, STACKED_CUT_OFFS)):
+    for cut_off in grid.from_(first)[1:]:
         if rows >= TRAINING_ROWS or not _enough_history(cut_off, horizon, outcomes):
             break
         chosen.append(cut_off)
@@ -215,7 +231,7 @@ def _training_rows(
     cut: Cut, cut_off: int, horizon: int, config: Config, rules: list[Rule]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Base terms, labels and fired rules of the customers as they were at ``cut_off``."""
-    past = cut_at(cut.dataset, cut_off, _training_customers(len(cut.customer_ids)))
+    past = cut_at(cut.dataset, cut_off, training_customers(len(cut.customer_ids)))
     population = population_step(past, config.windows, horizon, config.lifecycle)
     features = compute_features(past, population)
     codes = features.index.to_numpy()
@@ -224,7 +240,7 @@ def _training_rows(
     return terms, labels, evaluate(rules, features).fired_for(rules)
 
 
-def _training_customers(n: int) -> np.ndarray | None:
+def training_customers(n: int) -> np.ndarray | None:
     """Every k-th customer code, when there are more than :data:`TRAINING_CUSTOMERS`."""
     if n <= TRAINING_CUSTOMERS:
         return None
