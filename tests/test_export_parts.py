@@ -29,15 +29,14 @@ from churnwatch.timeframe import cut_at
 from helpers import SPELLINGS, flawed_export
 
 PARTS = 4
-NOTES = ("plain", '27" monitor', '"quoted; with delimiter"', '"two\nlines"', "Müller", "")
+NOTES = ("plain", '27" monitor', '"quoted; with delimiter"', '"two\nlines"', "Müller", "a\rb", "")
 
 
-def messy_orders(rows: int, seed: int, *, crlf: bool = False) -> bytes:
+def messy_orders(rows: int, seed: int, *, newline: str = "\n") -> bytes:
     """An orders export with what real ones hold: a preamble, ids spelt several ways, quoted
     fields with delimiters and line breaks, inch marks, umlauts, blank lines, a row with
     too few fields, and no line break at the end."""
     rng = random.Random(seed)
-    newline = "\r\n" if crlf else "\n"
     lines = ["sep=;", "customer_id;order_date;amount;note"]
     for _ in range(rows):
         customer = rng.choice(SPELLINGS).format(id=rng.randrange(1, 60))
@@ -75,12 +74,12 @@ def _export(tmp_path: Path, data: bytes, name: str = "orders.csv") -> Path:
 
 
 @pytest.mark.parametrize("block", [64, 1000, export_parts.BLOCK])
-@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
 def test_every_row_lands_in_one_part_with_all_of_its_customers_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, crlf: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, newline: str
 ) -> None:
     monkeypatch.setattr(export_parts, "BLOCK", block)  # records straddle blocks
-    folder = _export(tmp_path, messy_orders(400, seed=block, crlf=crlf))
+    folder = _export(tmp_path, messy_orders(400, seed=block, newline=newline))
     split = _split(folder, tmp_path)
     whole = _rows(folder / "orders.csv")
     parts = [_rows(split.part(index) / "orders.csv") for index in range(PARTS)]
@@ -94,11 +93,11 @@ def test_the_line_maps_give_the_export_line_of_every_line_of_a_part(tmp_path: Pa
     data = messy_orders(300, seed=7)
     folder = _export(tmp_path, data)
     split = _split(folder, tmp_path)
-    export_lines = data.split(b"\n")
+    export_lines = data.splitlines()  # a line feed, CR LF or a lone CR ends a line
     source = split.sources["orders"]
     seen = []
     for index in range(PARTS):
-        lines = (split.part(index) / "orders.csv").read_bytes().rstrip(b"\n").split(b"\n")
+        lines = (split.part(index) / "orders.csv").read_bytes().splitlines()
         numbers = source.export_lines(index, np.arange(1, len(lines) + 1))
         assert [export_lines[n - 1] for n in numbers] == lines
         seen += list(numbers[2:])  # the preamble and header head every part

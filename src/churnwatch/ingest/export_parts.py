@@ -393,32 +393,49 @@ class _CsvSplitter:
         with ExitStack() as stack, self.plain.open("rb") as source:
             outs = [stack.enter_context(file.open("wb")) for file in files]
             lines_out = [stack.enter_context(file.open("wb")) for file in maps]
-            top = b"".join(source.readline() for _ in range(self.skip))
+            top, rest = self._top(source)
             top_lines = np.arange(1, self.skip + 1, dtype=np.int64)
             for out, line_map in zip(outs, lines_out, strict=True):
-                out.write(top if top.endswith(b"\n") else top + b"\n")
+                out.write(top)
                 top_lines.tofile(line_map)
-            for block, first_line, records in self._blocks(source):
+            for block, first_line, records in self._blocks(source, rest):
                 into.check()
                 parts = records.parts(len(outs))
                 self.records += np.bincount(parts[parts >= 0], minlength=len(outs))
                 _route(block, first_line, records.starts, parts, outs=outs, maps=lines_out)
 
-    def _blocks(self, source: BinaryIO) -> Iterator[tuple[np.ndarray, int, _Records]]:
+    def _top(self, source: BinaryIO) -> tuple[bytes, bytes]:
+        """The lines before the first record (a preamble, the header) with a line break
+        after them, and what was read after them."""
+        data = b""
+        while (chunk := source.read(1 << 20)) or data:
+            data += chunk
+            ends = _line_ends(_bytes(data), final=not chunk)
+            if ends.size >= self.skip or not chunk:
+                cut = int(ends[self.skip - 1]) + 1 if ends.size >= self.skip else len(data)
+                top = data[:cut]
+                return (top if top.endswith((b"\n", b"\r")) else top + b"\n"), data[cut:]
+        return b"", b""
+
+    def _blocks(
+        self, source: BinaryIO, pending: bytes
+    ) -> Iterator[tuple[np.ndarray, int, _Records]]:
         """Blocks of whole records with the export's line number of their first line, and
         their records. The last record of a block waits for the next block, where a quoted
-        line break may carry it on."""
-        pending, first_line = b"", self.skip + 1
+        line break may carry it on. Lines end in a line feed, a carriage return and a line
+        feed, or a carriage return alone (as pyarrow, and the csv module, read them)."""
+        first_line = self.skip + 1
         while True:
             chunk = source.read(BLOCK)
             data, final = pending + chunk, not chunk
             if final:
                 if not data.strip(b"\r\n"):
                     return
-                data += b"" if data.endswith(b"\n") else b"\n"
+                data += b"" if data.endswith((b"\n", b"\r")) else b"\n"
                 end = len(data)
             else:
-                end = data.rfind(b"\n") + 1
+                found = _line_ends(_bytes(data), final=False)
+                end = int(found[-1]) + 1 if found.size else 0
             records = self._records(_bytes(data[:end])) if end else None
             if records is None or (not final and records.starts.size < 2):
                 if len(data) > MAX_BLOCK:
@@ -428,7 +445,7 @@ class _CsvSplitter:
                     )
                 pending = data  # one record so far: it may go on
                 continue
-            ends = np.flatnonzero(_bytes(data[:end]) == ord("\n"))
+            ends = _line_ends(_bytes(data[:end]), final=True)
             if not final:
                 records = records.before_last()
                 end = int(ends[records.lines - 1]) + 1
@@ -442,8 +459,6 @@ class _CsvSplitter:
         """Where the block's records start, as pyarrow reads them, and their customers."""
         text = block.copy()
         text[(text >= 0x80) | (text == 0)] = ord(" ")  # ASCII: rejected rows can be shown
-        lone_cr = np.flatnonzero(text[:-1] == ord("\r"))
-        text[lone_cr[text[lone_cr + 1] != ord("\n")]] = ord(" ")  # only line feeds end lines
         lines = _lines(text)
         numbers = pc.cast(pa.array(np.arange(len(lines))), pa.large_string()).cast(
             pa.large_binary()
@@ -568,9 +583,21 @@ def _bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)
 
 
+def _line_ends(data: np.ndarray, *, final: bool) -> np.ndarray:
+    """Where lines end: each line feed, and each carriage return not followed by one (a
+    carriage return at the very end of ``data`` only when ``final``: a line feed may follow
+    in what is read next)."""
+    feeds = data == ord("\n")
+    returns = data == ord("\r")
+    returns[:-1] &= ~feeds[1:]
+    if not final and returns.size:
+        returns[-1] = False
+    return np.flatnonzero(feeds | returns)
+
+
 def _lines(block: np.ndarray) -> pa.Array:
-    """The block's lines (each with its line feed) as an Arrow array over the same bytes."""
-    ends = np.flatnonzero(block == ord("\n")) + 1
+    """The block's lines (each with its line break) as an Arrow array over the same bytes."""
+    ends = _line_ends(block, final=True) + 1
     offsets = np.concatenate([[0], ends]).astype(np.int64)
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(block)]
     return pa.Array.from_buffers(pa.large_binary(), ends.size, buffers)
