@@ -586,6 +586,13 @@ ROUGH_EXPORTS = {
             + ["C5,Other,B,Paul", "C9,Other,B,Paul", "X1,Nobody,A,Olga"]
         ),
     },
+    "severities ranked by their numbers, P1 in one part only": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "complaints.csv": "\n".join(
+            ["customer_id,opened_date,severity", "C1,2024-12-01,P1"]
+            + [f"C{c},2024-12-0{1 + c % 9},P{2 + c % 2}" for c in range(2, 41)]
+        ),
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,9 +38,10 @@ from churnwatch.config import Config
 from churnwatch.core.days import date_to_day, days_to_iso, today
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.scratch import private_folder
+from churnwatch.core.sources import SOURCES, Kind
 from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.features.population import Population, fit_statistical_model
-from churnwatch.ingest.csv_reader import SourceTable
+from churnwatch.ingest.csv_reader import Categories, SourceTable
 from churnwatch.ingest.customer_ids import natural_order
 from churnwatch.ingest.dataset import Dataset, SourceFrame, all_skipped, left_out, no_valid_rows
 from churnwatch.ingest.export_parts import ExportParts, merged, split_export
@@ -100,7 +102,14 @@ def _scanned(
     present = [i for i in range(split.parts) if any(s.records[i] for s in split.sources.values())]
     step(f"loading the parts on {cluster.workers} Dask workers")
     loaded = cluster.each(_load, [(i,) for i in present], job)
-    whole = _Whole.of(exports, split, loaded, as_of=as_of, now=now)
+    values = _Values.of(split, loaded)
+    if again := values.differing(loaded):  # a part read a category value otherwise
+        job = replace(job, split=split.with_values(values.pinned()), again=True)
+        again_loaded = cluster.each(_load, [(present[i],) for i in again], job)
+        reloaded = dict(zip(again, again_loaded, strict=True))
+        loaded = [reloaded.get(i, part) for i, part in enumerate(loaded)]
+        job = replace(job, again=False)
+    whole = _Whole.of(exports, job.split, loaded, values, as_of=as_of, now=now)
     step("cutting the parts at the reference date; fitting the risk model")
     job = replace(
         job,
@@ -134,6 +143,8 @@ class _Job:
     split: ExportParts
     config: Config
     now: int
+    again: bool = False
+    """Load the parts anew (the meanings of category values were given)."""
     as_of: int = 0
     training: np.ndarray | None = None
     """The export's training customers (a mask over its codes; None: all)."""
@@ -182,10 +193,28 @@ class _Counted:
     duplicates: int
     blank_ids: int
     in_order: str | None
+    first_lines: dict[str, dict[str, int]]
+    """Per category column, the export's line of each raw value's first row."""
 
     @classmethod
     def of(cls, source: SourceFrame) -> _Counted:
         table = source.table
+        assert table.layout is not None  # the part's, answering in the export's lines
+        first_lines = {
+            column: dict(
+                zip(
+                    rows,
+                    (
+                        int(n)
+                        for n in table.layout.row_lines(
+                            np.array(list(rows.values())), table.parsed_rows
+                        )
+                    ),
+                    strict=True,
+                )
+            )
+            for column, rows in table.category_rows.items()
+        }
         empty = replace(
             table, table=table.table.slice(0, 0), problems=[], positions=None, layout=None
         )
@@ -197,6 +226,7 @@ class _Counted:
             source.duplicates,
             source.blank_ids,
             source.in_order,
+            first_lines,
         )
 
 
@@ -214,7 +244,7 @@ class _Loaded:
 
 def _load(index: int, job: _Job) -> _Loaded:
     """Runs on a worker: part ``index`` loaded, counted."""
-    dataset = job.split.loaded(index, job.config)  # as loaded: the export's sources unknown
+    dataset = job.split.loaded(index, job.config, again=job.again)  # the export's sources unknown
     orders = dataset.sources.get("orders")
     days = orders.frame["order_date"].to_numpy() if orders is not None else np.empty(0)
     past = days[days <= job.now]
@@ -360,11 +390,13 @@ class _Whole:
         folder: Path,
         split: ExportParts,
         loaded: list[_Loaded],
+        values: _Values,
         *,
         as_of: dt.date | None,
         now: int,
     ) -> _Whole:
-        problems = merged([split.notes() + split.problems, *(part.problems for part in loaded)])
+        found = [[p for p in part.problems if not values.said(p)] for part in loaded]
+        problems = merged([split.notes() + split.problems + values.notes(loaded), *found])
         sources, said = _sources(split, loaded)  # first: they may say it cannot be scanned
         _orders_left(sources["orders"], loaded, problems)
         ids = pa.concat_arrays([part.ids for part in loaded])
@@ -533,6 +565,96 @@ def _orders_left(orders: SourceFrame, loaded: list[_Loaded], problems: list[Prob
         raise InputError(no_valid_rows(orders.path, mine))
     if sum(c.rows for c in counted) == 0:
         raise InputError(f"{orders.path}: no orders with a customer id left to score")
+
+
+@dataclass(frozen=True)
+class _Values:
+    """The category columns of the export: what their raw values mean, decided on the values
+    of every part (a part alone could read ``P2`` as high where the export holds ``P1``)."""
+
+    columns: dict[tuple[str, str], Categories]
+    """Per (source, column name): what is said about the column."""
+    counts: dict[tuple[str, str], dict[str, int]]
+    """Per column, the rows of each raw value over the whole export."""
+
+    @classmethod
+    def of(cls, split: ExportParts, loaded: list[_Loaded]) -> _Values:
+        columns, counts = {}, {}
+        for name, parts in split.sources.items():
+            settings = parts.settings
+            for column in SOURCES[name].columns:
+                if column.kind is not Kind.CATEGORY or column.name not in settings.columns:
+                    continue
+                key = (name, column.name)
+                header = settings.columns[column.name]
+                configured = settings.values.get(column.name)
+                columns[key] = Categories(name, parts.export.name, column, header, configured)
+                total: Counter[str] = Counter()
+                first: dict[str, int] = {}
+                for part in loaded:
+                    total.update(_raw_counts(part, key))
+                    for value, line in _first_lines(part, key).items():
+                        first[value] = min(line, first.get(value, line))
+                # in the order of their first rows, as the export's reader meets them
+                counts[key] = {v: total[v] for v in sorted(total, key=lambda v: first.get(v, 0))}
+        return cls(columns, counts)
+
+    def differing(self, loaded: list[_Loaded]) -> list[int]:
+        """The parts (their places in ``loaded``) that read some value otherwise."""
+        wholes = {key: about.understood(self.counts[key]) for key, about in self.columns.items()}
+        return [
+            place
+            for place, part in enumerate(loaded)
+            if any(
+                about.understood(mine).meanings != {v: wholes[key].meanings[v] for v in mine}
+                for key, about in self.columns.items()
+                if (mine := _raw_counts(part, key))
+            )
+        ]
+
+    def pinned(self) -> dict[str, dict[str, dict[str, list[str]]]]:
+        """Per source and column, meaning → raw values: how every part is to read them."""
+        found: dict[str, dict[str, dict[str, list[str]]]] = {}
+        for (name, column), about in self.columns.items():
+            understanding = about.understood(self.counts[(name, column)])
+            found.setdefault(name, {})[column] = understanding.mapping(about.column.vocabulary)
+        return found
+
+    def said(self, problem: Problem) -> bool:
+        """Whether ``problem`` is a part's note on category values (said for the whole)."""
+        codes = (Reason.INFERRED_VALUE, Reason.UNKNOWN_VALUE)
+        return problem.code in codes and any(
+            problem.source == name and problem.column == about.header
+            for (name, _), about in self.columns.items()
+        )
+
+    def notes(self, loaded: list[_Loaded]) -> list[Problem]:
+        """The notes on the category values of the whole export."""
+        found = []
+        for key, about in self.columns.items():
+            lines = sorted(
+                line
+                for part in loaded
+                for problem in part.problems
+                if self.said(problem)
+                and problem.code is Reason.UNKNOWN_VALUE
+                and problem.source == key[0]
+                and problem.column == about.header
+                for line in problem.lines
+            )[:MAX_LINES]
+            counts = self.counts[key]
+            found += about.notes(about.understood(counts), counts, lines)
+        return found
+
+
+def _first_lines(part: _Loaded, key: tuple[str, str]) -> dict[str, int]:
+    counted = part.sources.get(key[0])
+    return counted.first_lines.get(key[1], {}) if counted is not None else {}
+
+
+def _raw_counts(part: _Loaded, key: tuple[str, str]) -> dict[str, int]:
+    counted = part.sources.get(key[0])
+    return counted.table.categories.get(key[1], {}) if counted is not None else {}
 
 
 def _reference_day(loaded: list[_Loaded], as_of: dt.date | None, now: int) -> int:

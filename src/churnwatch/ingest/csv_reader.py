@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -87,6 +87,11 @@ class SourceTable:
     """Rows pyarrow parsed (rows with a wrong number of fields are not among them)."""
     rows_skipped: int = 0
     """Rows left out for bad values or a wrong number of fields (each row counted once)."""
+    categories: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per category column, the rows (that use it) of each raw value: what the meanings were
+    decided on, which the parts of a split export add up to decide them for the whole..."""
+    category_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    """...and the first row (among the parsed rows) of each raw value: the values' order."""
 
     def first_lines(self, positions: np.ndarray) -> tuple[int, ...]:
         """The physical lines of the first few parsed rows at ``positions``: as many as a
@@ -328,6 +333,8 @@ class _Reader:
         self.malformed: list[str] = []
         self.converted: dict[str, pa.ChunkedArray] = {}
         self.huge_numbers = False
+        self.categories: dict[str, dict[str, int]] = {}
+        self.category_rows: dict[str, dict[str, int]] = {}
         self.rows_read = 0
         self.block_size = min(FIRST_BLOCK, MAX_BLOCK)
         # A trailing delimiter on data rows only: give the extra field a name of its own.
@@ -379,6 +386,8 @@ class _Reader:
             self.layout,
             raw.num_rows,
             int(skip.sum()) + len(self.malformed),
+            self.categories,
+            self.category_rows,
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -691,42 +700,29 @@ class _Reader:
         self, column: Column, understanding: Understanding, raw: list[Any], indices: np.ndarray
     ) -> None:
         """Say which values were inferred or ranked, and which were not understood at all."""
-        if not (understanding.inferred or understanding.ranked or understanding.unknown):
-            return  # every value a known spelling: nothing to say, no need to count rows
         matters = self._rows_that_matter(len(indices))
         counts = np.bincount(indices[matters], minlength=len(raw) + 1)
-        position = {str(v): i for i, v in enumerate(raw)}
-
-        def rows_of(values: list[str]) -> str:
-            return ", ".join(
-                f"'{inline(v)}' {plural(int(counts[position[v]]), 'row')}" for v in values
-            )
-
-        configured = self.config.values.get(column.name)
-        fix = tuple(toml_lines(self.source.name, column, understanding, configured))
-        for how, found in (
-            ("inferred", understanding.inferred),
-            ("ranked", understanding.ranked),
-        ):
-            if found:
-                self._add_note(column, how, found, rows_of(list(found)), fix)
-        unknown = [v for v in understanding.unknown if counts[position[v]]]
-        if not unknown:
-            return
-        unknown_codes = np.array([position[v] for v in unknown])
-        rows = np.flatnonzero(np.isin(indices, unknown_codes) & matters)
-        known = int(counts[:-1].sum()) - len(rows)
-        self._add_problem(
+        self.categories[column.name] = {str(v): int(n) for v, n in zip(raw, counts, strict=False)}
+        codes, first = np.unique(indices, return_index=True)
+        self.category_rows[column.name] = {
+            str(raw[code]): int(row)
+            for code, row in zip(codes, first, strict=True)
+            if code < len(raw)
+        }
+        if not (understanding.inferred or understanding.ranked or understanding.unknown):
+            return  # every value a known spelling: nothing to say
+        unknown = {str(v) for v in understanding.unknown}
+        codes = np.array([i for i, v in enumerate(raw) if str(v) in unknown], dtype=np.int64)
+        rows = np.flatnonzero(np.isin(indices, codes) & matters)
+        lines = self.layout.row_lines(rows[:MAX_LINES], len(indices))
+        about = Categories(
+            self.source.name,
+            self.path.name,
             column,
-            Reason.UNKNOWN_VALUE,
-            f"{plural(len(unknown), 'value')} not understood ({rows_of(unknown[:5])}"
-            f"{', …' if len(unknown) > 5 else ''}): kept, with the {column.name} unknown"
-            f" ({known:,} rows understood); map {'it' if len(unknown) == 1 else 'them'}"
-            f" to {' or '.join(column.vocabulary)} in churnwatch.toml",
-            rows,
-            len(indices),
-            fix=fix,
+            self.columns[column.name],
+            self.config.values.get(column.name),
         )
+        self.problems.extend(about.notes(understanding, self.categories[column.name], lines))
 
     def _rows_that_matter(self, rows: int) -> np.ndarray:
         """Rows whose category is used: a credit note's order channel says nothing."""
@@ -734,36 +730,6 @@ class _Reader:
         if self.source.name != "orders" or amount is None:
             return np.ones(rows, dtype=bool)
         return np.asarray(is_order(np.nan_to_num(to_numpy(amount), nan=0.0)), dtype=bool)
-
-    def _add_note(
-        self,
-        column: Column,
-        how: str,
-        found: dict[str, str],
-        rows: str,
-        fix: tuple[str, ...],
-    ) -> None:
-        placed = "; ".join(
-            f"{', '.join(repr(printable(r)) for r in raws)} as {meaning}"
-            for meaning, raws in by_meaning(found).items()
-        )
-        why = (
-            "not known spellings, read as the other side of the known ones"
-            if how == "inferred"
-            else "ordered by the numbers in them"
-        )
-        self.problems.append(
-            Problem(
-                self.source.name,
-                self.path.name,
-                Reason.INFERRED_VALUE,
-                f"{why}: {placed} ({rows}); if that is wrong, set it in churnwatch.toml",
-                column=self.columns[column.name],
-                count=len(found),
-                level=Level.NOTE,
-                fix=fix,
-            )
-        )
 
     def _why(self, column: Column) -> tuple[Reason, str]:
         if column.kind is Kind.DATE:
@@ -830,6 +796,83 @@ class _Reader:
                 lines=tuple(int(x) for x in lines),
                 **details,
             )
+        )
+
+
+@dataclass(frozen=True)
+class Categories:
+    """What is said about the values of one category column of one export."""
+
+    source: str
+    file: str
+    column: Column
+    header: str
+    configured: dict[str, list[str]] | None
+
+    def understood(self, counts: dict[str, int]) -> Understanding:
+        """The meanings of the raw values ``counts`` holds (raw value → rows)."""
+        values = list(counts)
+        return understand(values, self.column, header=self.header, configured=self.configured)
+
+    def notes(
+        self, understanding: Understanding, counts: dict[str, int], lines: Iterable[int]
+    ) -> list[Problem]:
+        """The notes on values inferred or ranked, and the problem of values not understood
+        (``counts``: rows per raw value; ``lines``: of the first rows not understood)."""
+
+        def rows_of(values: list[str]) -> str:
+            return ", ".join(f"'{inline(v)}' {plural(counts[v], 'row')}" for v in values)
+
+        fix = tuple(toml_lines(self.source, self.column, understanding, self.configured))
+        found = []
+        for how, placed in (("inferred", understanding.inferred), ("ranked", understanding.ranked)):
+            if placed:
+                found.append(self._placed(how, placed, rows_of(list(placed)), fix))
+        unknown = [v for v in understanding.unknown if counts.get(v)]
+        if not unknown:
+            return found
+        rows = sum(counts[v] for v in unknown)
+        known = sum(counts.values()) - rows
+        vocabulary = " or ".join(self.column.vocabulary)
+        message = (
+            f"{plural(len(unknown), 'value')} not understood ({rows_of(unknown[:5])}"
+            f"{', …' if len(unknown) > 5 else ''}): kept, with the {self.column.name} unknown"
+            f" ({known:,} rows understood); map {'it' if len(unknown) == 1 else 'them'}"
+            f" to {vocabulary} in churnwatch.toml"
+        )
+        found.append(
+            Problem(
+                self.source,
+                self.file,
+                Reason.UNKNOWN_VALUE,
+                message,
+                column=self.header,
+                count=rows,
+                lines=tuple(int(x) for x in lines),
+                fix=fix,
+            )
+        )
+        return found
+
+    def _placed(self, how: str, found: dict[str, str], rows: str, fix: tuple[str, ...]) -> Problem:
+        placed = "; ".join(
+            f"{', '.join(repr(printable(r)) for r in raws)} as {meaning}"
+            for meaning, raws in by_meaning(found).items()
+        )
+        why = (
+            "not known spellings, read as the other side of the known ones"
+            if how == "inferred"
+            else "ordered by the numbers in them"
+        )
+        return Problem(
+            self.source,
+            self.file,
+            Reason.INFERRED_VALUE,
+            f"{why}: {placed} ({rows}); if that is wrong, set it in churnwatch.toml",
+            column=self.header,
+            count=len(found),
+            level=Level.NOTE,
+            fix=fix,
         )
 
 

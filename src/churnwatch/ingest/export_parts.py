@@ -116,6 +116,20 @@ class ExportParts:
         """What the sources' heads showed, once for the export."""
         return [note for parts in self.sources.values() for note in parts.notes]
 
+    def with_values(self, values: dict[str, dict[str, dict[str, list[str]]]]) -> ExportParts:
+        """The same parts, read with the meanings of category values given (per source, per
+        column: meaning → raw values), as the whole export's values decided them."""
+        sources = {
+            name: replace(
+                parts,
+                settings=parts.settings.model_copy(
+                    update={"values": {**parts.settings.values, **values.get(name, {})}}
+                ),
+            )
+            for name, parts in self.sources.items()
+        }
+        return replace(self, sources=sources)
+
     def load(self, index: int, config: Config) -> Dataset:
         """Part ``index`` loaded as the export would be, its customers only: its problems
         (and those found later, e.g. when the part is cut at a date) name the export's files
@@ -137,12 +151,12 @@ class ExportParts:
         problems = [self._exported(problem, index) for problem in dataset.problems]
         return replace(dataset, problems=problems)
 
-    def loaded(self, index: int, config: Config) -> Dataset:
+    def loaded(self, index: int, config: Config, *, again: bool = False) -> Dataset:
         """Part ``index`` loaded (:meth:`load`) once: the first call keeps what it loaded in
         the scratch folder (private to the run), later calls read that instead of parsing
-        the part again."""
+        the part again; ``again``: load it anew (its settings changed)."""
         kept = self.folder / f"part-{index:05d}.loaded"
-        if kept.exists():
+        if kept.exists() and not again:
             with kept.open("rb") as handle:
                 dataset: Dataset = pickle.load(handle)  # this run wrote it, in its own folder
             return dataset
