@@ -593,6 +593,20 @@ ROUGH_EXPORTS = {
             + [f"C{c},2024-12-0{1 + c % 9},P{2 + c % 2}" for c in range(2, 41)]
         ),
     },
+    "ids with and without leading zeros (hashed to other parts)": {
+        "orders.csv": "\n".join(
+            [
+                HEADER,
+                *(
+                    f"{c},2024-0{1 + n % 9}-1{n % 9},{n}.5"
+                    for n in range(120)
+                    for c in [str(n % 40), "007", "0012"][n % 3 : n % 3 + 1]
+                ),
+            ]
+        ),
+        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        + "\n".join(f"{c},R{c},2024-03-02,2024-03-16,,10" for c in ["0031", "0023", "5", "099"]),
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

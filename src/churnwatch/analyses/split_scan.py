@@ -43,7 +43,15 @@ from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.features.population import Population, fit_statistical_model
 from churnwatch.ingest.csv_reader import Categories, SourceTable
 from churnwatch.ingest.customer_ids import natural_order
-from churnwatch.ingest.dataset import Dataset, SourceFrame, all_skipped, left_out, no_valid_rows
+from churnwatch.ingest.dataset import (
+    Dataset,
+    SourceFrame,
+    all_skipped,
+    left_out,
+    no_valid_rows,
+    padded_twins,
+    zero_padding_hint,
+)
 from churnwatch.ingest.export_parts import ExportParts, merged, split_export
 from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
 from churnwatch.risk.training import fit_on_history, outcome_questions, training_customers
@@ -240,6 +248,10 @@ class _Loaded:
     latest_past: int | None
     """...and the latest not after today (None: none)."""
     sources: dict[str, _Counted]
+    with_orders: np.ndarray
+    """Per customer of the part (its codes): whether they have orders."""
+    orphans: dict[str, np.ndarray]
+    """Per source but orders, its customers without orders (the part's codes)."""
 
 
 def _load(index: int, job: _Job) -> _Loaded:
@@ -248,12 +260,21 @@ def _load(index: int, job: _Job) -> _Loaded:
     orders = dataset.sources.get("orders")
     days = orders.frame["order_date"].to_numpy() if orders is not None else np.empty(0)
     past = days[days <= job.now]
+    with_orders = np.zeros(len(dataset.customer_ids), dtype=bool)
+    if orders is not None:
+        with_orders[orders.frame["customer"].to_numpy()] = True
     return _Loaded(
         pa.array(dataset.customer_ids.to_numpy(), pa.string()),
         dataset.problems,
         int(days.max()) if days.size else None,
         int(past.max()) if past.size else None,
         {name: _Counted.of(source) for name, source in dataset.sources.items()},
+        with_orders,
+        {
+            name: np.unique(codes[~with_orders[codes]])
+            for name, source in dataset.sources.items()
+            if name != "orders" and (codes := source.frame["customer"].to_numpy()).size
+        },
     )
 
 
@@ -410,6 +431,8 @@ class _Whole:
             name="customer_id",
             dtype=object,
         )
+        text = ids.take(pa.array(order))
+        problems = _padded(problems, sources["orders"], text, codes, loaded)
         dataset = Dataset(folder, index, sources, problems + said)
         day = _reference_day(loaded, as_of, now)
         return cls(dataset, codes, day, training_customers(len(index)))
@@ -645,6 +668,35 @@ class _Values:
             counts = self.counts[key]
             found += about.notes(about.understood(counts), counts, lines)
         return found
+
+
+def _padded(
+    problems: list[Problem],
+    orders: SourceFrame,
+    text: pa.Array,
+    codes: list[np.ndarray],
+    loaded: list[_Loaded],
+) -> list[Problem]:
+    """What compares the ids of different customers, over all of them: ids written with and
+    without leading zeros (the parts hash them apart), among the ordering customers and
+    between a source's customers without orders and them."""
+    with_orders = np.zeros(len(text), dtype=bool)
+    orphans: dict[str, list[np.ndarray]] = {}
+    for part_codes, part in zip(codes, loaded, strict=True):
+        with_orders[part_codes[part.with_orders]] = True
+        for name, local in part.orphans.items():
+            orphans.setdefault(name, []).append(part_codes[local])
+    hints = {
+        name: zero_padding_hint(text, np.sort(np.concatenate(parts)), with_orders)
+        for name, parts in orphans.items()
+    }
+    found = [
+        replace(problem, message=problem.message + hints[problem.source], wording=None)
+        if problem.code is Reason.ORPHAN and hints.get(problem.source)
+        else problem
+        for problem in problems
+    ]
+    return found + padded_twins(orders, text, with_orders)
 
 
 def _first_lines(part: _Loaded, key: tuple[str, str]) -> dict[str, int]:

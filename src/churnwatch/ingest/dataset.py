@@ -168,9 +168,10 @@ def load_dataset(
     with_orders = np.zeros(len(ids), dtype=bool)
     if "orders" in frames:
         with_orders[frames["orders"].frame["customer"].to_numpy()] = True
-    problems.extend(_orphans(frames, ids, coded.text, with_orders))
-    if "orders" in frames:
-        problems.extend(_padded_twins(frames["orders"], coded.text, with_orders))
+    # Ids that differ by leading zeros are two customers in two parts: the export says so.
+    problems.extend(_orphans(frames, ids, None if part else coded.text, with_orders))
+    if "orders" in frames and not part:
+        problems.extend(padded_twins(frames["orders"], coded.text, with_orders))
     return Dataset(folder, ids, frames, problems)
 
 
@@ -505,7 +506,7 @@ def repeated_customers_found(customers: int) -> str:
     )
 
 
-def _zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
+def zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
     """Say so when orphan ids equal ordering customers' ids but for leading zeros.
 
     Only orphan ids made of digits can; the ordering customers' ids are compared to them
@@ -532,7 +533,7 @@ def _zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndar
     )
 
 
-def _padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -> list[Problem]:
+def padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -> list[Problem]:
     """Ordering customers whose ids differ only by leading zeros (``00123`` and ``123``): two
     customers to churnwatch, most likely one to the business, each with half its orders.
     Looked for only when an id starts with a zero (one pass over the ids, as Arrow text)."""
@@ -561,10 +562,14 @@ def _padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) 
 
 
 def _orphans(
-    frames: dict[str, SourceFrame], ids: pd.Index, text: pa.Array, with_orders: np.ndarray
+    frames: dict[str, SourceFrame],
+    ids: pd.Index,
+    text: pa.Array | None,
+    with_orders: np.ndarray,
 ) -> list[Problem]:
     """Customers who appear in a source but have no orders (e.g. a mistyped customer id);
-    ``text``: ``ids`` as Arrow text, ``with_orders``: a mask of the customers with orders."""
+    ``text``: ``ids`` as Arrow text (None: no hint on ids padded with zeros), ``with_orders``:
+    a mask of the customers with orders."""
     problems = []
     for name, frame in frames.items():
         if name == "orders":
@@ -574,7 +579,7 @@ def _orphans(
         if orphan.any():
             customers = np.unique(codes[orphan])
             tally = (int(orphan.sum()), customers.size)
-            hint = _zero_padding_hint(text, customers, with_orders)
+            hint = zero_padding_hint(text, customers, with_orders) if text is not None else ""
             problems.append(
                 Problem(
                     name,
