@@ -52,7 +52,7 @@ def messy_orders(rows: int, seed: int, *, newline: str = "\n") -> bytes:
 def _split(folder: Path, tmp_path: Path, parts: int = PARTS) -> ExportParts:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    return split_export(folder, Config(), parts, scratch)
+    return split_export(folder, Config(), scratch, parts=parts)
 
 
 def _rows(path: Path) -> pa.Table:
@@ -241,7 +241,7 @@ def test_a_parts_error_names_the_export_and_its_line(tmp_path: Path) -> None:
     config = Config.model_validate({"sources": {"payments": {"encoding": "utf-8"}}})
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    split = split_export(folder, config, 2, scratch)
+    split = split_export(folder, config, scratch, parts=2)
     with pytest.raises(InputError) as raised:
         for index in range(2):
             split.load(index, config)

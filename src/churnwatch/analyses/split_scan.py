@@ -20,7 +20,6 @@ The command keeps per-customer results and counts, never the rows of the export.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -66,10 +65,6 @@ from churnwatch.timeframe.cut import (
     stale_exports_note,
 )
 
-PART_BYTES = 64 << 20
-"""Bytes of export per part by default: a part loaded takes a few times its size, so a
-worker holds a few hundred megabytes at a time, however large the export."""
-
 Progress = Callable[[str], None]
 
 
@@ -88,9 +83,11 @@ def split_scan(
     step = progress or (lambda _: None)
     with private_folder("churnwatch-parts-") as scratch:
         # Split before the cluster starts: an export that cannot be read says so at once.
-        parts = engine.partitions or _default_parts(exports, engine.planned_workers)
-        step(f"splitting the export into {parts} parts of whole customers")
-        split = split_export(exports, config, parts, scratch, outside=outside)
+        step("splitting the export into parts of whole customers")
+        at_least = 2 * engine.planned_workers
+        split = split_export(
+            exports, config, scratch, parts=engine.partitions, at_least=at_least, outside=outside
+        )
         with engine.cluster(step) as cluster:
             job = _Job(split, config, today())
             return _scanned(job, rules, cluster, exports=exports, as_of=as_of, step=step)
@@ -108,7 +105,7 @@ def _scanned(
     """The three rounds over the parts, and the result."""
     split, config, now = job.split, job.config, job.now
     present = [i for i in range(split.parts) if any(s.records[i] for s in split.sources.values())]
-    step(f"loading the parts on {cluster.workers} Dask workers")
+    step(f"loading the {split.parts} parts on {cluster.workers} Dask workers")
     loaded = cluster.each(_load, [(i,) for i in present], job)
     values = _Values.of(split, loaded)
     if again := values.differing(loaded):  # a part read a category value otherwise
@@ -136,12 +133,6 @@ def _scanned(
     results = cluster.each(_score, ordering, job, _Scoring(population, rules, chosen))
     master = _master(viewed)
     return cut, scan_result(cut, population, chosen, rules, combined(results), master=master)
-
-
-def _default_parts(exports: Path, workers: int) -> int:
-    """Parts of about :data:`PART_BYTES` of export, at least two per worker."""
-    size = sum(path.stat().st_size for path in exports.iterdir() if path.is_file())
-    return max(2 * workers, math.ceil(size / PART_BYTES))
 
 
 @dataclass(frozen=True)
@@ -725,4 +716,4 @@ def _master(viewed: list[_Viewed]) -> pd.DataFrame | None:
     return pd.concat(frames).sort_index() if frames else None
 
 
-__all__ = ["PART_BYTES", "split_scan"]
+__all__ = ["split_scan"]

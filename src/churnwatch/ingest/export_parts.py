@@ -16,6 +16,7 @@ lines go nowhere. A Parquet export is split by rows, its row numbers standing fo
 
 from __future__ import annotations
 
+import math
 import pickle
 import re
 import threading
@@ -24,7 +25,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from uuid import uuid4
 
 import numpy as np
@@ -52,6 +53,9 @@ from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, ins
 
 BLOCK = 1 << 23
 """Bytes read at a time; a record longer than a block makes the block grow to hold it."""
+PART_BYTES = 64 << 20
+"""Bytes of export text per part by default: a part loaded takes a few times its size, so a
+worker holds a few hundred megabytes at a time, however large the export."""
 LINE = "\x00line"
 HASH_BASE = 0x100000001B3
 """The FNV prime: a multiplier that spreads the bytes of short keys over 64 bits."""
@@ -90,7 +94,8 @@ class SourceParts:
         lines = np.asarray(lines, dtype=np.int64)
         if self.line_maps is None:
             return self._parquet_rows(part)[lines - 2] + 2
-        return np.fromfile(self.line_maps[part], dtype=np.int64)[lines - 1]
+        mapped = np.memmap(self.line_maps[part], dtype=np.int64, mode="r")  # only lines asked
+        return np.asarray(mapped[lines - 1])
 
     def _parquet_rows(self, part: int) -> np.ndarray:
         return np.fromfile(
@@ -267,29 +272,27 @@ def _map_name(index: int, source: str, suffix: str) -> str:
 
 
 def split_export(
-    folder: Path, config: Config, parts: int, scratch: Path, *, outside: bool = False
+    folder: Path,
+    config: Config,
+    scratch: Path,
+    *,
+    parts: int | None = None,
+    at_least: int = 1,
+    outside: bool = False,
 ) -> ExportParts:
-    """Split every present source of the export in ``folder`` into ``parts`` parts under
-    ``scratch`` (which must exist and be private to this run)."""
+    """Split every present source of the export in ``folder`` under ``scratch`` (which must
+    exist and be private to this run) into ``parts`` parts, by default parts of about
+    :data:`PART_BYTES` of text and ``at_least`` of them."""
     check_exports_folder(folder)
+    present, problems = _to_split(folder, config, outside)
+    size = sum(export.size() for export in present.values())
+    parts = parts or max(at_least, math.ceil(size / PART_BYTES))
     for index in range(parts):
         part_folder(scratch, index).mkdir()
-    present = {}
-    for name, source in SOURCES.items():
-        settings = config.sources.get(name)
-        path = source_path(folder, source, settings, outside=outside)
-        if path is not None:
-            present[name] = (path, source, settings)
     into = Into(scratch, parts, threading.Event())
-    problems = []
-    for name, (path, source, settings) in list(present.items()):
-        if (empty := _empty(path, source, settings)) is not None:
-            problems.append(empty)
-            del present[name]
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow parses, numpy routes: 2 cores
         pending = {
-            name: pool.submit(split_source, path, source, settings, into)
-            for name, (path, source, settings) in present.items()
+            name: pool.submit(split_source, export, into) for name, export in present.items()
         }
         try:
             wait(pending.values(), return_when=FIRST_EXCEPTION)  # a bad source: said at once
@@ -300,18 +303,49 @@ def split_export(
     return ExportParts(scratch, parts, found, problems)
 
 
-def _empty(path: Path, source: Source, settings: SourceConfig) -> Problem | None:
-    """The loader's note on an optional source whose file is empty (a required one's error
-    is raised): such a file is not split."""
-    if kind_of(path) == "parquet":
-        return None
-    try:
-        inspect_head(unpacked(path), settings.encoding, settings.delimiter, shown=path)
-    except EmptySourceError as exc:
-        if source.required:
-            raise
-        return left_out(source.name, path, exc.reason)
-    return None
+class Export(NamedTuple):
+    """A source's export as found: its file, the plain text to read (an unpacked copy of a
+    packed export), the source and its settings."""
+
+    path: Path
+    plain: Path
+    source: Source
+    settings: SourceConfig
+
+    def size(self) -> int:
+        """Bytes of text (a Parquet file's columns uncompressed)."""
+        if kind_of(self.path) == "parquet":
+            import pyarrow.parquet as pq
+
+            metadata = pq.ParquetFile(self.path).metadata
+            return sum(
+                metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)
+            )
+        return self.plain.stat().st_size
+
+
+def _to_split(
+    folder: Path, config: Config, outside: bool
+) -> tuple[dict[str, Export], list[Problem]]:
+    """The sources to split, unpacked; the loader's note on an optional source whose file is
+    empty (a required one's error is raised), which is not split."""
+    present, problems = {}, []
+    for name, source in SOURCES.items():
+        settings = config.sources.get(name)
+        path = source_path(folder, source, settings, outside=outside)
+        if path is None:
+            continue
+        plain = path if kind_of(path) == "parquet" else unpacked(path)
+        if kind_of(path) != "parquet":
+            try:
+                inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
+            except EmptySourceError as exc:
+                if source.required:
+                    raise
+                problems.append(left_out(name, path, exc.reason))
+                continue
+        present[name] = Export(path, plain, source, settings)
+    return present, problems
 
 
 @dataclass(frozen=True)
@@ -332,12 +366,12 @@ class SplitStoppedError(Exception):
     """A split ended early: another source failed, or the run was stopped."""
 
 
-def split_source(path: Path, source: Source, settings: SourceConfig, into: Into) -> SourceParts:
+def split_source(export: Export, into: Into) -> SourceParts:
     """Split one source's export into the part folders under ``into.scratch``."""
+    path, plain, source, settings = export
     scratch, parts = into.scratch, into.parts
     if kind_of(path) == "parquet":
         return _split_parquet(path, source, settings, into)
-    plain = unpacked(path)
     head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
     columns = resolve_columns(head, source, settings, path)
     if head.encoding.lower() not in BYTEWISE:
@@ -348,6 +382,8 @@ def split_source(path: Path, source: Source, settings: SourceConfig, into: Into)
     maps = tuple(_beside(scratch, index, source, ".lines") for index in range(parts))
     splitter = _CsvSplitter(path, plain, head, columns["customer_id"], parts)
     splitter.split(files, maps, into)
+    for copy in {plain, export.plain} - {path}:  # an unpacked or UTF-8 copy: split, not needed
+        copy.unlink(missing_ok=True)
     sniffed = detect_dialect(head, source, columns, settings)
     dialect = sniffed[0]
     formats = {

@@ -48,17 +48,18 @@ def combine_order_lines(orders: SourceFrame) -> list[Problem]:
     orders.frame = frame[kept].copy()
     orders.frame["amount"] = grouped.sums[grouped.group[kept]]
     merged = np.flatnonzero(~grouped.first)
+    tally = grouped.tally()
     return [
         Problem(
             orders.name,
             orders.path.name,
             Reason.ORDER_LINES,
-            order_lines_found(*grouped.tally()),
+            order_lines_found(*tally),
             column="order_id",
             count=merged.size,
             lines=orders.table.first_lines(frame.index.to_numpy()[merged]),
             level=Level.NOTE,
-            tally=grouped.tally(),
+            tally=tally,
             wording=order_lines_found,
         )
     ]
