@@ -52,6 +52,7 @@ from churnwatch.ingest.dataset import (
     zero_padding_hint,
 )
 from churnwatch.ingest.export_parts import ExportParts, merged, split_export
+from churnwatch.ingest.invoice_parts import INVOICE
 from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
 from churnwatch.risk.training import fit_on_history, outcome_questions, training_customers
 from churnwatch.rules.catalog import Rule
@@ -482,7 +483,9 @@ class _Whole:
         ids = self.dataset.customer_ids if chosen is None else self.dataset.customer_ids[chosen]
         frames = {}
         for name, source in self.dataset.sources.items():
-            frame = pd.concat([part.training[name] for part in viewed], ignore_index=True)
+            frame = pd.concat(
+                _numbered([part.training[name] for part in viewed]), ignore_index=True
+            )
             global_codes = frame["customer"].to_numpy()
             local = global_codes if chosen is None else np.searchsorted(chosen, global_codes)
             order = np.argsort(local, kind="stable")
@@ -492,6 +495,21 @@ class _Whole:
         cut = cut_at(training, self.as_of, some_customers=True)
         fitted = fit_on_history(cut, config, rules, _Summed.of(viewed))
         return Model(fitted, fitted.model_for(population, rules), config.risk)
+
+
+def _numbered(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The parts' payments with their invoices numbered apart: each part numbers the invoices
+    it found in parts from 0 (a part without any leaves its rows unnumbered: each an
+    invoice), and two parts' invoice 3 are two invoices."""
+    if not any(INVOICE in frame for frame in frames):
+        return frames
+    numbered, offset = [], 0
+    for frame in frames:
+        groups = frame[INVOICE].to_numpy() if INVOICE in frame else np.arange(len(frame))
+        ranks = np.unique(groups, return_inverse=True)[1].astype(np.int64).reshape(-1)
+        numbered.append(frame.assign(**{INVOICE: ranks + offset}))
+        offset += int(ranks.max()) + 1 if ranks.size else 0
+    return numbered
 
 
 @dataclass(frozen=True)
