@@ -51,7 +51,7 @@ from churnwatch.ingest.dataset import (
     padded_twins,
     zero_padding_hint,
 )
-from churnwatch.ingest.export_parts import ExportParts, merged, split_export
+from churnwatch.ingest.export_parts import ExportParts, in_load_order, merged, split_export
 from churnwatch.ingest.invoice_parts import INVOICE
 from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
 from churnwatch.risk.training import fit_on_history, outcome_questions, training_customers
@@ -425,7 +425,7 @@ class _Whole:
         )
         text = ids.take(pa.array(order))
         problems = _padded(problems, sources["orders"], text, codes, loaded)
-        dataset = Dataset(folder, index, sources, problems + said)
+        dataset = Dataset(folder, index, sources, in_load_order(problems + said))
         day = _reference_day(loaded, as_of, now)
         return cls(dataset, codes, day, training_customers(len(index)))
 

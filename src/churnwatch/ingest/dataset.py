@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -338,7 +338,8 @@ def _nul_note(table: SourceTable, rows: np.ndarray) -> Problem:
     positions = rows if table.positions is None else table.positions[rows]
     lines = table.first_lines(positions)
     column = table.columns["customer_id"]
-    return nul_bytes_removed(table.source.name, table.path.name, column, lines, int(rows.size))
+    note = nul_bytes_removed(table.source.name, table.path.name, column, lines, int(rows.size))
+    return replace(note, found_by="loader")
 
 
 def _release_tables(tables: dict[str, SourceTable]) -> None:

@@ -48,7 +48,13 @@ from churnwatch.ingest.customer_ids import natural_order
 from churnwatch.ingest.dataset import Dataset, left_out, load_dataset, source_path
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.packed import kind_of, unpacked
-from churnwatch.ingest.problems import EXAMPLE_CUSTOMERS, EXAMPLE_VALUES, MAX_LINES, Problem
+from churnwatch.ingest.problems import (
+    EXAMPLE_CUSTOMERS,
+    EXAMPLE_VALUES,
+    MAX_LINES,
+    Problem,
+    Reason,
+)
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
 
 BLOCK = 1 << 23
@@ -229,7 +235,34 @@ def merged(found: list[list[Problem]]) -> list[Problem]:
                 kinds[key] = (place, problem)
             else:
                 kinds[key] = (min(known[0], place), _together(known[1], problem))
-    return [problem for _, problem in sorted(kinds.values(), key=lambda found: found[0])]
+    return in_load_order([problem for _, problem in sorted(kinds.values(), key=lambda f: f[0])])
+
+
+LOAD_STEPS = (
+    Reason.REPAIRED,
+    Reason.MISSING_VALUE,
+    Reason.DUPLICATE,
+    Reason.ORDER_LINES,
+    Reason.INVOICE_PARTS,
+    Reason.REPEATED_CUSTOMER,
+    Reason.ORPHAN,
+    Reason.PADDED_IDS,
+)
+"""The loader's steps after the reader's, in the order it takes them (each over every
+source); the last five only the loader finds."""
+
+
+def in_load_order(problems: list[Problem]) -> list[Problem]:
+    """``problems`` in the order the loader of the whole export gives them: the reader's,
+    source by source, then each step of the loader's, source by source (a stable sort: the
+    order within each stays)."""
+    sources = list(SOURCES)
+
+    def step(problem: Problem) -> int:
+        loader = problem.found_by == "loader" or problem.code in LOAD_STEPS[3:]
+        return 1 + LOAD_STEPS.index(problem.code) if loader else 0
+
+    return sorted(problems, key=lambda p: (step(p), sources.index(p.source)))
 
 
 def _kind(problem: Problem) -> tuple[object, ...]:
