@@ -197,7 +197,8 @@ EngineOption = Annotated[
         "--engine",
         metavar="local|dask",
         help="Where the per-customer stages run: local (this process, the default) or dask"
-        " (a Dask cluster: --scheduler, else a local cluster; needs churnwatch[dask]).",
+        " (a Dask cluster: --scheduler, else a local cluster, on which scan splits the export"
+        " into parts on disk and never holds it whole; needs churnwatch[dask]).",
     ),
 ]
 SchedulerOption = Annotated[
@@ -214,8 +215,9 @@ PartitionsOption = Annotated[
         "--partitions",
         min=1,
         metavar="N",
-        help="Dask engine: split the customers into N parts (default: two per worker, at most"
-        " 250,000 customers each).",
+        help="Dask engine (implied): split the export into N parts of whole customers"
+        " (default: a local cluster's scan, parts of about 64 MB of export; with --scheduler,"
+        " at most 250,000 customers each; two per worker at least).",
     ),
 ]
 WorkersOption = Annotated[
@@ -224,7 +226,7 @@ WorkersOption = Annotated[
         "--workers",
         min=1,
         metavar="N",
-        help="Dask engine without --scheduler: worker processes of the local cluster"
+        help="Dask engine (implied) without --scheduler: worker processes of the local cluster"
         " (default: one per core, at least 2).",
     ),
 ]

@@ -333,6 +333,9 @@ def split_export(
         except BaseException:  # a source that cannot be read, or the run stopped
             into.stop.set()  # the other source need not be split to the end first
             raise
+    orders = found["orders"]
+    if not any(orders.records):  # said now, before any part is loaded
+        raise EmptySourceError(orders.export, EmptySourceError.HEADER_ONLY)
     return ExportParts(scratch, parts, found, problems)
 
 
