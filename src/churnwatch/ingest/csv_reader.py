@@ -106,11 +106,14 @@ class SourceTable:
         return self.layout.records(positions, self.parsed_rows)
 
 
-def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable:
+def read_source(
+    path: Path, source: Source, config: SourceConfig, *, count_values: bool = False
+) -> SourceTable:
     """Read ``path`` as ``source``: sniff, map columns, parse, salvage. A compressed export
-    (gzip, zstd, bzip2, ZIP) is read from its unpacked copy; messages name the export."""
+    (gzip, zstd, bzip2, ZIP) is read from its unpacked copy; messages name the export.
+    ``count_values``: count the rows of each category value (a part of a split export)."""
     if kind_of(path) == "parquet":
-        return read_parquet_source(path, source, config)
+        return read_parquet_source(path, source, config, count_values=count_values)
     plain = unpacked(path)
     head = inspect_head(plain, config.encoding, config.delimiter, shown=path)
     columns = resolve_columns(head, source, config, path)
@@ -120,6 +123,7 @@ def read_source(path: Path, source: Source, config: SourceConfig) -> SourceTable
     )
     sniffed = (dialect, alternatives)
     reader.problems.extend(head_notes(path, head, source, columns, config, sniffed=sniffed))
+    reader.count_values = count_values
     return reader.read()
 
 
@@ -335,6 +339,8 @@ class _Reader:
         self.huge_numbers = False
         self.categories: dict[str, dict[str, int]] = {}
         self.category_rows: dict[str, dict[str, int]] = {}
+        self.count_values = False
+        """Count each category value's rows and first row (for a part of a split export)."""
         self.rows_read = 0
         self.block_size = min(FIRST_BLOCK, MAX_BLOCK)
         # A trailing delimiter on data rows only: give the extra field a name of its own.
@@ -700,17 +706,21 @@ class _Reader:
         self, column: Column, understanding: Understanding, raw: list[Any], indices: np.ndarray
     ) -> None:
         """Say which values were inferred or ranked, and which were not understood at all."""
+        said = understanding.inferred or understanding.ranked or understanding.unknown
+        if not (said or self.count_values):
+            return  # every value a known spelling: nothing to say, no need to count rows
         matters = self._rows_that_matter(len(indices))
         counts = np.bincount(indices[matters], minlength=len(raw) + 1)
         self.categories[column.name] = {str(v): int(n) for v, n in zip(raw, counts, strict=False)}
-        codes, first = np.unique(indices, return_index=True)
-        self.category_rows[column.name] = {
-            str(raw[code]): int(row)
-            for code, row in zip(codes, first, strict=True)
-            if code < len(raw)
-        }
-        if not (understanding.inferred or understanding.ranked or understanding.unknown):
-            return  # every value a known spelling: nothing to say
+        if self.count_values:  # a part: small, the sort is cheap
+            codes, first = np.unique(indices, return_index=True)
+            self.category_rows[column.name] = {
+                str(raw[code]): int(row)
+                for code, row in zip(codes, first, strict=True)
+                if code < len(raw)
+            }
+        if not said:
+            return
         unknown = {str(v) for v in understanding.unknown}
         codes = np.array([i for i, v in enumerate(raw) if str(v) in unknown], dtype=np.int64)
         rows = np.flatnonzero(np.isin(indices, codes) & matters)
@@ -998,7 +1008,9 @@ class _ParquetReader(_Reader):
         return self.table
 
 
-def read_parquet_source(path: Path, source: Source, config: SourceConfig) -> SourceTable:
+def read_parquet_source(
+    path: Path, source: Source, config: SourceConfig, *, count_values: bool = False
+) -> SourceTable:
     """Read a Parquet export as ``source``, only the columns it needs."""
     import pyarrow.parquet as pq
 
@@ -1017,6 +1029,7 @@ def read_parquet_source(path: Path, source: Source, config: SourceConfig) -> Sou
     reader = _ParquetReader(
         path, source, table=typed, head=head, dialect=dialect, columns=columns, config=config
     )
+    reader.count_values = count_values
     return reader.read()
 
 

@@ -188,7 +188,7 @@ def _read_all(
                 problems.append(_not_read(source, workbook))
             continue
         try:
-            table = read_source(path, source, settings)
+            table = read_source(path, source, settings, count_values=part)
         except EmptySourceError as exc:
             if part:
                 continue
