@@ -269,7 +269,8 @@ class Cluster:
         self, function: Callable[..., Any], calls: list[tuple[Any, ...]], *shared: Any
     ) -> list[Any]:
         """``function(*call, *shared)`` on the workers for every call, the results in order;
-        ``shared`` is sent to every worker once."""
+        ``shared`` is sent to every worker once. Each result is fetched as soon as it is done
+        and let go on the cluster: a worker does not hold every part's result till the last."""
         with self.engine._failures():
             sent = [self.client.scatter([value], broadcast=True, hash=False)[0] for value in shared]
             futures = [
@@ -278,7 +279,12 @@ class Cluster:
                 )
                 for call in calls
             ]
-            return list(self.client.gather(futures))
+            place = {future.key: index for index, future in enumerate(futures)}
+            results: list[Any] = [None] * len(futures)
+            for done in _distributed().as_completed(futures):
+                results[place[done.key]] = done.result()
+                done.release()
+            return results
 
 
 @contextmanager
