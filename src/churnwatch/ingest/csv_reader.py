@@ -31,7 +31,7 @@ from churnwatch.core.suggest import closest
 from churnwatch.core.words import inline, plural, printable
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, detect_date_format, parse_days
-from churnwatch.ingest.line_numbers import Layout
+from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import (
@@ -82,7 +82,7 @@ class SourceTable:
     problems: list[Problem] = field(default_factory=list)
     positions: np.ndarray | None = None
     """Each kept row's position among the parsed rows; ``None`` when no row was skipped."""
-    layout: Layout | None = None
+    layout: Lines | None = None
     parsed_rows: int = 0
     """Rows pyarrow parsed (rows with a wrong number of fields are not among them)."""
     rows_skipped: int = 0
@@ -347,7 +347,7 @@ class _Reader:
         self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
 
     @property
-    def layout(self) -> Layout:
+    def layout(self) -> Lines:
         """Where the rows are, in the plain export: a transcoded copy is removed after the
         read (its lines are the export's, which is read as UTF-8, bad bytes replaced)."""
         return Layout(
@@ -1001,8 +1001,8 @@ class _ParquetReader(_Reader):
         self.table = table
 
     @property
-    def layout(self) -> Layout:
-        return RowLayout()  # type: ignore[return-value]
+    def layout(self) -> Lines:
+        return RowLayout()
 
     def _arrow_read(self) -> pa.Table:
         return self.table

@@ -38,7 +38,6 @@ from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Source
 from churnwatch.ingest.csv_reader import (
     MAX_BLOCK,
-    RowLayout,
     head_notes,
     parquet_head,
     resolve_columns,
@@ -46,7 +45,7 @@ from churnwatch.ingest.csv_reader import (
 )
 from churnwatch.ingest.customer_ids import natural_order
 from churnwatch.ingest.dataset import Dataset, left_out, load_dataset, source_path
-from churnwatch.ingest.line_numbers import Layout
+from churnwatch.ingest.line_numbers import Lines
 from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
@@ -78,9 +77,9 @@ class SourceParts:
     export: Path
     """The source's file as the user named it (what messages name)."""
     files: tuple[Path, ...]
-    line_maps: tuple[Path, ...] | None
+    maps: tuple[Path, ...]
     """Per part, the export's line number (1-based) of each of the part's lines (its header
-    lines first); ``None`` for Parquet, whose row numbers stand for lines."""
+    lines first); for Parquet, the export's row (0-based) of each of the part's rows."""
     records: tuple[int, ...]
     """Per part, its records (blank lines not counted)."""
     settings: SourceConfig
@@ -98,15 +97,12 @@ class SourceParts:
     def export_lines(self, part: int, lines: np.ndarray) -> np.ndarray:
         """The export's line numbers of the part's ``lines`` (1-based, as messages give)."""
         lines = np.asarray(lines, dtype=np.int64)
-        if self.line_maps is None:
-            return self._parquet_rows(part)[lines - 2] + 2
-        mapped = np.memmap(self.line_maps[part], dtype=np.int64, mode="r")  # only lines asked
+        if not lines.size:
+            return lines
+        mapped = np.memmap(self.maps[part], dtype=np.int64, mode="r")  # only the lines asked
+        if self.maps[part].suffix == ".rows":  # a row's number counts as its line, as in a CSV
+            return np.asarray(mapped[lines - 2]) + 2
         return np.asarray(mapped[lines - 1])
-
-    def _parquet_rows(self, part: int) -> np.ndarray:
-        return np.fromfile(
-            self.files[part].parent.parent / _map_name(part, self.name, ".rows"), dtype=np.int64
-        )
 
 
 @dataclass(frozen=True)
@@ -157,8 +153,7 @@ class ExportParts:
             parts = self.sources[name]
             frame.table.path = parts.export
             assert frame.table.layout is not None  # the reader sets it
-            mapped = _ExportLines(frame.table.layout, parts, index)
-            frame.table.layout = mapped  # type: ignore[assignment]
+            frame.table.layout = _ExportLines(frame.table.layout, parts, index)
         problems = [self._exported(problem, index) for problem in dataset.problems]
         return replace(dataset, problems=problems)
 
@@ -205,7 +200,7 @@ class ExportParts:
 class _ExportLines:
     """A part's layout answering with the export's line numbers."""
 
-    part: Layout | RowLayout
+    part: Lines
     source: SourceParts
     index: int
 
@@ -297,11 +292,7 @@ def part_folder(folder: Path, index: int) -> Path:
 def _beside(scratch: Path, index: int, source: Source, suffix: str) -> Path:
     """A part's map of lines (or rows), beside the part folders: a part holds its export
     and nothing else."""
-    return scratch / _map_name(index, source.name, suffix)
-
-
-def _map_name(index: int, source: str, suffix: str) -> str:
-    return f"part-{index:05d}-{source}{suffix}"
+    return scratch / f"part-{index:05d}-{source.name}{suffix}"
 
 
 def split_export(
@@ -768,4 +759,5 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
         raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
     settings = _part_settings(settings, name, columns)
     records = tuple(int(n) for n in counts)
-    return SourceParts(source.name, path, files, None, records, settings)
+    maps = tuple(_beside(scratch, index, source, ".rows") for index in range(parts))
+    return SourceParts(source.name, path, files, maps, records, settings)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -21,6 +22,22 @@ from churnwatch.core.errors import InputError
 BLOCK = 1 << 24
 """Bytes read at a time where lines are looked for."""
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "utf8", "cp1252", "latin-1", "iso-8859-1"}
+
+
+class Lines(Protocol):
+    """Where a reader's rows are in its file: what messages name."""
+
+    def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
+        """The line of each parsed row in ``rows`` (header = line 1)."""
+        ...
+
+    def malformed_lines(self) -> list[int]:
+        """Lines of records whose number of fields differs from the header's."""
+        ...
+
+    def records(self, rows: np.ndarray, parsed_rows: int) -> list[tuple[str, ...]] | None:
+        """Every field of the parsed rows in ``rows`` (None: the file cannot show them)."""
+        ...
 
 
 @dataclass(frozen=True)
