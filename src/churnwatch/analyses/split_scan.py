@@ -54,14 +54,18 @@ from churnwatch.ingest.dataset import (
 from churnwatch.ingest.export_parts import ExportParts, in_load_order, merged, split_export
 from churnwatch.ingest.invoice_parts import INVOICE
 from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
-from churnwatch.risk.training import fit_on_history, outcome_questions, training_customers
+from churnwatch.risk.training import (
+    CutOutcomes,
+    fit_on_history,
+    outcome_questions,
+    training_customers,
+)
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut, Window, cut_at
 from churnwatch.timeframe.cut import (
     after_note,
     credit_only_customers,
     future_orders_note,
-    ordered_in,
     orders_notes,
     stale_exports_note,
 )
@@ -309,12 +313,9 @@ def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
     orders = cut.frame("orders")
     history = order_history(cut, len(codes))
     horizon = job.config.risk.horizon_days
-    counts = {
-        question: _outcomes(cut, *question, len(codes))
-        for question in outcome_questions(job.as_of, horizon)
-    }
+    outcomes = CutOutcomes(cut)  # what the whole export's cut counts, counted on the part's
+    counts = {q: outcomes.counted(*q) for q in outcome_questions(job.as_of, horizon)}
     chosen = np.ones(len(codes), dtype=bool) if job.training is None else job.training[codes]
-    every = dataset.frame("orders")["order_date"].to_numpy()
     return _Viewed(
         dict(cut.after_as_of),
         {name: len(frame) for name, frame in cut.frames.items()},
@@ -324,7 +325,7 @@ def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
         history.first,
         history.last,
         history.distinct_days,
-        int(every.min()) if every.size else None,
+        outcomes.first_day(),
         counts,
         {
             name: _recoded(source.frame[chosen[source.frame["customer"].to_numpy()]], codes)
@@ -334,13 +335,6 @@ def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
         if dataset.has("customers")
         else None,
     )
-
-
-def _outcomes(cut: Cut, cut_off: int, horizon: int, customers: int) -> tuple[int, int]:
-    orders = cut.frame("orders")
-    before = ordered_in(orders, np.iinfo(np.int32).min, cut_off, customers)
-    after = ordered_in(orders, cut_off, cut_off + horizon, customers)
-    return int(before.sum()), int((before & ~after).sum())
 
 
 def _future(dataset: Dataset, now: int) -> tuple[int, int, tuple[int, ...]] | None:
