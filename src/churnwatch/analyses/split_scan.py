@@ -66,6 +66,7 @@ from churnwatch.timeframe.cut import (
     after_note,
     credit_only_customers,
     future_orders_note,
+    orders_after,
     orders_notes,
     stale_exports_note,
 )
@@ -321,7 +322,7 @@ def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
         {name: len(frame) for name, frame in cut.frames.items()},
         int(orders["order_date"].max()) if len(orders) else None,
         credit_only_customers(orders),
-        _future(dataset, job.now) if job.future else None,
+        orders_after(dataset.sources["orders"], job.now) if job.future else None,
         history.first,
         history.last,
         history.distinct_days,
@@ -335,16 +336,6 @@ def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
         if dataset.has("customers")
         else None,
     )
-
-
-def _future(dataset: Dataset, now: int) -> tuple[int, int, tuple[int, ...]] | None:
-    source = dataset.sources["orders"]
-    days = source.frame["order_date"].to_numpy()
-    later = days > now
-    if not later.any():
-        return None
-    lines = source.table.first_lines(source.frame.index.to_numpy()[later])
-    return int(later.sum()), int(days[later].max()), lines
 
 
 def _recoded(frame: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:

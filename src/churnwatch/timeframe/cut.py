@@ -245,12 +245,19 @@ def future_orders(cut: Cut, now: int | None = None) -> list[Problem]:
     are wrong (a typing error, day and month swapped); they are left out of the scan."""
     now = today() if now is None else now
     source = cut.dataset.sources["orders"]
+    found = orders_after(source, now)
+    return future_orders_note(source, *found, now) if found is not None else []
+
+
+def orders_after(source: SourceFrame, now: int) -> tuple[int, int, tuple[int, ...]] | None:
+    """The orders of ``source`` dated after ``now``: how many, the latest, the lines of the
+    first few (None: none)."""
     days = source.frame["order_date"].to_numpy()
     later = days > now
     if not later.any():
-        return []
+        return None
     lines = source.table.first_lines(source.frame.index.to_numpy()[later])
-    return future_orders_note(source, int(later.sum()), int(days[later].max()), lines, now)
+    return int(later.sum()), int(days[later].max()), lines
 
 
 def future_orders_note(
