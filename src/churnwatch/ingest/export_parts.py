@@ -332,16 +332,17 @@ def split_export(
 
 class Export(NamedTuple):
     """A source's export as found: its file, the plain text to read (an unpacked copy of a
-    packed export), the source and its settings."""
+    packed export), the source and its settings, and the head sniffed (None: Parquet)."""
 
     path: Path
     plain: Path
     source: Source
     settings: SourceConfig
+    head: Head | None
 
     def size(self) -> int:
         """Bytes of text (a Parquet file's columns uncompressed)."""
-        if kind_of(self.path) == "parquet":
+        if self.head is None:
             import pyarrow.parquet as pq
 
             metadata = pq.ParquetFile(self.path).metadata
@@ -362,16 +363,17 @@ def _to_split(
         path = source_path(folder, source, settings, outside=outside)
         if path is None:
             continue
-        plain = path if kind_of(path) == "parquet" else unpacked(path)
+        plain, head = path, None
         if kind_of(path) != "parquet":
+            plain = unpacked(path)
             try:
-                inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
+                head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
             except EmptySourceError as exc:
                 if source.required:
                     raise
                 problems.append(left_out(name, path, exc.reason))
                 continue
-        present[name] = Export(path, plain, source, settings)
+        present[name] = Export(path, plain, source, settings, head)
     return present, problems
 
 
@@ -395,11 +397,10 @@ class SplitStoppedError(Exception):
 
 def split_source(export: Export, into: Into) -> SourceParts:
     """Split one source's export into the part folders under ``into.scratch``."""
-    path, plain, source, settings = export
+    path, plain, source, settings, head = export
     scratch, parts = into.scratch, into.parts
-    if kind_of(path) == "parquet":
+    if head is None:
         return _split_parquet(path, source, settings, into)
-    head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
     columns = resolve_columns(head, source, settings, path)
     if head.encoding.lower() not in BYTEWISE:
         plain = _as_utf8(plain, head.encoding, path, scratch / f"{source.name}.utf-8.csv")
