@@ -23,6 +23,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,7 @@ from churnwatch.ingest.dataset import (
 from churnwatch.ingest.export_parts import ExportParts, in_load_order, merged, split_export
 from churnwatch.ingest.invoice_parts import INVOICE
 from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
+from churnwatch.ingest.vocabulary import Understanding
 from churnwatch.risk.training import (
     CutOutcomes,
     fit_on_history,
@@ -592,7 +594,12 @@ class _Values:
     columns: dict[tuple[str, str], Categories]
     """Per (source, column name): what is said about the column."""
     counts: dict[tuple[str, str], dict[str, int]]
-    """Per column, the rows of each raw value over the whole export."""
+    """Per column, the rows of each raw value over the whole export..."""
+
+    @cached_property
+    def wholes(self) -> dict[tuple[str, str], Understanding]:
+        """...and what they mean, decided on all of them."""
+        return {key: about.understood(self.counts[key]) for key, about in self.columns.items()}
 
     @classmethod
     def of(cls, split: ExportParts, loaded: list[_Loaded]) -> _Values:
@@ -618,7 +625,7 @@ class _Values:
 
     def differing(self, loaded: list[_Loaded]) -> list[int]:
         """The parts (their places in ``loaded``) that read some value otherwise."""
-        wholes = {key: about.understood(self.counts[key]) for key, about in self.columns.items()}
+        wholes = self.wholes
         return [
             place
             for place, part in enumerate(loaded)
@@ -633,7 +640,7 @@ class _Values:
         """Per source and column, meaning → raw values: how every part is to read them."""
         found: dict[str, dict[str, dict[str, list[str]]]] = {}
         for (name, column), about in self.columns.items():
-            understanding = about.understood(self.counts[(name, column)])
+            understanding = self.wholes[(name, column)]
             found.setdefault(name, {})[column] = understanding.mapping(about.column.vocabulary)
         return found
 
@@ -660,7 +667,7 @@ class _Values:
                 for line in problem.lines
             )[:MAX_LINES]
             counts = self.counts[key]
-            found += about.notes(about.understood(counts), counts, lines)
+            found += about.notes(self.wholes[key], counts, lines)
         return found
 
 
