@@ -749,8 +749,9 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
                 ids = batch.column(columns["customer_id"]).cast(pa.string()).cast(pa.binary())
                 part = _parts(pc.fill_null(ids, b""), parts)
                 order = np.argsort(part, kind="stable")
-                counts += np.bincount(part, minlength=parts)
-                bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=parts))])
+                in_batch = np.bincount(part, minlength=parts)
+                counts += in_batch
+                bounds = np.concatenate([[0], np.cumsum(in_batch)])
                 for index, (writer, numbers) in enumerate(zip(writers, rows, strict=True)):
                     chosen = order[bounds[index] : bounds[index + 1]]
                     writer.write_batch(batch.take(pa.array(chosen)))
