@@ -31,6 +31,7 @@ from churnwatch.core.suggest import closest
 from churnwatch.core.words import inline, plural, printable
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, detect_date_format, parse_days
+from churnwatch.ingest.held_file import held_for_reading
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, unpacked
@@ -494,8 +495,19 @@ class _Reader:
             for c in self.source.columns
             if c.name in self.columns
         }
+        with held_for_reading(self.file) as source:
+            return self._parse(source, types, encoding, newlines_in_values, skip)
+
+    def _parse(
+        self,
+        source: pa.NativeFile | Path,
+        types: dict[str, pa.DataType],
+        encoding: str,
+        newlines_in_values: bool,
+        skip: Callable[[pacsv.InvalidRow], str],
+    ) -> pa.Table:
         return pacsv.read_csv(
-            self.file,
+            source,
             read_options=pacsv.ReadOptions(
                 encoding=encoding,
                 block_size=self.block_size,
