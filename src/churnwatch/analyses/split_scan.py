@@ -49,6 +49,8 @@ from churnwatch.ingest.dataset import (
     all_skipped,
     left_out,
     no_valid_rows,
+    ordering_mask,
+    orphan_rows,
     padded_twins,
     zero_padding_hint,
 )
@@ -259,9 +261,7 @@ def _load(index: int, job: _Job) -> _Loaded:
     orders = dataset.sources.get("orders")
     days = orders.frame["order_date"].to_numpy() if orders is not None else np.empty(0)
     past = days[days <= job.now]
-    with_orders = np.zeros(len(dataset.customer_ids), dtype=bool)
-    if orders is not None:
-        with_orders[orders.frame["customer"].to_numpy()] = True
+    with_orders = ordering_mask(dataset.sources, len(dataset.customer_ids))
     return _Loaded(
         pa.array(dataset.customer_ids.to_numpy(), pa.string()),
         dataset.problems,
@@ -270,9 +270,9 @@ def _load(index: int, job: _Job) -> _Loaded:
         {name: _Counted.of(source) for name, source in dataset.sources.items()},
         with_orders,
         {
-            name: np.unique(codes[~with_orders[codes]])
+            name: orphan_rows(source, with_orders)[1]
             for name, source in dataset.sources.items()
-            if name != "orders" and (codes := source.frame["customer"].to_numpy()).size
+            if name != "orders" and len(source.frame)
         },
     )
 

@@ -165,9 +165,7 @@ def load_dataset(
     _release_tables(tables)
     if not part and frames["orders"].frame.empty:
         raise InputError(f"{frames['orders'].path}: no orders with a customer id left to score")
-    with_orders = np.zeros(len(ids), dtype=bool)
-    if "orders" in frames:
-        with_orders[frames["orders"].frame["customer"].to_numpy()] = True
+    with_orders = ordering_mask(frames, len(ids))
     # Ids that differ by leading zeros are two customers in two parts: the export says so.
     problems.extend(_orphans(frames, ids, None if part else coded.text, with_orders))
     if "orders" in frames and not part:
@@ -562,6 +560,21 @@ def padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -
     ]
 
 
+def ordering_mask(frames: dict[str, SourceFrame], customers: int) -> np.ndarray:
+    """Per customer code, whether the customer has orders (the others are orphans)."""
+    with_orders = np.zeros(customers, dtype=bool)
+    if "orders" in frames:
+        with_orders[frames["orders"].frame["customer"].to_numpy()] = True
+    return with_orders
+
+
+def orphan_rows(frame: SourceFrame, with_orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``frame`` whose customer has no orders (a mask), and those customers."""
+    codes = frame.frame["customer"].to_numpy()
+    orphan = ~with_orders[codes]
+    return orphan, np.unique(codes[orphan])
+
+
 def _orphans(
     frames: dict[str, SourceFrame],
     ids: pd.Index,
@@ -575,10 +588,8 @@ def _orphans(
     for name, frame in frames.items():
         if name == "orders":
             continue
-        codes = frame.frame["customer"].to_numpy()
-        orphan = ~with_orders[codes]
-        if orphan.any():
-            customers = np.unique(codes[orphan])
+        orphan, customers = orphan_rows(frame, with_orders)
+        if customers.size:
             tally = (int(orphan.sum()), customers.size)
             hint = zero_padding_hint(text, customers, with_orders) if text is not None else ""
             problems.append(
