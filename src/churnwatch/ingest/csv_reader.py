@@ -120,11 +120,17 @@ def read_source(
     columns = resolve_columns(head, source, config, path)
     dialect, alternatives = detect_dialect(head, source, columns, config)
     reader = _Reader(
-        path, source, head=head, dialect=dialect, columns=columns, config=config, plain=plain
+        path,
+        source,
+        head=head,
+        dialect=dialect,
+        columns=columns,
+        config=config,
+        plain=plain,
+        count_values=count_values,
     )
     sniffed = (dialect, alternatives)
     reader.problems.extend(head_notes(path, head, source, columns, config, sniffed=sniffed))
-    reader.count_values = count_values
     return reader.read()
 
 
@@ -327,6 +333,7 @@ class _Reader:
         columns: dict[str, str],
         config: SourceConfig,
         plain: Path | None = None,
+        count_values: bool = False,
     ) -> None:
         self.path, self.source, self.head, self.dialect = path, source, head, dialect
         self.plain = plain or path
@@ -340,7 +347,7 @@ class _Reader:
         self.huge_numbers = False
         self.categories: dict[str, dict[str, int]] = {}
         self.category_rows: dict[str, dict[str, int]] = {}
-        self.count_values = False
+        self.count_values = count_values
         """Count each category value's rows and first row (for a part of a split export)."""
         self.rows_read = 0
         self.block_size = min(FIRST_BLOCK, MAX_BLOCK)
@@ -1039,9 +1046,15 @@ def read_parquet_source(
     kinds = {columns[c.name]: c.kind for c in source.columns if c.name in columns}
     typed = pa.table({name: _parquet_column(table.column(name), kinds[name]) for name in kinds})
     reader = _ParquetReader(
-        path, source, table=typed, head=head, dialect=dialect, columns=columns, config=config
+        path,
+        source,
+        table=typed,
+        head=head,
+        dialect=dialect,
+        columns=columns,
+        config=config,
+        count_values=count_values,
     )
-    reader.count_values = count_values
     return reader.read()
 
 
