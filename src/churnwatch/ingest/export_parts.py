@@ -233,18 +233,20 @@ def merged(found: list[list[Problem]]) -> list[Problem]:
     return in_load_order([problem for _, problem in sorted(kinds.values(), key=lambda f: f[0])])
 
 
-LOAD_STEPS = (
-    Reason.REPAIRED,
-    Reason.MISSING_VALUE,
-    Reason.DUPLICATE,
+SHARED_STEPS = (Reason.REPAIRED, Reason.MISSING_VALUE, Reason.DUPLICATE)
+"""The loader's first steps after the reader's; the reader reports the same reasons, so a
+problem of these is the loader's only where it says so (``found_by``)."""
+LOADER_STEPS = (
     Reason.ORDER_LINES,
     Reason.INVOICE_PARTS,
     Reason.REPEATED_CUSTOMER,
     Reason.ORPHAN,
     Reason.PADDED_IDS,
 )
+"""The loader's later steps, which only the loader takes."""
+LOAD_STEPS = SHARED_STEPS + LOADER_STEPS
 """The loader's steps after the reader's, in the order it takes them (each over every
-source); the last five only the loader finds."""
+source)."""
 
 
 def in_load_order(problems: list[Problem]) -> list[Problem]:
@@ -254,7 +256,7 @@ def in_load_order(problems: list[Problem]) -> list[Problem]:
     sources = list(SOURCES)
 
     def step(problem: Problem) -> int:
-        loader = problem.found_by == "loader" or problem.code in LOAD_STEPS[3:]
+        loader = problem.found_by == "loader" or problem.code in LOADER_STEPS
         return 1 + LOAD_STEPS.index(problem.code) if loader else 0
 
     return sorted(problems, key=lambda p: (step(p), sources.index(p.source)))
