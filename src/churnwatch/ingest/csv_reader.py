@@ -654,7 +654,7 @@ class _Reader:
             days = values.cast(pa.int32())
             if _within(days, FIRST_DAY, LAST_DAY):  # all plausible
                 return days, np.zeros(len(values), dtype=bool)
-            numbers = to_numpy(days).astype(np.float64)  # NaN: empty
+            numbers = to_numpy(days, np.float64)  # NaN: empty
             missing = np.isnan(numbers)
             wrong = ~missing & ~((numbers >= FIRST_DAY) & (numbers <= LAST_DAY))
             if not wrong.any():

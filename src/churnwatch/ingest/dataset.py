@@ -361,9 +361,9 @@ def _to_frame(table: SourceTable, customer: np.ndarray, in_order: str | None) ->
 def _to_values(values: pa.ChunkedArray, column: Column) -> object:
     """numpy for dates (int32 days, or float with NaN where a date may be empty) and numbers."""
     if column.kind is Kind.DATE and column.value_required:
-        return to_numpy(values).astype(np.int32, copy=False)
+        return to_numpy(values, np.int32).astype(np.int32, copy=False)  # float if empty
     if column.kind in (Kind.DATE, Kind.NUMBER):
-        return to_numpy(values).astype(np.float64, copy=False)
+        return to_numpy(values, np.float64)
     if column.kind is Kind.CATEGORY:
         codes = values.combine_chunks().indices.fill_null(-1).to_numpy()
         return pd.Categorical.from_codes(codes, categories=pd.Index(list(column.vocabulary)))
