@@ -27,6 +27,7 @@ from churnwatch.analyses import engines
 from churnwatch.analyses.engines import DaskEngine, LocalEngine, default_partitions
 from churnwatch.core import scratch
 from churnwatch.core.errors import ChurnwatchError, UsageError
+from churnwatch.ingest.problems import Reason
 from churnwatch.risk import training
 from churnwatch.timeframe.partition import Split, cut_parts
 from helpers import flawed_export, load
@@ -621,6 +622,25 @@ def test_a_split_export_handles_what_rough_exports_hold(
     for name, text in files.items():
         (tmp_path / name).write_text(text + "\n", encoding="utf-8", newline="")
     local, split = split_and_local(tmp_path, scheduler, 4, as_of="2025-01-31")
+    assert_same_scan(local, split)
+
+
+def test_lines_read_as_cp1252_are_counted_over_all_the_parts(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """UTF-8 with some cp1252 lines (an export another program appended to): each part that
+    holds such lines notes them; the scan says it once, with the whole export's count and
+    first lines."""
+    (tmp_path / "orders.csv").write_text("\n".join([HEADER, *_orders()]) + "\n")
+    with (tmp_path / "customers.csv").open("wb") as customers:
+        customers.write(b"customer_id,name,segment,owner\n")
+        for c in range(1, 41):
+            row = f"C{c},M\u00fcller {c},A,J\u00f6rg\n"
+            customers.write(row.encode("cp1252" if c % 3 == 0 else "utf-8"))
+    local, split = split_and_local(tmp_path, scheduler, 4, as_of="2025-01-31")
+    [note] = [p for p in local.cut.problems if p.code is Reason.ENCODING]
+    assert note.count == 13
+    assert note.lines == (4, 7, 10, 13, 16)
     assert_same_scan(local, split)
 
 

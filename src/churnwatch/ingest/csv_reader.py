@@ -911,10 +911,16 @@ def _mixed_note(source: str, file: str, transcoded: Transcoded) -> Problem:
         source,
         file,
         Reason.ENCODING,
-        f"UTF-8, except for {plural(count, 'line')} read as cp1252 (check the umlauts there)",
+        _read_as_cp1252(count),
         count=count,
         lines=tuple(transcoded.fallback_lines),
+        tally=(count,),
+        wording=_read_as_cp1252,  # the parts of a split export: one note, their lines summed
     )
+
+
+def _read_as_cp1252(lines: int) -> str:
+    return f"UTF-8, except for {plural(lines, 'line')} read as cp1252 (check the umlauts there)"
 
 
 @contextmanager
