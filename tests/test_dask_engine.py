@@ -608,6 +608,23 @@ ROUGH_EXPORTS = {
         "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
         + "\n".join(f"{c},R{c},2024-03-02,2024-03-16,,10" for c in ["0031", "0023", "5", "099"]),
     },
+    "dates of zeros in many parts": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        + "\n".join(
+            f"C{c},R{c},2024-03-02,2024-03-16,{'0000-00-00' if c % 3 else '2024-03-20'},10"
+            for c in range(1, 41)
+        ),
+    },
+    "thousands separators only after the sampled rows, in many parts": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        + "\n".join(
+            f"C{1 + n % 40},R{n},2024-03-02,2024-03-16,2024-03-20,"
+            f'"{"1,234.50" if n >= 600 and n % 3 == 0 else "10.00"}"'
+            for n in range(700)
+        ),
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

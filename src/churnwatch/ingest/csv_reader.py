@@ -38,6 +38,7 @@ from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import (
     EXAMPLE_VALUES,
     MAX_LINES,
+    Counted,
     Level,
     Problem,
     Reason,
@@ -604,15 +605,19 @@ class _Reader:
         zeros = np.asarray(pc.match_substring_regex(text, ZERO_DATE).fill_null(False), dtype=bool)
         if not zeros.any():
             return invalid
+        wording = Counted("date", after=" of zeros read as empty")
+        if column.settles:
+            wording = Counted("date", after=" of zeros read as empty (no date yet)")
         self._add_problem(
             column,
             Reason.ZERO_DATE,
-            f"{plural(int(zeros.sum()), 'date')} of zeros read as empty"
-            + (" (no date yet)" if column.settles else ""),
+            wording(int(zeros.sum())),
             rows[zeros],
             len(values),
             examples=tuple(_distinct(values, rows[zeros][:50])[:EXAMPLE_VALUES]),
             level=Level.NOTE,
+            tally=(int(zeros.sum()),),
+            wording=wording,
         )
         remaining = invalid.copy()
         remaining[rows[zeros]] = False
@@ -773,16 +778,22 @@ class _Reader:
         """Thousands separators the sampled rows did not show: read as such, and said."""
         separator = "." if self.dialect.decimal == "," else ","
         rows = np.flatnonzero(grouped)
+        wording = Counted(
+            "value",
+            after=f" with '{separator}' between thousands, which the first rows did not show,"
+            f' read as such; thousands = "{separator}" under [sources.{self.source.name}] in'
+            " churnwatch.toml says so",
+        )
         self._add_problem(
             column,
             Reason.UNSAMPLED_THOUSANDS,
-            f"{plural(len(rows), 'value')} with '{separator}' between thousands, which the"
-            f' first rows did not show, read as such; thousands = "{separator}" under'
-            f" [sources.{self.source.name}] in churnwatch.toml says so",
+            wording(len(rows)),
             rows,
             len(values),
             examples=tuple(str(e) for e in _distinct(values, rows[:50])[:EXAMPLE_VALUES]),
             level=Level.NOTE,
+            tally=(len(rows),),
+            wording=wording,
         )
 
     def _report(
@@ -911,16 +922,17 @@ def _mixed_note(source: str, file: str, transcoded: Transcoded) -> Problem:
         source,
         file,
         Reason.ENCODING,
-        _read_as_cp1252(count),
+        _READ_AS_CP1252(count),
         count=count,
         lines=tuple(transcoded.fallback_lines),
         tally=(count,),
-        wording=_read_as_cp1252,  # the parts of a split export: one note, their lines summed
+        wording=_READ_AS_CP1252,
     )
 
 
-def _read_as_cp1252(lines: int) -> str:
-    return f"UTF-8, except for {plural(lines, 'line')} read as cp1252 (check the umlauts there)"
+_READ_AS_CP1252 = Counted(
+    "line", before="UTF-8, except for ", after=" read as cp1252 (check the umlauts there)"
+)
 
 
 @contextmanager

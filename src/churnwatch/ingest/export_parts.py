@@ -268,12 +268,17 @@ def _kind(problem: Problem) -> tuple[object, ...]:
     return (*where, problem.code, words, problem.level, problem.found_by)
 
 
+CUSTOMER_EXAMPLES = frozenset({Reason.ORPHAN, Reason.REPEATED_CUSTOMER})
+"""The problems whose examples are customer ids, which the loader shows in the order of the
+ids; any other problem's examples are values, in the order of their rows."""
+
+
 def _together(known: Problem, more: Problem) -> Problem:
     """Two parts' problem of one kind as one: in line order, their examples too."""
     first, second = sorted((known, more), key=lambda p: p.lines[:1] or (0,))
     examples = tuple(dict.fromkeys([*first.examples, *second.examples]))
     shown = EXAMPLE_VALUES
-    if known.wording is not None and examples:  # counted customers: the first by their ids
+    if known.code in CUSTOMER_EXAMPLES and examples:  # the first customers by their ids
         order = natural_order(pa.array(examples, pa.string()))
         examples, shown = tuple(examples[i] for i in order), EXAMPLE_CUSTOMERS
     tally = tuple(a + b for a, b in zip(known.tally, more.tally, strict=True))

@@ -111,6 +111,21 @@ class Problem:
         return f" ({'; '.join(parts)})" if parts else ""
 
 
+@dataclass(frozen=True)
+class Counted:
+    """The words of a message around the count of what it is about: ``Counted("date", after="
+    of zeros read as empty")(3)`` is '3 dates of zeros read as empty'. Usable as a problem's
+    ``wording``: equal words compare equal and travel to a cluster's workers and back, so the
+    parts of a split export that each found some are said once, with the sum."""
+
+    noun: str
+    before: str = ""
+    after: str = ""
+
+    def __call__(self, count: int) -> str:
+        return f"{self.before}{plural(count, self.noun)}{self.after}"
+
+
 def nul_bytes_removed(
     source: str, file: str, column: str, lines: Iterable[int], count: int
 ) -> Problem:
