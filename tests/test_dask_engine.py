@@ -625,6 +625,14 @@ ROUGH_EXPORTS = {
             for n in range(700)
         ),
     },
+    "a different bad date on every row with one, the rows in many parts": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        + "\n".join(
+            f"C{c},R{c},2024-03-02,2024-03-16,{f'bald{c}' if c % 2 else '2024-03-20'},10"
+            for c in range(1, 41)
+        ),
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

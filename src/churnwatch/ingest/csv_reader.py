@@ -560,6 +560,7 @@ class _Reader:
                 count=len(self.malformed),
                 lines=tuple(lines[:MAX_LINES]),
                 examples=tuple(t[:60] for t in self.malformed[:EXAMPLE_VALUES]),
+                example_lines=tuple(lines[: min(EXAMPLE_VALUES, len(self.malformed))]),
                 skipped=True,
             )
         )
@@ -614,7 +615,7 @@ class _Reader:
             wording(int(zeros.sum())),
             rows[zeros],
             len(values),
-            examples=tuple(_distinct(values, rows[zeros][:50])[:EXAMPLE_VALUES]),
+            examples_of=values,
             level=Level.NOTE,
             tally=(int(zeros.sum()),),
             wording=wording,
@@ -790,7 +791,7 @@ class _Reader:
             wording(len(rows)),
             rows,
             len(values),
-            examples=tuple(str(e) for e in _distinct(values, rows[:50])[:EXAMPLE_VALUES]),
+            examples_of=values,
             level=Level.NOTE,
             tally=(len(rows),),
             wording=wording,
@@ -800,7 +801,6 @@ class _Reader:
         self, column: Column, code: Reason, why: str, mask: np.ndarray, values: pa.Array
     ) -> None:
         rows = np.flatnonzero(mask)
-        examples = [] if code is Reason.MISSING_VALUE else _distinct(values, rows[:50])[:2]
         skipped = column.required
         self._add_problem(
             column,
@@ -808,7 +808,7 @@ class _Reader:
             why if skipped else f"{why} (treated as empty)",
             rows,
             len(values),
-            examples=tuple(str(e) for e in examples),
+            examples_of=None if code is Reason.MISSING_VALUE else values,
             skipped=skipped,
             level=Level.WARNING if skipped else Level.NOTE,
         )
@@ -820,11 +820,19 @@ class _Reader:
         message: str,
         rows: np.ndarray,
         parsed: int,
+        *,
+        examples_of: pa.ChunkedArray | None = None,
         **details: Any,
     ) -> None:
         """A problem with ``rows`` (positions among the ``parsed`` rows) of one column, naming
-        the file lines of the first few."""
-        lines = self.layout.row_lines(rows[:MAX_LINES], parsed)
+        the file lines of the first few, and the first different values of ``examples_of``
+        there with the line each is first found on."""
+        examples: list[str] = []
+        first = rows[:0]
+        if examples_of is not None:
+            examples, first = _distinct(examples_of, rows[:50])
+        shown = rows[:MAX_LINES]
+        lines = self.layout.row_lines(np.concatenate([shown, first[:EXAMPLE_VALUES]]), parsed)
         self.problems.append(
             Problem(
                 self.source.name,
@@ -833,7 +841,9 @@ class _Reader:
                 message,
                 column=self.columns[column.name],
                 count=len(rows),
-                lines=tuple(int(x) for x in lines),
+                lines=tuple(int(x) for x in lines[: len(shown)]),
+                examples=tuple(examples[:EXAMPLE_VALUES]),
+                example_lines=tuple(int(x) for x in lines[len(shown) :]),
                 **details,
             )
         )
@@ -1002,13 +1012,16 @@ def _chunked(values: np.ndarray, missing: np.ndarray) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array(values, mask=missing)])
 
 
-def _distinct(values: pa.ChunkedArray, rows: np.ndarray) -> list[str]:
-    """The different values at ``rows``, in order (so examples don't repeat themselves)."""
-    taken = pc.take(values, pa.array(rows))
+def _distinct(values: pa.ChunkedArray, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The different values at ``rows``, in order (so examples don't repeat themselves), and
+    the row each is first found at."""
+    taken = pc.take(values, pa.array(rows, pa.int64()))
     if not pa.types.is_string(taken.type):  # as written: Arrow prints even year 0 as text
         taken = taken.cast(pa.string())
-    seen = dict.fromkeys(str(v) for v in taken.to_pylist())
-    return list(seen)
+    seen: dict[str, int] = {}
+    for row, value in zip(rows.tolist(), taken.to_pylist(), strict=True):
+        seen.setdefault(str(value), row)
+    return list(seen), np.array(list(seen.values()), dtype=np.int64)
 
 
 # -- Parquet -------------------------------------------------------------------------------

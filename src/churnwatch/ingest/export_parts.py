@@ -91,8 +91,11 @@ class SourceParts:
 
     def exported(self, problem: Problem, part: int) -> Problem:
         """A problem a part's reader found, as in the export: its file, its lines."""
-        lines = self.export_lines(part, np.array(problem.lines, dtype=np.int64))
-        return replace(problem, file=self.export.name, lines=tuple(int(n) for n in lines))
+        lines, example_lines = (
+            tuple(int(n) for n in self.export_lines(part, np.array(found, dtype=np.int64)))
+            for found in (problem.lines, problem.example_lines)
+        )
+        return replace(problem, file=self.export.name, lines=lines, example_lines=example_lines)
 
     def export_lines(self, part: int, lines: np.ndarray) -> np.ndarray:
         """The export's line numbers of the part's ``lines`` (1-based, as messages give)."""
@@ -275,21 +278,34 @@ ids; any other problem's examples are values, in the order of their rows."""
 
 def _together(known: Problem, more: Problem) -> Problem:
     """Two parts' problem of one kind as one: in line order, their examples too."""
-    first, second = sorted((known, more), key=lambda p: p.lines[:1] or (0,))
-    examples = tuple(dict.fromkeys([*first.examples, *second.examples]))
-    shown = EXAMPLE_VALUES
-    if known.code in CUSTOMER_EXAMPLES and examples:  # the first customers by their ids
-        order = natural_order(pa.array(examples, pa.string()))
-        examples, shown = tuple(examples[i] for i in order), EXAMPLE_CUSTOMERS
     tally = tuple(a + b for a, b in zip(known.tally, more.tally, strict=True))
+    examples, example_lines = _examples_together(known, more)
     return replace(
         known,
         message=known.wording(*tally) if known.wording else known.message,
         count=known.count + more.count,
         lines=tuple(sorted({*known.lines, *more.lines})[:MAX_LINES]),
-        examples=examples[:shown],
+        examples=examples,
+        example_lines=example_lines,
         tally=tally,
     )
+
+
+def _examples_together(known: Problem, more: Problem) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The examples of two parts' problem as the whole export's, and their lines: customers
+    by their ids, values in the order of the lines they are first found on."""
+    if known.code in CUSTOMER_EXAMPLES:
+        examples = list(dict.fromkeys([*known.examples, *more.examples]))
+        if not examples:
+            return (), ()
+        order = natural_order(pa.array(examples, pa.string()))
+        return tuple(examples[i] for i in order[:EXAMPLE_CUSTOMERS]), ()
+    first: dict[str, int] = {}
+    for problem in (known, more):
+        for line, example in zip(problem.example_lines, problem.examples, strict=True):
+            first[example] = min(line, first.get(example, line))
+    shown = sorted(first.items(), key=lambda found: found[1])[:EXAMPLE_VALUES]
+    return tuple(example for example, _ in shown), tuple(line for _, line in shown)
 
 
 def part_folder(folder: Path, index: int) -> Path:

@@ -80,6 +80,9 @@ class Problem:
     skipped: bool = field(default=False)
     fix: tuple[str, ...] = ()
     """Lines to paste into churnwatch.toml that would settle the problem."""
+    example_lines: tuple[int, ...] = ()
+    """The line each example is first found on, where the examples are values of rows: what
+    puts the examples of a split export's parts in the whole export's order."""
     tally: tuple[int, ...] = ()
     """The counts the message states, where it states more than ``count``..."""
     found_by: str = "reader"
