@@ -633,6 +633,27 @@ ROUGH_EXPORTS = {
             for c in range(1, 41)
         ),
     },
+    "bad dates of one customer, bad amounts of many (two columns, not in every part)": {
+        "orders.csv": "\n".join(
+            [HEADER]
+            + [
+                f"C{c},{'2024-02-30' if c == 1 else '2024-03-05'},"
+                f"{'abc' if c != 1 and n % 17 == 0 else '12.50'}"
+                for n in range(600)
+                for c in [n * 7 % 40 + 1]
+            ]
+        ),
+    },
+    "empty dates of one customer, bad dates of many (two reasons in one column)": {
+        "orders.csv": "\n".join(
+            [HEADER]
+            + [
+                f"C{c},{'' if c == 1 else '2024-02-30' if n % 17 == 0 else '2024-03-05'},12.50"
+                for n in range(600)
+                for c in [n * 7 % 40 + 1]
+            ]
+        ),
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

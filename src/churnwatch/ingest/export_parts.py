@@ -16,6 +16,7 @@ lines go nowhere. A Parquet export is split by rows, its row numbers standing fo
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 import re
@@ -223,17 +224,42 @@ def merged(found: list[list[Problem]]) -> list[Problem]:
     several parts found the same (same file, column, reason, words or the wording of their
     counts, and stage), their rows are counted together, the first lines among them named,
     and counted words written again from the sums. Kinds are in the order in which the
-    stages found them (a kind's earliest place in a part's list)."""
-    kinds: dict[tuple[object, ...], tuple[float, Problem]] = {}
+    stages found them (see :func:`_in_found_order`)."""
+    kinds: dict[tuple[object, ...], Problem] = {}
     for problems in found:
-        for place, problem in enumerate(problems):
+        for problem in problems:
             key = _kind(problem)
             known = kinds.get(key)
-            if known is None:
-                kinds[key] = (place, problem)
-            else:
-                kinds[key] = (min(known[0], place), _together(known[1], problem))
-    return in_load_order([problem for _, problem in sorted(kinds.values(), key=lambda f: f[0])])
+            kinds[key] = problem if known is None else _together(known, problem)
+    order = _in_found_order([[_kind(problem) for problem in problems] for problems in found])
+    return in_load_order([kinds[key] for key in order])
+
+
+def _in_found_order(sequences: list[list[tuple[object, ...]]]) -> list[tuple[object, ...]]:
+    """The kinds of every part's list in one order that keeps each part's: a part's reader
+    reports in the order the whole export's would, so a kind before another in any part is
+    before it in the export's list. Kinds that no part orders go by their earliest place."""
+    first: dict[tuple[object, ...], tuple[int, int]] = {}
+    before: dict[tuple[object, ...], set[tuple[object, ...]]] = {}
+    for sequence in sequences:
+        for place, kind in enumerate(sequence):
+            rank = (place, len(first))
+            first[kind] = min(first.get(kind, rank), rank)
+            before.setdefault(kind, set())
+        for earlier, later in itertools.pairwise(sequence):
+            before[later].add(earlier)
+    waiting = {kind: set(earlier) - {kind} for kind, earlier in before.items()}
+    order: list[tuple[object, ...]] = []
+    while waiting:
+        ready = [kind for kind, earlier in waiting.items() if not earlier]
+        if not ready:  # parts that disagree (never seen): by earliest place alone
+            ready = list(waiting)
+        kind = min(ready, key=first.__getitem__)
+        order.append(kind)
+        del waiting[kind]
+        for kinds_before in waiting.values():
+            kinds_before.discard(kind)
+    return order
 
 
 SHARED_STEPS = (Reason.REPAIRED, Reason.MISSING_VALUE, Reason.DUPLICATE)
