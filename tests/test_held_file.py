@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from churnwatch.ingest import held_file
 from churnwatch.ingest.held_file import held_for_reading
 
 fcntl = pytest.importorskip("fcntl")  # file leases: Linux
@@ -75,3 +76,33 @@ def test_the_lease_is_given_back_after_the_read(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", TRUNCATE, str(path)], check=True, timeout=30)
     assert time.monotonic() - started < 10  # not held back by a lease left behind
     assert path.stat().st_size == 0
+
+
+def _mounted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """This process's mount table, as if ``tmp_path`` were a mount of ``kind``."""
+    table = tmp_path / "mountinfo"
+    point = str(tmp_path.resolve()).replace(" ", "\\040")
+    table.write_text(
+        "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+        f"90 1 0:50 / {point} rw,relatime shared:7 - {kind} server:/exports rw\n"
+    )
+    monkeypatch.setattr(held_file, "MOUNTS", table)
+
+
+def test_a_file_on_a_network_share_is_read_not_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lease holds back this machine's writers only: another machine could cut the file."""
+    path = _export(tmp_path, rows=10)
+    _mounted(tmp_path, monkeypatch, "nfs4")
+    with held_for_reading(path) as source:
+        assert source == path
+
+
+def test_a_file_on_a_local_disk_is_mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _export(tmp_path, rows=10)
+    if not _leases_here(path):
+        pytest.skip("no file leases on this system or file system")
+    _mounted(tmp_path, monkeypatch, "xfs")
+    with held_for_reading(path) as source:
+        assert isinstance(source, pa.MemoryMappedFile)
