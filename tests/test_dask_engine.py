@@ -690,6 +690,22 @@ def test_lines_read_as_cp1252_are_counted_over_all_the_parts(
     assert_same_scan(local, split)
 
 
+def test_a_cp1252_export_is_read_so_in_every_part(scheduler: str, tmp_path: Path) -> None:
+    """The export's head shows a cp1252 umlaut; a part's head (its first 256 KB) may show
+    none, and its later umlauts must not read as a file that is not UTF-8 after all."""
+    customers = 40_000
+    with (tmp_path / "customers.csv").open("wb") as master:
+        master.write(b"customer_id,name,segment,owner\n")
+        for c in range(1, customers + 1):
+            name = "M\u00fcller" if c == 1 or c > customers - 50 else "Mueller"
+            master.write(f"C{c},{name} Handel {c},A,Olga\n".encode("cp1252"))
+    orders = [f"C{c},2024-0{m}-{1 + c % 27:02d},{c % 90}.5" for c in range(1, 400) for m in (1, 4)]
+    (tmp_path / "orders.csv").write_text("\n".join([HEADER, *orders]) + "\n")
+    local, split = split_and_local(tmp_path, scheduler, 4, as_of="2025-01-31")
+    assert not [p for p in local.cut.problems if p.code is Reason.ENCODING]
+    assert_same_scan(local, split)
+
+
 @pytest.mark.parametrize(
     ("orders", "message"),
     [

@@ -469,6 +469,10 @@ def split_source(export: Export, into: Into) -> SourceParts:
         "thousands": dialect.thousands,
         "date_format": dialect.date_format,
     }
+    if not settings.encoding and head.encoding == "cp1252":
+        # The export's head is cp1252, and the export is read so throughout: a part whose
+        # head happens to hold no umlaut must not take it for UTF-8 and fall back later.
+        formats["encoding"] = "cp1252"
     notes = head_notes(path, head, source, columns, settings, sniffed=sniffed)
     settings = _part_settings(settings, name, columns, formats)
     records = tuple(int(n) for n in splitter.records)
