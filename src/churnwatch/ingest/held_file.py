@@ -1,15 +1,16 @@
 """A file read through a memory map, only while no other process can change it.
 
 Reading an export through a memory map spares the kernel copying every block into a fresh
-buffer and faulting that buffer in (paired runs at 10 M orders: 0.86× the wall time, the
-same peak). But a mapped file that another process truncates kills the reader with SIGBUS,
-where ``read()`` would only come up short, and exports folders are shared. So the map is
-taken only under a read lease (Linux): while it is held, a process that opens the file for
-writing or truncates it waits until the read is over. A lease holds back only the processes
-of this machine, so only files on a local file system are mapped; a network share's could
-be cut short by another machine. Where no lease can be had (another system, a network
-share, a file owned by someone else, a file open for writing right now) the file is read as
-before.
+buffer and faulting that buffer in (paired runs at 10 M orders: pyarrow reading the three
+files takes 0.82× the time and half the kernel time; the whole scan 0.7 s less kernel time,
+its wall time within the machine's drift, the same peak). But a mapped file that another
+process truncates kills the reader with SIGBUS, where ``read()`` would only come up short,
+and exports folders are shared. So the map is taken only under a read lease (Linux): while
+it is held, a process that opens the file for writing or truncates it waits until the read
+is over. A lease holds back only the processes of this machine, so only files on a local
+file system are mapped; a network share's could be cut short by another machine. Where no
+lease can be had (another system, a network share, a file owned by someone else, a file
+open for writing right now) the file is read as before.
 """
 
 from __future__ import annotations
