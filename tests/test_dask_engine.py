@@ -218,6 +218,29 @@ def test_a_scan_stopped_while_its_local_cluster_runs_exits_quietly(
     assert list(scratch.iterdir()) == []
 
 
+def test_a_local_cluster_that_fails_to_close_under_a_stop_still_ends_as_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stopped while its workers were starting, distributed's closing asserts on their state
+    (``Status.init``): the run ends as stopped, not as an internal error with a traceback."""
+
+    def connected(_engine: DaskEngine) -> Iterator[str]:
+        try:
+            yield "client"
+        finally:
+            raise AssertionError("Status.init")  # as LocalCluster.close did under a SIGTERM
+
+    quieted: list[bool] = []
+    monkeypatch.setattr(DaskEngine, "_connected", connected)
+    monkeypatch.setattr(engines, "_quiet_from_now_on", lambda: quieted.append(True))
+    stop = KeyboardInterrupt()
+    with pytest.raises(KeyboardInterrupt) as raised, DaskEngine(None, 2)._client():
+        raise stop
+    assert raised.value is stop and quieted == [True]
+    with pytest.raises(AssertionError), DaskEngine(None, 2)._client():
+        pass  # no stop behind it: a failure to close stays what it is
+
+
 def test_the_progress_says_where_the_customers_are_scored(examples: Path, scheduler: str) -> None:
     """Connecting and splitting take seconds on a cluster: the spinner says what happens."""
     steps: list[str] = []

@@ -220,6 +220,12 @@ class DaskEngine:
         except KeyboardInterrupt:  # Ctrl-C or a stop (SIGTERM): the process is ending
             _quiet_from_now_on()
             raise
+        except Exception as error:
+            stop = _stop_behind(error)
+            if stop is None:
+                raise
+            _quiet_from_now_on()  # a cluster stopped while it started fails to close
+            raise stop from None
 
     def _connected(self) -> Iterator[Any]:
         """The client, in a generator so that :meth:`_client` sees how the run ended."""
@@ -297,6 +303,18 @@ def _removed_again_at_exit(folder: str) -> Iterator[None]:
 
     Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=-1)
     yield
+
+
+def _stop_behind(error: BaseException) -> KeyboardInterrupt | None:
+    """The stop (Ctrl-C, SIGTERM) that ``error`` was raised in the unwinding of, if any: a
+    local cluster stopped while its workers were still starting fails its own closing
+    (distributed asserts on the workers' state), and the run must still end as stopped."""
+    cause = error.__context__
+    while cause is not None:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        cause = cause.__context__
+    return None
 
 
 def _quiet_from_now_on() -> None:
