@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.ingest.arrow_numpy import to_numpy
+from churnwatch.ingest.numbered_ids import Numbered, code_numbered, read_numbered
 
 
 class Coded(NamedTuple):
@@ -37,6 +38,9 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
     dictionary-encoded text.
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
+        numbered = list(pool.map(read_numbered, columns.values()))
+        if all(numbered) and (coded := _by_number(columns, numbered)) is not None:
+            return coded
         encoded = list(pool.map(_Encoded.of, columns.values()))
         raw, places = _raw_ids(encoded)
         ids, raw_to_code = _sorted_codes(_clean(raw), raw)
@@ -51,6 +55,21 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
         for name, e, place in zip(columns, encoded, places, strict=True)
     }
     return Coded(index, codes, with_nul, ids)
+
+
+def _by_number(
+    columns: dict[str, pa.ChunkedArray], numbered: list[Numbered | None]
+) -> Coded | None:
+    """The coding of ids that are all one numbering (see ``numbered_ids``): no text hashed."""
+    found = code_numbered([n for n in numbered if n is not None])
+    if found is None:
+        return None
+    text, codes = found
+    index = pd.Index(
+        text.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
+    )
+    no_nul = {name: np.empty(0, np.intp) for name in columns}
+    return Coded(index, dict(zip(columns, codes, strict=True)), no_nul, text)
 
 
 def _raw_ids(encoded: list[_Encoded]) -> tuple[pa.Array, list[np.ndarray]]:
