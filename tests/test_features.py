@@ -476,3 +476,62 @@ def test_group_statistics_of_sorted_rows_match_a_per_customer_reading(seed: int)
         else:
             assert (first[code], last[code]) == (own.min(), own.max())
             assert middle[code] == np.median(own)
+
+
+def _groups(monkeypatch, *groups):
+    """Replace the registered feature groups with ``(compute, names, needs)`` triples."""
+    from churnwatch.features import registry
+
+    made = [
+        registry.FeatureGroup(
+            compute, tuple(registry.FeatureSpec(n, "orders", "count", n) for n in names), needs
+        )
+        for compute, names, needs in groups
+    ]
+    monkeypatch.setattr(registry, "GROUPS", made)
+    return registry
+
+
+def _inputs() -> Inputs:
+    cut = SimpleNamespace(has=lambda source: True)
+    return Inputs(cut, None, None)  # type: ignore[arg-type]
+
+
+def test_a_group_runs_after_the_groups_whose_features_it_needs(monkeypatch):
+    import time
+
+    def slow(inputs):
+        time.sleep(0.2)  # the other worker is free long before this ends
+        return {"first": 1.0}
+
+    registry = _groups(
+        monkeypatch,
+        (slow, ["first"], ("orders",)),
+        (lambda inputs: {"second": inputs.features["first"] + 1}, ["second"], ("first",)),
+        (lambda inputs: {"alone": 5.0}, ["alone"], ("orders",)),
+    )
+    assert registry.run_groups(_inputs()) == {"first": 1.0, "alone": 5.0, "second": 2.0}
+
+
+def test_a_failing_group_fails_the_run_and_the_groups_after_it_do_not_start(monkeypatch):
+    started = []
+
+    def broken(inputs):
+        raise ValueError("bad data")
+
+    def later(inputs):
+        started.append("later")
+        return {"later": 1.0}
+
+    registry = _groups(
+        monkeypatch, (broken, ["first"], ("orders",)), (later, ["later"], ("first",))
+    )
+    with pytest.raises(ValueError, match="bad data"):
+        registry.run_groups(_inputs())
+    assert started == []
+
+
+def test_a_group_returning_other_features_than_it_declares_is_a_bug(monkeypatch):
+    registry = _groups(monkeypatch, (lambda inputs: {"other": 1.0}, ["declared"], ("orders",)))
+    with pytest.raises(AssertionError, match="returned \\['other'\\], not \\['declared'\\]"):
+        registry.run_groups(_inputs())

@@ -10,6 +10,7 @@ cannot meet is skipped, so its features are absent and rules on them are "not ap
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -113,18 +114,33 @@ def _present(need: str, cut: Cut, computed: set[str]) -> bool:
 
 
 def run_groups(inputs: Inputs) -> Features:
-    """Every group the data allows, in registration order; their outputs checked."""
-    for group in GROUPS:
-        if not group.available(inputs.cut, inputs.features):
-            continue
-        values = group.compute(inputs)
-        expected = [spec.name for spec in group.specs]
-        if list(values) != expected:
-            raise AssertionError(
-                f"{group.compute.__name__} returned {list(values)}, not {expected}"
-            )
-        inputs.features |= values
+    """Every group the data allows, their outputs checked; two at a time, each as soon as
+    the groups whose features it needs are done (those are always registered before it, so
+    waiting for them never holds up a worker that an earlier group needs)."""
+    done: dict[str, Future[None]] = {}
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="features")
+    try:
+        for group in GROUPS:
+            before = [done[need] for need in group.needs if need in done]
+            task = pool.submit(_run_group, group, inputs, before)
+            done |= {spec.name: task for spec in group.specs}
+        for task in done.values():
+            task.result()
+    finally:  # a failed group or a stopped run: the groups not started never start
+        pool.shutdown(cancel_futures=True)
     return inputs.features
+
+
+def _run_group(group: FeatureGroup, inputs: Inputs, before: list[Future[None]]) -> None:
+    for task in before:
+        task.result()
+    if not group.available(inputs.cut, inputs.features):
+        return
+    values = group.compute(inputs)
+    expected = [spec.name for spec in group.specs]
+    if list(values) != expected:
+        raise AssertionError(f"{group.compute.__name__} returned {list(values)}, not {expected}")
+    inputs.features.update(values)
 
 
 def features_of(source: str) -> list[str]:
