@@ -66,6 +66,30 @@ def test_version_answers_before_the_command_line_is_loaded() -> None:
     assert result.stdout.splitlines() == [f"churnwatch {churnwatch.__version__}", "[]"]
 
 
+def test_a_finished_run_ends_with_its_exit_handlers_run_and_its_output_flushed() -> None:
+    """The command skips the interpreter's object-by-object teardown (0.2 s after a large
+    scan), not what an ordinary exit does: exit handlers (temporary folders) and buffers."""
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stdout.write(' and the handler ran'))\n"
+        "sys.stdout.write('buffered')\n"
+        "from churnwatch.launch import leave\n"
+        "leave(3)\n"
+        "print('never')\n"
+    )
+    result = run(sys.executable, "-c", probe)
+    assert (result.returncode, result.stdout) == (3, "buffered and the handler ran")
+
+
+@needs_script
+def test_the_command_exits_with_the_runs_code_and_complete_output(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    done = run(SCRIPT, "scan", root / "examples" / "exports", "--format", "csv", "-q")
+    assert done.returncode == 0 and done.stdout.count("\n") == 301  # the header, 300 rows
+    failed = run(SCRIPT, "scan", tmp_path / "missing", "-q")
+    assert failed.returncode == 2 and "exports folder not found" in failed.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "given", "seen"),
     [

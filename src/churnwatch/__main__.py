@@ -1,4 +1,4 @@
-from churnwatch.launch import main
+from churnwatch.launch import command
 
 if __name__ == "__main__":
-    main()
+    command()

@@ -4,8 +4,10 @@ waits no longer than Python's own start."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+from typing import NoReturn
 
 
 def main() -> None:
@@ -21,6 +23,32 @@ def main() -> None:
         run()
     finally:
         release_before_exit()
+
+
+def command() -> NoReturn:
+    """The ``churnwatch`` command: :func:`main`, then the process ends at once."""
+    try:
+        main()
+    except SystemExit as done:
+        if done.code is not None and not isinstance(done.code, int):
+            raise  # a message: Python prints it
+        leave(done.code or 0)
+    leave(0)
+
+
+def leave(code: int) -> NoReturn:
+    """End a finished run: the exit handlers run and the output is flushed, as at any exit,
+    but the interpreter is not taken apart object by object. That took 0.2 s after a scan of
+    10 M orders (every frame, array and module freed in turn), while the system takes back
+    the process's memory in one piece anyway. No thread of a finished run is still at work
+    (its pools are shut down), so none is waited for."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: as Python does, 120 if all else went well
+            code = code or 120
+    os._exit(code)
 
 
 def release_before_exit() -> None:
