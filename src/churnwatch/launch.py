@@ -44,6 +44,8 @@ def leave(code: int) -> NoReturn:
     (its pools are shut down), so none is waited for."""
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: as Python does, 120 if all else went well
