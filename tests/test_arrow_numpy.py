@@ -42,3 +42,28 @@ def test_blocks_are_cast_as_they_are_copied_in() -> None:
     kept_whole = to_numpy(with_empty, np.int32)  # an empty cell cannot be a whole number
     assert kept_whole.dtype == np.float64
     np.testing.assert_array_equal(kept_whole, [1.0, np.nan, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("values", "distinct"),
+    [
+        (["1", "2", "9", "10", "11", "100"], True),  # numbers in order, widths growing
+        (["0007", "0008", "0010"], True),  # zero-padded
+        (["7", "007"], True),  # two different texts, though the same number
+        (["1", "2", "2"], False),  # a repeat
+        (["1", "3", "2"], False),
+        (["10", "9"], False),  # shorter after longer
+        (["1", " 2"], False),  # a blank: ids are compared trimmed
+        (["1", "2x"], False),
+        (["1", None, "3"], False),
+        (["5"], False),  # one value proves nothing worth a shortcut
+    ],
+)
+def test_distinct_digit_strings(values, distinct):
+    from churnwatch.ingest.arrow_numpy import distinct_digit_strings
+
+    assert distinct_digit_strings(pa.chunked_array([values], pa.string())) is distinct
+    if len(values) > 2:  # the same across blocks, one of them a slice
+        whole = pa.array(values, pa.string())
+        blocks = pa.chunked_array([whole.slice(0, 2), whole.slice(2)])
+        assert distinct_digit_strings(blocks) is distinct

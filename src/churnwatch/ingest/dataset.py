@@ -24,7 +24,7 @@ from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import inline, plural
-from churnwatch.ingest.arrow_numpy import to_numpy, whole_numbers
+from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
@@ -427,6 +427,11 @@ def _duplicate_candidates(table: SourceTable) -> tuple[np.ndarray, str | None]:
     for column in as_read:
         if _strictly_increasing(table.table.column(column.name)):
             return none, column.name
+    for column in present:
+        if column.kind in (Kind.ID, Kind.TEXT) and distinct_digit_strings(
+            table.table.column(column.name)
+        ):
+            return none, column.name  # document numbers in order, as text: no twins
     documents = [
         (column.name, numbers)
         for column in present
