@@ -535,3 +535,13 @@ def test_a_group_returning_other_features_than_it_declares_is_a_bug(monkeypatch)
     registry = _groups(monkeypatch, (lambda inputs: {"other": 1.0}, ["declared"], ("orders",)))
     with pytest.raises(AssertionError, match="returned \\['other'\\], not \\['declared'\\]"):
         registry.run_groups(_inputs())
+
+
+@pytest.mark.parametrize("size", [0, 5, (1 << 20) + 7])
+def test_a_large_sort_split_over_two_threads_sorts_as_one(size):
+    from churnwatch.features.aggregate import sort_in_place
+
+    keys = np.random.default_rng(size).integers(0, 1 << 29, size).astype(np.uint32)
+    expected = np.sort(keys)
+    sort_in_place(keys)
+    assert np.array_equal(keys, expected)
