@@ -244,3 +244,25 @@ def test_unknown_option_is_a_usage_error(examples_dir):
     result = run(SCRIPT, "validate", examples_dir / "exports", "--no-such-option")
     assert result.returncode == 2
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_one_malloc_arena_for_all_threads_unless_the_user_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads that each allocate from an arena of their own do not reuse what the others
+    freed: the command asks glibc for one arena, as ``MALLOC_ARENA_MAX=1`` would."""
+    import ctypes
+    from types import SimpleNamespace
+
+    from churnwatch import launch
+
+    calls: list[tuple[int, int]] = []
+    library = SimpleNamespace(mallopt=lambda option, value: calls.append((option, value)))
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: library)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    launch.one_malloc_arena()
+    assert calls == [(launch.M_ARENA_MAX, 1)]
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    launch.one_malloc_arena()
+    assert calls == [(launch.M_ARENA_MAX, 1)]  # the user's value stands

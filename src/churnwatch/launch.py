@@ -17,6 +17,7 @@ def main() -> None:
         sys.stdout.write(f"churnwatch {__version__}\n")
         return
     tune_numpy()
+    one_malloc_arena()
     from churnwatch.cli import main as run
 
     try:
@@ -51,6 +52,32 @@ def leave(code: int) -> NoReturn:
         except (OSError, ValueError):  # a closed pipe: as Python does, 120 if all else went well
             code = code or 120
     os._exit(code)
+
+
+M_ARENA_MAX = -8
+"""glibc's ``mallopt`` parameter for the number of malloc arenas (``malloc.h``)."""
+
+
+def one_malloc_arena() -> None:
+    """One malloc arena for every thread, as ``MALLOC_ARENA_MAX=1`` sets it (a user's own
+    value wins), where the C library is glibc.
+
+    glibc gives each thread that allocates its own arena, and memory freed in one arena is
+    not reused by another: the feature groups and the risk fit run on their own threads, so
+    their arrays were faulted in fresh while the main thread's freed arrays sat unused.
+    Paired runs: 0.97x (0.95-1.01) the wall time at 10 M orders with the same peak; with 2 M
+    customers (5 M orders), whose per-customer arrays are ten times larger, 0.93x
+    (0.91-0.95) the wall time and 0.88x the peak. numpy asks for few, large blocks, so the
+    one arena's lock is not contended."""
+    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except AttributeError:  # another C library (musl): its own allocator, left as it is
+        return
+    mallopt(M_ARENA_MAX, 1)
 
 
 def release_before_exit() -> None:
