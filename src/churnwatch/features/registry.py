@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from threading import Lock
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -118,11 +119,12 @@ def run_groups(inputs: Inputs) -> Features:
     the groups whose features it needs are done (those are always registered before it, so
     waiting for them never holds up a worker that an earlier group needs)."""
     done: dict[str, Future[None]] = {}
+    merging = Lock()  # the features so far are read whole while another group adds to them
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="features")
     try:
         for group in GROUPS:
             before = [done[need] for need in group.needs if need in done]
-            task = pool.submit(_run_group, group, inputs, before)
+            task = pool.submit(_run_group, group, inputs, before, merging)
             done |= {spec.name: task for spec in group.specs}
         for task in done.values():
             task.result()
@@ -131,16 +133,21 @@ def run_groups(inputs: Inputs) -> Features:
     return inputs.features
 
 
-def _run_group(group: FeatureGroup, inputs: Inputs, before: list[Future[None]]) -> None:
+def _run_group(
+    group: FeatureGroup, inputs: Inputs, before: list[Future[None]], merging: Lock
+) -> None:
     for task in before:
         task.result()
-    if not group.available(inputs.cut, inputs.features):
+    with merging:
+        computed = list(inputs.features)
+    if not group.available(inputs.cut, computed):
         return
     values = group.compute(inputs)
     expected = [spec.name for spec in group.specs]
     if list(values) != expected:
         raise AssertionError(f"{group.compute.__name__} returned {list(values)}, not {expected}")
-    inputs.features.update(values)
+    with merging:
+        inputs.features.update(values)
 
 
 def features_of(source: str) -> list[str]:
