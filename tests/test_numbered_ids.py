@@ -146,3 +146,11 @@ def test_numbers_spread_widely_are_coded_without_a_table_that_wide():
     ids = ["1", "999999999999", "5", "999999999999", None]
     coded = assert_same({"orders": pa.chunked_array([ids]), "payments": pa.chunked_array([["5"]])})
     assert coded.codes["orders"].tolist() == [0, 2, 1, 2, -1]
+
+
+def test_large_text_columns_are_read_as_numbers_too():
+    """Parquet may hold ids as large strings (64-bit offsets)."""
+    column = pa.chunked_array([pa.array(["C10", "C2", None, "C7"], pa.large_string())])
+    assert read_numbered(column) is not None
+    coded = assert_same({"orders": column})
+    assert coded.codes["orders"].tolist() == [2, 0, -1, 1]
