@@ -23,6 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnwatch.ingest.arrow_numpy import text_parts
+
 MAX_DIGITS = 18
 """Up to 18 digits fit an int64, and natural order compares up to 18 digits as a number."""
 
@@ -129,8 +131,7 @@ def _prefix(column: pa.ChunkedArray) -> bytes | None:
 def _read_chunk(chunk: pa.Array, prefix: bytes, numbers: np.ndarray) -> Shape | None:
     """One block's ids as numbers into ``numbers`` (-1 where blank), and their shape; None
     where an id has another shape."""
-    offsets = _offsets(chunk)
-    text = np.frombuffer(chunk.buffers()[2] or b"", np.uint8)
+    offsets, text = text_parts(chunk)
     digits = np.diff(offsets) - len(prefix)
     blank = digits == -len(prefix)
     if chunk.null_count:
@@ -153,14 +154,6 @@ def _read_chunk(chunk: pa.Array, prefix: bytes, numbers: np.ndarray) -> Shape | 
     numbers[:] = -1
     numbers[present] = values
     return shape
-
-
-def _offsets(chunk: pa.Array) -> np.ndarray:
-    """Where each id of a text block starts and ends in its data."""
-    kind = np.dtype(np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
-    return np.frombuffer(
-        chunk.buffers()[1], kind, count=len(chunk) + 1, offset=chunk.offset * kind.itemsize
-    )
 
 
 def _parsed(block: np.ndarray, prefix: bytes, digits: np.ndarray, into: np.ndarray) -> Shape | None:
