@@ -606,9 +606,8 @@ class _Reader:
         zeros = np.asarray(pc.match_substring_regex(text, ZERO_DATE).fill_null(False), dtype=bool)
         if not zeros.any():
             return invalid
-        wording = Counted("date", after=" of zeros read as empty")
-        if column.settles:
-            wording = Counted("date", after=" of zeros read as empty (no date yet)")
+        yet = " (no date yet)" if column.settles else ""
+        wording = Counted("date", after=f" of zeros read as empty{yet}")
         self._add_problem(
             column,
             Reason.ZERO_DATE,

@@ -369,7 +369,7 @@ def _to_frame(table: SourceTable, customer: np.ndarray, in_order: str | None) ->
 def _to_values(values: pa.ChunkedArray, column: Column) -> object:
     """numpy for dates (int32 days, or float with NaN where a date may be empty) and numbers."""
     if column.kind is Kind.DATE and column.value_required:
-        return to_numpy(values, np.int32).astype(np.int32, copy=False)  # float if empty
+        return to_numpy(values, np.int32).astype(np.int32, copy=False)  # empty rows: skipped
     if column.kind in (Kind.DATE, Kind.NUMBER):
         return to_numpy(values, np.float64)
     if column.kind is Kind.CATEGORY:
