@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -590,11 +590,19 @@ def _orders(customers: int = 40, seed: int = 1) -> list[str]:
 
 
 HEADER = "customer_id,order_date,amount"
+PAYMENTS_HEADER = "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+
+
+def _invoices(paid: Callable[[int], str]) -> str:
+    """One invoice for each of the 40 customers, paid on ``paid(customer number)``."""
+    rows = (f"C{c},R{c},2024-03-02,2024-03-16,{paid(c)},10" for c in range(1, 41))
+    return PAYMENTS_HEADER + "\n".join(rows)
+
+
 ROUGH_EXPORTS = {
     "invoices of one customer only (the other parts have none)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
-        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
-        "C1,R1,2024-03-02,2024-03-16,2024-03-20,10",
+        "payments.csv": PAYMENTS_HEADER + "C1,R1,2024-03-02,2024-03-16,2024-03-20,10",
     },
     "ids empty and ids of blanks": {
         "orders.csv": "\n".join([HEADER, *_orders(), ",2024-05-01,10", "  ,2024-05-02,11"]),
@@ -628,20 +636,16 @@ ROUGH_EXPORTS = {
                 ),
             ]
         ),
-        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        "payments.csv": PAYMENTS_HEADER
         + "\n".join(f"{c},R{c},2024-03-02,2024-03-16,,10" for c in ["0031", "0023", "5", "099"]),
     },
     "dates of zeros in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
-        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
-        + "\n".join(
-            f"C{c},R{c},2024-03-02,2024-03-16,{'0000-00-00' if c % 3 else '2024-03-20'},10"
-            for c in range(1, 41)
-        ),
+        "payments.csv": _invoices(lambda c: "0000-00-00" if c % 3 else "2024-03-20"),
     },
     "thousands separators only after the sampled rows, in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
-        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
+        "payments.csv": PAYMENTS_HEADER
         + "\n".join(
             f"C{1 + n % 40},R{n},2024-03-02,2024-03-16,2024-03-20,"
             f'"{"1,234.50" if n >= 600 and n % 3 == 0 else "10.00"}"'
@@ -650,11 +654,7 @@ ROUGH_EXPORTS = {
     },
     "a different bad date on every row with one, the rows in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
-        "payments.csv": "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
-        + "\n".join(
-            f"C{c},R{c},2024-03-02,2024-03-16,{f'bald{c}' if c % 2 else '2024-03-20'},10"
-            for c in range(1, 41)
-        ),
+        "payments.csv": _invoices(lambda c: f"bald{c}" if c % 2 else "2024-03-20"),
     },
     "bad dates of one customer, bad amounts of many (two columns, not in every part)": {
         "orders.csv": "\n".join(
