@@ -7,11 +7,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from churnwatch.api import Opened, open_exports
 from churnwatch.config import Windows
 from churnwatch.features import compute_features, population_step
-from churnwatch.timeframe import Cut, cut_at
+from churnwatch.timeframe import EVER, Cut, OrderSpans, cut_at, of_customers, ordered_in
 from scan_helpers import EXAMPLES, day, features_by_id
 
 DATES = [dt.date(2026, 3, 31), dt.date(2026, 7, 31)]
@@ -89,9 +91,57 @@ def test_a_cut_reads_no_free_text_of_dated_sources(opened: Opened) -> None:
 def test_a_cut_of_some_customers_holds_them_whole(opened: Opened) -> None:
     chosen = np.zeros(len(opened.dataset.customer_ids), dtype=bool)
     chosen[::3] = True
-    part = cut_at(opened.dataset, day("2026-07-31"), chosen)
+    part = cut_at(of_customers(opened.dataset, chosen), day("2026-07-31"))
     whole = opened.cut(DATES[1])
     for name in ("orders", "payments"):
         codes = whole.frame(name)["customer"].to_numpy()
         assert len(part.frame(name)) == int(chosen[codes].sum())
         assert chosen[part.frame(name)["customer"].to_numpy()].all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # customer code
+            st.integers(-20, 40),  # order day
+            st.sampled_from([-5.0, 0.0, 12.5]),  # a credit note, a zero order, an order
+        ),
+        max_size=40,
+    ),
+    days=st.lists(st.integers(-25, 45), min_size=1, max_size=6, unique=True),
+)
+def test_order_spans_answer_as_a_pass_of_their_own_does(
+    rows: list[tuple[int, int, float]], days: list[int]
+) -> None:
+    """Every window between two of the given days (or from the start) gets the same
+    customers as :func:`ordered_in`, credit notes left out, the bounds' days included."""
+    customer, date, amount = zip(*rows, strict=True) if rows else ((), (), ())
+    orders = pd.DataFrame(
+        {
+            "customer": np.array(customer, dtype=np.int32),
+            "order_date": np.array(date, dtype=np.int32),
+            "amount": np.array(amount, dtype=np.float64),
+        }
+    )
+    spans = OrderSpans(orders, days, 6)
+    for after in [EVER, *days]:
+        for until in days:
+            assert spans.answers(after, until)
+            expected = ordered_in(orders, after, until, 6)
+            np.testing.assert_array_equal(spans.ordered_in(after, until), expected)
+    assert not spans.answers(min(days) - 1, max(days))
+
+
+def test_order_spans_over_a_long_range_of_days_search_each() -> None:
+    """Days spread wider than there are orders take the other way to the same answer."""
+    orders = pd.DataFrame(
+        {
+            "customer": np.array([0, 1, 1], dtype=np.int32),
+            "order_date": np.array([-700_000, 10, 900_000], dtype=np.int32),
+            "amount": [1.0, 1.0, 1.0],
+        }
+    )
+    spans = OrderSpans(orders, [0, 100], 3)
+    assert spans.ordered_in(EVER, 0).tolist() == [True, False, False]
+    assert spans.ordered_in(0, 100).tolist() == [False, True, False]

@@ -12,6 +12,7 @@ fits is used and the BG/NBD model carries the forecast over the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -21,11 +22,12 @@ from churnwatch.config import Config
 from churnwatch.features import compute_features, population_step
 from churnwatch.features.population import Population
 from churnwatch.features.statistical import no_order_log_odds
+from churnwatch.ingest.dataset import Dataset
 from churnwatch.risk.model import RiskModel, default_model, fit_model
 from churnwatch.risk.terms import TERMS, base_terms
 from churnwatch.rules.catalog import Rule
 from churnwatch.rules.engine import evaluate
-from churnwatch.timeframe import Cut, cut_at, ordered_in
+from churnwatch.timeframe import EVER, Cut, OrderSpans, cut_at, of_customers, ordered_in
 
 MIN_CUSTOMERS = 100
 """Customers with orders at the training cut-off needed to fit the weights."""
@@ -108,16 +110,36 @@ class Outcomes(Protocol):
 
 @dataclass(frozen=True)
 class CutOutcomes:
-    """:class:`Outcomes` counted on a cut that holds every customer."""
+    """:class:`Outcomes` counted on a cut that holds every customer. With the configured
+    ``horizon``, every window :func:`outcome_questions` may ask about is answered from one
+    pass over the orders (others from a pass each)."""
 
     cut: Cut
+    horizon: int | None = None
 
     def first_day(self) -> int | None:
         days = self.cut.frame("orders")["order_date"].to_numpy()
         return int(days.min()) if days.size else None
 
     def counted(self, cut_off: int, horizon: int) -> tuple[int, int]:
-        return _customers_with_outcomes(self.cut, cut_off, horizon)
+        """Customers with an order up to ``cut_off``, and how many of them had none after."""
+        before = self._ordered_in(EVER, cut_off)
+        after = self._ordered_in(cut_off, cut_off + horizon)
+        return int(before.sum()), int((before & ~after).sum())
+
+    def _ordered_in(self, after: int, until: int) -> np.ndarray:
+        spans = self._spans
+        if spans is not None and spans.answers(after, until):
+            return spans.ordered_in(after, until)
+        return ordered_in(self.cut.frame("orders"), after, until, len(self.cut.customer_ids))
+
+    @cached_property
+    def _spans(self) -> OrderSpans | None:
+        if self.horizon is None:
+            return None
+        asked = outcome_questions(self.cut.as_of, self.horizon)
+        days = {day for cut_off, horizon in asked for day in (cut_off, cut_off + horizon)}
+        return OrderSpans(self.cut.frame("orders"), days, len(self.cut.customer_ids))
 
 
 def outcome_questions(as_of: int, horizon: int) -> list[tuple[int, int]]:
@@ -157,8 +179,8 @@ def fit_on_history(
     Independent of the features at the reference date, so it can run beside them. Where
     ``cut`` holds only the training customers (an export split into parts), ``outcomes``
     counts over all of them."""
-    outcomes = outcomes or CutOutcomes(cut)
     horizon = config.risk.horizon_days
+    outcomes = outcomes or CutOutcomes(cut, horizon)
     weights, pinned = _rule_priors(rules)
     ids = tuple(rule.id for rule in rules)
     if not config.risk.fit:
@@ -167,7 +189,8 @@ def fit_on_history(
     if chosen is None:
         return _unfitted(_too_little_history(cut.as_of, horizon, outcomes))
     cut_offs = _stacked(cut.as_of, chosen, outcomes) if chosen == horizon else [cut.as_of - chosen]
-    rows = [_training_rows(cut, cut_off, chosen, config, rules) for cut_off in cut_offs]
+    history = _training_history(cut)
+    rows = [_training_rows(history, cut_off, chosen, config, rules) for cut_off in cut_offs]
     terms, labels, fired = (np.concatenate(part) for part in zip(*rows, strict=True))
     model = fit_model(
         TERMS, terms, labels, rule_ids=ids, fired=fired, weights=weights, pinned=pinned
@@ -227,15 +250,22 @@ def _stacked(as_of: int, horizon: int, outcomes: Outcomes) -> list[int]:
     return chosen
 
 
+def _training_history(cut: Cut) -> Dataset:
+    """The whole history of the training customers (see :func:`training_customers`), taken
+    once for all cut-offs."""
+    chosen = training_customers(len(cut.customer_ids))
+    return cut.dataset if chosen is None else of_customers(cut.dataset, chosen)
+
+
 def _training_rows(
-    cut: Cut, cut_off: int, horizon: int, config: Config, rules: list[Rule]
+    history: Dataset, cut_off: int, horizon: int, config: Config, rules: list[Rule]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Base terms, labels and fired rules of the customers as they were at ``cut_off``."""
-    past = cut_at(cut.dataset, cut_off, training_customers(len(cut.customer_ids)))
+    past = cut_at(history, cut_off)
     population = population_step(past, config.windows, horizon, config.lifecycle)
     features = compute_features(past, population)
     codes = features.index.to_numpy()
-    labels = _no_order_within(cut, cut_off, horizon, codes)
+    labels = _no_order_within(history, cut_off, horizon, codes)
     terms = base_terms(features, _statistical(population, features, horizon))
     return terms, labels, evaluate(rules, features).fired_for(rules)
 
@@ -309,19 +339,11 @@ def _enough_history(cut_off: int, horizon: int, outcomes: Outcomes) -> bool:
     return customers >= MIN_CUSTOMERS and min(churners, customers - churners) >= MIN_EACH_OUTCOME
 
 
-def _customers_with_outcomes(cut: Cut, cut_off: int, horizon: int) -> tuple[int, int]:
-    """Customers with an order up to ``cut_off``, and how many of them had none after it."""
-    orders, n = cut.frame("orders"), len(cut.customer_ids)
-    before = ordered_in(orders, np.iinfo(np.int32).min, cut_off, n)
-    after = ordered_in(orders, cut_off, cut_off + horizon, n)
-    return int(before.sum()), int((before & ~after).sum())
-
-
-def _no_order_within(cut: Cut, cut_off: int, horizon: int, codes: np.ndarray) -> np.ndarray:
+def _no_order_within(history: Dataset, cut_off: int, horizon: int, codes: np.ndarray) -> np.ndarray:
     """1 for each customer (code) with no order in ``(cut_off, cut_off + horizon]``, which
     lies within the reference cut: nothing after the reference date is looked at."""
-    ordered = ordered_in(cut.frame("orders"), cut_off, cut_off + horizon, len(cut.customer_ids))
-    return (~ordered[codes]).astype(np.float64)
+    orders, n = history.frame("orders"), len(history.customer_ids)
+    return (~ordered_in(orders, cut_off, cut_off + horizon, n)[codes]).astype(np.float64)
 
 
 def _statistical(population: Population, features: pd.DataFrame, horizon: int) -> np.ndarray:

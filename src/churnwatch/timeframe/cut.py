@@ -10,7 +10,8 @@ text (document numbers, complaint categories), which stays in the dataset.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -88,6 +89,49 @@ def ordered_in(orders: pd.DataFrame, after: int, until: int, customers: int) -> 
     return np.bincount(orders["customer"].to_numpy()[window], minlength=customers) > 0
 
 
+EVER = int(np.iinfo(np.int32).min)
+"""A day before every order: ``(EVER, day]`` asks for an order up to ``day``."""
+
+
+class OrderSpans:
+    """Which customers ordered (credit notes aside) in which spans between a few given days,
+    from one pass over the orders: :meth:`ordered_in` then answers, for any two of the days,
+    what :func:`ordered_in` answers with a pass of its own. The risk training asks a dozen
+    such windows of every customer; at 10 M orders each pass took 60 ms."""
+
+    def __init__(self, orders: pd.DataFrame, days: Iterable[int], customers: int) -> None:
+        self.bounds = np.unique(np.array([EVER, *days], dtype=np.int64))
+        keep = is_order(orders["amount"].to_numpy())
+        dates = orders["order_date"].to_numpy()[keep]
+        spans = np.zeros((customers, len(self.bounds) + 1), dtype=bool)
+        spans[orders["customer"].to_numpy()[keep], _span_of(dates, self.bounds)] = True
+        self.spans = spans
+        """Per customer code and span ``i``, an order in ``(bounds[i-1], bounds[i]]`` (the
+        last span: after the last day)."""
+
+    def answers(self, after: int, until: int) -> bool:
+        """Whether both days are among the given ones."""
+        return bool(np.isin([after, until], self.bounds).all())
+
+    def ordered_in(self, after: int, until: int) -> np.ndarray:
+        """Per customer code: an order in ``(after, until]`` (both among the given days)."""
+        first, last = np.searchsorted(self.bounds, [after, until])
+        return np.asarray(self.spans[:, first + 1 : last + 1].any(axis=1))
+
+
+def _span_of(days: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The span of each day: ``i`` where ``bounds[i-1] < day <= bounds[i]``; looked up in a
+    table of the days' range when that is shorter than the days (the usual case: a few
+    thousand days, ten million orders), which is several times faster than a search each."""
+    if not days.size:
+        return np.zeros(0, dtype=np.intp)
+    low, high = int(days.min()), int(days.max())
+    if high - low >= days.size:
+        return np.searchsorted(bounds, days)
+    table = np.searchsorted(bounds, np.arange(low, high + 1)).astype(np.int32)
+    return table[days - low]
+
+
 def reference_day(dataset: Dataset, as_of: dt.date | None = None) -> int:
     """``as_of``, or else the latest order date that is not after today."""
     if as_of is not None:
@@ -101,21 +145,14 @@ def reference_day(dataset: Dataset, as_of: dt.date | None = None) -> int:
     return int(past.max()) if past.size else now
 
 
-def cut_at(
-    dataset: Dataset,
-    as_of: int,
-    customers: np.ndarray | None = None,
-    *,
-    some_customers: bool = False,
-) -> Cut:
-    """The view of ``dataset`` at the end of day ``as_of``; with ``customers`` (a mask over the
-    customer codes), of those whole customers only. ``some_customers``: the dataset holds some
-    of the export's customers (a part of it), who may have no orders by then."""
+def cut_at(dataset: Dataset, as_of: int, *, some_customers: bool = False) -> Cut:
+    """The view of ``dataset`` at the end of day ``as_of``. ``some_customers``: the dataset
+    holds some of the export's customers (a part of it), who may have no orders by then."""
     frames: dict[str, pd.DataFrame] = {}
     after: dict[str, int] = {}
     notes: list[Problem] = []
     for name, source in dataset.sources.items():
-        frames[name], after[name] = _known_then(name, source.frame, as_of, customers)
+        frames[name], after[name] = _known_then(name, source.frame, as_of)
         if after[name]:
             notes.append(after_note(source, as_of, after[name]))
     if frames["orders"].empty and some_customers:
@@ -136,24 +173,40 @@ def cut_at(
     return Cut(dataset, as_of, frames, after, notes)
 
 
-def _known_then(
-    name: str, frame: pd.DataFrame, as_of: int, customers: np.ndarray | None
-) -> tuple[pd.DataFrame, int]:
-    """Rows known at ``as_of`` (of ``customers``), with settling dates after it blanked; copies
-    only what it must."""
+def of_customers(dataset: Dataset, customers: np.ndarray) -> Dataset:
+    """The rows of ``dataset`` of the ``customers`` (a mask over the customer codes), whole
+    and with their codes, without the free text of dated sources (which no cut holds): what
+    the risk training cuts at each of its cut-offs, filtered once instead of at each."""
+    sources = {}
+    for name, source in dataset.sources.items():
+        frame = _without_free_text(name, source.frame)
+        frame = frame[customers[frame["customer"].to_numpy()]]
+        sources[name] = replace(source, frame=frame)
+    return Dataset(dataset.folder, dataset.customer_ids, sources, [])
+
+
+def _without_free_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A dated source's frame without its free-text columns (document numbers, complaint
+    categories); an undated one (master data) as it is."""
+    schema = SOURCES[name]
+    if schema.event_date is None or schema.event_date not in frame:
+        return frame
+    text = [c.name for c in schema.columns if c.kind is Kind.TEXT and c.name in frame]
+    return frame.drop(columns=text)
+
+
+def _known_then(name: str, frame: pd.DataFrame, as_of: int) -> tuple[pd.DataFrame, int]:
+    """Rows known at ``as_of``, with settling dates after it blanked; copies only what it
+    must."""
     schema = SOURCES[name]
     event = schema.event_date
     later = 0
-    drop = np.zeros(len(frame), dtype=bool)
+    frame = _without_free_text(name, frame)
     if event is not None and event in frame:
-        text = [c.name for c in schema.columns if c.kind is Kind.TEXT and c.name in frame]
-        frame = frame.drop(columns=text)
         drop = frame[event].to_numpy() > as_of
         later = int(drop.sum())
-    if customers is not None:
-        drop |= ~customers[frame["customer"].to_numpy()]
-    if drop.any():
-        frame = frame[~drop]
+        if later:
+            frame = frame[~drop]
     settling = [c.name for c in schema.columns if c.settles and c.name in frame]
     unsettled = [c for c in settling if (frame[c].to_numpy() > as_of).any()]
     if unsettled:
