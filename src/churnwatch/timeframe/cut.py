@@ -174,15 +174,19 @@ def cut_at(dataset: Dataset, as_of: int, *, some_customers: bool = False) -> Cut
 
 
 def of_customers(dataset: Dataset, customers: np.ndarray) -> Dataset:
-    """The rows of ``dataset`` of the ``customers`` (a mask over the customer codes), whole
-    and with their codes, without the free text of dated sources (which no cut holds): what
-    the risk training cuts at each of its cut-offs, filtered once instead of at each."""
+    """The whole history of the ``customers`` (a mask over the customer codes), coded anew
+    from 0 in the order of their codes, without the free text of dated sources (which no cut
+    holds): what the risk training cuts at each of its cut-offs, taken once instead of at
+    each, and with per-customer arrays the size of the customers chosen, not of all."""
+    code = np.cumsum(customers, dtype=np.int64) - 1  # each chosen customer's new code
     sources = {}
     for name, source in dataset.sources.items():
         frame = _without_free_text(name, source.frame)
-        frame = frame[customers[frame["customer"].to_numpy()]]
-        sources[name] = replace(source, frame=frame)
-    return Dataset(dataset.folder, dataset.customer_ids, sources, [])
+        old = frame["customer"].to_numpy()
+        frame = frame[customers[old]]
+        new = code[frame["customer"].to_numpy()].astype(old.dtype)
+        sources[name] = replace(source, frame=frame.assign(customer=new))
+    return Dataset(dataset.folder, dataset.customer_ids[customers], sources, [])
 
 
 def _without_free_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
