@@ -152,8 +152,9 @@ class ScanResult:
             return []
         return sorted({str(v) for v in self.customers[column].dropna()})
 
-    def rows(self, positions: np.ndarray) -> ScanResult:
-        """The same result with only the rows at ``positions``."""
+    def rows(self, positions: np.ndarray | slice) -> ScanResult:
+        """The same result with only the rows at ``positions``; a slice (a batch of an
+        output, in order) shares the rows' memory instead of copying them."""
         return replace(
             self,
             customers=self.customers.iloc[positions],

@@ -77,7 +77,6 @@ class CsvRows:
 
     def chunks(self, selection: Selection) -> Iterator[bytes]:
         """The header and the first batch of rows, then each further batch, in rank order."""
-        import numpy as np
 
         from churnwatch.render.records import whole_features
 
@@ -85,7 +84,7 @@ class CsvRows:
         total = len(shown.customers)
         whole = whole_features(shown)
         parts = (  # taken here, in order: the workers only read their own part
-            (start, shown.rows(np.arange(start, min(start + BATCH_ROWS, total))))
+            (start, shown.rows(slice(start, min(start + BATCH_ROWS, total))))
             for start in range(0, max(total, 1), BATCH_ROWS)  # no rows: still the header
         )
         yield from ahead(lambda part: self._text(*part, whole), parts)

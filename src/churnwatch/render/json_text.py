@@ -39,7 +39,7 @@ def record_lines(
     total = len(result.customers)
     whole = whole_features(result)
     for start in range(0, total, size):
-        part = result.rows(np.arange(start, min(start + size, total)))
+        part = result.rows(slice(start, min(start + size, total)))
         yield _lines(part, start + 1, opening, lang, whole)
 
 

@@ -325,7 +325,7 @@ def record_batches(
     total = len(result.customers)
     whole = whole_features(result)
     for start in range(0, total, size):
-        part = result.rows(np.arange(start, min(start + size, total)))
+        part = result.rows(slice(start, min(start + size, total)))
         yield to_records(part, first_rank=start + 1, lang=lang, whole=whole)
 
 

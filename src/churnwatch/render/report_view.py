@@ -11,8 +11,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from churnwatch.core.days import day_to_date, iso_to_days
 from churnwatch.core.domain import Phase
 from churnwatch.core.words import printable
@@ -258,7 +256,7 @@ def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
     )
     if report.previous is None:
         return section
-    shown = rows.rows(np.arange(min(len(rows.customers), _limit(report))))
+    shown = rows.rows(slice(min(len(rows.customers), _limit(report))))
     before = report.changes.set_index("customer_id")["previous_risk"]
     reasons = signals(shown, lang)
     columns = [*_identity_columns(lang), lang.t("report.columns.risk")]
