@@ -12,6 +12,7 @@ and the wall time per million orders (linear scaling keeps it flat).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import statistics
@@ -39,6 +40,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     churnwatch = shutil.which("churnwatch") or "churnwatch"
+    compile_package()
     rows = []
     for size in args.sizes:
         per = args.orders_per_customer
@@ -81,6 +83,17 @@ def generate(kit: Path, size: str, folder: Path, per_customer: float | None) -> 
 
     count = int(orders(size))
     synthetic(folder, count, int(0.8 * count), int(0.03 * count), int(count / per_customer))
+
+
+def compile_package() -> None:
+    """Byte-compile churnwatch where it is installed, as pip does when it installs a wheel.
+    An editable install run where ``PYTHONDONTWRITEBYTECODE`` is set (some CI images and
+    sandboxes set it) never writes its bytecode, so every run would compile every module
+    again: 0.3-0.5 s of a run at 1 M orders that no installed copy pays."""
+    spec = importlib.util.find_spec("churnwatch")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    run([sys.executable, "-m", "compileall", "-q", *spec.submodule_search_locations])
 
 
 def run(command: list[str]) -> None:
