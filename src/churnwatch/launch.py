@@ -11,6 +11,14 @@ from typing import NoReturn
 
 
 def main() -> None:
+    """The command line, for a process whose interpreter then shuts down as usual."""
+    try:
+        run()
+    finally:
+        release_before_exit()
+
+
+def run() -> None:
     if sys.argv[1:] == ["--version"]:
         from churnwatch import __version__
 
@@ -18,23 +26,32 @@ def main() -> None:
         return
     tune_numpy()
     one_malloc_arena()
-    from churnwatch.cli import main as run
+    from churnwatch.cli import main as cli
 
-    try:
-        run()
-    finally:
-        release_before_exit()
+    cli()
 
 
 def command() -> NoReturn:
-    """The ``churnwatch`` command: :func:`main`, then the process ends at once."""
+    """The ``churnwatch`` command: :func:`run`, then the process ends at once (so nothing
+    is freed at the interpreter's shutdown, and :func:`release_before_exit`'s collection,
+    0.04 s, is not needed)."""
     try:
-        main()
+        code = _exit_code()
+    except BaseException:  # the interpreter shuts down as usual: collect before it does
+        release_before_exit()
+        raise
+    leave(code)
+
+
+def _exit_code() -> int:
+    """:func:`run`'s exit code; an exit with a message goes on up (Python prints it)."""
+    try:
+        run()
     except SystemExit as done:
         if done.code is not None and not isinstance(done.code, int):
-            raise  # a message: Python prints it
-        leave(done.code or 0)
-    leave(0)
+            raise
+        return done.code or 0
+    return 0
 
 
 def leave(code: int) -> NoReturn:
