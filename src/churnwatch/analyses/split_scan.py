@@ -316,7 +316,7 @@ def _view(index: int, codes: np.ndarray, job: _Job) -> _Viewed:
     orders = cut.frame("orders")
     history = order_history(cut, len(codes))
     horizon = job.config.risk.horizon_days
-    # what the whole export's cut counts, counted on the part's
+    # What the whole export's cut counts, counted on the part's.
     outcomes = CutOutcomes(cut, horizon)
     counts = {q: outcomes.counted(*q) for q in outcome_questions(job.as_of, horizon)}
     chosen = np.ones(len(codes), dtype=bool) if job.training is None else job.training[codes]
