@@ -118,6 +118,28 @@ def test_sigterm_during_the_write_leaves_no_temporary_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_sigterm_while_an_import_creates_a_class_still_exits_143(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop that lands in a class body comes out of it wrapped in a RuntimeError (Python's
+    "Error calling __set_name__"): still a stop, exit 143, not an internal error."""
+    from churnwatch.cli.shell import Stopped
+    from churnwatch.deliver import atomic
+
+    class Named:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise Stopped(signal.SIGTERM)
+
+    def imported(*_: object) -> None:
+        type("EntryPoint", (), {"_match": Named()})  # as an import defines a class
+
+    monkeypatch.setattr(atomic.os, "replace", imported)
+    target = tmp_path / "out.json"
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", target)
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert "internal error" not in result.output
+
+
 def test_sigterm_to_the_process_exits_143() -> None:
     process = subprocess.Popen(
         [
