@@ -34,7 +34,7 @@ from churnwatch.analyses.scoring import (
     rule_features,
     scored,
 )
-from churnwatch.core.errors import ChurnwatchError, UsageError
+from churnwatch.core.errors import ChurnwatchError, UsageError, stop_behind
 from churnwatch.core.words import plural
 from churnwatch.features.population import Population
 from churnwatch.rules.catalog import Rule
@@ -221,7 +221,7 @@ class DaskEngine:
             _quiet_from_now_on()
             raise
         except Exception as error:
-            stop = _stop_behind(error)
+            stop = stop_behind(error)
             if stop is None:
                 raise
             _quiet_from_now_on()  # a cluster stopped while it started fails to close
@@ -303,18 +303,6 @@ def _removed_again_at_exit(folder: str) -> Iterator[None]:
 
     Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=-1)
     yield
-
-
-def _stop_behind(error: BaseException) -> KeyboardInterrupt | None:
-    """The stop (Ctrl-C, SIGTERM) that ``error`` was raised in the unwinding of, if any: a
-    local cluster stopped while its workers were still starting fails its own closing
-    (distributed asserts on the workers' state), and the run must still end as stopped."""
-    cause = error.__context__
-    while cause is not None:
-        if isinstance(cause, KeyboardInterrupt):
-            return cause
-        cause = cause.__context__
-    return None
 
 
 def _quiet_from_now_on() -> None:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
-from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError
+from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError, stop_behind
 from churnwatch.core.scratch import remove_all
 from churnwatch.core.words import printable_output
 from churnwatch.render.console import make_console
@@ -157,8 +157,8 @@ def handles_errors(command: F) -> F:
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
-            if (within := _stop_within(exc)) is not None:  # a stop that hit a class body
-                raise typer.Exit(_stop_code(within)) from None
+            if (stop := stop_behind(exc)) is not None:  # e.g. one that hit a class body
+                raise typer.Exit(_stop_code(stop)) from None
             if os.environ.get("CHURNWATCH_DEBUG"):
                 raise
             make_console(stderr=True).print(
@@ -168,22 +168,6 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(ExitCode.ERROR) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _stop_within(error: BaseException) -> KeyboardInterrupt | None:
-    """The stop (Ctrl-C, SIGTERM) ``error`` was raised from or while handling, if any. A stop
-    that lands while an import creates a class is wrapped by Python in a ``RuntimeError``
-    ("Error calling __set_name__ ..."): a cron timeout during the imports then read as an
-    internal error with exit 2 instead of a stop with 143 (one run in six of a test that
-    stops a scan 1.5-2.5 s in, on a machine where the imports took that long)."""
-    seen: set[int] = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, KeyboardInterrupt):
-            return cause
-        cause = cause.__cause__ or cause.__context__
-    return None
 
 
 def _stop_code(stop: KeyboardInterrupt) -> int:

@@ -60,3 +60,17 @@ class DeliveryError(ChurnwatchError):
 
 class HistoryError(ChurnwatchError):
     """The run history cannot be read or written (locked, damaged, or from a newer version)."""
+
+
+def stop_behind(error: BaseException) -> KeyboardInterrupt | None:
+    """The stop (Ctrl-C, SIGTERM) that ``error`` was raised in the unwinding or the handling
+    of, if any: the run must still end as stopped. A local Dask cluster stopped while its
+    workers were still starting fails its own closing (distributed asserts on the workers'
+    state); a stop that lands while an import creates a class comes out wrapped in a
+    ``RuntimeError`` ("Error calling __set_name__ ...")."""
+    cause = error.__context__
+    while cause is not None:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        cause = cause.__context__
+    return None
