@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pyarrow as pa
 import pytest
 
 from churnwatch.ingest.arrow_numpy import to_numpy
+from churnwatch.ingest.dataset import shared_out
 
 INT = pa.int32()
 
@@ -67,3 +71,34 @@ def test_distinct_digit_strings(values, distinct):
         whole = pa.array(values, pa.string())
         blocks = pa.chunked_array([whole.slice(0, 2), whole.slice(2)])
         assert distinct_digit_strings(blocks) is distinct
+
+
+def test_shared_out_works_out_here_what_the_pool_has_not_started():
+    """The load's conversion to numpy: the calling thread takes the tasks the pool's one
+    thread has not reached, the last first, and every value lands under its own name."""
+    started = threading.Event()
+    release = threading.Event()
+
+    def held(name: str) -> str:
+        started.set()
+        release.wait(10)
+        return f"{name} by the pool"
+
+    here: list[str] = []
+
+    def work(name: str) -> str:
+        here.append(name)
+        if name == "payments":
+            release.set()  # the pool's task may finish once this one is done
+        return f"{name} here"
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        futures = {name: pool.submit(held, name) for name in ("orders", "payments", "complaints")}
+        started.wait(10)
+        values = shared_out(futures, work)
+    assert here == ["complaints", "payments"]
+    assert values == {
+        "orders": "orders by the pool",
+        "payments": "payments here",
+        "complaints": "complaints here",
+    }

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,8 @@ from churnwatch.ingest.problems import (
     Reason,
     nul_bytes_removed,
 )
+
+Made = TypeVar("Made")
 
 
 @dataclass
@@ -148,11 +152,12 @@ def load_dataset(
         coded = code_customers(
             {name: table.table.column("customer_id") for name, table in tables.items()}
         )
+        columns = shared_out(converted, lambda name: _columns(tables[name]))
         candidates, in_order = {}, {}
         for name, future in pending.items():
             candidates[name], in_order[name] = future.result()
         frames = {
-            name: _to_frame(table, coded.codes[name], in_order[name], converted[name].result())
+            name: _to_frame(table, coded.codes[name], in_order[name], columns[name])
             for name, table in tables.items()
         }
     ids = coded.ids
@@ -182,6 +187,20 @@ def load_dataset(
     if "orders" in frames and not part:
         problems.extend(padded_twins(frames["orders"], coded.text, with_orders))
     return Dataset(folder, ids, frames, problems)
+
+
+def shared_out(futures: dict[str, Future[Made]], work: Callable[[str], Made]) -> dict[str, Made]:
+    """The futures' values, those the pool has not started yet (the last first) worked out on
+    this thread instead, which is otherwise idle while the pool's one thread works through
+    them. The conversion to numpy is mostly the kernel clearing fresh pages: the two
+    sources' copies on two cores instead of one after the other."""
+    done_here: dict[str, Made] = {}
+    for name in reversed(list(futures)):
+        if futures[name].cancel():
+            done_here[name] = work(name)
+    return {
+        name: done_here[name] if name in done_here else f.result() for name, f in futures.items()
+    }
 
 
 def _read_all(
