@@ -101,11 +101,18 @@ class OrderSpans:
 
     def __init__(self, orders: pd.DataFrame, days: Iterable[int], customers: int) -> None:
         self.bounds = np.unique(np.array([EVER, *days], dtype=np.int64))
+        codes, dates = orders["customer"].to_numpy(), orders["order_date"].to_numpy()
         keep = is_order(orders["amount"].to_numpy())
-        dates = orders["order_date"].to_numpy()[keep]
-        spans = np.zeros((customers, len(self.bounds) + 1), dtype=bool)
-        spans[orders["customer"].to_numpy()[keep], _span_of(dates, self.bounds)] = True
-        self.spans = spans
+        if not keep.all():
+            codes, dates = codes[keep], dates[keep]
+        width = len(self.bounds) + 1
+        # One flat position per order: a 2-D index would widen both columns to 64 bits.
+        wide = customers * width > np.iinfo(np.int32).max
+        cell = np.multiply(codes, width, dtype=np.int64 if wide else np.int32)
+        cell += _span_of(dates, self.bounds)
+        spans = np.zeros(customers * width, dtype=bool)
+        spans[cell] = True
+        self.spans = spans.reshape(customers, width)
         """Per customer code and span ``i``, an order in ``(bounds[i-1], bounds[i]]`` (the
         last span: after the last day)."""
 
