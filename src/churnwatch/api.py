@@ -11,11 +11,9 @@ import os
 import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
-from email import policy as email_policy
-from email.message import EmailMessage
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -50,15 +48,6 @@ from churnwatch.core.suggest import did_you_mean
 from churnwatch.deliver import history
 from churnwatch.deliver.atomic import Data, refuse_inputs, write_atomically
 from churnwatch.deliver.history import Recording, fingerprint_files, fingerprint_text
-from churnwatch.deliver.mail import (
-    Attachment,
-    compose,
-    default_sender,
-    parse_addresses,
-    send,
-    smtp_password,
-    smtp_settings,
-)
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
@@ -71,6 +60,9 @@ from churnwatch.render.report_formats import REPORT_FORMATS
 from churnwatch.render.report_view import ReportView, report_view
 from churnwatch.rules.catalog import Rule, active_rules
 from churnwatch.timeframe import Cut, cut_at, future_orders, reference_day, stale_exports
+
+if TYPE_CHECKING:  # the mail commands import the e-mail delivery (smtplib, ssl), a scan does not
+    from email.message import EmailMessage
 
 Progress = Callable[[str], None]
 
@@ -777,6 +769,8 @@ def check_mail_settings(
     exports: Path, config: Path | None, sender: str | None, *, dry_run: bool
 ) -> None:
     """Before any work: a sender, and (unless only writing the messages) a mail server."""
+    from churnwatch.deliver.mail import default_sender, smtp_settings
+
     settings, _ = configuration(exports, config)
     if sender is None and default_sender(settings.email, os.environ) is None:
         raise UsageError(
@@ -789,6 +783,8 @@ def check_mail_settings(
 
 def email_addresses(text: str) -> list[str]:
     """``--email-to``: comma-separated addresses, each checked."""
+    from churnwatch.deliver.mail import parse_addresses
+
     return parse_addresses(text)
 
 
@@ -814,6 +810,8 @@ def report_mails(
     ``to_owners`` each owner's report goes to the owner's address (``owner_email`` in the
     customers export) and ``to`` gets a copy. Also: per owner without a usable address,
     ``Owner: why``."""
+    from churnwatch.deliver.mail import Attachment, compose, default_sender
+
     sender = sender or default_sender(report_run.run.config.email, os.environ)
     if sender is None:
         raise UsageError(
@@ -858,6 +856,8 @@ def _attachment_name(view: ReportView) -> str:
 def _owner_addresses(result: ScanResult) -> tuple[dict[str, str], dict[str, str]]:
     """Each owner's address (the first usable one given), by owner folded for matching; and
     for an owner with none usable, why the one given is not."""
+    from churnwatch.deliver.mail import parse_addresses
+
     if "owner_email" not in result.customers:
         raise UsageError(
             "--email-owners: the customers export has no owner_email column",
@@ -884,6 +884,8 @@ class Sent:
 
 def send_mails(mails: list[Mail], config: Config) -> list[Sent]:
     """Send each message; a failure is noted and the others are still sent."""
+    from churnwatch.deliver.mail import send, smtp_password, smtp_settings
+
     settings = smtp_settings(config.email, os.environ)
     password = smtp_password(os.environ)
     outcomes = []
@@ -899,7 +901,9 @@ def send_mails(mails: list[Mail], config: Config) -> list[Sent]:
 
 def message_bytes(mail: Mail) -> bytes:
     """The message as an .eml file (what ``--dry-run`` writes instead of sending)."""
-    return mail.message.as_bytes(policy=email_policy.SMTP)
+    from email import policy
+
+    return mail.message.as_bytes(policy=policy.SMTP)
 
 
 def calibrate_exports(

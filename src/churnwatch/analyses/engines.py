@@ -9,7 +9,6 @@ an optional extra, imported only when the Dask engine runs.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import os
@@ -198,6 +197,8 @@ class DaskEngine:
         """Around the cluster's own calls only: a cluster that fails under the run (a worker
         lost, the connection dropped or timed out) is one message, not a traceback. The
         local work (splitting, the fit, combining) runs outside, so its bugs stay bugs."""
+        import asyncio  # distributed's own: loaded with it, not by every scan
+
         distributed = _distributed()
         try:
             yield
