@@ -25,7 +25,7 @@ import pytest
 
 from churnwatch.config import Lifecycle, Windows
 from churnwatch.features import CATEGORY_FEATURES, FEATURES, features_of, lifecycle
-from churnwatch.features.registry import Inputs
+from churnwatch.features.registry import THREADED_ORDERS, Inputs
 from scan_helpers import day, features_by_id, invoke, write_exports
 
 AS_OF = dt.date(2025, 6, 30)
@@ -492,12 +492,18 @@ def _groups(monkeypatch, *groups):
     return registry
 
 
-def _inputs() -> Inputs:
-    cut = SimpleNamespace(has=lambda source: True)
+def _inputs(orders: int) -> Inputs:
+    """Inputs whose cut has ``orders`` orders: from ``THREADED_ORDERS`` the groups run on two
+    threads, below one after another; the rules for the groups are the same."""
+    cut = SimpleNamespace(has=lambda source: True, frame=lambda source: range(orders))
     return Inputs(cut, None, None)  # type: ignore[arg-type]
 
 
-def test_a_group_runs_after_the_groups_whose_features_it_needs(monkeypatch):
+BOTH_WAYS = pytest.mark.parametrize("orders", [10, THREADED_ORDERS], ids=["in-turn", "threaded"])
+
+
+@BOTH_WAYS
+def test_a_group_runs_after_the_groups_whose_features_it_needs(monkeypatch, orders):
     import time
 
     def slow(inputs):
@@ -510,10 +516,11 @@ def test_a_group_runs_after_the_groups_whose_features_it_needs(monkeypatch):
         (lambda inputs: {"second": inputs.features["first"] + 1}, ["second"], ("first",)),
         (lambda inputs: {"alone": 5.0}, ["alone"], ("orders",)),
     )
-    assert registry.run_groups(_inputs()) == {"first": 1.0, "alone": 5.0, "second": 2.0}
+    assert registry.run_groups(_inputs(orders)) == {"first": 1.0, "alone": 5.0, "second": 2.0}
 
 
-def test_a_failing_group_fails_the_run_and_the_groups_after_it_do_not_start(monkeypatch):
+@BOTH_WAYS
+def test_a_failing_group_fails_the_run_and_the_groups_after_it_do_not_start(monkeypatch, orders):
     started = []
 
     def broken(inputs):
@@ -527,14 +534,15 @@ def test_a_failing_group_fails_the_run_and_the_groups_after_it_do_not_start(monk
         monkeypatch, (broken, ["first"], ("orders",)), (later, ["later"], ("first",))
     )
     with pytest.raises(ValueError, match="bad data"):
-        registry.run_groups(_inputs())
+        registry.run_groups(_inputs(orders))
     assert started == []
 
 
-def test_a_group_returning_other_features_than_it_declares_is_a_bug(monkeypatch):
+@BOTH_WAYS
+def test_a_group_returning_other_features_than_it_declares_is_a_bug(monkeypatch, orders):
     registry = _groups(monkeypatch, (lambda inputs: {"other": 1.0}, ["declared"], ("orders",)))
     with pytest.raises(AssertionError, match="returned \\['other'\\], not \\['declared'\\]"):
-        registry.run_groups(_inputs())
+        registry.run_groups(_inputs(orders))
 
 
 @pytest.mark.parametrize("size", [0, 5, (1 << 20) + 7])

@@ -114,12 +114,23 @@ def _present(need: str, cut: Cut, computed: set[str]) -> bool:
     return need in computed
 
 
+THREADED_ORDERS = 100_000
+"""From this many orders the groups run on two threads; below, one after another: their numpy
+work is then too short to make up for starting the threads and handing the GIL between them
+(the risk training cuts a small export a dozen times)."""
+
+
 def run_groups(inputs: Inputs) -> Features:
-    """Every group the data allows, their outputs checked; two at a time, each as soon as
+    """Every group the data allows, their outputs checked; two at a time (from
+    :data:`THREADED_ORDERS` orders), each as soon as
     the groups whose features it needs are done (those are always registered before it, so
     waiting for them never holds up a worker that an earlier group needs)."""
     done: dict[str, Future[None]] = {}
     merging = Lock()  # the features so far are read whole while another group adds to them
+    if len(inputs.cut.frame("orders")) < THREADED_ORDERS:
+        for group in GROUPS:
+            _run_group(group, inputs, [], merging)
+        return inputs.features
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="features")
     try:
         for group in GROUPS:

@@ -253,8 +253,7 @@ def _stacked(as_of: int, horizon: int, outcomes: Outcomes) -> list[int]:
 def _training_history(cut: Cut) -> Dataset:
     """The whole history of the training customers (see :func:`training_customers`), taken
     once for all cut-offs."""
-    chosen = training_customers(len(cut.customer_ids))
-    return cut.dataset if chosen is None else of_customers(cut.dataset, chosen)
+    return of_customers(cut.dataset, training_customers(len(cut.customer_ids)))
 
 
 def _training_rows(

@@ -180,17 +180,25 @@ def cut_at(dataset: Dataset, as_of: int, *, some_customers: bool = False) -> Cut
     return Cut(dataset, as_of, frames, after, notes)
 
 
-def of_customers(dataset: Dataset, customers: np.ndarray) -> Dataset:
-    """The whole history of the ``customers`` (a mask over the customer codes), coded anew
-    from 0 in the order of their codes, without the free text of dated sources (which no cut
-    holds): what the risk training cuts at each of its cut-offs, taken once instead of at
-    each, and with per-customer arrays the size of the customers chosen, not of all."""
+def of_customers(dataset: Dataset, customers: np.ndarray | None) -> Dataset:
+    """The whole history of the ``customers`` (a mask over the customer codes; None: every
+    customer), coded anew from 0 in the order of their codes, without the free text of dated
+    sources (which no cut holds): what the risk training cuts at each of its cut-offs, taken
+    once instead of at each, and with per-customer arrays the size of the customers chosen,
+    not of all."""
+    frames = {
+        name: _without_free_text(name, source.frame) for name, source in dataset.sources.items()
+    }
+    if customers is None:
+        sources = {
+            name: replace(source, frame=frames[name]) for name, source in dataset.sources.items()
+        }
+        return Dataset(dataset.folder, dataset.customer_ids, sources, [])
     code = np.cumsum(customers, dtype=np.int64) - 1  # each chosen customer's new code
     sources = {}
     for name, source in dataset.sources.items():
-        frame = _without_free_text(name, source.frame)
-        old = frame["customer"].to_numpy()
-        frame = frame[customers[old]]
+        old = frames[name]["customer"].to_numpy()
+        frame = frames[name][customers[old]]
         new = code[frame["customer"].to_numpy()].astype(old.dtype)
         sources[name] = replace(source, frame=frame.assign(customer=new))
     return Dataset(dataset.folder, dataset.customer_ids[customers], sources, [])
@@ -203,7 +211,7 @@ def _without_free_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     if schema.event_date is None or schema.event_date not in frame:
         return frame
     text = [c.name for c in schema.columns if c.kind is Kind.TEXT and c.name in frame]
-    return frame.drop(columns=text)
+    return frame.drop(columns=text) if text else frame
 
 
 def _known_then(name: str, frame: pd.DataFrame, as_of: int) -> tuple[pd.DataFrame, int]:
