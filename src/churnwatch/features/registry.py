@@ -121,10 +121,10 @@ work is then too short to make up for starting the threads and handing the GIL b
 
 
 def run_groups(inputs: Inputs) -> Features:
-    """Every group the data allows, their outputs checked; two at a time (from
-    :data:`THREADED_ORDERS` orders), each as soon as
-    the groups whose features it needs are done (those are always registered before it, so
-    waiting for them never holds up a worker that an earlier group needs)."""
+    """Every group the data allows, their outputs checked; from :data:`THREADED_ORDERS`
+    orders two at a time, each as soon as the groups whose features it needs are done (those
+    are always registered before it, so waiting for them never holds up a worker that an
+    earlier group needs)."""
     done: dict[str, Future[None]] = {}
     merging = Lock()  # the features so far are read whole while another group adds to them
     if len(inputs.cut.frame("orders")) < THREADED_ORDERS:
