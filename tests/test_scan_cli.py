@@ -76,6 +76,17 @@ def test_a_filter_that_leaves_nobody_says_so_instead_of_an_empty_table() -> None
     assert "severity   why" not in result.stdout  # no empty table
 
 
+def test_a_list_empty_because_every_customer_is_lost_says_so_not_that_filters_did_it() -> None:
+    """No filter was given: the list is empty because lost customers are not listed."""
+    result = invoke("scan", GOLDEN_EXPORTS, "--as-of", "2035-01-01")
+    assert result.exit_code == 0
+    last = result.stdout.rstrip().splitlines()[-1]
+    assert last.startswith("no customer to show: every customer (")
+    assert last.endswith("is lost, and lost customers are not listed (--phase lost lists them)")
+    listed = invoke("scan", GOLDEN_EXPORTS, "--as-of", "2035-01-01", "--phase", "lost")
+    assert "no customer to show" not in listed.stdout
+
+
 def test_fail_on_met_does_not_report_an_internal_error() -> None:
     result = invoke("scan", GOLDEN_EXPORTS, "--as-of", "2025-06-30", "--fail-on", "high")
     assert "Traceback" not in stderr_of(result)

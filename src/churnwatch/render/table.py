@@ -146,6 +146,18 @@ def training_text(training: Training, lang: Language | None = None) -> str:
     )
 
 
+def _nobody_shown(selection: Selection, *, hints: bool, lang: Language) -> str:
+    """Why the list is empty: every customer is lost (not listed unless asked for), or the
+    filters the user gave left nobody."""
+    if not hints:
+        return lang.t("table.none_shown")
+    lost = selection.result.by_phase()[Phase.LOST]
+    hidden = selection.phases is not None and Phase.LOST not in selection.phases
+    if hidden and lost == len(selection.result.customers):
+        return lang.t("table.all_lost", customers=lang.count(lost, "customer"))
+    return lang.t("table.none_match")
+
+
 def show(
     console: Console,
     selection: Selection,
@@ -169,7 +181,7 @@ def show(
         console.print(f"[dim]{escape(lang.t('table.not_applicable', rules=ids))}[/]")
     records = to_records(selection.rows, lang=lang)
     if not records and len(result.customers):  # the filters left nobody: say so, no empty table
-        console.print(escape(lang.t("table.none_match" if hints else "table.none_shown")))
+        console.print(escape(_nobody_shown(selection, hints=hints, lang=lang)))
         return
     shown = None if long else REASONS_SHOWN
     columns = [c for c in ("name", "owner") if c in selection.rows.customers]
