@@ -77,7 +77,7 @@ def run_json(*options: object) -> dict[str, Any]:
 
 def test_one_cut_off_reports_every_measure() -> None:
     document = run_json("--as-of", "2026-06-30")
-    assert (document["schema_version"], document["horizon_days"]) == (1, 90)
+    assert (document["schema_version"], document["horizon_days"]) == (2, 90)
     [cut_off] = document["cut_offs"]
     assert cut_off["as_of"] == "2026-06-30"
     assert cut_off["risk_model"]["weights"] == "fitted"
@@ -138,8 +138,23 @@ def test_a_series_of_cut_offs_reports_the_lead_time(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lead = json.loads(result.stdout)["lead_time"]
     assert lead["churners_warned"] == 40
+    assert lead["churners"] >= 40  # every customer who stopped, warned or not
     assert lead["median_days"] > 0
     assert lead["warned_before_last_order"] == 1.0
+
+
+def test_a_lead_time_with_nobody_warned_is_said_not_left_out() -> None:
+    """Customers stopped during the backtest, none of them warned at a cut-off: the lead time
+    says so in every format instead of disappearing (as if it had not been measured)."""
+    span = ("--from", "2026-03-01", "--to", "2026-07-01", "--every", "30")
+    lead = run_json(*span)["lead_time"]
+    assert lead["churners"] > 0 and lead["churners_warned"] == 0
+    assert lead["median_days"] is None and lead["warned_before_last_order"] is None
+    said = f"Lead time: none of the {lead['churners']} customers who stopped ordering"
+    for output in ("table", "md"):
+        result = invoke("backtest", EXPORTS, "--format", output, *span)
+        assert result.exit_code == 0, result.output
+        assert said in " ".join(result.stdout.split())
 
 
 def test_default_cut_off_is_the_last_with_a_whole_horizon_after_it() -> None:

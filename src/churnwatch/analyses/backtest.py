@@ -74,12 +74,16 @@ class CutOff:
 
 @dataclass(frozen=True)
 class LeadTime:
+    stopped: int
+    """Customers who stopped ordering during the backtest, warned or not."""
     churners: int
-    """Customers who stopped ordering during the backtest and had been warned by then."""
+    """Of them, those who had been warned by then."""
     median_days: float
-    """Median days from the first warning to the last order (negative: warned afterwards)."""
+    """Median days from the first warning to the last order (negative: warned afterwards;
+    NaN when nobody was warned)."""
     warned_before: float
-    """Share of warned churners whose first warning came before their last order."""
+    """Share of warned churners whose first warning came before their last order (NaN when
+    nobody was warned)."""
 
 
 @dataclass(frozen=True)
@@ -235,8 +239,11 @@ def _lead_time(dataset: Dataset, cut_offs: list[CutOff], horizon: int) -> LeadTi
         first_warning[codes[warned]] = np.minimum(first_warning[codes[warned]], cut_off.as_of)
         churned = (no_order_within(dataset, result, horizon) == 1) & still_open
         last_order[codes[churned]] = result.customers["last_order_date"].to_numpy()[churned]
-    churners = (last_order >= cut_offs[0].as_of) & (first_warning < never)
-    if not churners.any():
-        return None
+    stopped = last_order >= cut_offs[0].as_of
+    churners = stopped & (first_warning < never)
+    if not churners.any():  # said as such: a missing lead time would read as one not asked for
+        return LeadTime(int(stopped.sum()), 0, math.nan, math.nan)
     lead = last_order[churners] - first_warning[churners]
-    return LeadTime(int(churners.sum()), float(np.median(lead)), float((lead > 0).mean()))
+    return LeadTime(
+        int(stopped.sum()), int(churners.sum()), float(np.median(lead)), float((lead > 0).mean())
+    )

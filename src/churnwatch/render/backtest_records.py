@@ -9,7 +9,9 @@ from churnwatch.analyses.backtest import BacktestResult, CutOff, Group, Scorer
 from churnwatch.core.days import days_to_iso
 from churnwatch.render.records import risk_model
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``lead_time`` has ``churners`` (who stopped, warned or not), and is there, its median
+null, when none was warned (it was null)."""
 DECIMALS = 4
 
 
@@ -27,6 +29,7 @@ def backtest_document(result: BacktestResult) -> dict[str, Any]:
         "lead_time": None
         if lead is None
         else {
+            "churners": lead.stopped,
             "churners_warned": lead.churners,
             "median_days": number(lead.median_days),
             "warned_before_last_order": number(lead.warned_before),

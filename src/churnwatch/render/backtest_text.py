@@ -78,12 +78,22 @@ def _cut_off_dates(dates: list[str]) -> str:
 
 
 def lead_time_line(document: dict[str, Any]) -> str | None:
+    """How long before their last order the customers who stopped were warned; None with a
+    single cut-off, which has no lead time to measure."""
     lead = document["lead_time"]
     if lead is None:
         return None
+    stopped, warned = lead["churners"], lead["churners_warned"]
+    if not stopped:
+        return "Lead time: no customer stopped ordering during the backtest."
+    if not warned:
+        return (
+            f"Lead time: none of the {stopped:,} customers who stopped ordering during the"
+            " backtest had been warned (severity medium or above) at a cut-off."
+        )
     return (
-        f"Lead time: of {lead['churners_warned']:,} customers who stopped ordering and had been"
-        f" warned (severity medium or above), the median first warning came"
+        f"Lead time: {warned:,} of the {stopped:,} customers who stopped ordering during the"
+        f" backtest had been warned (severity medium or above); the median first warning came"
         f" {fixed(abs(lead['median_days']), 0)} days"
         f" {'before' if lead['median_days'] >= 0 else 'after'} their last order;"
         f" {pct(lead['warned_before_last_order'])} were warned before it."
