@@ -182,7 +182,17 @@ def test_a_report_records_its_run_and_reports_changes(cli, folder, recorded, tmp
 def test_without_a_history_the_report_says_so(cli, folder) -> None:  # type: ignore[no-untyped-def]
     result = report(cli, folder, "-f", "txt")
     assert "No earlier run is recorded" in result.stdout
+    assert "(record runs with --history or [history] path)" in " ".join(result.stdout.split())
     assert "The trend starts with the next recorded run." in result.stdout
+
+
+def test_the_first_recorded_run_says_the_next_report_compares_with_it(
+    cli, folder, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A history is given but empty: no advice to record runs, which this one already does."""
+    text = report(cli, folder, "--history", tmp_path / "runs.db", "-f", "txt").stdout
+    assert "this run is recorded, and the next report compares with it" in " ".join(text.split())
+    assert "record runs with --history" not in text
 
 
 def test_german_report_uses_german_words_numbers_and_dates(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]

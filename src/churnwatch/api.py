@@ -693,6 +693,7 @@ def report_exports(
         notes,
         owners=owners,
         today=_calendar_start(as_of),
+        recording=path is not None and record,
     )
     return ReportRun(run, reports, path, unassigned, doubts, split_by_owner, exports, record)
 

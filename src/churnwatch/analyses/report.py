@@ -97,6 +97,9 @@ class WeeklyReport:
     """Data-quality notes and warnings, as sentences."""
     limit: int = 15
     """Customers listed in each section (``[report] top``)."""
+    recording: bool = False
+    """This run is being recorded in the run history: with no earlier run, the next report
+    compares with this one."""
 
     def listed(self, change: Change) -> ScanResult:
         """The customers with this change since the previous run, most at risk first."""
@@ -113,9 +116,11 @@ def weekly_reports(
     *,
     owners: list[str | None],
     today: int | None = None,
+    recording: bool = False,
 ) -> list[WeeklyReport]:
     """One report per entry of ``owners`` (None: the whole business), from the scan (with its
-    snapshot, ``current``) and the earlier recorded runs (oldest first)."""
+    snapshot, ``current``) and the earlier recorded runs (oldest first); ``recording``: this
+    run goes into the run history."""
     warn_at = Severity.parse(config.report.warn_at)
     previous = earlier[-1] if earlier else None
     compared = (
@@ -162,6 +167,7 @@ def weekly_reports(
                 outcomes=_outcomes(part, earlier, result.cut.as_of, warn_at),
                 notes=notes,
                 limit=config.report.top,
+                recording=recording,
             )
         )
     return reports

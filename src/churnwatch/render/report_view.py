@@ -252,7 +252,7 @@ def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
         intro=lang.t(f"report.sections.{change}.intro"),
         empty=lang.t(f"report.sections.{change}.empty")
         if report.previous
-        else lang.t("report.no_previous"),
+        else lang.t("report.first_recorded" if report.recording else "report.no_previous"),
     )
     if report.previous is None:
         return section
