@@ -140,6 +140,31 @@ def test_sigterm_while_an_import_creates_a_class_still_exits_143(
     assert "internal error" not in result.output
 
 
+def test_a_stop_that_lands_where_python_cannot_raise_is_delivered_again() -> None:
+    """A SIGTERM raised inside a weak reference's callback or a finaliser (an import's module
+    lock, say) was printed as "Exception ignored" and lost; it now reaches the run again."""
+    script = """
+import signal, time
+from churnwatch.cli.shell import Stopped, stop_on_signals
+stop_on_signals()
+class Dying:
+    def __del__(self):
+        raise Stopped(signal.SIGTERM)
+try:
+    Dying()
+    for _ in range(500):
+        time.sleep(0.01)
+    print("not stopped")
+except Stopped as stop:
+    print("stopped", stop.signum)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == f"stopped {int(signal.SIGTERM)}", done.stderr
+    assert "Exception ignored" not in done.stderr
+
+
 def test_sigterm_to_the_process_exits_143() -> None:
     process = subprocess.Popen(
         [

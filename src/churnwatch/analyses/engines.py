@@ -246,6 +246,7 @@ class DaskEngine:
         with (
             TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
             _removed_again_at_exit(scratch),
+            _temporary_files_in(scratch),
             _dask_config({"temporary-directory": scratch}),  # also the lock files
             distributed.LocalCluster(
                 n_workers=self.planned_workers,
@@ -304,6 +305,27 @@ def _removed_again_at_exit(folder: str) -> Iterator[None]:
 
     Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=-1)
     yield
+
+
+@contextmanager
+def _temporary_files_in(folder: str) -> Iterator[None]:
+    """Every temporary file of the local cluster's processes in ``folder``: the worker
+    processes inherit ``TMPDIR`` when they start, this process's ``tempfile`` follows
+    ``tempfile.tempdir``. A run stopped while its workers started left a worker's
+    ``dask-scratch-space`` or a ``tmp…`` folder in the shared temporary directory, about one
+    stop in twenty at the wrong moment; in ``folder`` they go with it."""
+    import tempfile
+
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    try:
+        yield
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
 
 
 def _quiet_from_now_on() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import datetime as dt
 import os
 import re
@@ -100,6 +101,8 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+STOP_AGAIN_SECONDS = 0.05
+"""How long after a stop was lost (see :func:`_stop_again`) it is delivered again."""
 STOP_GRACE_SECONDS = 15.0
 """How long a stopped run may take to unwind before it exits regardless."""
 
@@ -130,6 +133,28 @@ def stop_on_signals() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)
+    sys.unraisablehook = _stop_again(sys.unraisablehook)
+
+
+def _stop_again(previous: Callable[[Any], object]) -> Callable[[Any], None]:
+    """An unraisable-exception hook that delivers a stop once more: one that lands where
+    Python cannot raise (a weak reference's callback while a module is imported) would be
+    printed as "Exception ignored" with a traceback and then lost, and the run would go on
+    until the grace period ended it. Sent again, it is raised where the run can unwind."""
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, Stopped):
+            # From another thread, a moment later: delivered now, it would be raised inside
+            # this hook, where it is lost again.
+            again = threading.Timer(
+                STOP_AGAIN_SECONDS, _thread.interrupt_main, args=(unraisable.exc_value.signum,)
+            )
+            again.daemon = True
+            again.start()
+            return
+        previous(unraisable)
+
+    return hook
 
 
 def handles_errors(command: F) -> F:

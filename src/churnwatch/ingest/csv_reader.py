@@ -952,7 +952,10 @@ def unraisable_errors() -> Iterator[list[BaseException]]:
     previous = sys.unraisablehook
 
     def collect(unraisable: Any) -> None:
-        caught.append(unraisable.exc_value)
+        if isinstance(unraisable.exc_value, Exception):
+            caught.append(unraisable.exc_value)
+        else:  # a stop (Ctrl-C, SIGTERM) is no problem of the file's
+            previous(unraisable)
 
     sys.unraisablehook = collect
     try:
