@@ -189,6 +189,11 @@ class Selection:
     matched: ScanResult
     """Every row that matched the filters (``rows`` is its start)."""
 
+    @property
+    def hides_lost(self) -> bool:
+        """The phases asked for leave the lost customers out (the default list)."""
+        return self.phases is not None and Phase.LOST not in self.phases
+
     def narrowed(
         self, owners: Collection[str] = (), segments: Collection[str] = (), top: int | None = None
     ) -> Selection:

@@ -97,7 +97,7 @@ def summary_lines(
         horizon=lang.count(result.model.horizon_days, "day_dative"),
     )
     spread = lang.t("table.not_lost", counts=counts or lang.t("table.nobody"))
-    if lost and (selection.phases is None or Phase.LOST in selection.phases):
+    if lost and not selection.hides_lost:
         spread += lang.t("table.lost_shown", lost=lang.number(lost))
     elif lost:
         spread += lang.t("table.lost_hidden", lost=lang.number(lost))
@@ -152,8 +152,7 @@ def _nobody_shown(selection: Selection, *, hints: bool, lang: Language) -> str:
     if not hints:
         return lang.t("table.none_shown")
     lost = selection.result.by_phase()[Phase.LOST]
-    hidden = selection.phases is not None and Phase.LOST not in selection.phases
-    if hidden and lost == len(selection.result.customers):
+    if selection.hides_lost and lost == len(selection.result.customers):
         return lang.t("table.all_lost", customers=lang.count(lost, "customer"))
     return lang.t("table.none_match")
 
