@@ -241,9 +241,7 @@ def _lead_time(dataset: Dataset, cut_offs: list[CutOff], horizon: int) -> LeadTi
         last_order[codes[churned]] = result.customers["last_order_date"].to_numpy()[churned]
     stopped = last_order >= cut_offs[0].as_of
     churners = stopped & (first_warning < never)
-    if not churners.any():  # said as such: a missing lead time would read as one not asked for
-        return LeadTime(int(stopped.sum()), 0, math.nan, math.nan)
     lead = last_order[churners] - first_warning[churners]
-    return LeadTime(
-        int(stopped.sum()), int(churners.sum()), float(np.median(lead)), float((lead > 0).mean())
-    )
+    # Nobody warned is said as such (no median): a missing lead time reads as one not asked for.
+    median, before = (np.median(lead), (lead > 0).mean()) if lead.size else (math.nan, math.nan)
+    return LeadTime(int(stopped.sum()), int(lead.size), float(median), float(before))
