@@ -316,16 +316,16 @@ def _temporary_files_in(folder: str) -> Iterator[None]:
     stop in twenty at the wrong moment; in ``folder`` they go with it."""
     import tempfile
 
-    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    saved_variable, saved_folder = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = tempfile.tempdir = folder
     try:
         yield
     finally:
-        if saved[0] is None:
+        if saved_variable is None:
             os.environ.pop("TMPDIR", None)
         else:
-            os.environ["TMPDIR"] = saved[0]
-        tempfile.tempdir = saved[1]
+            os.environ["TMPDIR"] = saved_variable
+        tempfile.tempdir = saved_folder
 
 
 def _quiet_from_now_on() -> None:
