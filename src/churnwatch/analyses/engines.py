@@ -256,7 +256,9 @@ class DaskEngine:
                 host="127.0.0.1",  # this machine's cluster: not reachable from the network
                 security=True,  # TLS with throwaway certificates: no other local user gets in
                 dashboard_address=None,
-                scheduler_kwargs=QUIET_SCHEDULER,
+                # The scheduler's space named too: it is made on the cluster's own thread,
+                # which goes on starting it after a stop has unwound the settings above.
+                scheduler_kwargs={**QUIET_SCHEDULER, "local_directory": scratch},
                 silence_logs=logging.CRITICAL,  # failures reach the user as one message
             ) as cluster,
             distributed.Client(cluster) as client,
