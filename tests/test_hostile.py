@@ -502,6 +502,23 @@ def test_huge_amounts_keep_the_json_valid(tmp_path: Path) -> None:
     assert "values beyond ±1e+15 are rejected" in stderr_of(result)
 
 
+@pytest.mark.parametrize("empty_cell", ["", "C,2025-01-03,\n"])
+@pytest.mark.parametrize("number", ["NaN", "inf", "-1e16"])
+def test_amounts_that_are_no_amount_are_rejected_with_their_line(
+    tmp_path: Path, number: str, empty_cell: str
+) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=f"customer_id,order_date,amount\nA,2025-01-02,5\n{empty_cell}"
+        f"A,2025-01-03,{number}\nB,2025-01-03,5\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-03", "-f", "json")
+    line = 4 if empty_cell else 3
+    assert f"orders.csv:{line}: column 'amount': 1 row skipped: not a number" in stderr_of(result)
+    customers = json.loads(result.stdout)["customers"]
+    assert {c["customer_id"]: c["features"]["order_count"] for c in customers}["A"] == 1
+
+
 # -- rules and templates -----------------------------------------------------------------
 
 
