@@ -151,3 +151,14 @@ def test_explain_in_german() -> None:
     )
     assert document["as_of"] == AS_OF and document["next_contact"]["due"] == AS_OF
     assert document["next_contact"]["reason"].startswith("2 Reklamationen offen")
+
+
+@pytest.mark.parametrize(("lang", "unit"), [("en", "pts"), ("de", "Pkt.")])
+def test_each_next_step_stands_under_its_signal(lang: str, unit: str) -> None:
+    result = invoke("explain", EXAMPLES / "exports", "C0258", "--as-of", AS_OF, "--lang", lang)
+    lines = result.stdout.splitlines()
+    signals = [i for i, line in enumerate(lines) if f" {unit}  " in line]
+    assert signals, result.stdout
+    for i in signals:
+        title_at = lines[i].index(f" {unit}  ") + len(f" {unit}  ")
+        assert lines[i + 1].index("→") == title_at, (lines[i], lines[i + 1])

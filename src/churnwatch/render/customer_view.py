@@ -94,10 +94,12 @@ def show_profile(console: Console, profile: Profile, lang: Language | None = Non
     unit = lang.t("explain.points")
     for signal in record["signals"]:
         points = f"+{lang.number(round(signal['contribution'] * 100))}"
-        line = Text(f"{points:>4} {unit}  ", style="bold")
+        head = f"{points:>4} {unit}  "
+        line = Text(head, style="bold")
         line.append(f"{signal['title']}: {signal['detail']}")
         console.print(line)
-        console.print(Text(f"          → {signal['action']}", style="italic"))
+        under_title = " " * len(head)  # "pts" and "Pkt." differ in width
+        console.print(Text(f"{under_title}→ {signal['action']}", style="italic"))
     if not record["signals"]:
         console.print(Text(lang.t("explain.no_signal"), style="dim"))
     if profile.row.cut.has("complaints"):
