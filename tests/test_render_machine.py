@@ -377,6 +377,10 @@ def summary(document: dict[str, Any]) -> str:
     )
 
 
+SHOWING_HINT = "(--top, --min-risk, --phase, --owner, --segment, --severity; --format csv for all)"
+"""Where the table's last line points when the list is cut or narrowed."""
+
+
 def test_table_shows_the_top_25_not_lost_with_a_summary(document: dict[str, Any]) -> None:
     text = scan_text()
     flat = " ".join(text.split())
@@ -386,7 +390,7 @@ def test_table_shows_the_top_25_not_lost_with_a_summary(document: dict[str, Any]
     ids = re.findall(r"^\s*\d+\s+(C\d{4})\s", text, re.MULTILINE)
     active = [c for c in document["customers"] if c["phase"] != "lost"]
     assert ids == [c["customer_id"] for c in active[:25]]
-    assert flat.endswith("showing 25 of 279 (--top, --min-risk, --phase; --format csv for all)")
+    assert flat.endswith(f"showing 25 of 279 {SHOWING_HINT}")
     assert ANSI not in text
 
 
@@ -443,9 +447,16 @@ def test_table_summary_counts_every_scanned_customer_with_min_risk(
     matching = sum(
         round(c["risk"] * 100) >= 50 and c["phase"] != "lost" for c in document["customers"]
     )
-    assert flat.endswith(
-        f"showing 3 of {matching} (--top, --min-risk, --phase; --format csv for all)"
-    )
+    assert flat.endswith(f"showing 3 of 279, {matching} of them match the filters {SHOWING_HINT}")
+
+
+def test_a_list_narrowed_to_one_owner_says_of_how_many(document: dict[str, Any]) -> None:
+    owner = "Priya Nair"
+    flat = " ".join(scan_text("--owner", owner).split())
+    theirs = [c for c in document["customers"] if c["owner"] == owner and c["phase"] != "lost"]
+    assert 0 < len(theirs) < 25
+    assert table_ranks(scan_text("--owner", owner)) == list(range(1, len(theirs) + 1))
+    assert flat.endswith(f"showing {len(theirs)} of 279 {SHOWING_HINT}")
 
 
 def test_json_is_compact_unless_pretty() -> None:

@@ -190,6 +190,14 @@ class Selection:
     """Every row that matched the filters (``rows`` is its start)."""
 
     @property
+    def in_phases(self) -> int:
+        """Customers in the phases asked for, before any other filter and ``--top``: what a
+        shorter list is a part of."""
+        if self.phases is None:
+            return len(self.result.customers)
+        return int(np.isin(self.result.phases(), list(self.phases)).sum())
+
+    @property
     def hides_lost(self) -> bool:
         """The phases asked for leave the lost customers out (the default list)."""
         return self.phases is not None and Phase.LOST not in self.phases

@@ -192,10 +192,8 @@ def show(
         console.print(_table(records, columns, name_width=name_width, reasons=shown, lang=lang))
     if any(not s["weight_fitted"] for record in records for s in record["signals"]):
         console.print(f"[dim]{escape(lang.t('table.points_note'))}[/]")
-    if len(records) < selection.matching and hints:
-        showing = lang.t(
-            "table.showing", shown=lang.number(len(records)), total=lang.number(selection.matching)
-        )
+    if len(records) < selection.in_phases and hints:  # cut by --top, or narrowed by filters
+        showing = _showing(selection, len(records), lang)
         console.print(f"[dim]{escape(showing)}[/]")
 
 
@@ -300,3 +298,17 @@ def _why(
     if signals:
         text.append(f"\n→ {signals[0]['action']}", style="italic")
     return text
+
+
+def _showing(selection: Selection, shown: int, lang: Language) -> str:
+    """How much of the list is shown: of the customers in the phases asked for, and, when
+    filters narrowed them and ``--top`` cut the rest, how many matched."""
+    matching = ""
+    if shown < selection.matching < selection.in_phases:
+        matching = lang.t("table.matching", matching=lang.number(selection.matching))
+    return lang.t(
+        "table.showing",
+        shown=lang.number(shown),
+        total=lang.number(selection.in_phases),
+        matching=matching,
+    )
