@@ -254,10 +254,10 @@ def test_every_exact_twin_is_found_among_many_rows_with_numeric_customer_ids(
 def test_far_dates_beside_an_empty_one_are_reported_not_a_crash(tmp_path: Path) -> None:
     folder = write_exports(
         tmp_path / "exports",
-        orders="customer_id,order_date,amount\nA,9999-12-31,1\nB,1900-01-01,2\nC,,3\nA,2025-01-01,4\n",
+        orders="customer_id,order_date,amount\nA,9999-12-31,1\nB,1900-01-02,2\nC,,3\nA,2025-01-01,4\n",
     )
     cut = load(folder, dt.date(2025, 1, 31))
-    assert len(cut.frame("orders")) == 2  # 1900-01-01 is in range; 9999 and the empty are not
+    assert len(cut.frame("orders")) == 2  # 1900-01-02 is in range; 9999 and the empty are not
     assert summary(cut).last_date == "2025-01-01"
 
 
@@ -352,3 +352,47 @@ def test_a_paid_date_of_zeros_is_an_open_invoice_not_a_bad_row(tmp_path: Path) -
     features = features_by_id(folder, dt.date(2025, 6, 30)).loc["K1"]
     assert features["open_overdue_invoices"] == 2
     assert features["open_overdue_amount"] == pytest.approx(300)
+
+
+@pytest.mark.parametrize("placeholder", ["01.01.1900", "01.01.1970"])
+def test_a_placeholder_order_date_is_no_order_from_long_ago(
+    tmp_path: Path, placeholder: str
+) -> None:
+    """Excel's and Unix's first day stand for a missing date: taken as real, one such row made
+    a regular customer's first order decades old and their risk critical."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id;order_date;amount\n"
+        f"K1;10.04.2025;500,00\nK1;{placeholder};10,00\nK1;24.04.2025;5,00\n",
+    )
+    cut = load(folder, dt.date(2025, 4, 30))
+    warning = problem(cut, "placeholder_date", "orders")
+    assert warning.level is Level.WARNING and warning.skipped
+    assert (warning.column, warning.count, warning.lines) == ("order_date", 1, (3,))
+    assert "which systems write for a missing date" in warning.describe()
+    features = features_by_id(folder, dt.date(2025, 4, 30)).loc["K1"]
+    assert features["order_count"] == 2
+    assert features["first_order_date"] == (dt.date(2025, 4, 10) - dt.date(1970, 1, 1)).days
+
+
+def test_a_paid_date_of_a_dash_a_word_or_a_placeholder_is_an_open_invoice(
+    tmp_path: Path,
+) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id;order_date;amount\nK1;10.04.2025;500,00\nK1;12.04.2025;5,00\n",
+        payments="customer_id;due_date;paid_date;amount\n"
+        "K1;01.05.2025;03.05.2025;100,00\nK1;01.06.2025;offen;250,00\n"
+        "K1;05.06.2025; - ;50,00\nK1;07.06.2025;01.01.1900;20,00\nK1;08.06.2025;Offen;1,00\n"
+        "K1;09.06.2025;bald;2,00\n",
+    )
+    cut = load(folder, dt.date(2025, 6, 30))
+    said = problem(cut, "zero_date", "payments")
+    assert (said.level, said.count, said.lines) == (Level.NOTE, 3, (3, 4, 6))
+    placeholder = problem(cut, "placeholder_date", "payments")
+    assert (placeholder.level, placeholder.count, placeholder.lines) == (Level.NOTE, 1, (5,))
+    assert not placeholder.skipped
+    assert problem(cut, "bad_date", "payments").count == 1  # "bald" (soon) is no date
+    features = features_by_id(folder, dt.date(2025, 6, 30)).loc["K1"]
+    assert features["open_overdue_invoices"] == 4
+    assert features["open_overdue_amount"] == pytest.approx(321)

@@ -53,6 +53,8 @@ class Reason(StrEnum):
     """Optional columns whose headers look like them, not read without a mapping."""
     ZERO_DATE = "zero_date"
     """Dates of zeros (``00.00.0000``) in a column that may be empty: read as empty."""
+    PLACEHOLDER_DATE = "placeholder_date"
+    """1900-01-01 or 1970-01-01, written for a missing date: skipped or read as empty."""
     INVOICE_PARTS = "invoice_parts"
     """Rows that are parts of one invoice (same invoice number, customer and due date)."""
     SPREADSHEET = "spreadsheet"
