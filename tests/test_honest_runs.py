@@ -115,6 +115,21 @@ def test_strict_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert invoke("scan", folder, "--as-of", "2025-01-02", "-o", target).exit_code == 0
 
 
+def test_strict_and_quiet_still_show_the_problems_it_refuses(tmp_path: Path) -> None:
+    """--quiet keeps the errors; under --strict the data warnings are why nothing is written."""
+    folder = write_exports(
+        tmp_path / "exports", orders="customer_id,order_date,amount\nA,2025-01-02,1\nB,x,2\n"
+    )
+    target = tmp_path / "risks.csv"
+    result = invoke("scan", folder, "--as-of", "2025-01-02", "--strict", "-q", "-o", target)
+    assert result.exit_code == 2 and not target.exists()
+    assert lines(stderr_of(result)) == [
+        "warning: orders.csv:3: column 'order_date': 1 row skipped: not a valid date in the form"
+        " %Y-%m-%d (e.g. 'x')",
+        "error: --strict: 1 data problem (above); nothing written",
+    ]
+
+
 def test_a_source_that_lost_most_rows_is_a_loud_warning(tmp_path: Path) -> None:
     folder = write_exports(
         tmp_path / "exports",

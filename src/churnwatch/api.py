@@ -151,8 +151,11 @@ class ScanRun:
 
     def strict_failures(self) -> int:
         """How many problems ``--strict`` refuses: every warning ``validate`` gives."""
-        warnings = sum(p.level is Level.WARNING for p in self.cut.problems)
-        return warnings + len(self.unusable())
+        return len(self.data_warnings()) + len(self.unusable())
+
+    def data_warnings(self) -> list[Problem]:
+        """The data problems that are warnings, not notes: what ``--strict`` refuses."""
+        return [p for p in self.cut.problems if p.level is Level.WARNING]
 
     def shown(
         self,

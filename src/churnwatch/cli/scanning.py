@@ -242,10 +242,8 @@ def scan(
         run = api.scan_exports(exports, config, as_of, step, horizon=horizon, engine=runs_on)
     if not quiet:
         report_problems(run.data_problems(), run.unusable(), run.missing_signals())
-    if strict and (failures := run.strict_failures()):
-        raise ChurnwatchError(
-            f"--strict: {plural(failures, 'data problem')} (above); nothing written"
-        )
+    if strict:
+        _check_strict(run, quiet)
     record_to = api.history_file(run, history)
     if record_to is not None:
         api.prepare_history(record_to)
@@ -279,6 +277,15 @@ def scan(
         api.record_run(run, record_to)
     if fail_on is not None:
         _check_fail_on(shown, Severity.parse(fail_on), fail_on, quiet)
+
+
+def _check_strict(run: ScanRun, quiet: bool) -> None:
+    """``--strict``: any data warning stops the run before anything is written."""
+    if not (failures := run.strict_failures()):
+        return
+    if quiet:  # the errors --quiet keeps: they are why nothing is written
+        report_problems(run.data_warnings(), run.unusable())
+    raise ChurnwatchError(f"--strict: {plural(failures, 'data problem')} (above); nothing written")
 
 
 def _compared(run: ScanRun, history: Path | None, quiet: bool) -> ScanRun:
