@@ -583,6 +583,15 @@ def test_orders_only_still_lists_the_riskiest(cli, folder) -> None:  # type: ign
         assert re.search(r"- 1 · C\d{4}", top)
 
 
+def test_german_sheet_names_end_on_a_whole_word(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Excel allows 31 characters: a longer title is cut after a word, not in one."""
+    target = tmp_path / "woche.xlsx"
+    report(cli, folder, "--history", recorded, "--lang", "de", "-o", target)
+    names = openpyxl.load_workbook(target).sheetnames
+    assert "Haben sich frühere Warnungen…" in names
+    assert all(len(name) <= 31 for name in names)
+
+
 def test_xlsx_cells_show_as_the_report_does(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
     workbook = openpyxl.load_workbook(io.BytesIO(_xlsx(cli, folder, recorded, tmp_path)))
     assert workbook.sheetnames[0] == "Overview"

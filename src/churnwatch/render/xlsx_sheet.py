@@ -114,11 +114,26 @@ def sheet_title(title: str, taken: Any) -> str:
     """A name Excel accepts: at most 31 characters, none of ``[]:*?/\\``, not used yet."""
     plain = " ".join("".join(c for c in title if c not in "[]:*?/\\").split()).strip("'")
     plain = plain or "sheet"
-    candidate, number = plain[:31], 1
+    candidate, number = shortened(plain, SHEET_NAME), 1
     while candidate.lower() in {name.lower() for name in taken}:
         number += 1
-        candidate = f"{plain[: 31 - len(str(number)) - 1]} {number}"
+        candidate = f"{shortened(plain, SHEET_NAME - len(str(number)) - 1)} {number}"
     return candidate
+
+
+SHEET_NAME = 31
+"""The longest sheet name Excel accepts."""
+
+
+def shortened(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: cut after a whole word, with "…", where that
+    keeps most of it (a German title cut mid-word reads as a typo)."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]  # room for the "…"
+    whole = head if text[len(head)] == " " else head.rpartition(" ")[0]
+    kept = whole if len(whole) >= width // 2 else head
+    return kept.rstrip(" ,;-–") + "…"
 
 
 FORMAT = XlsxSheet()
