@@ -217,3 +217,9 @@ def test_calibrate_refuses_when_the_history_is_too_short() -> None:
     result = invoke("calibrate", EXAMPLES / "exports-de")
     assert result.exit_code == 2
     assert "cannot calibrate: default risk weights: too little history" in stderr_of(result)
+
+
+@pytest.mark.parametrize("output", ["table", "md"])
+def test_a_horizon_of_one_day_is_one_day(output: str) -> None:
+    text = invoke("backtest", EXPORTS, "--horizon", "1", "--format", output).stdout
+    assert "no order within 1 day" in text and "1 days" not in text

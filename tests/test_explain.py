@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -153,12 +154,19 @@ def test_explain_in_german() -> None:
     assert document["next_contact"]["reason"].startswith("2 Reklamationen offen")
 
 
-@pytest.mark.parametrize(("lang", "unit"), [("en", "pts"), ("de", "Pkt.")])
-def test_each_next_step_stands_under_its_signal(lang: str, unit: str) -> None:
-    result = invoke("explain", EXAMPLES / "exports", "C0258", "--as-of", AS_OF, "--lang", lang)
+@pytest.mark.parametrize(("lang", "unit"), [("en", r"pts?"), ("de", r"Pkt\.")])
+@pytest.mark.parametrize("customer", ["C0258", "C0062"])
+def test_each_next_step_stands_under_its_signal(lang: str, unit: str, customer: str) -> None:
+    result = invoke("explain", EXAMPLES / "exports", customer, "--as-of", AS_OF, "--lang", lang)
     lines = result.stdout.splitlines()
-    signals = [i for i, line in enumerate(lines) if f" {unit}  " in line]
-    assert signals, result.stdout
-    for i in signals:
-        title_at = lines[i].index(f" {unit}  ") + len(f" {unit}  ")
-        assert lines[i + 1].index("→") == title_at, (lines[i], lines[i + 1])
+    heads = [(i, m) for i, line in enumerate(lines) if (m := re.match(rf"\s*\+\d+ {unit}  ", line))]
+    assert heads, result.stdout
+    assert len({m.end() for _, m in heads}) == 1  # the titles in one column
+    for i, head in heads:
+        assert lines[i + 1].index("→") == head.end(), (lines[i], lines[i + 1])
+
+
+def test_one_point_is_one_point() -> None:
+    """C0153 has a signal worth 0.7 points as of 2026-06-30 (as scan shows it: "+1 pt")."""
+    text = invoke("explain", EXAMPLES / "exports", "C0153", "--as-of", "2026-06-30").stdout
+    assert re.search(r"^ +\+1 pt  ", text, re.MULTILINE), text

@@ -45,6 +45,7 @@ from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError, ConfigError, UsageError
 from churnwatch.core.sources import SOURCES
 from churnwatch.core.suggest import did_you_mean
+from churnwatch.core.words import plural
 from churnwatch.deliver import history
 from churnwatch.deliver.atomic import Data, refuse_inputs, write_atomically
 from churnwatch.deliver.history import Recording, fingerprint_files, fingerprint_text
@@ -271,8 +272,8 @@ def previous_run(run: ScanRun, path: Path) -> Previous | None:
     doubts = comparison_doubts(info, before, current, settings_fingerprint(run.config))
     if len(same) < len(earlier) and earlier[-1] is not info:
         doubts.append(
-            f"runs after {days_to_iso(info.as_of)} used another horizon than {horizon} days"
-            " and were passed over"
+            f"runs after {days_to_iso(info.as_of)} used another horizon than"
+            f" {plural(horizon, 'day')} and were passed over"
         )
     return Previous(info, compare(current, before, warn_at), doubts)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from churnwatch.core.words import plural
+
 if TYPE_CHECKING:
     from churnwatch.analyses.backtest import BacktestResult
 
@@ -27,7 +29,7 @@ FORMAT = BacktestMarkdown()
 def markdown_lines(document: dict[str, Any]) -> list[str]:
     from churnwatch.render.backtest_text import cut_off_sections, lead_time_line
 
-    lines = [f"# Backtest: no order within {document['horizon_days']} days", ""]
+    lines = [f"# Backtest: no order within {plural(document['horizon_days'], 'day')}", ""]
     for title, intro, tables in cut_off_sections(document):
         lines += [f"## {title}", "", *intro, ""]
         for caption, header, rows in tables:

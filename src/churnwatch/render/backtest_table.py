@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from churnwatch.core.words import plural
 from churnwatch.render.console import as_text
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def show(console: Console, result: BacktestResult) -> None:
     from churnwatch.render.backtest_text import cut_off_sections, lead_time_line
 
     document = backtest_document(result)
-    console.print(f"[bold]Backtest: no order within {document['horizon_days']} days[/]")
+    console.print(f"[bold]Backtest: no order within {plural(document['horizon_days'], 'day')}[/]")
     for title, intro, tables in cut_off_sections(document):
         console.print(f"\n[bold]{escape(title)}[/]")
         for line in intro:

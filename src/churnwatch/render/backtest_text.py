@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from churnwatch.core.words import plural
+
 Table = tuple[str, list[str], list[list[str]]]
 
 
@@ -65,7 +67,7 @@ def weights_text(model: dict[str, Any]) -> str:
         return (
             f"weights fitted on the history before it (cut-offs {dates}:"
             f" {model['customers']:,} customers, {model['churners']:,} placed no order within"
-            f" {model['training_horizon_days']} days)"
+            f" {plural(model['training_horizon_days'], 'day')})"
         )
     return "configured weights" + (f": {model['reason']}" if model.get("reason") else "")
 

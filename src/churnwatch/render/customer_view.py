@@ -91,14 +91,14 @@ def show_profile(console: Console, profile: Profile, lang: Language | None = Non
         else lang.t("explain.base", risk=lang.percent(record["base_risk"]))
     )
     console.print(Text(f"{record['history']}; {base}", style="dim"))
-    unit = lang.t("explain.points")
-    for signal in record["signals"]:
-        points = f"+{lang.number(round(signal['contribution'] * 100))}"
-        head = f"{points:>4} {unit}  "
+    points = [lang.points(signal["contribution"]) for signal in record["signals"]]
+    width = max(map(len, points), default=0)  # "+1 pt", "+25 pts": the titles in one column
+    for signal, added in zip(record["signals"], points, strict=True):
+        head = f" {added:>{width}}  "
         line = Text(head, style="bold")
         line.append(f"{signal['title']}: {signal['detail']}")
         console.print(line)
-        under_title = " " * len(head)  # "pts" and "Pkt." differ in width
+        under_title = " " * len(head)
         console.print(Text(f"{under_title}→ {signal['action']}", style="italic"))
     if not record["signals"]:
         console.print(Text(lang.t("explain.no_signal"), style="dim"))

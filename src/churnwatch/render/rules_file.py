@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING
 
 from churnwatch.core.days import days_to_iso
+from churnwatch.core.words import plural
 
 if TYPE_CHECKING:
     from churnwatch.analyses.calibration import Calibrated
@@ -25,9 +26,9 @@ def rules_file(calibrated: Calibrated) -> str:
         f"# Fitted on the history: at {', '.join(days_to_iso(d) for d in training.cut_offs)},"
         f" {training.customers:,}"
         f" customers, of whom {training.churners:,} ({rate:.1%}) placed no order in the"
-        f" {training.horizon_days} days after.",
+        f" {plural(training.horizon_days, 'day')} after.",
         "# weight = the chance, in percent, that this rule adds on its own: a customer it fires on"
-        f" places no order within {result.model.horizon_days} days with at least this"
+        f" places no order within {plural(result.model.horizon_days, 'day')} with at least this"
         " probability, on top of the order history and the other signals.",
         "# pin = true keeps a fitted weight as it is; rules that never fired keep their configured"
         " weight and are not pinned.",
