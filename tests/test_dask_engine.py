@@ -643,6 +643,17 @@ ROUGH_EXPORTS = {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "payments.csv": _invoices(lambda c: "0000-00-00" if c % 3 else "2024-03-20"),
     },
+    "paid dates written as none (a dash, a word, Excel's first day) in many parts": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": _invoices(lambda c: ["2024-03-20", "-", "offen", "1900-01-01"][c % 4]),
+    },
+    "orders dated on Unix's first day, and complaints closed before opened, in many parts": {
+        "orders.csv": "\n".join([HEADER, *_orders(), *(f"C{c},1970-01-01,5" for c in range(1, 9))]),
+        "complaints.csv": "\n".join(
+            ["customer_id,opened_date,closed_date,severity"]
+            + [f"C{c},2024-06-10,2024-06-{'01' if c % 3 else '20'},high" for c in range(1, 41)]
+        ),
+    },
     "thousands separators only after the sampled rows, in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "payments.csv": PAYMENTS_HEADER

@@ -396,3 +396,21 @@ def test_a_paid_date_of_a_dash_a_word_or_a_placeholder_is_an_open_invoice(
     features = features_by_id(folder, dt.date(2025, 6, 30)).loc["K1"]
     assert features["open_overdue_invoices"] == 4
     assert features["open_overdue_amount"] == pytest.approx(321)
+
+
+def test_a_complaint_closed_before_it_was_opened_is_said_with_its_line(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2025-01-10,5\nK1,2025-02-10,5\n",
+        complaints="customer_id,opened_date,closed_date,severity\n"
+        "K1,2025-01-20,2025-01-10,high\nK1,2025-01-21,2025-01-25,low\nK1,2025-01-22,,low\n",
+    )
+    cut = load(folder, dt.date(2025, 3, 1))
+    warning = problem(cut, "date_order", "complaints")
+    assert (warning.level, warning.count, warning.lines) == (Level.WARNING, 1, (2,))
+    assert warning.describe() == (
+        "complaints.csv:2: column 'closed_date': 1 complaint closed before it was opened: each"
+        " counted as resolved on the day it came in; check the two dates in the export"
+    )
+    features = features_by_id(folder, dt.date(2025, 3, 1)).loc["K1"]
+    assert features["median_resolution_days"] == 2  # 0 and 4 days

@@ -29,6 +29,7 @@ from churnwatch.core.words import inline, plural
 from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
+from churnwatch.ingest.date_order import closed_before_opened
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
@@ -176,6 +177,8 @@ def load_dataset(
         problems.extend(combine_order_lines(frames["orders"]))
     if "payments" in frames:
         problems.extend(number_invoice_parts(frames["payments"]))
+    if "complaints" in frames:
+        problems.extend(closed_before_opened(frames["complaints"]))
     if "customers" in frames:
         problems.extend(_repeated_customers(frames["customers"], ids))
     _release_tables(tables)

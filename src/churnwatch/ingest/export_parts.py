@@ -268,6 +268,7 @@ problem of these is the loader's only where it says so (``found_by``)."""
 LOADER_STEPS = (
     Reason.ORDER_LINES,
     Reason.INVOICE_PARTS,
+    Reason.DATE_ORDER,
     Reason.REPEATED_CUSTOMER,
     Reason.ORPHAN,
     Reason.PADDED_IDS,

@@ -55,6 +55,8 @@ class Reason(StrEnum):
     """Dates of zeros (``00.00.0000``) in a column that may be empty: read as empty."""
     PLACEHOLDER_DATE = "placeholder_date"
     """1900-01-01 or 1970-01-01, written for a missing date: skipped or read as empty."""
+    DATE_ORDER = "date_order"
+    """A row's dates that contradict each other (a complaint closed before it was opened)."""
     INVOICE_PARTS = "invoice_parts"
     """Rows that are parts of one invoice (same invoice number, customer and due date)."""
     SPREADSHEET = "spreadsheet"
