@@ -414,3 +414,27 @@ def test_a_complaint_closed_before_it_was_opened_is_said_with_its_line(tmp_path:
     )
     features = features_by_id(folder, dt.date(2025, 3, 1)).loc["K1"]
     assert features["median_resolution_days"] == 2  # 0 and 4 days
+
+
+def test_rows_ending_in_empty_fields_the_header_lacks_are_read(tmp_path: Path) -> None:
+    """Excel writes ';;' after rows whose cells right of the data were ever formatted: a third
+    of an export was skipped as rows of the wrong width."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="Kunde;Datum;Betrag\nK1;02.01.2025;5,00;;\nK1;09.01.2025;6,00\n"
+        'K2;"10.01.2025";7,00; \nK2;11.01.2025;8,00;x\nK2;"12.01.\n2025";9,00\n'
+        "K2;13.01.2025;10,00;\n",
+        **{
+            "churnwatch.toml": "[sources.orders.columns]\n"
+            'customer_id = "Kunde"\norder_date = "Datum"\namount = "Betrag"\n'
+        },
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    note = problem(cut, "repaired", "orders")
+    assert (note.level, note.count, note.lines) == (Level.NOTE, 3, (2, 4, 8))
+    assert "end in empty fields the header does not have (a ';' at the end)" in note.message
+    wrong = problem(cut, "field_count", "orders")  # a filled extra field is no blank one
+    assert (wrong.count, wrong.lines) == (1, (5,))
+    bad = problem(cut, "bad_date", "orders")  # a date broken over two lines, after the others
+    assert bad.lines == (6,)
+    assert sorted(cut.frame("orders")["amount"]) == [5.0, 6.0, 7.0, 10.0]

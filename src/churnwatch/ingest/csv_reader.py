@@ -54,6 +54,7 @@ from churnwatch.ingest.sniff import (
     first_undecodable,
     inspect_head,
 )
+from churnwatch.ingest.trailing_fields import ASCII_SAFE, any_empty_extras, without_empty_extras
 from churnwatch.ingest.transcode import Transcoded, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
@@ -350,7 +351,10 @@ class _Reader:
         self.plain = plain or path
         """The export as plain text: itself, or its unpacked copy."""
         self.file = self.plain
-        """What is read: the plain export, or its transcoded UTF-8 copy."""
+        """What is read: the plain export, or a repaired copy of it (transcoded to UTF-8, or
+        without rows' blank extra fields)."""
+        self.transcoded = False
+        """``file`` is a UTF-8 copy of an export that mixes encodings."""
         self.columns, self.config = columns, config
         self.problems: list[Problem] = []
         self.malformed: list[str] = []
@@ -361,6 +365,8 @@ class _Reader:
         self.count_values = count_values
         """Count each category value's rows and first row (for a part of a split export)."""
         self.rows_read = 0
+        self.trimmed = False
+        """Rows ending in blank fields the header does not have were read without them."""
         self.block_size = min(FIRST_BLOCK, MAX_BLOCK)
         # A trailing delimiter on data rows only: give the extra field a name of its own.
         self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
@@ -371,11 +377,12 @@ class _Reader:
         read (its lines are the export's, which is read as UTF-8, bad bytes replaced)."""
         return Layout(
             self.plain,
-            self.dialect.encoding if self.file == self.plain else "utf-8",
+            "utf-8" if self.transcoded else self.dialect.encoding,
             self.dialect.delimiter,
             len(self.names),
             preamble=1 if self.head.preamble else 0,
             header_lines=self.head.header_lines,
+            loose_end=self.trimmed,
         )
 
     def read(self) -> SourceTable:
@@ -389,6 +396,9 @@ class _Reader:
         if self.head.complete and not self.head.rows:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
         raw = self._arrow_read()
+        if self.malformed and self._may_trim():
+            self._trim_empty_extras()
+            raw = self._arrow_read()
         if raw.num_rows == 0 and not self.malformed:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
         self._report_malformed()
@@ -455,6 +465,41 @@ class _Reader:
             else:
                 raise InputError(f"{self.path}: cannot be read as CSV: {message}")
 
+    def _may_trim(self) -> bool:
+        """Some rejected rows end in blank fields the header does not have, and the file can
+        be copied without them (see :mod:`churnwatch.ingest.trailing_fields`)."""
+        encoding = "utf-8" if self.transcoded else self.dialect.encoding.lower()
+        return (
+            not self.head.trailing_delimiter
+            and encoding in ASCII_SAFE
+            and any_empty_extras(self.malformed, self.dialect.delimiter, len(self.names))
+        )
+
+    def _trim_empty_extras(self) -> None:
+        """Read from a copy without the blank extra fields, and say so."""
+        trimmed = without_empty_extras(self.file, self.dialect.delimiter, len(self.names))
+        if self.file != self.plain:
+            self.file.unlink(missing_ok=True)
+        self.file, self.trimmed = trimmed.path, True
+        wording = Counted(
+            "row",
+            after=f" end in empty fields the header does not have (a {self.dialect.delimiter!r}"
+            " at the end): read without them",
+        )
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.REPAIRED,
+                wording(trimmed.count),
+                count=trimmed.count,
+                lines=tuple(trimmed.lines),
+                level=Level.NOTE,
+                tally=(trimmed.count,),
+                wording=wording,
+            )
+        )
+
     def _check_decodes(self) -> None:
         where = first_undecodable(self.plain, self.dialect.encoding)
         if where is not None:
@@ -470,7 +515,7 @@ class _Reader:
         """Not UTF-8 throughout: a cp1252 file, or UTF-8 with some cp1252 lines."""
         if mixes_encodings(self.plain):
             transcoded = to_utf8(self.plain)
-            self.file = transcoded.path
+            self.file, self.transcoded = transcoded.path, True
             self.problems.append(_mixed_note(self.source.name, self.path.name, transcoded))
             return
         self.dialect = replace(self.dialect, encoding="cp1252")
@@ -506,7 +551,7 @@ class _Reader:
         self, typed: bool, newlines_in_values: bool, skip: Callable[[pacsv.InvalidRow], str]
     ) -> pa.Table:
         encoding = "utf8" if self.dialect.encoding.lower() in _UTF8 else self.dialect.encoding
-        if self.file != self.plain:
+        if self.transcoded:
             encoding = "utf8"
         types = {
             self.columns[c.name]: self._arrow_type(c, typed)
@@ -561,12 +606,13 @@ class _Reader:
             return
         width = len(self.head.header)
         lines = self.layout.malformed_lines()
+        why = f"wrong number of fields (the header has {width})"
         self.problems.append(
             Problem(
                 self.source.name,
                 self.path.name,
                 Reason.FIELD_COUNT,
-                f"wrong number of fields (the header has {width})",
+                why,
                 count=len(self.malformed),
                 lines=tuple(lines[:MAX_LINES]),
                 examples=tuple(t[:60] for t in self.malformed[:EXAMPLE_VALUES]),

@@ -16,6 +16,7 @@ lines go nowhere. A Parquet export is split by rows, its row numbers standing fo
 
 from __future__ import annotations
 
+import csv
 import itertools
 import math
 import pickle
@@ -56,6 +57,7 @@ from churnwatch.ingest.problems import (
     Reason,
 )
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
+from churnwatch.ingest.trailing_fields import only_empty_extras
 
 BLOCK = 1 << 23
 """Bytes read at a time; a record longer than a block makes the block grow to hold it."""
@@ -631,7 +633,8 @@ class _CsvSplitter:
             self._unnumbered(table.column(self.customer).combine_chunks()),
             rejected,
             len(lines),
-            self.delimiter.decode(),
+            delimiter=self.delimiter.decode(),
+            customer=(int(self.customer[1:]), len(self.names) - 1),
         )
 
     def _unnumbered(self, customers: pa.Array) -> pa.Array:
@@ -657,14 +660,24 @@ class _Records:
 
     @classmethod
     def of(
-        cls, good: np.ndarray, customers: pa.Array, rejected: list[str], lines: int, delimiter: str
+        cls,
+        good: np.ndarray,
+        customers: pa.Array,
+        rejected: list[str],
+        lines: int,
+        *,
+        delimiter: str,
+        customer: tuple[int, int],
     ) -> _Records:
+        """``customer``: the customer's field and the header's number of fields, for the
+        rejected rows that the reader takes all the same (those ending in blank fields)."""
         number_and_rest = [row.split(delimiter, 1) for row in rejected]
         bad = np.array([int(number) for number, _ in number_and_rest], dtype=np.int64)
         blank = np.array([not rest.strip("\r") for _, rest in number_and_rest], dtype=bool)
         starts = np.concatenate([good, bad])
         order = np.argsort(starts, kind="stable")
-        every = pa.concat_arrays([customers, pa.nulls(bad.size, pa.binary())])
+        taken = [_trimmed_customer(rest, delimiter, *customer) for _, rest in number_and_rest]
+        every = pa.concat_arrays([customers, pa.array(taken, pa.binary())])
         is_blank = np.concatenate([np.zeros(good.size, dtype=bool), blank])
         return cls(starts[order], every.take(pa.array(order)), is_blank[order], lines)
 
@@ -679,6 +692,16 @@ class _Records:
         rejected = np.asarray(self.customers.is_null())
         found = _parts(pc.fill_null(self.customers, b""), parts)
         return np.where(rejected, np.where(self.blank, -1, 0), found)
+
+
+def _trimmed_customer(row: str, delimiter: str, field: int, width: int) -> bytes | None:
+    """The customer of a rejected row the reader takes without its blank extra fields (see
+    ``trailing_fields``), so that it goes to its customer's part; None for any other."""
+    try:
+        fields = next(csv.reader([row.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error:
+        return None
+    return fields[field].encode("ascii") if only_empty_extras(fields, width) else None
 
 
 def _route(

@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from churnwatch.core.errors import InputError
+from churnwatch.ingest.trailing_fields import only_empty_extras
 
 BLOCK = 1 << 24
 """Bytes read at a time where lines are looked for."""
@@ -53,6 +54,14 @@ class Layout:
     """Lines before the header (Excel's ``sep=;``)."""
     header_lines: int = 1
     """Lines the header takes (more than one where a quoted name holds a line break)."""
+    loose_end: bool = False
+    """Records that end in blank fields beyond the header's were read without them."""
+
+    def _parsed(self, fields: list[str]) -> bool:
+        """Whether the reader took the record as a row (rather than rejecting it)."""
+        return len(fields) == self.width or (
+            self.loose_end and only_empty_extras(fields, self.width)
+        )
 
     def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
         """Physical 1-based line (header = 1) of each parsed data row in ``rows``."""
@@ -60,7 +69,7 @@ class Layout:
         if self.encoding.lower() in _ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
             return rows + 1 + self.header_lines + self.preamble
         starts = np.fromiter(
-            (line for line, fields in self._records() if len(fields) == self.width),
+            (line for line, fields in self._records() if self._parsed(fields)),
             dtype=np.int64,
         )
         found: np.ndarray = starts[rows]
@@ -77,7 +86,7 @@ class Layout:
             return [tuple(field.strip() for field in fields) for fields in parsed]
         wanted = {int(row): place for place, row in enumerate(rows)}
         found: list[tuple[str, ...]] = [()] * len(rows)
-        records = (fields for _, fields in self._records() if len(fields) == self.width)
+        records = (fields for _, fields in self._records() if self._parsed(fields))
         for row, fields in enumerate(records):
             if row in wanted:
                 found[wanted[row]] = tuple(field.strip() for field in fields)
@@ -107,7 +116,7 @@ class Layout:
 
     def malformed_lines(self) -> list[int]:
         """Lines of records whose number of fields differs from the header's."""
-        return [line for line, fields in self._records() if len(fields) != self.width]
+        return [line for line, fields in self._records() if not self._parsed(fields)]
 
     def _one_line_per_row(self, parsed_rows: int) -> bool:
         return self._physical_lines == parsed_rows + self.header_lines + self.preamble
