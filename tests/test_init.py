@@ -172,10 +172,12 @@ def test_init_points_out_what_to_check(write_csv, exports, cli):
         "note: orders: dates could also be %m/%d/%Y; assumed %d/%m/%Y, check date_format",
         "warning: orders.channel: values not understood: 'Brieftaube'; they count as unknown"
         " until listed under [sources.orders.values.channel]",
-        "note: payments.csv: not recognised as any source",
+        "payments.csv: not a text file: looks like an Excel workbook or ZIP archive, but it"
+        " cannot be opened as one",
         "note: no payments export found",
     ):
         assert remark in output
+    assert "warning: not read: " in output and "not recognised" not in output
     orders = read_toml(exports / "churnwatch.toml")["sources"]["orders"]
     assert orders["path"] == "Umsatz 2025.csv"
     assert orders["columns"] == {
@@ -343,3 +345,20 @@ def test_twelve_hour_times_after_the_date_are_ignored(write_csv, exports):
     )
     days = load(exports).frame("orders")["order_date"].tolist()
     assert days == [day("2025-03-03"), day("2025-03-13")]
+
+
+def test_init_says_a_workbook_saved_as_csv_is_not_read(write_csv, exports, cli):
+    """As scan does: a workbook under a .csv name is named as one, not "not recognised"."""
+    import openpyxl
+
+    write_csv("orders.csv", "customer_id,order_date,amount\nK1,2025-01-02,5\n")
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "Rechnungsnummer"
+    workbook.save(exports / "Rechnungen.csv")
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    output = flat(result.stdout + result.stderr)
+    assert (
+        "warning: not read: " + str(exports / "Rechnungen.csv") + ": not a CSV file: looks like"
+        " an Excel workbook; export the sheet as CSV" in output
+    )

@@ -82,6 +82,8 @@ class Proposal:
     """Files that look like orders exports as much as the one taken (one per year, say)."""
     near_orders: list[str] = field(default_factory=list)
     """Without an orders export: what each file has of one, and what it lacks."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """Files that could not be read at all, with why (a workbook saved as .csv, say)."""
 
     def remarks(self) -> list[tuple[str, str]]:
         """``(level, text)`` for everything the user should check or fill in by hand."""
@@ -120,6 +122,7 @@ class Proposal:
                 for line in lines
             ]
         found += [("note", f"{file}: not recognised as any source") for file in self.unrecognised]
+        found += [("warning", f"not read: {why}") for why in self.unreadable.values()]
         taken = self.sources["orders"].file if "orders" in self.sources else ""
         found += [
             (
@@ -167,12 +170,13 @@ def propose(folder: Path) -> Proposal:
     )
     heads: dict[str, Head] = {}
     encodings: dict[str, str | None] = {}
-    unrecognised = []
+    unrecognised: list[str] = []
+    unreadable: dict[str, str] = {}
     for path in files:
         try:
             head, plain = export_head(path)
-        except ChurnwatchError:
-            unrecognised.append(path.name)
+        except ChurnwatchError as exc:
+            unreadable[path.name] = str(exc)
             continue
         heads[path.name] = head
         parquet = plain.suffix.lower() == ".parquet"
@@ -181,7 +185,7 @@ def propose(folder: Path) -> Proposal:
     unrecognised += sorted(set(heads) - {*assigned.values(), *more_orders})
     sources = _proposals(assigned, heads, encodings)
     near = [] if "orders" in assigned else [_what_orders_lack(f, h) for f, h in heads.items()]
-    return Proposal(folder, sources, sorted(unrecognised), more_orders, near)
+    return Proposal(folder, sources, sorted(unrecognised), more_orders, near, unreadable)
 
 
 _QUANTITY = re.compile(r"\b(quantity|qty|menge|anzahl|stueck)\b")
