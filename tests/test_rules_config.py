@@ -326,6 +326,19 @@ def test_rules_lists_the_defaults(pinned: None) -> None:
     assert rows["paying-later"][-3:] == ["30", "payments", "default"]
 
 
+def test_rules_lists_the_default_titles_in_the_configured_language(
+    tmp_path: Path, pinned: None
+) -> None:
+    own = (
+        '[report]\nlang = "de"\n[[rules]]\nid = "x"\ntitle = "Mein Titel"\n'
+        'when = "orders_recent > 9"\nweight = 5\naction = "a"\n'
+    )
+    folder = write_exports(tmp_path / "exports", **{"churnwatch.toml": own})
+    german = invoke("rules", folder).stdout
+    assert "Bestellungen werden kleiner" in german and "Mein Titel" in german
+    assert "Orders are getting smaller" in invoke("rules", folder, "--lang", "en").stdout
+
+
 def test_rules_lists_the_active_rules_with_origin(
     tmp_path: Path, pinned: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -505,9 +505,21 @@ def list_rules(
     exports: Path | None = None, config: Path | None = None, check: Path | None = None
 ) -> list[Rule]:
     """The active rules of a folder or config file; ``check`` validates that file alone."""
+    return rules_listing(exports, config, check)[0]
+
+
+def rules_listing(
+    exports: Path | None = None,
+    config: Path | None = None,
+    check: Path | None = None,
+    lang: str | None = None,
+) -> tuple[list[Rule], Language]:
+    """The active rules, and the language to list them in (``--lang``, else the config's
+    ``[report] lang``)."""
     explicit = check or config
     path = find_config(exports or Path("."), explicit) if explicit or exports else None
-    return rules_for(load_config(path), path)
+    settings = load_config(path)
+    return rules_for(settings, path), output_language(settings, lang)
 
 
 def list_features() -> list[FeatureSpec]:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from churnwatch.cli.scanning import LangOption
 from churnwatch.cli.shell import ConfigOption, app, handles_errors
 from churnwatch.render.console import make_console
 
@@ -37,16 +38,17 @@ def rules(
             "--check", metavar="FILE", help="Only validate this rules/config file (no data needed)."
         ),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """List the active rules (defaults plus your config), or check a rules file."""
     from churnwatch import api
     from churnwatch.render.listings import render_rules
 
-    active = api.list_rules(exports, config, check)
+    active, words = api.rules_listing(exports, config, check, lang)
     if check is not None:
         make_console().print(f"{escape(str(check))}: ok, {len(active)} active rules")
         return
-    render_rules(make_console(wide_in_pipes=True), active)
+    render_rules(make_console(wide_in_pipes=True), active, words)
 
 
 @app.command()

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from churnwatch.features import FeatureSpec
+from churnwatch.render.language import Language, language
 from churnwatch.rules.catalog import Rule
 
 
@@ -21,7 +22,9 @@ def render_features(console: Console, features: list[FeatureSpec]) -> None:
     console.print(table)
 
 
-def render_rules(console: Console, rules: list[Rule]) -> None:
+def render_rules(console: Console, rules: list[Rule], lang: Language | None = None) -> None:
+    """The rules as a table: the default rules' titles in ``lang``, yours as you wrote them."""
+    lang = lang or language()
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("id", no_wrap=True)
     for header in ("title", "weight", "floor", "needs", "from"):
@@ -29,7 +32,7 @@ def render_rules(console: Console, rules: list[Rule]) -> None:
     for rule in rules:
         cells = (
             rule.id,
-            rule.title,
+            lang.rule_text(rule, "title"),
             f"{rule.weight:g}",
             rule.severity or "",
             ", ".join(sorted(rule.sources)),
