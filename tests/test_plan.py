@@ -49,6 +49,28 @@ def test_ics_parses_with_one_event_per_occasion(tmp_path: Path) -> None:
     assert again.read_bytes() == target.read_bytes()  # deterministic
 
 
+def test_an_overdue_occasion_keeps_its_uid_from_one_plan_to_the_next(tmp_path: Path) -> None:
+    """An overdue occasion is due on each plan's day; imported again, the calendar must move
+    the event it has, not add a second one: the UID stays while the occasion does (here: no
+    order, payment or complaint between the two plans)."""
+
+    def events(day: str) -> dict[tuple[str, str], tuple[str, dt.date]]:
+        target = tmp_path / f"{day}.ics"
+        result = invoke("plan", EXAMPLES / "exports", "--as-of", day, "-o", target)
+        assert result.exit_code == 0, stderr_of(result)
+        found = {}
+        for event in Calendar.from_ical(target.read_bytes()).walk("VEVENT"):
+            who = str(event["summary"]).rsplit("(", 1)[1].rstrip(")")
+            kind = str(event["summary"]).split(":")[0]
+            found[(kind, who)] = (str(event["uid"]), event["dtstart"].dt)
+        return found
+
+    before, after = events("2026-10-06"), events("2026-10-07")  # no order since 09-30
+    moved = [k for k in before.keys() & after.keys() if before[k][1] != after[k][1]]
+    assert moved  # overdue ones, due on each plan's day
+    assert all(before[k][0] == after[k][0] for k in moved)
+
+
 def test_split_by_owner_writes_one_calendar_each(tmp_path: Path) -> None:
     result = invoke(
         "plan",

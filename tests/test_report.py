@@ -479,6 +479,40 @@ def test_split_by_owner_mails_each_owner_and_names_who_got_none(
     )
 
 
+MAIL = ("--email-to", "a@firma.example", "--email-from", "cw@firma.example")
+
+
+def test_a_dry_run_records_nothing(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Recorded, a test run would be the next report's baseline: whoever it found new on the
+    warning list would be in no report that was sent."""
+    from churnwatch.deliver import history
+
+    before = history.runs(recorded)
+    target = tmp_path / "weekly.html"
+    report(cli, folder, "--history", recorded, "-o", target, *MAIL, "--dry-run")
+    assert history.runs(recorded) == before
+
+
+def test_a_report_not_delivered_is_not_recorded(
+    cli, folder, recorded, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from churnwatch.deliver import history
+
+    monkeypatch.setenv("CHURNWATCH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHURNWATCH_SMTP_PORT", str(free_port()))
+    before = history.runs(recorded)
+    target = tmp_path / "weekly.html"
+    result = cli("report", folder, "--as-of", AS_OF, "--history", recorded, "-o", target, *MAIL)
+    assert result.exit_code == 2
+    assert (
+        "the run was not recorded, so the next report compares with the last one delivered"
+        in " ".join(result.stderr.split())
+    )
+    assert history.runs(recorded) == before
+    written = report(cli, folder, "--history", recorded, "-o", target)  # no mail: recorded
+    assert written.exit_code == 0 and len(history.runs(recorded)) == len(before) + 1
+
+
 def test_dry_run_writes_the_message_instead(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "weekly.html"
     result = report(

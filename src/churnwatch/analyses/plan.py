@@ -42,6 +42,10 @@ class Occasion:
     """What its reason says, in numbers (the words are the renderer's, in each language):
     ``gap`` (days) and ``expected`` (a day number) for a reorder; ``count`` and ``oldest``
     (days) for open complaints and invoices past due."""
+    since: str = ""
+    """The day the occasion arose (a reorder's expected day, the oldest open complaint's or
+    unpaid invoice's): what it is known by from one plan to the next, while ``due`` moves on
+    to each plan's day as long as it is overdue."""
 
 
 def contact_plan(
@@ -58,31 +62,38 @@ def contact_plan(
     due_now = np.full(len(frame), float(as_of))
     last = _column(frame, "last_order_date")
     check_in = _next_check_in(last + lost_after_days, as_of)
-    candidates: dict[str, tuple[np.ndarray, np.ndarray, Callable[[int], dict[str, float]]]] = {
+    oldest_complaint = as_of - _column(frame, "oldest_open_complaint_days")
+    oldest_invoice = as_of - _column(frame, "max_days_overdue")
+    candidates: dict[str, _Candidates] = {
         "reorder": (
             at_risk,
             last + _column(frame, "typical_gap_days"),
+            None,
             _facts(frame, gap="typical_gap_days", last="last_order_date"),
         ),
         "complaint": (
             _column(frame, "oldest_open_complaint_days") >= COMPLAINT_DAYS,
             due_now,
+            oldest_complaint,
             _facts(frame, count="open_complaints", oldest="oldest_open_complaint_days"),
         ),
         "invoice": (
             _column(frame, "open_overdue_invoices") >= 1,
             due_now,
+            oldest_invoice,
             _facts(frame, count="open_overdue_invoices", oldest="max_days_overdue"),
         ),
-        "check-in": (lost, check_in, _facts(frame)),
+        "check-in": (lost, check_in, None, _facts(frame)),
         "returner": (
             _column(frame, "returner_since") >= as_of - RETURNER_WEEKS * 7,
             _column(frame, "returner_since") + RETURNER_FOLLOW_UP,
+            None,
             _facts(frame),
         ),
     }
     occasions = []
-    for kind, (wanted, due, facts) in candidates.items():
+    for kind, (wanted, due, arose, facts) in candidates.items():
+        since = due if arose is None else np.where(np.isnan(arose), due, arose)
         with np.errstate(invalid="ignore"):
             rows = np.flatnonzero(wanted & (due <= end))  # NaN dates are never due
         occasions += [
@@ -93,10 +104,16 @@ def contact_plan(
                 _text(frame, "name", row),
                 _text(frame, "owner", row),
                 facts(row),
+                days_to_iso(int(since[row])),
             )
             for row in rows.tolist()
         ]
     return sorted(occasions, key=lambda o: (o.owner or "", o.due, o.customer_id, o.kind))
+
+
+_Candidates = tuple[np.ndarray, np.ndarray, np.ndarray | None, Callable[[int], dict[str, float]]]
+"""Per kind: who has the occasion, when it is due, when it arose (None: when it was due),
+and each one's facts."""
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:

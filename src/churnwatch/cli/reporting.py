@@ -166,8 +166,9 @@ def report(
         documents = api.render_reports(views, fmt)
         binary = REPORT_FORMATS[fmt].binary
         _write(documents, binary, output, found, config, verbose, split=found.split)
-    if found.history is not None and found.record:
-        api.record_run(found.run, found.history)
+    # A dry run, or a mail not delivered, leaves the history as it was: recorded, the run
+    # would be the next report's baseline, and what it found new would never be sent.
+    keep = found.history is not None and found.record and not dry_run
     if mailing:
         _mail(
             found,
@@ -179,7 +180,10 @@ def report(
             dry_run,
             output,
             quiet=quiet,
+            recording=keep,
         )
+    if keep and found.history is not None:
+        api.record_run(found.run, found.history)
 
 
 def _addresses(text: str | None) -> list[str]:
@@ -239,9 +243,11 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
     output: Path | None,
     *,
     quiet: bool = False,
+    recording: bool = False,
 ) -> None:
     """Send the messages (or write them with ``--dry-run``); say who got mail (unless
-    ``quiet``) and who did not, and exit 2 when anyone did not."""
+    ``quiet``) and who did not, and exit 2 when anyone did not (``recording``: the run was
+    to be recorded, which it then is not)."""
     from churnwatch import api
 
     mails, missing = api.report_mails(
@@ -266,7 +272,14 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
         for line in failures:
             message("not sent", "red", line)
         written = "; the report files were written" if output is not None else ""
-        raise DeliveryError(f"{plural(len(failures), 'report')} not delivered (above){written}")
+        kept = (
+            "; the run was not recorded, so the next report compares with the last one delivered"
+            if recording
+            else ""
+        )
+        raise DeliveryError(
+            f"{plural(len(failures), 'report')} not delivered (above){written}{kept}"
+        )
 
 
 def _who(mail: Mail) -> str:

@@ -606,13 +606,12 @@ class _Reader:
             return
         width = len(self.head.header)
         lines = self.layout.malformed_lines()
-        why = f"wrong number of fields (the header has {width})"
         self.problems.append(
             Problem(
                 self.source.name,
                 self.path.name,
                 Reason.FIELD_COUNT,
-                why,
+                f"wrong number of fields (the header has {width})",
                 count=len(self.malformed),
                 lines=tuple(lines[:MAX_LINES]),
                 examples=tuple(t[:60] for t in self.malformed[:EXAMPLE_VALUES]),
@@ -724,8 +723,10 @@ class _Reader:
             tally=(len(rows),),
             wording=wording,
         )
-        emptied = pc.if_else(pa.array(placeholder), pa.scalar(None, days.type), days)
-        return pa.chunked_array([emptied]), np.zeros(len(days), dtype=bool)
+        emptied: pa.ChunkedArray = pc.if_else(
+            pa.array(placeholder), pa.scalar(None, days.type), days
+        )
+        return emptied, np.zeros(len(days), dtype=bool)
 
     def _convert_column(
         self, column: Column, values: pa.ChunkedArray

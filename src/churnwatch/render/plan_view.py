@@ -97,7 +97,9 @@ def plan_ics(occasions: Sequence[Occasion], as_of: str, lang: Language | None = 
     stamp = dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)
     for occasion in occasions:
         event = Event()
-        key = f"{occasion.kind}|{occasion.customer_id}|{occasion.due}".encode()
+        # Known by the day it arose: an overdue one is due anew in every plan, and a calendar
+        # that imports next week's plan moves the event instead of adding a second one
+        key = f"{occasion.kind}|{occasion.customer_id}|{occasion.since or occasion.due}".encode()
         event.add("uid", f"{hashlib.sha1(key).hexdigest()}@churnwatch")
         event.add("dtstamp", stamp)
         event.add("dtstart", dt.date.fromisoformat(occasion.due))
