@@ -660,6 +660,20 @@ def test_composed_message_headers_and_serialisation() -> None:
     assert parsed["To"] == "Anna Müller <anna@firma.de>, ben@vertrieb.de"
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Churn warning 2026-09-30: 2 customers on the warning list · Chloé Martin",
+        "Abwanderungswarnung 30.09.2026: 12 Kunden auf der Warnliste, 3 neu · Jürgen Köhler",
+    ],
+)
+def test_a_long_subject_with_accented_names_reads_as_written(subject: str) -> None:
+    """Folded at 78 characters, Python split the name into encoded words and dropped the
+    blanks between them: readers saw "list ·Chloé" and "JürgenKöhler"."""
+    parsed = email.message_from_bytes(bytes(report(subject=subject)), policy=email.policy.default)
+    assert parsed["Subject"] == subject
+
+
 def test_naive_date_is_local_time() -> None:
     message = report(date=datetime(2024, 5, 6, 7, 30))
 

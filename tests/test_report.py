@@ -583,6 +583,34 @@ def test_the_readme_crontab_line_sends_the_weekly_report(folder, mail_server, tm
 # --- found by trying it as a user -----------------------------------------------------------
 
 
+def test_a_line_break_in_an_owner_name_cannot_forge_a_message_line(
+    cli, folder, mail_server, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    def forged(rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            if row["owner"] == "Anna Schmidt":
+                row["owner"] = "Anna\nnot sent: forged"
+
+    edit_customers(folder, forged)
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "--split-by",
+        "owner",
+        "-o",
+        tmp_path / "w.html",
+        "--email-owners",
+        "--email-from",
+        "cw@firma.example",
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert not any(line.startswith("not sent: forged") for line in lines)
+    assert "Anna\\nnot sent: forged" in " ".join(result.stderr.split())
+
+
 def test_owner_report_goes_to_the_file_named(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "anna.md"
     report(cli, folder, "--owner", "Anna Schmidt", "-o", target)

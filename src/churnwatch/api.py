@@ -918,9 +918,7 @@ def send_mails(mails: list[Mail], config: Config) -> list[Sent]:
 
 def message_bytes(mail: Mail) -> bytes:
     """The message as an .eml file (what ``--dry-run`` writes instead of sending)."""
-    from email import policy
-
-    return mail.message.as_bytes(policy=policy.SMTP)
+    return mail.message.as_bytes()  # in the message's own policy, as it is sent
 
 
 def calibrate_exports(

@@ -23,7 +23,7 @@ from rich.markup import escape
 from churnwatch.cli.exitcodes import ExitCode
 from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError, stop_behind
 from churnwatch.core.scratch import remove_all
-from churnwatch.core.words import printable_output
+from churnwatch.core.words import inline, printable_output
 from churnwatch.render.console import make_console
 
 if TYPE_CHECKING:
@@ -216,8 +216,9 @@ def error(text: str) -> None:
 
 
 def message(label: str, style: str, text: str) -> None:
-    """One line on stderr, such as ``warning: …`` or ``note: …``."""
-    make_console(stderr=True).print(f"[{style}]{label}:[/] {escape(text)}")
+    """One line on stderr, such as ``warning: …`` or ``note: …``: a line break from the data
+    (an owner's name) is spelled out, lest it start a line that reads as another message."""
+    make_console(stderr=True).print(f"[{style}]{label}:[/] {escape(inline(text))}")
 
 
 EngineOption = Annotated[

@@ -337,6 +337,14 @@ class Attachment:
     """e.g. ``application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``."""
 
 
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+"""SMTP's line ends, headers folded only at RFC 5322's limit of 998 characters. Folded at 78,
+Python's encoder splits a subject's non-ASCII words into encoded words at the fold and drops
+the blank between them ("…warning list ·Chloé", "JürgenKöhler" on the reader's screen). The
+text parts are quoted-printable and the attachments base64 either way: their lines stay short.
+"""
+
+
 def compose(
     *,
     subject: str,
@@ -360,7 +368,7 @@ def compose(
     to_addresses = [_header_mailbox("To", recipient) for recipient in recipients]
     if not to_addresses:
         raise UsageError("the message has no recipients")
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = from_address
     message["To"] = to_addresses
     if cc:
