@@ -254,14 +254,43 @@ def test_an_older_schema_is_migrated_forward(
 ) -> None:
     path = tmp_path / "runs.db"
     record(path, "2026-11-02", RUN_1)
-    later = {**history.MIGRATIONS, 2: ("ALTER TABLE runs ADD COLUMN note TEXT",)}
+    following = history.SCHEMA_VERSION + 1
+    later = {**history.MIGRATIONS, following: ("ALTER TABLE runs ADD COLUMN note TEXT",)}
     monkeypatch.setattr(history, "MIGRATIONS", later)
-    monkeypatch.setattr(history, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(history, "SCHEMA_VERSION", following)
     assert [r.customers for r in history.runs(path)] == [4]  # read after the migration
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (following,)
         columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
     assert "note" in columns
+
+
+def test_a_first_version_history_is_read_without_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A history recorded before runs kept each customer's revenue per year: migrated, its
+    runs read with the value unknown (the report then values them as now)."""
+    path = tmp_path / "runs.db"
+    with monkeypatch.context() as first:  # the file as the first schema made it
+        first.setattr(history, "MIGRATIONS", {1: history.MIGRATIONS[1]})
+        first.setattr(history, "SCHEMA_VERSION", 1)
+        history.prepare(path)
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "INSERT INTO runs VALUES (1, '2026-11-02', 'now', '0.1.0', 'cfg', 'data', 90,"
+            " 4, 0, 1, 1, 1, 1, 0.5)"
+        )
+        connection.executemany(
+            "INSERT INTO customer_runs VALUES (1, ?, ?, ?, ?, '')",
+            [(c, r, Severity.labels()[s], p) for c, r, s, p in RUN_1],
+        )
+    (info,) = history.runs(path)
+    loaded = history.load_snapshot(path, info.run_id)
+    assert loaded["value_per_year"].isna().all() and len(loaded) == 4
+    run_id = history.record(
+        path, recording("2026-11-09"), snapshot(RUN_2).assign(value_per_year=5.0)
+    )
+    assert (history.load_snapshot(path, run_id)["value_per_year"] == 5.0).all()
 
 
 # The command line, on the example exports.

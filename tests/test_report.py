@@ -482,6 +482,25 @@ def test_split_by_owner_mails_each_owner_and_names_who_got_none(
 MAIL = ("--email-to", "a@firma.example", "--email-from", "cw@firma.example")
 
 
+def test_the_change_in_revenue_at_risk_is_the_difference_of_two_reports(
+    cli, folder, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Valued at this week's revenue, last week's list gave a change that matched neither
+    report's figure (-20,749 between 2,290,537 and 2,255,118)."""
+    db = tmp_path / "runs.db"
+
+    def at_risk(as_of: str) -> tuple[int, int | None]:
+        text = cli("report", folder, "--as-of", as_of, "--history", db, "-f", "txt").stdout
+        found = re.search(r"revenue per year at risk: +([\d,]+)(?:  \(([-+][\d,]+) since)?", text)
+        assert found, text
+        change = found.group(2)
+        return int(found.group(1).replace(",", "")), change and int(change.replace(",", ""))
+
+    before, _ = at_risk("2026-09-23")
+    now, change = at_risk("2026-09-30")
+    assert change == now - before != 0
+
+
 def test_a_dry_run_records_nothing(cli, folder, recorded, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Recorded, a test run would be the next report's baseline: whoever it found new on the
     warning list would be in no report that was sent."""

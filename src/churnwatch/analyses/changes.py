@@ -1,9 +1,9 @@
 """What changed since the previous recorded run: who is new on the warning list, who
 escalated, who recovered, and how well earlier warnings came true.
 
-A run is remembered as a *snapshot*: per customer the risk, severity, phase and the ids of
-the fired rules. The history stores snapshots; everything here compares them as whole
-columns.
+A run is remembered as a *snapshot*: per customer the risk, severity, phase, the ids of the
+fired rules and the revenue per year. The history stores snapshots; everything here compares
+them as whole columns.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnwatch.analyses.loyal import value_per_year
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.days import days_to_iso
 from churnwatch.core.domain import Phase, Severity
 
-SNAPSHOT_COLUMNS = ("customer_id", "risk", "severity", "phase", "rules")
+SNAPSHOT_COLUMNS = ("customer_id", "risk", "severity", "phase", "rules", "value_per_year")
 
 
 class Change(StrEnum):
@@ -74,8 +75,9 @@ class TimelinePoint:
 
 
 def snapshot(result: ScanResult) -> pd.DataFrame:
-    """What a run remembers of each customer: risk, severity (its integer code), phase and
-    the fired rules' ids separated by blanks, in rank order."""
+    """What a run remembers of each customer: risk, severity (its integer code), phase, the
+    fired rules' ids separated by blanks, and the revenue per year (what a report puts at
+    risk), in rank order."""
     frame = result.customers
     return pd.DataFrame(
         {
@@ -84,6 +86,7 @@ def snapshot(result: ScanResult) -> pd.DataFrame:
             "severity": frame["severity"].to_numpy(dtype=np.int64),
             "phase": frame["phase"].astype(str).to_numpy(),
             "rules": fired_ids(result),
+            "value_per_year": value_per_year(result),
         }
     )
 
@@ -131,8 +134,9 @@ def on_warning_list(frame: pd.DataFrame, warn_at: Severity) -> np.ndarray:
 
 def compare(current: pd.DataFrame, previous: pd.DataFrame, warn_at: Severity) -> pd.DataFrame:
     """``current`` (a snapshot) with each customer's change against ``previous``, the earlier
-    risk and severity (NaN and -1 for a customer the earlier run did not have), and whether
-    the customer was on the warning list then (``was_listed``) or lost (``previous_lost``)."""
+    risk and severity (NaN and -1 for a customer the earlier run did not have), whether the
+    customer was on the warning list then (``was_listed``) or lost (``previous_lost``), and
+    the revenue per year then (``previous_value``; NaN where a run recorded none)."""
     before = previous.set_index("customer_id")
     position = before.index.get_indexer(pd.Index(current["customer_id"]))
     known = position >= 0
@@ -156,12 +160,17 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame, warn_at: Severity) ->
         [Change.NEW, Change.ESCALATED, Change.UNCHANGED, Change.LOST, Change.RECOVERED],
         default=Change.NONE,
     )
+    earlier_value = np.full(len(current), np.nan)
+    if "value_per_year" in before:
+        recorded = before["value_per_year"].to_numpy(dtype=np.float64)
+        earlier_value[known] = recorded[position[known]]
     return current.assign(
         change=change,
         previous_risk=earlier_risk,
         previous_severity=earlier_severity,
         was_listed=was_listed,
         previous_lost=was_lost,
+        previous_value=earlier_value,
     )
 
 

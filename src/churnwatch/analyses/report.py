@@ -209,7 +209,7 @@ def _headline(
             warned=int(was_listed.sum()),
             critical=int((was_active & (changes["previous_severity"].to_numpy() >= 4)).sum()),
             mean_risk=float(before[was_active].mean()) if was_active.any() else float("nan"),
-            value_at_risk=float(value[was_listed].sum()),
+            value_at_risk=_value_then(value, changes["previous_value"].to_numpy(), was_listed),
             lost=int((known & was_lost).sum()),
         )
     return Headline(
@@ -221,6 +221,16 @@ def _headline(
         lost=int((~active).sum()),
         previous=previous,
     )
+
+
+def _value_then(now: np.ndarray, then: np.ndarray, listed: np.ndarray) -> float:
+    """The revenue per year the earlier run put at risk, as it recorded it (so the change is
+    the difference of the two reports' figures); valued as now where a run recorded none
+    (one recorded before churnwatch kept the value)."""
+    recorded = then[listed]
+    if np.isnan(recorded).any():
+        return float(now[listed].sum())
+    return float(recorded.sum())
 
 
 def _trend(

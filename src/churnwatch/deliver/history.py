@@ -30,7 +30,7 @@ from churnwatch.core.errors import HistoryError
 from churnwatch.deliver.atomic import refuse_planted_link
 
 APPLICATION_ID = 0x43575254  # "CWRT": a churnwatch run history
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOCK_WAIT = 60.0
 """Seconds a run waits for another run that is writing the same history."""
 
@@ -64,6 +64,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         ) WITHOUT ROWID""",
         "CREATE INDEX customer_runs_by_customer ON customer_runs (customer_id, run_id)",
     ),
+    2: ("ALTER TABLE customer_runs ADD COLUMN value_per_year REAL",),
 }
 """Per schema version, the statements that bring the previous version up to it."""
 
@@ -119,8 +120,8 @@ def record(path: Path, recording: Recording, snapshot: pd.DataFrame) -> int:
         )
         run_id = int(cursor.lastrowid or 0)
         connection.executemany(
-            "INSERT INTO customer_runs (run_id, customer_id, risk, severity, phase, rules)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO customer_runs (run_id, customer_id, risk, severity, phase, rules,"
+            " value_per_year) VALUES (?, ?, ?, ?, ?, ?, ?)",
             _customer_rows(run_id, snapshot),
         )
     return run_id
@@ -145,9 +146,18 @@ def _customer_rows(run_id: int, snapshot: pd.DataFrame) -> Iterator[tuple[object
         labels[snapshot["severity"].to_numpy(dtype=np.int64)].tolist(),
         snapshot["phase"].astype(str).tolist(),
         snapshot["rules"].astype(str).tolist(),
+        _values(snapshot),
     )
     for row in zip(*columns, strict=True):
         yield (run_id, *row)
+
+
+def _values(snapshot: pd.DataFrame) -> list[float | None]:
+    """Each customer's revenue per year, None where unknown (SQLite's NULL, not NaN)."""
+    if "value_per_year" not in snapshot:
+        return [None] * len(snapshot)
+    values = snapshot["value_per_year"].to_numpy(dtype=np.float64)
+    return [None if np.isnan(v) else float(v) for v in values.tolist()]
 
 
 def runs(path: Path) -> list[RunInfo]:
@@ -186,7 +196,7 @@ def load_snapshot(path: Path, run_id: int) -> pd.DataFrame:
     """A recorded run's snapshot (the columns of :func:`churnwatch.analyses.changes.snapshot`)."""
     with _opened(path, create=False) as connection:
         rows = connection.execute(
-            "SELECT customer_id, risk, severity, phase, rules FROM customer_runs"
+            "SELECT customer_id, risk, severity, phase, rules, value_per_year FROM customer_runs"
             " WHERE run_id = ? ORDER BY risk DESC, customer_id",
             (run_id,),
         ).fetchall()
@@ -194,6 +204,7 @@ def load_snapshot(path: Path, run_id: int) -> pd.DataFrame:
     codes = {label: code for code, label in enumerate(Severity.labels())}
     frame["severity"] = frame["severity"].map(codes).fillna(0).astype(np.int64)
     frame["risk"] = frame["risk"].astype(np.float64)
+    frame["value_per_year"] = frame["value_per_year"].astype(np.float64)  # NULL: NaN
     return frame
 
 
