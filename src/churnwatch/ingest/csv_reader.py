@@ -55,7 +55,7 @@ from churnwatch.ingest.sniff import (
     inspect_head,
 )
 from churnwatch.ingest.trailing_fields import ASCII_SAFE, any_empty_extras, without_empty_extras
-from churnwatch.ingest.transcode import Transcoded, mixes_encodings, to_utf8
+from churnwatch.ingest.transcode import Rewritten, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
 FIRST_BLOCK = 1 << 24
@@ -671,17 +671,7 @@ class _Reader:
         spelled = "of zeros" if not said.any() else "of zeros, a dash or a word for none"
         zeros |= said
         wording = Counted("date", after=f" {spelled} read as empty{yet}")
-        self._add_problem(
-            column,
-            Reason.ZERO_DATE,
-            wording(int(zeros.sum())),
-            rows[zeros],
-            len(values),
-            examples_of=values,
-            level=Level.NOTE,
-            tally=(int(zeros.sum()),),
-            wording=wording,
-        )
+        self._counted_note(column, Reason.ZERO_DATE, wording, rows[zeros], values)
         remaining = invalid.copy()
         remaining[rows[zeros]] = False
         return remaining
@@ -712,17 +702,7 @@ class _Reader:
             )
             return days, placeholder
         wording = Counted("date", after=f" read as empty: {why}")
-        self._add_problem(
-            column,
-            Reason.PLACEHOLDER_DATE,
-            wording(len(rows)),
-            rows,
-            len(values),
-            examples_of=values,
-            level=Level.NOTE,
-            tally=(len(rows),),
-            wording=wording,
-        )
+        self._counted_note(column, Reason.PLACEHOLDER_DATE, wording, rows, values)
         emptied: pa.ChunkedArray = pc.if_else(
             pa.array(placeholder), pa.scalar(None, days.type), days
         )
@@ -889,17 +869,7 @@ class _Reader:
             f' read as such; thousands = "{separator}" under [sources.{self.source.name}] in'
             " churnwatch.toml says so",
         )
-        self._add_problem(
-            column,
-            Reason.UNSAMPLED_THOUSANDS,
-            wording(len(rows)),
-            rows,
-            len(values),
-            examples_of=values,
-            level=Level.NOTE,
-            tally=(len(rows),),
-            wording=wording,
-        )
+        self._counted_note(column, Reason.UNSAMPLED_THOUSANDS, wording, rows, values)
 
     def _report(
         self, column: Column, code: Reason, why: str, mask: np.ndarray, values: pa.Array
@@ -915,6 +885,23 @@ class _Reader:
             examples_of=None if code is Reason.MISSING_VALUE else values,
             skipped=skipped,
             level=Level.WARNING if skipped else Level.NOTE,
+        )
+
+    def _counted_note(
+        self, column: Column, code: Reason, wording: Counted, rows: np.ndarray, values: pa.Array
+    ) -> None:
+        """A note on ``rows`` of a column, in words that a split export's parts can say once
+        with their sum (see :class:`~churnwatch.ingest.problems.Counted`)."""
+        self._add_problem(
+            column,
+            code,
+            wording(len(rows)),
+            rows,
+            len(values),
+            examples_of=values,
+            level=Level.NOTE,
+            tally=(len(rows),),
+            wording=wording,
         )
 
     def _add_problem(
@@ -1030,15 +1017,15 @@ class Categories:
         )
 
 
-def _mixed_note(source: str, file: str, transcoded: Transcoded) -> Problem:
-    count = transcoded.fallback_count
+def _mixed_note(source: str, file: str, transcoded: Rewritten) -> Problem:
+    count = transcoded.count
     return Problem(
         source,
         file,
         Reason.ENCODING,
         _READ_AS_CP1252(count),
         count=count,
-        lines=tuple(transcoded.fallback_lines),
+        lines=tuple(transcoded.lines),
         tally=(count,),
         wording=_READ_AS_CP1252,
     )

@@ -13,14 +13,12 @@ that writes them as ASCII does (UTF-8, cp1252, Latin-1).
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from churnwatch.ingest.transcode import Rewritten, rewritten
 
 ASCII_SAFE = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
 """Encodings whose delimiter, quote and line-end bytes are those of ASCII."""
-KEEP_LINES = 5
 
 
 def only_empty_extras(fields: list[str], width: int) -> bool:
@@ -41,39 +39,18 @@ def any_empty_extras(rows: list[str], delimiter: str, width: int) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Trimmed:
-    path: Path
-    """The temporary copy; the caller removes it."""
-    lines: list[int]
-    """1-based lines whose empty extra fields were dropped (the first few)."""
-    count: int
-
-
-def without_empty_extras(path: Path, delimiter: str, width: int) -> Trimmed:
+def without_empty_extras(path: Path, delimiter: str, width: int) -> Rewritten:
     """A temporary copy of ``path`` whose records of more than ``width`` fields, the extra
     ones blank, end after field ``width``. A record whose quotes do not close on its line
     (a quoted line break) is copied as it is."""
-    handle, name = tempfile.mkstemp(prefix="churnwatch-", suffix=".csv")
     separator = delimiter.encode("ascii")
-    lines: list[int] = []
-    count = 0
-    try:
-        with path.open("rb") as source, os.fdopen(handle, "wb") as target:
-            for number, line in enumerate(source, start=1):
-                body = line.rstrip(b"\r\n")
-                cut = _cut(body, delimiter, width) if body.count(separator) >= width else None
-                if cut is None:
-                    target.write(line)
-                    continue
-                target.write(body[:cut] + line[len(body) :])
-                count += 1
-                if len(lines) < KEEP_LINES:
-                    lines.append(number)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Trimmed(Path(name), lines, count)
+
+    def trimmed(line: bytes) -> bytes | None:
+        body = line.rstrip(b"\r\n")
+        cut = _cut(body, delimiter, width) if body.count(separator) >= width else None
+        return None if cut is None else body[:cut] + line[len(body) :]
+
+    return rewritten(path, trimmed)
 
 
 def _cut(body: bytes, delimiter: str, width: int) -> int | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,31 +39,52 @@ def mixes_encodings(path: Path) -> bool:
 
 
 @dataclass(frozen=True)
-class Transcoded:
+class Rewritten:
+    """A temporary copy of an export with some of its lines changed, line for line."""
+
     path: Path
-    """The temporary UTF-8 copy; the caller removes it."""
-    fallback_lines: list[int]
-    """1-based lines that were not UTF-8 and were read as cp1252 (the first few)."""
-    fallback_count: int
+    """The copy; the caller removes it."""
+    lines: list[int]
+    """1-based lines that were changed (the first few)."""
+    count: int
+    """How many were."""
 
 
-def to_utf8(path: Path, *, keep_lines: int = 5) -> Transcoded:
-    """A temporary UTF-8 copy of ``path``, line by line (see the module docstring)."""
+def rewritten(
+    path: Path, change: Callable[[bytes], bytes | None], *, keep_lines: int = 5
+) -> Rewritten:
+    """A temporary copy of ``path`` in which each line that ``change`` gives a new text for
+    (its line end included) has that text; every other line is copied as it is. Lines stay
+    where they were, so line numbers in messages stay the export's."""
     handle, name = tempfile.mkstemp(prefix="churnwatch-", suffix=".csv")
     lines: list[int] = []
     count = 0
     try:
         with path.open("rb") as source, os.fdopen(handle, "wb") as target:
             for number, line in enumerate(source, start=1):
-                try:
-                    line.decode("utf-8")
+                changed = change(line)
+                if changed is None:
                     target.write(line)
-                except UnicodeDecodeError:
-                    target.write(line.decode("cp1252", errors="replace").encode("utf-8"))
-                    count += 1
-                    if len(lines) < keep_lines:
-                        lines.append(number)
+                    continue
+                target.write(changed)
+                count += 1
+                if len(lines) < keep_lines:
+                    lines.append(number)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-    return Transcoded(Path(name), lines, count)
+    return Rewritten(Path(name), lines, count)
+
+
+def to_utf8(path: Path) -> Rewritten:
+    """A temporary UTF-8 copy of ``path``, line by line (see the module docstring); its
+    ``lines`` were not UTF-8 and were read as cp1252."""
+    return rewritten(path, _as_utf8)
+
+
+def _as_utf8(line: bytes) -> bytes | None:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace").encode("utf-8")
+    return None
