@@ -429,6 +429,24 @@ def test_a_rejected_login_exits_2(cli, folder, mail_server, monkeypatch, tmp_pat
     assert not mail_server.inbox.received
 
 
+def mail_each_owner(cli: Callable[..., Any], folder: Path, target: Path, *more: object) -> Any:
+    """The report split by owner, each part mailed to its owner (``more``: other options)."""
+    return cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "--split-by",
+        "owner",
+        "-o",
+        target,
+        "--email-owners",
+        "--email-from",
+        "cw@firma.example",
+        *more,
+    )
+
+
 @pytest.mark.parametrize(
     ("bens_address", "why"),
     [
@@ -448,19 +466,7 @@ def test_split_by_owner_mails_each_owner_and_names_who_got_none(
                 row["owner_email"] = bens_address
 
     rows = edit_customers(folder, without_bens_address)
-    result = cli(
-        "report",
-        folder,
-        "--as-of",
-        AS_OF,
-        "--split-by",
-        "owner",
-        "-o",
-        tmp_path / "w.html",
-        "--email-owners",
-        "--email-from",
-        "cw@firma.example",
-    )
+    result = mail_each_owner(cli, folder, tmp_path / "w.html")
     assert result.exit_code == 2
     assert f"not sent: Ben Carter: {why}" in " ".join(result.stderr.split())
     received = {tuple(r.rcpt_tos) for r in mail_server.inbox.received}
@@ -611,19 +617,7 @@ def test_a_line_break_in_an_owner_name_cannot_forge_a_message_line(
                 row["owner"] = "Anna\nnot sent: forged"
 
     edit_customers(folder, forged)
-    result = cli(
-        "report",
-        folder,
-        "--as-of",
-        AS_OF,
-        "--split-by",
-        "owner",
-        "-o",
-        tmp_path / "w.html",
-        "--email-owners",
-        "--email-from",
-        "cw@firma.example",
-    )
+    result = mail_each_owner(cli, folder, tmp_path / "w.html")
     assert result.exit_code == 0, result.stderr
     lines = result.stderr.splitlines()
     assert not any(line.startswith("not sent: forged") for line in lines)
@@ -686,22 +680,8 @@ def test_xlsx_cells_show_as_the_report_does(cli, folder, recorded, tmp_path) -> 
 def test_owner_reports_copy_the_team_lead(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "mails" / "w.html"
     out.parent.mkdir()
-    result = cli(
-        "report",
-        folder,
-        "--as-of",
-        AS_OF,
-        "--split-by",
-        "owner",
-        "-o",
-        out,
-        "--email-owners",
-        "--email-to",
-        "lead@firma.example",
-        "--email-from",
-        "cw@firma.example",
-        "--dry-run",
-        "--attach-xlsx",
+    result = mail_each_owner(
+        cli, folder, out, "--email-to", "lead@firma.example", "--dry-run", "--attach-xlsx"
     )
     assert result.exit_code == 0, result.output
     message = email.message_from_bytes(
