@@ -54,7 +54,11 @@ from churnwatch.ingest.sniff import (
     first_undecodable,
     inspect_head,
 )
-from churnwatch.ingest.trailing_fields import ASCII_SAFE, any_empty_extras, without_empty_extras
+from churnwatch.ingest.trailing_fields import (
+    ASCII_COMPATIBLE,
+    any_empty_extras,
+    without_empty_extras,
+)
 from churnwatch.ingest.transcode import Rewritten, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
@@ -372,12 +376,17 @@ class _Reader:
         self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
 
     @property
+    def encoding(self) -> str:
+        """The encoding of ``file``: UTF-8 for a transcoded copy, else the export's."""
+        return "utf-8" if self.transcoded else self.dialect.encoding
+
+    @property
     def layout(self) -> Lines:
         """Where the rows are, in the plain export: a transcoded copy is removed after the
         read (its lines are the export's, which is read as UTF-8, bad bytes replaced)."""
         return Layout(
             self.plain,
-            "utf-8" if self.transcoded else self.dialect.encoding,
+            self.encoding,
             self.dialect.delimiter,
             len(self.names),
             preamble=1 if self.head.preamble else 0,
@@ -468,10 +477,9 @@ class _Reader:
     def _may_trim(self) -> bool:
         """Some rejected rows end in blank fields the header does not have, and the file can
         be copied without them (see :mod:`churnwatch.ingest.trailing_fields`)."""
-        encoding = "utf-8" if self.transcoded else self.dialect.encoding.lower()
         return (
             not self.head.trailing_delimiter
-            and encoding in ASCII_SAFE
+            and self.encoding.lower() in ASCII_COMPATIBLE
             and any_empty_extras(self.malformed, self.dialect.delimiter, len(self.names))
         )
 
@@ -550,9 +558,7 @@ class _Reader:
     def _arrow_table(
         self, typed: bool, newlines_in_values: bool, skip: Callable[[pacsv.InvalidRow], str]
     ) -> pa.Table:
-        encoding = "utf8" if self.dialect.encoding.lower() in _UTF8 else self.dialect.encoding
-        if self.transcoded:
-            encoding = "utf8"
+        encoding = "utf8" if self.encoding.lower() in _UTF8 else self.encoding
         types = {
             self.columns[c.name]: self._arrow_type(c, typed)
             for c in self.source.columns

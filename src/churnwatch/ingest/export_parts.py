@@ -16,7 +16,6 @@ lines go nowhere. A Parquet export is split by rows, its row numbers standing fo
 
 from __future__ import annotations
 
-import csv
 import itertools
 import math
 import pickle
@@ -57,7 +56,7 @@ from churnwatch.ingest.problems import (
     Reason,
 )
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
-from churnwatch.ingest.trailing_fields import only_empty_extras
+from churnwatch.ingest.trailing_fields import with_empty_extras
 
 BLOCK = 1 << 23
 """Bytes read at a time; a record longer than a block makes the block grow to hold it."""
@@ -697,11 +696,8 @@ class _Records:
 def _trimmed_customer(row: str, delimiter: str, field: int, width: int) -> bytes | None:
     """The customer of a rejected row the reader takes without its blank extra fields (see
     ``trailing_fields``), so that it goes to its customer's part; None for any other."""
-    try:
-        fields = next(csv.reader([row.rstrip("\r")], delimiter=delimiter), [])
-    except csv.Error:
-        return None
-    return fields[field].encode("ascii") if only_empty_extras(fields, width) else None
+    fields = with_empty_extras(row, delimiter, width)
+    return None if fields is None else fields[field].encode("ascii")
 
 
 def _route(

@@ -18,11 +18,10 @@ from typing import Protocol
 import numpy as np
 
 from churnwatch.core.errors import InputError
-from churnwatch.ingest.trailing_fields import only_empty_extras
+from churnwatch.ingest.trailing_fields import ASCII_COMPATIBLE, only_empty_extras
 
 BLOCK = 1 << 24
 """Bytes read at a time where lines are looked for."""
-_ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "utf8", "cp1252", "latin-1", "iso-8859-1"}
 
 
 class Lines(Protocol):
@@ -66,7 +65,7 @@ class Layout:
     def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
         """Physical 1-based line (header = 1) of each parsed data row in ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)
-        if self.encoding.lower() in _ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
+        if self.encoding.lower() in ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
             return rows + 1 + self.header_lines + self.preamble
         starts = np.fromiter(
             (line for line, fields in self._records() if self._parsed(fields)),
@@ -79,7 +78,7 @@ class Layout:
         """Every field of each parsed data row in ``rows``, trimmed: what tells two rows
         apart that agree in every column churnwatch reads."""
         rows = np.asarray(rows, dtype=np.int64)
-        if self.encoding.lower() in _ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
+        if self.encoding.lower() in ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
             lines = self._lines(rows + self.header_lines + self.preamble)
             text = [line.rstrip(b"\r").decode(self.encoding, errors="replace") for line in lines]
             parsed = csv.reader(text, delimiter=self.delimiter)

@@ -17,7 +17,15 @@ from pathlib import Path
 
 from churnwatch.ingest.transcode import Rewritten, rewritten
 
-ASCII_SAFE = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
+ASCII_COMPATIBLE = {
+    "utf-8",
+    "utf8",
+    "utf-8-sig",
+    "cp1252",
+    "windows-1252",
+    "latin-1",
+    "iso-8859-1",
+}
 """Encodings whose delimiter, quote and line-end bytes are those of ASCII."""
 
 
@@ -26,17 +34,20 @@ def only_empty_extras(fields: list[str], width: int) -> bool:
     return len(fields) > width and not "".join(fields[width:]).strip()
 
 
+def with_empty_extras(text: str, delimiter: str, width: int) -> list[str] | None:
+    """The fields of the one-line record ``text`` where it is the header's fields and then
+    only blank ones (a row the reader takes without them); None for any other."""
+    try:
+        fields = next(csv.reader([text.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error:  # a line break in it
+        return None
+    return fields if only_empty_extras(fields, width) else None
+
+
 def any_empty_extras(rows: list[str], delimiter: str, width: int) -> bool:
     """Whether one of ``rows`` (records the parser rejected) is the header's fields and then
     only blank ones: each such row is taken, whatever the others are."""
-    for text in rows:
-        try:
-            fields = next(csv.reader([text.rstrip("\r")], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        if only_empty_extras(fields, width):
-            return True
-    return False
+    return any(with_empty_extras(text, delimiter, width) is not None for text in rows)
 
 
 def without_empty_extras(path: Path, delimiter: str, width: int) -> Rewritten:
@@ -59,11 +70,8 @@ def _cut(body: bytes, delimiter: str, width: int) -> int | None:
     if body.count(b'"') % 2 or b"\r" in body:  # a quoted line break, or lines ending in CR
         return None
     text = body.decode("latin-1")  # one character per byte: positions stay byte positions
-    try:
-        fields = next(csv.reader([text], delimiter=delimiter), [])
-    except csv.Error:
-        return None
-    if not only_empty_extras(fields, width):
+    fields = with_empty_extras(text, delimiter, width)
+    if fields is None:
         return None
     end = len(text)
     for _ in range(len(fields) - width):  # each blank field and the delimiter before it
