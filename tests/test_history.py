@@ -29,6 +29,7 @@ def snapshot(rows: list[tuple[str, float, int, str]]) -> pd.DataFrame:
     """A snapshot from ``(customer_id, risk, severity, phase)`` rows."""
     frame = pd.DataFrame(rows, columns=["customer_id", "risk", "severity", "phase"])
     frame["rules"] = ["overdue-customer" if s >= HIGH else "" for s in frame["severity"]]
+    frame["value_per_year"] = float("nan")  # as a run recorded before values were kept
     return frame
 
 
@@ -171,7 +172,7 @@ WRITER = textwrap.dedent(
     rows = pd.DataFrame({{
         "customer_id": [f"C{{n}}" for n in range(3000)],
         "risk": [0.5] * 3000, "severity": [2] * 3000, "phase": ["maturity"] * 3000,
-        "rules": [""] * 3000,
+        "rules": [""] * 3000, "value_per_year": [1.0] * 3000,
     }})
     for week in range({weeks}):
         as_of = day("2026-01-05") + 7 * (2 * week + {offset})

@@ -160,10 +160,8 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame, warn_at: Severity) ->
         [Change.NEW, Change.ESCALATED, Change.UNCHANGED, Change.LOST, Change.RECOVERED],
         default=Change.NONE,
     )
-    earlier_value = np.full(len(current), np.nan)
-    if "value_per_year" in before:
-        recorded = before["value_per_year"].to_numpy(dtype=np.float64)
-        earlier_value[known] = recorded[position[known]]
+    recorded = before["value_per_year"].to_numpy(dtype=np.float64)
+    earlier_value = np.where(known, recorded[position], np.nan)
     return current.assign(
         change=change,
         previous_risk=earlier_risk,

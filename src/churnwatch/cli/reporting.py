@@ -168,7 +168,7 @@ def report(
         _write(documents, binary, output, found, config, verbose, split=found.split)
     # A dry run, or a mail not delivered, leaves the history as it was: recorded, the run
     # would be the next report's baseline, and what it found new would never be sent.
-    keep = found.history is not None and found.record and not dry_run
+    record_to = found.history if found.record and not dry_run else None
     if mailing:
         _mail(
             found,
@@ -180,10 +180,10 @@ def report(
             dry_run,
             output,
             quiet=quiet,
-            recording=keep,
+            recording=record_to is not None,
         )
-    if keep and found.history is not None:
-        api.record_run(found.run, found.history)
+    if record_to is not None:
+        api.record_run(found.run, record_to)
 
 
 def _addresses(text: str | None) -> list[str]:

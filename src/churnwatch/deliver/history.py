@@ -154,8 +154,6 @@ def _customer_rows(run_id: int, snapshot: pd.DataFrame) -> Iterator[tuple[object
 
 def _values(snapshot: pd.DataFrame) -> list[float | None]:
     """Each customer's revenue per year, None where unknown (SQLite's NULL, not NaN)."""
-    if "value_per_year" not in snapshot:
-        return [None] * len(snapshot)
     values = snapshot["value_per_year"].to_numpy(dtype=np.float64)
     return [None if np.isnan(v) else float(v) for v in values.tolist()]
 
