@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from churnwatch.ingest.problems import Level
-from helpers import ORDERS, codes, ids, load, problem, summary
+from helpers import ORDERS, codes, day, ids, load, problem, summary
 from scan_helpers import features_by_id, write_exports
 
 
@@ -372,7 +372,7 @@ def test_a_placeholder_order_date_is_no_order_from_long_ago(
     assert "which systems write for a missing date" in warning.describe()
     features = features_by_id(folder, dt.date(2025, 4, 30)).loc["K1"]
     assert features["order_count"] == 2
-    assert features["first_order_date"] == (dt.date(2025, 4, 10) - dt.date(1970, 1, 1)).days
+    assert features["first_order_date"] == day("2025-04-10")
 
 
 def test_a_paid_date_of_a_dash_a_word_or_a_placeholder_is_an_open_invoice(
