@@ -432,9 +432,23 @@ def test_rows_ending_in_empty_fields_the_header_lacks_are_read(tmp_path: Path) -
     cut = load(folder, dt.date(2025, 1, 31))
     note = problem(cut, "repaired", "orders")
     assert (note.level, note.count, note.lines) == (Level.NOTE, 3, (2, 4, 8))
-    assert "end in empty fields the header does not have (a ';' at the end)" in note.message
+    assert note.message == (
+        "3 rows with empty fields the header does not have (a ';' at the end) read without them"
+    )
     wrong = problem(cut, "field_count", "orders")  # a filled extra field is no blank one
     assert (wrong.count, wrong.lines) == (1, (5,))
     bad = problem(cut, "bad_date", "orders")  # a date broken over two lines, after the others
     assert bad.lines == (6,)
     assert sorted(cut.frame("orders")["amount"]) == [5.0, 6.0, 7.0, 10.0]
+
+
+def test_a_row_differing_only_by_empty_fields_at_its_end_is_a_duplicate(tmp_path: Path) -> None:
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="order_id,customer_id,order_date,amount\nA1,K1,2025-01-02,5,,\n"
+        "A1,K1,2025-01-02,5\nA2,K1,2025-01-09,6\n",
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    duplicate = problem(cut, "duplicate")
+    assert (duplicate.count, duplicate.lines) == (1, (3,))
+    assert sorted(cut.frame("orders")["amount"]) == [5.0, 6.0]

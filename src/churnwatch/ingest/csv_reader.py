@@ -491,8 +491,8 @@ class _Reader:
         self.file, self.trimmed = trimmed.path, True
         wording = Counted(
             "row",
-            after=f" end in empty fields the header does not have (a {self.dialect.delimiter!r}"
-            " at the end): read without them",
+            after=f" with empty fields the header does not have (a {self.dialect.delimiter!r}"
+            " at the end) read without them",
         )
         self.problems.append(
             Problem(

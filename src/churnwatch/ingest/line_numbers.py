@@ -82,14 +82,19 @@ class Layout:
             lines = self._lines(rows + self.header_lines + self.preamble)
             text = [line.rstrip(b"\r").decode(self.encoding, errors="replace") for line in lines]
             parsed = csv.reader(text, delimiter=self.delimiter)
-            return [tuple(field.strip() for field in fields) for fields in parsed]
+            return [self._row(fields) for fields in parsed]
         wanted = {int(row): place for place, row in enumerate(rows)}
         found: list[tuple[str, ...]] = [()] * len(rows)
         records = (fields for _, fields in self._records() if self._parsed(fields))
         for row, fields in enumerate(records):
             if row in wanted:
-                found[wanted[row]] = tuple(field.strip() for field in fields)
+                found[wanted[row]] = self._row(fields)
         return found
+
+    def _row(self, fields: list[str]) -> tuple[str, ...]:
+        """A record's fields as the reader took them: trimmed, and without blank fields beyond
+        the header's (a row whose only difference is a trailing ``;;`` is the same row)."""
+        return tuple(field.strip() for field in fields[: self.width])
 
     def _lines(self, numbers: np.ndarray) -> list[bytes]:
         """The physical lines numbered ``numbers`` (0-based), the file read block by block:
