@@ -14,9 +14,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +27,7 @@ import pytest
 from churnwatch import api
 from churnwatch.analyses import engines
 from churnwatch.analyses.engines import DaskEngine, LocalEngine, default_partitions
-from churnwatch.core import scratch
+from churnwatch.core import scratch, stops
 from churnwatch.core.errors import ChurnwatchError, UsageError
 from churnwatch.ingest.problems import Reason
 from churnwatch.risk import training
@@ -215,7 +217,7 @@ def test_a_scan_stopped_while_its_local_cluster_runs_exits_quietly(
     deadline = time.monotonic() + 15.0
     while list(scratch.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert list(scratch.iterdir()) == []
+    assert sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*")) == []
 
 
 def test_a_local_cluster_that_fails_to_close_under_a_stop_still_ends_as_stopped(
@@ -578,6 +580,60 @@ def test_a_private_folder_goes_when_a_stopped_run_ends_by_its_deadline() -> None
         (folder / "part.csv").write_text("customer data")
         scratch.remove_all()  # what the deadline of a stopped run calls
         assert not folder.exists()
+
+
+def test_a_stop_while_a_private_folder_is_removed_waits_till_it_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Raised in the middle of the removal, the stop left the folder (a run's parts of the
+    customers' data) behind in the shared temporary directory; it is raised after."""
+    remove = shutil.rmtree
+
+    def stopped_while(path: str, *args: Any, **kwargs: Any) -> None:
+        stops.stop(signal.SIGTERM)  # what the signal handler calls, as a SIGTERM came now
+        remove(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", stopped_while)
+    registered = list(scratch._CLEAN_UPS)
+    with (
+        pytest.raises(stops.Stopped),
+        scratch.private_folder("churnwatch-test-") as folder,
+    ):
+        (folder / "part.csv").write_text("customer data")
+    assert not folder.exists()
+    assert registered == scratch._CLEAN_UPS
+
+
+def test_a_stop_as_a_private_folder_is_made_leaves_none(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    made: list[str] = []
+    make = tempfile.mkdtemp
+
+    def stopped_after(*args: Any, **kwargs: Any) -> str:
+        made.append(make(*args, **kwargs))
+        stops.stop(signal.SIGTERM)
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", stopped_after)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    registered = list(scratch._CLEAN_UPS)
+    with pytest.raises(stops.Stopped), scratch.private_folder("churnwatch-test-"):
+        pytest.fail("the stop is raised before the folder is used")
+    assert made and list(tmp_path.iterdir()) == []
+    assert registered == scratch._CLEAN_UPS
+
+
+def test_stops_wait_for_the_outermost_held_moment() -> None:
+    ran = []
+    with pytest.raises(stops.Stopped) as stop, stops.held():
+        with stops.held():
+            stops.stop(signal.SIGHUP)
+            ran.append("inner")
+        ran.append("outer")
+    assert ran == ["inner", "outer"] and stop.value.signum == signal.SIGHUP
+    with pytest.raises(stops.Stopped):  # nothing held: raised at once
+        stops.stop(signal.SIGTERM)
 
 
 def _orders(customers: int = 40, seed: int = 1) -> list[str]:

@@ -19,7 +19,6 @@ from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from tempfile import TemporaryDirectory
 from typing import Any, Protocol
 from uuid import uuid4
 
@@ -34,6 +33,7 @@ from churnwatch.analyses.scoring import (
     scored,
 )
 from churnwatch.core.errors import ChurnwatchError, UsageError, stop_behind
+from churnwatch.core.scratch import private_folder
 from churnwatch.core.words import plural
 from churnwatch.features.population import Population
 from churnwatch.rules.catalog import Rule
@@ -244,10 +244,7 @@ class DaskEngine:
                 yield client
             return
         with (
-            TemporaryDirectory(prefix="churnwatch-dask-") as scratch,
-            _removed_again_at_exit(scratch),
-            _temporary_files_in(scratch),
-            _dask_config({"temporary-directory": scratch}),  # also the lock files
+            _cluster_space() as scratch,
             distributed.LocalCluster(
                 n_workers=self.planned_workers,
                 local_directory=scratch,  # private: never a shared /tmp/dask-scratch-space
@@ -298,6 +295,20 @@ class Cluster:
 
 
 @contextmanager
+def _cluster_space() -> Iterator[str]:
+    """A private folder for all that the local cluster's processes write, Dask's lock files
+    included; removed after the run, and again at exit."""
+    with private_folder("churnwatch-dask-") as folder:
+        scratch = str(folder)
+        with (
+            _removed_again_at_exit(scratch),
+            _temporary_files_in(scratch),
+            _dask_config({"temporary-directory": scratch}),
+        ):
+            yield scratch
+
+
+@contextmanager
 def _removed_again_at_exit(folder: str) -> Iterator[None]:
     """``folder`` removed once more when the process ends, after its worker processes have
     been joined: a worker still starting when the run was stopped may create its space in
@@ -315,19 +326,33 @@ def _temporary_files_in(folder: str) -> Iterator[None]:
     processes inherit ``TMPDIR`` when they start, this process's ``tempfile`` follows
     ``tempfile.tempdir``. A run stopped while its workers started left a worker's
     ``dask-scratch-space`` or a ``tmp…`` folder in the shared temporary directory, about one
-    stop in twenty at the wrong moment; in ``folder`` they go with it."""
+    stop in twenty at the wrong moment; in ``folder`` they go with it.
+
+    A stopped run keeps the setting: the cluster's own thread goes on starting it for a
+    moment, and its TLS certificates, written to a temporary folder while a connection is
+    made, were left in the shared one when the process ended (1 stop in 80 here)."""
     import tempfile
 
     saved_variable, saved_folder = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = tempfile.tempdir = folder
     try:
         yield
-    finally:
-        if saved_variable is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved_variable
-        tempfile.tempdir = saved_folder
+    except BaseException as error:
+        if not isinstance(error, KeyboardInterrupt) and stop_behind(error) is None:
+            _temporary_files_back(saved_variable, saved_folder)
+        raise
+    _temporary_files_back(saved_variable, saved_folder)
+
+
+def _temporary_files_back(variable: str | None, folder: str | None) -> None:
+    """``TMPDIR`` and ``tempfile.tempdir`` as they were."""
+    import tempfile
+
+    if variable is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = variable
+    tempfile.tempdir = folder
 
 
 def _quiet_from_now_on() -> None:

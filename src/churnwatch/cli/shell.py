@@ -21,8 +21,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from churnwatch.cli.exitcodes import ExitCode
+from churnwatch.core import stops
 from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError, stop_behind
 from churnwatch.core.scratch import remove_all
+from churnwatch.core.stops import Stopped
 from churnwatch.core.words import inline, printable_output
 from churnwatch.render.console import make_console
 
@@ -93,14 +95,6 @@ def _main(
     """Early warning for customer churn, from the CSV exports of your ERP, CRM or shop."""
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: unwind like Ctrl-C, so a half-written temporary file is removed."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
 STOP_AGAIN_SECONDS = 0.05
 """How long after a stop was lost (see :func:`_stop_again`) it is delivered again."""
 STOP_GRACE_SECONDS = 15.0
@@ -124,15 +118,15 @@ def stop_on_signals() -> None:
     128 + the signal's number after :data:`STOP_GRACE_SECONDS` at the latest.
     """
 
-    def stop(signum: int, _frame: object) -> None:
+    def stopped(signum: int, _frame: object) -> None:
         deadline = threading.Timer(STOP_GRACE_SECONDS, _end, args=(128 + signum,))
         deadline.daemon = True
         deadline.start()
-        raise Stopped(signum)
+        stops.stop(signum)
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), stop)
+            signal.signal(getattr(signal, name), stopped)
     sys.unraisablehook = _stop_again(sys.unraisablehook)
 
 

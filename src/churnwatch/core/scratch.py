@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from churnwatch.core.stops import held
+
 _CLEAN_UPS: list[Callable[[], None]] = []
 
 
@@ -29,11 +31,19 @@ def remove_all() -> None:
 @contextlib.contextmanager
 def private_folder(prefix: str) -> Iterator[Path]:
     """A private temporary folder (mode 0700) for the length of a ``with``: removed after it,
-    or by :func:`remove_all` when a stopped run is ended by its deadline before that."""
-    folder = tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)
-    _CLEAN_UPS.append(folder.cleanup)
+    or by :func:`remove_all` when a stopped run is ended by its deadline before that.
+
+    A stop waits while the folder is made and registered, and while it is removed: raised
+    in between, it left the folder behind. It stays registered until it is gone, so a
+    deadline that ends the run during the removal still removes it."""
+    folder = None
     try:
+        with held():
+            folder = tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)
+            _CLEAN_UPS.append(folder.cleanup)
         yield Path(folder.name)
     finally:
-        _CLEAN_UPS.remove(folder.cleanup)
-        folder.cleanup()
+        if folder is not None:
+            with held():
+                folder.cleanup()
+                _CLEAN_UPS.remove(folder.cleanup)
