@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -112,6 +113,28 @@ def test_sigterm_during_the_write_leaves_no_temporary_file(
         raise Stopped(signal.SIGTERM)
 
     monkeypatch.setattr(atomic.os, "replace", stopped)
+    target = tmp_path / "out.json"
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", target)
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_as_the_temporary_output_is_made_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stop waits until the temporary file is known, so the unwinding removes it: no
+    hidden ``.out.json.…`` is left in the user's folder."""
+    from churnwatch.core import stops
+    from churnwatch.deliver import atomic
+
+    make = atomic.tempfile.mkstemp
+
+    def stopped_after(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        made = make(*args, **kwargs)
+        stops.stop(signal.SIGTERM)  # what the signal handler calls, as a SIGTERM came now
+        return made
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", stopped_after)
     target = tmp_path / "out.json"
     result = invoke("scan", EXAMPLES / "exports", "--as-of", "2026-09-30", "-o", target)
     assert result.exit_code == 128 + signal.SIGTERM

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from churnwatch.core.errors import OutputError
 from churnwatch.core.paths import open_descriptor
+from churnwatch.core.stops import held
 
 
 def refuse_inputs(target: Path, reads: Collection[Path]) -> None:
@@ -111,21 +112,20 @@ def _replace(target: Path, data: Data, mode: int) -> None:
     folder = target.parent
     if not folder.is_dir():
         raise OutputError(f"{target}: folder {folder} does not exist")
+    temporary = None
     try:
-        # a short prefix: the temporary name must fit where the target's name just fits
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
-    try:
+        with held():  # a stop right after the file is made would leave it in the user's folder
+            # a short prefix: the temporary name must fit where the target's name just fits
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", dir=folder)
         with os.fdopen(handle, "wb") as file:
             file.writelines(_parts(data))
         os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
         raise
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from churnwatch.core.errors import InputError
 from churnwatch.core.scratch import on_exit
+from churnwatch.core.stops import held
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -46,8 +47,9 @@ def unpacked(path: Path) -> Path:
     kind = kind_of(path)
     if kind in ("csv", "parquet"):
         return path
-    folder = tempfile.TemporaryDirectory(prefix="churnwatch-")  # private: mode 0700
-    _unpacked.append(folder)
+    with held():  # registered before a stop can end the run
+        folder = tempfile.TemporaryDirectory(prefix="churnwatch-")  # private: mode 0700
+        _unpacked.append(folder)
     target = Path(folder.name) / plain_name(path.name)
     try:
         if kind == "zip":

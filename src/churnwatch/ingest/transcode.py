@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from churnwatch.core.stops import held
+
 CHUNK = 1 << 24
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
@@ -56,10 +58,12 @@ def rewritten(
     """A temporary copy of ``path`` in which each line that ``change`` gives a new text for
     (its line end included) has that text; every other line is copied as it is. Lines stay
     where they were, so line numbers in messages stay the export's."""
-    handle, name = tempfile.mkstemp(prefix="churnwatch-", suffix=".csv")
+    name: str | None = None
     lines: list[int] = []
     count = 0
     try:
+        with held():  # a stop right after the copy is made would leave it behind
+            handle, name = tempfile.mkstemp(prefix="churnwatch-", suffix=".csv")
         with path.open("rb") as source, os.fdopen(handle, "wb") as target:
             for number, line in enumerate(source, start=1):
                 changed = change(line)
@@ -71,7 +75,8 @@ def rewritten(
                 if len(lines) < keep_lines:
                     lines.append(number)
     except BaseException:
-        Path(name).unlink(missing_ok=True)
+        if name is not None:
+            Path(name).unlink(missing_ok=True)
         raise
     return Rewritten(Path(name), lines, count)
 
