@@ -61,6 +61,8 @@ def test_validate_canonical_exports(examples_dir, cli):
     assert "orders: orders.csv read as utf-8, delimiter ',', decimal '.', dates %Y-%m-%d" in output
     assert f"usable: as of {latest}, {len(customers):,} customers" in output
     assert "warning:" not in output
+    padded = [line for line in result.stdout.splitlines() if line.endswith(" ")]
+    assert padded == []  # piped into diff or grep: no blanks padding the table's lines
 
 
 def test_validate_german_exports_reports_bad_dates_and_the_duplicate(examples_dir, cli):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import TextIO, TypeVar
@@ -14,6 +15,7 @@ from rich.segment import Segment
 from churnwatch.core.words import printable
 
 PIPE_WIDTH = 160
+_PADDED_LINE_END = re.compile(r" +\n")
 
 
 class _PipeConsole(Console):
@@ -26,12 +28,14 @@ class _PipeConsole(Console):
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         """Spell out control characters in the text before Rich adds its own styles: a
-        customer called ``ESC[2J`` is shown, never obeyed."""
+        customer called ``ESC[2J`` is shown, never obeyed. In a pipe or file, lines end
+        without the blanks that pad a table to its width (they upset diff and grep)."""
         safe = (
             segment if segment.control else Segment(printable(segment.text), segment.style)
             for segment in buffer
         )
-        return super()._render_buffer(safe)
+        text = super()._render_buffer(safe)
+        return text if self.is_terminal else _PADDED_LINE_END.sub("\n", text)
 
 
 def make_console(
