@@ -10,6 +10,7 @@ import contextlib
 import email
 import email.policy
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -665,13 +666,20 @@ def test_composed_message_headers_and_serialisation() -> None:
     [
         "Churn warning 2026-09-30: 2 customers on the warning list · Chloé Martin",
         "Abwanderungswarnung 30.09.2026: 12 Kunden auf der Warnliste, 3 neu · Jürgen Köhler",
+        "Abwanderungswarnung 30.09.2026: Großhandel für Bürobedarf Süd · Müller-Lüdenscheidt"
+        " GmbH & Co. KG · Jürgen Köhler · Zoë Ødegård",
     ],
 )
 def test_a_long_subject_with_accented_names_reads_as_written(subject: str) -> None:
     """Folded at 78 characters, Python split the name into encoded words and dropped the
     blanks between them: readers saw "list ·Chloé" and "JürgenKöhler"."""
-    parsed = email.message_from_bytes(bytes(report(subject=subject)), policy=email.policy.default)
+    raw = bytes(report(subject=subject))
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed["Subject"] == subject
+    folded = raw[raw.index(b"Subject:") :].split(b"\r\n")
+    header = folded[: 1 + next(i for i, line in enumerate(folded[1:]) if line[:1] != b" ")]
+    assert all(len(line) <= 78 for line in header), header  # RFC 2047's limits
+    assert all(len(word) <= 75 for word in re.findall(rb"=\?[^?]+\?[qb]\?[^?]*\?=", raw))
 
 
 def test_naive_date_is_local_time() -> None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -337,12 +338,38 @@ class Attachment:
     """e.g. ``application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``."""
 
 
-MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
-"""SMTP's line ends, headers folded only at RFC 5322's limit of 998 characters. Folded at 78,
-Python's encoder splits a subject's non-ASCII words into encoded words at the fold and drops
-the blank between them ("…warning list ·Chloé", "JürgenKöhler" on the reader's screen). The
-text parts are quoted-printable and the attachments base64 either way: their lines stay short.
-"""
+ENCODED_WORD = 75
+"""RFC 2047's longest encoded word; Python's ``Header``, given it as the line length, keeps
+each folded line within it, the fold's leading blank included."""
+
+
+class _MailPolicy(policy.EmailPolicy):
+    """SMTP's line ends; a subject with non-ASCII characters in encoded words of at most
+    75 characters, as RFC 2047 asks; other headers folded only at RFC 5322's limit of 998.
+
+    Python's own folding at 78 split a subject's non-ASCII words into encoded words and
+    dropped the blank between them ("…warning list ·Chloé", "JürgenKöhler" on the reader's
+    screen); unfolded, one encoded word held the whole subject. The text parts are
+    quoted-printable and the attachments base64 either way: their lines stay short."""
+
+    def fold(self, name: str, value: str) -> str:
+        if self._encoded_subject(name, value):
+            words = Header(str(value), "utf-8", ENCODED_WORD, name).encode(linesep=self.linesep)
+            return f"{name}: {words}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if self._encoded_subject(name, value):
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+    def _encoded_subject(self, name: str, value: str) -> bool:
+        """A subject to encode (a server taking UTF-8 headers, SMTPUTF8, gets them as
+        they are)."""
+        return name.lower() == "subject" and not self.utf8 and not str(value).isascii()
+
+
+MAIL_POLICY = _MailPolicy().clone(linesep="\r\n", max_line_length=998)
 
 
 def compose(
