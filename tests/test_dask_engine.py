@@ -7,14 +7,17 @@ with the local engine, on the examples and on generated exports of every source.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -306,6 +309,71 @@ def test_an_unreachable_scheduler_is_one_clear_message_before_any_reading(tmp_pa
     err = stderr_of(result)
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
     assert "Traceback" not in err
+
+
+@contextlib.contextmanager
+def listener(reply: bytes | None) -> Iterator[str]:
+    """A local server that answers every connection with ``reply`` and closes it, or (None)
+    says nothing at all, as a web server waiting for a request; its tcp:// address."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = server.accept()
+                if reply is None:
+                    held.append(connection)
+                    continue
+                connection.sendall(reply)
+                connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n", "not in Dask's protocol"),
+        (None, "no answer in 1 s"),  # a web server, the dashboard's port: waited for ever
+    ],
+)
+def test_an_address_where_no_scheduler_answers_is_one_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply: bytes | None, says: str
+) -> None:
+    """An HTTP reply (a proxy) came out as "out of memory": distributed read its bytes as a
+    message's length."""
+    monkeypatch.setattr(engines, "HANDSHAKE_SECONDS", 1)
+    with listener(reply) as address:
+        result = invoke("scan", tmp_path, "-q", "--scheduler", address)  # no exports
+    assert result.exit_code == 2
+    err = stderr_of(result)
+    assert f"--scheduler {address}: something listens there, but not a Dask scheduler" in err
+    assert says in err and "never the dashboard's 8787" in err
+    assert "memory" not in err and "Traceback" not in err
+
+
+def test_a_worker_given_as_the_scheduler_is_named(scheduler: str) -> None:
+    client = distributed.Client(scheduler)
+    try:
+        worker = next(iter(client.scheduler_info()["workers"]))
+    finally:
+        client.close()
+    with pytest.raises(UsageError, match=r"not a Dask scheduler \(a Dask (Worker|Nanny)\)"):
+        engines.check_reachable(worker)
+
+
+def test_a_tls_scheduler_without_certificates_is_one_clear_message(scheduler: str) -> None:
+    tls = scheduler.replace("tcp://", "tls://")
+    with pytest.raises(UsageError, match="TLS needs this client's certificate") as refused:
+        engines.check_reachable(tls)
+    assert "distributed.comm.tls.ca-file" in str(refused.value.hint)
 
 
 @pytest.mark.parametrize(

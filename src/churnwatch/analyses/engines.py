@@ -46,6 +46,8 @@ PART_CUSTOMERS = 250_000
 worker's memory many times over, and a few parts per worker keep every worker busy."""
 CONNECT_SECONDS = 30
 PROBE_SECONDS = 5
+HANDSHAKE_SECONDS = 10
+"""How long a scheduler has to say it is one, before any data is read."""
 QUIET_LOGGERS = ("distributed", "asyncio")
 """Dask's logs, and asyncio's, where Dask's tasks report what they left unfinished."""
 QUIET_SCHEDULER = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
@@ -448,6 +450,54 @@ def check_reachable(scheduler: str) -> None:
         raise UsageError(
             f"cannot reach the Dask scheduler at {scheduler}: {error}", hint=hint
         ) from None
+    _check_answers(scheduler, hint)
+
+
+def _check_answers(scheduler: str, hint: str) -> None:
+    """Fail when what listens at ``scheduler`` is no Dask scheduler: distributed's client
+    waits for ever on a web server (the dashboard's port, 8787), and takes the HTTP reply
+    of a proxy for the length of a message and runs out of memory."""
+    import asyncio
+
+    arguments = _distributed().Security().get_connection_args("client")
+    if scheduler.startswith("tls://") and arguments.get("ssl_context") is None:
+        raise UsageError(
+            f"--scheduler {scheduler}: TLS needs this client's certificate and the cluster's"
+            " CA in Dask's configuration",
+            hint="set distributed.comm.tls.ca-file, .client.cert and .client.key (e.g. in"
+            " ~/.config/dask/distributed.yaml), or give a tcp:// address",
+        )
+    try:
+        identity = asyncio.run(_identity(scheduler, arguments))
+    except TimeoutError:
+        answer = f"no answer in {HANDSHAKE_SECONDS} s"
+    except Exception:  # whatever failed in reading its reply, it does not speak Dask
+        answer = "its reply is not in Dask's protocol"
+    else:
+        kind = identity.get("type") if isinstance(identity, dict) else None
+        if kind == "Scheduler":
+            return
+        answer = f"a Dask {kind}" if kind else "an unknown reply"
+    raise UsageError(
+        f"--scheduler {scheduler}: something listens there, but not a Dask scheduler ({answer})",
+        hint="give the tcp:// address that `dask scheduler` prints on start; its port is"
+        " 8786 unless set, never the dashboard's 8787",
+    )
+
+
+async def _identity(address: str, arguments: dict[str, Any]) -> object:
+    """What the Dask server at ``address`` says it is."""
+    import asyncio
+
+    connect = _distributed().comm.connect
+    comm = await asyncio.wait_for(
+        connect(address, timeout=HANDSHAKE_SECONDS, **arguments), HANDSHAKE_SECONDS
+    )
+    try:
+        await asyncio.wait_for(comm.write({"op": "identity"}), HANDSHAKE_SECONDS)
+        return await asyncio.wait_for(comm.read(), HANDSHAKE_SECONDS)
+    finally:
+        comm.abort()
 
 
 def default_partitions(customers: int, workers: int) -> int:
