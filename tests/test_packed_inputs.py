@@ -39,6 +39,11 @@ def _pack(path: Path, how: str) -> None:
     elif how == "zip":
         with zipfile.ZipFile(path.with_suffix(".zip"), "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(f"export/{path.name}", data)
+    elif how == "zip-finder":  # macOS Finder's "Compress" adds its metadata to every archive
+        with zipfile.ZipFile(path.with_suffix(".zip"), "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"export/{path.name}", data)
+            archive.writestr("export/.DS_Store", b"\0\0\0\1Bud1")
+            archive.writestr(f"__MACOSX/export/._{path.name}", b"\0\5\26\7 Mac OS X")
     elif how == "parquet":
         pq.write_table(pacsv.read_csv(path), path.with_suffix(".parquet"))
     path.unlink()
@@ -50,7 +55,7 @@ def _scan_csv(cli: Any, folder: Path, target: Path, *extra: str) -> bytes:
     return target.read_bytes()
 
 
-@pytest.mark.parametrize("how", ["gz", "zst", "bz2", "zip", "parquet"])
+@pytest.mark.parametrize("how", ["gz", "zst", "bz2", "zip", "zip-finder", "parquet"])
 def test_packed_exports_give_the_same_scan(
     cli, examples_dir: Path, tmp_path: Path, how: str
 ) -> None:  # type: ignore[no-untyped-def]

@@ -82,7 +82,7 @@ def _decompress(path: Path, target: Path, kind: str) -> None:
 def _unzip(path: Path, target: Path) -> None:
     """The one CSV in a ZIP archive; a workbook or several files are clear errors."""
     with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if not n.endswith("/")]
+        names = [n for n in archive.namelist() if not n.endswith("/") and not _is_metadata(n)]
         if any(n.startswith("xl/") for n in names):
             raise InputError(
                 f"{path}: not a CSV file: looks like an Excel workbook; export the sheet as CSV"
@@ -96,6 +96,17 @@ def _unzip(path: Path, target: Path) -> None:
             )
         with archive.open(tables[0]) as source, target.open("wb") as out:
             shutil.copyfileobj(source, out, CHUNK)
+
+
+def _is_metadata(name: str) -> bool:
+    """A file the packing system adds, no data: macOS Finder's ``__MACOSX/`` folder and
+    ``._`` resource forks, ``.DS_Store``, Windows' ``Thumbs.db``."""
+    base = name.rsplit("/", 1)[-1]
+    return (
+        name.startswith("__MACOSX/")
+        or base.startswith("._")
+        or base in (".DS_Store", "Thumbs.db", "desktop.ini")
+    )
 
 
 def plain_name(name: str) -> str:
