@@ -223,6 +223,37 @@ def test_broken_packings_are_one_clear_error(cli, tmp_path: Path, make: Any, mes
     assert "Traceback" not in result.output and "internal error" not in result.output
 
 
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("amount", pa.array([{"value": 12.5}, {"value": 3.0}])),
+        ("customer_id", pa.array([["K1"], ["K2"]])),
+        ("channel", pa.array([{"web": 1}, {"shop": 2}], pa.map_(pa.string(), pa.int64()))),
+    ],
+)
+def test_a_parquet_column_of_lists_records_or_maps_is_one_clear_error(
+    cli, tmp_path: Path, column: str, values: pa.Array, engine: str
+) -> None:  # type: ignore[no-untyped-def]
+    """pyarrow cannot cast them to text: an internal error, even for an optional column."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    columns = {
+        "customer_id": pa.array(["K1", "K2"]),
+        "order_date": pa.array(["2025-01-01", "2025-02-01"]),
+        "amount": pa.array([12.5, 3.0]),
+        "channel": pa.array(["web", "shop"]),
+    }
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    pq.write_table(pa.table({**columns, column: values}), folder / "orders.parquet")
+    result = cli("scan", folder, "--engine", engine)
+    assert result.exit_code == 2
+    assert f"orders.parquet: column '{column}' holds values of type" in result.stderr
+    assert "write it with one plain value per row" in result.stderr
+    assert "internal error" not in result.output
+
+
 def _zip(path: Path, members: dict[str, bytes]) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():

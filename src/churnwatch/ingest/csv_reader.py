@@ -1186,6 +1186,7 @@ def read_parquet_source(
     try:
         head = parquet_head(path)
         columns = resolve_columns(head, source, config, path)
+        check_flat(path, columns)
         table = pq.read_table(path, columns=list(dict.fromkeys(columns.values())))
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
@@ -1214,6 +1215,22 @@ def parquet_head(path: Path) -> Head:
 
     names = list(pq.read_schema(path).names)
     return Head("utf-8", ",", names, _sample_rows(path, names), has_nul=False, complete=True)
+
+
+def check_flat(path: Path, columns: dict[str, str]) -> None:
+    """Refuse a column churnwatch reads whose values are lists, records or maps: no text,
+    number or date can be read from them (pyarrow's cast failed as an internal error)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    for meaning, name in columns.items():
+        kind = schema.field(schema.get_field_index(name)).type
+        if pa.types.is_nested(kind):
+            shown = f"{name!r}" if name == meaning else f"{name!r} (mapped to {meaning})"
+            raise InputError(
+                f"{path}: column {shown} holds values of type {kind}, not text, numbers or"
+                " dates; write it with one plain value per row"
+            )
 
 
 def export_head(path: Path) -> tuple[Head, Path]:

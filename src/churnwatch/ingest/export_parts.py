@@ -39,6 +39,7 @@ from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError
 from churnwatch.core.sources import SOURCES, Source
 from churnwatch.ingest.csv_reader import (
     MAX_BLOCK,
+    check_flat,
     head_notes,
     parquet_head,
     resolve_columns,
@@ -805,6 +806,7 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
     try:
         head = parquet_head(path)
         columns = resolve_columns(head, source, settings, path)
+        check_flat(path, columns)
         file = pq.ParquetFile(path)
         name = Path(source.default_file).with_suffix(".parquet").name
         files = tuple(part_folder(scratch, index) / name for index in range(parts))
