@@ -224,6 +224,37 @@ def test_broken_packings_are_one_clear_error(cli, tmp_path: Path, make: Any, mes
 
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
+def test_parquet_rows_that_differ_only_in_a_column_not_read_are_no_duplicates(
+    cli, examples_dir: Path, tmp_path: Path, engine: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Two deliveries of one order differ only in a note churnwatch does not read: the CSV
+    export's lines tell them apart, and so must the Parquet file's rows; a true copy of a
+    row is still dropped, in both."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    folder = tmp_path / "csv"
+    shutil.copytree(examples_dir / "exports", folder)
+    orders = pacsv.read_csv(folder / "orders.csv")
+    rows = orders.num_rows
+    orders = orders.append_column("note", pa.array([f"delivery {i}" for i in range(rows)]))
+    second = orders.slice(rows - 1, 1)
+    second = second.set_column(second.num_columns - 1, "note", pa.array(["second delivery"]))
+    orders = pa.concat_tables([orders, second, orders.slice(0, 1)])  # and a true copy
+    pacsv.write_csv(orders, folder / "orders.csv")
+    plain = _scan_csv(cli, folder, tmp_path / "plain.csv", "--engine", engine)
+    _pack(folder / "orders.csv", "parquet")
+    result = cli(
+        "scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", tmp_path / "pq.csv", "--engine", engine
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "pq.csv").read_bytes() == plain
+    dropped = [line for line in result.stderr.splitlines() if "exact duplicate" in line]
+    assert dropped == [
+        f"warning: orders.parquet:{rows + 3}: 1 row dropped: exact duplicate of an earlier row"
+    ]
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
 @pytest.mark.parametrize(
     ("column", "values"),
     [
