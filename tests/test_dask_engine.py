@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import signal
@@ -311,6 +312,17 @@ def test_an_unreachable_scheduler_is_one_clear_message_before_any_reading(tmp_pa
     assert "Traceback" not in err
 
 
+def test_a_lost_scheduler_logs_nothing_of_its_own() -> None:
+    """distributed gives ``distributed.client`` a level of its own (WARNING): a quiet
+    ``distributed`` let its ERROR lines and tracebacks through when the scheduler was lost."""
+    client_log = logging.getLogger("distributed.client")
+    assert client_log.level == logging.WARNING  # distributed's setting, as imported
+    with engines._quiet(engines.QUIET_LOGGERS):
+        assert not client_log.isEnabledFor(logging.ERROR)
+        assert not logging.getLogger("distributed.scheduler").isEnabledFor(logging.ERROR)
+    assert client_log.level == logging.WARNING
+
+
 @contextlib.contextmanager
 def listener(reply: bytes | None) -> Iterator[str]:
     """A local server that answers every connection with ``reply`` and closes it, or (None)
@@ -386,6 +398,7 @@ def test_a_tls_scheduler_without_certificates_is_one_clear_message(scheduler: st
         (["--scheduler", ""], "--scheduler needs an address"),
         (["--engine", ""], "unknown engine ''"),
         (["--scheduler", "nonsense"], "--scheduler nonsense: not an address (missing port number"),
+        (["--workers", "100"], "--workers 100: this machine has"),  # 5 GB and minutes on 2 cores
     ],
 )
 def test_engine_options_that_do_not_fit_together_are_refused(

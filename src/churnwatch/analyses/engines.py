@@ -48,8 +48,11 @@ CONNECT_SECONDS = 30
 PROBE_SECONDS = 5
 HANDSHAKE_SECONDS = 10
 """How long a scheduler has to say it is one, before any data is read."""
-QUIET_LOGGERS = ("distributed", "asyncio")
-"""Dask's logs, and asyncio's, where Dask's tasks report what they left unfinished."""
+WORKERS_PER_CORE = 4
+"""The most workers per core a local cluster may have: 100 on 2 cores took 5 GB and minutes."""
+QUIET_LOGGERS = ("distributed", "asyncio", "tornado")
+"""Dask's logs, and asyncio's and tornado's, where Dask's tasks report what they left
+unfinished; each with the loggers below it that have a level of their own."""
 QUIET_SCHEDULER = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 """No dashboard, and the scheduler's small HTTP server on a free port: two runs at once must
 not compete for (and warn about) port 8787."""
@@ -218,7 +221,7 @@ class DaskEngine:
         """A client of the scheduler, or of a local cluster started for this run (typed
         ``Any``: distributed's client is untyped)."""
         try:
-            with _quiet(*QUIET_LOGGERS):
+            with _quiet(QUIET_LOGGERS):
                 yield from self._connected()
         except KeyboardInterrupt:  # Ctrl-C or a stop (SIGTERM): the process is ending
             _quiet_from_now_on()
@@ -365,18 +368,18 @@ def _quiet_from_now_on() -> None:
 
     from distributed.deploy import spec
 
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    for log in _loggers(QUIET_LOGGERS):
+        log.setLevel(logging.CRITICAL)
     atexit.unregister(spec.close_clusters)
 
 
 @contextmanager
-def _quiet(*loggers: str) -> Iterator[None]:
+def _quiet(loggers: tuple[str, ...]) -> Iterator[None]:
     """Nothing from ``loggers`` while the cluster runs (their levels are restored after):
     what fails reaches the user as one message from :meth:`DaskEngine._failures`, and a
     cluster closing because the run was stopped logs ERROR lines that are no error of the
     user's."""
-    logs = [logging.getLogger(name) for name in loggers]
+    logs = _loggers(loggers)
     levels = [log.level for log in logs]
     for log in logs:
         log.setLevel(logging.CRITICAL)
@@ -385,6 +388,17 @@ def _quiet(*loggers: str) -> Iterator[None]:
     finally:
         for log, level in zip(logs, levels, strict=True):
             log.setLevel(level)
+
+
+def _loggers(names: tuple[str, ...]) -> list[logging.Logger]:
+    """The loggers ``names``, and those below them with a level of their own: distributed
+    sets ``distributed.client`` to WARNING, which a quiet ``distributed`` does not silence
+    (a scheduler lost mid-run printed its ERROR lines and tracebacks)."""
+    below = tuple(f"{name}." for name in names)
+    known = list(logging.Logger.manager.loggerDict)
+    chosen = [*names, *(name for name in known if name.startswith(below))]
+    logs = [logging.getLogger(name) for name in chosen]
+    return [log for log in logs if log.name in names or log.level != logging.NOTSET]
 
 
 def _dask_config(settings: dict[str, Any]) -> Any:
@@ -423,6 +437,13 @@ def engine(
     for option, value in (("--partitions", partitions), ("--workers", workers)):
         if value is not None and value < 1:
             raise UsageError(f"{option} must be at least 1, not {value}")
+    if workers is not None and workers > (most := WORKERS_PER_CORE * _cores()):
+        raise UsageError(
+            f"--workers {workers}: this machine has {plural(_cores(), 'core')}; a local"
+            f" cluster of more than {most} workers only costs memory and start-up time (each"
+            " worker is a process of its own)",
+            hint=f"give at most {most}, or leave it out for one per core",
+        )
     _distributed()
     if scheduler is not None:
         check_reachable(scheduler)
