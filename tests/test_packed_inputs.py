@@ -157,6 +157,16 @@ def test_decimals_become_the_float_of_their_digits(digits: list[str], kind: pa.D
     assert got[len(expected) :].tobytes() == expected.tobytes()  # a second block
 
 
+def test_float32_amounts_become_the_float_of_their_digits() -> None:
+    """A float32 amount of 1383.94 is 1383.93994140625 as a float64: the output showed
+    1383.9399 where the CSV of the same table gives 1383.94."""
+    digits = [1383.94, -0.1, 12.5]
+    column = pa.array([*digits, None], pa.float32())
+    floats = _parquet_column(pa.chunked_array([column]), Kind.NUMBER)
+    assert floats.type == pa.float64()
+    assert floats.to_pylist() == [*digits, None]
+
+
 def test_parquet_timestamps_are_dates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "exports"
     folder.mkdir()
@@ -283,6 +293,20 @@ def test_a_parquet_column_of_lists_records_or_maps_is_one_clear_error(
     assert f"orders.parquet: column '{column}' holds values of type" in result.stderr
     assert "write it with one plain value per row" in result.stderr
     assert "internal error" not in result.output
+
+
+def test_a_zip_cut_short_says_so(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Not "export the sheet as CSV", which is about Excel workbooks."""
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    _pack(folder / "orders.csv", "zip")
+    whole = (folder / "orders.zip").read_bytes()
+    (folder / "orders.zip").write_bytes(whole[: len(whole) // 2])
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert f"{folder / 'orders.zip'}: this ZIP archive cannot be opened" in result.stderr
+    assert "damaged or cut short: copy or export it again" in result.stderr
+    assert "sheet" not in result.stderr
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> None:

@@ -1296,6 +1296,9 @@ def _parquet_column(values: pa.ChunkedArray, kind: Kind) -> pa.ChunkedArray:
         return values.cast(pa.date32())
     if kind is Kind.NUMBER and pa.types.is_decimal(kind_of):
         return pa.chunked_array([_decimal_floats(chunk) for chunk in values.chunks], pa.float64())
+    if kind is Kind.NUMBER and kind_of == pa.float32():
+        # through its shortest digits: 1383.94 as float32 is 1383.93994140625 as float64
+        return values.cast(pa.string()).cast(pa.float64())
     if kind is Kind.NUMBER and (pa.types.is_integer(kind_of) or pa.types.is_floating(kind_of)):
         return values.cast(pa.float64())
     if pa.types.is_dictionary(kind_of):

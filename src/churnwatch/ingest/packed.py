@@ -57,6 +57,11 @@ def unpacked(path: Path) -> Path:
         else:
             _decompress(path, target, kind)
     except zipfile.BadZipFile as exc:
+        if path.suffix.lower() == ".zip":
+            raise InputError(
+                f"{path}: this ZIP archive cannot be opened ({exc}); it may be damaged or cut"
+                " short: copy or export it again"
+            ) from None
         raise InputError(
             f"{path}: not a text file: looks like an Excel workbook or ZIP archive, but it cannot"
             f" be opened as one ({exc}); export the sheet as CSV"
