@@ -15,7 +15,7 @@ import os
 import shutil
 import socket
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -489,7 +489,8 @@ def _check_answers(scheduler: str, hint: str) -> None:
             " ~/.config/dask/distributed.yaml), or give a tcp:// address",
         )
     try:
-        identity = asyncio.run(_identity(scheduler, arguments))
+        with ThreadPoolExecutor(max_workers=1) as thread:  # free of a loop the caller runs
+            identity = thread.submit(asyncio.run, _identity(scheduler, arguments)).result()
     except TimeoutError:
         answer = f"no answer in {HANDSHAKE_SECONDS} s"
     except Exception:  # whatever failed in reading its reply, it does not speak Dask
