@@ -216,6 +216,7 @@ def test_zoned_parquet_timestamps_are_the_dates_of_their_own_clock(tmp_path: Pat
             "cannot unpack this gzip file",
         ),
         (lambda p: _zip(p, {"a.csv": b"x", "b.csv": b"y"}), "should hold one CSV file; it holds 2"),
+        (lambda p: _zip(p, {}), "should hold one CSV file; it holds 0 (none)"),  # not "binary"
         (
             lambda p: _zip(p, {"xl/workbook.xml": b"<x/>", "[Content_Types].xml": b""}),
             "looks like an Excel workbook",

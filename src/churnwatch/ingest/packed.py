@@ -22,6 +22,7 @@ MAGIC = {
     b"\x28\xb5\x2f\xfd": "zstd",
     b"BZh": "bz2",
     b"PK\x03\x04": "zip",
+    b"PK\x05\x06": "zip",  # an empty archive: its end record only
     b"PAR1": "parquet",
 }
 """The first bytes of each kind of file churnwatch reads besides plain text."""
