@@ -398,6 +398,7 @@ def test_a_tls_scheduler_without_certificates_is_one_clear_message(scheduler: st
         (["--scheduler", ""], "--scheduler needs an address"),
         (["--engine", ""], "unknown engine ''"),
         (["--scheduler", "nonsense"], "--scheduler nonsense: not an address (missing port number"),
+        (["--scheduler", "tcp://127.0.0.1:99999"], "not an address (port 99999 is not between"),
         (["--workers", "100"], "--workers 100: this machine has"),  # 5 GB and minutes on 2 cores
     ],
 )

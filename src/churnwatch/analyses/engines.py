@@ -460,6 +460,8 @@ def check_reachable(scheduler: str) -> None:
         raise UsageError("--scheduler needs an address", hint=hint)
     try:
         host, port = get_address_host_port(scheduler)
+        if not 0 < port < 65536:
+            raise ValueError(f"port {port} is not between 1 and 65535")
     except ValueError as error:
         raise UsageError(
             f"--scheduler {scheduler}: not an address ({error})",
