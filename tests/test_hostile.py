@@ -188,6 +188,35 @@ except Stopped as stop:
     assert "Exception ignored" not in done.stderr
 
 
+@pytest.mark.parametrize("where", ["parsing the arguments", "before Typer runs"])
+def test_a_stop_before_the_command_runs_exits_143(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Typer ends a KeyboardInterrupt that comes before the command runs with Ctrl-C's 130:
+    a SIGTERM in the first moments of a run exited 130."""
+    import typer.main
+
+    from churnwatch.cli import shell
+    from churnwatch.core.stops import Stopped
+
+    def stopped(*_: object, **__: object) -> Any:
+        raise Stopped(signal.SIGTERM)
+
+    def command(app: Any) -> Any:
+        group = made(app)
+        group.make_context = stopped  # the stop lands while the arguments are parsed
+        return group
+
+    made = typer.main.get_command
+    patched = command if where == "parsing the arguments" else stopped
+    monkeypatch.setattr(typer.main, "get_command", patched)
+    monkeypatch.setattr(shell, "stop_on_signals", lambda: None)  # no handlers in pytest
+    monkeypatch.setattr(sys, "argv", ["churnwatch", "scan", str(EXAMPLES / "exports")])
+    with pytest.raises(SystemExit) as end:
+        shell.run()
+    assert end.value.code == 128 + signal.SIGTERM
+
+
 def test_sigterm_to_the_process_exits_143() -> None:
     process = subprocess.Popen(
         [

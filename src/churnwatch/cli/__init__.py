@@ -13,12 +13,11 @@ from churnwatch.cli import (  # noqa: F401  (registers the commands)
     scanning,
     worklists,
 )
-from churnwatch.cli.shell import app, stop_on_signals
+from churnwatch.cli.shell import app, run
 
 
 def main() -> None:
-    stop_on_signals()
-    app()
+    run()
 
 
 __all__ = ["app", "main"]

@@ -130,6 +130,23 @@ def stop_on_signals() -> None:
     sys.unraisablehook = _stop_again(sys.unraisablehook)
 
 
+def run() -> None:
+    """The command line, its stops turned into exceptions (:func:`stop_on_signals`) and
+    ending with 128 + the signal's number. A stop that comes before a command's own error
+    handling, while the arguments are parsed, Typer ends with Ctrl-C's 130: a SIGTERM in
+    the first moments of a run exited 130, not 143."""
+    stop_on_signals()
+    try:
+        app()
+    except SystemExit as end:
+        stop = stop_behind(end)
+        if stop is None:
+            raise
+        raise SystemExit(_stop_code(stop)) from None
+    except KeyboardInterrupt as stop:  # before Typer's own handling began
+        raise SystemExit(_stop_code(stop)) from None
+
+
 def _stop_again(previous: Callable[[Any], object]) -> Callable[[Any], None]:
     """An unraisable-exception hook that delivers a stop once more: one that lands where
     Python cannot raise (a weak reference's callback while a module is imported) would be
