@@ -212,7 +212,8 @@ def test_not_a_text_file_exits_2(exports):
     assert result.returncode == 2
     assert flat(result.stderr) == (
         f"error: {exports / 'orders.csv'}: not a text file: looks like an Excel workbook or ZIP"
-        " archive, but it cannot be opened as one (File is not a zip file); export the sheet as CSV"
+        " archive, but it cannot be opened as one (File is not a zip file); it may be damaged or"
+        " cut short: copy it again, or export the sheet as CSV"
     )
     assert "Traceback" not in result.stdout + result.stderr
 

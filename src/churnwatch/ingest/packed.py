@@ -65,7 +65,8 @@ def unpacked(path: Path) -> Path:
             ) from None
         raise InputError(
             f"{path}: not a text file: looks like an Excel workbook or ZIP archive, but it cannot"
-            f" be opened as one ({exc}); export the sheet as CSV"
+            f" be opened as one ({exc}); it may be damaged or cut short: copy it again, or"
+            " export the sheet as CSV"
         ) from None
     except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unusual method
         raise InputError(
