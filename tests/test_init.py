@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -362,3 +363,32 @@ def test_init_says_a_workbook_saved_as_csv_is_not_read(write_csv, exports, cli):
         "warning: not read: " + str(exports / "Rechnungen.csv") + ": not a CSV file: looks like"
         " an Excel workbook; export the sheet as CSV" in output
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "case"),
+    [
+        ("orders.xlsx", (b"PK\x05\x06" + bytes(18), "the orders are a spreadsheet")),
+        ("orders.zip", (None, "a ZIP archive should hold one CSV file; it holds 2")),
+        ("orders.csv.gz", (b"\x1f\x8b\x08\x00", "cannot unpack this gzip file")),
+    ],
+)
+def test_init_does_not_let_the_invoices_stand_in_for_orders_it_cannot_read(
+    examples_dir, exports, cli, name: str, case: tuple[bytes | None, str]
+):
+    """The invoices stand in for orders only where there are none: an orders export that
+    is damaged, or saved as a workbook, is an error as it is for scan, not a quiet guess."""
+    content, says = case
+    shutil.copy(examples_dir / "exports" / "payments.csv", exports)
+    if content is None:
+        with zipfile.ZipFile(exports / name, "w") as archive:
+            archive.writestr("a.csv", "customer_id,order_date,amount\n")
+            archive.writestr("b.csv", "customer_id,order_date,amount\n")
+    else:
+        (exports / name).write_bytes(content)
+    result = cli("init", exports)
+    assert result.exit_code == 2
+    assert f"error: {exports / name}" in flat(result.stderr) and says in flat(result.stderr)
+    assert not (exports / "churnwatch.toml").exists()
+    (exports / name).unlink()  # no orders export at all: the invoices stand in, as before
+    assert cli("init", exports).exit_code == 0

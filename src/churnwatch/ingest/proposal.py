@@ -15,6 +15,7 @@ from churnwatch.config import (
     CONFIG_NAME,
     Lifecycle,
     Risk,
+    SourceConfig,
     Windows,
     check_exports_folder,
     parse_config,
@@ -24,8 +25,9 @@ from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.core.words import inline
 from churnwatch.ingest.csv_reader import export_head
+from churnwatch.ingest.dataset import spreadsheet_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
-from churnwatch.ingest.packed import is_export_name
+from churnwatch.ingest.packed import is_export_name, packed_names
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
@@ -181,11 +183,29 @@ def propose(folder: Path) -> Proposal:
         heads[path.name] = head
         parquet = plain.suffix.lower() == ".parquet"
         encodings[path.name] = None if parquet else whole_file_encoding(plain, head.encoding)
+    _check_orders_readable(folder, unreadable)
     assigned, more_orders = _assign_sources(heads)
     unrecognised += sorted(set(heads) - {*assigned.values(), *more_orders})
     sources = _proposals(assigned, heads, encodings)
     near = [] if "orders" in assigned else [_what_orders_lack(f, h) for f, h in heads.items()]
     return Proposal(folder, sources, sorted(unrecognised), more_orders, near, unreadable)
+
+
+def _check_orders_readable(folder: Path, unreadable: dict[str, str]) -> None:
+    """An orders export under its own name that cannot be read (damaged, a workbook saved
+    under it) is an error, as it is for ``scan``: the invoices, or another file, must not
+    silently stand in for it."""
+    orders = SOURCES["orders"]
+    names = [orders.default_file, *packed_names(orders.default_file)]
+    for name in names:
+        if name in unreadable:
+            raise InputError(unreadable[name])
+    exports = [folder / name for name in names if (folder / name).is_file()]
+    if not exports and (workbook := spreadsheet_instead(folder, orders, SourceConfig())):
+        raise InputError(
+            f"{workbook}: the orders are a spreadsheet, which churnwatch does not read: save"
+            f" the sheet as CSV ({workbook.with_suffix('.csv').name})"
+        )
 
 
 _QUANTITY = re.compile(r"\b(quantity|qty|menge|anzahl|stueck)\b")
