@@ -323,6 +323,21 @@ def test_a_lost_scheduler_logs_nothing_of_its_own() -> None:
     assert client_log.level == logging.WARNING
 
 
+def test_a_scheduler_lost_during_the_scan_is_said_so() -> None:
+    """Not "in <TCP (closed) ConnectionPool.broadcast local=… remote=…>: Stream is closed",
+    with a hint about the workers' memory."""
+    closed = distributed.comm.CommClosedError("in <TCP (closed)>: Stream is closed")
+    with pytest.raises(ChurnwatchError) as lost, DaskEngine("tcp://10.0.0.5:8786")._failures():
+        raise closed
+    assert str(lost.value).startswith(
+        "the connection to the Dask scheduler at tcp://10.0.0.5:8786 was lost during the scan"
+    )
+    assert "TCP" not in str(lost.value) and "check that the scheduler still runs" in str(lost.value)
+    local = pytest.raises(ChurnwatchError, match="the Dask cluster started for this run failed")
+    with local, DaskEngine()._failures():  # a local cluster's own connection: as before
+        raise closed
+
+
 @contextlib.contextmanager
 def listener(reply: bytes | None) -> Iterator[str]:
     """A local server that answers every connection with ``reply`` and closes it, or (None)

@@ -210,6 +210,13 @@ class DaskEngine:
         except OtherVersionsError as error:
             raise _refused([str(error)]) from None
         except (OSError, distributed.KilledWorker, CancelledError, asyncio.CancelledError) as error:
+            if self.scheduler is not None and isinstance(error, distributed.comm.CommClosedError):
+                raise ChurnwatchError(
+                    f"the connection to the Dask scheduler at {self.scheduler} was lost during"
+                    " the scan",
+                    hint="check that the scheduler still runs and what its log says, or run"
+                    " without --scheduler",
+                ) from None
             raise ChurnwatchError(
                 f"the Dask cluster {self._where} failed during the scan:"
                 f" {error or type(error).__name__}",
