@@ -342,7 +342,7 @@ def _temporary_files_in(folder: str) -> Iterator[None]:
 
     A stopped run keeps the setting: the cluster's own thread goes on starting it for a
     moment, and its TLS certificates, written to a temporary folder while a connection is
-    made, were left in the shared one when the process ended (1 stop in 80 here)."""
+    made, were left in the shared one when the process ended (1 in 180 stops here)."""
     import tempfile
 
     saved_variable, saved_folder = os.environ.get("TMPDIR"), tempfile.tempdir
