@@ -1207,10 +1207,10 @@ def read_parquet_source(
     try:
         head = parquet_head(path)
         columns = resolve_columns(head, source, config, path)
-        check_flat(path, columns)
         table = pq.read_table(path, columns=list(dict.fromkeys(columns.values())))
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
+    check_flat(path, table.schema, columns)
     if table.num_rows == 0:
         raise EmptySourceError(path, EmptySourceError.HEADER_ONLY)
     dialect, _ = detect_dialect(head, source, columns, config)
@@ -1238,12 +1238,9 @@ def parquet_head(path: Path) -> Head:
     return Head("utf-8", ",", names, _sample_rows(path, names), has_nul=False, complete=True)
 
 
-def check_flat(path: Path, columns: dict[str, str]) -> None:
+def check_flat(path: Path, schema: pa.Schema, columns: dict[str, str]) -> None:
     """Refuse a column churnwatch reads whose values are lists, records or maps: no text,
     number or date can be read from them (pyarrow's cast failed as an internal error)."""
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(path)
     for meaning, name in columns.items():
         kind = schema.field(schema.get_field_index(name)).type
         if pa.types.is_nested(kind):

@@ -306,7 +306,7 @@ def _existing(
     if source.required and (workbook := spreadsheet_instead(folder, source, settings)):
         raise InputError(
             f"{path}: {source.name} file not found; {workbook.name} is a spreadsheet, which"
-            f" churnwatch does not read: {_save_as_csv(workbook)}"
+            f" churnwatch does not read: {save_as_csv(workbook)}"
         )
     if source.required or settings.path:
         raise InputError(
@@ -331,7 +331,8 @@ def spreadsheet_instead(folder: Path, source: Source, settings: SourceConfig) ->
     return next((path for path in found if path.is_file()), None)
 
 
-def _save_as_csv(workbook: Path) -> str:
+def save_as_csv(workbook: Path) -> str:
+    """What to do with a workbook saved where an export belongs."""
     return f"save the sheet as CSV ({workbook.with_suffix('.csv').name})"
 
 
@@ -342,7 +343,7 @@ def _not_read(source: Source, workbook: Path) -> Problem:
         workbook.name,
         Reason.SPREADSHEET,
         f"a spreadsheet, which churnwatch does not read; the {source.name} are left out:"
-        f" {_save_as_csv(workbook)}",
+        f" {save_as_csv(workbook)}",
     )
 
 

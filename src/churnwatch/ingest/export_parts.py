@@ -806,8 +806,8 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
     try:
         head = parquet_head(path)
         columns = resolve_columns(head, source, settings, path)
-        check_flat(path, columns)
         file = pq.ParquetFile(path)
+        check_flat(path, file.schema_arrow, columns)
         name = Path(source.default_file).with_suffix(".parquet").name
         files = tuple(part_folder(scratch, index) / name for index in range(parts))
         with ExitStack() as stack:

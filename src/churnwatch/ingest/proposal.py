@@ -25,7 +25,7 @@ from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.core.words import inline
 from churnwatch.ingest.csv_reader import export_head
-from churnwatch.ingest.dataset import spreadsheet_instead
+from churnwatch.ingest.dataset import save_as_csv, spreadsheet_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, packed_names
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
@@ -203,8 +203,8 @@ def _check_orders_readable(folder: Path, unreadable: dict[str, str]) -> None:
     exports = [folder / name for name in names if (folder / name).is_file()]
     if not exports and (workbook := spreadsheet_instead(folder, orders, SourceConfig())):
         raise InputError(
-            f"{workbook}: the orders are a spreadsheet, which churnwatch does not read: save"
-            f" the sheet as CSV ({workbook.with_suffix('.csv').name})"
+            f"{workbook}: the orders are a spreadsheet, which churnwatch does not read:"
+            f" {save_as_csv(workbook)}"
         )
 
 
