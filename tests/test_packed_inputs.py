@@ -108,7 +108,32 @@ def test_parquet_with_text_dates_and_typed_amounts(cli, tmp_path: Path) -> None:
     text = result.stdout + result.stderr
     # row 3 is numbered as a CSV export of the table would put it: line 4
     assert "orders.parquet:4: column 'Belegdatum': 1 row skipped" in text
-    assert "read as Parquet (columns written as text: decimal '.', dates %d.%m.%Y)" in text
+    # the typed amounts need no number format: only the dates' format is named
+    assert "read as Parquet (columns written as text: dates %d.%m.%Y)" in text
+
+
+def test_typed_parquet_is_described_without_text_formats(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Typed dates and amounts are taken as they are: neither validate nor init may claim a
+    decimal separator or date format was used on them, nor write one into the config."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for source in ("orders", "payments"):
+        table = pacsv.read_csv(examples_dir / "exports" / f"{source}.csv")
+        pq.write_table(table, folder / f"{source}.parquet")
+    assert pq.read_schema(folder / "orders.parquet").field("order_date").type == pa.date32()
+    validated = cli("validate", folder, "--as-of", AS_OF)
+    assert validated.exit_code == 0, validated.output
+    assert "orders: orders.parquet read as Parquet\n" in validated.stdout
+    assert "written as text" not in validated.stdout + validated.stderr
+    proposed = cli("init", folder)
+    assert proposed.exit_code == 0, proposed.output
+    assert "orders ← orders.parquet (Parquet)" in proposed.stdout
+    written = (folder / "churnwatch.toml").read_text()
+    assert "date_format" not in written and "decimal" not in written
+    scanned = cli("scan", folder, "--as-of", AS_OF, "-f", "csv")  # the config reads back
+    assert scanned.exit_code == 0, scanned.output
 
 
 @pytest.mark.parametrize("scale", [2, 4])

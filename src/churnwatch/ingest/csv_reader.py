@@ -109,6 +109,16 @@ class SourceTable:
     decided on, which the parts of a split export add up to decide them for the whole..."""
     category_rows: dict[str, dict[str, int]] = field(default_factory=dict)
     """...and the first row (among the parsed rows) of each raw value: the values' order."""
+    typed: frozenset[str] = frozenset()
+    """The file's columns whose values are typed (Parquet dates and numbers)."""
+
+    def formats_apply(self, kind: Kind) -> bool:
+        """Whether a column of ``kind`` was read as text, through the dialect's number or date
+        format (not a column the export lacks, nor a Parquet file's typed one)."""
+        return any(
+            c.kind is kind and c.name in self.columns and self.columns[c.name] not in self.typed
+            for c in self.source.columns
+        )
 
     def first_lines(self, positions: np.ndarray) -> tuple[int, ...]:
         """The physical lines of the first few parsed rows at ``positions``: as many as a
@@ -432,6 +442,7 @@ class _Reader:
             int(skip.sum()) + len(self.malformed),
             self.categories,
             self.category_rows,
+            self.head.typed,
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -1234,8 +1245,19 @@ def parquet_head(path: Path) -> Head:
     """A Parquet file's column names and first rows as text, as a CSV's head would give."""
     import pyarrow.parquet as pq
 
-    names = list(pq.read_schema(path).names)
-    return Head("utf-8", ",", names, _sample_rows(path, names), has_nul=False, complete=True)
+    schema = pq.read_schema(path)
+    names = list(schema.names)
+    typed = frozenset(f.name for f in schema if not _is_text(f.type))
+    rows = _sample_rows(path, names)
+    return Head("utf-8", ",", names, rows, has_nul=False, complete=True, typed=typed)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    """Strings, plain or dictionary-encoded (a Parquet writer's categories)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+    return any(test(kind) for test in text)
 
 
 def check_flat(path: Path, schema: pa.Schema, columns: dict[str, str]) -> None:

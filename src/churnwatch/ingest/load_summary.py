@@ -28,14 +28,10 @@ class SourceSummary:
     orphan_rows: int
     first_date: str | None
     last_date: str | None
-
-    @property
-    def has_numbers(self) -> bool:
-        return any(c.kind is Kind.NUMBER for c in SOURCES[self.source].columns)
-
-    @property
-    def has_dates(self) -> bool:
-        return any(c.kind is Kind.DATE for c in SOURCES[self.source].columns)
+    has_numbers: bool
+    """Numbers were read as text, so the dialect's number format applies to them."""
+    has_dates: bool
+    """Dates were read as text, so the dialect's date format applies to them."""
 
 
 def summarise(dataset: Dataset) -> list[SourceSummary]:
@@ -71,6 +67,8 @@ def _summarise(dataset: Dataset, source: SourceFrame) -> SourceSummary:
         orphan_rows=orphans,
         first_date=days_to_iso(dates.min()) if dates.size else None,
         last_date=days_to_iso(dates.max()) if dates.size else None,
+        has_numbers=source.table.formats_apply(Kind.NUMBER),
+        has_dates=source.table.formats_apply(Kind.DATE),
     )
 
 

@@ -65,10 +65,11 @@ class SourceProposal:
 
     def has_samples(self, kind: Kind) -> bool:
         """Whether any mapped column of this kind has a value to detect its format from
-        (a customer list has no amounts: its config names no decimal separator)."""
+        (a customer list has no amounts: its config names no decimal separator) and is
+        written as text (a Parquet file's typed dates need no date format)."""
         schema = SOURCES[self.source]
         headers = [h for c, h in self.columns.items() if schema.column(c).kind is kind]
-        return any(value.strip() for value in self.head.samples(headers))
+        return self.head.written_as_text(headers)
 
     @property
     def missing_required(self) -> list[str]:

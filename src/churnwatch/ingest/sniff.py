@@ -53,12 +53,21 @@ class Head:
     """The head is the whole file."""
     preamble: str = ""
     """A line before the header that is not data (Excel's ``sep=;``, DATEV's ``EXTF`` line)."""
+    typed: frozenset[str] = frozenset()
+    """Columns whose values are typed (a Parquet file's dates and numbers): taken as they
+    are, so no number or date format applies to them."""
 
     @property
     def header_lines(self) -> int:
         """The lines the header takes in the file: more than one where a quoted name holds a
         line break (``"Customer⏎Number"``), which a reader skipping lines must know."""
         return 1 + sum(name.count("\n") for name in self.header)
+
+    def written_as_text(self, headers: list[str]) -> bool:
+        """Whether any of the named columns holds a sampled value written as text, which a
+        number or date format is needed to read."""
+        text = [h for h in headers if h not in self.typed]
+        return any(value.strip() for value in self.samples(text))
 
     def samples(self, headers: list[str]) -> list[str]:
         """The sampled values of the named columns, row by row."""
