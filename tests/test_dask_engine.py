@@ -414,6 +414,9 @@ def test_a_tls_scheduler_without_certificates_is_one_clear_message(scheduler: st
         (["--engine", ""], "unknown engine ''"),
         (["--scheduler", "nonsense"], "--scheduler nonsense: not an address (missing port number"),
         (["--scheduler", "tcp://127.0.0.1:99999"], "not an address (port 99999 is not between"),
+        (["--scheduler", "tcp://127.0.0.1:"], "not an address (no port number after the colon)"),
+        (["--scheduler", "tcp://:8786"], "not an address (no host before the port)"),
+        (["--scheduler", "ucx://10.0.0.1:8786"], "over tcp:// or tls://, not ucx://"),
         (["--workers", "100"], "--workers 100: this machine has"),  # 5 GB and minutes on 2 cores
     ],
 )

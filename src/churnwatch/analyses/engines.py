@@ -457,18 +457,26 @@ def engine(
     return DaskEngine(scheduler, partitions, workers, split=scheduler is None)
 
 
+SCHEMES = ("tcp", "tls")
+"""The transports a scheduler is reached by: distributed's UCX needs packages of its own, and
+its ``inproc://`` exists only inside one process."""
+
+
 def check_reachable(scheduler: str) -> None:
     """Fail before any data is read when the scheduler's address is wrong or nothing
     listens there (a TCP connection, no Dask handshake: that comes with the run)."""
-    from distributed.comm.addressing import get_address_host_port
-
     hint = "start one with `dask scheduler` and give its address, e.g. tcp://10.0.0.5:8786"
     if not scheduler.strip():
         raise UsageError("--scheduler needs an address", hint=hint)
+    scheme = scheduler.split("://", 1)[0] if "://" in scheduler else "tcp"
+    if scheme not in SCHEMES:
+        raise UsageError(
+            f"--scheduler {scheduler}: churnwatch reaches a scheduler over tcp:// or tls://,"
+            f" not {scheme}://",
+            hint="give the scheduler's tcp:// address, e.g. tcp://10.0.0.5:8786",
+        )
     try:
-        host, port = get_address_host_port(scheduler)
-        if not 0 < port < 65536:
-            raise ValueError(f"port {port} is not between 1 and 65535")
+        host, port = _host_and_port(scheduler)
     except ValueError as error:
         raise UsageError(
             f"--scheduler {scheduler}: not an address ({error})",
@@ -481,6 +489,22 @@ def check_reachable(scheduler: str) -> None:
             f"cannot reach the Dask scheduler at {scheduler}: {error}", hint=hint
         ) from None
     _check_answers(scheduler, hint)
+
+
+def _host_and_port(scheduler: str) -> tuple[str, int]:
+    """Where the scheduler listens, or a ``ValueError`` that says in the user's terms what the
+    address lacks (distributed's words for ``tcp://host:`` are "invalid literal for int()")."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    location = parse_address(scheduler)[1]
+    if location.endswith(":"):
+        raise ValueError("no port number after the colon")
+    host, port = parse_host_port(location)
+    if not host:
+        raise ValueError("no host before the port")
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is not between 1 and 65535")
+    return host, port
 
 
 def _check_answers(scheduler: str, hint: str) -> None:
