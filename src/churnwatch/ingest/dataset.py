@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
+from churnwatch.core.scratch import sweep_once
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import inline, plural
 from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
@@ -140,6 +141,7 @@ def load_dataset(
     source is left out of the part without a word, the export as a whole decides.
     """
     check_exports_folder(folder)
+    sweep_once()  # what runs killed while reading left in the temporary directory
     use_jemalloc()
     tables, problems = _read_all(folder, config, outside, part=part)
     if not tables:  # a part whose every source is empty here

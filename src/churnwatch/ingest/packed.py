@@ -9,13 +9,11 @@ every message still names the export itself. The folder is removed when the proc
 from __future__ import annotations
 
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 from churnwatch.core.errors import InputError
-from churnwatch.core.scratch import on_exit
-from churnwatch.core.stops import held
+from churnwatch.core.scratch import folder_until_exit
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -29,8 +27,6 @@ MAGIC = {
 PACKED_SUFFIXES = (".gz", ".zst", ".bz2", ".zip")
 READABLE_SUFFIXES = (".csv", ".txt", ".tsv")
 CHUNK = 1 << 22
-
-_unpacked: list[tempfile.TemporaryDirectory[str]] = []
 
 
 def kind_of(path: Path) -> str:
@@ -48,10 +44,7 @@ def unpacked(path: Path) -> Path:
     kind = kind_of(path)
     if kind in ("csv", "parquet"):
         return path
-    with held():  # registered before a stop can end the run
-        folder = tempfile.TemporaryDirectory(prefix="churnwatch-")  # private: mode 0700
-        _unpacked.append(folder)
-    target = Path(folder.name) / plain_name(path.name)
+    target = folder_until_exit() / plain_name(path.name)
     try:
         if kind == "zip":
             _unzip(path, target)
@@ -140,9 +133,3 @@ def packed_names(name: str) -> list[str]:
     ``orders.csv`` → ``orders.csv.gz``, …, ``orders.zip``, ``orders.parquet``."""
     stem = name.rsplit(".", 1)[0]
     return [*(name + suffix for suffix in PACKED_SUFFIXES[:3]), stem + ".zip", stem + ".parquet"]
-
-
-@on_exit
-def _clean_up() -> None:
-    for folder in _unpacked:
-        folder.cleanup()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from churnwatch.core.stops import held
+from churnwatch.core.scratch import folder_until_exit
 
 CHUNK = 1 << 24
 _UTF8_SEQUENCE = re.compile(
@@ -62,8 +62,8 @@ def rewritten(
     lines: list[int] = []
     count = 0
     try:
-        with held():  # a stop right after the copy is made would leave it behind
-            handle, name = tempfile.mkstemp(prefix="churnwatch-", suffix=".csv")
+        # in a folder removed at exit: a stop right after the copy is made leaves nothing
+        handle, name = tempfile.mkstemp(suffix=".csv", dir=folder_until_exit())
         with path.open("rb") as source, os.fdopen(handle, "wb") as target:
             for number, line in enumerate(source, start=1):
                 changed = change(line)
