@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ if sys.platform != "win32":  # Windows has no such locks: killed runs' folders s
     import fcntl
 
 _CLEAN_UPS: list[Callable[[], None]] = []
+_run_folders: list[Scratch] = []
+_making = threading.Lock()
 PREFIX = "churnwatch-"
 """What every temporary folder of a run is named from, and what the sweep looks at."""
 OWNER = ".churnwatch-run"
@@ -132,14 +135,17 @@ def remove_all() -> None:
             clean_up()
 
 
-def folder_until_exit() -> Path:
-    """A private temporary folder that stays until the process ends (or :func:`remove_all`
-    runs): for copies of exports that several steps of a run read."""
-    sweep_once()
-    with held():  # registered before a stop can end the run
-        folder = Scratch()
-        on_exit(folder.cleanup)
-    return Path(folder.name)
+def run_folder() -> Path:
+    """This process's private temporary folder for copies of exports (unpacked, rewritten)
+    that several steps of a run read: made at first use, removed at exit or by
+    :func:`remove_all` (and made again if used after that)."""
+    with _making:
+        if not _run_folders or not Path(_run_folders[-1].name).is_dir():
+            sweep_once()
+            with held():  # registered before a stop can end the run
+                _run_folders.append(Scratch())
+                on_exit(_run_folders[-1].cleanup)
+        return Path(_run_folders[-1].name)
 
 
 @contextlib.contextmanager

@@ -9,11 +9,12 @@ every message still names the export itself. The folder is removed when the proc
 from __future__ import annotations
 
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
 from churnwatch.core.errors import InputError
-from churnwatch.core.scratch import folder_until_exit
+from churnwatch.core.scratch import run_folder
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -44,7 +45,7 @@ def unpacked(path: Path) -> Path:
     kind = kind_of(path)
     if kind in ("csv", "parquet"):
         return path
-    target = folder_until_exit() / plain_name(path.name)
+    target = Path(tempfile.mkdtemp(dir=run_folder())) / plain_name(path.name)
     try:
         if kind == "zip":
             _unzip(path, target)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from churnwatch.core.scratch import folder_until_exit
+from churnwatch.core.scratch import run_folder
 
 CHUNK = 1 << 24
 _UTF8_SEQUENCE = re.compile(
@@ -63,7 +63,7 @@ def rewritten(
     count = 0
     try:
         # in a folder removed at exit: a stop right after the copy is made leaves nothing
-        handle, name = tempfile.mkstemp(suffix=".csv", dir=folder_until_exit())
+        handle, name = tempfile.mkstemp(suffix=".csv", dir=run_folder())
         with path.open("rb") as source, os.fdopen(handle, "wb") as target:
             for number, line in enumerate(source, start=1):
                 changed = change(line)
