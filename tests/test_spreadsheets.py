@@ -9,12 +9,14 @@ import io
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
 
@@ -183,3 +185,35 @@ def test_dev_stdout_without_a_format_writes_the_table() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("300 customers as of 2026-09-30")
+
+
+def test_a_workbook_stopped_while_written_leaves_no_rows_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """xlsxwriter keeps each sheet's rows (names, e-mail addresses) in temporary files until
+    the workbook is put together: a stopped run left them in the system's temporary folder.
+    They belong in the run's own folder, which goes when the run ends however it ends."""
+    import tempfile
+
+    from xlsxwriter.worksheet import Worksheet
+
+    from churnwatch.core import scratch, stops
+
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    monkeypatch.setattr(scratch, "_run_folders", [])  # this run's folder is made in `shared`
+    write = Worksheet.write_row
+
+    def stopped_at_row_100(self: Worksheet, row: int, *args: object, **kwargs: object) -> object:
+        if row == 100:
+            stops.stop(signal.SIGTERM)  # what the signal handler calls
+        return write(self, row, *args, **kwargs)
+
+    monkeypatch.setattr(Worksheet, "write_row", stopped_at_row_100)
+    target = tmp_path / "risks.xlsx"
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-q", "-o", target)
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert not target.exists()
+    scratch.remove_all()  # what the end of the process runs
+    assert sorted(shared.rglob("*")) == []

@@ -136,8 +136,9 @@ def remove_all() -> None:
 
 
 def run_folder() -> Path:
-    """This process's private temporary folder for copies of exports (unpacked, rewritten)
-    that several steps of a run read: made at first use, removed at exit or by
+    """This process's private temporary folder for what a run writes on the side: copies of
+    exports (unpacked, rewritten) that several steps read, a workbook's rows before it is put
+    together. Made at first use, removed at exit or by
     :func:`remove_all` (and made again if used after that)."""
     with _making:
         if not _run_folders or not Path(_run_folders[-1].name).is_dir():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from churnwatch.core.errors import UsageError
+from churnwatch.core.scratch import run_folder
 
 if TYPE_CHECKING:
     from churnwatch.analyses.result import Selection
@@ -80,6 +81,9 @@ def workbook_bytes(
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "default_date_format": "yyyy-mm-dd",
+            # its row files (the customers' data) in the run's folder, which goes however
+            # the run ends: in the system's, a stopped run left them there
+            "tmpdir": str(run_folder()),
         },
     )
     workbook.set_properties({"created": CREATED})
