@@ -217,3 +217,12 @@ def test_a_workbook_stopped_while_written_leaves_no_rows_behind(
     assert not target.exists()
     scratch.remove_all()  # what the end of the process runs
     assert sorted(shared.rglob("*")) == []
+
+
+def test_output_dash_is_stdout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``-o -`` in a pipeline means stdout, as for most tools; it wrote a file named ``-``."""
+    monkeypatch.chdir(tmp_path)
+    result = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv", "-o", "-")
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.startswith('"rank","as_of","customer_id"')
+    assert list(tmp_path.iterdir()) == []

@@ -90,10 +90,21 @@ FormatOption = Annotated[
     FormatName | None,
     typer.Option("--format", "-f", help="Output format (default: from --output, else table)."),
 ]
+
+
+def _dash_is_stdout(value: Path | None) -> Path | None:
+    """``-o -`` means stdout, as it does for most tools (it wrote a file named ``-``)."""
+    return None if value == Path("-") else value
+
+
 OutputOption = Annotated[
     Path | None,
     typer.Option(
-        "--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (atomically) instead of stdout ('-': stdout).",
+        callback=_dash_is_stdout,
     ),
 ]
 FailOnOption = Annotated[
