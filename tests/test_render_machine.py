@@ -232,6 +232,16 @@ def test_negative_feature_values_are_plain_numbers_in_csv() -> None:
     assert all(float(v) < 0 for v in negative)
 
 
+def test_a_change_that_rounds_to_nothing_is_zero_not_minus_zero() -> None:
+    """-0.00001 rounds to -0.0, which JSON writes as ``-0.0`` and a CSV as ``-0``."""
+    import pandas as pd
+
+    from churnwatch.render.records import output_array
+
+    values = output_array("order_value_change", pd.Series([-0.00001, -0.0, 0.25, -0.5]))
+    assert [str(v) for v in values.to_pylist()] == ["0.0", "0.0", "0.25", "-0.5"]
+
+
 def test_json_keeps_names_verbatim(hostile: Path) -> None:
     records = json.loads(scan_text("--format", "json", folder=hostile))["customers"]
     names = {r["customer_id"]: r["name"] for r in records}

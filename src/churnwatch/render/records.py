@@ -224,7 +224,8 @@ def output_array(name: str, column: pd.Series, whole: bool | None = None) -> pa.
         whole = FEATURES[name].unit in WHOLE_UNITS and _all_whole(filled)
     if whole:
         return pa.array(filled.astype(np.int64), mask=missing)
-    return pa.array(np.round(filled, DECIMALS), mask=missing)
+    # + 0.0: a change that rounds to nothing is 0, not -0 (which IEEE keeps from -0.00001)
+    return pa.array(np.round(filled, DECIMALS) + 0.0, mask=missing)
 
 
 def output_values(result: ScanResult, name: str, whole: Collection[str] | None = None) -> list[Any]:
