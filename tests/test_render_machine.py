@@ -523,6 +523,18 @@ def test_json_batches_agree_on_which_numbers_are_whole() -> None:
     assert text(7) == text(len(result.customers))
 
 
+def test_json_batches_made_on_two_threads_come_in_rank_order() -> None:
+    import datetime as dt
+
+    from churnwatch.render.json_text import joined_lines, record_lines, record_texts
+
+    result = scan(EXPORTS, dt.date.fromisoformat(AS_OF))
+    (one,) = record_lines(result, len(result.customers))
+    batched = list(record_texts(result, "\n", "\n", size=7))
+    assert len(batched) == -(-len(result.customers) // 7)
+    assert b"".join(batched) == joined_lines(one, "\n", "\n")
+
+
 def test_ahead_keeps_the_order_and_makes_only_a_few_in_advance() -> None:
     """Results in the items' order however the threads finish, and no more than ``workers``
     made before the caller takes them: a streamed output's memory stays flat."""

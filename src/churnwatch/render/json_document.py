@@ -62,10 +62,9 @@ class JsonDocument:
         from churnwatch.render.records import record_batches
 
         if not self.pretty:
-            from churnwatch.render.json_text import joined_lines, record_lines
+            from churnwatch.render.json_text import record_texts
 
-            for lines in record_lines(selection.rows, lang=self.lang):
-                yield joined_lines(lines, ",\n")
+            yield from record_texts(selection.rows, ",\n", lang=self.lang)
             return
         for batch in record_batches(selection.rows, lang=self.lang):
             yield ",\n".join(

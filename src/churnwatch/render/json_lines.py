@@ -27,11 +27,10 @@ class JsonLines:
         return b"".join(self.chunks(selection))
 
     def chunks(self, selection: Selection) -> Iterator[bytes]:
-        from churnwatch.render.json_text import joined_lines, record_lines
+        from churnwatch.render.json_text import record_texts
 
         # Each line stands alone in a stream, so each carries the reference date.
-        for lines in record_lines(selection.rows, lang=self.lang, as_of=True):
-            yield joined_lines(lines, "\n", end="\n")
+        yield from record_texts(selection.rows, "\n", "\n", lang=self.lang, as_of=True)
 
 
 FORMAT = JsonLines()

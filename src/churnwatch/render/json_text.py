@@ -10,13 +10,14 @@ characters, numbers Arrow puts in exponent form) are written by Python's json.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.analyses.result import ScanResult
+from churnwatch.render.csv_rows import ahead
 from churnwatch.render.language import Language
 from churnwatch.render.records import (
     BATCH,
@@ -35,12 +36,44 @@ def record_lines(
     """Each customer's record as one line of compact JSON, in rank order, ``size`` at a time;
     with ``as_of``, each record starts with the reference date (NDJSON, where a line stands
     alone)."""
-    opening = f'{{"as_of":{_dumps(result.as_of)},"rank":' if as_of else '{"rank":'
+    return map(_line_maker(result, lang, as_of), _batches(result, size))
+
+
+def record_texts(
+    result: ScanResult,
+    separator: str,
+    end: str = "",
+    *,
+    size: int = BATCH,
+    lang: Language | None = None,
+    as_of: bool = False,
+) -> Iterator[bytes]:
+    """The :func:`record_lines` of each batch as one UTF-8 text (see :func:`joined_lines`),
+    in order; the next batches are made on two threads while the caller writes one (Arrow's
+    kernels, which do most of the work, let go of the GIL)."""
+    lines = _line_maker(result, lang, as_of)
+    return ahead(lambda batch: joined_lines(lines(batch), separator, end), _batches(result, size))
+
+
+def _batches(result: ScanResult, size: int = BATCH) -> Iterator[tuple[int, ScanResult]]:
+    """``(first row, rows)`` of each batch, taken in order (the workers only read theirs)."""
     total = len(result.customers)
-    whole = whole_features(result)
     for start in range(0, total, size):
-        part = result.rows(slice(start, min(start + size, total)))
-        yield _lines(part, start + 1, opening, lang, whole)
+        yield start, result.rows(slice(start, min(start + size, total)))
+
+
+def _line_maker(
+    result: ScanResult, lang: Language | None, as_of: bool
+) -> Callable[[tuple[int, ScanResult]], pa.Array]:
+    """What turns a batch into its lines, with what all batches share worked out once."""
+    opening = f'{{"as_of":{_dumps(result.as_of)},"rank":' if as_of else '{"rank":'
+    whole = whole_features(result)
+
+    def lines(batch: tuple[int, ScanResult]) -> pa.Array:
+        start, part = batch
+        return _lines(part, start + 1, opening, lang, whole)
+
+    return lines
 
 
 def _lines(
@@ -67,9 +100,11 @@ def _lines(
 
 def joined_lines(lines: pa.Array, separator: str, end: str = "") -> bytes:
     """The lines as one UTF-8 text, ``separator`` between them and ``end`` after each."""
+    if not len(lines):
+        return b""
     whole = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
-    text = pc.binary_join(whole, separator)[0].as_py() or ""
-    return (text + end if len(lines) else "").encode("utf-8")
+    text = pc.binary_join(whole, separator).cast(pa.binary())[0]  # Arrow's bytes, as they are:
+    return text.as_buffer().to_pybytes() + end.encode("utf-8")  # not decoded and encoded again
 
 
 def _signals(result: ScanResult, lang: Language | None) -> pa.Array:
