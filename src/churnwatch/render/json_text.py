@@ -169,19 +169,32 @@ def json_strings(values: pa.Array) -> pa.Array:
 def json_floats(values: pa.Array) -> pa.Array:
     """Floats as Python writes them (``3.0``, ``0.1234``, ``12345678901.5``); null as
     ``null``. Arrow writes whole numbers without ``.0`` (added here); where it and Python
-    differ on the exponent form (large numbers, and below 1e-4), Python writes them."""
+    differ on the exponent form (large numbers, and below 1e-4), Python writes them. What
+    can be told from the numbers is (numpy, on the values' own buffer); the text is searched
+    only where Arrow wrote an exponent somewhere in it."""
     values = values.cast(pa.float64())  # Python writes a float32's float64 digits
-    if pc.any(pc.fill_null(pc.invert(pc.is_finite(values)), False)).as_py():
+    numbers = values.to_numpy(zero_copy_only=False)
+    valid = np.asarray(values.is_valid()) if values.null_count else np.ones(len(values), bool)
+    if (valid & ~np.isfinite(numbers)).any():
         raise ValueError("JSON has no NaN or infinity: such a value must be null")
     text = values.cast(pa.string())
-    magnitude = pc.abs(values)
-    tiny = pc.and_(pc.less(magnitude, 1e-4), pc.greater(magnitude, 0.0))  # Python: 1e-05
-    python = pc.fill_null(pc.or_(pc.match_substring(text, "e"), tiny), False)
-    whole = pc.invert(pc.match_substring(text, "."))
-    text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
-    if pc.any(python).as_py():
-        exact = [_dumps(number) for number in pc.filter(values, python).to_pylist()]
-        text = pc.replace_with_mask(text, python, pa.array(exact, pa.string()))
+    magnitude = np.abs(numbers)
+    with np.errstate(invalid="ignore"):  # the nulls' NaN
+        python = valid & (magnitude < 1e-4) & (magnitude > 0)  # Python: 1e-05
+    written = text.buffers()[2]
+    if written is not None and b"e" in written.to_pybytes():  # an exponent or more: where?
+        python |= np.asarray(pc.fill_null(pc.match_substring(text, "e"), False))
+    with np.errstate(invalid="ignore"):
+        whole = valid & ~python & (numbers == np.floor(numbers))
+    if whole.any():
+        mask = pa.array(whole)
+        text = pc.replace_with_mask(
+            text, mask, pc.binary_join_element_wise(pc.filter(text, mask), ".0", "")
+        )
+    if python.any():
+        mask = pa.array(python)
+        exact = [_dumps(number) for number in pc.filter(values, mask).to_pylist()]
+        text = pc.replace_with_mask(text, mask, pa.array(exact, pa.string()))
     return pc.fill_null(text, "null")
 
 
