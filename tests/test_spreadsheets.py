@@ -226,3 +226,14 @@ def test_output_dash_is_stdout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert result.exit_code == 0, stderr_of(result)
     assert result.stdout.startswith('"rank","as_of","customer_id"')
     assert list(tmp_path.iterdir()) == []
+
+
+def test_text_longer_than_a_cell_holds_is_cut_visibly(tmp_path: Path) -> None:
+    """Excel holds 32,767 characters per cell; xlsxwriter cut longer text without a sign."""
+    from churnwatch.render.xlsx_sheet import MAX_TEXT, sheet_bytes
+
+    target = tmp_path / "long.xlsx"
+    target.write_bytes(sheet_bytes({"name": ["x" * 40_000, "short"], "n": [1, 2]}))
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet["A2"].value == "x" * (MAX_TEXT - 1) + "…"
+    assert sheet["A3"].value == "short" and sheet["B2"].value == 1

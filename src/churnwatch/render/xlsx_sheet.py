@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 MAX_ROWS = 1_048_576
 """Excel's limit, header row included."""
+MAX_TEXT = 32_767
+"""The most characters a cell holds in Excel: xlsxwriter cuts longer text without a sign."""
 WIDTHS = {"customer_id": 12, "name": 32, "segment": 10, "owner": 18, "email": 28, "history": 40}
 WIDE = {"reasons": 80, "action": 50, "signals": 30}
 
@@ -89,8 +91,9 @@ def workbook_bytes(
     workbook.set_properties({"created": CREATED})
     bold = workbook.add_format({"bold": True})
     number_formats: dict[str, Any] = {}
-    for title, columns in sheets.items():
+    for title, given in sheets.items():
         sheet = workbook.add_worksheet(sheet_title(title, workbook.sheetnames))
+        columns = {name: cut_to_fit(values) for name, values in given.items()}
         count = len(next(iter(columns.values()), []))
         sheet.write_row(0, 0, list(columns), bold)
         wanted = (formats or {}).get(title, {})
@@ -107,6 +110,17 @@ def workbook_bytes(
             sheet.autofilter(0, 0, count, len(columns) - 1)
     workbook.close()
     return buffer.getvalue()
+
+
+def cut_to_fit(values: list[Any]) -> list[Any]:
+    """The column with each text longer than a cell holds cut to fit, ending in "…" so that
+    the reader sees it was cut (the CSV and JSON have it whole)."""
+    if not any(type(value) is str and len(value) > MAX_TEXT for value in values):
+        return values
+    return [
+        value[: MAX_TEXT - 1] + "…" if type(value) is str and len(value) > MAX_TEXT else value
+        for value in values
+    ]
 
 
 CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
