@@ -585,3 +585,24 @@ def test_a_large_csv_written_in_two_halves_reads_as_one(delimiter: str) -> None:
     assert len(read) == rows + 1
     assert [int(row[0]) for row in read[1:]] == list(range(rows))
     assert [row[1] or None for row in read[1:]] == texts
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["explain", str(EXPORTS), "C0258", "--as-of", AS_OF, "-f", "json"],
+        ["winback", str(EXPORTS), "--as-of", AS_OF, "-f", "json"],
+        ["plan", str(EXPORTS), "--as-of", AS_OF, "-f", "json"],
+    ],
+)
+def test_every_commands_json_is_compact_unless_pretty(command: list[str]) -> None:
+    """As scan's: no blanks between tokens, so a pipe gets the data and not the layout;
+    ``--pretty`` indents the same data for reading."""
+    compact = invoke(*command)
+    assert compact.exit_code == 0, stderr_of(compact)
+    assert compact.stdout.count("\n") == 1 and '": ' not in compact.stdout[:200]
+    pretty = invoke(*command, "--pretty")
+    assert pretty.stdout.startswith('{\n  "schema_version": ')
+    assert json.loads(pretty.stdout) == json.loads(compact.stdout)
+    refused = invoke(*command[:-1], "table", "--pretty")
+    assert refused.exit_code == 2 and "--pretty applies to json output" in stderr_of(refused)

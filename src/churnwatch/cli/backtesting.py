@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 import typer
 
-from churnwatch.cli.scanning import HorizonOption, OutputOption
+from churnwatch.cli.scanning import HorizonOption, OutputOption, PrettyOption
 from churnwatch.cli.shell import (
     AsOfOption,
     ConfigOption,
@@ -22,7 +22,12 @@ from churnwatch.cli.shell import (
     progress_display,
 )
 from churnwatch.render.console import make_console
-from churnwatch.render.formats import BACKTEST_FORMATS, choose_format, extension_mismatch
+from churnwatch.render.formats import (
+    BACKTEST_FORMATS,
+    choose_format,
+    extension_mismatch,
+    prettified,
+)
 
 if TYPE_CHECKING:
     BacktestFormat: TypeAlias = str
@@ -70,13 +75,14 @@ def backtest(
         typer.Option("--format", "-f", help="Output format (default: from --output, else table)."),
     ] = None,
     output: OutputOption = None,
+    pretty: PrettyOption = False,
 ) -> None:
     """Score at past cut-offs with only the data up to each and compare with what happened:
     ROC AUC, precision and lift, calibration, against the simple baselines and per rule."""
     from churnwatch import api
     from churnwatch.render.backtest_table import show
 
-    renderer = choose_format(output_format, output, BACKTEST_FORMATS)
+    renderer = prettified(choose_format(output_format, output, BACKTEST_FORMATS), pretty)
     if note := extension_mismatch(renderer, output, BACKTEST_FORMATS):
         message("note", "yellow", note)
     with progress_display() as step:

@@ -16,6 +16,7 @@ from churnwatch.cli.scanning import (
     LangOption,
     OutputOption,
     OwnerOption,
+    PrettyOption,
     SegmentOption,
     TopOption,
 )
@@ -62,6 +63,7 @@ def explain(
     output_format: Annotated[
         ExplainFormat, typer.Option("--format", "-f", help="table (default) or json.")
     ] = "table",
+    pretty: PrettyOption = False,
     lang: LangOption = None,
 ) -> None:
     """Everything about one customer: risk and what drives it, every signal with its next
@@ -69,6 +71,7 @@ def explain(
     from churnwatch import api
     from churnwatch.render.customer_view import profile_json, show_profile
 
+    check_pretty(pretty, output_format)
     with progress_display() as step:
         run, found = api.explain_customer(
             exports, customer_id, config, as_of, step, horizon=horizon
@@ -76,7 +79,7 @@ def explain(
     report_problems(run.data_problems(), run.unusable())  # stale exports, skipped rows
     words = api.output_language(run.config, lang)
     if output_format == "json":
-        emit(profile_json(found, words), None)
+        emit(profile_json(found, words, pretty=pretty), None)
     else:
         show_profile(make_console(wide_in_pipes=True), found, words)
 
@@ -154,6 +157,7 @@ def winback(
     ] = None,
     output: OutputOption = None,
     formula_guard: FormulaGuardOption = True,
+    pretty: PrettyOption = False,
     lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -169,6 +173,7 @@ def winback(
     )
 
     chosen = output_format or _winback_format(output)
+    check_pretty(pretty, chosen)
     refuse_binary_on_terminal(chosen == "xlsx", output)
     with progress_display(quiet) as step:
         run, found = api.winback_exports(
@@ -189,7 +194,7 @@ def winback(
         show_document(partial(show_winback, lang=words), found)
         return
     data = {
-        "json": lambda: winback_json(found, words),
+        "json": lambda: winback_json(found, words, pretty=pretty),
         "ndjson": lambda: winback_ndjson(found, words),
         "csv": lambda: winback_csv(found, formula_guard=formula_guard, lang=words),
         "xlsx": lambda: winback_xlsx(found, words),
@@ -197,6 +202,12 @@ def winback(
     }[chosen]()
     reads = api.files_read(exports, config) if output else []
     emit(data, output, reads=reads, announce=False, binary=chosen == "xlsx")
+
+
+def check_pretty(pretty: bool, chosen: str) -> None:
+    """``--pretty`` only where it means something: the json output."""
+    if pretty and chosen != "json":
+        raise UsageError(f"--pretty applies to json output, not {chosen}")
 
 
 def _winback_format(output: Path | None) -> str:
@@ -229,6 +240,7 @@ def plan(
             help="owner: one calendar per account manager into the folder --output names.",
         ),
     ] = None,
+    pretty: PrettyOption = False,
     lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -240,6 +252,7 @@ def plan(
     chosen = output_format or {".json": "json", ".ics": "ics"}.get(
         output.suffix.lower() if output else "", "table"
     )
+    check_pretty(pretty, chosen)
     if split_by and (chosen != "ics" or output is None or not output.is_dir()):
         raise UsageError(
             "--split-by owner writes one .ics per owner into an existing folder:"
@@ -269,7 +282,7 @@ def plan(
         show_document(partial(show_plan, lang=words), due)
         return
     data = {
-        "json": lambda: plan_json(due, as_of_text, words),
+        "json": lambda: plan_json(due, as_of_text, words, pretty=pretty),
         "ics": lambda: plan_ics(due, as_of_text, words),
         "table": lambda: as_text(partial(show_plan, lang=words), due, 100),
     }[chosen]()

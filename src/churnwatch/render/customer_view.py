@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -11,6 +10,7 @@ from rich.text import Text
 
 from churnwatch.core.days import iso_to_days
 from churnwatch.core.words import inline
+from churnwatch.render.json_document import json_bytes
 from churnwatch.render.language import Language, language
 from churnwatch.render.plan_view import occasion_record, reason
 
@@ -60,10 +60,9 @@ def profile_document(profile: Profile, lang: Language | None = None) -> dict[str
     }
 
 
-def profile_json(profile: Profile, lang: Language | None = None) -> bytes:
-    document = profile_document(profile, lang)
-    text = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2)
-    return (text + "\n").encode("utf-8")
+def profile_json(profile: Profile, lang: Language | None = None, *, pretty: bool = False) -> bytes:
+
+    return json_bytes(profile_document(profile, lang), pretty=pretty)
 
 
 def show_profile(console: Console, profile: Profile, lang: Language | None = None) -> None:

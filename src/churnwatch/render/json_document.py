@@ -22,6 +22,12 @@ ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",",
 PRETTY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2)
 
 
+def json_bytes(document: object, *, pretty: bool = False) -> bytes:
+    """A whole JSON document as every command writes it: compact unless ``pretty`` (indented
+    for reading), no NaN, a line break at the end."""
+    return ((PRETTY if pretty else ENCODER).encode(document) + "\n").encode("utf-8")
+
+
 @dataclass(frozen=True)
 class JsonDocument:
     name = "json"

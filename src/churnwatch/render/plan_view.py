@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from rich.text import Text
 
 from churnwatch.core.days import iso_to_days
 from churnwatch.core.words import inline, printable
+from churnwatch.render.json_document import json_bytes
 from churnwatch.render.language import Language, language
 
 if TYPE_CHECKING:
@@ -74,7 +74,9 @@ def occasion_record(occasion: Occasion, lang: Language | None = None) -> dict[st
     }
 
 
-def plan_json(occasions: Sequence[Occasion], as_of: str, lang: Language | None = None) -> bytes:
+def plan_json(
+    occasions: Sequence[Occasion], as_of: str, lang: Language | None = None, *, pretty: bool = False
+) -> bytes:
     from churnwatch.render.records import SCHEMA_VERSION
 
     document = {
@@ -82,7 +84,7 @@ def plan_json(occasions: Sequence[Occasion], as_of: str, lang: Language | None =
         "as_of": as_of,
         "occasions": [occasion_record(o, lang) for o in occasions],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return json_bytes(document, pretty=pretty)
 
 
 def plan_ics(occasions: Sequence[Occasion], as_of: str, lang: Language | None = None) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -11,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from churnwatch.core.days import iso_to_days
+from churnwatch.render.json_document import json_bytes
 from churnwatch.render.language import Language, language
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def returner_records(found: WinBack, lang: Language | None = None) -> list[dict[
     ]
 
 
-def winback_json(found: WinBack, lang: Language | None = None) -> bytes:
+def winback_json(found: WinBack, lang: Language | None = None, *, pretty: bool = False) -> bytes:
     from churnwatch.render.records import SCHEMA_VERSION
 
     document = {
@@ -109,7 +109,7 @@ def winback_json(found: WinBack, lang: Language | None = None) -> bytes:
         "customers": winback_records(found, lang),
         "returners": returner_records(found, lang),
     }
-    return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode()
+    return json_bytes(document, pretty=pretty)
 
 
 def winback_csv(
@@ -160,8 +160,7 @@ def winback_ndjson(found: WinBack, lang: Language | None = None) -> bytes:
     """One lost customer per line, each with ``as_of`` (a line stands alone in a stream)."""
     as_of = {"as_of": found.rows.as_of}
     records = winback_records(found, lang)
-    lines = (json.dumps(as_of | r, ensure_ascii=False) + "\n" for r in records)
-    return "".join(lines).encode("utf-8")
+    return b"".join(json_bytes(as_of | record) for record in records)  # compact: one line
 
 
 def winback_xlsx(found: WinBack, lang: Language | None = None) -> bytes:
