@@ -145,3 +145,10 @@ def test_lost_customers_outside_the_owners_chosen_are_said_so() -> None:
     assert (
         "the export has 21 lost customers, none of them with the owners or segments chosen"
     ) in " ".join(result.stdout.split())
+
+
+def test_winback_json_keys_come_in_the_csv_columns_order() -> None:
+    """A program that reads either gets the same fields in the same order."""
+    csv_text = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv").stdout
+    header = next(csv.reader(io.StringIO(csv_text)))
+    assert list(winback()["customers"][0]) == header

@@ -72,8 +72,8 @@ def winback_records(found: WinBack, lang: Language | None = None) -> list[dict[s
                 "days_since_last_order": since[row],
                 "left_suddenly": bool(found.sudden[row]),
                 "worth": round(float(found.worth[row]), 2),
+                "approach": approach(found, row, lang),  # the CSV's order of columns
                 "reasons": [lang.t(f"winback.reasons.{key}") for key in found.reasons[row]],
-                "approach": approach(found, row, lang),
             }
         )
     return records
