@@ -687,13 +687,13 @@ def test_a_stop_while_a_private_folder_is_removed_waits_till_it_is_gone(
 ) -> None:
     """Raised in the middle of the removal, the stop left the folder (a run's parts of the
     customers' data) behind in the shared temporary directory; it is raised after."""
-    remove = shutil.rmtree
+    remove = os.unlink
 
     def stopped_while(path: str, *args: Any, **kwargs: Any) -> None:
         stops.stop(signal.SIGTERM)  # what the signal handler calls, as a SIGTERM came now
         remove(path, *args, **kwargs)
 
-    monkeypatch.setattr(shutil, "rmtree", stopped_while)
+    monkeypatch.setattr(os, "unlink", stopped_while)
     registered = list(scratch._CLEAN_UPS)
     with (
         pytest.raises(stops.Stopped),

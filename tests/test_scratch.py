@@ -7,9 +7,12 @@ import gzip
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +86,72 @@ def test_the_next_run_removes_what_a_killed_run_left(
     assert done.returncode == 0, done.stderr
     assert not left.exists()
     assert list(tmp.iterdir()) == []  # and its own folder, if any, is gone too
+
+
+KILLED_WHILE_REMOVING = """
+import os, signal
+from pathlib import Path
+from churnwatch.core import scratch
+folder = scratch.Scratch("churnwatch-parts-")
+for number in range(50):
+    (Path(folder.name) / f"part-{number}.csv").write_text("customer data")
+removing = os.unlink
+def unlink(path, *args, **kwargs):
+    removing(path, *args, **kwargs)
+    if str(path).endswith(scratch.OWNER):  # `timeout -k`: SIGKILL during the clean-up
+        os.kill(os.getpid(), signal.SIGKILL)
+os.unlink = unlink
+folder.cleanup()
+"""
+
+
+def test_a_run_killed_while_removing_its_folder_leaves_nothing_for_good(
+    tmp_path: Path,
+) -> None:
+    """The owner file goes last: removed where the directory listing happened to put it,
+    the rest of the folder (the customers' data) was no run's any more, and no sweep took
+    it away. Now at most the empty folder is left, which a later sweep removes."""
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    command = [sys.executable, "-c", KILLED_WHILE_REMOVING]
+    done = subprocess.run(command, env=environment, check=False)
+    assert done.returncode == -signal.SIGKILL
+    (left,) = tmp_path.iterdir()
+    assert list(left.iterdir()) == []
+    assert scratch.sweep(tmp_path) == []  # it may be a folder just made: left for now
+    long_ago = time.time() - 2 * scratch.CLAIMING_SECONDS
+    os.utime(left, (long_ago, long_ago))
+    assert scratch.sweep(tmp_path) == [left]
+    assert list(tmp_path.iterdir()) == []
+
+
+def _dead_folder(root: Path, name: str, owner: str, text: bytes) -> Path:
+    """A folder as a run that is gone left it (its owner file unlocked)."""
+    folder = root / name
+    folder.mkdir()
+    (folder / "orders.csv").write_text("customer data")
+    (folder / owner).write_bytes(text)
+    return folder
+
+
+def test_what_the_sweep_leaves_alone(tmp_path: Path) -> None:
+    host = socket.gethostname().encode()
+    elsewhere = _dead_folder(tmp_path, "churnwatch-a", scratch.OWNER, b"another-machine")
+    claiming = _dead_folder(tmp_path, "churnwatch-b", f"{scratch.OWNER}.new", host)
+    died_claiming = _dead_folder(tmp_path, "churnwatch-c", f"{scratch.OWNER}.new", host)
+    long_ago = time.time() - 2 * scratch.CLAIMING_SECONDS
+    os.utime(died_claiming / f"{scratch.OWNER}.new", (long_ago, long_ago))
+    assert scratch.sweep(tmp_path) == [died_claiming]
+    # a run on another machine sharing the folder: its lock may be one this one cannot see
+    # (NFS without shared locks); a run between making its folder and claiming it
+    assert elsewhere.exists() and claiming.exists()
+
+
+def test_a_fifo_for_an_owner_file_does_not_hang_the_run(tmp_path: Path) -> None:
+    folder = tmp_path / "churnwatch-x"
+    folder.mkdir()
+    os.mkfifo(folder / scratch.OWNER)
+    sweeping = threading.Thread(target=scratch.sweep, args=(tmp_path,), daemon=True)
+    sweeping.start()
+    sweeping.join(timeout=10)
+    assert not sweeping.is_alive()
+    assert folder.exists()

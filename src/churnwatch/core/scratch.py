@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
 import os
 import shutil
+import socket
+import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,17 +42,29 @@ class Scratch:
     def __init__(self, prefix: str = PREFIX) -> None:
         if not prefix.startswith(PREFIX):
             raise ValueError(f"a run's temporary folder is named from {PREFIX!r}")
-        self._folder = tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)
-        self.name = self._folder.name
+        self.name = tempfile.mkdtemp(prefix=prefix)
         self._lock = _claim(Path(self.name))
+        self._claimed = self._lock is not None
 
     def cleanup(self) -> None:
-        """Remove the folder, then let go of it (removed while still claimed: no sweep of
-        another run can start on it half-removed)."""
-        self._folder.cleanup()
+        """Remove the folder, its owner file last, then let go of it: a run killed halfway
+        through leaves a folder the next sweep still knows as a run's. May run again (at
+        exit, after the deadline's clean-up): it finishes what is left."""
+        if not self._claimed:
+            shutil.rmtree(self.name, ignore_errors=True)
+            return
+        _remove_owned_last(self.name)
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+_HOST = socket.gethostname().encode("utf-8", "replace")
+"""Written into each owner file: a lock says nothing about a run on another machine that
+shares the temporary folder (NFS without shared locks), so only this host's are swept."""
+CLAIMING_SECONDS = 60
+"""An owner file still under its first name this long after it was made belongs to a run
+that died between making its folder and claiming it (a moment of microseconds)."""
 
 
 def _claim(folder: Path) -> int | None:
@@ -61,6 +75,7 @@ def _claim(folder: Path) -> int | None:
     making = folder / f"{OWNER}.new"
     handle = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        os.write(handle, _HOST)
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:  # a file system without locks: unclaimed, so never swept
         os.close(handle)
@@ -69,16 +84,24 @@ def _claim(folder: Path) -> int | None:
     return handle
 
 
-@functools.cache
 def sweep_once() -> None:
-    """:func:`sweep` the first time this process makes a temporary folder."""
-    sweep(Path(tempfile.gettempdir()))
+    """:func:`sweep` the first time this process makes a temporary folder (one thread
+    sweeps; the others wait for it)."""
+    with _sweeping:
+        if not _swept:
+            _swept.append(Path(tempfile.gettempdir()))
+            sweep(_swept[0])
+
+
+_sweeping = threading.Lock()
+_swept: list[Path] = []
 
 
 def sweep(root: Path) -> list[Path]:
-    """Remove the temporary folders in ``root`` that churnwatch runs of this user made and
-    left when they were killed; the ones removed. A folder without an owner file (being
-    made, or not a run's) and one whose run still lives are left alone."""
+    """Remove the temporary folders in ``root`` that churnwatch runs of this user on this
+    host made and left when they were killed; the ones removed. A folder without an owner
+    file (not a run's, unless empty for a while) and one whose run still lives are left
+    alone."""
     if sys.platform == "win32":
         return []
     removed = []
@@ -105,20 +128,76 @@ def _own_folder(entry: os.DirEntry[str]) -> bool:
 
 def _abandoned_removed(folder: str) -> bool:
     """Remove ``folder`` if its owner file's lock is free: its run is gone."""
-    try:
-        handle = os.open(os.path.join(folder, OWNER), os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return False
+    owner = _owner_file(folder)
+    if owner is None:
+        return _left_empty_removed(folder)
+    handle, unclaimed = owner
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # held: its run is alive
-        os.close(handle)
+        host = os.read(handle, 1024)
+        if host != _HOST and not (unclaimed and not host):  # another machine's run's lock
+            return False  # is not one this machine knows of
+        return os.path.isdir(folder) and _remove_owned_last(folder)
+    except OSError:  # held: its run is alive (or a file system without shared locks)
         return False
-    try:
-        shutil.rmtree(folder, ignore_errors=True)
     finally:
         os.close(handle)
+
+
+def _left_empty_removed(folder: str) -> bool:
+    """Remove ``folder`` if it is empty and has been for a while: a run killed before it
+    claimed it, or after it had removed all of it but the folder itself."""
+    try:
+        if time.time() - os.stat(folder).st_mtime < CLAIMING_SECONDS:
+            return False
+        os.rmdir(folder)  # only an empty one
+    except OSError:
+        return False
     return True
+
+
+def _owner_file(folder: str) -> tuple[int, bool] | None:
+    """The folder's owner file, open for reading, and whether it is still under its first
+    name (its run died before claiming the folder). None where there is no such regular
+    file."""
+    for name, age in ((OWNER, 0.0), (f"{OWNER}.new", CLAIMING_SECONDS)):
+        try:  # no symbolic link; a FIFO would block the open without O_NONBLOCK
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+            handle = os.open(os.path.join(folder, name), flags)
+        except OSError:
+            continue
+        facts = os.fstat(handle)
+        if stat.S_ISREG(facts.st_mode) and time.time() - facts.st_mtime >= age:
+            return handle, name != OWNER
+        os.close(handle)
+        return None
+    return None
+
+
+def _remove_owned_last(folder: str) -> bool:
+    """Remove ``folder``, its owner file last, so that a process killed halfway leaves a
+    folder the next sweep finishes; what cannot be removed keeps the owner file too, for a
+    later sweep. Whether the folder is gone."""
+    try:
+        entries = [e for e in os.scandir(folder) if not e.name.startswith(OWNER)]
+    except OSError:
+        return not os.path.lexists(folder)
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+    for name in (OWNER, f"{OWNER}.new"):
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name))
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+    return not os.path.lexists(folder)
 
 
 def on_exit(clean_up: Callable[[], None]) -> Callable[[], None]:
