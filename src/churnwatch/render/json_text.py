@@ -169,9 +169,9 @@ def json_strings(values: pa.Array) -> pa.Array:
 def json_floats(values: pa.Array) -> pa.Array:
     """Floats as Python writes them (``3.0``, ``0.1234``, ``12345678901.5``); null as
     ``null``. Arrow writes whole numbers without ``.0`` (added here); where it and Python
-    differ on the exponent form (large numbers, and below 1e-4), Python writes them. What
-    can be told from the numbers is (numpy, on the values' own buffer); the text is searched
-    only where Arrow wrote an exponent somewhere in it."""
+    differ on the exponent form (large numbers, and below 1e-4), Python writes them. Whole
+    and tiny values are found from the numbers (numpy, on the values' own buffer); the text
+    is searched for exponents only where it holds an ``e`` at all."""
     values = values.cast(pa.float64())  # Python writes a float32's float64 digits
     numbers = values.to_numpy(zero_copy_only=False)
     valid = np.asarray(values.is_valid()) if values.null_count else np.ones(len(values), bool)
