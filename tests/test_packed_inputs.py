@@ -422,3 +422,16 @@ def test_an_encrypted_zip_is_one_clear_error(cli, tmp_path: Path) -> None:  # ty
     result = cli("scan", folder)
     assert result.exit_code == 2 and "cannot unpack this zip file" in result.stderr
     assert "internal error" not in result.output
+
+
+def test_a_zip_whose_one_file_is_not_the_export_names_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A ZIP that holds a read-me alone is read as the export (text files are exports too):
+    the message about its columns says which file in the archive they came from."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "orders.zip", "w") as archive:
+        archive.writestr("export/readme.txt", "Orders of October\nsee the attachment\n")
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert "required columns" in result.stderr
+    assert "(read from 'export/readme.txt' in the archive)" in result.stderr

@@ -34,7 +34,7 @@ from churnwatch.ingest.date_text import FIRST_DAY, LAST_DAY, detect_date_format,
 from churnwatch.ingest.held_file import held_for_reading
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
-from churnwatch.ingest.packed import kind_of, unpacked
+from churnwatch.ingest.packed import kind_of, read_from, unpacked
 from churnwatch.ingest.problems import (
     EXAMPLE_VALUES,
     MAX_LINES,
@@ -143,7 +143,11 @@ def read_source(
         return read_parquet_source(path, source, config, count_values=count_values)
     plain = unpacked(path)
     head = inspect_head(plain, config.encoding, config.delimiter, shown=path)
-    columns = resolve_columns(head, source, config, path)
+    try:
+        columns = resolve_columns(head, source, config, path)
+    except InputError as error:
+        error.message += read_from(path)
+        raise
     dialect, alternatives = detect_dialect(head, source, columns, config)
     reader = _Reader(
         path,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from churnwatch.core.errors import InputError
 from churnwatch.core.scratch import run_folder
+from churnwatch.core.words import inline
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -82,21 +83,41 @@ def _decompress(path: Path, target: Path, kind: str) -> None:
 
 def _unzip(path: Path, target: Path) -> None:
     """The one CSV in a ZIP archive; a workbook or several files are clear errors."""
-    with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if not n.endswith("/") and not _is_metadata(n)]
-        if any(n.startswith("xl/") for n in names):
-            raise InputError(
-                f"{path}: not a CSV file: looks like an Excel workbook; export the sheet as CSV"
-            )
-        tables = [n for n in names if n.lower().endswith(READABLE_SUFFIXES)] or names
-        if len(tables) != 1:
-            shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
-            raise InputError(
-                f"{path}: a ZIP archive should hold one CSV file; it holds {len(tables)}"
-                f" ({shown or 'none'})"
-            )
-        with archive.open(tables[0]) as source, target.open("wb") as out:
-            shutil.copyfileobj(source, out, CHUNK)
+    with (
+        zipfile.ZipFile(path) as archive,
+        archive.open(_table(archive, path)) as source,
+        target.open("wb") as out,
+    ):
+        shutil.copyfileobj(source, out, CHUNK)
+
+
+def _table(archive: zipfile.ZipFile, path: Path) -> str:
+    """The archive's one file that is read as the export."""
+    names = [n for n in archive.namelist() if not n.endswith("/") and not _is_metadata(n)]
+    if any(n.startswith("xl/") for n in names):
+        raise InputError(
+            f"{path}: not a CSV file: looks like an Excel workbook; export the sheet as CSV"
+        )
+    tables = [n for n in names if n.lower().endswith(READABLE_SUFFIXES)] or names
+    if len(tables) != 1:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise InputError(
+            f"{path}: a ZIP archive should hold one CSV file; it holds {len(tables)}"
+            f" ({shown or 'none'})"
+        )
+    return tables[0]
+
+
+def read_from(path: Path) -> str:
+    """For a message about a ZIP export's columns: which file in it was read (a ``readme.txt``
+    alone in the archive is read as the export); empty for any other export."""
+    if kind_of(path) != "zip":
+        return ""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return f" (read from {inline(_table(archive, path))!r} in the archive)"
+    except (OSError, zipfile.BadZipFile, InputError):
+        return ""
 
 
 def _is_metadata(name: str) -> bool:
