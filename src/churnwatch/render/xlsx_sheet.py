@@ -117,10 +117,7 @@ def cut_to_fit(values: list[Any]) -> list[Any]:
     the reader sees it was cut (the CSV and JSON have it whole)."""
     if not any(type(value) is str and len(value) > MAX_TEXT for value in values):
         return values
-    return [
-        value[: MAX_TEXT - 1] + "…" if type(value) is str and len(value) > MAX_TEXT else value
-        for value in values
-    ]
+    return [shortened(value, MAX_TEXT) if type(value) is str else value for value in values]
 
 
 CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
