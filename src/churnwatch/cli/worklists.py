@@ -35,7 +35,7 @@ from churnwatch.cli.shell import (
 )
 from churnwatch.core.errors import UsageError
 from churnwatch.render.console import as_text, make_console
-from churnwatch.render.formats import TABLE_ROWS, choose_format
+from churnwatch.render.formats import TABLE_ROWS, choose_format, not_indented
 
 if TYPE_CHECKING:
     ExplainFormat: TypeAlias = str
@@ -207,7 +207,7 @@ def winback(
 def check_pretty(pretty: bool, chosen: str) -> None:
     """``--pretty`` only where it means something: the json output."""
     if pretty and chosen != "json":
-        raise UsageError(f"--pretty applies to json output, not {chosen}")
+        raise not_indented(chosen)
 
 
 def _winback_format(output: Path | None) -> str:

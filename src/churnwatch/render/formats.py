@@ -88,8 +88,13 @@ def prettified(renderer: Any, pretty: bool) -> Any:
     if not pretty:
         return renderer
     if not hasattr(renderer, "with_pretty"):
-        raise UsageError(f"--pretty applies to json output, not {renderer.name}")
+        raise not_indented(renderer.name)
     return renderer.with_pretty(pretty)
+
+
+def not_indented(name: str) -> UsageError:
+    """What ``--pretty`` with the output format ``name`` is: only JSON is indented."""
+    return UsageError(f"--pretty applies to json output, not {name}")
 
 
 def in_language(renderer: Any, lang: Any) -> Any:
