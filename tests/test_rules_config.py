@@ -231,6 +231,35 @@ def test_user_rules_change_what_fires(tmp_path: Path) -> None:
     assert result.rules[ids.index("lost-customer")].origin == str(folder / "churnwatch.toml")
 
 
+def test_an_explanation_shows_categories_dates_and_numbers_row_by_row(tmp_path: Path) -> None:
+    """Each customer's own values, the phase and dates as words, '–' where a value is
+    missing (BIG and SMALL never returned after a long gap)."""
+    folder = exports(
+        tmp_path,
+        """
+        [[rules]]
+        id = "phase-and-dates"
+        title = "Phase and dates"
+        when = "order_count >= 3"
+        weight = 5
+        explain = "{phase}, last {last_order_date}, back {returner_since}, {lifetime_revenue:,.0f}"
+        """,
+    )
+    result = scan(folder, AS_OF)
+    details = {
+        record["customer_id"]: signal["detail"]
+        for record in to_records(result)
+        for signal in record["signals"]
+        if signal["id"] == "phase-and-dates"
+    }
+    phases = dict(zip(result.customers["customer_id"], result.customers["phase"], strict=True))
+    assert details == {
+        "BIG": f"{phases['BIG']}, last 2024-03-10, back –, 2,700",
+        "SMALL": f"{phases['SMALL']}, last 2024-03-10, back –, 30",
+        "FRESH": f"{phases['FRESH']}, last 2025-06-25, back –, 30",
+    }
+
+
 def test_without_override_both_lost_customers_fire(tmp_path: Path) -> None:
     result = scan(exports(tmp_path, ""), AS_OF)
     assert fired_for(result, "lost-customer") == {"BIG", "SMALL"}

@@ -87,7 +87,7 @@ def test_a_clause_with_a_missing_value_is_left_out_where_another_is_whole() -> N
         "oldest_open_complaint_days": np.array([np.nan, 45.0, 31.0, np.nan]),
         "median_resolution_days": np.array([28.0, np.nan, 1.0, np.nan]),
     }
-    assert fill_rows(template, numbers, {}, 4) == [
+    assert fill_rows(template, numbers, {}, 4).to_pylist() == [
         "median resolution 28 days",
         "2 open, the oldest 45 days",
         "1 open, the oldest 31 days; median resolution 1 day",

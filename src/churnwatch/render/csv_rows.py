@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 Item = TypeVar("Item")
 Made = TypeVar("Made")
 
-_FORMULA = r"^[=+\-@\t\r]"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet read a cell as a formula."""
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 TEXT_COLUMNS = ("customer_id", "name", "segment", "owner", "email", "history")
 
@@ -154,7 +155,7 @@ def row_columns(
     fired = signal_columns(shown, lang)
     titles = pa.array(fired.titles, pa.string()).take(fired.rule)
     ids = pa.array([rule.id for rule in fired.rules], pa.string()).take(fired.rule)
-    detail = pa.array(fired.detail, pa.string())
+    detail = fired.detail
     columns["signals"] = fired.joined(ids, "; ")
     columns["reasons"] = fired.joined(pc.binary_join_element_wise(titles, detail, ": "), " | ")
     columns["action"] = fired.first(fired.actions)
@@ -211,9 +212,13 @@ def safe_text(values: pa.Array) -> pa.Array:
 
     Such cells get a leading apostrophe, which spreadsheets show as text.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    leading = pc.fill_null(pc.match_substring_regex(values, _FORMULA), False)
+    if values.null_count == len(values):  # a column the export does not have
+        return values
+    first = pc.utf8_slice_codeunits(values, 0, 1)  # cheaper than a regular expression
+    leading = pc.fill_null(pc.is_in(first, pa.array(_FORMULA_STARTS)), False)
     if not pc.any(leading).as_py():  # the usual column: no cell starts like a formula
         return values
     formula = pc.and_(leading, pc.invert(pc.match_substring_regex(values, _NUMBER)))

@@ -125,7 +125,7 @@ def _signals(result: ScanResult, lang: Language | None) -> pa.Array:
         pa.array(heads, pa.string()).take(rule),
         json_floats(pa.array(table.contribution, pa.float64())),
         ',"detail":',
-        json_strings(pa.array(table.detail, pa.string())),
+        json_strings(table.detail),
         pa.array(tails, pa.string()).take(rule),
         "",
     )

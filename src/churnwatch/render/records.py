@@ -70,8 +70,8 @@ class Signals:
     rule: np.ndarray
     """Per signal: the index of its rule in ``rules``."""
     contribution: np.ndarray
-    detail: np.ndarray
-    """Per signal: the explanation (object array of str)."""
+    detail: pa.Array
+    """Per signal: the explanation (Arrow text)."""
     offsets: np.ndarray
     """Row ``i``'s signals are ``offsets[i]:offsets[i + 1]``."""
     titles: list[str]
@@ -96,9 +96,9 @@ def signal_columns(result: ScanResult, lang: Language | None = None) -> Signals:
     English); healthy customers cost nothing."""
     lang = lang or language()
     rows, rules = result.signal_order()
-    detail = np.empty(len(rows), dtype=object)
-    for index in np.unique(rules).tolist():
-        detail[rules == index] = _details(result, index, lang)  # both in row order
+    fired = np.unique(rules).tolist()
+    where = [np.flatnonzero(rules == index) for index in fired]  # in row order, as _details
+    detail = _placed([_details(result, index, lang) for index in fired], where, len(rows))
     contribution = np.round(result.contributions[rows, rules], DECIMALS)
     counts = np.bincount(rows, minlength=len(result.customers))
     offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -111,6 +111,16 @@ def signal_columns(result: ScanResult, lang: Language | None = None) -> Signals:
         [lang.rule_text(rule, "title") for rule in result.rules],
         [lang.rule_text(rule, "action") for rule in result.rules],
     )
+
+
+def _placed(parts: list[pa.Array], where: list[np.ndarray], size: int) -> pa.Array:
+    """One text array of ``size`` with ``parts[k]`` at the positions ``where[k]``."""
+    if not parts:
+        return pa.array([], pa.string())
+    position = np.concatenate(where)
+    source = np.empty(size, dtype=np.int64)
+    source[position] = np.arange(size)
+    return pa.concat_arrays(parts).take(pa.array(source))
 
 
 def signals(result: ScanResult, lang: Language | None = None) -> list[list[dict[str, Any]]]:
@@ -130,24 +140,24 @@ def signals(result: ScanResult, lang: Language | None = None) -> list[list[dict[
             "action": table.actions[index],
         }
         for index, contribution, detail in zip(
-            table.rule.tolist(), table.contribution.tolist(), table.detail.tolist(), strict=True
+            table.rule.tolist(), table.contribution.tolist(), table.detail.to_pylist(), strict=True
         )
     ]
     bounds = table.offsets.tolist()
     return [records[begin:end] for begin, end in itertools.pairwise(bounds)]
 
 
-def _details(result: ScanResult, index: int, lang: Language) -> list[str]:
+def _details(result: ScanResult, index: int, lang: Language) -> pa.Array:
     """The rule's explanation for every row it fired on (in row order), filled column by
     column."""
     template = lang.rule_text(result.rules[index], "explain")
     rows = np.flatnonzero(result.fired[:, index])
     numbers: dict[str, np.ndarray] = {}
-    texts: dict[str, list[str]] = {}
+    texts: dict[str, pa.Array] = {}
     for field in set(template_fields(template)):
         values = _template_values(result.customers, field)[rows]
         if field in CATEGORY_FEATURES:
-            texts[field] = [MISSING if is_missing(v) else str(v) for v in values.tolist()]
+            texts[field] = _categories(values)
         elif field in DATE_FEATURES:
             texts[field] = _dates(values, lang)
         else:
@@ -167,11 +177,18 @@ def is_missing(value: object) -> bool:
     return value is pd.NA or value is pd.NaT
 
 
-def _dates(days: np.ndarray, lang: Language) -> list[str]:
+def _dates(days: np.ndarray, lang: Language) -> pa.Array:
     """Day numbers as the language writes dates, each distinct day once; '–' where missing."""
-    distinct, where = np.unique(days, return_inverse=True, equal_nan=True)
+    codes, distinct = pd.factorize(days, use_na_sentinel=False)
     shown = [MISSING if math.isnan(day) else lang.date(int(day)) for day in distinct.tolist()]
-    return np.asarray(shown, dtype=object)[where.reshape(-1)].tolist()
+    return pa.array(shown, pa.string()).take(pa.array(codes))
+
+
+def _categories(values: np.ndarray) -> pa.Array:
+    """Category values as text, each distinct value once; '–' where missing."""
+    codes, distinct = pd.factorize(values)  # missing (None, NaN, NA): code -1
+    shown = pa.array([*(str(value) for value in distinct.tolist()), MISSING], pa.string())
+    return shown.take(pa.array(np.where(codes < 0, len(distinct), codes)))
 
 
 def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:
@@ -373,7 +390,15 @@ def _texts(frame: pd.DataFrame, column: str) -> pa.Array:
     """Text, null where missing (or where the export has no such column)."""
     if column not in frame:
         return pa.nulls(len(frame), pa.string())
-    values = frame[column].astype(object).to_numpy()
+    values = frame[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the phase: a few words, many rows
+        codes = values.cat.codes.to_numpy()
+        words = _text_array(values.cat.categories.to_numpy(dtype=object))
+        return words.take(pa.array(codes, mask=codes < 0))
+    return _text_array(values.astype(object).to_numpy())
+
+
+def _text_array(values: np.ndarray) -> pa.Array:
     if _all_text(values):
         return pa.array(values, pa.string(), from_pandas=True)
     return pa.array([None if pd.isna(v) else str(v) for v in values.tolist()], pa.string())

@@ -124,24 +124,23 @@ def _lateness(value: float | None, words: Words) -> str:
 def fill_rows(
     template: str,
     numbers: dict[str, np.ndarray],
-    texts: dict[str, list[str]],
+    texts: dict[str, pa.Array],
     rows: int,
     words: Words = ENGLISH_WORDS,
-) -> list[str]:
+) -> pa.Array:
     """The template filled for ``rows`` rows at once, as a scan fills a rule's explanation for
     every customer it fired on: numbers from ``numbers`` by their spec (in the conventions of
     ``words``), dates and categories from ``texts`` as they are. Each distinct value of a
-    field is formatted once, and the parts are joined column by column (no loop per row).
+    field is formatted once, and the parts are joined column by column (no loop per row);
+    the result stays Arrow text, which the outputs join on whole columns.
 
     A template of clauses (``…; …``) leaves out, row by row, a clause with a value missing
     where another clause has all of its values: '0 open, the oldest – days; median resolution
     28 days' says no more than 'median resolution 28 days'."""
     clauses = template.split(CLAUSES)
     if len(clauses) > 1:
-        filled = _without_empty_clauses(clauses, numbers, texts, rows, words)
-    else:
-        filled = _filled(template, numbers, texts, rows, words)
-    return list(filled.to_pylist())
+        return _without_empty_clauses(clauses, numbers, texts, rows, words)
+    return _filled(template, numbers, texts, rows, words)
 
 
 CLAUSES = "; "
@@ -150,7 +149,7 @@ CLAUSES = "; "
 def _without_empty_clauses(
     clauses: list[str],
     numbers: dict[str, np.ndarray],
-    texts: dict[str, list[str]],
+    texts: dict[str, pa.Array],
     rows: int,
     words: Words,
 ) -> pa.Array:
@@ -174,7 +173,7 @@ def _without_empty_clauses(
 def _filled(
     template: str,
     numbers: dict[str, np.ndarray],
-    texts: dict[str, list[str]],
+    texts: dict[str, pa.Array],
     rows: int,
     words: Words,
 ) -> pa.Array:
@@ -189,7 +188,7 @@ def _filled(
         if field is None:
             continue
         if field in texts:
-            parts.append(pa.array(texts[field], pa.string()))
+            parts.append(texts[field])
         else:
             parts.append(_formatted(numbers.get(field, np.full(rows, np.nan)), spec or "", words))
     if not any(isinstance(part, pa.Array) for part in parts):
@@ -199,10 +198,12 @@ def _filled(
     return pc.binary_join_element_wise(*parts, "")
 
 
-def _formatted(values: np.ndarray, spec: str, words: Words) -> object:
-    """Every value formatted by ``spec``, each distinct value once."""
+def _formatted(values: np.ndarray, spec: str, words: Words) -> pa.Array:
+    """Every value formatted by ``spec``: each distinct value once (found by hashing, not
+    sorting), then taken for every row by Arrow."""
+    import pandas as pd
     import pyarrow as pa
 
-    distinct, where = np.unique(values.astype(np.float64), return_inverse=True, equal_nan=True)
-    shown = np.array(format_numbers(distinct.tolist(), spec, words), dtype=object)
-    return pa.array(shown[where.reshape(-1)], pa.string())
+    codes, distinct = pd.factorize(values.astype(np.float64), use_na_sentinel=False)
+    shown = pa.array(format_numbers(distinct.tolist(), spec, words), pa.string())
+    return shown.take(pa.array(codes))
