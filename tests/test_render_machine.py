@@ -606,3 +606,27 @@ def test_every_commands_json_is_compact_unless_pretty(command: list[str]) -> Non
     assert json.loads(pretty.stdout) == json.loads(compact.stdout)
     refused = invoke(*command[:-1], "table", "--pretty")
     assert refused.exit_code == 2 and "--pretty applies to json output" in stderr_of(refused)
+
+
+def test_parts_of_the_ranked_list_are_its_rows_in_rank_order() -> None:
+    """The result ranks its rows only where they are read (an output's batches, a filter,
+    ``--top``): every part is the same rows as the whole ranked table, with their signals."""
+    import numpy as np
+    import pandas as pd
+
+    result = scan(EXAMPLES / "exports")
+    whole = result.customers
+    assert result.count == len(whole) > 100
+    assert whole["risk"].is_monotonic_decreasing
+    assert sorted(result.unranked["customer_id"]) == sorted(whole["customer_id"])
+    picked = np.array([5, 0, 17, 3])
+    part = result.rows(picked)
+    pd.testing.assert_frame_equal(part.customers, whole.iloc[picked])
+    assert list(part.phases()) == list(whole["phase"].astype(object).iloc[picked])
+    batch = result.rows(slice(10, 40)).rows(slice(2, 5))
+    pd.testing.assert_frame_equal(batch.customers, whole.iloc[12:15])
+    assert np.array_equal(batch.fired, result.fired[12:15])
+    chosen = result.select(top=7, min_risk=30)
+    expected = whole[np.round(whole["risk"].to_numpy() * 100) >= 30].head(7)
+    pd.testing.assert_frame_equal(chosen.rows.customers, expected)
+    assert chosen.matching == int((np.round(whole["risk"].to_numpy() * 100) >= 30).sum())

@@ -296,7 +296,7 @@ def with_changes(run: ScanRun, previous: Previous | None) -> ScanRun:
             "previous_risk": changes["previous_risk"].to_numpy(),
         }
     customers = frame.assign(**columns)
-    return replace(run, result=replace(run.result, customers=customers))
+    return replace(run, result=replace(run.result, scored_rows=customers, ranking=None))
 
 
 def customer_timeline(path: Path, customer_id: str) -> list[TimelinePoint]:

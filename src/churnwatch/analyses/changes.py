@@ -93,7 +93,7 @@ def snapshot(result: ScanResult) -> pd.DataFrame:
 
 def fired_ids(result: ScanResult) -> np.ndarray:
     """Per customer, the ids of the rules that fired, in rule order, separated by blanks."""
-    joined = pa.array(np.full(len(result.customers), ""), pa.string())
+    joined = pa.array(np.full(result.count, ""), pa.string())
     for index, rule in enumerate(result.rules):
         fired = pa.array(result.fired[:, index])
         word = pc.if_else(fired, rule.id, "")

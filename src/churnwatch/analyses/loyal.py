@@ -53,7 +53,7 @@ def shortfall(selection: Selection, settings: Loyal) -> Shortfall:
     core = loyal_core(selection.result, settings).matching
     if core:
         return Shortfall(core, [])
-    kept = np.ones(len(selection.result.customers), dtype=bool)
+    kept = np.ones(selection.result.count, dtype=bool)
     steps = []
     for key, held in _criteria(selection.result, settings):
         kept &= held

@@ -90,7 +90,7 @@ def profile(
     still_open = 0 if complaints is None else int(complaints["closed_date"].isna().sum())
     occasions = contact_plan(row, YEAR, lost_after_days, today)
     upcoming = min(occasions, key=lambda o: o.due) if occasions else None
-    return Profile(row, position + 1, len(result.customers), timeline, still_open, upcoming)
+    return Profile(row, position + 1, result.count, timeline, still_open, upcoming)
 
 
 def _padded(wanted: str, scored: pd.Index) -> str:

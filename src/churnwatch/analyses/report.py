@@ -175,7 +175,7 @@ def weekly_reports(
 
 def _owner_rows(result: ScanResult, owner: str | None) -> np.ndarray:
     if owner is None:
-        return np.arange(len(result.customers))
+        return np.arange(result.count)
     return np.flatnonzero(result.texts("owner") == owner.strip().lower())
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -58,9 +59,16 @@ class ScanResult:
     rules: list[Rule]
     """The applicable rules, in the order of the columns of ``fired`` and ``contributions``."""
     not_applicable: list[Rule]
-    customers: pd.DataFrame
-    """Ranked rows: customer_id, name, owner, risk, base_risk, severity, then the features."""
+    scored_rows: pd.DataFrame
+    """The rows as scored (by customer code): customer_id, name, owner, risk, base_risk,
+    severity, then the features; ``customers`` has them ranked."""
+    ranking: np.ndarray | None
+    """The positions in ``scored_rows`` of this result's rows, riskiest first; None: they
+    are in that order. A list is ranked by taking only the rows an output asks for, batch by
+    batch: the whole table is never copied in rank order (750 MB for two million
+    customers) unless a consumer reads ``customers`` whole."""
     fired: np.ndarray
+    """In rank order, as are ``contributions``."""
     contributions: np.ndarray
     """How much each fired rule adds to the customer's risk (0 where it did not fire)."""
     weights: np.ndarray
@@ -79,14 +87,42 @@ class ScanResult:
     def as_of(self) -> str:
         return self.cut.as_of_iso
 
+    @cached_property
+    def customers(self) -> pd.DataFrame:
+        """Ranked rows: customer_id, name, owner, risk, base_risk, severity, the features."""
+        if self.ranking is None:
+            return self.scored_rows
+        return self.scored_rows.iloc[self.ranking]
+
+    @property
+    def count(self) -> int:
+        """How many rows (customers) the result has."""
+        return len(self.scored_rows) if self.ranking is None else len(self.ranking)
+
+    @property
+    def unranked(self) -> pd.DataFrame:
+        """The same rows in any order, for what the order does not change (counts, sets, a
+        median): all scored rows are these rows without a copy."""
+        if self.ranking is None or len(self.ranking) == len(self.scored_rows):
+            return self.scored_rows
+        return self.customers
+
+    def column(self, name: str) -> np.ndarray:
+        """One column's values in rank order, taken alone (not the whole table)."""
+        series = self.scored_rows[name]
+        categorical = isinstance(series.dtype, pd.CategoricalDtype)
+        values = series.to_numpy(dtype=object) if categorical else series.to_numpy()
+        return values if self.ranking is None else values[self.ranking]
+
     def phases(self) -> np.ndarray:
-        return np.asarray(self.customers["phase"].astype(object).to_numpy())
+        return np.asarray(self.column("phase"))
 
     def usual_gap_days(self) -> float | None:
         """The usual gap between orders of most customers not lost (the median of their
         usual gaps), when at least :data:`MIN_RHYTHMS` have one."""
-        gaps = self.customers["typical_gap_days"].to_numpy(dtype=float)
-        known = (self.phases() != Phase.LOST) & ~np.isnan(gaps)
+        rows = self.unranked
+        gaps = rows["typical_gap_days"].to_numpy(dtype=float)
+        known = (rows["phase"].astype(object).to_numpy() != Phase.LOST) & ~np.isnan(gaps)
         return float(np.median(gaps[known])) if known.sum() >= MIN_RHYTHMS else None
 
     def suggested_horizon(self) -> int | None:
@@ -101,11 +137,11 @@ class ScanResult:
         return max(30, round(2 * gap / 30) * 30)
 
     def by_severity(self) -> dict[str, int]:
-        counts = np.bincount(self.customers["severity"].to_numpy(), minlength=len(Severity))
+        counts = np.bincount(self.unranked["severity"].to_numpy(), minlength=len(Severity))
         return {s.label: int(counts[s]) for s in sorted(Severity, reverse=True)}
 
     def by_phase(self) -> dict[str, int]:
-        phases = self.phases()
+        phases = self.unranked["phase"].astype(object).to_numpy()
         return {p.value: int((phases == p.value).sum()) for p in Phase}
 
     def select(
@@ -121,43 +157,51 @@ class ScanResult:
         """The first ``top`` rows with a risk of at least ``min_risk`` percent (as shown,
         rounded to whole percent) in one of ``phases``, and, when given, of one of ``owners``
         or ``segments`` (compared without case or surrounding blanks) and ``severities``."""
-        keep = np.ones(len(self.customers), dtype=bool)
+        keep = np.ones(self.count, dtype=bool)
         if min_risk is not None:
-            keep &= np.round(self.customers["risk"].to_numpy() * 100) >= min_risk
+            keep &= np.round(self.column("risk").astype(float) * 100) >= min_risk
         if phases is not None:
             keep &= np.isin(self.phases(), list(phases))
         for column, wanted in (("owner", owners), ("segment", segments)):
             if wanted:
                 keep &= np.isin(self.texts(column), [w.strip().lower() for w in wanted])
         if severities:
-            keep &= np.isin(self.customers["severity"].to_numpy(), [int(s) for s in severities])
+            keep &= np.isin(self.column("severity"), [int(s) for s in severities])
         matched = self if keep.all() else self.rows(np.flatnonzero(keep))  # all: no copy
-        shown = len(matched.customers) if top is None else min(top, len(matched.customers))
-        rows = matched if shown == len(matched.customers) else matched.rows(np.arange(shown))
+        shown = matched.count if top is None else min(top, matched.count)
+        rows = matched if shown == matched.count else matched.rows(np.arange(shown))
         return Selection(
-            self, rows, len(matched.customers), None if phases is None else tuple(phases), matched
+            self, rows, matched.count, None if phases is None else tuple(phases), matched
         )
 
     def texts(self, column: str) -> np.ndarray:
         """A master-data column, trimmed and lower-cased for matching ('' where missing)."""
-        if column not in self.customers:
-            return np.full(len(self.customers), "", dtype=object)
-        values = pa.array(self.customers[column].astype(object), pa.string(), from_pandas=True)
+        if column not in self.scored_rows:
+            return np.full(self.count, "", dtype=object)
+        values = pa.array(self.column(column).astype(object), pa.string(), from_pandas=True)
         folded = pc.utf8_lower(pc.utf8_trim_whitespace(values)).fill_null("")
         return np.asarray(folded.to_numpy(zero_copy_only=False), dtype=object)
 
     def known(self, column: str) -> list[str]:
         """The different values of a master-data column, as written (for suggestions)."""
-        if column not in self.customers:
+        if column not in self.scored_rows:
             return []
-        return sorted({str(v) for v in self.customers[column].dropna()})
+        return sorted({str(v) for v in self.unranked[column].dropna()})
 
     def rows(self, positions: np.ndarray | slice) -> ScanResult:
-        """The same result with only the rows at ``positions``; a slice (a batch of an
-        output, in order) shares the rows' memory instead of copying them."""
+        """The same result with only the rows at ``positions`` (in rank order), taken when
+        their ``customers`` are read; a slice of ``fired`` and ``contributions`` (a batch of
+        an output) shares their memory."""
+        if self.ranking is None:
+            return replace(
+                self,
+                scored_rows=self.customers.iloc[positions],
+                fired=self.fired[positions],
+                contributions=self.contributions[positions],
+            )
         return replace(
             self,
-            customers=self.customers.iloc[positions],
+            ranking=self.ranking[positions],
             fired=self.fired[positions],
             contributions=self.contributions[positions],
         )
@@ -194,7 +238,7 @@ class Selection:
         """Customers in the phases asked for, before any other filter and ``--top``: what a
         shorter list is a part of."""
         if self.phases is None:
-            return len(self.result.customers)
+            return self.result.count
         return int(np.isin(self.result.phases(), list(self.phases)).sum())
 
     @property
@@ -207,8 +251,8 @@ class Selection:
     ) -> Selection:
         """The same list with only these owners' and segments' customers, cut to ``top``."""
         kept = self.matched.select(owners=owners, segments=segments).matched
-        rows = kept if top is None else kept.rows(np.arange(min(top, len(kept.customers))))
-        return Selection(self.result, rows, len(kept.customers), self.phases, kept)
+        rows = kept if top is None else kept.rows(np.arange(min(top, kept.count)))
+        return Selection(self.result, rows, kept.count, self.phases, kept)
 
     def reaching(self, severity: Severity) -> tuple[int, int]:
         """``(matched, shown)``: customers not lost at or above ``severity`` among those the
@@ -216,6 +260,6 @@ class Selection:
 
         def count(rows: ScanResult) -> int:
             active = rows.phases() != Phase.LOST
-            return int((rows.customers["severity"].to_numpy()[active] >= severity).sum())
+            return int((rows.column("severity")[active] >= severity).sum())
 
         return count(self.matched), count(self.rows)

@@ -76,7 +76,7 @@ def scan_result(
         index=features.index,
     )
     order = ranking(risk, codes)
-    customers = _with_master_data(identity, master).join(features).iloc[order]
+    scored_rows = _with_master_data(identity, master).join(features)
     # Machine output carries the data warnings too: a consumer of the JSON must be able to
     # tell a quiet customer from a source that could not be read.
     data = [p.describe() for p in cut.problems if p.level is Level.WARNING]
@@ -94,7 +94,8 @@ def scan_result(
         ),
         [by_id[rule] for rule in scored.rule_ids],
         [by_id[rule] for rule in scored.not_applicable_ids],
-        customers,
+        scored_rows,
+        order,
         scored.fired[order],
         scored.contributions[order],
         model.rule_probability[applicable] * 100.0,

@@ -82,7 +82,7 @@ class CsvRows:
         from churnwatch.render.records import whole_features
 
         shown = selection.rows
-        total = len(shown.customers)
+        total = shown.count
         whole = whole_features(shown)
         parts = (  # taken here, in order: the workers only read their own part
             (start, shown.rows(slice(start, min(start + BATCH_ROWS, total))))
@@ -148,7 +148,7 @@ def row_columns(
 
     from churnwatch.render.records import feature_array, identity_arrays, signal_columns
 
-    rows = len(shown.customers)
+    rows = shown.count
     columns: dict[str, pa.Array] = {"rank": pa.array(np.arange(first_rank, first_rank + rows))}
     columns["as_of"] = pa.array([shown.cut.as_of_iso] * rows, pa.string()).cast(pa.date32())
     columns |= identity_arrays(shown, lang)

@@ -57,7 +57,7 @@ def record_texts(
 
 def _batches(result: ScanResult, size: int = BATCH) -> Iterator[tuple[int, ScanResult]]:
     """``(first row, rows)`` of each batch, taken in order (the workers only read theirs)."""
-    total = len(result.customers)
+    total = result.count
     for start in range(0, total, size):
         yield start, result.rows(slice(start, min(start + size, total)))
 
@@ -83,7 +83,7 @@ def _lines(
     lang: Language | None,
     whole: Collection[str],
 ) -> pa.Array:
-    count = len(result.customers)
+    count = result.count
     ranks = pa.array(np.arange(first_rank, first_rank + count)).cast(pa.string())
     parts: list[pa.Array | str] = [opening, ranks]
     for name, values in identity_arrays(result, lang).items():

@@ -100,7 +100,7 @@ def signal_columns(result: ScanResult, lang: Language | None = None) -> Signals:
     where = [np.flatnonzero(rules == index) for index in fired]  # in row order, as _details
     detail = _placed([_details(result, index, lang) for index in fired], where, len(rows))
     contribution = np.round(result.contributions[rows, rules], DECIMALS)
-    counts = np.bincount(rows, minlength=len(result.customers))
+    counts = np.bincount(rows, minlength=result.count)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     return Signals(
         result.rules,
@@ -203,7 +203,7 @@ def whole_features(result: ScanResult) -> frozenset[str]:
     """The features machine output writes as whole numbers: a whole unit, and no value with a
     fraction anywhere in ``result``. Decided once for a list written in batches, so that a
     column does not turn from ``8`` to ``8.0`` (or to ``"8"`` in German CSV) between them."""
-    frame = result.customers
+    frame = result.unranked
     return frozenset(
         name
         for name in result.feature_names
@@ -340,7 +340,7 @@ def record_batches(
     result: ScanResult, size: int = BATCH, lang: Language | None = None
 ) -> Iterator[list[dict[str, Any]]]:
     """The records of ``to_records`` in batches of ``size`` customers, in rank order."""
-    total = len(result.customers)
+    total = result.count
     whole = whole_features(result)
     for start in range(0, total, size):
         part = result.rows(slice(start, min(start + size, total)))
@@ -358,7 +358,7 @@ def to_records(
     identity = identity_columns(result, lang)
     features = feature_columns(result, whole)
     reasons = signals(result, lang)
-    count = len(result.customers)
+    count = result.count
     keys = ["rank", *identity, "signals", "features"]
     ranks = range(first_rank, first_rank + count)
     # dict(zip(...)) row by row builds each record in C; the keys keep their order.

@@ -256,7 +256,7 @@ def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
     )
     if report.previous is None:
         return section
-    shown = rows.rows(slice(min(len(rows.customers), _limit(report))))
+    shown = rows.rows(slice(min(rows.count, _limit(report))))
     before = report.changes.set_index("customer_id")["previous_risk"]
     reasons = signals(shown, lang)
     columns = [*_identity_columns(lang), lang.t("report.columns.risk")]
@@ -273,8 +273,8 @@ def _changes(report: WeeklyReport, lang: Language, change: str) -> Section:
         cells.append(Cell(lang.severity(label), lang.severity(label), label))
         cells.append(_why(reasons[row], lang, shown.model.history_based))
         section.rows.append(cells)
-    if len(rows.customers) > len(frame):
-        section.intro += " " + lang.t("report.more", count=len(rows.customers) - len(frame))
+    if rows.count > len(frame):
+        section.intro += " " + lang.t("report.more", count=rows.count - len(frame))
     return section
 
 

@@ -92,7 +92,7 @@ def summary_lines(
     )
     head = lang.t(
         "table.head",
-        customers=lang.count(len(result.customers), "customer"),
+        customers=lang.count(result.count, "customer"),
         as_of=lang.date(result.cut.as_of),
         horizon=lang.count(result.model.horizon_days, "day_dative"),
     )
@@ -152,7 +152,7 @@ def _nobody_shown(selection: Selection, *, hints: bool, lang: Language) -> str:
     if not hints:
         return lang.t("table.none_shown")
     lost = selection.result.by_phase()[Phase.LOST]
-    if selection.hides_lost and lost == len(selection.result.customers):
+    if selection.hides_lost and lost == selection.result.count:
         return lang.t("table.all_lost", customers=lang.count(lost, "customer"))
     return lang.t("table.none_match")
 
@@ -179,7 +179,7 @@ def show(
         ids = ", ".join(r.id for r in result.not_applicable)
         console.print(f"[dim]{escape(lang.t('table.not_applicable', rules=ids))}[/]")
     records = to_records(selection.rows, lang=lang)
-    if not records and len(result.customers):  # the filters left nobody: say so, no empty table
+    if not records and result.count:  # the filters left nobody: say so, no empty table
         console.print(escape(_nobody_shown(selection, hints=hints, lang=lang)))
         return
     shown = None if long else REASONS_SHOWN

@@ -58,7 +58,7 @@ def winback_records(found: WinBack, lang: Language | None = None) -> list[dict[s
     last = feature_array(found.rows, "last_order_date").to_pylist()
     since = feature_array(found.rows, "days_since_last_order").to_pylist()
     records = []
-    for row in range(len(found.rows.customers)):
+    for row in range(found.rows.count):
         records.append(
             {
                 "rank": row + 1,
