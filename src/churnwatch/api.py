@@ -295,8 +295,7 @@ def with_changes(run: ScanRun, previous: Previous | None) -> ScanRun:
             "change": changes["change"].to_numpy(),
             "previous_risk": changes["previous_risk"].to_numpy(),
         }
-    customers = frame.assign(**columns)
-    return replace(run, result=replace(run.result, scored_rows=customers, ranking=None))
+    return replace(run, result=run.result.with_columns(columns))
 
 
 def customer_timeline(path: Path, customer_id: str) -> list[TimelinePoint]:

@@ -67,10 +67,11 @@ class ScanResult:
     are in that order. A list is ranked by taking only the rows an output asks for, batch by
     batch: the whole table is never copied in rank order (750 MB for two million
     customers) unless a consumer reads ``customers`` whole."""
-    fired: np.ndarray
-    """In rank order, as are ``contributions``."""
-    contributions: np.ndarray
-    """How much each fired rule adds to the customer's risk (0 where it did not fire)."""
+    scored_fired: np.ndarray
+    """Which rules fired, per row of ``scored_rows``; ``fired`` has them ranked."""
+    scored_contributions: np.ndarray
+    """How much each fired rule adds to the customer's risk (0 where it did not fire), per
+    row of ``scored_rows``; ``contributions`` has them ranked."""
     weights: np.ndarray
     """Each applicable rule's probability in the model (fitted or configured), in percent."""
     weight_fitted: np.ndarray
@@ -93,6 +94,19 @@ class ScanResult:
         if self.ranking is None:
             return self.scored_rows
         return self.scored_rows.iloc[self.ranking]
+
+    @cached_property
+    def fired(self) -> np.ndarray:
+        """Which rules fired, per ranked row (a column per applicable rule)."""
+        return self._ranked(self.scored_fired)
+
+    @cached_property
+    def contributions(self) -> np.ndarray:
+        """How much each fired rule adds to the risk, per ranked row (0 where it did not)."""
+        return self._ranked(self.scored_contributions)
+
+    def _ranked(self, values: np.ndarray) -> np.ndarray:
+        return values if self.ranking is None else values[self.ranking]
 
     @property
     def count(self) -> int:
@@ -190,20 +204,24 @@ class ScanResult:
 
     def rows(self, positions: np.ndarray | slice) -> ScanResult:
         """The same result with only the rows at ``positions`` (in rank order), taken when
-        their ``customers`` are read; a slice of ``fired`` and ``contributions`` (a batch of
-        an output) shares their memory."""
+        they are read."""
         if self.ranking is None:
             return replace(
                 self,
-                scored_rows=self.customers.iloc[positions],
-                fired=self.fired[positions],
-                contributions=self.contributions[positions],
+                scored_rows=self.scored_rows.iloc[positions],
+                scored_fired=self.scored_fired[positions],
+                scored_contributions=self.scored_contributions[positions],
             )
+        return replace(self, ranking=self.ranking[positions])
+
+    def with_columns(self, columns: dict[str, np.ndarray]) -> ScanResult:
+        """The same result with ``columns`` (values in rank order) added to its rows."""
         return replace(
             self,
-            ranking=self.ranking[positions],
-            fired=self.fired[positions],
-            contributions=self.contributions[positions],
+            scored_rows=self.customers.assign(**columns),
+            ranking=None,
+            scored_fired=self.fired,
+            scored_contributions=self.contributions,
         )
 
     def sources(self) -> list[SourceRows]:
