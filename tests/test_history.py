@@ -494,3 +494,18 @@ def test_since_last_compares_like_with_like(cli, examples_dir: Path, tmp_path: P
         db,
     )
     assert "is the history from another export?" in german.stderr
+
+
+def test_customers_are_matched_between_runs_whatever_their_text_type() -> None:
+    """The ids of a recorded run (object text) against today's (pandas' text), both ways:
+    the comparison with the previous run and the report's outcomes rest on it."""
+    import numpy as np
+    import pandas as pd
+
+    from churnwatch.analyses.changes import among
+
+    today = pd.Series(["A1", "B2", "C3", "0042"], dtype=object)
+    recorded = pd.Series(["C3", "A1", "42"], dtype="str")
+    assert among(today, recorded).tolist() == [True, False, True, False]
+    assert among(recorded, today.to_numpy()).tolist() == [True, True, False]
+    assert among(pd.Series([], dtype=object), np.array([], dtype=object)).tolist() == []

@@ -117,13 +117,19 @@ def comparison_doubts(
             f"the run of {days_to_iso(earlier.as_of)} used other settings (the config changed"
             " since): some changes may come from them"
         )
-    shared = np.isin(current["customer_id"].to_numpy(), before["customer_id"].to_numpy())
+    shared = among(current["customer_id"], before["customer_id"])
     if len(current) and shared.mean() < MIN_SHARED:
         doubts.append(
             f"only {shared.mean():.0%} of today's customers were in the run of"
             f" {days_to_iso(earlier.as_of)}: is the history from another export?"
         )
     return doubts
+
+
+def among(ids: pd.Series, pool: pd.Series | np.ndarray) -> np.ndarray:
+    """Whether each id is one of ``pool``, by hashing: numpy's ``isin`` compares text ids
+    pair by pair (80 s for 60,000 customers against 60,000)."""
+    return np.asarray(ids.isin(pool))
 
 
 def on_warning_list(frame: pd.DataFrame, warn_at: Severity) -> np.ndarray:
@@ -203,8 +209,8 @@ def outcome(
     frame = result.customers
     last = frame["last_order_date"].to_numpy(dtype=np.float64)
     silent_ids = frame["customer_id"].astype(str).to_numpy()[~(last > earlier_day)]
-    silent = np.isin(earlier["customer_id"].to_numpy(), silent_ids)
-    present = np.isin(earlier["customer_id"].to_numpy(), frame["customer_id"].astype(str))
+    silent = among(earlier["customer_id"], silent_ids)
+    present = among(earlier["customer_id"], frame["customer_id"].astype(str))
     listed = on_warning_list(earlier, warn_at) & present
     active = (earlier["phase"].astype(str).to_numpy() != Phase.LOST.value) & present
     others = active & ~listed
