@@ -195,12 +195,12 @@ def _is_text(key: str) -> bool:
 def show_winback(console: Console, found: WinBack, lang: Language | None = None) -> None:
     lang = lang or language()
     records = winback_records(found, lang)
-    lost = lang.count(found.matching, "lost_customer")
-    console.print(Text(lang.t("winback.head", lost=lost, as_of=lang.date(found.rows.cut.as_of))))
-    if found.none_because:
-        console.print(Text(why_none(found, lang), style="dim"))
+    if found.none_because:  # nobody listed: why, not a headline of "0 lost customers"
+        console.print(Text(why_none(found, lang)))
         _show_returners(console, found, records, lang)
         return
+    lost = lang.count(found.matching, "lost_customer")
+    console.print(Text(lang.t("winback.head", lost=lost, as_of=lang.date(found.rows.cut.as_of))))
     leaving = {True: lang.t("winback.left_suddenly"), False: lang.t("winback.drifted_away")}
     if console.width < NARROW:  # the reasons would be dropped: one block per customer
         for record in records:
