@@ -459,6 +459,32 @@ def test_a_history_folder_is_created_on_first_use(cli, examples_dir: Path, tmp_p
     assert result.exit_code == 0 and db.exists()
 
 
+def test_the_trend_of_the_mean_risk_follows_runs_of_the_same_horizon(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A risk over 30 days is another measure than over 90: its run starts a trend of its
+    own, and the next 90-day run continues the 90-day runs' trend."""
+    db = tmp_path / "runs.db"
+    exports = examples_dir / "exports"
+    base = ["-q", "-f", "csv", "-o", tmp_path / "o.csv", "--history", db]
+    for as_of, horizon in (("2026-09-09", "90"), ("2026-09-16", "90"), ("2026-09-23", "30")):
+        assert cli("scan", exports, "--as-of", as_of, "--horizon", horizon, *base).exit_code == 0
+    assert cli("scan", exports, "--as-of", "2026-09-30", *base).exit_code == 0
+    listing = cli("history", "--history", str(db))
+    bars = set("▁▂▃▄▅▆▇█")
+    trends = {
+        line.split()[1]: next(word for word in line.split() if set(word) <= bars)
+        for line in listing.stdout.splitlines()
+        if line.split()[1:2] and line.split()[1].startswith("2026-")
+    }
+    assert [len(trends[d]) for d in ("2026-09-09", "2026-09-16", "2026-09-23", "2026-09-30")] == [
+        1,
+        2,
+        1,
+        3,
+    ]
+
+
 def test_since_last_compares_like_with_like(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "runs.db"
     exports = examples_dir / "exports"

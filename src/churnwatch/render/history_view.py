@@ -41,7 +41,8 @@ def changes_line(result: ScanResult, previous: RunInfo | None) -> str:
 
 
 def show_runs(console: Console, runs: list[RunInfo]) -> None:
-    """The recorded runs, oldest first, with the spread over the bands and the mean risk."""
+    """The recorded runs, oldest first, with the spread over the bands and the mean risk,
+    and its trend over the runs of the same horizon."""
     if not runs:
         console.print("no runs recorded yet")
         return
@@ -52,8 +53,10 @@ def show_runs(console: Console, runs: list[RunInfo]) -> None:
     table.add_column("mean risk", justify="right")
     table.add_column("trend")
     table.add_column("config · data", style="dim")
-    means = [run.mean_risk or 0.0 for run in runs]
     for index, run in enumerate(runs):
+        alike = [
+            r.mean_risk or 0.0 for r in runs[: index + 1] if r.horizon_days == run.horizon_days
+        ]
         bands = [run.bands[name] for name in ("critical", "high", "medium", "low")]
         calm = run.customers - run.lost - sum(bands)
         table.add_row(
@@ -64,7 +67,7 @@ def show_runs(console: Console, runs: list[RunInfo]) -> None:
             *(f"{count:,}" for count in [*bands, calm]),
             f"{run.lost:,}",
             "–" if run.mean_risk is None else percent(run.mean_risk),
-            sparkline(means[: index + 1][-12:]),
+            sparkline(alike[-12:]),  # a risk over another horizon is another measure
             f"{run.config_fingerprint[:8]} · {run.data_fingerprint[:8]}",
         )
     console.print(table)
