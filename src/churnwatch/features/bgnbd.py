@@ -252,6 +252,17 @@ def expected_orders(
     certain) that the series overflows, the dropout's Beta distribution is all but a point,
     and the expectation is taken at that point (:func:`_fixed_dropout`).
     """
+    import pandas as pd
+
+    # the series depends on the order days and the age alone: each distinct pair once (a
+    # shop of one-off buyers has millions of customers and a few thousand pairs)
+    where, pairs = pd.factorize(x + 1j * T, use_na_sentinel=False)
+    core = _orders_if_alive(p, pairs.real, pairs.imag, horizon)[where]
+    return p_alive(p, x, t_x, T) * core
+
+
+def _orders_if_alive(p: Parameters, x: np.ndarray, T: np.ndarray, horizon: float) -> np.ndarray:
+    """Expected order days in ``(T, T + horizon]`` of a customer alive at ``T``."""
     _, special = scipy_parts()
     a = p.a if abs(p.a - 1.0) >= 1e-5 else 1.0 + 1e-5
     z = horizon / (p.alpha + T + horizon)
@@ -261,7 +272,7 @@ def expected_orders(
         core = c / (a - 1.0) * (1.0 - np.exp((a - 1.0) * np.log1p(-z)) * hyper)
     if not np.isfinite(core).all():
         core = np.where(np.isfinite(core), core, _fixed_dropout(p, x, T, horizon))
-    return p_alive(p, x, t_x, T) * core
+    return np.asarray(core)
 
 
 def _fixed_dropout(p: Parameters, x: np.ndarray, T: np.ndarray, horizon: float) -> np.ndarray:
