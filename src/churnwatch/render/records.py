@@ -24,7 +24,7 @@ from churnwatch.core.domain import Severity
 from churnwatch.features import CATEGORY_FEATURES, DATE_FEATURES, FEATURES
 from churnwatch.render.language import Language, language
 from churnwatch.rules.catalog import Rule, template_fields
-from churnwatch.rules.wording import MISSING, fill_rows, noun_forms
+from churnwatch.rules.wording import MISSING, each_distinct, fill_rows, noun_forms
 
 SCHEMA_VERSION = 4
 WHOLE_UNITS = {"orders", "invoices", "complaints", "contacts", "days"}
@@ -178,17 +178,17 @@ def is_missing(value: object) -> bool:
 
 
 def _dates(days: np.ndarray, lang: Language) -> pa.Array:
-    """Day numbers as the language writes dates, each distinct day once; '–' where missing."""
-    codes, distinct = pd.factorize(days, use_na_sentinel=False)
-    shown = [MISSING if math.isnan(day) else lang.date(int(day)) for day in distinct.tolist()]
-    return pa.array(shown, pa.string()).take(pa.array(codes))
+    """Day numbers as the language writes dates; '–' where missing."""
+    return each_distinct(
+        days, lambda distinct: [MISSING if math.isnan(d) else lang.date(int(d)) for d in distinct]
+    )
 
 
 def _categories(values: np.ndarray) -> pa.Array:
-    """Category values as text, each distinct value once; '–' where missing."""
-    codes, distinct = pd.factorize(values)  # missing (None, NaN, NA): code -1
-    shown = pa.array([*(str(value) for value in distinct.tolist()), MISSING], pa.string())
-    return shown.take(pa.array(np.where(codes < 0, len(distinct), codes)))
+    """Category values as text; '–' where missing."""
+    return each_distinct(
+        values, lambda distinct: [MISSING if is_missing(v) else str(v) for v in distinct]
+    )
 
 
 def _template_values(customers: pd.DataFrame, field: str) -> np.ndarray:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -199,11 +199,18 @@ def _filled(
 
 
 def _formatted(values: np.ndarray, spec: str, words: Words) -> pa.Array:
-    """Every value formatted by ``spec``: each distinct value once (found by hashing, not
-    sorting), then taken for every row by Arrow."""
+    """Every value formatted by ``spec``."""
+    return each_distinct(
+        values.astype(np.float64), lambda distinct: format_numbers(distinct, spec, words)
+    )
+
+
+def each_distinct(values: np.ndarray, shown: Callable[[list[Any]], list[str]]) -> pa.Array:
+    """Every value as ``shown`` writes it, called once with the distinct values (found by
+    hashing, not sorting; the missing ones among them as one NaN) and taken for every row by
+    Arrow: a column of millions of rows has a few thousand values to write."""
     import pandas as pd
     import pyarrow as pa
 
-    codes, distinct = pd.factorize(values.astype(np.float64), use_na_sentinel=False)
-    shown = pa.array(format_numbers(distinct.tolist(), spec, words), pa.string())
-    return shown.take(pa.array(codes))
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return pa.array(shown(distinct.tolist()), pa.string()).take(pa.array(codes))
