@@ -115,8 +115,8 @@ class ScanResult:
 
     @property
     def unranked(self) -> pd.DataFrame:
-        """The same rows in any order, for what the order does not change (counts, sets, a
-        median): all scored rows are these rows without a copy."""
+        """The same rows in any order, for what the order does not change across many columns
+        (sets, whole numbers): all scored rows are these rows without a copy."""
         if self.ranking is None or len(self.ranking) == len(self.scored_rows):
             return self.scored_rows
         return self.customers
@@ -129,14 +129,13 @@ class ScanResult:
         return values if self.ranking is None else values[self.ranking]
 
     def phases(self) -> np.ndarray:
-        return np.asarray(self.column("phase"))
+        return self.column("phase")
 
     def usual_gap_days(self) -> float | None:
         """The usual gap between orders of most customers not lost (the median of their
         usual gaps), when at least :data:`MIN_RHYTHMS` have one."""
-        rows = self.unranked
-        gaps = rows["typical_gap_days"].to_numpy(dtype=float)
-        known = (rows["phase"].astype(object).to_numpy() != Phase.LOST) & ~np.isnan(gaps)
+        gaps = self.column("typical_gap_days").astype(float)
+        known = (self.phases() != Phase.LOST) & ~np.isnan(gaps)
         return float(np.median(gaps[known])) if known.sum() >= MIN_RHYTHMS else None
 
     def suggested_horizon(self) -> int | None:
@@ -151,11 +150,11 @@ class ScanResult:
         return max(30, round(2 * gap / 30) * 30)
 
     def by_severity(self) -> dict[str, int]:
-        counts = np.bincount(self.unranked["severity"].to_numpy(), minlength=len(Severity))
+        counts = np.bincount(self.column("severity"), minlength=len(Severity))
         return {s.label: int(counts[s]) for s in sorted(Severity, reverse=True)}
 
     def by_phase(self) -> dict[str, int]:
-        phases = self.unranked["phase"].astype(object).to_numpy()
+        phases = self.phases()
         return {p.value: int((phases == p.value).sum()) for p in Phase}
 
     def select(
