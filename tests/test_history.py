@@ -535,3 +535,26 @@ def test_customers_are_matched_between_runs_whatever_their_text_type() -> None:
     assert among(today, recorded).tolist() == [True, False, True, False]
     assert among(recorded, today.to_numpy()).tolist() == [True, True, False]
     assert among(pd.Series([], dtype=object), np.array([], dtype=object)).tolist() == []
+
+
+def test_a_customers_line_follows_the_runs_of_their_latest_horizon(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A 30-day risk between 90-day ones is listed with its horizon, not drawn into the line
+    of the 90-day risks (it is about half of theirs: another measure, not a recovery)."""
+    db = tmp_path / "runs.db"
+    exports = examples_dir / "exports"
+    base = ["-q", "-f", "csv", "-o", tmp_path / "o.csv", "--history", db]
+    for as_of, horizon in (("2026-09-16", "90"), ("2026-09-23", "30"), ("2026-09-30", "90")):
+        assert cli("scan", exports, "--as-of", as_of, "--horizon", horizon, *base).exit_code == 0
+    shown = cli("history", "C0169", "--history", str(db))
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    head = lines[0].split()
+    assert head[:7] == ["C0169", "·", "risk", "over", "2", "runs", "with"]
+    assert "90-day" in head and len(next(w for w in head if set(w) <= set("▁▂▃▄▅▆▇█"))) == 2
+    rows = {line.split()[0]: line.split()[1:3] for line in lines if line[:6] == " 2026-"}
+    assert [rows[d][:2] for d in sorted(rows)] == [["90", "d"], ["30", "d"], ["90", "d"]]
+    points = history.timeline(db, "C0169")
+    assert [p.horizon_days for p in points] == [90, 30, 90]
+    assert points[1].risk < points[0].risk / 1.5

@@ -98,11 +98,17 @@ def test_no_lost_customer_is_said_with_the_longest_silence(tmp_path) -> None:  #
 
 
 def test_lost_customers_below_the_value_asked_for_are_said_so() -> None:
-    """Said once, without a headline that counts "0 lost customers" before it."""
+    """Said once, without a headline that counts "0 lost customers" before it; a program
+    reading the JSON gets the same sentence."""
     result = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--min-value", "1000000")
     said = " ".join(result.stdout.split())
-    assert said.startswith("none of the 21 lost customers is worth 1,000,000 or more per year")
+    why = "none of the 21 lost customers is worth 1,000,000 or more per year"
+    assert said.startswith(why)
     assert "0 lost customers" not in said
+    document = winback("--min-value", "1000000")
+    assert document["customers"] == [] and document["lost_customers"] == 0
+    assert document["why_none"].startswith(why)
+    assert winback()["why_none"] is None
 
 
 def test_without_master_data_the_table_has_no_empty_name_and_owner_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -68,6 +68,8 @@ class TimelinePoint:
     customer_id: str
     """As the run recorded it."""
     as_of: int
+    horizon_days: int
+    """The run's horizon: a risk over 30 days is another measure than one over 90."""
     risk: float
     severity: Severity
     phase: str

@@ -217,20 +217,22 @@ def timeline(path: Path, customer_id: str) -> list[TimelinePoint]:
         if len(spellings) == 1:
             (customer_id,) = spellings[0]
         rows = connection.execute(
-            "SELECT r.as_of, c.risk, c.severity, c.phase, c.rules FROM customer_runs c"
-            " JOIN runs r USING (run_id) WHERE c.customer_id = ? ORDER BY r.as_of",
+            "SELECT r.as_of, r.horizon_days, c.risk, c.severity, c.phase, c.rules"
+            " FROM customer_runs c JOIN runs r USING (run_id) WHERE c.customer_id = ?"
+            " ORDER BY r.as_of, r.horizon_days",
             (customer_id,),
         ).fetchall()
     return [
         TimelinePoint(
             customer_id,
             iso_to_days(as_of),
+            int(horizon),
             float(risk),
             Severity.parse(severity),
             phase,
             tuple(rules.split()),
         )
-        for as_of, risk, severity, phase, rules in rows
+        for as_of, horizon, risk, severity, phase, rules in rows
     ]
 
 

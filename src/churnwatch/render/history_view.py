@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 SPARKS = "▁▂▃▄▅▆▇█"
 CHANGE_ORDER = ("new", "escalated", "recovered", "lost", "unchanged")
+TREND_RUNS = 10
+"""The runs a trend shows: the listing of runs then fits 120 columns."""
 
 
 def sparkline(values: list[float]) -> str:
@@ -46,17 +48,17 @@ def show_runs(console: Console, runs: list[RunInfo]) -> None:
     if not runs:
         console.print("no runs recorded yet")
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     headings = ("run", "as of", "horizon", "customers", "critical", "high", "medium", "low")
     for heading in (*headings, "none", "lost"):
         table.add_column(heading, justify="left" if heading == "as of" else "right")
     table.add_column("mean risk", justify="right")
     table.add_column("trend")
     table.add_column("config · data", style="dim")
-    for index, run in enumerate(runs):
-        alike = [
-            r.mean_risk or 0.0 for r in runs[: index + 1] if r.horizon_days == run.horizon_days
-        ]
+    trends: dict[int, list[float]] = {}  # a risk over another horizon is another measure
+    for run in runs:
+        alike = trends.setdefault(run.horizon_days, [])
+        alike.append(run.mean_risk or 0.0)
         bands = [run.bands[name] for name in ("critical", "high", "medium", "low")]
         calm = run.customers - run.lost - sum(bands)
         table.add_row(
@@ -67,26 +69,32 @@ def show_runs(console: Console, runs: list[RunInfo]) -> None:
             *(f"{count:,}" for count in [*bands, calm]),
             f"{run.lost:,}",
             "–" if run.mean_risk is None else percent(run.mean_risk),
-            sparkline(alike[-12:]),  # a risk over another horizon is another measure
+            sparkline(alike[-TREND_RUNS:]),
             f"{run.config_fingerprint[:8]} · {run.data_fingerprint[:8]}",
         )
     console.print(table)
 
 
 def show_timeline(console: Console, customer_id: str, points: list[TimelinePoint]) -> None:
-    """One customer's risk in every recorded run: a sparkline, then run by run."""
-    risks = [point.risk for point in points]
-    head = Text(f"{printable(points[0].customer_id)} · risk over {plural(len(points), 'run')}: ")
+    """One customer's risk in every recorded run: a sparkline over the runs of the latest
+    run's horizon (a risk over 30 days is another measure than one over 90), then run by run."""
+    horizon = points[-1].horizon_days
+    risks = [point.risk for point in points if point.horizon_days == horizon]
+    runs = plural(len(risks), "run")
+    mixed = len(risks) < len(points)
+    head = Text(f"{printable(points[0].customer_id)} · risk over {runs}")
+    head.append(f" with a {horizon}-day horizon: " if mixed else ": ")
     head.append(sparkline(risks), style="bold")
     head.append(f" {percent(risks[0])} → {percent(risks[-1])}")
     console.print(head)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for heading in ("as of", "risk", "severity", "phase", "signals"):
-        table.add_column(heading, justify="right" if heading == "risk" else "left")
+    for heading in ("as of", "horizon", "risk", "severity", "phase", "signals"):
+        table.add_column(heading, justify="right" if heading in ("horizon", "risk") else "left")
     for point in points:
         label = Severity(point.severity).label
         table.add_row(
             days_to_iso(point.as_of),
+            f"{point.horizon_days} d",
             percent(point.risk),
             Text(label, style=COLOURS[label]),
             point.phase,

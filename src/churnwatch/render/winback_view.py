@@ -106,6 +106,7 @@ def winback_json(found: WinBack, lang: Language | None = None, *, pretty: bool =
         "schema_version": SCHEMA_VERSION,
         "as_of": found.rows.as_of,
         "lost_customers": found.matching,
+        "why_none": why_none(found, lang) or None,
         "customers": winback_records(found, lang),
         "returners": returner_records(found, lang),
     }
