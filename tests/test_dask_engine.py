@@ -444,7 +444,7 @@ def test_workers_with_other_versions_are_refused() -> None:
     mine = engines.installed_versions()
 
     class Client:
-        def run(self, function: object) -> dict[str, dict[str, str]]:
+        def run(self, function: object, on_error: str = "raise") -> dict[str, dict[str, str]]:
             return {
                 "tcp://10.0.0.7:40000": mine | {"churnwatch": "0.0.1"},
                 "tcp://10.0.0.8:40000": mine | {"numpy": "1.0.0"},
@@ -537,11 +537,25 @@ def test_the_default_engine_never_imports_dask(examples: Path) -> None:
 
 def test_workers_that_cannot_import_churnwatch_are_refused() -> None:
     class Client:
-        def run(self, function: object) -> dict[str, dict[str, str]]:
+        def run(self, function: object, on_error: str = "raise") -> dict[str, dict[str, str]]:
             raise Exception("ModuleNotFoundError(\"No module named 'churnwatch'\")")
 
     with pytest.raises(UsageError, match=r"cannot run churnwatch: .*No module named"):
         engines._check_versions(Client(), engines.installed_versions())
+
+
+def test_a_worker_that_cannot_import_churnwatch_is_named() -> None:
+    """Among workers that can: the one to install churnwatch on is said by its address."""
+    mine = engines.installed_versions()
+
+    class Client:
+        def run(self, function: object, on_error: str = "raise") -> dict[str, object]:
+            assert on_error == "return"
+            missing = ModuleNotFoundError("No module named 'churnwatch'")
+            return {"tcp://10.0.0.7:40001": mine, "tcp://10.0.0.8:40001": missing}
+
+    with pytest.raises(UsageError, match=r"run churnwatch: tcp://10\.0\.0\.8:40001: No module"):
+        engines._check_versions(Client(), mine)
 
 
 def test_a_bug_in_churnwatch_is_not_blamed_on_the_cluster(examples: Path, scheduler: str) -> None:
@@ -936,3 +950,34 @@ def test_invoices_paid_in_parts_train_the_same_model_when_split(
     assert any(p.code == "invoice_parts" for p in local.cut.problems)
     assert local.result.model.training is not None
     assert_same_scan(local, split)
+
+
+def test_a_split_export_says_what_it_leaves_out_as_the_whole_export_does(
+    examples: Path, scheduler: str, tmp_path: Path
+) -> None:
+    """A workbook saved in place of the invoices: left out, and said so (a --strict run
+    refuses it) on either engine; the split one said nothing and wrote the list."""
+    folder = tmp_path / "exports"
+    shutil.copytree(examples, folder)
+    (folder / "payments.csv").unlink()
+    (folder / "payments.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    local, split = split_and_local(folder, scheduler, 2)
+    assert any("payments are left out" in p.describe() for p in local.cut.problems)
+    assert_same_scan(local, split)
+
+
+def test_a_damaged_parquet_export_is_one_clear_error_when_split(
+    examples: Path, scheduler: str, tmp_path: Path
+) -> None:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "exports"
+    shutil.copytree(examples, folder)
+    pq.write_table(pacsv.read_csv(folder / "orders.csv"), folder / "orders.parquet")
+    (folder / "orders.csv").unlink()
+    whole = (folder / "orders.parquet").read_bytes()
+    (folder / "orders.parquet").write_bytes(whole[: len(whole) // 2])
+    for engine in (LocalEngine(), DaskEngine(scheduler, 2, split=True)):
+        with pytest.raises(ChurnwatchError, match=r"orders\.parquet: cannot be read as Parquet"):
+            api.scan_exports(folder, engine=engine)

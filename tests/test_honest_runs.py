@@ -393,3 +393,27 @@ def test_a_statistical_fit_that_fails_is_a_warning_whatever_the_output(
         " expected_orders_horizon and p_no_order_horizon are left empty"
     ) in " ".join(stderr_of(result).split())
     assert "p_alive" in target.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_a_long_value_not_understood_is_quoted_by_its_start_and_not_offered_to_paste(
+    tmp_path: Path,
+) -> None:
+    note = "Bitte beachten: " + "x" * 5000
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount,channel\n"
+        f'A,2025-01-02,1,Webshop\nA,2025-01-03,1,Außendienst\nA,2025-01-04,1,"{note}"\n',
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-04", "--format", "json")
+    assert result.exit_code == 0
+    said = lines(stderr_of(result))
+    assert said[0].startswith(
+        "warning: orders.csv:4: column 'channel': 1 value not understood ('Bitte beachten: xxx"
+    )
+    assert sum(map(len, said)) < 1500
+    assert said[1:4] == [
+        "    [sources.orders.values.channel]",
+        '    inbound = ["Webshop"]',
+        '    outbound = ["Außendienst"]',
+    ]
+    assert said[4].startswith("    # and 1 value longer than 100 characters")

@@ -435,3 +435,57 @@ def test_a_zip_whose_one_file_is_not_the_export_names_it(cli, tmp_path: Path) ->
     assert result.exit_code == 2
     assert "required columns" in result.stderr
     assert "(read from 'export/readme.txt' in the archive)" in result.stderr
+
+
+def _tar_gz(path: Path, files: dict[str, bytes]) -> None:
+    import io
+    import tarfile
+
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w:gz") as archive:
+        for name, data in files.items():
+            entry = tarfile.TarInfo(name)
+            entry.size = len(data)
+            archive.addfile(entry, io.BytesIO(data))
+    path.write_bytes(packed.getvalue())
+
+
+@pytest.mark.parametrize("name", ["orders.csv.gz", "orders.csv"])
+def test_a_tar_archive_is_refused_not_read_as_one_csv(cli, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Read as one CSV, a tar's first file name glued onto the header and its files merged,
+    and the scan went on (exit 0)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    header = b"customer_id,order_date,amount\n"
+    _tar_gz(folder / name, {"a.csv": header + b"A,2025-01-01,1\n", "b.csv": header})
+    result = cli("scan", folder, "--as-of", "2025-01-31")
+    assert result.exit_code == 2, result.output
+    assert f"{name}: a tar archive, which churnwatch does not unpack" in result.stderr
+    assert "internal error" not in result.output
+
+
+def test_a_quote_never_closed_in_a_packed_export_names_the_export(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Not the unpacked copy in the run's temporary folder, which is gone when it is read."""
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    rows = (folder / "orders.csv").read_bytes().split(b"\n")
+    rows[100] = rows[100].replace(b",", b',"', 1)
+    (folder / "orders.csv").write_bytes(b"\n".join(rows))
+    _pack(folder / "orders.csv", "gz")
+    result = cli("scan", folder, "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert f"{folder / 'orders.csv.gz'}:101: cannot be read as CSV" in result.stderr
+
+
+def test_an_export_packed_in_a_form_not_unpacked_is_named(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv.xz").write_bytes(b"\xfd7zXZ\x00\x00")
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert (
+        "orders file not found; orders.csv.xz is packed in a form churnwatch does not unpack:"
+        " unpack it to orders.csv"
+    ) in " ".join(result.stderr.split())

@@ -7,10 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from churnwatch.ingest import date_text
 from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
 from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
 
@@ -90,6 +92,25 @@ def test_date_round_trip(dates, with_time):
         days, valid = parse_days(pa.array(texts, pa.string()), fmt)
         assert valid.all(), (fmt, texts)
         assert days.tolist() == [epoch_day(d) for d in chosen], fmt
+
+
+date_like = st.text(alphabet="0123456789./-: T", min_size=0, max_size=12)
+
+
+@given(
+    dates=dates_1900_2099,
+    noise=st.lists(st.one_of(date_like, st.none()), max_size=20),
+    fmt=st.sampled_from(CANDIDATE_FORMATS),
+)
+def test_dates_read_from_their_bytes_are_what_the_format_pattern_reads(dates, noise, fmt):
+    """Dates in the format's full width are read from their bytes, the rest by its regular
+    expression: the two agree on every text, a date, a near miss or noise."""
+    texts = [d.strftime(fmt) for d in writable(fmt, dates)] + noise
+    values = pa.array(texts, pa.string())
+    days, valid = parse_days(values, fmt)
+    by_pattern = date_text._matched_days(pc.utf8_trim_whitespace(values), fmt, (1900, 2199))
+    assert valid.tolist() == by_pattern[1].tolist(), texts
+    assert days[valid].tolist() == by_pattern[0][valid].tolist(), texts
 
 
 @st.composite

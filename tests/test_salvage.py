@@ -452,3 +452,26 @@ def test_a_row_differing_only_by_empty_fields_at_its_end_is_a_duplicate(tmp_path
     duplicate = problem(cut, "duplicate")
     assert (duplicate.count, duplicate.lines) == (1, (3,))
     assert sorted(cut.frame("orders")["amount"]) == [5.0, 6.0]
+
+
+def test_a_date_of_a_year_no_business_date_has_is_said_so(tmp_path: Path) -> None:
+    """9999-12-31 (SAP's "open") is in the form: the message says what is wrong with it."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2025-01-02,1\nB,9999-12-31,2\nC,2025-02-30,3\n",
+    )
+    bad = problem(load(folder), "bad_date")
+    assert bad.describe() == (
+        "orders.csv: column 'order_date': 2 rows skipped: not a valid date in the form %Y-%m-%d,"
+        " or of a year outside 1900–2199 (lines 3, 4; e.g. '9999-12-31', '2025-02-30')"
+    )
+
+
+def test_a_long_bad_value_is_quoted_by_its_start(tmp_path: Path) -> None:
+    """A 5,000-character cell was quoted whole: stderr, and a cron job's mail, filled up."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=f"customer_id,order_date,amount\nA,2025-01-02,1\nB,2025-01-03,{'7' * 5000}x\n",
+    )
+    described = problem(load(folder), "bad_number").describe()
+    assert f"e.g. '{'7' * 59}…')" in described and len(described) < 200

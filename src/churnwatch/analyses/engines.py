@@ -580,15 +580,14 @@ differently, so every worker must have this process's versions."""
 def _check_versions(client: Any, mine: dict[str, str]) -> None:
     """Every worker must run the churnwatch (and numerical libraries) this process runs."""
     try:
-        found = client.run(installed_versions)
+        found = client.run(installed_versions, on_error="return")
     except OSError:  # the connection, not the workers' installation: the caller says so
         raise
     except Exception as error:  # a worker's ImportError arrives as a plain Exception
-        raise UsageError(
-            f"the Dask workers cannot run churnwatch: {error}",
-            hint="install churnwatch and its dependencies (the versions of this machine) on"
-            " every worker",
-        ) from None
+        raise _cannot_run(str(error)) from None
+    failed = sorted(f"{where}: {error}" for where, error in found.items() if _failed(error))
+    if failed:
+        raise _cannot_run(f"{'; '.join(failed[:6])}{' …' if len(failed) > 6 else ''}")
     wrong = sorted(
         f"{where} has {difference}"
         for where, theirs in found.items()
@@ -596,6 +595,19 @@ def _check_versions(client: Any, mine: dict[str, str]) -> None:
     )
     if wrong:
         raise _refused(wrong)
+
+
+def _failed(answer: object) -> bool:
+    """Whether a worker's answer to :func:`installed_versions` is the error it raised."""
+    return isinstance(answer, BaseException)
+
+
+def _cannot_run(why: str) -> UsageError:
+    return UsageError(
+        f"the Dask workers cannot run churnwatch: {why}",
+        hint="install churnwatch and its dependencies (the versions of this machine) on"
+        " every worker",
+    )
 
 
 class OtherVersionsError(Exception):

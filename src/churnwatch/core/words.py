@@ -39,6 +39,16 @@ def inline(text: str) -> str:
     return printable(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
+EXCERPT = 60
+"""Characters of a value from the data quoted in a message: enough to find it in the file;
+a whole 70 MB cell would fill the terminal (and a cron job's mail) twice."""
+
+
+def excerpt(text: str, width: int = EXCERPT) -> str:
+    """The start of ``text`` (at most ``width`` characters, "…" where it was cut)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def printable_output(parts: Iterable[bytes]) -> Iterator[bytes]:
     """UTF-8 output made for programs (CSV, JSON, mail, calendars), shown on a terminal
     instead: each line as :func:`printable` makes it, so that a customer id can no more move

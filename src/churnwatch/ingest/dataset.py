@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -217,8 +217,8 @@ def _read_all(
         settings = config.sources.get(name)
         path = source_path(folder, source, settings, outside=outside)
         if path is None:
-            if (workbook := spreadsheet_instead(folder, source, settings)) is not None:
-                problems.append(_not_read(source, workbook))
+            if (unread := unread_instead(folder, source, settings)) is not None:
+                problems.append(not_read(source, unread))
             continue
         try:
             table = read_source(path, source, settings, count_values=part)
@@ -305,10 +305,10 @@ def _existing(
         if not outside and not found[0].resolve().is_relative_to(folder.resolve()):
             raise _link_out(found[0], folder)
         return found[0]
-    if source.required and (workbook := spreadsheet_instead(folder, source, settings)):
+    if source.required and (unread := unread_instead(folder, source, settings)):
         raise InputError(
-            f"{path}: {source.name} file not found; {workbook.name} is a spreadsheet, which"
-            f" churnwatch does not read: {save_as_csv(workbook)}"
+            f"{path}: {source.name} file not found; {unread.path.name} is {unread.what}:"
+            f" {unread.fix}"
         )
     if source.required or settings.path:
         raise InputError(
@@ -321,16 +321,38 @@ def _existing(
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+OTHER_PACKING = (".xz", ".lz4", ".lzma", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.zst")
+"""Packed in a way churnwatch does not unpack (or several files in one archive)."""
 
 
-def spreadsheet_instead(folder: Path, source: Source, settings: SourceConfig) -> Path | None:
-    """A workbook under the export's default name (``orders.xlsx``), where no export was
-    found: saved from a spreadsheet instead of exported as CSV."""
+class Unread(NamedTuple):
+    """A file saved where a source's export belongs, in a form churnwatch does not read."""
+
+    path: Path
+    what: str
+    """What it is, said after "is": "a spreadsheet, which churnwatch does not read"."""
+    fix: str
+    """What to do instead."""
+
+
+def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unread | None:
+    """A workbook (``orders.xlsx``) or an archive churnwatch does not unpack
+    (``orders.csv.xz``) under the export's default name, where no export was found."""
     if settings.path:
         return None
-    stem = Path(source.default_file).stem
-    found = [folder / (stem + suffix) for suffix in SPREADSHEETS]
-    return next((path for path in found if path.is_file()), None)
+    name = source.default_file
+    stem = Path(name).stem
+    for suffix in SPREADSHEETS:
+        if (workbook := folder / (stem + suffix)).is_file():
+            return Unread(
+                workbook, "a spreadsheet, which churnwatch does not read", save_as_csv(workbook)
+            )
+    for suffix in OTHER_PACKING:
+        for candidate in (folder / (name + suffix), folder / (stem + suffix)):
+            if candidate.is_file():
+                fix = f"unpack it to {name}, or pack {name} alone as .gz, .zst, .bz2 or .zip"
+                return Unread(candidate, "packed in a form churnwatch does not unpack", fix)
+    return None
 
 
 def save_as_csv(workbook: Path) -> str:
@@ -338,14 +360,14 @@ def save_as_csv(workbook: Path) -> str:
     return f"save the sheet as CSV ({workbook.with_suffix('.csv').name})"
 
 
-def _not_read(source: Source, workbook: Path) -> Problem:
-    """An optional source saved as a workbook: left out, and said so (its signals are off)."""
+def not_read(source: Source, unread: Unread) -> Problem:
+    """An optional source saved in a form churnwatch does not read: left out, and said so
+    (its signals are off)."""
     return Problem(
         source.name,
-        workbook.name,
+        unread.path.name,
         Reason.SPREADSHEET,
-        f"a spreadsheet, which churnwatch does not read; the {source.name} are left out:"
-        f" {save_as_csv(workbook)}",
+        f"{unread.what}; the {source.name} are left out: {unread.fix}",
     )
 
 

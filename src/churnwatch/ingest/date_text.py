@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -56,12 +57,31 @@ def format_pattern(fmt: str) -> str:
     return f"^{body}{_TIME_SUFFIX}$"
 
 
-def parse_days(values: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+def parse_days(
+    values: pa.Array, fmt: str, years: tuple[int, int] = (MIN_YEAR, MAX_YEAR)
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse strings written in ``fmt`` to day numbers.
 
-    Returns ``(days, valid)``; ``days`` is meaningless where ``valid`` is false.
+    Returns ``(days, valid)``; ``days`` is meaningless where ``valid`` is false, as it is for
+    a date outside ``years``. Dates written in the format's full width (``07.03.2025``, as
+    nearly every export writes them) are read from their bytes; the others (``7.3.2025``, a
+    time after the date, anything else) by the format's regular expression.
     """
     text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    layout = _Layout.of(fmt)
+    if layout is None or len(text) == 0:
+        return _matched_days(text, fmt, years)
+    days, valid, read = layout.days(text, years)
+    rest = np.flatnonzero(~read & np.asarray(text.is_valid(), dtype=bool))
+    if rest.size:
+        days[rest], valid[rest] = _matched_days(text.take(pa.array(rest)), fmt, years)
+    return days, valid
+
+
+def _matched_days(
+    text: pa.Array, fmt: str, years: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_days` by the format's regular expression."""
     parts = pc.extract_regex(text, format_pattern(fmt))
     matched = np.asarray(parts.is_valid(), dtype=bool)
     fields = {parts.type.field(i).name: i for i in range(parts.type.num_fields)}
@@ -75,25 +95,103 @@ def parse_days(values: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     else:
         short = component("y")
         year = np.where(short < 70, 2000 + short, 1900 + short)
-    return civil_to_days(year, component("m"), component("d"), matched)
+    return civil_to_days(year, component("m"), component("d"), matched, years)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A date format written in its full width, zero-padded (``%d.%m.%Y`` → ``DD.MM.YYYY``):
+    where each field's digits and each separator stand."""
+
+    width: int
+    fields: dict[str, tuple[int, int]]
+    """Directive letter → (first place, number of digits)."""
+    separators: tuple[tuple[int, int], ...]
+    """(place, byte) of each character between the fields."""
+
+    @classmethod
+    def of(cls, fmt: str) -> _Layout | None:
+        fields, separators, place = {}, [], 0
+        for part in re.split(r"(%.)", fmt):
+            if part in _DIRECTIVES:
+                size = 4 if part == "%Y" else 2
+                fields[part[1]] = (place, size)
+                place += size
+                continue
+            if not part.isascii():
+                return None
+            separators += [(place + i, ord(c)) for i, c in enumerate(part)]
+            place += len(part)
+        return cls(place, fields, tuple(separators))
+
+    def days(
+        self, text: pa.Array, years: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(days, valid, read)``: the rows written in this layout read (``read``), the rest
+        left to the regular expression."""
+        offsets = np.frombuffer(text.buffers()[1], np.int32)[
+            text.offset : text.offset + len(text) + 1
+        ]
+        data = np.frombuffer(text.buffers()[2] or b"\0", np.uint8)
+        days = np.zeros(len(text), np.int64)
+        valid = np.zeros(len(text), bool)
+        read = (np.diff(offsets) == self.width) & np.asarray(text.is_valid(), dtype=bool)
+        for start in range(0, len(text), _ROWS):
+            rows = start + np.flatnonzero(read[start : start + _ROWS])
+            block = data[offsets[rows][:, None] + np.arange(self.width)]
+            fits = np.ones(len(rows), bool)
+            for place, byte in self.separators:
+                fits &= block[:, place] == byte
+            value = {}
+            for name, (first, size) in self.fields.items():
+                digits = block[:, first : first + size] - np.uint8(_ZERO)
+                fits &= (digits <= 9).all(axis=1)
+                number = np.zeros(len(rows), np.int64)
+                for place in range(size):
+                    number = number * 10 + digits[:, place]
+                value[name] = number
+            year = (
+                value["Y"] if "Y" in value else np.where(value["y"] < 70, 2000, 1900) + value["y"]
+            )
+            found, ok = civil_to_days(year, value["m"], value["d"], fits, years)
+            days[rows], valid[rows] = found, ok
+            read[rows] = fits
+        return days, valid, read
+
+
+_ROWS = 1 << 18
+"""Rows read at a time: a block of their bytes stays in the cache's reach."""
+_ZERO = ord("0")
 
 
 def civil_to_days(
-    year: np.ndarray, month: np.ndarray, day: np.ndarray, matched: np.ndarray | None = None
+    year: np.ndarray,
+    month: np.ndarray,
+    day: np.ndarray,
+    matched: np.ndarray | None = None,
+    years: tuple[int, int] = (MIN_YEAR, MAX_YEAR),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Day numbers for calendar dates, with a mask of the dates that really exist."""
+    """Day numbers for calendar dates, with a mask of the dates that really exist (in
+    ``years``)."""
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
     month_index = np.clip(month, 1, 12) - 1
     days_in_month = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[month_index]
     days_in_month = days_in_month + (leap & (month == 2))
-    valid = month_ok & (day >= 1) & (day <= days_in_month) & (year >= MIN_YEAR) & (year <= MAX_YEAR)
+    valid = month_ok & (day >= 1) & (day <= days_in_month) & (year >= years[0]) & (year <= years[1])
     if matched is not None:
         valid &= matched
     safe_year = np.where(valid, year, 1970)
     months = (safe_year - 1970) * 12 + np.where(valid, month_index, 0)
     first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     return first + np.where(valid, day - 1, 0), valid
+
+
+def outside_years(values: pa.Array, fmt: str) -> bool:
+    """Whether some of ``values`` (dates not read) are real dates of a year before
+    :data:`MIN_YEAR` or after :data:`MAX_YEAR`: ``9999-12-31``, which SAP writes for "open",
+    is in the form, and its message should say what is wrong with it."""
+    return bool(parse_days(values, fmt, years=(1, 9999))[1].any())
 
 
 def detect_date_format(samples: Sequence[str]) -> tuple[str | None, list[str]]:

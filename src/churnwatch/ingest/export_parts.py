@@ -41,12 +41,20 @@ from churnwatch.ingest.csv_reader import (
     MAX_BLOCK,
     check_flat,
     head_notes,
+    not_parquet,
     parquet_head,
     resolve_columns,
     unraisable_errors,
 )
 from churnwatch.ingest.customer_ids import natural_order
-from churnwatch.ingest.dataset import Dataset, left_out, load_dataset, source_path
+from churnwatch.ingest.dataset import (
+    Dataset,
+    left_out,
+    load_dataset,
+    not_read,
+    source_path,
+    unread_instead,
+)
 from churnwatch.ingest.line_numbers import Lines
 from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.problems import (
@@ -397,7 +405,10 @@ class Export(NamedTuple):
         if self.head is None:
             import pyarrow.parquet as pq
 
-            metadata = pq.ParquetFile(self.path).metadata
+            try:
+                metadata = pq.ParquetFile(self.path).metadata
+            except (OSError, pa.ArrowException) as exc:
+                raise not_parquet(self.path, exc) from None
             return sum(
                 metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)
             )
@@ -413,7 +424,9 @@ def _to_split(
     for name, source in SOURCES.items():
         settings = config.sources.get(name)
         path = source_path(folder, source, settings, outside=outside)
-        if path is None:
+        if path is None:  # said as the loader says it: a workbook in its place is left out
+            if (unread := unread_instead(folder, source, settings)) is not None:
+                problems.append(not_read(source, unread))
             continue
         plain, head = path, None
         if kind_of(path) != "parquet":
@@ -833,7 +846,7 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
                     (chosen + done).astype(np.int64).tofile(numbers)
                 done += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{path}: cannot be read as Parquet: {exc}") from None
+        raise not_parquet(path, exc) from None
     settings = _part_settings(settings, name, columns)
     records = tuple(int(n) for n in counts)
     maps = tuple(_beside(scratch, index, source, ".rows") for index in range(parts))

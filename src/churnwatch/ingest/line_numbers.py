@@ -55,6 +55,8 @@ class Layout:
     """Lines the header takes (more than one where a quoted name holds a line break)."""
     loose_end: bool = False
     """Records that end in blank fields beyond the header's were read without them."""
+    shown: Path | None = None
+    """The export as the user named it, where ``path`` is an unpacked copy of it."""
 
     def _parsed(self, fields: list[str]) -> bool:
         """Whether the reader took the record as a row (rather than rejecting it)."""
@@ -151,7 +153,8 @@ class Layout:
                     if fields:
                         yield start + self.preamble, fields
             except csv.Error as exc:
+                line = previous_end + 1 + self.preamble
                 raise InputError(
-                    f"{self.path}:{previous_end + 1 + self.preamble}: cannot be read as CSV"
-                    f" ({exc}); most likely a quote opened on this line is never closed"
+                    f"{self.shown or self.path}:{line}: cannot be read as CSV ({exc}); most"
+                    " likely a quote opened on this line is never closed"
                 ) from None

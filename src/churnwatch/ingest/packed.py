@@ -44,6 +44,8 @@ def kind_of(path: Path) -> str:
 def unpacked(path: Path) -> Path:
     """The plain CSV to read for ``path``: itself, or its unpacked copy."""
     kind = kind_of(path)
+    if kind == "csv":
+        _refuse_tar(path, path)
     if kind in ("csv", "parquet"):
         return path
     target = Path(tempfile.mkdtemp(dir=run_folder())) / plain_name(path.name)
@@ -63,14 +65,41 @@ def unpacked(path: Path) -> Path:
             f" be opened as one ({exc}); it may be damaged or cut short: copy it again, or"
             " export the sheet as CSV"
         ) from None
-    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unusual method
+    except RuntimeError as exc:  # encrypted
         raise InputError(
             f"{path}: cannot unpack this {kind} file ({exc}); export it again without a"
             " password, or unpacked"
         ) from None
+    except NotImplementedError as exc:  # a method Python does not unpack (Deflate64)
+        raise InputError(
+            f"{path}: cannot unpack this {kind} file ({exc}); pack it again with the usual"
+            " method (Deflate), or unpack it"
+        ) from None
     except (OSError, EOFError, ValueError) as exc:
         raise InputError(f"{path}: cannot unpack this {kind} file: {exc}") from None
+    _refuse_tar(target, path)
     return target
+
+
+TAR_MAGIC = 257, (b"ustar\x0000", b"ustar  \x00")
+"""Where a tar archive's first header says what it is, as POSIX and as GNU tar write it."""
+
+
+def _refuse_tar(target: Path, path: Path) -> None:
+    """A packed tar archive (``.tar.gz``) holds files one after the other with headers between
+    them: read as one CSV, its names would glue onto the header and its files merge."""
+    at, magics = TAR_MAGIC
+    try:
+        with target.open("rb") as handle:
+            handle.seek(at)
+            start = handle.read(8)
+    except OSError:
+        return  # the CSV reader says what is wrong with the file
+    if start in magics:
+        raise InputError(
+            f"{path}: a tar archive, which churnwatch does not unpack: unpack it and put the"
+            " one CSV file it holds for this export in its place"
+        )
 
 
 def _decompress(path: Path, target: Path, kind: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from churnwatch.core.words import inline, plural
+from churnwatch.core.words import excerpt, inline, plural
 
 MAX_LINES = 5
 EXAMPLE_VALUES = 2
@@ -114,7 +114,7 @@ class Problem:
             )
             parts.append(f"line{'s' if len(self.lines) > 1 else ''} {shown}{more}")
         if self.examples:
-            parts.append("e.g. " + ", ".join(repr(e) for e in self.examples))
+            parts.append("e.g. " + ", ".join(repr(excerpt(e)) for e in self.examples))
         return f" ({'; '.join(parts)})" if parts else ""
 
 

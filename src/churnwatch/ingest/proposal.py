@@ -23,9 +23,9 @@ from churnwatch.config import (
 from churnwatch.core.dialect import PARQUET, Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
-from churnwatch.core.words import inline
+from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.csv_reader import export_head
-from churnwatch.ingest.dataset import save_as_csv, spreadsheet_instead
+from churnwatch.ingest.dataset import unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, packed_names
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
@@ -114,7 +114,8 @@ class Proposal:
             found += [
                 (
                     "warning",
-                    f"{name}.{column}: values not understood: {', '.join(map(repr, values))};"
+                    f"{name}.{column}: values not understood:"
+                    f" {', '.join(repr(excerpt(v)) for v in values)};"
                     f" they count as unknown until listed under [sources.{name}.values.{column}]",
                 )
                 for column, values in p.unknown_values.items()
@@ -202,11 +203,8 @@ def _check_orders_readable(folder: Path, unreadable: dict[str, str]) -> None:
         if name in unreadable:
             raise InputError(unreadable[name])
     exports = [folder / name for name in names if (folder / name).is_file()]
-    if not exports and (workbook := spreadsheet_instead(folder, orders, SourceConfig())):
-        raise InputError(
-            f"{workbook}: the orders are a spreadsheet, which churnwatch does not read:"
-            f" {save_as_csv(workbook)}"
-        )
+    if not exports and (unread := unread_instead(folder, orders, SourceConfig())):
+        raise InputError(f"{unread.path}: the orders are {unread.what}: {unread.fix}")
 
 
 _QUANTITY = re.compile(r"\b(quantity|qty|menge|anzahl|stueck)\b")

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from churnwatch.core.sources import Column
+from churnwatch.core.words import plural
 from churnwatch.ingest.recognise import VALUE_SYNONYMS, normalise
 
 MIN_WORD_MATCH = 3
@@ -82,7 +83,9 @@ def understand(
 ) -> Understanding:
     """What each distinct raw value of ``column`` means (see the module docstring)."""
     lookup = _spellings(column, configured or {})
-    understanding = Understanding({raw: _meaning(raw, lookup) for raw in values})
+    understanding = Understanding(
+        {raw: _meaning(raw, lookup) if _plausible(raw) else None for raw in values}
+    )
     understanding.worded = {
         raw: meaning
         for raw, meaning in understanding.meanings.items()
@@ -93,6 +96,15 @@ def understand(
     if len(column.vocabulary) == 2:
         _infer_other_side(understanding, column)
     return understanding
+
+
+LONGEST_VALUE = 100
+"""The longest value read as a category: a longer one is a fault in the export (a note that
+slipped into the column), never inferred, ranked or offered for pasting into the settings."""
+
+
+def _plausible(raw: str) -> bool:
+    return len(raw) <= LONGEST_VALUE
 
 
 def _spellings(column: Column, configured: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -130,7 +142,7 @@ def _meaning(raw: str, lookup: Mapping[str, str]) -> str | None:
 
 def _rank(understanding: Understanding, column: Column, header: str) -> None:
     """Order unknown values by the number in each: for a priority, 1 is the most severe."""
-    unknown = understanding.unknown
+    unknown = [raw for raw in understanding.unknown if _plausible(raw)]
     numbers = {raw: _NUMBER.search(normalise(raw)) for raw in unknown}
     if not unknown or not all(numbers.values()):
         return
@@ -151,7 +163,7 @@ def _rank(understanding: Understanding, column: Column, header: str) -> None:
 def _infer_other_side(understanding: Understanding, column: Column) -> None:
     """Recognised values all on one side: the unknown ones are the other side."""
     sides = {meaning for meaning in understanding.meanings.values() if meaning}
-    unknown = understanding.unknown
+    unknown = [raw for raw in understanding.unknown if _plausible(raw)]
     if len(sides) != 1 or not unknown:
         return
     other = next(v for v in column.vocabulary if v not in sides)
@@ -195,11 +207,16 @@ def toml_lines(
         for value in column.vocabulary
         if lists.get(value)
     ]
-    if understanding.unknown:
+    unknown = [raw for raw in understanding.unknown if _plausible(raw)]
+    if unknown:
         choices = " or ".join(column.vocabulary)
         lines.append(
-            f"# {choices}? add each to a list: "
-            + ", ".join(_quoted(raw) for raw in understanding.unknown)
+            f"# {choices}? add each to a list: " + ", ".join(_quoted(raw) for raw in unknown)
+        )
+    if too_long := len(understanding.unknown) - len(unknown):
+        lines.append(
+            f"# and {plural(too_long, 'value')} longer than {LONGEST_VALUE} characters, no"
+            f" {column.name} but a fault in the export: correct the rows named above"
         )
     return lines
 
