@@ -58,16 +58,23 @@ def format_pattern(fmt: str) -> str:
 
 
 def parse_days(
-    values: pa.Array, fmt: str, years: tuple[int, int] = (MIN_YEAR, MAX_YEAR)
+    values: pa.Array,
+    fmt: str,
+    years: tuple[int, int] = (MIN_YEAR, MAX_YEAR),
+    *,
+    trimmed: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse strings written in ``fmt`` to day numbers.
 
     Returns ``(days, valid)``; ``days`` is meaningless where ``valid`` is false, as it is for
     a date outside ``years``. Dates written in the format's full width (``07.03.2025``, as
     nearly every export writes them) are read from their bytes; the others (``7.3.2025``, a
-    time after the date, anything else) by the format's regular expression.
+    time after the date, anything else) by the format's regular expression. ``trimmed``: the
+    values have no blanks around them (the reader's cleaning took them off).
     """
-    text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    text = values.cast(pa.string())
+    if not trimmed:
+        text = pc.utf8_trim_whitespace(text)
     layout = _Layout.of(fmt)
     if layout is None or len(text) == 0:
         return _matched_days(text, fmt, years)
@@ -136,9 +143,17 @@ class _Layout:
         days = np.zeros(len(text), np.int64)
         valid = np.zeros(len(text), bool)
         read = (np.diff(offsets) == self.width) & np.asarray(text.is_valid(), dtype=bool)
-        for start in range(0, len(text), _ROWS):
-            rows = start + np.flatnonzero(read[start : start + _ROWS])
-            block = data[offsets[rows][:, None] + np.arange(self.width)]
+        chosen = np.flatnonzero(read)
+        # Usually every value is in the layout and the other cells are empty: the bytes are
+        # then the values one after another, a matrix as they lie
+        whole = offsets[-1] - offsets[0] == self.width * chosen.size
+        lying = data[offsets[0] : offsets[-1]].reshape(-1, self.width) if whole else None
+        for start in range(0, chosen.size, _ROWS):
+            rows = chosen[start : start + _ROWS]
+            if lying is not None:
+                block = lying[start : start + _ROWS]
+            else:
+                block = data[offsets[rows][:, None] + np.arange(self.width)]
             fits = np.ones(len(rows), bool)
             for place, byte in self.separators:
                 fits &= block[:, place] == byte
