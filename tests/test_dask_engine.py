@@ -981,3 +981,29 @@ def test_a_damaged_parquet_export_is_one_clear_error_when_split(
     for engine in (LocalEngine(), DaskEngine(scheduler, 2, split=True)):
         with pytest.raises(ChurnwatchError, match=r"orders\.parquet: cannot be read as Parquet"):
             api.scan_exports(folder, engine=engine)
+
+
+def test_dates_out_of_range_and_out_of_form_are_said_alike_when_split(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """One part read by pyarrow (ISO dates only), another by churnwatch (a date in another
+    form): each kind of bad date is one message, with the export's lines, as in the whole."""
+    rows = [f"C{i % 7},2025-0{1 + i % 9}-1{i % 10},{10 + i}" for i in range(40)]
+    rows[1] = "C1,9999-12-31,11"
+    rows[9] = "C2,07.03.2025,19"
+    (tmp_path / "orders.csv").write_text("customer_id,order_date,amount\n" + "\n".join(rows))
+    local, split = split_and_local(tmp_path, scheduler, 2, as_of="2025-12-31")
+    said = [p.describe() for p in local.cut.problems if p.code == "bad_date"]
+    assert len(said) == 2 and "year outside" in said[0] and "in the form" in said[1]
+    assert_same_scan(local, split)
+
+
+def test_a_worker_not_reached_is_the_clusters_fault_not_the_installation() -> None:
+    mine = engines.installed_versions()
+
+    class Client:
+        def run(self, function: object, on_error: str = "raise") -> dict[str, object]:
+            return {"tcp://10.0.0.7:1": mine, "tcp://10.0.0.8:1": OSError("Timed out")}
+
+    with pytest.raises(OSError, match="Timed out"):
+        engines._check_versions(Client(), mine)

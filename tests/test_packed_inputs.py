@@ -437,12 +437,12 @@ def test_a_zip_whose_one_file_is_not_the_export_names_it(cli, tmp_path: Path) ->
     assert "(read from 'export/readme.txt' in the archive)" in result.stderr
 
 
-def _tar_gz(path: Path, files: dict[str, bytes]) -> None:
+def _tar(path: Path, files: dict[str, bytes], mode: str = "w:gz") -> None:
     import io
     import tarfile
 
     packed = io.BytesIO()
-    with tarfile.open(fileobj=packed, mode="w:gz") as archive:
+    with tarfile.open(fileobj=packed, mode=mode) as archive:
         for name, data in files.items():
             entry = tarfile.TarInfo(name)
             entry.size = len(data)
@@ -450,14 +450,18 @@ def _tar_gz(path: Path, files: dict[str, bytes]) -> None:
     path.write_bytes(packed.getvalue())
 
 
-@pytest.mark.parametrize("name", ["orders.csv.gz", "orders.csv"])
-def test_a_tar_archive_is_refused_not_read_as_one_csv(cli, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("name", "mode"), [("orders.csv.gz", "w:gz"), ("orders.csv", "w:gz"), ("orders.csv", "w")]
+)
+def test_a_tar_archive_is_refused_not_read_as_one_csv(
+    cli, tmp_path: Path, name: str, mode: str
+) -> None:  # type: ignore[no-untyped-def]
     """Read as one CSV, a tar's first file name glued onto the header and its files merged,
     and the scan went on (exit 0)."""
     folder = tmp_path / "exports"
     folder.mkdir()
     header = b"customer_id,order_date,amount\n"
-    _tar_gz(folder / name, {"a.csv": header + b"A,2025-01-01,1\n", "b.csv": header})
+    _tar(folder / name, {"a.csv": header + b"A,2025-01-01,1\n", "b.csv": header}, mode)
     result = cli("scan", folder, "--as-of", "2025-01-31")
     assert result.exit_code == 2, result.output
     assert f"{name}: a tar archive, which churnwatch does not unpack" in result.stderr
@@ -489,3 +493,20 @@ def test_an_export_packed_in_a_form_not_unpacked_is_named(cli, tmp_path: Path) -
         "orders file not found; orders.csv.xz is packed in a form churnwatch does not unpack:"
         " unpack it to orders.csv"
     ) in " ".join(result.stderr.split())
+
+
+def test_a_zip_packed_with_a_method_python_does_not_unpack_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Deflate64 (method 9, Windows Explorer's for large files) is no password matter."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "orders.zip", "w") as archive:
+        archive.writestr("orders.csv", b"customer_id,order_date,amount\nA,2025-01-01,1\n")
+    data = bytearray((folder / "orders.zip").read_bytes())
+    data[8] = 9  # the method of the first local header
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 10] = 9  # and of its central directory entry
+    (folder / "orders.zip").write_bytes(bytes(data))
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert "pack it again with the usual method (Deflate)" in " ".join(result.stderr.split())
+    assert "password" not in result.stderr

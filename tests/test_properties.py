@@ -111,6 +111,11 @@ def test_dates_read_from_their_bytes_are_what_the_format_pattern_reads(dates, no
     by_pattern = date_text._matched_days(pc.utf8_trim_whitespace(values), fmt, (1900, 2199))
     assert valid.tolist() == by_pattern[1].tolist(), texts
     assert days[valid].tolist() == by_pattern[0][valid].tolist(), texts
+    # as the reader passes them: trimmed already, and a slice of a longer column
+    tail = pc.utf8_trim_whitespace(values).slice(len(texts) // 2)
+    days, valid = parse_days(tail, fmt, trimmed=True)
+    assert valid.tolist() == by_pattern[1][len(texts) // 2 :].tolist(), texts
+    assert days[valid].tolist() == by_pattern[0][len(texts) // 2 :][valid].tolist(), texts
 
 
 @st.composite

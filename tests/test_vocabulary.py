@@ -123,3 +123,12 @@ def test_a_credit_notes_channel_is_not_reported(tmp_path: Path) -> None:
         "A,2025-01-02,10,Webshop\nA,2025-01-03,10,Außendienst\nA,2025-01-04,-5,Gutschrift\n",
     )
     assert [p.code for p in load(folder).problems] == []
+
+
+def test_a_long_value_is_no_category_unless_the_settings_list_it() -> None:
+    """A note that slipped into the column is not guessed at; a long spelling the user put in
+    the settings is theirs."""
+    long = "Partnervertrieb " + "Nord " * 30
+    assert understand([long, "Webshop"], CHANNEL).meanings[long] is None
+    configured = understand([long, "Webshop"], CHANNEL, configured={"outbound": [long]})
+    assert configured.meanings[long] == "outbound"

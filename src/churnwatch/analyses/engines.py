@@ -585,7 +585,10 @@ def _check_versions(client: Any, mine: dict[str, str]) -> None:
         raise
     except Exception as error:  # a worker's ImportError arrives as a plain Exception
         raise _cannot_run(str(error)) from None
-    failed = sorted(f"{where}: {error}" for where, error in found.items() if _failed(error))
+    errors = {where: error for where, error in found.items() if _failed(error)}
+    if lost := next((e for e in errors.values() if isinstance(e, OSError)), None):
+        raise lost  # a worker not reached: the cluster's fault, said as such by the caller
+    failed = sorted(f"{where}: {error}" for where, error in errors.items())
     if failed:
         raise _cannot_run(f"{'; '.join(failed[:6])}{' …' if len(failed) > 6 else ''}")
     wrong = sorted(

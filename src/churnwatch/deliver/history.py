@@ -219,7 +219,7 @@ def timeline(path: Path, customer_id: str) -> list[TimelinePoint]:
         rows = connection.execute(
             "SELECT r.as_of, r.horizon_days, c.risk, c.severity, c.phase, c.rules"
             " FROM customer_runs c JOIN runs r USING (run_id) WHERE c.customer_id = ?"
-            " ORDER BY r.as_of, r.horizon_days",
+            " ORDER BY r.as_of, r.run_id",
             (customer_id,),
         ).fetchall()
     return [

@@ -386,11 +386,10 @@ class _Reader:
         self.malformed: list[str] = []
         self.converted: dict[str, pa.ChunkedArray] = {}
         self.huge_numbers = False
-        self.typed_dates: set[str] = set()
-        """Date columns pyarrow read as dates (a CSV's ISO dates, a Parquet file's), whose
-        only fault can be a year out of range."""
-        self.beyond_years: set[str] = set()
-        """Date columns with dates in their form but of years no business date has."""
+        self.beyond_years: dict[str, np.ndarray] = {}
+        """Per date column, its rows that are real dates of years no business date has
+        (``9999-12-31``): said apart from the rows not in the column's form, whichever way
+        the column was read (by pyarrow or by churnwatch, for the whole export or a part)."""
         self.categories: dict[str, dict[str, int]] = {}
         self.category_rows: dict[str, dict[str, int]] = {}
         self.count_values = count_values
@@ -684,7 +683,7 @@ class _Reader:
             if invalid.any():
                 if column.required:
                     skip |= invalid
-                self._report(column, *self._why(column), invalid, values)
+                self._report_invalid(column, invalid, values)
             arrays[column.name] = converted
         return arrays, skip
 
@@ -754,8 +753,6 @@ class _Reader:
         if column.kind in (Kind.DATE, Kind.NUMBER) and not _typed(values):
             self._note_nul_bytes(column, values)
         if column.kind is Kind.DATE:
-            if pa.types.is_date32(values.type):
-                self.typed_dates.add(column.name)
             return self._dates(column, values)
         if column.kind is Kind.NUMBER:
             return self._numbers(column, values)
@@ -789,12 +786,16 @@ class _Reader:
             if not wrong.any():
                 return days, np.zeros(len(values), dtype=bool)
             kept = np.where(missing | wrong, 0, numbers).astype(np.int32)
+            self.beyond_years[column.name] = wrong
             return _chunked(kept, missing | wrong), wrong
         cleaned = _clean(values)
         days, valid = parse_days(cleaned, self.dialect.date_format, trimmed=True)
         wrong = _filled(cleaned) & ~valid
-        if wrong.any() and outside_years(cleaned.filter(pa.array(wrong)), self.dialect.date_format):
-            self.beyond_years.add(column.name)
+        if wrong.any():
+            rows = np.flatnonzero(wrong)
+            beyond = np.zeros(len(wrong), dtype=bool)
+            beyond[rows] = outside_years(cleaned.take(pa.array(rows)), self.dialect.date_format)
+            self.beyond_years[column.name] = beyond
         return _chunked(days.astype(np.int32), ~valid), wrong
 
     def _numbers(
@@ -893,14 +894,20 @@ class _Reader:
             return np.ones(rows, dtype=bool)
         return np.asarray(is_order(np.nan_to_num(to_numpy(amount), nan=0.0)), dtype=bool)
 
+    def _report_invalid(self, column: Column, invalid: np.ndarray, values: pa.ChunkedArray) -> None:
+        """The values not read, said by what is wrong with them: a real date of a year out of
+        range apart from a date not in the column's form."""
+        beyond = self.beyond_years.get(column.name)
+        if beyond is not None and (outside := invalid & beyond).any():
+            years = f"a date of a year outside {MIN_YEAR}–{MAX_YEAR}"
+            self._report(column, Reason.BAD_DATE, years, outside, values)
+            invalid = invalid & ~beyond
+        if invalid.any():
+            self._report(column, *self._why(column), invalid, values)
+
     def _why(self, column: Column) -> tuple[Reason, str]:
         if column.kind is Kind.DATE:
-            years = f"a year outside {MIN_YEAR}–{MAX_YEAR}"
-            if column.name in self.typed_dates:
-                return Reason.BAD_DATE, f"a date of {years}"
-            form = f"not a valid date in the form {self.dialect.date_format}"
-            beyond = f", or of {years}" if column.name in self.beyond_years else ""
-            return Reason.BAD_DATE, form + beyond
+            return Reason.BAD_DATE, f"not a valid date in the form {self.dialect.date_format}"
         if column.kind is Kind.NUMBER:
             sep = f", thousands '{self.dialect.thousands}'" if self.dialect.thousands else ""
             huge = f"; values beyond ±{MAX_AMOUNT:.0e} are rejected" if self.huge_numbers else ""
@@ -1399,9 +1406,12 @@ def _converted_as_csv(values: pa.ChunkedArray, kind: Kind, dialect: Dialect) -> 
     else:
         return values
     try:
-        return values.cast(target)
+        converted = values.cast(target)
     except pa.ArrowInvalid:
         return values
+    if target == pa.float64() and not _all_plausible(converted):
+        return values  # "nan", "inf", a huge number: said as the text reader says them
+    return converted
 
 
 def _decimal_floats(decimals: pa.Array) -> pa.Array:

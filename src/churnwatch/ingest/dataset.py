@@ -26,7 +26,7 @@ from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.scratch import sweep_once
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
-from churnwatch.core.words import inline, plural
+from churnwatch.core.words import excerpt, inline, plural
 from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
 from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
@@ -599,7 +599,8 @@ def zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarr
     count = matched.size
     return (
         f"; {plural(count, 'id')} {'differs' if count == 1 else 'differ'} from an"
-        f" ordering customer's only by leading zeros: '{inline(mine)}' vs '{inline(theirs)}' in"
+        f" ordering customer's only by leading zeros: '{inline(excerpt(mine))}' vs"
+        f" '{inline(excerpt(theirs))}' in"
         " the orders"
     )
 
@@ -624,7 +625,8 @@ def padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -
             orders.path.name,
             Reason.PADDED_IDS,
             f"{plural(groups, 'customer id')} written both with and without leading zeros"
-            f" ('{inline(pair[0])}' and '{inline(pair[1])}'): each spelling is a customer of its"
+            f" ('{inline(excerpt(pair[0]))}' and '{inline(excerpt(pair[1]))}'): each spelling is a"
+            " customer of its"
             " own, with part of the orders; if they are one, export the ids in one form",
             column=orders.table.columns["customer_id"],
             count=int(twins.size),

@@ -58,7 +58,7 @@ def format_pattern(fmt: str) -> str:
 
 
 def parse_days(
-    values: pa.Array,
+    values: pa.Array | pa.ChunkedArray,
     fmt: str,
     years: tuple[int, int] = (MIN_YEAR, MAX_YEAR),
     *,
@@ -72,6 +72,8 @@ def parse_days(
     time after the date, anything else) by the format's regular expression. ``trimmed``: the
     values have no blanks around them (the reader's cleaning took them off).
     """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     text = values.cast(pa.string())
     if not trimmed:
         text = pc.utf8_trim_whitespace(text)
@@ -202,11 +204,11 @@ def civil_to_days(
     return first + np.where(valid, day - 1, 0), valid
 
 
-def outside_years(values: pa.Array, fmt: str) -> bool:
-    """Whether some of ``values`` (dates not read) are real dates of a year before
-    :data:`MIN_YEAR` or after :data:`MAX_YEAR`: ``9999-12-31``, which SAP writes for "open",
-    is in the form, and its message should say what is wrong with it."""
-    return bool(parse_days(values, fmt, years=(1, 9999))[1].any())
+def outside_years(values: pa.Array, fmt: str) -> np.ndarray:
+    """Which of ``values`` (dates not read) are real dates of a year before :data:`MIN_YEAR`
+    or after :data:`MAX_YEAR`: ``9999-12-31``, which SAP writes for "open", is in the form,
+    and its message should say what is wrong with it."""
+    return parse_days(values, fmt, years=(1, 9999))[1]
 
 
 def detect_date_format(samples: Sequence[str]) -> tuple[str | None, list[str]]:

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import IO
 
 from churnwatch.core.errors import InputError
 from churnwatch.core.scratch import run_folder
@@ -65,19 +66,18 @@ def unpacked(path: Path) -> Path:
             f" be opened as one ({exc}); it may be damaged or cut short: copy it again, or"
             " export the sheet as CSV"
         ) from None
-    except RuntimeError as exc:  # encrypted
-        raise InputError(
-            f"{path}: cannot unpack this {kind} file ({exc}); export it again without a"
-            " password, or unpacked"
-        ) from None
     except NotImplementedError as exc:  # a method Python does not unpack (Deflate64)
         raise InputError(
             f"{path}: cannot unpack this {kind} file ({exc}); pack it again with the usual"
             " method (Deflate), or unpack it"
         ) from None
+    except RuntimeError as exc:  # encrypted (NotImplementedError is one too: caught above)
+        raise InputError(
+            f"{path}: cannot unpack this {kind} file ({exc}); export it again without a"
+            " password, or unpacked"
+        ) from None
     except (OSError, EOFError, ValueError) as exc:
         raise InputError(f"{path}: cannot unpack this {kind} file: {exc}") from None
-    _refuse_tar(target, path)
     return target
 
 
@@ -86,16 +86,21 @@ TAR_MAGIC = 257, (b"ustar\x0000", b"ustar  \x00")
 
 
 def _refuse_tar(target: Path, path: Path) -> None:
-    """A packed tar archive (``.tar.gz``) holds files one after the other with headers between
-    them: read as one CSV, its names would glue onto the header and its files merge."""
-    at, magics = TAR_MAGIC
+    """A plain tar archive under an export's name: see :func:`_check_not_tar`."""
     try:
         with target.open("rb") as handle:
-            handle.seek(at)
-            start = handle.read(8)
+            start = handle.read(TAR_MAGIC[0] + 8)
     except OSError:
         return  # the CSV reader says what is wrong with the file
-    if start in magics:
+    _check_not_tar(start, path)
+
+
+def _check_not_tar(start: bytes, path: Path) -> None:
+    """A tar archive (``.tar.gz``) holds files one after the other with headers between them:
+    read as one CSV, its names would glue onto the header and its files merge. Told from its
+    first bytes, before a packed one is unpacked any further."""
+    at, magics = TAR_MAGIC
+    if start[at : at + 8] in magics:
         raise InputError(
             f"{path}: a tar archive, which churnwatch does not unpack: unpack it and put the"
             " one CSV file it holds for this export in its place"
@@ -106,8 +111,7 @@ def _decompress(path: Path, target: Path, kind: str) -> None:
     import pyarrow as pa
 
     with pa.input_stream(str(path), compression=kind) as source, target.open("wb") as out:
-        while chunk := source.read(CHUNK):
-            out.write(chunk)
+        _copy(source, out, path)
 
 
 def _unzip(path: Path, target: Path) -> None:
@@ -117,7 +121,15 @@ def _unzip(path: Path, target: Path) -> None:
         archive.open(_table(archive, path)) as source,
         target.open("wb") as out,
     ):
-        shutil.copyfileobj(source, out, CHUNK)
+        _copy(source, out, path)
+
+
+def _copy(source: IO[bytes], out: IO[bytes], path: Path) -> None:
+    """The unpacked text of ``path`` into ``out``, unless it is a tar archive."""
+    first = source.read(CHUNK)
+    _check_not_tar(first, path)
+    out.write(first)
+    shutil.copyfileobj(source, out, CHUNK)
 
 
 def _table(archive: zipfile.ZipFile, path: Path) -> str:

@@ -396,14 +396,14 @@ def _propose_source(
     )
     proposal = SourceProposal(name, file, head, encoding, columns, dialect, others)
     proposal.choices += [
-        f"'{header}' holds no dates (e.g. {example!r}), so it is not used as {column}"
+        f"'{header}' holds no dates (e.g. {excerpt(example)!r}), so it is not used as {column}"
         for header, (column, example) in dateless.items()
     ]
     if assumed := ambiguous_numbers(head, schema, columns, detected):
         proposal.choices.append(assumed)
     if unreadable := _unrecognised_dates(head, schema, columns):
         proposal.date_warning = (
-            f"no date format fits the dates (e.g. {unreadable!r}); set date_format by hand"
+            f"no date format fits the dates (e.g. {excerpt(unreadable)!r}); set date_format by hand"
         )
     if stand_in:
         proposal.choices.append(

@@ -20,7 +20,7 @@ from churnwatch.config import SourceConfig
 from churnwatch.core.dialect import ISO_FORMAT, Dialect
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Kind, Source
-from churnwatch.core.words import inline
+from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.date_text import detect_date_format
 from churnwatch.ingest.number_text import ambiguous_separator, detect_number_format, parse_numbers
 from churnwatch.ingest.transcode import has_utf8_sequences
@@ -285,6 +285,6 @@ def ambiguous_numbers(
         role, other = "marks decimals", f'thousands = "{separator}"'
     shown = f"{value:.3f}".rstrip("0").rstrip(".")
     return (
-        f"amounts such as '{inline(example)}' read as {shown} ('{separator}' {role}); if that"
-        f" is wrong, set {other} in churnwatch.toml"
+        f"amounts such as '{inline(excerpt(example))}' read as {shown} ('{separator}' {role});"
+        f" if that is wrong, set {other} in churnwatch.toml"
     )

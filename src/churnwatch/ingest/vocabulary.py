@@ -83,8 +83,9 @@ def understand(
 ) -> Understanding:
     """What each distinct raw value of ``column`` means (see the module docstring)."""
     lookup = _spellings(column, configured or {})
+    exact = {raw: meaning for meaning, raws in (configured or {}).items() for raw in raws}
     understanding = Understanding(
-        {raw: _meaning(raw, lookup) if _plausible(raw) else None for raw in values}
+        {raw: _meaning(raw, lookup) if _plausible(raw) else exact.get(raw) for raw in values}
     )
     understanding.worded = {
         raw: meaning
@@ -99,8 +100,9 @@ def understand(
 
 
 LONGEST_VALUE = 100
-"""The longest value read as a category: a longer one is a fault in the export (a note that
-slipped into the column), never inferred, ranked or offered for pasting into the settings."""
+"""The longest value read as a category unless the settings list it as it is: a longer one is
+a fault in the export (a note that slipped into the column), never inferred, ranked or
+offered for pasting into the settings."""
 
 
 def _plausible(raw: str) -> bool:
