@@ -206,3 +206,25 @@ def test_lines_are_found_whichever_block_they_straddle(lines, final_break, block
             patch.setattr(line_numbers, "BLOCK", block)
             found = layout._lines(np.array(wanted, dtype=np.int64))
     assert found == [lines[i] for i in wanted]
+
+
+amount_like = st.text(alphabet="0123456789.,- $€EURSDFr", min_size=0, max_size=14)
+
+
+@given(texts=st.lists(st.one_of(amount_like, st.none()), max_size=25))
+def test_amounts_without_a_currency_skip_its_search_with_the_same_numbers(texts):
+    """The search for currency signs and a trailing minus is skipped where the bytes show
+    neither can be there: the numbers are those the full search gives."""
+    from churnwatch.ingest import number_text
+
+    values = pa.array(texts, pa.string())
+    for decimal, thousands in ((",", "."), (".", ","), (".", "")):
+        fast = parse_numbers(values, decimal, thousands)
+        original = number_text._may_name_a_currency
+        number_text._may_name_a_currency = lambda text: True
+        try:
+            full = parse_numbers(values, decimal, thousands)
+        finally:
+            number_text._may_name_a_currency = original
+        assert fast[1].tolist() == full[1].tolist(), texts
+        assert fast[0][fast[1]].tolist() == full[0][full[1]].tolist(), texts

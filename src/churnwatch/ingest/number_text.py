@@ -39,7 +39,8 @@ def parse_numbers(
         text = pc.replace_substring(text, thousands, "")
     if decimal != ".":
         text = pc.replace_substring(text, decimal, ".")
-    text = pc.replace_substring_regex(text, r"^(.*)-$", r"-\1")
+    if pc.any(pc.ends_with(text, "-")).as_py():  # SAP's trailing minus: rare, so looked for
+        text = pc.replace_substring_regex(text, r"^(.*)-$", r"-\1")
     safe = pc.if_else(valid, text, "0")
     numbers = np.asarray(pc.cast(safe, pa.float64()), dtype=np.float64)
     return numbers, np.asarray(valid, dtype=bool)
@@ -78,8 +79,22 @@ _BLANK = r"[\s\x{a0}\x{202f}]*"
 def _without_currency(text: pa.Array) -> pa.Array:
     """``2.588,81 €``, ``EUR 12``, ``-$1,234.56`` → the number alone (sign kept)."""
     text = pc.utf8_trim_whitespace(text)
+    if not _may_name_a_currency(text):
+        return text
     text = pc.replace_substring_regex(text, rf"^([+-]?){_BLANK}{_CURRENCY}{_BLANK}", r"\1")
     return pc.replace_substring_regex(text, rf"{_BLANK}{_CURRENCY}$", "")
+
+
+def _may_name_a_currency(text: pa.Array) -> bool:
+    """Whether any value could hold a currency: every sign or code has a letter, ``$`` or a
+    byte beyond ASCII. One pass of numpy over the bytes, where the two regular expressions
+    took 0.8 s for two million amounts that had none."""
+    data = text.buffers()[2] if text.type == pa.string() else None
+    if data is None:
+        return text.type != pa.string()  # no text at all; another type: look value by value
+    found = np.frombuffer(data, np.uint8)
+    letter = ((found | 0x20) >= ord("a")) & ((found | 0x20) <= ord("z"))
+    return bool((letter | (found == ord("$")) | (found >= 0x80)).any())
 
 
 def detect_number_format(samples: Sequence[str]) -> tuple[str, str]:
