@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import shutil
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -409,16 +410,24 @@ def test_a_plain_and_a_packed_export_of_one_source_are_refused(
     )
 
 
-def test_an_encrypted_zip_is_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _zip_with_a_field_changed(tmp_path: Path, at: int, change: Callable[[int], int]) -> Path:
+    """An exports folder whose ``orders.zip`` holds one small CSV, one byte of its entry's
+    header changed: at ``at`` in the local header, and two bytes further in the central
+    directory's (which has the "version made by" before it)."""
     folder = tmp_path / "exports"
     folder.mkdir()
     with zipfile.ZipFile(folder / "orders.zip", "w") as archive:
         archive.writestr("orders.csv", b"customer_id,order_date,amount\nA,2025-01-01,1\n")
     data = bytearray((folder / "orders.zip").read_bytes())
-    data[6] |= 0x01  # the "encrypted" flag of the first local header
     central = data.rfind(b"PK\x01\x02")
-    data[central + 8] |= 0x01  # and of its central directory entry
+    for place in (at, central + at + 2):
+        data[place] = change(data[place])
     (folder / "orders.zip").write_bytes(bytes(data))
+    return folder
+
+
+def test_an_encrypted_zip_is_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = _zip_with_a_field_changed(tmp_path, 6, lambda flags: flags | 0x01)  # "encrypted"
     result = cli("scan", folder)
     assert result.exit_code == 2 and "cannot unpack this zip file" in result.stderr
     assert "internal error" not in result.output
@@ -497,15 +506,7 @@ def test_an_export_packed_in_a_form_not_unpacked_is_named(cli, tmp_path: Path) -
 
 def test_a_zip_packed_with_a_method_python_does_not_unpack_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Deflate64 (method 9, Windows Explorer's for large files) is no password matter."""
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    with zipfile.ZipFile(folder / "orders.zip", "w") as archive:
-        archive.writestr("orders.csv", b"customer_id,order_date,amount\nA,2025-01-01,1\n")
-    data = bytearray((folder / "orders.zip").read_bytes())
-    data[8] = 9  # the method of the first local header
-    central = data.rfind(b"PK\x01\x02")
-    data[central + 10] = 9  # and of its central directory entry
-    (folder / "orders.zip").write_bytes(bytes(data))
+    folder = _zip_with_a_field_changed(tmp_path, 8, lambda method: 9)  # the method
     result = cli("scan", folder)
     assert result.exit_code == 2
     assert "pack it again with the usual method (Deflate)" in " ".join(result.stderr.split())

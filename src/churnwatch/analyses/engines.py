@@ -585,7 +585,8 @@ def _check_versions(client: Any, mine: dict[str, str]) -> None:
         raise
     except Exception as error:  # a worker's ImportError arrives as a plain Exception
         raise _cannot_run(str(error)) from None
-    errors = {where: error for where, error in found.items() if _failed(error)}
+    # a worker's error comes back as its answer
+    errors = {where: error for where, error in found.items() if isinstance(error, BaseException)}
     if lost := next((e for e in errors.values() if isinstance(e, OSError)), None):
         raise lost  # a worker not reached: the cluster's fault, said as such by the caller
     failed = sorted(f"{where}: {error}" for where, error in errors.items())
@@ -598,11 +599,6 @@ def _check_versions(client: Any, mine: dict[str, str]) -> None:
     )
     if wrong:
         raise _refused(wrong)
-
-
-def _failed(answer: object) -> bool:
-    """Whether a worker's answer to :func:`installed_versions` is the error it raised."""
-    return isinstance(answer, BaseException)
 
 
 def _cannot_run(why: str) -> UsageError:

@@ -78,6 +78,11 @@ def distinct_digit_strings(values: pa.ChunkedArray) -> bool:
     return bool((longer | ((length[1:] == length[:-1]) & greater)).all())
 
 
+def is_text(kind: pa.DataType) -> bool:
+    """Whether :func:`text_parts` can look at an array of this type."""
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def text_parts(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A text block's offsets (where each value starts and ends, ``len + 1`` of them) and its
     bytes, as numpy views: for looking at ten million short strings without making a Python

@@ -29,7 +29,7 @@ from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
 from churnwatch.core.words import excerpt, inline, plural, printable
-from churnwatch.ingest.arrow_numpy import to_numpy
+from churnwatch.ingest.arrow_numpy import is_text, text_parts, to_numpy
 from churnwatch.ingest.date_text import (
     FIRST_DAY,
     LAST_DAY,
@@ -1131,13 +1131,9 @@ def _may_hold_nul(values: pa.ChunkedArray) -> bool:
     """Whether a text column may hold a NUL byte: its character data has a zero byte (one
     pass of numpy over the bytes, where searching each value took a tenth of a second per
     million). Any other type is searched value by value."""
-    if values.type != pa.string():
+    if not is_text(values.type):
         return True
-    for chunk in values.chunks:
-        data = chunk.buffers()[2]
-        if data is not None and not np.frombuffer(data, np.uint8).all():
-            return True
-    return False
+    return any(not text_parts(chunk)[1].all() for chunk in values.chunks)
 
 
 def _filled(cleaned: pa.Array) -> np.ndarray:
@@ -1286,11 +1282,10 @@ def read_parquet_source(
     dialect, _ = detect_dialect(head, source, columns, config)
     dialect = replace(dialect, encoding=PARQUET, delimiter="")  # for text columns: formats
     kinds = {columns[c.name]: c.kind for c in source.columns if c.name in columns}
-    columns_read = {name: _parquet_column(table.column(name), kind) for name, kind in kinds.items()}
     typed = pa.table(
         {
-            name: _converted_as_csv(values, kinds[name], dialect)
-            for name, values in columns_read.items()
+            name: _converted_as_csv(_parquet_column(table.column(name), kind), kind, dialect)
+            for name, kind in kinds.items()
         }
     )
     reader = _ParquetReader(

@@ -600,8 +600,7 @@ def zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarr
     return (
         f"; {plural(count, 'id')} {'differs' if count == 1 else 'differ'} from an"
         f" ordering customer's only by leading zeros: '{inline(excerpt(mine))}' vs"
-        f" '{inline(excerpt(theirs))}' in"
-        " the orders"
+        f" '{inline(excerpt(theirs))}' in the orders"
     )
 
 
@@ -626,8 +625,8 @@ def padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -
             Reason.PADDED_IDS,
             f"{plural(groups, 'customer id')} written both with and without leading zeros"
             f" ('{inline(excerpt(pair[0]))}' and '{inline(excerpt(pair[1]))}'): each spelling is a"
-            " customer of its"
-            " own, with part of the orders; if they are one, export the ids in one form",
+            " customer of its own, with part of the orders; if they are one, export the ids in"
+            " one form",
             column=orders.table.columns["customer_id"],
             count=int(twins.size),
         )

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnwatch.ingest.arrow_numpy import text_parts
+
 _DIRECTIVES = {
     "%Y": r"(?P<Y>\d{4})",
     "%y": r"(?P<y>\d{2})",
@@ -138,10 +140,7 @@ class _Layout:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(days, valid, read)``: the rows written in this layout read (``read``), the rest
         left to the regular expression."""
-        offsets = np.frombuffer(text.buffers()[1], np.int32)[
-            text.offset : text.offset + len(text) + 1
-        ]
-        data = np.frombuffer(text.buffers()[2] or b"\0", np.uint8)
+        offsets, data = text_parts(text)
         days = np.zeros(len(text), np.int64)
         valid = np.zeros(len(text), bool)
         read = (np.diff(offsets) == self.width) & np.asarray(text.is_valid(), dtype=bool)

@@ -46,7 +46,7 @@ def unpacked(path: Path) -> Path:
     """The plain CSV to read for ``path``: itself, or its unpacked copy."""
     kind = kind_of(path)
     if kind == "csv":
-        _refuse_tar(path, path)
+        _refuse_plain_tar(path)
     if kind in ("csv", "parquet"):
         return path
     target = Path(tempfile.mkdtemp(dir=run_folder())) / plain_name(path.name)
@@ -85,10 +85,10 @@ TAR_MAGIC = 257, (b"ustar\x0000", b"ustar  \x00")
 """Where a tar archive's first header says what it is, as POSIX and as GNU tar write it."""
 
 
-def _refuse_tar(target: Path, path: Path) -> None:
-    """A plain tar archive under an export's name: see :func:`_check_not_tar`."""
+def _refuse_plain_tar(path: Path) -> None:
+    """A tar archive, not packed, under an export's name: see :func:`_check_not_tar`."""
     try:
-        with target.open("rb") as handle:
+        with path.open("rb") as handle:
             start = handle.read(TAR_MAGIC[0] + 8)
     except OSError:
         return  # the CSV reader says what is wrong with the file

@@ -65,6 +65,11 @@ class Understanding:
     def unknown(self) -> list[str]:
         return [raw for raw, meaning in self.meanings.items() if meaning is None]
 
+    @property
+    def plausible_unknown(self) -> list[str]:
+        """The values not understood that could be categories (see :data:`LONGEST_VALUE`)."""
+        return [raw for raw in self.unknown if _plausible(raw)]
+
     def mapping(self, vocabulary: Sequence[str]) -> dict[str, list[str]]:
         """Canonical value → the raw values that mean it (for a config file)."""
         found = {
@@ -144,7 +149,7 @@ def _meaning(raw: str, lookup: Mapping[str, str]) -> str | None:
 
 def _rank(understanding: Understanding, column: Column, header: str) -> None:
     """Order unknown values by the number in each: for a priority, 1 is the most severe."""
-    unknown = [raw for raw in understanding.unknown if _plausible(raw)]
+    unknown = understanding.plausible_unknown
     numbers = {raw: _NUMBER.search(normalise(raw)) for raw in unknown}
     if not unknown or not all(numbers.values()):
         return
@@ -165,7 +170,7 @@ def _rank(understanding: Understanding, column: Column, header: str) -> None:
 def _infer_other_side(understanding: Understanding, column: Column) -> None:
     """Recognised values all on one side: the unknown ones are the other side."""
     sides = {meaning for meaning in understanding.meanings.values() if meaning}
-    unknown = [raw for raw in understanding.unknown if _plausible(raw)]
+    unknown = understanding.plausible_unknown
     if len(sides) != 1 or not unknown:
         return
     other = next(v for v in column.vocabulary if v not in sides)
@@ -209,7 +214,7 @@ def toml_lines(
         for value in column.vocabulary
         if lists.get(value)
     ]
-    unknown = [raw for raw in understanding.unknown if _plausible(raw)]
+    unknown = understanding.plausible_unknown
     if unknown:
         choices = " or ".join(column.vocabulary)
         lines.append(
