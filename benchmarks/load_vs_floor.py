@@ -8,12 +8,14 @@
         "floor=python benchmarks/load_vs_floor.py floor benchmarks/data/10M" \\
         "load=python benchmarks/load_vs_floor.py load benchmarks/data/10M"
 
-Imports are part of both, as they are part of every scan.
+Imports are part of both, as they are part of every scan. The load starts and ends as the
+``churnwatch`` command does (its numpy and malloc settings; the process left without freeing
+the frames one by one, as :func:`churnwatch.launch.leave` does after every command); the floor
+is a plain script.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -31,12 +33,15 @@ def main(kind: str, folder: Path) -> None:
             else:
                 pacsv.read_csv(path)
         return
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # as the command sets them
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from churnwatch.launch import leave, one_malloc_arena, tune_numpy
+
+    tune_numpy()  # set up as the command sets itself up
+    one_malloc_arena()
     from churnwatch.config import Config
     from churnwatch.ingest.dataset import load_dataset
 
     load_dataset(folder, Config())
+    leave(0)  # and ended as the command ends: without freeing object by object
 
 
 if __name__ == "__main__":

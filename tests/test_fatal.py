@@ -278,6 +278,18 @@ def test_missing_column_suggestion_is_not_a_header_already_mapped(write_csv, exp
     assert 'paid_date = "due_date"' not in message
 
 
+@pytest.mark.parametrize(
+    ("name", "code"), [("payments.xlsx", "spreadsheet"), ("payments.csv.7z", "unread_archive")]
+)
+def test_an_optional_source_not_read_is_left_out_under_its_own_code(exports, name, code):
+    """Scripts tell a workbook from an archive by the code, never by the message."""
+    (exports / "orders.csv").write_text(ORDERS)
+    (exports / name).write_bytes(b"PK\x03\x04" if name.endswith("xlsx") else b"7z\xbc\xaf\x27")
+    said = problem(load(exports), code, source="payments")
+    assert said.file == name
+    assert said.level is Level.WARNING
+
+
 def test_an_optional_source_saved_as_a_workbook_is_left_out_with_a_warning(exports, cli):
     """payments.xlsx instead of payments.csv: the run goes on without the payment signals,
     and says so, rather than scoring everyone as if they had no invoices."""

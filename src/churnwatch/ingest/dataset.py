@@ -333,6 +333,7 @@ class Unread(NamedTuple):
     """What it is, said after "is": "a spreadsheet, which churnwatch does not read"."""
     fix: str
     """What to do instead."""
+    code: Reason = Reason.SPREADSHEET
 
 
 def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unread | None:
@@ -351,7 +352,8 @@ def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unre
         for candidate in (folder / (name + suffix), folder / (stem + suffix)):
             if candidate.is_file():
                 fix = f"unpack it to {name}, or pack {name} alone as .gz, .zst, .bz2 or .zip"
-                return Unread(candidate, "packed in a form churnwatch does not unpack", fix)
+                what = "packed in a form churnwatch does not unpack"
+                return Unread(candidate, what, fix, Reason.UNREAD_ARCHIVE)
     return None
 
 
@@ -366,7 +368,7 @@ def not_read(source: Source, unread: Unread) -> Problem:
     return Problem(
         source.name,
         unread.path.name,
-        Reason.SPREADSHEET,
+        unread.code,
         f"{unread.what}; the {source.name} are left out: {unread.fix}",
     )
 

@@ -61,6 +61,9 @@ class Reason(StrEnum):
     """Rows that are parts of one invoice (same invoice number, customer and due date)."""
     SPREADSHEET = "spreadsheet"
     """A workbook where the export should be: not read, the source left out."""
+    UNREAD_ARCHIVE = "unread_archive"
+    """An archive churnwatch does not unpack (``.xz``, ``.7z``, a tar) where the export should
+    be: not read, the source left out."""
 
 
 class Level(StrEnum):
