@@ -34,6 +34,27 @@ def test_duplicate_header_name_is_an_error(write_csv, exports):
         load(exports)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "customer_id,order_date,Amount,AMOUNT",
+        "customer_id,order_date,amount, amount ",
+        "customer_id,Customer ID,order_date,amount,Amount",
+    ],
+)
+def test_two_headers_that_both_name_a_column_are_an_error(write_csv, exports, header):
+    """Either could be meant: reading one silently changes every figure."""
+    write_csv("orders.csv", header + "\n" + ",".join(["C1", "2025-01-02", "5", "15", "9"][:4]))
+    with pytest.raises(InputError, match=r"columns '.+' and '.+' both name (amount|customer_id)"):
+        load(exports)
+
+
+def test_a_header_mapped_by_its_exact_name_is_read_beside_a_lookalike(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,Amount,AMOUNT\nC1,2025-01-02,5,15\n")
+    (exports / "churnwatch.toml").write_text('[sources.orders.columns]\namount = "AMOUNT"\n')
+    assert load(exports).frame("orders")["amount"].tolist() == [15.0]
+
+
 def test_huge_quoted_field_does_not_reject_the_file(exports):
     text = "customer_id,order_date,amount,note\n" + "".join(
         f"C{i},2025-01-01,{i},ok\n" for i in range(50)

@@ -348,6 +348,19 @@ def test_twelve_hour_times_after_the_date_are_ignored(write_csv, exports):
     assert days == [day("2025-03-03"), day("2025-03-13")]
 
 
+def test_init_says_which_of_two_lookalike_headers_it_mapped(write_csv, exports, cli):
+    """scan refuses two headers that both name a column; init maps one by its exact name, which
+    scan then reads, so it says which, and that the other would fit too."""
+    write_csv("orders.csv", "customer_id,Customer ID,order_date,amount\nC1,K1,2025-01-02,5\n")
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "note: orders: customer_id ← 'customer_id'; 'Customer ID' also names it: check that the"
+        " mapping takes the one meant"
+    ) in flat(result.stdout + result.stderr)
+    assert cli("scan", exports, "--as-of", "2025-01-02").exit_code == 0
+
+
 def test_init_says_a_workbook_saved_as_csv_is_not_read(write_csv, exports, cli):
     """As scan does: a workbook under a .csv name is named as one, not "not recognised"."""
     import openpyxl

@@ -216,6 +216,8 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     for column in source.columns:
         wanted = config.columns.get(column.name, column.name)
         found = wanted if wanted in head.header else by_key.get(_key(wanted))
+        if found is not None and not (found == wanted and column.name in config.columns):
+            _one_lookalike(head.header, found, source, column, path)
         if found is not None and head.header.count(found) > 1:
             raise InputError(
                 f"{path}: column '{found}' appears {head.header.count(found)} times in the header;"
@@ -236,6 +238,30 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
         raise InputError(_missing_column(path, source, column, wanted, head.header, unused=fitting))
     # all of them at once, not one per run
     raise InputError(_missing_columns(path, source, missing, head, unused=unused))
+
+
+def _one_lookalike(
+    header: list[str], found: str, source: Source, column: Column, path: Path
+) -> None:
+    """Refuse two different headers that both name ``column`` (``Amount`` and ``AMOUNT``):
+    either could be meant, and reading one of them silently changes every figure. A header
+    the settings map by its exact name is what the user chose."""
+    alike = lookalike_headers(header, found)
+    if len(alike) < 2:
+        return
+    quoted = [f"'{inline(h)}'" for h in alike]
+    shown = f"{', '.join(quoted[:-1])} and {quoted[-1]} {'both' if len(alike) == 2 else 'all'}"
+    setting = tomli_w.dumps({column.name: alike[0]}).strip()
+    raise InputError(
+        f"{path}: columns {shown} name {column.name} (headers match whatever their case,"
+        " blanks and punctuation); rename all but one, or map the one to use in"
+        f" churnwatch.toml: [sources.{source.name}.columns] {setting}"
+    )
+
+
+def lookalike_headers(header: list[str], found: str) -> list[str]:
+    """The distinct headers that name the same column as ``found`` (itself among them)."""
+    return list(dict.fromkeys(h for h in header if _key(h) == _key(found)))
 
 
 def _unread_lookalikes(

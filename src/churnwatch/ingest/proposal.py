@@ -24,7 +24,7 @@ from churnwatch.core.dialect import PARQUET, Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.core.words import excerpt, inline
-from churnwatch.ingest.csv_reader import export_head
+from churnwatch.ingest.csv_reader import export_head, lookalike_headers
 from churnwatch.ingest.dataset import unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, packed_names
@@ -410,7 +410,16 @@ def _propose_source(
             f"no orders export found; each row of {file} counts as an order (its date and"
             " amount), so order rhythm and value come from the invoices"
         )
-    if (alternative := other_amount(head.header, columns)) is not None:
+    alternative = other_amount(head.header, columns)
+    for column, chosen in columns.items():
+        alike = lookalike_headers(head.header, chosen)
+        if others := [h for h in alike if h not in (chosen, alternative)]:
+            also = ", ".join(f"'{inline(h)}'" for h in others)
+            proposal.choices.append(
+                f"{column} ← '{inline(chosen)}'; {also} also name{'s' if len(others) == 1 else ''}"
+                f" it: check that the mapping takes the one meant"
+            )
+    if alternative is not None:
         proposal.choices.append(
             f"amount ← '{columns['amount']}'; '{alternative}' would also fit (net amounts are"
             " preferred over gross, since tax rates change)"
