@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -661,6 +662,23 @@ def test_credit_notes_only_give_the_same_empty_list_when_split(
     local, split = split_and_local(tmp_path, scheduler, 2)
     assert len(split.result.customers) == len(local.result.customers) == 0
     assert_same_scan(local, split)
+
+
+def test_a_split_that_fills_the_temporary_folder_says_so(
+    examples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts are written to the temporary folder: when it is full, that is what to fix."""
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("churnwatch.ingest.export_parts._CsvSplitter.split", full)
+    out = tmp_path / "out.csv"
+    result = invoke("scan", examples, "-q", "--engine", "dask", "--workers", "1", "-o", out)
+    assert result.exit_code == 2
+    assert "no space left on the disk; nothing was written" in stderr_of(result)
+    assert "internal error" not in stderr_of(result)
+    assert not out.exists()
 
 
 def test_a_split_scan_that_fails_says_so_once_and_leaves_no_part_behind(

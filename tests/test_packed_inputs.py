@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bz2
 import datetime as dt
+import errno
 import gzip
+import os
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -490,6 +492,26 @@ def test_a_quote_never_closed_in_a_packed_export_names_the_export(
     result = cli("scan", folder, "--as-of", AS_OF)
     assert result.exit_code == 2
     assert f"{folder / 'orders.csv.gz'}:101: cannot be read as CSV" in result.stderr
+
+
+def test_a_full_temporary_folder_is_said_as_such_not_blamed_on_the_export(
+    cli, examples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    _pack(folder / "orders.csv", "gz")
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("churnwatch.ingest.packed.shutil.copyfileobj", full)
+    result = cli("scan", folder, "--as-of", AS_OF, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert "error: no space left on the disk; nothing was written." in said
+    assert "set TMPDIR to a folder on a larger disk" in said
+    assert "cannot unpack" not in said
+    assert not (tmp_path / "out.csv").exists()
 
 
 def test_an_export_packed_in_a_form_not_unpacked_is_named(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

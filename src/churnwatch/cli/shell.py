@@ -23,7 +23,7 @@ from rich.markup import escape
 from churnwatch.cli.exitcodes import ExitCode
 from churnwatch.core import stops
 from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError, stop_behind
-from churnwatch.core.scratch import remove_all
+from churnwatch.core.scratch import disk_full, out_of_space, remove_all
 from churnwatch.core.stops import Stopped
 from churnwatch.core.words import inline, printable_output
 from churnwatch.render.console import make_console
@@ -195,6 +195,9 @@ def handles_errors(command: F) -> F:
         except Exception as exc:
             if (stop := stop_behind(exc)) is not None:  # e.g. one that hit a class body
                 raise typer.Exit(_stop_code(stop)) from None
+            if isinstance(exc, OSError) and disk_full(exc):
+                error(out_of_space(exc))
+                raise typer.Exit(ExitCode.ERROR) from None
             if os.environ.get("CHURNWATCH_DEBUG"):
                 raise
             make_console(stderr=True).print(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import os
 import shutil
 import socket
@@ -32,6 +33,26 @@ OWNER = ".churnwatch-run"
 """A file in each temporary folder on which its run holds a lock while it lives: the
 system releases the lock when the process ends, however it ends, so a folder whose lock is
 free belongs to a run that is gone."""
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(error: BaseException) -> bool:
+    """An error of writing to a disk, or under a quota, that is full."""
+    return isinstance(error, OSError) and error.errno in DISK_FULL
+
+
+def out_of_space(error: OSError) -> str:
+    """What to do when a write other than the output's found the disk full: the output's own
+    writes say so themselves, naming ``-o``; the others are a run's temporary files."""
+    where = f" (writing {error.filename})" if error.filename else ""
+    return (
+        f"no space left on the disk{where}; nothing was written. churnwatch unpacks, converts"
+        f" and splits exports in the temporary folder {tempfile.gettempdir()}, which needs free"
+        " space of two to three times the exports' text: free space there, or set TMPDIR to"
+        " a folder on a larger disk"
+    )
 
 
 class Scratch:

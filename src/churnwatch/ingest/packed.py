@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from churnwatch.core.errors import InputError
-from churnwatch.core.scratch import run_folder
+from churnwatch.core.scratch import disk_full, run_folder
 from churnwatch.core.words import inline
 
 MAGIC = {
@@ -77,6 +77,8 @@ def unpacked(path: Path) -> Path:
             " password, or unpacked"
         ) from None
     except (OSError, EOFError, ValueError) as exc:
+        if disk_full(exc):  # the temporary folder, not the file: said as such further up
+            raise
         raise InputError(f"{path}: cannot unpack this {kind} file: {exc}") from None
     return target
 

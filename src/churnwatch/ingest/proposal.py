@@ -411,12 +411,12 @@ def _propose_source(
             " amount), so order rhythm and value come from the invoices"
         )
     alternative = other_amount(head.header, columns)
-    for column, chosen in columns.items():
+    for meaning, chosen in columns.items():
         alike = lookalike_headers(head.header, chosen)
         if others := [h for h in alike if h not in (chosen, alternative)]:
             also = ", ".join(f"'{inline(h)}'" for h in others)
             proposal.choices.append(
-                f"{column} ← '{inline(chosen)}'; {also} also name{'s' if len(others) == 1 else ''}"
+                f"{meaning} ← '{inline(chosen)}'; {also} also name{'s' if len(others) == 1 else ''}"
                 f" it: check that the mapping takes the one meant"
             )
     if alternative is not None:
