@@ -46,6 +46,9 @@ PART_CUSTOMERS = 250_000
 worker's memory many times over, and a few parts per worker keep every worker busy."""
 CONNECT_SECONDS = 30
 PROBE_SECONDS = 5
+LOST_PROBE_SECONDS = 2
+"""How long a scheduler has to take a connection, after one closed under the run, to count as
+still running."""
 HANDSHAKE_SECONDS = 10
 """How long a scheduler has to say it is one, before any data is read."""
 WORKERS_PER_CORE = 4
@@ -210,12 +213,19 @@ class DaskEngine:
         except OtherVersionsError as error:
             raise _refused([str(error)]) from None
         except (OSError, distributed.KilledWorker, CancelledError, asyncio.CancelledError) as error:
-            if self.scheduler is not None and isinstance(error, distributed.comm.CommClosedError):
+            closed = isinstance(error, distributed.comm.CommClosedError)
+            if self.scheduler is not None and closed and not _still_answers(self.scheduler):
                 raise ChurnwatchError(
                     f"the connection to the Dask scheduler at {self.scheduler} was lost during"
                     " the scan",
                     hint="check that the scheduler still runs and what its log says, or run"
                     " without --scheduler",
+                ) from None
+            if closed or isinstance(error, distributed.KilledWorker) or _lost_data(error):
+                raise ChurnwatchError(
+                    f"a Dask worker of the cluster {self._where} was lost during the scan",
+                    hint="check the workers' memory and logs, then run again; or run without"
+                    " --engine dask",
                 ) from None
             raise ChurnwatchError(
                 f"the Dask cluster {self._where} failed during the scan:"
@@ -489,6 +499,23 @@ def check_reachable(scheduler: str) -> None:
             f"cannot reach the Dask scheduler at {scheduler}: {error}", hint=hint
         ) from None
     _check_answers(scheduler, hint)
+
+
+def _still_answers(scheduler: str) -> bool:
+    """Whether the scheduler still takes connections: a connection that closed under the
+    run was then to a worker (the client fetches the parts' results from the workers)."""
+    try:
+        socket.create_connection(_host_and_port(scheduler), timeout=LOST_PROBE_SECONDS).close()
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _lost_data(error: BaseException) -> bool:
+    """A task cancelled because the worker holding its input left the cluster (distributed
+    says so only in the text: "… cancelled for reason: lost dependencies", with the task's
+    key, which means nothing to the user)."""
+    return "lost dependencies" in str(error)
 
 
 def _host_and_port(scheduler: str) -> tuple[str, int]:
