@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -325,18 +326,27 @@ def test_a_lost_scheduler_logs_nothing_of_its_own() -> None:
     assert client_log.level == logging.WARNING
 
 
-def test_a_scheduler_lost_during_the_scan_is_said_so() -> None:
+RUNNING = SimpleNamespace(status="running")
+"""What ``_failures`` asks of the client: whether it still holds its scheduler connection."""
+
+
+def test_a_scheduler_lost_during_the_scan_is_said_so(scheduler: str) -> None:
     """Not "in <TCP (closed) ConnectionPool.broadcast local=… remote=…>: Stream is closed",
-    with a hint about the workers' memory."""
+    with a hint about the workers' memory: where nothing takes connections at the scheduler's
+    address any more, or where the client lost its connection to it (a scheduler restarted
+    at the same address takes connections again)."""
     closed = distributed.comm.CommClosedError("in <TCP (closed)>: Stream is closed")
     with socket.create_server(("127.0.0.1", 0)) as gone:  # a port where nothing listens after
         address = f"tcp://127.0.0.1:{gone.getsockname()[1]}"
-    with pytest.raises(ChurnwatchError) as lost, DaskEngine(address)._failures():
-        raise closed
-    assert str(lost.value).startswith(
-        f"the connection to the Dask scheduler at {address} was lost during the scan"
-    )
-    assert "TCP" not in str(lost.value) and "check that the scheduler still runs" in str(lost.value)
+    reconnecting = SimpleNamespace(status="connecting")
+    for where, client in ((address, RUNNING), (scheduler, reconnecting)):
+        with pytest.raises(ChurnwatchError) as lost, DaskEngine(where)._failures(client):
+            raise closed
+        assert str(lost.value).startswith(
+            f"the connection to the Dask scheduler at {where} was lost during the scan"
+        )
+        said = str(lost.value)
+        assert "TCP" not in said and "check that the scheduler still runs" in said
 
 
 @pytest.mark.parametrize(
@@ -344,6 +354,7 @@ def test_a_scheduler_lost_during_the_scan_is_said_so() -> None:
     [
         distributed.comm.CommClosedError("in <TCP (closed) ConnectionPool.gather>: closed"),
         CancelledError("churnwatch-_scored_part-1b0a cancelled for reason: lost dependencies"),
+        distributed.KilledWorker("churnwatch-_scored_part-1b0a", "tcp://10.0.0.7:40111", 3),
     ],
 )
 def test_a_worker_lost_during_the_scan_is_not_blamed_on_the_scheduler(
@@ -352,7 +363,7 @@ def test_a_worker_lost_during_the_scan_is_not_blamed_on_the_scheduler(
     """The connection that closed was to a worker, the scheduler still runs; and a task
     cancelled with its input is no key to show the user."""
     for engine, where in ((DaskEngine(scheduler), f"at {scheduler}"), (DaskEngine(), "started")):
-        with pytest.raises(ChurnwatchError) as lost, engine._failures():
+        with pytest.raises(ChurnwatchError) as lost, engine._failures(RUNNING):
             raise error
         assert str(lost.value).startswith(f"a Dask worker of the cluster {where}")
         assert "was lost during the scan" in str(lost.value)
@@ -684,17 +695,28 @@ def test_credit_notes_only_give_the_same_empty_list_when_split(
     assert_same_scan(local, split)
 
 
+@pytest.mark.parametrize("packed", ["csv", "parquet"])
 def test_a_split_that_fills_the_temporary_folder_says_so(
-    examples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    examples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packed: str
 ) -> None:
-    """The parts are written to the temporary folder: when it is full, that is what to fix."""
+    """The parts are written to the temporary folder: when it is full, that is what to fix
+    (not the export, which a Parquet export's message blamed)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
     def full(*_: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("churnwatch.ingest.export_parts._CsvSplitter.split", full)
+    folder = tmp_path / "exports"
+    shutil.copytree(examples, folder)
+    if packed == "parquet":
+        pq.write_table(pacsv.read_csv(folder / "orders.csv"), folder / "orders.parquet")
+        (folder / "orders.csv").unlink()
+        monkeypatch.setattr(pq.ParquetWriter, "write_batch", full)
+    else:
+        monkeypatch.setattr("churnwatch.ingest.export_parts._CsvSplitter.split", full)
     out = tmp_path / "out.csv"
-    result = invoke("scan", examples, "-q", "--engine", "dask", "--workers", "1", "-o", out)
+    result = invoke("scan", folder, "-q", "--engine", "dask", "--workers", "1", "-o", out)
     assert result.exit_code == 2
     assert "no space left on the disk; nothing was written" in stderr_of(result)
     assert "internal error" not in stderr_of(result)

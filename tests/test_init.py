@@ -348,17 +348,25 @@ def test_twelve_hour_times_after_the_date_are_ignored(write_csv, exports):
     assert days == [day("2025-03-03"), day("2025-03-13")]
 
 
-def test_init_says_which_of_two_lookalike_headers_it_mapped(write_csv, exports, cli):
-    """scan refuses two headers that both name a column; init maps one by its exact name, which
-    scan then reads, so it says which, and that the other would fit too."""
-    write_csv("orders.csv", "customer_id,Customer ID,order_date,amount\nC1,K1,2025-01-02,5\n")
+def test_init_maps_a_column_by_its_exact_name_beside_lookalikes_and_says_so(
+    write_csv, exports, cli
+):
+    """Whatever the column order, the header that is the column's exact name, as scan reads
+    it without a mapping, and a note on the others (not net against gross for amounts)."""
+    write_csv(
+        "orders.csv", "Customer ID,customer_id,order_date,Amount,amount\nK1,C1,2025-01-02,15,5\n"
+    )
     result = cli("init", exports)
     assert result.exit_code == 0, result.stderr
-    assert (
-        "note: orders: customer_id ← 'customer_id'; 'Customer ID' also names it: check that the"
-        " mapping takes the one meant"
-    ) in flat(result.stdout + result.stderr)
-    assert cli("scan", exports, "--as-of", "2025-01-02").exit_code == 0
+    said = flat(result.stdout + result.stderr)
+    for column, other in (("customer_id", "Customer ID"), ("amount", "Amount")):
+        assert (
+            f"note: orders: {column} ← '{column}'; '{other}' also names it: check that the"
+            " mapping takes the one meant"
+        ) in said
+    assert "net amounts are preferred" not in said
+    config = (exports / "churnwatch.toml").read_text()
+    assert 'customer_id = "customer_id"' in config and 'amount = "amount"' in config
 
 
 def test_init_says_a_workbook_saved_as_csv_is_not_read(write_csv, exports, cli):

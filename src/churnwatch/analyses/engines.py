@@ -115,7 +115,7 @@ class DaskEngine:
             else f"starting a local Dask cluster of {plural(self.planned_workers, 'worker')}"
         )
         with self._client() as client:
-            with self._failures():
+            with self._failures(client):
                 self._wait_for_workers(client)
                 stack = installed_versions()
                 _check_versions(client, stack)
@@ -147,7 +147,7 @@ class DaskEngine:
             ):
                 if members.size == 0:
                     continue
-                with self._failures():
+                with self._failures(client):
                     sent_cut, sent_population = client.scatter(
                         [part_cut, part_population], hash=False
                     )
@@ -162,7 +162,7 @@ class DaskEngine:
                     )
                 pending.append((members, sent_population, evaluated))
             chosen = model()  # waits for the fit, which runs here
-            with self._failures():
+            with self._failures(client):
                 fitted = client.scatter(chosen, broadcast=True, hash=False)
                 results = client.gather(
                     [
@@ -201,7 +201,7 @@ class DaskEngine:
             ) from None
 
     @contextmanager
-    def _failures(self) -> Iterator[None]:
+    def _failures(self, client: Any) -> Iterator[None]:
         """Around the cluster's own calls only: a cluster that fails under the run (a worker
         lost, the connection dropped or timed out) is one message, not a traceback. The
         local work (splitting, the fit, combining) runs outside, so its bugs stay bugs."""
@@ -214,7 +214,7 @@ class DaskEngine:
             raise _refused([str(error)]) from None
         except (OSError, distributed.KilledWorker, CancelledError, asyncio.CancelledError) as error:
             closed = isinstance(error, distributed.comm.CommClosedError)
-            if self.scheduler is not None and closed and not _still_answers(self.scheduler):
+            if self.scheduler is not None and closed and _scheduler_gone(client, self.scheduler):
                 raise ChurnwatchError(
                     f"the connection to the Dask scheduler at {self.scheduler} was lost during"
                     " the scan",
@@ -300,7 +300,7 @@ class Cluster:
         """``function(*call, *shared)`` on the workers for every call, the results in order;
         ``shared`` is sent to every worker once. Each result is fetched as soon as it is done
         and let go on the cluster: a worker does not hold every part's result till the last."""
-        with self.engine._failures():
+        with self.engine._failures(self.client):
             sent = [self.client.scatter([value], broadcast=True, hash=False)[0] for value in shared]
             futures = [
                 self.client.submit(
@@ -501,14 +501,17 @@ def check_reachable(scheduler: str) -> None:
     _check_answers(scheduler, hint)
 
 
-def _still_answers(scheduler: str) -> bool:
-    """Whether the scheduler still takes connections: a connection that closed under the
-    run was then to a worker (the client fetches the parts' results from the workers)."""
+def _scheduler_gone(client: Any, scheduler: str) -> bool:
+    """Whether a connection that closed under the run was the scheduler's: the client lost it
+    (and is trying to reconnect), or the scheduler takes no connection. Otherwise it was a
+    worker's: the client fetches the parts' results from the workers themselves."""
+    if client.status != "running":
+        return True
     try:
         socket.create_connection(_host_and_port(scheduler), timeout=LOST_PROBE_SECONDS).close()
     except (OSError, ValueError):
-        return False
-    return True
+        return True
+    return False
 
 
 def _lost_data(error: BaseException) -> bool:

@@ -195,11 +195,11 @@ def handles_errors(command: F) -> F:
         except Exception as exc:
             if (stop := stop_behind(exc)) is not None:  # e.g. one that hit a class body
                 raise typer.Exit(_stop_code(stop)) from None
-            if isinstance(exc, OSError) and disk_full(exc):
-                error(out_of_space(exc))
-                raise typer.Exit(ExitCode.ERROR) from None
             if os.environ.get("CHURNWATCH_DEBUG"):
                 raise
+            if isinstance(exc, OSError) and disk_full(exc):  # a run's temporary files
+                error(out_of_space(exc))
+                raise typer.Exit(ExitCode.ERROR) from None
             make_console(stderr=True).print(
                 f"[red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
                 "  this is a bug in churnwatch; rerun with CHURNWATCH_DEBUG=1 for details"

@@ -49,9 +49,9 @@ def out_of_space(error: OSError) -> str:
     where = f" (writing {error.filename})" if error.filename else ""
     return (
         f"no space left on the disk{where}; nothing was written. churnwatch unpacks, converts"
-        f" and splits exports in the temporary folder {tempfile.gettempdir()}, which needs free"
-        " space of two to three times the exports' text: free space there, or set TMPDIR to"
-        " a folder on a larger disk"
+        f" and splits exports in the temporary folder {tempfile.gettempdir()} (an export split"
+        " for Dask takes two to three times its text there): free space there, or set TMPDIR"
+        " to a folder on a larger disk"
     )
 
 

@@ -188,6 +188,8 @@ def head_notes(
     notes = []
     if not config.columns and (unread := _unread_lookalikes(head, source, columns, path)):
         notes.append(unread)
+    if beside := _lookalikes_beside_exact(head, source, columns, config, path):
+        notes.append(beside)
     if assumed := ambiguous_numbers(head, source, columns, dialect, config):
         notes.append(
             Problem(source.name, path.name, Reason.AMBIGUOUS_NUMBERS, assumed, level=Level.NOTE)
@@ -216,7 +218,7 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     for column in source.columns:
         wanted = config.columns.get(column.name, column.name)
         found = wanted if wanted in head.header else by_key.get(_key(wanted))
-        if found is not None and not (found == wanted and column.name in config.columns):
+        if found is not None and found != wanted:  # named only by look-alikes: which one?
             _one_lookalike(head.header, found, source, column, path)
         if found is not None and head.header.count(found) > 1:
             raise InputError(
@@ -243,9 +245,9 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
 def _one_lookalike(
     header: list[str], found: str, source: Source, column: Column, path: Path
 ) -> None:
-    """Refuse two different headers that both name ``column`` (``Amount`` and ``AMOUNT``):
-    either could be meant, and reading one of them silently changes every figure. A header
-    the settings map by its exact name is what the user chose."""
+    """Refuse two different headers that both name ``column`` where none is its exact name
+    (``Amount`` and ``AMOUNT``): either could be meant, and reading one of them silently
+    changes every figure (the last one was read, so the figures followed the column order)."""
     alike = lookalike_headers(header, found)
     if len(alike) < 2:
         return
@@ -253,9 +255,41 @@ def _one_lookalike(
     shown = f"{', '.join(quoted[:-1])} and {quoted[-1]} {'both' if len(alike) == 2 else 'all'}"
     setting = tomli_w.dumps({column.name: alike[0]}).strip()
     raise InputError(
-        f"{path}: columns {shown} name {column.name} (headers match whatever their case,"
-        " blanks and punctuation); rename all but one, or map the one to use in"
-        f" churnwatch.toml: [sources.{source.name}.columns] {setting}"
+        f"{path}: columns {shown} name {column.name} (headers match whatever their case, blanks,"
+        " punctuation and other signs); map the one to use in churnwatch.toml"
+        f" ([sources.{source.name}.columns] {setting}), or rename the others"
+    )
+
+
+def _lookalikes_beside_exact(
+    head: Head, source: Source, columns: dict[str, str], config: SourceConfig, path: Path
+) -> Problem | None:
+    """A note when a column is read by its exact name (``amount``) beside headers that also
+    name it (``Amount``): the exact one wins, as it always has; the user may have meant
+    another. A column the settings map is what the user chose."""
+    beside = {
+        name: others
+        for name, header in columns.items()
+        if header == name and name not in config.columns
+        if (others := [h for h in lookalike_headers(head.header, header) if h != header])
+    }
+    if not beside:
+        return None
+    said = "; ".join(
+        f"{name} is read from '{name}', not from {', '.join(repr(inline(h)) for h in others)}"
+        f" (which also name{'s' if len(others) == 1 else ''} it)"
+        for name, others in beside.items()
+    )
+    table = f"[sources.{source.name}.columns]"
+    settings = [tomli_w.dumps({name: others[0]}).strip() for name, others in beside.items()]
+    return Problem(
+        source.name,
+        path.name,
+        Reason.UNREAD_COLUMNS,
+        f"{said}: if another one is meant, map it in churnwatch.toml ({table}"
+        f" {', '.join(settings)})",
+        level=Level.NOTE,
+        fix=(table, *settings),
     )
 
 

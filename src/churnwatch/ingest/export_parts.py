@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 
 from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError
+from churnwatch.core.scratch import disk_full
 from churnwatch.core.sources import SOURCES, Source
 from churnwatch.ingest.csv_reader import (
     MAX_BLOCK,
@@ -846,6 +847,8 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
                     (chosen + done).astype(np.int64).tofile(numbers)
                 done += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
+        if disk_full(exc):  # the parts' folder, not the export: said as such further up
+            raise
         raise not_parquet(path, exc) from None
     settings = _part_settings(settings, name, columns)
     records = tuple(int(n) for n in counts)

@@ -410,16 +410,17 @@ def _propose_source(
             f"no orders export found; each row of {file} counts as an order (its date and"
             " amount), so order rhythm and value come from the invoices"
         )
-    alternative = other_amount(head.header, columns)
     for meaning, chosen in columns.items():
-        alike = lookalike_headers(head.header, chosen)
-        if others := [h for h in alike if h not in (chosen, alternative)]:
+        if others := [h for h in lookalike_headers(head.header, chosen) if h != chosen]:
             also = ", ".join(f"'{inline(h)}'" for h in others)
             proposal.choices.append(
                 f"{meaning} ← '{inline(chosen)}'; {also} also name{'s' if len(others) == 1 else ''}"
                 f" it: check that the mapping takes the one meant"
             )
-    if alternative is not None:
+    alternative = other_amount(head.header, columns)
+    if alternative is not None and alternative not in lookalike_headers(
+        head.header, columns["amount"]
+    ):  # a look-alike of the chosen one is said above
         proposal.choices.append(
             f"amount ← '{columns['amount']}'; '{alternative}' would also fit (net amounts are"
             " preferred over gross, since tax rates change)"

@@ -353,10 +353,12 @@ def _vocabulary(source: str, canonical: str) -> set[str]:
 
 
 def map_columns(headers: Iterable[str], source: str) -> dict[str, str]:
-    """Best one-to-one assignment of headers to the source's canonical columns."""
+    """Best one-to-one assignment of headers to the source's canonical columns; between
+    headers that name a column equally well, the one that is its exact name, as the loader
+    reads it without a mapping."""
     candidates = sorted(
         (
-            (column_score(h, source, c), _net_first(h, c), -i, c, h)
+            (column_score(h, source, c), _net_first(h, c), h == c, -i, c, h)
             for i, h in enumerate(headers)
             for c in SOURCES[source].column_names
         ),
@@ -364,7 +366,7 @@ def map_columns(headers: Iterable[str], source: str) -> dict[str, str]:
     )
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    for score, _, _, canonical, header in candidates:
+    for score, *_, canonical, header in candidates:
         if score > 0 and canonical not in mapping and header not in used:
             mapping[canonical] = header
             used.add(header)
