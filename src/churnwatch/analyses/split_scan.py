@@ -397,7 +397,9 @@ class _Whole:
         now: int,
     ) -> _Whole:
         found = [[p for p in part.problems if not values.said(p)] for part in loaded]
-        problems = merged([split.notes() + split.problems + values.notes(loaded), *found])
+        problems = merged(
+            [split.notes() + split.problems + values.notes(loaded), *found], split.column_places()
+        )
         sources, said = _sources(split, loaded)  # first: they may say it cannot be scanned
         _orders_left(sources["orders"], loaded, problems)
         ids = pa.concat_arrays([part.ids for part in loaded])

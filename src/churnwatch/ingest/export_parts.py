@@ -21,7 +21,7 @@ import math
 import pickle
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -138,6 +138,16 @@ class ExportParts:
         """What the sources' heads showed, once for the export."""
         return [note for parts in self.sources.values() for note in parts.notes]
 
+    def column_places(self) -> dict[tuple[str, str], int]:
+        """``(source, header) → place`` of each read column in the order the reader converts
+        them (the source's columns), for :func:`merged`."""
+        return {
+            (name, parts.settings.columns[column.name]): place
+            for name, parts in self.sources.items()
+            for place, column in enumerate(SOURCES[name].columns)
+            if column.name in parts.settings.columns
+        }
+
     def with_values(self, values: dict[str, dict[str, dict[str, list[str]]]]) -> ExportParts:
         """The same parts, read with the meanings of category values given (per source, per
         column: meaning → raw values), as the whole export's values decided them."""
@@ -230,26 +240,54 @@ class _ExportLines:
         return self.part.records(rows, parsed_rows)
 
 
-def merged(found: list[list[Problem]]) -> list[Problem]:
+def merged(
+    found: list[list[Problem]], columns: Mapping[tuple[str, str], int] | None = None
+) -> list[Problem]:
     """The problems the parts found (``found``: each part's, in order), one per kind: where
     several parts found the same (same file, column, reason, words or the wording of their
     counts, and stage), their rows are counted together, the first lines among them named,
     and counted words written again from the sums. Kinds are in the order in which the
-    stages found them (see :func:`_in_found_order`)."""
+    stages found them (see :func:`_in_found_order`; ``columns``: the place of each source's
+    read columns, see :meth:`ExportParts.column_places`)."""
     kinds: dict[tuple[object, ...], Problem] = {}
     for problems in found:
         for problem in problems:
             key = _kind(problem)
             known = kinds.get(key)
             kinds[key] = problem if known is None else _together(known, problem)
-    order = _in_found_order([[_kind(problem) for problem in problems] for problems in found])
+    order = _in_found_order(
+        [[_kind(problem) for problem in problems] for problems in found], columns or {}
+    )
     return in_load_order([kinds[key] for key in order])
 
 
-def _in_found_order(sequences: list[list[tuple[object, ...]]]) -> list[tuple[object, ...]]:
+IN_A_COLUMN = (Reason.ZERO_DATE, Reason.PLACEHOLDER_DATE, Reason.MISSING_VALUE)
+"""What the reader says of a column after what its conversion found, in this order; values
+it could not read come last."""
+
+
+def _reader_rank(
+    kind: tuple[object, ...], columns: Mapping[tuple[str, str], int]
+) -> tuple[int, int]:
+    """Where the whole export's reader says a kind, as far as its reason and column tell: what
+    it found in the file before any column, then column by column (a reason's place in
+    :data:`IN_A_COLUMN` within a column)."""
+    source, _, column, code = kind[:4]
+    if column is None:
+        return -1, 0
+    place = columns.get((str(source), str(column)), len(columns))
+    if code in (Reason.BAD_DATE, Reason.BAD_NUMBER):
+        return place, len(IN_A_COLUMN) + 1
+    return place, 1 + IN_A_COLUMN.index(code) if code in IN_A_COLUMN else 0
+
+
+def _in_found_order(
+    sequences: list[list[tuple[object, ...]]], columns: Mapping[tuple[str, str], int]
+) -> list[tuple[object, ...]]:
     """The kinds of every part's list in one order that keeps each part's: a part's reader
     reports in the order the whole export's would, so a kind before another in any part is
-    before it in the export's list. Kinds that no part orders go by their earliest place."""
+    before it in the export's list. Kinds that no part orders go in the reader's order
+    (:func:`_reader_rank`), then by their earliest place."""
     first: dict[tuple[object, ...], tuple[int, int]] = {}
     before: dict[tuple[object, ...], set[tuple[object, ...]]] = {}
     for sequence in sequences:
@@ -265,7 +303,7 @@ def _in_found_order(sequences: list[list[tuple[object, ...]]]) -> list[tuple[obj
         ready = [kind for kind, earlier in waiting.items() if not earlier]
         if not ready:  # parts that disagree (never seen): by earliest place alone
             ready = list(waiting)
-        kind = min(ready, key=first.__getitem__)
+        kind = min(ready, key=lambda kind: (_reader_rank(kind, columns), first[kind]))
         order.append(kind)
         del waiting[kind]
         for kinds_before in waiting.values():
