@@ -197,7 +197,7 @@ def handles_errors(command: F) -> F:
                 raise typer.Exit(_stop_code(stop)) from None
             if os.environ.get("CHURNWATCH_DEBUG"):
                 raise
-            if isinstance(exc, OSError) and disk_full(exc):  # a run's temporary files
+            if disk_full(exc):  # a run's temporary files
                 error(out_of_space(exc))
                 raise typer.Exit(ExitCode.ERROR) from None
             make_console(stderr=True).print(

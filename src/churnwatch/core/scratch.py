@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeGuard
 
 from churnwatch.core.stops import held
 
@@ -38,7 +39,7 @@ free belongs to a run that is gone."""
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
-def disk_full(error: BaseException) -> bool:
+def disk_full(error: BaseException) -> TypeGuard[OSError]:
     """An error of writing to a disk, or under a quota, that is full."""
     return isinstance(error, OSError) and error.errno in DISK_FULL
 

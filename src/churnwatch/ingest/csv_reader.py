@@ -212,14 +212,11 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     """Canonical name → header as written, for every required and every available column."""
     if not head.header:
         raise EmptySourceError(path, EmptySourceError.EMPTY)
-    by_key = {_key(h): h for h in head.header}
     resolved: dict[str, str] = {}
     missing: list[tuple[Column, str]] = []
     for column in source.columns:
         wanted = config.columns.get(column.name, column.name)
-        found = wanted if wanted in head.header else by_key.get(_key(wanted))
-        if found is not None and found != wanted:  # named only by look-alikes: which one?
-            _one_lookalike(head.header, found, source, column, path)
+        found = wanted if wanted in head.header else _lookalike(head, wanted, source, column, path)
         if found is not None and head.header.count(found) > 1:
             raise InputError(
                 f"{path}: column '{found}' appears {head.header.count(found)} times in the header;"
@@ -242,22 +239,21 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     raise InputError(_missing_columns(path, source, missing, head, unused=unused))
 
 
-def _one_lookalike(
-    header: list[str], found: str, source: Source, column: Column, path: Path
-) -> None:
-    """Refuse two different headers that both name ``column`` where none is its exact name
-    (``Amount`` and ``AMOUNT``): either could be meant, and reading one of them silently
-    changes every figure (the last one was read, so the figures followed the column order)."""
-    alike = lookalike_headers(header, found)
+def _lookalike(head: Head, wanted: str, source: Source, column: Column, path: Path) -> str | None:
+    """The one header that names ``wanted`` (``column``'s name, or the header the settings map
+    it to) without being it (``Customer ID``), if any. Two different ones (``Amount`` and
+    ``AMOUNT``) are refused: either could be meant, and reading one of them silently changes
+    every figure (the last one was read, so the figures followed the column order)."""
+    alike = lookalike_headers(head.header, wanted)
     if len(alike) < 2:
-        return
+        return alike[0] if alike else None
     quoted = [f"'{inline(h)}'" for h in alike]
     shown = f"{', '.join(quoted[:-1])} and {quoted[-1]} {'both' if len(alike) == 2 else 'all'}"
-    setting = tomli_w.dumps({column.name: alike[0]}).strip()
+    table, settings = _mapping_lines(source, {column.name: alike[0]})
     raise InputError(
         f"{path}: columns {shown} name {column.name} (headers match whatever their case, blanks,"
         " punctuation and other signs); map the one to use in churnwatch.toml"
-        f" ([sources.{source.name}.columns] {setting}), or rename the others"
+        f" ({table} {settings[0]}), or rename the others"
     )
 
 
@@ -280,8 +276,7 @@ def _lookalikes_beside_exact(
         f" (which also name{'s' if len(others) == 1 else ''} it)"
         for name, others in beside.items()
     )
-    table = f"[sources.{source.name}.columns]"
-    settings = [tomli_w.dumps({name: others[0]}).strip() for name, others in beside.items()]
+    table, settings = _mapping_lines(source, {name: others[0] for name, others in beside.items()})
     return Problem(
         source.name,
         path.name,
@@ -296,6 +291,13 @@ def _lookalikes_beside_exact(
 def lookalike_headers(header: list[str], found: str) -> list[str]:
     """The distinct headers that name the same column as ``found`` (itself among them)."""
     return list(dict.fromkeys(h for h in header if _key(h) == _key(found)))
+
+
+def _mapping_lines(source: Source, mapping: dict[str, str]) -> tuple[str, list[str]]:
+    """The table and the lines of ``churnwatch.toml`` that map ``mapping``'s columns to its
+    headers: what a note or an error offers to paste."""
+    table = f"[sources.{source.name}.columns]"
+    return table, [tomli_w.dumps({name: header}).strip() for name, header in mapping.items()]
 
 
 def _unread_lookalikes(
@@ -313,8 +315,7 @@ def _unread_lookalikes(
     if not unread:
         return None
     said = ", ".join(f"'{inline(header)}' looks like {name}" for name, header in unread.items())
-    table = f"[sources.{source.name}.columns]"
-    settings = [tomli_w.dumps({name: header}).strip() for name, header in unread.items()]
+    table, settings = _mapping_lines(source, unread)
     return Problem(
         source.name,
         path.name,
