@@ -33,10 +33,10 @@ def main(kind: str, folder: Path) -> None:
             else:
                 pacsv.read_csv(path)
         return
-    from churnwatch.launch import leave, one_malloc_arena, tune_numpy
+    from churnwatch.launch import leave, tune_malloc, tune_numpy
 
     tune_numpy()  # set up as the command sets itself up
-    one_malloc_arena()
+    tune_malloc()
     from churnwatch.config import Config
     from churnwatch.ingest.dataset import load_dataset
 

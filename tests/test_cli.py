@@ -248,11 +248,23 @@ def test_unknown_option_is_a_usage_error(examples_dir):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
-def test_one_malloc_arena_for_all_threads_unless_the_user_says_otherwise(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "all"),
+        ({"MALLOC_ARENA_MAX": "4"}, "heap"),
+        ({"MALLOC_MMAP_MAX_": "65536"}, "arena"),
+        ({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072"}, "arena"),
+        ({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}, "all"),
+    ],
+)
+def test_malloc_reuses_freed_memory_unless_the_user_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
 ) -> None:
     """Threads that each allocate from an arena of their own do not reuse what the others
-    freed: the command asks glibc for one arena, as ``MALLOC_ARENA_MAX=1`` would."""
+    freed, and blocks glibc maps on their own go back to the kernel when freed: the command
+    asks for one arena and keeps large blocks in the heap, as ``MALLOC_ARENA_MAX=1`` and
+    ``MALLOC_MMAP_MAX_=0`` would; a user's own settings of either stand."""
     import ctypes
     from types import SimpleNamespace
 
@@ -261,9 +273,14 @@ def test_one_malloc_arena_for_all_threads_unless_the_user_says_otherwise(
     calls: list[tuple[int, int]] = []
     library = SimpleNamespace(mallopt=lambda option, value: calls.append((option, value)))
     monkeypatch.setattr(ctypes, "CDLL", lambda name: library)
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    launch.one_malloc_arena()
-    assert calls == [(launch.M_ARENA_MAX, 1)]
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    launch.one_malloc_arena()
-    assert calls == [(launch.M_ARENA_MAX, 1)]  # the user's value stands
+    for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    launch.tune_malloc()
+    arena = [(launch.M_ARENA_MAX, 1)]
+    heap = [(launch.M_MMAP_MAX, 0), (launch.M_TRIM_THRESHOLD, launch.KEEP_FREED_BYTES)]
+    wanted = {"all": arena + heap, "arena": arena, "heap": heap}[expected]
+    assert calls == wanted

@@ -25,7 +25,7 @@ def run() -> None:
         sys.stdout.write(f"churnwatch {__version__}\n")
         return
     tune_numpy()
-    one_malloc_arena()
+    tune_malloc()
     from churnwatch.cli import main as cli
 
     cli()
@@ -71,22 +71,34 @@ def leave(code: int) -> NoReturn:
     os._exit(code)
 
 
+M_TRIM_THRESHOLD = -1
+M_MMAP_MAX = -4
 M_ARENA_MAX = -8
-"""glibc's ``mallopt`` parameter for the number of malloc arenas (``malloc.h``)."""
+"""glibc's ``mallopt`` parameters (``malloc.h``)."""
+
+KEEP_FREED_BYTES = 2**31 - 1
+"""The most ``M_TRIM_THRESHOLD`` takes (a C ``int``): freed memory at the heap's top up to
+2 GiB stays with the process."""
 
 
-def one_malloc_arena() -> None:
-    """One malloc arena for every thread, as ``MALLOC_ARENA_MAX=1`` sets it (a user's own
-    value wins), where the C library is glibc.
+def tune_malloc() -> None:
+    """Where the C library is glibc, have malloc reuse what the scan frees instead of asking
+    the kernel for fresh pages; a user's own malloc settings win.
 
-    glibc gives each thread that allocates its own arena, and memory freed in one arena is
-    not reused by another: the feature groups and the risk fit run on their own threads, so
-    their arrays were faulted in fresh while the main thread's freed arrays sat unused.
-    Paired runs: 0.97x (0.95-1.01) the wall time at 10 M orders with the same peak; with 2 M
-    customers (5 M orders), whose per-customer arrays are ten times larger, 0.93x
-    (0.91-0.95) the wall time and 0.88x the peak. numpy asks for few, large blocks, so the
-    one arena's lock is not contended."""
-    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+    - One arena for every thread, as ``MALLOC_ARENA_MAX=1`` sets it. glibc gives each thread
+      that allocates its own arena, and memory freed in one arena is not reused by another:
+      the feature groups and the risk fit run on their own threads, so their arrays were
+      faulted in fresh while the main thread's freed arrays sat unused. Paired runs: 0.97x
+      (0.95-1.01) the wall time at 10 M orders with the same peak; with 2 M customers (5 M
+      orders), 0.93x (0.91-0.95) the wall time and 0.88x the peak. numpy asks for few, large
+      blocks, so the one arena's lock is not contended.
+    - Large blocks from the heap, and freed memory kept (``M_MMAP_MAX`` = 0, a high
+      ``M_TRIM_THRESHOLD``). glibc maps every block above 32 MiB (an array of a few million
+      rows) on its own and returns it to the kernel when freed, so the next such array is
+      faulted in and zeroed page by page again; at 30 M orders the kernel spent a third of
+      the CPU time on that. Paired runs: see ``benchmarks/README.md``.
+    """
+    if not sys.platform.startswith("linux"):
         return
     import ctypes
 
@@ -94,7 +106,20 @@ def one_malloc_arena() -> None:
         mallopt = ctypes.CDLL(None).mallopt
     except AttributeError:  # another C library (musl): its own allocator, left as it is
         return
-    mallopt(M_ARENA_MAX, 1)
+    if "MALLOC_ARENA_MAX" not in os.environ:
+        mallopt(M_ARENA_MAX, 1)
+    if not _user_tunes_malloc():
+        mallopt(M_MMAP_MAX, 0)
+        mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+
+
+def _user_tunes_malloc() -> bool:
+    """Whether the environment sets glibc's mapping or trimming itself."""
+    names = ("MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    return any(name in os.environ for name in names) or any(
+        f"glibc.malloc.{name}" in tunables for name in ("mmap_", "trim_")
+    )
 
 
 def release_before_exit() -> None:
