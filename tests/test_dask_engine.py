@@ -639,6 +639,30 @@ def test_a_split_export_gives_the_same_scan_on_the_examples(
     assert all(frame.columns.empty for frame in split.cut.frames.values())  # no rows held
 
 
+def test_a_folder_of_parquet_parts_gives_the_same_scan_when_split(
+    examples: Path, scheduler: str, tmp_path: Path
+) -> None:
+    """Spark's way of writing a table: the parts are one export, also with a flaw in one."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "exports"
+    shutil.copytree(examples, folder)
+    table = pacsv.read_csv(folder / "orders.csv")
+    dates = table.column("order_date").cast(pa.string()).to_pylist()
+    dates[5000] = "2025-02-30"
+    table = table.set_column(table.schema.get_field_index("order_date"), "order_date", [dates])
+    (folder / "orders").mkdir()
+    for index in range(11):
+        pq.write_table(table.slice(index * 2000, 2000), folder / "orders" / f"part-{index}.parquet")
+    (folder / "orders" / "_SUCCESS").write_bytes(b"")
+    (folder / "orders.csv").unlink()
+    local, split = split_and_local(folder, scheduler, 3)
+    assert "orders:5002: column 'order_date'" in next(p.describe() for p in local.cut.problems)
+    assert_same_scan(local, split)
+
+
 def test_a_split_export_gives_the_same_scan_on_generated_exports(
     generated: Path, scheduler: str
 ) -> None:

@@ -52,6 +52,7 @@ from churnwatch.deliver.history import Recording, fingerprint_files, fingerprint
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
 from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summarise
+from churnwatch.ingest.parquet_folder import files_of
 from churnwatch.ingest.problems import Level, Problem, Reason
 from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
 from churnwatch.render.formats import TABLE_ROWS, Renderer
@@ -244,7 +245,7 @@ def record_run(run: ScanRun, path: Path) -> int:
     """Store the run in the history (replacing a run with the same reference date)."""
     from churnwatch import __version__
 
-    reads = [source.path for source in run.cut.sources.values()]
+    reads = [file for source in run.cut.sources.values() for file in files_of(source.path)]
     refuse_inputs(path, [*reads, *([run.config_path] if run.config_path else [])])
     recording = Recording(
         run.cut.as_of,
@@ -460,7 +461,7 @@ def files_read(exports: Path, config: Path | None = None) -> list[Path]:
             where = source_path(exports, source, settings.sources.get(name), outside=True)
         except ChurnwatchError:
             continue
-        found += [where] if where else []
+        found += files_of(where) if where else []
     return found
 
 

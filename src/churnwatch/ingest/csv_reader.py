@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -43,6 +43,7 @@ from churnwatch.ingest.held_file import held_for_reading
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, read_from, unpacked
+from churnwatch.ingest.parquet_folder import parquet_dataset
 from churnwatch.ingest.problems import (
     EXAMPLE_VALUES,
     MAX_LINES,
@@ -69,6 +70,9 @@ from churnwatch.ingest.trailing_fields import (
 )
 from churnwatch.ingest.transcode import Rewritten, mixes_encodings, to_utf8
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 FIRST_BLOCK = 1 << 24
 MAX_BLOCK = 1 << 26
@@ -1285,14 +1289,12 @@ class RowLayout:
         """Every column of each row in ``rows``, as text: what tells apart two rows that agree
         in every column churnwatch reads, as a CSV export's whole lines do. Read batch by
         batch, for the few rows asked (those with a twin)."""
-        import pyarrow.parquet as pq
-
         rows = np.asarray(rows, dtype=np.int64)
         order = np.argsort(rows, kind="stable")
         ordered = rows[order]
         found: list[tuple[str, ...]] = [()] * len(rows)
         start = 0
-        for batch in pq.ParquetFile(self.path).iter_batches():
+        for batch in parquet_dataset(self.path).to_batches():
             low, high = np.searchsorted(ordered, [start, start + batch.num_rows])
             if high > low:
                 places = order[low:high]
@@ -1329,12 +1331,10 @@ def read_parquet_source(
     path: Path, source: Source, config: SourceConfig, *, count_values: bool = False
 ) -> SourceTable:
     """Read a Parquet export as ``source``, only the columns it needs."""
-    import pyarrow.parquet as pq
-
     try:
         head = parquet_head(path)
         columns = resolve_columns(head, source, config, path)
-        table = pq.read_table(path, columns=list(dict.fromkeys(columns.values())))
+        table = parquet_dataset(path).to_table(columns=list(dict.fromkeys(columns.values())))
     except (OSError, pa.ArrowException) as exc:
         raise not_parquet(path, exc) from None
     check_flat(path, table.schema, columns)
@@ -1363,13 +1363,12 @@ def read_parquet_source(
 
 
 def parquet_head(path: Path) -> Head:
-    """A Parquet file's column names and first rows as text, as a CSV's head would give."""
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(path)
+    """A Parquet export's column names and first rows as text, as a CSV's head would give."""
+    dataset = parquet_dataset(path)
+    schema = dataset.schema
     names = list(schema.names)
     typed = frozenset(f.name for f in schema if not _is_text(f.type))
-    rows = _sample_rows(path, names)
+    rows = _sample_rows(dataset)
     return Head("utf-8", ",", names, rows, has_nul=False, complete=True, typed=typed)
 
 
@@ -1406,14 +1405,11 @@ def export_head(path: Path) -> tuple[Head, Path]:
     return inspect_head(plain, None, None, shown=path), plain
 
 
-def _sample_rows(path: Path, names: list[str]) -> list[list[str]]:
+def _sample_rows(dataset: ds.Dataset) -> list[list[str]]:
     """The first rows as text, for sniffing the formats of text columns."""
-    import pyarrow.parquet as pq
-
-    file = pq.ParquetFile(path)
-    if file.metadata.num_rows == 0:
+    batch = dataset.head(SAMPLE_ROWS)
+    if batch.num_rows == 0:
         return []
-    batch = next(file.iter_batches(batch_size=SAMPLE_ROWS))
     texts = [
         ["" if v is None else str(v) for v in batch.column(i).cast(pa.string()).to_pylist()]
         if _castable(batch.column(i).type)

@@ -35,6 +35,7 @@ from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeri
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
+from churnwatch.ingest.parquet_folder import is_parquet_folder, parquet_folders
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
     Level,
@@ -290,15 +291,19 @@ def _existing(
             " a churnwatch.toml found in the folder may only name files inside it (pass the"
             " config with --config to allow other places)"
         )
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a CSV file")
-    found = [path] if path.is_file() else []
+    if path.is_dir() and not is_parquet_folder(path):
+        raise InputError(
+            f"{path}: is a folder, not a CSV file (a folder is read only as the Parquet parts"
+            " of one table)"
+        )
+    found = [path] if path.is_file() or is_parquet_folder(path) else []
     if not settings.path:  # the default name: the export may come packed or as Parquet
         packed = [path.with_name(name) for name in packed_names(path.name)]
         found += [candidate for candidate in packed if candidate.is_file()]
+        found += [folder for folder in parquet_folders(path) if is_parquet_folder(folder)]
         if len(found) > 1:
             raise InputError(
-                f"{folder}: several {source.name} files: {', '.join(p.name for p in found)}",
+                f"{folder}: several {source.name} files: {', '.join(_shown(p) for p in found)}",
                 hint=f"keep one, or set sources.{source.name}.path in churnwatch.toml",
             )
     if found:
@@ -318,6 +323,11 @@ def _existing(
             else None,
         )
     return None
+
+
+def _shown(path: Path) -> str:
+    """A file's name; a folder's with a slash after it."""
+    return f"{path.name}/" if path.is_dir() else path.name
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")

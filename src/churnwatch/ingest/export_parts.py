@@ -58,6 +58,7 @@ from churnwatch.ingest.dataset import (
 )
 from churnwatch.ingest.line_numbers import Lines
 from churnwatch.ingest.packed import kind_of, unpacked
+from churnwatch.ingest.parquet_folder import parquet_bytes, parquet_dataset
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
     EXAMPLE_VALUES,
@@ -442,15 +443,10 @@ class Export(NamedTuple):
     def size(self) -> int:
         """Bytes of text (a Parquet file's columns uncompressed)."""
         if self.head is None:
-            import pyarrow.parquet as pq
-
             try:
-                metadata = pq.ParquetFile(self.path).metadata
+                return parquet_bytes(self.path)
             except (OSError, pa.ArrowException) as exc:
                 raise not_parquet(self.path, exc) from None
-            return sum(
-                metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)
-            )
         return self.plain.stat().st_size
 
 
@@ -858,20 +854,20 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
     try:
         head = parquet_head(path)
         columns = resolve_columns(head, source, settings, path)
-        file = pq.ParquetFile(path)
-        check_flat(path, file.schema_arrow, columns)
+        dataset = parquet_dataset(path)
+        check_flat(path, dataset.schema, columns)
         name = Path(source.default_file).with_suffix(".parquet").name
         files = tuple(part_folder(scratch, index) / name for index in range(parts))
         with ExitStack() as stack:
             writers = [
-                stack.enter_context(pq.ParquetWriter(target, file.schema_arrow)) for target in files
+                stack.enter_context(pq.ParquetWriter(target, dataset.schema)) for target in files
             ]
             rows = [
                 stack.enter_context(_beside(scratch, index, source, ".rows").open("wb"))
                 for index in range(parts)
             ]
             done, counts = 0, np.zeros(parts, dtype=np.int64)
-            for batch in file.iter_batches():
+            for batch in dataset.to_batches():
                 into.check()
                 ids = batch.column(columns["customer_id"]).cast(pa.string()).cast(pa.binary())
                 part = _parts(pc.fill_null(ids, b""), parts)

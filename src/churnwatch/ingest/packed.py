@@ -17,6 +17,7 @@ from typing import IO
 from churnwatch.core.errors import InputError
 from churnwatch.core.scratch import disk_full, run_folder
 from churnwatch.core.words import inline
+from churnwatch.ingest.parquet_folder import is_parquet_folder
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -33,7 +34,10 @@ CHUNK = 1 << 22
 
 
 def kind_of(path: Path) -> str:
-    """``csv`` (plain text), or the kind of packing or format its first bytes show."""
+    """``csv`` (plain text), or the kind of packing or format its first bytes show; a folder
+    of Parquet parts is ``parquet``."""
+    if is_parquet_folder(path):
+        return "parquet"
     try:
         with path.open("rb") as handle:
             start = handle.read(4)

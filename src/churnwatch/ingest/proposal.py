@@ -27,7 +27,8 @@ from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.csv_reader import export_head, lookalike_headers
 from churnwatch.ingest.dataset import unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
-from churnwatch.ingest.packed import is_export_name, packed_names
+from churnwatch.ingest.packed import is_export_name, kind_of, packed_names
+from churnwatch.ingest.parquet_folder import is_parquet_folder, parquet_folders
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
@@ -170,21 +171,24 @@ def propose(folder: Path) -> Proposal:
     """Recognise each CSV file in ``folder`` as a source and map its columns."""
     check_exports_folder(folder)
     files = sorted(  # regular files only: a FIFO would block the read forever
-        p for p in folder.iterdir() if is_export_name(p.name) and _regular_inside(p, folder)
+        p
+        for p in folder.iterdir()
+        if (is_export_name(p.name) and _regular_inside(p, folder)) or _parquet_inside(p, folder)
     )
     heads: dict[str, Head] = {}
     encodings: dict[str, str | None] = {}
     unrecognised: list[str] = []
     unreadable: dict[str, str] = {}
     for path in files:
+        name = f"{path.name}/" if path.is_dir() else path.name  # a folder of Parquet parts
         try:
             head, plain = export_head(path)
         except ChurnwatchError as exc:
-            unreadable[path.name] = str(exc)
+            unreadable[name] = str(exc)
             continue
-        heads[path.name] = head
-        parquet = plain.suffix.lower() == ".parquet"
-        encodings[path.name] = None if parquet else whole_file_encoding(plain, head.encoding)
+        heads[name] = head
+        parquet = kind_of(plain) == "parquet"
+        encodings[name] = None if parquet else whole_file_encoding(plain, head.encoding)
     _check_orders_readable(folder, unreadable)
     assigned, more_orders = _assign_sources(heads)
     unrecognised += sorted(set(heads) - {*assigned.values(), *more_orders})
@@ -198,7 +202,9 @@ def _check_orders_readable(folder: Path, unreadable: dict[str, str]) -> None:
     under it) is an error, as it is for ``scan``: the invoices, or another file, must not
     silently stand in for it."""
     orders = SOURCES["orders"]
-    names = [orders.default_file, *packed_names(orders.default_file)]
+    default = folder / orders.default_file
+    folders = [f"{path.name}/" for path in parquet_folders(default)]
+    names = [orders.default_file, *packed_names(orders.default_file), *folders]
     for name in names:
         if name in unreadable:
             raise InputError(unreadable[name])
@@ -235,6 +241,14 @@ def _regular_inside(path: Path, folder: Path) -> bool:
     """A regular file whose real place is inside the folder (not a link out of it)."""
     try:
         return path.is_file() and path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
+
+
+def _parquet_inside(path: Path, folder: Path) -> bool:
+    """A folder of Parquet parts whose real place is inside the exports folder."""
+    try:
+        return is_parquet_folder(path) and path.resolve().is_relative_to(folder.resolve())
     except OSError:
         return False
 
@@ -388,7 +402,7 @@ def _propose_source(
         usable = [h for h in head.header if h not in dateless]
         columns = _orders_mapping(usable) if stand_in else map_columns(usable, name)
     detected, others = detect_dialect(head, schema, columns)
-    parquet = file.lower().endswith(".parquet")
+    parquet = file.lower().endswith((".parquet", "/"))  # a file or a folder of parts
     dialect = replace(
         detected,
         encoding=PARQUET if parquet else encoding or "ASCII",

@@ -1,0 +1,204 @@
+"""A Parquet export written as a folder of parts (Spark, DuckDB, pyarrow datasets) reads as
+the one table its parts make, in the order of their names."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+AS_OF = "2026-09-30"
+
+
+def _scan_csv(cli: Any, folder: Path, target: Path, *extra: object) -> bytes:
+    result = cli("scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", target, *extra)
+    assert result.exit_code == 0, result.output
+    return target.read_bytes()
+
+
+def _spark_folder(table: pa.Table, folder: Path, parts: int = 12) -> None:
+    """As Spark writes a table: numbered parts (more than ten, so that name order and number
+    order differ), each with a checksum beside it, and a success mark."""
+    folder.mkdir()
+    size = -(-table.num_rows // parts)
+    for index in range(parts):
+        name = f"part-{index}-5f1c.snappy.parquet"
+        pq.write_table(table.slice(index * size, size), folder / name)
+        (folder / f".{name}.crc").write_bytes(b"crc")
+    (folder / "_SUCCESS").write_bytes(b"")
+
+
+def _hive_folder(table: pa.Table, folder: Path) -> None:
+    """As a dataset partitioned by year writes it (``year=2024/``), the year not in the parts;
+    one year's amounts whole numbers (integers in that part), the others' decimals."""
+    years = pc.utf8_slice_codeunits(table.column("order_date").cast(pa.string()), 0, 4)
+    for year in sorted(set(years.to_pylist())):
+        part = table.filter(pc.equal(years, year))
+        if year == "2024":
+            whole = pc.cast(pc.round(part.column("amount")), pa.int64())
+            part = part.set_column(part.schema.get_field_index("amount"), "amount", whole)
+        (folder / f"year={year}").mkdir(parents=True)
+        pq.write_table(part, folder / f"year={year}" / "data_0.parquet")
+
+
+def _orders(examples_dir: Path) -> pa.Table:
+    return pacsv.read_csv(examples_dir / "exports" / "orders.csv")
+
+
+@pytest.mark.parametrize("name", ["orders", "orders.parquet"])
+def test_a_folder_of_parts_gives_the_same_scan_as_the_csv(
+    cli, examples_dir: Path, tmp_path: Path, name: str
+) -> None:  # type: ignore[no-untyped-def]
+    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    _spark_folder(_orders(examples_dir), folder / name)
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == plain  # every feature, risk, rank
+
+
+def test_hive_style_subfolders_and_parts_of_other_number_types_are_one_table(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    table = _orders(examples_dir)
+    whole = table.set_column(
+        table.schema.get_field_index("amount"),
+        "amount",
+        pc.round(table.column("amount")),
+    )
+    reference = tmp_path / "reference"
+    shutil.copytree(examples_dir / "exports", reference)
+    pacsv.write_csv(whole, reference / "orders.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    _hive_folder(whole, folder / "orders")
+    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
+
+
+def test_rows_count_across_the_parts_in_the_order_of_their_numbers(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    (folder / "orders").mkdir(parents=True)
+    dates = {2: [f"2025-01-0{day}" for day in range(1, 6)], 10: ["2025-02-01", "bad"]}
+    for number, days in dates.items():
+        rows = {"customer_id": ["C1"] * len(days), "order_date": days, "amount": [5.0] * len(days)}
+        pq.write_table(pa.table(rows), folder / "orders" / f"part-{number}.parquet")
+    result = cli("validate", folder)
+    # part-2's five rows first (lines 2-6), then part-10's: its second row is line 8
+    assert "orders:8: column 'order_date'" in result.stdout + result.stderr, result.output
+
+
+def test_init_maps_a_folder_of_parts_and_its_config_reads_it(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    _spark_folder(_orders(examples_dir), folder / "order_history")
+    result = cli("init", folder)
+    assert result.exit_code == 0, result.output
+    assert "orders ← order_history/ (Parquet" in result.stdout
+    assert 'path = "order_history/"' in (folder / "churnwatch.toml").read_text()
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == plain
+
+
+def _folder_with(examples_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    _spark_folder(_orders(examples_dir), folder / "orders.parquet", parts=3)
+    return folder
+
+
+def test_a_file_in_the_folder_that_is_no_part_is_named(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    (folder / "orders.parquet" / "README.txt").write_text("exported by the nightly job\n")
+    out = tmp_path / "out.csv"
+    result = cli("scan", folder, "-o", out)
+    assert result.exit_code == 2
+    assert "README.txt: not a Parquet file" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_parts_whose_columns_cannot_be_joined_are_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    parts = tmp_path / "exports" / "orders"
+    parts.mkdir(parents=True)
+    rows = {"customer_id": ["C1"], "order_date": ["2025-01-01"]}
+    pq.write_table(pa.table({**rows, "amount": [5.0]}), parts / "part-0.parquet")
+    pq.write_table(pa.table({**rows, "amount": [[1, 2]]}), parts / "part-1.parquet")
+    result = cli("scan", tmp_path / "exports")
+    assert result.exit_code == 2
+    assert "orders: its parts do not agree on their columns" in result.stderr, result.output
+
+
+def test_a_damaged_part_is_one_clear_error(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    part = folder / "orders.parquet" / "part-1-5f1c.snappy.parquet"
+    part.write_bytes(part.read_bytes()[:300])
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert f"{part}: cannot be read as Parquet" in result.stderr, result.output
+
+
+def test_a_folder_of_parts_beside_the_csv_is_refused(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert "several orders files: orders.csv, orders.parquet/" in result.stderr
+
+
+def test_a_part_linked_from_outside_the_folder_is_refused(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    outside = tmp_path / "elsewhere.parquet"
+    pq.write_table(_orders(examples_dir).slice(0, 5), outside)
+    (folder / "orders.parquet" / "part-9.parquet").symlink_to(outside)
+    result = cli("scan", folder)
+    assert result.exit_code == 2 and "a link out of the Parquet folder" in result.stderr
+
+
+def test_no_output_is_written_over_a_part(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    part = folder / "orders.parquet" / "part-0-5f1c.snappy.parquet"
+    before = part.read_bytes()
+    result = cli("scan", folder, "-f", "csv", "-o", part)
+    assert result.exit_code == 2 and "which this run reads" in result.stderr
+    assert part.read_bytes() == before
+
+
+def test_a_plain_folder_is_still_not_an_export(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    (folder / "orders.csv").mkdir()
+    (folder / "orders.csv" / "2025.csv").write_text("customer_id,order_date,amount\n")
+    result = cli("scan", folder)
+    assert result.exit_code == 2 and "is a folder, not a CSV file" in result.stderr
+
+
+def test_a_pipe_or_a_hostile_name_among_the_parts_is_named_safely(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    os.mkfifo(folder / "orders.parquet" / "part-7\x1b[2J.parquet")
+    result = cli("scan", folder)  # a FIFO opened for reading would block the run forever
+    assert result.exit_code == 2 and "not a Parquet file" in result.stderr
+    assert "\x1b" not in result.stderr
