@@ -256,6 +256,8 @@ def test_unknown_option_is_a_usage_error(examples_dir):
         ({"MALLOC_MMAP_MAX_": "65536"}, "arena"),
         ({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072"}, "arena"),
         ({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}, "all"),
+        ({"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"}, "heap"),
+        ({"MALLOC_TRIM_THRESHOLD_": "131072"}, "arena"),
     ],
 )
 def test_malloc_reuses_freed_memory_unless_the_user_says_otherwise(

@@ -139,7 +139,7 @@ def truncated_gzip(exports, use_fixture):
 
 def orders_is_a_folder(exports, use_fixture):
     (exports / "orders.csv").mkdir()
-    return exports / "orders.csv", "is a folder, not a CSV file"
+    return exports / "orders.csv", "is a folder without Parquet parts, not a CSV file"
 
 
 def payments_not_text(exports, use_fixture):

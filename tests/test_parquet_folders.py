@@ -179,8 +179,13 @@ def test_no_output_is_written_over_a_part(cli, examples_dir: Path, tmp_path: Pat
     part = folder / "orders.parquet" / "part-0-5f1c.snappy.parquet"
     before = part.read_bytes()
     result = cli("scan", folder, "-f", "csv", "-o", part)
-    assert result.exit_code == 2 and "which this run reads" in result.stderr
+    assert result.exit_code == 2 and "refusing to write" in result.stderr
     assert part.read_bytes() == before
+    beside = folder / "orders.parquet" / "report.csv"  # the next run would take it for a part
+    result = cli("scan", folder, "-f", "csv", "-o", beside)
+    assert result.exit_code == 2, result.output
+    assert "a folder this run reads as an export" in result.stderr
+    assert not beside.exists()
 
 
 def test_a_plain_folder_is_still_not_an_export(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -190,7 +195,7 @@ def test_a_plain_folder_is_still_not_an_export(cli, examples_dir: Path, tmp_path
     (folder / "orders.csv").mkdir()
     (folder / "orders.csv" / "2025.csv").write_text("customer_id,order_date,amount\n")
     result = cli("scan", folder)
-    assert result.exit_code == 2 and "is a folder, not a CSV file" in result.stderr
+    assert result.exit_code == 2 and "is a folder without Parquet parts" in result.stderr
 
 
 def test_a_pipe_or_a_hostile_name_among_the_parts_is_named_safely(
@@ -202,3 +207,98 @@ def test_a_pipe_or_a_hostile_name_among_the_parts_is_named_safely(
     result = cli("scan", folder)  # a FIFO opened for reading would block the run forever
     assert result.exit_code == 2 and "not a Parquet file" in result.stderr
     assert "\x1b" not in result.stderr
+
+
+def _split_by_channel(table: pa.Table, folder: Path, *, keep: bool) -> None:
+    """Hive-style ``channel=inbound/`` folders, as Polars and DuckDB write them with the
+    column also in the parts (``keep``, as large text) or, as Spark and Arrow, only in the
+    folder names."""
+    for channel in ("inbound", "outbound"):
+        rows = table.filter(pc.equal(table.column("channel"), channel))
+        index = rows.schema.get_field_index("channel")
+        if keep:
+            rows = rows.set_column(index, "channel", rows.column(index).cast(pa.large_string()))
+        else:
+            rows = rows.remove_column(index)
+        (folder / f"channel={channel}").mkdir(parents=True)
+        pq.write_table(rows, folder / f"channel={channel}" / "00000000.parquet")
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_column_in_the_folder_names_reads_as_in_the_csv(
+    cli, examples_dir: Path, tmp_path: Path, keep: bool
+) -> None:  # type: ignore[no-untyped-def]
+    table = _orders(examples_dir)
+    order = pc.sort_indices(table, [("channel", "ascending")])  # the rows as the folders hold them
+    ordered = table.take(order)
+    reference = tmp_path / "reference"
+    shutil.copytree(examples_dir / "exports", reference)
+    pacsv.write_csv(ordered, reference / "orders.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    _split_by_channel(ordered, folder / "orders", keep=keep)
+    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
+
+
+def test_parts_told_by_their_bytes_and_categories_in_some_parts(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Hive's parts have no suffix (``000000_0``), S3 tools leave ``_$folder$`` marks, and one
+    writer's part may hold a column as categories where another's holds text."""
+    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    table = _orders(examples_dir)
+    (folder / "orders.csv").unlink()
+    (folder / "orders").mkdir()
+    half = table.num_rows // 2
+    first = table.slice(0, half)
+    index = first.schema.get_field_index("channel")
+    first = first.set_column(index, "channel", first.column(index).dictionary_encode())
+    pq.write_table(first, folder / "orders" / "000000_0")
+    pq.write_table(table.slice(half), folder / "orders" / "000001_0")
+    (folder / "orders_$folder$").write_bytes(b"")
+    (folder / "orders" / "sub_$folder$").write_bytes(b"")
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == plain
+
+
+def test_a_folder_of_old_parts_beside_the_csv_is_left_alone(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders").mkdir()
+    pq.write_table(_orders(examples_dir).slice(0, 10), folder / "orders" / "2019.parquet")
+    assert _scan_csv(cli, folder, tmp_path / "beside.csv") == plain
+
+
+@pytest.mark.parametrize("kind", ["linked folder", "delta", "iceberg", "line break"])
+def test_what_cannot_be_read_as_the_parts_of_one_table_is_one_clear_error(
+    cli, examples_dir: Path, tmp_path: Path, kind: str
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    parts = folder / "orders.parquet"
+    if kind == "linked folder":  # not followed, its parts would silently be left out
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        pq.write_table(_orders(examples_dir).slice(0, 5), elsewhere / "part-0.parquet")
+        (parts / "year=2025").symlink_to(elsewhere)
+        said = "a link to a folder, inside a Parquet folder"
+    elif kind == "delta":  # its log says which parts are current; the others are old rows
+        (parts / "_delta_log").mkdir()
+        (parts / "_delta_log" / "00000000000000000000.json").write_text("{}\n")
+        said = "a Delta Lake table"
+    elif kind == "iceberg":
+        (parts / "metadata").mkdir()
+        (parts / "metadata" / "v1.metadata.json").write_text("{}\n")
+        said = "an Apache Iceberg table"
+    else:  # a name that would forge a line of its own in the messages
+        (parts / "part-5\nerror: all is well.parquet").write_text("x\n")
+        said = "part-5\\nerror: all is well.parquet: not a Parquet file"
+    result = cli("scan", folder)
+    assert result.exit_code == 2 and said in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -106,19 +106,30 @@ def tune_malloc() -> None:
         mallopt = ctypes.CDLL(None).mallopt
     except AttributeError:  # another C library (musl): its own allocator, left as it is
         return
-    if "MALLOC_ARENA_MAX" not in os.environ:
+    if not _user_sets(ARENA_SETTINGS):
         mallopt(M_ARENA_MAX, 1)
-    if not _user_tunes_malloc():
+    if not _user_sets(HEAP_SETTINGS):
         mallopt(M_MMAP_MAX, 0)
         mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
 
 
-def _user_tunes_malloc() -> bool:
-    """Whether the environment sets glibc's mapping or trimming itself."""
-    names = ("MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+ARENA_SETTINGS = ("MALLOC_ARENA_MAX", "glibc.malloc.arena_max")
+HEAP_SETTINGS = (
+    "MALLOC_MMAP_MAX_",
+    "MALLOC_MMAP_THRESHOLD_",
+    "MALLOC_TRIM_THRESHOLD_",
+    "glibc.malloc.mmap_",
+    "glibc.malloc.trim_",
+)
+"""A user's own say over the arenas, and over mapping and trimming: environment variables,
+or glibc's tunables (``GLIBC_TUNABLES=glibc.malloc.arena_max=4``)."""
+
+
+def _user_sets(settings: tuple[str, ...]) -> bool:
     tunables = os.environ.get("GLIBC_TUNABLES", "")
-    return any(name in os.environ for name in names) or any(
-        f"glibc.malloc.{name}" in tunables for name in ("mmap_", "trim_")
+    return any(
+        setting in tunables if setting.startswith("glibc.") else setting in os.environ
+        for setting in settings
     )
 
 

@@ -15,17 +15,33 @@ from churnwatch.core.stops import held
 
 def refuse_inputs(target: Path, reads: Collection[Path]) -> None:
     """An error when ``target`` is one of the files the run read (the same file, by any
-    name or link)."""
+    name or link), or lies in a folder the run reads whole (a folder of Parquet parts, where
+    the next run would take it for a part)."""
     for path in reads:
-        try:
-            same = os.path.samefile(target, path)
-        except OSError:
-            continue
-        if same:
+        if _same_file(target, path):
             raise OutputError(
                 f"{target}: refusing to write over {path}, which this run reads; choose"
                 " another output file"
             )
+        if _inside_folder(target, path):
+            raise OutputError(
+                f"{target}: refusing to write into {path}, a folder this run reads as an"
+                " export; choose another output folder"
+            )
+
+
+def _same_file(target: Path, path: Path) -> bool:
+    try:
+        return os.path.samefile(target, path)
+    except OSError:  # no such file yet
+        return False
+
+
+def _inside_folder(target: Path, folder: Path) -> bool:
+    try:
+        return folder.is_dir() and target.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return False
 
 
 def refuse_planted_link(target: Path) -> None:

@@ -1324,7 +1324,7 @@ class _ParquetReader(_Reader):
 
 def not_parquet(path: Path, exc: Exception) -> InputError:
     """The error for a file that pyarrow cannot read as Parquet (damaged, cut short)."""
-    return InputError(f"{path}: cannot be read as Parquet: {exc}")
+    return InputError(f"{path}: cannot be read as Parquet: {inline(str(exc))}")
 
 
 def read_parquet_source(

@@ -35,7 +35,7 @@ from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeri
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
-from churnwatch.ingest.parquet_folder import is_parquet_folder, parquet_folders
+from churnwatch.ingest.parquet_folder import folder_candidates, is_parquet_folder, shown
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
     Level,
@@ -293,17 +293,18 @@ def _existing(
         )
     if path.is_dir() and not is_parquet_folder(path):
         raise InputError(
-            f"{path}: is a folder, not a CSV file (a folder is read only as the Parquet parts"
-            " of one table)"
+            f"{path}: is a folder without Parquet parts, not a CSV file (a folder is read only"
+            " as the Parquet parts of one table)"
         )
     found = [path] if path.is_file() or is_parquet_folder(path) else []
     if not settings.path:  # the default name: the export may come packed or as Parquet
         packed = [path.with_name(name) for name in packed_names(path.name)]
         found += [candidate for candidate in packed if candidate.is_file()]
-        found += [folder for folder in parquet_folders(path) if is_parquet_folder(folder)]
+        named, bare = folder_candidates(path)  # orders.parquet/ always; orders/ if nothing else
+        found += [f for f in (named, *([] if found else [bare])) if is_parquet_folder(f)]
         if len(found) > 1:
             raise InputError(
-                f"{folder}: several {source.name} files: {', '.join(_shown(p) for p in found)}",
+                f"{folder}: several {source.name} files: {', '.join(shown(p) for p in found)}",
                 hint=f"keep one, or set sources.{source.name}.path in churnwatch.toml",
             )
     if found:
@@ -323,11 +324,6 @@ def _existing(
             else None,
         )
     return None
-
-
-def _shown(path: Path) -> str:
-    """A file's name; a folder's with a slash after it."""
-    return f"{path.name}/" if path.is_dir() else path.name
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")

@@ -17,7 +17,7 @@ from typing import IO
 from churnwatch.core.errors import InputError
 from churnwatch.core.scratch import disk_full, run_folder
 from churnwatch.core.words import inline
-from churnwatch.ingest.parquet_folder import is_parquet_folder
+from churnwatch.ingest.parquet_folder import PARQUET_MAGIC, is_parquet_folder
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -25,7 +25,7 @@ MAGIC = {
     b"BZh": "bz2",
     b"PK\x03\x04": "zip",
     b"PK\x05\x06": "zip",  # an empty archive: its end record only
-    b"PAR1": "parquet",
+    PARQUET_MAGIC: "parquet",
 }
 """The first bytes of each kind of file churnwatch reads besides plain text."""
 PACKED_SUFFIXES = (".gz", ".zst", ".bz2", ".zip")

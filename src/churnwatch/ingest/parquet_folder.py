@@ -1,11 +1,12 @@
 """A Parquet export written as a folder of parts, as Spark, DuckDB (``PER_THREAD_OUTPUT``,
-``PARTITION_BY``) and pyarrow datasets write a table: ``orders.parquet/part-0.parquet``, …,
-maybe in Hive-style subfolders (``year=2024/``) whose names hold a column's value.
+``PARTITION_BY``), Polars, pandas and Arrow datasets write a table: ``orders.parquet/
+part-0.parquet``, …, maybe in Hive-style subfolders (``year=2024/``) whose names hold a
+column's value.
 
-The parts are read as one Arrow dataset, in the order of their names (``part-2`` before
-``part-10``), by the same code as a single Parquet export, and every message names the
+The parts are read in place as one Arrow dataset, in the order of their names (``part-2``
+before ``part-10``), by the same code as a single Parquet export, and every message names the
 folder. A row's number counts across the parts in that order, as in one file holding them
-all.
+all. A part is told by its first bytes, not its name (Hive's ``000000_0`` has no suffix).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,54 +31,93 @@ PARQUET_MAGIC = b"PAR1"
 WRITERS_MARKS = (".", "_")
 """Names a writer gives its own files and folders (``_SUCCESS``, ``_metadata``, ``.crc``
 checksums, ``_temporary``), never data: Spark's, Hadoop's and Arrow's readers skip them too."""
+FOLDER_MARK = "_$folder$"
+"""The empty object S3 tools (EMR, Glue) write beside a "folder": ``year=2024_$folder$``."""
+TABLE_LOGS = {
+    "_delta_log": "a Delta Lake table",
+    "metadata": "an Apache Iceberg table",
+}
+"""Folders of a table format whose log says which parts are current: read as plain parts, old
+versions of rewritten rows would be read beside the new ones."""
 
 
 def is_parquet_folder(path: Path) -> bool:
-    """Whether ``path`` is a folder holding a Parquet file (below it, at any depth)."""
+    """Whether ``path`` is a folder holding a Parquet file (below it, at any depth). A folder
+    that cannot be listed is not one (an export beside it is read as before)."""
     try:
         if not path.is_dir():
             return False
-    except OSError:
+        return any(_starts_as_parquet(file) for file in _walk(path, quiet=True))
+    except (OSError, InputError):
         return False
-    return any(part.name.lower().endswith(".parquet") for part in folder_files(path))
 
 
-def parquet_folders(path: Path) -> list[Path]:
+def folder_candidates(path: Path) -> list[Path]:
     """Where a source's export may be a folder of parts when it has its default name:
-    ``orders.csv`` → ``orders.parquet/``, ``orders/``."""
+    ``orders.csv`` → ``orders.parquet/``, and ``orders/`` when no file is there."""
     stem = path.name.rsplit(".", 1)[0]
     return [path.with_name(f"{stem}.parquet"), path.with_name(stem)]
 
 
 def files_of(path: Path) -> list[Path]:
-    """The files an export is: itself, or a folder's parts (for the data's fingerprint, and
-    so that no output is written over one of them)."""
-    return folder_files(path) if is_parquet_folder(path) else [path]
+    """The files an export is: itself, or a folder and its parts (for the data's fingerprint,
+    and so that no output is written over or into them)."""
+    return [path, *_parts(path)] if is_parquet_folder(path) else [path]
 
 
-def folder_files(folder: Path) -> list[Path]:
-    """The folder's files but the writers' own marks, in the order of their names, numbers
-    counted as numbers. Links to folders are not followed (no loop, nothing outside)."""
-    found: list[Path] = []
-    for root, folders, files in os.walk(folder, onerror=_unreadable(folder)):
-        folders[:] = [name for name in folders if not name.startswith(WRITERS_MARKS)]
-        found += [Path(root, name) for name in files if not name.startswith(WRITERS_MARKS)]
-    return sorted(found, key=lambda path: _name_order(path.relative_to(folder)))
+def shown(path: Path) -> str:
+    """An export's name in a message: a folder's with a slash after it."""
+    return f"{path.name}/" if path.is_dir() else path.name
 
 
-def _unreadable(folder: Path) -> Callable[[OSError], None]:
+def _walk(folder: Path, *, quiet: bool = False) -> Iterator[Path]:
+    """The folder's files but the writers' own marks, folder by folder in name order. A link
+    to a folder is refused: not followed, its parts would be silently left out."""
+
     def fail(exc: OSError) -> None:
-        raise InputError(f"{folder}: cannot list this Parquet folder: {exc.strerror}")
+        if not quiet:
+            where = inline(exc.filename or str(folder))
+            raise InputError(f"{where}: cannot list this Parquet folder: {exc.strerror}")
 
-    return fail
+    for root, folders, files in os.walk(folder, onerror=fail):
+        if not quiet:
+            _refuse_table_log(Path(root), folders)
+            for name in folders:
+                if not name.startswith(WRITERS_MARKS) and Path(root, name).is_symlink():
+                    raise InputError(
+                        f"{inline(str(Path(root, name)))}: a link to a folder, inside a Parquet"
+                        " folder; put the parts themselves there"
+                    )
+        folders[:] = sorted(
+            (name for name in folders if not name.startswith(WRITERS_MARKS)), key=_name_order
+        )
+        for name in sorted(files, key=_name_order):
+            if not name.startswith(WRITERS_MARKS) and not name.endswith(FOLDER_MARK):
+                yield Path(root, name)
 
 
-def _name_order(relative: Path) -> tuple[tuple[tuple[int, int | str], ...], ...]:
-    """``part-2`` before ``part-10``: each run of digits compares as a number."""
-    return tuple(
-        tuple((0, int(piece)) if piece.isdigit() else (1, piece) for piece in _DIGITS.split(name))
-        for name in relative.parts
-    )
+def _refuse_table_log(root: Path, folders: list[str]) -> None:
+    """A table format's folder, whose log says which parts are current: refused."""
+    for name, what in TABLE_LOGS.items():
+        if name in folders and _is_log(root / name):
+            raise InputError(
+                f"{inline(str(root))}: {what}, whose files include replaced versions of its"
+                " rows; export the table's current rows as Parquet or CSV"
+            )
+
+
+def _is_log(folder: Path) -> bool:
+    """Delta Lake's ``_delta_log/``, or Iceberg's ``metadata/`` with its table files."""
+    if folder.name == "_delta_log":
+        return True
+    return any(folder.glob("*.metadata.json"))
+
+
+def _name_order(name: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    """``part-2`` before ``part-10``: each run of digits compares as a number (names that
+    compare alike, ``part-01`` and ``part-1``, then by their text)."""
+    pieces = tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(name) if p)
+    return pieces, name
 
 
 _DIGITS = re.compile(r"(\d+)")
@@ -90,17 +130,16 @@ def parquet_dataset(path: Path) -> ds.Dataset:
 
     if not path.is_dir():
         return ds.dataset(str(path), format="parquet")
-    parts = _checked_parts(path.resolve())
-    return _joined(path.resolve(), tuple(parts), _signature(parts))
+    parts = _parts(path)
+    return _joined(path, tuple(parts), _signature(parts))
 
 
 def parquet_bytes(path: Path) -> int:
     """A Parquet export's columns uncompressed, in bytes (the size of the text they hold)."""
     import pyarrow.parquet as pq
 
-    parts = _checked_parts(path.resolve()) if path.is_dir() else [path]
     total = 0
-    for part in parts:
+    for part in _parts(path) if path.is_dir() else [path]:
         metadata = pq.ParquetFile(part).metadata
         total += sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
     return total
@@ -119,70 +158,104 @@ def _joined(
 ) -> ds.Dataset:
     """The parts as one dataset, their footers read once per run (the head, the read and the
     split each ask for it)."""
-    first = _dataset(folder, parts)
-    return _dataset(folder, parts, _one_schema(folder, parts, first.schema))
-
-
-def _dataset(folder: Path, parts: tuple[Path, ...], schema: pa.Schema | None = None) -> ds.Dataset:
     import pyarrow.dataset as ds
 
+    schemas = [_part_schema(part) for part in parts]
+    keys = _folder_keys(folder, parts, schemas)
+    schema = _one_schema(folder, [*schemas, pa.schema([(key, pa.string()) for key in keys])])
+    partitioning = ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive")
     try:
         return ds.dataset(
             [str(part) for part in parts],
             schema=schema,
             format="parquet",
-            partitioning="hive",
+            partitioning=partitioning if keys else None,
             partition_base_dir=str(folder),
         )
     except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{folder}: cannot be read as a Parquet folder: {exc}") from None
+        raise InputError(
+            f"{inline(str(folder))}: cannot be read as a Parquet folder: {exc}"
+        ) from None
 
 
-def _checked_parts(folder: Path) -> list[Path]:
-    """The folder's parts: Parquet files inside it, at least one."""
-    parts = folder_files(folder)
+def _folder_keys(folder: Path, parts: tuple[Path, ...], schemas: list[pa.Schema]) -> list[str]:
+    """The columns Hive-style folder names add (``year=2024/``), as text as written (an id
+    ``00042`` keeps its zeros). A part that holds the column itself (Polars, DuckDB with
+    ``WRITE_PARTITION_COLUMNS``) keeps its own values."""
+    keys: dict[str, None] = {}
     for part in parts:
-        if not part.resolve().is_relative_to(folder):
+        for name in part.relative_to(folder).parts[:-1]:
+            key, equals, _ = name.partition("=")
+            if equals and key:
+                keys[key] = None
+    in_parts = {name for schema in schemas for name in schema.names}
+    return [key for key in keys if key not in in_parts]
+
+
+def _parts(folder: Path) -> list[Path]:
+    """The folder's parts: Parquet files inside it."""
+    real = folder.resolve()
+    parts = list(_walk(folder))
+    for part in parts:
+        try:
+            inside = part.resolve(strict=True).is_relative_to(real)
+        except (OSError, RuntimeError) as exc:  # a loop of links, a link to nothing
+            raise InputError(f"{inline(str(part))}: cannot be read: {exc}") from None
+        if not inside:
             raise InputError(
-                f"{part}: a link out of the Parquet folder {folder}; put the part itself there"
+                f"{inline(str(part))}: a link out of the Parquet folder; put the part itself there"
             )
-        if not _starts_as_parquet(part):
+        if not _starts_as_parquet(part, strict=True):
             raise InputError(
-                f"{part}: not a Parquet file, in the folder {folder.name} that is read as one"
-                " Parquet export: a folder export holds only the parts of its table; move"
+                f"{inline(str(part))}: not a Parquet file, in a folder read as one Parquet"
+                " export: a folder export holds only the parts of its table; move"
                 f" {inline(part.name)!r} elsewhere"
             )
-    if not parts:
-        raise InputError(f"{folder}: a Parquet folder without any parts")
     return parts
 
 
-def _starts_as_parquet(part: Path) -> bool:
-    """A regular file that begins as Parquet does (a FIFO would block the read forever)."""
+def _starts_as_parquet(part: Path, *, strict: bool = False) -> bool:
+    """A regular file that begins as Parquet does (a FIFO would block the read forever).
+    ``strict``: a file that cannot be read is an error, not merely no part."""
     try:
         if not stat.S_ISREG(part.stat().st_mode):
             return False
         with part.open("rb") as handle:
             return handle.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC
-    except OSError:
+    except OSError as exc:
+        if strict:
+            raise InputError(f"{inline(str(part))}: cannot be read: {exc.strerror}") from None
         return False
 
 
-def _one_schema(folder: Path, parts: tuple[Path, ...], first: pa.Schema) -> pa.Schema:
-    """One schema for all parts: a column that is whole numbers in one part and decimals in
-    another is read as decimals; text in one and numbers in another cannot be joined."""
+def _part_schema(part: Path) -> pa.Schema:
     import pyarrow.parquet as pq
 
-    schemas = [first]
-    for part in parts:
-        try:
-            schemas.append(pq.read_schema(part))
-        except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"{part}: cannot be read as Parquet: {exc}") from None
     try:
-        return pa.unify_schemas(schemas, promote_options="permissive")
+        return pq.read_schema(part)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(
+            f"{inline(str(part))}: cannot be read as Parquet: {inline(str(exc))}"
+        ) from None
+
+
+def _one_schema(folder: Path, schemas: list[pa.Schema]) -> pa.Schema:
+    """One schema for all parts: a column that is whole numbers in one part and decimals in
+    another is read as decimals, categories (dictionary-encoded) as their text; text in one
+    and numbers in another cannot be joined."""
+    try:
+        return pa.unify_schemas([_plain(s) for s in schemas], promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise InputError(
-            f"{folder}: its parts do not agree on their columns ({exc}); write all parts with"
-            " one schema"
+            f"{inline(str(folder))}: its parts do not agree on their columns"
+            f" ({inline(str(exc))}); write all parts with one schema"
         ) from None
+
+
+def _plain(schema: pa.Schema) -> pa.Schema:
+    """Dictionary-encoded columns as their values' type, without the writers' metadata."""
+    fields = [
+        field.with_type(field.type.value_type) if pa.types.is_dictionary(field.type) else field
+        for field in schema
+    ]
+    return pa.schema(fields)

@@ -28,7 +28,7 @@ from churnwatch.ingest.csv_reader import export_head, lookalike_headers
 from churnwatch.ingest.dataset import unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, kind_of, packed_names
-from churnwatch.ingest.parquet_folder import is_parquet_folder, parquet_folders
+from churnwatch.ingest.parquet_folder import folder_candidates, is_parquet_folder, shown
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
@@ -180,7 +180,7 @@ def propose(folder: Path) -> Proposal:
     unrecognised: list[str] = []
     unreadable: dict[str, str] = {}
     for path in files:
-        name = f"{path.name}/" if path.is_dir() else path.name  # a folder of Parquet parts
+        name = shown(path)  # a folder of Parquet parts: orders/
         try:
             head, plain = export_head(path)
         except ChurnwatchError as exc:
@@ -203,7 +203,7 @@ def _check_orders_readable(folder: Path, unreadable: dict[str, str]) -> None:
     silently stand in for it."""
     orders = SOURCES["orders"]
     default = folder / orders.default_file
-    folders = [f"{path.name}/" for path in parquet_folders(default)]
+    folders = [f"{path.name}/" for path in folder_candidates(default)]
     names = [orders.default_file, *packed_names(orders.default_file), *folders]
     for name in names:
         if name in unreadable:
