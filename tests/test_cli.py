@@ -286,3 +286,36 @@ def test_malloc_reuses_freed_memory_unless_the_user_says_otherwise(
     heap = [(launch.M_MMAP_MAX, 0), (launch.M_TRIM_THRESHOLD, launch.KEEP_FREED_BYTES)]
     wanted = {"all": arena + heap, "arena": arena, "heap": heap}[expected]
     assert calls == wanted
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_the_heaps_holes_go_back_between_the_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large blocks kept in the heap leave holes the next stage's arrays do not fit: after
+    the load and after the scan, the freed pages go back (a peak 9 % higher without)."""
+    import ctypes
+    from types import SimpleNamespace
+
+    from churnwatch.core import memory
+
+    calls: list[int] = []
+    library = SimpleNamespace(malloc_trim=lambda pad: calls.append(pad) or 1)
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: library)
+    memory._malloc_trim.cache_clear()
+    try:
+        memory.return_freed_memory()
+    finally:
+        memory._malloc_trim.cache_clear()
+    assert calls == [0]
+
+
+def test_a_scan_returns_freed_memory_after_the_load_and_after_the_scan(
+    monkeypatch: pytest.MonkeyPatch, examples_dir: Path
+) -> None:
+    from churnwatch import api
+    from churnwatch.ingest import dataset
+
+    stages: list[str] = []
+    monkeypatch.setattr(dataset, "return_freed_memory", lambda: stages.append("loaded"))
+    monkeypatch.setattr(api, "return_freed_memory", lambda: stages.append("scanned"))
+    api.scan_exports(examples_dir / "exports")
+    assert stages == ["loaded", "scanned"]

@@ -43,6 +43,7 @@ from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
 from churnwatch.core.days import days_to_iso, today
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError, ConfigError, UsageError
+from churnwatch.core.memory import return_freed_memory
 from churnwatch.core.sources import SOURCES
 from churnwatch.core.suggest import did_you_mean
 from churnwatch.core.words import plural
@@ -375,6 +376,7 @@ def scan_exports(
     dataset = load_dataset(exports, settings, outside=config is not None)
     cut = cut_of(dataset, as_of)
     result = scan(cut, settings, rules, step, engine)
+    return_freed_memory()  # the features' and the fit's arrays, before the output's are made
     return ScanRun(cut, result, settings, path, config is not None)
 
 

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
+from churnwatch.core.memory import return_freed_memory
 from churnwatch.core.scratch import sweep_once
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import excerpt, inline, plural
@@ -410,10 +411,12 @@ def _release_tables(tables: dict[str, SourceTable]) -> None:
     """The frames now hold what the scan needs (their text columns as zero-copy views): the
     rest of what was read, such as each block's id dictionary and the Arrow copies of dates
     and amounts, goes back to the system before the scan allocates its own arrays (at once
-    from a pool that honours ``release_unused``; from jemalloc after :data:`DECAY_MS`)."""
+    from a pool that honours ``release_unused``; from jemalloc after :data:`DECAY_MS`), as
+    does what malloc holds freed (the reading's numpy copies)."""
     for table in tables.values():
         table.table = table.table.schema.empty_table()
     pa.default_memory_pool().release_unused()
+    return_freed_memory()
 
 
 def _columns(table: SourceTable) -> dict[str, object]:

@@ -1,0 +1,32 @@
+"""Handing memory the scan no longer uses back to the system between its stages."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import sys
+from collections.abc import Callable
+
+
+def return_freed_memory() -> None:
+    """Give the system back the pages of what malloc holds freed, where the C library is
+    glibc: called where one stage's arrays are gone and the next's are not yet made.
+
+    The command keeps large blocks in malloc's heap (``launch.tune_malloc``) so that arrays
+    freed and made again reuse their pages instead of the kernel clearing fresh ones; the
+    price is holes that a later, differently sized array cannot use, which added to the
+    peak. Returned here, between the stages, the holes cost a page fault each once."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except AttributeError:  # another C library (musl)
+        return None
+    return trim
