@@ -281,7 +281,11 @@ def test_malloc_reuses_freed_memory_unless_the_user_says_otherwise(
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
+    from churnwatch.core import memory
+
+    monkeypatch.setattr(memory._Heap, "kept", False)
     launch.tune_malloc()
+    assert memory._Heap.kept == (expected in ("all", "heap"))
     arena = [(launch.M_ARENA_MAX, 1)]
     heap = [(launch.M_MMAP_MAX, 0), (launch.M_TRIM_THRESHOLD, launch.KEEP_FREED_BYTES)]
     wanted = {"all": arena + heap, "arena": arena, "heap": heap}[expected]
@@ -301,7 +305,11 @@ def test_the_heaps_holes_go_back_between_the_stages(monkeypatch: pytest.MonkeyPa
     library = SimpleNamespace(malloc_trim=lambda pad: calls.append(pad) or 1)
     monkeypatch.setattr(ctypes, "CDLL", lambda name: library)
     memory._malloc_trim.cache_clear()
+    monkeypatch.setattr(memory._Heap, "kept", False)
     try:
+        memory.return_freed_memory()
+        assert calls == []  # malloc as a program using churnwatch has it: left alone
+        memory.heap_kept()
         memory.return_freed_memory()
     finally:
         memory._malloc_trim.cache_clear()

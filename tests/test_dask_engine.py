@@ -1083,6 +1083,13 @@ def test_a_damaged_parquet_export_is_one_clear_error_when_split(
     for engine in (LocalEngine(), DaskEngine(scheduler, 2, split=True)):
         with pytest.raises(ChurnwatchError, match=r"orders\.parquet: cannot be read as Parquet"):
             api.scan_exports(folder, engine=engine)
+    parts = folder / "orders"  # a folder of parts: the damaged part is named, on both engines
+    parts.mkdir()
+    pq.write_table(pacsv.read_csv(examples / "orders.csv"), parts / "part-0.parquet")
+    (folder / "orders.parquet").rename(parts / "part-1.parquet")
+    for engine in (LocalEngine(), DaskEngine(scheduler, 2, split=True)):
+        with pytest.raises(ChurnwatchError, match=r"part-1\.parquet: cannot be read as Parquet"):
+            api.scan_exports(folder, engine=engine)
 
 
 def test_dates_out_of_range_and_out_of_form_are_said_alike_when_split(

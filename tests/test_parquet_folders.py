@@ -3,6 +3,7 @@ the one table its parts make, in the order of their names."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -275,7 +276,7 @@ def test_a_folder_of_old_parts_beside_the_csv_is_left_alone(
     assert _scan_csv(cli, folder, tmp_path / "beside.csv") == plain
 
 
-@pytest.mark.parametrize("kind", ["linked folder", "delta", "iceberg", "line break"])
+@pytest.mark.parametrize("kind", ["linked folder", "delta", "hudi", "iceberg", "line break"])
 def test_what_cannot_be_read_as_the_parts_of_one_table_is_one_clear_error(
     cli, examples_dir: Path, tmp_path: Path, kind: str
 ) -> None:  # type: ignore[no-untyped-def]
@@ -292,6 +293,10 @@ def test_what_cannot_be_read_as_the_parts_of_one_table_is_one_clear_error(
         (parts / "_delta_log").mkdir()
         (parts / "_delta_log" / "00000000000000000000.json").write_text("{}\n")
         said = "a Delta Lake table"
+    elif kind == "hudi":
+        (parts / ".hoodie").mkdir()
+        (parts / ".hoodie" / "hoodie.properties").write_text("hoodie.table.name=orders\n")
+        said = "an Apache Hudi table"
     elif kind == "iceberg":
         (parts / "metadata").mkdir()
         (parts / "metadata" / "v1.metadata.json").write_text("{}\n")
@@ -302,3 +307,46 @@ def test_what_cannot_be_read_as_the_parts_of_one_table_is_one_clear_error(
     result = cli("scan", folder)
     assert result.exit_code == 2 and said in result.stderr, result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_files_and_subfolders_count_in_the_order_of_their_names(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    parts = folder / "orders"
+    (parts / "b=1").mkdir(parents=True)
+    days = {"a.parquet": ["2025-01-01"] * 3, "b=1/p.parquet": ["2025-01-02"] * 3}
+    days["c.parquet"] = ["2025-01-03", "bad"]
+    for name, dates in days.items():
+        rows = {"customer_id": ["C1"] * len(dates), "order_date": dates}
+        pq.write_table(pa.table({**rows, "amount": [5.0] * len(dates)}), parts / name)
+    result = cli("validate", folder)
+    # a's three rows (lines 2-4), then b=1's (5-7), then c's: its second row is line 9
+    assert "orders:9: column 'order_date'" in result.stdout + result.stderr, result.output
+
+
+def test_a_history_inside_the_folder_is_refused_before_it_is_made(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    history = folder / "orders.parquet" / "runs.sqlite"
+    result = cli(
+        "scan", folder, "-q", "-f", "csv", "-o", tmp_path / "out.csv", "--history", history
+    )
+    assert result.exit_code == 2 and "a folder this run reads as an export" in result.stderr
+    assert not history.exists()
+    assert cli("scan", folder, "-q", "-f", "csv", "-o", tmp_path / "out.csv").exit_code == 0
+
+
+def test_init_takes_the_newest_orders_of_a_file_and_a_folder_of_older_ones(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "old_orders").mkdir()
+    first_year = pa.scalar(dt.date(2024, 1, 1))
+    older = _orders(examples_dir).filter(pc.less(pc.field("order_date"), first_year))
+    pq.write_table(older, folder / "old_orders" / "orders_2023.parquet")
+    result = cli("init", folder)
+    assert result.exit_code == 0, result.output
+    assert "orders ← orders.csv" in result.stdout, result.stdout
+    assert 'path = "old_orders/"' not in (folder / "churnwatch.toml").read_text()

@@ -230,10 +230,21 @@ def _beside(config_path: Path | None, relative: str, *, trusted: bool) -> Path:
     return target
 
 
-def prepare_history(path: Path) -> None:
+def prepare_history(path: Path, run: ScanRun) -> None:
     """Make sure the run history can be written before any output is (an error then leaves
-    nothing half done): its folder is created, the file opened and migrated."""
+    nothing half done): its folder is created, the file opened and migrated; never over or
+    into what the run reads."""
+    refuse_inputs(path, [*_exports_read(run), *_config_read(run)])
     history.prepare(path)
+
+
+def _exports_read(run: ScanRun) -> list[Path]:
+    """Every source's export the run read (a folder's parts too)."""
+    return [file for source in run.cut.sources.values() for file in files_of(source.path)]
+
+
+def _config_read(run: ScanRun) -> list[Path]:
+    return [run.config_path] if run.config_path else []
 
 
 def settings_fingerprint(config: Config) -> str:
@@ -246,8 +257,8 @@ def record_run(run: ScanRun, path: Path) -> int:
     """Store the run in the history (replacing a run with the same reference date)."""
     from churnwatch import __version__
 
-    reads = [file for source in run.cut.sources.values() for file in files_of(source.path)]
-    refuse_inputs(path, [*reads, *([run.config_path] if run.config_path else [])])
+    reads = _exports_read(run)
+    refuse_inputs(path, [*reads, *_config_read(run)])
     recording = Recording(
         run.cut.as_of,
         __version__,
@@ -684,7 +695,7 @@ def report_exports(
     _check_filters(run.result, [owner] if owner else (), ())
     path = history_file(run, history)
     if path is not None and record:
-        prepare_history(path)
+        prepare_history(path, run)
     elif path is not None and not path.exists():
         path = None
     earlier = _earlier_runs(path, run) if path is not None else []

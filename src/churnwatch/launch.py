@@ -9,6 +9,8 @@ import os
 import sys
 from typing import NoReturn
 
+from churnwatch.core.memory import heap_kept
+
 
 def main() -> None:
     """The command line, for a process whose interpreter then shuts down as usual."""
@@ -111,6 +113,7 @@ def tune_malloc() -> None:
     if not _user_sets(HEAP_SETTINGS):
         mallopt(M_MMAP_MAX, 0)
         mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+        heap_kept()  # and its holes go back between the stages (core.memory)
 
 
 ARENA_SETTINGS = ("MALLOC_ARENA_MAX", "glibc.malloc.arena_max")

@@ -257,7 +257,7 @@ def scan(
         _check_strict(run, quiet)
     record_to = api.history_file(run, history)
     if record_to is not None:
-        api.prepare_history(record_to)
+        api.prepare_history(record_to, run)
     compare_with = record_to
     if no_history:
         record_to = None

@@ -35,6 +35,7 @@ FOLDER_MARK = "_$folder$"
 """The empty object S3 tools (EMR, Glue) write beside a "folder": ``year=2024_$folder$``."""
 TABLE_LOGS = {
     "_delta_log": "a Delta Lake table",
+    ".hoodie": "an Apache Hudi table",
     "metadata": "an Apache Iceberg table",
 }
 """Folders of a table format whose log says which parts are current: read as plain parts, old
@@ -48,7 +49,7 @@ def is_parquet_folder(path: Path) -> bool:
         if not path.is_dir():
             return False
         return any(_starts_as_parquet(file) for file in _walk(path, quiet=True))
-    except (OSError, InputError):
+    except OSError:
         return False
 
 
@@ -71,45 +72,60 @@ def shown(path: Path) -> str:
 
 
 def _walk(folder: Path, *, quiet: bool = False) -> Iterator[Path]:
-    """The folder's files but the writers' own marks, folder by folder in name order. A link
-    to a folder is refused: not followed, its parts would be silently left out."""
+    """The folder's files but the writers' own marks, files and subfolders together in the
+    order of their names (``a.parquet``, ``b=1/…``, ``c.parquet``). A link to a folder is
+    refused: not followed, its parts would be silently left out. ``quiet``: what cannot be
+    listed or read as parts is passed over, not an error (only a look whether parts are
+    there)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: _name_order(entry.name))
+    except OSError as exc:
+        if quiet:
+            return
+        raise InputError(
+            f"{inline(str(folder))}: cannot list this Parquet folder: {exc.strerror}"
+        ) from None
+    if not quiet:
+        _refuse_table_log(folder, {entry.name for entry in entries})
+    for entry in entries:
+        name = entry.name
+        if name.startswith(WRITERS_MARKS) or name.endswith(FOLDER_MARK):
+            continue
+        path = Path(folder, name)
+        if _is_folder(entry) and entry.is_symlink():
+            if not quiet:
+                raise InputError(
+                    f"{inline(str(path))}: a link to a folder, inside a Parquet folder; put the"
+                    " parts themselves there"
+                )
+        elif _is_folder(entry):
+            yield from _walk(path, quiet=quiet)
+        else:
+            yield path
 
-    def fail(exc: OSError) -> None:
-        if not quiet:
-            where = inline(exc.filename or str(folder))
-            raise InputError(f"{where}: cannot list this Parquet folder: {exc.strerror}")
 
-    for root, folders, files in os.walk(folder, onerror=fail):
-        if not quiet:
-            _refuse_table_log(Path(root), folders)
-            for name in folders:
-                if not name.startswith(WRITERS_MARKS) and Path(root, name).is_symlink():
-                    raise InputError(
-                        f"{inline(str(Path(root, name)))}: a link to a folder, inside a Parquet"
-                        " folder; put the parts themselves there"
-                    )
-        folders[:] = sorted(
-            (name for name in folders if not name.startswith(WRITERS_MARKS)), key=_name_order
-        )
-        for name in sorted(files, key=_name_order):
-            if not name.startswith(WRITERS_MARKS) and not name.endswith(FOLDER_MARK):
-                yield Path(root, name)
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a loop of links: read as a file, and refused as one
+        return False
 
 
-def _refuse_table_log(root: Path, folders: list[str]) -> None:
+def _refuse_table_log(folder: Path, names: set[str]) -> None:
     """A table format's folder, whose log says which parts are current: refused."""
     for name, what in TABLE_LOGS.items():
-        if name in folders and _is_log(root / name):
+        if name in names and _is_log(folder / name):
             raise InputError(
-                f"{inline(str(root))}: {what}, whose files include replaced versions of its"
+                f"{inline(str(folder))}: {what}, whose files include replaced versions of its"
                 " rows; export the table's current rows as Parquet or CSV"
             )
 
 
 def _is_log(folder: Path) -> bool:
-    """Delta Lake's ``_delta_log/``, or Iceberg's ``metadata/`` with its table files."""
-    if folder.name == "_delta_log":
-        return True
+    """Delta Lake's ``_delta_log/``, Hudi's ``.hoodie/``, or Iceberg's ``metadata/`` with
+    its table files."""
+    if folder.name != "metadata":
+        return folder.is_dir()
     return any(folder.glob("*.metadata.json"))
 
 
@@ -140,7 +156,12 @@ def parquet_bytes(path: Path) -> int:
 
     total = 0
     for part in _parts(path) if path.is_dir() else [path]:
-        metadata = pq.ParquetFile(part).metadata
+        try:
+            metadata = pq.ParquetFile(part).metadata
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(
+                f"{inline(str(part))}: cannot be read as Parquet: {inline(str(exc))}"
+            ) from None
         total += sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
     return total
 

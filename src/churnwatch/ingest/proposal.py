@@ -28,7 +28,12 @@ from churnwatch.ingest.csv_reader import export_head, lookalike_headers
 from churnwatch.ingest.dataset import unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, kind_of, packed_names
-from churnwatch.ingest.parquet_folder import folder_candidates, is_parquet_folder, shown
+from churnwatch.ingest.parquet_folder import (
+    WRITERS_MARKS,
+    folder_candidates,
+    is_parquet_folder,
+    shown,
+)
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
@@ -246,11 +251,13 @@ def _regular_inside(path: Path, folder: Path) -> bool:
 
 
 def _parquet_inside(path: Path, folder: Path) -> bool:
-    """A folder of Parquet parts whose real place is inside the exports folder."""
+    """A folder of Parquet parts whose real place is inside the exports folder (checked
+    first: a link to a home folder is not searched for parts), not a writer's own."""
     try:
-        return is_parquet_folder(path) and path.resolve().is_relative_to(folder.resolve())
-    except OSError:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
         return False
+    return inside and not path.name.startswith(WRITERS_MARKS) and is_parquet_folder(path)
 
 
 def whole_file_encoding(path: Path, sniffed: str) -> str | None:
@@ -299,19 +306,22 @@ def _assign_sources(heads: dict[str, Head]) -> tuple[dict[str, str], list[str]]:
             for file, head in heads.items()
             for source in SOURCES
         ),
-        key=lambda item: (-item[0], item[1], item[2] != "orders", item[2]),  # ties: orders
+        # ties: a file before a folder of parts (orders.csv, not an old_orders/ beside it),
+        # then by name, orders first
+        key=lambda item: (-item[0], item[1].endswith("/"), item[1], item[2] != "orders", item[2]),
     )
     best = {file: source for _, file, source in reversed(scored)}  # each file's best fit
     assigned: dict[str, str] = {}
     more_orders: list[str] = []
     for score, file, source in scored:
-        if score < MIN_SOURCE_SCORE or source in assigned or file in assigned.values():
+        if score < MIN_SOURCE_SCORE or file in assigned.values():
             continue
-        if best[file] == "orders" and "orders" in assigned and source != "orders":
+        if best[file] == "orders" and "orders" in assigned:  # orders too, of another time
             if file not in more_orders:
                 more_orders.append(file)
             continue
-        assigned[source] = file
+        if source not in assigned:
+            assigned[source] = file
     if more_orders:  # of several orders exports, the one with the latest orders is read
         newest = max([assigned["orders"], *more_orders], key=lambda f: _latest_order(heads[f]))
         more_orders = [f for f in [assigned["orders"], *more_orders] if f != newest]
