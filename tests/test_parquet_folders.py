@@ -24,6 +24,14 @@ def _scan_csv(cli: Any, folder: Path, target: Path, *extra: object) -> bytes:
     return target.read_bytes()
 
 
+def _plain_scan_and_a_copy(cli: Any, examples_dir: Path, tmp_path: Path) -> tuple[bytes, Path]:
+    """The examples' scan as CSV exports give it, and a copy of them to change."""
+    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    return plain, folder
+
+
 def _spark_folder(table: pa.Table, folder: Path, parts: int = 12) -> None:
     """As Spark writes a table: numbered parts (more than ten, so that name order and number
     order differ), each with a checksum beside it, and a success mark."""
@@ -57,9 +65,7 @@ def _orders(examples_dir: Path) -> pa.Table:
 def test_a_folder_of_parts_gives_the_same_scan_as_the_csv(
     cli, examples_dir: Path, tmp_path: Path, name: str
 ) -> None:  # type: ignore[no-untyped-def]
-    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
+    plain, folder = _plain_scan_and_a_copy(cli, examples_dir, tmp_path)
     (folder / "orders.csv").unlink()
     _spark_folder(_orders(examples_dir), folder / name)
     assert _scan_csv(cli, folder, tmp_path / "parts.csv") == plain  # every feature, risk, rank
@@ -100,9 +106,7 @@ def test_rows_count_across_the_parts_in_the_order_of_their_numbers(cli, tmp_path
 def test_init_maps_a_folder_of_parts_and_its_config_reads_it(
     cli, examples_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
+    plain, folder = _plain_scan_and_a_copy(cli, examples_dir, tmp_path)
     (folder / "orders.csv").unlink()
     _spark_folder(_orders(examples_dir), folder / "order_history")
     result = cli("init", folder)
@@ -248,9 +252,7 @@ def test_parts_told_by_their_bytes_and_categories_in_some_parts(
 ) -> None:  # type: ignore[no-untyped-def]
     """Hive's parts have no suffix (``000000_0``), S3 tools leave ``_$folder$`` marks, and one
     writer's part may hold a column as categories where another's holds text."""
-    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
+    plain, folder = _plain_scan_and_a_copy(cli, examples_dir, tmp_path)
     table = _orders(examples_dir)
     (folder / "orders.csv").unlink()
     (folder / "orders").mkdir()
@@ -268,9 +270,7 @@ def test_parts_told_by_their_bytes_and_categories_in_some_parts(
 def test_a_folder_of_old_parts_beside_the_csv_is_left_alone(
     cli, examples_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    plain = _scan_csv(cli, examples_dir / "exports", tmp_path / "plain.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
+    plain, folder = _plain_scan_and_a_copy(cli, examples_dir, tmp_path)
     (folder / "orders").mkdir()
     pq.write_table(_orders(examples_dir).slice(0, 10), folder / "orders" / "2019.parquet")
     assert _scan_csv(cli, folder, tmp_path / "beside.csv") == plain
