@@ -659,7 +659,9 @@ def test_a_folder_of_parquet_parts_gives_the_same_scan_when_split(
     (folder / "orders" / "_SUCCESS").write_bytes(b"")
     (folder / "orders.csv").unlink()
     local, split = split_and_local(folder, scheduler, 3)
-    assert "orders:5002: column 'order_date'" in next(p.describe() for p in local.cut.problems)
+    assert "orders/part-2.parquet:1002: column 'order_date'" in next(
+        p.describe() for p in local.cut.problems
+    )
     assert_same_scan(local, split)
 
 

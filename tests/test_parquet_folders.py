@@ -91,16 +91,38 @@ def test_hive_style_subfolders_and_parts_of_other_number_types_are_one_table(
     assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
 
 
-def test_rows_count_across_the_parts_in_the_order_of_their_numbers(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("engine", ["default", "dask"])
+def test_a_message_names_the_part_and_the_line_in_it(cli, tmp_path: Path, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """Rows count across the parts in the order of their numbers (part-3 has none), and each
+    line a message shows is placed in its part, on both engines."""
     folder = tmp_path / "exports"
     (folder / "orders").mkdir(parents=True)
-    dates = {2: [f"2025-01-0{day}" for day in range(1, 6)], 10: ["2025-02-01", "bad"]}
+    dates = {
+        2: [f"2025-01-0{day}" for day in range(1, 6)],
+        3: [],
+        10: ["2025-02-01", "bad", "2025-02-02", "worse"],
+        11: ["2025-02-05", "?"],
+    }
+    schema = pa.schema([("customer_id", pa.string()), ("order_date", pa.string())])
     for number, days in dates.items():
-        rows = {"customer_id": ["C1"] * len(days), "order_date": days, "amount": [5.0] * len(days)}
-        pq.write_table(pa.table(rows), folder / "orders" / f"part-{number}.parquet")
-    result = cli("validate", folder)
-    # part-2's five rows first (lines 2-6), then part-10's: its second row is line 8
-    assert "orders:8: column 'order_date'" in result.stdout + result.stderr, result.output
+        rows = pa.table({"customer_id": ["C1"] * len(days), "order_date": days}, schema=schema)
+        rows = rows.append_column("amount", pa.array([5.0] * len(days)))
+        pq.write_table(rows, folder / "orders" / f"part-{number}.parquet")
+    extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
+    result = cli("scan", folder, "--as-of", "2025-03-01", "-f", "json", *extra)
+    assert result.exit_code == 0, result.output
+    said = "lines 3, 5 of part-10.parquet, line 3 of part-11.parquet; e.g. 'bad', 'worse'"
+    assert "orders: column 'order_date': 3 rows skipped: not a valid date" in result.stderr
+    assert said in result.stderr, result.stderr
+
+
+def test_a_single_row_is_placed_in_its_part(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports" / "orders"
+    (folder / "year=2025").mkdir(parents=True)
+    rows = {"customer_id": ["C1", "C1"], "order_date": ["2025-01-01", "bad"], "amount": [5.0] * 2}
+    pq.write_table(pa.table(rows), folder / "year=2025" / "part-0.parquet")
+    result = cli("validate", tmp_path / "exports")
+    assert "orders/year=2025/part-0.parquet:3: column 'order_date'" in result.stdout, result.output
 
 
 def test_init_maps_a_folder_of_parts_and_its_config_reads_it(
@@ -312,15 +334,17 @@ def test_what_cannot_be_read_as_the_parts_of_one_table_is_one_clear_error(
 def test_files_and_subfolders_count_in_the_order_of_their_names(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "exports"
     parts = folder / "orders"
-    (parts / "b=1").mkdir(parents=True)
-    days = {"a.parquet": ["2025-01-01"] * 3, "b=1/p.parquet": ["2025-01-02"] * 3}
-    days["c.parquet"] = ["2025-01-03", "bad"]
+    (parts / "b").mkdir(parents=True)
+    days = {"a.parquet": ["2025-01-01"] * 3, "b/p.parquet": ["2025-01-02"] * 3}
+    days["c.parquet"] = ["2025-01-02", "bad"]
     for name, dates in days.items():
         rows = {"customer_id": ["C1"] * len(dates), "order_date": dates}
         pq.write_table(pa.table({**rows, "amount": [5.0] * len(dates)}), parts / name)
     result = cli("validate", folder)
-    # a's three rows (lines 2-4), then b=1's (5-7), then c's: its second row is line 9
-    assert "orders:9: column 'order_date'" in result.stdout + result.stderr, result.output
+    # a's rows, then b's, then c's: the first of each day's rows is kept, the others dropped
+    dropped = "lines 3, 4 of a.parquet, lines 3, 4 of b/p.parquet, line 2 of c.parquet"
+    assert f"5 rows dropped: exact duplicate of an earlier row ({dropped})" in result.stdout
+    assert "orders/c.parquet:3: column 'order_date'" in result.stdout, result.output
 
 
 def test_a_history_inside_the_folder_is_refused_before_it_is_made(
@@ -350,3 +374,31 @@ def test_init_takes_the_newest_orders_of_a_file_and_a_folder_of_older_ones(
     assert result.exit_code == 0, result.output
     assert "orders ← orders.csv" in result.stdout, result.stdout
     assert 'path = "old_orders/"' not in (folder / "churnwatch.toml").read_text()
+
+
+@pytest.mark.parametrize("engine", ["default", "dask"])
+def test_a_part_without_a_column_the_orders_need_is_named(cli, tmp_path: Path, engine: str) -> None:  # type: ignore[no-untyped-def]
+    """Read with the other parts, its rows would all be skipped for a missing amount, a
+    warning beside lines of a folder: the part is named instead, on both engines."""
+    parts = tmp_path / "exports" / "orders"
+    parts.mkdir(parents=True)
+    rows = {"customer_id": ["C1", "C2"], "order_date": ["2025-01-01", "2025-02-01"]}
+    pq.write_table(pa.table({**rows, "amount": [5.0, 6.0]}), parts / "part-0.parquet")
+    pq.write_table(pa.table(rows), parts / "part-1.parquet")
+    out = tmp_path / "out.csv"
+    extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
+    result = cli("scan", tmp_path / "exports", "-o", out, *extra)
+    assert result.exit_code == 2, result.output
+    assert f"{parts / 'part-1.parquet'}: no column 'amount' (the orders' amount)" in result.stderr
+    assert not out.exists()
+
+
+def test_a_column_the_orders_need_may_come_from_the_folder_names(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports" / "orders"
+    for customer in ("C1", "C2"):
+        (folder / f"customer_id={customer}").mkdir(parents=True)
+        rows = {"order_date": ["2025-01-01", "2025-02-01"], "amount": [5.0, 6.0]}
+        pq.write_table(pa.table(rows), folder / f"customer_id={customer}" / "part-0.parquet")
+    result = cli("validate", tmp_path / "exports", "--as-of", "2025-03-01")
+    assert result.exit_code == 0, result.output
+    assert "2 customers with orders" in result.stdout

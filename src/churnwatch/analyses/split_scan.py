@@ -56,6 +56,7 @@ from churnwatch.ingest.dataset import (
 )
 from churnwatch.ingest.export_parts import ExportParts, in_load_order, merged, split_export
 from churnwatch.ingest.invoice_parts import INVOICE
+from churnwatch.ingest.parquet_folder import in_their_parts
 from churnwatch.ingest.problems import MAX_LINES, Problem, Reason
 from churnwatch.ingest.vocabulary import Understanding
 from churnwatch.risk.training import (
@@ -415,7 +416,9 @@ class _Whole:
         )
         text = ids.take(pa.array(order))
         problems = _padded(problems, sources["orders"], text, codes, loaded)
-        dataset = Dataset(folder, index, sources, in_load_order(problems + said))
+        exports = {name: parts.export for name, parts in split.sources.items()}
+        problems = in_their_parts(in_load_order(problems + said), exports)
+        dataset = Dataset(folder, index, sources, problems)
         day = _reference_day(loaded, as_of, now)
         return cls(dataset, codes, day, training_customers(len(index)))
 

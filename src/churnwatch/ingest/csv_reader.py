@@ -43,7 +43,7 @@ from churnwatch.ingest.held_file import held_for_reading
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, read_from, unpacked
-from churnwatch.ingest.parquet_folder import parquet_dataset
+from churnwatch.ingest.parquet_folder import parquet_dataset, refuse_parts_without
 from churnwatch.ingest.problems import (
     EXAMPLE_VALUES,
     MAX_LINES,
@@ -1332,8 +1332,7 @@ def read_parquet_source(
 ) -> SourceTable:
     """Read a Parquet export as ``source``, only the columns it needs."""
     try:
-        head = parquet_head(path)
-        columns = resolve_columns(head, source, config, path)
+        head, columns = parquet_columns(path, source, config)
         table = parquet_dataset(path).to_table(columns=list(dict.fromkeys(columns.values())))
     except (OSError, pa.ArrowException) as exc:
         raise not_parquet(path, exc) from None
@@ -1360,6 +1359,25 @@ def read_parquet_source(
         count_values=count_values,
     )
     return reader.read()
+
+
+def parquet_columns(
+    path: Path, source: Source, config: SourceConfig
+) -> tuple[Head, dict[str, str]]:
+    """A Parquet export's head, and which of its columns are the source's (canonical name →
+    column), every part of a folder holding those the source must have."""
+    head = parquet_head(path)
+    columns = resolve_columns(head, source, config, path)
+    needed = {c.name for c in source.columns if c.required}
+    refuse_parts_without(
+        path,
+        {
+            header: f"the {source.name}' {name.replace('_', ' ')}"
+            for name, header in columns.items()
+            if name in needed
+        },
+    )
+    return head, columns
 
 
 def parquet_head(path: Path) -> Head:

@@ -36,7 +36,12 @@ from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeri
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
-from churnwatch.ingest.parquet_folder import folder_candidates, is_parquet_folder, shown
+from churnwatch.ingest.parquet_folder import (
+    folder_candidates,
+    in_their_parts,
+    is_parquet_folder,
+    shown,
+)
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
     Level,
@@ -145,7 +150,7 @@ def load_dataset(
     check_exports_folder(folder)
     sweep_once()  # what runs killed while reading left in the temporary directory
     use_jemalloc()
-    tables, problems = _read_all(folder, config, outside, part=part)
+    tables, problems, exports = _read_all(folder, config, outside, part=part)
     if not tables:  # a part whose every source is empty here
         return Dataset(folder, pd.Index([], name="customer_id", dtype=object), {}, problems)
     # Customer coding (pyarrow) overlaps on two cores with the duplicate pre-filter and the
@@ -191,9 +196,11 @@ def load_dataset(
     with_orders = ordering_mask(frames, len(ids))
     # Ids that differ by leading zeros are two customers in two parts: the export says so.
     problems.extend(_orphans(frames, ids, None if part else coded.text, with_orders))
-    if "orders" in frames and not part:
+    if part:
+        return Dataset(folder, ids, frames, problems)
+    if "orders" in frames:
         problems.extend(padded_twins(frames["orders"], coded.text, with_orders))
-    return Dataset(folder, ids, frames, problems)
+    return Dataset(folder, ids, frames, in_their_parts(problems, exports))
 
 
 def shared_out(futures: dict[str, Future[Made]], work: Callable[[str], Made]) -> dict[str, Made]:
@@ -212,9 +219,11 @@ def shared_out(futures: dict[str, Future[Made]], work: Callable[[str], Made]) ->
 
 def _read_all(
     folder: Path, config: Config, outside: bool, *, part: bool = False
-) -> tuple[dict[str, SourceTable], list[Problem]]:
+) -> tuple[dict[str, SourceTable], list[Problem], dict[str, Path]]:
+    """The sources' tables, the problems found reading them, and each export read."""
     tables: dict[str, SourceTable] = {}
     problems: list[Problem] = []
+    exports: dict[str, Path] = {}
     for name, source in SOURCES.items():
         settings = config.sources.get(name)
         path = source_path(folder, source, settings, outside=outside)
@@ -222,6 +231,7 @@ def _read_all(
             if (unread := unread_instead(folder, source, settings)) is not None:
                 problems.append(not_read(source, unread))
             continue
+        exports[name] = path
         try:
             table = read_source(path, source, settings, count_values=part)
         except EmptySourceError as exc:
@@ -238,7 +248,7 @@ def _read_all(
             problems.append(all_skipped(table))
             continue
         tables[name] = table
-    return tables, problems
+    return tables, problems, exports
 
 
 def left_out(name: str, path: Path, reason: str) -> Problem:

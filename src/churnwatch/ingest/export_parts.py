@@ -43,7 +43,7 @@ from churnwatch.ingest.csv_reader import (
     check_flat,
     head_notes,
     not_parquet,
-    parquet_head,
+    parquet_columns,
     resolve_columns,
     unraisable_errors,
 )
@@ -852,8 +852,7 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
 
     scratch, parts = into.scratch, into.parts
     try:
-        head = parquet_head(path)
-        columns = resolve_columns(head, source, settings, path)
+        _, columns = parquet_columns(path, source, settings)
         dataset = parquet_dataset(path)
         check_flat(path, dataset.schema, columns)
         name = Path(source.default_file).with_suffix(".parquet").name

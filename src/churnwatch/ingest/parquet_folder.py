@@ -5,8 +5,8 @@ column's value.
 
 The parts are read in place as one Arrow dataset, in the order of their names (``part-2``
 before ``part-10``), by the same code as a single Parquet export, and every message names the
-folder. A row's number counts across the parts in that order, as in one file holding them
-all. A part is told by its first bytes, not its name (Hive's ``000000_0`` has no suffix).
+folder; a message places each line in its part (``orders/part-10.parquet:3``). A part is told
+by its first bytes, not its name (Hive's ``000000_0`` has no suffix).
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ import os
 import re
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from churnwatch.core.errors import InputError
 from churnwatch.core.words import inline
+from churnwatch.ingest.problems import PartLines, Problem
 
 if TYPE_CHECKING:
     import pyarrow.dataset as ds
@@ -159,9 +162,7 @@ def parquet_bytes(path: Path) -> int:
         try:
             metadata = pq.ParquetFile(part).metadata
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(
-                f"{inline(str(part))}: cannot be read as Parquet: {inline(str(exc))}"
-            ) from None
+            raise _damaged(part, exc) from None
         total += sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
     return total
 
@@ -173,15 +174,92 @@ def _signature(parts: list[Path]) -> tuple[tuple[int, int], ...]:
     return tuple((fact.st_size, fact.st_mtime_ns) for fact in facts)
 
 
+def refuse_parts_without(path: Path, columns: dict[str, str]) -> None:
+    """A part of a folder export without a column the source must have is one clear error:
+    read as the table the parts make, its rows would all be read without it (orders without
+    amounts, invoices all open). ``columns``: each header, and what it is, as said."""
+    if not path.is_dir():
+        return
+    parts = tuple(_parts(path))
+    for part, schema in zip(parts, _part_schemas(parts, _signature(list(parts))), strict=True):
+        held = {*schema.names, *_keys_in(part.relative_to(path))}
+        for header, what in columns.items():
+            if header not in held:
+                raise InputError(
+                    f"{inline(str(part))}: no column {inline(header)!r} ({what}), which the"
+                    " other parts of the folder have; write every part with all the table's"
+                    " columns"
+                )
+
+
+def in_their_parts(problems: list[Problem], exports: dict[str, Path]) -> list[Problem]:
+    """The problems of exports that are folders of parts, each line placed in its part
+    (``exports``: each source's export, as the user named it)."""
+
+    def about_rows(problem: Problem) -> bool:
+        path = exports.get(problem.source)
+        return bool(problem.lines) and path is not None and problem.file == path.name
+
+    named = {problem.source for problem in problems if about_rows(problem)}
+    places = {name: _part_lines(exports[name]) for name in named if exports[name].is_dir()}
+    return [
+        replace(problem, parts=places[problem.source])
+        if problem.source in places and about_rows(problem)
+        else problem
+        for problem in problems
+    ]
+
+
+def _part_lines(folder: Path) -> PartLines:
+    parts = tuple(_parts(folder))
+    rows = _part_rows(parts, _signature(list(parts)))
+    first = np.concatenate([[2], 2 + np.cumsum(rows[:-1], dtype=np.int64)])
+    return PartLines(
+        tuple(part.relative_to(folder).as_posix() for part in parts), tuple(map(int, first))
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _part_rows(parts: tuple[Path, ...], signature: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+    """Each part's rows, from its footer."""
+    import pyarrow.parquet as pq
+
+    rows = []
+    for part in parts:
+        try:
+            rows.append(pq.read_metadata(part).num_rows)
+        except (OSError, pa.ArrowException) as exc:
+            raise _damaged(part, exc) from None
+    return tuple(rows)
+
+
+def _keys_in(place: Path) -> list[str]:
+    """The columns a part's Hive-style folder names give it (``year=2024/part-0.parquet``)."""
+    keys = []
+    for name in place.parts[:-1]:
+        key, equals, _ = name.partition("=")
+        if equals and key:
+            keys.append(key)
+    return keys
+
+
+@functools.lru_cache(maxsize=8)
+def _part_schemas(
+    parts: tuple[Path, ...], signature: tuple[tuple[int, int], ...]
+) -> list[pa.Schema]:
+    """Each part's schema, its footer read once per run (the head, the checks, the read and
+    the split each ask for it)."""
+    return [_part_schema(part) for part in parts]
+
+
 @functools.lru_cache(maxsize=8)
 def _joined(
     folder: Path, parts: tuple[Path, ...], signature: tuple[tuple[int, int], ...]
 ) -> ds.Dataset:
-    """The parts as one dataset, their footers read once per run (the head, the read and the
-    split each ask for it)."""
+    """The parts as one dataset."""
     import pyarrow.dataset as ds
 
-    schemas = [_part_schema(part) for part in parts]
+    schemas = _part_schemas(parts, signature)
     keys = _folder_keys(folder, parts, schemas)
     schema = _one_schema(folder, [*schemas, pa.schema([(key, pa.string()) for key in keys])])
     partitioning = ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive")
@@ -203,12 +281,7 @@ def _folder_keys(folder: Path, parts: tuple[Path, ...], schemas: list[pa.Schema]
     """The columns Hive-style folder names add (``year=2024/``), as text as written (an id
     ``00042`` keeps its zeros). A part that holds the column itself (Polars, DuckDB with
     ``WRITE_PARTITION_COLUMNS``) keeps its own values."""
-    keys: dict[str, None] = {}
-    for part in parts:
-        for name in part.relative_to(folder).parts[:-1]:
-            key, equals, _ = name.partition("=")
-            if equals and key:
-                keys[key] = None
+    keys = dict.fromkeys(key for part in parts for key in _keys_in(part.relative_to(folder)))
     in_parts = {name for schema in schemas for name in schema.names}
     return [key for key in keys if key not in in_parts]
 
@@ -249,15 +322,17 @@ def _starts_as_parquet(part: Path, *, strict: bool = False) -> bool:
         return False
 
 
+def _damaged(part: Path, exc: Exception) -> InputError:
+    return InputError(f"{inline(str(part))}: cannot be read as Parquet: {inline(str(exc))}")
+
+
 def _part_schema(part: Path) -> pa.Schema:
     import pyarrow.parquet as pq
 
     try:
         return pq.read_schema(part)
     except (OSError, pa.ArrowException) as exc:
-        raise InputError(
-            f"{inline(str(part))}: cannot be read as Parquet: {inline(str(exc))}"
-        ) from None
+        raise _damaged(part, exc) from None
 
 
 def _one_schema(folder: Path, schemas: list[pa.Schema]) -> pa.Schema:

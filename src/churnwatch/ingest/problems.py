@@ -7,6 +7,7 @@ what to show. Only problems that make a source unusable raise :class:`InputError
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -72,6 +73,36 @@ class Level(StrEnum):
 
 
 @dataclass(frozen=True)
+class PartLines:
+    """Where the lines of a folder export are: its parts, and the line each begins at. A line
+    counts as a row's number across the parts in their order (the header being line 1, as in
+    a CSV export of the same table); within a part, as in that part alone."""
+
+    names: tuple[str, ...]
+    """Each part's name inside the folder (``year=2024/part-0.parquet``)."""
+    first: tuple[int, ...]
+
+    def place(self, line: int) -> tuple[str, int]:
+        """The part holding ``line``, and its line there."""
+        index = max(bisect.bisect_right(self.first, line) - 1, 0)
+        return self.names[index], line - self.first[index] + 2
+
+    def said(self, lines: tuple[int, ...]) -> str:
+        """``lines 2, 3 of part-1.parquet, line 7 of part-2.parquet``: in each part."""
+        runs: list[tuple[str, list[int]]] = []
+        for line in lines:
+            name, there = self.place(line)
+            if runs and runs[-1][0] == name:
+                runs[-1][1].append(there)
+            else:
+                runs.append((name, [there]))
+        return ", ".join(
+            f"line{'s' if len(found) > 1 else ''} {', '.join(map(str, found))} of {inline(name)}"
+            for name, found in runs
+        )
+
+
+@dataclass(frozen=True)
 class Problem:
     """One kind of problem in one column of one file, with how often it occurred."""
 
@@ -98,27 +129,40 @@ class Problem:
     wording: Callable[..., str] | None = None
     """...and the (module-level) function that writes the message from them: the parts of a
     split export each find some, and the whole export's message is written from the sums."""
+    parts: PartLines | None = None
+    """Where the lines are, in an export that is a folder of parts."""
 
     def describe(self) -> str:
         """``orders.csv: column 'amount': 2 rows skipped: not a number (lines 4, 9; e.g. 'x')``."""
-        where = self.file + (f":{self.lines[0]}" if self.count == 1 and self.lines else "")
+        where = self.file + (self._at(self.lines[0]) if self.count == 1 and self.lines else "")
         column = f": column '{inline(self.column)}'" if self.column else ""
         # Duplicates are counted apart from the skipped rows (validate's "dupes"), and said so
         verb = "dropped" if self.code is Reason.DUPLICATE else "skipped"
         head = f"{plural(self.count, 'row')} {verb}: " if self.skipped else ""
         return f"{where}{column}: {head}{self.message}{self._evidence()}"
 
+    def _at(self, line: int) -> str:
+        """``:4``, or in a folder of parts ``/part-1.parquet:2``."""
+        if self.parts is None:
+            return f":{line}"
+        name, there = self.parts.place(line)
+        return f"/{inline(name)}:{there}"
+
     def _evidence(self) -> str:
         parts = []
         if self.lines and not (self.count == 1 and len(self.lines) == 1):
-            shown = ", ".join(map(str, self.lines))
             more = (
                 f", … {self.count - len(self.lines)} more" if self.count > len(self.lines) else ""
             )
-            parts.append(f"line{'s' if len(self.lines) > 1 else ''} {shown}{more}")
+            parts.append(self._lines_said() + more)
         if self.examples:
             parts.append("e.g. " + ", ".join(repr(excerpt(e)) for e in self.examples))
         return f" ({'; '.join(parts)})" if parts else ""
+
+    def _lines_said(self) -> str:
+        if self.parts is not None:
+            return self.parts.said(self.lines)
+        return f"line{'s' if len(self.lines) > 1 else ''} {', '.join(map(str, self.lines))}"
 
 
 @dataclass(frozen=True)
