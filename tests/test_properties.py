@@ -118,6 +118,28 @@ def test_dates_read_from_their_bytes_are_what_the_format_pattern_reads(dates, no
     assert days[valid].tolist() == by_pattern[0][len(texts) // 2 :][valid].tolist(), texts
 
 
+@given(
+    dates=st.lists(dates_1900_2099, min_size=1, max_size=4),
+    formats=st.lists(st.sampled_from(CANDIDATE_FORMATS), min_size=1, max_size=4),
+    noise=st.lists(st.text(alphabet="0123456789./-: TAPMUhrZ+\u0661", max_size=24), max_size=8),
+    with_time=st.booleans(),
+)
+def test_the_detected_format_reads_the_most_samples(dates, formats, noise, with_time):
+    """Detection reads only the values a format's pattern could match: the format it picks,
+    and the equally good ones, are still those that read the most samples."""
+    samples = [
+        d.strftime(fmt + (" %H:%M" if with_time else ""))
+        for fmt, chosen in zip(formats, dates, strict=False)
+        for d in writable(fmt, chosen)
+    ] + [text for text in noise if text.strip()]
+    values = pa.array([text.strip() for text in samples], pa.string())
+    read = {fmt: int(parse_days(values, fmt)[1].sum()) for fmt in CANDIDATE_FORMATS}
+    best = max(read.values())
+    winners = [fmt for fmt in CANDIDATE_FORMATS if read[fmt] == best]
+    expected = (winners[0], winners[1:]) if best else (None, [])
+    assert detect_date_format(samples) == expected, samples
+
+
 @st.composite
 def impossible_dates(draw: st.DrawFn) -> tuple[int, int, int]:
     """A day past the end of its month (31.02., 29.02. of a common year, 31.04. …)."""
