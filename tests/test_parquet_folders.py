@@ -402,3 +402,36 @@ def test_a_column_the_orders_need_may_come_from_the_folder_names(cli, tmp_path: 
     result = cli("validate", tmp_path / "exports", "--as-of", "2025-03-01")
     assert result.exit_code == 0, result.output
     assert "2 customers with orders" in result.stdout
+
+
+def test_parts_of_floats_decimals_and_doubles_read_by_their_digits(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Joined as doubles, a float32 part's 1383.94 would be 1383.93994140625: each part's
+    amounts are read by their shortest digits, as in a single file (or the CSV) of that part."""
+    table = _orders(examples_dir)
+    amount = table.schema.get_field_index("amount")
+    third = -(-table.num_rows // 3)
+    kinds = [pa.float32(), pa.float64(), pa.decimal128(12, 2)]
+    pieces = [
+        table.slice(index * third, third).set_column(
+            amount, "amount", pc.cast(table.slice(index * third, third).column("amount"), kind)
+        )
+        for index, kind in enumerate(kinds)
+    ]
+    reference = tmp_path / "reference"
+    shutil.copytree(examples_dir / "exports", reference)
+    written = pa.concat_tables(
+        [p.set_column(amount, "amount", p.column("amount").cast(pa.string())) for p in pieces]
+    )
+    pacsv.write_csv(written, reference / "orders.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    (folder / "orders").mkdir()
+    for index, piece in enumerate(pieces):
+        pq.write_table(piece, folder / "orders" / f"part-{index}.parquet")
+    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
+    result = cli("validate", folder)
+    assert "columns written as text" not in result.stdout, result.stdout

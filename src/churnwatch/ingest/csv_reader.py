@@ -43,7 +43,11 @@ from churnwatch.ingest.held_file import held_for_reading
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, read_from, unpacked
-from churnwatch.ingest.parquet_folder import parquet_dataset, refuse_parts_without
+from churnwatch.ingest.parquet_folder import (
+    joined_as_text,
+    parquet_dataset,
+    refuse_parts_without,
+)
 from churnwatch.ingest.problems import (
     EXAMPLE_VALUES,
     MAX_LINES,
@@ -1385,7 +1389,7 @@ def parquet_head(path: Path) -> Head:
     dataset = parquet_dataset(path)
     schema = dataset.schema
     names = list(schema.names)
-    typed = frozenset(f.name for f in schema if not _is_text(f.type))
+    typed = frozenset(f.name for f in schema if not _is_text(f.type)) | joined_as_text(path)
     rows = _sample_rows(dataset)
     return Head("utf-8", ",", names, rows, has_nul=False, complete=True, typed=typed)
 

@@ -153,6 +153,18 @@ def parquet_dataset(path: Path) -> ds.Dataset:
     return _joined(path, tuple(parts), _signature(parts))
 
 
+def joined_as_text(path: Path) -> frozenset[str]:
+    """The columns of numbers that a folder's parts are joined by as text (see
+    :func:`_widened_by_digits`): typed in the parts, and so not sniffed as a CSV's text."""
+    if not path.is_dir():
+        return frozenset()
+    parts = tuple(_parts(path))
+    schemas = list(_part_schemas(parts, _signature(list(parts))))
+    return frozenset(
+        _widened_by_digits(_joined(path, parts, _signature(list(parts))).schema, schemas)
+    )
+
+
 def parquet_bytes(path: Path) -> int:
     """A Parquet export's columns uncompressed, in bytes (the size of the text they hold)."""
     import pyarrow.parquet as pq
@@ -337,15 +349,37 @@ def _part_schema(part: Path) -> pa.Schema:
 
 def _one_schema(folder: Path, schemas: list[pa.Schema]) -> pa.Schema:
     """One schema for all parts: a column that is whole numbers in one part and decimals in
-    another is read as decimals, categories (dictionary-encoded) as their text; text in one
-    and numbers in another cannot be joined."""
+    another is read as decimals, float32 or decimal parts beside doubles by their digits,
+    categories (dictionary-encoded) as their text; text in one and numbers in another cannot
+    be joined."""
     try:
-        return pa.unify_schemas([_plain(s) for s in schemas], promote_options="permissive")
+        schema = pa.unify_schemas([_plain(s) for s in schemas], promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise InputError(
             f"{inline(str(folder))}: its parts do not agree on their columns"
             f" ({inline(str(exc))}); write all parts with one schema"
         ) from None
+    for name in _widened_by_digits(schema, schemas):
+        schema = schema.set(schema.get_field_index(name), schema.field(name).with_type(pa.string()))
+    return schema
+
+
+def _widened_by_digits(schema: pa.Schema, schemas: list[pa.Schema]) -> list[str]:
+    """The columns of doubles that some part holds as floats or decimals: Arrow widens a
+    float by its bits (1383.94 becomes 1383.93994140625) and a decimal not always to the
+    nearest double, so these are joined as text, their shortest digits, and read as a
+    single file's are."""
+    inexact = {
+        field.name
+        for part in schemas
+        for field in part
+        if field.type == pa.float32() or pa.types.is_decimal(field.type)
+    }
+    return [
+        field.name
+        for field in schema
+        if field.name in inexact and field.type in (pa.float64(), pa.string())
+    ]
 
 
 def _plain(schema: pa.Schema) -> pa.Schema:
