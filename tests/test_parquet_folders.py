@@ -435,3 +435,19 @@ def test_parts_of_floats_decimals_and_doubles_read_by_their_digits(
     assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
     result = cli("validate", folder)
     assert "columns written as text" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("command", ["scan", "validate", "init"])
+def test_the_parts_folder_given_as_the_exports_points_at_the_folder_above(
+    cli, examples_dir: Path, tmp_path: Path, command: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Not one part taken for the orders and the others for more orders exports, nor a
+    config written among the parts."""
+    folder = _folder_with(examples_dir, tmp_path)
+    parts = folder / "orders.parquet"
+    before = sorted(parts.iterdir())
+    result = cli(command, parts)
+    assert result.exit_code == 2, result.output
+    said = f"{parts}: holds the Parquet parts of one export, not the exports"
+    assert said in result.stderr and f"pass the folder that contains it: {folder}" in result.stderr
+    assert sorted(parts.iterdir()) == before

@@ -40,6 +40,7 @@ from churnwatch.ingest.parquet_folder import (
     folder_candidates,
     in_their_parts,
     is_parquet_folder,
+    refuse_parts_as_exports,
     shown,
 )
 from churnwatch.ingest.problems import (
@@ -327,6 +328,8 @@ def _existing(
             f"{path}: {source.name} file not found; {unread.path.name} is {unread.what}:"
             f" {unread.fix}"
         )
+    if source.required and not settings.path:
+        refuse_parts_as_exports(folder)
     if source.required or settings.path:
         raise InputError(
             f"{path}: {source.name} file not found",

@@ -56,6 +56,26 @@ def is_parquet_folder(path: Path) -> bool:
         return False
 
 
+def refuse_parts_as_exports(folder: Path) -> None:
+    """A folder given as the exports that holds the parts of one table (``orders/``: only
+    Parquet files, at least two, all with the same columns) is one clear error pointing at
+    the folder above, instead of one part taken for the orders and the others for extra
+    orders exports (and ``init`` writing its config among the parts)."""
+    try:
+        files = list(_walk(folder, quiet=True))
+        if len(files) < 2 or not all(_starts_as_parquet(file) for file in files):
+            return
+        columns = {tuple(_part_schema(file).names) for file in files}
+    except (OSError, InputError):
+        return
+    if len(columns) == 1:
+        above = folder.parent if folder.name not in ("", "..") else folder.resolve().parent
+        raise InputError(
+            f"{inline(str(folder))}: holds the Parquet parts of one export, not the exports",
+            hint=f"pass the folder that contains it: {inline(str(above))}",
+        )
+
+
 def folder_candidates(path: Path) -> list[Path]:
     """Where a source's export may be a folder of parts when it has its default name:
     ``orders.csv`` → ``orders.parquet/``, and ``orders/`` when no file is there."""

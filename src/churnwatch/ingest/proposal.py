@@ -32,6 +32,7 @@ from churnwatch.ingest.parquet_folder import (
     WRITERS_MARKS,
     folder_candidates,
     is_parquet_folder,
+    refuse_parts_as_exports,
     shown,
 )
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
@@ -196,6 +197,8 @@ def propose(folder: Path) -> Proposal:
         encodings[name] = None if parquet else whole_file_encoding(plain, head.encoding)
     _check_orders_readable(folder, unreadable)
     assigned, more_orders = _assign_sources(heads)
+    if more_orders:  # parts of one table, each taken for an orders export
+        refuse_parts_as_exports(folder)
     unrecognised += sorted(set(heads) - {*assigned.values(), *more_orders})
     sources = _proposals(assigned, heads, encodings)
     near = [] if "orders" in assigned else [_what_orders_lack(f, h) for f, h in heads.items()]
