@@ -166,7 +166,8 @@ def test_parts_whose_columns_cannot_be_joined_are_one_clear_error(cli, tmp_path:
     pq.write_table(pa.table({**rows, "amount": [[1, 2]]}), parts / "part-1.parquet")
     result = cli("scan", tmp_path / "exports")
     assert result.exit_code == 2
-    assert "orders: its parts do not agree on their columns" in result.stderr, result.output
+    said = f"{parts / 'part-1.parquet'}: its columns do not agree with the parts before it"
+    assert said in result.stderr and "amount has incompatible types" in result.stderr
 
 
 def test_a_damaged_part_is_one_clear_error(cli, examples_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -177,6 +178,25 @@ def test_a_damaged_part_is_one_clear_error(cli, examples_dir: Path, tmp_path: Pa
     result = cli("scan", folder)
     assert result.exit_code == 2
     assert f"{part}: cannot be read as Parquet" in result.stderr, result.output
+
+
+@pytest.mark.parametrize("engine", ["default", "dask"])
+def test_a_part_damaged_behind_an_intact_footer_is_named(
+    cli, examples_dir: Path, tmp_path: Path, engine: str
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    part = folder / "orders.parquet" / "part-2-5f1c.snappy.parquet"
+    damaged = bytearray(part.read_bytes())
+    for place in range(200, 1200):  # the first column's pages
+        damaged[place] ^= 0x5A
+    part.write_bytes(bytes(damaged))
+    out = tmp_path / "out.csv"
+    extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
+    result = cli("scan", folder, "-o", out, *extra)
+    assert result.exit_code == 2, result.output
+    assert f"{part}: cannot be read as Parquet" in result.stderr, result.output
+    assert not out.exists()
 
 
 def test_a_folder_of_parts_beside_the_csv_is_refused(
@@ -451,3 +471,100 @@ def test_the_parts_folder_given_as_the_exports_points_at_the_folder_above(
     said = f"{parts}: holds the Parquet parts of one export, not the exports"
     assert said in result.stderr and f"pass the folder that contains it: {folder}" in result.stderr
     assert sorted(parts.iterdir()) == before
+
+
+def test_an_empty_part_of_other_types_and_text_views_join_the_others(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """An empty frame's part (pandas writes its columns as text or nulls) adds no rows, so
+    its types do not count; ids as string views join ids as strings."""
+    plain, folder = _plain_scan_and_a_copy(cli, examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    _spark_folder(_orders(examples_dir), folder / "orders", parts=3)
+    table = pq.read_table(next((folder / "orders").glob("part-1-*")))
+    ids = table.schema.get_field_index("customer_id")
+    views = table.set_column(ids, "customer_id", table.column(ids).cast(pa.string_view()))
+    pq.write_table(views, next((folder / "orders").glob("part-1-*")))
+    names = _orders(examples_dir).column_names
+    empty = pa.table({name: pa.array([], pa.string()) for name in names})
+    pq.write_table(empty, folder / "orders" / "part-9-5f1c.snappy.parquet")
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == plain
+
+
+@pytest.mark.parametrize("shape", ["file", "folder"])
+def test_a_column_written_twice_that_no_source_reads_is_passed_over(
+    cli, examples_dir: Path, tmp_path: Path, shape: str
+) -> None:  # type: ignore[no-untyped-def]
+    """As a CSV's repeated header is; a repeated column a source needs is an error."""
+    plain, folder = _plain_scan_and_a_copy(cli, examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    table = _orders(examples_dir)
+    note = pa.array(["x"] * table.num_rows)
+    twice = table.append_column("note", note).append_column("note", note)
+    if shape == "file":
+        pq.write_table(twice, folder / "orders.parquet")
+    else:
+        _spark_folder(twice, folder / "orders.parquet", parts=3)
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv") == plain
+    if shape == "folder":
+        shutil.rmtree(folder / "orders.parquet")
+    amounts = table.append_column("amount", table.column("amount"))
+    pq.write_table(amounts, folder / "orders.parquet")
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert "column 'amount' appears 2 times in the header" in result.stderr, result.output
+
+
+def test_a_parquet_folder_without_parts_is_an_empty_export(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Only a writer's _SUCCESS: the orders are an error naming the folder (not a missing
+    orders.csv); the payments are left out and said so, which --strict refuses."""
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "payments.csv").unlink()
+    (folder / "payments.parquet").mkdir()
+    (folder / "payments.parquet" / "_SUCCESS").write_bytes(b"")
+    result = cli("scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    left_out = "payments.parquet: a Parquet folder without parts (only its writers' own files);"
+    assert f"{left_out} payments is left out" in result.stderr, result.stderr
+    strict = cli("scan", folder, "--as-of", AS_OF, "--strict", "-o", tmp_path / "strict.csv")
+    assert strict.exit_code == 2 and not (tmp_path / "strict.csv").exists()
+    (folder / "orders.csv").unlink()
+    (folder / "orders.parquet").mkdir()
+    (folder / "orders.parquet" / "_SUCCESS").write_bytes(b"")
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    said = f"{folder / 'orders.parquet'}/: a Parquet folder without parts"
+    assert said in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("engine", ["default", "dask"])
+def test_orders_dated_after_today_are_placed_in_their_parts(
+    cli, tmp_path: Path, engine: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A note made after the load (at the cut) places its lines as the reader's do."""
+    folder = tmp_path / "exports" / "orders"
+    folder.mkdir(parents=True)
+    today = dt.date.today()
+    days = {0: ["2025-01-01", "2025-02-01"], 1: ["2025-03-01", str(today + dt.timedelta(30))]}
+    for number, dates in days.items():
+        rows = {"customer_id": ["C1", "C2"], "order_date": dates, "amount": [5.0, 6.0]}
+        pq.write_table(pa.table(rows), folder / f"part-{number}.parquet")
+    extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
+    result = cli("scan", tmp_path / "exports", "-f", "json", *extra)
+    assert result.exit_code == 0, result.output
+    assert "orders/part-1.parquet:3: column 'order_date': 1 order dated after today" in (
+        result.stderr
+    ), result.stderr
+
+
+def test_a_part_given_as_the_exports_is_sent_to_the_folder_above_its_parts(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _folder_with(examples_dir, tmp_path)
+    part = next((folder / "orders.parquet").glob("part-0-*"))
+    result = cli("scan", part)
+    assert result.exit_code == 2
+    assert f"hint: use its folder: {folder})" in result.stderr, result.stderr

@@ -418,7 +418,7 @@ class _Whole:
         problems = _padded(problems, sources["orders"], text, codes, loaded)
         exports = {name: parts.export for name, parts in split.sources.items()}
         problems = in_their_parts(in_load_order(problems + said), exports)
-        dataset = Dataset(folder, index, sources, problems)
+        dataset = Dataset(folder, index, sources, problems, exports)
         day = _reference_day(loaded, as_of, now)
         return cls(dataset, codes, day, training_customers(len(index)))
 

@@ -34,10 +34,19 @@ def check_exports_folder(exports: Path) -> None:
     if exports.is_file():
         raise InputError(
             f"{exports}: is a file; pass the folder that contains the exports",
-            hint=f"use its folder: {exports.parent}",
+            hint=f"use its folder: {_exports_above(exports)}",
         )
     if not exports.is_dir():
         raise InputError(f"{exports}: exports folder not found")
+
+
+def _exports_above(file: Path) -> Path:
+    """The folder a file given as the exports is in, above the folders of a Parquet export's
+    parts (``orders.parquet/``, Hive's ``year=2024/``), which are not exports folders."""
+    folder = file.parent
+    while (folder.name.endswith(".parquet") or "=" in folder.name) and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def load_config(path: Path | None) -> Config:

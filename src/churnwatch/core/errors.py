@@ -40,6 +40,7 @@ class EmptySourceError(InputError):
 
     EMPTY = "the file is empty; expected a header line and data rows"
     HEADER_ONLY = "has a header but no data rows"
+    NO_PARTS = "a Parquet folder without parts (only its writers' own files)"
 
     def __init__(self, path: object, reason: str) -> None:
         super().__init__(f"{path}: {reason}")

@@ -44,9 +44,12 @@ from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, read_from, unpacked
 from churnwatch.ingest.parquet_folder import (
+    damaged_part,
     joined_as_text,
     parquet_dataset,
+    refuse_no_parts,
     refuse_parts_without,
+    repeated_names,
 )
 from churnwatch.ingest.problems import (
     EXAMPLE_VALUES,
@@ -155,6 +158,7 @@ def read_source(
     """Read ``path`` as ``source``: sniff, map columns, parse, salvage. A compressed export
     (gzip, zstd, bzip2, ZIP) is read from its unpacked copy; messages name the export.
     ``count_values``: count the rows of each category value (a part of a split export)."""
+    refuse_no_parts(path)
     if kind_of(path) == "parquet":
         return read_parquet_source(path, source, config, count_values=count_values)
     plain = unpacked(path)
@@ -1327,8 +1331,10 @@ class _ParquetReader(_Reader):
 
 
 def not_parquet(path: Path, exc: Exception) -> InputError:
-    """The error for a file that pyarrow cannot read as Parquet (damaged, cut short)."""
-    return InputError(f"{path}: cannot be read as Parquet: {inline(str(exc))}")
+    """The error for a file that pyarrow cannot read as Parquet (damaged, cut short): in a
+    folder of parts, the part that cannot be read is named."""
+    where = (damaged_part(path) if path.is_dir() else None) or path
+    return InputError(f"{inline(str(where))}: cannot be read as Parquet: {inline(str(exc))}")
 
 
 def read_parquet_source(
@@ -1388,7 +1394,8 @@ def parquet_head(path: Path) -> Head:
     """A Parquet export's column names and first rows as text, as a CSV's head would give."""
     dataset = parquet_dataset(path)
     schema = dataset.schema
-    names = list(schema.names)
+    repeated = repeated_names(path)  # kept out of the dataset: said only if a source needs one
+    names = [n for n in schema.names if n not in repeated] + [n for n in repeated for _ in (1, 2)]
     typed = frozenset(f.name for f in schema if not _is_text(f.type)) | joined_as_text(path)
     rows = _sample_rows(dataset)
     return Head("utf-8", ",", names, rows, has_nul=False, complete=True, typed=typed)

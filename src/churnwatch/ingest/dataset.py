@@ -87,6 +87,8 @@ class Dataset:
     customer_ids: pd.Index
     sources: dict[str, SourceFrame]
     problems: list[Problem] = field(default_factory=list)
+    exports: dict[str, Path] = field(default_factory=dict)
+    """Each source's export as the user named it: where later notes' lines are placed."""
 
     def has(self, source: str) -> bool:
         return source in self.sources
@@ -201,7 +203,7 @@ def load_dataset(
         return Dataset(folder, ids, frames, problems)
     if "orders" in frames:
         problems.extend(padded_twins(frames["orders"], coded.text, with_orders))
-    return Dataset(folder, ids, frames, in_their_parts(problems, exports))
+    return Dataset(folder, ids, frames, in_their_parts(problems, exports), exports)
 
 
 def shared_out(futures: dict[str, Future[Made]], work: Callable[[str], Made]) -> dict[str, Made]:
@@ -314,6 +316,8 @@ def _existing(
         found += [candidate for candidate in packed if candidate.is_file()]
         named, bare = folder_candidates(path)  # orders.parquet/ always; orders/ if nothing else
         found += [f for f in (named, *([] if found else [bare])) if is_parquet_folder(f)]
+        if not found and named.is_dir():  # orders.parquet/ without parts: said as empty
+            found = [named]
         if len(found) > 1:
             raise InputError(
                 f"{folder}: several {source.name} files: {', '.join(shown(p) for p in found)}",

@@ -58,7 +58,7 @@ from churnwatch.ingest.dataset import (
 )
 from churnwatch.ingest.line_numbers import Lines
 from churnwatch.ingest.packed import kind_of, unpacked
-from churnwatch.ingest.parquet_folder import parquet_bytes, parquet_dataset
+from churnwatch.ingest.parquet_folder import parquet_bytes, parquet_dataset, refuse_no_parts
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
     EXAMPLE_VALUES,
@@ -464,15 +464,16 @@ def _to_split(
                 problems.append(not_read(source, unread))
             continue
         plain, head = path, None
-        if kind_of(path) != "parquet":
-            plain = unpacked(path)
-            try:
+        try:
+            refuse_no_parts(path)
+            if kind_of(path) != "parquet":
+                plain = unpacked(path)
                 head = inspect_head(plain, settings.encoding, settings.delimiter, shown=path)
-            except EmptySourceError as exc:
-                if source.required:
-                    raise
-                problems.append(left_out(name, path, exc.reason))
-                continue
+        except EmptySourceError as exc:
+            if source.required:
+                raise
+            problems.append(left_out(name, path, exc.reason))
+            continue
         present[name] = Export(path, plain, source, settings, head)
     return present, problems
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from churnwatch.core.errors import InputError
+from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.words import inline
 from churnwatch.ingest.problems import PartLines, Problem
 
@@ -74,6 +74,13 @@ def refuse_parts_as_exports(folder: Path) -> None:
             f"{inline(str(folder))}: holds the Parquet parts of one export, not the exports",
             hint=f"pass the folder that contains it: {inline(str(above))}",
         )
+
+
+def refuse_no_parts(path: Path) -> None:
+    """An export that is a folder without parts (a writer's ``_SUCCESS`` alone) is as empty as
+    a CSV with only its header: a required source's error, an optional one left out."""
+    if path.is_dir() and not is_parquet_folder(path):
+        raise EmptySourceError(f"{inline(str(path))}/", EmptySourceError.NO_PARTS)
 
 
 def folder_candidates(path: Path) -> list[Path]:
@@ -168,7 +175,9 @@ def parquet_dataset(path: Path) -> ds.Dataset:
     import pyarrow.dataset as ds
 
     if not path.is_dir():
-        return ds.dataset(str(path), format="parquet")
+        schema = _part_schema(path)
+        unique = _without_repeated(schema) if _repeated(schema) else None
+        return ds.dataset(str(path), format="parquet", schema=unique)
     parts = _parts(path)
     return _joined(path, tuple(parts), _signature(parts))
 
@@ -183,6 +192,25 @@ def joined_as_text(path: Path) -> frozenset[str]:
     return frozenset(
         _widened_by_digits(_joined(path, parts, _signature(list(parts))).schema, schemas)
     )
+
+
+def damaged_part(folder: Path) -> Path | None:
+    """The first part of a folder export whose data cannot be read (a damaged page behind an
+    intact footer), read a row group at a time: only once reading the folder has failed."""
+    import pyarrow.parquet as pq
+
+    try:
+        parts = _parts(folder)
+    except InputError:
+        return None
+    for part in parts:
+        try:
+            with pq.ParquetFile(part) as file:
+                for group in range(file.num_row_groups):
+                    file.read_row_group(group)
+        except (OSError, pa.ArrowException):
+            return part
+    return None
 
 
 def parquet_bytes(path: Path) -> int:
@@ -218,7 +246,7 @@ def refuse_parts_without(path: Path, columns: dict[str, str]) -> None:
         for header, what in columns.items():
             if header not in held:
                 raise InputError(
-                    f"{inline(str(part))}: no column {inline(header)!r} ({what}), which the"
+                    f"{inline(str(part))}: no column '{inline(header)}' ({what}), which the"
                     " other parts of the folder have; write every part with all the table's"
                     " columns"
                 )
@@ -293,7 +321,12 @@ def _joined(
 
     schemas = _part_schemas(parts, signature)
     keys = _folder_keys(folder, parts, schemas)
-    schema = _one_schema(folder, [*schemas, pa.schema([(key, pa.string()) for key in keys])])
+    rows = _part_rows(parts, signature)
+    # A part without rows adds none: its types (an empty frame's text, say) do not count
+    counted = [(p, s) for p, s, n in zip(parts, schemas, rows, strict=True) if n] or [
+        *zip(parts, schemas, strict=True)
+    ]
+    schema = _one_schema(folder, counted, pa.schema([(key, pa.string()) for key in keys]))
     partitioning = ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive")
     try:
         return ds.dataset(
@@ -335,7 +368,7 @@ def _parts(folder: Path) -> list[Path]:
             raise InputError(
                 f"{inline(str(part))}: not a Parquet file, in a folder read as one Parquet"
                 " export: a folder export holds only the parts of its table; move"
-                f" {inline(part.name)!r} elsewhere"
+                f" '{inline(part.name)}' elsewhere"
             )
     return parts
 
@@ -367,21 +400,38 @@ def _part_schema(part: Path) -> pa.Schema:
         raise _damaged(part, exc) from None
 
 
-def _one_schema(folder: Path, schemas: list[pa.Schema]) -> pa.Schema:
-    """One schema for all parts: a column that is whole numbers in one part and decimals in
-    another is read as decimals, float32 or decimal parts beside doubles by their digits,
-    categories (dictionary-encoded) as their text; text in one and numbers in another cannot
-    be joined."""
+def _one_schema(folder: Path, parts: list[tuple[Path, pa.Schema]], keys: pa.Schema) -> pa.Schema:
+    """One schema for all parts and the folder names' columns (``keys``): a column that is
+    whole numbers in one part and decimals in another is read as decimals, float32 or
+    decimal parts beside doubles by their digits, categories (dictionary-encoded) as their
+    text; text in one and numbers in another cannot be joined, and the first part that
+    disagrees with those before it is named."""
+    schemas = [_plain(schema) for _, schema in parts]
     try:
-        schema = pa.unify_schemas([_plain(s) for s in schemas], promote_options="permissive")
+        schema = pa.unify_schemas([*schemas, keys], promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InputError(
-            f"{inline(str(folder))}: its parts do not agree on their columns"
-            f" ({inline(str(exc))}); write all parts with one schema"
-        ) from None
+        raise _disagreeing(folder, parts, exc) from None
     for name in _widened_by_digits(schema, schemas):
         schema = schema.set(schema.get_field_index(name), schema.field(name).with_type(pa.string()))
     return schema
+
+
+def _disagreeing(folder: Path, parts: list[tuple[Path, pa.Schema]], exc: Exception) -> InputError:
+    """The error naming the first part whose columns cannot be joined with those before it
+    (the folder, where each can but not with the folder names' columns)."""
+    joined = _plain(parts[0][1])
+    for part, schema in parts[1:]:
+        try:
+            joined = pa.unify_schemas([joined, _plain(schema)], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as found:
+            return InputError(
+                f"{inline(str(part))}: its columns do not agree with the parts before it in"
+                f" {inline(shown(folder))} ({inline(str(found))}); write all parts with one schema"
+            )
+    return InputError(
+        f"{inline(str(folder))}: its parts do not agree on their columns"
+        f" ({inline(str(exc))}); write all parts with one schema"
+    )
 
 
 def _widened_by_digits(schema: pa.Schema, schemas: list[pa.Schema]) -> list[str]:
@@ -403,9 +453,34 @@ def _widened_by_digits(schema: pa.Schema, schemas: list[pa.Schema]) -> list[str]
 
 
 def _plain(schema: pa.Schema) -> pa.Schema:
-    """Dictionary-encoded columns as their values' type, without the writers' metadata."""
+    """Dictionary-encoded columns as their values' type, text views as text, without the
+    writers' metadata and without repeated names."""
     fields = [
         field.with_type(field.type.value_type) if pa.types.is_dictionary(field.type) else field
-        for field in schema
+        for field in _without_repeated(schema)
     ]
-    return pa.schema(fields)
+    return pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in fields]
+    )
+
+
+def repeated_names(path: Path) -> list[str]:
+    """The column names a Parquet export holds more than once (in one part), in order: not
+    read, as a CSV's repeated headers are not, unless the source needs one (an error)."""
+    schemas = [_part_schema(path)] if not path.is_dir() else _part_schemas(*_listed(path))
+    return sorted({name for schema in schemas for name in _repeated(schema)})
+
+
+def _listed(folder: Path) -> tuple[tuple[Path, ...], tuple[tuple[int, int], ...]]:
+    parts = _parts(folder)
+    return tuple(parts), _signature(parts)
+
+
+def _repeated(schema: pa.Schema) -> set[str]:
+    names = schema.names
+    return {name for name in names if names.count(name) > 1}
+
+
+def _without_repeated(schema: pa.Schema) -> pa.Schema:
+    repeated = _repeated(schema)
+    return pa.schema([field for field in schema if field.name not in repeated])

@@ -27,6 +27,7 @@ from churnwatch.ingest.dataset import (
     distinct_customers,
     ordering_customers,
 )
+from churnwatch.ingest.parquet_folder import in_their_parts
 from churnwatch.ingest.problems import Level, Problem, Reason
 
 STALE_AS_OF_DAYS = 31
@@ -58,8 +59,9 @@ class Cut:
 
     @property
     def problems(self) -> list[Problem]:
-        """The dataset's data-quality problems and this cut's notes."""
-        return [*self.dataset.problems, *self.notes]
+        """The dataset's data-quality problems and this cut's notes (their lines placed in
+        the parts of a folder export)."""
+        return [*self.dataset.problems, *in_their_parts(self.notes, self.dataset.exports)]
 
     def has(self, source: str) -> bool:
         return source in self.frames
