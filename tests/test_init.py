@@ -222,6 +222,20 @@ def test_init_does_not_take_a_second_orders_export_for_complaints(write_csv, exp
     assert "complaints" not in sources or not sources["complaints"].get("enabled", True)
 
 
+def test_init_takes_the_export_whose_latest_order_is_newest_beyond_its_first_rows(
+    write_csv, exports, cli
+):
+    """A whole history (oldest first, newest past the rows init samples) and a small file of
+    last year's orders: the history has the latest orders, though its first rows are old."""
+    header = "Kundennummer;Auftragsdatum;Auftragswert\n"
+    old = "".join(f"{n};0{1 + n % 9}.01.2020;10,00\n" for n in range(700))
+    write_csv("Historie.csv", header + old + "1;15.03.2026;99,00\n")
+    write_csv("Auftraege_2025.csv", header + "1;01.10.2025;100,00\n2;02.10.2025;200,00\n")
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    assert read_toml(exports / "churnwatch.toml")["sources"]["orders"]["path"] == "Historie.csv"
+
+
 def test_init_uses_a_lone_generic_export_as_the_orders_only(write_csv, exports, cli):
     """'data.csv' with customer, date and total fits orders and complaints alike: it is the
     orders (every order counted as an open complaint was the result)."""

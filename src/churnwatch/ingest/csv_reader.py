@@ -1434,6 +1434,29 @@ def export_head(path: Path) -> tuple[Head, Path]:
     return inspect_head(plain, None, None, shown=path), plain
 
 
+def whole_column(plain: Path, head: Head, header: str) -> pa.ChunkedArray:
+    """Every value of one column of an export (``plain``: the file :func:`export_head` gave),
+    as text, or typed as a Parquet file holds it; rows of a wrong width are passed over."""
+    if kind_of(plain) == "parquet":
+        return parquet_dataset(plain).to_table(columns=[header]).column(0)
+    table = pacsv.read_csv(
+        plain,
+        read_options=pacsv.ReadOptions(
+            encoding=head.encoding,
+            column_names=[f"c{i}" for i in range(len(head.header))],
+            skip_rows=(1 if head.preamble else 0) + head.header_lines,
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=head.delimiter, newlines_in_values=True, invalid_row_handler=lambda _: "skip"
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=[f"c{head.header.index(header)}"],
+            column_types={f"c{head.header.index(header)}": pa.string()},
+        ),
+    )
+    return table.column(0)
+
+
 def _sample_rows(dataset: ds.Dataset) -> list[list[str]]:
     """The first rows as text, for sniffing the formats of text columns."""
     batch = dataset.head(SAMPLE_ROWS)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import tomli_w
 
 from churnwatch.config import (
@@ -24,7 +25,7 @@ from churnwatch.core.dialect import PARQUET, Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.core.words import excerpt, inline
-from churnwatch.ingest.csv_reader import export_head, lookalike_headers
+from churnwatch.ingest.csv_reader import export_head, lookalike_headers, whole_column
 from churnwatch.ingest.dataset import unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, kind_of, packed_names
@@ -182,6 +183,7 @@ def propose(folder: Path) -> Proposal:
         if (is_export_name(p.name) and _regular_inside(p, folder)) or _parquet_inside(p, folder)
     )
     heads: dict[str, Head] = {}
+    plains: dict[str, Path] = {}
     encodings: dict[str, str | None] = {}
     unrecognised: list[str] = []
     unreadable: dict[str, str] = {}
@@ -192,11 +194,11 @@ def propose(folder: Path) -> Proposal:
         except ChurnwatchError as exc:
             unreadable[name] = str(exc)
             continue
-        heads[name] = head
+        heads[name], plains[name] = head, plain
         parquet = kind_of(plain) == "parquet"
         encodings[name] = None if parquet else whole_file_encoding(plain, head.encoding)
     _check_orders_readable(folder, unreadable)
-    assigned, more_orders = _assign_sources(heads)
+    assigned, more_orders = _assign_sources(heads, plains)
     if more_orders:  # parts of one table, each taken for an orders export
         refuse_parts_as_exports(folder)
     unrecognised += sorted(set(heads) - {*assigned.values(), *more_orders})
@@ -298,7 +300,9 @@ def _proposals(
     }
 
 
-def _assign_sources(heads: dict[str, Head]) -> tuple[dict[str, str], list[str]]:
+def _assign_sources(
+    heads: dict[str, Head], plains: dict[str, Path]
+) -> tuple[dict[str, str], list[str]]:
     """Best file per source, each file used once, best-scoring pairs first; without an orders
     export, a file that has customer, date and amount (an invoice list) serves as orders too.
     Also the files that fit orders best but lost them to another file: an export split in
@@ -326,7 +330,8 @@ def _assign_sources(heads: dict[str, Head]) -> tuple[dict[str, str], list[str]]:
         if source not in assigned:
             assigned[source] = file
     if more_orders:  # of several orders exports, the one with the latest orders is read
-        newest = max([assigned["orders"], *more_orders], key=lambda f: _latest_order(heads[f]))
+        candidates = [assigned["orders"], *more_orders]
+        newest = max(candidates, key=lambda f: _latest_order(heads[f], plains[f]))
         more_orders = [f for f in [assigned["orders"], *more_orders] if f != newest]
         assigned["orders"] = newest
     if "orders" not in assigned and (stand_in := _orders_stand_in(heads, assigned)):
@@ -367,15 +372,26 @@ def _unrecognised_dates(head: Head, schema: Source, columns: dict[str, str]) -> 
     return None
 
 
-def _latest_order(head: Head) -> float:
-    """The latest order date among a file's sampled rows, as a day number (-inf: none read)."""
+def _latest_order(head: Head, plain: Path) -> float:
+    """The latest order date of a whole export, as a day number (-inf: none read): the
+    sampled first rows of an export of older and newer orders (parts by month, say) show
+    only the oldest. Where the file cannot be read, its sampled rows'."""
     column = _orders_mapping(head.header).get("order_date")
-    values = pa.array([v.strip() for v in head.samples([column])] if column else [], pa.string())
-    found = detect_date_format(values.to_pylist())[0] if len(values) else None
+    if column is None:
+        return -math.inf
+    samples = [v.strip() for v in head.samples([column])]
+    found = detect_date_format(samples)[0]
+    try:
+        values = whole_column(plain, head, column)
+    except (OSError, pa.ArrowException, ChurnwatchError):
+        values = pa.chunked_array([pa.array(samples, pa.string())])
+    if pa.types.is_date(values.type) or pa.types.is_timestamp(values.type):  # Parquet's
+        days = pc.max(values.cast(pa.date32()).cast(pa.int32())).as_py()
+        return -math.inf if days is None else float(days)
     if found is None:
         return -math.inf
-    days, valid = parse_days(values, found)
-    return float(days[valid].max()) if valid.any() else -math.inf
+    read, valid = parse_days(pc.utf8_trim_whitespace(values.cast(pa.string())), found)
+    return float(read[valid].max()) if valid.any() else -math.inf
 
 
 def _orders_stand_in(heads: dict[str, Head], assigned: dict[str, str]) -> tuple[str, str] | None:
