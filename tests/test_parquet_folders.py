@@ -568,3 +568,40 @@ def test_a_part_given_as_the_exports_is_sent_to_the_folder_above_its_parts(
     result = cli("scan", part)
     assert result.exit_code == 2
     assert f"hint: use its folder: {folder})" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("engine", ["default", "dask"])
+def test_parts_written_before_an_optional_column_was_added_are_said(
+    cli, examples_dir: Path, tmp_path: Path, engine: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Their rows are read with the column empty, as a CSV's empty cells: a note names the
+    parts, where the column went silently empty before."""
+    table = _orders(examples_dir)
+    third = -(-table.num_rows // 3)
+    pieces = [table.slice(index * third, third) for index in range(3)]
+    reference = tmp_path / "reference"
+    shutil.copytree(examples_dir / "exports", reference)
+    channel = table.schema.get_field_index("channel")
+    empty = pa.nulls(pieces[0].num_rows + pieces[1].num_rows, pa.string())
+    written = pa.concat_tables(
+        [
+            pa.concat_tables(pieces[:2]).set_column(channel, "channel", empty),
+            pieces[2].cast(pieces[2].schema.set(channel, pa.field("channel", pa.string()))),
+        ]
+    )
+    pacsv.write_csv(written, reference / "orders.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    (folder / "orders").mkdir()
+    for index, piece in enumerate(pieces):
+        written_part = piece.remove_column(channel) if index < 2 else piece
+        pq.write_table(written_part, folder / "orders" / f"part-{index}.parquet")
+    extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
+    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
+    out = tmp_path / "parts.csv"
+    result = cli("scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", out, *extra)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == expected
+    said = "note: orders: column 'channel': not in 2 parts of 3 (part-0.parquet, part-1.parquet)"
+    assert f"{said}: their rows are read with it empty" in result.stderr, result.stderr

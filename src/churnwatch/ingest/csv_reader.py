@@ -47,8 +47,9 @@ from churnwatch.ingest.parquet_folder import (
     damaged_part,
     joined_as_text,
     parquet_dataset,
+    part_count,
+    parts_without,
     refuse_no_parts,
-    refuse_parts_without,
     repeated_names,
 )
 from churnwatch.ingest.problems import (
@@ -1342,7 +1343,7 @@ def read_parquet_source(
 ) -> SourceTable:
     """Read a Parquet export as ``source``, only the columns it needs."""
     try:
-        head, columns = parquet_columns(path, source, config)
+        head, columns, notes = parquet_columns(path, source, config)
         table = parquet_dataset(path).to_table(columns=list(dict.fromkeys(columns.values())))
     except (OSError, pa.ArrowException) as exc:
         raise not_parquet(path, exc) from None
@@ -1368,26 +1369,49 @@ def read_parquet_source(
         config=config,
         count_values=count_values,
     )
-    return reader.read()
+    read = reader.read()
+    read.problems[:0] = notes  # what the parts' columns show, before what their rows do
+    return read
 
 
 def parquet_columns(
     path: Path, source: Source, config: SourceConfig
-) -> tuple[Head, dict[str, str]]:
-    """A Parquet export's head, and which of its columns are the source's (canonical name →
-    column), every part of a folder holding those the source must have."""
+) -> tuple[Head, dict[str, str], list[Problem]]:
+    """A Parquet export's head, which of its columns are the source's (canonical name →
+    column), and a note on each optional column some parts of a folder lack (their rows are
+    read without it, as a CSV's empty cells). A part without a column the source must have is
+    an error: its rows would all be read without it (orders without amounts, invoices open)."""
     head = parquet_head(path)
     columns = resolve_columns(head, source, config, path)
-    needed = {c.name for c in source.columns if c.required}
-    refuse_parts_without(
-        path,
-        {
-            header: f"the {source.name}' {name.replace('_', ' ')}"
-            for name, header in columns.items()
-            if name in needed
-        },
+    lacking = parts_without(path, list(columns.values()))
+    notes = []
+    for name, header in columns.items():
+        if not (parts := lacking.get(header)):
+            continue
+        if source.column(name).required:
+            raise InputError(
+                f"{inline(str(path / parts[0]))}: no column '{inline(header)}' (the"
+                f" {source.name}' {name.replace('_', ' ')}), which the other parts of the folder"
+                " have; write every part with all the table's columns"
+            )
+        notes.append(_parts_without_note(path, source, header, parts))
+    return head, columns, notes
+
+
+def _parts_without_note(path: Path, source: Source, header: str, parts: list[str]) -> Problem:
+    """An optional column that some parts of a folder lack (written before it was added)."""
+    named = ", ".join(inline(part) for part in parts[:EXAMPLE_VALUES])
+    more = f", … {len(parts) - EXAMPLE_VALUES} more" if len(parts) > EXAMPLE_VALUES else ""
+    return Problem(
+        source.name,
+        path.name,
+        Reason.PARTS_WITHOUT_COLUMN,
+        f"not in {plural(len(parts), 'part')} of {part_count(path)} ({named}{more}): their"
+        " rows are read with it empty",
+        column=header,
+        count=0,
+        level=Level.NOTE,
     )
-    return head, columns
 
 
 def parquet_head(path: Path) -> Head:

@@ -853,7 +853,7 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
 
     scratch, parts = into.scratch, into.parts
     try:
-        _, columns = parquet_columns(path, source, settings)
+        _, columns, notes = parquet_columns(path, source, settings)
         dataset = parquet_dataset(path)
         check_flat(path, dataset.schema, columns)
         name = Path(source.default_file).with_suffix(".parquet").name
@@ -887,4 +887,4 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
     settings = _part_settings(settings, name, columns)
     records = tuple(int(n) for n in counts)
     maps = tuple(_beside(scratch, index, source, ".rows") for index in range(parts))
-    return SourceParts(source.name, path, files, maps, records, settings)
+    return SourceParts(source.name, path, files, maps, records, settings, tuple(notes))

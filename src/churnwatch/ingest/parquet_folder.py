@@ -234,22 +234,23 @@ def _signature(parts: list[Path]) -> tuple[tuple[int, int], ...]:
     return tuple((fact.st_size, fact.st_mtime_ns) for fact in facts)
 
 
-def refuse_parts_without(path: Path, columns: dict[str, str]) -> None:
-    """A part of a folder export without a column the source must have is one clear error:
-    read as the table the parts make, its rows would all be read without it (orders without
-    amounts, invoices all open). ``columns``: each header, and what it is, as said."""
+def parts_without(path: Path, headers: list[str]) -> dict[str, list[str]]:
+    """For each of ``headers`` some part of a folder export lacks (neither in the part nor in
+    its folder names), those parts' names inside the folder, in order (a file: none)."""
     if not path.is_dir():
-        return
+        return {}
     parts = tuple(_parts(path))
+    lacking: dict[str, list[str]] = {}
     for part, schema in zip(parts, _part_schemas(parts, _signature(list(parts))), strict=True):
         held = {*schema.names, *_keys_in(part.relative_to(path))}
-        for header, what in columns.items():
+        for header in headers:
             if header not in held:
-                raise InputError(
-                    f"{inline(str(part))}: no column '{inline(header)}' ({what}), which the"
-                    " other parts of the folder have; write every part with all the table's"
-                    " columns"
-                )
+                lacking.setdefault(header, []).append(part.relative_to(path).as_posix())
+    return lacking
+
+
+def part_count(folder: Path) -> int:
+    return len(_parts(folder))
 
 
 def in_their_parts(problems: list[Problem], exports: dict[str, Path]) -> list[Problem]:

@@ -62,6 +62,8 @@ class Reason(StrEnum):
     """Rows that are parts of one invoice (same invoice number, customer and due date)."""
     SPREADSHEET = "spreadsheet"
     """A workbook where the export should be: not read, the source left out."""
+    PARTS_WITHOUT_COLUMN = "parts_without_column"
+    """An optional column some parts of a folder export lack: their rows have it empty."""
     UNREAD_ARCHIVE = "unread_archive"
     """An archive churnwatch does not unpack (``.xz``, ``.7z``, a tar) where the export should
     be: not read, the source left out."""
