@@ -32,6 +32,20 @@ def _plain_scan_and_a_copy(cli: Any, examples_dir: Path, tmp_path: Path) -> tupl
     return plain, folder
 
 
+def _scan_of_csv_and_a_copy(
+    cli: Any, examples_dir: Path, tmp_path: Path, orders: pa.Table
+) -> tuple[bytes, Path]:
+    """The examples' scan with ``orders`` as their CSV export (what the parts must give), and
+    a copy of the examples without an orders export, for the parts."""
+    reference = tmp_path / "reference"
+    shutil.copytree(examples_dir / "exports", reference)
+    pacsv.write_csv(orders, reference / "orders.csv")
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    return _scan_csv(cli, reference, tmp_path / "reference.csv"), folder
+
+
 def _spark_folder(table: pa.Table, folder: Path, parts: int = 12) -> None:
     """As Spark writes a table: numbered parts (more than ten, so that name order and number
     order differ), each with a checksum beside it, and a success mark."""
@@ -80,14 +94,8 @@ def test_hive_style_subfolders_and_parts_of_other_number_types_are_one_table(
         "amount",
         pc.round(table.column("amount")),
     )
-    reference = tmp_path / "reference"
-    shutil.copytree(examples_dir / "exports", reference)
-    pacsv.write_csv(whole, reference / "orders.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
-    (folder / "orders.csv").unlink()
+    expected, folder = _scan_of_csv_and_a_copy(cli, examples_dir, tmp_path, whole)
     _hive_folder(whole, folder / "orders")
-    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
     assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
 
 
@@ -278,14 +286,8 @@ def test_a_column_in_the_folder_names_reads_as_in_the_csv(
     table = _orders(examples_dir)
     order = pc.sort_indices(table, [("channel", "ascending")])  # the rows as the folders hold them
     ordered = table.take(order)
-    reference = tmp_path / "reference"
-    shutil.copytree(examples_dir / "exports", reference)
-    pacsv.write_csv(ordered, reference / "orders.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
-    (folder / "orders.csv").unlink()
+    expected, folder = _scan_of_csv_and_a_copy(cli, examples_dir, tmp_path, ordered)
     _split_by_channel(ordered, folder / "orders", keep=keep)
-    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
     assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
 
 
@@ -439,19 +441,13 @@ def test_parts_of_floats_decimals_and_doubles_read_by_their_digits(
         )
         for index, kind in enumerate(kinds)
     ]
-    reference = tmp_path / "reference"
-    shutil.copytree(examples_dir / "exports", reference)
     written = pa.concat_tables(
         [p.set_column(amount, "amount", p.column("amount").cast(pa.string())) for p in pieces]
     )
-    pacsv.write_csv(written, reference / "orders.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
-    (folder / "orders.csv").unlink()
+    expected, folder = _scan_of_csv_and_a_copy(cli, examples_dir, tmp_path, written)
     (folder / "orders").mkdir()
     for index, piece in enumerate(pieces):
         pq.write_table(piece, folder / "orders" / f"part-{index}.parquet")
-    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
     assert _scan_csv(cli, folder, tmp_path / "parts.csv") == expected
     result = cli("validate", folder)
     assert "columns written as text" not in result.stdout, result.stdout
@@ -579,8 +575,6 @@ def test_parts_written_before_an_optional_column_was_added_are_said(
     table = _orders(examples_dir)
     third = -(-table.num_rows // 3)
     pieces = [table.slice(index * third, third) for index in range(3)]
-    reference = tmp_path / "reference"
-    shutil.copytree(examples_dir / "exports", reference)
     channel = table.schema.get_field_index("channel")
     empty = pa.nulls(pieces[0].num_rows + pieces[1].num_rows, pa.string())
     written = pa.concat_tables(
@@ -589,16 +583,12 @@ def test_parts_written_before_an_optional_column_was_added_are_said(
             pieces[2].cast(pieces[2].schema.set(channel, pa.field("channel", pa.string()))),
         ]
     )
-    pacsv.write_csv(written, reference / "orders.csv")
-    folder = tmp_path / "exports"
-    shutil.copytree(examples_dir / "exports", folder)
-    (folder / "orders.csv").unlink()
+    expected, folder = _scan_of_csv_and_a_copy(cli, examples_dir, tmp_path, written)
     (folder / "orders").mkdir()
     for index, piece in enumerate(pieces):
         written_part = piece.remove_column(channel) if index < 2 else piece
         pq.write_table(written_part, folder / "orders" / f"part-{index}.parquet")
     extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
-    expected = _scan_csv(cli, reference, tmp_path / "reference.csv")
     out = tmp_path / "parts.csv"
     result = cli("scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", out, *extra)
     assert result.exit_code == 0, result.output
