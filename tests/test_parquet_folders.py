@@ -564,6 +564,9 @@ def test_a_part_given_as_the_exports_is_sent_to_the_folder_above_its_parts(
     result = cli("scan", part)
     assert result.exit_code == 2
     assert f"hint: use its folder: {folder})" in result.stderr, result.stderr
+    _split_by_channel(_orders(examples_dir), folder / "orders", keep=False)
+    result = cli("scan", folder / "orders" / "channel=inbound" / "00000000.parquet")
+    assert f"hint: use its folder: {folder})" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("engine", ["default", "dask"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -42,11 +43,23 @@ def check_exports_folder(exports: Path) -> None:
 
 def _exports_above(file: Path) -> Path:
     """The folder a file given as the exports is in, above the folders of a Parquet export's
-    parts (``orders.parquet/``, Hive's ``year=2024/``), which are not exports folders."""
+    parts, which are not exports folders."""
     folder = file.parent
-    while (folder.name.endswith(".parquet") or "=" in folder.name) and folder.parent != folder:
+    while _holds_parts(folder) and folder.parent != folder:
         folder = folder.parent
     return folder
+
+
+def _holds_parts(folder: Path) -> bool:
+    """``orders.parquet/``, Hive's ``year=2024/``, or a folder of nothing but such subfolders
+    (``orders/`` above ``year=2024/``), the writers' own files aside."""
+    if folder.name.endswith(".parquet") or "=" in folder.name:
+        return True
+    try:
+        names = [name for name in os.listdir(folder) if not name.startswith(("_", "."))]
+    except OSError:
+        return False
+    return bool(names) and all("=" in name and (folder / name).is_dir() for name in names)
 
 
 def load_config(path: Path | None) -> Config:
