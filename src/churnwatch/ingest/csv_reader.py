@@ -44,8 +44,8 @@ from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.packed import kind_of, read_from, unpacked
 from churnwatch.ingest.parquet_folder import (
-    damaged_part,
     joined_as_text,
+    not_parquet,
     parquet_dataset,
     part_count,
     parts_without,
@@ -1331,13 +1331,6 @@ class _ParquetReader(_Reader):
         return self.table
 
 
-def not_parquet(path: Path, exc: Exception) -> InputError:
-    """The error for a file that pyarrow cannot read as Parquet (damaged, cut short): in a
-    folder of parts, the part that cannot be read is named."""
-    where = (damaged_part(path) if path.is_dir() else None) or path
-    return InputError(f"{inline(str(where))}: cannot be read as Parquet: {inline(str(exc))}")
-
-
 def read_parquet_source(
     path: Path, source: Source, config: SourceConfig, *, count_values: bool = False
 ) -> SourceTable:
@@ -1463,6 +1456,7 @@ def whole_column(plain: Path, head: Head, header: str) -> pa.ChunkedArray:
     as text, or typed as a Parquet file holds it; rows of a wrong width are passed over."""
     if kind_of(plain) == "parquet":
         return parquet_dataset(plain).to_table(columns=[header]).column(0)
+    name = f"c{head.header.index(header)}"  # by place: headers may repeat or be empty
     table = pacsv.read_csv(
         plain,
         read_options=pacsv.ReadOptions(
@@ -1474,8 +1468,7 @@ def whole_column(plain: Path, head: Head, header: str) -> pa.ChunkedArray:
             delimiter=head.delimiter, newlines_in_values=True, invalid_row_handler=lambda _: "skip"
         ),
         convert_options=pacsv.ConvertOptions(
-            include_columns=[f"c{head.header.index(header)}"],
-            column_types={f"c{head.header.index(header)}": pa.string()},
+            include_columns=[name], column_types={name: pa.string()}
         ),
     )
     return table.column(0)

@@ -42,7 +42,6 @@ from churnwatch.ingest.csv_reader import (
     MAX_BLOCK,
     check_flat,
     head_notes,
-    not_parquet,
     parquet_columns,
     resolve_columns,
     unraisable_errors,
@@ -58,7 +57,12 @@ from churnwatch.ingest.dataset import (
 )
 from churnwatch.ingest.line_numbers import Lines
 from churnwatch.ingest.packed import kind_of, unpacked
-from churnwatch.ingest.parquet_folder import parquet_bytes, parquet_dataset, refuse_no_parts
+from churnwatch.ingest.parquet_folder import (
+    not_parquet,
+    parquet_bytes,
+    parquet_dataset,
+    refuse_no_parts,
+)
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
     EXAMPLE_VALUES,

@@ -178,8 +178,7 @@ def parquet_dataset(path: Path) -> ds.Dataset:
         schema = _part_schema(path)
         unique = _without_repeated(schema) if _repeated(schema) else None
         return ds.dataset(str(path), format="parquet", schema=unique)
-    parts = _parts(path)
-    return _joined(path, tuple(parts), _signature(parts))
+    return _joined(path, *_listed(path))
 
 
 def joined_as_text(path: Path) -> frozenset[str]:
@@ -187,11 +186,8 @@ def joined_as_text(path: Path) -> frozenset[str]:
     :func:`_widened_by_digits`): typed in the parts, and so not sniffed as a CSV's text."""
     if not path.is_dir():
         return frozenset()
-    parts = tuple(_parts(path))
-    schemas = list(_part_schemas(parts, _signature(list(parts))))
-    return frozenset(
-        _widened_by_digits(_joined(path, parts, _signature(list(parts))).schema, schemas)
-    )
+    listed = _listed(path)
+    return frozenset(_widened_by_digits(_joined(path, *listed).schema, _part_schemas(*listed)))
 
 
 def damaged_part(folder: Path) -> Path | None:
@@ -222,12 +218,12 @@ def parquet_bytes(path: Path) -> int:
         try:
             metadata = pq.ParquetFile(part).metadata
         except (OSError, pa.ArrowException) as exc:
-            raise _damaged(part, exc) from None
+            raise not_parquet(part, exc) from None
         total += sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
     return total
 
 
-def _signature(parts: list[Path]) -> tuple[tuple[int, int], ...]:
+def _signature(parts: tuple[Path, ...]) -> tuple[tuple[int, int], ...]:
     """What changes when a part is written again: a dataset made for the parts as they were
     is not reused (a long-lived process may read the folder again)."""
     facts = [part.stat() for part in parts]
@@ -239,9 +235,9 @@ def parts_without(path: Path, headers: list[str]) -> dict[str, list[str]]:
     its folder names), those parts' names inside the folder, in order (a file: none)."""
     if not path.is_dir():
         return {}
-    parts = tuple(_parts(path))
+    parts, signature = _listed(path)
     lacking: dict[str, list[str]] = {}
-    for part, schema in zip(parts, _part_schemas(parts, _signature(list(parts))), strict=True):
+    for part, schema in zip(parts, _part_schemas(parts, signature), strict=True):
         held = {*schema.names, *_keys_in(part.relative_to(path))}
         for header in headers:
             if header not in held:
@@ -272,8 +268,8 @@ def in_their_parts(problems: list[Problem], exports: dict[str, Path]) -> list[Pr
 
 
 def _part_lines(folder: Path) -> PartLines:
-    parts = tuple(_parts(folder))
-    rows = _part_rows(parts, _signature(list(parts)))
+    parts, signature = _listed(folder)
+    rows = _part_rows(parts, signature)
     first = np.concatenate([[2], 2 + np.cumsum(rows[:-1], dtype=np.int64)])
     return PartLines(
         tuple(part.relative_to(folder).as_posix() for part in parts), tuple(map(int, first))
@@ -290,7 +286,7 @@ def _part_rows(parts: tuple[Path, ...], signature: tuple[tuple[int, int], ...]) 
         try:
             rows.append(pq.read_metadata(part).num_rows)
         except (OSError, pa.ArrowException) as exc:
-            raise _damaged(part, exc) from None
+            raise not_parquet(part, exc) from None
     return tuple(rows)
 
 
@@ -388,8 +384,11 @@ def _starts_as_parquet(part: Path, *, strict: bool = False) -> bool:
         return False
 
 
-def _damaged(part: Path, exc: Exception) -> InputError:
-    return InputError(f"{inline(str(part))}: cannot be read as Parquet: {inline(str(exc))}")
+def not_parquet(path: Path, exc: Exception) -> InputError:
+    """The error for a file that pyarrow cannot read as Parquet (damaged, cut short): in a
+    folder of parts, the part that cannot be read is named."""
+    where = (damaged_part(path) if path.is_dir() else None) or path
+    return InputError(f"{inline(str(where))}: cannot be read as Parquet: {inline(str(exc))}")
 
 
 def _part_schema(part: Path) -> pa.Schema:
@@ -398,7 +397,7 @@ def _part_schema(part: Path) -> pa.Schema:
     try:
         return pq.read_schema(part)
     except (OSError, pa.ArrowException) as exc:
-        raise _damaged(part, exc) from None
+        raise not_parquet(part, exc) from None
 
 
 def _one_schema(folder: Path, parts: list[tuple[Path, pa.Schema]], keys: pa.Schema) -> pa.Schema:
@@ -473,8 +472,10 @@ def repeated_names(path: Path) -> list[str]:
 
 
 def _listed(folder: Path) -> tuple[tuple[Path, ...], tuple[tuple[int, int], ...]]:
-    parts = _parts(folder)
-    return tuple(parts), _signature(parts)
+    """The folder's parts and their signature: the key of what is read from their footers
+    once per run."""
+    parts = tuple(_parts(folder))
+    return parts, _signature(parts)
 
 
 def _repeated(schema: pa.Schema) -> set[str]:

@@ -8,7 +8,7 @@ what to show. Only problems that make a source unusable raise :class:`InputError
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -98,10 +98,12 @@ class PartLines:
                 runs[-1][1].append(there)
             else:
                 runs.append((name, [there]))
-        return ", ".join(
-            f"line{'s' if len(found) > 1 else ''} {', '.join(map(str, found))} of {inline(name)}"
-            for name, found in runs
-        )
+        return ", ".join(f"{lines_said(found)} of {inline(name)}" for name, found in runs)
+
+
+def lines_said(lines: Sequence[int]) -> str:
+    """``line 4``, ``lines 4, 9``."""
+    return f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,7 @@ class Problem:
         return f" ({'; '.join(parts)})" if parts else ""
 
     def _lines_said(self) -> str:
-        if self.parts is not None:
-            return self.parts.said(self.lines)
-        return f"line{'s' if len(self.lines) > 1 else ''} {', '.join(map(str, self.lines))}"
+        return self.parts.said(self.lines) if self.parts is not None else lines_said(self.lines)
 
 
 @dataclass(frozen=True)

@@ -332,7 +332,7 @@ def _assign_sources(
     if more_orders:  # of several orders exports, the one with the latest orders is read
         candidates = [assigned["orders"], *more_orders]
         newest = max(candidates, key=lambda f: _latest_order(heads[f], plains[f]))
-        more_orders = [f for f in [assigned["orders"], *more_orders] if f != newest]
+        more_orders = [f for f in candidates if f != newest]
         assigned["orders"] = newest
     if "orders" not in assigned and (stand_in := _orders_stand_in(heads, assigned)):
         source, file = stand_in
