@@ -9,7 +9,7 @@ import os
 import sys
 from typing import NoReturn
 
-from churnwatch.core.memory import heap_kept
+from churnwatch.core.memory import c_function, heap_kept
 
 
 def main() -> None:
@@ -100,13 +100,8 @@ def tune_malloc() -> None:
       faulted in and zeroed page by page again; at 30 M orders the kernel spent a third of
       the CPU time on that. Paired runs: see ``benchmarks/README.md``.
     """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except AttributeError:  # another C library (musl): its own allocator, left as it is
+    mallopt = c_function("mallopt")
+    if mallopt is None:  # not glibc: its own allocator, left as it is
         return
     if not _user_sets(ARENA_SETTINGS):
         mallopt(M_ARENA_MAX, 1)

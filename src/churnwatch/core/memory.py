@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import functools
 import sys
 from collections.abc import Callable
 
@@ -30,17 +29,18 @@ def return_freed_memory() -> None:
     freed and made again reuse their pages instead of the kernel clearing fresh ones; the
     price is holes that a later, differently sized array cannot use, which added to the
     peak. Returned here, between the stages, the holes cost a page fault each once."""
-    trim = _malloc_trim() if _Heap.kept else None
+    trim = c_function("malloc_trim") if _Heap.kept else None
     if trim is not None:
         trim(0)
 
 
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def c_function(name: str) -> Callable[..., int] | None:
+    """A function of the C library's malloc (``mallopt``, ``malloc_trim``) where it is Linux's
+    glibc; None elsewhere, or where another C library (musl) has its own allocator."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except AttributeError:  # another C library (musl)
+        found: Callable[..., int] = getattr(ctypes.CDLL(None), name)
+    except AttributeError:
         return None
-    return trim
+    return found
