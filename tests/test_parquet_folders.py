@@ -598,3 +598,26 @@ def test_parts_written_before_an_optional_column_was_added_are_said(
     assert out.read_bytes() == expected
     said = "note: orders: column 'channel': not in 2 parts of 3 (part-0.parquet, part-1.parquet)"
     assert f"{said}: their rows are read with it empty" in result.stderr, result.stderr
+
+
+def test_parts_written_again_between_two_scans_of_one_process_are_read_as_they_now_are(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """What is learnt about each part is kept for the next scan (a folder of thousands of parts
+    was walked and checked half a dozen times per scan), but not past a change to the part."""
+    plain, folder = _plain_scan_and_a_copy(cli, examples_dir, tmp_path)
+    (folder / "orders.csv").unlink()
+    parts = folder / "orders"
+    _spark_folder(_orders(examples_dir), parts)
+    assert _scan_csv(cli, folder, tmp_path / "first.csv") == plain
+    last = parts / "part-11-5f1c.snappy.parquet"
+    (tmp_path / "kept.parquet").write_bytes(last.read_bytes())
+    last.write_bytes(b"not yet written")  # a writer at work, in place
+    result = cli("scan", folder, "--as-of", AS_OF, "-o", tmp_path / "second.csv")
+    assert result.exit_code == 2
+    assert "part-11-5f1c.snappy.parquet: not a Parquet file" in result.stderr
+    last.write_bytes((tmp_path / "kept.parquet").read_bytes())
+    assert _scan_csv(cli, folder, tmp_path / "third.csv") == plain
+    last.unlink()  # a part taken away: its orders are no longer read
+    fewer = _scan_csv(cli, folder, tmp_path / "fourth.csv")
+    assert fewer != plain

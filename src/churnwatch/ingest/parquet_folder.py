@@ -159,6 +159,7 @@ def _is_log(folder: Path) -> bool:
     return any(folder.glob("*.metadata.json"))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _name_order(name: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
     """``part-2`` before ``part-10``: each run of digits compares as a number (names that
     compare alike, ``part-01`` and ``part-1``, then by their text)."""
@@ -221,13 +222,6 @@ def parquet_bytes(path: Path) -> int:
             raise not_parquet(part, exc) from None
         total += sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
     return total
-
-
-def _signature(parts: tuple[Path, ...]) -> tuple[tuple[int, int], ...]:
-    """What changes when a part is written again: a dataset made for the parts as they were
-    is not reused (a long-lived process may read the folder again)."""
-    facts = [part.stat() for part in parts]
-    return tuple((fact.st_size, fact.st_mtime_ns) for fact in facts)
 
 
 def parts_without(path: Path, headers: list[str]) -> dict[str, list[str]]:
@@ -350,9 +344,37 @@ def _folder_keys(folder: Path, parts: tuple[Path, ...], schemas: list[pa.Schema]
 
 def _parts(folder: Path) -> list[Path]:
     """The folder's parts: Parquet files inside it."""
+    return list(_listed(folder)[0])
+
+
+def _listed(folder: Path) -> tuple[tuple[Path, ...], tuple[tuple[int, int], ...]]:
+    """The folder's parts and their signature (the key of what is read from their footers
+    once per run). A scan asks for them half a dozen times: the folder is walked and its
+    files' sizes and times looked at each time (a part written again is seen), but each part
+    is checked (where it leads, its first bytes) once for as long as it stays as it was."""
+    files = tuple(_walk(folder))
+    facts = tuple(_facts(file) for file in files)
+    parts = _checked(folder, files, facts)
+    return parts, tuple((size, mtime) for size, mtime, _ in facts)
+
+
+def _facts(file: Path) -> tuple[int, int, int]:
+    """What changes when a file is written again or replaced: size, time and inode (zeros
+    for a file that cannot be looked at, which the check then names)."""
+    try:
+        fact = file.stat()
+    except OSError:
+        return 0, 0, 0
+    return fact.st_size, fact.st_mtime_ns, fact.st_ino
+
+
+@functools.lru_cache(maxsize=8)
+def _checked(
+    folder: Path, files: tuple[Path, ...], facts: tuple[tuple[int, int, int], ...]
+) -> tuple[Path, ...]:
+    """The files, each one inside the folder and a Parquet file, else the error naming it."""
     real = folder.resolve()
-    parts = list(_walk(folder))
-    for part in parts:
+    for part in files:
         try:
             inside = part.resolve(strict=True).is_relative_to(real)
         except (OSError, RuntimeError) as exc:  # a loop of links, a link to nothing
@@ -367,7 +389,7 @@ def _parts(folder: Path) -> list[Path]:
                 " export: a folder export holds only the parts of its table; move"
                 f" '{inline(part.name)}' elsewhere"
             )
-    return parts
+    return files
 
 
 def _starts_as_parquet(part: Path, *, strict: bool = False) -> bool:
@@ -469,13 +491,6 @@ def repeated_names(path: Path) -> list[str]:
     read, as a CSV's repeated headers are not, unless the source needs one (an error)."""
     schemas = [_part_schema(path)] if not path.is_dir() else _part_schemas(*_listed(path))
     return sorted({name for schema in schemas for name in _repeated(schema)})
-
-
-def _listed(folder: Path) -> tuple[tuple[Path, ...], tuple[tuple[int, int], ...]]:
-    """The folder's parts and their signature: the key of what is read from their footers
-    once per run."""
-    parts = tuple(_parts(folder))
-    return parts, _signature(parts)
 
 
 def _repeated(schema: pa.Schema) -> set[str]:
