@@ -621,3 +621,30 @@ def test_parts_written_again_between_two_scans_of_one_process_are_read_as_they_n
     last.unlink()  # a part taken away: its orders are no longer read
     fewer = _scan_csv(cli, folder, tmp_path / "fourth.csv")
     assert fewer != plain
+
+
+@pytest.mark.parametrize("engine", ["default", "dask"])
+def test_dates_in_some_parts_and_times_in_others_are_read_by_their_days(
+    cli, examples_dir: Path, tmp_path: Path, engine: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Parts written by different tools: dates, times without a zone, and times in a zone
+    (half past midnight in Berlin, the evening before in UTC) give each order its day, as the
+    CSV does, where Arrow could not join them and the folder was refused."""
+    table = _orders(examples_dir)
+    expected, folder = _scan_of_csv_and_a_copy(cli, examples_dir, tmp_path, table)
+    day = table.schema.get_field_index("order_date")
+    third = -(-table.num_rows // 3)
+    pieces = [table.slice(index * third, third) for index in range(3)]
+    midnight = pieces[1].column(day).cast(pa.timestamp("us"))
+    berlin = pc.assume_timezone(pieces[2].column(day).cast(pa.timestamp("ms")), "Europe/Berlin")
+    berlin = pc.add(berlin, pa.scalar(dt.timedelta(minutes=30), pa.duration("ms")))
+    written = [
+        pieces[0],
+        pieces[1].set_column(day, "order_date", midnight),
+        pieces[2].set_column(day, "order_date", berlin),
+    ]
+    (folder / "orders").mkdir()
+    for index, piece in enumerate(written):
+        pq.write_table(piece, folder / "orders" / f"part-{index}.parquet")
+    extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
+    assert _scan_csv(cli, folder, tmp_path / "parts.csv", *extra) == expected

@@ -15,7 +15,7 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -426,25 +426,27 @@ def _one_schema(folder: Path, parts: list[tuple[Path, pa.Schema]], keys: pa.Sche
     """One schema for all parts and the folder names' columns (``keys``): a column that is
     whole numbers in one part and decimals in another is read as decimals, float32 or
     decimal parts beside doubles by their digits, categories (dictionary-encoded) as their
-    text; text in one and numbers in another cannot be joined, and the first part that
-    disagrees with those before it is named."""
-    schemas = [_plain(schema) for _, schema in parts]
+    text, dates in some parts and times in others (or times in several zones) by their days;
+    text in one and numbers in another cannot be joined, and the first part that disagrees
+    with those before it is named."""
+    schemas = _as_days(_plain(schema) for _, schema in parts)
     try:
         schema = pa.unify_schemas([*schemas, keys], promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise _disagreeing(folder, parts, exc) from None
+        named = [(part, schema) for (part, _), schema in zip(parts, schemas, strict=True)]
+        raise _disagreeing(folder, named, exc) from None
     for name in _widened_by_digits(schema, schemas):
         schema = schema.set(schema.get_field_index(name), schema.field(name).with_type(pa.string()))
     return schema
 
 
 def _disagreeing(folder: Path, parts: list[tuple[Path, pa.Schema]], exc: Exception) -> InputError:
-    """The error naming the first part whose columns cannot be joined with those before it
-    (the folder, where each can but not with the folder names' columns)."""
-    joined = _plain(parts[0][1])
+    """The error naming the first part whose columns (as joined: plain, days) cannot be joined
+    with those before it (the folder, where each can but not with the folder names' columns)."""
+    joined = parts[0][1]
     for part, schema in parts[1:]:
         try:
-            joined = pa.unify_schemas([joined, _plain(schema)], promote_options="permissive")
+            joined = pa.unify_schemas([joined, schema], promote_options="permissive")
         except (pa.ArrowInvalid, pa.ArrowTypeError) as found:
             return InputError(
                 f"{inline(str(part))}: its columns do not agree with the parts before it in"
@@ -454,6 +456,37 @@ def _disagreeing(folder: Path, parts: list[tuple[Path, pa.Schema]], exc: Excepti
         f"{inline(str(folder))}: its parts do not agree on their columns"
         f" ({inline(str(exc))}); write all parts with one schema"
     )
+
+
+def _as_days(schemas: Iterable[pa.Schema]) -> list[pa.Schema]:
+    """The schemas with each column that holds dates in some parts and times in others, or
+    times without a zone beside times in a zone or in two zones, as dates: Arrow joins none
+    of these, and churnwatch reads a time as its day anyway (a zoned time as the day in its
+    zone, in every part as in a single file)."""
+    schemas = list(schemas)
+    kinds: dict[str, set[pa.DataType]] = {}
+    for schema in schemas:
+        for field in schema:
+            if _is_day(field.type):
+                kinds.setdefault(field.name, set()).add(_day_kind(field.type))
+    mixed = {name for name, found in kinds.items() if len(found) > 1}
+    if not mixed:
+        return schemas
+    return [pa.schema([_by_day(field, mixed) for field in schema]) for schema in schemas]
+
+
+def _by_day(field: pa.Field, mixed: set[str]) -> pa.Field:
+    return field.with_type(pa.date32()) if field.name in mixed and _is_day(field.type) else field
+
+
+def _is_day(kind: pa.DataType) -> bool:
+    return pa.types.is_timestamp(kind) or pa.types.is_date(kind)
+
+
+def _day_kind(kind: pa.DataType) -> pa.DataType:
+    """What decides a date's or a time's day: a date, or a time's zone (none: as written).
+    Arrow joins dates of two units, and times of two units in one zone, by itself."""
+    return pa.timestamp("s", kind.tz) if pa.types.is_timestamp(kind) else pa.date32()
 
 
 def _widened_by_digits(schema: pa.Schema, schemas: list[pa.Schema]) -> list[str]:
