@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from churnwatch.analyses.result import ScanResult
+from churnwatch.core.amounts import amount_sums
 from churnwatch.core.domain import Phase, is_order
 from churnwatch.features.aggregate import count, total
 from churnwatch.features.payments import invoices
@@ -124,8 +125,8 @@ def _reasons_before_leaving(
     earlier = _within(o_days, last[o_codes], YEAR, 2 * YEAR) & real
     n_before, n_earlier = count(o_codes, n, before), count(o_codes, n, earlier)
     amounts = orders["amount"].to_numpy(dtype=float)
-    mean_before = _mean(total(o_codes, amounts, n, before), n_before)
-    mean_earlier = _mean(total(o_codes, amounts, n, earlier), n_earlier)
+    mean_before = _mean(amount_sums(o_codes, amounts, n, before), n_before)
+    mean_earlier = _mean(amount_sums(o_codes, amounts, n, earlier), n_earlier)
     flags = {
         "rarer": (n_earlier >= 3) & (n_before < 0.6 * n_earlier),
         "shrinking": (n_before >= 2) & (mean_before < 0.7 * mean_earlier),

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from churnwatch.core.amounts import Amounts
 from churnwatch.core.domain import is_order
 from churnwatch.features.aggregate import (
     count,
@@ -16,7 +17,6 @@ from churnwatch.features.aggregate import (
     ratio,
     sizes,
     sorted_pairs,
-    total,
 )
 from churnwatch.features.registry import Features, Inputs, provides
 from churnwatch.timeframe import Cut
@@ -185,7 +185,7 @@ def volume(inputs: Inputs) -> Features:
     orders = inputs.cut.frame("orders")
     codes = orders["customer"].to_numpy()
     days = orders["order_date"].to_numpy()
-    amount = orders["amount"].to_numpy()
+    amount = Amounts.of(orders["amount"].to_numpy())
     window, n = inputs.window, inputs.window.customers
     recent = _Totals.of(codes, amount, n, window.recent(days))
     baseline = _Totals.of(codes, amount, n, window.baseline(days))
@@ -228,16 +228,16 @@ class _Totals(NamedTuple):
 
     @classmethod
     def of(
-        cls, codes: np.ndarray, amount: np.ndarray, n: int, where: np.ndarray | None = None
+        cls, codes: np.ndarray, amount: Amounts, n: int, where: np.ndarray | None = None
     ) -> _Totals:
         """The window's rows are taken out once; the three sums run over them alone."""
         if where is not None:
-            codes, amount = codes[where], amount[where]
-        revenue = total(codes, amount, n)
-        real = is_order(amount)
+            codes, amount = codes[where], amount.taken(where)
+        revenue = amount.sums(codes, n)
+        real = is_order(amount.units)
         if not real.all():  # credit notes count towards revenue only
-            codes, amount = codes[real], amount[real]
-            return cls(count(codes, n), total(codes, amount, n), revenue)
+            codes, amount = codes[real], amount.taken(real)
+            return cls(count(codes, n), amount.sums(codes, n), revenue)
         return cls(count(codes, n), revenue, revenue)
 
     @property

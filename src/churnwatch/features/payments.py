@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from churnwatch.core.amounts import amount_sums
 from churnwatch.features.aggregate import count, first_last, ratio, sorted_pairs, total
 from churnwatch.features.registry import Features, Inputs, provides
 from churnwatch.ingest.invoice_parts import INVOICE
@@ -73,7 +74,7 @@ def _open_overdue_amount(payments: pd.DataFrame, window: Window) -> np.ndarray:
     codes = payments["customer"].to_numpy()
     paid = payments["paid_date"].to_numpy(dtype=float)
     overdue = np.isnan(paid) & (payments["due_date"].to_numpy() < window.as_of)
-    return total(codes, payments["amount"].to_numpy(), window.customers, overdue)
+    return amount_sums(codes, payments["amount"].to_numpy(), window.customers, overdue)
 
 
 def _lateness(
