@@ -526,6 +526,20 @@ def test_an_export_packed_in_a_form_not_unpacked_is_named(cli, tmp_path: Path) -
     ) in " ".join(result.stderr.split())
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_a_packed_parquet_file_is_named_with_what_to_do(cli, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    """``orders.parquet.gz`` was "orders file not found", without a word on the file there."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / f"orders.parquet{suffix}").write_bytes(b"\x1f\x8b\x08\x00")
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    assert (
+        f"orders file not found; orders.parquet{suffix} is a packed Parquet file, which"
+        " churnwatch does not unpack: unpack it to orders.parquet"
+    ) in " ".join(result.stderr.split())
+
+
 def test_a_zip_packed_with_a_method_python_does_not_unpack_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Deflate64 (method 9, Windows Explorer's for large files) is no password matter."""
     folder = _zip_with_a_field_changed(tmp_path, 8, lambda method: 9)  # the method

@@ -648,3 +648,51 @@ def test_dates_in_some_parts_and_times_in_others_are_read_by_their_days(
         pq.write_table(piece, folder / "orders" / f"part-{index}.parquet")
     extra = ("--engine", "dask", "--workers", "1") if engine == "dask" else ()
     assert _scan_csv(cli, folder, tmp_path / "parts.csv", *extra) == expected
+
+
+def test_a_folder_of_csv_parts_or_of_a_success_mark_alone_is_said_not_passed_over(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """``payments/`` as Spark's ``df.write.csv`` leaves it, or with its _SUCCESS alone: the
+    payments were left out without a word (``payments.parquet/`` was said), and for the
+    orders the error named only a missing orders.csv."""
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "payments").mkdir()
+    (folder / "payments.csv").rename(folder / "payments" / "part-00000-5f1c-c000.csv")
+    (folder / "payments" / "_SUCCESS").write_bytes(b"")
+    result = cli("scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    said = (
+        "warning: payments/: a folder of CSV parts (part-00000-5f1c-c000.csv), which churnwatch"
+        " does not join into one export; the payments are left out: join them into one"
+        " payments.csv with a single header line, or write the table as Parquet parts"
+    )
+    assert said in " ".join(result.stderr.split()), result.stderr
+    strict = cli("scan", folder, "--as-of", AS_OF, "--strict", "-o", tmp_path / "strict.csv")
+    assert strict.exit_code == 2 and not (tmp_path / "strict.csv").exists()
+    init = cli("init", folder)
+    assert "no payments export found: payments/ is a folder of CSV parts" in init.output
+    (folder / "churnwatch.toml").unlink()
+    (folder / "orders").mkdir()
+    (folder / "orders.csv").rename(tmp_path / "orders.csv")
+    (folder / "orders" / "_SUCCESS").write_bytes(b"")
+    result = cli("scan", folder)
+    assert result.exit_code == 2
+    said = "orders file not found; orders/ is a folder without Parquet parts: export the orders"
+    assert said in result.stderr, result.stderr
+
+
+def test_a_part_that_links_to_nothing_is_named_as_such(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    _spark_folder(_orders(examples_dir), folder / "orders", parts=2)
+    (folder / "orders" / "part-2.parquet").symlink_to(tmp_path / "gone" / "part-2.parquet")
+    result = cli("scan", folder, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2
+    said = "orders/part-2.parquet: a link to nothing (its target is gone); put the part itself"
+    assert said in " ".join(result.stderr.split()), result.stderr
+    assert "Errno" not in result.stderr

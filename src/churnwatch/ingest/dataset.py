@@ -37,6 +37,7 @@ from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import packed_names
 from churnwatch.ingest.parquet_folder import (
+    csv_parts,
     folder_candidates,
     in_their_parts,
     is_parquet_folder,
@@ -329,7 +330,7 @@ def _existing(
         return found[0]
     if source.required and (unread := unread_instead(folder, source, settings)):
         raise InputError(
-            f"{path}: {source.name} file not found; {unread.path.name} is {unread.what}:"
+            f"{path}: {source.name} file not found; {shown(unread.path)} is {unread.what}:"
             f" {unread.fix}"
         )
     if source.required and not settings.path:
@@ -347,6 +348,8 @@ def _existing(
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 OTHER_PACKING = (".xz", ".lz4", ".lzma", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.zst")
 """Packed in a way churnwatch does not unpack (or several files in one archive)."""
+PARQUET_PACKING = (".gz", ".zst", ".bz2", ".zip", ".xz")
+"""Packings of a Parquet file (``orders.parquet.gz``), which churnwatch reads unpacked only."""
 
 
 class Unread(NamedTuple):
@@ -378,7 +381,36 @@ def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unre
                 fix = f"unpack it to {name}, or pack {name} alone as .gz, .zst, .bz2 or .zip"
                 what = "packed in a form churnwatch does not unpack"
                 return Unread(candidate, what, fix, Reason.UNREAD_ARCHIVE)
+    for suffix in PARQUET_PACKING:
+        if (candidate := folder / f"{stem}.parquet{suffix}").is_file():
+            fix = f"unpack it to {stem}.parquet (Parquet compresses its columns itself)"
+            what = "a packed Parquet file, which churnwatch does not unpack"
+            return Unread(candidate, what, fix, Reason.UNREAD_ARCHIVE)
+    if (bare := folder / stem).is_dir() and not is_parquet_folder(bare):
+        return _unread_folder(bare, source)
     return None
+
+
+def _unread_folder(bare: Path, source: Source) -> Unread:
+    """A folder under the export's name (``payments/``) that holds no Parquet parts: CSV
+    parts, which are not joined into one export, or nothing but a writer's marks."""
+    name = source.default_file
+    if parts := csv_parts(bare):
+        first = inline(parts[0].relative_to(bare).as_posix())
+        return Unread(
+            bare,
+            f"a folder of CSV parts ({first}{', …' if len(parts) > 1 else ''}), which churnwatch"
+            " does not join into one export",
+            f"join them into one {name} with a single header line, or write the table as"
+            " Parquet parts",
+            Reason.UNREAD_FOLDER,
+        )
+    return Unread(
+        bare,
+        "a folder without Parquet parts",
+        f"export the {source.name} into it again, or save {name} beside it",
+        Reason.UNREAD_FOLDER,
+    )
 
 
 def save_as_csv(workbook: Path) -> str:
@@ -391,7 +423,7 @@ def not_read(source: Source, unread: Unread) -> Problem:
     (its signals are off)."""
     return Problem(
         source.name,
-        unread.path.name,
+        shown(unread.path),
         unread.code,
         f"{unread.what}; the {source.name} are left out: {unread.fix}",
     )

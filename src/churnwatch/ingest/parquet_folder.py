@@ -83,6 +83,15 @@ def refuse_no_parts(path: Path) -> None:
         raise EmptySourceError(f"{inline(str(path))}/", EmptySourceError.NO_PARTS)
 
 
+def csv_parts(folder: Path) -> list[Path]:
+    """The files of a folder that look like the parts of a CSV export (Spark's
+    ``df.write.csv``: ``part-00000-….csv``, maybe packed), the writers' own files left out."""
+    return [file for file in _walk(folder, quiet=True) if _CSV_PART.search(file.name)]
+
+
+_CSV_PART = re.compile(r"\.(csv|tsv|txt)(\.(gz|bz2|zst|deflate|snappy|lz4))?$", re.IGNORECASE)
+
+
 def folder_candidates(path: Path) -> list[Path]:
     """Where a source's export may be a folder of parts when it has its default name:
     ``orders.csv`` → ``orders.parquet/``, and ``orders/`` when no file is there."""
@@ -377,7 +386,12 @@ def _checked(
     for part in files:
         try:
             inside = part.resolve(strict=True).is_relative_to(real)
-        except (OSError, RuntimeError) as exc:  # a loop of links, a link to nothing
+        except FileNotFoundError:
+            raise InputError(
+                f"{inline(str(part))}: a link to nothing (its target is gone); put the part"
+                " itself there, or remove the link"
+            ) from None
+        except (OSError, RuntimeError) as exc:  # a loop of links
             raise InputError(f"{inline(str(part))}: cannot be read: {exc}") from None
         if not inside:
             raise InputError(

@@ -67,6 +67,9 @@ class Reason(StrEnum):
     UNREAD_ARCHIVE = "unread_archive"
     """An archive churnwatch does not unpack (``.xz``, ``.7z``, a tar) where the export should
     be: not read, the source left out."""
+    UNREAD_FOLDER = "unread_folder"
+    """A folder without Parquet parts under the export's name (``payments/`` of CSV parts, or
+    of a writer's ``_SUCCESS`` alone): not read, the source left out."""
 
 
 class Level(StrEnum):

@@ -145,10 +145,16 @@ class Proposal:
             )
             for file in self.more_orders
         ]
-        found += [
-            ("note", f"no {name} export found") for name in SOURCES if name not in self.sources
-        ]
+        found += [("note", self._not_found(name)) for name in SOURCES if name not in self.sources]
         return found
+
+    def _not_found(self, name: str) -> str:
+        """No export of a source, and what is there instead under its name, if anything (a
+        workbook, an archive, a folder of CSV parts)."""
+        unread = unread_instead(self.folder, SOURCES[name], SourceConfig())
+        if unread is None:
+            return f"no {name} export found"
+        return f"no {name} export found: {shown(unread.path)} is {unread.what}: {unread.fix}"
 
     def to_toml(self) -> dict[str, Any]:
         sources: dict[str, Any] = {}
