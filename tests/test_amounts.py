@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from churnwatch.core.amounts import BLOCK, Amounts, amount_sums
+from churnwatch.core.amounts import BLOCK, Amounts, sums_by
 
 AS_OF = "2026-09-30"
 
@@ -32,8 +32,8 @@ def test_sums_are_the_exact_sums_in_any_order(
     amounts = np.array([u / 10_000 for u in units])
     codes = np.array(groups[: len(units)])
     order = np.random.default_rng(seed).permutation(len(units))
-    summed = amount_sums(codes, amounts, 4)
-    assert np.array_equal(summed, amount_sums(codes[order], amounts[order], 4))
+    summed = sums_by(codes, amounts, 4)
+    assert np.array_equal(summed, sums_by(codes[order], amounts[order], 4))
     exact = [
         sum((Fraction(u, 10_000) for u, g in zip(units, codes, strict=True) if g == k), Fraction(0))
         for k in range(4)
@@ -48,7 +48,7 @@ def test_the_rarest_tie_rounds_one_way() -> None:
     means = set()
     for _ in range(50):
         rng.shuffle(values)
-        means.add(amount_sums(np.zeros(160, np.intp), np.array(values), 1)[0] / 160)
+        means.add(sums_by(np.zeros(160, np.intp), np.array(values), 1)[0] / 160)
     assert means == {83_399 / 160}
 
 
@@ -58,8 +58,23 @@ def test_amounts_of_more_places_are_summed_as_before() -> None:
     values = np.array([1 / 3, 2.000001, 7.25, np.nan, 1e-7])
     codes = np.array([0, 1, 0, 1, 0])
     expected = np.bincount(codes, weights=values, minlength=2)
-    np.testing.assert_array_equal(amount_sums(codes, values, 2), expected)
+    np.testing.assert_array_equal(sums_by(codes, values, 2), expected)
     assert Amounts.of(values).scale == 1.0
+
+
+def test_edges_empty_negative_zero_whole_numbers_nan_and_huge_totals() -> None:
+    none = np.empty(0, np.intp)
+    assert sums_by(none, np.empty(0), 2).tolist() == [0.0, 0.0]
+    assert sums_by(np.array([0, 0]), np.array([-0.0, 0.0]), 1).tolist() == [0.0]
+    days = np.array([3, 4, 5])  # days late: whole numbers, summed exactly too
+    assert sums_by(np.array([0, 1, 0]), days, 2).tolist() == [8.0, 4.0]
+    missing = np.array([1.5, np.nan])
+    assert Amounts.of(missing).scale == 1.0
+    assert np.isnan(sums_by(np.array([0, 0]), missing, 1)[0])  # missing stays missing
+    huge = np.array([5e11, 5e11])  # 2 * 5e15 ten-thousandths: past 2**53, added as floats
+    assert Amounts.of(huge).scale == 1.0
+    assert Amounts.of(huge[:1]).scale == 10_000.0
+    assert Amounts.of(np.array([1e300])).scale == 1.0  # no overflow warning either
 
 
 def test_long_columns_are_checked_block_by_block() -> None:

@@ -679,8 +679,24 @@ def test_a_folder_of_csv_parts_or_of_a_success_mark_alone_is_said_not_passed_ove
     (folder / "orders" / "_SUCCESS").write_bytes(b"")
     result = cli("scan", folder)
     assert result.exit_code == 2
-    said = "orders file not found; orders/ is a folder without Parquet parts: export the orders"
-    assert said in result.stderr, result.stderr
+    said = "orders file not found; orders/ is a folder without parts (only its writers' own"
+    assert said in " ".join(result.stderr.split()), result.stderr
+
+
+def test_a_folder_of_something_else_under_a_sources_name_is_left_alone(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """``complaints/`` of call notes and PDFs is no export: the complaints are simply absent,
+    as before, and --strict has nothing to refuse."""
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "complaints.csv").unlink()
+    (folder / "complaints").mkdir()
+    (folder / "complaints" / "call-notes.txt").write_text("rang back on Monday\n")
+    (folder / "complaints" / "claim.pdf").write_bytes(b"%PDF-1.4")
+    result = cli("scan", folder, "--as-of", AS_OF, "--strict", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert "complaints/" not in result.stderr
 
 
 def test_a_part_that_links_to_nothing_is_named_as_such(
@@ -696,3 +712,29 @@ def test_a_part_that_links_to_nothing_is_named_as_such(
     said = "orders/part-2.parquet: a link to nothing (its target is gone); put the part itself"
     assert said in " ".join(result.stderr.split()), result.stderr
     assert "Errno" not in result.stderr
+
+
+def test_a_part_taken_away_while_the_folder_is_read_is_named(
+    cli, examples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A Spark overwrite running beside the scan: the part listed is gone when it is looked
+    at, which is no link to nothing."""
+    from churnwatch.ingest import parquet_folder
+
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    (folder / "orders.csv").unlink()
+    _spark_folder(_orders(examples_dir), folder / "orders", parts=2)
+    listed = parquet_folder._walk
+
+    def walk_then_delete(place: Path, *, quiet: bool = False):  # type: ignore[no-untyped-def]
+        found = list(listed(place, quiet=quiet))
+        if not quiet:
+            (folder / "orders" / "part-1-5f1c.snappy.parquet").unlink(missing_ok=True)
+        return iter(found)
+
+    monkeypatch.setattr(parquet_folder, "_walk", walk_then_delete)
+    result = cli("scan", folder, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2
+    said = "part-1-5f1c.snappy.parquet: gone while it was read; run again once the writer is done"
+    assert said in " ".join(result.stderr.split()), result.stderr

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.result import ScanResult
-from churnwatch.core.amounts import amount_sums
+from churnwatch.core.amounts import sums_by
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import UsageError
 from churnwatch.core.suggest import closest
@@ -172,7 +172,7 @@ def _count(months: np.ndarray, days: pd.Series | np.ndarray) -> list[int]:
 def _sum(months: np.ndarray, days: np.ndarray, amounts: np.ndarray) -> list[float]:
     found = _months_of(days) - months[0]
     inside = (found >= 0) & (found < len(months))
-    totals = amount_sums(found, amounts, len(months), inside)
+    totals = sums_by(found, amounts, len(months), inside)
     return [round(float(v), 2) for v in totals]
 
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from churnwatch.analyses.result import ScanResult
-from churnwatch.core.amounts import amount_sums
+from churnwatch.core.amounts import sums_by
 from churnwatch.core.domain import Phase, is_order
-from churnwatch.features.aggregate import count, total
+from churnwatch.features.aggregate import count
 from churnwatch.features.payments import invoices
 from churnwatch.timeframe import Cut
 
@@ -125,8 +125,8 @@ def _reasons_before_leaving(
     earlier = _within(o_days, last[o_codes], YEAR, 2 * YEAR) & real
     n_before, n_earlier = count(o_codes, n, before), count(o_codes, n, earlier)
     amounts = orders["amount"].to_numpy(dtype=float)
-    mean_before = _mean(amount_sums(o_codes, amounts, n, before), n_before)
-    mean_earlier = _mean(amount_sums(o_codes, amounts, n, earlier), n_earlier)
+    mean_before = _mean(sums_by(o_codes, amounts, n, before), n_before)
+    mean_earlier = _mean(sums_by(o_codes, amounts, n, earlier), n_earlier)
     flags = {
         "rarer": (n_earlier >= 3) & (n_before < 0.6 * n_earlier),
         "shrinking": (n_before >= 2) & (mean_before < 0.7 * mean_earlier),
@@ -175,7 +175,7 @@ def _paid_late(cut: Cut, last: np.ndarray, n: int) -> np.ndarray:
     codes, due, paid = invoices(cut.frame("payments"))
     due = due.astype(float)
     near = _within(due, last[codes], 0, YEAR) & ~np.isnan(paid)
-    late = _mean(total(codes, np.nan_to_num(paid - due), n, near), count(codes, n, near))
+    late = _mean(sums_by(codes, np.nan_to_num(paid - due), n, near), count(codes, n, near))
     return np.nan_to_num(late, nan=0.0) >= 10
 
 

@@ -29,6 +29,7 @@ class Amounts(NamedTuple):
     they are (summed by float additions in the rows' order, as before)."""
 
     units: np.ndarray
+    """What is added: the amounts times :attr:`scale`, which keeps each one's sign."""
     scale: float
 
     @classmethod
@@ -46,14 +47,15 @@ class Amounts(NamedTuple):
         return summed / self.scale if self.scale != 1.0 else summed
 
 
-def amount_sums(
-    groups: np.ndarray, amounts: np.ndarray, n: int, where: np.ndarray | None = None
+def sums_by(
+    groups: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None
 ) -> np.ndarray:
-    """Per group, the sum of its ``amounts`` (only the rows ``where`` holds), in any order the
-    same (see :class:`Amounts`)."""
+    """Per group (``0 <= groups < n``), the sum of its ``values`` (only the rows ``where``
+    holds; 0 where a group has none): amounts, days, any decimals of up to four places the
+    same in any order (see :class:`Amounts`)."""
     if where is not None:
-        groups, amounts = groups[where], amounts[where]
-    return Amounts.of(amounts).sums(groups, n)
+        groups, values = groups[where], values[where]
+    return Amounts.of(values).sums(groups, n)
 
 
 def _in_whole_units(values: np.ndarray) -> np.ndarray | None:
@@ -61,11 +63,12 @@ def _in_whole_units(values: np.ndarray) -> np.ndarray | None:
     more places, NaN or infinity: None) and the magnitudes add up below 2**53."""
     whole = np.empty_like(values)
     magnitude = 0.0
-    for start in range(0, len(values), BLOCK):
-        given = values[start : start + BLOCK]
-        scaled = np.multiply(given, SCALE, out=whole[start : start + BLOCK])
-        np.rint(scaled, out=scaled)
-        if not np.array_equal(scaled / SCALE, given):  # the digits give back each value
-            return None
-        magnitude += float(np.abs(scaled).sum())
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge value: not given back, below
+        for start in range(0, len(values), BLOCK):
+            given = values[start : start + BLOCK]
+            scaled = np.multiply(given, SCALE, out=whole[start : start + BLOCK])
+            np.rint(scaled, out=scaled)
+            if not np.array_equal(scaled / SCALE, given):  # the digits give back each value
+                return None
+            magnitude += float(np.abs(scaled).sum())
     return whole if magnitude < EXACT_BELOW else None

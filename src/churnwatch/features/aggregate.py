@@ -19,15 +19,6 @@ def count(codes: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndar
     return np.bincount(selected, minlength=n).astype(np.float64)
 
 
-def total(
-    codes: np.ndarray, values: np.ndarray, n: int, where: np.ndarray | None = None
-) -> np.ndarray:
-    """Sum of ``values`` per customer; 0 where a customer has no rows."""
-    if where is not None:
-        codes, values = codes[where], values[where]
-    return np.bincount(codes, weights=values, minlength=n)
-
-
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """``numerator / denominator``, missing where the denominator is zero or missing."""
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -234,7 +234,7 @@ class _Totals(NamedTuple):
         if where is not None:
             codes, amount = codes[where], amount.taken(where)
         revenue = amount.sums(codes, n)
-        real = is_order(amount.units)
+        real = is_order(amount.units)  # scaled or not, each amount keeps its sign
         if not real.all():  # credit notes count towards revenue only
             codes, amount = codes[real], amount.taken(real)
             return cls(count(codes, n), amount.sums(codes, n), revenue)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from churnwatch.core.amounts import amount_sums
-from churnwatch.features.aggregate import count, first_last, ratio, sorted_pairs, total
+from churnwatch.core.amounts import sums_by
+from churnwatch.features.aggregate import count, first_last, ratio, sorted_pairs
 from churnwatch.features.registry import Features, Inputs, provides
 from churnwatch.ingest.invoice_parts import INVOICE
 from churnwatch.timeframe import Window
@@ -74,7 +74,7 @@ def _open_overdue_amount(payments: pd.DataFrame, window: Window) -> np.ndarray:
     codes = payments["customer"].to_numpy()
     paid = payments["paid_date"].to_numpy(dtype=float)
     overdue = np.isnan(paid) & (payments["due_date"].to_numpy() < window.as_of)
-    return amount_sums(codes, payments["amount"].to_numpy(), window.customers, overdue)
+    return sums_by(codes, payments["amount"].to_numpy(), window.customers, overdue)
 
 
 def _lateness(
@@ -86,4 +86,4 @@ def _lateness(
     codes, due, paid = codes[where], due[where], paid[where]
     late = np.where(np.isnan(paid), window.as_of - due, paid - due)
     invoices = count(codes, window.customers)
-    return invoices, ratio(total(codes, late, window.customers), invoices)
+    return invoices, ratio(sums_by(codes, late, window.customers), invoices)

@@ -35,14 +35,15 @@ from churnwatch.ingest.date_order import closed_before_opened
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
-from churnwatch.ingest.packed import packed_names
+from churnwatch.ingest.packed import PACKED_SUFFIXES, packed_names
 from churnwatch.ingest.parquet_folder import (
-    csv_parts,
     folder_candidates,
     in_their_parts,
     is_parquet_folder,
+    plain_files,
     refuse_parts_as_exports,
     shown,
+    writers_marks_only,
 )
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
@@ -348,8 +349,12 @@ def _existing(
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 OTHER_PACKING = (".xz", ".lz4", ".lzma", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.zst")
 """Packed in a way churnwatch does not unpack (or several files in one archive)."""
-PARQUET_PACKING = (".gz", ".zst", ".bz2", ".zip", ".xz")
+PARQUET_PACKING = (*PACKED_SUFFIXES, ".xz")
 """Packings of a Parquet file (``orders.parquet.gz``), which churnwatch reads unpacked only."""
+CSV_PART_SUFFIXES = tuple(
+    kind + packing for kind in (".csv", ".tsv") for packing in ("", *PACKED_SUFFIXES)
+)
+"""The names of CSV parts as writers name them (Spark's ``part-00000-….csv.gz``)."""
 
 
 class Unread(NamedTuple):
@@ -391,11 +396,12 @@ def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unre
     return None
 
 
-def _unread_folder(bare: Path, source: Source) -> Unread:
-    """A folder under the export's name (``payments/``) that holds no Parquet parts: CSV
-    parts, which are not joined into one export, or nothing but a writer's marks."""
+def _unread_folder(bare: Path, source: Source) -> Unread | None:
+    """A folder under the export's name (``payments/``) that a writer left without Parquet
+    parts: CSV parts, which are not joined into one export, or nothing but its marks
+    (``_SUCCESS``). A folder of anything else is none of churnwatch's business."""
     name = source.default_file
-    if parts := csv_parts(bare):
+    if parts := [f for f in plain_files(bare) if f.name.lower().endswith(CSV_PART_SUFFIXES)]:
         first = inline(parts[0].relative_to(bare).as_posix())
         return Unread(
             bare,
@@ -405,12 +411,14 @@ def _unread_folder(bare: Path, source: Source) -> Unread:
             " Parquet parts",
             Reason.UNREAD_FOLDER,
         )
-    return Unread(
-        bare,
-        "a folder without Parquet parts",
-        f"export the {source.name} into it again, or save {name} beside it",
-        Reason.UNREAD_FOLDER,
-    )
+    if writers_marks_only(bare):
+        return Unread(
+            bare,
+            "a folder without parts (only its writers' own files)",
+            f"export the {source.name} into it again, or save {name} beside it",
+            Reason.UNREAD_FOLDER,
+        )
+    return None
 
 
 def save_as_csv(workbook: Path) -> str:

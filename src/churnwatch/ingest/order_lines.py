@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from churnwatch.core.amounts import amount_sums
+from churnwatch.core.amounts import sums_by
 from churnwatch.core.words import plural
 from churnwatch.ingest.arrow_numpy import to_numpy, whole_numbers
 from churnwatch.ingest.problems import Level, Problem, Reason
@@ -113,7 +113,7 @@ class _Lines:
         group, first, unnumbered = documents.group, documents.first, documents.unnumbered
         amounts = frame["amount"].to_numpy()
         orders = int(group.max()) + 1
-        sums = amount_sums(group, amounts, orders)
+        sums = sums_by(group, amounts, orders)
         reversed_line = np.bincount(group, weights=amounts < 0, minlength=orders) > 0
         lines_total = np.bincount(group, weights=np.abs(amounts), minlength=orders)
         cancel_out = np.abs(sums) <= CANCELLED * lines_total  # cents summed: 1e-15 is 0

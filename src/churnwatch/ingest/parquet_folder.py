@@ -43,6 +43,9 @@ TABLE_LOGS = {
 }
 """Folders of a table format whose log says which parts are current: read as plain parts, old
 versions of rewritten rows would be read beside the new ones."""
+Facts = tuple[int, int, int, int, int]
+"""A file's device, inode, size and modification and change times: what tells that it was
+written again, replaced or made unreadable since it was last looked at."""
 
 
 def is_parquet_folder(path: Path) -> bool:
@@ -83,13 +86,21 @@ def refuse_no_parts(path: Path) -> None:
         raise EmptySourceError(f"{inline(str(path))}/", EmptySourceError.NO_PARTS)
 
 
-def csv_parts(folder: Path) -> list[Path]:
-    """The files of a folder that look like the parts of a CSV export (Spark's
-    ``df.write.csv``: ``part-00000-….csv``, maybe packed), the writers' own files left out."""
-    return [file for file in _walk(folder, quiet=True) if _CSV_PART.search(file.name)]
+def plain_files(folder: Path) -> list[Path]:
+    """A folder's files at any depth but the writers' own (``_SUCCESS``, ``.crc``); none
+    where it cannot be listed."""
+    return list(_walk(folder, quiet=True))
 
 
-_CSV_PART = re.compile(r"\.(csv|tsv|txt)(\.(gz|bz2|zst|deflate|snappy|lz4))?$", re.IGNORECASE)
+def writers_marks_only(folder: Path) -> bool:
+    """Whether a folder holds a writer's marks (``_SUCCESS``) and nothing else: the output of
+    a job that wrote no parts, not a folder of something else."""
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError:
+        return False
+    marks = [n for n in names if n.startswith(WRITERS_MARKS) or n.endswith(FOLDER_MARK)]
+    return bool(marks) and not plain_files(folder)
 
 
 def folder_candidates(path: Path) -> list[Path]:
@@ -280,7 +291,7 @@ def _part_lines(folder: Path) -> PartLines:
 
 
 @functools.lru_cache(maxsize=8)
-def _part_rows(parts: tuple[Path, ...], signature: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+def _part_rows(parts: tuple[Path, ...], signature: tuple[Facts, ...]) -> tuple[int, ...]:
     """Each part's rows, from its footer."""
     import pyarrow.parquet as pq
 
@@ -304,18 +315,14 @@ def _keys_in(place: Path) -> list[str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _part_schemas(
-    parts: tuple[Path, ...], signature: tuple[tuple[int, int], ...]
-) -> list[pa.Schema]:
+def _part_schemas(parts: tuple[Path, ...], signature: tuple[Facts, ...]) -> list[pa.Schema]:
     """Each part's schema, its footer read once per run (the head, the checks, the read and
     the split each ask for it)."""
     return [_part_schema(part) for part in parts]
 
 
 @functools.lru_cache(maxsize=8)
-def _joined(
-    folder: Path, parts: tuple[Path, ...], signature: tuple[tuple[int, int], ...]
-) -> ds.Dataset:
+def _joined(folder: Path, parts: tuple[Path, ...], signature: tuple[Facts, ...]) -> ds.Dataset:
     """The parts as one dataset."""
     import pyarrow.dataset as ds
 
@@ -356,43 +363,51 @@ def _parts(folder: Path) -> list[Path]:
     return list(_listed(folder)[0])
 
 
-def _listed(folder: Path) -> tuple[tuple[Path, ...], tuple[tuple[int, int], ...]]:
+def _listed(folder: Path) -> tuple[tuple[Path, ...], tuple[Facts, ...]]:
     """The folder's parts and their signature (the key of what is read from their footers
     once per run). A scan asks for them half a dozen times: the folder is walked and its
     files' sizes and times looked at each time (a part written again is seen), but each part
     is checked (where it leads, its first bytes) once for as long as it stays as it was."""
     files = tuple(_walk(folder))
     facts = tuple(_facts(file) for file in files)
-    parts = _checked(folder, files, facts)
-    return parts, tuple((size, mtime) for size, mtime, _ in facts)
+    return _checked(folder, files, facts), facts
 
 
-def _facts(file: Path) -> tuple[int, int, int]:
-    """What changes when a file is written again or replaced: size, time and inode (zeros
-    for a file that cannot be looked at, which the check then names)."""
+def _facts(file: Path) -> Facts:
+    """What changes when a file is written again, replaced or made unreadable: its device,
+    inode, size and times (zeros for a file that cannot be looked at, which the check then
+    names)."""
     try:
         fact = file.stat()
     except OSError:
-        return 0, 0, 0
-    return fact.st_size, fact.st_mtime_ns, fact.st_ino
+        return 0, 0, 0, 0, 0
+    return fact.st_dev, fact.st_ino, fact.st_size, fact.st_mtime_ns, fact.st_ctime_ns
+
+
+def _gone(part: Path) -> str:
+    """A part that is not there once looked at: a link to nothing, or a file a writer took
+    away meanwhile (an overwrite running)."""
+    if part.is_symlink():
+        return (
+            f"{inline(str(part))}: a link to nothing (its target is gone); put the part itself"
+            " there, or remove the link"
+        )
+    return f"{inline(str(part))}: gone while it was read; run again once the writer is done"
 
 
 @functools.lru_cache(maxsize=8)
-def _checked(
-    folder: Path, files: tuple[Path, ...], facts: tuple[tuple[int, int, int], ...]
-) -> tuple[Path, ...]:
+def _checked(folder: Path, files: tuple[Path, ...], facts: tuple[Facts, ...]) -> tuple[Path, ...]:
     """The files, each one inside the folder and a Parquet file, else the error naming it."""
     real = folder.resolve()
     for part in files:
         try:
             inside = part.resolve(strict=True).is_relative_to(real)
         except FileNotFoundError:
-            raise InputError(
-                f"{inline(str(part))}: a link to nothing (its target is gone); put the part"
-                " itself there, or remove the link"
-            ) from None
-        except (OSError, RuntimeError) as exc:  # a loop of links
-            raise InputError(f"{inline(str(part))}: cannot be read: {exc}") from None
+            raise InputError(_gone(part)) from None
+        except OSError as exc:
+            raise InputError(f"{inline(str(part))}: cannot be read: {exc.strerror}") from None
+        except RuntimeError:  # a loop of links (Python before 3.13)
+            raise InputError(f"{inline(str(part))}: cannot be read: a loop of links") from None
         if not inside:
             raise InputError(
                 f"{inline(str(part))}: a link out of the Parquet folder; put the part itself there"
