@@ -53,6 +53,21 @@ def test_an_unknown_id_names_the_nearest_ones() -> None:
     assert "error: customer 'C169' not found; nearest: C0169" in stderr_of(result)
 
 
+def test_an_id_with_control_characters_is_found_as_the_lists_show_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The table shows an escape byte in an id as ``\\x1b``: that text, copied from the list,
+    finds the customer, and an id not found is never echoed raw to the terminal."""
+    (tmp_path / "orders.csv").write_text(
+        "customer_id,order_date,amount\nK\x1b[2J7,2025-01-02,5\nK8,2025-01-03,6\n"
+    )
+    shown = "K\\x1b[2J7"
+    result = invoke("explain", tmp_path, shown, "--as-of", "2025-01-31")
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.startswith(shown + "\n")
+    unknown = invoke("explain", tmp_path, "Q\x1b[2J", "--as-of", "2025-01-31")
+    assert unknown.exit_code == 2
+    assert "\x1b" not in unknown.output and "customer 'Q\\x1b[2J' not found" in unknown.output
+
+
 def test_an_id_without_orders_points_to_its_padded_twin(tmp_path) -> None:
     """'1' has an invoice only; '00001' ordered: the exports wrote one number two ways, and
     the suggestion is the customer with orders, not another id without them."""

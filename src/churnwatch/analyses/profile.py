@@ -19,6 +19,7 @@ from churnwatch.core.amounts import sums_by
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import UsageError
 from churnwatch.core.suggest import closest
+from churnwatch.core.words import inline
 from churnwatch.features.payments import invoices
 from churnwatch.ingest.customer_ids import digits_only, without_leading_zeros
 
@@ -72,10 +73,11 @@ def profile(
     scored = ids[result.customers.index.to_numpy()]  # the customers with orders
     wanted = customer_id.strip()
     if wanted not in ids:
-        folded = [i for i in ids if str(i).casefold() == wanted.casefold()]
-        if len(folded) != 1:  # 'c0143' is C0143 when nothing else could be meant
-            raise UsageError(f"customer {customer_id!r} not found{_nearest(wanted, scored)}")
-        wanted = folded[0]
+        wanted = _meant(wanted, ids) or ""
+        if not wanted:
+            raise UsageError(
+                f"customer {customer_id!r} not found{_nearest(customer_id.strip(), scored)}"
+            )
     code = int(np.flatnonzero(ids == wanted)[0])  # ids are unique: one position
     positions = np.flatnonzero(result.customers.index.to_numpy() == code)
     if positions.size == 0:
@@ -92,6 +94,20 @@ def profile(
     occasions = contact_plan(row, YEAR, lost_after_days, today)
     upcoming = min(occasions, key=lambda o: o.due) if occasions else None
     return Profile(row, position + 1, result.count, timeline, still_open, upcoming)
+
+
+def _meant(wanted: str, ids: pd.Index) -> str | None:
+    """The one id ``wanted`` can only mean: written in other case (``c0143`` for C0143), or
+    as the lists show an id with control characters (``C0070\\x1b[2J``, copied from the
+    table, for the id holding an escape byte)."""
+    for same in (
+        lambda i: i.casefold() == wanted.casefold(),
+        lambda i: not i.isprintable() and inline(i) == wanted,
+    ):
+        found = [str(i) for i in ids if same(str(i))]
+        if len(found) == 1:
+            return found[0]
+    return None
 
 
 def _padded(wanted: str, scored: pd.Index) -> str:
