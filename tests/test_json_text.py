@@ -16,6 +16,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from churnwatch.render.json_document import escaped_line_breaks
 from churnwatch.render.json_text import json_floats, json_strings
 from scan_helpers import invoke, write_exports
 
@@ -24,7 +25,8 @@ floats = st.floats(allow_nan=False, allow_infinity=False)
 
 
 def python(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    """Python's json, and the characters readers take for line breaks escaped."""
+    return escaped_line_breaks(json.dumps(value, ensure_ascii=False, allow_nan=False))
 
 
 @given(st.lists(st.one_of(st.none(), texts), max_size=30))
@@ -53,6 +55,7 @@ ORDERS = "order_id,customer_id,order_date,amount\n" + "".join(
             ("tab\there", "-17.0"),
             ("bell\x07 esc\x1b[2J", "0.5"),
             ("Müller & Söhne 🚀", "100"),
+            ("line\u2028sep para\u2029sep next\x85line", "12.5"),
             ("=HYPERLINK(1)", "99999999999.99"),
         ]
     )
@@ -72,16 +75,20 @@ def test_a_scan_with_hostile_names_writes_the_json_python_would(tmp_path: Path) 
             document = json.loads(fast.stdout)
             assert document["customers"] == records
             lines = fast.stdout.splitlines()[1:-1]
-            assert [line.rstrip(",") for line in lines] == [
-                json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records
-            ]
-        else:
+            assert [line.rstrip(",") for line in lines] == [python_compact(r) for r in records]
+        else:  # one record a line, also for readers that split at U+2028 (str.splitlines)
             lines = fast.stdout.splitlines()
             assert [json.loads(line) for line in lines] == [
                 {"as_of": "2026-09-30"} | r for r in records
             ]
+            assert "\u2028" not in fast.stdout and "\\u2028" in fast.stdout
     names = {record["name"] or record["customer_id"] for record in records}
     assert 'quote " back\\slash' in names and "bell\x07 esc\x1b[2J" in names
+    assert "line\u2028sep para\u2029sep next\x85line" in names  # the same value, read back
+
+
+def python_compact(record: object) -> str:
+    return escaped_line_breaks(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
 
 
 def test_values_json_cannot_hold_are_refused_not_written() -> None:

@@ -20,12 +20,30 @@ if TYPE_CHECKING:
 
 ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 PRETTY = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2)
+LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+"""Characters JSON allows unescaped in a string but that many readers take for line breaks
+(Python's ``splitlines``, older JavaScript): written as ``\\u2028``, so that one NDJSON
+record stays one line wherever it is read."""
+
+
+def escaped_line_breaks(text: str) -> str:
+    """JSON ``text`` with :data:`LINE_BREAKS` escaped (the same value to any JSON reader);
+    text without them is returned as it is, after a search that costs little."""
+    for char in LINE_BREAKS:
+        if char in text:
+            text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+def encoded(document: object, *, pretty: bool = False) -> str:
+    """``document`` as JSON text: compact unless ``pretty``, no NaN, no raw line breaks."""
+    return escaped_line_breaks((PRETTY if pretty else ENCODER).encode(document))
 
 
 def json_bytes(document: object, *, pretty: bool = False) -> bytes:
     """A whole JSON document as every command writes it: compact unless ``pretty`` (indented
     for reading), no NaN, a line break at the end."""
-    return ((PRETTY if pretty else ENCODER).encode(document) + "\n").encode("utf-8")
+    return (encoded(document, pretty=pretty) + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -52,8 +70,7 @@ class JsonDocument:
     def chunks(self, selection: Selection) -> Iterator[bytes]:
         from churnwatch.render.records import header
 
-        encoder = PRETTY if self.pretty else ENCODER
-        head = encoder.encode(header(selection.result))
+        head = encoded(header(selection.result), pretty=self.pretty)
         opening = ',\n  "customers": [' if self.pretty else ',"customers":['
         yield (head[: head.rindex("}")].rstrip() + opening).encode("utf-8")
         separator = "\n"
@@ -74,7 +91,7 @@ class JsonDocument:
             return
         for batch in record_batches(selection.rows, lang=self.lang):
             yield ",\n".join(
-                "    " + PRETTY.encode(record).replace("\n", "\n    ") for record in batch
+                "    " + encoded(record, pretty=True).replace("\n", "\n    ") for record in batch
             ).encode("utf-8")
 
 

@@ -9,7 +9,6 @@ characters, numbers Arrow puts in exponent form) are written by Python's json.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterator
 
 import numpy as np
@@ -18,6 +17,7 @@ import pyarrow.compute as pc
 
 from churnwatch.analyses.result import ScanResult
 from churnwatch.render.csv_rows import ahead
+from churnwatch.render.json_document import encoded
 from churnwatch.render.language import Language
 from churnwatch.render.records import (
     BATCH,
@@ -27,7 +27,9 @@ from churnwatch.render.records import (
     whole_features,
 )
 
-_CONTROL = r"[\x00-\x1f]"
+_CONTROL = r"[\x00-\x1f\x85\x{2028}\x{2029}]"
+"""What Python's json escapes (control characters), and the characters that readers take
+for line breaks, which are escaped too (:data:`~churnwatch.render.json_document.LINE_BREAKS`)."""
 
 
 def record_lines(
@@ -210,4 +212,4 @@ def _merged(parts: list[pa.Array | str]) -> list[pa.Array | str]:
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return encoded(value)
