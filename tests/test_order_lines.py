@@ -132,18 +132,3 @@ def test_an_export_of_orders_in_any_order_is_left_as_it_is(tmp_path: Path, numbe
     )
     assert "order_lines" not in {p.code for p in load(folder, AS_OF).problems}
     assert features_by_id(folder, AS_OF)["order_count"].sum() == 6
-
-
-def test_document_numbers_are_let_go_once_the_lines_are_combined(lines: Path) -> None:
-    """The order and invoice numbers serve the loader's checks only: the scan does not carry
-    them (ten million order numbers as text are a hundred megabytes held for nothing)."""
-    from churnwatch.config import Config
-    from churnwatch.ingest.dataset import load_dataset
-
-    (lines / "payments.csv").write_text(
-        "invoice_id,customer_id,due_date,paid_date,amount\nR-1,K1,2025-02-10,2025-02-09,145\n"
-    )
-    dataset = load_dataset(lines, Config())
-    assert "order_id" not in dataset.frame("orders")
-    assert "invoice_id" not in dataset.frame("payments")
-    assert len(dataset.frame("orders")) == 7  # 13 lines: A-1, A-3 and A-5 (cancelled) combined

@@ -34,10 +34,6 @@ class Column:
     """A date that settles the row (paid, closed): one after the reference date is still open."""
     ordinal: bool = False
     """The vocabulary is a scale, least to most: values can be placed by the ranks in them."""
-    loading_only: bool = False
-    """Read for the loader's own checks (document numbers: order lines, invoice parts, exact
-    duplicates) and let go once the source is loaded: nothing later reads it, and ten million
-    order numbers held as text through the scan are a hundred megabytes."""
 
     @property
     def value_required(self) -> bool:
@@ -80,12 +76,7 @@ SOURCES: dict[str, Source] = {
                 Column("customer_id", Kind.ID, True, description="who ordered"),
                 Column("order_date", Kind.DATE, True, description="when the order was placed"),
                 Column("amount", Kind.NUMBER, True, description="order value (net)"),
-                Column(
-                    "order_id",
-                    Kind.TEXT,
-                    description="order or document number",
-                    loading_only=True,
-                ),
+                Column("order_id", Kind.TEXT, description="order or document number"),
                 Column(
                     "channel",
                     Kind.CATEGORY,
@@ -112,7 +103,7 @@ SOURCES: dict[str, Source] = {
                     settles=True,
                 ),
                 Column("amount", Kind.NUMBER, True, description="invoice amount"),
-                Column("invoice_id", Kind.TEXT, description="invoice number", loading_only=True),
+                Column("invoice_id", Kind.TEXT, description="invoice number"),
                 Column("invoice_date", Kind.DATE, description="when the invoice was issued"),
             ),
             "one row per invoice",

@@ -195,8 +195,6 @@ def load_dataset(
         problems.extend(closed_before_opened(frames["complaints"]))
     if "customers" in frames:
         problems.extend(_repeated_customers(frames["customers"], ids))
-    for frame in frames.values():
-        _let_go_of_loading_only(frame)
     _release_tables(tables)
     if not part and frames["orders"].frame.empty:
         raise InputError(f"{frames['orders'].path}: no orders with a customer id left to score")
@@ -464,14 +462,6 @@ def _nul_note(table: SourceTable, rows: np.ndarray) -> Problem:
     column = table.columns["customer_id"]
     note = nul_bytes_removed(table.source.name, table.path.name, column, lines, int(rows.size))
     return replace(note, found_by="loader")
-
-
-def _let_go_of_loading_only(source: SourceFrame) -> None:
-    """Drop the columns only the loader's checks read (document numbers), before the scan
-    allocates its own arrays."""
-    done = [c.name for c in source.table.source.columns if c.loading_only]
-    if present := [name for name in done if name in source.frame]:
-        source.frame = source.frame.drop(columns=present)
 
 
 def _release_tables(tables: dict[str, SourceTable]) -> None:
