@@ -290,18 +290,9 @@ def _part_lines(folder: Path) -> PartLines:
     )
 
 
-@functools.lru_cache(maxsize=8)
 def _part_rows(parts: tuple[Path, ...], signature: tuple[Facts, ...]) -> tuple[int, ...]:
     """Each part's rows, from its footer."""
-    import pyarrow.parquet as pq
-
-    rows = []
-    for part in parts:
-        try:
-            rows.append(pq.read_metadata(part).num_rows)
-        except (OSError, pa.ArrowException) as exc:
-            raise not_parquet(part, exc) from None
-    return tuple(rows)
+    return tuple(rows for _, rows in _footers(parts, signature))
 
 
 def _keys_in(place: Path) -> list[str]:
@@ -314,11 +305,18 @@ def _keys_in(place: Path) -> list[str]:
     return keys
 
 
-@functools.lru_cache(maxsize=8)
 def _part_schemas(parts: tuple[Path, ...], signature: tuple[Facts, ...]) -> list[pa.Schema]:
-    """Each part's schema, its footer read once per run (the head, the checks, the read and
-    the split each ask for it)."""
-    return [_part_schema(part) for part in parts]
+    """Each part's schema, from its footer."""
+    return [schema for schema, _ in _footers(parts, signature)]
+
+
+@functools.lru_cache(maxsize=8)
+def _footers(
+    parts: tuple[Path, ...], signature: tuple[Facts, ...]
+) -> tuple[tuple[pa.Schema, int], ...]:
+    """Each part's schema and rows, its footer read once per run (the head, the checks, the
+    read, the split and the messages' lines each ask for them)."""
+    return tuple(_footer(part) for part in parts)
 
 
 @functools.lru_cache(maxsize=8)
@@ -443,12 +441,19 @@ def not_parquet(path: Path, exc: Exception) -> InputError:
 
 
 def _part_schema(part: Path) -> pa.Schema:
+    return _footer(part)[0]
+
+
+def _footer(part: Path) -> tuple[pa.Schema, int]:
+    """A Parquet file's schema (as ``pq.read_schema`` gives it) and rows, from one read of its
+    footer."""
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_schema(part)
+        metadata = pq.read_metadata(part)
     except (OSError, pa.ArrowException) as exc:
         raise not_parquet(part, exc) from None
+    return metadata.schema.to_arrow_schema(), metadata.num_rows
 
 
 def _one_schema(folder: Path, parts: list[tuple[Path, pa.Schema]], keys: pa.Schema) -> pa.Schema:
