@@ -68,7 +68,7 @@ def _line_maker(
     result: ScanResult, lang: Language | None, as_of: bool
 ) -> Callable[[tuple[int, ScanResult]], pa.Array]:
     """What turns a batch into its lines, with what all batches share worked out once."""
-    opening = f'{{"as_of":{_dumps(result.as_of)},"rank":' if as_of else '{"rank":'
+    opening = f'{{"as_of":{encoded(result.as_of)},"rank":' if as_of else '{"rank":'
     whole = whole_features(result)
 
     def lines(batch: tuple[int, ScanResult]) -> pa.Array:
@@ -89,11 +89,11 @@ def _lines(
     ranks = pa.array(np.arange(first_rank, first_rank + count)).cast(pa.string())
     parts: list[pa.Array | str] = [opening, ranks]
     for name, values in identity_arrays(result, lang).items():
-        parts += [f",{_dumps(name)}:", json_values(values)]
+        parts += [f",{encoded(name)}:", json_values(values)]
     parts += [',"signals":[', _signals(result, lang), '],"features":{']
     for index, name in enumerate(result.feature_names):
         parts += [
-            ("," if index else "") + f"{_dumps(name)}:",
+            ("," if index else "") + f"{encoded(name)}:",
             json_values(feature_array(result, name, whole)),
         ]
     parts.append("}}")
@@ -117,11 +117,11 @@ def _signals(result: ScanResult, lang: Language | None) -> pa.Array:
         table.rules, table.titles, result.weights, result.weight_fitted, table.actions, strict=True
     ):
         heads.append(
-            f'{{"id":{_dumps(rule.id)},"title":{_dumps(title)},'
-            f'"weight":{_dumps(round(float(weight), 1))},'
-            f'"weight_fitted":{_dumps(bool(fitted))},"contribution":'
+            f'{{"id":{encoded(rule.id)},"title":{encoded(title)},'
+            f'"weight":{encoded(round(float(weight), 1))},'
+            f'"weight_fitted":{encoded(bool(fitted))},"contribution":'
         )
-        tails.append(f',"action":{_dumps(action)}}}')
+        tails.append(f',"action":{encoded(action)}}}')
     rule = pa.array(table.rule, pa.int64())
     objects = pc.binary_join_element_wise(
         pa.array(heads, pa.string()).take(rule),
@@ -163,7 +163,7 @@ def json_strings(values: pa.Array) -> pa.Array:
     quoted = pc.binary_join_element_wise('"', escaped, '"', "")
     controls = pc.fill_null(pc.match_substring_regex(values, _CONTROL), False)
     if pc.any(controls).as_py():  # \n, \t, \u001b …: Python's own escapes
-        exact = [_dumps(text) for text in pc.filter(values, controls).to_pylist()]
+        exact = [encoded(text) for text in pc.filter(values, controls).to_pylist()]
         quoted = pc.replace_with_mask(quoted, controls, pa.array(exact, pa.string()))
     return pc.fill_null(quoted, "null")
 
@@ -195,7 +195,7 @@ def json_floats(values: pa.Array) -> pa.Array:
         )
     if python.any():
         mask = pa.array(python)
-        exact = [_dumps(number) for number in pc.filter(values, mask).to_pylist()]
+        exact = [encoded(number) for number in pc.filter(values, mask).to_pylist()]
         text = pc.replace_with_mask(text, mask, pa.array(exact, pa.string()))
     return pc.fill_null(text, "null")
 
@@ -209,7 +209,3 @@ def _merged(parts: list[pa.Array | str]) -> list[pa.Array | str]:
         else:
             merged.append(part)
     return merged
-
-
-def _dumps(value: object) -> str:
-    return encoded(value)
