@@ -6,9 +6,13 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from churnwatch.rules.wording import check_spec, format_number
+from churnwatch.render.language import GERMAN_WORDS
+from churnwatch.rules.wording import ENGLISH_WORDS, check_spec, fill_rows, format_number
 from scan_helpers import invoke, write_exports
 
 
@@ -33,6 +37,23 @@ from scan_helpers import invoke, write_exports
 )
 def test_format_number(value: float, spec: str, text: str) -> None:
     assert format_number(value, spec) == text
+
+
+HALVES = st.integers(-(10**6), 10**6).map(lambda n: n / 2)  # ties: 0.5, 2.5, -1.5
+CENTS = st.integers(-(10**7), 10**7).map(lambda n: n / 100)  # 0.125 and the like as shares
+ANY = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@pytest.mark.parametrize("words", [ENGLISH_WORDS, GERMAN_WORDS], ids=["en", "de"])
+@pytest.mark.parametrize(
+    "spec", [".0f", ",.0f", "+.0f", ".0%", "+.0%", ",.0f|order", ".0f|Tag/Tagen", "lateness"]
+)
+@given(values=st.lists(st.one_of(HALVES, CENTS, ANY, st.just(-0.0)), max_size=60))
+def test_a_column_reads_as_each_value_alone(spec: str, words: object, values: list[float]) -> None:
+    """A whole column of explanations is written from one value per text (the values that
+    round alike): every row still reads exactly as that row's value formatted alone."""
+    filled = fill_rows(f"{{x:{spec}}}", {"x": np.array(values)}, {}, len(values), words)
+    assert filled.to_pylist() == [format_number(v, spec, words) for v in values]
 
 
 @pytest.mark.parametrize("spec", ["q", ".0f|", "lateness|day"])

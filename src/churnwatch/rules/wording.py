@@ -112,7 +112,7 @@ def format_numbers(
 
 
 def _lateness(value: float | None, words: Words) -> str:
-    if value is None or math.isnan(value):
+    if value is None or not math.isfinite(value):  # no number of days to write
         return MISSING
     days = round(value)
     if days == 0:
@@ -200,17 +200,54 @@ def _filled(
 
 def _formatted(values: np.ndarray, spec: str, words: Words) -> pa.Array:
     """Every value formatted by ``spec``."""
+    numbers = values.astype(np.float64)
     return each_distinct(
-        values.astype(np.float64), lambda distinct: format_numbers(distinct, spec, words)
+        numbers,
+        lambda distinct: format_numbers(distinct, spec, words),
+        same_text=_same_text(numbers, spec),
     )
 
 
-def each_distinct(values: np.ndarray, shown: Callable[[list[Any]], list[str]]) -> pa.Array:
+_WHOLE = re.compile(r"^\+?,?\.0([f%])$")
+"""A spec that shows no decimals (``.0f``, ``,.0f``, ``+.0%``)."""
+
+
+def _same_text(numbers: np.ndarray, spec: str) -> np.ndarray | None:
+    """One key per text ``spec`` writes, where the text depends on less than the value: a
+    spec without decimals writes the value (times 100 for a percentage, as Python's format
+    multiplies it) rounded half to even, which is ``np.rint``; lateness writes the rounded
+    days. Revenues in cents, shares and averages have nearly as many values as customers,
+    but only a few thousand whole numbers among them. None: every value may read
+    differently."""
+    if spec == LATENESS:
+        return np.rint(numbers)
+    found = _WHOLE.match(split_spec(spec)[0])
+    if found is None:
+        return None
+    if found.group(1) == "f":
+        return np.rint(numbers)
+    with np.errstate(over="ignore"):  # beyond 1.8e306: 'inf%', as Python writes it too
+        return np.rint(numbers * 100.0)
+
+
+def each_distinct(
+    values: np.ndarray,
+    shown: Callable[[list[Any]], list[str]],
+    *,
+    same_text: np.ndarray | None = None,
+) -> pa.Array:
     """Every value as ``shown`` writes it, called once with the distinct values (found by
     hashing, not sorting; the missing ones among them as one NaN) and taken for every row by
-    Arrow: a column of millions of rows has a few thousand values to write."""
+    Arrow: a column of millions of rows has a few thousand values to write. ``same_text``:
+    a key per row, equal where ``shown`` writes the same text (then one value per key is
+    written)."""
     import pandas as pd
     import pyarrow as pa
 
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    return pa.array(shown(distinct.tolist()), pa.string()).take(pa.array(codes))
+    if same_text is None:
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+        return pa.array(shown(distinct.tolist()), pa.string()).take(pa.array(codes))
+    codes, keys = pd.factorize(same_text, use_na_sentinel=False)
+    chosen = np.empty(len(keys), dtype=values.dtype)
+    chosen[codes] = values  # any value of a key stands for all of them
+    return pa.array(shown(chosen.tolist()), pa.string()).take(pa.array(codes))
