@@ -6,6 +6,7 @@ import bz2
 import datetime as dt
 import errno
 import gzip
+import lzma
 import os
 import shutil
 import zipfile
@@ -36,8 +37,11 @@ def _pack(path: Path, how: str) -> None:
         path.with_name(path.name + ".gz").write_bytes(gzip.compress(data))
     elif how == "bz2":
         path.with_name(path.name + ".bz2").write_bytes(bz2.compress(data))
-    elif how == "zst":
-        with pa.output_stream(str(path.with_name(path.name + ".zst")), compression="zstd") as out:
+    elif how == "xz":
+        path.with_name(path.name + ".xz").write_bytes(lzma.compress(data))
+    elif how in ("zst", "lz4"):
+        codec = {"zst": "zstd", "lz4": "lz4"}[how]
+        with pa.output_stream(str(path.with_name(f"{path.name}.{how}")), compression=codec) as out:
             out.write(data)
     elif how == "zip":
         with zipfile.ZipFile(path.with_suffix(".zip"), "w", zipfile.ZIP_DEFLATED) as archive:
@@ -52,13 +56,24 @@ def _pack(path: Path, how: str) -> None:
     path.unlink()
 
 
+HEADER = b"customer_id,order_date,amount\n"
+
+
+def _lz4(data: bytes) -> bytes:
+    """``data`` in LZ4's frame format, as the ``lz4`` command writes it."""
+    sink = pa.BufferOutputStream()
+    with pa.CompressedOutputStream(sink, "lz4") as out:
+        out.write(data)
+    return sink.getvalue().to_pybytes()
+
+
 def _scan_csv(cli: Any, folder: Path, target: Path, *extra: str) -> bytes:
     result = cli("scan", folder, "--as-of", AS_OF, "-f", "csv", "-o", target, *extra)
     assert result.exit_code == 0, result.output
     return target.read_bytes()
 
 
-@pytest.mark.parametrize("how", ["gz", "zst", "bz2", "zip", "zip-finder", "parquet"])
+@pytest.mark.parametrize("how", ["gz", "zst", "bz2", "xz", "lz4", "zip", "zip-finder", "parquet"])
 def test_packed_exports_give_the_same_scan(
     cli, examples_dir: Path, tmp_path: Path, how: str
 ) -> None:  # type: ignore[no-untyped-def]
@@ -243,6 +258,9 @@ def test_zoned_parquet_timestamps_are_the_dates_of_their_own_clock(tmp_path: Pat
             lambda p: p.write_bytes(gzip.compress(b"customer_id,order_date,amount\n")[:12]),
             "cannot unpack this gzip file",
         ),
+        (lambda p: p.write_bytes(lzma.compress(HEADER * 50)[:40]), "cannot unpack this xz file"),
+        (lambda p: p.write_bytes(b"\xfd7zXZ\x00" + b"not xz" * 9), "cannot unpack this xz file"),
+        (lambda p: p.write_bytes(_lz4(HEADER * 50)[:30]), "cannot unpack this lz4 file"),
         (lambda p: _zip(p, {"a.csv": b"x", "b.csv": b"y"}), "should hold one CSV file; it holds 2"),
         (lambda p: _zip(p, {}), "should hold one CSV file; it holds 0 (none)"),  # not "binary"
         (
@@ -517,12 +535,12 @@ def test_a_full_temporary_folder_is_said_as_such_not_blamed_on_the_export(
 def test_an_export_packed_in_a_form_not_unpacked_is_named(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "exports"
     folder.mkdir()
-    (folder / "orders.csv.xz").write_bytes(b"\xfd7zXZ\x00\x00")
+    (folder / "orders.csv.7z").write_bytes(b"7z\xbc\xaf\x27\x1c")
     result = cli("scan", folder)
     assert result.exit_code == 2
     assert (
-        "orders file not found; orders.csv.xz is packed in a form churnwatch does not unpack:"
-        " unpack it to orders.csv"
+        "orders file not found; orders.csv.7z is packed in a form churnwatch does not unpack:"
+        " unpack it to orders.csv, or pack orders.csv alone as .gz, .zst, .bz2, .xz, .lz4 or .zip"
     ) in " ".join(result.stderr.split())
 
 

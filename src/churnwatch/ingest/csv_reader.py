@@ -157,7 +157,7 @@ def read_source(
     path: Path, source: Source, config: SourceConfig, *, count_values: bool = False
 ) -> SourceTable:
     """Read ``path`` as ``source``: sniff, map columns, parse, salvage. A compressed export
-    (gzip, zstd, bzip2, ZIP) is read from its unpacked copy; messages name the export.
+    (gzip, zstd, bzip2, xz, LZ4, ZIP) is read from its unpacked copy; messages name the export.
     ``count_values``: count the rows of each category value (a part of a split export)."""
     refuse_no_parts(path)
     if kind_of(path) == "parquet":

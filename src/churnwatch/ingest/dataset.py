@@ -347,14 +347,27 @@ def _existing(
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
-OTHER_PACKING = (".xz", ".lz4", ".lzma", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.zst")
+OTHER_PACKING = (
+    ".lzma",
+    ".7z",
+    ".rar",
+    ".tar",
+    ".tgz",
+    ".txz",
+    ".tar.gz",
+    ".tar.zst",
+    ".tar.xz",
+    ".tar.bz2",
+)
 """Packed in a way churnwatch does not unpack (or several files in one archive)."""
-PARQUET_PACKING = (*PACKED_SUFFIXES, ".xz")
+PARQUET_PACKING = PACKED_SUFFIXES
 """Packings of a Parquet file (``orders.parquet.gz``), which churnwatch reads unpacked only."""
 CSV_PART_SUFFIXES = tuple(
     kind + packing for kind in (".csv", ".tsv") for packing in ("", *PACKED_SUFFIXES)
 )
 """The names of CSV parts as writers name them (Spark's ``part-00000-….csv.gz``)."""
+UNPACKED_KINDS = ", ".join(PACKED_SUFFIXES[:-1]) + " or " + PACKED_SUFFIXES[-1]
+"""The packings churnwatch unpacks, as a message names them."""
 
 
 class Unread(NamedTuple):
@@ -383,7 +396,7 @@ def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unre
     for suffix in OTHER_PACKING:
         for candidate in (folder / (name + suffix), folder / (stem + suffix)):
             if candidate.is_file():
-                fix = f"unpack it to {name}, or pack {name} alone as .gz, .zst, .bz2 or .zip"
+                fix = f"unpack it to {name}, or pack {name} alone as {UNPACKED_KINDS}"
                 what = "packed in a form churnwatch does not unpack"
                 return Unread(candidate, what, fix, Reason.UNREAD_ARCHIVE)
     for suffix in PARQUET_PACKING:

@@ -1,4 +1,5 @@
-"""Exports that come compressed: gzip, zstd, bzip2, or a ZIP archive holding one CSV file.
+"""Exports that come compressed: gzip, zstd, bzip2, xz, LZ4, or a ZIP archive holding one CSV
+file.
 
 The kind is read from the file's first bytes (the magic number), not trusted from its name.
 A compressed export is unpacked once into a private temporary folder and read from there by
@@ -8,6 +9,7 @@ every message still names the export itself. The folder is removed when the proc
 
 from __future__ import annotations
 
+import lzma
 import shutil
 import tempfile
 import zipfile
@@ -23,12 +25,17 @@ MAGIC = {
     b"\x1f\x8b": "gzip",
     b"\x28\xb5\x2f\xfd": "zstd",
     b"BZh": "bz2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x04\x22\x4d\x18": "lz4",  # LZ4's frame format, as the lz4 command writes it
     b"PK\x03\x04": "zip",
     b"PK\x05\x06": "zip",  # an empty archive: its end record only
     PARQUET_MAGIC: "parquet",
 }
 """The first bytes of each kind of file churnwatch reads besides plain text."""
-PACKED_SUFFIXES = (".gz", ".zst", ".bz2", ".zip")
+STREAM_SUFFIXES = (".gz", ".zst", ".bz2", ".xz", ".lz4")
+"""Packings of one file (``orders.csv.gz``)..."""
+PACKED_SUFFIXES = (*STREAM_SUFFIXES, ".zip")
+"""...and every packing churnwatch unpacks."""
 READABLE_SUFFIXES = (".csv", ".txt", ".tsv")
 CHUNK = 1 << 22
 
@@ -40,7 +47,7 @@ def kind_of(path: Path) -> str:
         return "parquet"
     try:
         with path.open("rb") as handle:
-            start = handle.read(4)
+            start = handle.read(max(map(len, MAGIC)))
     except OSError:
         return "csv"  # the CSV reader says what is wrong with it
     return next((kind for magic, kind in MAGIC.items() if start.startswith(magic)), "csv")
@@ -80,7 +87,7 @@ def unpacked(path: Path) -> Path:
             f"{path}: cannot unpack this {kind} file ({exc}); export it again without a"
             " password, or unpacked"
         ) from None
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
         if disk_full(exc):  # the temporary folder, not the file: said as such further up
             raise
         raise InputError(f"{path}: cannot unpack this {kind} file: {exc}") from None
@@ -114,6 +121,10 @@ def _check_not_tar(start: bytes, path: Path) -> None:
 
 
 def _decompress(path: Path, target: Path, kind: str) -> None:
+    if kind == "xz":  # not among Arrow's codecs: Python's own
+        with lzma.open(path) as source, target.open("wb") as out:
+            _copy(source, out, path)
+        return
     import pyarrow as pa
 
     with pa.input_stream(str(path), compression=kind) as source, target.open("wb") as out:
@@ -201,4 +212,4 @@ def packed_names(name: str) -> list[str]:
     """Where a source's default file may be when it comes packed or as Parquet:
     ``orders.csv`` → ``orders.csv.gz``, …, ``orders.zip``, ``orders.parquet``."""
     stem = name.rsplit(".", 1)[0]
-    return [*(name + suffix for suffix in PACKED_SUFFIXES[:3]), stem + ".zip", stem + ".parquet"]
+    return [*(name + suffix for suffix in STREAM_SUFFIXES), stem + ".zip", stem + ".parquet"]
