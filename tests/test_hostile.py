@@ -464,6 +464,36 @@ def test_an_unclosed_quote_in_a_large_file_is_a_located_error(tmp_path: Path) ->
     assert "orders.csv:5001: cannot be read as CSV" in message
 
 
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_an_unclosed_quote_near_the_end_is_refused_not_skipped_as_one_row(
+    tmp_path: Path, engine: str
+) -> None:
+    """The newest orders after a stray quote were one skipped "row": exit 0, a reference date
+    a month early, and customers overdue who were not."""
+    rows = ["customer_id,order_date,amount"] + [f"A{i % 40},2025-01-02,1" for i in range(300)]
+    rows += [f"A{i % 40},2025-03-{1 + i % 28:02d},1" for i in range(30)]
+    rows[301] = 'A1,"2025-03-01,1'  # the quote opens before the latest 30 rows
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    message = clean_failure(invoke("scan", folder, "--engine", engine, "-o", tmp_path / "o.csv"))
+    assert "orders.csv:302: a quote opened on this line is not closed: the 29 lines" in message
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_quoted_line_break_in_a_row_of_the_wrong_width_is_one_skipped_row(
+    tmp_path: Path,
+) -> None:
+    rows = ["customer_id,order_date,amount"] + [f"A{i % 40},2025-01-02,1" for i in range(300)]
+    rows[100] = 'A1,2025-01-02,1,"Hauptstr. 1\n10115 Berlin"'  # an extra field: a note
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    result = invoke("validate", folder, "--as-of", "2025-01-31")
+    assert result.exit_code == 0, stderr_of(result)
+    assert "orders.csv:101: 1 row skipped: wrong number of fields" in result.output
+
+
 def test_utf8_with_a_cp1252_line_is_read_line_by_line(tmp_path: Path) -> None:
     rows = ["customer_id,order_date,amount"] + [f"Jäger{i},2025-01-02,1" for i in range(12_000)]
     data = "\n".join(rows).encode("utf-8") + b"\nM\xfcller,2025-01-02,1\nX\x81,2025-01-02,2\n"
@@ -765,6 +795,17 @@ def test_rule_texts_are_bounded(tmp_path: Path) -> None:
     )
     message = clean_failure(invoke("rules", "--check", config))
     assert "rules[0].explain: String should have at most 500 characters" in message
+
+
+@pytest.mark.parametrize("source", ["orders", "payments"])
+def test_an_export_that_is_a_link_to_itself_is_a_clear_error(tmp_path: Path, source: str) -> None:
+    """``ln -s payments.csv payments.csv``: was an internal error (Python's RuntimeError)."""
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    (folder / f"{source}.csv").unlink(missing_ok=True)
+    (folder / f"{source}.csv").symlink_to(f"{source}.csv")
+    for command in ("scan", "validate"):
+        message = clean_failure(invoke(command, folder))
+        assert f"{source}.csv: a loop of symbolic links" in message
 
 
 def test_a_path_too_long_is_a_clear_error(tmp_path: Path) -> None:

@@ -255,6 +255,27 @@ def test_script_survives_a_closed_pipe(output_format: str) -> None:
     assert code == 0
 
 
+@pytest.mark.parametrize("output", ["file", "stdout"])
+def test_a_closed_stderr_loses_only_the_messages(tmp_path: Path, output: str) -> None:
+    """Like `churnwatch scan … -o risks.csv 2>&1 | head -1`, or a log reader that died: the
+    stale-data warning met the closed pipe, and the run ended there with exit 0 and nothing
+    written; a cron job saw success."""
+    target = tmp_path / "risks.csv"
+    where = ["-o", str(target)] if output == "file" else []
+    command = [str(SCRIPT), "scan", str(EXPORTS), "-f", "csv", "--fail-on", "high", *where]
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            command, check=False, stdout=subprocess.PIPE, stderr=write, timeout=120
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 1  # --fail-on: customers at high risk or worse
+    written = target.read_bytes() if output == "file" else done.stdout
+    assert written.startswith(b'"rank","as_of","customer_id"') and written.count(b"\n") == 301
+
+
 def test_script_reports_an_error_without_traceback(tmp_path: Path) -> None:
     result = run_script("scan", str(tmp_path))
     assert result.returncode == 2

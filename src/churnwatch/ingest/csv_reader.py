@@ -8,6 +8,7 @@ vectorised parsers, which keep every good row and record why each bad one was sk
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -714,6 +715,7 @@ class _Reader:
             return
         width = len(self.head.header)
         lines = self.layout.malformed_lines()
+        self._refuse_swallowed_rows(lines, width)
         self.problems.append(
             Problem(
                 self.source.name,
@@ -727,6 +729,24 @@ class _Reader:
                 skipped=True,
             )
         )
+
+    def _refuse_swallowed_rows(self, lines: list[int], width: int) -> None:
+        """A rejected record whose line breaks hold whole rows is a quote opened and not
+        closed where it should be: every line after it, up to the next quote (often the end
+        of the file, where the newest rows are), was read as one field. Skipped as one row,
+        the newest orders would vanish without a word that counts them, and the reference
+        date would move back; so the file is refused, as one whose open quote runs past the
+        reader's limit is."""
+        for text, line in zip(self.malformed, lines, strict=False):
+            swallowed = whole_rows_within(text, self.dialect.delimiter, width)
+            if swallowed:
+                raise InputError(
+                    f"{self.path}:{line}: a quote opened on this line is not closed: the"
+                    f" {plural(swallowed, 'line')} after it, each a row of its own, would be"
+                    " read as one field",
+                    hint='remove the stray quote (or double it: "" inside a quoted field),'
+                    " or export the file again",
+                )
 
     # -- converting ------------------------------------------------------------------------
 
@@ -1213,6 +1233,20 @@ def _may_hold_nul(values: pa.ChunkedArray) -> bool:
 def _filled(cleaned: pa.Array) -> np.ndarray:
     """The cells of a :func:`_clean` column that hold a value."""
     return np.asarray(pc.fill_null(pc.not_equal(cleaned, ""), False), dtype=bool)
+
+
+def whole_rows_within(text: str, delimiter: str, width: int) -> int:
+    """How many of the lines after the first in one record's text would be records of the
+    header's ``width`` on their own (a record that holds a quoted line break spans lines;
+    only a quote left open swallows whole rows)."""
+    lines = text.splitlines()[1:]
+    if not lines:
+        return 0
+    rows = csv.reader(lines, delimiter=delimiter)
+    try:
+        return sum(len(fields) == width for fields in rows)
+    except csv.Error:  # a field beyond the csv module's limit: no whole row
+        return 0
 
 
 def _unified(values: pa.ChunkedArray) -> pa.ChunkedArray:

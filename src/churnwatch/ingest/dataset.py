@@ -291,9 +291,12 @@ def source_path(
     path = folder / (settings.path or source.default_file)
     try:
         return _existing(folder, path, source, settings, outside=outside)
-    except OSError as exc:  # a name too long, a loop of links, …
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links, …
         shown = str(path) if len(str(path)) <= 120 else str(path)[:120] + "…"
-        raise InputError(f"sources.{source.name}.path: {shown}: {exc.strerror}") from None
+        # Python before 3.13 says a loop of links with a RuntimeError, without an errno
+        why = exc.strerror if isinstance(exc, OSError) else "a loop of symbolic links"
+        setting = f"sources.{source.name}.path: " if settings.path else ""
+        raise InputError(f"{setting}{shown}: {why}") from None
 
 
 def _existing(

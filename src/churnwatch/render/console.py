@@ -38,6 +38,29 @@ class _PipeConsole(Console):
         return text if self.is_terminal else _PADDED_LINE_END.sub("\n", text)
 
 
+class _MessageConsole(_PipeConsole):
+    """Messages on stderr: best effort. Where stderr's reader has gone (``2>&1 | head -1``, a
+    log collector that died), the run still does its work, writes its output and exits with
+    its own code; only the messages are lost. Before, the closed pipe ended the run at the
+    first warning with exit 0 and nothing written."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        discard_stderr()
+
+
+def discard_stderr() -> None:
+    """Send what is still written to stderr nowhere, so that neither the later messages nor
+    Python at exit fail on the closed pipe."""
+    try:
+        target = sys.stderr.fileno() if sys.stderr is not None else 2
+    except (OSError, ValueError):  # not a real file (tests, embedding): nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, target)
+    os.close(devnull)
+
+
 def make_console(
     file: TextIO | None = None, *, stderr: bool = False, wide_in_pipes: bool = False
 ) -> Console:
@@ -48,7 +71,8 @@ def make_console(
     """
     target = file or (sys.stderr if stderr else sys.stdout)
     # Messages on stderr are never wrapped: a log line should stay one line.
-    console = _PipeConsole(file=target, highlight=False, emoji=False)
+    kind = _MessageConsole if stderr and file is None else _PipeConsole
+    console = kind(file=target, highlight=False, emoji=False)
     # Messages on stderr, and anything in a pipe or log, are never wrapped: a line that
     # grep finds stays whole. (Tables still fit the width; they are laid out, not wrapped.)
     console.soft_wrap = stderr or not console.is_terminal
