@@ -665,6 +665,27 @@ def test_a_folder_of_parquet_parts_gives_the_same_scan_when_split(
     assert_same_scan(local, split)
 
 
+def test_a_parquet_export_of_text_views_gives_the_same_scan_when_split(
+    examples: Path, scheduler: str, tmp_path: Path
+) -> None:
+    """Polars and DuckDB may write text as views: Arrow takes no rows out of them, and the
+    split stopped with 'cannot be read as Parquet' where the default engine read them."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "exports"
+    shutil.copytree(examples, folder)
+    table = pacsv.read_csv(folder / "orders.csv")
+    for name, kind in (("customer_id", pa.string_view()), ("channel", pa.binary_view())):
+        place = table.schema.get_field_index(name)
+        table = table.set_column(place, name, table.column(name).cast(kind))
+    pq.write_table(table, folder / "orders.parquet")
+    (folder / "orders.csv").unlink()
+    local, split = split_and_local(folder, scheduler, 3)
+    assert_same_scan(local, split)
+
+
 def test_a_split_export_gives_the_same_scan_on_generated_exports(
     generated: Path, scheduler: str
 ) -> None:

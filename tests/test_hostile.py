@@ -454,6 +454,19 @@ def test_a_huge_header_field_is_a_located_error(tmp_path: Path) -> None:
     assert invoke("init", folder).exit_code == 2
 
 
+def test_a_long_note_among_the_first_rows_is_read(tmp_path: Path) -> None:
+    """140,000 characters in a column churnwatch does not read, on row 50: the sniffing's
+    csv module (128 KiB a field) stopped the run as "a quote that is never closed"."""
+    rows = ["customer_id,order_date,amount,note"] + [f"A{i},2025-01-02,1," for i in range(200)]
+    rows[50] += "x" * 140_000
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    result = invoke("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.count("\n") == 201
+
+
 def test_an_unclosed_quote_in_a_large_file_is_a_located_error(tmp_path: Path) -> None:
     rows = ["customer_id,order_date,amount"] + [f"A{i},2025-01-02,1" for i in range(20_000)]
     rows.insert(5000, 'B,2025-01-02,"1')
@@ -806,6 +819,32 @@ def test_an_export_that_is_a_link_to_itself_is_a_clear_error(tmp_path: Path, sou
     for command in ("scan", "validate"):
         message = clean_failure(invoke(command, folder))
         assert f"{source}.csv: a loop of symbolic links" in message
+
+
+def test_a_long_customer_id_leaves_the_table_its_risk_and_reasons(tmp_path: Path) -> None:
+    """An id of 400 characters took the whole width: '#', the reasons, then risk and severity
+    were squeezed out of the table."""
+    long_id = "X" * 400
+    orders = "customer_id,order_date,amount\n" + "".join(
+        f"{who},2025-0{month}-02,10\n" for who in (long_id, "B") for month in range(1, 7)
+    )
+    folder = write_exports(tmp_path / "exports", orders=orders)
+    result = invoke("scan", folder, "--as-of", "2025-12-31")
+    assert result.exit_code == 0, stderr_of(result)
+    row = next(line for line in result.stdout.splitlines() if "XXXX" in line)
+    assert "X" * 23 + "…" in row and long_id not in row
+    assert "%" in row and "usually orders every" in row  # risk and the reasons still there
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("source", ["orders", "payments"])
+def test_an_export_that_is_a_named_pipe_is_refused_by_name(tmp_path: Path, source: str) -> None:
+    """Was "orders file not found", and a payments pipe was left out without a word."""
+    folder = write_exports(tmp_path / "exports", orders=ORDERS)
+    (folder / f"{source}.csv").unlink(missing_ok=True)
+    os.mkfifo(folder / f"{source}.csv")
+    message = clean_failure(invoke("scan", folder))
+    assert f"{source}.csv: not a file but a named pipe" in message
 
 
 def test_a_path_too_long_is_a_clear_error(tmp_path: Path) -> None:

@@ -310,6 +310,11 @@ def _existing(
             " a churnwatch.toml found in the folder may only name files inside it (pass the"
             " config with --config to allow other places)"
         )
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        raise InputError(
+            f"{path}: not a file but a named pipe, socket or device; churnwatch reads an export"
+            " more than once: save it as a file"
+        )
     if path.is_dir() and not is_parquet_folder(path):
         raise InputError(
             f"{path}: is a folder without Parquet parts, not a CSV file (a folder is read only"

@@ -851,6 +851,18 @@ def _hashes(keys: pa.Array) -> np.ndarray:
     return mixed ^ (mixed >> np.uint64(31))
 
 
+def without_views(schema: pa.Schema) -> pa.Schema:
+    """Text and byte views (Polars, DuckDB) as plain text and bytes: Arrow takes no rows out
+    of a view column, and a part file holds the same values either way."""
+    plain = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
+    return pa.schema([field.with_type(plain.get(field.type, field.type)) for field in schema])
+
+
+def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    table = pa.Table.from_batches([batch]).cast(schema)
+    return pa.record_batch([column.combine_chunks() for column in table.columns], schema=schema)
+
+
 def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Into) -> SourceParts:
     """A Parquet export's rows into part files of its own schema, with their row numbers."""
     import pyarrow.parquet as pq
@@ -862,17 +874,17 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
         check_flat(path, dataset.schema, columns)
         name = Path(source.default_file).with_suffix(".parquet").name
         files = tuple(part_folder(scratch, index) / name for index in range(parts))
+        schema = without_views(dataset.schema)
         with ExitStack() as stack:
-            writers = [
-                stack.enter_context(pq.ParquetWriter(target, dataset.schema)) for target in files
-            ]
+            writers = [stack.enter_context(pq.ParquetWriter(target, schema)) for target in files]
             rows = [
                 stack.enter_context(_beside(scratch, index, source, ".rows").open("wb"))
                 for index in range(parts)
             ]
             done, counts = 0, np.zeros(parts, dtype=np.int64)
-            for batch in dataset.to_batches():
+            for read in dataset.to_batches():
                 into.check()
+                batch = read if read.schema == schema else _cast(read, schema)
                 ids = batch.column(columns["customer_id"]).cast(pa.string()).cast(pa.binary())
                 part = _parts(pc.fill_null(ids, b""), parts)
                 order = np.argsort(part, kind="stable")

@@ -27,6 +27,14 @@ from churnwatch.ingest.transcode import has_utf8_sequences
 
 HEAD_BYTES = 256 * 1024
 SAMPLE_ROWS = 500
+if csv.field_size_limit() < HEAD_BYTES:
+    # A cell of the head longer than the csv module's 128 KiB stopped the whole run as "a
+    # quote never closed" (a 140,000-character note in a column churnwatch does not even
+    # read): whatever the head holds fits now. Reading it no longer fails on its size; a
+    # quote left open is still told, by the rows it swallows or the size it reaches.
+    csv.field_size_limit(HEAD_BYTES)
+LONGEST_NAME = 128 * 1024
+"""A header's names stay within the csv module's own limit: longer is no header."""
 DELIMITERS = (",", ";", "\t", "|")
 
 _BINARY_SIGNATURES = {
@@ -193,6 +201,11 @@ def inspect_head(
             " not a CSV export"
         ) from None
     header = rows[0] if rows else []
+    if (longest := max(map(len, header), default=0)) > LONGEST_NAME:
+        raise InputError(
+            f"{path}:{1 + (1 if preamble else 0)}: cannot be read as CSV (a column name of"
+            f" {longest:,} characters); a quote that is never closed, or not a CSV export"
+        )
     complete = len(raw) < HEAD_BYTES
     return Head(
         chosen, sep, header, rows[1:], has_nul=b"\x00" in raw, complete=complete, preamble=preamble

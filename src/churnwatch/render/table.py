@@ -37,6 +37,9 @@ NARROW = 100
 customer): list customers one below the other instead."""
 NAME_WIDTH = 22
 OWNER_WIDTH = 16
+ID_WIDTH = 24
+"""An id longer than this is cut (ending in "…") so that risk, severity and the reasons keep
+their room; JSON and CSV carry it whole."""
 NAME_SHARE = 0.3
 """Beyond the fixed columns, the name column's share of a wide terminal (at least 22 columns):
 wide terminals show more of each name, narrow ones keep the room for the reasons."""
@@ -209,7 +212,7 @@ def _table(
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     heading = partial(_heading, lang)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column(heading("customer"), no_wrap=True)
+    table.add_column(heading("customer"), max_width=ID_WIDTH, overflow="ellipsis", no_wrap=True)
     for column in texts:
         width = name_width if column == "name" else OWNER_WIDTH
         table.add_column(heading(column), max_width=width, overflow="ellipsis", no_wrap=True)
