@@ -227,6 +227,15 @@ def test_a_scan_stopped_while_its_local_cluster_runs_exits_quietly(
     assert sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*")) == []
 
 
+def test_the_workers_of_a_local_cluster_leave_ctrl_c_to_the_run() -> None:
+    """Ctrl-C reaches every process of the terminal's group: each worker printed a traceback
+    under the run's own one-line stop. Started, a worker lets it pass (the run closes the
+    cluster)."""
+    with DaskEngine(workers=2).cluster() as cluster:
+        found = cluster.client.run(lambda: signal.getsignal(signal.SIGINT))
+    assert len(found) == 2 and set(found.values()) == {signal.SIG_IGN}
+
+
 def test_a_local_cluster_that_fails_to_close_under_a_stop_still_ends_as_stopped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

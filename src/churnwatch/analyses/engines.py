@@ -279,10 +279,15 @@ class DaskEngine:
                 # which goes on starting it after a stop has unwound the settings above.
                 scheduler_kwargs={**QUIET_SCHEDULER, "local_directory": scratch},
                 silence_logs=logging.CRITICAL,  # failures reach the user as one message
+                preload=[WORKER_SETUP],  # Ctrl-C is the run's to handle, not each worker's
             ) as cluster,
             distributed.Client(cluster) as client,
         ):
             yield client
+
+
+WORKER_SETUP = "churnwatch.analyses.dask_worker"
+"""The module each worker process of a local cluster runs as it starts."""
 
 
 @dataclass(frozen=True)
