@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from churnwatch.render.language import GERMAN_WORDS
-from churnwatch.rules.wording import ENGLISH_WORDS, check_spec, fill_rows, format_number
+from churnwatch.rules.wording import ENGLISH_WORDS, Words, check_spec, fill_rows, format_number
 from scan_helpers import invoke, write_exports
 
 
@@ -46,10 +46,22 @@ ANY = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 @pytest.mark.parametrize("words", [ENGLISH_WORDS, GERMAN_WORDS], ids=["en", "de"])
 @pytest.mark.parametrize(
-    "spec", [".0f", ",.0f", "+.0f", ".0%", "+.0%", ",.0f|order", ".0f|Tag/Tagen", "lateness"]
+    "spec",
+    [
+        ".0f",
+        ",.0f",
+        "+.0f",
+        "+,.0f",
+        ".0%",
+        "+.0%",
+        ",.0%",
+        ",.0f|order",
+        ".0f|Tag/Tagen",
+        "lateness",
+    ],
 )
 @given(values=st.lists(st.one_of(HALVES, CENTS, ANY, st.just(-0.0)), max_size=60))
-def test_a_column_reads_as_each_value_alone(spec: str, words: object, values: list[float]) -> None:
+def test_a_column_reads_as_each_value_alone(spec: str, words: Words, values: list[float]) -> None:
     """A whole column of explanations is written from one value per text (the values that
     round alike): every row still reads exactly as that row's value formatted alone."""
     filled = fill_rows(f"{{x:{spec}}}", {"x": np.array(values)}, {}, len(values), words)

@@ -9,6 +9,7 @@ vectorised parsers, which keep every good row and record why each bad one was sk
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -1237,16 +1238,28 @@ def _filled(cleaned: pa.Array) -> np.ndarray:
 
 def whole_rows_within(text: str, delimiter: str, width: int) -> int:
     """How many of the lines after the first in one record's text would be records of the
-    header's ``width`` on their own (a record that holds a quoted line break spans lines;
-    only a quote left open swallows whole rows)."""
+    header's ``width`` on their own, where the record's quotes do not pair up (a record may
+    hold a quoted line break, whose lines may look like rows: only a quote left open, which
+    ends the text inside a field or is followed by more than a delimiter, swallows them)."""
     lines = text.splitlines()[1:]
-    if not lines:
+    if not lines or _quotes_pair_up(text, delimiter):
         return 0
     rows = csv.reader(lines, delimiter=delimiter)
     try:
         return sum(len(fields) == width for fields in rows)
     except csv.Error:  # a field beyond the csv module's limit: no whole row
         return 0
+
+
+def _quotes_pair_up(text: str, delimiter: str) -> bool:
+    """Whether ``text`` reads as records whose every quoted field is closed before a
+    delimiter or a line's end (the csv module's strict reading)."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return False
+    return True
 
 
 def _unified(values: pa.ChunkedArray) -> pa.ChunkedArray:

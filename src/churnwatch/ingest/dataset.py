@@ -292,8 +292,10 @@ def source_path(
     try:
         return _existing(folder, path, source, settings, outside=outside)
     except (OSError, RuntimeError) as exc:  # a name too long, a loop of links, …
-        shown = str(path) if len(str(path)) <= 120 else str(path)[:120] + "…"
         # Python before 3.13 says a loop of links with a RuntimeError, without an errno
+        if isinstance(exc, RuntimeError) and "Symlink loop" not in str(exc):
+            raise
+        shown = str(path) if len(str(path)) <= 120 else str(path)[:120] + "…"
         why = exc.strerror if isinstance(exc, OSError) else "a loop of symbolic links"
         setting = f"sources.{source.name}.path: " if settings.path else ""
         raise InputError(f"{setting}{shown}: {why}") from None

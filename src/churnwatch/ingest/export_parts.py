@@ -854,11 +854,17 @@ def _hashes(keys: pa.Array) -> np.ndarray:
 def without_views(schema: pa.Schema) -> pa.Schema:
     """Text and byte views (Polars, DuckDB) as plain text and bytes: Arrow takes no rows out
     of a view column, and a part file holds the same values either way."""
-    plain = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
-    return pa.schema([field.with_type(plain.get(field.type, field.type)) for field in schema])
+    plain = {
+        view(): kind
+        for name, kind in (("string_view", pa.string()), ("binary_view", pa.binary()))
+        if (view := getattr(pa, name, None)) is not None  # pyarrow before 16 has none
+    }
+    fields = [field.with_type(plain.get(field.type, field.type)) for field in schema]
+    return pa.schema(fields, metadata=schema.metadata)
 
 
 def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` as ``schema`` (through a table: pyarrow 15 has no ``RecordBatch.cast``)."""
     table = pa.Table.from_batches([batch]).cast(schema)
     return pa.record_batch([column.combine_chunks() for column in table.columns], schema=schema)
 

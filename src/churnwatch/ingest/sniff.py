@@ -11,6 +11,8 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +29,6 @@ from churnwatch.ingest.transcode import has_utf8_sequences
 
 HEAD_BYTES = 256 * 1024
 SAMPLE_ROWS = 500
-if csv.field_size_limit() < HEAD_BYTES:
-    # A cell of the head longer than the csv module's 128 KiB stopped the whole run as "a
-    # quote never closed" (a 140,000-character note in a column churnwatch does not even
-    # read): whatever the head holds fits now. Reading it no longer fails on its size; a
-    # quote left open is still told, by the rows it swallows or the size it reaches.
-    csv.field_size_limit(HEAD_BYTES)
 LONGEST_NAME = 128 * 1024
 """A header's names stay within the csv module's own limit: longer is no header."""
 DELIMITERS = (",", ";", "\t", "|")
@@ -181,6 +177,27 @@ def inspect_head(
 ) -> Head:
     """Sniff (or take from the config) encoding and delimiter, and parse the head rows;
     errors name ``shown`` (the export, when ``path`` is its unpacked copy)."""
+    with _fields_as_long_as_the_head():
+        return _inspected_head(path, encoding, delimiter, shown)
+
+
+@contextmanager
+def _fields_as_long_as_the_head() -> Iterator[None]:
+    """The csv module's limit on a field (128 KiB) raised, while the head is read, to all the
+    head can hold: a 140,000-character note among the first rows, in a column churnwatch does
+    not even read, stopped the run as "a quote never closed". Elsewhere the limit stays:
+    where lines are looked for, a field beyond it is how a quote left open is told."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, HEAD_BYTES))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _inspected_head(
+    path: Path, encoding: str | None, delimiter: str | None, shown: Path | None
+) -> Head:
     raw = read_head(path, shown)
     path = shown or path
     if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):

@@ -38,8 +38,9 @@ customer): list customers one below the other instead."""
 NAME_WIDTH = 22
 OWNER_WIDTH = 16
 ID_WIDTH = 24
-"""An id longer than this is cut (ending in "…") so that risk, severity and the reasons keep
-their room; JSON and CSV carry it whole."""
+"""An id longer than this is shown by its start and its end, "…" between, so that risk,
+severity and the reasons keep their room while ids that share a long prefix
+(``gid://shopify/Customer/…``) stay told apart; JSON and CSV carry it whole."""
 NAME_SHARE = 0.3
 """Beyond the fixed columns, the name column's share of a wide terminal (at least 22 columns):
 wide terminals show more of each name, narrow ones keep the room for the reasons."""
@@ -212,7 +213,7 @@ def _table(
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     heading = partial(_heading, lang)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column(heading("customer"), max_width=ID_WIDTH, overflow="ellipsis", no_wrap=True)
+    table.add_column(heading("customer"), no_wrap=True)
     for column in texts:
         width = name_width if column == "name" else OWNER_WIDTH
         table.add_column(heading(column), max_width=width, overflow="ellipsis", no_wrap=True)
@@ -224,12 +225,20 @@ def _table(
     table.add_column(heading("why"))
     for record in records:
         label = record["severity"]
-        cells = [Text(str(record["rank"])), Text(one_line(record["customer_id"]))]
+        cells = [Text(str(record["rank"])), Text(shown_id(one_line(record["customer_id"])))]
         cells += [Text(one_line(record[column] or "")) for column in texts]
         cells += [Text(lang.percent(record["risk"])), Text(lang.severity(label), COLOURS[label])]
         cells += [change_text(record, lang)] if compared else []
         table.add_row(*cells, _why(record, reasons, lang))
     return table
+
+
+def shown_id(text: str) -> str:
+    """``text`` in at most :data:`ID_WIDTH` characters: its start, "…", and its end."""
+    if len(text) <= ID_WIDTH:
+        return text
+    tail = ID_WIDTH * 2 // 3
+    return f"{text[: ID_WIDTH - tail - 1]}…{text[-tail:]}"
 
 
 def _heading(lang: Language, column: str) -> str:
