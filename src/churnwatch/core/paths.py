@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -22,3 +23,15 @@ def open_descriptor(target: Path) -> int | None:
         if text.startswith(folder) and text[len(folder) :].isdigit():
             return int(text[len(folder) :])
     return None
+
+
+def resolved(path: Path, *, strict: bool = False) -> Path:
+    """``path.resolve()``, a loop of symbolic links said as the ``OSError`` it is (ELOOP):
+    Python before 3.13 raises a ``RuntimeError`` for it, which passed every ``except
+    OSError`` around a path's checks and surfaced as an internal error."""
+    try:
+        return path.resolve(strict=strict)
+    except RuntimeError as exc:
+        if "Symlink loop" not in str(exc):
+            raise
+        raise OSError(errno.ELOOP, "a loop of symbolic links", str(path)) from None

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from churnwatch.core.errors import OutputError
-from churnwatch.core.paths import open_descriptor
+from churnwatch.core.paths import open_descriptor, resolved
 from churnwatch.core.stops import held
 
 
@@ -39,8 +39,8 @@ def _same_file(target: Path, path: Path) -> bool:
 
 def _inside_folder(target: Path, folder: Path) -> bool:
     try:
-        return folder.is_dir() and target.resolve().is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):  # a loop of links
+        return folder.is_dir() and resolved(target).is_relative_to(folder.resolve())
+    except OSError:  # a loop of links
         return False
 
 

@@ -25,6 +25,7 @@ from churnwatch.config import Config, SourceConfig, check_exports_folder
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.memory import return_freed_memory
+from churnwatch.core.paths import resolved
 from churnwatch.core.scratch import sweep_once
 from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import excerpt, inline, plural
@@ -291,20 +292,16 @@ def source_path(
     path = folder / (settings.path or source.default_file)
     try:
         return _existing(folder, path, source, settings, outside=outside)
-    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links, …
-        # Python before 3.13 says a loop of links with a RuntimeError, without an errno
-        if isinstance(exc, RuntimeError) and "Symlink loop" not in str(exc):
-            raise
+    except OSError as exc:  # a name too long, a loop of links, …
         shown = str(path) if len(str(path)) <= 120 else str(path)[:120] + "…"
-        why = exc.strerror if isinstance(exc, OSError) else "a loop of symbolic links"
         setting = f"sources.{source.name}.path: " if settings.path else ""
-        raise InputError(f"{setting}{shown}: {why}") from None
+        raise InputError(f"{setting}{shown}: {exc.strerror}") from None
 
 
 def _existing(
     folder: Path, path: Path, source: Source, settings: SourceConfig, *, outside: bool
 ) -> Path | None:
-    if not outside and not path.resolve().is_relative_to(folder.resolve()):
+    if not outside and not resolved(path).is_relative_to(folder.resolve()):
         if not settings.path:  # the export's own name: a link placed in the folder
             raise _link_out(path, folder)
         raise InputError(
@@ -336,7 +333,7 @@ def _existing(
                 hint=f"keep one, or set sources.{source.name}.path in churnwatch.toml",
             )
     if found:
-        if not outside and not found[0].resolve().is_relative_to(folder.resolve()):
+        if not outside and not resolved(found[0]).is_relative_to(folder.resolve()):
             raise _link_out(found[0], folder)
         return found[0]
     if source.required and (unread := unread_instead(folder, source, settings)):

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from churnwatch.core.errors import EmptySourceError, InputError
+from churnwatch.core.paths import resolved
 from churnwatch.core.words import inline
 from churnwatch.ingest.problems import PartLines, Problem
 
@@ -399,13 +400,11 @@ def _checked(folder: Path, files: tuple[Path, ...], facts: tuple[Facts, ...]) ->
     real = folder.resolve()
     for part in files:
         try:
-            inside = part.resolve(strict=True).is_relative_to(real)
+            inside = resolved(part, strict=True).is_relative_to(real)
         except FileNotFoundError:
             raise InputError(_gone(part)) from None
-        except OSError as exc:
+        except OSError as exc:  # a loop of links, …
             raise InputError(f"{inline(str(part))}: cannot be read: {exc.strerror}") from None
-        except RuntimeError:  # a loop of links (Python before 3.13)
-            raise InputError(f"{inline(str(part))}: cannot be read: a loop of links") from None
         if not inside:
             raise InputError(
                 f"{inline(str(part))}: a link out of the Parquet folder; put the part itself there"
