@@ -26,7 +26,7 @@ from churnwatch.core.errors import ChurnwatchError, OutputError, UsageError, sto
 from churnwatch.core.scratch import disk_full, out_of_space, remove_all
 from churnwatch.core.stops import Stopped
 from churnwatch.core.words import inline, printable_output
-from churnwatch.render.console import make_console
+from churnwatch.render.console import discard, make_console
 
 if TYPE_CHECKING:
     from churnwatch.api import Problem, Selection
@@ -215,14 +215,7 @@ def _stop_code(stop: KeyboardInterrupt) -> int:
 
 def _silence_closed_pipe() -> None:
     """After `| head` closed stdout, stop Python from complaining while it shuts down."""
-    if sys.stdout is None:
-        return
-    try:
-        target = sys.stdout.fileno()
-    except (OSError, ValueError):  # not a real file (tests, embedding): nothing to silence
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, target)
+    discard(sys.stdout)
 
 
 def error(text: str) -> None:

@@ -46,14 +46,16 @@ class _MessageConsole(_PipeConsole):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        discard_stderr()
+        discard(sys.stderr)
 
 
-def discard_stderr() -> None:
-    """Send what is still written to stderr nowhere, so that neither the later messages nor
-    Python at exit fail on the closed pipe."""
+def discard(stream: TextIO | None) -> None:
+    """Send what is still written to ``stream`` (stdout or stderr, whose reader has gone)
+    nowhere, so that neither later writes nor Python at exit fail on the closed pipe."""
+    if stream is None:  # started without it: nothing is written there
+        return
     try:
-        target = sys.stderr.fileno() if sys.stderr is not None else 2
+        target = stream.fileno()
     except (OSError, ValueError):  # not a real file (tests, embedding): nothing to redirect
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
