@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -508,6 +509,74 @@ def test_an_unclosed_quote_near_the_end_is_refused_not_skipped_as_one_row(
     message = clean_failure(invoke("scan", folder, "--engine", engine, "-o", tmp_path / "o.csv"))
     assert "orders.csv:302: a quote opened on this line is not closed: the 29 lines" in message
     assert not (tmp_path / "o.csv").exists()
+
+
+def _orders_with_a_note(folder: Path, changed: dict[int, str]) -> Path:
+    """300 orders in January, then the latest 30 in March, with a note column churnwatch
+    does not read; ``changed``: rows (1: the first order) written otherwise."""
+    rows = ["customer_id,order_date,amount,note"]
+    rows += [f"A{i % 40},2025-01-02,{i},fine" for i in range(300)]
+    rows += [f"A{i % 40},2025-03-{1 + i % 28:02d},{i},ok" for i in range(30)]
+    for row, text in changed.items():
+        rows[row] = text
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize(
+    ("changed", "lines"),
+    [
+        ({301: 'A1,2025-03-01,1,"oops'}, 29),  # open to the end of the file
+        ({301: 'A1,2025-03-01,1,"oops', 320: 'A2,2025-03-02,1,"later"'}, 19),  # closed again
+    ],
+    ids=["to-the-end", "closed-later"],
+)
+def test_a_quote_left_open_in_an_unread_column_is_refused(
+    tmp_path: Path, engine: str, changed: dict[int, str], lines: int
+) -> None:
+    """The record that swallows the rows has the header's width, so nothing was rejected:
+    the newest orders vanished with exit 0 and not a word (the reference date a month early)."""
+    folder = _orders_with_a_note(tmp_path / "exports", changed)
+    output = tmp_path / "o.csv"
+    message = clean_failure(invoke("scan", folder, "--engine", engine, "-o", output))
+    assert (
+        f"orders.csv:302: a quote opened on this line is not closed: the {lines} lines" in message
+    )
+    assert not output.exists()
+
+
+def test_notes_over_several_lines_are_read_as_notes(tmp_path: Path) -> None:
+    """Quoted line breaks whose lines hold as many commas as the header, but no date where a
+    row has one, are a note, not swallowed rows."""
+    note = '"Lieferung an:\nMitte, 10115 Berlin, DE, klingeln\nbitte, nicht, vor, 9\n"'
+    folder = _orders_with_a_note(
+        tmp_path / "exports", {101: f"A1,2025-01-02,7,{note}", 330: f"A9,2025-03-09,8,{note}"}
+    )
+    result = invoke("validate", folder, "--as-of", "2025-03-31")
+    assert result.exit_code == 0, stderr_of(result)
+    assert re.search(r"orders\s+330\s+0\s+0\s+40\s+0\s+2025-01-02\s+2025-03-28", result.output)
+
+
+def test_a_file_without_line_breaks_in_its_fields_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every field quoted, one record a line: the lines are counted, nothing is read twice
+    (the look for swallowed rows costs a second read only where fields span lines)."""
+    rows = ['"customer_id","order_date","amount"']
+    rows += [f'"A{i % 40}","2025-01-{1 + i % 28:02d}","{i}"' for i in range(500)]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+
+    def no_second_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr("churnwatch.ingest.csv_reader.pacsv.open_csv", no_second_read)
+    result = invoke("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.count("\n") == 41
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n"])

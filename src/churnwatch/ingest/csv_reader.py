@@ -8,8 +8,6 @@ vectorised parsers, which keep every good row and record why each bad one was sk
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -41,9 +39,16 @@ from churnwatch.ingest.date_text import (
     outside_years,
     parse_days,
 )
-from churnwatch.ingest.held_file import held_for_reading
+from churnwatch.ingest.held_file import held_for_reading, holds_byte
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
+from churnwatch.ingest.open_quotes import (
+    QUOTE,
+    RowShape,
+    rows_in_field,
+    rows_in_record,
+    swallowed_rows_error,
+)
 from churnwatch.ingest.packed import kind_of, read_from, unpacked
 from churnwatch.ingest.parquet_folder import (
     joined_as_text,
@@ -474,6 +479,9 @@ class _Reader:
         self.trimmed = False
         """Rows ending in blank fields the header does not have were read without them."""
         self.block_size = min(FIRST_BLOCK, MAX_BLOCK)
+        self.quoted = False
+        self._layout: Layout | None = None
+        """The file holds a quote: a field of the rows read may hold line breaks."""
         # A trailing delimiter on data rows only: give the extra field a name of its own.
         self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
 
@@ -486,7 +494,12 @@ class _Reader:
     def layout(self) -> Lines:
         """Where the rows are, in the plain export: a transcoded copy is removed after the
         read (its lines are the export's, which is read as UTF-8, bad bytes replaced)."""
-        return Layout(
+        return self._lines_of_plain()
+
+    def _lines_of_plain(self) -> Layout:
+        """The plain export's layout, kept while it stays the same: each asks once how many
+        lines the file has, and every report of rows asks."""
+        layout = Layout(
             self.plain,
             self.encoding,
             self.dialect.delimiter,
@@ -496,6 +509,9 @@ class _Reader:
             loose_end=self.trimmed,
             shown=self.path,
         )
+        if layout != self._layout:
+            self._layout = layout
+        return self._layout
 
     def read(self) -> SourceTable:
         try:
@@ -514,6 +530,7 @@ class _Reader:
         if raw.num_rows == 0 and not self.malformed:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
         self._report_malformed()
+        self._refuse_swallowed_fields(raw.num_rows)
         self.rows_read = raw.num_rows + len(self.malformed)
         arrays, skip = self._convert(raw)
         table = pa.table(arrays)
@@ -662,25 +679,25 @@ class _Reader:
     def _arrow_table(
         self, typed: bool, newlines_in_values: bool, skip: Callable[[pacsv.InvalidRow], str]
     ) -> pa.Table:
-        encoding = "utf8" if self.encoding.lower() in _UTF8 else self.encoding
         types = {
             self.columns[c.name]: self._arrow_type(c, typed)
             for c in self.source.columns
             if c.name in self.columns
         }
         with held_for_reading(self.file) as source:
-            return self._parse(source, types, encoding, newlines_in_values, skip)
+            table = pacsv.read_csv(source, **self._options(types, newlines_in_values, skip))
+            self.quoted = holds_byte(self.file, QUOTE, held=isinstance(source, pa.NativeFile))
+            return table
 
-    def _parse(
+    def _options(
         self,
-        source: pa.NativeFile | Path,
         types: dict[str, pa.DataType],
-        encoding: str,
         newlines_in_values: bool,
         skip: Callable[[pacsv.InvalidRow], str],
-    ) -> pa.Table:
-        return pacsv.read_csv(
-            source,
+    ) -> dict[str, Any]:
+        """pyarrow's options for reading ``file``: the columns ``types`` names, as typed."""
+        encoding = "utf8" if self.encoding.lower() in _UTF8 else self.encoding
+        return dict(
             read_options=pacsv.ReadOptions(
                 encoding=encoding,
                 block_size=self.block_size,
@@ -716,7 +733,7 @@ class _Reader:
             return
         width = len(self.head.header)
         lines = self.layout.malformed_lines()
-        self._refuse_swallowed_rows(lines, width)
+        self._refuse_swallowed_rows(lines)
         self.problems.append(
             Problem(
                 self.source.name,
@@ -731,23 +748,60 @@ class _Reader:
             )
         )
 
-    def _refuse_swallowed_rows(self, lines: list[int], width: int) -> None:
-        """A rejected record whose line breaks hold whole rows is a quote opened and not
-        closed where it should be: every line after it, up to the next quote (often the end
-        of the file, where the newest rows are), was read as one field. Skipped as one row,
-        the newest orders would vanish without a word that counts them, and the reference
-        date would move back; so the file is refused, as one whose open quote runs past the
-        reader's limit is."""
+    def _refuse_swallowed_rows(self, lines: list[int]) -> None:
+        """A rejected record whose line breaks hold whole rows: a quote left open (see
+        ``open_quotes``) that would be skipped as one row."""
+        shape = self._row_shape()
         for text, line in zip(self.malformed, lines, strict=False):
-            swallowed = whole_rows_within(text, self.dialect.delimiter, width)
-            if swallowed:
-                raise InputError(
-                    f"{self.path}:{line}: a quote opened on this line is not closed: the"
-                    f" {plural(swallowed, 'line')} after it, each a row of its own, would be"
-                    " read as one field",
-                    hint='remove the stray quote (or double it: "" inside a quoted field),'
-                    " or export the file again",
-                )
+            if swallowed := rows_in_record(text, shape):
+                raise swallowed_rows_error(self.path, line, swallowed)
+
+    def _refuse_swallowed_fields(self, parsed_rows: int) -> None:
+        """A field read as a value whose line breaks hold whole rows: a quote left open (see
+        ``open_quotes``) in a record of the header's width. Looked for only where the file
+        has a quote and more lines than its records take one each (blank lines, quoted line
+        breaks), so an export without either is not read again."""
+        if not self.quoted or self._one_line_per_record(parsed_rows):
+            return
+        shape = self._row_shape()
+        for row, value in self._fields_with_line_breaks():
+            if swallowed := rows_in_field(value, shape):
+                line = int(self.layout.row_lines(np.array([row]), parsed_rows)[0])
+                raise swallowed_rows_error(self.path, line, swallowed)
+
+    def _one_line_per_record(self, parsed_rows: int) -> bool:
+        if self.encoding.lower() not in ASCII_COMPATIBLE:
+            return False  # its line breaks are not single bytes to count
+        return self._lines_of_plain().one_line_per_record(parsed_rows + len(self.malformed))
+
+    def _fields_with_line_breaks(self) -> Iterator[tuple[int, str]]:
+        """Each field of the rows read that holds a line break, with its row: the file read
+        again, one block at a time, every column as text."""
+        types: dict[str, pa.DataType] = dict.fromkeys(self.names, pa.string())
+        options = self._options(types, True, lambda _: "skip")
+        with held_for_reading(self.file) as source:
+            start = 0
+            for batch in pacsv.open_csv(source, **options):
+                for values in batch.columns:
+                    broken = pc.fill_null(pc.match_substring(values, "\n"), False)
+                    for row in np.flatnonzero(np.asarray(broken, dtype=bool)):
+                        yield start + int(row), str(values[int(row)].as_py())
+                start += batch.num_rows
+
+    def _row_shape(self) -> RowShape:
+        """What a line must look like to be a row of this export on its own."""
+        dated = next(
+            (
+                column
+                for column in self.source.columns
+                if column.kind is Kind.DATE
+                and column.value_required
+                and column.name in self.columns
+            ),
+            None,
+        )
+        date_at = None if dated is None else self.names.index(self.columns[dated.name])
+        return RowShape(self.dialect.delimiter, len(self.names), date_at, self.dialect.date_format)
 
     # -- converting ------------------------------------------------------------------------
 
@@ -1234,32 +1288,6 @@ def _may_hold_nul(values: pa.ChunkedArray) -> bool:
 def _filled(cleaned: pa.Array) -> np.ndarray:
     """The cells of a :func:`_clean` column that hold a value."""
     return np.asarray(pc.fill_null(pc.not_equal(cleaned, ""), False), dtype=bool)
-
-
-def whole_rows_within(text: str, delimiter: str, width: int) -> int:
-    """How many of the lines after the first in one record's text would be records of the
-    header's ``width`` on their own, where the record's quotes do not pair up (a record may
-    hold a quoted line break, whose lines may look like rows: only a quote left open, which
-    ends the text inside a field or is followed by more than a delimiter, swallows them)."""
-    lines = text.splitlines()[1:]
-    if not lines or _quotes_pair_up(text, delimiter):
-        return 0
-    rows = csv.reader(lines, delimiter=delimiter)
-    try:
-        return sum(len(fields) == width for fields in rows)
-    except csv.Error:  # a field beyond the csv module's limit: no whole row
-        return 0
-
-
-def _quotes_pair_up(text: str, delimiter: str) -> bool:
-    """Whether ``text`` reads as records whose every quoted field is closed before a
-    delimiter or a line's end (the csv module's strict reading)."""
-    try:
-        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
-            pass
-    except csv.Error:
-        return False
-    return True
 
 
 def _unified(values: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -67,7 +67,7 @@ class Layout:
     def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
         """Physical 1-based line (header = 1) of each parsed data row in ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)
-        if self.encoding.lower() in ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
+        if self.encoding.lower() in ASCII_COMPATIBLE and self.one_line_per_record(parsed_rows):
             return rows + 1 + self.header_lines + self.preamble
         starts = np.fromiter(
             (line for line, fields in self._records() if self._parsed(fields)),
@@ -80,7 +80,7 @@ class Layout:
         """Every field of each parsed data row in ``rows``, trimmed: what tells two rows
         apart that agree in every column churnwatch reads."""
         rows = np.asarray(rows, dtype=np.int64)
-        if self.encoding.lower() in ASCII_COMPATIBLE and self._one_line_per_row(parsed_rows):
+        if self.encoding.lower() in ASCII_COMPATIBLE and self.one_line_per_record(parsed_rows):
             lines = self._lines(rows + self.header_lines + self.preamble)
             text = [line.rstrip(b"\r").decode(self.encoding, errors="replace") for line in lines]
             parsed = csv.reader(text, delimiter=self.delimiter)
@@ -124,8 +124,9 @@ class Layout:
         """Lines of records whose number of fields differs from the header's."""
         return [line for line, fields in self._records() if not self._parsed(fields)]
 
-    def _one_line_per_row(self, parsed_rows: int) -> bool:
-        return self._physical_lines == parsed_rows + self.header_lines + self.preamble
+    def one_line_per_record(self, records: int) -> bool:
+        """Whether the file's lines are its header's and ``records`` more, one each."""
+        return self._physical_lines == records + self.header_lines + self.preamble
 
     @cached_property
     def _physical_lines(self) -> int:
