@@ -930,14 +930,17 @@ def test_a_long_customer_id_leaves_the_table_its_risk_and_reasons(tmp_path: Path
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
-@pytest.mark.parametrize("source", ["orders", "payments"])
-def test_an_export_that_is_a_named_pipe_is_refused_by_name(tmp_path: Path, source: str) -> None:
-    """Was "orders file not found", and a payments pipe was left out without a word."""
+@pytest.mark.parametrize(
+    "name", ["orders.csv", "payments.csv", "orders.csv.gz", "payments.csv.zst"]
+)
+def test_an_export_that_is_a_named_pipe_is_refused_by_name(tmp_path: Path, name: str) -> None:
+    """Was "orders file not found", and a payments pipe was left out without a word (a packed
+    one too, beside a plain orders.csv)."""
     folder = write_exports(tmp_path / "exports", orders=ORDERS)
-    (folder / f"{source}.csv").unlink(missing_ok=True)
-    os.mkfifo(folder / f"{source}.csv")
+    (folder / name).unlink(missing_ok=True)
+    os.mkfifo(folder / name)
     message = clean_failure(invoke("scan", folder))
-    assert f"{source}.csv: not a file but a named pipe" in message
+    assert f"{name}: not a file but a named pipe" in message
 
 
 def test_a_path_too_long_is_a_clear_error(tmp_path: Path) -> None:

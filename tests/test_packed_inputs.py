@@ -261,6 +261,10 @@ def test_zoned_parquet_timestamps_are_the_dates_of_their_own_clock(tmp_path: Pat
         (lambda p: p.write_bytes(lzma.compress(HEADER * 50)[:40]), "cannot unpack this xz file"),
         (lambda p: p.write_bytes(b"\xfd7zXZ\x00" + b"not xz" * 9), "cannot unpack this xz file"),
         (lambda p: p.write_bytes(_lz4(HEADER * 50)[:30]), "cannot unpack this lz4 file"),
+        (  # `lz4 -l`: magic, then blocks each after its length; was "binary content"
+            lambda p: p.write_bytes(b"\x02\x21\x4c\x18" + b"\x09\x00\x00\x00" + b"\x80x,y,z\n12"),
+            "an LZ4 file in the legacy format (as `lz4 -l` writes it)",
+        ),
         (lambda p: _zip(p, {"a.csv": b"x", "b.csv": b"y"}), "should hold one CSV file; it holds 2"),
         (lambda p: _zip(p, {}), "should hold one CSV file; it holds 0 (none)"),  # not "binary"
         (

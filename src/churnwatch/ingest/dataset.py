@@ -309,11 +309,7 @@ def _existing(
             " a churnwatch.toml found in the folder may only name files inside it (pass the"
             " config with --config to allow other places)"
         )
-    if path.exists() and not (path.is_file() or path.is_dir()):
-        raise InputError(
-            f"{path}: not a file but a named pipe, socket or device; churnwatch reads an export"
-            " more than once: save it as a file"
-        )
+    _refuse_special(path)
     if path.is_dir() and not is_parquet_folder(path):
         raise InputError(
             f"{path}: is a folder without Parquet parts, not a CSV file (a folder is read only"
@@ -322,6 +318,8 @@ def _existing(
     found = [path] if path.is_file() or is_parquet_folder(path) else []
     if not settings.path:  # the default name: the export may come packed or as Parquet
         packed = [path.with_name(name) for name in packed_names(path.name)]
+        for candidate in packed:
+            _refuse_special(candidate)
         found += [candidate for candidate in packed if candidate.is_file()]
         named, bare = folder_candidates(path)  # orders.parquet/ always; orders/ if nothing else
         found += [f for f in (named, *([] if found else [bare])) if is_parquet_folder(f)]
@@ -386,6 +384,16 @@ class Unread(NamedTuple):
     fix: str
     """What to do instead."""
     code: Reason = Reason.SPREADSHEET
+
+
+def _refuse_special(path: Path) -> None:
+    """A named pipe, socket or device under an export's name (packed too: ``orders.csv.gz``)
+    is said, not passed over as if the export were not there."""
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        raise InputError(
+            f"{path}: not a file but a named pipe, socket or device; churnwatch reads an export"
+            " more than once: save it as a file"
+        )
 
 
 def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unread | None:

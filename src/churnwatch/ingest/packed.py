@@ -27,6 +27,7 @@ MAGIC = {
     b"BZh": "bz2",
     b"\xfd7zXZ\x00": "xz",
     b"\x04\x22\x4d\x18": "lz4",  # LZ4's frame format, as the lz4 command writes it
+    b"\x02\x21\x4c\x18": "lz4-legacy",  # its older format (``lz4 -l``): refused by name
     b"PK\x03\x04": "zip",
     b"PK\x05\x06": "zip",  # an empty archive: its end record only
     PARQUET_MAGIC: "parquet",
@@ -60,6 +61,12 @@ def unpacked(path: Path) -> Path:
         _refuse_plain_tar(path)
     if kind in ("csv", "parquet"):
         return path
+    if kind == "lz4-legacy":
+        raise InputError(
+            f"{path}: an LZ4 file in the legacy format (as `lz4 -l` writes it), which"
+            " churnwatch does not unpack: pack it again with `lz4` (its frame format, the"
+            " default), or unpack it"
+        )
     target = Path(tempfile.mkdtemp(dir=run_folder())) / plain_name(path.name)
     try:
         if kind == "zip":
