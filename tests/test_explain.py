@@ -132,7 +132,25 @@ def test_the_rank_counts_the_ranked_customers_only(tmp_path) -> None:  # type: i
     )
     result = invoke("explain", folder, "K1", "--as-of", "2025-03-31")
     assert result.exit_code == 0
-    assert " of 2 · risk" in result.stdout
+    assert " of 2 (#1 of the 2 not lost in the table) · risk" in result.stdout
+
+
+@pytest.mark.parametrize(("customer_id", "phases"), [("C0033", ()), ("C0258", ("--phase", "lost"))])
+def test_the_place_in_the_table_is_the_one_explain_gives(
+    customer_id: str, phases: tuple[str, ...]
+) -> None:
+    """The table leaves the lost out (or lists only them with --phase lost) and numbers what
+    it shows; explain's rank counts everyone: C0033 was #4 in the table and "rank 25 of 300"
+    in explain, with nothing to tie the two together."""
+    table = invoke(
+        "scan", EXAMPLES / "exports", "--as-of", AS_OF, "--top", "300", *phases, "-f", "table"
+    )
+    row = next(line.split() for line in table.stdout.splitlines() if f" {customer_id} " in line)
+    shown = len(
+        [line for line in table.stdout.splitlines() if re.match(r"\s+\d+\s+C\d{4}\s", line)]
+    )
+    head = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF).stdout
+    assert f"(#{row[0]} of the {shown} " in head
 
 
 def test_the_baseline_per_month_counts_the_months_since_the_first_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -157,7 +175,8 @@ def test_explain_in_german() -> None:
     figures and dates as they are."""
     result = invoke("explain", EXAMPLES / "exports", "C0062", "--as-of", AS_OF, "--lang", "de")
     text = " ".join(result.stdout.split())
-    assert "Rang 63 von 300 · Risiko" in text and "Stichtag 30.09.2026" in text
+    assert "Rang 63 von 300 (Nr. 42 der 279 nicht verlorenen in der Tabelle) · Risiko" in text
+    assert "Stichtag 30.09.2026" in text
     assert "nächster Kontakt: 30.09.2026 (Reklamation): 2 Reklamationen offen" in text
     assert "Monat für Monat" in text and "pro Monat" in text
     document = json.loads(

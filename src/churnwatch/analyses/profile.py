@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.result import ScanResult
 from churnwatch.core.amounts import sums_by
-from churnwatch.core.domain import is_order
+from churnwatch.core.domain import Phase, is_order
 from churnwatch.core.errors import UsageError
 from churnwatch.core.suggest import closest
 from churnwatch.core.words import inline
@@ -53,6 +53,11 @@ class Profile:
     rank: int
     ranked: int
     """Customers in the ranking (those with orders), of which this one is ``rank``."""
+    listed: int
+    listed_of: int
+    """Its place among the customers of its list, as a table shows them: those not lost (the
+    default table), or those lost (``--phase lost``); the list has ``listed_of``."""
+    lost: bool
     timeline: Timeline
     open_complaints: int
     next_contact: Occasion | None
@@ -93,7 +98,20 @@ def profile(
     still_open = 0 if complaints is None else int(complaints["closed_date"].isna().sum())
     occasions = contact_plan(row, YEAR, lost_after_days, today)
     upcoming = min(occasions, key=lambda o: o.due) if occasions else None
-    return Profile(row, position + 1, result.count, timeline, still_open, upcoming)
+    lost = result.phases() == Phase.LOST
+    same_list = lost == lost[position]
+    listed = int(same_list[:position].sum()) + 1
+    return Profile(
+        row,
+        position + 1,
+        result.count,
+        listed,
+        int(same_list.sum()),
+        bool(lost[position]),
+        timeline,
+        still_open,
+        upcoming,
+    )
 
 
 def _meant(wanted: str, ids: pd.Index) -> str | None:

@@ -78,6 +78,11 @@ def show_profile(console: Console, profile: Profile, lang: Language | None = Non
         "explain.head",
         rank=record["rank"],
         ranked=lang.number(profile.ranked),
+        listed=lang.t(
+            "explain.listed_lost" if profile.lost else "explain.listed",
+            listed=lang.number(profile.listed),
+            listed_of=lang.number(profile.listed_of),
+        ),
         risk=lang.percent(record["risk"]),
         severity=lang.severity(record["severity"]),
         phase=lang.phase(record["phase"]),
