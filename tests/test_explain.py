@@ -132,7 +132,9 @@ def test_the_rank_counts_the_ranked_customers_only(tmp_path) -> None:  # type: i
     )
     result = invoke("explain", folder, "K1", "--as-of", "2025-03-31")
     assert result.exit_code == 0
-    assert " of 2 (#1 of the 2 not lost in the table) · risk" in result.stdout
+    assert (
+        " of 2 (#1 of the 2 customers not lost, as the table numbers them) · risk" in result.stdout
+    )
 
 
 @pytest.mark.parametrize(("customer_id", "phases"), [("C0033", ()), ("C0258", ("--phase", "lost"))])
@@ -150,7 +152,7 @@ def test_the_place_in_the_table_is_the_one_explain_gives(
         [line for line in table.stdout.splitlines() if re.match(r"\s+\d+\s+C\d{4}\s", line)]
     )
     head = invoke("explain", EXAMPLES / "exports", customer_id, "--as-of", AS_OF).stdout
-    assert f"(#{row[0]} of the {shown} " in head
+    assert f"(#{row[0]} of the {shown} " in head  # customers not lost, or lost
 
 
 def test_the_baseline_per_month_counts_the_months_since_the_first_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -175,7 +177,8 @@ def test_explain_in_german() -> None:
     figures and dates as they are."""
     result = invoke("explain", EXAMPLES / "exports", "C0062", "--as-of", AS_OF, "--lang", "de")
     text = " ".join(result.stdout.split())
-    assert "Rang 63 von 300 (Nr. 42 der 279 nicht verlorenen in der Tabelle) · Risiko" in text
+    place = "(Nr. 42 der 279 nicht verlorenen Kunden, wie die Tabelle sie zählt)"
+    assert f"Rang 63 von 300 {place} · Risiko" in text
     assert "Stichtag 30.09.2026" in text
     assert "nächster Kontakt: 30.09.2026 (Reklamation): 2 Reklamationen offen" in text
     assert "Monat für Monat" in text and "pro Monat" in text

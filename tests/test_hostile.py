@@ -507,11 +507,12 @@ def test_an_unclosed_quote_near_the_end_is_refused_not_skipped_as_one_row(
     folder.mkdir()
     (folder / "orders.csv").write_text("\n".join(rows) + "\n")
     message = clean_failure(invoke("scan", folder, "--engine", engine, "-o", tmp_path / "o.csv"))
-    assert "orders.csv:302: a quote opened on this line is not closed: the 29 lines" in message
+    said = "orders.csv:302: a quote opened on this line is not closed where its field ends"
+    assert f"{said}: the 29 lines" in message
     assert not (tmp_path / "o.csv").exists()
 
 
-def _orders_with_a_note(folder: Path, changed: dict[int, str]) -> Path:
+def _orders_with_a_note(folder: Path, changed: dict[int, str], end: str = "\n") -> Path:
     """300 orders in January, then the latest 30 in March, with a note column churnwatch
     does not read; ``changed``: rows (1: the first order) written otherwise."""
     rows = ["customer_id,order_date,amount,note"]
@@ -520,31 +521,61 @@ def _orders_with_a_note(folder: Path, changed: dict[int, str]) -> Path:
     for row, text in changed.items():
         rows[row] = text
     folder.mkdir()
-    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    (folder / "orders.csv").write_bytes((end.join(rows) + end).encode())
     return folder
+
+
+OPEN = 'A1,2025-03-01,1,"oops'
+"""A note opened with a quote and not closed where its field ends."""
 
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
 @pytest.mark.parametrize(
-    ("changed", "lines"),
+    ("changed", "end", "said"),
     [
-        ({301: 'A1,2025-03-01,1,"oops'}, 29),  # open to the end of the file
-        ({301: 'A1,2025-03-01,1,"oops', 320: 'A2,2025-03-02,1,"later"'}, 19),  # closed again
+        ({301: OPEN}, "\n", "302: {}: the 29 lines after it, each a row"),  # to the file's end
+        ({301: OPEN, 320: 'A2,2025-03-02,1,"later"'}, "\n", "302: {}: the 19 lines"),  # closed
+        ({301: OPEN, 302: 'A2,2025-03-02,1,"later"'}, "\n", "302: {}: the line after it, a row"),
+        ({301: OPEN}, "\r", "302: {}: the 29 lines"),  # Excel's "CSV (Macintosh)": bare CRs
+        ({301: OPEN, 320: 'A2",2025-03-02,1,x'}, "\n", "302: {}: the 19 lines"),  # a wrong width
+        (  # two: a customer id's quote later in the file, in a column looked at before
+            {
+                301: OPEN,
+                310: 'A2,2025-03-02,1,"x"',
+                315: '"A3,2025-03-05,1,ok',
+                320: 'A4",2025-03-02,1,x',
+            },
+            "\n",
+            "302: {}: the 9 lines",
+        ),
     ],
-    ids=["to-the-end", "closed-later"],
+    ids=["to-the-end", "closed-later", "one-row", "bare-cr", "closed-elsewhere", "earliest"],
 )
 def test_a_quote_left_open_in_an_unread_column_is_refused(
-    tmp_path: Path, engine: str, changed: dict[int, str], lines: int
+    tmp_path: Path, engine: str, changed: dict[int, str], end: str, said: str
 ) -> None:
     """The record that swallows the rows has the header's width, so nothing was rejected:
-    the newest orders vanished with exit 0 and not a word (the reference date a month early)."""
-    folder = _orders_with_a_note(tmp_path / "exports", changed)
+    the newest orders vanished with exit 0 and not a word (the reference date a month early).
+    Closed in another column, its width is wrong, but its quotes pair up: it was one row
+    skipped for its width."""
+    folder = _orders_with_a_note(tmp_path / "exports", changed, end)
     output = tmp_path / "o.csv"
     message = clean_failure(invoke("scan", folder, "--engine", engine, "-o", output))
-    assert (
-        f"orders.csv:302: a quote opened on this line is not closed: the {lines} lines" in message
-    )
+    opened = "a quote opened on this line is not closed where its field ends"
+    assert "orders.csv:" + said.format(opened) in message
     assert not output.exists()
+
+
+def test_a_note_in_the_customer_master_data_is_read_as_a_note(tmp_path: Path) -> None:
+    """The customers export has no date to tell a row by: a note line of its header's width
+    (an address) is no swallowed row."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=ORDERS,
+        customers='customer_id,name,note\nA,One,"Attn: Jane\nBuilding B, 5th floor\n"\nB,Two,\n',
+    )
+    result = invoke("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
+    assert result.exit_code == 0, stderr_of(result)
 
 
 def test_notes_over_several_lines_are_read_as_notes(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ from churnwatch.ingest.number_text import detect_number_format, parse_numbers, u
 from churnwatch.ingest.open_quotes import (
     QUOTE,
     RowShape,
-    rows_in_field,
+    rows_in_fields,
     rows_in_record,
     swallowed_rows_error,
 )
@@ -479,9 +479,9 @@ class _Reader:
         self.trimmed = False
         """Rows ending in blank fields the header does not have were read without them."""
         self.block_size = min(FIRST_BLOCK, MAX_BLOCK)
-        self.quoted = False
-        self._layout: Layout | None = None
+        self.quoted: bool | None = None
         """The file holds a quote: a field of the rows read may hold line breaks."""
+        self._layout: Layout | None = None
         # A trailing delimiter on data rows only: give the extra field a name of its own.
         self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
 
@@ -494,11 +494,12 @@ class _Reader:
     def layout(self) -> Lines:
         """Where the rows are, in the plain export: a transcoded copy is removed after the
         read (its lines are the export's, which is read as UTF-8, bad bytes replaced)."""
-        return self._lines_of_plain()
+        return self._layout_of_plain
 
-    def _lines_of_plain(self) -> Layout:
-        """The plain export's layout, kept while it stays the same: each asks once how many
-        lines the file has, and every report of rows asks."""
+    @property
+    def _layout_of_plain(self) -> Layout:
+        """The plain export's layout, the same one while the reading stays the same: it
+        counts the file's lines once, and every report of rows asks for them."""
         layout = Layout(
             self.plain,
             self.encoding,
@@ -686,7 +687,8 @@ class _Reader:
         }
         with held_for_reading(self.file) as source:
             table = pacsv.read_csv(source, **self._options(types, newlines_in_values, skip))
-            self.quoted = holds_byte(self.file, QUOTE, held=isinstance(source, pa.NativeFile))
+            if self.quoted is None:  # once: a repaired copy has the export's quotes
+                self.quoted = holds_byte(self.file, QUOTE, held=isinstance(source, pa.NativeFile))
             return table
 
     def _options(
@@ -760,32 +762,38 @@ class _Reader:
         """A field read as a value whose line breaks hold whole rows: a quote left open (see
         ``open_quotes``) in a record of the header's width. Looked for only where the file
         has a quote and more lines than its records take one each (blank lines, quoted line
-        breaks), so an export without either is not read again."""
+        breaks), so an export without either is not read again; the earliest is said."""
         if not self.quoted or self._one_line_per_record(parsed_rows):
             return
         shape = self._row_shape()
-        for row, value in self._fields_with_line_breaks():
-            if swallowed := rows_in_field(value, shape):
-                line = int(self.layout.row_lines(np.array([row]), parsed_rows)[0])
-                raise swallowed_rows_error(self.path, line, swallowed)
+        for rows, values in self._fields_with_line_breaks():
+            swallowed = rows_in_fields(values, shape)
+            if swallowed.any():
+                first = int(np.argmin(np.where(swallowed > 0, rows, parsed_rows)))
+                line = int(self.layout.row_lines(rows[first : first + 1], parsed_rows)[0])
+                raise swallowed_rows_error(self.path, line, int(swallowed[first]))
 
     def _one_line_per_record(self, parsed_rows: int) -> bool:
         if self.encoding.lower() not in ASCII_COMPATIBLE:
             return False  # its line breaks are not single bytes to count
-        return self._lines_of_plain().one_line_per_record(parsed_rows + len(self.malformed))
+        return self._layout_of_plain.one_line_per_record(parsed_rows + len(self.malformed))
 
-    def _fields_with_line_breaks(self) -> Iterator[tuple[int, str]]:
-        """Each field of the rows read that holds a line break, with its row: the file read
-        again, one block at a time, every column as text."""
+    def _fields_with_line_breaks(self) -> Iterator[tuple[np.ndarray, pa.Array]]:
+        """Per block of the file read again (every column as text), the fields that hold a
+        line break and the row of each."""
         types: dict[str, pa.DataType] = dict.fromkeys(self.names, pa.string())
         options = self._options(types, True, lambda _: "skip")
         with held_for_reading(self.file) as source:
             start = 0
             for batch in pacsv.open_csv(source, **options):
-                for values in batch.columns:
-                    broken = pc.fill_null(pc.match_substring(values, "\n"), False)
-                    for row in np.flatnonzero(np.asarray(broken, dtype=bool)):
-                        yield start + int(row), str(values[int(row)].as_py())
+                rows, values = [], []
+                for column in batch.columns:
+                    broken = pc.fill_null(pc.match_substring_regex(column, "[\r\n]"), False)
+                    found = np.flatnonzero(np.asarray(broken, dtype=bool))
+                    rows.append(start + found)
+                    values.append(column.take(pa.array(found)))
+                if any(len(found) for found in rows):
+                    yield np.concatenate(rows), pa.concat_arrays(values)
                 start += batch.num_rows
 
     def _row_shape(self) -> RowShape:

@@ -18,59 +18,88 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from churnwatch.core.errors import InputError
-from churnwatch.core.words import plural
 from churnwatch.ingest.date_text import parse_days
 
 QUOTE = b'"'
 """The quote pyarrow's reader (and the csv module) open a quoted field with."""
 
 
+LINE_BREAK = r"\r\n|\r|\n"
+"""What pyarrow's reader takes for a line's end (a lone CR too: Excel's "CSV (Macintosh)")."""
+
+
+@dataclass(frozen=True)
 class RowShape:
     """What a line must look like to be a row of the export on its own."""
 
-    def __init__(
-        self, delimiter: str, width: int, date_at: int | None = None, date_format: str = ""
-    ) -> None:
-        self.delimiter, self.width = delimiter, width
-        self.date_at, self.date_format = date_at, date_format
-        """The place of a date every row has, and its format (None: no such column)."""
+    delimiter: str
+    width: int
+    """The header's number of fields."""
+    date_at: int | None = None
+    """The place of a date every row has (None: the source has no such column)."""
+    date_format: str = ""
 
-    def rows_among(self, lines: list[str]) -> int:
-        """How many of ``lines`` are rows of the export (the csv module's reading of each)."""
-        try:
-            fields = [
-                f for f in csv.reader(lines, delimiter=self.delimiter) if len(f) == self.width
-            ]
-        except csv.Error:  # a field beyond the csv module's limit: no whole row
-            return 0
-        if self.date_at is None or not fields:
-            return len(fields)
-        dates = pa.array([f[self.date_at].strip() for f in fields], pa.string())
-        return int(parse_days(dates, self.date_format, trimmed=True)[1].sum())
+    def rows(self, lines: list[str]) -> np.ndarray:
+        """Which of ``lines`` are rows of the export, each read on its own by the csv module."""
+        fields = [_fields(line, self.delimiter) for line in lines]
+        wide = np.array([len(f) == self.width for f in fields], dtype=bool)
+        if self.date_at is None or not wide.any():
+            return wide
+        at = self.date_at
+        dates = pa.array([f[at].strip() if len(f) == self.width else "" for f in fields])
+        return wide & parse_days(dates, self.date_format, trimmed=True)[1]
 
 
 def rows_in_record(text: str, shape: RowShape) -> int:
     """The rows swallowed by one rejected record (its raw text): the lines after its first
-    that are rows of their own, where the record's quotes do not pair up. A record may hold a
-    quoted line break whose lines look like rows; only a quote left open (one that ends the
-    text inside a field, or is followed by more than a delimiter) swallows them."""
-    lines = text.splitlines()[1:]
-    if not lines or _quotes_pair_up(text, shape.delimiter):
+    that are rows of their own. Without a date to tell a row by, only where the record's
+    quotes do not pair up (a closed note over several lines may hold a line of the header's
+    width; a quote left open ends the text inside a field, or is followed by more than a
+    delimiter)."""
+    lines = re.split(LINE_BREAK, text)[1:]
+    if not lines or (shape.date_at is None and _quotes_pair_up(text, shape.delimiter)):
         return 0
-    return shape.rows_among(lines)
+    return int(shape.rows(lines).sum())
 
 
-def rows_in_field(value: str, shape: RowShape) -> int:
-    """The rows swallowed by one field the reader took as a value: the lines after its
-    first that are rows of their own (a field's own line breaks are only ever quoted, so
-    whether its quotes paired up can no longer be seen; the rows' dates tell instead)."""
-    lines = [line.rstrip("\r") for line in value.split("\n")[1:]]
-    return shape.rows_among([line for line in lines if line])
+def rows_in_fields(values: pa.Array, shape: RowShape) -> np.ndarray:
+    """For each field of ``values`` (fields the reader took as values, each holding a line
+    break), how many of its lines after the first are rows of their own. A field's line
+    breaks are only ever quoted, so whether its quotes paired up can no longer be seen: the
+    rows' dates tell, and a source without a date every row has (the customer master data)
+    is not looked at. The lines are split and sifted by Arrow; only those with enough
+    delimiters to be a row are read one by one."""
+    found = np.zeros(len(values), dtype=np.int64)
+    if shape.date_at is None or not len(values):
+        return found
+    split = pc.split_pattern_regex(values, LINE_BREAK)
+    lines = pc.list_flatten(split)
+    counts = np.asarray(pc.list_value_length(split), dtype=np.int64)
+    field = np.repeat(np.arange(len(values)), counts)
+    first = np.zeros(len(lines), dtype=bool)
+    first[np.cumsum(counts) - counts] = True
+    enough = pc.greater_equal(pc.count_substring(lines, shape.delimiter), shape.width - 1)
+    maybe = np.flatnonzero(np.asarray(enough, dtype=bool) & ~first)
+    if maybe.size:
+        rows = shape.rows(lines.take(pa.array(maybe)).to_pylist())
+        found += np.bincount(field[maybe[rows]], minlength=len(values))
+    return found
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # a field beyond the csv module's limit: no row
+        return []
 
 
 def _quotes_pair_up(text: str, delimiter: str) -> bool:
@@ -87,9 +116,10 @@ def _quotes_pair_up(text: str, delimiter: str) -> bool:
 def swallowed_rows_error(path: Path, line: int, rows: int) -> InputError:
     """The refusal: skipped as one row, the rows would vanish without a word that counts
     them, so the file is refused, as one whose open quote runs past the reader's limit is."""
+    lines = "the line after it, a row" if rows == 1 else f"the {rows:,} lines after it, each a row"
     return InputError(
-        f"{path}:{line}: a quote opened on this line is not closed: the"
-        f" {plural(rows, 'line')} after it, each a row of its own, would be read as one field",
+        f"{path}:{line}: a quote opened on this line is not closed where its field ends:"
+        f" {lines} of its own, would be read as one field",
         hint='remove the stray quote (or double it: "" inside a quoted field),'
         " or export the file again",
     )
