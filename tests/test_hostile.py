@@ -889,6 +889,24 @@ def test_init_never_writes_through_a_symlinked_config(tmp_path: Path) -> None:
     assert not (tmp_path / "dangling.toml").exists()
 
 
+@pytest.mark.parametrize("name", ["payments.csv.gz", "orders.csv"])
+def test_init_names_a_named_pipe_under_an_exports_name(tmp_path: Path, name: str) -> None:
+    """It said "no payments export found" and wrote its settings, which validate then
+    refused; a pipe for the orders stops it, as it stops a scan."""
+    payments = "customer_id,invoice_date,due_date,paid_date,amount\nA,2025-01-02,2025-02-01,,10\n"
+    folder = write_exports(tmp_path / "exports", orders=ORDERS, payments=payments)
+    (folder / name.removesuffix(".gz")).unlink()
+    os.mkfifo(folder / name)
+    result = invoke("init", folder)
+    said = f"{name}: not a file but a named pipe"
+    if name == "orders.csv":
+        assert said in clean_failure(result)
+    else:
+        assert result.exit_code == 0, stderr_of(result)
+        shown = " ".join(result.output.split())  # said among the recognised exports
+        assert f"not read: {folder / name}" in shown and said in shown
+
+
 def test_init_skips_a_fifo(tmp_path: Path) -> None:
     folder = write_exports(tmp_path / "exports", orders=ORDERS)
     os.mkfifo(folder / "zz.csv")

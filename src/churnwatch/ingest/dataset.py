@@ -389,11 +389,18 @@ class Unread(NamedTuple):
 def _refuse_special(path: Path) -> None:
     """A named pipe, socket or device under an export's name (packed too: ``orders.csv.gz``)
     is said, not passed over as if the export were not there."""
-    if path.exists() and not (path.is_file() or path.is_dir()):
-        raise InputError(
-            f"{path}: not a file but a named pipe, socket or device; churnwatch reads an export"
-            " more than once: save it as a file"
-        )
+    if (error := special_file_error(path)) is not None:
+        raise error
+
+
+def special_file_error(path: Path) -> InputError | None:
+    """What to say of ``path`` when it is a named pipe, socket or device (None: it is not)."""
+    if not path.exists() or path.is_file() or path.is_dir():
+        return None
+    return InputError(
+        f"{path}: not a file but a named pipe, socket or device; churnwatch reads an export"
+        " more than once: save it as a file"
+    )
 
 
 def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unread | None:

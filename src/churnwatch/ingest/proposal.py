@@ -26,7 +26,7 @@ from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.csv_reader import export_head, lookalike_headers, whole_column
-from churnwatch.ingest.dataset import unread_instead
+from churnwatch.ingest.dataset import special_file_error, unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, kind_of, packed_names
 from churnwatch.ingest.parquet_folder import (
@@ -192,7 +192,11 @@ def propose(folder: Path) -> Proposal:
     plains: dict[str, Path] = {}
     encodings: dict[str, str | None] = {}
     unrecognised: list[str] = []
-    unreadable: dict[str, str] = {}
+    unreadable = {  # a named pipe under an export's name: said, as scan says it
+        path.name: str(error)
+        for path in folder.iterdir()
+        if is_export_name(path.name) and (error := special_file_error(path)) is not None
+    }
     for path in files:
         name = shown(path)  # a folder of Parquet parts: orders/
         try:
