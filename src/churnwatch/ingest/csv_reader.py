@@ -685,11 +685,9 @@ class _Reader:
             for c in self.source.columns
             if c.name in self.columns
         }
+        if self.quoted is None:  # once: a repaired copy has the export's quotes
+            self.quoted = holds_byte(self.file, QUOTE)
         with held_for_reading(self.file) as source:
-            if self.quoted is None:  # once (a repaired copy has the export's quotes), and
-                # before the read: a second map beside the reader's would count the file's
-                # pages twice in the process's memory (400 MB more at the peak at 10 M)
-                self.quoted = holds_byte(self.file, QUOTE, held=isinstance(source, pa.NativeFile))
             return pacsv.read_csv(source, **self._options(types, newlines_in_values, skip))
 
     def _options(
