@@ -538,6 +538,11 @@ OPEN = 'A1,2025-03-01,1,"oops'
         ({301: OPEN, 302: 'A2,2025-03-02,1,"later"'}, "\n", "302: {}: the line after it, a row"),
         ({301: OPEN}, "\r", "302: {}: the 29 lines"),  # Excel's "CSV (Macintosh)": bare CRs
         ({301: OPEN, 320: 'A2",2025-03-02,1,x'}, "\n", "302: {}: the 19 lines"),  # a wrong width
+        (  # an amount's quote closed mid-line: that line's row is lost too
+            {301: 'A1,2025-03-01,"1,oops', 320: 'A2,2025-03-02,2",x'},
+            "\n",
+            "302: {}: the 19 lines",
+        ),
         (  # two: a customer id's quote later in the file, in a column looked at before
             {
                 301: OPEN,
@@ -549,7 +554,15 @@ OPEN = 'A1,2025-03-01,1,"oops'
             "302: {}: the 9 lines",
         ),
     ],
-    ids=["to-the-end", "closed-later", "one-row", "bare-cr", "closed-elsewhere", "earliest"],
+    ids=[
+        "to-the-end",
+        "closed-later",
+        "one-row",
+        "bare-cr",
+        "closed-elsewhere",
+        "closed-mid-line",
+        "earliest",
+    ],
 )
 def test_a_quote_left_open_in_an_unread_column_is_refused(
     tmp_path: Path, engine: str, changed: dict[int, str], end: str, said: str

@@ -76,8 +76,9 @@ def rows_in_fields(values: pa.Array, shape: RowShape) -> np.ndarray:
     break), how many of its lines after the first are rows of their own. A field's line
     breaks are only ever quoted, so whether its quotes paired up can no longer be seen: the
     rows' dates tell, and a source without a date every row has (the customer master data)
-    is not looked at. The lines are split and sifted by Arrow; only those with enough
-    delimiters to be a row are read one by one."""
+    is not looked at. A field that ends inside a line (the quote closed again there) has
+    swallowed that line's row too. The lines are split and sifted by Arrow; only those with
+    enough delimiters to be a row are read one by one."""
     found = np.zeros(len(values), dtype=np.int64)
     if shape.date_at is None or not len(values):
         return found
@@ -89,9 +90,14 @@ def rows_in_fields(values: pa.Array, shape: RowShape) -> np.ndarray:
     first[np.cumsum(counts) - counts] = True
     enough = pc.greater_equal(pc.count_substring(lines, shape.delimiter), shape.width - 1)
     maybe = np.flatnonzero(np.asarray(enough, dtype=bool) & ~first)
-    if maybe.size:
-        rows = shape.rows(lines.take(pa.array(maybe)).to_pylist())
-        found += np.bincount(field[maybe[rows]], minlength=len(values))
+    if not maybe.size:
+        return found
+    rows = maybe[shape.rows(lines.take(pa.array(maybe)).to_pylist())]
+    found += np.bincount(field[rows], minlength=len(values))
+    # A quote closed again mid-line ends the field inside the next row, which is lost too.
+    last = np.cumsum(counts) - 1
+    started = np.asarray(pc.greater(pc.utf8_length(lines.take(pa.array(last))), 0), dtype=bool)
+    found += (found > 0) & started & ~np.isin(last, rows)
     return found
 
 
@@ -121,5 +127,6 @@ def swallowed_rows_error(path: Path, line: int, rows: int) -> InputError:
         f"{path}:{line}: a quote opened on this line is not closed where its field ends:"
         f" {lines} of its own, would be read as one field",
         hint='remove the stray quote (or double it: "" inside a quoted field),'
-        " or export the file again",
+        " or export the file again; a quoted note that holds a whole row of this export, date"
+        " and all, reads the same: reword that line of the note",
     )
