@@ -579,6 +579,46 @@ def test_a_quote_left_open_in_an_unread_column_is_refused(
     assert not output.exists()
 
 
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_call_log_in_a_note_is_a_warning_not_a_refusal(tmp_path: Path, engine: str) -> None:
+    """A narrow contacts export whose note lists calls, each line as many fields as the
+    header and a date first, where the contact's date is: lines alike to rows, but naming no
+    customer id of the file's shape. Read, with a warning naming the line (it was refused)."""
+    log = (
+        '"Call log:\n2024-06-01, called, no answer, left voicemail, will retry\n'
+        '2024-06-03, called back, reached Jane, wants a quote, 200 units, send by Friday"'
+    )
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2024-06-01,10\nK2,2024-06-02,10\n",
+        contacts="contact_date,customer_id,direction,channel,outcome,notes\n"
+        f"2024-06-03,K1,outbound,phone,reached,{log}\n2024-06-04,K2,inbound,email,reached,\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2024-06-30", "--engine", engine, "-f", "json")
+    assert result.exit_code == 0, stderr_of(result)
+    said = " ".join(stderr_of(result).split())
+    assert "contacts.csv:2: a quoted field holds a line that looks like a row" in said
+    customers = json.loads(result.stdout)["customers"]
+    assert [c["features"]["contact_attempts_recent"] for c in customers] == [1, 1]
+
+
+def test_a_quote_left_open_in_the_customer_master_data_is_refused(tmp_path: Path) -> None:
+    """No date to tell a row by, but the swallowed lines' ids have the shape of the file's:
+    the customers after a note typed as "VIP lost their names, segments and owners."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2025-01-02,10\nK2,2025-01-03,20\n",
+        customers='customer_id,name,segment,note\nK1,Alpha,A,\nK2,Beta,A,"VIP\n'
+        + "".join(f"K{i},Name {i},B,\n" for i in range(3, 9)),
+    )
+    message = clean_failure(invoke("scan", folder, "--as-of", "2025-01-31"))
+    assert (
+        "customers.csv:3: a quote opened on this line is not closed where its field ends:"
+        in message
+    )
+    assert "the 6 lines after it" in message
+
+
 def test_a_note_in_the_customer_master_data_is_read_as_a_note(tmp_path: Path) -> None:
     """The customers export has no date to tell a row by: a note line of its header's width
     (an address) is no swallowed row."""

@@ -45,6 +45,8 @@ from churnwatch.ingest.number_text import detect_number_format, parse_numbers, u
 from churnwatch.ingest.open_quotes import (
     QUOTE,
     RowShape,
+    id_shapes,
+    rows_alike_warning,
     rows_in_fields,
     rows_in_record,
     swallowed_rows_error,
@@ -530,8 +532,8 @@ class _Reader:
             raw = self._arrow_read()
         if raw.num_rows == 0 and not self.malformed:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
-        self._report_malformed()
-        self._refuse_swallowed_fields(raw.num_rows)
+        self._report_malformed(raw)
+        self._refuse_swallowed_fields(raw)
         self.rows_read = raw.num_rows + len(self.malformed)
         arrays, skip = self._convert(raw)
         table = pa.table(arrays)
@@ -729,12 +731,12 @@ class _Reader:
             return pa.dictionary(pa.int32(), pa.string())  # few distinct values: cheap to encode
         return pa.string()  # ids too: a dictionary per block holds nearly every id again
 
-    def _report_malformed(self) -> None:
+    def _report_malformed(self, raw: pa.Table) -> None:
         if not self.malformed:
             return
         width = len(self.head.header)
         lines = self.layout.malformed_lines()
-        self._refuse_swallowed_rows(lines)
+        self._refuse_swallowed_rows(lines, raw)
         self.problems.append(
             Problem(
                 self.source.name,
@@ -749,28 +751,40 @@ class _Reader:
             )
         )
 
-    def _refuse_swallowed_rows(self, lines: list[int]) -> None:
+    def _refuse_swallowed_rows(self, lines: list[int], raw: pa.Table) -> None:
         """A rejected record whose line breaks hold whole rows: a quote left open (see
         ``open_quotes``) that would be skipped as one row."""
-        shape = self._row_shape()
+        shape = self._row_shape(raw)
         for text, line in zip(self.malformed, lines, strict=False):
             if swallowed := rows_in_record(text, shape):
                 raise swallowed_rows_error(self.path, line, swallowed)
 
-    def _refuse_swallowed_fields(self, parsed_rows: int) -> None:
+    def _refuse_swallowed_fields(self, raw: pa.Table) -> None:
         """A field read as a value whose line breaks hold whole rows: a quote left open (see
         ``open_quotes``) in a record of the header's width. Looked for only where the file
         has a quote and more lines than its records take one each (blank lines, quoted line
-        breaks), so an export without either is not read again; the earliest is said."""
+        breaks), so an export without either is not read again; the earliest is said. Lines
+        that look like rows but name no customer of the file are a warning."""
+        parsed_rows = raw.num_rows
         if not self.quoted or self._one_line_per_record(parsed_rows):
             return
-        shape = self._row_shape()
+        shape = self._row_shape(raw)
+        alike: tuple[int, int] | None = None  # the first field of lines alike: row, lines
         for rows, values in self._fields_with_line_breaks():
-            swallowed = rows_in_fields(values, shape)
+            looks, swallowed = rows_in_fields(values, shape)
             if swallowed.any():
                 first = int(np.argmin(np.where(swallowed > 0, rows, parsed_rows)))
                 line = int(self.layout.row_lines(rows[first : first + 1], parsed_rows)[0])
                 raise swallowed_rows_error(self.path, line, int(swallowed[first]))
+            if alike is None and looks.any():
+                first = int(np.argmin(np.where(looks > 0, rows, parsed_rows)))
+                alike = int(rows[first]), int(looks[first])
+        if alike is not None:
+            line = int(self.layout.row_lines(np.array([alike[0]]), parsed_rows)[0])
+            dated = shape.date_at is not None
+            self.problems.append(
+                rows_alike_warning(self.source.name, self.path, line, alike[1], dated)
+            )
 
     def _one_line_per_record(self, parsed_rows: int) -> bool:
         if self.encoding.lower() not in ASCII_COMPATIBLE:
@@ -795,8 +809,9 @@ class _Reader:
                     yield np.concatenate(rows), pa.concat_arrays(values)
                 start += batch.num_rows
 
-    def _row_shape(self) -> RowShape:
-        """What a line must look like to be a row of this export on its own."""
+    def _row_shape(self, raw: pa.Table) -> RowShape:
+        """What a line must look like to be a row of this export on its own, and the
+        customers the rows read name."""
         dated = next(
             (
                 column
@@ -808,7 +823,16 @@ class _Reader:
             None,
         )
         date_at = None if dated is None else self.names.index(self.columns[dated.name])
-        return RowShape(self.dialect.delimiter, len(self.names), date_at, self.dialect.date_format)
+        header = self.columns["customer_id"]
+        shapes = pc.unique(id_shapes(pc.unique(raw.column(header)).cast(pa.string())))
+        return RowShape(
+            self.dialect.delimiter,
+            len(self.names),
+            date_at,
+            self.dialect.date_format,
+            self.names.index(header),
+            shapes,
+        )
 
     # -- converting ------------------------------------------------------------------------
 

@@ -9,9 +9,13 @@ row and its text is at hand; where it has the header's width (the quote opened i
 column, or was closed again in the same column of a later row) the reader takes it as a
 row like any other, so the fields are looked at instead.
 
-Both ways, lines inside a field are counted as swallowed rows only when they would be rows
-of the export on their own: of the header's width and, where the source has a date every
-row must have, with a date in its place. A note whose lines hold commas is no such row.
+Both ways, a line inside a field looks like a row when it has the header's width and, where
+the source has a date every row must have, a date in its place; it is taken for a swallowed
+row when its customer id also has the shape of the file's ids (``K1`` and ``C1000123`` are
+both letters then digits). A call log in a note (``2024-06-01, called, no answer, …``) may
+look like rows of a narrow export, but names no customer: it is said in a warning, and the
+file is read. The shape, unlike the ids themselves, is the same in every part of an export
+split by customer, so both engines decide alike.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import pyarrow.compute as pc
 
 from churnwatch.core.errors import InputError
 from churnwatch.ingest.date_text import parse_days
+from churnwatch.ingest.problems import Problem, Reason
 
 QUOTE = b'"'
 """The quote pyarrow's reader (and the csv module) open a quoted field with."""
@@ -37,7 +42,7 @@ LINE_BREAK = r"\r\n|\r|\n"
 """What pyarrow's reader takes for a line's end (a lone CR too: Excel's "CSV (Macintosh)")."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RowShape:
     """What a line must look like to be a row of the export on its own."""
 
@@ -47,16 +52,31 @@ class RowShape:
     date_at: int | None = None
     """The place of a date every row has (None: the source has no such column)."""
     date_format: str = ""
+    id_at: int | None = None
+    id_shapes: pa.Array | None = None
+    """The place of the customer id, and the shapes of the ids the file's rows name."""
 
-    def rows(self, lines: list[str]) -> np.ndarray:
-        """Which of ``lines`` are rows of the export, each read on its own by the csv module."""
+    def rows(self, lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``lines`` (each read on its own by the csv module) look like rows of the
+        export, and which of those name a customer as the file's rows do."""
         fields = [_fields(line, self.delimiter) for line in lines]
-        wide = np.array([len(f) == self.width for f in fields], dtype=bool)
-        if self.date_at is None or not wide.any():
-            return wide
-        at = self.date_at
-        dates = pa.array([f[at].strip() if len(f) == self.width else "" for f in fields])
-        return wide & parse_days(dates, self.date_format, trimmed=True)[1]
+        looks = np.array([len(f) == self.width for f in fields], dtype=bool)
+        if self.date_at is not None and looks.any():
+            looks &= parse_days(self._at(fields, self.date_at), self.date_format, trimmed=True)[1]
+        if self.id_at is None or self.id_shapes is None or not looks.any():
+            return looks, looks & (self.id_shapes is None)
+        named = pc.is_in(id_shapes(self._at(fields, self.id_at)), value_set=self.id_shapes)
+        return looks, looks & np.asarray(named.fill_null(False), dtype=bool)
+
+    def _at(self, fields: list[list[str]], place: int) -> pa.Array:
+        return pa.array([f[place].strip() if len(f) == self.width else "" for f in fields])
+
+
+def id_shapes(ids: pa.Array) -> pa.Array:
+    """Each id as its shape: a run of letters an ``a``, a run of digits a ``9`` (``C1000123``,
+    ``K7``: ``a9``; ``KD-004711``: ``a-9``; ``called``: ``a``)."""
+    letters = pc.replace_substring_regex(pc.utf8_trim_whitespace(ids), r"\pL+", "a")
+    return pc.replace_substring_regex(letters, r"\d+", "9")
 
 
 def rows_in_record(text: str, shape: RowShape) -> int:
@@ -64,24 +84,30 @@ def rows_in_record(text: str, shape: RowShape) -> int:
     that are rows of their own. Without a date to tell a row by, only where the record's
     quotes do not pair up (a closed note over several lines may hold a line of the header's
     width; a quote left open ends the text inside a field, or is followed by more than a
-    delimiter)."""
+    delimiter), and then whatever customer the lines name."""
     lines = re.split(LINE_BREAK, text)[1:]
-    if not lines or (shape.date_at is None and _quotes_pair_up(text, shape.delimiter)):
+    if not lines:
         return 0
-    return int(shape.rows(lines).sum())
+    if shape.date_at is None and _quotes_pair_up(text, shape.delimiter):
+        return 0
+    looks, named = shape.rows(lines)
+    rows = looks if shape.date_at is None else named
+    # The quote closed again inside the last line: the row that line began is lost too.
+    return int(rows.sum()) + int(bool(rows.any()) and not rows[-1] and bool(lines[-1]))
 
 
-def rows_in_fields(values: pa.Array, shape: RowShape) -> np.ndarray:
+def rows_in_fields(values: pa.Array, shape: RowShape) -> tuple[np.ndarray, np.ndarray]:
     """For each field of ``values`` (fields the reader took as values, each holding a line
-    break), how many of its lines after the first are rows of their own. A field's line
-    breaks are only ever quoted, so whether its quotes paired up can no longer be seen: the
-    rows' dates tell, and a source without a date every row has (the customer master data)
-    is not looked at. A field that ends inside a line (the quote closed again there) has
+    break), how many of its lines after the first look like rows, and how many are rows of
+    their own (their ids have the shape of the file's). A field's line breaks are only ever
+    quoted, so whether its quotes paired up can no longer be seen: the rows' dates and
+    customers tell. A field that ends inside a line (the quote closed again there) has
     swallowed that line's row too. The lines are split and sifted by Arrow; only those with
     enough delimiters to be a row are read one by one."""
+    looks = np.zeros(len(values), dtype=np.int64)
     found = np.zeros(len(values), dtype=np.int64)
-    if shape.date_at is None or not len(values):
-        return found
+    if not len(values):
+        return looks, found
     split = pc.split_pattern_regex(values, LINE_BREAK)
     lines = pc.list_flatten(split)
     counts = np.asarray(pc.list_value_length(split), dtype=np.int64)
@@ -91,14 +117,15 @@ def rows_in_fields(values: pa.Array, shape: RowShape) -> np.ndarray:
     enough = pc.greater_equal(pc.count_substring(lines, shape.delimiter), shape.width - 1)
     maybe = np.flatnonzero(np.asarray(enough, dtype=bool) & ~first)
     if not maybe.size:
-        return found
-    rows = maybe[shape.rows(lines.take(pa.array(maybe)).to_pylist())]
-    found += np.bincount(field[rows], minlength=len(values))
+        return looks, found
+    looking, named = shape.rows(lines.take(pa.array(maybe)).to_pylist())
+    looks += np.bincount(field[maybe[looking]], minlength=len(values))
+    found += np.bincount(field[maybe[named]], minlength=len(values))
     # A quote closed again mid-line ends the field inside the next row, which is lost too.
     last = np.cumsum(counts) - 1
     started = np.asarray(pc.greater(pc.utf8_length(lines.take(pa.array(last))), 0), dtype=bool)
-    found += (found > 0) & started & ~np.isin(last, rows)
-    return found
+    found += (found > 0) & started & ~np.isin(last, maybe[named])
+    return looks, found
 
 
 def _fields(line: str, delimiter: str) -> list[str]:
@@ -117,6 +144,24 @@ def _quotes_pair_up(text: str, delimiter: str) -> bool:
     except csv.Error:
         return False
     return True
+
+
+def rows_alike_warning(source: str, path: Path, line: int, lines: int, dated: bool) -> Problem:
+    """Lines inside a quoted field that look like rows but name no customer id of the file's
+    shape: a note, most likely (a call log); a quote left open, maybe. Said, the file read."""
+    alike = "a line that looks like a row" if lines == 1 else f"{lines:,} lines that look like rows"
+    verb = "names" if lines == 1 else "name"
+    return Problem(
+        source,
+        path.name,
+        Reason.ROWS_IN_A_FIELD,
+        f"a quoted field holds {alike} of this file (the header's width"
+        f"{', a date in its place' if dated else ''}) but {verb} no customer id of the"
+        " file's shape: read as a note; if a quote opened on this line is not closed where its"
+        " field ends, those rows are missing",
+        lines=(line,),
+        fix=('look at that line: remove a stray quote, or double it ("") inside a quoted field',),
+    )
 
 
 def swallowed_rows_error(path: Path, line: int, rows: int) -> InputError:
