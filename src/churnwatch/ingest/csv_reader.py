@@ -43,6 +43,7 @@ from churnwatch.ingest.held_file import held_for_reading, holds_byte
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
 from churnwatch.ingest.open_quotes import (
+    LINE_BREAK_CHARACTER,
     QUOTE,
     RowShape,
     id_shapes,
@@ -753,9 +754,17 @@ class _Reader:
 
     def _refuse_swallowed_rows(self, lines: list[int], raw: pa.Table) -> None:
         """A rejected record whose line breaks hold whole rows: a quote left open (see
-        ``open_quotes``) that would be skipped as one row."""
+        ``open_quotes``) that would be skipped as one row. Only records that span lines are
+        looked at, and the shape of a row (the file's ids hashed) is made only for them."""
+        spanning = [
+            (text, line)
+            for text, line in zip(self.malformed, lines, strict=False)
+            if LINE_BREAK_CHARACTER.search(text)
+        ]
+        if not spanning:
+            return
         shape = self._row_shape(raw)
-        for text, line in zip(self.malformed, lines, strict=False):
+        for text, line in spanning:
             if swallowed := rows_in_record(text, shape):
                 raise swallowed_rows_error(self.path, line, swallowed)
 
@@ -768,9 +777,10 @@ class _Reader:
         parsed_rows = raw.num_rows
         if not self.quoted or self._one_line_per_record(parsed_rows):
             return
-        shape = self._row_shape(raw)
+        shape: RowShape | None = None  # made for the first field that spans lines
         alike: tuple[int, int] | None = None  # the first field of lines alike: row, lines
         for rows, values in self._fields_with_line_breaks():
+            shape = shape or self._row_shape(raw)
             looks, swallowed = rows_in_fields(values, shape)
             if swallowed.any():
                 first = int(np.argmin(np.where(swallowed > 0, rows, parsed_rows)))
@@ -779,7 +789,7 @@ class _Reader:
             if alike is None and looks.any():
                 first = int(np.argmin(np.where(looks > 0, rows, parsed_rows)))
                 alike = int(rows[first]), int(looks[first])
-        if alike is not None:
+        if alike is not None and shape is not None:
             line = int(self.layout.row_lines(np.array([alike[0]]), parsed_rows)[0])
             dated = shape.date_at is not None
             self.problems.append(
@@ -801,7 +811,8 @@ class _Reader:
             for batch in pacsv.open_csv(source, **options):
                 rows, values = [], []
                 for column in batch.columns:
-                    broken = pc.fill_null(pc.match_substring_regex(column, "[\r\n]"), False)
+                    broken = pc.match_substring_regex(column, LINE_BREAK_CHARACTER.pattern)
+                    broken = pc.fill_null(broken, False)
                     found = np.flatnonzero(np.asarray(broken, dtype=bool))
                     rows.append(start + found)
                     values.append(column.take(pa.array(found)))

@@ -40,6 +40,8 @@ QUOTE = b'"'
 
 LINE_BREAK = r"\r\n|\r|\n"
 """What pyarrow's reader takes for a line's end (a lone CR too: Excel's "CSV (Macintosh)")."""
+LINE_BREAK_CHARACTER = re.compile(r"[\r\n]")
+"""What a text that spans lines holds."""
 
 
 @dataclass(frozen=True, eq=False)
