@@ -468,12 +468,51 @@ def test_a_long_note_among_the_first_rows_is_read(tmp_path: Path) -> None:
     assert result.stdout.count("\n") == 201
 
 
+def test_a_note_longer_than_the_csv_modules_limit_beside_a_bad_row_is_read(
+    tmp_path: Path,
+) -> None:
+    """A forwarded e-mail thread (200 KiB over 8,000 lines) in a note, and a row of the wrong
+    width further down: naming that row's line walks the file with the csv module, whose
+    limit of 128 KiB a field stopped the run as "a quote never closed"."""
+    rows = ["customer_id,order_date,amount,note"] + [f"A{i},2025-01-02,1," for i in range(300)]
+    rows[10] += '"thread:\n' + "> a line of the forwarded mail\n" * 8_000 + '"'
+    rows[200] += ",extra"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    result = invoke("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.count("\n") == 300  # the header and 299 customers
+    assert "orders.csv:8202: 1 row skipped: wrong number of fields" in stderr_of(result)
+
+
+def test_a_quoted_field_longer_than_a_block_loses_no_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast read takes a record a line and learns otherwise from pyarrow, which says so
+    only while the quoted field fits one block: a 22 MB thread in a note was read as 118,799
+    rows of the wrong width, and every order after it was lost. Blocks are 16 MB; here 64 KiB,
+    so the test stays small."""
+    from churnwatch.ingest import csv_reader
+
+    monkeypatch.setattr(csv_reader, "FIRST_BLOCK", 1 << 16)
+    rows = ["customer_id,order_date,amount,note"] + [f"A{i},2025-01-02,1," for i in range(300)]
+    rows[10] += '"thread:\n' + "> a line of the forwarded mail\n" * 8_000 + '"'
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    result = invoke("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.count("\n") == 301
+    assert "skipped" not in stderr_of(result)
+
+
 def test_a_quote_left_open_in_the_last_column_of_a_large_file_is_still_refused(
     tmp_path: Path,
 ) -> None:
-    """Its record has the header's width, so it is no rejected row: the limit of a field
-    (128 KiB) where lines are looked for is what tells it, and the head's wider limit must
-    not leak there (the newest 10,000 orders were one skipped row)."""
+    """Its record has the header's width, so it is no rejected row (the newest 10,000 orders
+    were one skipped row): the lines of its field are rows, and the message counts them.
+    Once the csv module's 128 KiB limit on a field said only "cannot be read as CSV"."""
     rows = ["customer_id,order_date,amount"] + [f"A{i % 40},2025-01-02,1" for i in range(300)]
     rows += [f"A{i % 40},2025-03-01,1" for i in range(10_000)]
     rows[301] = 'A1,2025-03-01,"1'
@@ -481,7 +520,8 @@ def test_a_quote_left_open_in_the_last_column_of_a_large_file_is_still_refused(
     folder.mkdir()
     (folder / "orders.csv").write_text("\n".join(rows) + "\n")
     message = clean_failure(invoke("validate", folder, "--as-of", "2025-03-31"))
-    assert "orders.csv:302: cannot be read as CSV" in message
+    assert "orders.csv:302: a quote opened on this line is not closed" in message
+    assert "the 9,999 lines after it, each a row of its own" in message
 
 
 def test_an_unclosed_quote_in_a_large_file_is_a_located_error(tmp_path: Path) -> None:
@@ -491,7 +531,8 @@ def test_an_unclosed_quote_in_a_large_file_is_a_located_error(tmp_path: Path) ->
     folder.mkdir()
     (folder / "orders.csv").write_text("\n".join(rows) + "\n")
     message = clean_failure(invoke("validate", folder))
-    assert "orders.csv:5001: cannot be read as CSV" in message
+    assert "orders.csv:5001: a quote opened on this line is not closed" in message
+    assert "the 15,001 lines after it" in message
 
 
 @pytest.mark.parametrize("engine", ["local", "dask"])

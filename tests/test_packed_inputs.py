@@ -513,7 +513,7 @@ def test_a_quote_never_closed_in_a_packed_export_names_the_export(
     _pack(folder / "orders.csv", "gz")
     result = cli("scan", folder, "--as-of", AS_OF)
     assert result.exit_code == 2
-    assert f"{folder / 'orders.csv.gz'}:101: cannot be read as CSV" in result.stderr
+    assert f"{folder / 'orders.csv.gz'}:101: a quote opened on this line" in result.stderr
 
 
 def test_a_full_temporary_folder_is_said_as_such_not_blamed_on_the_export(

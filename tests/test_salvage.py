@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from churnwatch.core.errors import InputError
 from churnwatch.ingest.problems import Level
 from helpers import ORDERS, codes, day, ids, load, problem, summary
 from scan_helpers import features_by_id, write_exports
@@ -440,6 +441,64 @@ def test_rows_ending_in_empty_fields_the_header_lacks_are_read(tmp_path: Path) -
     bad = problem(cut, "bad_date", "orders")  # a date broken over two lines, after the others
     assert bad.lines == (6,)
     assert sorted(cut.frame("orders")["amount"]) == [5.0, 6.0, 7.0, 10.0]
+
+
+def _orders_ending_in_blank_fields(notes: dict[int, str]) -> str:
+    """300 orders of 40 customers, each row ending in ';;', with ``notes`` on some rows."""
+    rows = ["customer_id;order_date;amount;note"]
+    for i in range(300):
+        rows.append(f"A{i % 40};2025-01-{i % 28 + 1:02d};{i},5;{notes.get(i, '')};;")
+    return "\n".join(rows) + "\n"
+
+
+def test_a_note_over_two_lines_on_a_row_ending_in_empty_fields_is_read(tmp_path: Path) -> None:
+    """The copy without the blank fields was made line by line, and a line whose quote did not
+    close was copied as it was: the row of a note over two lines kept its ';;' and was skipped
+    as one of the wrong width, with no line named. Its last line is now cut, as any other."""
+    notes = {50: '"call back\nabout the invoice"', 200: "n;x"}  # x: a filled extra field
+    folder = write_exports(tmp_path / "exports", orders=_orders_ending_in_blank_fields(notes))
+    cut = load(folder, dt.date(2025, 1, 31))
+    assert problem(cut, "repaired").count == 299
+    wrong = problem(cut, "field_count")
+    assert (wrong.count, wrong.lines) == (1, (203,))  # the note took two lines
+    assert 50.5 in set(cut.frame("orders")["amount"])
+    assert len(cut.frame("orders")) == 299
+
+
+@pytest.mark.parametrize("closed_on", [150, None])
+def test_a_stray_quote_among_rows_ending_in_empty_fields_is_refused(
+    tmp_path: Path, closed_on: int | None
+) -> None:
+    """A quote left open on row 100 swallows the rows after it, up to the next quote or to
+    the end. Those lines end in ';;', so they were not taken for rows of the header's width:
+    closed on row 150, the 50 orders were one skipped row."""
+    notes = {100: '"urgent'} | ({closed_on: 'done"'} if closed_on else {})
+    folder = write_exports(tmp_path / "exports", orders=_orders_ending_in_blank_fields(notes))
+    with pytest.raises(InputError) as raised:
+        load(folder, dt.date(2025, 1, 31))
+    lines = "50 lines" if closed_on else "199 lines"
+    assert "orders.csv:102: a quote opened on this line is not closed" in str(raised.value)
+    assert f"the {lines} after it, each a row of its own" in str(raised.value)
+
+
+def test_a_file_of_many_rejected_rows_is_read_the_same_in_one_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond MANY_REJECTED rejected rows the read goes on in one thread, where pyarrow's
+    call for each is cheap (667,000 took 12 s of the kernel's time from its threads): the
+    rows, the skipped ones and their lines are the same."""
+    from churnwatch.ingest import csv_reader
+
+    notes = {i: "n;x" for i in range(0, 300, 7)} | {50: '"call back\nabout the invoice"'}
+    folder = write_exports(tmp_path / "exports", orders=_orders_ending_in_blank_fields(notes))
+    found = []
+    for many in (10_000, 5):
+        monkeypatch.setattr(csv_reader, "MANY_REJECTED", many)
+        cut = load(folder, dt.date(2025, 1, 31))
+        wrong = problem(cut, "field_count")
+        found.append((wrong.count, wrong.lines, sorted(cut.frame("orders")["amount"])))
+    assert found[0] == found[1]
+    assert found[0][0] == 43 and found[0][1][:3] == (2, 9, 16)
 
 
 def test_a_row_differing_only_by_empty_fields_at_its_end_is_a_duplicate(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ vectorised parsers, which keep every good row and record why each bad one was sk
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ from churnwatch.ingest.date_text import (
     outside_years,
     parse_days,
 )
+from churnwatch.ingest.field_limit import LONGEST_ROW
 from churnwatch.ingest.held_file import held_for_reading, holds_byte
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
@@ -93,8 +95,12 @@ if TYPE_CHECKING:
     import pyarrow.dataset as ds
 
 FIRST_BLOCK = 1 << 24
-MAX_BLOCK = 1 << 26
+MAX_BLOCK = LONGEST_ROW
 """The longest a single row may be (64 MB): longer is an unclosed quote or not a CSV."""
+MANY_REJECTED = 10_000
+"""Rejected rows beyond which a file is read in one thread. pyarrow calls back into Python for
+each, and a call from a thread of its pool costs some 18 µs of the kernel's time: the 667,000
+rows of an Excel export that end in ';;' took 12 s there, and 0.7 s read in one thread."""
 MAX_AMOUNT = 1e15
 """Larger amounts are not amounts (1e308 would sum to infinity): such a value is rejected."""
 NULL_TOKENS = ("NA", "N/A", "#N/A", "NULL", "null", "None", "nan", "NaN", "n/a")
@@ -568,36 +574,59 @@ class _Reader:
             self._check_decodes()  # a codec error inside pyarrow's threads would abort
         while True:
             try:
-                return self._read_with(typed=typed, newlines_in_values=newlines)
+                table = self._read_with(typed=typed, newlines_in_values=newlines)
             except pa.ArrowInvalid as exc:
                 message = str(exc)
             except UnicodeError as exc:  # a codec pyarrow calls (UTF-16 with a lone surrogate)
                 message = f"invalid UTF8: {exc}"
-            if "invalid UTF8" in message and self._may_fall_back():
-                self._fall_back()
-            elif "invalid UTF8" in message:
-                where = first_undecodable(self.plain, self.dialect.encoding)
-                position = f":{where[0]}" if where else ""
-                byte = f" (byte {where[1]:,})" if where else ""
-                raise InputError(
-                    f"{self.path}{position}: not valid {self.dialect.encoding} text{byte}",
-                    hint="set `encoding` in churnwatch.toml (Windows exports are often cp1252)",
-                )
+            else:
+                if newlines or not self._quoted_field_split():
+                    return table
+                newlines = True
+                continue
+            if "invalid UTF8" in message:
+                self._fall_back_or_refuse()
             elif "Empty CSV file" in message:
                 raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
             elif "conversion error" in message and typed:
                 typed = False
-            elif "straddling" in message and not newlines:
+            elif _QUOTED_LINE_BREAK.search(message) and not newlines:
                 newlines = True
-            elif "straddling" in message and self.block_size < MAX_BLOCK:
-                self.block_size *= 4  # a huge quoted field: give the parser room
             elif "straddling" in message:
-                raise InputError(
-                    f"{self.path}: a row longer than {MAX_BLOCK >> 20} MB; most likely a quote"
-                    " that is never closed, or not a CSV export"
-                )
+                self._widen_blocks()
             else:
                 raise InputError(f"{self.path}: cannot be read as CSV: {message}")
+
+    def _fall_back_or_refuse(self) -> None:
+        """Text that is not the encoding read: cp1252 where that may be it, else the error
+        naming the first byte that is not."""
+        if self._may_fall_back():
+            self._fall_back()
+            return
+        where = first_undecodable(self.plain, self.dialect.encoding)
+        position = f":{where[0]}" if where else ""
+        byte = f" (byte {where[1]:,})" if where else ""
+        raise InputError(
+            f"{self.path}{position}: not valid {self.dialect.encoding} text{byte}",
+            hint="set `encoding` in churnwatch.toml (Windows exports are often cp1252)",
+        )
+
+    def _quoted_field_split(self) -> bool:
+        """Whether the fast read (a record a line) cut a quoted field at its line breaks:
+        pyarrow says so only while the field fits a block. A 22 MB e-mail thread in a note
+        was read as 118,799 rows of the wrong width, and every order after it was lost. The
+        rejected rows show it: a quote left open, or a line break inside one of them."""
+        quote = QUOTE.decode()
+        return any(text.count(quote) % 2 or "\n" in text for text in self.malformed)
+
+    def _widen_blocks(self) -> None:
+        """Give the parser room for a huge quoted field, up to the longest row."""
+        if self.block_size >= MAX_BLOCK:
+            raise InputError(
+                f"{self.path}: a row longer than {MAX_BLOCK >> 20} MB; most likely a quote"
+                " that is never closed, or not a CSV export"
+            )
+        self.block_size *= 4
 
     def _may_trim(self) -> bool:
         """Some rejected rows end in blank fields the header does not have, and the file can
@@ -664,16 +693,26 @@ class _Reader:
         )
 
     def _read_with(self, *, typed: bool, newlines_in_values: bool = False) -> pa.Table:
+        """The table, read on every core until the rejected rows are many, then in one
+        thread (see :data:`MANY_REJECTED`)."""
+        try:
+            return self._read_rejecting(typed, newlines_in_values, threaded=True)
+        except _ManyRejectedError:
+            return self._read_rejecting(typed, newlines_in_values, threaded=False)
+
+    def _read_rejecting(self, typed: bool, newlines_in_values: bool, threaded: bool) -> pa.Table:
         self.malformed = []
 
         def skip(row: pacsv.InvalidRow) -> str:
             self.malformed.append(row.text or "")
-            return "skip"
+            return "error" if threaded and len(self.malformed) > MANY_REJECTED else "skip"
 
         with unraisable_errors() as caught:
             try:
-                table = self._arrow_table(typed, newlines_in_values, skip)
+                table = self._arrow_table(typed, newlines_in_values, skip, threaded)
             except pa.ArrowInvalid:
+                if threaded and len(self.malformed) > MANY_REJECTED:
+                    raise _ManyRejectedError from None
                 if not caught:
                     raise
         if caught:  # a malformed row whose bytes are not UTF-8: pyarrow could not show it
@@ -681,7 +720,11 @@ class _Reader:
         return table
 
     def _arrow_table(
-        self, typed: bool, newlines_in_values: bool, skip: Callable[[pacsv.InvalidRow], str]
+        self,
+        typed: bool,
+        newlines_in_values: bool,
+        skip: Callable[[pacsv.InvalidRow], str],
+        threaded: bool = True,
     ) -> pa.Table:
         types = {
             self.columns[c.name]: self._arrow_type(c, typed)
@@ -691,18 +734,22 @@ class _Reader:
         if self.quoted is None:  # once: a repaired copy has the export's quotes
             self.quoted = holds_byte(self.file, QUOTE)
         with held_for_reading(self.file) as source:
-            return pacsv.read_csv(source, **self._options(types, newlines_in_values, skip))
+            options = self._options(types, newlines_in_values, skip, threaded=threaded)
+            return pacsv.read_csv(source, **options)
 
     def _options(
         self,
         types: dict[str, pa.DataType],
         newlines_in_values: bool,
         skip: Callable[[pacsv.InvalidRow], str],
+        *,
+        threaded: bool = True,
     ) -> dict[str, Any]:
         """pyarrow's options for reading ``file``: the columns ``types`` names, as typed."""
         encoding = "utf8" if self.encoding.lower() in _UTF8 else self.encoding
         return dict(
             read_options=pacsv.ReadOptions(
+                use_threads=threaded,
                 encoding=encoding,
                 block_size=self.block_size,
                 column_names=self.names,
@@ -801,11 +848,22 @@ class _Reader:
             return False  # its line breaks are not single bytes to count
         return self._layout_of_plain.one_line_per_record(parsed_rows + len(self.malformed))
 
-    def _fields_with_line_breaks(self) -> Iterator[tuple[np.ndarray, pa.Array]]:
+    def _fields_with_line_breaks(self) -> list[tuple[np.ndarray, pa.Array]]:
         """Per block of the file read again (every column as text), the fields that hold a
-        line break and the row of each."""
+        line break and the row of each. Blocks grow as the first read's did for a field
+        longer than one (the streaming reader cannot read it across two)."""
+        while True:
+            try:
+                return list(self._fields_with_line_breaks_in_blocks())
+            except pa.ArrowInvalid as exc:
+                if "straddling" not in str(exc):
+                    raise
+                self._widen_blocks()
+
+    def _fields_with_line_breaks_in_blocks(self) -> Iterator[tuple[np.ndarray, pa.Array]]:
         types: dict[str, pa.DataType] = dict.fromkeys(self.names, pa.string())
-        options = self._options(types, True, lambda _: "skip")
+        threaded = len(self.malformed) <= MANY_REJECTED
+        options = self._options(types, True, lambda _: "skip", threaded=threaded)
         with held_for_reading(self.file) as source:
             start = 0
             for batch in pacsv.open_csv(source, **options):
@@ -1280,6 +1338,15 @@ def _mixed_note(source: str, file: str, transcoded: Rewritten) -> Problem:
 _READ_AS_CP1252 = Counted(
     "line", before="UTF-8, except for ", after=" read as cp1252 (check the umlauts there)"
 )
+
+
+_QUOTED_LINE_BREAK = re.compile("straddling|newlines_in_values")
+"""pyarrow's ways of saying that a quoted field holds a line break (the second when read in
+one thread)."""
+
+
+class _ManyRejectedError(Exception):
+    """A read on every core stopped for its many rejected rows (see :data:`MANY_REJECTED`)."""
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from churnwatch.core.errors import InputError
+from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.trailing_fields import ASCII_COMPATIBLE, only_empty_extras
 
 BLOCK = 1 << 24
@@ -83,6 +84,7 @@ class Layout:
         if self.encoding.lower() in ASCII_COMPATIBLE and self.one_line_per_record(parsed_rows):
             lines = self._lines(rows + self.header_lines + self.preamble)
             text = [line.rstrip(b"\r").decode(self.encoding, errors="replace") for line in lines]
+            allow_long_fields()
             parsed = csv.reader(text, delimiter=self.delimiter)
             return [self._row(fields) for fields in parsed]
         wanted = {int(row): place for place, row in enumerate(rows)}
@@ -142,6 +144,7 @@ class Layout:
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Each non-blank data record with the line it starts on."""
+        allow_long_fields()  # a note pyarrow read is no "quote never closed" here
         with self.path.open(encoding=self.encoding, errors="replace", newline="") as handle:
             for _ in range(self.preamble):
                 handle.readline()

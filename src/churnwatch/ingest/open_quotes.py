@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from churnwatch.core.errors import InputError
 from churnwatch.ingest.date_text import parse_days
 from churnwatch.ingest.problems import Problem, Reason
+from churnwatch.ingest.trailing_fields import only_empty_extras
 
 QUOTE = b'"'
 """The quote pyarrow's reader (and the csv module) open a quoted field with."""
@@ -62,7 +63,7 @@ class RowShape:
         """Which of ``lines`` (each read on its own by the csv module) look like rows of the
         export, and which of those name a customer as the file's rows do."""
         fields = [_fields(line, self.delimiter) for line in lines]
-        looks = np.array([len(f) == self.width for f in fields], dtype=bool)
+        looks = np.array([self._wide_enough(f) for f in fields], dtype=bool)
         if self.date_at is not None and looks.any():
             looks &= parse_days(self._at(fields, self.date_at), self.date_format, trimmed=True)[1]
         if self.id_at is None or self.id_shapes is None or not looks.any():
@@ -70,8 +71,13 @@ class RowShape:
         named = pc.is_in(id_shapes(self._at(fields, self.id_at)), value_set=self.id_shapes)
         return looks, looks & np.asarray(named.fill_null(False), dtype=bool)
 
+    def _wide_enough(self, fields: list[str]) -> bool:
+        """The header's fields, and perhaps blank ones beyond them (``;;`` at the end), which
+        the reader takes without them (see ``trailing_fields``)."""
+        return len(fields) == self.width or only_empty_extras(fields, self.width)
+
     def _at(self, fields: list[list[str]], place: int) -> pa.Array:
-        return pa.array([f[place].strip() if len(f) == self.width else "" for f in fields])
+        return pa.array([f[place].strip() if self._wide_enough(f) else "" for f in fields])
 
 
 def id_shapes(ids: pa.Array) -> pa.Array:
@@ -133,7 +139,7 @@ def rows_in_fields(values: pa.Array, shape: RowShape) -> tuple[np.ndarray, np.nd
 def _fields(line: str, delimiter: str) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=delimiter), [])
-    except csv.Error:  # a field beyond the csv module's limit: no row
+    except csv.Error:  # a field beyond the longest row: no row
         return []
 
 

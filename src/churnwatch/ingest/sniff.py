@@ -11,8 +11,6 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Kind, Source
 from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.date_text import detect_date_format
+from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.number_text import ambiguous_separator, detect_number_format, parse_numbers
 from churnwatch.ingest.transcode import has_utf8_sequences
 
@@ -177,22 +176,8 @@ def inspect_head(
 ) -> Head:
     """Sniff (or take from the config) encoding and delimiter, and parse the head rows;
     errors name ``shown`` (the export, when ``path`` is its unpacked copy)."""
-    with _fields_as_long_as_the_head():
-        return _inspected_head(path, encoding, delimiter, shown)
-
-
-@contextmanager
-def _fields_as_long_as_the_head() -> Iterator[None]:
-    """The csv module's limit on a field (128 KiB) raised, while the head is read, to all the
-    head can hold: a 140,000-character note among the first rows, in a column churnwatch does
-    not even read, stopped the run as "a quote never closed". Elsewhere the limit stays:
-    where lines are looked for, a field beyond it is how a quote left open is told."""
-    before = csv.field_size_limit()
-    csv.field_size_limit(max(before, HEAD_BYTES))
-    try:
-        yield
-    finally:
-        csv.field_size_limit(before)
+    allow_long_fields()  # a 140,000-character note among the first rows is a note
+    return _inspected_head(path, encoding, delimiter, shown)
 
 
 def _inspected_head(
