@@ -468,18 +468,26 @@ def test_a_long_note_among_the_first_rows_is_read(tmp_path: Path) -> None:
     assert result.stdout.count("\n") == 201
 
 
+def _orders_with_a_mail_thread(tmp_path: Path, bad_row: int | None = None) -> Path:
+    """300 orders, the 11th with a note of 8,000 quoted lines (200 KiB), and perhaps a row of
+    an extra field."""
+    rows = ["customer_id,order_date,amount,note"] + [f"A{i},2025-01-02,1," for i in range(300)]
+    rows[10] += '"thread:\n' + "> a line of the forwarded mail\n" * 8_000 + '"'
+    if bad_row is not None:
+        rows[bad_row] += ",extra"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
 def test_a_note_longer_than_the_csv_modules_limit_beside_a_bad_row_is_read(
     tmp_path: Path,
 ) -> None:
     """A forwarded e-mail thread (200 KiB over 8,000 lines) in a note, and a row of the wrong
     width further down: naming that row's line walks the file with the csv module, whose
     limit of 128 KiB a field stopped the run as "a quote never closed"."""
-    rows = ["customer_id,order_date,amount,note"] + [f"A{i},2025-01-02,1," for i in range(300)]
-    rows[10] += '"thread:\n' + "> a line of the forwarded mail\n" * 8_000 + '"'
-    rows[200] += ",extra"
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    folder = _orders_with_a_mail_thread(tmp_path, bad_row=200)
     result = invoke("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
     assert result.exit_code == 0, stderr_of(result)
     assert result.stdout.count("\n") == 300  # the header and 299 customers
@@ -496,11 +504,7 @@ def test_a_quoted_field_longer_than_a_block_loses_no_rows(
     from churnwatch.ingest import csv_reader
 
     monkeypatch.setattr(csv_reader, "FIRST_BLOCK", 1 << 16)
-    rows = ["customer_id,order_date,amount,note"] + [f"A{i},2025-01-02,1," for i in range(300)]
-    rows[10] += '"thread:\n' + "> a line of the forwarded mail\n" * 8_000 + '"'
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    (folder / "orders.csv").write_text("\n".join(rows) + "\n")
+    folder = _orders_with_a_mail_thread(tmp_path)
     result = invoke("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
     assert result.exit_code == 0, stderr_of(result)
     assert result.stdout.count("\n") == 301
