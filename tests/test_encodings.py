@@ -157,3 +157,17 @@ def test_rows_of_a_mixed_encoding_export_are_reported_on_their_lines(exports, qu
     dataset = load(exports)
     assert sorted(ids(dataset)) == ["Größl", "Müller"]
     assert problem(dataset, "duplicate").lines == ((5,) if quoted_newline else (4,))
+
+
+def test_a_note_over_two_lines_in_another_encoding_in_a_column_not_read(exports):
+    """UTF-8 throughout but for a cp1252 note over two lines, in a column churnwatch does not
+    read: the look for stray quotes, which reads every column, stopped the run with an
+    internal error ("invalid UTF8")."""
+    rows = [b"order_id,customer_id,order_date,amount,note"]
+    for i in range(1, 41):
+        note = b'"Gr\xfc\xdfe\r\nZeile 2"' if i == 5 else "Grüße".encode()
+        rows.append(f"O{i},C{i},2024-{i % 12 + 1:02d}-{i % 28 + 1:02d},{i}.00,".encode() + note)
+    (exports / "orders.csv").write_bytes(b"\r\n".join(rows) + b"\r\n")
+    dataset = load(exports)
+    assert len(ids(dataset)) == 40
+    assert summary(dataset).dialect.encoding == "utf-8"

@@ -744,9 +744,10 @@ class _Reader:
         skip: Callable[[pacsv.InvalidRow], str],
         *,
         threaded: bool = True,
+        encoding: str | None = None,
     ) -> dict[str, Any]:
         """pyarrow's options for reading ``file``: the columns ``types`` names, as typed."""
-        encoding = "utf8" if self.encoding.lower() in _UTF8 else self.encoding
+        encoding = encoding or ("utf8" if self.encoding.lower() in _UTF8 else self.encoding)
         return dict(
             read_options=pacsv.ReadOptions(
                 use_threads=threaded,
@@ -852,18 +853,26 @@ class _Reader:
         """Per block of the file read again (every column as text), the fields that hold a
         line break and the row of each. Blocks grow as the first read's did for a field
         longer than one (the streaming reader cannot read it across two)."""
+        encoding = None
         while True:
             try:
-                return list(self._fields_with_line_breaks_in_blocks())
+                return list(self._fields_with_line_breaks_in_blocks(encoding))
             except pa.ArrowInvalid as exc:
-                if "straddling" not in str(exc):
+                if "invalid UTF8" in str(exc) and encoding is None:
+                    # Another encoding's bytes in a column the first read left out: only the
+                    # delimiters, dates and ids are looked at, and Latin-1 decodes any byte.
+                    encoding = "latin1"
+                elif "straddling" in str(exc):
+                    self._widen_blocks()
+                else:
                     raise
-                self._widen_blocks()
 
-    def _fields_with_line_breaks_in_blocks(self) -> Iterator[tuple[np.ndarray, pa.Array]]:
+    def _fields_with_line_breaks_in_blocks(
+        self, encoding: str | None
+    ) -> Iterator[tuple[np.ndarray, pa.Array]]:
         types: dict[str, pa.DataType] = dict.fromkeys(self.names, pa.string())
         threaded = len(self.malformed) <= MANY_REJECTED
-        options = self._options(types, True, lambda _: "skip", threaded=threaded)
+        options = self._options(types, True, _skipped, threaded=threaded, encoding=encoding)
         with held_for_reading(self.file) as source:
             start = 0
             for batch in pacsv.open_csv(source, **options):
@@ -1343,6 +1352,11 @@ _READ_AS_CP1252 = Counted(
 _QUOTED_LINE_BREAK = re.compile("straddling|newlines_in_values")
 """pyarrow's ways of saying that a quoted field holds a line break (the second when read in
 one thread)."""
+
+
+def _skipped(_: pacsv.InvalidRow) -> str:
+    """A rejected row, passed over (a read that has counted them already)."""
+    return "skip"
 
 
 class _ManyRejectedError(Exception):

@@ -67,9 +67,6 @@ class _Trimmer:
         self.delimiter, self.width = delimiter, width
         self.separator = delimiter.encode("ascii")
         self.fields = _fields_pattern(self.separator)
-        sep = re.escape(self.separator)
-        self.inner_quote = re.compile(rb'[^"' + sep + rb']"[^"' + sep + rb"]")
-        """A quote inside a field's text, neither opening nor closing it (``5" monitor``)."""
         self.record: list[bytes] = []
         """The lines so far of a record whose quoted field is open..."""
         self.size = 0
@@ -103,9 +100,9 @@ class _Trimmer:
         return self._whole(body)
 
     def _whole(self, body: bytes) -> bool:
-        """Whether ``body`` holds whole fields only, its quotes all closed."""
-        if not body.count(b'"') % 2 and self.inner_quote.search(body) is None:
-            return True  # quotes that pair up, each opening or closing a field: the usual
+        """Whether ``body`` holds whole fields only, its quotes all closed. Not told by
+        counting them: in ``Monitor 24";"Lieferung`` the first is text, the second opens a
+        field that goes on in the next line."""
         return self.fields.fullmatch(body) is not None
 
     def _trimmed(self, record: bytes, body: bytes, line: bytes) -> bytes | None:
@@ -144,9 +141,10 @@ def _fields_pattern(separator: bytes) -> re.Pattern[bytes]:
 
 
 def _cut(body: bytes, delimiter: str, width: int) -> int | None:
-    """Where the record ``body`` ends without its blank extra fields; None: it has none, or
-    it is not a whole record."""
-    if body.count(b'"') % 2 or b"\r" in body:  # a quote left open, or lines ending in CR
+    """Where the whole record ``body`` (its quotes closed, see :class:`_Trimmer`) ends without
+    its blank extra fields; None: it has none. A quote may be text (``Monitor 24"``), which
+    the csv module reads as pyarrow does; a bare CR may end lines, so it is left alone."""
+    if b"\r" in body:
         return None
     text = body.decode("latin-1")  # one character per byte: positions stay byte positions
     fields = with_empty_extras(text, delimiter, width)
