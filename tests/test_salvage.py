@@ -505,6 +505,30 @@ def test_an_inch_mark_on_a_row_ending_in_empty_fields_is_text(tmp_path: Path, no
     assert len(cut.frame("orders")) == 19
 
 
+@pytest.mark.parametrize("where", ["line ends", "a note"])
+def test_bare_carriage_returns_on_rows_ending_in_empty_fields(tmp_path: Path, where: str) -> None:
+    """Excel for the Mac ends lines with a bare CR, and a note may hold one. The copy without
+    the blank fields split lines at LF only and took a CR for a line's end: half the rows were
+    skipped, a note said "0 rows … read without them", and the Dask engine stopped with an
+    internal error."""
+    rows = ["order_id;customer_id;order_date;amount;note"]
+    for i in range(1, 41):
+        note = '"first\rsecond"' if where == "a note" and i in (7, 21) else ""
+        date = "31.02.2024" if i == 30 else f"{i % 28 + 1:02d}.{i % 12 + 1:02d}.2024"
+        rows.append(f"{i};K{i};{date};{i},00;{note}" + (";;" if i % 2 else ""))
+    end = "\r" if where == "line ends" else "\r\n"
+    folder = write_exports(
+        tmp_path / "exports",
+        orders=end.join(rows) + end,
+        **{"churnwatch.toml": '[sources.orders]\ndate_format = "%d.%m.%Y"\n'},
+    )
+    cut = load(folder, dt.date(2025, 1, 31))
+    assert "field_count" not in {p.code for p in cut.problems}
+    assert problem(cut, "repaired").count == 20
+    assert problem(cut, "bad_date").lines == (31,)
+    assert len(cut.frame("orders")) == 39
+
+
 def test_a_file_of_many_rejected_rows_is_read_the_same_in_one_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

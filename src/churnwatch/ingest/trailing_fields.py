@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from churnwatch.ingest.field_limit import LONGEST_ROW
+from churnwatch.ingest.held_file import holds_byte
 from churnwatch.ingest.transcode import Rewritten, rewritten
 
 ASCII_COMPATIBLE = {
@@ -56,7 +57,8 @@ def without_empty_extras(path: Path, delimiter: str, width: int) -> Rewritten:
     """A temporary copy of ``path`` whose records of more than ``width`` fields, the extra
     ones blank, end after field ``width``. A record over several lines (a quoted line break
     in a note) is judged whole, and its last line, where the blank fields are, is cut."""
-    return rewritten(path, _Trimmer(delimiter, width))
+    line_end = b"\n" if holds_byte(path, b"\n") else b"\r"  # no LF: Excel for the Mac's CR
+    return rewritten(path, _Trimmer(delimiter, width), line_end=line_end)
 
 
 class _Trimmer:
@@ -143,9 +145,8 @@ def _fields_pattern(separator: bytes) -> re.Pattern[bytes]:
 def _cut(body: bytes, delimiter: str, width: int) -> int | None:
     """Where the whole record ``body`` (its quotes closed, see :class:`_Trimmer`) ends without
     its blank extra fields; None: it has none. A quote may be text (``Monitor 24"``), which
-    the csv module reads as pyarrow does; a bare CR may end lines, so it is left alone."""
-    if b"\r" in body:
-        return None
+    the csv module reads as pyarrow does; a bare CR may be a line break inside a quoted note,
+    and outside one the csv module refuses the record, which is then left as it is."""
     text = body.decode("latin-1")  # one character per byte: positions stay byte positions
     fields = with_empty_extras(text, delimiter, width)
     if fields is None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from churnwatch.core.scratch import run_folder
 
@@ -53,11 +54,16 @@ class Rewritten:
 
 
 def rewritten(
-    path: Path, change: Callable[[bytes], bytes | None], *, keep_lines: int = 5
+    path: Path,
+    change: Callable[[bytes], bytes | None],
+    *,
+    keep_lines: int = 5,
+    line_end: bytes = b"\n",
 ) -> Rewritten:
     """A temporary copy of ``path`` in which each line that ``change`` gives a new text for
     (its line end included) has that text; every other line is copied as it is. Lines stay
-    where they were, so line numbers in messages stay the export's."""
+    where they were, so line numbers in messages stay the export's. ``line_end``: what ends a
+    line (a bare CR in Excel's "CSV (Macintosh)")."""
     name: str | None = None
     lines: list[int] = []
     count = 0
@@ -65,7 +71,8 @@ def rewritten(
         # in a folder removed at exit: a stop right after the copy is made leaves nothing
         handle, name = tempfile.mkstemp(suffix=".csv", dir=run_folder())
         with path.open("rb") as source, os.fdopen(handle, "wb") as target:
-            for number, line in enumerate(source, start=1):
+            lines_of = source if line_end == b"\n" else _lines(source, line_end)
+            for number, line in enumerate(lines_of, start=1):
                 changed = change(line)
                 if changed is None:
                     target.write(line)
@@ -79,6 +86,16 @@ def rewritten(
             Path(name).unlink(missing_ok=True)
         raise
     return Rewritten(Path(name), lines, count)
+
+
+def _lines(source: BinaryIO, end: bytes) -> Iterator[bytes]:
+    """The lines of ``source`` that ``end`` ends, each with its end, read block by block."""
+    pending = b""
+    while block := source.read(CHUNK):
+        *complete, pending = (pending + block).split(end)
+        yield from (line + end for line in complete)
+    if pending:
+        yield pending
 
 
 def to_utf8(path: Path) -> Rewritten:
