@@ -724,7 +724,7 @@ class _Reader:
         typed: bool,
         newlines_in_values: bool,
         skip: Callable[[pacsv.InvalidRow], str],
-        threaded: bool = True,
+        threaded: bool,
     ) -> pa.Table:
         types = {
             self.columns[c.name]: self._arrow_type(c, typed)
@@ -831,18 +831,20 @@ class _Reader:
             shape = shape or self._row_shape(raw)
             looks, swallowed = rows_in_fields(values, shape)
             if swallowed.any():
-                first = int(np.argmin(np.where(swallowed > 0, rows, parsed_rows)))
-                line = int(self.layout.row_lines(rows[first : first + 1], parsed_rows)[0])
-                raise swallowed_rows_error(self.path, line, int(swallowed[first]))
+                row, count = _earliest(rows, swallowed)
+                line = self._line_of(row, parsed_rows)
+                raise swallowed_rows_error(self.path, line, count)
             if alike is None and looks.any():
-                first = int(np.argmin(np.where(looks > 0, rows, parsed_rows)))
-                alike = int(rows[first]), int(looks[first])
+                alike = _earliest(rows, looks)
         if alike is not None and shape is not None:
-            line = int(self.layout.row_lines(np.array([alike[0]]), parsed_rows)[0])
+            line = self._line_of(alike[0], parsed_rows)
             dated = shape.date_at is not None
             self.problems.append(
                 rows_alike_warning(self.source.name, self.path, line, alike[1], dated)
             )
+
+    def _line_of(self, row: int, parsed_rows: int) -> int:
+        return int(self.layout.row_lines(np.array([row]), parsed_rows)[0])
 
     def _one_line_per_record(self, parsed_rows: int) -> bool:
         if self.encoding.lower() not in ASCII_COMPATIBLE:
@@ -1347,6 +1349,12 @@ def _mixed_note(source: str, file: str, transcoded: Rewritten) -> Problem:
 _READ_AS_CP1252 = Counted(
     "line", before="UTF-8, except for ", after=" read as cp1252 (check the umlauts there)"
 )
+
+
+def _earliest(rows: np.ndarray, counts: np.ndarray) -> tuple[int, int]:
+    """The first of ``rows`` whose count is not 0, and its count."""
+    first = int(np.argmin(np.where(counts > 0, rows, np.iinfo(np.int64).max)))
+    return int(rows[first]), int(counts[first])
 
 
 _QUOTED_LINE_BREAK = re.compile("straddling|newlines_in_values")
