@@ -494,6 +494,24 @@ def test_a_note_longer_than_the_csv_modules_limit_beside_a_bad_row_is_read(
     assert "orders.csv:8202: 1 row skipped: wrong number of fields" in stderr_of(result)
 
 
+def test_a_note_longer_than_the_longest_row_beside_a_bad_row_names_its_line(
+    tmp_path: Path,
+) -> None:
+    """A closed note of 69 MB over 42,000 lines (pyarrow reads it) and a bad date further
+    down: the walk that names the date's line stopped at the csv module's limit with "a quote
+    opened on this line is never closed", a quote that was closed."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with (folder / "orders.csv").open("wb") as handle:
+        handle.write(b"customer_id,order_date,amount,note\n")
+        handle.write(b'A0,2025-01-02,1,"' + (b"> a line of the mail, " * 75 + b"\n") * 42_000)
+        handle.write(b'"\n' + b"".join(b"A%d,2025-01-02,1,\n" % i for i in range(1, 300)))
+        handle.write(b"A300,2025-13-45,1,\n")
+    result = invoke("validate", folder, "--as-of", "2025-01-31")
+    assert result.exit_code == 0, stderr_of(result)
+    assert "orders.csv:42302: column 'order_date': 1 row skipped" in result.output
+
+
 def test_a_quoted_field_longer_than_a_block_loses_no_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

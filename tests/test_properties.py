@@ -1,8 +1,10 @@
-"""Property-based tests (hypothesis) for the number and date parsers and their detection."""
+"""Property-based tests (hypothesis) for the number and date parsers and their detection,
+and the reading of lines the stray-quote check looks at."""
 
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from churnwatch.ingest import date_text
 from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
 from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
+from churnwatch.ingest.open_quotes import RowShape, id_shapes
 
 DIALECTS = [(d, t) for d in ".," for t in ("", *THOUSANDS_CANDIDATES) if t != d]
 EPOCH = dt.date(1970, 1, 1)
@@ -250,3 +253,32 @@ def test_amounts_without_a_currency_skip_its_search_with_the_same_numbers(texts)
             number_text._may_name_a_currency = original
         assert fast[1].tolist() == full[1].tolist(), texts
         assert fast[0][fast[1]].tolist() == full[0][full[1]].tolist(), texts
+
+
+row_text = st.text(alphabet='ab1-; "\t', max_size=14)
+
+
+def _looks_like_a_row(line: str, width: int) -> bool:
+    """The csv module's reading of one line, as the stray-quote check first made it."""
+    try:
+        fields = next(csv.reader([line], delimiter=";"), [])
+    except csv.Error:
+        return False
+    extra = fields[width:]
+    return len(fields) == width or (len(fields) > width and not "".join(extra).strip())
+
+
+@given(lines=st.lists(row_text, max_size=30), width=st.integers(1, 4))
+def test_lines_split_by_arrow_look_like_rows_as_the_csv_module_reads_them(lines, width):
+    """A quote left open in a large file leaves millions of lines to look at: those without
+    a quote are split by Arrow, and must be read as the csv module reads them."""
+    looks, _ = RowShape(";", width).rows(pa.array(lines, pa.string()))
+    assert looks.tolist() == [_looks_like_a_row(line, width) for line in lines]
+
+
+@given(lines=st.lists(st.sampled_from(["K1;x", "K22 ;x", '"K3";x', "KD-4;x", "x;x", ";x"])))
+def test_lines_name_a_customer_by_the_shape_of_its_id(lines):
+    shape = RowShape(";", 2, id_at=0, id_shapes=id_shapes(pa.array(["K7"])))
+    looks, named = shape.rows(pa.array(lines, pa.string()))
+    assert named.tolist() == [line.startswith(("K1", "K22", '"K3')) for line in lines]
+    assert looks.all()

@@ -33,7 +33,6 @@ import pyarrow.compute as pc
 from churnwatch.core.errors import InputError
 from churnwatch.ingest.date_text import parse_days
 from churnwatch.ingest.problems import Problem, Reason
-from churnwatch.ingest.trailing_fields import only_empty_extras
 
 QUOTE = b'"'
 """The quote pyarrow's reader (and the csv module) open a quoted field with."""
@@ -59,25 +58,50 @@ class RowShape:
     id_shapes: pa.Array | None = None
     """The place of the customer id, and the shapes of the ids the file's rows name."""
 
-    def rows(self, lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Which of ``lines`` (each read on its own by the csv module) look like rows of the
-        export, and which of those name a customer as the file's rows do."""
-        fields = [_fields(line, self.delimiter) for line in lines]
-        looks = np.array([self._wide_enough(f) for f in fields], dtype=bool)
-        if self.date_at is not None and looks.any():
-            looks &= parse_days(self._at(fields, self.date_at), self.date_format, trimmed=True)[1]
+    def rows(self, lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``lines`` (each read on its own, as the csv module reads it) look like
+        rows of the export, and which of those name a customer as the file's rows do."""
+        fields = self._fields(lines)
+        looks = self._wide_enough(fields, lines)
+        wide = np.flatnonzero(looks)
+        kept = fields if wide.size == len(fields) else fields.take(pa.array(wide))
+        if self.date_at is not None and wide.size:
+            dates = self._at(kept, self.date_at)
+            looks[wide] = parse_days(dates, self.date_format, trimmed=True)[1]
         if self.id_at is None or self.id_shapes is None or not looks.any():
             return looks, looks & (self.id_shapes is None)
-        named = pc.is_in(id_shapes(self._at(fields, self.id_at)), value_set=self.id_shapes)
-        return looks, looks & np.asarray(named.fill_null(False), dtype=bool)
+        named = np.zeros(len(lines), dtype=bool)
+        ids = pc.dictionary_encode(self._at(kept, self.id_at))  # each id's shape made once
+        known = pc.is_in(id_shapes(ids.dictionary), value_set=self.id_shapes)
+        named[wide] = np.asarray(known, dtype=bool)[ids.indices.to_numpy()]
+        return looks, looks & named
 
-    def _wide_enough(self, fields: list[str]) -> bool:
+    def _fields(self, lines: pa.Array) -> pa.ListArray:
+        """Each line's fields. A line without a quote is split by Arrow at its delimiters, as
+        the csv module would; only lines with a quote are read by that module (a quote left
+        open in a large file leaves millions of lines to look at)."""
+        quoted = np.asarray(pc.fill_null(pc.match_substring(lines, QUOTE.decode()), False))
+        plain, odd = np.flatnonzero(~quoted), np.flatnonzero(quoted)
+        if not odd.size:
+            return pc.split_pattern(lines, self.delimiter)
+        split = pc.split_pattern(lines.take(pa.array(plain)), self.delimiter)
+        read = [_fields(line, self.delimiter) for line in lines.take(pa.array(odd)).to_pylist()]
+        both = pa.concat_arrays([split, pa.array(read, type=split.type)])
+        return both.take(pa.array(np.argsort(np.concatenate([plain, odd]), kind="stable")))
+
+    def _wide_enough(self, fields: pa.ListArray, lines: pa.Array) -> np.ndarray:
         """The header's fields, and perhaps blank ones beyond them (``;;`` at the end), which
-        the reader takes without them (see ``trailing_fields``)."""
-        return len(fields) == self.width or only_empty_extras(fields, self.width)
+        the reader takes without them (see ``trailing_fields``). An empty line has no field,
+        as the csv module reads it (Arrow's split gives it one, empty)."""
+        counts = np.asarray(pc.list_value_length(fields), dtype=np.int64)
+        counts[np.asarray(pc.equal(pc.binary_length(lines), 0))] = 0
+        beyond = pc.binary_join(pc.list_slice(fields, self.width), "")
+        blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(beyond), ""))
+        return (counts == self.width) | (counts > self.width) & blank
 
-    def _at(self, fields: list[list[str]], place: int) -> pa.Array:
-        return pa.array([f[place].strip() if self._wide_enough(f) else "" for f in fields])
+    @staticmethod
+    def _at(fields: pa.ListArray, place: int) -> pa.Array:
+        return pc.utf8_trim_whitespace(pc.list_element(fields, place))
 
 
 def id_shapes(ids: pa.Array) -> pa.Array:
@@ -98,7 +122,7 @@ def rows_in_record(text: str, shape: RowShape) -> int:
         return 0
     if shape.date_at is None and _quotes_pair_up(text, shape.delimiter):
         return 0
-    looks, named = shape.rows(lines)
+    looks, named = shape.rows(pa.array(lines, type=pa.string()))
     rows = looks if shape.date_at is None else named
     # The quote closed again inside the last line: the row that line began is lost too.
     return int(rows.sum()) + int(bool(rows.any()) and not rows[-1] and bool(lines[-1]))
@@ -110,8 +134,8 @@ def rows_in_fields(values: pa.Array, shape: RowShape) -> tuple[np.ndarray, np.nd
     their own (their ids have the shape of the file's). A field's line breaks are only ever
     quoted, so whether its quotes paired up can no longer be seen: the rows' dates and
     customers tell. A field that ends inside a line (the quote closed again there) has
-    swallowed that line's row too. The lines are split and sifted by Arrow; only those with
-    enough delimiters to be a row are read one by one."""
+    swallowed that line's row too. The lines are split, sifted and read by Arrow; only those
+    with enough delimiters to be a row and a quote are read one by one."""
     looks = np.zeros(len(values), dtype=np.int64)
     found = np.zeros(len(values), dtype=np.int64)
     if not len(values):
@@ -126,7 +150,7 @@ def rows_in_fields(values: pa.Array, shape: RowShape) -> tuple[np.ndarray, np.nd
     maybe = np.flatnonzero(np.asarray(enough, dtype=bool) & ~first)
     if not maybe.size:
         return looks, found
-    looking, named = shape.rows(lines.take(pa.array(maybe)).to_pylist())
+    looking, named = shape.rows(lines.take(pa.array(maybe)))
     looks += np.bincount(field[maybe[looking]], minlength=len(values))
     found += np.bincount(field[maybe[named]], minlength=len(values))
     # A quote closed again mid-line ends the field inside the next row, which is lost too.
