@@ -454,13 +454,15 @@ def _orders_ending_in_blank_fields(notes: dict[int, str]) -> str:
 def test_a_note_over_two_lines_on_a_row_ending_in_empty_fields_is_read(tmp_path: Path) -> None:
     """The copy without the blank fields was made line by line, and a line whose quote did not
     close was copied as it was: the row of a note over two lines kept its ';;' and was skipped
-    as one of the wrong width, with no line named. Its last line is now cut, as any other."""
-    notes = {50: '"call back\nabout the invoice"', 200: "n;x"}  # x: a filled extra field
+    as one of the wrong width, with no line named. Its last line is now cut, as any other; the
+    note names the line the row starts on, as every other message does."""
+    notes = {1: '"call back\nabout it"', 50: '"call back\nabout the invoice"', 200: "n;x"}
     folder = write_exports(tmp_path / "exports", orders=_orders_ending_in_blank_fields(notes))
     cut = load(folder, dt.date(2025, 1, 31))
-    assert problem(cut, "repaired").count == 299
-    wrong = problem(cut, "field_count")
-    assert (wrong.count, wrong.lines) == (1, (203,))  # the note took two lines
+    repaired = problem(cut, "repaired")
+    assert (repaired.count, repaired.lines) == (299, (2, 3, 5, 6, 7))
+    wrong = problem(cut, "field_count")  # x: a filled extra field
+    assert (wrong.count, wrong.lines) == (1, (204,))  # the notes took two lines each
     assert 50.5 in set(cut.frame("orders")["amount"])
     assert len(cut.frame("orders")) == 299
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from churnwatch.ingest.field_limit import LONGEST_ROW
@@ -30,6 +31,8 @@ ASCII_COMPATIBLE = {
     "iso-8859-1",
 }
 """Encodings whose delimiter, quote and line-end bytes are those of ASCII."""
+SAID_LINES = 5
+"""The lines of trimmed records a note names."""
 
 
 def only_empty_extras(fields: list[str], width: int) -> bool:
@@ -58,7 +61,9 @@ def without_empty_extras(path: Path, delimiter: str, width: int) -> Rewritten:
     ones blank, end after field ``width``. A record over several lines (a quoted line break
     in a note) is judged whole, and its last line, where the blank fields are, is cut."""
     line_end = b"\n" if holds_byte(path, b"\n") else b"\r"  # no LF: Excel for the Mac's CR
-    return rewritten(path, _Trimmer(delimiter, width), line_end=line_end)
+    trimmer = _Trimmer(delimiter, width)
+    copy = rewritten(path, trimmer, line_end=line_end)
+    return replace(copy, lines=trimmer.first_lines)  # not the last: messages name the first
 
 
 class _Trimmer:
@@ -74,11 +79,18 @@ class _Trimmer:
         self.size = 0
         """...and their bytes: beyond the longest row the reader takes, they are not kept (a
         quote never closed would hold the rest of the export)."""
+        self.line = self.first = 0
+        """The line looked at, and the one the record it is part of started on."""
+        self.first_lines: list[int] = []
+        """The first lines of the first few records trimmed."""
 
     def __call__(self, line: bytes) -> bytes | None:
+        self.line += 1
+        if not self.size:
+            self.first = self.line
         body = line.rstrip(b"\r\n")
         if not self.size and (b'"' not in body or self._whole(body)):  # a record of its own
-            return self._trimmed(body, body, line)
+            return self._said(self._trimmed(body, body, line))
         if not self._closes(body):
             self.size += len(line)
             if self.size <= LONGEST_ROW:
@@ -87,7 +99,12 @@ class _Trimmer:
         whole = self.size <= LONGEST_ROW
         record = b"\n".join([*self.record, body])
         self.record, self.size = [], 0
-        return self._trimmed(record, body, line) if whole else None
+        return self._said(self._trimmed(record, body, line)) if whole else None
+
+    def _said(self, trimmed: bytes | None) -> bytes | None:
+        if trimmed is not None and len(self.first_lines) < SAID_LINES:
+            self.first_lines.append(self.first)
+        return trimmed
 
     def _closes(self, body: bytes) -> bool:
         """Whether the record open so far (or one starting on this line) ends here."""
