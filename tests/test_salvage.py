@@ -11,7 +11,7 @@ import pytest
 from churnwatch.core.errors import InputError
 from churnwatch.ingest.problems import Level
 from helpers import ORDERS, codes, day, ids, load, problem, summary
-from scan_helpers import features_by_id, write_exports
+from scan_helpers import features_by_id, invoke, stderr_of, write_exports
 
 
 def test_bad_dates_are_skipped_with_their_lines(exports, use_fixture):
@@ -531,6 +531,50 @@ def test_bare_carriage_returns_on_rows_ending_in_empty_fields(tmp_path: Path, wh
     assert len(cut.frame("orders")) == 39
 
 
+def _tab_export_ending_in_blank_fields(folder: Path, encoding: str) -> Path:
+    """60 orders, tab-separated, every third ending in two blank fields, a bad date on line
+    41, written in ``encoding`` (UTF-16 with its byte-order mark: Excel's "Unicode text")."""
+    rows = ["customer_id\torder_date\tamount\tnote"]
+    for i in range(60):
+        extra = "\t\t" if i % 3 == 0 else ""
+        date = f"{1 + i % 28:02d}.{1 + i % 12:02d}.2025"
+        rows.append(f"K{i % 30}\t{date}\t{10 + i},50\tMüller{extra}")
+    rows[40] = rows[40].replace(".2025", ".2o25")
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode(encoding))
+    config = f'[sources.orders]\nencoding = "{encoding}"\ndate_format = "%d.%m.%Y"\n'
+    (folder / "churnwatch.toml").write_text(config)
+    return folder
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin1", "iso-8859-15", "cp850"])
+def test_rows_ending_in_empty_fields_are_read_in_any_encoding(
+    tmp_path: Path, encoding: str
+) -> None:
+    """The copy without the blank fields was made only for a list of encoding names: in
+    UTF-16 (Excel's "Unicode text") a third of the rows were skipped with exit 0, and so
+    they were in ``latin1``, Python's name for the ISO-8859-1 that was listed."""
+    folder = _tab_export_ending_in_blank_fields(tmp_path / "exports", encoding)
+    cut = load(folder, dt.date(2025, 12, 31))
+    assert "field_count" not in {p.code for p in cut.problems}
+    repaired = problem(cut, "repaired")
+    assert (repaired.count, repaired.lines) == (20, (2, 5, 8, 11, 14))
+    assert problem(cut, "bad_date").lines == (41,)
+    assert len(cut.frame("orders")) == 59
+
+
+def test_both_engines_read_a_utf16_export_ending_in_empty_fields_alike(tmp_path: Path) -> None:
+    """The Dask engine read every row where the default engine skipped a third of them."""
+    folder = _tab_export_ending_in_blank_fields(tmp_path / "exports", "utf-16")
+    outputs = []
+    for engine in ("local", "dask"):
+        result = invoke("scan", folder, "--as-of", "2025-12-31", "-f", "csv", "--engine", engine)
+        assert result.exit_code == 0, stderr_of(result)
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("\n") == 31
+
+
 def test_a_file_of_many_rejected_rows_is_read_the_same_in_one_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -582,6 +626,23 @@ def test_a_date_of_a_year_no_business_date_has_is_said_so(tmp_path: Path) -> Non
     assert [p.describe() for p in load(read_by_pyarrow).problems if p.code == "bad_date"] == [
         said[0]
     ]
+
+
+@pytest.mark.parametrize("paid", ["9999-12-31", "31.12.9999"])
+def test_a_paid_date_of_year_9999_is_an_open_invoice(tmp_path: Path, paid: str) -> None:
+    """SAP writes 31.12.9999 where an invoice is not paid yet: the invoice was skipped, so
+    exactly the open invoices were lost to the payment signals. Read as open, as a closing
+    date of that year already was, and said in a note with its line."""
+    due = "2025-01-05" if "-" in paid else "05.01.2025"
+    payments = f"customer_id;due_date;paid_date;amount\nC1;{due};{paid};10\nC1;{due};{due};20\n"
+    folder = write_exports(tmp_path / "exports", orders=ORDERS, **{"payments.csv": payments})
+    cut = load(folder, dt.date(2025, 3, 31))
+    note = problem(cut, "bad_date", "payments")
+    assert (note.level, note.lines, note.skipped) == (Level.NOTE, (2,), False)
+    assert "(treated as empty)" in note.message
+    frame = cut.frame("payments")
+    assert sorted(frame["amount"]) == [10.0, 20.0]
+    assert frame["paid_date"].isna().tolist() == [True, False]
 
 
 def test_a_long_bad_value_is_quoted_by_its_start(tmp_path: Path) -> None:

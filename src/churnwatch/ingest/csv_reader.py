@@ -84,11 +84,11 @@ from churnwatch.ingest.sniff import (
     inspect_head,
 )
 from churnwatch.ingest.trailing_fields import (
-    ASCII_COMPATIBLE,
     any_empty_extras,
+    ascii_compatible,
     without_empty_extras,
 )
-from churnwatch.ingest.transcode import Rewritten, mixes_encodings, to_utf8
+from churnwatch.ingest.transcode import Rewritten, mixes_encodings, to_utf8, utf8_copy
 from churnwatch.ingest.vocabulary import Understanding, by_meaning, toml_lines, understand
 
 if TYPE_CHECKING:
@@ -470,7 +470,9 @@ class _Reader:
         """What is read: the plain export, or a repaired copy of it (transcoded to UTF-8, or
         without rows' blank extra fields)."""
         self.transcoded = False
-        """``file`` is a UTF-8 copy of an export that mixes encodings."""
+        """``file`` is a UTF-8 copy of an export that mixes encodings..."""
+        self.reencoded = False
+        """...or of one whose delimiters are not single bytes (UTF-16), to be trimmed."""
         self.columns, self.config = columns, config
         self.problems: list[Problem] = []
         self.malformed: list[str] = []
@@ -496,7 +498,12 @@ class _Reader:
 
     @property
     def encoding(self) -> str:
-        """The encoding of ``file``: UTF-8 for a transcoded copy, else the export's."""
+        """The encoding of ``file``: UTF-8 for a copy, else the export's."""
+        return "utf-8" if self.transcoded or self.reencoded else self.dialect.encoding
+
+    @property
+    def _plain_encoding(self) -> str:
+        """The encoding the plain export's lines are read in: UTF-8 where it mixes them."""
         return "utf-8" if self.transcoded else self.dialect.encoding
 
     @property
@@ -511,7 +518,7 @@ class _Reader:
         counts the file's lines once, and every report of rows asks for them."""
         layout = Layout(
             self.plain,
-            self.encoding,
+            self._plain_encoding,
             self.dialect.delimiter,
             len(self.names),
             preamble=1 if self.head.preamble else 0,
@@ -631,14 +638,16 @@ class _Reader:
     def _may_trim(self) -> bool:
         """Some rejected rows end in blank fields the header does not have, and the file can
         be copied without them (see :mod:`churnwatch.ingest.trailing_fields`)."""
-        return (
-            not self.head.trailing_delimiter
-            and self.encoding.lower() in ASCII_COMPATIBLE
-            and any_empty_extras(self.malformed, self.dialect.delimiter, len(self.names))
+        return not self.head.trailing_delimiter and any_empty_extras(
+            self.malformed, self.dialect.delimiter, len(self.names)
         )
 
     def _trim_empty_extras(self) -> None:
-        """Read from a copy without the blank extra fields, and say so."""
+        """Read from a copy without the blank extra fields, and say so. The copy is made
+        from the bytes of the delimiter and the line ends: an export whose encoding writes
+        them otherwise (UTF-16) is copied as UTF-8 first."""
+        if not ascii_compatible(self.encoding):
+            self.file, self.reencoded = utf8_copy(self.file, self.encoding), True
         trimmed = without_empty_extras(self.file, self.dialect.delimiter, len(self.names))
         if self.file != self.plain:
             self.file.unlink(missing_ok=True)
@@ -847,7 +856,7 @@ class _Reader:
         return int(self.layout.row_lines(np.array([row]), parsed_rows)[0])
 
     def _one_line_per_record(self, parsed_rows: int) -> bool:
-        if self.encoding.lower() not in ASCII_COMPATIBLE:
+        if not ascii_compatible(self._plain_encoding):
             return False  # its line breaks are not single bytes to count
         return self._layout_of_plain.one_line_per_record(parsed_rows + len(self.malformed))
 
@@ -939,11 +948,10 @@ class _Reader:
             empty = _nulls(values) if column.kind is Kind.CATEGORY else _nulls(converted) & ~invalid
             if column.value_required and empty.any():
                 skip |= empty
-                self._report(column, Reason.MISSING_VALUE, "missing value", empty, values)
+                missing = "missing value"
+                self._report(column, Reason.MISSING_VALUE, missing, empty, values, skipped=True)
             if invalid.any():
-                if column.required:
-                    skip |= invalid
-                self._report_invalid(column, invalid, values)
+                skip |= self._report_invalid(column, invalid, values)
             arrays[column.name] = converted
         return arrays, skip
 
@@ -1154,16 +1162,24 @@ class _Reader:
             return np.ones(rows, dtype=bool)
         return np.asarray(is_order(np.nan_to_num(to_numpy(amount), nan=0.0)), dtype=bool)
 
-    def _report_invalid(self, column: Column, invalid: np.ndarray, values: pa.ChunkedArray) -> None:
+    def _report_invalid(
+        self, column: Column, invalid: np.ndarray, values: pa.ChunkedArray
+    ) -> np.ndarray:
         """The values not read, said by what is wrong with them: a real date of a year out of
-        range apart from a date not in the column's form."""
+        range apart from a date not in the column's form. The rows to skip are returned: those
+        of a required column, but a date of such a year where the date may be empty
+        (``31.12.9999``, which SAP writes for an invoice not paid yet): it is read as empty."""
+        skip = invalid if column.required else np.zeros(len(invalid), dtype=bool)
         beyond = self.beyond_years.get(column.name)
         if beyond is not None and (outside := invalid & beyond).any():
             years = f"a date of a year outside {MIN_YEAR}–{MAX_YEAR}"
-            self._report(column, Reason.BAD_DATE, years, outside, values)
+            empty = not column.value_required
+            self._report(column, Reason.BAD_DATE, years, outside, values, skipped=not empty)
             invalid = invalid & ~beyond
+            skip = skip & ~beyond if empty else skip
         if invalid.any():
-            self._report(column, *self._why(column), invalid, values)
+            self._report(column, *self._why(column), invalid, values, skipped=column.required)
+        return skip
 
     def _why(self, column: Column) -> tuple[Reason, str]:
         if column.kind is Kind.DATE:
@@ -1187,10 +1203,16 @@ class _Reader:
         self._counted_note(column, Reason.UNSAMPLED_THOUSANDS, wording, rows, values)
 
     def _report(
-        self, column: Column, code: Reason, why: str, mask: np.ndarray, values: pa.Array
+        self,
+        column: Column,
+        code: Reason,
+        why: str,
+        mask: np.ndarray,
+        values: pa.Array,
+        *,
+        skipped: bool,
     ) -> None:
         rows = np.flatnonzero(mask)
-        skipped = column.required
         self._add_problem(
             column,
             code,

@@ -19,7 +19,7 @@ import numpy as np
 
 from churnwatch.core.errors import InputError
 from churnwatch.ingest.field_limit import allow_long_fields
-from churnwatch.ingest.trailing_fields import ASCII_COMPATIBLE, only_empty_extras
+from churnwatch.ingest.trailing_fields import ascii_compatible, only_empty_extras
 
 BLOCK = 1 << 24
 """Bytes read at a time where lines are looked for."""
@@ -68,7 +68,7 @@ class Layout:
     def row_lines(self, rows: np.ndarray, parsed_rows: int) -> np.ndarray:
         """Physical 1-based line (header = 1) of each parsed data row in ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)
-        if self.encoding.lower() in ASCII_COMPATIBLE and self.one_line_per_record(parsed_rows):
+        if ascii_compatible(self.encoding) and self.one_line_per_record(parsed_rows):
             return rows + 1 + self.header_lines + self.preamble
         starts = np.fromiter(
             (line for line, fields in self._records() if self._parsed(fields)),
@@ -81,7 +81,7 @@ class Layout:
         """Every field of each parsed data row in ``rows``, trimmed: what tells two rows
         apart that agree in every column churnwatch reads."""
         rows = np.asarray(rows, dtype=np.int64)
-        if self.encoding.lower() in ASCII_COMPATIBLE and self.one_line_per_record(parsed_rows):
+        if ascii_compatible(self.encoding) and self.one_line_per_record(parsed_rows):
             lines = self._lines(rows + self.header_lines + self.preamble)
             text = [line.rstrip(b"\r").decode(self.encoding, errors="replace") for line in lines]
             allow_long_fields()

@@ -7,30 +7,42 @@ sniffer names the extra column; where only some rows do, the parser rejects thos
 third of an export in a case seen. Such an export is read from a copy without the empty
 fields instead, line for line, so that line numbers stay the export's. Only the bytes of the
 delimiter, the quote and the line ends are looked at, so the copy is exact in any encoding
-that writes them as ASCII does (UTF-8, cp1252, Latin-1).
+that writes them as ASCII does (UTF-8, cp1252, Latin-1, see :func:`ascii_compatible`); an
+export in another (UTF-16, Excel's "Unicode text") is copied as UTF-8 first.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 from churnwatch.ingest.field_limit import LONGEST_ROW
 from churnwatch.ingest.held_file import holds_byte
 from churnwatch.ingest.transcode import Rewritten, rewritten
 
-ASCII_COMPATIBLE = {
-    "utf-8",
-    "utf8",
-    "utf-8-sig",
-    "cp1252",
-    "windows-1252",
-    "latin-1",
-    "iso-8859-1",
-}
-"""Encodings whose delimiter, quote and line-end bytes are those of ASCII."""
+_ASCII = bytes(range(128))
+_EVERY_BYTE = bytes(range(256))
+
+
+@cache
+def ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` writes ASCII as ASCII, one byte a character or as UTF-8 does, so
+    that the delimiter, the quote and the line ends are single bytes no other character's
+    bytes hold (UTF-8, cp1252, ``latin1``, ISO-8859-15, cp850; not UTF-16, nor Shift JIS,
+    whose second bytes may be ``|``)."""
+    try:
+        name = codecs.lookup(encoding).name
+        if _ASCII.decode(name) != _ASCII.decode("ascii"):
+            return False
+        return name.startswith("utf-8") or len(_EVERY_BYTE.decode(name, "replace")) == 256
+    except (LookupError, UnicodeError):
+        return False
+
+
 SAID_LINES = 5
 """The lines of trimmed records a note names."""
 

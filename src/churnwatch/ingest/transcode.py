@@ -98,6 +98,25 @@ def _lines(source: BinaryIO, end: bytes) -> Iterator[bytes]:
         yield pending
 
 
+def utf8_copy(path: Path, encoding: str) -> Path:
+    """A temporary UTF-8 copy of ``path``, written in ``encoding`` (UTF-16: its delimiters
+    and line ends are two bytes each), line for line; bad bytes become U+FFFD."""
+    name: str | None = None
+    try:
+        handle, name = tempfile.mkstemp(suffix=".csv", dir=run_folder())
+        with (
+            path.open(encoding=encoding, errors="replace", newline="") as source,
+            os.fdopen(handle, "w", encoding="utf-8", newline="") as target,
+        ):
+            while text := source.read(CHUNK):
+                target.write(text)
+    except BaseException:
+        if name is not None:
+            Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
 def to_utf8(path: Path) -> Rewritten:
     """A temporary UTF-8 copy of ``path``, line by line (see the module docstring); its
     ``lines`` were not UTF-8 and were read as cp1252."""
