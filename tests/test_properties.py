@@ -6,7 +6,10 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import io
+import tempfile
 from pathlib import Path
+from unittest.mock import patch
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,7 +17,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from churnwatch.ingest import date_text
+from churnwatch.ingest import date_text, trailing_fields, transcode
 from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
 from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
 from churnwatch.ingest.open_quotes import RowShape, id_shapes
@@ -282,3 +285,31 @@ def test_lines_name_a_customer_by_the_shape_of_its_id(lines):
     looks, named = shape.rows(pa.array(lines, pa.string()))
     assert named.tolist() == [line.startswith(("K1", "K22", '"K3')) for line in lines]
     assert looks.all()
+
+
+export_line = st.tuples(
+    st.text(alphabet=list('a1; \t\r\x85\xa0"'), max_size=10),
+    st.sampled_from(["", ";", ";;", "; ;", ";\t;", ";\xa0;\x0b", ";x", ";;x"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+
+
+@given(lines=st.lists(export_line, max_size=25), width=st.integers(1, 4), block=st.integers(8, 80))
+def test_blocks_without_quotes_are_trimmed_as_line_by_line(lines, width, block):
+    """Rows ending in blank extra fields (``;;``) are cut from blocks of lines at once where
+    the blocks hold no quote, and must come out as the csv module's reading of each line
+    cuts them, with the same count and the same lines named."""
+    text = "".join(body + extra + end for body, extra, end in lines).encode("latin-1")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "orders.csv"
+        path.write_bytes(text)
+        with patch.object(transcode, "CHUNK", block), patch.object(trailing_fields, "PIECE", 16):
+            fast = trailing_fields.without_empty_extras(path, ";", width)
+        one_by_one = trailing_fields._Trimmer(";", width)
+        expected = b"".join(
+            line if (cut := one_by_one(line)) is None else cut
+            for line in io.BytesIO(text).readlines()
+        )
+        assert fast.path.read_bytes() == expected
+        assert (fast.count, fast.lines) == (one_by_one.count, one_by_one.first_lines)
+        fast.path.unlink()

@@ -575,6 +575,24 @@ def test_both_engines_read_a_utf16_export_ending_in_empty_fields_alike(tmp_path:
     assert outputs[0].count("\n") == 31
 
 
+def test_rows_ending_in_empty_fields_with_a_cp1252_line_among_them(tmp_path: Path) -> None:
+    """Rows the sniffer sees ending in ';;' are copied without them before the first read;
+    a cp1252 line among them is then found in that copy, which is made UTF-8 in turn."""
+    rows = [b"customer_id;order_date;amount"]
+    for i in range(3000):
+        customer = f"Kö{i % 40}".encode("cp1252" if i == 2000 else "utf-8")
+        rows.append(customer + f";2025-01-{1 + i % 28:02d};{i},5".encode() + b";;" * (i % 2))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(b"\n".join(rows) + b"\n")
+    cut = load(folder, dt.date(2025, 2, 28))
+    assert problem(cut, "encoding").lines == (2002,)
+    repaired = problem(cut, "repaired")
+    assert (repaired.count, repaired.lines[:2]) == (1500, (3, 5))
+    assert "… 1,495 more" in repaired.describe()
+    assert len(cut.frame("orders")) == 3000 and len(cut.customer_ids) == 40
+
+
 def test_a_file_of_many_rejected_rows_is_read_the_same_in_one_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -86,6 +86,7 @@ from churnwatch.ingest.sniff import (
 from churnwatch.ingest.trailing_fields import (
     any_empty_extras,
     ascii_compatible,
+    only_empty_extras,
     without_empty_extras,
 )
 from churnwatch.ingest.transcode import Rewritten, mixes_encodings, to_utf8, utf8_copy
@@ -540,6 +541,8 @@ class _Reader:
     def _read(self) -> SourceTable:
         if self.head.complete and not self.head.rows:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
+        if self._sampled_rows_end_blank():  # they would be rejected and read again
+            self._trim_empty_extras()
         raw = self._arrow_read()
         if self.malformed and self._may_trim():
             self._trim_empty_extras()
@@ -642,6 +645,14 @@ class _Reader:
             self.malformed, self.dialect.delimiter, len(self.names)
         )
 
+    def _sampled_rows_end_blank(self) -> bool:
+        """Some of the rows the sniffer read end in blank fields the header does not have
+        (Excel's ``;;``, often on every row): the copy without them is read at once."""
+        width = len(self.names)
+        return not self.head.trailing_delimiter and any(
+            only_empty_extras(row, width) for row in self.head.rows
+        )
+
     def _trim_empty_extras(self) -> None:
         """Read from a copy without the blank extra fields, and say so. The copy is made
         from the bytes of the delimiter and the line ends: an export whose encoding writes
@@ -685,7 +696,9 @@ class _Reader:
     def _fall_back(self) -> None:
         """Not UTF-8 throughout: a cp1252 file, or UTF-8 with some cp1252 lines."""
         if mixes_encodings(self.plain):
-            transcoded = to_utf8(self.plain)
+            transcoded = to_utf8(self.file)  # perhaps a copy already (trimmed), line for line
+            if self.file != self.plain:
+                self.file.unlink(missing_ok=True)
             self.file, self.transcoded = transcoded.path, True
             self.problems.append(_mixed_note(self.source.name, self.path.name, transcoded))
             return

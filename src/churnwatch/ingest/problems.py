@@ -161,7 +161,7 @@ class Problem:
         parts = []
         if self.lines and not (self.count == 1 and len(self.lines) == 1):
             more = (
-                f", … {self.count - len(self.lines)} more" if self.count > len(self.lines) else ""
+                f", … {self.count - len(self.lines):,} more" if self.count > len(self.lines) else ""
             )
             parts.append(self._lines_said() + more)
         if self.examples:

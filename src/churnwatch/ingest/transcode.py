@@ -59,28 +59,34 @@ def rewritten(
     *,
     keep_lines: int = 5,
     line_end: bytes = b"\n",
+    whole: Callable[[bytes], bytes | None] | None = None,
 ) -> Rewritten:
     """A temporary copy of ``path`` in which each line that ``change`` gives a new text for
     (its line end included) has that text; every other line is copied as it is. Lines stay
     where they were, so line numbers in messages stay the export's. ``line_end``: what ends a
-    line (a bare CR in Excel's "CSV (Macintosh)")."""
+    line (a bare CR in Excel's "CSV (Macintosh)"). ``whole``: a change of a block of whole
+    lines at once, where it can make one (None: the block's lines go to ``change``); the
+    lines it changes are its own to count."""
     name: str | None = None
     lines: list[int] = []
-    count = 0
+    count = number = 0
     try:
         # in a folder removed at exit: a stop right after the copy is made leaves nothing
         handle, name = tempfile.mkstemp(suffix=".csv", dir=run_folder())
         with path.open("rb") as source, os.fdopen(handle, "wb") as target:
-            lines_of = source if line_end == b"\n" else _lines(source, line_end)
-            for number, line in enumerate(lines_of, start=1):
-                changed = change(line)
-                if changed is None:
-                    target.write(line)
+            for block in _blocks(source, line_end):
+                if whole is not None and (done := whole(block)) is not None:
+                    target.write(done)
+                    number += block.count(line_end)
                     continue
-                target.write(changed)
-                count += 1
-                if len(lines) < keep_lines:
-                    lines.append(number)
+                for line in _lines(block, line_end):
+                    number += 1
+                    changed = change(line)
+                    target.write(line if changed is None else changed)
+                    if changed is not None:
+                        count += 1
+                        if len(lines) < keep_lines:
+                            lines.append(number)
     except BaseException:
         if name is not None:
             Path(name).unlink(missing_ok=True)
@@ -88,14 +94,25 @@ def rewritten(
     return Rewritten(Path(name), lines, count)
 
 
-def _lines(source: BinaryIO, end: bytes) -> Iterator[bytes]:
-    """The lines of ``source`` that ``end`` ends, each with its end, read block by block."""
+def _blocks(source: BinaryIO, end: bytes) -> Iterator[bytes]:
+    """``source`` in blocks of whole lines that ``end`` ends (the last may have no end)."""
     pending = b""
     while block := source.read(CHUNK):
-        *complete, pending = (pending + block).split(end)
-        yield from (line + end for line in complete)
+        data = pending + block
+        cut = data.rfind(end) + len(end)
+        if cut:
+            yield data[:cut]
+        pending = data[cut:]
     if pending:
         yield pending
+
+
+def _lines(block: bytes, end: bytes) -> Iterator[bytes]:
+    """The lines of ``block``, each with its end (the last may have none)."""
+    *complete, last = block.split(end)
+    yield from (line + end for line in complete)
+    if last:
+        yield last
 
 
 def utf8_copy(path: Path, encoding: str) -> Path:
