@@ -52,6 +52,23 @@ def test_thousands_separator_comma_with_decimal_point(exports, use_fixture):
     assert dataset.problems == []
 
 
+@pytest.mark.parametrize("spaces", [("\u202f", "\u202f"), ("\u00a0", "\u202f"), (" ", "\u00a0")])
+def test_thousands_grouped_by_any_space(write_csv, exports, spaces):
+    """French number formats group thousands by a narrow no-break space (``1 000,50``),
+    spreadsheets by a no-break one, and one file may hold both: all-narrow was not read at
+    all, and mixed ones skipped the rows of the space not detected."""
+    first, second = spaces
+    write_csv(
+        "orders.csv",
+        f"customer_id;order_date;amount\nC1;2025-01-02;1{first}234,50\n"
+        f"C2;2025-01-03;12{second}000,00\nC3;2025-01-04;7,25\n",
+    )
+    dataset = load(exports)
+    assert summary(dataset).dialect.decimal == ","
+    assert dataset.frame("orders")["amount"].tolist() == [1234.5, 12000.0, 7.25]
+    assert dataset.problems == []
+
+
 def test_decimal_comma_without_thousands(write_csv, exports):
     write_csv("orders.csv", "customer_id;order_date;amount\nC1;2025-01-02;12,5\nC2;2025-01-03;3\n")
     dataset = load(exports)

@@ -30,6 +30,21 @@ def test_trailing_delimiter_on_data_rows_only_is_tolerated(write_csv, exports):
     assert dataset.problems == []
 
 
+@pytest.mark.parametrize("ends", [("", ""), (",", ","), (",", ""), ("", ",,")])
+def test_a_header_ending_in_a_delimiter_reads_rows_with_or_without_one(write_csv, exports, ends):
+    """``Kunde;Datum;Betrag;`` over rows without the last delimiter: every row was skipped
+    as one of the wrong width, and the run stopped with "no valid rows"."""
+    first, second = ends
+    write_csv(
+        "orders.csv",
+        f"customer_id,order_date,amount,\nC1,2025-01-02,5{first}\nC2,2025-01-03,6{second}\n",
+    )
+    dataset = load(exports)
+    assert ids(dataset) == ["C1", "C2"]
+    assert dataset.frame("orders")["amount"].tolist() == [5.0, 6.0]
+    assert {p.code for p in dataset.problems} <= {"repaired"}
+
+
 def test_duplicate_header_name_is_an_error(write_csv, exports):
     write_csv("orders.csv", "customer_id,amount,order_date,amount\nC1,1,2025-01-02,2\n")
     with pytest.raises(InputError, match="column 'amount' appears 2 times in the header"):

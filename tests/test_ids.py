@@ -7,6 +7,7 @@ import pytest
 
 from churnwatch.ingest.customer_ids import code_customers, natural_sort
 from helpers import codes, ids, load, problem, summary
+from scan_helpers import invoke, stderr_of, write_exports
 
 
 def test_sources_share_one_natural_order_coding(write_csv, exports):
@@ -90,7 +91,30 @@ def test_nul_byte_in_customer_id_is_dropped(write_csv, exports):
     assert codes(dataset) == [("orders", "repaired")]  # C2 matches: no orphan payment
     note = problem(dataset, "repaired")  # the user is told where the id was repaired
     assert (note.column, note.count, note.lines) == ("customer_id", 1, (3,))
-    assert "NUL bytes removed" in note.message
+    assert "NUL bytes or invisible characters (a zero-width space, a byte-order mark) removed" in (
+        note.message
+    )
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_invisible_characters_around_an_id_are_dropped(tmp_path, engine):
+    """``1000`` with a zero-width space after it, or a byte-order mark before it (pasted
+    from a web page or another file), was a customer of its own: 90 customers for 30, shown
+    alike, their payments on one of the copies. A character inside an id is kept."""
+    rows = ["customer_id,order_date,amount"]
+    for i in range(90):
+        pad = ["", "\u200b", "\ufeff", " \u2060"][i % 4]
+        rows.append(
+            f"{pad if i % 4 == 2 else ''}{1000 + i % 30}{pad if i % 4 != 2 else ''},"
+            f"2025-01-{1 + i % 28:02d},{i}"
+        )
+    rows.append("10\u200b01,2025-01-05,1")
+    folder = write_exports(tmp_path / "exports", orders="\n".join(rows) + "\n")
+    result = invoke("scan", folder, "--as-of", "2025-02-28", "-f", "csv", "--engine", engine)
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.count("\n") == 32  # the header, 30 customers and 10\u200b01
+    said = "orders.csv: column 'customer_id': NUL bytes or invisible characters"
+    assert said in stderr_of(result) and "(lines 3, 4, 5, 7, 8" in stderr_of(result)
 
 
 def test_ids_only_a_dropped_row_had_are_no_customers():

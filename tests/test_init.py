@@ -334,6 +334,19 @@ def test_init_does_not_take_payment_terms_in_days_for_the_due_date(write_csv, ex
     )
 
 
+def test_init_warns_of_a_mapped_column_named_twice(write_csv, exports, cli):
+    """``Betrag`` twice (debit and credit): init wrote ``amount ← Betrag`` and exit 0, and
+    validate then refused the mapping."""
+    write_csv("orders.csv", "Kunde;Datum;Betrag;Betrag\nK1;02.01.2025;12,50;0,00\n")
+    result = cli("init", exports)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: orders.amount ← 'Betrag', which appears 2 times in the header of orders.csv:"
+        " rename the copies"
+    ) in flat(result.stdout)
+    assert "appears 2 times in the header" in cli("validate", exports).stderr
+
+
 def test_init_warns_when_no_date_format_fits(write_csv, exports, cli):
     write_csv("orders.csv", "customer_id,order_date,amount\nA,2025/13/45 x,1\n")
     result = cli("init", exports)

@@ -11,8 +11,8 @@ PARQUET = "Parquet"
 """The "encoding" of a Parquet export's dialect: its formats apply to text columns only."""
 DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d")
 Decimal = Literal[".", ","]
-Thousands = Literal[".", ",", " ", "'", "\u00a0", ""]
-THOUSANDS_CANDIDATES: tuple[str, ...] = (".", ",", " ", "'", "\u00a0", "\u2019")
+Thousands = Literal[".", ",", " ", "'", "\u00a0", "\u202f", ""]
+THOUSANDS_CANDIDATES: tuple[str, ...] = (".", ",", " ", "'", "\u00a0", "\u202f", "\u2019")
 """Swiss numbers use an apostrophe, straight or typographic (1'234.50, 1’234.50)."""
 
 

@@ -1198,7 +1198,7 @@ class _Reader:
         if column.kind is Kind.DATE:
             return Reason.BAD_DATE, f"not a valid date in the form {self.dialect.date_format}"
         if column.kind is Kind.NUMBER:
-            sep = f", thousands '{self.dialect.thousands}'" if self.dialect.thousands else ""
+            sep = f", thousands {self.dialect.thousands!r}" if self.dialect.thousands else ""
             huge = f"; values beyond ±{MAX_AMOUNT:.0e} are rejected" if self.huge_numbers else ""
             return Reason.BAD_NUMBER, f"not a number (decimal '{self.dialect.decimal}'{sep}{huge})"
         raise AssertionError(f"{column.kind} values are never invalid")  # pragma: no cover

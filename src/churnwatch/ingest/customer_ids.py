@@ -19,6 +19,14 @@ import pyarrow.compute as pc
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.numbered_ids import Numbered, code_numbered, read_numbered
 
+INVISIBLE = (
+    "\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+"""Characters that show as nothing: a soft hyphen, zero-width spaces and joiners, direction
+marks and overrides, the word joiner and invisible operators, the byte-order mark."""
+INVISIBLE_AT_AN_END = f"^[{INVISIBLE}]|[{INVISIBLE}]$"
+
 
 class Coded(NamedTuple):
     ids: pd.Index
@@ -49,9 +57,9 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )
-    nul = np.asarray(pc.match_substring(raw, "\x00").fill_null(False), dtype=bool)
+    hidden = np.asarray(pc.not_equal(_visible(raw), pc.utf8_trim_whitespace(raw)), dtype=bool)
     with_nul = {
-        name: e.rows_with(place, nul) if nul.any() else np.empty(0, np.intp)
+        name: e.rows_with(place, hidden) if hidden.any() else np.empty(0, np.intp)
         for name, e, place in zip(columns, encoded, places, strict=True)
     }
     return Coded(index, codes, with_nul, ids)
@@ -149,12 +157,21 @@ class _Encoded(NamedTuple):
 
 
 def _clean(ids: pa.Array) -> pa.Array:
-    """Ids without surrounding blanks or NUL bytes; an id that was nothing else becomes ''.
+    """Ids as :func:`_visible`; an id that was nothing else becomes ''.
 
     ``10001.0`` becomes ``10001``: spreadsheets write numeric customer numbers that way.
     """
+    return pc.replace_substring_regex(_visible(ids), r"^(\d+)\.0+$", r"\1")
+
+
+def _visible(ids: pa.Array) -> pa.Array:
+    """Ids without NUL bytes, and without the blanks and the invisible characters around
+    them (a zero-width space or a byte-order mark pasted with a number: ``1000\u200b`` was
+    a customer of its own, shown as ``1000`` beside ``1000``)."""
     trimmed = pc.utf8_trim_whitespace(pc.replace_substring(ids, "\x00", ""))
-    return pc.replace_substring_regex(trimmed, r"^(\d+)\.0+$", r"\1")
+    if not pc.any(pc.match_substring_regex(trimmed, INVISIBLE_AT_AN_END)).as_py():
+        return trimmed
+    return pc.utf8_trim_whitespace(pc.utf8_trim(trimmed, INVISIBLE))
 
 
 def digits_only(ids: pa.Array) -> pa.Array:

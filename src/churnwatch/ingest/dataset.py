@@ -491,11 +491,14 @@ def _among(positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
 
 def _nul_note(table: SourceTable, rows: np.ndarray) -> Problem:
     """Ids are read without NUL bytes (``C2\\x00`` is ``C2``), which some exporters leave
-    behind: say where."""
+    behind, and without invisible characters at their ends: say where."""
     positions = rows if table.positions is None else table.positions[rows]
     lines = table.first_lines(positions)
     column = table.columns["customer_id"]
-    note = nul_bytes_removed(table.source.name, table.path.name, column, lines, int(rows.size))
+    removed = "NUL bytes or invisible characters (a zero-width space, a byte-order mark)"
+    note = nul_bytes_removed(
+        table.source.name, table.path.name, column, lines, int(rows.size), removed=removed
+    )
     return replace(note, found_by="loader")
 
 

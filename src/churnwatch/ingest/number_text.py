@@ -16,6 +16,15 @@ import pyarrow.compute as pc
 from churnwatch.core.dialect import THOUSANDS_CANDIDATES
 from churnwatch.ingest.arrow_numpy import is_text, text_parts
 
+SPACES = " \u00a0\u202f"
+"""Spaces that group thousands, taken as one: a file may mix them (a spreadsheet's no-break
+space beside the narrow one that French number formats write)."""
+
+
+def _grouping(thousands: str) -> str:
+    """The pattern of the thousands separator: any of :data:`SPACES` where it is one."""
+    return f"[{SPACES}]" if thousands in SPACES else re.escape(thousands)
+
 
 def number_pattern(decimal: str, thousands: str) -> str:
     """Anchored regex for a number in this dialect (sign in front or, SAP style, behind)."""
@@ -23,7 +32,7 @@ def number_pattern(decimal: str, thousands: str) -> str:
     plain = rf"\d+(?:{dec}\d*)?|{dec}\d+"
     exponent = r"(?:[eE][+-]?\d+)?"
     if thousands:
-        grouped = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{dec}\d*)?"
+        grouped = rf"\d{{1,3}}(?:{_grouping(thousands)}\d{{3}})+(?:{dec}\d*)?"
         body = f"(?:{grouped}|{plain})"
     else:
         body = f"(?:{plain})"
@@ -37,7 +46,7 @@ def parse_numbers(
     text = _without_currency(values.cast(pa.string()))
     valid = pc.fill_null(pc.match_substring_regex(text, number_pattern(decimal, thousands)), False)
     if thousands:
-        text = pc.replace_substring(text, thousands, "")
+        text = pc.replace_substring_regex(text, _grouping(thousands), "")
     if decimal != ".":
         text = pc.replace_substring(text, decimal, ".")
     if pc.any(pc.ends_with(text, "-")).as_py():  # SAP's trailing minus: rare, so looked for
@@ -112,10 +121,12 @@ def detect_number_format(samples: Sequence[str]) -> tuple[str, str]:
     if parse_numbers(values)[1].all():  # plain numbers: no other dialect can rank higher
         return ".", ""
 
-    def rank(dialect: tuple[str, str]) -> tuple[int, bool, bool]:
+    written = "".join(samples)
+
+    def rank(dialect: tuple[str, str]) -> tuple[int, bool, bool, bool]:
         decimal, thousands = dialect
         score = int(parse_numbers(values, decimal, thousands)[1].sum())
-        return score, thousands == "", decimal == "."
+        return score, thousands == "", decimal == ".", thousands in written  # which space
 
     dialects = [
         (decimal, thousands)

@@ -188,15 +188,22 @@ class Counted:
 
 
 def nul_bytes_removed(
-    source: str, file: str, column: str, lines: Iterable[int], count: int
+    source: str,
+    file: str,
+    column: str,
+    lines: Iterable[int],
+    count: int,
+    *,
+    removed: str = "NUL bytes",
 ) -> Problem:
-    """The note for values read without the NUL bytes some exporters leave in them
-    (``lines``: the first few of the ``count`` rows, as file lines)."""
+    """The note for values read without the NUL bytes some exporters leave in them, or
+    what else is ``removed`` (``lines``: the first few of the ``count`` rows, as file
+    lines)."""
     return Problem(
         source,
         file,
         Reason.REPAIRED,
-        "NUL bytes removed from the values before reading them",
+        f"{removed} removed from the values before reading them",
         column=column,
         count=count,
         lines=tuple(int(line) for line in lines),

@@ -109,6 +109,17 @@ class Proposal:
                 for column in p.missing_required
             ]
             found += [("note", f"{name}: {choice}") for choice in p.choices]
+            found += [
+                (
+                    "warning",
+                    f"{name}.{column} ← '{inline(header)}', which appears"
+                    f" {p.head.header.count(header)} times in the header of {inline(p.file)}:"
+                    " rename the copies so it is clear which one is meant (validate stops"
+                    " until then)",
+                )
+                for column, header in p.columns.items()
+                if p.head.header.count(header) > 1
+            ]
             if p.date_warning:
                 found.append(("warning", f"{name}: {p.date_warning}"))
             if p.ambiguous_dates:

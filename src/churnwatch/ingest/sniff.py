@@ -84,6 +84,15 @@ class Head:
         return bool(self.rows) and all(len(r) == width + 1 and not r[-1] for r in self.rows)
 
 
+def _without_blank_ends(header: list[str]) -> list[str]:
+    """The header without the blank names it ends in (``Kunde;Datum;Betrag;``): rows without
+    those fields were all rejected as too short, rows with them hold blank fields the header
+    does not have, which are read without them (see ``trailing_fields``)."""
+    while header and not header[-1].strip():
+        header = header[:-1]
+    return header
+
+
 def read_head(path: Path, shown: Path | None = None) -> bytes:
     """The first bytes of ``path``; errors name ``shown`` (the export, when ``path`` is its
     unpacked copy)."""
@@ -202,7 +211,7 @@ def _inspected_head(
             f"{path}:{line}: cannot be read as CSV ({exc}); a quote that is never closed, or"
             " not a CSV export"
         ) from None
-    header = rows[0] if rows else []
+    header = _without_blank_ends(rows[0] if rows else [])
     if (longest := max(map(len, header), default=0)) > LONGEST_NAME:
         raise InputError(
             f"{path}:{1 + (1 if preamble else 0)}: cannot be read as CSV (a column name of"
