@@ -84,8 +84,9 @@ def without_empty_extras(path: Path, delimiter: str, width: int) -> Rewritten:
 
 
 class _Trimmer:
-    """The line-by-line change of :func:`without_empty_extras`: it keeps the lines of a
-    record whose quoted field is still open until the line that closes it."""
+    """The change of :func:`without_empty_extras`, a line at a time (it keeps the lines of a
+    record whose quoted field is still open until the line that closes it) or a block of
+    lines without quotes at once (:meth:`unquoted`)."""
 
     def __init__(self, delimiter: str, width: int) -> None:
         self.delimiter, self.width = delimiter, width
