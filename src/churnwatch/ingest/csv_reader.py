@@ -961,8 +961,9 @@ class _Reader:
             empty = _nulls(values) if column.kind is Kind.CATEGORY else _nulls(converted) & ~invalid
             if column.value_required and empty.any():
                 skip |= empty
-                missing = "missing value"
-                self._report(column, Reason.MISSING_VALUE, missing, empty, values, skipped=True)
+                self._report(
+                    column, Reason.MISSING_VALUE, "missing value", empty, values, skipped=True
+                )
             if invalid.any():
                 skip |= self._report_invalid(column, invalid, values)
             arrays[column.name] = converted

@@ -51,13 +51,14 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
             return coded
         encoded = list(pool.map(_Encoded.of, columns.values()))
         raw, places = _raw_ids(encoded)
-        ids, raw_to_code = _sorted_codes(_clean(raw), raw)
+        visible = _visible(raw)
+        ids, raw_to_code = _sorted_codes(_without_decimal_zeros(visible), raw)
         found = pool.map(lambda e, place: e.codes(place, raw_to_code), encoded, places)
         codes = dict(zip(columns, found, strict=True))
     index = pd.Index(
         ids.to_numpy(zero_copy_only=False).astype(object), name="customer_id", dtype=object
     )
-    hidden = np.asarray(pc.not_equal(_visible(raw), pc.utf8_trim_whitespace(raw)), dtype=bool)
+    hidden = np.asarray(pc.not_equal(visible, pc.utf8_trim_whitespace(raw)), dtype=bool)
     with_nul = {
         name: e.rows_with(place, hidden) if hidden.any() else np.empty(0, np.intp)
         for name, e, place in zip(columns, encoded, places, strict=True)
@@ -157,17 +158,20 @@ class _Encoded(NamedTuple):
 
 
 def _clean(ids: pa.Array) -> pa.Array:
-    """Ids as :func:`_visible`; an id that was nothing else becomes ''.
+    """Ids as the loader codes them: :func:`_visible`, without decimal zeros."""
+    return _without_decimal_zeros(_visible(ids))
 
-    ``10001.0`` becomes ``10001``: spreadsheets write numeric customer numbers that way.
-    """
-    return pc.replace_substring_regex(_visible(ids), r"^(\d+)\.0+$", r"\1")
+
+def _without_decimal_zeros(ids: pa.Array) -> pa.Array:
+    """``10001.0`` as ``10001``: spreadsheets write numeric customer numbers that way."""
+    return pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
 
 
 def _visible(ids: pa.Array) -> pa.Array:
     """Ids without NUL bytes, and without the blanks and the invisible characters around
     them (a zero-width space or a byte-order mark pasted with a number: ``1000\u200b`` was
-    a customer of its own, shown as ``1000`` beside ``1000``)."""
+    a customer of its own, shown as ``1000`` beside ``1000``); an id that was nothing else
+    becomes ''."""
     trimmed = pc.utf8_trim_whitespace(pc.replace_substring(ids, "\x00", ""))
     if not pc.any(pc.match_substring_regex(trimmed, INVISIBLE_AT_AN_END)).as_py():
         return trimmed

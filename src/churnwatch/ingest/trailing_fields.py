@@ -25,7 +25,7 @@ import numpy as np
 
 from churnwatch.ingest.field_limit import LONGEST_ROW
 from churnwatch.ingest.held_file import holds_byte
-from churnwatch.ingest.transcode import Rewritten, rewritten
+from churnwatch.ingest.transcode import KEPT_LINES, Rewritten, rewritten
 
 _ASCII = bytes(range(128))
 _EVERY_BYTE = bytes(range(256))
@@ -44,10 +44,6 @@ def ascii_compatible(encoding: str) -> bool:
         return name.startswith("utf-8") or len(_EVERY_BYTE.decode(name, "replace")) == 256
     except (LookupError, UnicodeError):
         return False
-
-
-SAID_LINES = 5
-"""The lines of trimmed records a note names."""
 
 
 def only_empty_extras(fields: list[str], width: int) -> bool:
@@ -124,7 +120,7 @@ class _Trimmer:
     def _said(self, trimmed: bytes | None) -> bytes | None:
         if trimmed is not None:
             self.count += 1
-            if len(self.first_lines) < SAID_LINES:
+            if len(self.first_lines) < KEPT_LINES:
                 self.first_lines.append(self.first)
         return trimmed
 
@@ -139,14 +135,13 @@ class _Trimmer:
         return b"".join(self._trimmed_lines(piece) for piece in _pieces(block, PIECE))
 
     def _trimmed_lines(self, lines: bytes) -> bytes:
+        before, self.line = self.line, self.line + lines.count(b"\n")
         cuts = _blank_extras(np.frombuffer(lines, dtype=np.uint8), self.separator[0], self.width)
         if cuts is None:
-            self.line += lines.count(b"\n")
             return lines
         starts, stops, which = cuts
-        for line in which[: max(SAID_LINES - len(self.first_lines), 0)]:
-            self.first_lines.append(self.line + int(line) + 1)
-        self.line += lines.count(b"\n")
+        for line in which[: max(KEPT_LINES - len(self.first_lines), 0)]:
+            self.first_lines.append(before + int(line) + 1)
         self.count += len(starts)
         steps = np.zeros(len(lines) + 1, dtype=np.int8)  # -1 into a line's extras, +1 out
         steps[starts], steps[stops] = -1, 1  # each line's own places: none shared

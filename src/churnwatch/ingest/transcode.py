@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -53,11 +54,14 @@ class Rewritten:
     """How many were."""
 
 
+KEPT_LINES = 5
+"""The changed lines a copy names (the first few)."""
+
+
 def rewritten(
     path: Path,
     change: Callable[[bytes], bytes | None],
     *,
-    keep_lines: int = 5,
     line_end: bytes = b"\n",
     whole: Callable[[bytes], bytes | None] | None = None,
 ) -> Rewritten:
@@ -67,31 +71,39 @@ def rewritten(
     line (a bare CR in Excel's "CSV (Macintosh)"). ``whole``: a change of a block of whole
     lines at once, where it can make one (None: the block's lines go to ``change``); the
     lines it changes are its own to count."""
-    name: str | None = None
     lines: list[int] = []
     count = number = 0
+    with (
+        _temporary_copy() as (handle, copy),
+        os.fdopen(handle, "wb") as target,
+        path.open("rb") as source,
+    ):
+        for block in _blocks(source, line_end):
+            if whole is not None and (done := whole(block)) is not None:
+                target.write(done)
+                number += block.count(line_end)
+                continue
+            for line in _lines(block, line_end):
+                number += 1
+                changed = change(line)
+                target.write(line if changed is None else changed)
+                if changed is not None:
+                    count += 1
+                    if len(lines) < KEPT_LINES:
+                        lines.append(number)
+    return Rewritten(copy, lines, count)
+
+
+@contextmanager
+def _temporary_copy() -> Iterator[tuple[int, Path]]:
+    """A new file for a copy, open, in the run's folder (removed at exit: a stop right after
+    the copy is made leaves nothing), and removed at once where the copying fails."""
+    handle, name = tempfile.mkstemp(suffix=".csv", dir=run_folder())
     try:
-        # in a folder removed at exit: a stop right after the copy is made leaves nothing
-        handle, name = tempfile.mkstemp(suffix=".csv", dir=run_folder())
-        with path.open("rb") as source, os.fdopen(handle, "wb") as target:
-            for block in _blocks(source, line_end):
-                if whole is not None and (done := whole(block)) is not None:
-                    target.write(done)
-                    number += block.count(line_end)
-                    continue
-                for line in _lines(block, line_end):
-                    number += 1
-                    changed = change(line)
-                    target.write(line if changed is None else changed)
-                    if changed is not None:
-                        count += 1
-                        if len(lines) < keep_lines:
-                            lines.append(number)
+        yield handle, Path(name)
     except BaseException:
-        if name is not None:
-            Path(name).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
-    return Rewritten(Path(name), lines, count)
 
 
 def _blocks(source: BinaryIO, end: bytes) -> Iterator[bytes]:
@@ -118,20 +130,14 @@ def _lines(block: bytes, end: bytes) -> Iterator[bytes]:
 def utf8_copy(path: Path, encoding: str) -> Path:
     """A temporary UTF-8 copy of ``path``, written in ``encoding`` (UTF-16: its delimiters
     and line ends are two bytes each), line for line; bad bytes become U+FFFD."""
-    name: str | None = None
-    try:
-        handle, name = tempfile.mkstemp(suffix=".csv", dir=run_folder())
-        with (
-            path.open(encoding=encoding, errors="replace", newline="") as source,
-            os.fdopen(handle, "w", encoding="utf-8", newline="") as target,
-        ):
-            while text := source.read(CHUNK):
-                target.write(text)
-    except BaseException:
-        if name is not None:
-            Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
+    with (
+        _temporary_copy() as (handle, copy),
+        os.fdopen(handle, "w", encoding="utf-8", newline="") as target,
+        path.open(encoding=encoding, errors="replace", newline="") as source,
+    ):
+        while text := source.read(CHUNK):
+            target.write(text)
+    return copy
 
 
 def to_utf8(path: Path) -> Rewritten:
