@@ -963,6 +963,16 @@ ROUGH_EXPORTS = {
             [HEADER, *(row + ";;" * (n % 3 == 0) for n, row in enumerate(_orders()))]
         ).replace(",", ";"),
     },
+    "a trailing delimiter on every row but some further down, in many parts": {
+        "orders.csv": "\n".join(
+            [HEADER, *(row + "," * (n < 600 or n % 37 != 0) for n, row in enumerate(_orders(200)))]
+        ),
+    },
+    "a trailing delimiter on most rows, some without it among the sampled ones": {
+        "orders.csv": "\n".join(
+            [HEADER, *(row + "," * (n % 5 != 0) for n, row in enumerate(_orders(200)))]
+        ),
+    },
     "thousands separators only after the sampled rows, in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "payments.csv": PAYMENTS_HEADER

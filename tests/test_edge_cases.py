@@ -30,6 +30,24 @@ def test_trailing_delimiter_on_data_rows_only_is_tolerated(write_csv, exports):
     assert dataset.problems == []
 
 
+def test_rows_lacking_the_trailing_delimiter_the_sampled_rows_end_in_are_read(write_csv, exports):
+    """Every sampled row ended in a delimiter (``C1,2025-01-02,5,``), a row further down
+    did not: it was skipped as "wrong number of fields (the header has 3)", though it had
+    just the header's 3. Such rows are read, and named; one with two blank extras too."""
+    rows = [f"C{n},2025-01-{1 + n % 28:02d},{n}" for n in range(1, 1201)]
+    ends = {700: "", 950: "", 800: ",,"}
+    text = "".join(f"{row}{ends.get(n, ',')}\n" for n, row in enumerate(rows, start=1))
+    write_csv("orders.csv", "customer_id,order_date,amount\n" + text)
+    dataset = load(exports)
+    assert dataset.frame("orders")["amount"].tolist() == [float(n) for n in range(1, 1201)]
+    note = problem(dataset, "repaired")
+    assert (
+        note.message == "2 rows without the ',' at the end the other rows end in, read all the same"
+    )
+    assert (note.lines, note.level) == ((701, 951), Level.NOTE)
+    assert [p.code for p in dataset.problems] == ["repaired"]
+
+
 @pytest.mark.parametrize("ends", [("", ""), (",", ","), (",", ""), ("", ",,")])
 def test_a_header_ending_in_a_delimiter_reads_rows_with_or_without_one(write_csv, exports, ends):
     """``Kunde;Datum;Betrag;`` over rows without the last delimiter: every row was skipped

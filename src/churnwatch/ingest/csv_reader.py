@@ -84,8 +84,9 @@ from churnwatch.ingest.sniff import (
     inspect_head,
 )
 from churnwatch.ingest.trailing_fields import (
-    any_empty_extras,
+    any_of_width,
     ascii_compatible,
+    of_width,
     only_empty_extras,
     without_empty_extras,
 )
@@ -639,11 +640,10 @@ class _Reader:
         self.block_size *= 4
 
     def _may_trim(self) -> bool:
-        """Some rejected rows end in blank fields the header does not have, and the file can
-        be copied without them (see :mod:`churnwatch.ingest.trailing_fields`)."""
-        return not self.head.trailing_delimiter and any_empty_extras(
-            self.malformed, self.dialect.delimiter, len(self.names)
-        )
+        """Some rejected rows end in blank fields the header does not have, or, where every
+        sampled row ended in a delimiter, lack it: the file can be copied without them and
+        read at the header's width (see :mod:`churnwatch.ingest.trailing_fields`)."""
+        return any_of_width(self.malformed, self.dialect.delimiter, len(self.head.header))
 
     def _sampled_rows_end_blank(self) -> bool:
         """Some of the rows the sniffer read end in blank fields the header does not have
@@ -657,27 +657,47 @@ class _Reader:
         """Read from a copy without the blank extra fields, and say so. The copy is made
         from the bytes of the delimiter and the line ends: an export whose encoding writes
         them otherwise (UTF-16) is copied as UTF-8 first."""
+        lacking = self._lacking_trailing_delimiter()
         if not ascii_compatible(self.encoding):
             self.file, self.reencoded = utf8_copy(self.file, self.encoding), True
+        self.names = self.head.header  # the extra field of a trailing delimiter is cut too
         trimmed = without_empty_extras(self.file, self.dialect.delimiter, len(self.names))
         if self.file != self.plain:
             self.file.unlink(missing_ok=True)
         self.file, self.trimmed = trimmed.path, True
-        wording = Counted(
-            "row",
-            after=f" with empty fields the header does not have (a {self.dialect.delimiter!r}"
-            " at the end) read without them",
-        )
+        end = f"{self.dialect.delimiter!r} at the end"
+        if lacking is None:
+            after = f" with empty fields the header does not have (a {end}) read without them"
+            self._note_repaired(Counted("row", after=after), trimmed.count, trimmed.lines)
+        elif lacking:
+            after = f" without the {end} the other rows end in, read all the same"
+            self._note_repaired(Counted("row", after=after), len(lacking), lacking[:MAX_LINES])
+
+    def _lacking_trailing_delimiter(self) -> list[int] | None:
+        """Where every sampled row ended in a delimiter (``1;2;3;``), the lines of the rows
+        rejected for lacking it (``1;2;3``); None for any other export, whose rows with blank
+        extra fields are the news."""
+        if not self.head.trailing_delimiter:
+            return None
+        width, delimiter = len(self.head.header), self.dialect.delimiter
+        lines = self.layout.malformed_lines()
+        return [
+            line
+            for text, line in zip(self.malformed, lines, strict=False)
+            if len(of_width(text, delimiter, width) or ()) == width
+        ]
+
+    def _note_repaired(self, wording: Counted, count: int, lines: list[int]) -> None:
         self.problems.append(
             Problem(
                 self.source.name,
                 self.path.name,
                 Reason.REPAIRED,
-                wording(trimmed.count),
-                count=trimmed.count,
-                lines=tuple(trimmed.lines),
+                wording(count),
+                count=count,
+                lines=tuple(lines),
                 level=Level.NOTE,
-                tally=(trimmed.count,),
+                tally=(count,),
                 wording=wording,
             )
         )

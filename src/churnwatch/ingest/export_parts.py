@@ -71,7 +71,7 @@ from churnwatch.ingest.problems import (
     Reason,
 )
 from churnwatch.ingest.sniff import Head, detect_dialect, first_undecodable, inspect_head
-from churnwatch.ingest.trailing_fields import with_empty_extras
+from churnwatch.ingest.trailing_fields import of_width
 
 BLOCK = 1 << 23
 """Bytes read at a time; a record longer than a block makes the block grow to hold it."""
@@ -687,7 +687,7 @@ class _CsvSplitter:
             rejected,
             len(lines),
             delimiter=self.delimiter.decode(),
-            customer=(int(self.customer[1:]), len(self.names) - 1),
+            customer=(int(self.customer[1:]), len(self.head.header)),
         )
 
     def _unnumbered(self, customers: pa.Array) -> pa.Array:
@@ -723,7 +723,8 @@ class _Records:
         customer: tuple[int, int],
     ) -> _Records:
         """``customer``: the customer's field and the header's number of fields, for the
-        rejected rows that the reader takes all the same (those ending in blank fields)."""
+        rejected rows that the reader takes all the same (those ending in blank fields, and
+        those without the delimiter every sampled row ended in)."""
         number_and_rest = [row.split(delimiter, 1) for row in rejected]
         bad = np.array([int(number) for number, _ in number_and_rest], dtype=np.int64)
         blank = np.array([not rest.strip("\r") for _, rest in number_and_rest], dtype=bool)
@@ -748,9 +749,9 @@ class _Records:
 
 
 def _trimmed_customer(row: str, delimiter: str, field: int, width: int) -> bytes | None:
-    """The customer of a rejected row the reader takes without its blank extra fields (see
+    """The customer of a rejected row the reader takes at the header's ``width`` (see
     ``trailing_fields``), so that it goes to its customer's part; None for any other."""
-    fields = with_empty_extras(row, delimiter, width)
+    fields = of_width(row, delimiter, width)
     return None if fields is None else fields[field].encode("ascii")
 
 

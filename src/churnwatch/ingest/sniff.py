@@ -79,9 +79,14 @@ class Head:
 
     @property
     def trailing_delimiter(self) -> bool:
-        """Every data row ends in one extra, empty field (a common export quirk)."""
+        """The data rows end in one extra, empty field (a common export quirk): most sampled
+        rows do, and the others have the header's width. Most, not all: a part of a split
+        export samples other rows than the whole, and both must read the rows lacking the
+        delimiter as such (see ``csv_reader._Reader._lacking_trailing_delimiter``)."""
         width = len(self.header)
-        return bool(self.rows) and all(len(r) == width + 1 and not r[-1] for r in self.rows)
+        extra = sum(len(r) == width + 1 and not r[-1] for r in self.rows)
+        plain = sum(len(r) == width for r in self.rows)
+        return extra > len(self.rows) / 2 and extra + plain == len(self.rows)
 
 
 def _without_blank_ends(header: list[str]) -> list[str]:

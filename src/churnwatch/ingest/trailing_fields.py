@@ -54,17 +54,34 @@ def only_empty_extras(fields: list[str], width: int) -> bool:
 def with_empty_extras(text: str, delimiter: str, width: int) -> list[str] | None:
     """The fields of the one-line record ``text`` where it is the header's fields and then
     only blank ones (a row the reader takes without them); None for any other."""
-    try:
-        fields = next(csv.reader([text.rstrip("\r")], delimiter=delimiter), [])
-    except csv.Error:  # a line break in it
+    fields = _fields(text, delimiter)
+    return fields if fields is not None and only_empty_extras(fields, width) else None
+
+
+def of_width(text: str, delimiter: str, width: int) -> list[str] | None:
+    """The fields of the one-line record ``text`` where it is the header's fields, perhaps
+    followed by blank ones: a row the reader takes, read without any blank extras. A row
+    the parser rejected can be one of the header's width where the sampled rows all ended
+    in a delimiter (``1;2;3;``), and that one row does not (``1;2;3``)."""
+    fields = _fields(text, delimiter)
+    if fields is None or len(fields) < width or "".join(fields[width:]).strip():
         return None
-    return fields if only_empty_extras(fields, width) else None
+    return fields
 
 
-def any_empty_extras(rows: list[str], delimiter: str, width: int) -> bool:
-    """Whether one of ``rows`` (records the parser rejected) is the header's fields and then
-    only blank ones: each such row is taken, whatever the others are."""
-    return any(with_empty_extras(text, delimiter, width) is not None for text in rows)
+def any_of_width(rows: list[str], delimiter: str, width: int) -> bool:
+    """Whether one of ``rows`` (records the parser rejected) is a row of the header's width,
+    perhaps followed by blank fields (:func:`of_width`): each such row is taken, whatever
+    the others are."""
+    return any(of_width(text, delimiter, width) is not None for text in rows)
+
+
+def _fields(text: str, delimiter: str) -> list[str] | None:
+    """The fields of the one-line record ``text``; None where it holds a line break."""
+    try:
+        return next(csv.reader([text.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error:
+        return None
 
 
 def without_empty_extras(path: Path, delimiter: str, width: int) -> Rewritten:
