@@ -227,6 +227,37 @@ def test_a_scan_stopped_while_its_local_cluster_runs_exits_quietly(
     assert sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*")) == []
 
 
+WORKER_NOISE = """
+import subprocess, sys
+from churnwatch.core.streams import children_unheard, messages_apart
+
+def child(text):
+    subprocess.run([sys.executable, "-c", f"import os; os.write(2, {text!r}.encode())"])
+
+messages_apart()
+with children_unheard():
+    child("started and heard of\\n")
+    print("the run's message", file=sys.stderr)
+child("heard of after\\n")
+try:
+    with children_unheard():
+        raise KeyboardInterrupt
+except KeyboardInterrupt:
+    child("started as the stopped run unwinds\\n")
+print("stopped", file=sys.stderr)
+"""
+
+
+def test_what_a_local_clusters_workers_write_to_stderr_never_reaches_the_user() -> None:
+    """A worker being started as a cron timeout stopped the run printed ``EOFError: Ran out
+    of input`` with a traceback into the mail. While the workers live, and after a stop,
+    the processes the run starts write to nowhere; the run's own messages still arrive."""
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_NOISE], capture_output=True, text=True, check=True
+    )
+    assert done.stderr == "the run's message\nheard of after\nstopped\n"
+
+
 def test_the_workers_of_a_local_cluster_leave_ctrl_c_to_the_run() -> None:
     """Ctrl-C reaches every process of the terminal's group: each worker printed a traceback
     under the run's own one-line stop. Started, a worker lets it pass (the run closes the
@@ -943,6 +974,19 @@ ROUGH_EXPORTS = {
         "payments.csv": PAYMENTS_HEADER
         + "\n".join(f"{c},R{c},2024-03-02,2024-03-16,,10" for c in ["0031", "0023", "5", "099"]),
     },
+    "prefixed ids with and without leading zeros (hashed to other parts)": {
+        "orders.csv": "\n".join(
+            [
+                HEADER,
+                *(
+                    f"KD-{'0' * (n % 3)}{n % 40},2024-0{1 + n % 9}-1{n % 9},{n}.5"
+                    for n in range(120)
+                ),
+            ]
+        ),
+        "payments.csv": PAYMENTS_HEADER
+        + "\n".join(f"{c},R{c},2024-03-02,2024-03-16,,10" for c in ["KD-0031", "KD-23", "KD-099"]),
+    },
     "dates of zeros in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "payments.csv": _invoices(lambda c: "0000-00-00" if c % 3 else "2024-03-20"),
@@ -972,6 +1016,9 @@ ROUGH_EXPORTS = {
         "orders.csv": "\n".join(
             [HEADER, *(row + "," * (n % 5 != 0) for n, row in enumerate(_orders(200)))]
         ),
+    },
+    "a report's title above the header, in many parts": {
+        "orders.csv": "\n".join(["Umsatzliste 2024,,", "", HEADER, *_orders(), "C1,2024-01-02,x"]),
     },
     "thousands separators only after the sampled rows, in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),

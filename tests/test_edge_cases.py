@@ -48,6 +48,65 @@ def test_rows_lacking_the_trailing_delimiter_the_sampled_rows_end_in_are_read(wr
     assert [p.code for p in dataset.problems] == ["repaired"]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_reports_title_above_the_header_is_left_out_and_said(write_csv, exports, newline):
+    """A report saved as CSV starts with its name, the day it was made and a blank line:
+    the name was taken for the header (``columns found: 'Umsatzliste 2025'``), with the
+    advice to map customer_id to it."""
+    write_csv(
+        "orders.csv",
+        "Umsatzliste 2025;;\nErstellt am 02.01.2026;;\n;;\ncustomer_id;order_date;amount\n"
+        "C1;2025-01-02;5\nC2;2025-01-03;x\nC1;2025-02-03;7\n",
+        newline=newline,
+    )
+    dataset = load(exports)
+    assert ids(dataset) == ["C1", "C1"]
+    assert dataset.frame("orders")["amount"].tolist() == [5.0, 7.0]
+    note = problem(dataset, "title_lines")
+    assert note.level is Level.NOTE
+    assert note.message == (
+        "the header is on line 4: the lines above it ('Umsatzliste 2025', 'Erstellt am"
+        " 02.01.2026') were taken for a report's title and not read"
+    )
+    assert problem(dataset, "bad_number").lines == (6,)
+
+
+def test_a_title_of_two_fields_above_the_header_is_named_in_the_error(write_csv, exports):
+    """A title line with two fields cannot be told from a header: the error says which line
+    further down names the columns, rather than listing the title's fields as the columns."""
+    write_csv(
+        "orders.csv",
+        "Zeitraum:;01.01.2025 - 31.12.2025\n\ncustomer_id;order_date;amount\nC1;2025-01-02;5\n",
+    )
+    with pytest.raises(InputError, match="a line further down names them") as raised:
+        load(exports)
+    assert "('customer_id;order_date;amount'): remove the lines above" in str(raised.value)
+
+
+def test_blank_lines_above_the_header_are_left_out_without_a_note(write_csv, exports):
+    write_csv(
+        "orders.csv", "\n;;\ncustomer_id;order_date;amount\nC1;2025-01-02;5\nC2;2025-01-03;x\n"
+    )
+    dataset = load(exports)
+    assert ids(dataset) == ["C1"]
+    assert [(p.code, p.lines) for p in dataset.problems] == [("bad_number", (5,))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "customer_id\nC1\nC2\n",  # one column: no line of two fields to be the header
+        "customer_id,name\nC1,\nC2,\n",  # rows of one filled field under a full header
+    ],
+)
+def test_a_file_whose_rows_fill_one_field_has_no_title(write_csv, exports, text):
+    write_csv("orders.csv", ORDERS)
+    write_csv("customers.csv", text)
+    dataset = load(exports)
+    assert ids(dataset, "customers") == ["C1", "C2"]
+    assert "title_lines" not in {p.code for p in dataset.problems}
+
+
 @pytest.mark.parametrize("ends", [("", ""), (",", ","), (",", ""), ("", ",,")])
 def test_a_header_ending_in_a_delimiter_reads_rows_with_or_without_one(write_csv, exports, ends):
     """``Kunde;Datum;Betrag;`` over rows without the last delimiter: every row was skipped
@@ -162,9 +221,21 @@ def test_every_orphan_id_padded_differently_is_counted(write_csv, exports):
     assert "'7' vs '007'" in orphan.message
 
 
-def test_orphans_without_digit_ids_get_no_padding_hint(write_csv, exports):
+def test_orphans_whose_number_after_a_prefix_differs_only_by_zeros_are_pointed_out(
+    write_csv, exports
+):
+    """``KD-000017`` in the orders, ``KD-17`` in the invoices (two systems, one padding):
+    only ids of digits were compared, and prefixed customer numbers are as common."""
+    write_csv("orders.csv", "customer_id,order_date,amount\nKD-000017,2025-01-02,5\n")
+    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\nKD-17,2025-02-01,,5\n")
+    orphan = problem(load(exports), "orphan", "payments")
+    assert "'KD-17' vs 'KD-000017'" in orphan.message
+
+
+@pytest.mark.parametrize("orphan", ["D7", "C7X", "C-7"])
+def test_orphans_of_another_prefix_or_form_get_no_padding_hint(write_csv, exports, orphan):
     write_csv("orders.csv", "customer_id,order_date,amount\nC007,2025-01-02,5\n")
-    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\nC7,2025-02-01,,5\n")
+    write_csv("payments.csv", f"customer_id,due_date,paid_date,amount\n{orphan},2025-02-01,,5\n")
     assert "leading zeros" not in problem(load(exports), "orphan", "payments").message
 
 
@@ -180,6 +251,20 @@ def test_ids_with_and_without_leading_zeros_in_the_orders_are_pointed_out(write_
     assert padded.level is Level.WARNING and padded.count == 5
     assert padded.message.startswith(
         "2 customer ids written both with and without leading zeros ('0042' and '042')"
+    )
+
+
+def test_prefixed_ids_with_and_without_leading_zeros_in_the_orders_are_pointed_out(
+    write_csv, exports
+):
+    write_csv(
+        "orders.csv",
+        "customer_id,order_date,amount\nC0001,2025-01-02,5\nC1,2025-01-03,6\nD1,2025-01-03,6\n",
+    )
+    padded = problem(load(exports), "padded_ids")
+    assert padded.count == 2
+    assert "1 customer id written both with and without leading zeros ('C0001' and 'C1')" in (
+        padded.message
     )
 
 

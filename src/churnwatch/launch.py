@@ -10,6 +10,7 @@ import sys
 from typing import NoReturn
 
 from churnwatch.core.memory import c_function, heap_kept
+from churnwatch.core.streams import messages_apart
 
 
 def main() -> None:
@@ -36,7 +37,9 @@ def run() -> None:
 def command() -> NoReturn:
     """The ``churnwatch`` command: :func:`run`, then the process ends at once (so nothing
     is freed at the interpreter's shutdown, and :func:`release_before_exit`'s collection,
-    0.04 s, is not needed)."""
+    0.04 s, is not needed). Its messages go to a descriptor of their own (see
+    :mod:`churnwatch.core.streams`)."""
+    messages_apart()
     try:
         code = _exit_code()
     except BaseException:  # the interpreter shuts down as usual: collect before it does

@@ -34,6 +34,7 @@ from churnwatch.analyses.scoring import (
 )
 from churnwatch.core.errors import ChurnwatchError, UsageError, stop_behind
 from churnwatch.core.scratch import private_folder
+from churnwatch.core.streams import children_unheard
 from churnwatch.core.words import plural
 from churnwatch.features.population import Population
 from churnwatch.rules.catalog import Rule
@@ -266,6 +267,7 @@ class DaskEngine:
                 yield client
             return
         with (
+            children_unheard(),  # a worker's traceback as the run is stopped: not for the mail
             _cluster_space() as scratch,
             distributed.LocalCluster(
                 n_workers=self.planned_workers,

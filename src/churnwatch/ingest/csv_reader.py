@@ -29,7 +29,7 @@ from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
-from churnwatch.core.words import excerpt, inline, plural, printable
+from churnwatch.core.words import EXCERPT, excerpt, inline, plural, printable
 from churnwatch.ingest.arrow_numpy import is_text, text_parts, to_numpy
 from churnwatch.ingest.date_text import (
     FIRST_DAY,
@@ -76,6 +76,7 @@ from churnwatch.ingest.problems import (
 from churnwatch.ingest.recognise import map_columns, normalise
 from churnwatch.ingest.sniff import (
     DELIMITERS,
+    MAX_TITLE_LINES,
     SAMPLE_ROWS,
     Head,
     ambiguous_numbers,
@@ -216,7 +217,7 @@ def head_notes(
     dates that could be read another way (``sniffed``: the dialect and the other date
     formats that fit, as :func:`detect_dialect` gives them)."""
     dialect, alternatives = sniffed
-    notes = []
+    notes = [title] if (title := _title_note(path, head, source)) else []
     if not config.columns and (unread := _unread_lookalikes(head, source, columns, path)):
         notes.append(unread)
     if beside := _lookalikes_beside_exact(head, source, columns, config, path):
@@ -239,6 +240,24 @@ def head_notes(
     return notes
 
 
+def _title_note(path: Path, head: Head, source: Source) -> Problem | None:
+    """Say which lines were taken for a report's title, and what they hold: were the header
+    not the line found, the columns would be missing, but a line of data taken for a title
+    would be lost without a word. Blank lines alone above the header hold nothing."""
+    filled = [text for line in head.title if (text := line.strip(f" {head.delimiter}\t"))]
+    if not filled:
+        return None
+    shown = ", ".join(repr(printable(excerpt(text))) for text in filled)
+    return Problem(
+        source.name,
+        path.name,
+        Reason.TITLE_LINES,
+        f"the header is on line {head.lines_before_header + 1}: the lines above it ({shown})"
+        " were taken for a report's title and not read",
+        level=Level.NOTE,
+    )
+
+
 def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path) -> dict[str, str]:
     """Canonical name → header as written, for every required and every available column."""
     if not head.header:
@@ -259,6 +278,12 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
             missing.append((column, wanted))
     if not missing:
         return resolved
+    if lower := _header_further_down(head, [wanted for _, wanted in missing]):
+        raise InputError(
+            f"{path}: required columns are missing from its first line, and a line further"
+            f" down names them ({lower!r}): remove the lines above that one, which is the"
+            " header (a report's title of one field a line is left out by itself)"
+        )
     if wrong := _wrong_delimiter(head, source, config):
         raise InputError(f"{path}: {wrong}")
     unused = [h for h in head.header if h not in resolved.values()]
@@ -268,6 +293,16 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
         raise InputError(_missing_column(path, source, column, wanted, head.header, unused=fitting))
     # all of them at once, not one per run
     raise InputError(_missing_columns(path, source, missing, head, unused=unused))
+
+
+def _header_further_down(head: Head, wanted: list[str]) -> str | None:
+    """The first of the sampled rows near the top that names every ``wanted`` column, as
+    written (a report's title above the header that ``sniff._title_lines`` did not take
+    for one: ``Zeitraum:;01.01.2025 - 31.12.2025``)."""
+    for row in head.rows[:MAX_TITLE_LINES]:
+        if all(name in row or lookalike_headers(row, name) for name in wanted):
+            return printable(excerpt(head.delimiter.join(row), 2 * EXCERPT))
+    return None
 
 
 def _lookalike(head: Head, wanted: str, source: Source, column: Column, path: Path) -> str | None:
@@ -523,7 +558,7 @@ class _Reader:
             self._plain_encoding,
             self.dialect.delimiter,
             len(self.names),
-            preamble=1 if self.head.preamble else 0,
+            preamble=self.head.lines_before_header,
             header_lines=self.head.header_lines,
             loose_end=self.trimmed,
             shown=self.path,
@@ -796,7 +831,7 @@ class _Reader:
                 encoding=encoding,
                 block_size=self.block_size,
                 column_names=self.names,
-                skip_rows=(1 if self.head.preamble else 0) + self.head.header_lines,
+                skip_rows=self.head.lines_before_header + self.head.header_lines,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.dialect.delimiter,
@@ -1724,7 +1759,7 @@ def whole_column(plain: Path, head: Head, header: str) -> pa.ChunkedArray:
         read_options=pacsv.ReadOptions(
             encoding=head.encoding,
             column_names=[f"c{i}" for i in range(len(head.header))],
-            skip_rows=(1 if head.preamble else 0) + head.header_lines,
+            skip_rows=head.lines_before_header + head.header_lines,
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=head.delimiter, newlines_in_values=True, invalid_row_handler=lambda _: "skip"

@@ -189,6 +189,30 @@ def without_leading_zeros(ids: pa.Array) -> pa.Array:
     return pc.utf8_ltrim(ids, characters="0")
 
 
+def numbered(ids: pa.Array) -> pa.Array:
+    """The ids that are a number, perhaps after a prefix of other characters (``00123``,
+    ``KD-000123``, ``C0123``): customer numbers, which one system pads with zeros and
+    another does not."""
+    return ids.filter(pc.fill_null(pc.match_substring_regex(ids, _NUMBERED), False))
+
+
+def unpadded(ids: pa.Array) -> pa.Array:
+    """``00123`` → ``123``, ``KD-000123`` → ``KD-123`` (of :func:`numbered` ids): customer
+    numbers compared whatever their padding."""
+    return pc.replace_substring_regex(ids, _PADDING, r"\1\2")
+
+
+def any_padded(ids: pa.Array) -> bool:
+    """Whether one of ``ids`` has a zero in front of its number (``007``, ``KD-07``): one
+    pass over the ids, to skip the comparisons where none has."""
+    return bool(pc.any(pc.match_substring_regex(ids, _PADDED_START)).as_py())
+
+
+_NUMBERED = r"^[^0-9]*[0-9]+$"
+_PADDING = r"^([^0-9]*)0+([0-9])"
+_PADDED_START = r"^[^0-9]*0[0-9]"
+
+
 def natural_sort(ids: pa.Array) -> pa.Array:
     """``C2`` before ``C10``, ``2`` before ``10``; ties and other ids by text."""
     return pc.take(ids, natural_order(ids))

@@ -31,7 +31,7 @@ from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import excerpt, inline, plural
 from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
-from churnwatch.ingest.customer_ids import code_customers, digits_only, without_leading_zeros
+from churnwatch.ingest.customer_ids import any_padded, code_customers, numbered, unpadded
 from churnwatch.ingest.date_order import closed_before_opened
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.invoice_parts import number_invoice_parts
@@ -686,17 +686,18 @@ def repeated_customers_found(customers: int) -> str:
 def zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
     """Say so when orphan ids equal ordering customers' ids but for leading zeros.
 
-    Only orphan ids made of digits can; the ordering customers' ids are compared to them
-    without their leading zeros, on whole columns (there may be millions)."""
-    orphan_ids = digits_only(text.take(pa.array(orphans)))
+    Only orphan ids that are numbers (after a prefix: ``KD-0001``) can; the ordering
+    customers' ids are compared to them without their leading zeros, on whole columns
+    (there may be millions)."""
+    orphan_ids = numbered(text.take(pa.array(orphans)))
     if not len(orphan_ids):
         return ""
-    ordering = digits_only(text.filter(pa.array(with_orders)))
-    unpadded = without_leading_zeros(ordering)
+    ordering = numbered(text.filter(pa.array(with_orders)))
+    bare = unpadded(ordering)
     # where several ordering ids agree but for their zeros, the last (in id order) is shown
-    last = pa.array(~pd.Index(unpadded.to_numpy(zero_copy_only=False)).duplicated(keep="last"))
-    ordering, unpadded = ordering.filter(last), unpadded.filter(last)
-    found = pc.index_in(without_leading_zeros(orphan_ids), value_set=unpadded)
+    last = pa.array(~pd.Index(bare.to_numpy(zero_copy_only=False)).duplicated(keep="last"))
+    ordering, bare = ordering.filter(last), bare.filter(last)
+    found = pc.index_in(unpadded(orphan_ids), value_set=bare)
     matched = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False))
     if not matched.size:
         return ""
@@ -712,18 +713,19 @@ def zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarr
 
 def padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -> list[Problem]:
     """Ordering customers whose ids differ only by leading zeros (``00123`` and ``123``): two
-    customers to churnwatch, most likely one to the business, each with half its orders.
-    Looked for only when an id starts with a zero (one pass over the ids, as Arrow text)."""
-    if not pc.any(pc.starts_with(text, "0")).as_py():
+    customers to churnwatch, most likely one to the business, each with half its orders;
+    after a prefix too (``KD-007``, ``KD-7``). Looked for only when an id's number starts
+    with a zero (one pass over the ids, as Arrow text)."""
+    if not any_padded(text):
         return []
-    digits = digits_only(text.filter(pa.array(with_orders)))
-    unpadded = pd.Index(without_leading_zeros(digits).to_numpy(zero_copy_only=False))
-    twins = np.flatnonzero(unpadded.duplicated(keep=False))
+    numbers = numbered(text.filter(pa.array(with_orders)))
+    bare = pd.Index(unpadded(numbers).to_numpy(zero_copy_only=False))
+    twins = np.flatnonzero(bare.duplicated(keep=False))
     if not twins.size:
         return []
-    first = unpadded[twins[0]]
-    pair = [str(i) for i in digits.filter(pa.array(unpadded == first)).to_pylist()[:2]]
-    groups = unpadded[twins].nunique()
+    first = bare[twins[0]]
+    pair = [str(i) for i in numbers.filter(pa.array(bare == first)).to_pylist()[:2]]
+    groups = bare[twins].nunique()
     return [
         Problem(
             orders.name,

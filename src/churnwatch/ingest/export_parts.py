@@ -573,7 +573,7 @@ class _CsvSplitter:
         width = len(head.header) + head.trailing_delimiter
         self.names = [LINE, *(f"f{index}" for index in range(width))]
         self.customer = f"f{head.header.index(customer)}"
-        self.skip = (1 if head.preamble else 0) + head.header_lines
+        self.skip = head.lines_before_header + head.header_lines
         """Lines before the first record: a preamble, the header."""
 
     def split(self, files: tuple[Path, ...], maps: tuple[Path, ...], into: Into) -> None:

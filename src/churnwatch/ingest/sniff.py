@@ -56,9 +56,17 @@ class Head:
     """The head is the whole file."""
     preamble: str = ""
     """A line before the header that is not data (Excel's ``sep=;``, DATEV's ``EXTF`` line)."""
+    title: tuple[str, ...] = ()
+    """Lines above the header of a report saved as CSV: a title, a date it was made, blank
+    lines (see :func:`_title_lines`)."""
     typed: frozenset[str] = frozenset()
     """Columns whose values are typed (a Parquet file's dates and numbers): taken as they
     are, so no number or date format applies to them."""
+
+    @property
+    def lines_before_header(self) -> int:
+        """The lines above the header: a preamble, a title."""
+        return (1 if self.preamble else 0) + len(self.title)
 
     @property
     def header_lines(self) -> int:
@@ -203,15 +211,17 @@ def _inspected_head(
         raise EmptySourceError(path, EmptySourceError.EMPTY)
     chosen = encoding or detect_encoding(raw, path)
     text = decode_head(raw, chosen)
-    lines = text.splitlines()[: SAMPLE_ROWS + 2]
+    lines = text.splitlines()[: SAMPLE_ROWS + 1 + MAX_TITLE_LINES]
     preamble, declared = _preamble(lines[0] if lines else "")
-    lines = lines[1:] if preamble else lines[: SAMPLE_ROWS + 1]
+    title = () if preamble else tuple(lines[: _title_lines(lines, delimiter)])
+    before = (1 if preamble else 0) + len(title)
+    lines = lines[before : before + SAMPLE_ROWS + 1]
     sep = delimiter or declared or detect_delimiter(lines)
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)
     try:
         rows = [r for r in reader if r]
     except csv.Error as exc:
-        line = reader.line_num + (1 if preamble else 0)
+        line = reader.line_num + before
         raise InputError(
             f"{path}:{line}: cannot be read as CSV ({exc}); a quote that is never closed, or"
             " not a CSV export"
@@ -219,13 +229,50 @@ def _inspected_head(
     header = _without_blank_ends(rows[0] if rows else [])
     if (longest := max(map(len, header), default=0)) > LONGEST_NAME:
         raise InputError(
-            f"{path}:{1 + (1 if preamble else 0)}: cannot be read as CSV (a column name of"
+            f"{path}:{1 + before}: cannot be read as CSV (a column name of"
             f" {longest:,} characters); a quote that is never closed, or not a CSV export"
         )
     complete = len(raw) < HEAD_BYTES
     return Head(
-        chosen, sep, header, rows[1:], has_nul=b"\x00" in raw, complete=complete, preamble=preamble
+        chosen,
+        sep,
+        header,
+        rows[1:],
+        has_nul=b"\x00" in raw,
+        complete=complete,
+        preamble=preamble,
+        title=title,
     )
+
+
+MAX_TITLE_LINES = 10
+"""The most lines above the header taken for a report's title."""
+
+
+def _title_lines(lines: list[str], delimiter: str | None) -> int:
+    """How many lines above the header a report's title takes: a report saved as CSV often
+    starts with its name, the date it was made and a blank line (``Umsatzliste 2025;;``),
+    and its header was taken for a header of one column. The header is the first line with
+    two or more filled fields, where every line above it has at most one; a file of one
+    column has no such line, and none is skipped."""
+    for index, line in enumerate(lines[: MAX_TITLE_LINES + 1]):
+        sep = delimiter or detect_delimiter(lines[index : index + SAMPLE_ROWS + 1])
+        if _filled_fields(line, sep) >= 2:
+            above = lines[:index]
+            return index if all(_filled_fields(text, sep) <= 1 for text in above) else 0
+    return 0
+
+
+def _filled_fields(line: str, delimiter: str) -> int:
+    """The fields of ``line`` that are not blank; a line that is not a record alone (a quote
+    left open for a line break in a column's name) counts as a full one, never a title's."""
+    if line.count('"') % 2:
+        return 2
+    try:
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return 2
+    return sum(1 for field in fields if field.strip())
 
 
 _SEP_LINE = re.compile(r'^"?sep=(.)"?[,;\t|]*$', re.IGNORECASE)
