@@ -1020,6 +1020,14 @@ ROUGH_EXPORTS = {
     "a report's title above the header, in many parts": {
         "orders.csv": "\n".join(["Umsatzliste 2024,,", "", HEADER, *_orders(), "C1,2024-01-02,x"]),
     },
+    "empty rows and repeated headers, in many parts": {
+        "orders.csv": "\n".join(
+            [
+                HEADER,
+                *(row if n % 50 else f"{HEADER}\n,,\n{row}" for n, row in enumerate(_orders())),
+            ]
+        ),
+    },
     "thousands separators only after the sampled rows, in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "payments.csv": PAYMENTS_HEADER

@@ -107,6 +107,48 @@ def test_a_file_whose_rows_fill_one_field_has_no_title(write_csv, exports, text)
     assert "title_lines" not in {p.code for p in dataset.problems}
 
 
+@pytest.mark.parametrize(
+    ("last", "blank"),  # a column not read, or a category's
+    [("note", ",,,"), ("note", " , , , "), ("note", ",,,text"), ("channel", ",,,")],
+)
+def test_empty_rows_and_a_repeated_header_are_left_out_with_a_note_each(
+    write_csv, exports, blank, last
+):
+    """Excel writes rows of delimiters only (``;;;``) where cells were ever touched, and
+    exports joined one after the other repeat their header. Each was a missing or bad
+    value in every column (five warnings for three lines here), and they counted as
+    skipped rows: enough of them made a short export "not usable"."""
+    header = f"customer_id,order_date,amount,{last}"
+    write_csv(
+        "orders.csv",
+        f"{header}\nC1,2025-01-02,5,inbound\n{blank}\n{header}\nC2,2025-02-03,6,outbound\n"
+        f"{blank}\n{blank}\n",
+    )
+    dataset = load(exports)
+    assert ids(dataset) == ["C1", "C2"]
+    assert [(p.code, p.level, p.message, p.lines) for p in dataset.problems] == [
+        ("no_data", Level.NOTE, "3 empty rows (blank in every column read) left out", (3, 6, 7)),
+        (
+            "no_data",
+            Level.NOTE,
+            "1 line repeating the header left out (exports joined one after the other?)",
+            (4,),
+        ),
+    ]
+    orders = dataset.sources["orders"]
+    assert (orders.table.rows_read, orders.rows_skipped) == (2, 0)
+
+
+def test_a_row_with_only_an_id_is_no_empty_row(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC1,2025-01-02,5\n,,\nC2,,\n")
+    dataset = load(exports)
+    assert [(p.code, p.lines) for p in dataset.problems] == [
+        ("no_data", (3,)),
+        ("missing_value", (4,)),
+        ("missing_value", (4,)),
+    ]
+
+
 @pytest.mark.parametrize("ends", [("", ""), (",", ","), (",", ""), ("", ",,")])
 def test_a_header_ending_in_a_delimiter_reads_rows_with_or_without_one(write_csv, exports, ends):
     """``Kunde;Datum;Betrag;`` over rows without the last delimiter: every row was skipped

@@ -587,8 +587,10 @@ class _Reader:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
         self._report_malformed(raw)
         self._refuse_swallowed_fields(raw)
-        self.rows_read = raw.num_rows + len(self.malformed)
-        arrays, skip = self._convert(raw)
+        left_out = self._rows_without_data(raw)
+        raw = _nulled(raw, left_out)
+        self.rows_read = raw.num_rows + len(self.malformed) - int(left_out.sum())
+        arrays, skip = self._convert(raw, left_out)
         table = pa.table(arrays)
         positions = None
         if skip.any():
@@ -605,7 +607,7 @@ class _Reader:
             positions,
             self.layout,
             raw.num_rows,
-            int(skip.sum()) + len(self.malformed),
+            int(skip.sum()) - int(left_out.sum()) + len(self.malformed),
             self.categories,
             self.category_rows,
             self.head.typed,
@@ -993,13 +995,69 @@ class _Reader:
 
     # -- converting ------------------------------------------------------------------------
 
-    def _convert(self, raw: pa.Table) -> tuple[dict[str, pa.ChunkedArray], np.ndarray]:
+    def _rows_without_data(self, raw: pa.Table) -> np.ndarray:
+        """The rows that hold no data, each said once: every column read is blank (an Excel
+        row of delimiters only, ``;;;``), or each holds its own name (the header again, where
+        exports were joined one after the other). Such a row was a missing value or a bad
+        value in every column, and a few of them at the end of a short export made it look
+        unusable. Only the rows whose customer id is empty, blank or its name are looked at;
+        where pyarrow read the dates or amounts as such, which a repeated header or a blank
+        of spaces would have failed, only the empty ones."""
+        customer = raw.column(self.columns["customer_id"])
+        blank = _nulls(customer)
+        header = np.zeros(raw.num_rows, dtype=bool)
+        if pa.types.is_string(customer.type) and not any(map(_typed, raw.columns)):
+            blank |= np.asarray(pc.fill_null(pc.ascii_is_space(customer), False), dtype=bool)
+            named = pc.equal(customer, self.columns["customer_id"])
+            header = np.asarray(pc.fill_null(named, False), dtype=bool)
+        rows = np.flatnonzero(blank | header)
+        for name in raw.column_names:
+            if not rows.size:
+                return blank
+            values = raw.column(name).take(pa.array(rows))
+            if pa.types.is_dictionary(values.type):  # a category's
+                values = values.cast(values.type.value_type)
+            if pa.types.is_string(values.type):
+                text = pc.utf8_trim_whitespace(values)
+                blank[rows] &= np.asarray(pc.fill_null(pc.equal(text, ""), True), dtype=bool)
+                header[rows] &= np.asarray(pc.fill_null(pc.equal(text, name.strip()), False))
+            else:  # typed (a date, a number): blank where empty; never a name
+                blank[rows] &= np.asarray(values.is_null(), dtype=bool)
+                header[rows] = False
+            rows = rows[blank[rows] | header[rows]]
+        for found, wording in ((blank, EMPTY_ROWS), (header, HEADER_AGAIN)):
+            if found.any():
+                self._row_note(wording, np.flatnonzero(found), raw.num_rows)
+        return blank | header
+
+    def _row_note(self, wording: Counted, rows: np.ndarray, parsed: int) -> None:
+        """A note on whole ``rows`` (positions among the ``parsed`` rows)."""
+        lines = self.layout.row_lines(rows[:MAX_LINES], parsed)
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.NO_DATA,
+                wording(len(rows)),
+                count=len(rows),
+                lines=tuple(int(x) for x in lines),
+                level=Level.NOTE,
+                tally=(len(rows),),
+                wording=wording,
+            )
+        )
+
+    def _convert(
+        self, raw: pa.Table, left_out: np.ndarray
+    ) -> tuple[dict[str, pa.ChunkedArray], np.ndarray]:
         """Typed columns under canonical names, and the mask of rows to skip.
 
         A row is skipped when a required column cannot be parsed or a value it must have is
-        empty; an unparseable optional value is only reported and treated as empty.
+        empty; an unparseable optional value is only reported and treated as empty. Rows
+        ``left_out`` (:meth:`_rows_without_data`, their values made empty) are skipped
+        without a word more.
         """
-        skip = np.zeros(raw.num_rows, dtype=bool)
+        skip = left_out.copy()
         arrays: dict[str, pa.ChunkedArray] = {}
         for column in self.source.columns:
             if column.name not in self.columns:
@@ -1014,6 +1072,7 @@ class _Reader:
             self.converted[column.name] = converted
             # A value not understood is not an empty one: only the raw cell can say.
             empty = _nulls(values) if column.kind is Kind.CATEGORY else _nulls(converted) & ~invalid
+            empty &= ~left_out
             if column.value_required and empty.any():
                 skip |= empty
                 self._report(
@@ -1551,6 +1610,22 @@ def _block_bounds(block: pa.Array) -> tuple[float, float] | None:
         return None if smallest is None else (smallest, largest)
     numbers = block.to_numpy(zero_copy_only=True)
     return numbers.min(), numbers.max()
+
+
+EMPTY_ROWS = Counted("empty row", after=" (blank in every column read) left out")
+HEADER_AGAIN = Counted(
+    "line", after=" repeating the header left out (exports joined one after the other?)"
+)
+
+
+def _nulled(raw: pa.Table, rows: np.ndarray) -> pa.Table:
+    """``raw`` with every value of ``rows`` empty: a header read again as a row is no
+    category's value, no date and no amount to report."""
+    if not rows.any():
+        return raw
+    mask = pa.array(rows)
+    columns = [pc.if_else(mask, pa.scalar(None, column.type), column) for column in raw.columns]
+    return pa.table(columns, names=raw.column_names)
 
 
 def _nulls(values: pa.ChunkedArray) -> np.ndarray:

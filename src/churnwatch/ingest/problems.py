@@ -60,6 +60,8 @@ class Reason(StrEnum):
     """A row's dates that contradict each other (a complaint closed before it was opened)."""
     INVOICE_PARTS = "invoice_parts"
     """Rows that are parts of one invoice (same invoice number, customer and due date)."""
+    NO_DATA = "no_data"
+    """Rows without data (every column blank, or the header repeated): left out."""
     TITLE_LINES = "title_lines"
     """Lines above the header (a report's title, its date, blank lines): not read."""
     ROWS_IN_A_FIELD = "rows_in_a_field"
