@@ -80,7 +80,7 @@ def test_a_title_of_two_fields_above_the_header_is_named_in_the_error(write_csv,
     )
     with pytest.raises(InputError, match="a line further down names them") as raised:
         load(exports)
-    assert "('customer_id;order_date;amount'): remove the lines above" in str(raised.value)
+    assert "('customer_id;order_date;amount'): that line is the header" in str(raised.value)
 
 
 def test_blank_lines_above_the_header_are_left_out_without_a_note(write_csv, exports):

@@ -281,8 +281,8 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
     if lower := _header_further_down(head, [wanted for _, wanted in missing]):
         raise InputError(
             f"{path}: required columns are missing from its first line, and a line further"
-            f" down names them ({lower!r}): remove the lines above that one, which is the"
-            " header (a report's title of one field a line is left out by itself)"
+            f" down names them ({lower!r}): that line is the header; remove the lines above"
+            " it (lines of one filled field each are skipped without that)"
         )
     if wrong := _wrong_delimiter(head, source, config):
         raise InputError(f"{path}: {wrong}")
