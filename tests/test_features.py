@@ -327,6 +327,23 @@ def test_complaints_without_closed_date_are_all_open(tmp_path: Path) -> None:
     assert math.isnan(row["median_resolution_days"])
 
 
+def test_credit_notes_in_payments_are_no_invoices(tmp_path: Path) -> None:
+    """An open credit note (owed to the customer, offset rather than paid) is neither an
+    overdue invoice nor late: A's payment signals are those of its two invoices alone."""
+    invoices = "A,2025-04-01,2025-05-01,2025-05-11,100\nA,2025-05-01,2025-06-01,,80\n"
+    credits = "A,2025-03-01,2025-03-15,,-40\nA,2025-05-10,2025-05-24,2025-06-20,-20\n"
+    header = "customer_id,invoice_date,due_date,paid_date,amount\n"
+    orders = "customer_id,order_date,amount\nA,2025-05-01,10\n"
+    plain = write_exports(tmp_path / "plain", orders=orders, payments=header + invoices)
+    with_credits = write_exports(
+        tmp_path / "credits", orders=orders, payments=header + credits + invoices
+    )
+    row = features_by_id(with_credits, AS_OF).loc["A"]
+    assert (row["open_overdue_invoices"], row["open_overdue_amount"]) == (1, 80)
+    assert row["max_days_overdue"] == 29
+    pd.testing.assert_series_equal(row, features_by_id(plain, AS_OF).loc["A"])
+
+
 def test_windows_come_from_the_configuration(tmp_path: Path) -> None:
     """A 30-day recent window sees only A's order of 06-10."""
     folder = write_exports(tmp_path / "exports", orders=ORDERS)

@@ -102,7 +102,12 @@ SOURCES: dict[str, Source] = {
                     may_be_empty=True,
                     settles=True,
                 ),
-                Column("amount", Kind.NUMBER, True, description="invoice amount"),
+                Column(
+                    "amount",
+                    Kind.NUMBER,
+                    True,
+                    description="invoice amount (negative: a credit note, no debt)",
+                ),
                 Column("invoice_id", Kind.TEXT, description="invoice number"),
                 Column("invoice_date", Kind.DATE, description="when the invoice was issued"),
             ),

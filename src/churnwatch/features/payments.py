@@ -26,7 +26,7 @@ from churnwatch.timeframe import Window
     max_days_overdue=("days", "days the oldest open invoice is past due"),
 )
 def payment_delays(inputs: Inputs) -> Features:
-    payments, window = inputs.cut.frame("payments"), inputs.window
+    payments, window = without_credit_notes(inputs.cut.frame("payments")), inputs.window
     n = window.customers
     codes, due, paid = invoices(payments)
     invoices_recent, late_recent = _lateness(codes, due, paid, window.recent(due), window)
@@ -45,10 +45,19 @@ def payment_delays(inputs: Inputs) -> Features:
     }
 
 
+def without_credit_notes(payments: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are debts: a credit note (a negative amount) is owed to the customer,
+    so it is never "paid" and its being open says nothing about their paying (it is offset
+    against a later invoice instead)."""
+    credit = payments["amount"].to_numpy() < 0
+    return payments[~credit] if credit.any() else payments
+
+
 def invoices(payments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each invoice once: its customer code, due day and paid day (NaN: some part still
-    open). Rows are invoices unless the load found invoices in parts
-    (:mod:`churnwatch.ingest.invoice_parts`)."""
+    open), credit notes left out. Rows are invoices unless the load found invoices in
+    parts (:mod:`churnwatch.ingest.invoice_parts`)."""
+    payments = without_credit_notes(payments)
     codes = payments["customer"].to_numpy()
     due = payments["due_date"].to_numpy()
     paid = payments["paid_date"].to_numpy(dtype=float)
