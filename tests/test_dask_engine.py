@@ -1002,6 +1002,10 @@ ROUGH_EXPORTS = {
             + [f"C{c},2024-06-10,2024-06-{'01' if c % 3 else '20'},high" for c in range(1, 41)]
         ),
     },
+    "invoices paid in mistyped years, in many parts": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": _invoices(lambda c: ["2024-03-20", "2014-03-20", "2042-03-20"][c % 3]),
+    },
     "some rows ending in empty fields the header does not have, in many parts": {
         "orders.csv": "\n".join(
             [HEADER, *(row + ";;" * (n % 3 == 0) for n, row in enumerate(_orders()))]
@@ -1061,6 +1065,25 @@ ROUGH_EXPORTS = {
                 for c in [n * 7 % 40 + 1]
             ]
         ),
+    },
+    "a report's footer: totals with a date, a count, a rule and a page number": {
+        "orders.csv": "\n".join(
+            [
+                HEADER,
+                *_orders(),
+                "Gesamtsumme,2025-01-31,123456.78",
+                ",,99999",
+                "-------------",
+                "Anzahl Belege: 600",
+                "Seite 3 von 3",
+            ]
+        ),
+    },
+    "ids in upper and lower case, in the orders and between sources": {
+        "orders.csv": "\n".join(
+            [HEADER, *_orders(), "Kunde-a,2025-01-02,5", "KUNDE-A,2025-01-03,6"]
+        ),
+        "payments.csv": _invoices(lambda c: "2024-03-20").replace("C1,", "c1,"),
     },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),

@@ -139,6 +139,58 @@ def test_empty_rows_and_a_repeated_header_are_left_out_with_a_note_each(
     assert (orders.table.rows_read, orders.rows_skipped) == (2, 0)
 
 
+def test_a_reports_footer_with_a_date_is_no_customer(write_csv, exports):
+    """An ERP report's totals carry the report's date: they read as orders of customers
+    named "Gesamtsumme" and "Anzahl Belege: 2" with the year's revenue."""
+    write_csv(
+        "orders.csv",
+        "order_id;customer_id;order_date;amount\n1;C1;02.01.2025;5,00\n2;C2;03.01.2025;6,00\n"
+        ";Gesamtsumme;31.12.2025;11,00\n;Anzahl Belege: 2;31.12.2025;2\n",
+    )
+    dataset = load(exports)
+    assert ids(dataset) == ["C1", "C2"]
+    [note] = dataset.problems
+    assert (note.code, note.level, note.lines) == ("no_data", Level.NOTE, (4, 5))
+    assert note.message == "2 lines of a report's footer at the end (totals, counts) left out"
+    assert note.examples == (";Gesamtsumme;31.12.2025;11,00", ";Anzahl Belege: 2;31.12.2025;2")
+    orders = dataset.sources["orders"]
+    assert (orders.table.rows_read, orders.rows_skipped) == (2, 0)
+
+
+def test_a_footer_of_rules_counts_and_page_numbers_is_one_note_not_skipped_rows(write_csv, exports):
+    """Rows of the header's width without a customer (a total under its column, the word
+    in another), lines of one field and a page break: six warnings of skipped rows before."""
+    write_csv(
+        "orders.csv",
+        "order_id;customer_id;order_date;amount\n1;C1;02.01.2025;5,00\n"
+        "----------\n;;;5,00\nSumme;;;5,00\nAnzahl Datensätze: 1\n\f\nSeite 1 von 1\n",
+    )
+    dataset = load(exports)
+    [note] = dataset.problems
+    assert note.message.startswith("6 lines of a report's footer")
+    assert (note.count, note.lines) == (6, (3, 4, 5, 6, 7))  # the first five named
+    assert note.examples == ("Summe;;;5,00", "Anzahl Datensätze: 1")
+    orders = dataset.sources["orders"]
+    assert (orders.table.rows_read, orders.rows_skipped) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "C9;Summen-Verlag;03.01.2025;6,00",  # a customer whose id opens like a total
+        "C9;C2;03.01.2025;Total",  # a total in a customer's row, not in its id
+        "C9;C2;03.01.2025;6,00\n;Summe;;5,00\nC3;C3;04.01.2025;7,00",  # not at the end
+    ],
+    ids=["name", "other-column", "not-at-the-end"],
+)
+def test_a_customers_last_row_is_no_footer(write_csv, exports, last):
+    write_csv(
+        "orders.csv", f"order_id;customer_id;order_date;amount\n1;C1;02.01.2025;5,00\n{last}\n"
+    )
+    dataset = load(exports)
+    assert "footer" not in " ".join(p.message for p in dataset.problems)
+
+
 def test_a_row_with_only_an_id_is_no_empty_row(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\nC1,2025-01-02,5\n,,\nC2,,\n")
     dataset = load(exports)
@@ -313,6 +365,40 @@ def test_prefixed_ids_with_and_without_leading_zeros_in_the_orders_are_pointed_o
 def test_ids_without_leading_zeros_are_not_looked_at_twice(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\n123,2025-01-02,5\n1230,2025-01-03,6\n")
     assert [p for p in load(exports).problems if p.code == "padded_ids"] == []
+
+
+def test_ids_written_in_upper_and_lower_case_in_the_orders_are_pointed_out(write_csv, exports):
+    """Hand-typed matchcodes: ``MUELLER`` from the office, ``Mueller`` from a field-sales
+    tablet. Two customers, each with part of the orders, and not a word said."""
+    write_csv(
+        "orders.csv",
+        "customer_id,order_date,amount\nMUELLER,2025-01-02,5\nMueller,2025-01-03,6\n"
+        "mueller,2025-01-04,6\nSCHMIDT,2025-01-02,1\nSchmidt,2025-01-05,1\nKLEIN,2025-01-02,1\n",
+    )
+    twins = problem(load(exports), "case_ids")
+    assert twins.level is Level.WARNING and twins.count == 5
+    assert twins.message.startswith(
+        "2 customer ids written in both upper and lower case ('MUELLER' and 'Mueller')"
+    )
+
+
+def test_orphans_whose_id_differs_only_in_case_are_pointed_out(write_csv, exports):
+    write_csv("orders.csv", "customer_id,order_date,amount\nK1001,2025-01-02,5\n")
+    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\nk1001,2025-02-01,,5\n")
+    orphan = problem(load(exports), "orphan", "payments")
+    assert "1 id differs from an ordering customer's only in upper and lower case" in (
+        orphan.message
+    )
+    assert "'k1001' vs 'K1001'" in orphan.message
+
+
+@pytest.mark.parametrize(
+    "ids", [("K1", "K2", "KA"), ("k1", "k2", "ka"), ("Ab1", "Ab2", "aB3")], ids=str
+)
+def test_ids_in_one_case_or_of_different_letters_are_no_case_twins(write_csv, exports, ids):
+    rows = "".join(f"{i},2025-01-02,5\n" for i in ids)
+    write_csv("orders.csv", f"customer_id,order_date,amount\n{rows}")
+    assert [p for p in load(exports).problems if p.code == "case_ids"] == []
 
 
 def test_a_customer_on_several_master_data_rows_is_pointed_out(write_csv, exports):

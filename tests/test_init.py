@@ -206,6 +206,19 @@ def test_init_leaves_a_bom_followed_by_cp1252_lines_to_the_loader(exports, cli):
     assert problem(dataset, "encoding").level.value == "warning"
 
 
+def test_init_leaves_utf8_with_one_cp1252_byte_to_the_loader(exports, cli):
+    """A UTF-8 export with umlauts in its ids and one note pasted from a cp1252 program:
+    init named cp1252, and every run read 'MÜLLER' as 'MÃœLLER', a customer apart from the
+    master data's."""
+    rows = "".join(f"M\u00dcLLER{n};2025-01-0{n};5;Rampe 3\n" for n in range(1, 8))
+    (exports / "orders.csv").write_bytes(
+        ("customer_id;order_date;amount;note\n" + rows).encode() + b"B;2025-01-09;6;R\xe4ckruf\n"
+    )
+    assert cli("init", exports).exit_code == 0
+    assert "encoding" not in read_toml(exports / "churnwatch.toml")["sources"]["orders"]
+    assert list(load(exports).customer_ids)[:2] == ["B", "M\u00dcLLER1"]
+
+
 def test_init_does_not_take_a_second_orders_export_for_complaints(write_csv, exports, cli):
     """Orders exported per year: the second file is another orders export, not complaints
     (which would count every 2026 order as a complaint); init says so and maps only one."""

@@ -417,6 +417,36 @@ def test_a_complaint_closed_before_it_was_opened_is_said_with_its_line(tmp_path:
     assert features["median_resolution_days"] == 2  # 0 and 4 days
 
 
+def test_an_invoice_paid_in_a_mistyped_year_is_skipped_with_its_line(tmp_path: Path) -> None:
+    """A year typed 2015 for 2025 made a customer who now pays 24 days late look ten years
+    early on average, hiding the delay; 2052 made the invoice open, and overdue, at any
+    reference date before it. Paying in advance (Vorkasse) stays an early payment."""
+    header = "customer_id,invoice_date,due_date,paid_date,amount\n"
+    late = "".join(f"K1,2025-0{m}-01,2025-0{m}-15,2025-{m + 1:02d}-09,10\n" for m in (4, 5))
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2025-01-10,5\nK1,2025-05-10,5\n",
+        payments=header
+        + late
+        + "K1,2025-05-20,2025-06-03,2015-06-28,10\n"  # a year typo, paid "before"
+        + "K1,2025-06-01,2025-06-15,2052-06-20,10\n"  # a year typo, paid "after"
+        + "K1,2025-03-01,2025-03-15,2024-12-01,10\n",  # paid 90 days ahead
+    )
+    cut = load(folder, dt.date(2025, 6, 30))
+    warning = problem(cut, "date_order", "payments")
+    assert (warning.level, warning.count, warning.lines, warning.skipped) == (
+        Level.WARNING,
+        2,
+        (4, 5),
+        True,
+    )
+    assert warning.column == "paid_date"
+    assert "a typo in the year?" in warning.message
+    assert cut.dataset.sources["payments"].rows_skipped == 2
+    features = features_by_id(folder, dt.date(2025, 6, 30)).loc["K1"]
+    assert (features["days_late_recent"], features["open_overdue_invoices"]) == (24.5, 0)
+
+
 def test_rows_ending_in_empty_fields_the_header_lacks_are_read(tmp_path: Path) -> None:
     """Excel writes ';;' after rows whose cells right of the data were ever formatted: a third
     of an export was skipped as rows of the wrong width."""

@@ -48,11 +48,11 @@ from churnwatch.ingest.dataset import (
     SourceFrame,
     all_skipped,
     left_out,
+    lookalike_hint,
+    lookalike_twins,
     no_valid_rows,
     ordering_mask,
     orphan_rows,
-    padded_twins,
-    zero_padding_hint,
 )
 from churnwatch.ingest.export_parts import ExportParts, in_load_order, merged, split_export
 from churnwatch.ingest.invoice_parts import INVOICE
@@ -199,9 +199,9 @@ class _Counted:
     read: int
     """Rows the reader kept..."""
     rows: int
-    """...and of them the rows loaded (blank ids and duplicates dropped)."""
+    """...and of them the rows loaded (duplicates and what the loader skipped dropped)."""
     duplicates: int
-    blank_ids: int
+    dropped: int
     in_order: str | None
     first_lines: dict[str, dict[str, int]]
     """Per category column, the export's line of each raw value's first row."""
@@ -234,7 +234,7 @@ class _Counted:
             table.rows_read - table.rows_skipped,
             len(source.frame),
             source.duplicates,
-            source.blank_ids,
+            source.dropped,
             source.in_order,
             first_lines,
         )
@@ -415,7 +415,7 @@ class _Whole:
             dtype=object,
         )
         text = ids.take(pa.array(order))
-        problems = _padded(problems, sources["orders"], text, codes, loaded)
+        problems = _lookalikes(problems, sources["orders"], text, codes, loaded)
         exports = {name: parts.export for name, parts in split.sources.items()}
         problems = in_their_parts(in_load_order(problems + said), exports)
         dataset = Dataset(folder, index, sources, problems, exports)
@@ -576,7 +576,7 @@ def _sources(
             table,
             counted[0].frame,
             duplicates=sum(c.duplicates for c in counted),
-            blank_ids=sum(c.blank_ids for c in counted),
+            dropped=sum(c.dropped for c in counted),
             in_order=counted[0].in_order,
         )
     return found, said
@@ -677,16 +677,16 @@ class _Values:
         return found
 
 
-def _padded(
+def _lookalikes(
     problems: list[Problem],
     orders: SourceFrame,
     text: pa.Array,
     codes: list[np.ndarray],
     loaded: list[_Loaded],
 ) -> list[Problem]:
-    """What compares the ids of different customers, over all of them: ids written with and
-    without leading zeros (the parts hash them apart), among the ordering customers and
-    between a source's customers without orders and them."""
+    """What compares the ids of different customers, over all of them: ids spelt two ways
+    (with and without leading zeros, in upper and lower case: the parts hash them apart),
+    among the ordering customers and between a source's customers without orders and them."""
     with_orders = np.zeros(len(text), dtype=bool)
     orphans: dict[str, list[np.ndarray]] = {}
     for part_codes, part in zip(codes, loaded, strict=True):
@@ -694,7 +694,7 @@ def _padded(
         for name, local in part.orphans.items():
             orphans.setdefault(name, []).append(part_codes[local])
     hints = {
-        name: zero_padding_hint(text, np.sort(np.concatenate(parts)), with_orders)
+        name: lookalike_hint(text, np.sort(np.concatenate(parts)), with_orders)
         for name, parts in orphans.items()
     }
     found = [
@@ -703,7 +703,7 @@ def _padded(
         else problem
         for problem in problems
     ]
-    return found + padded_twins(orders, text, with_orders)
+    return found + lookalike_twins(orders, text, with_orders)
 
 
 def _first_lines(part: _Loaded, key: tuple[str, str]) -> dict[str, int]:

@@ -41,6 +41,7 @@ from churnwatch.ingest.date_text import (
     parse_days,
 )
 from churnwatch.ingest.field_limit import LONGEST_ROW
+from churnwatch.ingest.footer import MAX_FOOTER, Record, footer, names_a_total
 from churnwatch.ingest.held_file import held_for_reading, holds_byte
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
@@ -530,6 +531,7 @@ class _Reader:
         self.quoted: bool | None = None
         """The file holds a quote: a field of the rows read may hold line breaks."""
         self._layout: Layout | None = None
+        self._malformed_at: list[int] | None = None
         # A trailing delimiter on data rows only: give the extra field a name of its own.
         self.names = [*head.header, "\x00trailing"] if head.trailing_delimiter else head.header
 
@@ -585,9 +587,10 @@ class _Reader:
             raw = self._arrow_read()
         if raw.num_rows == 0 and not self.malformed:
             raise EmptySourceError(self.path, EmptySourceError.HEADER_ONLY)
+        footer = self._footer(raw)
         self._report_malformed(raw)
         self._refuse_swallowed_fields(raw)
-        left_out = self._rows_without_data(raw)
+        left_out = self._rows_without_data(raw, footer)
         raw = _nulled(raw, left_out)
         self.rows_read = raw.num_rows + len(self.malformed) - int(left_out.sum())
         arrays, skip = self._convert(raw, left_out)
@@ -863,7 +866,7 @@ class _Reader:
         if not self.malformed:
             return
         width = len(self.head.header)
-        lines = self.layout.malformed_lines()
+        lines = self._malformed_lines()
         self._refuse_swallowed_rows(lines, raw)
         self.problems.append(
             Problem(
@@ -993,9 +996,51 @@ class _Reader:
             shapes,
         )
 
+    def _malformed_lines(self) -> list[int]:
+        """The line of each record in ``malformed``, found once (the file is walked)."""
+        if self._malformed_at is None:
+            self._malformed_at = self.layout.malformed_lines()
+        return self._malformed_at
+
+    def _footer(self, raw: pa.Table) -> np.ndarray:
+        """The rows of a report's footer at the file's end (see :mod:`footer`), to be left
+        out with a note; its rejected lines are taken out of ``malformed`` with it. Looks at
+        the last few records alone, and finds their lines only where one names a total."""
+        parsed = raw.num_rows
+        rows = np.arange(max(0, parsed - MAX_FOOTER), parsed)
+        tail = _text_of(raw.slice(int(rows[0]) if rows.size else 0))
+        rejected = self.malformed[-MAX_FOOTER:]
+        delimiter = self.dialect.delimiter
+        if not any(names_a_total(text.split(delimiter)) for text in rejected) and not any(
+            names_a_total(_may_name_a_total(row, self.columns["customer_id"])) for row in tail
+        ):
+            return np.zeros(parsed, dtype=bool)
+        records = [
+            _parsed_record(int(line), row, self.columns["customer_id"], delimiter)
+            for line, row in zip(self.layout.row_lines(rows, parsed), tail, strict=True)
+        ]
+        if rejected:
+            lines = self._malformed_lines()[-len(rejected) :]
+            pairs = zip(lines, rejected, strict=False)
+            records += [_rejected_record(line, text, delimiter) for line, text in pairs]
+        found = footer(records)
+        cut = sum(not record.parsed for record in found)
+        if cut:
+            del self.malformed[-cut:]
+            del self._malformed_lines()[-cut:]
+        in_footer = {record.line for record in found if record.parsed}
+        left_out = np.zeros(parsed, dtype=bool)
+        left_out[rows] = [record.line in in_footer for record in records[: rows.size]]
+        if found:
+            shown = self.layout.records(rows[left_out[rows]], parsed) or []
+            self.problems.append(
+                _footer_note(self.source.name, self.path.name, found, shown, delimiter)
+            )
+        return left_out
+
     # -- converting ------------------------------------------------------------------------
 
-    def _rows_without_data(self, raw: pa.Table) -> np.ndarray:
+    def _rows_without_data(self, raw: pa.Table, footer: np.ndarray) -> np.ndarray:
         """The rows that hold no data, each said once: every column read is blank (an Excel
         row of delimiters only, ``;;;``), or each holds its own name (the header again, where
         exports were joined one after the other). Such a row was a missing value or a bad
@@ -1010,10 +1055,12 @@ class _Reader:
             blank |= np.asarray(pc.fill_null(pc.ascii_is_space(customer), False), dtype=bool)
             named = pc.equal(customer, self.columns["customer_id"])
             header = np.asarray(pc.fill_null(named, False), dtype=bool)
+        blank &= ~footer
+        header &= ~footer
         rows = np.flatnonzero(blank | header)
         for name in raw.column_names:
             if not rows.size:
-                return blank
+                return footer
             values = raw.column(name).take(pa.array(rows))
             if pa.types.is_dictionary(values.type):  # a category's
                 values = values.cast(values.type.value_type)
@@ -1028,7 +1075,7 @@ class _Reader:
         for found, wording in ((blank, EMPTY_ROWS), (header, HEADER_AGAIN)):
             if found.any():
                 self._row_note(wording, np.flatnonzero(found), raw.num_rows)
-        return blank | header
+        return blank | header | footer
 
     def _row_note(self, wording: Counted, rows: np.ndarray, parsed: int) -> None:
         """A note on whole ``rows`` (positions among the ``parsed`` rows)."""
@@ -1610,6 +1657,74 @@ def _block_bounds(block: pa.Array) -> tuple[float, float] | None:
         return None if smallest is None else (smallest, largest)
     numbers = block.to_numpy(zero_copy_only=True)
     return numbers.min(), numbers.max()
+
+
+FOOTER = Counted("line", after=" of a report's footer at the end (totals, counts) left out")
+
+
+def _text_of(rows: pa.Table) -> list[dict[str, Any]]:
+    """A few rows' text values (a category's too): a date or an amount pyarrow typed names
+    no total, and may be a date Python has no room for (year 0)."""
+    text = [
+        name
+        for name, column in zip(rows.column_names, rows.columns, strict=True)
+        if is_text(column.type) or pa.types.is_dictionary(column.type)
+    ]
+    return rows.select(text).to_pylist()
+
+
+def _may_name_a_total(row: dict[str, Any], customer: str) -> tuple[str, ...]:
+    """The fields of a row at the file's end that may name a total: its customer id where
+    it has one (a total elsewhere in a customer's row is a value of theirs), else all."""
+    value = row[customer]
+    if value is not None and str(value).strip():
+        return (str(value),)
+    return tuple("" if cell is None else str(cell) for cell in row.values())
+
+
+def _parsed_record(line: int, row: dict[str, Any], customer: str, delimiter: str) -> Record:
+    """A row at the file's end, as the footer check sees it."""
+    value = row[customer]
+    shown = delimiter.join("" if cell is None else str(cell) for cell in row.values())
+    return Record(
+        line,
+        _may_name_a_total(row, customer),
+        shown,
+        parsed=True,
+        without_id=value is None or not str(value).strip(),
+    )
+
+
+def _rejected_record(line: int, text: str, delimiter: str) -> Record:
+    """A line at the file's end rejected for its number of fields."""
+    return Record(line, tuple(text.split(delimiter)), text, parsed=False)
+
+
+def _footer_note(
+    source: str, file: str, found: list[Record], rows: list[tuple[str, ...]], delimiter: str
+) -> Problem:
+    """The note on a footer left out; its rows shown as the file has them (``rows``: the
+    fields of its parsed rows, in order; the rejected ones are shown as read)."""
+    fields = iter(rows)
+    each = [
+        (record, delimiter.join(next(fields, ())) if record.parsed else record.shown)
+        for record in sorted(found, key=lambda record: record.line)
+    ]
+    shown = [(record.line, text) for record, text in each if names_a_total(record.fields)]
+    shown = shown[:EXAMPLE_VALUES]
+    return Problem(
+        source,
+        file,
+        Reason.NO_DATA,
+        FOOTER(len(found)),
+        count=len(found),
+        lines=tuple(sorted(record.line for record in found))[:MAX_LINES],
+        examples=tuple(text for _, text in shown),
+        example_lines=tuple(line for line, _ in shown),
+        level=Level.NOTE,
+        tally=(len(found),),
+        wording=FOOTER,
+    )
 
 
 EMPTY_ROWS = Counted("empty row", after=" (blank in every column read) left out")

@@ -8,7 +8,9 @@ can: two million of them take half a second per pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +20,7 @@ import pyarrow.compute as pc
 
 from churnwatch.ingest.arrow_numpy import to_numpy
 from churnwatch.ingest.numbered_ids import Numbered, code_numbered, read_numbered
+from churnwatch.ingest.problems import Reason
 
 INVISIBLE = (
     "\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
@@ -206,6 +209,62 @@ def any_padded(ids: pa.Array) -> bool:
     """Whether one of ``ids`` has a zero in front of its number (``007``, ``KD-07``): one
     pass over the ids, to skip the comparisons where none has."""
     return bool(pc.any(pc.match_substring_regex(ids, _PADDED_START)).as_py())
+
+
+def any_in_both_cases(ids: pa.Array) -> bool:
+    """Whether ``ids`` hold upper- and lower-case letters (``MUELLER``, ``mueller``): two
+    quick passes, to skip the comparisons where every id is written in one case."""
+    if not len(ids):
+        return False
+    upper = pc.all(pc.equal(pc.ascii_upper(ids), ids)).as_py()
+    return not upper and not pc.all(pc.equal(pc.ascii_lower(ids), ids)).as_py()
+
+
+def folded(ids: pa.Array) -> pa.Array:
+    """Ids compared whatever their case: ``Mueller`` → ``mueller``."""
+    return pc.utf8_lower(ids)
+
+
+def themselves(ids: pa.Array) -> pa.Array:
+    return ids
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """A way exports spell one customer's id twice: a customer of its own to churnwatch
+    each time, and most likely one to the business."""
+
+    reason: Reason
+    differ: str
+    """How the spellings differ, as a message says it."""
+    written: str
+    """How such an id was written, as a message says it."""
+    may_hold: Callable[[pa.Array], bool]
+    """Whether the ids (all of them) may hold two such spellings: one quick pass."""
+    comparable: Callable[[pa.Array], pa.Array]
+    """The ids that may be spelt so."""
+    key: Callable[[pa.Array], pa.Array]
+    """Each comparable id as the spellings agree on it."""
+
+
+LOOKALIKES = (
+    Lookalike(
+        Reason.PADDED_IDS,
+        "only by leading zeros",
+        "both with and without leading zeros",
+        any_padded,
+        numbered,
+        unpadded,
+    ),
+    Lookalike(
+        Reason.CASE_IDS,
+        "only in upper and lower case",
+        "in both upper and lower case",
+        any_in_both_cases,
+        themselves,
+        folded,
+    ),
+)
 
 
 _NUMBERED = r"^[^0-9]*[0-9]+$"

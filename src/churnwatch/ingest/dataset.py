@@ -31,8 +31,8 @@ from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import excerpt, inline, plural
 from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
-from churnwatch.ingest.customer_ids import any_padded, code_customers, numbered, unpadded
-from churnwatch.ingest.date_order import closed_before_opened
+from churnwatch.ingest.customer_ids import LOOKALIKES, Lookalike, code_customers
+from churnwatch.ingest.date_order import PAID_OUT_OF_REACH, closed_before_opened, paid_out_of_reach
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
@@ -68,14 +68,15 @@ class SourceFrame:
     table: SourceTable
     frame: pd.DataFrame
     duplicates: int = 0
-    blank_ids: int = 0
+    dropped: int = 0
+    """Rows the loader skipped after reading: no customer id, dates that cannot be right."""
     in_order: str | None = None
     """A column whose values strictly increase, row by row (document numbers, usually): each
     value once."""
 
     @property
     def rows_skipped(self) -> int:
-        return self.table.rows_skipped + self.blank_ids
+        return self.table.rows_skipped + self.dropped
 
     @property
     def path(self) -> Path:
@@ -192,6 +193,8 @@ def load_dataset(
         problems.extend(combine_order_lines(frames["orders"]))
     if "payments" in frames:
         problems.extend(number_invoice_parts(frames["payments"]))
+    if "payments" in frames:
+        problems.extend(_drop_paid_out_of_reach(frames["payments"]))
     if "complaints" in frames:
         problems.extend(closed_before_opened(frames["complaints"]))
     if "customers" in frames:
@@ -200,12 +203,12 @@ def load_dataset(
     if not part and frames["orders"].frame.empty:
         raise InputError(f"{frames['orders'].path}: no orders with a customer id left to score")
     with_orders = ordering_mask(frames, len(ids))
-    # Ids that differ by leading zeros are two customers in two parts: the export says so.
+    # Ids that differ in spelling are two customers in two parts: the export says so.
     problems.extend(_orphans(frames, ids, None if part else coded.text, with_orders))
     if part:
         return Dataset(folder, ids, frames, problems)
     if "orders" in frames:
-        problems.extend(padded_twins(frames["orders"], coded.text, with_orders))
+        problems.extend(lookalike_twins(frames["orders"], coded.text, with_orders))
     return Dataset(folder, ids, frames, in_their_parts(problems, exports), exports)
 
 
@@ -547,9 +550,17 @@ def _to_values(values: pa.ChunkedArray, column: Column) -> object:
 def _drop_blank_ids(frame: SourceFrame) -> list[Problem]:
     """Rows whose customer id is only blanks or NUL bytes have no customer: skip them."""
     blank = frame.frame["customer"].to_numpy() < 0
-    frame.blank_ids = int(blank.sum())
+    frame.dropped += int(blank.sum())
     column = frame.table.columns["customer_id"]
     return _drop_rows(frame, blank, Reason.MISSING_VALUE, "missing value", column=column)
+
+
+def _drop_paid_out_of_reach(payments: SourceFrame) -> list[Problem]:
+    """Invoices whose paid date cannot be right (:func:`paid_out_of_reach`): skip them."""
+    wrong = paid_out_of_reach(payments.frame)
+    payments.dropped += int(wrong.sum())
+    column = payments.table.columns["paid_date"]
+    return _drop_rows(payments, wrong, Reason.DATE_ORDER, PAID_OUT_OF_REACH, column=column)
 
 
 def _drop_rows(
@@ -683,21 +694,29 @@ def repeated_customers_found(customers: int) -> str:
     )
 
 
-def zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
-    """Say so when orphan ids equal ordering customers' ids but for leading zeros.
+def lookalike_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
+    """Say so when orphan ids equal ordering customers' ids but for their spelling (leading
+    zeros, case: :data:`LOOKALIKES`); the first way that finds some is said."""
+    for lookalike in LOOKALIKES:
+        if hint := _lookalike_hint(lookalike, text, orphans, with_orders):
+            return hint
+    return ""
 
-    Only orphan ids that are numbers (after a prefix: ``KD-0001``) can; the ordering
-    customers' ids are compared to them without their leading zeros, on whole columns
-    (there may be millions)."""
-    orphan_ids = numbered(text.take(pa.array(orphans)))
-    if not len(orphan_ids):
+
+def _lookalike_hint(
+    lookalike: Lookalike, text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray
+) -> str:
+    """The ordering customers' ids are compared to the orphans' as ``lookalike`` says, on
+    whole columns (there may be millions)."""
+    orphan_ids = lookalike.comparable(text.take(pa.array(orphans)))
+    if not len(orphan_ids) or not lookalike.may_hold(text):
         return ""
-    ordering = numbered(text.filter(pa.array(with_orders)))
-    bare = unpadded(ordering)
-    # where several ordering ids agree but for their zeros, the last (in id order) is shown
-    last = pa.array(~pd.Index(bare.to_numpy(zero_copy_only=False)).duplicated(keep="last"))
-    ordering, bare = ordering.filter(last), bare.filter(last)
-    found = pc.index_in(unpadded(orphan_ids), value_set=bare)
+    ordering = lookalike.comparable(text.filter(pa.array(with_orders)))
+    keys = lookalike.key(ordering)
+    # where several ordering ids agree but for their spelling, the last (in id order) is shown
+    last = pa.array(~pd.Index(keys.to_numpy(zero_copy_only=False)).duplicated(keep="last"))
+    ordering, keys = ordering.filter(last), keys.filter(last)
+    found = pc.index_in(lookalike.key(orphan_ids), value_set=keys)
     matched = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False))
     if not matched.size:
         return ""
@@ -706,39 +725,46 @@ def zero_padding_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarr
     count = matched.size
     return (
         f"; {plural(count, 'id')} {'differs' if count == 1 else 'differ'} from an"
-        f" ordering customer's only by leading zeros: '{inline(excerpt(mine))}' vs"
+        f" ordering customer's {lookalike.differ}: '{inline(excerpt(mine))}' vs"
         f" '{inline(excerpt(theirs))}' in the orders"
     )
 
 
-def padded_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -> list[Problem]:
-    """Ordering customers whose ids differ only by leading zeros (``00123`` and ``123``): two
-    customers to churnwatch, most likely one to the business, each with half its orders;
-    after a prefix too (``KD-007``, ``KD-7``). Looked for only when an id's number starts
-    with a zero (one pass over the ids, as Arrow text)."""
-    if not any_padded(text):
-        return []
-    numbers = numbered(text.filter(pa.array(with_orders)))
-    bare = pd.Index(unpadded(numbers).to_numpy(zero_copy_only=False))
-    twins = np.flatnonzero(bare.duplicated(keep=False))
-    if not twins.size:
-        return []
-    first = bare[twins[0]]
-    pair = [str(i) for i in numbers.filter(pa.array(bare == first)).to_pylist()[:2]]
-    groups = bare[twins].nunique()
+def lookalike_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -> list[Problem]:
+    """Ordering customers whose ids differ only in their spelling (``00123`` and ``123``,
+    ``KD-007`` and ``KD-7``, ``MUELLER`` and ``Mueller``): two customers to churnwatch, most
+    likely one to the business, each with part of its orders. Looked for only where the
+    ids may hold such spellings (one quick pass over them, as Arrow text)."""
     return [
-        Problem(
-            orders.name,
-            orders.path.name,
-            Reason.PADDED_IDS,
-            f"{plural(groups, 'customer id')} written both with and without leading zeros"
-            f" ('{inline(excerpt(pair[0]))}' and '{inline(excerpt(pair[1]))}'): each spelling is a"
-            " customer of its own, with part of the orders; if they are one, export the ids in"
-            " one form",
-            column=orders.table.columns["customer_id"],
-            count=int(twins.size),
-        )
+        twins
+        for lookalike in LOOKALIKES
+        if lookalike.may_hold(text)
+        and (twins := _twins(lookalike, orders, text, with_orders)) is not None
     ]
+
+
+def _twins(
+    lookalike: Lookalike, orders: SourceFrame, text: pa.Array, with_orders: np.ndarray
+) -> Problem | None:
+    ids = lookalike.comparable(text.filter(pa.array(with_orders)))
+    keys = pd.Index(lookalike.key(ids).to_numpy(zero_copy_only=False))
+    twins = np.flatnonzero(keys.duplicated(keep=False))
+    if not twins.size:
+        return None
+    first = keys[twins[0]]
+    pair = [str(i) for i in ids.filter(pa.array(keys == first)).to_pylist()[:2]]
+    groups = keys[twins].nunique()
+    return Problem(
+        orders.name,
+        orders.path.name,
+        lookalike.reason,
+        f"{plural(groups, 'customer id')} written {lookalike.written}"
+        f" ('{inline(excerpt(pair[0]))}' and '{inline(excerpt(pair[1]))}'): each spelling is a"
+        " customer of its own, with part of the orders; if they are one, export the ids in"
+        " one form",
+        column=orders.table.columns["customer_id"],
+        count=int(twins.size),
+    )
 
 
 def ordering_mask(frames: dict[str, SourceFrame], customers: int) -> np.ndarray:
@@ -772,7 +798,7 @@ def _orphans(
         orphan, customers = orphan_rows(frame, with_orders)
         if customers.size:
             tally = (int(orphan.sum()), customers.size)
-            hint = zero_padding_hint(text, customers, with_orders) if text is not None else ""
+            hint = lookalike_hint(text, customers, with_orders) if text is not None else ""
             problems.append(
                 Problem(
                     name,

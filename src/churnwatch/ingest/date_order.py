@@ -1,8 +1,11 @@
-"""Dates of one row that contradict each other: a complaint closed before it was opened.
+"""Dates of one row that contradict each other: a complaint closed before it was opened, an
+invoice paid years before it was written or long after anyone would still pay it.
 
 Most often a typo in one of the two dates. The features count such a complaint as resolved
-the day it came in (no resolution takes less than nothing); a warning names the lines, so
-the export can be mended rather than the contradiction passing unseen.
+the day it came in (no resolution takes less than nothing); such an invoice is skipped, as
+its paid date would make the customer look years early (hiding a real delay among their
+others) or, after the reference date, still owing. A warning names the lines, so the export
+can be mended rather than the contradiction passing unseen.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from churnwatch.core.words import plural
 from churnwatch.ingest.problems import Problem, Reason
@@ -51,3 +55,29 @@ def closed_before_opened_found(complaints: int) -> str:
         f"{plural(complaints, 'complaint')} closed before {were} opened: each counted as"
         " resolved on the day it came in; check the two dates in the export"
     )
+
+
+PAID_EARLIEST = 366
+"""Days before its invoice date (its due date, without one) an invoice may have been paid:
+paying in advance (Vorkasse) is common, a year ahead is not; a year's typo is."""
+PAID_LATEST = 5 * 365
+"""Days after its due date an invoice may have been paid: beyond any reminder, collection
+or statute of limitations (three years in Germany), but not a year typed 2052."""
+
+
+def paid_out_of_reach(payments: pd.DataFrame) -> np.ndarray:
+    """The invoices whose paid date cannot be right (see :data:`PAID_EARLIEST`,
+    :data:`PAID_LATEST`): a mask of the rows; an open invoice compares False."""
+    paid = payments["paid_date"].to_numpy(dtype=np.float64, na_value=np.nan)
+    due = payments["due_date"].to_numpy(dtype=np.float64)
+    written = due
+    if "invoice_date" in payments:
+        issued = payments["invoice_date"].to_numpy(dtype=np.float64, na_value=np.nan)
+        written = np.where(np.isnan(issued), due, issued)
+    return (paid < written - PAID_EARLIEST) | (paid > due + PAID_LATEST)
+
+
+PAID_OUT_OF_REACH = (
+    "paid date more than a year before the invoice or more than five years after it was due"
+    " (a typo in the year?); correct it in the export"
+)

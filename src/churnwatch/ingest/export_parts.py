@@ -326,6 +326,7 @@ LOADER_STEPS = (
     Reason.REPEATED_CUSTOMER,
     Reason.ORPHAN,
     Reason.PADDED_IDS,
+    Reason.CASE_IDS,
 )
 """The loader's later steps, which only the loader takes."""
 LOAD_STEPS = SHARED_STEPS + LOADER_STEPS

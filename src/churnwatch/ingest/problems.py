@@ -44,6 +44,8 @@ class Reason(StrEnum):
     CREDIT_NOTES_ONLY = "credit_notes_only"
     PADDED_IDS = "padded_ids"
     """Customer ids written with and without leading zeros (``007``, ``7``): two customers."""
+    CASE_IDS = "case_ids"
+    """Customer ids written in upper and lower case (``MUELLER``, ``Mueller``): two customers."""
     REPEATED_CUSTOMER = "repeated_customer"
     """A customer on several (different) rows of the master data: the first is used."""
     UNSAMPLED_THOUSANDS = "unsampled_thousands"

@@ -38,6 +38,7 @@ from churnwatch.ingest.parquet_folder import (
 )
 from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
+from churnwatch.ingest.transcode import mixes_encodings
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand
 
 MIN_SOURCE_SCORE = 1.0
@@ -298,7 +299,11 @@ def whole_file_encoding(path: Path, sniffed: str) -> str | None:
         return sniffed
     if first_undecodable(path, "ascii") is None:
         return None
-    return sniffed if first_undecodable(path, "utf-8") is None else "cp1252"
+    if first_undecodable(path, "utf-8") is None:
+        return sniffed
+    # UTF-8 with some lines of another encoding (a note pasted from elsewhere): cp1252 would
+    # garble every umlaut of the rest; the loader reads such a file line by line, and says so.
+    return None if mixes_encodings(path) else "cp1252"
 
 
 def _proposals(

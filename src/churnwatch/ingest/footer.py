@@ -1,0 +1,66 @@
+"""A report's footer at the end of an export: its totals, record counts and page numbers.
+
+ERP reports saved as CSV end in lines such as ``;Gesamtsumme;30.12.2025;1.234.567,89;`` or
+``Anzahl Datensätze: 3131``. Where such a line has a date and an amount it reads as an
+order of a customer named "Gesamtsumme" with the whole year's revenue; where it has not, it
+is a skipped row that looks like a fault of the data. Only the records at the very end are
+looked at (at most :data:`MAX_FOOTER`), and only a run of them that names a total counts as
+a footer, so a customer's last row is never taken for one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+MAX_FOOTER = 10
+"""Records at an export's end that may be its footer."""
+
+_TOTAL = re.compile(
+    r"(?:(?:zwischen|end|gesamt)?summen?|gesamt|(?:sub|grand\s*)?totals?|anzahl|saldo|sum"
+    r"|count|übertrag|(?:seite|page)\s+\d+)(?=$|[\s:.=])",
+    re.IGNORECASE,
+)
+"""A field that opens with a word of totals, counts or page numbers (German and English)."""
+
+
+class Record(NamedTuple):
+    """One of the records at an export's end, as the footer check sees it."""
+
+    line: int
+    """Where it starts in the export (header = 1): the records are put in the file's order."""
+    fields: tuple[str, ...]
+    """The fields that may name a total: a row's customer id where it has one (a total
+    elsewhere in a customer's row is a value of theirs), else all of them."""
+    shown: str
+    """The record as a message shows it."""
+    parsed: bool
+    """Read as a row (True) or rejected for its number of fields (False)."""
+    without_id: bool = False
+    """A row whose customer id is empty: no customer's row (a total's, or a blank one)."""
+
+
+def names_a_total(fields: Iterable[str]) -> bool:
+    """Whether a field opens with a word of a total (``Summe``, ``Gesamt``, ``Total:``,
+    ``Anzahl Belege: 3131``, ``Seite 12 von 12``) standing alone: ``Summen-Verlag``,
+    ``Gesamthochschule`` and ``SUM-1001`` are names."""
+    return any(_TOTAL.match(field.strip()) for field in fields)
+
+
+def _fits_a_footer(record: Record) -> bool:
+    """A total, a rule of dashes or a page break, or a row of no customer."""
+    if names_a_total(record.fields) or record.without_id:
+        return True
+    return not record.parsed and not any(ch.isalnum() for ch in "".join(record.fields))
+
+
+def footer(records: Sequence[Record]) -> list[Record]:
+    """The records of ``records`` (an export's last ones, in any order) that are its
+    footer: the longest run at the end that fits one and names a total somewhere."""
+    ordered = sorted(records, key=lambda record: record.line)
+    start = len(ordered)
+    while start and _fits_a_footer(ordered[start - 1]):
+        start -= 1
+    found = ordered[start:]
+    return found if any(names_a_total(record.fields) for record in found) else []
