@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import gzip
 import json
 import logging
 import os
@@ -928,6 +929,13 @@ HEADER = "customer_id,order_date,amount"
 PAYMENTS_HEADER = "customer_id,invoice_id,invoice_date,due_date,paid_date,amount\n"
 
 
+def _day_first(row: str) -> str:
+    """An order row of :func:`_orders` with its date written ``05.03.2024``."""
+    customer, day, amount = row.split(",")
+    year, month, date = day.split("-")
+    return f"{customer},{date}.{month}.{year},{amount}"
+
+
 def _invoices(paid: Callable[[int], str]) -> str:
     """One invoice for each of the 40 customers, paid on ``paid(customer number)``."""
     rows = (f"C{c},R{c},2024-03-02,2024-03-16,{paid(c)},10" for c in range(1, 41))
@@ -1001,6 +1009,22 @@ ROUGH_EXPORTS = {
             ["customer_id,opened_date,closed_date,severity"]
             + [f"C{c},2024-06-10,2024-06-{'01' if c % 3 else '20'},high" for c in range(1, 41)]
         ),
+    },
+    "dates in two unmistakable forms in one column, in many parts": {
+        "orders.csv": "\n".join(
+            [HEADER, *(_day_first(r) if n % 3 == 0 else r for n, r in enumerate(_orders()))]
+        ),
+    },
+    "numeric ids written with decimal zeros in another source": {
+        "orders.csv": "\n".join([HEADER, *(r.replace("C", "1000", 1) for r in _orders())]),
+        "customers.csv": "customer_id;name\n"
+        + "\n".join(f"1000{c},0;Kunde {c}" for c in range(1, 41)),
+    },
+    "amounts in cents, in many parts": {
+        "orders.csv": "\n".join(
+            ["customer_id,order_date,amount_cents", *(r.replace(".50", "50") for r in _orders())]
+        ),
+        "churnwatch.toml": '[sources.orders.columns]\namount = "amount_cents"\n',
     },
     "invoices paid in mistyped years, in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
@@ -1099,6 +1123,23 @@ def test_a_split_export_handles_what_rough_exports_hold(
     for name, text in files.items():
         (tmp_path / name).write_text(text + "\n", encoding="utf-8", newline="")
     local, split = split_and_local(tmp_path, scheduler, 4, as_of="2025-01-31")
+    assert_same_scan(local, split)
+
+
+@pytest.mark.parametrize("name", ["orders.csv", "orders.csv.gz"])
+def test_a_split_export_decides_the_day_month_order_as_the_whole_does(
+    scheduler: str, tmp_path: Path, name: str
+) -> None:
+    """US dates sorted by day: only rows further down than the head tell month first from
+    day first. The parts are read in the format the whole export was sniffed in, which must
+    be the same one (sampled from the unpacked copy before it is removed)."""
+    days = pd.date_range("2024-01-01", "2024-12-31")
+    rows = [f"C{n % 37 + 1},{day:%m/%d/%Y},5" for day in days for n in range(45)]
+    text = "\n".join([HEADER, *rows]) + "\n"
+    data = gzip.compress(text.encode()) if name.endswith(".gz") else text.encode()
+    (tmp_path / name).write_bytes(data)
+    local, split = split_and_local(tmp_path, scheduler, 4, as_of="2024-12-31")
+    assert local.cut.dataset.sources["orders"].rows_skipped == 0
     assert_same_scan(local, split)
 
 
@@ -1219,7 +1260,7 @@ def test_dates_out_of_range_and_out_of_form_are_said_alike_when_split(
     form): each kind of bad date is one message, with the export's lines, as in the whole."""
     rows = [f"C{i % 7},2025-0{1 + i % 9}-1{i % 10},{10 + i}" for i in range(40)]
     rows[1] = "C1,9999-12-31,11"
-    rows[9] = "C2,07.03.2025,19"
+    rows[9] = "C2,07/03/2025,19"
     (tmp_path / "orders.csv").write_text("customer_id,order_date,amount\n" + "\n".join(rows))
     local, split = split_and_local(tmp_path, scheduler, 2, as_of="2025-12-31")
     said = [p.describe() for p in local.cut.problems if p.code == "bad_date"]

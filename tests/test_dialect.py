@@ -224,3 +224,29 @@ def test_a_comma_beside_a_decimal_point_groups_only_with_decimals(tmp_path: Path
     dataset = load(write_exports(tmp_path / "x", orders=small_first(",", later)))
     assert dataset.frame("orders")["amount"].iloc[-1] == 1200.5
     assert [p.code for p in dataset.problems if p.skipped] == ["bad_number"]
+
+
+def test_amounts_with_a_decimal_point_in_a_file_of_decimal_commas_are_read(
+    tmp_path: Path,
+) -> None:
+    """'99.90' typed by hand among '1.234,50': skipped as not a number, though a point before
+    one or two digits can be no thousands separator. '1.234' stays thousands."""
+    later = ["C050;2025-01-05;3453.40", "C051;2025-01-06;12.5", "C052;2025-01-07;1.234"]
+    dataset = load(write_exports(tmp_path / "x", orders=small_first(";", later)))
+    assert dataset.frame("orders")["amount"].tail(3).tolist() == [3453.4, 12.5, 1234.0]
+    (note,) = [p for p in dataset.problems if p.code == "point_decimals"]
+    assert note.describe() == (
+        "orders.csv: column 'amount': 2 values with a decimal point, not a comma, read so"
+        " (lines 602, 603; e.g. '3453.40', '12.5')"
+    )
+
+
+@pytest.mark.parametrize(
+    "written", ["(12,50)", "\u221212,50", "\u201312,50", "-12,50", "12,50-", "( 12,50 )"]
+)
+def test_a_negative_amount_may_carry_any_minus_or_parentheses(tmp_path: Path, written) -> None:
+    """Accountants write (12,50); a word processor's minus is U+2212, its dash U+2013."""
+    orders = f"customer_id;order_date;amount\nC1;2025-01-02;100,00\nC1;2025-01-03;{written}\n"
+    dataset = load(write_exports(tmp_path / "x", orders=orders))
+    assert dataset.frame("orders")["amount"].tolist() == [100.0, -12.5]
+    assert not [p for p in dataset.problems if p.skipped]

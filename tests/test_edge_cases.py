@@ -6,10 +6,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from churnwatch.core.days import EPOCH
 from churnwatch.core.errors import InputError
 from churnwatch.ingest.problems import Level
 from helpers import ORDERS, flat, ids, load, problem
@@ -282,10 +284,11 @@ def test_huge_quoted_field_does_not_reject_the_file(exports):
     assert len(load(exports).frame("orders")) == 51
 
 
-def test_ids_written_as_decimals_match_integer_ids(write_csv, exports):
-    """Spreadsheets write customer 10001 as 10001.0."""
+@pytest.mark.parametrize("written", ["10001.0", '"10001,0"', "10001.00"])
+def test_ids_written_as_decimals_match_integer_ids(write_csv, exports, written):
+    """Spreadsheets write customer 10001 as 10001.0, German ones as 10001,0."""
     write_csv("orders.csv", "customer_id,order_date,amount\n10001,2025-01-02,5\n")
-    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\n10001.0,2025-02-01,,5\n")
+    write_csv("payments.csv", f"customer_id,due_date,paid_date,amount\n{written},2025-02-01,,5\n")
     dataset = load(exports)
     assert dataset.customer_ids.tolist() == ["10001"]
     assert [p.code for p in dataset.problems] == []
@@ -425,6 +428,91 @@ def test_ambiguous_day_month_dates_are_noted(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\nC1,03/04/2025,5\nC2,05/06/2025,6\n")
     note = problem(load(exports), "ambiguous_dates")
     assert "dates read as %d/%m/%Y, but they could also be %m/%d/%Y" in note.message
+
+
+def sorted_by_date(first: str) -> str:
+    """A year of orders sorted by date, 45 a day: its first 540 rows fall on days up to the
+    12th, which read day first as well as month first; the file is larger than the head."""
+    days = pd.date_range("2024-01-01", "2024-12-31")
+    rows = [f"C{n % 97},{day.strftime(first)},5" for day in days for n in range(45)]
+    return "customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("%m/%d/%Y", "%m/%d/%Y"), ("%d/%m/%Y", "%d/%m/%Y")], ids=["US", "UK"]
+)
+def test_the_day_month_order_is_decided_on_rows_further_down(write_csv, exports, written, read):
+    """A US export sorted by date was read day first from its first 500 rows: 60 % of its
+    rows were skipped as bad dates, and the scan exited 0. The ambiguity note stood even
+    where ``13/01`` further down decides it."""
+    write_csv("orders.csv", sorted_by_date(written))
+    dataset = load(exports)
+    assert dataset.sources["orders"].table.dialect.date_format == read
+    assert dataset.sources["orders"].rows_skipped == 0
+    assert not [p for p in dataset.problems if p.code in ("ambiguous_dates", "bad_date")]
+    assert dataset.frame("orders")["order_date"].max() == (dt.date(2024, 12, 31) - EPOCH).days
+
+
+@pytest.mark.parametrize(
+    ("rows", "said", "read"),
+    [
+        (
+            "C1;30.12.2024;5\nC1;31.12.2024;5\nC2;2025-01-02;6\nC3;31.02.2025;1\n",
+            "1 date written as %Y-%m-%d, not %d.%m.%Y, read so",
+            ["2024-12-30", "2024-12-31", "2025-01-02"],
+        ),
+        (
+            "C1;2024-12-30;5\nC1;2024-12-31;5\nC2;2024-12-29;5\nC2;02.01.2025;6\nC3;x;1\n",
+            "1 date written as %d.%m.%Y, not %Y-%m-%d, read so",
+            ["2024-12-30", "2024-12-31", "2024-12-29", "2025-01-02"],
+        ),
+        (
+            "C1;30.12.2024;5\nC1;31.12.2024;5\nC2;45659;6\nC3;12345;1\n",
+            "1 date written as Excel serial numbers, not %d.%m.%Y, read so",
+            ["2024-12-30", "2024-12-31", "2025-01-02"],
+        ),
+    ],
+    ids=["german-then-iso", "iso-then-german", "a-serial-number"],
+)
+def test_dates_of_another_unmistakable_form_in_a_column_are_read(
+    write_csv, exports, rows, said, read
+):
+    """Two systems' exports joined at a migration: every row after it was skipped as a bad
+    date (46 % of an export), with exit 0. A date that is no date stays a bad one."""
+    write_csv("orders.csv", f"customer_id;order_date;amount\n{rows}")
+    dataset = load(exports)
+    note = problem(dataset, "other_date_form")
+    assert (note.level, note.message) == (Level.NOTE, said)
+    assert problem(dataset, "bad_date").lines == (len(read) + 2,)
+    days = dataset.frame("orders")["order_date"].tolist()
+    assert [(EPOCH + dt.timedelta(days=int(d))).isoformat() for d in days] == read
+
+
+@pytest.mark.parametrize(
+    ("header", "config", "expected"),
+    [
+        ("Betrag in Cent", "", ([12.5, 0.99], "the header 'Betrag in Cent' says so")),
+        ("amount_cents", "", ([12.5, 0.99], "the header 'amount_cents' says so")),
+        ("Umsatz (ct)", "", ([12.5, 0.99], "the header 'Umsatz (ct)' says so")),
+        ("Betrag", "cents = true\n", ([12.5, 0.99], "set so")),
+        ("amount_cents", "cents = false\n", ([1250.0, 99.0], None)),
+        ("Percent", "", ([1250.0, 99.0], None)),
+    ],
+)
+def test_amounts_in_cents_are_read_in_whole_units(write_csv, exports, header, config, expected):
+    """Integer cents read as euros made every revenue in the reasons and reports a hundred
+    times too large."""
+    amounts, said = expected
+    write_csv("orders.csv", f"Kunde;Datum;{header}\nC1;2025-01-02;1250\nC2;2025-01-03;99\n")
+    write_csv(
+        "churnwatch.toml",
+        f"[sources.orders]\n{config}[sources.orders.columns]\n"
+        f'customer_id = "Kunde"\norder_date = "Datum"\namount = "{header}"\n',
+    )
+    dataset = load(exports)
+    assert dataset.frame("orders")["amount"].tolist() == amounts
+    notes = [p for p in dataset.problems if p.code == "cents"]
+    assert [said in p.message for p in notes] == ([True] if said else [])
 
 
 def test_validate_names_a_file_passed_instead_of_the_folder(write_csv, exports, cli):

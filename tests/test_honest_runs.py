@@ -328,6 +328,18 @@ def test_a_source_whose_rows_were_all_skipped_is_left_out_not_scored_as_empty(
     )
 
 
+def test_a_source_of_empty_rows_only_is_said_to_hold_no_data(tmp_path: Path) -> None:
+    """Its empty rows are left out, not skipped: "all 0 rows were skipped" said nothing."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nA,2025-01-02,1\nA,2025-02-02,1\n",
+        contacts="customer_id;contact_date;outcome\n;;\n;;\n",
+    )
+    said = stderr_of(invoke("scan", folder, "--as-of", "2025-02-02", "--format", "json"))
+    assert "contacts.csv: no row holds data (see above); contacts is left out" in said
+    assert "0 rows" not in said
+
+
 def test_no_note_when_the_csv_options_meet_a_csv_file(tmp_path: Path) -> None:
     target = tmp_path / "a.csv"
     result = invoke(

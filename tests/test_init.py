@@ -219,6 +219,81 @@ def test_init_leaves_utf8_with_one_cp1252_byte_to_the_loader(exports, cli):
     assert list(load(exports).customer_ids)[:2] == ["B", "M\u00dcLLER1"]
 
 
+def test_init_switches_off_a_payments_export_without_a_due_date(write_csv, exports, cli):
+    """Invoices with payment terms in days instead of a due date: init mapped the rest and
+    warned, and every run then stopped at the missing column (exit 2)."""
+    write_csv("Auftraege.csv", "Kundennummer;Belegdatum;Nettobetrag\nK1;02.01.2025;5,00\n")
+    write_csv(
+        "Rechnungen.csv",
+        "Kundennummer;Rechnungsdatum;Zahlungsziel (Tage);Bezahlt am;Betrag\n"
+        "K1;02.01.2025;30;20.01.2025;5,00\n",
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 0
+    assert "set sources.payments.columns.due_date and delete its `enabled = false`" in flat(
+        result.stdout
+    )
+    assert read_toml(exports / "churnwatch.toml")["sources"]["payments"]["enabled"] is False
+    validated = cli("validate", exports)
+    assert validated.exit_code == 0, validated.stderr
+    assert (
+        "note: Rechnungen.csv: switched off in churnwatch.toml (enabled = false); the payments"
+        " are left out" in flat(validated.stdout + validated.stderr)
+    )
+
+
+def test_init_maps_sap_sales_orders_and_open_items(write_csv, exports, cli):
+    """SAP's VA05 (sales orders) and FBL5N (customer line items) as unconverted text: the
+    items list, which has a customer, a date and an amount too, was taken for the orders,
+    with the net due date (Nettofälligkeit) as their amount."""
+    write_csv(
+        "VA05.txt",
+        "Verkaufsbeleg\tAuftraggeber\tName Auftraggeber\tBelegdatum\tNettowert\tWährung\n"
+        "500627\tK1011\tLukasiewicz\t02.01.2024\t3.183,50\tEUR\n",
+        "cp1252",
+    )
+    write_csv(
+        "FBL5N.txt",
+        "Konto\tBelegnummer\tBelegart\tBelegdatum\tNettofälligkeit\tAusgleichsdatum\t"
+        "Betrag in Hauswährung\tHauswährung\n"
+        "K1011\tRE900000\tRV\t02.01.2024\t01.02.2024\t01.02.2024\t3.183,50\tEUR\n",
+        "cp1252",
+    )
+    assert cli("init", exports).exit_code == 0
+    sources = read_toml(exports / "churnwatch.toml")["sources"]
+    assert sources["orders"]["path"] == "VA05.txt"
+    assert sources["orders"]["columns"] == {
+        "customer_id": "Auftraggeber",
+        "order_date": "Belegdatum",
+        "amount": "Nettowert",
+    }
+    assert sources["payments"]["path"] == "FBL5N.txt"
+    assert sources["payments"]["columns"] == {
+        "customer_id": "Konto",
+        "due_date": "Nettofälligkeit",
+        "paid_date": "Ausgleichsdatum",
+        "amount": "Betrag in Hauswährung",
+        "invoice_id": "Belegnummer",
+        "invoice_date": "Belegdatum",
+    }
+    assert cli("validate", exports).exit_code == 0
+
+
+def test_a_date_column_of_excel_serial_numbers_is_read(write_csv, exports, cli):
+    """A date cell formatted as a number saves as Excel's serial (45293 is 2024-01-02):
+    init left the column unmapped ("holds no dates"), and every run stopped at it."""
+    write_csv(
+        "orders.csv",
+        "Kunde;Belegdatum;Betrag\nK1;45293;5,00\nK1;45324.5;6,00\nK2;45658;7,00\n",
+    )
+    assert cli("init", exports).exit_code == 0
+    orders = read_toml(exports / "churnwatch.toml")["sources"]["orders"]
+    assert (orders["date_format"], orders["columns"]["order_date"]) == ("excel", "Belegdatum")
+    days = load(exports).frame("orders")["order_date"].tolist()
+    assert days == [day("2024-01-02"), day("2024-02-02"), day("2025-01-01")]
+    assert "dates Excel serial numbers" in flat(cli("validate", exports).stdout)
+
+
 def test_init_does_not_take_a_second_orders_export_for_complaints(write_csv, exports, cli):
     """Orders exported per year: the second file is another orders export, not complaints
     (which would count every 2026 order as a complaint); init says so and maps only one."""

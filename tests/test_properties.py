@@ -17,6 +17,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from churnwatch.core.dialect import EXCEL_SERIAL
 from churnwatch.ingest import date_text, trailing_fields, transcode
 from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
 from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
@@ -98,6 +99,25 @@ def test_date_round_trip(dates, with_time):
         days, valid = parse_days(pa.array(texts, pa.string()), fmt)
         assert valid.all(), (fmt, texts)
         assert days.tolist() == [epoch_day(d) for d in chosen], fmt
+
+
+@given(
+    dates=st.lists(st.dates(dt.date(1954, 10, 3), dt.date(2118, 12, 31)), min_size=1),
+    fraction=st.sampled_from(["", ".5", ",25", ".041666"]),
+)
+def test_excel_serial_numbers_read_back_their_day(dates, fraction):
+    """Excel counts days from 1899-12-30; a fraction is the time of day. Detected too."""
+    texts = [f"{(d - dt.date(1899, 12, 30)).days}{fraction}" for d in dates]
+    days, valid = parse_days(pa.array(texts, pa.string()), EXCEL_SERIAL)
+    assert valid.all(), texts
+    assert days.tolist() == [epoch_day(d) for d in dates]
+    assert detect_date_format(texts) == (EXCEL_SERIAL, [])
+
+
+@given(number=st.integers(0, 99999))
+def test_numbers_outside_the_serials_of_business_dates_are_no_dates(number):
+    valid = parse_days(pa.array([str(number)]), EXCEL_SERIAL)[1][0]
+    assert valid == (20000 <= number <= 79999)
 
 
 date_like = st.text(alphabet="0123456789./-: T", min_size=0, max_size=12)

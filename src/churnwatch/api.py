@@ -7,6 +7,7 @@ or exits. Errors are the typed errors of :mod:`churnwatch.core.errors`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import threading
 from collections.abc import Callable, Collection, Iterator
@@ -249,8 +250,19 @@ def _config_read(run: ScanRun) -> list[Path]:
 
 def settings_fingerprint(config: Config) -> str:
     """What identifies the settings a risk was computed with: everything but the report's,
-    the e-mail's and the history's own (changing the mail server changes no risk)."""
-    return fingerprint_text(config.model_dump_json(exclude={"report", "email", "history"}))
+    the e-mail's and the history's own (changing the mail server changes no risk). A source
+    setting added in a later version is left out while unset, so that the runs recorded
+    before it still compare as run with the same settings."""
+    settings = config.model_dump(mode="json", exclude={"report", "email", "history"})
+    for source in settings.get("sources", {}).values():
+        for key in LATER_SOURCE_SETTINGS:
+            if source.get(key) is None:
+                source.pop(key, None)
+    return fingerprint_text(json.dumps(settings, separators=(",", ":"), ensure_ascii=False))
+
+
+LATER_SOURCE_SETTINGS = ("cents",)
+"""Source settings newer than recorded histories (see :func:`settings_fingerprint`)."""
 
 
 def record_run(run: ScanRun, path: Path) -> int:

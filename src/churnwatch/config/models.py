@@ -29,6 +29,8 @@ class SourceConfig(_Strict):
     decimal: Decimal | None = None
     thousands: Thousands | None = None
     date_format: str | None = None
+    cents: bool | None = None
+    """The amounts are in cents (divided by 100); unset: where the amount's header says so."""
 
     @field_validator("delimiter")
     @classmethod

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 ISO_FORMAT = "%Y-%m-%d"
+EXCEL_SERIAL = "excel"
+"""The date format of Excel's serial day numbers (``45293`` is 2024-01-02): what a date
+column saved from a cell formatted as a number holds."""
 PARQUET = "Parquet"
 """The "encoding" of a Parquet export's dialect: its formats apply to text columns only."""
 DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d")
@@ -36,14 +39,22 @@ class Dialect:
             formats.append(f"decimal {self.decimal!r}")
             formats += [f"thousands {self.thousands!r}"] if self.thousands else []
         if dates:
-            formats.append(f"dates {self.date_format}")
+            formats.append(f"dates {form_name(self.date_format)}")
         if self.encoding == PARQUET and formats:  # typed columns are taken as they are
             return f"{PARQUET} (columns written as text: {', '.join(formats)})"
         return ", ".join(parts + formats)
 
 
+def form_name(fmt: str) -> str:
+    """A date format as messages name it: itself, or what Excel's serials are."""
+    return "Excel serial numbers" if fmt == EXCEL_SERIAL else fmt
+
+
 def validate_date_format(fmt: str) -> None:
-    """Raise ``ValueError`` unless ``fmt`` has exactly one year, month and day directive."""
+    """Raise ``ValueError`` unless ``fmt`` has exactly one year, month and day directive, or
+    is :data:`EXCEL_SERIAL`."""
+    if fmt == EXCEL_SERIAL:
+        return
     unknown = [d for d in re.findall(r"%.", fmt) if d not in DATE_DIRECTIVES]
     if unknown:
         raise ValueError(

@@ -24,18 +24,20 @@ import pyarrow.csv as pacsv
 import tomli_w
 
 from churnwatch.config import SourceConfig
-from churnwatch.core.dialect import ISO_FORMAT, PARQUET, Dialect
+from churnwatch.core.dialect import ISO_FORMAT, PARQUET, Dialect, form_name
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
 from churnwatch.core.suggest import closest
 from churnwatch.core.words import EXCERPT, excerpt, inline, plural, printable
+from churnwatch.ingest.amount_unit import in_whole_units
 from churnwatch.ingest.arrow_numpy import is_text, text_parts, to_numpy
 from churnwatch.ingest.date_text import (
     FIRST_DAY,
     LAST_DAY,
     MAX_YEAR,
     MIN_YEAR,
+    UNMISTAKABLE_FORMS,
     detect_date_format,
     outside_years,
     parse_days,
@@ -44,7 +46,12 @@ from churnwatch.ingest.field_limit import LONGEST_ROW
 from churnwatch.ingest.footer import MAX_FOOTER, Record, footer, names_a_total
 from churnwatch.ingest.held_file import held_for_reading, holds_byte
 from churnwatch.ingest.line_numbers import Layout, Lines
-from churnwatch.ingest.number_text import detect_number_format, parse_numbers, unsampled_grouping
+from churnwatch.ingest.number_text import (
+    detect_number_format,
+    parse_numbers,
+    point_decimals,
+    unsampled_grouping,
+)
 from churnwatch.ingest.open_quotes import (
     LINE_BREAK_CHARACTER,
     QUOTE,
@@ -181,7 +188,8 @@ def read_source(
     ``count_values``: count the rows of each category value (a part of a split export)."""
     refuse_no_parts(path)
     if kind_of(path) == "parquet":
-        return read_parquet_source(path, source, config, count_values=count_values)
+        table = read_parquet_source(path, source, config, count_values=count_values)
+        return in_whole_units(table, config)
     plain = unpacked(path)
     head = inspect_head(plain, config.encoding, config.delimiter, shown=path)
     try:
@@ -202,7 +210,7 @@ def read_source(
     )
     sniffed = (dialect, alternatives)
     reader.problems.extend(head_notes(path, head, source, columns, config, sniffed=sniffed))
-    return reader.read()
+    return in_whole_units(reader.read(), config)
 
 
 def head_notes(
@@ -233,7 +241,7 @@ def head_notes(
                 source.name,
                 path.name,
                 Reason.AMBIGUOUS_DATES,
-                f"dates read as {dialect.date_format}, but they could also be"
+                f"dates read as {form_name(dialect.date_format)}, but they could also be"
                 f" {', '.join(alternatives)}; set date_format in churnwatch.toml if that is wrong",
                 level=Level.NOTE,
             )
@@ -1235,11 +1243,45 @@ class _Reader:
         days, valid = parse_days(cleaned, self.dialect.date_format, trimmed=True)
         wrong = _filled(cleaned) & ~valid
         if wrong.any():
+            days, valid, wrong = self._in_other_forms(column, cleaned, days, valid, wrong)
+        if wrong.any():
             rows = np.flatnonzero(wrong)
             beyond = np.zeros(len(wrong), dtype=bool)
             beyond[rows] = outside_years(cleaned.take(pa.array(rows)), self.dialect.date_format)
             self.beyond_years[column.name] = beyond
         return _chunked(days.astype(np.int32), ~valid), wrong
+
+    def _in_other_forms(
+        self,
+        column: Column,
+        cleaned: pa.ChunkedArray,
+        days: np.ndarray,
+        valid: np.ndarray,
+        wrong: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dates not in the column's form that are in one no date can be mistaken in
+        (:data:`UNMISTAKABLE_FORMS`), read as such and each form said in a note with its
+        lines: two systems' exports joined (``31.12.2024`` up to a migration, ``2025-01-02``
+        after it). The days, which are valid, and the rows still wrong."""
+        rows = np.flatnonzero(wrong)
+        days, valid = days.copy(), valid.copy()
+        for form in UNMISTAKABLE_FORMS:
+            if form == self.dialect.date_format or not rows.size:
+                continue
+            more, ok = parse_days(cleaned.take(pa.array(rows)), form, trimmed=True)
+            if not ok.any():
+                continue
+            read = rows[ok]
+            days[read], valid[read] = more[ok], True
+            main = self.dialect.date_format
+            wording = Counted(
+                "date", after=f" written as {form_name(form)}, not {form_name(main)}, read so"
+            )
+            self._counted_note(column, Reason.OTHER_DATE_FORM, wording, read, cleaned)
+            rows = rows[~ok]
+        remaining = np.zeros(len(wrong), dtype=bool)
+        remaining[rows] = True
+        return days, valid, remaining
 
     def _numbers(
         self, column: Column, values: pa.ChunkedArray
@@ -1261,6 +1303,11 @@ class _Reader:
             )
             if grouped.any():
                 self._note_grouping(column, grouped, cleaned)
+        numbers, valid, pointed = point_decimals(cleaned, self.dialect.decimal, numbers, valid)
+        if pointed.any():
+            wording = Counted("value", after=" with a decimal point, not a comma, read so")
+            rows = np.flatnonzero(pointed)
+            self._counted_note(column, Reason.POINT_DECIMALS, wording, rows, cleaned)
         huge = valid & ~(np.abs(numbers) <= MAX_AMOUNT)
         self.huge_numbers = self.huge_numbers or bool(huge.any())
         valid &= ~huge
@@ -1358,7 +1405,10 @@ class _Reader:
 
     def _why(self, column: Column) -> tuple[Reason, str]:
         if column.kind is Kind.DATE:
-            return Reason.BAD_DATE, f"not a valid date in the form {self.dialect.date_format}"
+            return (
+                Reason.BAD_DATE,
+                f"not a valid date in the form {form_name(self.dialect.date_format)}",
+            )
         if column.kind is Kind.NUMBER:
             sep = f", thousands {self.dialect.thousands!r}" if self.dialect.thousands else ""
             huge = f"; values beyond ±{MAX_AMOUNT:.0e} are rejected" if self.huge_numbers else ""

@@ -165,9 +165,15 @@ def _clean(ids: pa.Array) -> pa.Array:
     return _without_decimal_zeros(_visible(ids))
 
 
+DECIMAL_ZEROS = r"^(\d+)[.,]0+$"
+"""A customer number with decimal zeros, as spreadsheets write numbers (``10001.0``; with a
+decimal comma, ``10001,0``)."""
+
+
 def _without_decimal_zeros(ids: pa.Array) -> pa.Array:
-    """``10001.0`` as ``10001``: spreadsheets write numeric customer numbers that way."""
-    return pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
+    """``10001.0`` and ``10001,0`` as ``10001``: spreadsheets write numeric customer numbers
+    that way."""
+    return pc.replace_substring_regex(ids, DECIMAL_ZEROS, r"\1")
 
 
 def _visible(ids: pa.Array) -> pa.Array:

@@ -268,12 +268,16 @@ def left_out(name: str, path: Path, reason: str) -> Problem:
 def all_skipped(table: SourceTable) -> Problem:
     """Every row of an optional source was skipped: it is left out like an absent one."""
     name = table.source.name
+    what = (
+        f"all {table.rows_read:,} rows were skipped (see above)"
+        if table.rows_read
+        else "no row holds data (see above)"  # empty rows, a footer: left out, not skipped
+    )
     return Problem(
         name,
         table.path.name,
         Reason.EMPTY,
-        f"all {table.rows_read:,} rows were skipped (see above); {name} is left out, and the"
-        f" rules that need it are not applicable",
+        f"{what}; {name} is left out, and the rules that need it are not applicable",
         count=table.rows_read,
     )
 
@@ -387,6 +391,7 @@ class Unread(NamedTuple):
     fix: str
     """What to do instead."""
     code: Reason = Reason.SPREADSHEET
+    level: Level = Level.WARNING
 
 
 def _refuse_special(path: Path) -> None:
@@ -408,7 +413,15 @@ def special_file_error(path: Path) -> InputError | None:
 
 def unread_instead(folder: Path, source: Source, settings: SourceConfig) -> Unread | None:
     """A workbook (``orders.xlsx``) or an archive churnwatch does not unpack
-    (``orders.csv.xz``) under the export's default name, where no export was found."""
+    (``orders.csv.xz``) under the export's default name, where no export was found; an
+    export there that the configuration switches off (a note: its signals are off)."""
+    if not settings.enabled:
+        path = folder / (settings.path or source.default_file)
+        if not path.exists():
+            return None
+        fix = "delete that line to read it (with any column it lacks mapped)"
+        what = "switched off in churnwatch.toml (enabled = false)"
+        return Unread(path, what, fix, Reason.SWITCHED_OFF, Level.NOTE)
     if settings.path:
         return None
     name = source.default_file
@@ -472,6 +485,7 @@ def not_read(source: Source, unread: Unread) -> Problem:
         shown(unread.path),
         unread.code,
         f"{unread.what}; the {source.name} are left out: {unread.fix}",
+        level=unread.level,
     )
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from churnwatch.core.dialect import EXCEL_SERIAL
 from churnwatch.ingest.arrow_numpy import text_parts
 
 _DIRECTIVES = {
@@ -46,7 +47,21 @@ CANDIDATE_FORMATS = (
     "%d/%m/%y",
     "%m/%d/%y",
 )
+DETECTED_FORMATS = (*CANDIDATE_FORMATS, EXCEL_SERIAL)
+"""What a column's dates are tried in: the written forms, then Excel's serial numbers."""
 
+
+UNMISTAKABLE_FORMS = ("%Y-%m-%d", "%d.%m.%Y", EXCEL_SERIAL)
+"""Forms whose dates read one way only (ISO; dots, day first: no month-first form uses
+them; a number of five digits, which Excel writes for a date in a cell formatted as a
+number), and so are read in a column of another form too."""
+EXCEL_DAY_ZERO = 25569
+"""Excel's serial number of 1970-01-01 (it counts from 1899-12-30)."""
+_SERIAL = r"^(?P<serial>[2-7]\d{4})(?:[.,]\d+)?$"
+"""A serial day number of 1954 to 2118, perhaps with the time as a fraction (``45293.5``):
+five digits of another range in a date column are a typo, not a date of 1933."""
+_SERIAL_SHAPE = r"^\d{5}(?:[.,]\d+)?$"
+"""A serial's shape (its digits as zeros, see :data:`_ZEROED`)."""
 
 MIN_YEAR, MAX_YEAR = 1900, 2199
 """Business dates outside these years are typos (0000, 9999 placeholders), not history."""
@@ -81,6 +96,8 @@ def parse_days(
     text = values.cast(pa.string())
     if not trimmed:
         text = pc.utf8_trim_whitespace(text)
+    if fmt == EXCEL_SERIAL:
+        return _serial_days(text, years)
     layout = _Layout.of(fmt)
     if layout is None or len(text) == 0:
         return _matched_days(text, fmt, years)
@@ -89,6 +106,21 @@ def parse_days(
     if rest.size:
         days[rest], valid[rest] = _matched_days(text.take(pa.array(rest)), fmt, years)
     return days, valid
+
+
+def _serial_days(text: pa.Array, years: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_days` of Excel's serial day numbers."""
+    parts = pc.extract_regex(text, _SERIAL)
+    matched = np.asarray(parts.is_valid(), dtype=bool)
+    serial = pc.cast(pc.struct_field(parts, [0]).fill_null("0"), pa.int64())
+    days = np.asarray(serial, dtype=np.int64) - EXCEL_DAY_ZERO
+    first = _day_of(f"{years[0]:04d}-01-01")
+    last = _day_of(f"{years[1]:04d}-12-31")
+    return days, matched & (days >= first) & (days <= last)
+
+
+def _day_of(iso: str) -> int:
+    return int((np.datetime64(iso) - np.datetime64("1970-01-01")).astype(int))
 
 
 def _matched_days(
@@ -224,11 +256,11 @@ def detect_date_format(samples: Sequence[str]) -> tuple[str | None, list[str]]:
     shapes: dict[str, list[str]] = {}
     for value in values:
         shapes.setdefault(value.translate(_ZEROED), []).append(value)
-    scores = {fmt: _count_valid(values, shapes, fmt) for fmt in CANDIDATE_FORMATS}
+    scores = {fmt: _count_valid(values, shapes, fmt) for fmt in DETECTED_FORMATS}
     best = max(scores.values())
     if best == 0:
         return None, []
-    winners = [fmt for fmt in CANDIDATE_FORMATS if scores[fmt] == best]
+    winners = [fmt for fmt in DETECTED_FORMATS if scores[fmt] == best]
     return winners[0], winners[1:]
 
 
@@ -253,4 +285,4 @@ def _count_valid(values: Counter[str], shapes: dict[str, list[str]], fmt: str) -
 @functools.cache
 def _pattern(fmt: str) -> re.Pattern[str]:
     """``fmt``'s pattern as Arrow reads it: ``\\d`` is an ASCII digit."""
-    return re.compile(format_pattern(fmt), re.ASCII)
+    return re.compile(_SERIAL_SHAPE if fmt == EXCEL_SERIAL else format_pattern(fmt), re.ASCII)

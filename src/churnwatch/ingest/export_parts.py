@@ -46,7 +46,7 @@ from churnwatch.ingest.csv_reader import (
     resolve_columns,
     unraisable_errors,
 )
-from churnwatch.ingest.customer_ids import natural_order
+from churnwatch.ingest.customer_ids import DECIMAL_ZEROS, natural_order
 from churnwatch.ingest.dataset import (
     Dataset,
     left_out,
@@ -266,7 +266,12 @@ def merged(
     return in_load_order([kinds[key] for key in order])
 
 
-IN_A_COLUMN = (Reason.ZERO_DATE, Reason.PLACEHOLDER_DATE, Reason.MISSING_VALUE)
+IN_A_COLUMN = (
+    Reason.OTHER_DATE_FORM,
+    Reason.ZERO_DATE,
+    Reason.PLACEHOLDER_DATE,
+    Reason.MISSING_VALUE,
+)
 """What the reader says of a column after what its conversion found, in this order; values
 it could not read come last."""
 
@@ -516,9 +521,9 @@ def split_source(export: Export, into: Into) -> SourceParts:
     maps = tuple(_beside(scratch, index, source, ".lines") for index in range(parts))
     splitter = _CsvSplitter(path, plain, head, columns["customer_id"], parts)
     splitter.split(files, maps, into)
+    sniffed = detect_dialect(head, source, columns, settings)  # may sample the unpacked copy
     for copy in {plain, export.plain} - {path}:  # an unpacked or UTF-8 copy: split, not needed
         copy.unlink(missing_ok=True)
-    sniffed = detect_dialect(head, source, columns, settings)
     dialect = sniffed[0]
     formats = {
         "delimiter": dialect.delimiter,
@@ -813,8 +818,8 @@ def _lines(block: np.ndarray) -> pa.Array:
 def routing_keys(ids: pa.Array) -> pa.Array:
     """Per id (bytes), a key that every spelling of one customer shares: what is left after
     removing everything the loader's cleaning may remove (blanks, NUL, quotes) and every
-    non-ASCII byte, ``10001.0`` read as ``10001``. Two customers may share a key (and then a
-    part); one customer never gets two."""
+    non-ASCII byte, ``10001.0`` and ``10001,0`` read as ``10001``. Two customers may share a
+    key (and then a part); one customer never gets two."""
     ids = ids.cast(pa.large_binary())
     offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64)[
         ids.offset : ids.offset + len(ids) + 1
@@ -828,7 +833,7 @@ def routing_keys(ids: pa.Array) -> pa.Array:
     keys = pa.LargeStringArray.from_buffers(
         len(ids), pa.py_buffer(new_offsets.tobytes()), pa.py_buffer(kept.tobytes())
     )
-    return pc.replace_substring_regex(keys, r"^(\d+)\.0+$", r"\1")
+    return pc.replace_substring_regex(keys, DECIMAL_ZEROS, r"\1")
 
 
 def _parts(ids: pa.Array, parts: int) -> np.ndarray:

@@ -44,7 +44,10 @@ def parse_numbers(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse strings to float64; returns ``(numbers, valid)``."""
     text = _without_currency(values.cast(pa.string()))
-    valid = pc.fill_null(pc.match_substring_regex(text, number_pattern(decimal, thousands)), False)
+    pattern = number_pattern(decimal, thousands)
+    valid = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    if not pc.all(valid).as_py():
+        text, valid = _other_signs(text, valid, pattern)
     if thousands:
         text = pc.replace_substring_regex(text, _grouping(thousands), "")
     if decimal != ".":
@@ -54,6 +57,56 @@ def parse_numbers(
     safe = pc.if_else(valid, text, "0")
     numbers = np.asarray(pc.cast(safe, pa.float64()), dtype=np.float64)
     return numbers, np.asarray(valid, dtype=bool)
+
+
+_MINUS_LOOKALIKES = "\u2212\u2013\u2012\u2010"
+"""The minus sign, the en dash, the figure dash and the hyphen of typesetting and word
+processors, which a copied amount may carry for its minus."""
+_IN_PARENTHESES = r"^\(\s*(.*?)\s*\)$"
+"""A negative amount as accountants write it: ``(12,50)``."""
+
+
+def _other_signs(text: pa.Array, valid: pa.Array, pattern: str) -> tuple[pa.Array, pa.Array]:
+    """Values not read for their sign alone, written with a minus of another character or
+    in parentheses, read as negative; only the values not read are looked at again."""
+    rest = np.flatnonzero(~np.asarray(valid, dtype=bool) & np.asarray(text.is_valid()))
+    if not rest.size:
+        return text, valid
+    signed = pc.replace_substring_regex(text.take(pa.array(rest)), f"[{_MINUS_LOOKALIKES}]", "-")
+    signed = pc.replace_substring_regex(signed, _IN_PARENTHESES, r"-\1")
+    found = np.asarray(pc.fill_null(pc.match_substring_regex(signed, pattern), False))
+    if not found.any():
+        return text, valid
+    read = np.asarray(valid, dtype=bool).copy()
+    read[rest[found]] = True
+    mask = np.zeros(len(text), dtype=bool)
+    mask[rest[found]] = True
+    replaced = pc.replace_with_mask(text, pa.array(mask), signed.filter(pa.array(found)))
+    return replaced, pa.array(read)
+
+
+_POINT_DECIMALS = r"^[+-]?\d+\.\d{1,2}-?$"
+"""A decimal point before one or two digits (``3453.40``, ``12.5``): never a thousands
+separator, which groups three."""
+
+
+def point_decimals(
+    values: pa.Array, decimal: str, numbers: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Amounts typed with a decimal point in a file of decimal commas (``99.90`` among
+    ``1.234,50``), where the point can be nothing else; only the values not read are looked
+    at. Returns the numbers and validity with them read, and which they were."""
+    rest = np.flatnonzero(~valid & np.asarray(values.is_valid(), dtype=bool))
+    if decimal != "," or not rest.size:
+        return numbers, valid, np.zeros(len(valid), dtype=bool)
+    taken = values.take(pa.array(rest))
+    fits = np.asarray(pc.fill_null(pc.match_substring_regex(taken, _POINT_DECIMALS), False))
+    found = np.zeros(len(valid), dtype=bool)
+    found[rest[fits]] = True
+    if fits.any():
+        numbers = numbers.copy()
+        numbers[rest[fits]] = parse_numbers(taken.filter(pa.array(fits)), ".", "")[0]
+    return numbers, valid | found, found
 
 
 def unsampled_grouping(

@@ -105,7 +105,8 @@ class Proposal:
                 (
                     "warning",
                     f"{name}: no column recognised as '{column}'; set sources.{name}"
-                    f".columns.{column}",
+                    f".columns.{column}"
+                    + ("" if SOURCES[name].required else _LEFT_DISABLED.format(name=name)),
                 )
                 for column in p.missing_required
             ]
@@ -172,6 +173,8 @@ class Proposal:
         sources: dict[str, Any] = {}
         for name, p in self.sources.items():
             entry: dict[str, Any] = {"path": p.file}
+            if p.missing_required and not SOURCES[name].required:  # would stop every run
+                entry["enabled"] = False
             if p.encoding:
                 entry["encoding"] = p.encoding
             if p.dialect.delimiter:  # none for Parquet
@@ -190,6 +193,12 @@ class Proposal:
             "lifecycle": Lifecycle().model_dump(),
             "sources": sources,
         }
+
+
+_LEFT_DISABLED = (
+    " and delete its `enabled = false`: until then the {name} export is not read (every run"
+    " would stop at the missing column)"
+)
 
 
 def propose(folder: Path) -> Proposal:

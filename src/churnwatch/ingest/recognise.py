@@ -17,11 +17,13 @@ _CUSTOMER = (
     "customer id|customer|customer no|customer number|customer nr|cust id|client id|client|"
     "account id|account no|account number|company id|associated company id|debtor|"
     "debtor no|kundennummer|kundennr|kunde|kdnr|"
-    "kd nr|kunden nr|kunden id|kundenid|debitor|debitorennummer|debitorennr"
+    "kd nr|kunden nr|kunden id|kundenid|debitor|debitorennummer|debitorennr|"
+    "auftraggeber|sold to|sold to party|konto|kontonummer|debitorenkonto"
 )
 _AMOUNT = (
     "amount|total|net amount|net|value|revenue|sales|order value|invoice amount|gross|"
-    "nettobetrag|betrag|umsatz|wert|summe|netto|rechnungsbetrag|bruttobetrag|brutto"
+    "nettobetrag|betrag|umsatz|wert|summe|netto|rechnungsbetrag|bruttobetrag|brutto|"
+    "nettowert|betrag in hauswaehrung|betrag in belegwaehrung|amount in local currency"
 )
 
 # Separated by "|"; compared after normalise(), so case, umlauts and punctuation don't matter.
@@ -40,9 +42,11 @@ _SYNONYMS: dict[str, dict[str, str]] = {
     "payments": {
         "customer_id": _CUSTOMER,
         "due_date": "due date|due|due on|due at|payment due|faellig am|faelligkeit|"
-        "faelligkeitsdatum|faellig|faellig zum|zahlbar bis",
+        "faelligkeitsdatum|faellig|faellig zum|zahlbar bis|nettofaelligkeit|net due date|"
+        "nettofaelligkeitsdatum|faelligkeitstermin",
         "paid_date": "paid date|paid on|paid at|payment date|paid|cleared on|bezahlt am|"
-        "zahlungseingang|zahldatum|bezahlt|ausgeglichen am|zahlungsdatum",
+        "zahlungseingang|zahldatum|bezahlt|ausgeglichen am|zahlungsdatum|ausgleichsdatum|"
+        "clearing date|cleared",
         "amount": _AMOUNT,
         "invoice_id": "invoice id|invoice no|invoice number|invoice nr|invoice|"
         "rechnungsnummer|rechnungsnr|rechnung|belegnummer|belegnr",
@@ -398,10 +402,13 @@ def other_amount(headers: list[str], mapping: dict[str, str]) -> str | None:
 
 
 def source_score(file_name: str, headers: list[str], source: str) -> float:
-    """How likely a file is the given source: its name, and how many required columns it has."""
+    """How likely a file is the given source: its name, and how many required columns it has
+    (the share, and between equal shares, the number: an SAP open-items list with customer,
+    due date, clearing date and amount is payments rather than orders, whose customer, date
+    and amount it has as well)."""
     name = normalise(file_name.rsplit(".", 1)[0])
     by_name = any(w in name.split() or (len(w) > 3 and w in name) for w in _FILE_WORDS[source])
     mapping = map_columns(headers, source)
     required = SOURCES[source].required_columns
-    coverage = sum(c in mapping for c in required) / len(required)
-    return coverage + (0.75 if by_name else 0.0)
+    found = sum(c in mapping for c in required)
+    return found / len(required) + 0.01 * found + (0.75 if by_name else 0.0)

@@ -24,6 +24,7 @@ from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.date_text import detect_date_format
 from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.number_text import ambiguous_separator, detect_number_format, parse_numbers
+from churnwatch.ingest.trailing_fields import ascii_compatible
 from churnwatch.ingest.transcode import has_utf8_sequences
 
 HEAD_BYTES = 256 * 1024
@@ -62,6 +63,8 @@ class Head:
     typed: frozenset[str] = frozenset()
     """Columns whose values are typed (a Parquet file's dates and numbers): taken as they
     are, so no number or date format applies to them."""
+    file: Path | None = None
+    """The plain file the head was read from: where rows further down are sampled."""
 
     @property
     def lines_before_header(self) -> int:
@@ -206,7 +209,7 @@ def _inspected_head(
     path: Path, encoding: str | None, delimiter: str | None, shown: Path | None
 ) -> Head:
     raw = read_head(path, shown)
-    path = shown or path
+    plain, path = path, shown or path
     if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
         raise EmptySourceError(path, EmptySourceError.EMPTY)
     chosen = encoding or detect_encoding(raw, path)
@@ -242,6 +245,7 @@ def _inspected_head(
         complete=complete,
         preamble=preamble,
         title=title,
+        file=plain,
     )
 
 
@@ -318,13 +322,53 @@ def detect_dialect(
         decimal, thousands = config.decimal or ".", config.thousands or ""
     else:
         decimal, thousands = detect_number_format(_samples(head, source, columns, Kind.NUMBER))
-    detected, alternatives = (
-        (None, [])
-        if config.date_format
-        else detect_date_format(_samples(head, source, columns, Kind.DATE))
-    )
+    detected: str | None = None
+    alternatives: list[str] = []
+    if not config.date_format:
+        samples = _samples(head, source, columns, Kind.DATE)
+        detected, alternatives = detect_date_format(samples)
+        if alternatives and (further := _samples_further_down(head, source, columns)):
+            detected, alternatives = detect_date_format(samples + further)
     date_format = config.date_format or detected or ISO_FORMAT
     return Dialect(head.encoding, head.delimiter, decimal, thousands, date_format), alternatives
+
+
+FURTHER_BLOCKS = 16
+"""Places further down a file where rows are sampled when the head's dates fit two formats."""
+FURTHER_BYTES = 32 * 1024
+"""Bytes read at each."""
+
+
+def _samples_further_down(head: Head, source: Source, columns: dict[str, str]) -> list[str]:
+    """The dates of rows sampled evenly over the rest of the file: an export sorted by date
+    has only days up to the 12th in its first hundreds of rows (``01/02/2024`` … ``01/12``),
+    which fit day first as well as month first, while ``01/13/2024`` further down fits one
+    alone. Rows holding a quote are passed over (a block may start inside a quoted field)."""
+    if head.complete or head.file is None or not ascii_compatible(head.encoding):
+        return []
+    positions = [
+        head.header.index(columns[c.name])
+        for c in source.columns
+        if c.kind is Kind.DATE and c.name in columns
+    ]
+    try:
+        return _dates_further_down(head, head.file, positions)
+    except OSError:  # an unpacked copy removed already: the head's dates alone
+        return []
+
+
+def _dates_further_down(head: Head, file: Path, positions: list[int]) -> list[str]:
+    found: list[str] = []
+    with file.open("rb") as handle:
+        size = handle.seek(0, io.SEEK_END)
+        span = max(size - HEAD_BYTES - FURTHER_BYTES, 0)
+        for block in range(1, FURTHER_BLOCKS + 1):
+            handle.seek(HEAD_BYTES + span * block // FURTHER_BLOCKS)
+            lines = handle.read(FURTHER_BYTES).split(b"\n")[1:-1]  # whole lines only
+            text = [line.decode(head.encoding, "replace") for line in lines if b'"' not in line]
+            rows = csv.reader((line.rstrip("\r") for line in text), delimiter=head.delimiter)
+            found += [row[i] for row in rows if len(row) == len(head.header) for i in positions]
+    return found
 
 
 def _samples(head: Head, source: Source, columns: dict[str, str], kind: Kind) -> list[str]:

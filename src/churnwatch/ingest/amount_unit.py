@@ -1,0 +1,62 @@
+"""Amounts exported in cents: ``Betrag in Cent``, ``amount_cents``, ``Umsatz (ct)``.
+
+Integer cents read as euros make every amount a hundred times too large: revenues in the
+reasons and reports, the value of open invoices, a lost customer's lifetime revenue. Where
+the amount's header says cents (or the configuration does), the amounts are divided by 100,
+and a note says so, with the setting that says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import pyarrow.compute as pc
+
+from churnwatch.core.words import excerpt, inline
+from churnwatch.ingest.problems import Level, Problem, Reason
+
+if TYPE_CHECKING:
+    from churnwatch.config import SourceConfig
+    from churnwatch.ingest.csv_reader import SourceTable
+
+_CENTS = re.compile(r"(?:^|[^a-z])(?:cents?|ct)(?:$|[^a-z])", re.IGNORECASE)
+"""A header naming cents as a word of its own (``amount_cents``, ``Betrag in Cent``,
+``Umsatz (ct)``), not within one (``Percent``, ``Centrale``)."""
+
+
+def says_cents(header: str) -> bool:
+    """Whether an amount's header says its amounts are in cents."""
+    return bool(_CENTS.search(header))
+
+
+def in_whole_units(table: SourceTable, config: SourceConfig) -> SourceTable:
+    """``table`` with its amounts in whole units: divided by 100 where they are cents."""
+    header = table.columns.get("amount")
+    if header is None or "amount" not in table.table.column_names:
+        return table
+    cents = says_cents(header) if config.cents is None else config.cents
+    if not cents:
+        return table
+    place = table.table.column_names.index("amount")
+    amounts = pc.divide(table.table.column(place).cast("float64"), 100.0)
+    why = "set" if config.cents else f"the header '{inline(excerpt(header))}' says"
+    note = Problem(
+        table.source.name,
+        table.path.name,
+        Reason.CENTS,
+        f"amounts read as cents ({why} so) and divided by 100"
+        + (
+            ""
+            if config.cents
+            else f"; if they are not, set cents = false under [sources.{table.source.name}]"
+        ),
+        column=header,
+        level=Level.NOTE,
+    )
+    return replace(
+        table,
+        table=table.table.set_column(place, "amount", amounts),
+        problems=[*table.problems, note],
+    )
