@@ -1020,6 +1020,19 @@ ROUGH_EXPORTS = {
         "customers.csv": "customer_id;name\n"
         + "\n".join(f"1000{c},0;Kunde {c}" for c in range(1, 41)),
     },
+    "ids with separators in other sources, master data of no ordering customer": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": _invoices(lambda c: "2024-03-20").replace("\nC", "\nC-"),
+        "customers.csv": "customer_id,name\n" + "\n".join(f"X{c},N{c}" for c in range(1, 30)),
+    },
+    "master data of prospects beside ordering customers": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "customers.csv": "customer_id,name\n" + "\n".join(f"C{c},N{c}" for c in range(20, 60)),
+    },
+    "a second orders file of the same header, not read": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "orders_2023.csv": "\n".join([HEADER, *_orders(seed=2)]),
+    },
     "amounts in cents, in many parts": {
         "orders.csv": "\n".join(
             ["customer_id,order_date,amount_cents", *(r.replace(".50", "50") for r in _orders())]

@@ -395,6 +395,35 @@ def test_orphans_whose_id_differs_only_in_case_are_pointed_out(write_csv, export
     assert "'k1001' vs 'K1001'" in orphan.message
 
 
+def test_ids_written_with_and_without_separators_are_pointed_out(write_csv, exports):
+    """'K 1001' in the invoices (a space), 'K-1001' in the complaints, 'K1001' in the orders:
+    three customers, and the invoices of every customer were lost to the orders'."""
+    write_csv("orders.csv", "customer_id,order_date,amount\nK1001,2025-01-02,5\nK-7,2025-01-03,6\n")
+    write_csv("payments.csv", "customer_id,due_date,paid_date,amount\nK 1001,2025-02-01,,5\n")
+    write_csv("customers.csv", "customer_id,name\nK.1001,Alpha\nK7,Seven\n")
+    dataset = load(exports)
+    orphan = problem(dataset, "orphan", "payments")
+    assert "1 id differs from an ordering customer's only in spaces or punctuation" in (
+        orphan.message
+    )
+    assert "'K 1001' vs 'K1001'" in orphan.message
+    master = problem(dataset, "orphan", "customers")
+    assert master.level is Level.WARNING  # every listed customer lost, not a prospect
+    assert "2 ids differ from an ordering customer's only in spaces or punctuation" in (
+        master.message
+    )
+
+
+def test_master_data_of_prospects_is_a_note_and_of_no_ordering_customer_a_warning(
+    write_csv, exports
+):
+    write_csv("orders.csv", "customer_id,order_date,amount\nC1,2025-01-02,5\n")
+    write_csv("customers.csv", "customer_id,name\nC1,Alpha\nP9,Prospect\n")
+    assert problem(load(exports), "orphan", "customers").level is Level.NOTE
+    write_csv("customers.csv", "customer_id,name\nX1,Alpha\nX2,Beta\n")
+    assert problem(load(exports), "orphan", "customers").level is Level.WARNING
+
+
 @pytest.mark.parametrize(
     "ids", [("K1", "K2", "KA"), ("k1", "k2", "ka"), ("Ab1", "Ab2", "aB3")], ids=str
 )
@@ -513,6 +542,19 @@ def test_amounts_in_cents_are_read_in_whole_units(write_csv, exports, header, co
     assert dataset.frame("orders")["amount"].tolist() == amounts
     notes = [p for p in dataset.problems if p.code == "cents"]
     assert [said in p.message for p in notes] == ([True] if said else [])
+
+
+def test_a_second_file_of_an_exports_header_is_said_to_be_unread(write_csv, exports):
+    """Orders exported per year: churnwatch reads orders.csv, and the rows of the other year
+    were missing without a word at every scan."""
+    write_csv("orders.csv", ORDERS)
+    header = ORDERS.splitlines()[0]
+    write_csv("orders_2024.csv", f"{header}\nC9,2024-03-01,5\n", "utf-8-sig", newline="\r\n")
+    write_csv("notes.csv", "customer_id,note\nC9,call back\n")  # another header: not said
+    write_csv("orders.csv.bak", ORDERS)  # not a text export's name
+    [twin] = [p for p in load(exports).problems if p.code == "unread_twin"]
+    assert (twin.level, twin.source, twin.file) == (Level.WARNING, "orders", "orders_2024.csv")
+    assert twin.message.startswith("begins with the header of orders.csv, the orders export")
 
 
 def test_validate_names_a_file_passed_instead_of_the_folder(write_csv, exports, cli):

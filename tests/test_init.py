@@ -294,6 +294,39 @@ def test_a_date_column_of_excel_serial_numbers_is_read(write_csv, exports, cli):
     assert "dates Excel serial numbers" in flat(cli("validate", exports).stdout)
 
 
+def test_init_maps_a_french_erps_exports(write_csv, exports, cli):
+    """'N° client', 'Date commande', 'Montant HT': no file looked like orders, and init
+    wrote nothing."""
+    write_csv(
+        "commandes.csv",
+        "N° commande;N° client;Date commande;Montant HT\n1;C1;02/01/2025;1\u00a0234,56\n",
+        "utf-8-sig",
+    )
+    write_csv(
+        "factures.csv",
+        "N° facture;N° client;Date facture;Date d'échéance;Date de paiement;Montant TTC\n"
+        "F1;C1;02/01/2025;01/02/2025;;1\u00a0481,47\n",
+        "utf-8-sig",
+    )
+    write_csv("clients.csv", "N° client;Raison sociale;Commercial\nC1;Durand SA;Marie\n")
+    assert cli("init", exports).exit_code == 0
+    sources = read_toml(exports / "churnwatch.toml")["sources"]
+    assert sources["orders"]["columns"] == {
+        "customer_id": "N° client",
+        "order_date": "Date commande",
+        "amount": "Montant HT",
+        "order_id": "N° commande",
+    }
+    assert sources["payments"]["columns"]["due_date"] == "Date d'échéance"
+    assert sources["payments"]["columns"]["paid_date"] == "Date de paiement"
+    assert sources["customers"]["columns"] == {
+        "customer_id": "N° client",
+        "name": "Raison sociale",
+        "owner": "Commercial",
+    }
+    assert load(exports).frame("orders")["amount"].tolist() == [1234.56]
+
+
 def test_init_does_not_take_a_second_orders_export_for_complaints(write_csv, exports, cli):
     """Orders exported per year: the second file is another orders export, not complaints
     (which would count every 2026 order as a complaint); init says so and maps only one."""

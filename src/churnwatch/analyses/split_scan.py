@@ -53,6 +53,8 @@ from churnwatch.ingest.dataset import (
     no_valid_rows,
     ordering_mask,
     orphan_rows,
+    orphans_level,
+    unread_twins,
 )
 from churnwatch.ingest.export_parts import ExportParts, in_load_order, merged, split_export
 from churnwatch.ingest.invoice_parts import INVOICE
@@ -418,6 +420,7 @@ class _Whole:
         problems = _lookalikes(problems, sources["orders"], text, codes, loaded)
         exports = {name: parts.export for name, parts in split.sources.items()}
         problems = in_their_parts(in_load_order(problems + said), exports)
+        problems += unread_twins(folder, exports)
         dataset = Dataset(folder, index, sources, problems, exports)
         day = _reference_day(loaded, as_of, now)
         return cls(dataset, codes, day, training_customers(len(index)))
@@ -685,8 +688,10 @@ def _lookalikes(
     loaded: list[_Loaded],
 ) -> list[Problem]:
     """What compares the ids of different customers, over all of them: ids spelt two ways
-    (with and without leading zeros, in upper and lower case: the parts hash them apart),
-    among the ordering customers and between a source's customers without orders and them."""
+    (with and without leading zeros or separators, in upper and lower case: the parts hash
+    them apart), among the ordering customers and between a source's customers without
+    orders and them; and whether master data whose customers have no orders says so as a
+    warning, which only the whole export can tell."""
     with_orders = np.zeros(len(text), dtype=bool)
     orphans: dict[str, list[np.ndarray]] = {}
     for part_codes, part in zip(codes, loaded, strict=True):
@@ -697,9 +702,17 @@ def _lookalikes(
         name: lookalike_hint(text, np.sort(np.concatenate(parts)), with_orders)
         for name, parts in orphans.items()
     }
+    rows = {name: sum(p.sources[name].rows for p in loaded if name in p.sources) for name in hints}
     found = [
-        replace(problem, message=problem.message + hints[problem.source], wording=None)
-        if problem.code is Reason.ORPHAN and hints.get(problem.source)
+        replace(
+            problem,
+            message=problem.message + hints[problem.source],
+            wording=None if hints[problem.source] else problem.wording,
+            level=orphans_level(
+                problem.source, problem.count == rows[problem.source], hints[problem.source]
+            ),
+        )
+        if problem.code is Reason.ORPHAN and problem.source in hints
         else problem
         for problem in problems
     ]

@@ -235,6 +235,17 @@ def themselves(ids: pa.Array) -> pa.Array:
     return ids
 
 
+def any_separated(ids: pa.Array) -> bool:
+    """Whether an id holds anything but letters and digits (``K-1001``, ``K 1001``): one
+    quick pass, to skip the comparisons where none does."""
+    return len(ids) > 0 and not pc.all(pc.utf8_is_alnum(ids)).as_py()
+
+
+def unseparated(ids: pa.Array) -> pa.Array:
+    """Ids compared without their spaces and punctuation: ``K-1001`` → ``K1001``."""
+    return pc.replace_substring_regex(ids, r"[^\p{L}\p{N}]+", "")
+
+
 @dataclass(frozen=True)
 class Lookalike:
     """A way exports spell one customer's id twice: a customer of its own to churnwatch
@@ -269,6 +280,14 @@ LOOKALIKES = (
         any_in_both_cases,
         themselves,
         folded,
+    ),
+    Lookalike(
+        Reason.SEPARATED_IDS,
+        "only in spaces or punctuation",
+        "both with and without spaces or punctuation",
+        any_separated,
+        themselves,
+        unseparated,
     ),
 )
 

@@ -209,7 +209,62 @@ def load_dataset(
         return Dataset(folder, ids, frames, problems)
     if "orders" in frames:
         problems.extend(lookalike_twins(frames["orders"], coded.text, with_orders))
-    return Dataset(folder, ids, frames, in_their_parts(problems, exports), exports)
+    said = in_their_parts(problems, exports) + unread_twins(folder, exports)
+    return Dataset(folder, ids, frames, said, exports)
+
+
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+"""The files whose first line is compared with the exports' (see :func:`unread_twins`)."""
+
+
+def unread_twins(folder: Path, exports: dict[str, Path]) -> list[Problem]:
+    """Files in the exports folder that begin with the header of a source's export but are
+    not read: an export split in two (``orders_2024.csv``, ``orders_2025.csv``), of which
+    churnwatch reads one; the rows of the other would be missing without a word. Only the
+    first line of each text file is read."""
+    headers = {
+        name: line
+        for name, path in exports.items()
+        if path.suffix.lower() in TEXT_SUFFIXES and (line := _first_line(path))
+    }
+    if not headers:
+        return []
+    read = {path.resolve() for path in exports.values()}
+    found = []
+    for candidate in sorted(folder.iterdir()):
+        if (
+            candidate.suffix.lower() not in TEXT_SUFFIXES
+            or candidate.name.startswith((".", "~$"))
+            or not candidate.is_file()
+            or candidate.resolve() in read
+        ):
+            continue
+        line = _first_line(candidate)
+        twin = next((name for name, header in headers.items() if line == header), None)
+        if twin is not None:
+            found.append(_unread_twin(twin, exports[twin], candidate))
+    return found
+
+
+def _first_line(path: Path) -> bytes | None:
+    """A file's first line, without a byte-order mark and line end (None: unreadable)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return None
+    return head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].rstrip(b"\r") or None
+
+
+def _unread_twin(name: str, export: Path, twin: Path) -> Problem:
+    return Problem(
+        name,
+        twin.name,
+        Reason.UNREAD_TWIN,
+        f"begins with the header of {export.name}, the {name} export, but is not read:"
+        " churnwatch reads one file per source, so its rows are missing; put the rows of"
+        f" both into one file (or name the one to read in sources.{name}.path)",
+    )
 
 
 def shared_out(futures: dict[str, Future[Made]], work: Callable[[str], Made]) -> dict[str, Made]:
@@ -823,12 +878,22 @@ def _orphans(
                     count=int(orphan.sum()),
                     lines=frame.table.first_lines(frame.frame.index.to_numpy()[orphan]),
                     examples=tuple(str(ids[c]) for c in customers[:EXAMPLE_CUSTOMERS]),
-                    level=Level.NOTE if name == "customers" else Level.WARNING,
+                    level=orphans_level(name, text is not None and bool(orphan.all()), hint),
                     tally=tally,
                     wording=None if hint else orphans_found,  # a hint names one pair
                 )
             )
     return problems
+
+
+def orphans_level(source: str, all_orphans: bool, hint: str) -> Level:
+    """Master data lists prospects and former customers (a note), unless its ids look like
+    another spelling of the orders' or none of its customers ordered (``all_orphans``, said
+    of the whole export): then the names, segments and owners of the listed customers are
+    lost (a warning). Another source's rows without orders are a warning."""
+    if source == "customers" and not hint and not all_orphans:
+        return Level.NOTE
+    return Level.WARNING
 
 
 def orphans_found(rows: int, customers: int) -> str:

@@ -332,6 +332,7 @@ LOADER_STEPS = (
     Reason.ORPHAN,
     Reason.PADDED_IDS,
     Reason.CASE_IDS,
+    Reason.SEPARATED_IDS,
 )
 """The loader's later steps, which only the loader takes."""
 LOAD_STEPS = SHARED_STEPS + LOADER_STEPS

@@ -18,12 +18,14 @@ _CUSTOMER = (
     "account id|account no|account number|company id|associated company id|debtor|"
     "debtor no|kundennummer|kundennr|kunde|kdnr|"
     "kd nr|kunden nr|kunden id|kundenid|debitor|debitorennummer|debitorennr|"
-    "auftraggeber|sold to|sold to party|konto|kontonummer|debitorenkonto"
+    "auftraggeber|sold to|sold to party|konto|kontonummer|debitorenkonto|"
+    "n client|no client|numero client|numero de client|code client|client id"
 )
 _AMOUNT = (
     "amount|total|net amount|net|value|revenue|sales|order value|invoice amount|gross|"
     "nettobetrag|betrag|umsatz|wert|summe|netto|rechnungsbetrag|bruttobetrag|brutto|"
-    "nettowert|betrag in hauswaehrung|betrag in belegwaehrung|amount in local currency"
+    "nettowert|betrag in hauswaehrung|betrag in belegwaehrung|amount in local currency|"
+    "montant|montant ht|montant ttc|total ht|total ttc|chiffre d affaires"
 )
 
 # Separated by "|"; compared after normalise(), so case, umlauts and punctuation don't matter.
@@ -32,10 +34,11 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "customer_id": _CUSTOMER,
         "order_date": "order date|date|orderdate|ordered at|ordered on|created|created at|"
         "created date|belegdatum|datum|auftragsdatum|bestelldatum|erstellt am|erstellt|"
-        "angelegt am|erfasst am",
+        "angelegt am|erfasst am|date commande|date de commande",
         "amount": _AMOUNT,
         "order_id": "order id|order no|order number|order nr|document no|document number|"
-        "belegnummer|belegnr|auftragsnummer|auftragsnr|bestellnummer|bestellnr",
+        "belegnummer|belegnr|auftragsnummer|auftragsnr|bestellnummer|bestellnr|"
+        "n commande|no commande|numero de commande",
         "channel": "channel|order channel|source|origin|initiated by|order type|auftragsart|"
         "kanal|herkunft|auftragsquelle|bestellweg",
     },
@@ -43,14 +46,16 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "customer_id": _CUSTOMER,
         "due_date": "due date|due|due on|due at|payment due|faellig am|faelligkeit|"
         "faelligkeitsdatum|faellig|faellig zum|zahlbar bis|nettofaelligkeit|net due date|"
-        "nettofaelligkeitsdatum|faelligkeitstermin",
+        "nettofaelligkeitsdatum|faelligkeitstermin|date d echeance|echeance|date echeance",
         "paid_date": "paid date|paid on|paid at|payment date|paid|cleared on|bezahlt am|"
         "zahlungseingang|zahldatum|bezahlt|ausgeglichen am|zahlungsdatum|ausgleichsdatum|"
-        "clearing date|cleared",
+        "clearing date|cleared|date de paiement|date paiement|date de reglement|paye le",
         "amount": _AMOUNT,
         "invoice_id": "invoice id|invoice no|invoice number|invoice nr|invoice|"
-        "rechnungsnummer|rechnungsnr|rechnung|belegnummer|belegnr",
-        "invoice_date": "invoice date|invoiced on|date|rechnungsdatum|belegdatum|datum",
+        "rechnungsnummer|rechnungsnr|rechnung|belegnummer|belegnr|n facture|no facture|"
+        "numero de facture",
+        "invoice_date": "invoice date|invoiced on|date|rechnungsdatum|belegdatum|datum|"
+        "date facture|date de facture",
     },
     "complaints": {
         "customer_id": _CUSTOMER,
@@ -74,11 +79,11 @@ _SYNONYMS: dict[str, dict[str, str]] = {
     "customers": {
         "customer_id": _CUSTOMER,
         "name": "name|company|company name|customer name|account name|firma|firmenname|"
-        "kundenname|name1|bezeichnung",
+        "kundenname|name1|bezeichnung|raison sociale|nom|societe",
         "segment": "segment|class|tier|abc class|klasse|kundengruppe|kundenklasse",
         "owner": "owner|account manager|sales rep|rep|salesperson|betreuer|"
         "vertriebsmitarbeiter|aussendienst|verantwortlich|kundenbetreuer|vertreter|"
-        "company owner|account owner",
+        "company owner|account owner|commercial|charge d affaires",
         "email": "email|e mail|mail|email address|e mail adresse",
         "owner_email": "owner email|owner mail|account manager email|rep email|sales rep email|"
         "betreuer email|betreuer mail|kundenbetreuer email|vertreter email|"
@@ -87,11 +92,38 @@ _SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 _FILE_WORDS: dict[str, tuple[str, ...]] = {
-    "orders": ("order", "auftrag", "auftraege", "bestellung", "sales", "umsatz", "beleg"),
-    "payments": ("payment", "invoice", "rechnung", "zahlung", "offene posten", "op", "debitor"),
-    "complaints": ("complaint", "reklamation", "beschwerde", "ticket", "claim", "rma"),
+    "orders": (
+        "order",
+        "auftrag",
+        "auftraege",
+        "bestellung",
+        "sales",
+        "umsatz",
+        "beleg",
+        "commande",
+    ),
+    "payments": (
+        "payment",
+        "invoice",
+        "rechnung",
+        "zahlung",
+        "offene posten",
+        "op",
+        "debitor",
+        "facture",
+        "paiement",
+    ),
+    "complaints": (
+        "complaint",
+        "reklamation",
+        "beschwerde",
+        "ticket",
+        "claim",
+        "rma",
+        "reclamation",
+    ),
     "contacts": ("contact", "kontakt", "call", "anruf", "activit", "aktivitaet"),
-    "customers": ("customer", "kunden", "stammdaten", "account", "client"),
+    "customers": ("customer", "kunden", "stammdaten", "account", "client", "clients"),
 }
 
 # Known spellings of the canonical values of columns with a fixed vocabulary, compared after
@@ -377,8 +409,8 @@ def map_columns(headers: Iterable[str], source: str) -> dict[str, str]:
     return {c: mapping[c] for c in SOURCES[source].column_names if c in mapping}
 
 
-_NET = {"net", "netto", "nettobetrag", "nettoumsatz", "net amount"}
-_GROSS = {"gross", "brutto", "bruttobetrag", "bruttoumsatz", "gross amount", "incl", "inkl"}
+_NET = {"net", "netto", "nettobetrag", "nettoumsatz", "net amount", "ht"}
+_GROSS = {"gross", "brutto", "bruttobetrag", "bruttoumsatz", "gross amount", "incl", "inkl", "ttc"}
 
 
 def _net_first(header: str, canonical: str) -> int:
