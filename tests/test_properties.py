@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 from unittest.mock import patch
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 from churnwatch.core.dialect import EXCEL_SERIAL
 from churnwatch.ingest import date_text, trailing_fields, transcode
+from churnwatch.ingest.date_order import PAID_EARLIEST, PAID_LATEST, paid_out_of_reach
 from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
 from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
 from churnwatch.ingest.open_quotes import RowShape, id_shapes
@@ -333,3 +336,30 @@ def test_blocks_without_quotes_are_trimmed_as_line_by_line(lines, width, block):
         assert fast.path.read_bytes() == expected
         assert (fast.count, fast.lines) == (one_by_one.count, one_by_one.first_lines)
         fast.path.unlink()
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(-3000, 3000),  # paid, days after due (None: open)
+            st.one_of(st.none(), st.integers(-3000, 3000)),
+            st.one_of(st.none(), st.integers(-400, 400)),  # invoice date, days after due
+        ),
+        max_size=30,
+    ),
+)
+def test_paid_dates_out_of_reach_are_those_a_row_by_row_reading_finds(rows):
+    """The check skips its comparisons where the dates' bounds allow no such row; it must
+    find what comparing every row with its own dates finds."""
+    due = np.array([20000 + r[0] for r in rows], dtype=np.int32)
+    paid = np.array([np.nan if r[1] is None else d + r[1] for r, d in zip(rows, due, strict=True)])
+    issued = np.array(
+        [np.nan if r[2] is None else d + r[2] for r, d in zip(rows, due, strict=True)]
+    )
+    frame = pd.DataFrame({"due_date": due, "paid_date": paid, "invoice_date": issued})
+    written = [d if np.isnan(i) else min(i, d) for i, d in zip(issued, due, strict=True)]
+    expected = [
+        not np.isnan(p) and (p > d + PAID_LATEST or p < w - PAID_EARLIEST)
+        for p, d, w in zip(paid, due, written, strict=True)
+    ]
+    assert paid_out_of_reach(frame).tolist() == expected

@@ -67,14 +67,25 @@ or statute of limitations (three years in Germany), but not a year typed 2052.""
 
 def paid_out_of_reach(payments: pd.DataFrame) -> np.ndarray:
     """The invoices whose paid date cannot be right (see :data:`PAID_EARLIEST`,
-    :data:`PAID_LATEST`): a mask of the rows; an open invoice compares False."""
-    paid = payments["paid_date"].to_numpy(dtype=np.float64, na_value=np.nan)
-    due = payments["due_date"].to_numpy(dtype=np.float64)
-    written = due
-    if "invoice_date" in payments:
-        issued = payments["invoice_date"].to_numpy(dtype=np.float64, na_value=np.nan)
-        written = np.where(np.isnan(issued), due, issued)
-    return (paid < written - PAID_EARLIEST) | (paid > due + PAID_LATEST)
+    :data:`PAID_LATEST`): a mask of the rows; an open invoice compares False. Written is
+    the invoice date, or the due date where that is earlier or there is none: paid before
+    it implies paid before the due date, so only those few rows are looked at again. The
+    rows are compared only where the dates' bounds allow such a row at all (the usual
+    export: paid within a few years of the due dates)."""
+    paid = payments["paid_date"].to_numpy()  # float days, NaN where open (no copy)
+    due = payments["due_date"].to_numpy()
+    wrong = np.zeros(len(paid), dtype=bool)
+    if not len(paid) or np.isnan(last_paid := np.fmax.reduce(paid)):
+        return wrong
+    if last_paid > int(due.min()) + PAID_LATEST:
+        wrong |= paid > due + PAID_LATEST
+    if np.fmin.reduce(paid) < int(due.max()) - PAID_EARLIEST:
+        early = np.flatnonzero(paid < due - PAID_EARLIEST)
+        if early.size and "invoice_date" in payments:
+            written = np.fmin(payments["invoice_date"].to_numpy()[early], due[early])
+            early = early[paid[early] < written - PAID_EARLIEST]
+        wrong[early] = True
+    return wrong
 
 
 PAID_OUT_OF_REACH = (
