@@ -557,6 +557,24 @@ def test_a_second_file_of_an_exports_header_is_said_to_be_unread(write_csv, expo
     assert twin.message.startswith("begins with the header of orders.csv, the orders export")
 
 
+@pytest.mark.parametrize(
+    ("written", "form"),
+    [
+        (("Di, 02.01.2024", "Mi. 03.01.2024", "Do 04.01.2024"), "%d.%m.%Y"),
+        (("Tue, 2024-01-02", "Wednesday 2024-01-03", "THU 2024-01-04"), "%Y-%m-%d"),
+    ],
+)
+def test_dates_after_a_weekday_are_read(write_csv, exports, written, form):
+    """Outlook and CRMs write 'Di, 02.01.2024': every row was skipped as a bad date. A word
+    that is no weekday stays a bad date."""
+    rows = "".join(f"C1;{date};5\n" for date in written)
+    write_csv("orders.csv", f"customer_id;order_date;amount\n{rows}C2;Xy 05.01.2024;1\n")
+    dataset = load(exports)
+    assert dataset.sources["orders"].table.dialect.date_format == form
+    assert dataset.frame("orders")["order_date"].tolist() == [19724, 19725, 19726]
+    assert problem(dataset, "bad_date").lines == (5,)
+
+
 def test_validate_names_a_file_passed_instead_of_the_folder(write_csv, exports, cli):
     path = write_csv("orders.csv", ORDERS)
     result = cli("validate", path)

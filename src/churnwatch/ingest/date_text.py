@@ -33,6 +33,14 @@ _TIME_SUFFIX = (
     r"(?: ?(?:Z|[+-]\d{2}:?\d{2}))?)?"
 )
 
+_WEEKDAY_PREFIX = (
+    r"(?:(?i:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
+    r"sonnabend|sonntag)\.?,? ?)?"
+)
+"""A weekday before the date (``Di, 02.01.2024``, ``Mon 01/06/2025``), as Outlook and CRMs
+write it: accepted and ignored, as the date says the day."""
+
 # Tried in this order; earlier wins a tie, so day-first beats month-first for '01/02/2025'.
 CANDIDATE_FORMATS = (
     "%Y-%m-%d",
@@ -73,7 +81,7 @@ def format_pattern(fmt: str) -> str:
     """The anchored regular expression that matches dates written in ``fmt``."""
     parts = re.split(r"(%.)", fmt)
     body = "".join(_DIRECTIVES.get(part, re.escape(part)) for part in parts)
-    return f"^{body}{_TIME_SUFFIX}$"
+    return f"^{_WEEKDAY_PREFIX}{body}{_TIME_SUFFIX}$"
 
 
 def parse_days(
