@@ -33,13 +33,14 @@ INVALID = [
     pytest.param(
         "[sources.orders]\ndate_format = '%d.%m.%Y %H:%M'\n",
         "sources.orders.date_format: unsupported directive '%H' in '%d.%m.%Y %H:%M';"
-        " use %d, %m, %Y or %y (a time after the date is ignored automatically)",
+        " use %d, %m (%b: a month's name), %Y or %y (a time after the date is ignored"
+        " automatically)",
         id="bad_date_format_directive",
     ),
     pytest.param(
         "[sources.orders]\ndate_format = '%d.%m'\n",
-        "sources.orders.date_format: '%d.%m' needs one day (%d), one month (%m) and one year"
-        " (%Y or %y)",
+        "sources.orders.date_format: '%d.%m' needs one day (%d), one month (%m, or %b for its"
+        " name) and one year (%Y or %y)",
         id="date_format_without_year",
     ),
     pytest.param(

@@ -14,7 +14,7 @@ import pytest
 from churnwatch.core.days import EPOCH
 from churnwatch.core.errors import InputError
 from churnwatch.ingest.problems import Level
-from helpers import ORDERS, flat, ids, load, problem
+from helpers import ORDERS, day, flat, ids, load, problem
 from scan_helpers import fired_for, invoke, scan, stderr_of, write_exports
 
 
@@ -572,6 +572,30 @@ def test_dates_after_a_weekday_are_read(write_csv, exports, written, form):
     dataset = load(exports)
     assert dataset.sources["orders"].table.dialect.date_format == form
     assert dataset.frame("orders")["order_date"].tolist() == [19724, 19725, 19726]
+    assert problem(dataset, "bad_date").lines == (5,)
+
+
+@pytest.mark.parametrize(
+    ("written", "form"),
+    [
+        (("2. Januar 2024", "3. März 2024", "4. Mai 2024"), "%d. %b %Y"),
+        (("Jan 2, 2024", "Mar 3, 2024", "May 4, 2024"), "%b %d, %Y"),
+        (("02-Jan-2024", "03-Mär-2024", "04-May-2024"), "%d-%b-%Y"),
+        (("02-Jan-24", "03-Mar-24", "04-Mai-24"), "%d-%b-%y"),
+        (("2 janvier 2024", "3 mars 2024", "4 mai 2024"), "%d %b %Y"),
+    ],
+)
+def test_dates_with_a_months_name_are_read(write_csv, exports, written, form):
+    """'2. Januar 2025' (Word, hand-kept lists), 'Jan 2, 2025' (US CRMs), '02-Jan-25'
+    (Excel's English default): every row was skipped. A word that is no month is a bad
+    date."""
+    rows = "".join(f"C1;{date};5\n" for date in written)
+    bad = written[0].replace("Jan", "Foo").replace("janvier", "foo")
+    write_csv("orders.csv", f"customer_id;order_date;amount\n{rows}C2;{bad};1\n")
+    dataset = load(exports)
+    assert dataset.sources["orders"].table.dialect.date_format == form
+    days = [day("2024-01-02"), day("2024-03-03"), day("2024-05-04")]
+    assert dataset.frame("orders")["order_date"].tolist() == days
     assert problem(dataset, "bad_date").lines == (5,)
 
 

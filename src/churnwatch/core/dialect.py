@@ -12,7 +12,7 @@ EXCEL_SERIAL = "excel"
 column saved from a cell formatted as a number holds."""
 PARQUET = "Parquet"
 """The "encoding" of a Parquet export's dialect: its formats apply to text columns only."""
-DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d")
+DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d", "%b")
 Decimal = Literal[".", ","]
 Thousands = Literal[".", ",", " ", "'", "\u00a0", "\u202f", ""]
 THOUSANDS_CANDIDATES: tuple[str, ...] = (".", ",", " ", "'", "\u00a0", "\u202f", "\u2019")
@@ -58,9 +58,14 @@ def validate_date_format(fmt: str) -> None:
     unknown = [d for d in re.findall(r"%.", fmt) if d not in DATE_DIRECTIVES]
     if unknown:
         raise ValueError(
-            f"unsupported directive {unknown[0]!r} in {fmt!r}; use %d, %m, %Y or %y"
+            f"unsupported directive {unknown[0]!r} in {fmt!r}; use %d, %m (%b: a month's"
+            " name), %Y or %y"
             " (a time after the date is ignored automatically)"
         )
     has_year = fmt.count("%Y") + fmt.count("%y")
-    if has_year != 1 or fmt.count("%m") != 1 or fmt.count("%d") != 1:
-        raise ValueError(f"{fmt!r} needs one day (%d), one month (%m) and one year (%Y or %y)")
+    months = fmt.count("%m") + fmt.count("%b")
+    if has_year != 1 or months != 1 or fmt.count("%d") != 1:
+        raise ValueError(
+            f"{fmt!r} needs one day (%d), one month (%m, or %b for its name) and one year"
+            " (%Y or %y)"
+        )

@@ -25,6 +25,7 @@ _DIRECTIVES = {
     "%y": r"(?P<y>\d{2})",
     "%m": r"(?P<m>\d{1,2})",
     "%d": r"(?P<d>\d{1,2})",
+    "%b": r"(?P<b>[A-Za-zÀ-ÿ]{3,10})\.?",
 }
 # A time of day (and zone) after the date is accepted and ignored: only the day matters.
 # The time may be on a 12-hour clock (``1:43 AM``, Salesforce) or end in ``Uhr``.
@@ -54,6 +55,11 @@ CANDIDATE_FORMATS = (
     "%d.%m.%y",
     "%d/%m/%y",
     "%m/%d/%y",
+    "%d. %b %Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
 )
 DETECTED_FORMATS = (*CANDIDATE_FORMATS, EXCEL_SERIAL)
 """What a column's dates are tried in: the written forms, then Excel's serial numbers."""
@@ -131,6 +137,39 @@ def _day_of(iso: str) -> int:
     return int((np.datetime64(iso) - np.datetime64("1970-01-01")).astype(int))
 
 
+MONTH_NAMES = {
+    month: number
+    for number, names in enumerate(
+        (
+            "january jan januar jän jänner janvier janv",
+            "february feb februar feber février févr fevrier",
+            "march mar märz mär mrz maerz mars",
+            "april apr avril avr",
+            "may mai",
+            "june jun juni juin",
+            "july jul juli juillet juil",
+            "august aug août aout",
+            "september sep sept septembre",
+            "october oct oktober okt octobre",
+            "november nov novembre",
+            "december dec dezember dez décembre déc decembre",
+        ),
+        start=1,
+    )
+    for month in names.split()
+}
+"""Month names and their abbreviations, English, German (Austrian Jänner too) and French,
+lower case: ``%b`` reads any of them."""
+_NAMES = pa.array(list(MONTH_NAMES), pa.string())
+_NUMBERS = np.array([0, *MONTH_NAMES.values()], dtype=np.int64)
+
+
+def _month_numbers(names: pa.Array) -> np.ndarray:
+    """Each month name's number, 0 where it is none (a word that is no month)."""
+    found = pc.index_in(pc.utf8_lower(names), value_set=_NAMES)
+    return _NUMBERS[np.asarray(found.fill_null(-1), dtype=np.int64) + 1]
+
+
 def _matched_days(
     text: pa.Array, fmt: str, years: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +187,11 @@ def _matched_days(
     else:
         short = component("y")
         year = np.where(short < 70, 2000 + short, 1900 + short)
-    return civil_to_days(year, component("m"), component("d"), matched, years)
+    if "b" in fields:
+        month = _month_numbers(pc.struct_field(parts, [fields["b"]]).fill_null(""))
+    else:
+        month = component("m")
+    return civil_to_days(year, month, component("d"), matched, years)
 
 
 @dataclass(frozen=True)
@@ -165,6 +208,8 @@ class _Layout:
     @classmethod
     def of(cls, fmt: str) -> _Layout | None:
         fields, separators, place = {}, [], 0
+        if "%b" in fmt:  # a month name has no one width: the regular expression reads it
+            return None
         for part in re.split(r"(%.)", fmt):
             if part in _DIRECTIVES:
                 size = 4 if part == "%Y" else 2
