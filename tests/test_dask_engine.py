@@ -1029,6 +1029,15 @@ ROUGH_EXPORTS = {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "customers.csv": "customer_id,name\n" + "\n".join(f"C{c},N{c}" for c in range(20, 60)),
     },
+    "due dates worked out from payment terms, some rows lacking them, in many parts": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": "customer_id,invoice_id,invoice_date,payment_terms,paid_date,amount\n"
+        + "\n".join(
+            f"C{c},R{c},2024-03-02,{['30', '14', '', '-3'][c % 4]},"
+            f"{'2024-04-20' if c % 3 else ''},10"
+            for c in range(1, 41)
+        ),
+    },
     "a second orders file of the same header, not read": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "orders_2023.csv": "\n".join([HEADER, *_orders(seed=2)]),

@@ -336,19 +336,31 @@ def test_orphans_of_another_prefix_or_form_get_no_padding_hint(write_csv, export
     assert "leading zeros" not in problem(load(exports), "orphan", "payments").message
 
 
-def test_ids_with_and_without_leading_zeros_in_the_orders_are_pointed_out(write_csv, exports):
-    """'00123' and '123' both ordered: two customers to churnwatch, each with part of the
+@pytest.mark.parametrize(
+    ("ids", "code", "said"),
+    [
+        (
+            ("00123", "123", "0042", "42", "042", "7", "A1"),
+            "padded_ids",
+            "2 customer ids written both with and without leading zeros ('0042' and '042')",
+        ),
+        (
+            ("MUELLER", "Mueller", "mueller", "SCHMIDT", "Schmidt", "KLEIN", "A1"),
+            "case_ids",
+            "2 customer ids written in both upper and lower case ('MUELLER' and 'Mueller')",
+        ),
+    ],
+    ids=["leading-zeros", "case"],
+)
+def test_ids_spelt_two_ways_in_the_orders_are_pointed_out(write_csv, exports, ids, code, said):
+    """'00123' and '123', or hand-typed matchcodes 'MUELLER' (the office) and 'Mueller' (a
+    field-sales tablet), both ordered: two customers to churnwatch, each with part of the
     orders, where the business most likely has one."""
-    write_csv(
-        "orders.csv",
-        "customer_id,order_date,amount\n00123,2025-01-02,5\n123,2025-01-03,6\n"
-        "0042,2025-01-02,1\n42,2025-01-04,1\n042,2025-01-05,1\n7,2025-01-02,1\nA1,2025-01-02,1\n",
-    )
-    padded = problem(load(exports), "padded_ids")
-    assert padded.level is Level.WARNING and padded.count == 5
-    assert padded.message.startswith(
-        "2 customer ids written both with and without leading zeros ('0042' and '042')"
-    )
+    rows = "".join(f"{customer},2025-01-0{n + 1},5\n" for n, customer in enumerate(ids))
+    write_csv("orders.csv", f"customer_id,order_date,amount\n{rows}")
+    twins = problem(load(exports), code)
+    assert twins.level is Level.WARNING and twins.count == 5
+    assert twins.message.startswith(said)
 
 
 def test_prefixed_ids_with_and_without_leading_zeros_in_the_orders_are_pointed_out(
@@ -368,21 +380,6 @@ def test_prefixed_ids_with_and_without_leading_zeros_in_the_orders_are_pointed_o
 def test_ids_without_leading_zeros_are_not_looked_at_twice(write_csv, exports):
     write_csv("orders.csv", "customer_id,order_date,amount\n123,2025-01-02,5\n1230,2025-01-03,6\n")
     assert [p for p in load(exports).problems if p.code == "padded_ids"] == []
-
-
-def test_ids_written_in_upper_and_lower_case_in_the_orders_are_pointed_out(write_csv, exports):
-    """Hand-typed matchcodes: ``MUELLER`` from the office, ``Mueller`` from a field-sales
-    tablet. Two customers, each with part of the orders, and not a word said."""
-    write_csv(
-        "orders.csv",
-        "customer_id,order_date,amount\nMUELLER,2025-01-02,5\nMueller,2025-01-03,6\n"
-        "mueller,2025-01-04,6\nSCHMIDT,2025-01-02,1\nSchmidt,2025-01-05,1\nKLEIN,2025-01-02,1\n",
-    )
-    twins = problem(load(exports), "case_ids")
-    assert twins.level is Level.WARNING and twins.count == 5
-    assert twins.message.startswith(
-        "2 customer ids written in both upper and lower case ('MUELLER' and 'Mueller')"
-    )
 
 
 def test_orphans_whose_id_differs_only_in_case_are_pointed_out(write_csv, exports):

@@ -89,7 +89,8 @@ def test_init_maps_canonical_english_exports_one_to_one(examples_dir, tmp_path, 
     assert set(proposed) == set(SOURCES)
     for name, entry in proposed.items():
         assert entry["path"] == SOURCES[name].default_file
-        assert entry["columns"] == {c: c for c in SOURCES[name].column_names}, name
+        expected = {c.name: c.name for c in SOURCES[name].columns if not c.to_derive}
+        assert entry["columns"] == expected, name  # every column, but the terms it has not
         raw = (folder / entry["path"]).read_bytes()
         assert entry.get("encoding") == (None if raw.isascii() else "utf-8"), name
         assert entry["delimiter"] == ",", name
@@ -220,13 +221,12 @@ def test_init_leaves_utf8_with_one_cp1252_byte_to_the_loader(exports, cli):
 
 
 def test_init_switches_off_a_payments_export_without_a_due_date(write_csv, exports, cli):
-    """Invoices with payment terms in days instead of a due date: init mapped the rest and
-    warned, and every run then stopped at the missing column (exit 2)."""
+    """Invoices without a due date (nor payment terms to work one out): init mapped the
+    rest and warned, and every run then stopped at the missing column (exit 2)."""
     write_csv("Auftraege.csv", "Kundennummer;Belegdatum;Nettobetrag\nK1;02.01.2025;5,00\n")
     write_csv(
         "Rechnungen.csv",
-        "Kundennummer;Rechnungsdatum;Zahlungsziel (Tage);Bezahlt am;Betrag\n"
-        "K1;02.01.2025;30;20.01.2025;5,00\n",
+        "Kundennummer;Rechnungsdatum;Bezahlt am;Betrag\nK1;02.01.2025;20.01.2025;5,00\n",
     )
     result = cli("init", exports)
     assert result.exit_code == 0
@@ -239,6 +239,30 @@ def test_init_switches_off_a_payments_export_without_a_due_date(write_csv, expor
     assert (
         "note: Rechnungen.csv: switched off in churnwatch.toml (enabled = false); the payments"
         " are left out" in flat(validated.stdout + validated.stderr)
+    )
+
+
+def test_init_works_out_due_dates_from_payment_terms(write_csv, exports, cli):
+    """An invoice list with a payment term in days instead of a due date: the due date is
+    the invoice date plus the term, and the payment signals work."""
+    write_csv("Auftraege.csv", "Kundennummer;Belegdatum;Nettobetrag\nK1;02.01.2025;5,00\n")
+    write_csv(
+        "Rechnungen.csv",
+        "Kundennummer;Rechnungsdatum;Zahlungsziel (Tage);Bezahlt am;Betrag\n"
+        "K1;02.01.2025;30;20.01.2025;5,00\nK1;05.02.2025;14;;5,00\n",
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 0
+    assert "no column recognised as 'due_date'" not in flat(result.stdout)
+    payments = read_toml(exports / "churnwatch.toml")["sources"]["payments"]
+    assert "enabled" not in payments
+    assert payments["columns"]["payment_terms"] == "Zahlungsziel (Tage)"
+    dataset = load(exports)
+    due = dataset.dataset.frame("payments")["due_date"].tolist()  # the whole history
+    assert due == [day("2025-02-01"), day("2025-02-19")]
+    note = problem(dataset, "derived", "payments")
+    assert note.message == (
+        "no due_date column: each is taken as 'Rechnungsdatum' + 'Zahlungsziel (Tage)'"
     )
 
 

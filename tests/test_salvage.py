@@ -447,6 +447,43 @@ def test_an_invoice_paid_in_a_mistyped_year_is_skipped_with_its_line(tmp_path: P
     assert (features["days_late_recent"], features["open_overdue_invoices"]) == (24.5, 0)
 
 
+def test_due_dates_worked_out_from_payment_terms_skip_the_rows_lacking_either(
+    tmp_path: Path,
+) -> None:
+    """Without a due date, each is the invoice date plus the payment terms; a row without
+    an invoice date, without terms or with terms that are no number of days is skipped,
+    said with the column at fault. Terms beside a due date are not read at all."""
+    header = "customer_id,invoice_date,payment_terms,paid_date,amount\n"
+    rows = (
+        "K1,2025-01-02,30,2025-01-20,5\nK1,2025-02-05,14,,5\nK1,,30,,1\nK1,2025-03-03,,,1\n"
+        "K1,2025-03-03,-5,,1\nK1,2025-03-03,7.5,,1\n"
+    )
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2025-01-10,5\n",
+        payments=header + rows,
+    )
+    cut = load(folder, dt.date(2025, 6, 30))
+    assert cut.frame("payments")["due_date"].tolist() == [day("2025-02-01"), day("2025-02-19")]
+    said = [(p.code, p.column, p.lines) for p in cut.problems if p.source == "payments"]
+    assert said == [
+        ("missing_value", "invoice_date", (4,)),
+        ("missing_value", "payment_terms", (5,)),
+        ("bad_number", "payment_terms", (6, 7)),
+        ("derived", None, ()),
+    ]
+    assert cut.dataset.sources["payments"].rows_skipped == 4
+    features = features_by_id(folder, dt.date(2025, 6, 30)).loc["K1"]
+    assert (features["open_overdue_invoices"], features["max_days_overdue"]) == (1, 131)
+    beside = write_exports(
+        tmp_path / "beside",
+        orders="customer_id,order_date,amount\nK1,2025-01-10,5\n",
+        payments="customer_id,due_date,payment_terms,paid_date,amount\nK1,2025-02-01,x,,5\n",
+    )
+    said = [p.code for p in load(beside, dt.date(2025, 6, 30)).problems if p.source == "payments"]
+    assert said == []
+
+
 def test_rows_ending_in_empty_fields_the_header_lacks_are_read(tmp_path: Path) -> None:
     """Excel writes ';;' after rows whose cells right of the data were ever formatted: a third
     of an export was skipped as rows of the wrong width."""

@@ -34,6 +34,12 @@ class Column:
     """A date that settles the row (paid, closed): one after the reference date is still open."""
     ordinal: bool = False
     """The vocabulary is a scale, least to most: values can be placed by the ranks in them."""
+    derived_from: tuple[str, ...] = ()
+    """Columns a required one is worked out from where the export lacks it: a date and a
+    number of days after it (the due date: the invoice date plus the payment terms)."""
+    to_derive: bool = False
+    """Read only to work out a column the export lacks (the payment terms, where there is
+    no due date)."""
 
     @property
     def value_required(self) -> bool:
@@ -93,7 +99,13 @@ SOURCES: dict[str, Source] = {
             "payments.csv",
             (
                 Column("customer_id", Kind.ID, True, description="who was invoiced"),
-                Column("due_date", Kind.DATE, True, description="when payment was due"),
+                Column(
+                    "due_date",
+                    Kind.DATE,
+                    True,
+                    description="when payment was due (else: invoice_date + payment_terms)",
+                    derived_from=("invoice_date", "payment_terms"),
+                ),
                 Column(
                     "paid_date",
                     Kind.DATE,
@@ -110,6 +122,13 @@ SOURCES: dict[str, Source] = {
                 ),
                 Column("invoice_id", Kind.TEXT, description="invoice number"),
                 Column("invoice_date", Kind.DATE, description="when the invoice was issued"),
+                Column(
+                    "payment_terms",
+                    Kind.NUMBER,
+                    description="days from the invoice date to the due date, where the export"
+                    " has no due date",
+                    to_derive=True,
+                ),
             ),
             "one row per invoice",
             event_date="invoice_date",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -285,8 +285,13 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
             resolved[column.name] = found
         elif column.name in config.columns or column.required:
             missing.append((column, wanted))
+    missing = [
+        (column, wanted)
+        for column, wanted in missing
+        if column.name in config.columns or not derivable(column, resolved)
+    ]
     if not missing:
-        return resolved
+        return _without_unneeded(resolved, source)
     if lower := _header_further_down(head, [wanted for _, wanted in missing]):
         raise InputError(
             f"{path}: required columns are missing from its first line, and a line further"
@@ -302,6 +307,26 @@ def resolve_columns(head: Head, source: Source, config: SourceConfig, path: Path
         raise InputError(_missing_column(path, source, column, wanted, head.header, unused=fitting))
     # all of them at once, not one per run
     raise InputError(_missing_columns(path, source, missing, head, unused=unused))
+
+
+def _without_unneeded(resolved: dict[str, str], source: Source) -> dict[str, str]:
+    """``resolved`` without the columns read only to work out one the export has after all
+    (payment terms beside a due date): they would be read, and their faults said, for
+    nothing."""
+    needed = {
+        name
+        for column in source.columns
+        if column.name not in resolved and derivable(column, resolved)
+        for name in column.derived_from
+    }
+    unneeded = {c.name for c in source.columns if c.to_derive and c.name not in needed}
+    return {name: header for name, header in resolved.items() if name not in unneeded}
+
+
+def derivable(column: Column, resolved: Mapping[str, str]) -> bool:
+    """Whether a required column the export lacks can be worked out from others it has
+    (:attr:`Column.derived_from`)."""
+    return bool(column.derived_from) and all(name in resolved for name in column.derived_from)
 
 
 def _header_further_down(head: Head, wanted: list[str]) -> str | None:
@@ -1136,7 +1161,48 @@ class _Reader:
             if invalid.any():
                 skip |= self._report_invalid(column, invalid, values)
             arrays[column.name] = converted
+        for column in self.source.columns:
+            if column.name not in self.columns and derivable(column, self.columns):
+                arrays[column.name], lacking = self._derived(column, arrays, skip)
+                skip |= lacking
         return arrays, skip
+
+    def _derived(
+        self, column: Column, arrays: dict[str, pa.ChunkedArray], skip: np.ndarray
+    ) -> tuple[pa.ChunkedArray, np.ndarray]:
+        """A date the export lacks, as another date plus a number of days (the due date: the
+        invoice date plus the payment terms), said in a note. The rows that lack the date,
+        or whose days are no terms (negative, fractional, beyond :data:`MAX_TERMS`), are
+        skipped, each said with the column at fault."""
+        start, terms = (self.source.column(name) for name in column.derived_from)
+        first = to_numpy(arrays[start.name], np.float64)
+        days = to_numpy(arrays[terms.name], np.float64)
+        why = f"missing value (the {column.name} is the {start.name} + {terms.name})"
+        no_start = np.isnan(first) & ~skip
+        no_days = np.isnan(days) & ~skip & ~no_start
+        for lacking, named in ((no_start, start), (no_days, terms)):
+            if lacking.any():
+                given = arrays[named.name]
+                self._report(named, Reason.MISSING_VALUE, why, lacking, given, skipped=True)
+        fitting = (days >= 0) & (days <= MAX_TERMS) & (days == np.round(days))
+        unfit = ~fitting & ~np.isnan(days) & ~skip & ~no_start
+        if unfit.any():
+            why = f"not a number of days from 0 to {MAX_TERMS:,} (for the {column.name})"
+            self._report(terms, Reason.BAD_NUMBER, why, unfit, arrays[terms.name], skipped=True)
+        no_terms = no_days | unfit
+        lacking = skip | no_start | no_terms
+        headers = " + ".join(f"'{self.columns[name]}'" for name in column.derived_from)
+        self.problems.append(
+            Problem(
+                self.source.name,
+                self.path.name,
+                Reason.DERIVED,
+                f"no {column.name} column: each is taken as {headers}",
+                level=Level.NOTE,
+            )
+        )
+        sums = np.where(lacking, 0, np.nan_to_num(first) + np.nan_to_num(days)).astype(np.int32)
+        return _chunked(sums, lacking), no_start | no_terms
 
     def _no_dates_empty(
         self, column: Column, values: pa.ChunkedArray, invalid: np.ndarray
@@ -1775,6 +1841,10 @@ def _footer_note(
         tally=(len(found),),
         wording=FOOTER,
     )
+
+
+MAX_TERMS = 3650
+"""The most days of payment terms: ten years (a number beyond is no terms, a typo)."""
 
 
 EMPTY_ROWS = Counted("empty row", after=" (blank in every column read) left out")

@@ -591,7 +591,7 @@ def _columns(table: SourceTable) -> dict[str, object]:
     return {
         column.name: _to_values(table.table.column(column.name), column)
         for column in table.source.columns
-        if column.name != "customer_id" and column.name in table.columns
+        if column.name != "customer_id" and column.name in table.table.column_names
     }
 
 

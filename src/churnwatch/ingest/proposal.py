@@ -25,7 +25,7 @@ from churnwatch.core.dialect import PARQUET, Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
 from churnwatch.core.words import excerpt, inline
-from churnwatch.ingest.csv_reader import export_head, lookalike_headers, whole_column
+from churnwatch.ingest.csv_reader import derivable, export_head, lookalike_headers, whole_column
 from churnwatch.ingest.dataset import special_file_error, unread_instead
 from churnwatch.ingest.date_text import detect_date_format, parse_days
 from churnwatch.ingest.packed import is_export_name, kind_of, packed_names
@@ -82,7 +82,14 @@ class SourceProposal:
 
     @property
     def missing_required(self) -> list[str]:
-        return [c for c in SOURCES[self.source].required_columns if c not in self.columns]
+        """Required columns without a header, but those worked out from others it has (a due
+        date from the invoice date and the payment terms)."""
+        schema = SOURCES[self.source]
+        return [
+            c
+            for c in schema.required_columns
+            if c not in self.columns and not derivable(schema.column(c), self.columns)
+        ]
 
 
 @dataclass

@@ -56,6 +56,9 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "numero de facture",
         "invoice_date": "invoice date|invoiced on|date|rechnungsdatum|belegdatum|datum|"
         "date facture|date de facture",
+        "payment_terms": "payment terms|payment terms days|terms|terms days|net days|"
+        "zahlungsziel|zahlungsziel tage|zahlungsziel in tagen|zahlungsfrist|"
+        "zahlungsfrist tage|ziel tage|tage netto|delai de paiement|delai de paiement jours",
     },
     "complaints": {
         "customer_id": _CUSTOMER,
@@ -441,6 +444,10 @@ def source_score(file_name: str, headers: list[str], source: str) -> float:
     name = normalise(file_name.rsplit(".", 1)[0])
     by_name = any(w in name.split() or (len(w) > 3 and w in name) for w in _FILE_WORDS[source])
     mapping = map_columns(headers, source)
-    required = SOURCES[source].required_columns
-    found = sum(c in mapping for c in required)
+    schema = SOURCES[source]
+    required = schema.required_columns
+    found = sum(
+        c in mapping or all(d in mapping for d in schema.column(c).derived_from or ("",))
+        for c in required
+    )
     return found / len(required) + 0.01 * found + (0.75 if by_name else 0.0)
