@@ -1131,6 +1131,11 @@ ROUGH_EXPORTS = {
         ),
         "payments.csv": _invoices(lambda c: "2024-03-20").replace("C1,", "c1,"),
     },
+    "rows and header ending in a delimiter, and a footer line of one field": {
+        "orders.csv": "\n".join(
+            [HEADER + ",", *(row + "," for row in _orders()), "Anzahl Belege: 300"]
+        ),
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

@@ -242,7 +242,20 @@ def test_amounts_with_a_decimal_point_in_a_file_of_decimal_commas_are_read(
 
 
 @pytest.mark.parametrize(
-    "written", ["(12,50)", "\u221212,50", "\u201312,50", "-12,50", "12,50-", "( 12,50 )"]
+    "written",
+    [
+        "(12,50)",
+        "\u221212,50",
+        "\u201312,50",
+        "-12,50",
+        "12,50-",
+        "( 12,50 )",
+        "- 12,50",  # Excel's accounting format
+        "12,50 \u2212",
+        "\u2212 12,50 \u20ac",
+        "(12,50 \u20ac)",
+        "-(12,50)",
+    ],
 )
 def test_a_negative_amount_may_carry_any_minus_or_parentheses(tmp_path: Path, written) -> None:
     """Accountants write (12,50); a word processor's minus is U+2212, its dash U+2013."""

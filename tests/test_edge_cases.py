@@ -177,13 +177,38 @@ def test_a_footer_of_rules_counts_and_page_numbers_is_one_note_not_skipped_rows(
 
 
 @pytest.mark.parametrize(
+    ("lines", "count", "shown"),
+    [
+        ('Record Count: 1\n"Total: 1 orders"', 2, ("Record Count: 1", '"Total: 1 orders"')),
+        (
+            ";Total général;;5,00\nNombre de lignes : 1\nPage 1/1",
+            3,
+            (";Total général;;5,00", "Nombre de lignes : 1"),
+        ),
+        ("-----------\n\f", 2, ()),  # rules and page breaks alone
+        ('"Confidential Information - Do Not Distribute"\n"Copyright (c) 2025 ACME"', 2, None),
+    ],
+    ids=["counts", "french", "rules-alone", "salesforce"],
+)
+def test_more_report_footers_are_left_out(write_csv, exports, lines, count, shown):
+    write_csv(
+        "orders.csv", f"order_id;customer_id;order_date;amount\n1;C1;02.01.2025;5,00\n{lines}\n"
+    )
+    dataset = load(exports)
+    [note] = dataset.problems
+    assert (note.code, note.count) == ("no_data", count)
+    assert shown is None or note.examples == shown[:2]
+
+
+@pytest.mark.parametrize(
     "last",
     [
         "C9;Summen-Verlag;03.01.2025;6,00",  # a customer whose id opens like a total
         "C9;C2;03.01.2025;Total",  # a total in a customer's row, not in its id
         "C9;C2;03.01.2025;6,00\n;Summe;;5,00\nC3;C3;04.01.2025;7,00",  # not at the end
+        "SO9;TOTAL;30.12.2025;1.200,00",  # TotalEnergies' matchcode, with an order number
     ],
-    ids=["name", "other-column", "not-at-the-end"],
+    ids=["name", "other-column", "not-at-the-end", "matchcode"],
 )
 def test_a_customers_last_row_is_no_footer(write_csv, exports, last):
     write_csv(
@@ -191,6 +216,29 @@ def test_a_customers_last_row_is_no_footer(write_csv, exports, last):
     )
     dataset = load(exports)
     assert "footer" not in " ".join(p.message for p in dataset.problems)
+
+
+def test_an_order_without_a_customer_above_a_total_stays_a_skipped_row(write_csv, exports):
+    """An order row that lacks only its customer id is data at fault, said as such: the
+    total below it must not take it into the footer's note."""
+    write_csv(
+        "orders.csv",
+        "order_id;customer_id;order_date;amount\n1;C1;02.01.2025;5,00\n"
+        "500609;;30.12.2025;1.234,56\n;Gesamtsumme;31.12.2025;1.239,56\n",
+    )
+    dataset = load(exports)
+    assert [(p.code, p.lines) for p in dataset.problems] == [
+        ("no_data", (4,)),
+        ("missing_value", (3,)),
+    ]
+
+
+def test_a_customer_master_ending_in_a_customer_named_like_a_total_keeps_them(write_csv, exports):
+    write_csv("orders.csv", ORDERS)
+    write_csv("customers.csv", "customer_id,name,owner\nC1,Alpha,Ann\nSUM,Summe Verlag,Anja\n")
+    dataset = load(exports)
+    assert "SUM" in dataset.dataset.customer_ids
+    assert not [p for p in dataset.problems if p.code == "no_data"]
 
 
 def test_a_row_with_only_an_id_is_no_empty_row(write_csv, exports):
@@ -456,22 +504,30 @@ def test_ambiguous_day_month_dates_are_noted(write_csv, exports):
     assert "dates read as %d/%m/%Y, but they could also be %m/%d/%Y" in note.message
 
 
-def sorted_by_date(first: str) -> str:
-    """A year of orders sorted by date, 45 a day: its first 540 rows fall on days up to the
-    12th, which read day first as well as month first; the file is larger than the head."""
+def sorted_by_date(first: str, later: int) -> str:
+    """A year of orders sorted by date, 45 a day up to the 12th of January (540 rows, which
+    read day first as well as month first), ``later`` a day after it: with 45, the file is
+    larger than the head; with 1, the head holds it whole, but samples only 500 rows."""
     days = pd.date_range("2024-01-01", "2024-12-31")
-    rows = [f"C{n % 97},{day.strftime(first)},5" for day in days for n in range(45)]
+    rows = [
+        f"C{n % 97},{day.strftime(first)},5"
+        for day in days
+        for n in range(45 if day.month == 1 and day.day <= 12 else later)
+    ]
     return "customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
 
 
+@pytest.mark.parametrize("later", [45, 1], ids=["large", "small"])
 @pytest.mark.parametrize(
     ("written", "read"), [("%m/%d/%Y", "%m/%d/%Y"), ("%d/%m/%Y", "%d/%m/%Y")], ids=["US", "UK"]
 )
-def test_the_day_month_order_is_decided_on_rows_further_down(write_csv, exports, written, read):
+def test_the_day_month_order_is_decided_on_rows_further_down(
+    write_csv, exports, written, read, later
+):
     """A US export sorted by date was read day first from its first 500 rows: 60 % of its
     rows were skipped as bad dates, and the scan exited 0. The ambiguity note stood even
     where ``13/01`` further down decides it."""
-    write_csv("orders.csv", sorted_by_date(written))
+    write_csv("orders.csv", sorted_by_date(written, later))
     dataset = load(exports)
     assert dataset.sources["orders"].table.dialect.date_format == read
     assert dataset.sources["orders"].rows_skipped == 0
@@ -520,6 +576,8 @@ def test_dates_of_another_unmistakable_form_in_a_column_are_read(
         ("Betrag in Cent", "", ([12.5, 0.99], "the header 'Betrag in Cent' says so")),
         ("amount_cents", "", ([12.5, 0.99], "the header 'amount_cents' says so")),
         ("Umsatz (ct)", "", ([12.5, 0.99], "the header 'Umsatz (ct)' says so")),
+        ("AmountInCents", "", ([12.5, 0.99], "the header 'AmountInCents' says so")),
+        ("Centbetrag", "", ([12.5, 0.99], "the header 'Centbetrag' says so")),
         ("Betrag", "cents = true\n", ([12.5, 0.99], "set so")),
         ("amount_cents", "cents = false\n", ([1250.0, 99.0], None)),
         ("Percent", "", ([1250.0, 99.0], None)),
@@ -547,11 +605,15 @@ def test_a_second_file_of_an_exports_header_is_said_to_be_unread(write_csv, expo
     write_csv("orders.csv", ORDERS)
     header = ORDERS.splitlines()[0]
     write_csv("orders_2024.csv", f"{header}\nC9,2024-03-01,5\n", "utf-8-sig", newline="\r\n")
+    write_csv("ORDERS_OLD.csv", f"{header.upper().replace(',', ';')}\nC9;2023-03-01;5\n")
     write_csv("notes.csv", "customer_id,note\nC9,call back\n")  # another header: not said
     write_csv("orders.csv.bak", ORDERS)  # not a text export's name
-    [twin] = [p for p in load(exports).problems if p.code == "unread_twin"]
-    assert (twin.level, twin.source, twin.file) == (Level.WARNING, "orders", "orders_2024.csv")
-    assert twin.message.startswith("begins with the header of orders.csv, the orders export")
+    twins = [p for p in load(exports).problems if p.code == "unread_twin"]
+    assert [(p.level, p.source, p.file) for p in twins] == [
+        (Level.WARNING, "orders", "ORDERS_OLD.csv"),
+        (Level.WARNING, "orders", "orders_2024.csv"),
+    ]
+    assert twins[0].message.startswith("begins with the header of orders.csv, the orders export")
 
 
 @pytest.mark.parametrize(
@@ -559,6 +621,7 @@ def test_a_second_file_of_an_exports_header_is_said_to_be_unread(write_csv, expo
     [
         (("Di, 02.01.2024", "Mi. 03.01.2024", "Do 04.01.2024"), "%d.%m.%Y"),
         (("Tue, 2024-01-02", "Wednesday 2024-01-03", "THU 2024-01-04"), "%Y-%m-%d"),
+        (("mar. 02/01/2024", "mer. 03/01/2024", "jeudi 04/01/2024"), "%d/%m/%Y"),
     ],
 )
 def test_dates_after_a_weekday_are_read(write_csv, exports, written, form):
@@ -580,7 +643,9 @@ def test_dates_after_a_weekday_are_read(write_csv, exports, written, form):
         (("02-Jan-2024", "03-Mär-2024", "04-May-2024"), "%d-%b-%Y"),
         (("02-Jan-24", "03-Mar-24", "04-Mai-24"), "%d-%b-%y"),
         (("2 janvier 2024", "3 mars 2024", "4 mai 2024"), "%d %b %Y"),
+        (("2 janvier 2024", "3 mars 2024", "4 mai 2024", "1er juin 2024"), "%d %b %Y"),
     ],
+    ids=["german", "english", "excel-german", "excel-short", "french", "french-1er"],
 )
 def test_dates_with_a_months_name_are_read(write_csv, exports, written, form):
     """'2. Januar 2025' (Word, hand-kept lists), 'Jan 2, 2025' (US CRMs), '02-Jan-25'
@@ -589,11 +654,27 @@ def test_dates_with_a_months_name_are_read(write_csv, exports, written, form):
     rows = "".join(f"C1;{date};5\n" for date in written)
     bad = written[0].replace("Jan", "Foo").replace("janvier", "foo")
     write_csv("orders.csv", f"customer_id;order_date;amount\n{rows}C2;{bad};1\n")
-    dataset = load(exports)
+    dataset = load(exports, dt.date(2024, 12, 31))
     assert dataset.sources["orders"].table.dialect.date_format == form
-    days = [day("2024-01-02"), day("2024-03-03"), day("2024-05-04")]
-    assert dataset.frame("orders")["order_date"].tolist() == days
-    assert problem(dataset, "bad_date").lines == (5,)
+    days = [day("2024-01-02"), day("2024-03-03"), day("2024-05-04"), day("2024-06-01")]
+    assert dataset.frame("orders")["order_date"].tolist() == days[: len(written)]
+    assert problem(dataset, "bad_date").lines == (len(written) + 2,)
+
+
+def test_amounts_with_decimals_under_a_header_naming_cents_are_read_as_they_are(write_csv, exports):
+    """'Betrag in Euro/Cent' holding 1000,45: euros, which were divided by 100."""
+    write_csv(
+        "orders.csv",
+        "Kunde;Datum;Betrag in Euro/Cent\nC1;2025-01-02;1000,45\nC2;2025-01-03;99\n",
+    )
+    write_csv(
+        "churnwatch.toml",
+        '[sources.orders.columns]\ncustomer_id = "Kunde"\norder_date = "Datum"\n'
+        'amount = "Betrag in Euro/Cent"\n',
+    )
+    dataset = load(exports)
+    assert dataset.frame("orders")["amount"].tolist() == [1000.45, 99.0]
+    assert "the amounts have decimals: read as they are" in problem(dataset, "cents").message
 
 
 def test_validate_names_a_file_passed_instead_of_the_folder(write_csv, exports, cli):

@@ -272,8 +272,8 @@ def test_init_maps_sap_sales_orders_and_open_items(write_csv, exports, cli):
     with the net due date (Nettofälligkeit) as their amount."""
     write_csv(
         "VA05.txt",
-        "Verkaufsbeleg\tAuftraggeber\tName Auftraggeber\tBelegdatum\tNettowert\tWährung\n"
-        "500627\tK1011\tLukasiewicz\t02.01.2024\t3.183,50\tEUR\n",
+        "Verkaufsbeleg\tAuftraggeber\tName Auftraggeber\tBestellnummer\tBelegdatum\tNettowert"
+        "\tWährung\n500627\tK1011\tLukasiewicz\ttelefonisch\t02.01.2024\t3.183,50\tEUR\n",
         "cp1252",
     )
     write_csv(
@@ -286,10 +286,11 @@ def test_init_maps_sap_sales_orders_and_open_items(write_csv, exports, cli):
     assert cli("init", exports).exit_code == 0
     sources = read_toml(exports / "churnwatch.toml")["sources"]
     assert sources["orders"]["path"] == "VA05.txt"
-    assert sources["orders"]["columns"] == {
+    assert sources["orders"]["columns"] == {  # the sales document, not the customer's PO
         "customer_id": "Auftraggeber",
         "order_date": "Belegdatum",
         "amount": "Nettowert",
+        "order_id": "Verkaufsbeleg",
     }
     assert sources["payments"]["path"] == "FBL5N.txt"
     assert sources["payments"]["columns"] == {

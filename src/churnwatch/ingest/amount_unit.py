@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.core.words import excerpt, inline
@@ -21,14 +22,17 @@ if TYPE_CHECKING:
     from churnwatch.config import SourceConfig
     from churnwatch.ingest.csv_reader import SourceTable
 
-_CENTS = re.compile(r"(?:^|[^a-z])(?:cents?|ct)(?:$|[^a-z])", re.IGNORECASE)
+_CENTS = re.compile(r"(?:^|[^a-z])(?:cents?|ct)(?:$|[^a-z])|^cent(?:betrag|wert|summe)")
 """A header naming cents as a word of its own (``amount_cents``, ``Betrag in Cent``,
-``Umsatz (ct)``), not within one (``Percent``, ``Centrale``)."""
+``Umsatz (ct)``, ``AmountInCents``) or opening a German compound (``Centbetrag``), not
+within another word (``Percent``, ``Centrale``)."""
 
 
 def says_cents(header: str) -> bool:
-    """Whether an amount's header says its amounts are in cents."""
-    return bool(_CENTS.search(header))
+    """Whether an amount's header says its amounts are in cents (camel case split into
+    words: ``amountCents``)."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header).lower()
+    return bool(_CENTS.search(words))
 
 
 def in_whole_units(table: SourceTable, config: SourceConfig) -> SourceTable:
@@ -40,7 +44,10 @@ def in_whole_units(table: SourceTable, config: SourceConfig) -> SourceTable:
     if not cents:
         return table
     place = table.table.column_names.index("amount")
-    amounts = pc.divide(table.table.column(place).cast("float64"), 100.0)
+    given = table.table.column(place).cast("float64")
+    if config.cents is None and not _whole(given):  # 'Betrag (EUR, Cent-genau)': euros
+        return _noted(table, header, _NOT_WHOLE)
+    amounts = pc.divide(given, 100.0)
     why = "set" if config.cents else f"the header '{inline(excerpt(header))}' says"
     note = Problem(
         table.source.name,
@@ -60,3 +67,26 @@ def in_whole_units(table: SourceTable, config: SourceConfig) -> SourceTable:
         table=table.table.set_column(place, "amount", amounts),
         problems=[*table.problems, note],
     )
+
+
+_NOT_WHOLE = (
+    "the header mentions cents, but the amounts have decimals: read as they are (set"
+    " cents = true under [sources.{source}] if they are cents all the same)"
+)
+
+
+def _whole(amounts: pa.ChunkedArray) -> bool:
+    """Whether every amount is a whole number, as cents are."""
+    return bool(pc.all(pc.equal(amounts, pc.round(amounts))).as_py() is not False)
+
+
+def _noted(table: SourceTable, header: str, text: str) -> SourceTable:
+    note = Problem(
+        table.source.name,
+        table.path.name,
+        Reason.CENTS,
+        text.format(source=table.source.name),
+        column=header,
+        level=Level.NOTE,
+    )
+    return replace(table, problems=[*table.problems, note])

@@ -739,9 +739,12 @@ class _Reader:
             self.file.unlink(missing_ok=True)
         self.file, self.trimmed = trimmed.path, True
         end = f"{self.dialect.delimiter!r} at the end"
-        if lacking is None:
+        count, lines = trimmed.count, trimmed.lines
+        if lines and lines[0] == self.head.lines_before_header + 1:  # the header's own
+            count, lines = count - 1, lines[1:]
+        if lacking is None and count:
             after = f" with empty fields the header does not have (a {end}) read without them"
-            self._note_repaired(Counted("row", after=after), trimmed.count, trimmed.lines)
+            self._note_repaired(Counted("row", after=after), count, lines)
         elif lacking:
             after = f" without the {end} the other rows end in, read all the same"
             self._note_repaired(Counted("row", after=after), len(lacking), lacking[:MAX_LINES])
@@ -1041,11 +1044,21 @@ class _Reader:
         the last few records alone, and finds their lines only where one names a total."""
         parsed = raw.num_rows
         rows = np.arange(max(0, parsed - MAX_FOOTER), parsed)
-        tail = _text_of(raw.slice(int(rows[0]) if rows.size else 0))
+        worded = [
+            self.columns[c.name]
+            for c in self.source.columns
+            if c.name in self.columns and c.kind not in (Kind.DATE, Kind.NUMBER)
+        ]
+        tail = _text_of(raw.slice(int(rows[0]) if rows.size else 0), worded)
         rejected = self.malformed[-MAX_FOOTER:]
         delimiter = self.dialect.delimiter
-        if not any(names_a_total(text.split(delimiter)) for text in rejected) and not any(
-            names_a_total(_may_name_a_total(row, self.columns["customer_id"])) for row in tail
+        ends_in_rules = bool(rejected) and not any(ch.isalnum() for ch in rejected[-1])
+        if (
+            not ends_in_rules
+            and not any(names_a_total(text.split(delimiter)) for text in rejected)
+            and not any(
+                names_a_total(_may_name_a_total(row, self.columns["customer_id"])) for row in tail
+            )
         ):
             return np.zeros(parsed, dtype=bool)
         records = [
@@ -1778,37 +1791,36 @@ def _block_bounds(block: pa.Array) -> tuple[float, float] | None:
 FOOTER = Counted("line", after=" of a report's footer at the end (totals, counts) left out")
 
 
-def _text_of(rows: pa.Table) -> list[dict[str, Any]]:
-    """A few rows' text values (a category's too): a date or an amount pyarrow typed names
-    no total, and may be a date Python has no room for (year 0)."""
-    text = [
-        name
-        for name, column in zip(rows.column_names, rows.columns, strict=True)
-        if is_text(column.type) or pa.types.is_dictionary(column.type)
-    ]
-    return rows.select(text).to_pylist()
+def _text_of(rows: pa.Table, worded: list[str]) -> list[dict[str, Any]]:
+    """A few rows' values of the ``worded`` columns (ids, document numbers, categories,
+    names): a date or an amount names no total, and a typed one may be a date Python has no
+    room for (year 0)."""
+    return rows.select(list(dict.fromkeys(worded))).to_pylist()
+
+
+def _worded_but(row: dict[str, Any], but: str) -> list[str]:
+    """A row's worded values that are not blank, but the column ``but``'s."""
+    return [str(v) for k, v in row.items() if k != but and v is not None and str(v).strip()]
 
 
 def _may_name_a_total(row: dict[str, Any], customer: str) -> tuple[str, ...]:
     """The fields of a row at the file's end that may name a total: its customer id where
-    it has one (a total elsewhere in a customer's row is a value of theirs), else all."""
+    it has one and nothing else worded (an order number, a name: a customer's row, such
+    as TotalEnergies' matchcode ``TOTAL``), else its other worded fields."""
     value = row[customer]
+    others = _worded_but(row, customer)
     if value is not None and str(value).strip():
-        return (str(value),)
-    return tuple("" if cell is None else str(cell) for cell in row.values())
+        return () if others else (str(value),)
+    return tuple(others)
 
 
 def _parsed_record(line: int, row: dict[str, Any], customer: str, delimiter: str) -> Record:
-    """A row at the file's end, as the footer check sees it."""
+    """A row at the file's end, as the footer check sees it: without a customer id or any
+    other worded value (an order number), it is no customer's row."""
     value = row[customer]
     shown = delimiter.join("" if cell is None else str(cell) for cell in row.values())
-    return Record(
-        line,
-        _may_name_a_total(row, customer),
-        shown,
-        parsed=True,
-        without_id=value is None or not str(value).strip(),
-    )
+    blank = (value is None or not str(value).strip()) and not _worded_but(row, customer)
+    return Record(line, _may_name_a_total(row, customer), shown, parsed=True, without_id=blank)
 
 
 def _rejected_record(line: int, text: str, delimiter: str) -> Record:

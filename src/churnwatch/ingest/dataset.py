@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -247,13 +248,16 @@ def unread_twins(folder: Path, exports: dict[str, Path]) -> list[Problem]:
 
 
 def _first_line(path: Path) -> bytes | None:
-    """A file's first line, without a byte-order mark and line end (None: unreadable)."""
+    """A file's first line, whatever its case, quotes, blanks and delimiters, without a
+    byte-order mark (None: unreadable or empty): ``ORDER_ID,CUSTOMER_ID`` of an older
+    export is the header of ``order_id;customer_id``."""
     try:
         with path.open("rb") as handle:
             head = handle.read(1 << 16)
     except OSError:
         return None
-    return head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].rstrip(b"\r") or None
+    line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].lower()
+    return re.sub(rb'[,;\t|"\s]+', b",", line).strip(b",") or None
 
 
 def _unread_twin(name: str, export: Path, twin: Path) -> Problem:

@@ -24,7 +24,7 @@ _DIRECTIVES = {
     "%Y": r"(?P<Y>\d{4})",
     "%y": r"(?P<y>\d{2})",
     "%m": r"(?P<m>\d{1,2})",
-    "%d": r"(?P<d>\d{1,2})",
+    "%d": r"(?P<d>\d{1,2})(?:er)?",
     "%b": r"(?P<b>[A-Za-zÀ-ÿ]{3,10})\.?",
 }
 # A time of day (and zone) after the date is accepted and ignored: only the day matters.
@@ -37,10 +37,12 @@ _TIME_SUFFIX = (
 _WEEKDAY_PREFIX = (
     r"(?:(?i:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
-    r"sonnabend|sonntag)\.?,? ?)?"
+    r"sonnabend|sonntag|lun|mar|mer|jeu|ven|sam|dim|lundi|mardi|mercredi|jeudi|vendredi|"
+    r"samedi|dimanche)\.?,? ?)?"
 )
-"""A weekday before the date (``Di, 02.01.2024``, ``Mon 01/06/2025``), as Outlook and CRMs
-write it: accepted and ignored, as the date says the day."""
+"""A weekday before the date (``Di, 02.01.2024``, ``Mon 01/06/2025``, ``mar. 02/01/2024``),
+as Outlook and CRMs write it: accepted and ignored, as the date says the day. (A day's
+``1er``, French for the first, is read as its number.)"""
 
 # Tried in this order; earlier wins a tie, so day-first beats month-first for '01/02/2025'.
 CANDIDATE_FORMATS = (

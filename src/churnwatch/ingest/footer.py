@@ -19,10 +19,13 @@ MAX_FOOTER = 10
 
 _TOTAL = re.compile(
     r"(?:(?:zwischen|end|gesamt)?summen?|gesamt|(?:sub|grand\s*)?totals?|anzahl|saldo|sum"
-    r"|count|übertrag|(?:seite|page)\s+\d+)(?=$|[\s:.=])",
+    r"|count|record\s+count|records|übertrag|nombre\s+de\s+lignes|(?:seite|page)\s+\d+"
+    r"|report\s+(?:run|generated|created)|confidential|copyright|vertraulich|erstellt\s+am"
+    r")(?=$|[\s:.=/(])",
     re.IGNORECASE,
 )
-"""A field that opens with a word of totals, counts or page numbers (German and English)."""
+"""A field that opens with a word of totals, counts, page numbers or a report's own lines
+(German, English and French; Salesforce's confidentiality and copyright lines)."""
 
 
 class Record(NamedTuple):
@@ -45,22 +48,28 @@ def names_a_total(fields: Iterable[str]) -> bool:
     """Whether a field opens with a word of a total (``Summe``, ``Gesamt``, ``Total:``,
     ``Anzahl Belege: 3131``, ``Seite 12 von 12``) standing alone: ``Summen-Verlag``,
     ``Gesamthochschule`` and ``SUM-1001`` are names."""
-    return any(_TOTAL.match(field.strip()) for field in fields)
+    return any(_TOTAL.match(field.strip().strip('"').strip()) for field in fields)
 
 
 def _fits_a_footer(record: Record) -> bool:
     """A total, a rule of dashes or a page break, or a row of no customer."""
-    if names_a_total(record.fields) or record.without_id:
-        return True
+    return names_a_total(record.fields) or record.without_id or _decoration(record)
+
+
+def _decoration(record: Record) -> bool:
+    """A rejected line of no letter or digit: a rule of dashes, a page break."""
     return not record.parsed and not any(ch.isalnum() for ch in "".join(record.fields))
 
 
 def footer(records: Sequence[Record]) -> list[Record]:
     """The records of ``records`` (an export's last ones, in any order) that are its
-    footer: the longest run at the end that fits one and names a total somewhere."""
+    footer: the longest run at the end that fits one and names a total somewhere, or is
+    nothing but rules and page breaks."""
     ordered = sorted(records, key=lambda record: record.line)
     start = len(ordered)
     while start and _fits_a_footer(ordered[start - 1]):
         start -= 1
     found = ordered[start:]
-    return found if any(names_a_total(record.fields) for record in found) else []
+    if any(names_a_total(record.fields) for record in found):
+        return found
+    return found if found and all(map(_decoration, found)) else []

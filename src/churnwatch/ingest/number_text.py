@@ -62,8 +62,8 @@ def parse_numbers(
 _MINUS_LOOKALIKES = "\u2212\u2013\u2012\u2010"
 """The minus sign, the en dash, the figure dash and the hyphen of typesetting and word
 processors, which a copied amount may carry for its minus."""
-_IN_PARENTHESES = r"^\(\s*(.*?)\s*\)$"
-"""A negative amount as accountants write it: ``(12,50)``."""
+_IN_PARENTHESES = r"^-?\(\s*(.*?)\s*\)$"
+"""A negative amount as accountants write it: ``(12,50)``, also after a minus."""
 
 
 def _other_signs(text: pa.Array, valid: pa.Array, pattern: str) -> tuple[pa.Array, pa.Array]:
@@ -73,7 +73,10 @@ def _other_signs(text: pa.Array, valid: pa.Array, pattern: str) -> tuple[pa.Arra
     if not rest.size:
         return text, valid
     signed = pc.replace_substring_regex(text.take(pa.array(rest)), f"[{_MINUS_LOOKALIKES}]", "-")
-    signed = pc.replace_substring_regex(signed, _IN_PARENTHESES, r"-\1")
+    signed = _without_currency(pc.replace_substring_regex(signed, _IN_PARENTHESES, r"-\1"))
+    signed = pc.replace_substring_regex(signed, r"^--", "-")  # -(12,50): negative once
+    signed = pc.replace_substring_regex(signed, r"^-\s+(\d)", r"-\1")  # - 12,50 (Excel)
+    signed = pc.replace_substring_regex(signed, r"(\d)\s+-$", r"\1-")  # 12,50 -
     found = np.asarray(pc.fill_null(pc.match_substring_regex(signed, pattern), False))
     if not found.any():
         return text, valid

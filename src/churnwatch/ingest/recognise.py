@@ -38,6 +38,7 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "amount": _AMOUNT,
         "order_id": "order id|order no|order number|order nr|document no|document number|"
         "belegnummer|belegnr|auftragsnummer|auftragsnr|bestellnummer|bestellnr|"
+        "verkaufsbeleg|verkaufsbelegnummer|sales document|sales order|"
         "n commande|no commande|numero de commande",
         "channel": "channel|order channel|source|origin|initiated by|order type|auftragsart|"
         "kanal|herkunft|auftragsquelle|bestellweg",

@@ -93,11 +93,13 @@ class Head:
         """The data rows end in one extra, empty field (a common export quirk): most sampled
         rows do, and the others have the header's width. Most, not all: a part of a split
         export samples other rows than the whole, and both must read the rows lacking the
-        delimiter as such (see ``csv_reader._Reader._lacking_trailing_delimiter``)."""
+        delimiter as such (see ``csv_reader._Reader._lacking_trailing_delimiter``). Lines
+        of one field (a report's footer, ``Anzahl Belege: 300``) are no rows to judge by."""
         width = len(self.header)
-        extra = sum(len(r) == width + 1 and not r[-1] for r in self.rows)
-        plain = sum(len(r) == width for r in self.rows)
-        return extra > len(self.rows) / 2 and extra + plain == len(self.rows)
+        rows = [r for r in self.rows if len(r) > 1] if width > 1 else self.rows
+        extra = sum(len(r) == width + 1 and not r[-1] for r in rows)
+        plain = sum(len(r) == width for r in rows)
+        return extra > len(rows) / 2 and extra + plain == len(rows)
 
 
 def _without_blank_ends(header: list[str]) -> list[str]:
@@ -343,8 +345,10 @@ def _samples_further_down(head: Head, source: Source, columns: dict[str, str]) -
     """The dates of rows sampled evenly over the rest of the file: an export sorted by date
     has only days up to the 12th in its first hundreds of rows (``01/02/2024`` … ``01/12``),
     which fit day first as well as month first, while ``01/13/2024`` further down fits one
-    alone. Rows holding a quote are passed over (a block may start inside a quoted field)."""
-    if head.complete or head.file is None or not ascii_compatible(head.encoding):
+    alone. A small file (the head may hold it whole, but only its first 500 rows are
+    sampled) is read whole. Rows holding a quote are passed over (a block may start inside
+    a quoted field)."""
+    if head.file is None or not ascii_compatible(head.encoding):
         return []
     positions = [
         head.header.index(columns[c.name])
@@ -361,13 +365,19 @@ def _dates_further_down(head: Head, file: Path, positions: list[int]) -> list[st
     found: list[str] = []
     with file.open("rb") as handle:
         size = handle.seek(0, io.SEEK_END)
-        span = max(size - HEAD_BYTES - FURTHER_BYTES, 0)
-        for block in range(1, FURTHER_BLOCKS + 1):
-            handle.seek(HEAD_BYTES + span * block // FURTHER_BLOCKS)
-            lines = handle.read(FURTHER_BYTES).split(b"\n")[1:-1]  # whole lines only
-            text = [line.decode(head.encoding, "replace") for line in lines if b'"' not in line]
-            rows = csv.reader((line.rstrip("\r") for line in text), delimiter=head.delimiter)
-            found += [row[i] for row in rows if len(row) == len(head.header) for i in positions]
+        if size <= FURTHER_BLOCKS * FURTHER_BYTES:
+            handle.seek(0)
+            blocks = [handle.read().split(b"\n")[1:]]  # all but the first line (the header's)
+        else:
+            span = max(size - HEAD_BYTES - FURTHER_BYTES, 0)
+            blocks = []
+            for block in range(1, FURTHER_BLOCKS + 1):
+                handle.seek(HEAD_BYTES + span * block // FURTHER_BLOCKS)
+                blocks.append(handle.read(FURTHER_BYTES).split(b"\n")[1:-1])  # whole lines
+    for lines in blocks:
+        text = [line.decode(head.encoding, "replace") for line in lines if b'"' not in line]
+        rows = csv.reader((line.rstrip("\r") for line in text), delimiter=head.delimiter)
+        found += [row[i] for row in rows if len(row) == len(head.header) for i in positions]
     return found
 
 
