@@ -279,11 +279,13 @@ def test_init_maps_sap_sales_orders_and_open_items(write_csv, exports, cli):
     write_csv(
         "FBL5N.txt",
         "Konto\tBelegnummer\tBelegart\tBelegdatum\tNettofälligkeit\tAusgleichsdatum\t"
-        "Betrag in Hauswährung\tHauswährung\n"
-        "K1011\tRE900000\tRV\t02.01.2024\t01.02.2024\t01.02.2024\t3.183,50\tEUR\n",
+        "Betrag in Hauswährung\tHauswährung\tVerzug nach Nettofälligkeit\n"
+        "K1011\tRE900000\tRV\t02.01.2024\t01.02.2024\t01.02.2024\t3.183,50\tEUR\t0\n",
         "cp1252",
     )
-    assert cli("init", exports).exit_code == 0
+    result = cli("init", exports)
+    assert result.exit_code == 0
+    assert "would also fit" not in result.stdout  # the days past the due date are no amount
     sources = read_toml(exports / "churnwatch.toml")["sources"]
     assert sources["orders"]["path"] == "VA05.txt"
     assert sources["orders"]["columns"] == {  # the sales document, not the customer's PO

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from churnwatch.core.sources import SOURCES
+from churnwatch.core.sources import SOURCES, Kind
 
 _CUSTOMER = (
     "customer id|customer|customer no|customer number|customer nr|cust id|client id|client|"
@@ -432,9 +432,23 @@ def other_amount(headers: list[str], mapping: dict[str, str]) -> str | None:
     others = [
         h
         for h in headers
-        if h != chosen and h not in mapping.values() and column_score(h, "orders", "amount") > 0
+        if h != chosen
+        and h not in mapping.values()
+        and column_score(h, "orders", "amount") > 0
+        and not _names_a_date(h)
     ]
     return others[0] if chosen and others else None
+
+
+def _names_a_date(header: str) -> bool:
+    """Whether a header names a date of some source (``Verzug nach Nettofälligkeit``: the
+    days past the net due date, no amount, though it holds ``netto``)."""
+    return any(
+        column_score(header, name, column.name) > 0
+        for name, source in SOURCES.items()
+        for column in source.columns
+        if column.kind is Kind.DATE
+    )
 
 
 def source_score(file_name: str, headers: list[str], source: str) -> float:
