@@ -215,7 +215,9 @@ def test_init_leaves_utf8_with_one_cp1252_byte_to_the_loader(exports, cli):
     (exports / "orders.csv").write_bytes(
         ("customer_id;order_date;amount;note\n" + rows).encode() + b"B;2025-01-09;6;R\xe4ckruf\n"
     )
-    assert cli("init", exports).exit_code == 0
+    result = cli("init", exports)
+    assert result.exit_code == 0
+    assert "orders.csv (utf-8 with lines of another encoding," in flat(result.stdout)
     assert "encoding" not in read_toml(exports / "churnwatch.toml")["sources"]["orders"]
     assert list(load(exports).customer_ids)[:2] == ["B", "M\u00dcLLER1"]
 

@@ -182,7 +182,7 @@ class Proposal:
             entry: dict[str, Any] = {"path": p.file}
             if p.missing_required and not SOURCES[name].required:  # would stop every run
                 entry["enabled"] = False
-            if p.encoding:
+            if p.encoding and p.encoding != MIXED:
                 entry["encoding"] = p.encoding
             if p.dialect.delimiter:  # none for Parquet
                 entry["delimiter"] = p.dialect.delimiter
@@ -307,7 +307,8 @@ def whole_file_encoding(path: Path, sniffed: str) -> str | None:
     """The encoding to write into the config, checked over the whole file.
 
     ``None`` for plain ASCII: naming no encoding keeps the loader's own detection, with its
-    cp1252 fallback, for the day a later export contains an umlaut.
+    cp1252 fallback, for the day a later export contains an umlaut; :data:`MIXED`, which is
+    not written either, for UTF-8 with some lines of another encoding.
     """
     if sniffed == "utf-8-sig":  # a BOM, then lines of another encoding: the loader mends
         return sniffed if first_undecodable(path, sniffed) is None else None
@@ -319,7 +320,12 @@ def whole_file_encoding(path: Path, sniffed: str) -> str | None:
         return sniffed
     # UTF-8 with some lines of another encoding (a note pasted from elsewhere): cp1252 would
     # garble every umlaut of the rest; the loader reads such a file line by line, and says so.
-    return None if mixes_encodings(path) else "cp1252"
+    return MIXED if mixes_encodings(path) else "cp1252"
+
+
+MIXED = "utf-8 with lines of another encoding"
+"""What ``init`` shows for a UTF-8 export holding some bytes of another encoding, and
+writes no encoding for: the loader reads such a file line by line."""
 
 
 def _proposals(
