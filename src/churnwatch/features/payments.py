@@ -28,7 +28,7 @@ from churnwatch.timeframe import Window
 def payment_delays(inputs: Inputs) -> Features:
     payments, window = without_credit_notes(inputs.cut.frame("payments")), inputs.window
     n = window.customers
-    codes, due, paid = invoices(payments)
+    codes, due, paid = _invoices(payments)
     invoices_recent, late_recent = _lateness(codes, due, paid, window.recent(due), window)
     _, late_baseline = _lateness(codes, due, paid, window.baseline(due), window)
     overdue = np.isnan(paid) & (due < window.as_of)
@@ -57,7 +57,11 @@ def invoices(payments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """Each invoice once: its customer code, due day and paid day (NaN: some part still
     open), credit notes left out. Rows are invoices unless the load found invoices in
     parts (:mod:`churnwatch.ingest.invoice_parts`)."""
-    payments = without_credit_notes(payments)
+    return _invoices(without_credit_notes(payments))
+
+
+def _invoices(payments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`invoices` of rows without credit notes."""
     codes = payments["customer"].to_numpy()
     due = payments["due_date"].to_numpy()
     paid = payments["paid_date"].to_numpy(dtype=float)

@@ -2,8 +2,8 @@
 
 Integer cents read as euros make every amount a hundred times too large: revenues in the
 reasons and reports, the value of open invoices, a lost customer's lifetime revenue. Where
-the amount's header says cents (or the configuration does), the amounts are divided by 100,
-and a note says so, with the setting that says otherwise.
+the amount's header says cents and every amount is whole (or the configuration says so), the
+amounts are divided by 100, and a note says so, with the setting that says otherwise.
 """
 
 from __future__ import annotations
@@ -45,30 +45,20 @@ def in_whole_units(table: SourceTable, config: SourceConfig) -> SourceTable:
         return table
     place = table.table.column_names.index("amount")
     given = table.table.column(place).cast("float64")
+    source = table.source.name
     if config.cents is None and not _whole(given):  # 'Betrag (EUR, Cent-genau)': euros
-        return _noted(table, header, _NOT_WHOLE)
-    amounts = pc.divide(given, 100.0)
-    why = "set" if config.cents else f"the header '{inline(excerpt(header))}' says"
-    note = Problem(
-        table.source.name,
-        table.path.name,
-        Reason.CENTS,
-        f"amounts read as cents ({why} so) and divided by 100"
-        + (
-            ""
-            if config.cents
-            else f"; if they are not, set cents = false under [sources.{table.source.name}]"
-        ),
-        column=header,
-        level=Level.NOTE,
-    )
-    return replace(
-        table,
-        table=table.table.set_column(place, "amount", amounts),
-        problems=[*table.problems, note],
-    )
+        return _noted(table, header, _NOT_WHOLE.replace("{source}", source))
+    divided = replace(table, table=table.table.set_column(place, "amount", pc.divide(given, 100.0)))
+    if config.cents:
+        return _noted(divided, header, "amounts read as cents (set so) and divided by 100")
+    said = _DIVIDED.replace("{source}", source).replace("{header}", inline(excerpt(header)))
+    return _noted(divided, header, said)  # the header is anyone's: no format() on it
 
 
+_DIVIDED = (
+    "amounts read as cents (the header '{header}' says so) and divided by 100; if they are"
+    " not, set cents = false under [sources.{source}]"
+)
 _NOT_WHOLE = (
     "the header mentions cents, but the amounts have decimals: read as they are (set"
     " cents = true under [sources.{source}] if they are cents all the same)"
@@ -81,11 +71,12 @@ def _whole(amounts: pa.ChunkedArray) -> bool:
 
 
 def _noted(table: SourceTable, header: str, text: str) -> SourceTable:
+    """``table`` with a note on its amounts."""
     note = Problem(
         table.source.name,
         table.path.name,
         Reason.CENTS,
-        text.format(source=table.source.name),
+        text,
         column=header,
         level=Level.NOTE,
     )

@@ -1062,7 +1062,7 @@ class _Reader:
         ):
             return np.zeros(parsed, dtype=bool)
         records = [
-            _parsed_record(int(line), row, self.columns["customer_id"], delimiter)
+            _parsed_record(int(line), row, self.columns["customer_id"])
             for line, row in zip(self.layout.row_lines(rows, parsed), tail, strict=True)
         ]
         if rejected:
@@ -1814,13 +1814,17 @@ def _may_name_a_total(row: dict[str, Any], customer: str) -> tuple[str, ...]:
     return tuple(others)
 
 
-def _parsed_record(line: int, row: dict[str, Any], customer: str, delimiter: str) -> Record:
-    """A row at the file's end, as the footer check sees it: without a customer id or any
-    other worded value (an order number), it is no customer's row."""
+def _parsed_record(line: int, row: dict[str, Any], customer: str) -> Record:
+    """A row at the file's end, as the footer check sees it: with neither a customer id nor
+    any other worded value (an order number), it is no customer's row. The note shows it
+    from the file's fields, so it carries no text of its own."""
+    fields = _may_name_a_total(row, customer)
+    return Record(line, fields, "", parsed=True, without_id=not fields and _no_id(row, customer))
+
+
+def _no_id(row: dict[str, Any], customer: str) -> bool:
     value = row[customer]
-    shown = delimiter.join("" if cell is None else str(cell) for cell in row.values())
-    blank = (value is None or not str(value).strip()) and not _worded_but(row, customer)
-    return Record(line, _may_name_a_total(row, customer), shown, parsed=True, without_id=blank)
+    return value is None or not str(value).strip()
 
 
 def _rejected_record(line: int, text: str, delimiter: str) -> Record:

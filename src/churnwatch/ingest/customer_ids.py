@@ -292,6 +292,12 @@ LOOKALIKES = (
 )
 
 
+def lookalikes_in(ids: pa.Array) -> tuple[Lookalike, ...]:
+    """The ways of :data:`LOOKALIKES` that ``ids`` (all of them) may hold two spellings of:
+    each one quick pass, taken once for every comparison that follows."""
+    return tuple(lookalike for lookalike in LOOKALIKES if lookalike.may_hold(ids))
+
+
 _NUMBERED = r"^[^0-9]*[0-9]+$"
 _PADDING = r"^([^0-9]*)0+([0-9])"
 _PADDED_START = r"^[^0-9]*0[0-9]"

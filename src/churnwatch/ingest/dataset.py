@@ -32,7 +32,7 @@ from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import excerpt, inline, plural
 from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
-from churnwatch.ingest.customer_ids import LOOKALIKES, Lookalike, code_customers
+from churnwatch.ingest.customer_ids import Lookalike, code_customers, lookalikes_in
 from churnwatch.ingest.date_order import PAID_OUT_OF_REACH, closed_before_opened, paid_out_of_reach
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.invoice_parts import number_invoice_parts
@@ -194,7 +194,6 @@ def load_dataset(
         problems.extend(combine_order_lines(frames["orders"]))
     if "payments" in frames:
         problems.extend(number_invoice_parts(frames["payments"]))
-    if "payments" in frames:
         problems.extend(_drop_paid_out_of_reach(frames["payments"]))
     if "complaints" in frames:
         problems.extend(closed_before_opened(frames["complaints"]))
@@ -205,11 +204,13 @@ def load_dataset(
         raise InputError(f"{frames['orders'].path}: no orders with a customer id left to score")
     with_orders = ordering_mask(frames, len(ids))
     # Ids that differ in spelling are two customers in two parts: the export says so.
-    problems.extend(_orphans(frames, ids, None if part else coded.text, with_orders))
     if part:
+        problems.extend(_orphans(frames, ids, None, with_orders))
         return Dataset(folder, ids, frames, problems)
+    possible = lookalikes_in(coded.text)
+    problems.extend(_orphans(frames, ids, (coded.text, possible), with_orders))
     if "orders" in frames:
-        problems.extend(lookalike_twins(frames["orders"], coded.text, with_orders))
+        problems.extend(lookalike_twins(frames["orders"], coded.text, with_orders, possible))
     said = in_their_parts(problems, exports) + unread_twins(folder, exports)
     return Dataset(folder, ids, frames, said, exports)
 
@@ -767,10 +768,17 @@ def repeated_customers_found(customers: int) -> str:
     )
 
 
-def lookalike_hint(text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray) -> str:
+def lookalike_hint(
+    text: pa.Array,
+    orphans: np.ndarray,
+    with_orders: np.ndarray,
+    possible: tuple[Lookalike, ...],
+) -> str:
     """Say so when orphan ids equal ordering customers' ids but for their spelling (leading
-    zeros, case: :data:`LOOKALIKES`); the first way that finds some is said."""
-    for lookalike in LOOKALIKES:
+    zeros, case, separators: the ``possible`` ways, see
+    :func:`~churnwatch.ingest.customer_ids.lookalikes_in`); the first way that finds some is
+    said."""
+    for lookalike in possible:
         if hint := _lookalike_hint(lookalike, text, orphans, with_orders):
             return hint
     return ""
@@ -782,7 +790,7 @@ def _lookalike_hint(
     """The ordering customers' ids are compared to the orphans' as ``lookalike`` says, on
     whole columns (there may be millions)."""
     orphan_ids = lookalike.comparable(text.take(pa.array(orphans)))
-    if not len(orphan_ids) or not lookalike.may_hold(text):
+    if not len(orphan_ids):
         return ""
     ordering = lookalike.comparable(text.filter(pa.array(with_orders)))
     keys = lookalike.key(ordering)
@@ -803,16 +811,20 @@ def _lookalike_hint(
     )
 
 
-def lookalike_twins(orders: SourceFrame, text: pa.Array, with_orders: np.ndarray) -> list[Problem]:
+def lookalike_twins(
+    orders: SourceFrame,
+    text: pa.Array,
+    with_orders: np.ndarray,
+    possible: tuple[Lookalike, ...],
+) -> list[Problem]:
     """Ordering customers whose ids differ only in their spelling (``00123`` and ``123``,
     ``KD-007`` and ``KD-7``, ``MUELLER`` and ``Mueller``): two customers to churnwatch, most
-    likely one to the business, each with part of its orders. Looked for only where the
-    ids may hold such spellings (one quick pass over them, as Arrow text)."""
+    likely one to the business, each with part of its orders. Looked for only in the ways
+    the ids may hold (``possible``)."""
     return [
         twins
-        for lookalike in LOOKALIKES
-        if lookalike.may_hold(text)
-        and (twins := _twins(lookalike, orders, text, with_orders)) is not None
+        for lookalike in possible
+        if (twins := _twins(lookalike, orders, text, with_orders)) is not None
     ]
 
 
@@ -858,12 +870,13 @@ def orphan_rows(frame: SourceFrame, with_orders: np.ndarray) -> tuple[np.ndarray
 def _orphans(
     frames: dict[str, SourceFrame],
     ids: pd.Index,
-    text: pa.Array | None,
+    spellings: tuple[pa.Array, tuple[Lookalike, ...]] | None,
     with_orders: np.ndarray,
 ) -> list[Problem]:
     """Customers who appear in a source but have no orders (e.g. a mistyped customer id);
-    ``text``: ``ids`` as Arrow text (None: no hint on ids padded with zeros), ``with_orders``:
-    a mask of the customers with orders."""
+    ``spellings``: ``ids`` as Arrow text and the ways they may be spelt twice (None, for a
+    part of an export: no hint on spellings, which the whole gives), ``with_orders``: a mask
+    of the customers with orders."""
     problems = []
     for name, frame in frames.items():
         if name == "orders":
@@ -871,7 +884,10 @@ def _orphans(
         orphan, customers = orphan_rows(frame, with_orders)
         if customers.size:
             tally = (int(orphan.sum()), customers.size)
-            hint = lookalike_hint(text, customers, with_orders) if text is not None else ""
+            hint = ""
+            if spellings is not None:
+                text, possible = spellings
+                hint = lookalike_hint(text, customers, with_orders, possible)
             problems.append(
                 Problem(
                     name,
@@ -882,7 +898,7 @@ def _orphans(
                     count=int(orphan.sum()),
                     lines=frame.table.first_lines(frame.frame.index.to_numpy()[orphan]),
                     examples=tuple(str(ids[c]) for c in customers[:EXAMPLE_CUSTOMERS]),
-                    level=orphans_level(name, text is not None and bool(orphan.all()), hint),
+                    level=orphans_level(name, spellings is not None and bool(orphan.all()), hint),
                     tally=tally,
                     wording=None if hint else orphans_found,  # a hint names one pair
                 )

@@ -37,7 +37,8 @@ class Record(NamedTuple):
     """The fields that may name a total: a row's customer id where it has one (a total
     elsewhere in a customer's row is a value of theirs), else all of them."""
     shown: str
-    """The record as a message shows it."""
+    """A rejected line as read, for the note (a parsed row is shown from the file's fields,
+    as it is written)."""
     parsed: bool
     """Read as a row (True) or rejected for its number of fields (False)."""
     without_id: bool = False
