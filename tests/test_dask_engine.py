@@ -1136,6 +1136,10 @@ ROUGH_EXPORTS = {
             [HEADER + ",", *(row + "," for row in _orders()), "Anzahl Belege: 300"]
         ),
     },
+    "a second file of the orders' header, not read": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "orders_2024.csv": "\n".join([HEADER, "C1,2024-03-01,5"]),
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

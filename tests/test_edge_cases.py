@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
 
@@ -614,6 +616,41 @@ def test_a_second_file_of_an_exports_header_is_said_to_be_unread(write_csv, expo
         (Level.WARNING, "orders", "orders_2024.csv"),
     ]
     assert twins[0].message.startswith("begins with the header of orders.csv, the orders export")
+
+
+def _packed(path: Path, how: str) -> Path:
+    """``path`` packed as ``how`` beside it (the plain file removed), or as Parquet."""
+    if how == "parquet":
+        target = path.with_suffix(".parquet")
+        pq.write_table(pa.csv.read_csv(path), target)
+    elif how == "zip":
+        target = path.with_suffix(".zip")
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.write(path, path.name)
+    else:
+        target = path.with_name(path.name + "." + how)
+        with pa.output_stream(str(target), compression={"gz": "gzip", "zst": "zstd"}[how]) as out:
+            out.write(path.read_bytes())
+    path.unlink()
+    return target
+
+
+@pytest.mark.parametrize("how", ["gz", "zst", "zip", "parquet"])
+def test_a_packed_or_parquet_second_file_of_an_exports_header_is_said_to_be_unread(
+    write_csv, exports, how
+):
+    """orders_2024.csv.gz beside orders.csv (or a year as Parquet): only plain text files were
+    compared, and the packed year's rows were missing without a word."""
+    write_csv("orders.csv", ORDERS)
+    header = ORDERS.splitlines()[0]
+    year = _packed(write_csv("orders_2024.csv", f"{header}\nC9,2024-03-01,5\n"), how)
+    _packed(write_csv("notes.csv", "customer_id,note\nC9,call back\n"), how)  # not said
+    twins = [p for p in load(exports).problems if p.code == "unread_twin"]
+    assert [(p.source, p.file) for p in twins] == [("orders", year.name)]
+    (exports / "orders.csv").rename(exports / "later.csv")  # the packed one read, the plain not
+    write_csv("churnwatch.toml", f'[sources.orders]\npath = "{year.name}"\n')
+    twins = [p for p in load(exports).problems if p.code == "unread_twin"]
+    assert [(p.source, p.file) for p in twins] == [("orders", "later.csv")]
 
 
 @pytest.mark.parametrize(

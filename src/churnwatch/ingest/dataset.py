@@ -37,7 +37,7 @@ from churnwatch.ingest.date_order import PAID_OUT_OF_REACH, closed_before_opened
 from churnwatch.ingest.duplicates import candidate_rows, duplicated_rows, numeric_bits
 from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
-from churnwatch.ingest.packed import PACKED_SUFFIXES, packed_names
+from churnwatch.ingest.packed import PACKED_SUFFIXES, head_of, is_export_name, packed_names
 from churnwatch.ingest.parquet_folder import (
     folder_candidates,
     in_their_parts,
@@ -215,27 +215,20 @@ def load_dataset(
     return Dataset(folder, ids, frames, said, exports)
 
 
-TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
-"""The files whose first line is compared with the exports' (see :func:`unread_twins`)."""
-
-
 def unread_twins(folder: Path, exports: dict[str, Path]) -> list[Problem]:
     """Files in the exports folder that begin with the header of a source's export but are
-    not read: an export split in two (``orders_2024.csv``, ``orders_2025.csv``), of which
+    not read: an export split in two (``orders_2024.csv``, ``orders_2025.csv.gz``), of which
     churnwatch reads one; the rows of the other would be missing without a word. Only the
-    first line of each text file is read."""
-    headers = {
-        name: line
-        for name, path in exports.items()
-        if path.suffix.lower() in TEXT_SUFFIXES and (line := _first_line(path))
-    }
+    start of each export-like file is read (unpacked as far as that), or a Parquet file's
+    column names."""
+    headers = {name: line for name, path in exports.items() if (line := _first_line(path))}
     if not headers:
         return []
     read = {path.resolve() for path in exports.values()}
     found = []
     for candidate in sorted(folder.iterdir()):
         if (
-            candidate.suffix.lower() not in TEXT_SUFFIXES
+            not is_export_name(candidate.name)
             or candidate.name.startswith((".", "~$"))
             or not candidate.is_file()
             or candidate.resolve() in read
@@ -251,12 +244,9 @@ def unread_twins(folder: Path, exports: dict[str, Path]) -> list[Problem]:
 def _first_line(path: Path) -> bytes | None:
     """A file's first line, whatever its case, quotes, blanks and delimiters, without a
     byte-order mark (None: unreadable or empty): ``ORDER_ID,CUSTOMER_ID`` of an older
-    export is the header of ``order_id;customer_id``."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1 << 16)
-    except OSError:
-        return None
+    export is the header of ``order_id;customer_id``, and of a Parquet file with those
+    columns."""
+    head = head_of(path, 1 << 16)
     line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].lower()
     return re.sub(rb'[,;\t|"\s]+', b",", line).strip(b",") or None
 

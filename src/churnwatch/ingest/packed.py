@@ -173,6 +173,43 @@ def _table(archive: zipfile.ZipFile, path: Path) -> str:
     return tables[0]
 
 
+def head_of(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of the text ``path`` holds, unpacked as far as they reach, or
+    the column names of a Parquet file joined by commas; empty where it cannot be read. Only
+    the start of a packed file is unpacked."""
+    kind = kind_of(path)
+    try:
+        if kind == "parquet":
+            return _parquet_names(path)
+        if kind == "zip":
+            with zipfile.ZipFile(path) as archive, archive.open(_table(archive, path)) as member:
+                return member.read(size)
+        if kind == "xz":
+            with lzma.open(path) as unpacking:
+                return unpacking.read(size)
+        if kind == "csv":
+            with path.open("rb") as plain:
+                return plain.read(size)
+        if kind == "lz4-legacy":
+            return b""
+        import pyarrow as pa
+
+        with pa.input_stream(str(path), compression=kind) as stream:
+            return bytes(stream.read(size))
+    except (OSError, EOFError, ValueError, RuntimeError, lzma.LZMAError, zipfile.BadZipFile):
+        return b""  # Arrow's errors are among these
+    except InputError:  # a ZIP archive of a workbook, or of several files
+        return b""
+
+
+def _parquet_names(path: Path) -> bytes:
+    if not path.is_file():  # a folder of parts is one export, never a second file of one
+        return b""
+    import pyarrow.parquet as pq
+
+    return ",".join(pq.read_schema(path).names).encode()
+
+
 def read_from(path: Path) -> str:
     """For a message about a ZIP export's columns: which file in it was read (a ``readme.txt``
     alone in the archive is read as the export); empty for any other export."""
