@@ -1140,6 +1140,16 @@ ROUGH_EXPORTS = {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "orders_2024.csv": "\n".join([HEADER, "C1,2024-03-01,5"]),
     },
+    "amounts under a header of cents, one of them with decimals (read as they are)": {
+        "orders.csv": "\n".join(
+            [
+                "customer_id,order_date,amount_cents",
+                *(row.replace(".50", "") for row in _orders()[:-1]),
+                _orders()[-1],
+            ]
+        ),
+        "churnwatch.toml": '[sources.orders.columns]\namount = "amount_cents"',
+    },
     "complaints all unreadable (left out)": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "complaints.csv": "customer_id,opened_date,severity\nC1,never,high\nC2,nie,low",

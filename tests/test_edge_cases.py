@@ -519,22 +519,74 @@ def sorted_by_date(first: str, later: int) -> str:
     return "customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
 
 
+def as_text_parquet(path: Path, parts: int) -> None:
+    """A CSV written again as Parquet with every column text (as pandas' ``astype(str)`` or
+    Spark write dates), one file or a folder of ``parts`` parts; the CSV removed."""
+    table = pa.csv.read_csv(
+        path,
+        convert_options=pa.csv.ConvertOptions(
+            column_types=dict.fromkeys(path.read_text().split("\n", 1)[0].split(","), pa.string())
+        ),
+    )
+    path.unlink()
+    if parts == 1:
+        pq.write_table(table, path.with_suffix(".parquet"))
+        return
+    folder = path.with_suffix("")
+    folder.mkdir()
+    size = -(-table.num_rows // parts)
+    for part in range(parts):
+        pq.write_table(table.slice(part * size, size), folder / f"part-{part}.parquet")
+
+
+@pytest.mark.parametrize("parts", [0, 1, 2], ids=["csv", "parquet", "parquet-parts"])
 @pytest.mark.parametrize("later", [45, 1], ids=["large", "small"])
-@pytest.mark.parametrize(
-    ("written", "read"), [("%m/%d/%Y", "%m/%d/%Y"), ("%d/%m/%Y", "%d/%m/%Y")], ids=["US", "UK"]
-)
+@pytest.mark.parametrize("written", ["%m/%d/%Y", "%d/%m/%Y"], ids=["US", "UK"])
 def test_the_day_month_order_is_decided_on_rows_further_down(
-    write_csv, exports, written, read, later
+    write_csv, exports, written, later, parts
 ):
     """A US export sorted by date was read day first from its first 500 rows: 60 % of its
     rows were skipped as bad dates, and the scan exited 0. The ambiguity note stood even
-    where ``13/01`` further down decides it."""
-    write_csv("orders.csv", sorted_by_date(written, later))
+    where ``13/01`` further down decides it. The same dates as text in Parquet were still
+    read day first."""
+    path = write_csv("orders.csv", sorted_by_date(written, later))
+    if parts:
+        as_text_parquet(path, parts)
     dataset = load(exports)
-    assert dataset.sources["orders"].table.dialect.date_format == read
+    assert dataset.sources["orders"].table.dialect.date_format == written
     assert dataset.sources["orders"].rows_skipped == 0
     assert not [p for p in dataset.problems if p.code in ("ambiguous_dates", "bad_date")]
     assert dataset.frame("orders")["order_date"].max() == (dt.date(2024, 12, 31) - EPOCH).days
+
+
+@pytest.mark.parametrize("parts", [0, 1, 2], ids=["csv", "parquet", "parquet-parts"])
+@pytest.mark.parametrize("later", [2000, 20], ids=["large", "small"])
+def test_a_decimal_comma_first_seen_further_down_is_read(write_csv, exports, later, parts):
+    """Whole amounts in the first 800 rows (3875), a decimal comma only after them
+    (1289,84): the head decided on a decimal point, and 90 % of the rows were skipped with
+    exit 0."""
+    whole = [f"C{n % 40};2024-01-02;{100 + n}" for n in range(800)]
+    cents = [f"C{n % 40};2024-02-03;{100 + n},{n % 90 + 10}" for n in range(later)]
+    path = write_csv("orders.csv", "customer_id;order_date;amount\n" + "\n".join(whole + cents))
+    if parts:
+        table = pa.csv.read_csv(
+            path,
+            parse_options=pa.csv.ParseOptions(delimiter=";"),
+            convert_options=pa.csv.ConvertOptions(
+                column_types=dict.fromkeys(["customer_id", "order_date", "amount"], pa.string())
+            ),
+        )
+        path.unlink()
+        if parts == 1:
+            pq.write_table(table, exports / "orders.parquet")
+        else:  # a folder of two parts, the second holding every amount with a comma
+            (exports / "orders").mkdir()
+            pq.write_table(table.slice(0, 900), exports / "orders" / "part-0.parquet")
+            pq.write_table(table.slice(900), exports / "orders" / "part-1.parquet")
+    dataset = load(exports, dt.date(2024, 12, 31))
+    assert dataset.sources["orders"].rows_skipped == 0
+    amounts = dataset.frame("orders")["amount"].tolist()
+    assert amounts[800:802] == [100.10, 101.11]
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from churnwatch.core.scratch import private_folder
 from churnwatch.core.sources import SOURCES, Kind
 from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.features.population import Population, fit_statistical_model
+from churnwatch.ingest.amount_unit import kept_as_given
 from churnwatch.ingest.csv_reader import Categories, SourceTable
 from churnwatch.ingest.customer_ids import lookalikes_in, natural_order
 from churnwatch.ingest.dataset import (
@@ -121,8 +122,11 @@ def _scanned(
     step(f"loading the {split.parts} parts on {cluster.workers} Dask workers")
     loaded = cluster.each(_load, [(i,) for i in present], job)
     values = _Values.of(split, loaded)
-    if again := values.differing(loaded):  # a part read a category value otherwise
-        job = replace(job, split=split.with_values(values.pinned()), again=True)
+    as_given = _amounts_as_given(loaded)
+    # A part read a category value otherwise, or divided amounts the export has with decimals
+    if again := sorted({*values.differing(loaded), *_divided_in(loaded, as_given)}):
+        split = split.with_values(values.pinned()).with_amounts_as_given(as_given)
+        job = replace(job, split=split, again=True)
         again_loaded = cluster.each(_load, [(present[i],) for i in again], job)
         reloaded = dict(zip(again, again_loaded, strict=True))
         loaded = [reloaded.get(i, part) for i, part in enumerate(loaded)]
@@ -278,6 +282,24 @@ def _load(index: int, job: _Job) -> _Loaded:
             if name != "orders" and len(source.frame)
         },
     )
+
+
+def _amounts_as_given(loaded: list[_Loaded]) -> set[str]:
+    """The sources whose header says cents but of which some part has amounts with
+    decimals: the whole export's amounts are read as they are, as one reader would."""
+    return {p.source for part in loaded for p in part.problems if kept_as_given(p)}
+
+
+def _divided_in(loaded: list[_Loaded], as_given: set[str]) -> list[int]:
+    """The parts (their places in ``loaded``) that divided such a source's amounts by 100."""
+    return [
+        place
+        for place, part in enumerate(loaded)
+        if any(
+            p.code is Reason.CENTS and p.source in as_given and not kept_as_given(p)
+            for p in part.problems
+        )
+    ]
 
 
 def _without_rows(source: SourceFrame) -> SourceFrame:

@@ -65,6 +65,15 @@ _NOT_WHOLE = (
 )
 
 
+def kept_as_given(problem: Problem) -> bool:
+    """Whether ``problem`` says a source's amounts were read as they are, though its header
+    says cents (some had decimals): where an export is read in parts, one such part decides
+    for all of them."""
+    return problem.code is Reason.CENTS and problem.message == _NOT_WHOLE.replace(
+        "{source}", problem.source
+    )
+
+
 def _whole(amounts: pa.ChunkedArray) -> bool:
     """Whether every amount is a whole number, as cents are."""
     return bool(pc.all(pc.equal(amounts, pc.round(amounts))).as_py() is not False)

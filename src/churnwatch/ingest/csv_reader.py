@@ -2038,7 +2038,7 @@ def parquet_head(path: Path) -> Head:
     names = [n for n in schema.names if n not in repeated] + [n for n in repeated for _ in (1, 2)]
     typed = frozenset(f.name for f in schema if not _is_text(f.type)) | joined_as_text(path)
     rows = _sample_rows(dataset)
-    return Head("utf-8", ",", names, rows, has_nul=False, complete=True, typed=typed)
+    return Head("utf-8", ",", names, rows, has_nul=False, complete=True, typed=typed, parquet=path)
 
 
 def _is_text(kind: pa.DataType) -> bool:

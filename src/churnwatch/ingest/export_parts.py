@@ -21,7 +21,7 @@ import math
 import pickle
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -163,6 +163,17 @@ class ExportParts:
                     update={"values": {**parts.settings.values, **values.get(name, {})}}
                 ),
             )
+            for name, parts in self.sources.items()
+        }
+        return replace(self, sources=sources)
+
+    def with_amounts_as_given(self, names: Collection[str]) -> ExportParts:
+        """The same parts, the amounts of the sources ``names`` read as they are, not as
+        cents: some part of each had amounts with decimals, so the export's are no cents."""
+        sources = {
+            name: replace(parts, settings=parts.settings.model_copy(update={"cents": False}))
+            if name in names
+            else parts
             for name, parts in self.sources.items()
         }
         return replace(self, sources=sources)
@@ -883,7 +894,8 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
 
     scratch, parts = into.scratch, into.parts
     try:
-        _, columns, notes = parquet_columns(path, source, settings)
+        head, columns, notes = parquet_columns(path, source, settings)
+        dialect, _ = detect_dialect(head, source, columns, settings)  # of text columns
         dataset = parquet_dataset(path)
         check_flat(path, dataset.schema, columns)
         name = Path(source.default_file).with_suffix(".parquet").name
@@ -914,7 +926,12 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
         if disk_full(exc):  # the parts' folder, not the export: said as such further up
             raise
         raise not_parquet(path, exc) from None
-    settings = _part_settings(settings, name, columns)
+    formats = {
+        "decimal": dialect.decimal,
+        "thousands": dialect.thousands,
+        "date_format": dialect.date_format,
+    }  # decided on the whole export, as a CSV's are: a part's rows could suggest others
+    settings = _part_settings(settings, name, columns, formats)
     records = tuple(int(n) for n in counts)
     maps = tuple(_beside(scratch, index, source, ".rows") for index in range(parts))
     return SourceParts(source.name, path, files, maps, records, settings, tuple(notes))

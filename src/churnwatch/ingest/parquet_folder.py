@@ -203,6 +203,21 @@ def parquet_dataset(path: Path) -> ds.Dataset:
     return _joined(path, *_listed(path))
 
 
+def text_spread_over(path: Path, names: list[str], count: int) -> list[str]:
+    """The values of the named columns in ``count`` rows spread evenly over a Parquet export,
+    as text, row by row (nulls left out): where the first rows' dates fit two formats, rows
+    further down tell them apart, as a CSV's blocks further down do."""
+    if not names:
+        return []
+    table = parquet_dataset(path).to_table(columns=names)
+    if table.num_rows == 0:
+        return []
+    rows = pa.array(np.linspace(0, table.num_rows - 1, min(count, table.num_rows), dtype=np.int64))
+    taken = table.take(rows)
+    columns = [taken.column(name).cast(pa.string()).to_pylist() for name in names]
+    return [value for row in zip(*columns, strict=True) for value in row if value is not None]
+
+
 def joined_as_text(path: Path) -> frozenset[str]:
     """The columns of numbers that a folder's parts are joined by as text (see
     :func:`_widened_by_digits`): typed in the parts, and so not sniffed as a CSV's text."""

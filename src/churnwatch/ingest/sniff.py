@@ -24,6 +24,7 @@ from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.date_text import detect_date_format
 from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.number_text import ambiguous_separator, detect_number_format, parse_numbers
+from churnwatch.ingest.parquet_folder import text_spread_over
 from churnwatch.ingest.trailing_fields import ascii_compatible
 from churnwatch.ingest.transcode import has_utf8_sequences
 
@@ -65,6 +66,8 @@ class Head:
     are, so no number or date format applies to them."""
     file: Path | None = None
     """The plain file the head was read from: where rows further down are sampled."""
+    parquet: Path | None = None
+    """The Parquet export (a file or a folder of parts) the head was read from: the same."""
 
     @property
     def lines_before_header(self) -> int:
@@ -323,13 +326,16 @@ def detect_dialect(
     if _numbers_configured(config):
         decimal, thousands = config.decimal or ".", config.thousands or ""
     else:
-        decimal, thousands = detect_number_format(_samples(head, source, columns, Kind.NUMBER))
+        numbers = _samples(head, source, columns, Kind.NUMBER)
+        if not any(mark in value for value in numbers for mark in ".,"):  # whole: undecided
+            numbers += _samples_further_down(head, source, columns, Kind.NUMBER)
+        decimal, thousands = detect_number_format(numbers)
     detected: str | None = None
     alternatives: list[str] = []
     if not config.date_format:
         samples = _samples(head, source, columns, Kind.DATE)
         detected, alternatives = detect_date_format(samples)
-        if alternatives and (further := _samples_further_down(head, source, columns)):
+        if alternatives and (further := _samples_further_down(head, source, columns, Kind.DATE)):
             detected, alternatives = detect_date_format(samples + further)
     date_format = config.date_format or detected or ISO_FORMAT
     return Dialect(head.encoding, head.delimiter, decimal, thousands, date_format), alternatives
@@ -339,29 +345,35 @@ FURTHER_BLOCKS = 16
 """Places further down a file where rows are sampled when the head's dates fit two formats."""
 FURTHER_BYTES = 32 * 1024
 """Bytes read at each."""
+FURTHER_ROWS = 250
+"""Rows taken at each from a Parquet export (about as many as 32 KiB of a CSV's hold)."""
 
 
-def _samples_further_down(head: Head, source: Source, columns: dict[str, str]) -> list[str]:
-    """The dates of rows sampled evenly over the rest of the file: an export sorted by date
-    has only days up to the 12th in its first hundreds of rows (``01/02/2024`` … ``01/12``),
-    which fit day first as well as month first, while ``01/13/2024`` further down fits one
-    alone. A small file (the head may hold it whole, but only its first 500 rows are
-    sampled) is read whole. Rows holding a quote are passed over (a block may start inside
-    a quoted field)."""
-    if head.file is None or not ascii_compatible(head.encoding):
+def _samples_further_down(
+    head: Head, source: Source, columns: dict[str, str], kind: Kind
+) -> list[str]:
+    """The values of ``kind`` (dates, amounts) of rows sampled evenly over the rest of the
+    file: an export sorted by date has only days up to the 12th in its first hundreds of rows
+    (``01/02/2024`` … ``01/12``), which fit day first as well as month first, while
+    ``01/13/2024`` further down fits one alone; amounts whole in the first rows (``3875``)
+    show their decimal comma only further down (``1289,84``). A small file (the head may
+    hold it whole, but only its first 500 rows are sampled) is read whole. Rows holding a
+    quote are passed over (a block may start inside a quoted field). Of a Parquet export,
+    rows spread over the whole of it."""
+    names = [columns[c.name] for c in source.columns if c.kind is kind and c.name in columns]
+    if head.parquet is not None:
+        text = [name for name in names if name not in head.typed]
+        return text_spread_over(head.parquet, text, FURTHER_BLOCKS * FURTHER_ROWS)
+    if head.file is None or not ascii_compatible(head.encoding) or not names:
         return []
-    positions = [
-        head.header.index(columns[c.name])
-        for c in source.columns
-        if c.kind is Kind.DATE and c.name in columns
-    ]
+    positions = [head.header.index(name) for name in names]
     try:
-        return _dates_further_down(head, head.file, positions)
+        return _values_further_down(head, head.file, positions)
     except OSError:  # an unpacked copy removed already: the head's dates alone
         return []
 
 
-def _dates_further_down(head: Head, file: Path, positions: list[int]) -> list[str]:
+def _values_further_down(head: Head, file: Path, positions: list[int]) -> list[str]:
     found: list[str] = []
     with file.open("rb") as handle:
         size = handle.seek(0, io.SEEK_END)
