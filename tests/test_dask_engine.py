@@ -727,6 +727,33 @@ def test_a_parquet_export_of_text_views_gives_the_same_scan_when_split(
     assert_same_scan(local, split)
 
 
+def test_a_parquet_export_written_as_text_is_read_as_a_whole_when_split(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """US dates sorted by day and amounts such as '1,401', as text in Parquet: each part
+    sniffed its own first rows (the export's decide), and the note on how the amounts were
+    read was missing on both engines."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = pd.date_range("2024-01-01", "2024-12-31")
+    early = [day for day in days if day.month == 1 and day.day <= 12]
+    rows = [
+        (f"C{n % 37 + 1}", f"{day:%m/%d/%Y}", f"{1 + n % 3},{n % 900 + 100}")
+        for day in days
+        for n in range(45 if day in early else 3)
+    ]
+    customers, dates, amounts = (list(column) for column in zip(*rows, strict=True))
+    table = pa.table({"customer_id": customers, "order_date": dates, "amount": amounts})
+    pq.write_table(table, tmp_path / "orders.parquet")
+    local, split = split_and_local(tmp_path, scheduler, 4, as_of="2024-12-31")
+    assert local.cut.dataset.sources["orders"].rows_skipped == 0
+    assert [p.code for p in local.cut.problems if p.code == "ambiguous_numbers"] == [
+        "ambiguous_numbers"
+    ]
+    assert_same_scan(local, split)
+
+
 def test_a_split_export_gives_the_same_scan_on_generated_exports(
     generated: Path, scheduler: str
 ) -> None:

@@ -143,14 +143,18 @@ def test_empty_rows_and_a_repeated_header_are_left_out_with_a_note_each(
     assert (orders.table.rows_read, orders.rows_skipped) == (2, 0)
 
 
-def test_a_reports_footer_with_a_date_is_no_customer(write_csv, exports):
+@pytest.mark.parametrize("parts", [0, 1], ids=["csv", "parquet"])
+def test_a_reports_footer_with_a_date_is_no_customer(write_csv, exports, parts):
     """An ERP report's totals carry the report's date: they read as orders of customers
-    named "Gesamtsumme" and "Anzahl Belege: 2" with the year's revenue."""
-    write_csv(
+    named "Gesamtsumme" and "Anzahl Belege: 2" with the year's revenue. Written as text to
+    Parquet, the note showed the row's cells run together."""
+    path = write_csv(
         "orders.csv",
         "order_id;customer_id;order_date;amount\n1;C1;02.01.2025;5,00\n2;C2;03.01.2025;6,00\n"
         ";Gesamtsumme;31.12.2025;11,00\n;Anzahl Belege: 2;31.12.2025;2\n",
     )
+    if parts:
+        as_text_parquet(path, parts, delimiter=";")
     dataset = load(exports)
     assert ids(dataset) == ["C1", "C2"]
     [note] = dataset.problems
@@ -519,14 +523,14 @@ def sorted_by_date(first: str, later: int) -> str:
     return "customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
 
 
-def as_text_parquet(path: Path, parts: int) -> None:
+def as_text_parquet(path: Path, parts: int, delimiter: str = ",") -> None:
     """A CSV written again as Parquet with every column text (as pandas' ``astype(str)`` or
     Spark write dates), one file or a folder of ``parts`` parts; the CSV removed."""
+    header = path.read_text().split("\n", 1)[0].split(delimiter)
     table = pa.csv.read_csv(
         path,
-        convert_options=pa.csv.ConvertOptions(
-            column_types=dict.fromkeys(path.read_text().split("\n", 1)[0].split(","), pa.string())
-        ),
+        parse_options=pa.csv.ParseOptions(delimiter=delimiter),
+        convert_options=pa.csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())),
     )
     path.unlink()
     if parts == 1:

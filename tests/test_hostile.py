@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
@@ -927,6 +927,8 @@ _CSV_ALPHABET = st.sampled_from([*"AB1,;.-:/ \"'\n\r\t0123456789é€\x00\x1b", 
         ),
     ),
 )
+@example(data=b"customerid,orderdate,amount\n\rA", config="")  # a lone CR: rows further down
+@example(data=b"\x00amount\n\r ", config="")  # were sampled without it, then refused
 def test_random_input_gives_a_clear_outcome(tmp_path: Path, data: bytes, config: str) -> None:
     folder = tmp_path / "random"
     shutil.rmtree(folder, ignore_errors=True)

@@ -1080,7 +1080,7 @@ class _Reader:
         if found:
             shown = self.layout.records(rows[left_out[rows]], parsed) or []
             self.problems.append(
-                _footer_note(self.source.name, self.path.name, found, shown, delimiter)
+                _footer_note(self.source.name, self.path.name, found, shown, delimiter or ";")
             )
         return left_out
 
@@ -1836,7 +1836,8 @@ def _footer_note(
     source: str, file: str, found: list[Record], rows: list[tuple[str, ...]], delimiter: str
 ) -> Problem:
     """The note on a footer left out; its rows shown as the file has them (``rows``: the
-    fields of its parsed rows, in order; the rejected ones are shown as read)."""
+    fields of its parsed rows, in order; the rejected ones are shown as read). A Parquet
+    export's rows, which have no delimiter, are shown with a semicolon between cells."""
     fields = iter(rows)
     each = [
         (record, delimiter.join(next(fields, ())) if record.parsed else record.shown)
@@ -1961,13 +1962,14 @@ def read_parquet_source(
     try:
         head, columns, notes = parquet_columns(path, source, config)
         table = parquet_dataset(path).to_table(columns=list(dict.fromkeys(columns.values())))
+        check_flat(path, table.schema, columns)
+        if table.num_rows == 0:
+            raise EmptySourceError(path, EmptySourceError.HEADER_ONLY)
+        sniffed = detect_dialect(head, source, columns, config)  # may read rows further down
     except (OSError, pa.ArrowException) as exc:
         raise not_parquet(path, exc) from None
-    check_flat(path, table.schema, columns)
-    if table.num_rows == 0:
-        raise EmptySourceError(path, EmptySourceError.HEADER_ONLY)
-    dialect, _ = detect_dialect(head, source, columns, config)
-    dialect = replace(dialect, encoding=PARQUET, delimiter="")  # for text columns: formats
+    notes += head_notes(path, head, source, columns, config, sniffed=sniffed)
+    dialect = replace(sniffed[0], encoding=PARQUET, delimiter="")  # for text columns: formats
     kinds = {columns[c.name]: c.kind for c in source.columns if c.name in columns}
     typed = pa.table(
         {

@@ -895,7 +895,9 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
     scratch, parts = into.scratch, into.parts
     try:
         head, columns, notes = parquet_columns(path, source, settings)
-        dialect, _ = detect_dialect(head, source, columns, settings)  # of text columns
+        sniffed = detect_dialect(head, source, columns, settings)  # of text columns
+        notes += head_notes(path, head, source, columns, settings, sniffed=sniffed)
+        dialect = sniffed[0]
         dataset = parquet_dataset(path)
         check_flat(path, dataset.schema, columns)
         name = Path(source.default_file).with_suffix(".parquet").name

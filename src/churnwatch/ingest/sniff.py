@@ -379,16 +379,19 @@ def _values_further_down(head: Head, file: Path, positions: list[int]) -> list[s
         size = handle.seek(0, io.SEEK_END)
         if size <= FURTHER_BLOCKS * FURTHER_BYTES:
             handle.seek(0)
-            blocks = [handle.read().split(b"\n")[1:]]  # all but the first line (the header's)
+            blocks = [handle.read().splitlines()[1:]]  # all but the first line (the header's)
         else:
             span = max(size - HEAD_BYTES - FURTHER_BYTES, 0)
             blocks = []
             for block in range(1, FURTHER_BLOCKS + 1):
                 handle.seek(HEAD_BYTES + span * block // FURTHER_BLOCKS)
-                blocks.append(handle.read(FURTHER_BYTES).split(b"\n")[1:-1])  # whole lines
+                blocks.append(handle.read(FURTHER_BYTES).splitlines()[1:-1])  # whole lines
     for lines in blocks:
         text = [line.decode(head.encoding, "replace") for line in lines if b'"' not in line]
-        rows = csv.reader((line.rstrip("\r") for line in text), delimiter=head.delimiter)
+        try:
+            rows = list(csv.reader(text, delimiter=head.delimiter))
+        except csv.Error:  # a line the reader refuses: the block tells nothing
+            continue
         found += [row[i] for row in rows if len(row) == len(head.header) for i in positions]
     return found
 
