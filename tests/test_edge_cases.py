@@ -563,6 +563,17 @@ def test_the_day_month_order_is_decided_on_rows_further_down(
     assert dataset.frame("orders")["order_date"].max() == (dt.date(2024, 12, 31) - EPOCH).days
 
 
+def test_grouped_amounts_first_seen_further_down_are_said_to_be_read_so(write_csv, exports):
+    """Whole amounts in the first 800 rows, then '1.100': read as thousands, which the note
+    on amounts that could be read either way must then say."""
+    whole = [f"C{n % 40};2024-01-02;{100 + n}" for n in range(800)]
+    grouped = [f"C{n % 40};2024-02-03;{1 + n % 3}.{n % 900 + 100}" for n in range(300)]
+    write_csv("orders.csv", "customer_id;order_date;amount\n" + "\n".join(whole + grouped))
+    dataset = load(exports, dt.date(2024, 12, 31))
+    assert dataset.frame("orders")["amount"].tolist()[800] == 1100
+    assert problem(dataset, "ambiguous_numbers").message.startswith("amounts such as '1.100'")
+
+
 @pytest.mark.parametrize("parts", [0, 1, 2], ids=["csv", "parquet", "parquet-parts"])
 @pytest.mark.parametrize("later", [2000, 20], ids=["large", "small"])
 def test_a_decimal_comma_first_seen_further_down_is_read(write_csv, exports, later, parts):

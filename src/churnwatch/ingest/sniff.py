@@ -326,10 +326,7 @@ def detect_dialect(
     if _numbers_configured(config):
         decimal, thousands = config.decimal or ".", config.thousands or ""
     else:
-        numbers = _samples(head, source, columns, Kind.NUMBER)
-        if not any(mark in value for value in numbers for mark in ".,"):  # whole: undecided
-            numbers += _samples_further_down(head, source, columns, Kind.NUMBER)
-        decimal, thousands = detect_number_format(numbers)
+        decimal, thousands = detect_number_format(_number_samples(head, source, columns))
     detected: str | None = None
     alternatives: list[str] = []
     if not config.date_format:
@@ -396,6 +393,15 @@ def _values_further_down(head: Head, file: Path, positions: list[int]) -> list[s
     return found
 
 
+def _number_samples(head: Head, source: Source, columns: dict[str, str]) -> list[str]:
+    """The sampled amounts, and those of rows further down where the head's are all whole
+    (nothing in them tells a decimal mark from a thousands separator)."""
+    numbers = _samples(head, source, columns, Kind.NUMBER)
+    if any(mark in value for value in numbers for mark in ".,"):
+        return numbers
+    return numbers + _samples_further_down(head, source, columns, Kind.NUMBER)
+
+
 def _samples(head: Head, source: Source, columns: dict[str, str], kind: Kind) -> list[str]:
     """The sampled values of the source's mapped columns of ``kind``, row by row."""
     return head.samples(
@@ -418,7 +424,7 @@ def ambiguous_numbers(
     (``4,800``: 4800, or 4.8?), and how to choose the other; None where nothing was assumed."""
     if _numbers_configured(config or SourceConfig()):
         return None
-    samples = _samples(head, source, columns, Kind.NUMBER)
+    samples = _number_samples(head, source, columns)
     separator = ambiguous_separator(samples)
     if separator is None:
         return None
