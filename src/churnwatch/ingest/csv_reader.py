@@ -43,7 +43,7 @@ from churnwatch.ingest.date_text import (
     parse_days,
 )
 from churnwatch.ingest.field_limit import LONGEST_ROW
-from churnwatch.ingest.footer import MAX_FOOTER, Record, footer, names_a_total
+from churnwatch.ingest.footer import MAX_FOOTER, Record, decoration, footer, names_a_total
 from churnwatch.ingest.held_file import held_for_reading, holds_byte
 from churnwatch.ingest.line_numbers import Layout, Lines
 from churnwatch.ingest.number_text import (
@@ -1052,7 +1052,7 @@ class _Reader:
         tail = _text_of(raw.slice(int(rows[0]) if rows.size else 0), worded)
         rejected = self.malformed[-MAX_FOOTER:]
         delimiter = self.dialect.delimiter
-        ends_in_rules = bool(rejected) and not any(ch.isalnum() for ch in rejected[-1])
+        ends_in_rules = bool(rejected) and decoration(rejected[-1])
         if (
             not ends_in_rules
             and not any(names_a_total(text.split(delimiter)) for text in rejected)

@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from churnwatch.config import Config, SourceConfig, check_exports_folder
+from churnwatch.core.dialect import Dialect
 from churnwatch.core.errors import ChurnwatchError, EmptySourceError, InputError
 from churnwatch.core.scratch import disk_full
 from churnwatch.core.sources import SOURCES, Source
@@ -537,12 +538,7 @@ def split_source(export: Export, into: Into) -> SourceParts:
     for copy in {plain, export.plain} - {path}:  # an unpacked or UTF-8 copy: split, not needed
         copy.unlink(missing_ok=True)
     dialect = sniffed[0]
-    formats = {
-        "delimiter": dialect.delimiter,
-        "decimal": dialect.decimal,
-        "thousands": dialect.thousands,
-        "date_format": dialect.date_format,
-    }
+    formats = {"delimiter": dialect.delimiter, **_formats(dialect)}
     if not settings.encoding and head.encoding == "cp1252":
         # The export's head is cp1252, and the export is read so throughout: a part whose
         # head happens to hold no umlaut must not take it for UTF-8 and fall back later.
@@ -567,6 +563,16 @@ def _as_utf8(plain: Path, encoding: str, export: Path, copy: Path) -> Path:
         position = f":{where[0]}" if where else ""
         raise InputError(f"{export}{position}: not valid {encoding} text") from None
     return copy
+
+
+def _formats(dialect: Dialect) -> dict[str, str]:
+    """How every part reads numbers and dates: as sniffed on the whole export, since a
+    part's first rows could suggest other formats."""
+    return {
+        "decimal": dialect.decimal,
+        "thousands": dialect.thousands,
+        "date_format": dialect.date_format,
+    }
 
 
 def _part_settings(
@@ -928,12 +934,7 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
         if disk_full(exc):  # the parts' folder, not the export: said as such further up
             raise
         raise not_parquet(path, exc) from None
-    formats = {
-        "decimal": dialect.decimal,
-        "thousands": dialect.thousands,
-        "date_format": dialect.date_format,
-    }  # decided on the whole export, as a CSV's are: a part's rows could suggest others
-    settings = _part_settings(settings, name, columns, formats)
+    settings = _part_settings(settings, name, columns, _formats(dialect))
     records = tuple(int(n) for n in counts)
     maps = tuple(_beside(scratch, index, source, ".rows") for index in range(parts))
     return SourceParts(source.name, path, files, maps, records, settings, tuple(notes))

@@ -59,7 +59,12 @@ def _fits_a_footer(record: Record) -> bool:
 
 def _decoration(record: Record) -> bool:
     """A rejected line of no letter or digit: a rule of dashes, a page break."""
-    return not record.parsed and not any(ch.isalnum() for ch in "".join(record.fields))
+    return not record.parsed and decoration("".join(record.fields))
+
+
+def decoration(text: str) -> bool:
+    """Whether a line holds no letter or digit (``-----``, a form feed): no data."""
+    return not any(ch.isalnum() for ch in text)
 
 
 def footer(records: Sequence[Record]) -> list[Record]:

@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -68,6 +68,11 @@ class Head:
     """The plain file the head was read from: where rows further down are sampled."""
     parquet: Path | None = None
     """The Parquet export (a file or a folder of parts) the head was read from: the same."""
+    further: dict[tuple[str, ...], list[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """The values of rows further down, by the columns read: read once, though the dialect
+    and the notes on it both ask (see ``_samples_further_down``)."""
 
     @property
     def lines_before_header(self) -> int:
@@ -357,7 +362,13 @@ def _samples_further_down(
     hold it whole, but only its first 500 rows are sampled) is read whole. Rows holding a
     quote are passed over (a block may start inside a quoted field). Of a Parquet export,
     rows spread over the whole of it."""
-    names = [columns[c.name] for c in source.columns if c.kind is kind and c.name in columns]
+    names = tuple(columns[c.name] for c in source.columns if c.kind is kind and c.name in columns)
+    if names not in head.further:
+        head.further[names] = _further_down(head, names)
+    return head.further[names]
+
+
+def _further_down(head: Head, names: tuple[str, ...]) -> list[str]:
     if head.parquet is not None:
         text = [name for name in names if name not in head.typed]
         return text_spread_over(head.parquet, text, FURTHER_BLOCKS * FURTHER_ROWS)
@@ -366,7 +377,7 @@ def _samples_further_down(
     positions = [head.header.index(name) for name in names]
     try:
         return _values_further_down(head, head.file, positions)
-    except OSError:  # an unpacked copy removed already: the head's dates alone
+    except OSError:  # an unpacked copy removed already: the head's values alone
         return []
 
 
