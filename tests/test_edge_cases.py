@@ -720,6 +720,47 @@ def test_a_packed_or_parquet_second_file_of_an_exports_header_is_said_to_be_unre
     assert [(p.source, p.file) for p in twins] == [("orders", "later.csv")]
 
 
+def _parts_folder(path: Path, name: str) -> Path:
+    """The CSV ``path`` written as a folder ``name`` of two Parquet parts beside it (removed)."""
+    table = pa.csv.read_csv(path)
+    folder = path.with_name(name)
+    folder.mkdir()
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), folder / "part-0.parquet")
+    pq.write_table(table.slice(half), folder / "part-1.parquet")
+    path.unlink()
+    return folder
+
+
+def test_a_folder_of_parquet_parts_of_an_exports_header_is_said_to_be_unread(write_csv, exports):
+    """A year as a folder of Parquet parts beside orders.csv (orders/ is read only where no
+    file is there), or an old CSV beside the folder read: the other's rows were missing
+    without a word. A folder of other parts, or of no parts, is not said."""
+    write_csv("orders.csv", ORDERS)
+    header = ORDERS.splitlines()[0]
+    _parts_folder(
+        write_csv("orders_2024.csv", f"{header}\nC9,2024-03-01,5\nC8,2024-04-01,7\n"), "orders_2024"
+    )
+    _parts_folder(
+        write_csv("earlier.csv", f"{header}\nC9,2023-03-01,5\nC8,2023-04-01,7\n"), "orders"
+    )
+    _parts_folder(write_csv("notes.csv", "customer_id,note\nC9,call back\nC8,later\n"), "notes")
+    (exports / "empty").mkdir()
+    (exports / "empty" / "readme.txt").write_text(header)
+    twins = [p for p in load(exports).problems if p.code == "unread_twin"]
+    assert [(p.source, p.file) for p in twins] == [
+        ("orders", "orders/"),
+        ("orders", "orders_2024/"),
+    ]
+    assert twins[0].message.startswith("begins with the header of orders.csv, the orders export")
+    (exports / "orders.csv").rename(exports / "older.csv")  # now the folder orders/ is read
+    twins = [p for p in load(exports).problems if p.code == "unread_twin"]
+    assert [(p.file, p.message[:44]) for p in twins] == [
+        ("older.csv", "begins with the header of orders/, the order"),
+        ("orders_2024/", "begins with the header of orders/, the order"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("written", "form"),
     [

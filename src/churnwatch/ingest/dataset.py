@@ -39,6 +39,7 @@ from churnwatch.ingest.invoice_parts import number_invoice_parts
 from churnwatch.ingest.order_lines import combine_order_lines
 from churnwatch.ingest.packed import PACKED_SUFFIXES, head_of, is_export_name, packed_names
 from churnwatch.ingest.parquet_folder import (
+    first_part,
     folder_candidates,
     in_their_parts,
     is_parquet_folder,
@@ -217,28 +218,33 @@ def load_dataset(
 
 def unread_twins(folder: Path, exports: dict[str, Path]) -> list[Problem]:
     """Files in the exports folder that begin with the header of a source's export but are
-    not read: an export split in two (``orders_2024.csv``, ``orders_2025.csv.gz``), of which
-    churnwatch reads one; the rows of the other would be missing without a word. Only the
-    start of each export-like file is read (unpacked as far as that), or a Parquet file's
-    column names."""
+    not read: an export split in two (``orders_2024.csv``, ``orders_2025.csv.gz``, a folder of
+    Parquet parts ``orders_2023/`` beside ``orders.csv``), of which churnwatch reads one; the
+    rows of the other would be missing without a word. Only the start of each export-like
+    file is read (unpacked as far as that), or a Parquet file's column names (a folder's
+    first part's)."""
     headers = {name: line for name, path in exports.items() if (line := _first_line(path))}
     if not headers:
         return []
     read = {path.resolve() for path in exports.values()}
     found = []
     for candidate in sorted(folder.iterdir()):
-        if (
-            not is_export_name(candidate.name)
-            or candidate.name.startswith((".", "~$"))
-            or not candidate.is_file()
-            or candidate.resolve() in read
-        ):
+        if candidate.name.startswith((".", "~$")) or not _may_be_export(candidate):
+            continue
+        if candidate.resolve() in read:
             continue
         line = _first_line(candidate)
         twin = next((name for name, header in headers.items() if line == header), None)
         if twin is not None:
             found.append(_unread_twin(twin, exports[twin], candidate))
     return found
+
+
+def _may_be_export(path: Path) -> bool:
+    """A file named as an export is, or a folder whose first file is a Parquet part."""
+    if path.is_file():
+        return is_export_name(path.name)
+    return first_part(path) is not None
 
 
 def _first_line(path: Path) -> bytes | None:
@@ -254,9 +260,9 @@ def _first_line(path: Path) -> bytes | None:
 def _unread_twin(name: str, export: Path, twin: Path) -> Problem:
     return Problem(
         name,
-        twin.name,
+        shown(twin),
         Reason.UNREAD_TWIN,
-        f"begins with the header of {export.name}, the {name} export, but is not read:"
+        f"begins with the header of {shown(export)}, the {name} export, but is not read:"
         " churnwatch reads one file per source, so its rows are missing; put the rows of"
         f" both into one file (or name the one to read in sources.{name}.path)",
     )

@@ -19,7 +19,7 @@ from typing import IO
 from churnwatch.core.errors import InputError
 from churnwatch.core.scratch import disk_full, run_folder
 from churnwatch.core.words import inline
-from churnwatch.ingest.parquet_folder import PARQUET_MAGIC, is_parquet_folder
+from churnwatch.ingest.parquet_folder import PARQUET_MAGIC, first_part, is_parquet_folder
 
 MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -175,8 +175,8 @@ def _table(archive: zipfile.ZipFile, path: Path) -> str:
 
 def head_of(path: Path, size: int) -> bytes:
     """The first ``size`` bytes of the text ``path`` holds, unpacked as far as they reach, or
-    the column names of a Parquet file joined by commas; empty where it cannot be read. Only
-    the start of a packed file is unpacked."""
+    the column names of a Parquet file (or of a folder's first part) joined by commas; empty
+    where it cannot be read. Only the start of a packed file is unpacked."""
     kind = kind_of(path)
     try:
         if kind == "parquet":
@@ -203,11 +203,13 @@ def head_of(path: Path, size: int) -> bytes:
 
 
 def _parquet_names(path: Path) -> bytes:
-    if not path.is_file():  # a folder of parts is one export, never a second file of one
+    """A Parquet file's column names, or those of a folder's first part."""
+    part = first_part(path) if path.is_dir() else path
+    if part is None:
         return b""
     import pyarrow.parquet as pq
 
-    return ",".join(pq.read_schema(path).names).encode()
+    return ",".join(pq.read_schema(part).names).encode()
 
 
 def read_from(path: Path) -> str:

@@ -60,6 +60,19 @@ def is_parquet_folder(path: Path) -> bool:
         return False
 
 
+def first_part(path: Path) -> Path | None:
+    """A folder's first file in name order where it is a Parquet part (None: no folder, or
+    not one of parts): enough to see the columns of a folder beside the exports without
+    walking the whole of it (a folder of something else may hold many files)."""
+    try:
+        if not path.is_dir():
+            return None
+        first = next(_walk(path, quiet=True), None)
+    except OSError:
+        return None
+    return first if first is not None and _starts_as_parquet(first) else None
+
+
 def refuse_parts_as_exports(folder: Path) -> None:
     """A folder given as the exports that holds the parts of one table (``orders/``: only
     Parquet files, at least two, all with the same columns) is one clear error pointing at
