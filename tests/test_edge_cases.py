@@ -15,6 +15,7 @@ import pytest
 
 from churnwatch.core.days import EPOCH
 from churnwatch.core.errors import InputError
+from churnwatch.ingest import parquet_folder
 from churnwatch.ingest.problems import Level
 from helpers import ORDERS, day, flat, ids, load, problem
 from scan_helpers import fired_for, invoke, scan, stderr_of, write_exports
@@ -523,9 +524,12 @@ def sorted_by_date(first: str, later: int) -> str:
     return "customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
 
 
-def as_text_parquet(path: Path, parts: int, delimiter: str = ",") -> None:
+def as_text_parquet(
+    path: Path, parts: int, delimiter: str = ",", row_group_size: int | None = None
+) -> None:
     """A CSV written again as Parquet with every column text (as pandas' ``astype(str)`` or
-    Spark write dates), one file or a folder of ``parts`` parts; the CSV removed."""
+    Spark write dates), one file or a folder of ``parts`` parts (of row groups of
+    ``row_group_size`` rows); the CSV removed."""
     header = path.read_text().split("\n", 1)[0].split(delimiter)
     table = pa.csv.read_csv(
         path,
@@ -534,33 +538,51 @@ def as_text_parquet(path: Path, parts: int, delimiter: str = ",") -> None:
     )
     path.unlink()
     if parts == 1:
-        pq.write_table(table, path.with_suffix(".parquet"))
+        pq.write_table(table, path.with_suffix(".parquet"), row_group_size=row_group_size)
         return
     folder = path.with_suffix("")
     folder.mkdir()
     size = -(-table.num_rows // parts)
     for part in range(parts):
-        pq.write_table(table.slice(part * size, size), folder / f"part-{part}.parquet")
+        part_path = folder / f"part-{part}.parquet"
+        pq.write_table(table.slice(part * size, size), part_path, row_group_size=row_group_size)
 
 
-@pytest.mark.parametrize("parts", [0, 1, 2], ids=["csv", "parquet", "parquet-parts"])
+@pytest.mark.parametrize(
+    ("parts", "row_groups"),
+    [(0, None), (1, None), (2, None), (1, 500), (2, 500)],
+    ids=["csv", "parquet", "parquet-parts", "parquet-row-groups", "parquet-parts-row-groups"],
+)
 @pytest.mark.parametrize("later", [45, 1], ids=["large", "small"])
 @pytest.mark.parametrize("written", ["%m/%d/%Y", "%d/%m/%Y"], ids=["US", "UK"])
 def test_the_day_month_order_is_decided_on_rows_further_down(
-    write_csv, exports, written, later, parts
+    write_csv, exports, written, later, *, parts, row_groups, monkeypatch
 ):
     """A US export sorted by date was read day first from its first 500 rows: 60 % of its
     rows were skipped as bad dates, and the scan exited 0. The ambiguity note stood even
     where ``13/01`` further down decides it. The same dates as text in Parquet were still
-    read day first."""
+    read day first. A large Parquet export (here: any, of row groups of 500 rows) is
+    sampled at the starts of row groups spread over it, not read whole."""
     path = write_csv("orders.csv", sorted_by_date(written, later))
     if parts:
-        as_text_parquet(path, parts)
+        as_text_parquet(path, parts, row_group_size=row_groups)
+    sampled = []
+    if row_groups:
+        monkeypatch.setattr(parquet_folder, "SPREAD_WHOLE_ROWS", 0)
+        starts = parquet_folder._at_row_group_starts
+        monkeypatch.setattr(
+            parquet_folder,
+            "_at_row_group_starts",
+            lambda *args: sampled.append(found := starts(*args)) or found,
+        )
     dataset = load(exports)
     assert dataset.sources["orders"].table.dialect.date_format == written
     assert dataset.sources["orders"].rows_skipped == 0
     assert not [p for p in dataset.problems if p.code in ("ambiguous_dates", "bad_date")]
     assert dataset.frame("orders")["order_date"].max() == (dt.date(2024, 12, 31) - EPOCH).days
+    if row_groups and later == 45:  # 33 row groups of 500 rows: 16 sampled, 250 rows each
+        assert sampled
+        assert all(table is not None and 3_900 <= table.num_rows <= 4_000 for table in sampled)
 
 
 def test_grouped_amounts_first_seen_further_down_are_said_to_be_read_so(write_csv, exports):
