@@ -484,6 +484,29 @@ def test_due_dates_worked_out_from_payment_terms_skip_the_rows_lacking_either(
     assert said == []
 
 
+def test_payment_terms_that_are_no_days_are_quoted_as_the_export_writes_them(
+    tmp_path: Path,
+) -> None:
+    """Terms typed '30,5' in a German export were quoted as '30.5', which a search of the
+    file does not find."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="Kunde;Datum;Betrag\nK1;10.01.2025;5,00\n",
+        payments="Kunde;Rechnungsdatum;Zahlungsziel;Bezahlt am;Betrag\n"
+        "K1;02.01.2025;30,5;;5,00\nK1;03.01.2025;14;;7,25\nK1;04.01.2025;-2;;1,00\n",
+        **{
+            "churnwatch.toml": "[sources.orders.columns]\n"
+            'customer_id = "Kunde"\norder_date = "Datum"\namount = "Betrag"\n'
+            "[sources.payments.columns]\n"
+            'customer_id = "Kunde"\ninvoice_date = "Rechnungsdatum"\n'
+            'payment_terms = "Zahlungsziel"\npaid_date = "Bezahlt am"\namount = "Betrag"\n'
+        },
+    )
+    cut = load(folder, dt.date(2025, 6, 30))
+    [said] = [p for p in cut.problems if p.code == "bad_number"]
+    assert (said.column, said.lines, said.examples) == ("Zahlungsziel", (2, 4), ("30,5", "-2"))
+
+
 def test_rows_ending_in_empty_fields_the_header_lacks_are_read(tmp_path: Path) -> None:
     """Excel writes ';;' after rows whose cells right of the data were ever formatted: a third
     of an export was skipped as rows of the wrong width."""

@@ -1201,7 +1201,8 @@ class _Reader:
         unfit = ~fitting & ~np.isnan(days) & ~skip & ~no_start
         if unfit.any():
             why = f"not a number of days from 0 to {MAX_TERMS:,} (for the {column.name})"
-            self._report(terms, Reason.BAD_NUMBER, why, unfit, arrays[terms.name], skipped=True)
+            written = _as_written(arrays[terms.name], self.dialect.decimal)
+            self._report(terms, Reason.BAD_NUMBER, why, unfit, written, skipped=True)
         no_terms = no_days | unfit
         lacking = skip | no_start | no_terms
         headers = " + ".join(f"'{self.columns[name]}'" for name in column.derived_from)
@@ -1888,6 +1889,13 @@ def _nulls(values: pa.ChunkedArray) -> np.ndarray:
 
 def _chunked(values: np.ndarray, missing: np.ndarray) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array(values, mask=missing)])
+
+
+def _as_written(numbers: pa.ChunkedArray, decimal: str) -> pa.ChunkedArray:
+    """Numbers read as text with the export's decimal mark, for a message to quote them as
+    the file has them (``30,5``, not ``30.5``, which the user would not find)."""
+    text = numbers.cast(pa.string())
+    return pc.replace_substring(text, ".", ",") if decimal == "," else text
 
 
 def _distinct(values: pa.ChunkedArray, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
