@@ -23,6 +23,8 @@ from churnwatch.core.dialect import EXCEL_SERIAL
 from churnwatch.ingest import date_text, trailing_fields, transcode
 from churnwatch.ingest.date_order import PAID_EARLIEST, PAID_LATEST, paid_out_of_reach
 from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
+from churnwatch.ingest.duplicates import twins
+from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
 from churnwatch.ingest.open_quotes import RowShape, id_shapes
 
@@ -363,3 +365,85 @@ def test_paid_dates_out_of_reach_are_those_a_row_by_row_reading_finds(rows):
         for p, d, w in zip(paid, due, written, strict=True)
     ]
     assert paid_out_of_reach(frame).tolist() == expected
+
+
+FIELD_PIECES = ["a", "A", " a", "a ", "Müller", "x;y", "x,y", "", " ", "1", "\u00a0a", "\x00",
+                '"a"', ' "a"', 'a"b', '""', "\u2003b", "b\x1c", "\x0b", "\t"]  # fmt: skip
+
+
+@given(
+    records=st.lists(
+        st.lists(st.sampled_from(FIELD_PIECES), min_size=3, max_size=3), min_size=1, max_size=8
+    ),
+    copies=st.lists(st.integers(0, 7), max_size=8),
+    quoting=st.lists(st.booleans(), min_size=24, max_size=24),
+    extra=st.lists(st.integers(0, 2), min_size=16, max_size=16),
+    delimiter=st.sampled_from([";", ",", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+)
+def test_rows_repeated_whole_are_those_the_csv_module_reads_alike(
+    records, copies, quoting, extra, *, delimiter, encoding, line_end
+):
+    """Whether a row repeats an earlier one whole (its columns not read included) is found
+    on Arrow text, each line's quotes and blanks taken as the csv module takes them: the same
+    answer as comparing each record's fields as Python reads them, for quoted and unquoted
+    copies of one row, blanks around fields, delimiters inside quotes, NULs, and empty fields
+    after the header's."""
+    rows = records + [records[c % len(records)] for c in copies]
+    lines = []
+    for n, fields in enumerate(rows):
+        written = [
+            '"' + f.replace('"', '""') + '"' if quoting[(3 * n + i) % 24] or delimiter in f else f
+            for i, f in enumerate(fields)
+        ]
+        lines.append(delimiter.join(written) + delimiter * extra[n % 16])
+    assume(all(line.strip(delimiter + " \t") for line in lines))  # no blank line: no record
+    assume(all("\n" not in line and "\r" not in line for line in lines))
+    text = delimiter.join("abc") + line_end + line_end.join(lines) + line_end
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "orders.csv")
+        path.write_bytes(text.encode(encoding, errors="replace"))
+        layout = Layout(path, encoding, delimiter, 3, loose_end=True)
+        expected = []
+        with path.open(encoding=encoding, errors="replace", newline="") as handle:
+            handle.readline()
+            for fields in csv.reader(handle, delimiter=delimiter):
+                expected.append(tuple(f.strip() for f in fields[:3]))
+        assume(len(expected) == len(rows))  # each record one line, as Arrow read it
+        truth = pd.Series(expected).duplicated(keep="first").to_numpy()
+        every = np.arange(len(rows))
+        assert layout.repeated(every, len(rows), 1).tolist() == truth.tolist()
+        kinds = int((~truth).sum())  # as many kinds as records: equal lines are equal rows
+        assert layout.repeated(every, len(rows), kinds).tolist() == truth.tolist()
+
+
+@given(
+    customers=st.lists(st.integers(-1, 3), min_size=1, max_size=60),
+    days=st.lists(st.sampled_from([0.0, -0.0, np.nan, 1.5]), min_size=60, max_size=60),
+    texts=st.lists(st.sampled_from(["x", "", None]), min_size=60, max_size=60),
+    chosen=st.lists(st.booleans(), min_size=60, max_size=60),
+)
+def test_twins_are_the_rows_pandas_finds_duplicated(customers, days, texts, chosen):
+    """The rows equal to another (among candidates), and which of them are later copies,
+    found in one pass: as :meth:`pandas.DataFrame.duplicated` finds them (empty values equal
+    to each other, -0.0 equal to 0.0)."""
+    n = len(customers)
+    frame = pd.DataFrame(
+        {
+            "customer": customers,
+            "day": days[:n],
+            "text": pd.array(texts[:n], dtype=pd.ArrowDtype(pa.string())),
+            "kind": pd.Categorical.from_codes([c % 3 for c in customers], categories=list("abc")),
+        }
+    )
+    candidates = np.flatnonzero(chosen[:n])
+    found = twins(frame, candidates)
+    part = frame.iloc[candidates]
+    later = np.zeros(n, dtype=bool)
+    later[candidates] = part.duplicated(keep="first").to_numpy()
+    every = np.zeros(n, dtype=bool)
+    every[candidates] = part.duplicated(keep=False).to_numpy()
+    assert found.later_copies(n).tolist() == later.tolist()
+    assert found.rows.tolist() == np.flatnonzero(every).tolist()
+    assert found.kind_count == int(every.sum() - later.sum())

@@ -6,6 +6,8 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from churnwatch.core.errors import InputError
@@ -120,6 +122,42 @@ def test_exact_duplicate_rows_are_reported_and_dropped(exports, use_fixture):
     assert dataset.dataset.frame("orders")["order_id"].tolist() == ["O1", "O2", "O3"]
     assert summary(dataset).duplicates == 2
     assert summary(dataset).skipped == {}
+
+
+def test_an_export_joined_from_two_writers_is_compared_whole(write_csv, exports):
+    """The same rows written twice, by a writer that quotes text and pads it and one that
+    does not (an export joined to an older one): each copy is a duplicate, however it is
+    quoted. Rows that agree in every column read but not in one left unread (the product of
+    an order's lines) are not; they are combined as the lines of one order."""
+    first = 'O1,C1,2025-01-02,5.00,"Kabel",2\nO2,C2,2025-01-03,7.50," Stecker ",1\n'
+    lines = "O3,C1,2025-02-02,4.00,Kabel,1\nO3,C1,2025-02-02,4.00,Dose,1\n"
+    second = 'O1, C1 ,2025-01-02,5.00,Kabel,2\n"O2",C2,2025-01-03,7.50,Stecker,1\n'
+    header = "order_id,customer_id,order_date,amount,product,quantity\n"
+    write_csv("orders.csv", header + first + lines + second)
+    dataset = load(exports)
+    duplicate = problem(dataset, "duplicate")
+    assert (duplicate.count, duplicate.lines) == (2, (6, 7))
+    orders = dataset.dataset.frame("orders")
+    assert orders["order_id"].tolist() == ["O1", "O2", "O3"]
+    assert orders["amount"].tolist() == [5.0, 7.5, 8.0]
+
+
+def test_parquet_rows_are_compared_whole_with_columns_of_lists(exports):
+    """A Parquet export's rows are compared in every column, one of lists too (an order's
+    products): equal lists make a duplicate, different ones do not."""
+    table = pa.table(
+        {
+            "order_id": ["O1", "O1", "O2", "O2"],
+            "customer_id": ["C1", "C1", "C2", "C2"],
+            "order_date": ["2025-01-02"] * 4,
+            "amount": [5.0, 5.0, 7.5, 7.5],
+            "products": [["Kabel", "Dose"], ["Kabel", "Dose"], ["Kabel"], ["Dose"]],
+        }
+    )
+    pq.write_table(table, exports / "orders.parquet")
+    dataset = load(exports)
+    assert problem(dataset, "duplicate").lines == (3,)
+    assert dataset.dataset.frame("orders")["amount"].tolist() == [5.0, 15.0]
 
 
 def test_unknown_channel_is_kept_as_missing_with_a_warning(exports, use_fixture):

@@ -42,6 +42,7 @@ from churnwatch.ingest.date_text import (
     outside_years,
     parse_days,
 )
+from churnwatch.ingest.duplicates import repeats
 from churnwatch.ingest.field_limit import LONGEST_ROW
 from churnwatch.ingest.footer import MAX_FOOTER, Record, decoration, footer, names_a_total
 from churnwatch.ingest.held_file import held_for_reading, holds_byte
@@ -178,6 +179,13 @@ class SourceTable:
         has no lines to read them from (Parquet: only the columns churnwatch reads are read)."""
         assert self.layout is not None
         return self.layout.records(positions, self.parsed_rows)
+
+    def repeated(self, positions: np.ndarray, kinds: int) -> np.ndarray | None:
+        """Whether each parsed row at ``positions`` (ascending) repeats an earlier one of them
+        in every field, the columns not read included; None where the export cannot show
+        them. ``kinds``: how many of them differ in the columns read."""
+        assert self.layout is not None
+        return self.layout.repeated(positions, self.parsed_rows, kinds)
 
 
 def read_source(
@@ -1926,10 +1934,26 @@ class RowLayout:
     def malformed_lines(self) -> list[int]:
         return []
 
+    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: int) -> np.ndarray:
+        """Whether each row in ``rows`` (ascending) repeats an earlier one of them in every
+        column, as a CSV export's whole lines are compared (see :meth:`records`): the rows
+        taken batch by batch, compared as Arrow columns (a column of lists or structs as its
+        values' text)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        taken, start = [], 0
+        for batch in parquet_dataset(self.path).to_batches():
+            low, high = np.searchsorted(rows, [start, start + batch.num_rows])
+            if high > low:
+                taken.append(pa.Table.from_batches([batch.take(pa.array(rows[low:high] - start))]))
+            start += batch.num_rows
+        if not taken:
+            return np.zeros(len(rows), dtype=bool)
+        return repeats(_row_codes(pa.concat_tables(taken)))
+
     def records(self, rows: np.ndarray, parsed_rows: int) -> list[tuple[str, ...]]:
         """Every column of each row in ``rows``, as text: what tells apart two rows that agree
         in every column churnwatch reads, as a CSV export's whole lines do. Read batch by
-        batch, for the few rows asked (those with a twin)."""
+        batch, for the few rows asked (a footer's)."""
         rows = np.asarray(rows, dtype=np.int64)
         order = np.argsort(rows, kind="stable")
         ordered = rows[order]
@@ -1945,6 +1969,21 @@ class RowLayout:
                     found[place] = record
             start += batch.num_rows
         return found
+
+
+def _row_codes(table: pa.Table) -> np.ndarray:
+    """A number per row, equal for rows equal in every column (a column of lists, structs or
+    maps compared by its values' text): each column's dictionary codes, combined column by
+    column into the codes of the distinct combinations so far."""
+    combined = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        values = column.combine_chunks()
+        if pa.types.is_nested(values.type):
+            values = pa.array([str(value) for value in values.to_pylist()])
+        codes = np.asarray(pc.dictionary_encode(values).indices.fill_null(-1), dtype=np.int64)
+        pairs = combined * (int(codes.max(initial=-1)) + 2) + codes + 1
+        combined = np.unique(pairs, return_inverse=True)[1].astype(np.int64)
+    return combined
 
 
 class _ParquetReader(_Reader):

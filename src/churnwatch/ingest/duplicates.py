@@ -9,6 +9,7 @@ drops out. Only the few survivors are compared exactly, with all columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -57,22 +58,64 @@ def _shares_bucket(hashed: np.ndarray, shift: int, mask: int = _BUCKET_MASK) -> 
     return shared
 
 
-def duplicated_rows(
-    frame: pd.DataFrame, candidates: np.ndarray | None = None, *, every: bool = False
-) -> np.ndarray:
-    """Mask of rows that repeat an earlier row exactly (the first occurrence is kept);
-    ``every``: of all rows that have a twin, the first occurrences too."""
-    if candidates is not None and candidates.size == 0:
-        return np.zeros(len(frame), dtype=bool)
+def twins(frame: pd.DataFrame, candidates: np.ndarray | None = None) -> Twins:
+    """The rows of ``frame`` (among ``candidates``, default all) equal to another in every
+    column; one pass over the survivors of the numeric pre-check, which tells both the
+    copies to drop and the rows to compare again whole."""
     rows = np.arange(len(frame)) if candidates is None else candidates
+    if rows.size == 0:
+        return Twins(rows, rows)
     part = frame if candidates is None else frame.iloc[candidates]  # only the candidates' bits
     numeric = [numeric_bits(part[c]) for c in part.columns if _is_numeric(part[c])]
     if numeric:
         rows = rows[candidate_rows(numeric)]
-    mask = np.zeros(len(frame), dtype=bool)
-    if rows.size:
-        mask[rows] = frame.iloc[rows].duplicated(keep=False if every else "first").to_numpy()
-    return mask
+    if rows.size == 0:
+        return Twins(rows, rows)
+    kinds = _row_kinds(frame.iloc[rows])
+    counts = np.bincount(kinds)
+    shared = counts[kinds] > 1
+    return Twins(rows[shared], kinds[shared], int(np.count_nonzero(counts > 1)))
+
+
+@dataclass(frozen=True)
+class Twins:
+    """Rows equal to another in every column."""
+
+    rows: np.ndarray
+    """Their positions, ascending."""
+    kinds: np.ndarray
+    """A number per row, the same for equal rows."""
+    kind_count: int = 0
+    """How many different rows they are."""
+
+    def later_copies(self, length: int) -> np.ndarray:
+        """Mask (of ``length`` rows) of those that repeat an earlier row: the first of each
+        kind is kept."""
+        mask = np.zeros(length, dtype=bool)
+        mask[self.rows] = repeats(self.kinds)
+        return mask
+
+
+def repeats(codes: np.ndarray) -> np.ndarray:
+    """Whether each code (of at least 0) repeats an earlier one: without a sort, the first
+    place of each code found in one pass."""
+    repeated = np.ones(len(codes), dtype=bool)
+    if len(codes):
+        first = np.full(int(codes.max()) + 1, len(codes), dtype=np.int64)
+        np.minimum.at(first, codes, np.arange(len(codes)))
+        repeated[first[first < len(codes)]] = False
+    return repeated
+
+
+def _row_kinds(frame: pd.DataFrame) -> np.ndarray:
+    """A number per row, equal for rows equal in every column (empty values equal to each
+    other, as :meth:`pandas.DataFrame.duplicated` takes them): each column's codes combined
+    with those of the columns before it into the codes of their combinations."""
+    kinds = np.zeros(len(frame), dtype=np.int64)
+    for name in frame.columns:
+        codes = pd.factorize(frame[name])[0].astype(np.int64) + 1  # empty: -1 → 0
+        kinds = pd.factorize(kinds * (int(codes.max()) + 1) + codes)[0].astype(np.int64)
+    return kinds
 
 
 def numeric_bits(column: pd.Series | np.ndarray) -> np.ndarray:

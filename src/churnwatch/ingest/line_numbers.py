@@ -16,13 +16,36 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from churnwatch.core.errors import InputError
+from churnwatch.ingest.duplicates import repeats
 from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.trailing_fields import ascii_compatible, only_empty_extras
 
 BLOCK = 1 << 24
 """Bytes read at a time where lines are looked for."""
+
+
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""What Python's ``str.strip`` takes off a field's ends, as :meth:`Layout._row` trims."""
+
+
+def _key(fields: tuple[str, ...], delimiter: str) -> str:
+    """A record's fields as one text, equal for equal records: joined by the delimiter, as
+    :meth:`Layout._record_keys` reads a plain line, or, where a field holds the delimiter
+    itself (which would make two records one text), their ``repr`` after a mark."""
+    if any(delimiter in field for field in fields):
+        return "\x01" + repr(fields)
+    return delimiter.join(fields)
+
+
+def _regex_char(character: str) -> str:
+    return f"\\x{{{ord(character):x}}}"
 
 
 class Lines(Protocol):
@@ -38,6 +61,12 @@ class Lines(Protocol):
 
     def records(self, rows: np.ndarray, parsed_rows: int) -> list[tuple[str, ...]] | None:
         """Every field of the parsed rows in ``rows`` (None: the file cannot show them)."""
+        ...
+
+    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: int) -> np.ndarray | None:
+        """Whether each parsed row in ``rows`` (ascending) repeats an earlier one of them in
+        every field (None: the file cannot show them). ``kinds``: how many different rows
+        they are at least (those that differ in the columns read)."""
         ...
 
 
@@ -94,6 +123,85 @@ class Layout:
             if row in wanted:
                 found[wanted[row]] = self._row(fields)
         return found
+
+    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: int) -> np.ndarray:
+        """Whether each parsed data row in ``rows`` (ascending) repeats an earlier one of them
+        in every field, trimmed (see :meth:`records`). Where each record is one line, the
+        lines are compared as Arrow text: where there are as many different lines as
+        ``kinds`` (rows that differ in the columns read), equal lines are equal rows; else
+        each different line's fields are compared. An export whose every row was written
+        twice has millions of them, which as tuples of Python strings took 29 s and 1.8 GB
+        per million rows."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not (ascii_compatible(self.encoding) and self.one_line_per_record(parsed_rows)):
+            records = self.records(rows, parsed_rows)
+            keys = pa.array([_key(row, self.delimiter) for row in records])
+            return repeats(np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64))
+        lines = pc.dictionary_encode(self._line_texts(rows + self.header_lines + self.preamble))
+        codes = np.asarray(lines.indices, dtype=np.int64)
+        if len(lines.dictionary) > kinds:  # a row's line written in two ways?
+            different = lines.dictionary.cast(pa.large_string())  # UTF-8: encoded so
+            keys = pc.dictionary_encode(self._record_keys(different)).indices
+            codes = np.asarray(keys, dtype=np.int64)[codes]
+        return repeats(codes)
+
+    def _record_keys(self, lines: pa.Array) -> pa.Array:
+        """For each line (with its line end), its fields as :meth:`_row` takes them, joined
+        (see :func:`_key`): equal for two records exactly where :meth:`records` gives equal
+        fields. A line whose every quote encloses a whole field without a delimiter in it
+        (``"Kunde 1";5``), and that has no more fields than the header, is read by Arrow: its
+        quotes taken out and the blanks around its delimiters and at its ends; any other
+        line goes through the csv module."""
+        delimiter = _regex_char(self.delimiter)
+        spaces = "".join(map(_regex_char, SPACES.replace(self.delimiter, "")))
+        field = f'(?:"[^"{delimiter}\\r\\n]*"|[^"{delimiter}\\r\\n]*)'
+        plain = pc.match_substring_regex(lines, f"^{field}(?:{delimiter}{field})*\\r?\\n$")
+        fields = np.asarray(pc.count_substring(lines, self.delimiter), dtype=np.int64) + 1
+        by_csv = ~np.asarray(plain, dtype=bool) | (fields > self.width)
+        unquoted = pc.replace_substring(lines, '"', "")
+        blanks = f"[{spaces}]*{delimiter}[{spaces}]*"
+        joined = pc.replace_substring_regex(unquoted, blanks, self.delimiter)
+        keys = pc.utf8_trim(joined, characters=SPACES.replace(self.delimiter, ""))
+        if not by_csv.any():
+            return keys
+        allow_long_fields()
+        parsed = [
+            _key(self._row(next(csv.reader([text], delimiter=self.delimiter), [])), self.delimiter)
+            for text in lines.filter(pa.array(by_csv)).to_pylist()
+        ]
+        return pc.replace_with_mask(keys, pa.array(by_csv), pa.array(parsed, keys.type))
+
+    def _line_texts(self, numbers: np.ndarray) -> pa.Array:
+        """The physical lines numbered ``numbers`` (0-based, ascending) as Arrow bytes in
+        UTF-8 (compared as bytes, which Arrow hashes faster than text), each with
+        its line end; the file read block by block (see :meth:`_lines`), each block decoded
+        at once."""
+        found: list[pa.Array] = []
+        done, pending, k = 0, b"", 0  # lines before the block; an unfinished line
+        with self.path.open("rb") as handle:
+            while k < len(numbers) and (block := handle.read(BLOCK)):
+                data = pending + block
+                cut = data.rfind(b"\n") + 1
+                whole, pending = data[:cut], data[cut:]
+                if not whole:
+                    continue
+                text = whole.decode(self.encoding, errors="replace").encode()
+                ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == ord("\n"))
+                last = int(np.searchsorted(numbers, done + len(ends)))
+                if last > k:
+                    offsets = np.concatenate([[0], ends + 1]).astype(np.int64)
+                    lines = pa.Array.from_buffers(
+                        pa.large_binary(),
+                        len(ends),
+                        [None, pa.py_buffer(offsets), pa.py_buffer(text)],
+                    )
+                    found.append(lines.take(pa.array(numbers[k:last] - done)))
+                    k = last
+                done += len(ends)
+        if k < len(numbers):  # the last line, without a line break: given one
+            rest = pending.decode(self.encoding, errors="replace").encode() + b"\n"
+            found.append(pa.array([rest] * (len(numbers) - k), pa.large_binary()))
+        return pa.concat_arrays(found) if found else pa.array([], pa.large_binary())
 
     def _row(self, fields: list[str]) -> tuple[str, ...]:
         """A record's fields as the reader took them: trimmed, and without blank fields beyond
