@@ -396,6 +396,7 @@ def test_a_scheduler_lost_during_the_scan_is_said_so(scheduler: str) -> None:
         distributed.comm.CommClosedError("in <TCP (closed) ConnectionPool.gather>: closed"),
         CancelledError("churnwatch-_scored_part-1b0a cancelled for reason: lost dependencies"),
         distributed.KilledWorker("churnwatch-_scored_part-1b0a", "tcp://10.0.0.7:40111", 3),
+        KeyError("tcp://127.0.0.1:46103"),  # the scheduler's, for a worker lost while sent data
     ],
 )
 def test_a_worker_lost_during_the_scan_is_not_blamed_on_the_scheduler(
@@ -409,6 +410,34 @@ def test_a_worker_lost_during_the_scan_is_not_blamed_on_the_scheduler(
         assert str(lost.value).startswith(f"a Dask worker of the cluster {where}")
         assert "was lost during the scan" in str(lost.value)
         assert "scored_part" not in str(lost.value) and "TCP" not in str(lost.value)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        Exception("ModuleNotFoundError(\"No module named 'churnwatch'\")"),
+        ModuleNotFoundError("No module named 'churnwatch'"),
+    ],
+)
+def test_a_worker_without_churnwatch_that_joins_during_the_scan_is_said_so(
+    scheduler: str, error: BaseException
+) -> None:
+    """A worker that joined after the check at the start, without churnwatch, is sent a
+    part: its import error ended the scan as "internal error: Exception: ModuleNotFound…",
+    where a worker there from the start is named as unable to run churnwatch."""
+    with pytest.raises(UsageError) as refused, DaskEngine(scheduler)._failures(RUNNING):
+        raise error
+    said = str(refused.value)
+    assert said.startswith("the Dask workers cannot run churnwatch: a worker that joined")
+    assert "No module named 'churnwatch'" in said and "install churnwatch" in said
+
+
+def test_other_errors_under_the_cluster_calls_stay_errors(scheduler: str) -> None:
+    """A key the scheduler does not know that is no worker's address, or any other error of
+    the run, is not taken for a lost worker: a bug stays a bug."""
+    for error in (KeyError("customer"), Exception("something else"), ValueError("x")):
+        with pytest.raises(type(error)), DaskEngine(scheduler)._failures(RUNNING):
+            raise error
 
 
 @contextlib.contextmanager
@@ -963,6 +992,12 @@ def _day_first(row: str) -> str:
     return f"{customer},{date}.{month}.{year},{amount}"
 
 
+def _negative(row: str) -> str:
+    """An order's row with its amount written negative."""
+    head, amount = row.rsplit(",", 1)
+    return f"{head},-{amount}"
+
+
 def _invoices(paid: Callable[[int], str]) -> str:
     """One invoice for each of the 40 customers, paid on ``paid(customer number)``."""
     rows = (f"C{c},R{c},2024-03-02,2024-03-16,{paid(c)},10" for c in range(1, 41))
@@ -1025,6 +1060,15 @@ ROUGH_EXPORTS = {
     "dates of zeros in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),
         "payments.csv": _invoices(lambda c: "0000-00-00" if c % 3 else "2024-03-20"),
+    },
+    "sales written as negative amounts for most customers": {
+        "orders.csv": "\n".join(
+            [HEADER, *(r if int(r.split(",")[0][1:]) % 4 == 0 else _negative(r) for r in _orders())]
+        ),
+    },
+    "a paid date of zeros in one part, a dash in another": {
+        "orders.csv": "\n".join([HEADER, *_orders()]),
+        "payments.csv": _invoices(lambda c: {1: "0000-00-00", 3: "-"}.get(c, "2024-03-20")),
     },
     "paid dates written as none (a dash, a word, Excel's first day) in many parts": {
         "orders.csv": "\n".join([HEADER, *_orders()]),

@@ -384,8 +384,8 @@ def test_a_paid_date_of_zeros_is_an_open_invoice_not_a_bad_row(tmp_path: Path) -
     assert note.level is Level.NOTE and not note.skipped
     assert (note.column, note.count, note.lines) == ("paid_date", 2, (3, 4))
     assert note.describe() == (
-        "payments.csv: column 'paid_date': 2 dates of zeros read as empty (no date yet) (lines"
-        " 3, 4; e.g. '00.00.0000', '0000-00-00')"
+        "payments.csv: column 'paid_date': 2 dates standing for none (zeros, a dash, a word)"
+        " read as empty (no date yet) (lines 3, 4; e.g. '00.00.0000', '0000-00-00')"
     )
     assert problem(cut, "bad_date", "payments").count == 1  # 31.02. is still no date
     features = features_by_id(folder, dt.date(2025, 6, 30)).loc["K1"]
@@ -799,3 +799,20 @@ def test_a_long_bad_value_is_quoted_by_its_start(tmp_path: Path) -> None:
     )
     described = problem(load(folder), "bad_number").describe()
     assert f"e.g. '{'7' * 59}…')" in described and len(described) < 200
+
+
+def test_an_export_of_sales_as_negative_amounts_is_warned_of(tmp_path: Path) -> None:
+    """Every amount negative (an export that writes sales with a minus): every customer was
+    left out of an empty list, said only in a note, exit 0."""
+    folder = write_exports(
+        tmp_path / "exports",
+        orders="customer_id,order_date,amount\nK1,2025-01-02,-5\nK2,2025-01-03,-7\n"
+        "K3,2025-01-04,-2\nK3,2025-02-04,4\n",
+    )
+    result = invoke("scan", folder, "--as-of", "2025-02-28")
+    assert result.exit_code == 0
+    assert (
+        "warning: orders.csv: 2 customers with nothing but credit notes (negative amounts) are"
+        " not scored, against 1 who ordered: if the export writes sales as negative amounts,"
+        " export them as positive ones (credit notes negative)"
+    ) in stderr_of(result)

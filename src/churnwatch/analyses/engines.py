@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import shutil
 import socket
 from collections.abc import Callable, Iterator
@@ -223,16 +224,24 @@ class DaskEngine:
                     " without --scheduler",
                 ) from None
             if closed or isinstance(error, distributed.KilledWorker) or _lost_data(error):
-                raise ChurnwatchError(
-                    f"a Dask worker of the cluster {self._where} was lost during the scan",
-                    hint="check the workers' memory and logs, then run again; or run without"
-                    " --engine dask",
-                ) from None
+                raise self._worker_lost() from None
             raise ChurnwatchError(
                 f"the Dask cluster {self._where} failed during the scan:"
                 f" {error or type(error).__name__}",
                 hint="check the workers' memory and logs, or run without --engine dask",
             ) from None
+        except Exception as error:
+            if _missing_module(error):  # a worker that joined after the check, without it
+                raise _cannot_run(f"a worker that joined during the scan: {error}") from None
+            if isinstance(error, KeyError) and _is_address(error.args[0] if error.args else None):
+                raise self._worker_lost() from None  # the scheduler lost it while data was sent
+            raise
+
+    def _worker_lost(self) -> ChurnwatchError:
+        return ChurnwatchError(
+            f"a Dask worker of the cluster {self._where} was lost during the scan",
+            hint="check the workers' memory and logs, then run again; or run without --engine dask",
+        )
 
     @contextmanager
     def _client(self) -> Iterator[Any]:
@@ -519,6 +528,20 @@ def _scheduler_gone(client: Any, scheduler: str) -> bool:
     except (OSError, ValueError):
         return True
     return False
+
+
+def _missing_module(error: BaseException) -> bool:
+    """A worker without churnwatch (or a library it needs) that was sent a part: its import
+    error arrives as itself, or as a plain ``Exception`` naming it."""
+    return isinstance(error, ImportError) or (
+        type(error) is Exception and str(error).startswith(("ModuleNotFoundError", "ImportError"))
+    )
+
+
+def _is_address(key: object) -> bool:
+    """Whether a ``KeyError``'s key is a worker's address (``tcp://10.0.0.5:40211``): the
+    scheduler's own bookkeeping of a worker that left while it was sent data."""
+    return isinstance(key, str) and re.match(r"^[a-z0-9+]+://", key) is not None
 
 
 def _lost_data(error: BaseException) -> bool:

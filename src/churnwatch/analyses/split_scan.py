@@ -465,7 +465,8 @@ class _Whole:
             after_note(sources[name], self.as_of, after[name]) for name in after if after[name]
         ]
         credit_only = sum(part.credit_only for part in viewed)
-        notes += orders_notes(sources["orders"], self.as_of, latest, credit_only)
+        ordering = sum(int(np.count_nonzero(part.distinct_days)) for part in viewed)
+        notes += orders_notes(sources["orders"], self.as_of, latest, credit_only, ordering)
         if not given:
             future = [part.future for part in viewed if part.future is not None]
             if future:

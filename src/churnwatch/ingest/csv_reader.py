@@ -1241,9 +1241,10 @@ class _Reader:
         if not (zeros | said).any():
             return invalid
         yet = " (no date yet)" if column.settles else ""
-        spelled = "of zeros" if not said.any() else "of zeros, a dash or a word for none"
-        zeros |= said
-        wording = Counted("date", after=f" {spelled} read as empty{yet}")
+        zeros |= said  # one wording whichever are here: a split export's parts say it alike
+        wording = Counted(
+            "date", after=f" standing for none (zeros, a dash, a word) read as empty{yet}"
+        )
         self._counted_note(column, Reason.ZERO_DATE, wording, rows[zeros], values)
         remaining = invalid.copy()
         remaining[rows[zeros]] = False

@@ -165,11 +165,17 @@ class Layout:
         if not by_csv.any():
             return keys
         allow_long_fields()
-        parsed = [
-            _key(self._row(next(csv.reader([text], delimiter=self.delimiter), [])), self.delimiter)
-            for text in lines.filter(pa.array(by_csv)).to_pylist()
-        ]
+        parsed = [self._line_key(text) for text in lines.filter(pa.array(by_csv)).to_pylist()]
         return pc.replace_with_mask(keys, pa.array(by_csv), pa.array(parsed, keys.type))
+
+    def _line_key(self, text: str) -> str:
+        """One line's key through the csv module (see :meth:`_record_keys`); a line it
+        refuses (a carriage return inside it) is its own text."""
+        try:
+            fields = next(csv.reader([text], delimiter=self.delimiter), [])
+        except csv.Error:
+            return "\x02" + text
+        return _key(self._row(fields), self.delimiter)
 
     def _line_texts(self, numbers: np.ndarray) -> pa.Array:
         """The physical lines numbered ``numbers`` (0-based, ascending) as Arrow bytes in

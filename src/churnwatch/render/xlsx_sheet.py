@@ -42,6 +42,7 @@ class XlsxSheet:
     def render(self, selection: Selection) -> bytes:
         from churnwatch.render.csv_rows import row_columns
 
+        fits(selection.rows.count)  # before the columns are built: 10 GB for 3 M customers
         columns = row_columns(selection.rows, formula_guard=False, lang=self.lang)
         return sheet_bytes(
             {name: column.to_pylist() for name, column in columns.items()}, formats=PERCENT
@@ -57,13 +58,17 @@ def sheet_bytes(
 ) -> bytes:
     """One sheet: a bold, frozen, filterable header and typed cells, text never a formula;
     ``formats``: the Excel number format of some columns."""
-    count = len(next(iter(columns.values()), []))
+    fits(len(next(iter(columns.values()), [])))
+    return workbook_bytes({title: columns}, {title: formats or {}})
+
+
+def fits(count: int) -> None:
+    """A list of ``count`` customers must fit a sheet, under its header row."""
     if count + 1 > MAX_ROWS:
         raise UsageError(
             f"xlsx holds at most {MAX_ROWS - 1:,} customers, this list has {count:,}",
             hint="use --format csv, or narrow the list with --top or --min-risk",
         )
-    return workbook_bytes({title: columns}, {title: formats or {}})
 
 
 def workbook_bytes(

@@ -177,6 +177,7 @@ def cut_at(dataset: Dataset, as_of: int, *, some_customers: bool = False) -> Cut
             as_of,
             int(orders["order_date"].max()),
             credit_only_customers(orders),
+            ordering_customers(orders),
         )
     )
     return Cut(dataset, as_of, frames, after, notes)
@@ -253,32 +254,35 @@ def after_note(source: SourceFrame, as_of: int, count: int) -> Problem:
     )
 
 
-def orders_notes(source: SourceFrame, as_of: int, latest: int, credit_only: int) -> list[Problem]:
+def orders_notes(
+    source: SourceFrame, as_of: int, latest: int, credit_only: int, ordering: int
+) -> list[Problem]:
     """Notes a user should see before trusting a ranking: a stale reference date (``latest``:
     the latest order in the view), and customers with nothing but credit notes (who have no
-    orders to score)."""
+    orders to score), a warning where they outnumber the ``ordering`` customers: an export
+    that writes its sales as negative amounts leaves an empty list."""
     notes = []
     if as_of - latest > STALE_AS_OF_DAYS:
         text = (
             f"the reference date {days_to_iso(as_of)} is {as_of - latest:,} days after the"
             f" latest order ({days_to_iso(latest)}): every customer will look overdue"
         )
-        notes.append((Reason.STALE_REFERENCE, text))
+        notes.append((Reason.STALE_REFERENCE, text, Level.WARNING))
     if credit_only:
         text = (
             f"{plural(credit_only, 'customer')} with nothing but credit notes (negative"
             f" amounts) {'is' if credit_only == 1 else 'are'} not scored"
         )
-        notes.append((Reason.CREDIT_NOTES_ONLY, text))
+        if credit_only <= ordering:
+            notes.append((Reason.CREDIT_NOTES_ONLY, text, Level.NOTE))
+        else:
+            text += (
+                f", against {ordering:,} who ordered: if the export writes sales as negative"
+                " amounts, export them as positive ones (credit notes negative)"
+            )
+            notes.append((Reason.CREDIT_NOTES_ONLY, text, Level.WARNING))
     return [
-        Problem(
-            "orders",
-            source.path.name,
-            code,
-            text,
-            level=Level.WARNING if code is Reason.STALE_REFERENCE else Level.NOTE,
-        )
-        for code, text in notes
+        Problem("orders", source.path.name, code, text, level=level) for code, text, level in notes
     ]
 
 
