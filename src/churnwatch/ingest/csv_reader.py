@@ -180,10 +180,10 @@ class SourceTable:
         assert self.layout is not None
         return self.layout.records(positions, self.parsed_rows)
 
-    def repeated(self, positions: np.ndarray, kinds: int) -> np.ndarray | None:
+    def repeated(self, positions: np.ndarray, kinds: np.ndarray) -> np.ndarray | None:
         """Whether each parsed row at ``positions`` (ascending) repeats an earlier one of them
         in every field, the columns not read included; None where the export cannot show
-        them. ``kinds``: how many of them differ in the columns read."""
+        them. ``kinds``: a number per row, the same for rows equal in the columns read."""
         assert self.layout is not None
         return self.layout.repeated(positions, self.parsed_rows, kinds)
 
@@ -1935,7 +1935,7 @@ class RowLayout:
     def malformed_lines(self) -> list[int]:
         return []
 
-    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: int) -> np.ndarray:
+    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: np.ndarray) -> np.ndarray:
         """Whether each row in ``rows`` (ascending) repeats an earlier one of them in every
         column, as a CSV export's whole lines are compared (see :meth:`records`): the rows
         taken batch by batch, compared as Arrow columns (a column of lists or structs as its

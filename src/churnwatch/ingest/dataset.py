@@ -757,7 +757,7 @@ def _whole_rows_repeated(frame: SourceFrame, found: Twins, repeated: np.ndarray)
     """Of the rows ``repeated`` in the columns loaded, those whose whole line is repeated:
     every row with a twin is read again from the export and compared whole."""
     positions = frame.frame.index.to_numpy()[found.rows]
-    again = frame.table.repeated(positions, found.kind_count)
+    again = frame.table.repeated(positions, found.kinds)
     if again is None:  # nothing more to compare
         return repeated
     whole = np.zeros(len(frame.frame), dtype=bool)

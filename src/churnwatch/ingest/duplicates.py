@@ -25,6 +25,9 @@ _MULTIPLIERS = (
 _SHIFTS = (40, 16, 28, 4, 34, 10)
 _BUCKET_MASK = (1 << 24) - 1
 _SMALL = 100_000
+_MOSTLY_TWINS = 0.9
+"""Past this share of rows sharing a bucket the rest are twins indeed (an export written
+twice): another slice would drop few."""
 
 
 def candidate_rows(columns: Sequence[np.ndarray], rows: np.ndarray | None = None) -> np.ndarray:
@@ -34,11 +37,19 @@ def candidate_rows(columns: Sequence[np.ndarray], rows: np.ndarray | None = None
         return rows
     hashed = _hash([c[rows] if rows.size < len(c) else c for c in columns])
     for shift in _SHIFTS:
-        shared = _shares_bucket(hashed, shift, _bucket_mask(rows.size))
+        mask = _bucket_mask(rows.size)
+        shared = _shares_bucket(hashed, shift, mask)
         rows, hashed = rows[shared], hashed[shared]
-        if rows.size <= _SMALL:
+        if rows.size <= _SMALL or _mostly_twins(shared, mask):
             break
     return rows
+
+
+def _mostly_twins(shared: np.ndarray, mask: int) -> bool:
+    """Whether nearly every row shared its bucket where few would by chance (at most four
+    rows in ten, for up to a bucket per two rows): twins indeed (an export written twice),
+    which another slice would not drop."""
+    return shared.size <= (mask + 1) // 2 and shared.mean() > _MOSTLY_TWINS
 
 
 def _bucket_mask(rows: int) -> int:
@@ -74,7 +85,7 @@ def twins(frame: pd.DataFrame, candidates: np.ndarray | None = None) -> Twins:
     kinds = _row_kinds(frame.iloc[rows])
     counts = np.bincount(kinds)
     shared = counts[kinds] > 1
-    return Twins(rows[shared], kinds[shared], int(np.count_nonzero(counts > 1)))
+    return Twins(rows[shared], kinds[shared])
 
 
 @dataclass(frozen=True)
@@ -85,8 +96,6 @@ class Twins:
     """Their positions, ascending."""
     kinds: np.ndarray
     """A number per row, the same for equal rows."""
-    kind_count: int = 0
-    """How many different rows they are."""
 
     def later_copies(self, length: int) -> np.ndarray:
         """Mask (of ``length`` rows) of those that repeat an earlier row: the first of each
@@ -101,21 +110,42 @@ def repeats(codes: np.ndarray) -> np.ndarray:
     place of each code found in one pass."""
     repeated = np.ones(len(codes), dtype=bool)
     if len(codes):
-        first = np.full(int(codes.max()) + 1, len(codes), dtype=np.int64)
-        np.minimum.at(first, codes, np.arange(len(codes)))
+        first = first_places(codes)
         repeated[first[first < len(codes)]] = False
     return repeated
+
+
+def first_places(codes: np.ndarray) -> np.ndarray:
+    """For each code from 0 to the largest, the first place it is at (past the end for a
+    code not there)."""
+    first = np.full(int(codes.max(initial=-1)) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first
 
 
 def _row_kinds(frame: pd.DataFrame) -> np.ndarray:
     """A number per row, equal for rows equal in every column (empty values equal to each
     other, as :meth:`pandas.DataFrame.duplicated` takes them): each column's codes combined
     with those of the columns before it into the codes of their combinations."""
-    kinds = np.zeros(len(frame), dtype=np.int64)
+    kinds, size = np.zeros(len(frame), dtype=np.int64), 1
     for name in frame.columns:
-        codes = pd.factorize(frame[name])[0].astype(np.int64) + 1  # empty: -1 → 0
-        kinds = pd.factorize(kinds * (int(codes.max()) + 1) + codes)[0].astype(np.int64)
-    return kinds
+        codes, values = pd.factorize(frame[name])
+        width = len(values) + 1  # empty: -1 → 0
+        if size * width >= _COMBINED:  # made dense again only before it would overflow
+            kinds, size = _dense(kinds)
+        kinds = kinds * width + codes.astype(np.int64) + 1
+        size *= width
+    return _dense(kinds)[0]
+
+
+_COMBINED = 1 << 62
+"""The combinations of column codes held as one number before they are made dense."""
+
+
+def _dense(kinds: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes from 0, in the order first found, and how many."""
+    codes, values = pd.factorize(kinds)
+    return codes.astype(np.int64), len(values)
 
 
 def numeric_bits(column: pd.Series | np.ndarray) -> np.ndarray:

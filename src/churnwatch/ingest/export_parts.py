@@ -256,7 +256,7 @@ class _ExportLines:
     def records(self, rows: np.ndarray, parsed_rows: int) -> list[tuple[str, ...]] | None:
         return self.part.records(rows, parsed_rows)
 
-    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: int) -> np.ndarray | None:
+    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: np.ndarray) -> np.ndarray | None:
         return self.part.repeated(rows, parsed_rows, kinds)
 
 

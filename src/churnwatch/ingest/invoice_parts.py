@@ -39,7 +39,7 @@ def number_invoice_parts(payments: SourceFrame) -> list[Problem]:
         return []
     payments.frame = frame.assign(**{INVOICE: documents.group.astype(np.int64)})
     parts = np.flatnonzero(~documents.first)
-    invoices = int(np.unique(documents.group[parts]).size)
+    invoices = int(np.count_nonzero(np.bincount(documents.group[parts])))
     return [
         Problem(
             payments.name,

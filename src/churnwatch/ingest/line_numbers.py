@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.core.errors import InputError
-from churnwatch.ingest.duplicates import repeats
+from churnwatch.ingest.duplicates import first_places, repeats
 from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.trailing_fields import ascii_compatible, only_empty_extras
 
@@ -63,10 +64,10 @@ class Lines(Protocol):
         """Every field of the parsed rows in ``rows`` (None: the file cannot show them)."""
         ...
 
-    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: int) -> np.ndarray | None:
+    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: np.ndarray) -> np.ndarray | None:
         """Whether each parsed row in ``rows`` (ascending) repeats an earlier one of them in
-        every field (None: the file cannot show them). ``kinds``: how many different rows
-        they are at least (those that differ in the columns read)."""
+        every field (None: the file cannot show them). ``kinds``: a number per row, the same
+        for rows equal in the columns read (rows of different kinds are never equal)."""
         ...
 
 
@@ -124,25 +125,29 @@ class Layout:
                 found[wanted[row]] = self._row(fields)
         return found
 
-    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: int) -> np.ndarray:
+    def repeated(self, rows: np.ndarray, parsed_rows: int, kinds: np.ndarray) -> np.ndarray:
         """Whether each parsed data row in ``rows`` (ascending) repeats an earlier one of them
-        in every field, trimmed (see :meth:`records`). Where each record is one line, the
-        lines are compared as Arrow text: where there are as many different lines as
-        ``kinds`` (rows that differ in the columns read), equal lines are equal rows; else
-        each different line's fields are compared. An export whose every row was written
-        twice has millions of them, which as tuples of Python strings took 29 s and 1.8 GB
-        per million rows."""
+        in every field, trimmed (see :meth:`records`); ``kinds``: see :class:`Lines`. Where
+        each record is one line, each row's line is compared with the first line of its
+        kind as Arrow bytes: a kind whose lines are all the same is one row; only the
+        lines of a kind written in more than one way are read field by field. An export
+        whose every row was written twice has millions of them, which as tuples of Python
+        strings took 29 s and 1.8 GB per million rows."""
         rows = np.asarray(rows, dtype=np.int64)
         if not (ascii_compatible(self.encoding) and self.one_line_per_record(parsed_rows)):
             records = self.records(rows, parsed_rows)
             keys = pa.array([_key(row, self.delimiter) for row in records])
             return repeats(np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64))
-        lines = pc.dictionary_encode(self._line_texts(rows + self.header_lines + self.preamble))
-        codes = np.asarray(lines.indices, dtype=np.int64)
-        if len(lines.dictionary) > kinds:  # a row's line written in two ways?
-            different = lines.dictionary.cast(pa.large_string())  # UTF-8: encoded so
-            keys = pc.dictionary_encode(self._record_keys(different)).indices
-            codes = np.asarray(keys, dtype=np.int64)[codes]
+        lines = self._line_texts(rows + self.header_lines + self.preamble)
+        same = np.asarray(pc.equal(lines, lines.take(pa.array(first_places(kinds)[kinds]))))
+        if same.all():
+            return repeats(kinds)
+        mixed = (np.bincount(kinds, weights=~same) > 0)[kinds]  # kinds written two ways
+        text = lines.filter(pa.array(mixed)).cast(pa.large_string())  # UTF-8: encoded so
+        keys = np.asarray(pc.dictionary_encode(self._record_keys(text)).indices, np.int64)
+        codes = kinds.copy()
+        pairs = kinds[mixed] * (int(keys.max()) + 1) + keys
+        codes[mixed] = pd.factorize(pairs)[0] + int(kinds.max()) + 1
         return repeats(codes)
 
     def _record_keys(self, lines: pa.Array) -> pa.Array:
@@ -159,9 +164,12 @@ class Layout:
         fields = np.asarray(pc.count_substring(lines, self.delimiter), dtype=np.int64) + 1
         by_csv = ~np.asarray(plain, dtype=bool) | (fields > self.width)
         unquoted = pc.replace_substring(lines, '"', "")
-        blanks = f"[{spaces}]*{delimiter}[{spaces}]*"
-        joined = pc.replace_substring_regex(unquoted, blanks, self.delimiter)
-        keys = pc.utf8_trim(joined, characters=SPACES.replace(self.delimiter, ""))
+        padded = pc.match_substring_regex(unquoted, f"[{spaces}]{delimiter}|{delimiter}[{spaces}]")
+        if pc.any(padded).as_py():  # the blanks around delimiters out, where there are any
+            blanks = f"[{spaces}]*{delimiter}[{spaces}]*"
+            trimmed = pc.replace_substring_regex(unquoted.filter(padded), blanks, self.delimiter)
+            unquoted = pc.replace_with_mask(unquoted, padded, trimmed)
+        keys = pc.utf8_trim(unquoted, characters=SPACES.replace(self.delimiter, ""))
         if not by_csv.any():
             return keys
         allow_long_fields()
