@@ -16,13 +16,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from churnwatch.core.dialect import EXCEL_SERIAL
 from churnwatch.ingest import date_text, trailing_fields, transcode
 from churnwatch.ingest.date_order import PAID_EARLIEST, PAID_LATEST, paid_out_of_reach
-from churnwatch.ingest.date_text import CANDIDATE_FORMATS, detect_date_format, parse_days
+from churnwatch.ingest.date_text import (
+    CANDIDATE_FORMATS,
+    DETECTED_FORMATS,
+    detect_date_format,
+    parse_days,
+)
 from churnwatch.ingest.duplicates import twins
 from churnwatch.ingest.line_numbers import Layout
 from churnwatch.ingest.number_text import THOUSANDS_CANDIDATES, detect_number_format, parse_numbers
@@ -155,18 +160,20 @@ def test_dates_read_from_their_bytes_are_what_the_format_pattern_reads(dates, no
     noise=st.lists(st.text(alphabet="0123456789./-: TAPMUhrZ+\u0661", max_size=24), max_size=8),
     with_time=st.booleans(),
 )
+@example(dates=[[dt.date(2000, 1, 1)]], formats=["%Y-%m-%d"], noise=["20000"], with_time=False)
 def test_the_detected_format_reads_the_most_samples(dates, formats, noise, with_time):
     """Detection reads only the values a format's pattern could match: the format it picks,
-    and the equally good ones, are still those that read the most samples."""
+    and the equally good ones, are still those that read the most samples, Excel's serial
+    numbers among the forms (``20000`` is a day of 1954 as much as ``2000-01-01`` a day)."""
     samples = [
         d.strftime(fmt + (" %H:%M" if with_time else ""))
         for fmt, chosen in zip(formats, dates, strict=False)
         for d in writable(fmt, chosen)
     ] + [text for text in noise if text.strip()]
     values = pa.array([text.strip() for text in samples], pa.string())
-    read = {fmt: int(parse_days(values, fmt)[1].sum()) for fmt in CANDIDATE_FORMATS}
+    read = {fmt: int(parse_days(values, fmt)[1].sum()) for fmt in DETECTED_FORMATS}
     best = max(read.values())
-    winners = [fmt for fmt in CANDIDATE_FORMATS if read[fmt] == best]
+    winners = [fmt for fmt in DETECTED_FORMATS if read[fmt] == best]
     expected = (winners[0], winners[1:]) if best else (None, [])
     assert detect_date_format(samples) == expected, samples
 
