@@ -1978,13 +1978,25 @@ def _row_codes(table: pa.Table) -> np.ndarray:
     column into the codes of the distinct combinations so far."""
     combined = np.zeros(table.num_rows, dtype=np.int64)
     for column in table.columns:
-        values = column.combine_chunks()
-        if pa.types.is_nested(values.type):
-            values = pa.array([str(value) for value in values.to_pylist()])
-        codes = np.asarray(pc.dictionary_encode(values).indices.fill_null(-1), dtype=np.int64)
+        codes = _value_codes(column.combine_chunks())
         pairs = combined * (int(codes.max(initial=-1)) + 2) + codes + 1
         combined = np.unique(pairs, return_inverse=True)[1].astype(np.int64)
     return combined
+
+
+def _value_codes(values: pa.Array) -> np.ndarray:
+    """A number per value, equal for equal values (empty: -1), as their text would tell
+    them: every NaN is one value whatever its bits; an extension type's (JSON, UUID) by its
+    stored values; a type Arrow cannot encode (lists, structs, maps) by its values' text."""
+    if isinstance(values, pa.ExtensionArray):
+        values = values.storage
+    if pa.types.is_floating(values.type):
+        values = pc.if_else(pc.is_nan(values), pa.scalar(np.nan, values.type), values)
+    try:
+        encoded = pc.dictionary_encode(values)
+    except pa.ArrowNotImplementedError:
+        encoded = pc.dictionary_encode(pa.array([str(value) for value in values.to_pylist()]))
+    return np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
 
 
 class _ParquetReader(_Reader):

@@ -137,7 +137,8 @@ class Layout:
         if not (ascii_compatible(self.encoding) and self.one_line_per_record(parsed_rows)):
             records = self.records(rows, parsed_rows)
             keys = pa.array([_key(row, self.delimiter) for row in records])
-            return repeats(np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64))
+            codes = np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64)
+            return repeats(pd.factorize(kinds * (int(codes.max(initial=0)) + 1) + codes)[0])
         lines = self._line_texts(rows + self.header_lines + self.preamble)
         same = np.asarray(pc.equal(lines, lines.take(pa.array(first_places(kinds)[kinds]))))
         if same.all():
