@@ -551,13 +551,36 @@ def test_workers_with_other_versions_are_refused() -> None:
                 "tcp://10.0.0.7:40000": mine | {"churnwatch": "0.0.1"},
                 "tcp://10.0.0.8:40000": mine | {"numpy": "1.0.0"},
                 "tcp://10.0.0.9:40000": mine,
+                "tcp://10.0.0.10:40000": mine | {"churnwatch-code": "0123456789ab"},
             }
 
     with pytest.raises(UsageError) as refused:
         engines._check_versions(Client(), engines.installed_versions())
     assert "tcp://10.0.0.7:40000 has churnwatch 0.0.1" in str(refused.value)
     assert "tcp://10.0.0.8:40000 has numpy 1.0.0" in str(refused.value)
-    assert "10.0.0.9" not in str(refused.value)
+    assert "10.0.0.9:" not in str(refused.value)
+    assert "tcp://10.0.0.10:40000 has churnwatch-code 0123456789ab" in str(refused.value)
+
+
+def test_churnwatchs_code_is_told_apart_by_its_source_not_its_version(tmp_path: Path) -> None:
+    """A worker running an editable install of changed code reports the same version number:
+    the digest of the package's Python files tells it apart; compiled files do not count."""
+    package = tmp_path / "churnwatch"
+    (package / "ingest").mkdir(parents=True)
+    (package / "__init__.py").write_text("__version__ = '0.1.0'\n")
+    (package / "ingest" / "reader.py").write_text("ROWS = 1\n")
+    first = engines.code_digest(package)
+    (package / "ingest" / "__pycache__").mkdir()
+    (package / "ingest" / "__pycache__" / "reader.cpython-311.pyc").write_bytes(b"\0")
+    engines.code_digest.cache_clear()
+    assert engines.code_digest(package) == first
+    (package / "ingest" / "reader.py").write_text("ROWS = 2\n")
+    engines.code_digest.cache_clear()
+    assert engines.code_digest(package) != first
+    assert len(first) == 12
+    assert engines.installed_versions()["churnwatch-code"] == engines.code_digest(
+        Path(engines.__file__).parents[1]
+    )
 
 
 def test_a_worker_that_joins_after_the_check_is_checked_before_its_first_part(

@@ -9,6 +9,7 @@ an optional extra, imported only when the Dask engine runs.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -20,6 +21,7 @@ from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import uuid4
 
@@ -632,9 +634,10 @@ def _worker_count(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
-STACK = ("churnwatch", "numpy", "pandas", "pyarrow", "scipy")
+STACK = ("churnwatch", "churnwatch-code", "numpy", "pandas", "pyarrow", "scipy")
 """What computes the rows: a worker with another version of any of them could round a risk
-differently, so every worker must have this process's versions."""
+differently, so every worker must have this process's versions; churnwatch's by its number
+and by a digest of its code (an editable install of changed code keeps its number)."""
 
 
 def _check_versions(client: Any, mine: dict[str, str]) -> None:
@@ -723,13 +726,25 @@ def installed_versions() -> dict[str, str]:
 
     from churnwatch import __version__
 
-    found = {"churnwatch": __version__}
-    for name in STACK[1:]:
+    found = {"churnwatch": __version__, "churnwatch-code": code_digest(Path(__file__).parents[1])}
+    for name in STACK[2:]:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
             found[name] = "none"
     return found
+
+
+@cache
+def code_digest(package: Path) -> str:
+    """The first 12 hex digits of a SHA-256 over the package's Python files (their paths
+    inside it and their bytes, in order): the same on every machine that installed the
+    same code, whatever its compiled files."""
+    digest = hashlib.sha256()
+    for file in sorted(package.rglob("*.py")):
+        digest.update(file.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def _distributed() -> Any:
