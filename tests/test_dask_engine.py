@@ -552,6 +552,7 @@ def test_workers_with_other_versions_are_refused() -> None:
                 "tcp://10.0.0.8:40000": mine | {"numpy": "1.0.0"},
                 "tcp://10.0.0.9:40000": mine,
                 "tcp://10.0.0.10:40000": mine | {"churnwatch-code": "0123456789ab"},
+                "tcp://10.0.0.11:40000": {k: v for k, v in mine.items() if k != "churnwatch-code"},
             }
 
     with pytest.raises(UsageError) as refused:
@@ -560,6 +561,8 @@ def test_workers_with_other_versions_are_refused() -> None:
     assert "tcp://10.0.0.8:40000 has numpy 1.0.0" in str(refused.value)
     assert "10.0.0.9:" not in str(refused.value)
     assert "tcp://10.0.0.10:40000 has churnwatch-code 0123456789ab" in str(refused.value)
+    said = "tcp://10.0.0.11:40000 has churnwatch-code unknown (an older churnwatch)"
+    assert said in str(refused.value)
 
 
 def test_churnwatchs_code_is_told_apart_by_its_source_not_its_version(tmp_path: Path) -> None:

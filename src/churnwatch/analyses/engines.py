@@ -694,7 +694,11 @@ def _task_key(function: Callable[..., Any]) -> str:
 
 def _differences(theirs: dict[str, str], mine: dict[str, str]) -> list[str]:
     """``numpy 1.0.0`` for each library of :data:`STACK` whose version is not ``mine``."""
-    return [f"{name} {theirs.get(name)}" for name in STACK if theirs.get(name) != mine[name]]
+    return [
+        f"{name} {theirs.get(name) or 'unknown (an older churnwatch)'}"
+        for name in STACK
+        if theirs.get(name) != mine[name]
+    ]
 
 
 def _refused(wrong: list[str]) -> UsageError:
