@@ -42,7 +42,7 @@ from churnwatch.ingest.date_text import (
     outside_years,
     parse_days,
 )
-from churnwatch.ingest.duplicates import repeats
+from churnwatch.ingest.duplicates import combined, repeats
 from churnwatch.ingest.field_limit import LONGEST_ROW
 from churnwatch.ingest.footer import MAX_FOOTER, Record, decoration, footer, names_a_total
 from churnwatch.ingest.held_file import held_for_reading, holds_byte
@@ -173,12 +173,6 @@ class SourceTable:
         message names."""
         assert self.layout is not None
         return tuple(int(x) for x in self.layout.row_lines(positions[:MAX_LINES], self.parsed_rows))
-
-    def records(self, positions: np.ndarray) -> list[tuple[str, ...]] | None:
-        """Every field of parsed rows, the columns not read included; None where the export
-        has no lines to read them from (Parquet: only the columns churnwatch reads are read)."""
-        assert self.layout is not None
-        return self.layout.records(positions, self.parsed_rows)
 
     def repeated(self, positions: np.ndarray, kinds: np.ndarray) -> np.ndarray | None:
         """Whether each parsed row at ``positions`` (ascending) repeats an earlier one of them
@@ -1974,14 +1968,8 @@ class RowLayout:
 
 def _row_codes(table: pa.Table) -> np.ndarray:
     """A number per row, equal for rows equal in every column (a column of lists, structs or
-    maps compared by its values' text): each column's dictionary codes, combined column by
-    column into the codes of the distinct combinations so far."""
-    combined = np.zeros(table.num_rows, dtype=np.int64)
-    for column in table.columns:
-        codes = _value_codes(column.combine_chunks())
-        pairs = combined * (int(codes.max(initial=-1)) + 2) + codes + 1
-        combined = np.unique(pairs, return_inverse=True)[1].astype(np.int64)
-    return combined
+    maps compared by its values' text)."""
+    return combined(_value_codes(column.combine_chunks()) for column in table.columns)
 
 
 def _value_codes(values: pa.Array) -> np.ndarray:

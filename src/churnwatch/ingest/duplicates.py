@@ -8,7 +8,7 @@ drops out. Only the few survivors are compared exactly, with all columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,15 +125,22 @@ def first_places(codes: np.ndarray) -> np.ndarray:
 
 def _row_kinds(frame: pd.DataFrame) -> np.ndarray:
     """A number per row, equal for rows equal in every column (empty values equal to each
-    other, as :meth:`pandas.DataFrame.duplicated` takes them): each column's codes combined
-    with those of the columns before it into the codes of their combinations."""
-    kinds, size = np.zeros(len(frame), dtype=np.int64), 1
-    for name in frame.columns:
-        codes, values = pd.factorize(frame[name])
-        width = len(values) + 1  # empty: -1 → 0
-        if size * width >= _COMBINED:  # made dense again only before it would overflow
+    other, as :meth:`pandas.DataFrame.duplicated` takes them)."""
+    return combined(pd.factorize(frame[name])[0] for name in frame.columns)
+
+
+def combined(columns: Iterable[np.ndarray]) -> np.ndarray:
+    """A number per row for the combination of its codes in ``columns`` (each at least -1,
+    -1 for empty), from 0 in the order first found: each column's codes combined with those
+    of the columns before it, made dense again only before the number would overflow."""
+    kinds, size = np.zeros(0, dtype=np.int64), 1
+    for codes in columns:
+        shifted = codes.astype(np.int64) + 1
+        kinds = kinds if kinds.size else np.zeros(len(shifted), dtype=np.int64)
+        width = int(shifted.max(initial=0)) + 1
+        if size * width >= _COMBINED:
             kinds, size = _dense(kinds)
-        kinds = kinds * width + codes.astype(np.int64) + 1
+        kinds = kinds * width + shifted
         size *= width
     return _dense(kinds)[0]
 

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.core.errors import InputError
-from churnwatch.ingest.duplicates import first_places, repeats
+from churnwatch.ingest.duplicates import combined, first_places, repeats
 from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.trailing_fields import ascii_compatible, only_empty_extras
 
@@ -112,8 +111,12 @@ class Layout:
         apart that agree in every column churnwatch reads."""
         rows = np.asarray(rows, dtype=np.int64)
         if ascii_compatible(self.encoding) and self.one_line_per_record(parsed_rows):
-            lines = self._lines(rows + self.header_lines + self.preamble)
-            text = [line.rstrip(b"\r").decode(self.encoding, errors="replace") for line in lines]
+            order = np.argsort(rows, kind="stable")
+            ascending = self._line_texts(rows[order] + self.header_lines + self.preamble)
+            lines = [b""] * len(rows)
+            for place, line in zip(order.tolist(), ascending.to_pylist(), strict=True):
+                lines[place] = line
+            text = [line.decode()[:-1].rstrip("\r") for line in lines]  # without its line end
             allow_long_fields()
             parsed = csv.reader(text, delimiter=self.delimiter)
             return [self._row(fields) for fields in parsed]
@@ -137,18 +140,16 @@ class Layout:
         if not (ascii_compatible(self.encoding) and self.one_line_per_record(parsed_rows)):
             records = self.records(rows, parsed_rows)
             keys = pa.array([_key(row, self.delimiter) for row in records])
-            codes = np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64)
-            return repeats(pd.factorize(kinds * (int(codes.max(initial=0)) + 1) + codes)[0])
+            return repeats(combined([kinds, np.asarray(pc.dictionary_encode(keys).indices)]))
         lines = self._line_texts(rows + self.header_lines + self.preamble)
         same = np.asarray(pc.equal(lines, lines.take(pa.array(first_places(kinds)[kinds]))))
         if same.all():
             return repeats(kinds)
         mixed = (np.bincount(kinds, weights=~same) > 0)[kinds]  # kinds written two ways
         text = lines.filter(pa.array(mixed)).cast(pa.large_string())  # UTF-8: encoded so
-        keys = np.asarray(pc.dictionary_encode(self._record_keys(text)).indices, np.int64)
+        keys = np.asarray(pc.dictionary_encode(self._record_keys(text)).indices)
         codes = kinds.copy()
-        pairs = kinds[mixed] * (int(keys.max()) + 1) + keys
-        codes[mixed] = pd.factorize(pairs)[0] + int(kinds.max()) + 1
+        codes[mixed] = combined([kinds[mixed], keys]) + int(kinds.max()) + 1
         return repeats(codes)
 
     def _record_keys(self, lines: pa.Array) -> pa.Array:
@@ -188,9 +189,9 @@ class Layout:
 
     def _line_texts(self, numbers: np.ndarray) -> pa.Array:
         """The physical lines numbered ``numbers`` (0-based, ascending) as Arrow bytes in
-        UTF-8 (compared as bytes, which Arrow hashes faster than text), each with
-        its line end; the file read block by block (see :meth:`_lines`), each block decoded
-        at once."""
+        UTF-8 (compared as bytes, which Arrow hashes faster than text), each with its line
+        end; the file read block by block, each block decoded at once (an export of
+        gigabytes is never held whole for some of its lines)."""
         found: list[pa.Array] = []
         done, pending, k = 0, b"", 0  # lines before the block; an unfinished line
         with self.path.open("rb") as handle:
@@ -222,28 +223,6 @@ class Layout:
         """A record's fields as the reader took them: trimmed, and without blank fields beyond
         the header's (a row whose only difference is a trailing ``;;`` is the same row)."""
         return tuple(field.strip() for field in fields[: self.width])
-
-    def _lines(self, numbers: np.ndarray) -> list[bytes]:
-        """The physical lines numbered ``numbers`` (0-based), the file read block by block:
-        an export of gigabytes is never held whole for a few of its lines."""
-        order = np.argsort(numbers, kind="stable")
-        wanted = np.asarray(numbers)[order]
-        found = [b""] * len(wanted)
-        done, pending, k = 0, b"", 0  # lines before the block; an unfinished line
-        with self.path.open("rb") as handle:
-            while k < len(wanted) and (block := handle.read(BLOCK)):
-                data = pending + block
-                ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
-                starts = np.concatenate([[0], ends[:-1] + 1])
-                while k < len(wanted) and wanted[k] < done + len(ends):
-                    line = int(wanted[k]) - done
-                    found[order[k]] = data[starts[line] : ends[line]]
-                    k += 1
-                done += len(ends)
-                pending = data[ends[-1] + 1 :] if len(ends) else data
-        for rest in range(k, len(wanted)):  # the last line, without a line break
-            found[order[rest]] = pending
-        return found
 
     def malformed_lines(self) -> list[int]:
         """Lines of records whose number of fields differs from the header's."""

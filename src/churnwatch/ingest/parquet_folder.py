@@ -252,7 +252,9 @@ def _at_row_group_starts(path: Path, names: list[str], count: int) -> pa.Table |
     parts = _parts(path) if path.is_dir() else [path]
     footers = [_metadata(part) for part in parts]
     groups = [
-        (p, g) for p, meta in zip(parts, footers, strict=True) for g in range(meta.num_row_groups)
+        (p, meta, g)
+        for p, meta in zip(parts, footers, strict=True)
+        for g in range(meta.num_row_groups)
     ]
     if sum(meta.num_rows for meta in footers) <= SPREAD_WHOLE_ROWS or len(groups) < 4:
         return None
@@ -260,11 +262,11 @@ def _at_row_group_starts(path: Path, names: list[str], count: int) -> pa.Table |
     each = -(-count // places.size)
     batches = []
     for place in places.astype(int):
-        part, group = groups[place]
-        schema = _part_schema(part)
+        part, meta, group = groups[place]  # each footer read once, above
+        schema = meta.schema.to_arrow_schema()
         if _repeated(schema) or not set(names) <= set(schema.names):
             return None
-        with pq.ParquetFile(part) as file:
+        with pq.ParquetFile(part, metadata=meta) as file:
             batch = next(file.iter_batches(each, row_groups=[group], columns=names), None)
         if batch is not None:
             batches.append(pa.table([batch.column(n).cast(pa.string()) for n in names], names))
