@@ -13,10 +13,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
 
@@ -124,6 +128,79 @@ def test_xlsx_keeps_a_formula_looking_name_as_text(tmp_path: Path) -> None:
     assert (cell.value, cell.data_type) == ("=1+1", "s")
 
 
+def test_xlsx_keeps_a_name_written_as_sheet_markup_as_text(tmp_path: Path) -> None:
+    """xlsxwriter wrote a text that starts with ``<r>`` and ends with ``</r>`` into the sheet
+    as it was (as rich-text markup): a customer's name could close its cell and add a cell
+    of its own, here a formula that opens a link."""
+    name = (
+        '<r>x</r></is></c><c r="ZZ2"><f>HYPERLINK("http://evil.example","click")</f>'
+        '<v>0</v></c><c t="inlineStr"><is><r>y</r>'
+    )
+    folder = tmp_path / "exports"
+    write_exports(folder, orders="customer_id,order_date,amount\nA,2025-01-02,1\n")
+    with (folder / "customers.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["customer_id", "name"], ["A", name]])
+    target = tmp_path / "risks.xlsx"
+    assert invoke("scan", folder, "--as-of", "2025-01-02", "-o", target).exit_code == 0
+    sheet = openpyxl.load_workbook(target).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert sheet["D2"].value == name and sheet["D2"].data_type == "s"
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    assert sheet.max_column == len(header(folder))
+
+
+_TEXTS = st.text(st.characters(exclude_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["<r>x</r>", "_x0041_", "_x005F_", " padded ", "a & b <c>", "\r\n", "\x00", "\ufffe"]
+)
+_VALUES = {
+    "text": _TEXTS,
+    "whole": st.integers(-(2**53), 2**53),
+    "number": st.floats(allow_nan=False, allow_infinity=False),
+    "date": st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 31)),
+}
+
+
+def as_excel_reads(value: object) -> object:
+    """A cell's value as Excel shows it: ``_xHHHH_`` is the character it stands for
+    (openpyxl leaves it as written)."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"_x([0-9A-F]{4})_", lambda found: chr(int(found[1], 16)), value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(sorted(_VALUES)).flatmap(
+            lambda kind: st.lists(st.none() | _VALUES[kind], min_size=3, max_size=3)
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.lists(st.none() | _TEXTS | _VALUES["whole"] | _VALUES["date"], min_size=3, max_size=3),
+)
+def test_xlsx_cells_read_back_as_written(columns: list[list[Any]], mixed: list[Any]) -> None:
+    """Every value a sheet is given is the value Excel reads: texts of any characters (control
+    characters, markup, escapes of Excel's own, blanks at the ends), whole and decimal numbers,
+    dates; an empty text or a missing value is an empty cell."""
+    from churnwatch.render.xlsx_sheet import sheet_bytes
+
+    given_columns = {f"c{place}": values for place, values in enumerate([*columns, mixed])}
+    sheet = openpyxl.load_workbook(io.BytesIO(sheet_bytes(given_columns))).active
+    rows = list(sheet.iter_rows(2, 4, 1, len(given_columns), values_only=True))
+    for place, values in enumerate(given_columns.values()):
+        read = [as_excel_reads(row[place]) for row in rows]
+        expected = [
+            None
+            if value in (None, "")
+            else dt.datetime.combine(value, dt.time())
+            if isinstance(value, dt.date)
+            else value
+            for value in values
+        ]
+        assert read == expected
+
+
 def test_dev_stdout_works_in_a_pipe_and_appends(tmp_path: Path) -> None:
     base = [str(CHURNWATCH), "scan", str(EXAMPLES / "exports"), "--as-of", AS_OF, "-f", "csv"]
     piped = subprocess.run([*base, "-o", "/dev/stdout"], capture_output=True, check=False)
@@ -190,31 +267,36 @@ def test_dev_stdout_without_a_format_writes_the_table() -> None:
 def test_a_workbook_stopped_while_written_leaves_no_rows_behind(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """xlsxwriter keeps each sheet's rows (names, e-mail addresses) in temporary files until
-    the workbook is put together: a stopped run left them in the system's temporary folder.
-    They belong in the run's own folder, which goes when the run ends however it ends."""
+    """xlsxwriter keeps each sheet's header in temporary files until the workbook is put
+    together (it kept the rows there too, names and e-mail addresses, when it wrote them): a
+    stopped run left them in the system's temporary folder. They belong in the run's own
+    folder, which goes when the run ends however it ends; a run stopped while the rows are
+    put in leaves neither them nor a half-written workbook."""
     import tempfile
 
-    from xlsxwriter.worksheet import Worksheet
-
     from churnwatch.core import scratch, stops
+    from churnwatch.render import xlsx_rows
 
     shared = tmp_path / "tmp"
     shared.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(shared))
     monkeypatch.setattr(scratch, "_run_folders", [])  # this run's folder is made in `shared`
-    write = Worksheet.write_row
+    monkeypatch.setattr(xlsx_rows, "BLOCK_ROWS", 100)
+    made = xlsx_rows.rows_xml
+    blocks = []
 
-    def stopped_at_row_100(self: Worksheet, row: int, *args: object, **kwargs: object) -> object:
-        if row == 100:
-            stops.stop(signal.SIGTERM)  # what the signal handler calls
-        return write(self, row, *args, **kwargs)
+    def stopped_at_the_second_block(*args: Any, **kwargs: Any) -> Iterator[memoryview]:
+        for block in made(*args, **kwargs):
+            blocks.append(block)
+            if len(blocks) == 2:
+                stops.stop(signal.SIGTERM)  # what the signal handler calls
+            yield block
 
-    monkeypatch.setattr(Worksheet, "write_row", stopped_at_row_100)
+    monkeypatch.setattr(xlsx_rows, "rows_xml", stopped_at_the_second_block)
     target = tmp_path / "risks.xlsx"
     result = invoke("scan", EXAMPLES / "exports", "--as-of", AS_OF, "-q", "-o", target)
     assert result.exit_code == 128 + signal.SIGTERM
-    assert not target.exists()
+    assert len(blocks) == 2 and not target.exists()
     scratch.remove_all()  # what the end of the process runs
     assert sorted(shared.rglob("*")) == []
 
@@ -230,7 +312,8 @@ def test_output_dash_is_stdout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 def test_text_longer_than_a_cell_holds_is_cut_visibly(tmp_path: Path) -> None:
     """Excel holds 32,767 characters per cell; xlsxwriter cut longer text without a sign."""
-    from churnwatch.render.xlsx_sheet import MAX_TEXT, sheet_bytes
+    from churnwatch.render.xlsx_rows import MAX_TEXT
+    from churnwatch.render.xlsx_sheet import sheet_bytes
 
     target = tmp_path / "long.xlsx"
     target.write_bytes(sheet_bytes({"name": ["x" * 40_000, "short"], "n": [1, 2]}))

@@ -86,3 +86,14 @@ def _printable_line(line: str) -> str:
     if line.endswith("\r"):  # a CRLF line end (mail, iCalendar): kept, as a terminal reads it
         return printable(line[:-1]) + "\r"
     return printable(line)
+
+
+def shortened(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: cut after a whole word, with "…", where that
+    keeps most of it (a German title cut mid-word reads as a typo)."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]  # room for the "…"
+    whole = head if text[len(head)] == " " else head.rpartition(" ")[0]
+    kept = whole if len(whole) >= width // 2 else head
+    return kept.rstrip(" ,;-–") + "…"

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from churnwatch.core.errors import UsageError
 from churnwatch.core.scratch import run_folder
+from churnwatch.core.words import shortened
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from churnwatch.analyses.result import Selection
     from churnwatch.render.language import Language
+    from churnwatch.render.xlsx_rows import Column
 
 MAX_ROWS = 1_048_576
 """Excel's limit, header row included."""
-MAX_TEXT = 32_767
-"""The most characters a cell holds in Excel: xlsxwriter cuts longer text without a sign."""
 WIDTHS = {"customer_id": 12, "name": 32, "segment": 10, "owner": 18, "email": 28, "history": 40}
 WIDE = {"reasons": 80, "action": 50, "signals": 30}
 
@@ -44,9 +47,7 @@ class XlsxSheet:
 
         fits(selection.rows.count)  # before the columns are built: 10 GB for 3 M customers
         columns = row_columns(selection.rows, formula_guard=False, lang=self.lang)
-        return sheet_bytes(
-            {name: column.to_pylist() for name, column in columns.items()}, formats=PERCENT
-        )
+        return sheet_bytes(columns, formats=PERCENT)
 
 
 PERCENT = dict.fromkeys(("risk", "base_risk"), "0%")
@@ -54,7 +55,9 @@ PERCENT = dict.fromkeys(("risk", "base_risk"), "0%")
 
 
 def sheet_bytes(
-    columns: dict[str, list[Any]], title: str = "customers", formats: dict[str, str] | None = None
+    columns: Mapping[str, pa.Array | Sequence[Any]],
+    title: str = "customers",
+    formats: dict[str, str] | None = None,
 ) -> bytes:
     """One sheet: a bold, frozen, filterable header and typed cells, text never a formula;
     ``formats``: the Excel number format of some columns."""
@@ -72,57 +75,70 @@ def fits(count: int) -> None:
 
 
 def workbook_bytes(
-    sheets: dict[str, dict[str, list[Any]]],
-    formats: dict[str, dict[str, str]] | None = None,
+    sheets: Mapping[str, Mapping[str, pa.Array | Sequence[Any]]],
+    formats: Mapping[str, Mapping[str, str]] | None = None,
 ) -> bytes:
     """A workbook with one sheet per entry (title → columns), each as :func:`sheet_bytes`
     writes it; an empty sheet keeps its header. ``formats``: per sheet, the Excel number
-    format of some columns (``0%`` for a share), so a cell shows what the report shows."""
+    format of some columns (``0%`` for a share), so a cell shows what the report shows.
+
+    xlsxwriter lays the workbook out (styles, widths, the frozen header, the filter); the
+    rows are made by :mod:`churnwatch.render.xlsx_rows` and put into each sheet after."""
     import xlsxwriter
+
+    from churnwatch.render.xlsx_rows import Column, Styles, with_rows
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
         {
-            "constant_memory": True,  # rows are written in order and then forgotten
+            "constant_memory": True,  # the header row written in order, then forgotten
             "strings_to_formulas": False,
             "strings_to_urls": False,
-            "default_date_format": "yyyy-mm-dd",
-            # its row files (the customers' data) in the run's folder, which goes however
-            # the run ends: in the system's, a stopped run left them there
+            # its row files in the run's folder, which goes however the run ends
             "tmpdir": str(run_folder()),
         },
     )
     workbook.set_properties({"created": CREATED})
     bold = workbook.add_format({"bold": True})
+    dates = workbook.add_format({"num_format": DATE_FORMAT})
     number_formats: dict[str, Any] = {}
+    laid_out: list[tuple[list[Column], list[tuple[Any, Any]]]] = []
     for title, given in sheets.items():
         sheet = workbook.add_worksheet(sheet_title(title, workbook.sheetnames))
-        columns = {name: cut_to_fit(values) for name, values in given.items()}
+        columns = {name: Column.of(values) for name, values in given.items()}
         count = len(next(iter(columns.values()), []))
         sheet.write_row(0, 0, list(columns), bold)
         wanted = (formats or {}).get(title, {})
-        for position, name in enumerate(columns):
+        styles = []
+        for position, (name, column) in enumerate(columns.items()):
             shown = wanted.get(name)
             if shown and shown not in number_formats:
                 number_formats[shown] = workbook.add_format({"num_format": shown})
+            others = number_formats.get(shown or "")
+            styles.append((others or (dates if column.holds_dates else None), others))
             width = WIDTHS.get(name) or WIDE.get(name) or 14
-            sheet.set_column(position, position, width, number_formats.get(shown or ""))
-        for row, cells in enumerate(zip(*columns.values(), strict=True), start=1):
-            sheet.write_row(row, 0, cells)
+            sheet.set_column(position, position, width, styles[-1][0])
         sheet.freeze_panes(1, 0)
         if columns:
             sheet.autofilter(0, 0, count, len(columns) - 1)
+        laid_out.append((list(columns.values()), styles))
     workbook.close()
-    return buffer.getvalue()
+    # The formats' places among the workbook's styles are known once it is written.
+    return with_rows(
+        buffer.getvalue(),
+        [
+            (columns, [Styles(_place(of_dates), _place(others)) for of_dates, others in styles])
+            for columns, styles in laid_out
+        ],
+    )
 
 
-def cut_to_fit(values: list[Any]) -> list[Any]:
-    """The column with each text longer than a cell holds cut to fit, ending in "…" so that
-    the reader sees it was cut (the CSV and JSON have it whole)."""
-    if not any(type(value) is str and len(value) > MAX_TEXT for value in values):
-        return values
-    return [shortened(value, MAX_TEXT) if type(value) is str else value for value in values]
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def _place(cell_format: Any) -> int | None:
+    return None if cell_format is None else int(cell_format.xf_index)
 
 
 CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
@@ -143,17 +159,6 @@ def sheet_title(title: str, taken: Any) -> str:
 
 SHEET_NAME = 31
 """The longest sheet name Excel accepts."""
-
-
-def shortened(text: str, width: int) -> str:
-    """``text`` in at most ``width`` characters: cut after a whole word, with "…", where that
-    keeps most of it (a German title cut mid-word reads as a typo)."""
-    if len(text) <= width:
-        return text
-    head = text[: width - 1]  # room for the "…"
-    whole = head if text[len(head)] == " " else head.rpartition(" ")[0]
-    kept = whole if len(whole) >= width // 2 else head
-    return kept.rstrip(" ,;-–") + "…"
 
 
 FORMAT = XlsxSheet()
