@@ -677,6 +677,26 @@ def test_xlsx_cells_show_as_the_report_does(cli, folder, recorded, tmp_path) -> 
     assert risk.number_format == "0%"
 
 
+def test_a_sheets_number_formats_come_from_the_rows_with_values() -> None:
+    """An earlier run that flagged nobody has no share in its row ("–"): when it came first,
+    the shares of every other run were shown as 0.7273, not 73%."""
+    from churnwatch.render.report_formats import _section_formats
+    from churnwatch.render.report_view import Cell, Section
+
+    day, none, share = (
+        Cell("2026-08-15", "2026-08-15"),
+        Cell(None, "–"),
+        Cell(0.73, "73%", kind="percent"),
+    )
+    rows = [[day, Cell(0, "0", kind="count"), none], [day, Cell(11, "11", kind="count"), share]]
+    section = Section("came_true", "Did earlier warnings come true", rows=rows)
+    columns = {"flagged on": [], "flagged": [], "of them no order since": []}
+    assert _section_formats(section, columns) == {
+        "flagged": "#,##0",
+        "of them no order since": "0%",
+    }
+
+
 def test_owner_reports_copy_the_team_lead(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "mails" / "w.html"
     out.parent.mkdir()

@@ -19,7 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
@@ -149,9 +149,10 @@ def test_xlsx_keeps_a_name_written_as_sheet_markup_as_text(tmp_path: Path) -> No
     assert sheet.max_column == len(header(folder))
 
 
-_TEXTS = st.text(st.characters(exclude_categories=("Cs",)), max_size=12) | st.sampled_from(
-    ["<r>x</r>", "_x0041_", "_x005F_", " padded ", "a & b <c>", "\r\n", "\x00", "\ufffe"]
-)
+_PIECES = ["<r>x</r>", "_x0041_", "_x005F_", "_x", "00e9", "_", " ", "&", "\r\n", "\x01", "\ufffe"]
+_TEXTS = st.text(st.characters(exclude_categories=("Cs",)), max_size=12) | st.lists(
+    st.sampled_from(_PIECES), max_size=6
+).map("".join)
 _VALUES = {
     "text": _TEXTS,
     "whole": st.integers(-(2**53), 2**53),
@@ -165,10 +166,11 @@ def as_excel_reads(value: object) -> object:
     (openpyxl leaves it as written)."""
     if not isinstance(value, str):
         return value
-    return re.sub(r"_x([0-9A-F]{4})_", lambda found: chr(int(found[1], 16)), value)
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda found: chr(int(found[1], 16)), value)
 
 
 @settings(max_examples=60, deadline=None)
+@example([["_x0041_x0042_", "_x0041\x01", "_x005F_x0041_"]], [None, None, None])
 @given(
     st.lists(
         st.sampled_from(sorted(_VALUES)).flatmap(
@@ -199,6 +201,26 @@ def test_xlsx_cells_read_back_as_written(columns: list[list[Any]], mixed: list[A
             for value in values
         ]
         assert read == expected
+
+
+def test_a_sheet_past_what_a_zip_entry_holds_is_written_with_zip64_sizes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether a sheet's XML needs ZIP64 sizes is known only once it is made: a sheet whose
+    first rows were short and later rows long failed at the very end ("File size too
+    large"), after all the work. Here zip's limit is 200 kB and rows come 100 at a time."""
+    import zipfile
+
+    from churnwatch.render import xlsx_rows
+    from churnwatch.render.xlsx_sheet import sheet_bytes
+
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 200_000)
+    monkeypatch.setattr(xlsx_rows, "BLOCK_ROWS", 100)
+    names = ["A"] * 100 + ["a much longer customer name " * 3] * 2900
+    small = openpyxl.load_workbook(io.BytesIO(sheet_bytes({"name": names[:150]}))).active
+    large = openpyxl.load_workbook(io.BytesIO(sheet_bytes({"name": names}))).active
+    assert [row[0] for row in small.iter_rows(min_row=2, values_only=True)] == names[:150]
+    assert [row[0] for row in large.iter_rows(min_row=2, values_only=True)] == names
 
 
 def test_dev_stdout_works_in_a_pipe_and_appends(tmp_path: Path) -> None:

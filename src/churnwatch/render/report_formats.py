@@ -73,14 +73,15 @@ EXCEL_FORMATS = {"percent": "0%", "money": "#,##0", "count": "#,##0", "number": 
 
 
 def _section_formats(section: Section, columns: dict[str, list[Any]]) -> dict[str, str]:
-    """Per column of the sheet, the number format of its kind of value (from the first row)."""
-    if not section.rows:
-        return {}
-    return {
-        name: EXCEL_FORMATS[cell.kind]
-        for name, cell in zip(columns, section.rows[0], strict=False)
-        if cell.kind in EXCEL_FORMATS
-    }
+    """Per column of the sheet, the number format of its kind of value (from the first row
+    with a value there: a first row may have none, as an earlier run without a result)."""
+    formats = {}
+    for place, name in enumerate(columns):
+        cells = (row[place] for row in section.rows if place < len(row))
+        kinds = (cell.kind for cell in cells if cell.value is not None)
+        if (kind := next(kinds, "")) in EXCEL_FORMATS:
+            formats[name] = EXCEL_FORMATS[kind]
+    return formats
 
 
 def _section_columns(section: Section) -> dict[str, list[Any]]:

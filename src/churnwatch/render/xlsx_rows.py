@@ -13,6 +13,7 @@ reads back as written. (xlsxwriter wrote a text that starts with ``<r>`` and end
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import io
 import numbers
 import re
@@ -38,12 +39,16 @@ EPOCH = 25_568
 LEAP_DAY = 59
 """... where serials after 59 count a 29 February 1900 that never was (as Lotus 1-2-3 did)."""
 SECONDS_A_DAY = 86_400
+_TICKS_A_SECOND = {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}
 
-_UNDERSCORED = r"(_x[0-9a-fA-F]{4}_)"
-"""A text Excel would read as an escaped character."""
-_UNWRITABLE = "[\\x00-\\x08\\x0b-\\x1f\\x{fffe}\\x{ffff}]"
-"""Characters XML cannot hold: written as ``_xHHHH_``."""
-_UNWRITABLE_PY = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPES = "_x[0-9a-fA-F]{4}|[\\x00-\\x08\\x0b-\\x1f\\x{fffe}\\x{ffff}]"
+"""A text that may read as one of Excel's ``_xHHHH_`` escapes, or holds a character XML
+cannot (Arrow's expressions, RE2, cannot look ahead: such texts are escaped by Python's)."""
+_UNWRITABLE = "\x00-\x08\x0b-\x1f\ufffe\uffff"
+_ESCAPES = re.compile(f"_(?=x[0-9a-fA-F]{{4}}(?:_|[{_UNWRITABLE}]))|[{_UNWRITABLE}]")
+"""What Excel would read as an escape: an underscore that starts ``_xHHHH_`` (or would,
+once the character after the four digits is written as an escape itself), and the
+characters XML cannot hold."""
 _EDGE_SPACE = r"^[\s\x{85}\p{Z}]|[\s\x{85}\p{Z}]$"
 """Blanks at either end, which a reader drops unless told to keep them."""
 
@@ -63,8 +68,6 @@ class Column:
         if isinstance(values, pa.Array):
             return cls((values,))
         kinds = {type(value) for value in values if value is not None}
-        if kinds == {int, float}:
-            return cls((pa.array(values, pa.float64()),))  # as one column of numbers
         if len(kinds) > 1 or not kinds <= _ARROW_TYPES.keys():
             return cls(_by_kind(values))  # Arrow would read a 0 after a date as 1970-01-01
         (kind,) = kinds or {type(None)}
@@ -78,7 +81,7 @@ class Column:
 
     @property
     def holds_dates(self) -> bool:
-        return any(_is_date(part.type) for part in self.parts)
+        return any(_is_date(_values_type(part.type)) for part in self.parts)
 
 
 @dataclass(frozen=True)
@@ -206,9 +209,10 @@ def _serials(values: pa.Array) -> pa.Array:
     the day's fraction."""
     if pa.types.is_date(values.type):
         days = np.asarray(values.cast(pa.date32()).cast(pa.int32()).fill_null(0), np.float64)
-    else:
-        seconds = values.cast(pa.timestamp("us", values.type.tz)).cast(pa.int64()).fill_null(0)
-        days = np.asarray(seconds, np.float64) / (SECONDS_A_DAY * 1e6)
+    else:  # a time zone's times as its clocks show them, as a spreadsheet holds no zone
+        shown = pc.local_timestamp(values) if values.type.tz else values
+        ticks = np.asarray(shown.cast(pa.int64()).fill_null(0), np.float64)
+        days = ticks / (SECONDS_A_DAY * _TICKS_A_SECOND[values.type.unit])
     serial = days + EPOCH
     serial += serial > LEAP_DAY
     return _numbers(pa.array(serial, mask=np.asarray(values.is_null())))
@@ -225,31 +229,37 @@ def _fitted(text: pa.Array) -> pa.Array:
 
 
 def _escaped(text: pa.Array) -> pa.Array:
-    """Text as a cell's XML holds it (in the order Excel undoes it)."""
-    if pc.any(pc.match_substring_regex(text, _UNDERSCORED)).as_py():
-        text = pc.replace_substring_regex(text, _UNDERSCORED, r"_x005F\1")
-    unwritable = pc.fill_null(pc.match_substring_regex(text, _UNWRITABLE), False)
-    if pc.any(unwritable).as_py():  # rare: a control character pasted into a name
-        written = [_written(value) for value in text.filter(unwritable).to_pylist()]
-        text = pc.replace_with_mask(text, unwritable, pa.array(written, _TEXT))
+    """Text as a cell's XML holds it, which Excel reads back as it was: an underscore that
+    would start an escape written as ``_x005F_``, a character XML cannot hold as
+    ``_xHHHH_``, then ``&``, ``<`` and ``>`` as entities. One pass over each text, so that no
+    escape made completes another (``_x0041`` before a control character)."""
+    marked = pc.fill_null(pc.match_substring_regex(text, _NEEDS_ESCAPES), False)
+    if pc.any(marked).as_py():  # rare: a control character pasted into a name
+        written = [_written(value) for value in text.filter(marked).to_pylist()]
+        text = pc.replace_with_mask(text, marked, pa.array(written, _TEXT))
     for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = pc.replace_substring(text, character, entity)
     return text
 
 
 def _written(text: str) -> str:
-    return _UNWRITABLE_PY.sub(lambda found: f"_x{ord(found.group()):04X}_", text)
+    return _ESCAPES.sub(lambda found: f"_x{ord(found.group()):04X}_", text)
+
+
+def _values_type(kind: pa.DataType) -> pa.DataType:
+    """The type of the values themselves (a dictionary's, for a dictionary)."""
+    return kind.value_type if pa.types.is_dictionary(kind) else kind
 
 
 def _is_date(kind: pa.DataType) -> bool:
     return pa.types.is_date(kind) or pa.types.is_timestamp(kind)
 
 
-_ARROW_TYPES: dict[type, pa.DataType] = {
+_ARROW_TYPES: dict[type, pa.DataType | None] = {
     bool: pa.bool_(),
     int: pa.int64(),
     float: pa.float64(),
-    dt.datetime: pa.timestamp("us"),
+    dt.datetime: None,  # Arrow's own: with the values' time zone, if they have one
     dt.date: pa.date32(),
     str: pa.large_string(),
 }
@@ -284,7 +294,9 @@ def _kind_of(value: Any, kinds: dict[type, pa.DataType]) -> tuple[type, Any]:
     kind = next((k for k in kinds if isinstance(value, k)), None)
     if kind is not None:
         return kind, value
-    if isinstance(value, numbers.Real):
+    if isinstance(value, np.bool_):
+        return bool, bool(value)
+    if isinstance(value, numbers.Real | decimal.Decimal):
         return float, float(value)
     return str, str(value)
 
@@ -300,13 +312,29 @@ def _bytes_of(text: pa.Array) -> memoryview:
 
 _SHEET = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+1(?::[A-Z]+1)?"/>')
-ZIP64_FROM = 1 << 31
-"""A sheet's XML past this size (judged by its first rows) is written with ZIP64 sizes."""
+
+
+class _TooLargeError(Exception):
+    """A sheet's XML passes the size a zip entry holds without ZIP64 sizes."""
 
 
 def with_rows(workbook: bytes, sheets: list[tuple[list[Column], list[Styles]]]) -> bytes:
     """The workbook with each sheet's rows put in after its header row, every other part as
-    xlsxwriter wrote it (the same entries in the same order, with the same dates)."""
+    xlsxwriter wrote it (the same entries in the same order, with the same dates).
+
+    A sheet is written with ZIP64 sizes only where its XML needs them (past 2 GB, near a
+    million customers): Excel is reported to ask to repair some such files. How long the
+    XML is, is known only once it is made: the workbook is written again with ZIP64 if a
+    sheet turns out to need it."""
+    try:
+        return _with_rows(workbook, sheets, zip64=False)
+    except _TooLargeError:
+        return _with_rows(workbook, sheets, zip64=True)
+
+
+def _with_rows(
+    workbook: bytes, sheets: list[tuple[list[Column], list[Styles]]], *, zip64: bool
+) -> bytes:
     written = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(workbook)) as laid_out,
@@ -319,7 +347,7 @@ def with_rows(workbook: bytes, sheets: list[tuple[list[Column], list[Styles]]]) 
                 target.writestr(entry, part)
                 continue
             columns, styles = sheets[int(found[1]) - 1]
-            _write_sheet(target, entry, part, columns, styles)
+            _write_sheet(target, entry, part, columns, styles, zip64=zip64)
     return written.getvalue()
 
 
@@ -329,6 +357,8 @@ def _write_sheet(
     laid_out: bytes,
     columns: list[Column],
     styles: list[Styles],
+    *,
+    zip64: bool,
 ) -> None:
     """One sheet's XML with its rows, compressed on a second thread while the next block of
     rows is made (zlib lets go of Python's lock)."""
@@ -337,20 +367,22 @@ def _write_sheet(
         target.writestr(entry, laid_out)
         return
     head, tail = laid_out.split(b"</sheetData>", 1)
+    tail = b"</sheetData>" + tail
     if count:
         last = f"{column_name(len(columns) - 1)}{count + 1}"
         head = _DIMENSION.sub(f'<dimension ref="A1:{last}"/>'.encode(), head, count=1)
-    blocks = rows_xml(columns, styles)
-    first = next(blocks, memoryview(b""))
-    guess = len(first) * count / max(1, min(count, BLOCK_ROWS))
+    size = len(head) + len(tail)
     with (
-        target.open(entry, "w", force_zip64=guess > ZIP64_FROM) as sheet,
+        target.open(entry, "w", force_zip64=zip64) as sheet,
         ThreadPoolExecutor(max_workers=1) as writer,
     ):
-        sheet.write(head)
-        pending = writer.submit(sheet.write, first)
-        for block in blocks:
+        pending = writer.submit(sheet.write, head)
+        for block in rows_xml(columns, styles):
+            size += len(block)
+            if not zip64 and size > zipfile.ZIP64_LIMIT:
+                pending.result()
+                raise _TooLargeError
             pending.result()  # one block waits at most: the XML is not held whole
             pending = writer.submit(sheet.write, block)
         pending.result()
-        sheet.write(b"</sheetData>" + tail)
+        sheet.write(tail)

@@ -107,7 +107,7 @@ def workbook_bytes(
     for title, given in sheets.items():
         sheet = workbook.add_worksheet(sheet_title(title, workbook.sheetnames))
         columns = {name: Column.of(values) for name, values in given.items()}
-        count = len(next(iter(columns.values()), []))
+        count = _rows_of(title, columns)
         sheet.write_row(0, 0, list(columns), bold)
         wanted = (formats or {}).get(title, {})
         styles = []
@@ -135,6 +135,16 @@ def workbook_bytes(
 
 
 DATE_FORMAT = "yyyy-mm-dd"
+MAX_COLUMNS = 16_384
+"""Excel's limit: columns A to XFD."""
+
+
+def _rows_of(title: str, columns: Mapping[str, Column]) -> int:
+    """How many rows the sheet's columns have (each as many: a sheet is a table)."""
+    counts = {len(column) for column in columns.values()}
+    if len(counts) > 1 or len(columns) > MAX_COLUMNS:
+        raise ValueError(f"sheet {title!r}: {len(columns)} columns of {sorted(counts)} rows")
+    return next(iter(counts), 0)
 
 
 def _place(cell_format: Any) -> int | None:
