@@ -1415,3 +1415,22 @@ def test_a_worker_not_reached_is_the_clusters_fault_not_the_installation() -> No
 
     with pytest.raises(OSError, match="Timed out"):
         engines._check_versions(Client(), mine)
+
+
+def test_a_worker_whose_run_is_gone_removes_the_folders_it_made_again(tmp_path: Path) -> None:
+    """A worker still starting when its run was stopped made its space in the run's folder
+    after the run had removed it (once in a few hundred stops on a busy machine): as it
+    exits, it removes the empty folders up to the run's own, and only those."""
+    from churnwatch.analyses.dask_worker import RUN_SPACE, _leave_no_space
+
+    run = tmp_path / f"{RUN_SPACE}abc"
+    space = run / "dask-scratch-space" / "worker-1"
+    run.joinpath("dask-scratch-space").mkdir(parents=True)  # the worker's own space is gone
+    _leave_no_space(os.getppid(), space)  # the run is still there: nothing is removed
+    assert run.joinpath("dask-scratch-space").is_dir()
+    (run / "dask-scratch-space" / "worker-2.dirlock").touch()  # another worker's
+    _leave_no_space(-1, space)
+    assert run.joinpath("dask-scratch-space").is_dir()
+    (run / "dask-scratch-space" / "worker-2.dirlock").unlink()
+    _leave_no_space(-1, space)
+    assert list(tmp_path.iterdir()) == []

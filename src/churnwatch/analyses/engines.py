@@ -27,6 +27,7 @@ from uuid import uuid4
 
 import numpy as np
 
+from churnwatch.analyses.dask_worker import RUN_SPACE
 from churnwatch.analyses.scoring import (
     Evaluated,
     Model,
@@ -338,7 +339,7 @@ class Cluster:
 def _cluster_space() -> Iterator[str]:
     """A private folder for all that the local cluster's processes write, Dask's lock files
     included; removed after the run, and again at exit."""
-    with private_folder("churnwatch-dask-") as folder:
+    with private_folder(RUN_SPACE) as folder:
         scratch = str(folder)
         with (
             _removed_again_at_exit(scratch),
