@@ -1934,16 +1934,10 @@ class RowLayout:
         column, as a CSV export's whole lines are compared (see :meth:`records`): the rows
         taken batch by batch, compared as Arrow columns (a column of lists or structs as its
         values' text)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        taken, start = [], 0
-        for batch in parquet_dataset(self.path).to_batches():
-            low, high = np.searchsorted(rows, [start, start + batch.num_rows])
-            if high > low:
-                taken.append(pa.Table.from_batches([batch.take(pa.array(rows[low:high] - start))]))
-            start += batch.num_rows
-        if not taken:
+        taken = self._taken(np.asarray(rows, dtype=np.int64))
+        if taken is None:
             return np.zeros(len(rows), dtype=bool)
-        return repeats(_row_codes(pa.concat_tables(taken)))
+        return repeats(_row_codes(taken))
 
     def records(self, rows: np.ndarray, parsed_rows: int) -> list[tuple[str, ...]]:
         """Every column of each row in ``rows``, as text: what tells apart two rows that agree
@@ -1951,19 +1945,26 @@ class RowLayout:
         batch, for the few rows asked (a footer's)."""
         rows = np.asarray(rows, dtype=np.int64)
         order = np.argsort(rows, kind="stable")
-        ordered = rows[order]
         found: list[tuple[str, ...]] = [()] * len(rows)
-        start = 0
-        for batch in parquet_dataset(self.path).to_batches():
-            low, high = np.searchsorted(ordered, [start, start + batch.num_rows])
-            if high > low:
-                places = order[low:high]
-                picked = batch.take(pa.array(rows[places] - start))
-                texts = [[str(v) for v in column.to_pylist()] for column in picked.columns]
-                for place, record in zip(places, zip(*texts, strict=True), strict=True):
-                    found[place] = record
-            start += batch.num_rows
+        taken = self._taken(rows[order])
+        if taken is None:
+            return found
+        texts = [[str(v) for v in column.to_pylist()] for column in taken.columns]
+        records = zip(*texts, strict=True)  # rows past the export's end (none) stay empty
+        for place, record in zip(order.tolist(), records, strict=False):
+            found[place] = record
         return found
+
+    def _taken(self, rows: np.ndarray) -> pa.Table | None:
+        """The rows at positions ``rows`` (ascending), every column, read batch by batch;
+        None where none is in the export."""
+        taken, start = [], 0
+        for batch in parquet_dataset(self.path).to_batches():
+            low, high = np.searchsorted(rows, [start, start + batch.num_rows])
+            if high > low:
+                taken.append(pa.Table.from_batches([batch.take(pa.array(rows[low:high] - start))]))
+            start += batch.num_rows
+        return pa.concat_tables(taken) if taken else None
 
 
 def _row_codes(table: pa.Table) -> np.ndarray:
