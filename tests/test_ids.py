@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import re
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
 import pyarrow as pa
 import pytest
 
-from churnwatch.ingest.customer_ids import code_customers, natural_sort
+from churnwatch.ingest.customer_ids import Spellings, code_customers, natural_sort
+from churnwatch.ingest.dataset import _lookalike_hint, _twins
 from helpers import codes, ids, load, problem, summary
 from scan_helpers import invoke, stderr_of, write_exports
 
@@ -128,3 +137,56 @@ def test_ids_only_a_dropped_row_had_are_no_customers():
     assert list(both.ids) == ["C1", "C2", "C3"]
     assert both.codes["orders"].tolist() == [2, 0, 2]
     assert both.codes["payments"].tolist() == [1, 2]
+
+
+ORDERS_FRAME: Any = SimpleNamespace(
+    name="orders", path=Path("orders.csv"), table=SimpleNamespace(columns={"customer_id": "id"})
+)
+
+
+def _spelling_key(way: str, customer: str) -> str | None:
+    """The reference: how a way of spelling compares an id, in plain Python (None: the way
+    does not apply to it)."""
+    if way == "padded_ids":
+        found = re.fullmatch(r"([^0-9]*)0*([0-9]+)", customer)
+        return found and f"{found[1]}{int(found[2])}"
+    if way == "case_ids":
+        return customer.lower()
+    return re.sub(r"[\W_]+", "", customer)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_spelling_hints_and_twins_match_a_plain_reference(seed):
+    """Every source's orphans and the ordering customers' twins are compared on keys worked
+    out once per way of spelling: the counts and the pairs shown are those a comparison of
+    each id with every other gives."""
+    rng = random.Random(seed)
+    forms = ("K{:03d}", "K{}", "k{:03d}", "K-{}", "{:04d}", "{}")
+    text = sorted({rng.choice(forms).format(rng.randrange(40)) for _ in range(120)})
+    with_orders = np.array([rng.random() < 0.6 for _ in text])
+    spellings = Spellings(pa.array(text), with_orders)
+    ordering = [c for c, ordered in zip(text, with_orders, strict=True) if ordered]
+    orphans = np.flatnonzero(~with_orders)
+    for lookalike in spellings.possible:
+        way = lookalike.reason.value
+        keyed = {c: _spelling_key(way, c) for c in text}
+        last = {keyed[c]: c for c in ordering if keyed[c] is not None}
+        matched = [text[i] for i in orphans if keyed[text[i]] in last]
+        hint = _lookalike_hint(lookalike, spellings, orphans)
+        if matched:
+            mine = matched[0]
+            assert hint.startswith(f"; {len(matched)} id")
+            assert f"'{mine}' vs '{last[keyed[mine]]}'" in hint
+        else:
+            assert hint == ""
+        shared = Counter(keyed[c] for c in ordering if keyed[c] is not None)
+        twins = [c for c in ordering if shared.get(keyed[c], 0) > 1]
+        found = _twins(lookalike, ORDERS_FRAME, spellings)
+        if twins:
+            assert found is not None and found.count == len(twins)
+            pair = [c for c in ordering if keyed[c] == keyed[twins[0]]][:2]
+            assert f"('{pair[0]}' and '{pair[1]}')" in found.message
+            groups = sum(n > 1 for n in shared.values())
+            assert found.message.startswith(f"{groups} customer id")
+        else:
+            assert found is None

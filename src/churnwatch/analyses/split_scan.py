@@ -43,7 +43,7 @@ from churnwatch.features.orders import OrderDays, order_history
 from churnwatch.features.population import Population, fit_statistical_model
 from churnwatch.ingest.amount_unit import kept_as_given
 from churnwatch.ingest.csv_reader import Categories, SourceTable
-from churnwatch.ingest.customer_ids import lookalikes_in, natural_order
+from churnwatch.ingest.customer_ids import Spellings, natural_order
 from churnwatch.ingest.dataset import (
     Dataset,
     SourceFrame,
@@ -721,9 +721,9 @@ def _lookalikes(
         with_orders[part_codes[part.with_orders]] = True
         for name, local in part.orphans.items():
             orphans.setdefault(name, []).append(part_codes[local])
-    possible = lookalikes_in(text)
+    spellings = Spellings(text, with_orders)
     hints = {
-        name: lookalike_hint(text, np.sort(np.concatenate(parts)), with_orders, possible)
+        name: lookalike_hint(spellings, np.sort(np.concatenate(parts)))
         for name, parts in orphans.items()
     }
     rows = {name: sum(p.sources[name].rows for p in loaded if name in p.sources) for name in hints}
@@ -740,7 +740,7 @@ def _lookalikes(
         else problem
         for problem in problems
     ]
-    return found + lookalike_twins(orders, text, with_orders, possible)
+    return found + lookalike_twins(orders, spellings)
 
 
 def _first_lines(part: _Loaded, key: tuple[str, str]) -> dict[str, int]:

@@ -199,10 +199,10 @@ def without_leading_zeros(ids: pa.Array) -> pa.Array:
 
 
 def numbered(ids: pa.Array) -> pa.Array:
-    """The ids that are a number, perhaps after a prefix of other characters (``00123``,
+    """Which ids are a number, perhaps after a prefix of other characters (``00123``,
     ``KD-000123``, ``C0123``): customer numbers, which one system pads with zeros and
     another does not."""
-    return ids.filter(pc.fill_null(pc.match_substring_regex(ids, _NUMBERED), False))
+    return pc.fill_null(pc.match_substring_regex(ids, _NUMBERED), False)
 
 
 def unpadded(ids: pa.Array) -> pa.Array:
@@ -231,8 +231,9 @@ def folded(ids: pa.Array) -> pa.Array:
     return pc.utf8_lower(ids)
 
 
-def themselves(ids: pa.Array) -> pa.Array:
-    return ids
+def every_id(ids: pa.Array) -> None:
+    """Every id (a way of spelling that any id may take)."""
+    return None
 
 
 def any_separated(ids: pa.Array) -> bool:
@@ -258,8 +259,8 @@ class Lookalike:
     """How such an id was written, as a message says it."""
     may_hold: Callable[[pa.Array], bool]
     """Whether the ids (all of them) may hold two such spellings: one quick pass."""
-    comparable: Callable[[pa.Array], pa.Array]
-    """The ids that may be spelt so."""
+    comparable: Callable[[pa.Array], pa.Array | None]
+    """Which ids may be spelt so (None: all)."""
     key: Callable[[pa.Array], pa.Array]
     """Each comparable id as the spellings agree on it."""
 
@@ -278,7 +279,7 @@ LOOKALIKES = (
         "only in upper and lower case",
         "in both upper and lower case",
         any_in_both_cases,
-        themselves,
+        every_id,
         folded,
     ),
     Lookalike(
@@ -286,7 +287,7 @@ LOOKALIKES = (
         "only in spaces or punctuation",
         "both with and without spaces or punctuation",
         any_separated,
-        themselves,
+        every_id,
         unseparated,
     ),
 )
@@ -296,6 +297,51 @@ def lookalikes_in(ids: pa.Array) -> tuple[Lookalike, ...]:
     """The ways of :data:`LOOKALIKES` that ``ids`` (all of them) may hold two spellings of:
     each one quick pass, taken once for every comparison that follows."""
     return tuple(lookalike for lookalike in LOOKALIKES if lookalike.may_hold(ids))
+
+
+class Spelt:
+    """Every customer's id keyed as one way of spelling compares them (where it applies),
+    and per key the ordering customers who have it: each id hashed once, for the orphans of
+    every source and the twins among the ordering customers alike."""
+
+    def __init__(self, lookalike: Lookalike, text: pa.Array, with_orders: np.ndarray) -> None:
+        comparable = lookalike.comparable(text)
+        mask = np.ones(len(text), dtype=bool) if comparable is None else _flags(comparable)
+        encoded = pc.dictionary_encode(
+            lookalike.key(text.filter(pa.array(mask))), null_encoding="encode"
+        )
+        self.key = np.full(len(text), -1, dtype=np.int64)
+        """Per customer code, the place of its id's key (-1: the way does not apply)."""
+        self.key[mask] = encoded.indices.to_numpy(zero_copy_only=False)
+        self.ordering = np.flatnonzero(with_orders & mask)
+        """The codes of the ordering customers whose ids it applies to, ascending."""
+        keys = self.key[self.ordering]
+        self.sharing = np.bincount(keys, minlength=len(encoded.dictionary))
+        """Per key, how many ordering customers have it."""
+        self.last = np.zeros(len(encoded.dictionary), dtype=np.int64)
+        """Per key, the last ordering customer's code (in code order) that has it."""
+        np.maximum.at(self.last, keys, self.ordering)
+
+
+def _flags(mask: pa.Array) -> np.ndarray:
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+class Spellings:
+    """All ids, which customers ordered, and the ways the ids may be spelt twice: what every
+    comparison of spellings starts from (each source's customers without orders, the
+    ordering customers among themselves), keyed once for all of them."""
+
+    def __init__(self, text: pa.Array, with_orders: np.ndarray) -> None:
+        self.text, self.with_orders = text, with_orders
+        self.possible = lookalikes_in(text)
+        self._spelt: dict[Reason, Spelt] = {}
+
+    def spelt(self, lookalike: Lookalike) -> Spelt:
+        """The ids as ``lookalike`` compares them (keyed at the first question)."""
+        if lookalike.reason not in self._spelt:
+            self._spelt[lookalike.reason] = Spelt(lookalike, self.text, self.with_orders)
+        return self._spelt[lookalike.reason]
 
 
 _NUMBERED = r"^[^0-9]*[0-9]+$"

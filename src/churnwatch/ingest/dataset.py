@@ -32,7 +32,7 @@ from churnwatch.core.sources import SOURCES, Column, Kind, Source
 from churnwatch.core.words import excerpt, inline, plural
 from churnwatch.ingest.arrow_numpy import distinct_digit_strings, to_numpy, whole_numbers
 from churnwatch.ingest.csv_reader import SourceTable, read_source
-from churnwatch.ingest.customer_ids import Lookalike, code_customers, lookalikes_in
+from churnwatch.ingest.customer_ids import Lookalike, Spellings, code_customers
 from churnwatch.ingest.date_order import PAID_OUT_OF_REACH, closed_before_opened, paid_out_of_reach
 from churnwatch.ingest.duplicates import Twins, candidate_rows, numeric_bits, twins
 from churnwatch.ingest.invoice_parts import number_invoice_parts
@@ -194,10 +194,10 @@ def load_dataset(
     if part:
         problems.extend(_orphans(frames, ids, None, with_orders))
         return Dataset(folder, ids, frames, problems)
-    possible = lookalikes_in(coded.text)
-    problems.extend(_orphans(frames, ids, (coded.text, possible), with_orders))
+    spellings = Spellings(coded.text, with_orders)
+    problems.extend(_orphans(frames, ids, spellings, with_orders))
     if "orders" in frames:
-        problems.extend(lookalike_twins(frames["orders"], coded.text, with_orders, possible))
+        problems.extend(lookalike_twins(frames["orders"], spellings))
     said = in_their_parts(problems, exports) + unread_twins(folder, exports)
     return Dataset(folder, ids, frames, said, exports)
 
@@ -797,41 +797,29 @@ def repeated_customers_found(customers: int) -> str:
     )
 
 
-def lookalike_hint(
-    text: pa.Array,
-    orphans: np.ndarray,
-    with_orders: np.ndarray,
-    possible: tuple[Lookalike, ...],
-) -> str:
+def lookalike_hint(spellings: Spellings, orphans: np.ndarray) -> str:
     """Say so when orphan ids equal ordering customers' ids but for their spelling (leading
-    zeros, case, separators: the ``possible`` ways, see
-    :func:`~churnwatch.ingest.customer_ids.lookalikes_in`); the first way that finds some is
-    said."""
-    for lookalike in possible:
-        if hint := _lookalike_hint(lookalike, text, orphans, with_orders):
+    zeros, case, separators: the ways :attr:`Spellings.possible` holds); the first way that
+    finds some is said."""
+    for lookalike in spellings.possible:
+        if hint := _lookalike_hint(lookalike, spellings, orphans):
             return hint
     return ""
 
 
-def _lookalike_hint(
-    lookalike: Lookalike, text: pa.Array, orphans: np.ndarray, with_orders: np.ndarray
-) -> str:
-    """The ordering customers' ids are compared to the orphans' as ``lookalike`` says, on
-    whole columns (there may be millions)."""
-    orphan_ids = lookalike.comparable(text.take(pa.array(orphans)))
-    if not len(orphan_ids):
-        return ""
-    ordering = lookalike.comparable(text.filter(pa.array(with_orders)))
-    keys = lookalike.key(ordering)
-    # where several ordering ids agree but for their spelling, the last (in id order) is shown
-    last = pa.array(~pd.Index(keys.to_numpy(zero_copy_only=False)).duplicated(keep="last"))
-    ordering, keys = ordering.filter(last), keys.filter(last)
-    found = pc.index_in(lookalike.key(orphan_ids), value_set=keys)
-    matched = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False))
+def _lookalike_hint(lookalike: Lookalike, spellings: Spellings, orphans: np.ndarray) -> str:
+    """The orphans' ids looked up among the ordering customers' as ``lookalike`` keys them,
+    on whole columns (there may be millions)."""
+    spelt = spellings.spelt(lookalike)
+    keys = spelt.key[orphans]
+    matched = np.flatnonzero(keys >= 0)
+    matched = matched[spelt.sharing[keys[matched]] > 0]
     if not matched.size:
         return ""
     first = int(matched[0])
-    mine, theirs = orphan_ids[first].as_py(), ordering[found[first].as_py()].as_py()
+    mine = spellings.text[int(orphans[first])].as_py()
+    # where several ordering ids agree but for their spelling, the last (in id order) is shown
+    theirs = spellings.text[int(spelt.last[keys[first]])].as_py()
     count = matched.size
     return (
         f"; {plural(count, 'id')} {'differs' if count == 1 else 'differ'} from an"
@@ -840,40 +828,32 @@ def _lookalike_hint(
     )
 
 
-def lookalike_twins(
-    orders: SourceFrame,
-    text: pa.Array,
-    with_orders: np.ndarray,
-    possible: tuple[Lookalike, ...],
-) -> list[Problem]:
+def lookalike_twins(orders: SourceFrame, spellings: Spellings) -> list[Problem]:
     """Ordering customers whose ids differ only in their spelling (``00123`` and ``123``,
     ``KD-007`` and ``KD-7``, ``MUELLER`` and ``Mueller``): two customers to churnwatch, most
     likely one to the business, each with part of its orders. Looked for only in the ways
-    the ids may hold (``possible``)."""
+    the ids may hold (:attr:`Spellings.possible`)."""
     return [
         twins
-        for lookalike in possible
-        if (twins := _twins(lookalike, orders, text, with_orders)) is not None
+        for lookalike in spellings.possible
+        if (twins := _twins(lookalike, orders, spellings)) is not None
     ]
 
 
-def _twins(
-    lookalike: Lookalike, orders: SourceFrame, text: pa.Array, with_orders: np.ndarray
-) -> Problem | None:
-    ids = lookalike.comparable(text.filter(pa.array(with_orders)))
-    keys = pd.Index(lookalike.key(ids).to_numpy(zero_copy_only=False))
-    twins = np.flatnonzero(keys.duplicated(keep=False))
+def _twins(lookalike: Lookalike, orders: SourceFrame, spellings: Spellings) -> Problem | None:
+    spelt = spellings.spelt(lookalike)
+    keys = spelt.key[spelt.ordering]
+    twins = np.flatnonzero(spelt.sharing[keys] > 1)
     if not twins.size:
         return None
-    first = keys[twins[0]]
-    pair = [str(i) for i in ids.filter(pa.array(keys == first)).to_pylist()[:2]]
-    groups = keys[twins].nunique()
+    pair = spelt.ordering[keys == keys[twins[0]]][:2]
+    first, second = (str(spellings.text[int(code)].as_py()) for code in pair)
     return Problem(
         orders.name,
         orders.path.name,
         lookalike.reason,
-        f"{plural(groups, 'customer id')} written {lookalike.written}"
-        f" ('{inline(excerpt(pair[0]))}' and '{inline(excerpt(pair[1]))}'): each spelling is a"
+        f"{plural(int((spelt.sharing > 1).sum()), 'customer id')} written {lookalike.written}"
+        f" ('{inline(excerpt(first))}' and '{inline(excerpt(second))}'): each spelling is a"
         " customer of its own, with part of the orders; if they are one, export the ids in"
         " one form",
         column=orders.table.columns["customer_id"],
@@ -899,13 +879,13 @@ def orphan_rows(frame: SourceFrame, with_orders: np.ndarray) -> tuple[np.ndarray
 def _orphans(
     frames: dict[str, SourceFrame],
     ids: pd.Index,
-    spellings: tuple[pa.Array, tuple[Lookalike, ...]] | None,
+    spellings: Spellings | None,
     with_orders: np.ndarray,
 ) -> list[Problem]:
     """Customers who appear in a source but have no orders (e.g. a mistyped customer id);
-    ``spellings``: ``ids`` as Arrow text and the ways they may be spelt twice (None, for a
-    part of an export: no hint on spellings, which the whole gives), ``with_orders``: a mask
-    of the customers with orders."""
+    ``spellings``: the ids and the ways they may be spelt twice (None, for a part of an
+    export: no hint on spellings, which the whole gives), ``with_orders``: a mask of the
+    customers with orders."""
     problems = []
     for name, frame in frames.items():
         if name == "orders":
@@ -915,8 +895,7 @@ def _orphans(
             tally = (int(orphan.sum()), customers.size)
             hint = ""
             if spellings is not None:
-                text, possible = spellings
-                hint = lookalike_hint(text, customers, with_orders, possible)
+                hint = lookalike_hint(spellings, customers)
             problems.append(
                 Problem(
                     name,
