@@ -675,6 +675,11 @@ def test_xlsx_cells_show_as_the_report_does(cli, folder, recorded, tmp_path) -> 
     header = [cell.value for cell in sheet[1]]
     risk = sheet.cell(row=2, column=header.index("risk") + 1)
     assert risk.number_format == "0%"
+    overview = {row[0].value: row[1] for row in workbook["Overview"].iter_rows(min_row=2)}
+    assert 0 < overview["mean risk"].value < 1  # a share in a column of counts and amounts
+    assert overview["mean risk"].number_format == "0%"
+    assert overview["revenue per year at risk"].number_format == "#,##0"
+    assert overview["critical"].number_format == "#,##0"
 
 
 def test_a_sheets_number_formats_come_from_the_rows_with_values() -> None:

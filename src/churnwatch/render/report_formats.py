@@ -61,7 +61,11 @@ class WorkbookFormat:
             "": [figure.change for figure in view.figures],
         }
         sheets = {view.overview: overview}
-        formats = {}
+        formats: dict[str, dict[str, str | list[str | None]]] = {
+            view.overview: {
+                view.value_header: [EXCEL_FORMATS.get(figure.value.kind) for figure in view.figures]
+            }
+        }
         for section in view.sections:
             sheets[section.title] = _section_columns(section)
             formats[section.title] = _section_formats(section, sheets[section.title])
@@ -72,10 +76,12 @@ EXCEL_FORMATS = {"percent": "0%", "money": "#,##0", "count": "#,##0", "number": 
 """The number format of each kind of cell: a share shows as 82 %, as in the report."""
 
 
-def _section_formats(section: Section, columns: dict[str, list[Any]]) -> dict[str, str]:
+def _section_formats(
+    section: Section, columns: dict[str, list[Any]]
+) -> dict[str, str | list[str | None]]:
     """Per column of the sheet, the number format of its kind of value (from the first row
     with a value there: a first row may have none, as an earlier run without a result)."""
-    formats = {}
+    formats: dict[str, str | list[str | None]] = {}
     for place, name in enumerate(columns):
         cells = (row[place] for row in section.rows if place < len(row))
         kinds = (cell.kind for cell in cells if cell.value is not None)

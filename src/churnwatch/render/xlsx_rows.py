@@ -91,6 +91,21 @@ class Styles:
 
     dates: int | None
     others: int | None
+    each: tuple[int | None, ...] | None = None
+    """Per row, the style of its value other than a date, where rows differ (a short list of
+    several kinds, as a report's overview: a count, an amount, a share); in place of
+    ``others``."""
+
+    def of_others(self, start: int, count: int) -> str | pa.Array:
+        """The style attribute of the other values of ``count`` rows from ``start`` on: one
+        for all, or one per row."""
+        if self.each is None:
+            return _attribute(self.others)
+        return pa.array([_attribute(style) for style in self.each[start : start + count]], _TEXT)
+
+
+def _attribute(style: int | None) -> str:
+    return "" if style is None else f' s="{style}"'
 
 
 def rows_xml(
@@ -129,7 +144,9 @@ class _Laid:
         """The cells of sheet rows ``rows`` (their numbers as text), from value ``start`` on;
         null where the value is empty."""
         parts = [part.slice(start, len(rows)) for part in self.column.parts]
-        made = [_part_cells(part, self.name, rows, self.style) for part in parts]
+        others = self.style.of_others(start, len(rows))
+        dates = _attribute(self.style.dates)
+        made = [_part_cells(part, self.name, rows, dates, others) for part in parts]
         return made[0] if len(made) == 1 else pc.coalesce(*made)
 
 
@@ -151,27 +168,29 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, _TEXT)
 
 
-def _part_cells(values: pa.Array, name: str, rows: pa.Array, style: Styles) -> pa.Array:
-    """The cells of values of one kind in column ``name``, null where a value is empty."""
+def _part_cells(
+    values: pa.Array, name: str, rows: pa.Array, dates: str, others: str | pa.Array
+) -> pa.Array:
+    """The cells of values of one kind in column ``name``, null where a value is empty;
+    ``dates`` and ``others``: the style attributes of dates and of other values."""
     kind = values.type
     if pa.types.is_dictionary(kind):
         values, kind = values.cast(kind.value_type), kind.value_type
     if pa.types.is_null(kind):
         return pa.nulls(len(values), _TEXT)
     if _is_date(kind):
-        return _value_cells(_serials(values), name, rows, style.dates, "")
+        return _value_cells(_serials(values), name, rows, dates, "")
     if pa.types.is_boolean(kind):
         truth = pc.if_else(values, _text("1"), _text("0"))
-        return _value_cells(truth, name, rows, style.others, ' t="b"')
+        return _value_cells(truth, name, rows, others, ' t="b"')
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        return _value_cells(_numbers(values), name, rows, style.others, "")
-    return _text_cells(values.cast(_TEXT), name, rows, style.others)
+        return _value_cells(_numbers(values), name, rows, others, "")
+    return _text_cells(values.cast(_TEXT), name, rows, others)
 
 
-def _text_cells(values: pa.Array, name: str, rows: pa.Array, style: int | None) -> pa.Array:
+def _text_cells(values: pa.Array, name: str, rows: pa.Array, style: str | pa.Array) -> pa.Array:
     """Texts as inline strings (no table of shared strings to build); an empty text is no
     cell, as a spreadsheet makes it."""
-    others = "" if style is None else f' s="{style}"'
     text = _fitted(values)
     text = pc.if_else(pc.equal(text, _text("")), pa.scalar(None, _TEXT), text)  # no cell
     escaped = _escaped(text)
@@ -181,19 +200,22 @@ def _text_cells(values: pa.Array, name: str, rows: pa.Array, style: int | None) 
         _text("<t>"),
     )
     return pc.binary_join_element_wise(
-        _text(f'<c r="{name}'), rows, _text(f'"{others} t="inlineStr"><is>'), kept, escaped,
-        _text("</t></is></c>"), _text(""),
+        _text(f'<c r="{name}'), rows, _text('"'), _style(style), _text(' t="inlineStr"><is>'),
+        kept, escaped, _text("</t></is></c>"), _text(""),
     )  # fmt: skip
 
 
 def _value_cells(
-    text: pa.Array, name: str, rows: pa.Array, style: int | None, kind: str
+    text: pa.Array, name: str, rows: pa.Array, style: str | pa.Array, kind: str
 ) -> pa.Array:
-    attributes = ("" if style is None else f' s="{style}"') + kind
     return pc.binary_join_element_wise(
-        _text(f'<c r="{name}'), rows, _text(f'"{attributes}><v>'), text, _text("</v></c>"),
-        _text(""),
+        _text(f'<c r="{name}'), rows, _text('"'), _style(style), _text(f"{kind}><v>"), text,
+        _text("</v></c>"), _text(""),
     )  # fmt: skip
+
+
+def _style(attribute: str | pa.Array) -> pa.Scalar | pa.Array:
+    return _text(attribute) if isinstance(attribute, str) else attribute
 
 
 def _numbers(values: pa.Array) -> pa.Array:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from churnwatch.analyses.result import Selection
     from churnwatch.render.language import Language
-    from churnwatch.render.xlsx_rows import Column
+    from churnwatch.render.xlsx_rows import Column, Styles
 
 MAX_ROWS = 1_048_576
 """Excel's limit, header row included."""
@@ -76,17 +76,18 @@ def fits(count: int) -> None:
 
 def workbook_bytes(
     sheets: Mapping[str, Mapping[str, pa.Array | Sequence[Any]]],
-    formats: Mapping[str, Mapping[str, str]] | None = None,
+    formats: Mapping[str, Mapping[str, str | Sequence[str | None]]] | None = None,
 ) -> bytes:
     """A workbook with one sheet per entry (title → columns), each as :func:`sheet_bytes`
     writes it; an empty sheet keeps its header. ``formats``: per sheet, the Excel number
-    format of some columns (``0%`` for a share), so a cell shows what the report shows.
+    format of some columns (``0%`` for a share), so a cell shows what the report shows; a
+    list gives each row its own (None: General), for a column of several kinds.
 
     xlsxwriter lays the workbook out (styles, widths, the frozen header, the filter); the
     rows are made by :mod:`churnwatch.render.xlsx_rows` and put into each sheet after."""
     import xlsxwriter
 
-    from churnwatch.render.xlsx_rows import Column, Styles, with_rows
+    from churnwatch.render.xlsx_rows import Column, with_rows
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
@@ -101,37 +102,66 @@ def workbook_bytes(
     )
     workbook.set_properties({"created": CREATED})
     bold = workbook.add_format({"bold": True})
-    dates = workbook.add_format({"num_format": DATE_FORMAT})
-    number_formats: dict[str, Any] = {}
-    laid_out: list[tuple[list[Column], list[tuple[Any, Any]]]] = []
+    styles = _Formats(workbook, workbook.add_format({"num_format": DATE_FORMAT}))
+    laid_out: list[tuple[list[Column], list[_Laid]]] = []
     for title, given in sheets.items():
         sheet = workbook.add_worksheet(sheet_title(title, workbook.sheetnames))
         columns = {name: Column.of(values) for name, values in given.items()}
         count = _rows_of(title, columns)
         sheet.write_row(0, 0, list(columns), bold)
         wanted = (formats or {}).get(title, {})
-        styles = []
-        for position, (name, column) in enumerate(columns.items()):
-            shown = wanted.get(name)
-            if shown and shown not in number_formats:
-                number_formats[shown] = workbook.add_format({"num_format": shown})
-            others = number_formats.get(shown or "")
-            styles.append((others or (dates if column.holds_dates else None), others))
+        laid = [styles.laid(column, wanted.get(name)) for name, column in columns.items()]
+        for position, name in enumerate(columns):
             width = WIDTHS.get(name) or WIDE.get(name) or 14
-            sheet.set_column(position, position, width, styles[-1][0])
+            sheet.set_column(position, position, width, laid[position].column)
         sheet.freeze_panes(1, 0)
         if columns:
             sheet.autofilter(0, 0, count, len(columns) - 1)
-        laid_out.append((list(columns.values()), styles))
+        laid_out.append((list(columns.values()), laid))
     workbook.close()
     # The formats' places among the workbook's styles are known once it is written.
     return with_rows(
         buffer.getvalue(),
-        [
-            (columns, [Styles(_place(of_dates), _place(others)) for of_dates, others in styles])
-            for columns, styles in laid_out
-        ],
+        [(columns, [one.styles() for one in laid]) for columns, laid in laid_out],
     )
+
+
+class _Formats:
+    """The workbook's number formats, each added once, and the dates' format."""
+
+    def __init__(self, workbook: Any, dates: Any) -> None:
+        self.workbook, self.dates = workbook, dates
+        self.added: dict[str, Any] = {}
+
+    def laid(self, column: Column, shown: str | Sequence[str | None] | None) -> _Laid:
+        """How a column's cells are formatted: ``shown``, one format or one per row."""
+        dates = self.dates if column.holds_dates else None
+        if shown is None or isinstance(shown, str):
+            others = self._format(shown)
+            return _Laid(others or dates, others)
+        return _Laid(dates, None, tuple(map(self._format, shown)))
+
+    def _format(self, shown: str | None) -> Any:
+        if shown and shown not in self.added:
+            self.added[shown] = self.workbook.add_format({"num_format": shown})
+        return self.added.get(shown or "")
+
+
+@dataclass(frozen=True)
+class _Laid:
+    """A column's formats: the column's own (its dates' where it holds dates), that of its
+    other values, and each row's where rows differ."""
+
+    column: Any
+    others: Any
+    each: tuple[Any, ...] | None = None
+
+    def styles(self) -> Styles:
+        """The formats as places among the workbook's styles (known once it is written)."""
+        from churnwatch.render.xlsx_rows import Styles
+
+        each = None if self.each is None else tuple(map(_place, self.each))
+        return Styles(_place(self.column), _place(self.others), each)
 
 
 DATE_FORMAT = "yyyy-mm-dd"
