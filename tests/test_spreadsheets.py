@@ -344,6 +344,22 @@ def test_text_longer_than_a_cell_holds_is_cut_visibly(tmp_path: Path) -> None:
     assert sheet["A3"].value == "short" and sheet["B2"].value == 1
 
 
+@pytest.mark.parametrize("text", ["😀" * 20_000, "x" * 32_766 + "😀", "😀" * 16_384])
+def test_a_text_of_emoji_is_cut_as_excel_counts_it(tmp_path: Path, text: str) -> None:
+    """Excel counts UTF-16 units (an emoji is two): 20,000 emoji are 40,000 of them, more
+    than a cell holds, though fewer than 32,767 characters."""
+    from churnwatch.render.xlsx_rows import MAX_TEXT
+    from churnwatch.render.xlsx_sheet import sheet_bytes
+
+    target = tmp_path / "emoji.xlsx"
+    target.write_bytes(sheet_bytes({"name": [text, "😀" * 16_383]}))
+    sheet = openpyxl.load_workbook(target).active
+    cut = sheet["A2"].value
+    assert len(cut.encode("utf-16-le")) // 2 <= MAX_TEXT and cut.endswith("…")
+    assert text.startswith(cut[:-1]) and len(cut.encode("utf-16-le")) // 2 >= MAX_TEXT - 2
+    assert sheet["A3"].value == "😀" * 16_383  # 32,766 units: whole
+
+
 def test_a_list_longer_than_a_sheet_is_refused_before_its_cells_are_built(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

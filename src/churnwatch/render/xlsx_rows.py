@@ -242,12 +242,24 @@ def _serials(values: pa.Array) -> pa.Array:
 
 def _fitted(text: pa.Array) -> pa.Array:
     """Texts longer than a cell holds cut to fit, ending in "…" so that the reader sees it
-    was cut (the CSV and JSON have them whole)."""
-    long = pc.fill_null(pc.greater(pc.utf8_length(text), MAX_TEXT), False)
+    was cut (the CSV and JSON have them whole). Excel counts a text's UTF-16 units, two for
+    a character beyond the first 65,536 (an emoji): a text of more than half the limit's
+    characters may be too long."""
+    long = pc.fill_null(pc.greater(pc.utf8_length(text), MAX_TEXT // 2), False)
     if not pc.any(long).as_py():
         return text
-    cut = [shortened(value, MAX_TEXT) for value in text.filter(long).to_pylist()]
+    cut = [_cut_to_fit(value) for value in text.filter(long).to_pylist()]
     return pc.replace_with_mask(text, long, pa.array(cut, _TEXT))
+
+
+def _cut_to_fit(text: str) -> str:
+    """``text`` as a cell holds it: whole where its UTF-16 units fit, else cut (with "…")."""
+    wide = np.frombuffer(text.encode("utf-32-le"), np.uint32) > 0xFFFF
+    units = np.arange(1, len(text) + 1) + np.cumsum(wide)  # of each start of the text
+    if not units.size or units[-1] <= MAX_TEXT:
+        return text
+    fits = int(np.searchsorted(units, MAX_TEXT - 1, side="right"))  # and then the "…"
+    return shortened(text, min(fits + 1, len(text) - 1))
 
 
 def _escaped(text: pa.Array) -> pa.Array:
