@@ -404,8 +404,13 @@ def test_orphans_of_another_prefix_or_form_get_no_padding_hint(write_csv, export
             "case_ids",
             "2 customer ids written in both upper and lower case ('MUELLER' and 'Mueller')",
         ),
+        (
+            ("ÄÖ1", "Äö1", "äö1", "ΣΩ", "σω", "ЖУК", "Ü9"),
+            "case_ids",
+            "2 customer ids written in both upper and lower case ('ÄÖ1' and 'Äö1')",
+        ),
     ],
-    ids=["leading-zeros", "case"],
+    ids=["leading-zeros", "case", "case-beyond-ascii"],
 )
 def test_ids_spelt_two_ways_in_the_orders_are_pointed_out(write_csv, exports, ids, code, said):
     """'00123' and '123', or hand-typed matchcodes 'MUELLER' (the office) and 'Mueller' (a

@@ -356,7 +356,8 @@ def test_a_text_of_emoji_is_cut_as_excel_counts_it(tmp_path: Path, text: str) ->
     sheet = openpyxl.load_workbook(target).active
     cut = sheet["A2"].value
     assert len(cut.encode("utf-16-le")) // 2 <= MAX_TEXT and cut.endswith("…")
-    assert text.startswith(cut[:-1]) and len(cut.encode("utf-16-le")) // 2 >= MAX_TEXT - 2
+    assert text.startswith(cut[:-1])
+    assert len(cut.encode("utf-16-le")) // 2 >= MAX_TEXT - 1  # no more cut than needed
     assert sheet["A3"].value == "😀" * 16_383  # 32,766 units: whole
 
 
@@ -376,3 +377,20 @@ def test_a_list_longer_than_a_sheet_is_refused_before_its_cells_are_built(
     assert result.exit_code == 2
     assert "xlsx holds at most 99 customers, this list has 300" in stderr_of(result)
     assert not built and not target.exists()
+
+
+def test_number_formats_given_only_per_row_are_in_the_workbook(tmp_path: Path) -> None:
+    """A format no column has, only rows (a report's overview: a count, a share), and a
+    column asking for the dates' own format: both crashed, as xlsxwriter had not placed
+    them among the workbook's styles."""
+    from churnwatch.render.xlsx_sheet import DATE_FORMAT, workbook_bytes
+
+    target = tmp_path / "rows.xlsx"
+    sheets = {"s": {"a": [0.25, 3, None], "d": [dt.date(2026, 1, 2), None, None]}}
+    formats = {"s": {"a": ["0%", "#,##0", None], "d": DATE_FORMAT}}
+    target.write_bytes(workbook_bytes(sheets, formats))
+    sheet = openpyxl.load_workbook(target).active
+    assert [sheet[f"A{row}"].number_format for row in (2, 3)] == ["0%", "#,##0"]
+    assert sheet["B2"].number_format == DATE_FORMAT
+    with pytest.raises(ValueError, match="2 number formats for 3 rows"):
+        workbook_bytes(sheets, {"s": {"a": ["0%", "0%"]}})

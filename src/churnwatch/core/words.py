@@ -91,8 +91,12 @@ def _printable_line(line: str) -> str:
 def shortened(text: str, width: int) -> str:
     """``text`` in at most ``width`` characters: cut after a whole word, with "…", where that
     keeps most of it (a German title cut mid-word reads as a typo)."""
-    if len(text) <= width:
-        return text
+    return text if len(text) <= width else cut_after_word(text, width)
+
+
+def cut_after_word(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` characters, "…" among them, as :func:`shortened`
+    cuts it (``text`` is longer than ``width - 1`` characters)."""
     head = text[: width - 1]  # room for the "…"
     whole = head if text[len(head)] == " " else head.rpartition(" ")[0]
     kept = whole if len(whole) >= width // 2 else head

@@ -218,22 +218,18 @@ def any_padded(ids: pa.Array) -> bool:
 
 
 def any_in_both_cases(ids: pa.Array) -> bool:
-    """Whether ``ids`` hold upper- and lower-case letters (``MUELLER``, ``mueller``): two
-    quick passes, to skip the comparisons where every id is written in one case."""
+    """Whether ``ids`` hold upper- and lower-case letters (``MUELLER``, ``mueller``, and
+    ``ÖZ``, ``öz``): two quick passes, to skip the comparisons where every id is written in
+    one case."""
     if not len(ids):
         return False
-    upper = pc.all(pc.equal(pc.ascii_upper(ids), ids)).as_py()
-    return not upper and not pc.all(pc.equal(pc.ascii_lower(ids), ids)).as_py()
+    upper = pc.all(pc.equal(pc.utf8_upper(ids), ids)).as_py()
+    return not upper and not pc.all(pc.equal(pc.utf8_lower(ids), ids)).as_py()
 
 
 def folded(ids: pa.Array) -> pa.Array:
     """Ids compared whatever their case: ``Mueller`` → ``mueller``."""
     return pc.utf8_lower(ids)
-
-
-def every_id(ids: pa.Array) -> None:
-    """Every id (a way of spelling that any id may take)."""
-    return None
 
 
 def any_separated(ids: pa.Array) -> bool:
@@ -259,10 +255,10 @@ class Lookalike:
     """How such an id was written, as a message says it."""
     may_hold: Callable[[pa.Array], bool]
     """Whether the ids (all of them) may hold two such spellings: one quick pass."""
-    comparable: Callable[[pa.Array], pa.Array | None]
-    """Which ids may be spelt so (None: all)."""
     key: Callable[[pa.Array], pa.Array]
     """Each comparable id as the spellings agree on it."""
+    comparable: Callable[[pa.Array], pa.Array] | None = None
+    """Which ids may be spelt so (a boolean per id); None: every id."""
 
 
 LOOKALIKES = (
@@ -271,15 +267,14 @@ LOOKALIKES = (
         "only by leading zeros",
         "both with and without leading zeros",
         any_padded,
-        numbered,
         unpadded,
+        numbered,
     ),
     Lookalike(
         Reason.CASE_IDS,
         "only in upper and lower case",
         "in both upper and lower case",
         any_in_both_cases,
-        every_id,
         folded,
     ),
     Lookalike(
@@ -287,7 +282,6 @@ LOOKALIKES = (
         "only in spaces or punctuation",
         "both with and without spaces or punctuation",
         any_separated,
-        every_id,
         unseparated,
     ),
 )
@@ -301,19 +295,22 @@ def lookalikes_in(ids: pa.Array) -> tuple[Lookalike, ...]:
 
 class Spelt:
     """Every customer's id keyed as one way of spelling compares them (where it applies),
-    and per key the ordering customers who have it: each id hashed once, for the orphans of
-    every source and the twins among the ordering customers alike."""
+    and per key how many ordering customers have it and the last of them: each id hashed
+    once, for the orphans of every source and the twins among the ordering customers
+    alike."""
 
     def __init__(self, lookalike: Lookalike, text: pa.Array, with_orders: np.ndarray) -> None:
-        comparable = lookalike.comparable(text)
-        mask = np.ones(len(text), dtype=bool) if comparable is None else _flags(comparable)
-        encoded = pc.dictionary_encode(
-            lookalike.key(text.filter(pa.array(mask))), null_encoding="encode"
-        )
         self.key = np.full(len(text), -1, dtype=np.int64)
         """Per customer code, the place of its id's key (-1: the way does not apply)."""
-        self.key[mask] = encoded.indices.to_numpy(zero_copy_only=False)
-        self.ordering = np.flatnonzero(with_orders & mask)
+        if lookalike.comparable is None:
+            applies, ids = np.ones(len(text), dtype=bool), text
+        else:
+            comparable = lookalike.comparable(text)
+            applies = np.asarray(comparable.to_numpy(zero_copy_only=False), dtype=bool)
+            ids = text.filter(comparable)
+        encoded = pc.dictionary_encode(lookalike.key(ids), null_encoding="encode")
+        self.key[applies] = encoded.indices.to_numpy(zero_copy_only=False)
+        self.ordering = np.flatnonzero(with_orders & applies)
         """The codes of the ordering customers whose ids it applies to, ascending."""
         keys = self.key[self.ordering]
         self.sharing = np.bincount(keys, minlength=len(encoded.dictionary))
@@ -321,10 +318,6 @@ class Spelt:
         self.last = np.zeros(len(encoded.dictionary), dtype=np.int64)
         """Per key, the last ordering customer's code (in code order) that has it."""
         np.maximum.at(self.last, keys, self.ordering)
-
-
-def _flags(mask: pa.Array) -> np.ndarray:
-    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 class Spellings:

@@ -28,12 +28,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from churnwatch.core.words import shortened
+from churnwatch.core.words import cut_after_word
 
 BLOCK_ROWS = 16_384
 """Rows made at a time: a block's XML (tens of MB) is compressed while the next is made."""
 MAX_TEXT = 32_767
-"""The most characters a cell holds in Excel."""
+"""The most characters a cell holds in Excel, counted in UTF-16 units (an emoji is two)."""
 EPOCH = 25_568
 """Excel's serial number of 1970-01-01, counted from 1900-01-01 as day 1 ..."""
 LEAP_DAY = 59
@@ -255,11 +255,11 @@ def _fitted(text: pa.Array) -> pa.Array:
 def _cut_to_fit(text: str) -> str:
     """``text`` as a cell holds it: whole where its UTF-16 units fit, else cut (with "…")."""
     wide = np.frombuffer(text.encode("utf-32-le"), np.uint32) > 0xFFFF
-    units = np.arange(1, len(text) + 1) + np.cumsum(wide)  # of each start of the text
+    units = np.arange(1, len(text) + 1) + np.cumsum(wide)  # of text[:1], text[:2], …
     if not units.size or units[-1] <= MAX_TEXT:
         return text
     fits = int(np.searchsorted(units, MAX_TEXT - 1, side="right"))  # and then the "…"
-    return shortened(text, min(fits + 1, len(text) - 1))
+    return cut_after_word(text, fits + 1)
 
 
 def _escaped(text: pa.Array) -> pa.Array:

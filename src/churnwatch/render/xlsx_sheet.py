@@ -81,7 +81,8 @@ def workbook_bytes(
     """A workbook with one sheet per entry (title → columns), each as :func:`sheet_bytes`
     writes it; an empty sheet keeps its header. ``formats``: per sheet, the Excel number
     format of some columns (``0%`` for a share), so a cell shows what the report shows; a
-    list gives each row its own (None: General), for a column of several kinds.
+    list gives each row its own (None: General), for a column of several kinds (a date
+    keeps the date format).
 
     xlsxwriter lays the workbook out (styles, widths, the frozen header, the filter); the
     rows are made by :mod:`churnwatch.render.xlsx_rows` and put into each sheet after."""
@@ -101,67 +102,69 @@ def workbook_bytes(
         },
     )
     workbook.set_properties({"created": CREATED})
-    bold = workbook.add_format({"bold": True})
-    styles = _Formats(workbook, workbook.add_format({"num_format": DATE_FORMAT}))
-    laid_out: list[tuple[list[Column], list[_Laid]]] = []
+    bold = _placed(workbook.add_format({"bold": True}))
+    formats_of = _Formats(workbook)
+    laid_out: list[tuple[list[Column], list[Styles]]] = []
     for title, given in sheets.items():
         sheet = workbook.add_worksheet(sheet_title(title, workbook.sheetnames))
         columns = {name: Column.of(values) for name, values in given.items()}
         count = _rows_of(title, columns)
         sheet.write_row(0, 0, list(columns), bold)
         wanted = (formats or {}).get(title, {})
-        laid = [styles.laid(column, wanted.get(name)) for name, column in columns.items()]
-        for position, name in enumerate(columns):
+        styles = []
+        for position, (name, column) in enumerate(columns.items()):
+            own, cells = formats_of.laid(column, wanted.get(name), f"{title!r}, {name!r}")
             width = WIDTHS.get(name) or WIDE.get(name) or 14
-            sheet.set_column(position, position, width, laid[position].column)
+            sheet.set_column(position, position, width, own)
+            styles.append(cells)
         sheet.freeze_panes(1, 0)
         if columns:
             sheet.autofilter(0, 0, count, len(columns) - 1)
-        laid_out.append((list(columns.values()), laid))
+        laid_out.append((list(columns.values()), styles))
     workbook.close()
-    # The formats' places among the workbook's styles are known once it is written.
-    return with_rows(
-        buffer.getvalue(),
-        [(columns, [one.styles() for one in laid]) for columns, laid in laid_out],
-    )
+    return with_rows(buffer.getvalue(), laid_out)
 
 
 class _Formats:
-    """The workbook's number formats, each added once, and the dates' format."""
+    """The workbook's number formats, each added once, with its place among the workbook's
+    styles taken as it is added: xlsxwriter places a format when a cell or a column of its
+    own uses it, which a format only rows of ours use never is."""
 
-    def __init__(self, workbook: Any, dates: Any) -> None:
-        self.workbook, self.dates = workbook, dates
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
         self.added: dict[str, Any] = {}
 
-    def laid(self, column: Column, shown: str | Sequence[str | None] | None) -> _Laid:
-        """How a column's cells are formatted: ``shown``, one format or one per row."""
-        dates = self.dates if column.holds_dates else None
-        if shown is None or isinstance(shown, str):
-            others = self._format(shown)
-            return _Laid(others or dates, others)
-        return _Laid(dates, None, tuple(map(self._format, shown)))
-
-    def _format(self, shown: str | None) -> Any:
-        if shown and shown not in self.added:
-            self.added[shown] = self.workbook.add_format({"num_format": shown})
-        return self.added.get(shown or "")
-
-
-@dataclass(frozen=True)
-class _Laid:
-    """A column's formats: the column's own (its dates' where it holds dates), that of its
-    other values, and each row's where rows differ."""
-
-    column: Any
-    others: Any
-    each: tuple[Any, ...] | None = None
-
-    def styles(self) -> Styles:
-        """The formats as places among the workbook's styles (known once it is written)."""
+    def laid(
+        self, column: Column, shown: str | Sequence[str | None] | None, where: str
+    ) -> tuple[Any, Styles]:
+        """A column's own format (the dates' where it holds dates and ``shown`` is none),
+        and the styles of its cells: ``shown``, one format or one per row; a date keeps the
+        date format whatever its row's is."""
         from churnwatch.render.xlsx_rows import Styles
 
-        each = None if self.each is None else tuple(map(_place, self.each))
-        return Styles(_place(self.column), _place(self.others), each)
+        dates = self.format(DATE_FORMAT) if column.holds_dates else None
+        if shown is None or isinstance(shown, str):
+            others = self.format(shown)
+            return others or dates, Styles(_place(others or dates), _place(others))
+        if len(shown) != len(column):
+            raise ValueError(f"{where}: {len(shown)} number formats for {len(column)} rows")
+        each = tuple(_place(self.format(one)) for one in shown)
+        return dates, Styles(_place(dates), None, each)
+
+    def format(self, shown: str | None) -> Any:
+        """The format of number format ``shown`` (None: General)."""
+        if not shown:
+            return None
+        if shown not in self.added:
+            self.added[shown] = _placed(self.workbook.add_format({"num_format": shown}))
+        return self.added[shown]
+
+
+def _placed(cell_format: Any) -> Any:
+    """``cell_format`` with its place among the workbook's styles taken now, as xlsxwriter's
+    own writes take it (in the order the formats are added)."""
+    cell_format._get_xf_index()
+    return cell_format
 
 
 DATE_FORMAT = "yyyy-mm-dd"
