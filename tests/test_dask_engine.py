@@ -315,6 +315,24 @@ def test_the_report_runs_on_the_dask_engine_too(
     assert dask.read_text() == local.read_text()
 
 
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [("loyal", "loyal.json"), ("winback", "winback.csv"), ("plan", "plan.json")],
+)
+def test_the_worklists_run_on_the_dask_engine_too(
+    examples: Path, scheduler: str, tmp_path: Path, command: str, name: str
+) -> None:
+    """The loyal core, win-back and the contact plan come from a scan: on a cluster they are
+    the very same lists."""
+    local, dask = tmp_path / f"local-{name}", tmp_path / f"dask-{name}"
+    common = (command, examples, "--as-of", AS_OF, "-q", "-o")
+    assert invoke(*common, local).exit_code == 0
+    result = invoke(*common, dask, "--scheduler", scheduler)
+    assert result.exit_code == 0, stderr_of(result)
+    assert dask.read_bytes() == local.read_bytes()
+    assert len(local.read_bytes()) > 200  # a list, not an empty one
+
+
 def test_parts_hold_whole_customers_across_every_source(examples: Path) -> None:
     cut = load(examples)
     everyone = np.arange(len(cut.customer_ids))

@@ -621,9 +621,10 @@ def loyal_exports(
     top: int | None = None,
     owners: Collection[str] = (),
     segments: Collection[str] = (),
+    engine: Engine | None = None,
 ) -> tuple[ScanRun, Selection]:
     """The loyal core of a folder (see ``[loyal]``), most valuable first."""
-    run = scan_exports(exports, config, as_of, progress, horizon=horizon)
+    run = scan_exports(exports, config, as_of, progress, horizon=horizon, engine=engine)
     _check_filters(run.result, owners, segments)
     # The core is a property of the whole business; the filters narrow the list.
     return run, loyal_core(run.result, run.config.loyal).narrowed(owners, segments, top)
@@ -640,9 +641,10 @@ def winback_exports(
     min_value: float = 0,
     owners: Collection[str] = (),
     segments: Collection[str] = (),
+    engine: Engine | None = None,
 ) -> tuple[ScanRun, WinBack]:
     """The lost customers of a folder, ranked by what winning them back is worth."""
-    run = scan_exports(exports, config, as_of, progress, horizon=horizon)
+    run = scan_exports(exports, config, as_of, progress, horizon=horizon, engine=engine)
     result = narrowed(run.result, owners, segments)
     lost_after = run.config.lifecycle.lost_after_days
     lost_in_all = run.result.by_phase()[Phase.LOST]
@@ -659,9 +661,10 @@ def plan_exports(
     days: int = 14,
     owners: Collection[str] = (),
     segments: Collection[str] = (),
+    engine: Engine | None = None,
 ) -> tuple[ScanRun, list[Occasion]]:
     """The contact occasions due in the next ``days`` days, per account manager."""
-    run = scan_exports(exports, config, as_of, progress)
+    run = scan_exports(exports, config, as_of, progress, engine=engine)
     result = narrowed(run.result, owners, segments)
     start = _calendar_start(as_of)
     return run, contact_plan(result, days, run.config.lifecycle.lost_after_days, start)

@@ -23,8 +23,12 @@ from churnwatch.cli.scanning import (
 from churnwatch.cli.shell import (
     AsOfOption,
     ConfigOption,
+    EngineOption,
     Exports,
+    PartitionsOption,
     QuietOption,
+    SchedulerOption,
+    WorkersOption,
     app,
     emit,
     handles_errors,
@@ -98,6 +102,10 @@ def loyal(
     output_format: FormatOption = None,
     output: OutputOption = None,
     lang: LangOption = None,
+    engine: EngineOption = None,
+    scheduler: SchedulerOption = None,
+    partitions: PartitionsOption = None,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """The loyal core: long, steady, valuable, low-risk customers, most valuable first, with
@@ -107,6 +115,7 @@ def loyal(
 
     renderer = choose_format(output_format, output)
     refuse_binary_on_terminal(renderer.binary, output)
+    runs_on = api.engine(engine, scheduler, partitions, workers)
     with progress_display(quiet) as step:
         run, core = api.loyal_exports(
             exports,
@@ -117,6 +126,7 @@ def loyal(
             top=top or (TABLE_ROWS if renderer.for_people and output is None else None),
             owners=owner or (),
             segments=segment or (),
+            engine=runs_on,
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
@@ -159,6 +169,10 @@ def winback(
     formula_guard: FormulaGuardOption = True,
     pretty: PrettyOption = False,
     lang: LangOption = None,
+    engine: EngineOption = None,
+    scheduler: SchedulerOption = None,
+    partitions: PartitionsOption = None,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """The lost customers, ranked by what winning them back is worth, with the last known
@@ -175,6 +189,7 @@ def winback(
     chosen = output_format or _winback_format(output)
     check_pretty(pretty, chosen)
     refuse_binary_on_terminal(chosen == "xlsx", output)
+    runs_on = api.engine(engine, scheduler, partitions, workers)
     with progress_display(quiet) as step:
         run, found = api.winback_exports(
             exports,
@@ -186,6 +201,7 @@ def winback(
             min_value=min_value,
             owners=owner or (),
             segments=segment or (),
+            engine=runs_on,
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
@@ -242,6 +258,10 @@ def plan(
     ] = None,
     pretty: PrettyOption = False,
     lang: LangOption = None,
+    engine: EngineOption = None,
+    scheduler: SchedulerOption = None,
+    partitions: PartitionsOption = None,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """The contact plan: for each customer who needs it, the next occasion to get in touch,
@@ -258,6 +278,7 @@ def plan(
             "--split-by owner writes one .ics per owner into an existing folder:"
             " pass --format ics --output FOLDER"
         )
+    runs_on = api.engine(engine, scheduler, partitions, workers)
     with progress_display(quiet) as step:
         run, due = api.plan_exports(
             exports,
@@ -267,6 +288,7 @@ def plan(
             days=days,
             owners=owner or (),
             segments=segment or (),
+            engine=runs_on,
         )
     if not quiet:
         report_problems(run.data_problems(), run.unusable())
