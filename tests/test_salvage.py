@@ -837,3 +837,29 @@ def test_an_export_of_sales_as_negative_amounts_is_warned_of(tmp_path: Path) -> 
         " not scored, against 1 who ordered: if the export writes sales as negative amounts,"
         " export them as positive ones (credit notes negative)"
     ) in stderr_of(result)
+
+
+@pytest.mark.parametrize(("between", "end"), [("\n", "\n"), ("\r\n", "\r\n"), ("\n", "")])
+def test_a_file_that_ends_inside_a_quoted_field_is_said(
+    tmp_path: Path, between: str, end: str
+) -> None:
+    """``K2;"95`` as the last line: the reader takes the file's end for the closing quote and
+    reads 95, silently, though an export cut short in the middle of a quoted amount ("95.50")
+    ends just so, its last rows gone."""
+    rows = ["customer_id;order_date;amount"] + [f"K{i};0{i}.03.2025;{i}0,50" for i in range(1, 8)]
+    text = between.join([*rows, 'K2;09.03.2025;"95']) + end
+    folder = write_exports(tmp_path / "exports", orders=text)
+    cut = load(folder, dt.date(2025, 3, 31))
+    said = problem(cut, "quote_open_at_the_end")
+    assert said.level is Level.WARNING and said.lines == (9,)
+    assert "cut short" in said.message
+    assert len(cut.frame("orders")) == 8  # read as it stands
+
+
+@pytest.mark.parametrize("last", ['K2;09.03.2025;"95,50"', 'K2;09.03.2025;95;"a ""b"""'])
+def test_a_last_line_whose_quotes_close_is_not_said(tmp_path: Path, last: str) -> None:
+    rows = ["customer_id;order_date;amount;note", 'K1;01.03.2025;5;"x"', last]
+    folder = write_exports(tmp_path / "exports", orders="\n".join(rows) + "\n")
+    assert "quote_open_at_the_end" not in {
+        p.code for p in load(folder, dt.date(2025, 3, 31)).problems
+    }

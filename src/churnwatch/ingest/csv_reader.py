@@ -58,6 +58,7 @@ from churnwatch.ingest.open_quotes import (
     QUOTE,
     RowShape,
     id_shapes,
+    quote_open_at_the_end,
     rows_alike_warning,
     rows_in_fields,
     rows_in_record,
@@ -943,7 +944,11 @@ class _Reader:
         breaks), so an export without either is not read again; the earliest is said. Lines
         that look like rows but name no customer of the file are a warning."""
         parsed_rows = raw.num_rows
-        if not self.quoted or self._one_line_per_record(parsed_rows):
+        if not self.quoted:
+            return
+        if self._one_line_per_record(parsed_rows):
+            if line := self._layout_of_plain.quote_open_at_the_end():
+                self.problems.append(quote_open_at_the_end(self.source.name, self.path, line))
             return
         shape: RowShape | None = None  # made for the first field that spans lines
         alike: tuple[int, int] | None = None  # the first field of lines alike: row, lines

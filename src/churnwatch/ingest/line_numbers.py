@@ -25,6 +25,8 @@ from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.trailing_fields import ascii_compatible, only_empty_extras
 
 BLOCK = 1 << 24
+TAIL = 1 << 16
+"""The end of a file looked at for a quote left open on its last line."""
 """Bytes read at a time where lines are looked for."""
 
 
@@ -231,6 +233,27 @@ class Layout:
     def one_line_per_record(self, records: int) -> bool:
         """Whether the file's lines are its header's and ``records`` more, one each."""
         return self._physical_lines == records + self.header_lines + self.preamble
+
+    def quote_open_at_the_end(self) -> int | None:
+        """The last line, where a quote opened on it is never closed: the file ends inside
+        the field (cut short, most likely), which the reader takes as closed there; None
+        where the last line's quotes pair up. For a file of one line per record, whose last
+        record is its last line; a last line longer than :data:`TAIL` is not looked at."""
+        size = self.path.stat().st_size
+        with self.path.open("rb") as handle:
+            handle.seek(max(size - TAIL, 0))
+            tail = handle.read()
+        ended = tail.removesuffix(b"\n").removesuffix(b"\r")
+        start = ended.rfind(b"\n") + 1
+        if not start and size > TAIL:
+            return None
+        line = ended[start:].decode(self.encoding, errors="replace")
+        try:
+            next(csv.reader([line], delimiter=self.delimiter, strict=True), None)
+        except csv.Error as error:
+            if "end of data" in str(error):  # the field's quote is still open
+                return self._physical_lines
+        return None
 
     @cached_property
     def _physical_lines(self) -> int:

@@ -196,6 +196,22 @@ def rows_alike_warning(source: str, path: Path, line: int, lines: int, dated: bo
     )
 
 
+def quote_open_at_the_end(source: str, path: Path, line: int) -> Problem:
+    """A quote on the last line that the file's end closes: the row is read as it stands,
+    which is right where only the closing quote is missing, and wrong where the export was
+    cut short in the middle of that field (and its last rows are gone)."""
+    return Problem(
+        source,
+        path.name,
+        Reason.QUOTE_OPEN_AT_THE_END,
+        "the file ends inside a quoted field: a quote opened on this line is never closed;"
+        " the row was read as it stands, but if the export was cut short there, its last value"
+        " is incomplete and the rows after it are missing",
+        lines=(line,),
+        fix=("compare the file's end with the system's: export it again if it was cut short",),
+    )
+
+
 def swallowed_rows_error(path: Path, line: int, rows: int) -> InputError:
     """The refusal: skipped as one row, the rows would vanish without a word that counts
     them, so the file is refused, as one whose open quote runs past the reader's limit is."""

@@ -76,6 +76,8 @@ class Reason(StrEnum):
     """Lines above the header (a report's title, its date, blank lines): not read."""
     ROWS_IN_A_FIELD = "rows_in_a_field"
     """Lines in a quoted field that look like rows but whose ids have no shape of the file's."""
+    QUOTE_OPEN_AT_THE_END = "quote_open_at_the_end"
+    """A quote on the last line never closed: the file ends inside the field (cut short?)."""
     DERIVED = "derived"
     """A required column the export lacks, worked out from others (due = invoice + terms)."""
     UNREAD_TWIN = "unread_twin"
