@@ -869,6 +869,24 @@ def test_a_split_export_says_a_sources_problems_in_the_whole_exports_order(
     assert_same_scan(local, split)
 
 
+@pytest.mark.parametrize("parts", [2, 4])
+def test_a_split_export_says_a_quote_left_open_at_the_end_as_the_whole_does(
+    examples: Path, scheduler: str, tmp_path: Path, parts: int
+) -> None:
+    """The last line's quote never closed: each part ends where its last record does, and
+    the one holding the export's last line says it, with the export's line."""
+    shutil.copytree(examples, tmp_path, dirs_exist_ok=True)
+    orders = tmp_path / "orders.csv"
+    last = orders.read_text().rstrip("\n").rsplit("\n", 1)[1].split(",")
+    last[-1] = '"' + last[-1]
+    with orders.open("a") as end:
+        end.write(",".join(last) + "\n")
+    local, split = split_and_local(tmp_path, scheduler, parts)
+    said = next(p for p in local.cut.problems if p.code == "quote_open_at_the_end")
+    assert said.lines == (len(orders.read_text().splitlines()),)
+    assert_same_scan(local, split)
+
+
 def test_a_split_export_picks_the_training_customers_the_whole_export_picks(
     scheduler: str, tmp_path: Path
 ) -> None:
