@@ -626,6 +626,7 @@ class _Reader:
         footer = self._footer(raw)
         self._report_malformed(raw)
         self._refuse_swallowed_fields(raw)
+        self._say_a_quote_open_at_the_end(raw.num_rows)
         left_out = self._rows_without_data(raw, footer)
         raw = _nulled(raw, left_out)
         self.rows_read = raw.num_rows + len(self.malformed) - int(left_out.sum())
@@ -944,11 +945,7 @@ class _Reader:
         breaks), so an export without either is not read again; the earliest is said. Lines
         that look like rows but name no customer of the file are a warning."""
         parsed_rows = raw.num_rows
-        if not self.quoted:
-            return
-        if self._one_line_per_record(parsed_rows):
-            if line := self._layout_of_plain.quote_open_at_the_end():
-                self.problems.append(quote_open_at_the_end(self.source.name, self.path, line))
+        if not self.quoted or self._one_line_per_record(parsed_rows):
             return
         shape: RowShape | None = None  # made for the first field that spans lines
         alike: tuple[int, int] | None = None  # the first field of lines alike: row, lines
@@ -967,6 +964,14 @@ class _Reader:
             self.problems.append(
                 rows_alike_warning(self.source.name, self.path, line, alike[1], dated)
             )
+
+    def _say_a_quote_open_at_the_end(self, parsed_rows: int) -> None:
+        """A quote on the last line that the file's end closes, in a file of one line per
+        record (where it swallows no row: ``_refuse_swallowed_fields`` looks at the others)."""
+        if not self.quoted or not self._one_line_per_record(parsed_rows):
+            return
+        if line := self._layout_of_plain.quote_open_at_the_end():
+            self.problems.append(quote_open_at_the_end(self.source.name, self.path, line))
 
     def _line_of(self, row: int, parsed_rows: int) -> int:
         return int(self.layout.row_lines(np.array([row]), parsed_rows)[0])

@@ -25,9 +25,9 @@ from churnwatch.ingest.field_limit import allow_long_fields
 from churnwatch.ingest.trailing_fields import ascii_compatible, only_empty_extras
 
 BLOCK = 1 << 24
+"""Bytes read at a time where lines are looked for."""
 TAIL = 1 << 16
 """The end of a file looked at for a quote left open on its last line."""
-"""Bytes read at a time where lines are looked for."""
 
 
 SPACES = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -61,7 +62,7 @@ class WorkbookFormat:
             "": [figure.change for figure in view.figures],
         }
         sheets = {view.overview: overview}
-        formats: dict[str, dict[str, str | list[str | None]]] = {
+        formats: dict[str, Mapping[str, str | list[str | None]]] = {
             view.overview: {
                 view.value_header: [EXCEL_FORMATS.get(figure.value.kind) for figure in view.figures]
             }
@@ -76,12 +77,10 @@ EXCEL_FORMATS = {"percent": "0%", "money": "#,##0", "count": "#,##0", "number": 
 """The number format of each kind of cell: a share shows as 82 %, as in the report."""
 
 
-def _section_formats(
-    section: Section, columns: dict[str, list[Any]]
-) -> dict[str, str | list[str | None]]:
+def _section_formats(section: Section, columns: dict[str, list[Any]]) -> dict[str, str]:
     """Per column of the sheet, the number format of its kind of value (from the first row
     with a value there: a first row may have none, as an earlier run without a result)."""
-    formats: dict[str, str | list[str | None]] = {}
+    formats = {}
     for place, name in enumerate(columns):
         cells = (row[place] for row in section.rows if place < len(row))
         kinds = (cell.kind for cell in cells if cell.value is not None)
