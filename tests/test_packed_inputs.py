@@ -251,6 +251,31 @@ def test_zoned_parquet_timestamps_are_the_dates_of_their_own_clock(tmp_path: Pat
     ]
 
 
+@pytest.mark.parametrize("as_folder", [False, True])
+def test_int96_timestamps_past_2262_are_their_own_dates(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, as_folder: bool
+) -> None:
+    """Spark's and Hive's old timestamps (INT96) hold any year; read in nanoseconds, a year
+    typed 2525 wrapped into 1940 and counted as a real order, without a word."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    days = [dt.datetime(2025, 1, d) for d in (2, 9, 16)] + [dt.datetime(2525, 1, 23)]
+    table = pa.table({"customer_id": ["A"] * 4, "order_date": days, "amount": [10.0] * 4})
+    target = folder / "orders.parquet"
+    if as_folder:
+        target.mkdir()
+        for index, rows in enumerate((table.slice(0, 2), table.slice(2))):
+            pq.write_table(
+                rows, target / f"part-{index}.parquet", use_deprecated_int96_timestamps=True
+            )
+    else:
+        pq.write_table(table, target, use_deprecated_int96_timestamps=True)
+    result = cli("scan", folder, "--as-of", "2025-01-31", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert "1 row skipped: a date of a year outside 1900–2199 (e.g. '2525-01-23')" in result.stderr
+    assert '"first_order_date":"2025-01-02"' in result.stdout
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

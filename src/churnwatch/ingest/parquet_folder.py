@@ -36,6 +36,10 @@ PARQUET_MAGIC = b"PAR1"
 WRITERS_MARKS = (".", "_")
 """Names a writer gives its own files and folders (``_SUCCESS``, ``_metadata``, ``.crc``
 checksums, ``_temporary``), never data: Spark's, Hadoop's and Arrow's readers skip them too."""
+INT96_UNIT = "us"
+"""The unit Spark's, Hive's and Impala's old timestamps (Parquet's INT96) are read in.
+pyarrow's default, nanoseconds, holds only the years 1677 to 2262 and wraps a date beyond
+them into another, plausible one: a year typed 2525 became 1940, a ``9999-12-31`` 1816."""
 FOLDER_MARK = "_$folder$"
 """The empty object S3 tools (EMR, Glue) write beside a "folder": ``year=2024_$folder$``."""
 TABLE_LOGS = {
@@ -213,8 +217,17 @@ def parquet_dataset(path: Path) -> ds.Dataset:
     if not path.is_dir():
         schema = _part_schema(path)
         unique = _without_repeated(schema) if _repeated(schema) else None
-        return ds.dataset(str(path), format="parquet", schema=unique)
+        return ds.dataset(str(path), format=_parquet_format(), schema=unique)
     return _joined(path, *_listed(path))
+
+
+def _parquet_format() -> ds.ParquetFileFormat:
+    """How every Parquet part is read: INT96 timestamps in :data:`INT96_UNIT`."""
+    import pyarrow.dataset as ds
+
+    return ds.ParquetFileFormat(
+        read_options=ds.ParquetReadOptions(coerce_int96_timestamp_unit=INT96_UNIT)
+    )
 
 
 SPREAD_WHOLE_ROWS = 2_000_000
@@ -266,7 +279,7 @@ def _at_row_group_starts(path: Path, names: list[str], count: int) -> pa.Table |
         schema = meta.schema.to_arrow_schema()
         if _repeated(schema) or not set(names) <= set(schema.names):
             return None
-        with pq.ParquetFile(part, metadata=meta) as file:
+        with pq.ParquetFile(part, metadata=meta, coerce_int96_timestamp_unit=INT96_UNIT) as file:
             batch = next(file.iter_batches(each, row_groups=[group], columns=names), None)
         if batch is not None:
             batches.append(pa.table([batch.column(n).cast(pa.string()) for n in names], names))
@@ -293,7 +306,7 @@ def damaged_part(folder: Path) -> Path | None:
         return None
     for part in parts:
         try:
-            with pq.ParquetFile(part) as file:
+            with pq.ParquetFile(part, coerce_int96_timestamp_unit=INT96_UNIT) as file:
                 for group in range(file.num_row_groups):
                     file.read_row_group(group)
         except (OSError, pa.ArrowException):
@@ -408,7 +421,7 @@ def _joined(folder: Path, parts: tuple[Path, ...], signature: tuple[Facts, ...])
         return ds.dataset(
             [str(part) for part in parts],
             schema=schema,
-            format="parquet",
+            format=_parquet_format(),
             partitioning=partitioning if keys else None,
             partition_base_dir=str(folder),
         )
@@ -517,7 +530,21 @@ def _footer(part: Path) -> tuple[pa.Schema, int]:
     """A Parquet file's schema (as ``pq.read_schema`` gives it) and rows, from one read of its
     footer."""
     metadata = _metadata(part)
-    return metadata.schema.to_arrow_schema(), metadata.num_rows
+    return arrow_schema(metadata), metadata.num_rows
+
+
+def arrow_schema(metadata: pq.FileMetaData) -> pa.Schema:
+    """A Parquet file's schema as Arrow reads its columns, INT96 timestamps in
+    :data:`INT96_UNIT` (the footer's own Arrow schema says nanoseconds)."""
+    schema = metadata.schema.to_arrow_schema()
+    for index in range(len(metadata.schema)):
+        column = metadata.schema.column(index)
+        at = schema.get_field_index(column.path)
+        if column.physical_type == "INT96" and at >= 0:
+            field = schema.field(at)
+            tz = getattr(field.type, "tz", None)
+            schema = schema.set(at, field.with_type(pa.timestamp(INT96_UNIT, tz)))
+    return schema
 
 
 def _metadata(part: Path) -> pq.FileMetaData:
