@@ -9,6 +9,7 @@ import gzip
 import lzma
 import os
 import shutil
+import uuid
 import zipfile
 from collections.abc import Callable
 from decimal import Decimal
@@ -128,6 +129,88 @@ def test_parquet_with_text_dates_and_typed_amounts(cli, tmp_path: Path) -> None:
     assert "orders.parquet:4: column 'Belegdatum': 1 row skipped" in text
     # the typed amounts need no number format: only the dates' format is named
     assert "read as Parquet (columns written as text: dates %d.%m.%Y)" in text
+
+
+def _as_bytes(table: pa.Table) -> pa.Table:
+    """The table as an old Hive or Impala writer stores it: text as bytes, no UTF-8 mark."""
+    return pa.table({name: table[name].cast(pa.binary()) for name in table.column_names})
+
+
+def test_parquet_text_stored_as_bytes_is_read_as_the_text_it_holds(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """German dates and amounts in columns of bytes are told apart as in text columns (they
+    were left out of the formats' detection, and every row failed)."""
+    table = pa.table(
+        {
+            "customer_id": ["K1", "K1", "K1", "K2", "K2"],
+            "order_date": ["02.01.2025", "03.02.2025", "13.03.2025", "04.01.2025", "25.03.2025"],
+            "amount": ["1.234,50", "99,90", "12,00", "7,25", "1.000,00"],
+        }
+    )
+    outputs = []
+    for name, written in (("text", table), ("bytes", _as_bytes(table))):
+        folder = tmp_path / name
+        folder.mkdir()
+        pq.write_table(written, folder / "orders.parquet")
+        result = cli("scan", folder, "--as-of", "2025-03-31", "-f", "csv")
+        assert result.exit_code == 0, result.output
+        assert "skipped" not in result.stderr, result.stderr
+        outputs.append((result.stdout, result.stderr))
+    assert outputs[0] == outputs[1]
+
+
+def test_parquet_bytes_that_are_not_utf8_are_read_as_cp1252_and_said(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A Latin-1 ``ü`` in a column of bytes stopped the scan as an internal error."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    dates = ["2025-01-02", "2025-02-03", "2025-03-04"]
+    pq.write_table(
+        pa.table({"customer_id": ["K1", "K2", "K3"], "order_date": dates, "amount": [1.0] * 3}),
+        folder / "orders.parquet",
+    )
+    names = [b"M\xfcller", "Bäcker".encode(), b"Schmidt"]
+    pq.write_table(
+        pa.table({"customer_id": ["K1", "K2", "K3"], "name": pa.array(names, pa.binary())}),
+        folder / "customers.parquet",
+    )
+    result = cli("scan", folder, "--as-of", "2025-03-31", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert (
+        "customers.parquet:2: column 'name': bytes, not text; UTF-8, except for 1 value read as"
+        " cp1252 (check the umlauts there; write the column as UTF-8 text)" in result.stderr
+    )
+    assert '"Müller"' in result.stdout and '"Bäcker"' in result.stdout
+
+
+def test_parquet_uuid_ids_are_read_as_their_text(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB and Spark write ids as UUIDs (16 bytes): read as a CSV of the table writes
+    them, so the other exports' text ids find their customers."""
+    ids = [uuid.UUID(int=7), uuid.UUID("c7a79d0f-83d4-45fb-92fc-41b9f1886b4d")]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    stored = pa.ExtensionArray.from_storage(
+        pa.uuid(), pa.array([i.bytes for i in ids] * 2, pa.binary(16))
+    )
+    orders = pa.table(
+        {
+            "customer_id": stored,
+            "order_date": [
+                dt.date(2025, 1, 2),
+                dt.date(2025, 1, 3),
+                dt.date(2025, 2, 4),
+                dt.date(2025, 2, 5),
+            ],
+            "amount": [10.0] * 4,
+        }
+    )
+    pq.write_table(orders, folder / "orders.parquet")
+    pd_ids = "\n".join(f"{i},2025-02-01,2025-03-03,,10.0" for i in ids)
+    (folder / "payments.csv").write_text(
+        f"customer_id,invoice_date,due_date,paid_date,amount\n{pd_ids}\n"
+    )
+    result = cli("scan", folder, "--as-of", "2025-03-31", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert "no orders" not in result.stderr, result.stderr
+    assert f'"{ids[0]}"' in result.stdout and f'"{ids[1]}"' in result.stdout
 
 
 def test_typed_parquet_is_described_without_text_formats(

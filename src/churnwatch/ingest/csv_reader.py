@@ -74,6 +74,7 @@ from churnwatch.ingest.parquet_folder import (
     refuse_no_parts,
     repeated_names,
 )
+from churnwatch.ingest.parquet_text import as_text, bytes_as_text, holds_bytes
 from churnwatch.ingest.problems import (
     EXAMPLE_VALUES,
     MAX_LINES,
@@ -2030,12 +2031,15 @@ def read_parquet_source(
     notes += head_notes(path, head, source, columns, config, sniffed=sniffed)
     dialect = replace(sniffed[0], encoding=PARQUET, delimiter="")  # for text columns: formats
     kinds = {columns[c.name]: c.kind for c in source.columns if c.name in columns}
-    typed = pa.table(
-        {
-            name: _converted_as_csv(_parquet_column(table.column(name), kind), kind, dialect)
-            for name, kind in kinds.items()
-        }
-    )
+    converted: dict[str, pa.ChunkedArray] = {}
+    for name, kind in kinds.items():
+        values = table.column(name)
+        if holds_bytes(values.type):  # text as bytes (old Hive writers), UUIDs
+            values, rows = bytes_as_text(values)
+            if rows.size:
+                notes.append(_values_read_as_cp1252(path, source, name, rows))
+        converted[name] = _converted_as_csv(_parquet_column(values, kind), kind, dialect)
+    typed = pa.table(converted)
     reader = _ParquetReader(
         path,
         source,
@@ -2049,6 +2053,29 @@ def read_parquet_source(
     read = reader.read()
     read.problems[:0] = notes  # what the parts' columns show, before what their rows do
     return read
+
+
+def _values_read_as_cp1252(path: Path, source: Source, header: str, rows: np.ndarray) -> Problem:
+    """The values of a column of bytes that were not UTF-8, read as cp1252."""
+    count = len(rows)
+    return Problem(
+        source.name,
+        path.name,
+        Reason.ENCODING,
+        _VALUES_READ_AS_CP1252(count),
+        column=header,
+        count=count,
+        lines=tuple(int(line) for line in rows[:MAX_LINES] + 2),
+        tally=(count,),
+        wording=_VALUES_READ_AS_CP1252,
+    )
+
+
+_VALUES_READ_AS_CP1252 = Counted(
+    "value",
+    before="bytes, not text; UTF-8, except for ",
+    after=" read as cp1252 (check the umlauts there; write the column as UTF-8 text)",
+)
 
 
 def parquet_columns(
@@ -2106,7 +2133,7 @@ def _is_text(kind: pa.DataType) -> bool:
     """Strings, plain or dictionary-encoded (a Parquet writer's categories)."""
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
-    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view, holds_bytes)
     return any(test(kind) for test in text)
 
 
@@ -2164,16 +2191,12 @@ def _sample_rows(dataset: ds.Dataset) -> list[list[str]]:
     if batch.num_rows == 0:
         return []
     texts = [
-        ["" if v is None else str(v) for v in batch.column(i).cast(pa.string()).to_pylist()]
-        if _castable(batch.column(i).type)
+        ["" if v is None else str(v) for v in as_text(batch.column(i)).to_pylist()]
+        if not pa.types.is_nested(batch.column(i).type)
         else [""] * batch.num_rows
         for i in range(batch.num_columns)
     ]
     return [list(row) for row in zip(*texts, strict=True)]
-
-
-def _castable(kind: pa.DataType) -> bool:
-    return not (pa.types.is_nested(kind) or pa.types.is_binary(kind))
 
 
 def _parquet_column(values: pa.ChunkedArray, kind: Kind) -> pa.ChunkedArray:

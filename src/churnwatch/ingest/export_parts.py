@@ -64,6 +64,7 @@ from churnwatch.ingest.parquet_folder import (
     parquet_dataset,
     refuse_no_parts,
 )
+from churnwatch.ingest.parquet_text import as_text
 from churnwatch.ingest.problems import (
     EXAMPLE_CUSTOMERS,
     EXAMPLE_VALUES,
@@ -922,7 +923,7 @@ def _split_parquet(path: Path, source: Source, settings: SourceConfig, into: Int
             for read in dataset.to_batches():
                 into.check()
                 batch = read if read.schema == schema else _cast(read, schema)
-                ids = batch.column(columns["customer_id"]).cast(pa.string()).cast(pa.binary())
+                ids = as_text(batch.column(columns["customer_id"])).cast(pa.binary())
                 part = _parts(pc.fill_null(ids, b""), parts)
                 order = np.argsort(part, kind="stable")
                 in_batch = np.bincount(part, minlength=parts)

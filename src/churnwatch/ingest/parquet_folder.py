@@ -26,6 +26,7 @@ import pyarrow as pa
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.paths import resolved
 from churnwatch.core.words import inline
+from churnwatch.ingest.parquet_text import as_text
 from churnwatch.ingest.problems import PartLines, Problem
 
 if TYPE_CHECKING:
@@ -251,7 +252,7 @@ def text_spread_over(path: Path, names: list[str], count: int) -> list[str]:
         whole = parquet_dataset(path).to_table(columns=names)
         spread = np.linspace(0, whole.num_rows - 1, min(count, whole.num_rows), dtype=np.int64)
         table = whole.take(pa.array(spread))
-    columns = [table.column(name).cast(pa.string()).to_pylist() for name in names]
+    columns = [as_text(table.column(name)).to_pylist() for name in names]
     return [value for row in zip(*columns, strict=True) for value in row if value is not None]
 
 
@@ -282,7 +283,7 @@ def _at_row_group_starts(path: Path, names: list[str], count: int) -> pa.Table |
         with pq.ParquetFile(part, metadata=meta, coerce_int96_timestamp_unit=INT96_UNIT) as file:
             batch = next(file.iter_batches(each, row_groups=[group], columns=names), None)
         if batch is not None:
-            batches.append(pa.table([batch.column(n).cast(pa.string()) for n in names], names))
+            batches.append(pa.table([as_text(batch.column(n)) for n in names], names))
     return pa.concat_tables(batches) if batches else None
 
 
