@@ -213,6 +213,24 @@ def test_parquet_uuid_ids_are_read_as_their_text(cli, tmp_path: Path) -> None:  
     assert f'"{ids[0]}"' in result.stdout and f'"{ids[1]}"' in result.stdout
 
 
+def test_a_nan_among_float_ids_is_a_missing_id_not_a_customer(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Polars and Spark leave a number out as NaN: read as the text 'nan', it was a customer
+    ranked first, without a word."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    days = [dt.date(2025, 1, d) for d in (2, 9, 16, 23)]
+    ids = pa.array([10001.0, float("nan"), 10001.0, 10002.0], pa.float64(), from_pandas=False)
+    pq.write_table(
+        pa.table({"customer_id": ids, "order_date": days, "amount": [10.0] * 4}),
+        folder / "orders.parquet",
+    )
+    result = cli("scan", folder, "--as-of", "2025-01-31", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert "orders.parquet:3: column 'customer_id': 1 row skipped: missing value" in result.stderr
+    ranked = pacsv.read_csv(pa.py_buffer(result.stdout.encode()))
+    assert sorted(ranked["customer_id"].cast(pa.string()).to_pylist()) == ["10001", "10002"]
+
+
 def test_typed_parquet_is_described_without_text_formats(
     cli, examples_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -2215,6 +2215,8 @@ def _parquet_column(values: pa.ChunkedArray, kind: Kind) -> pa.ChunkedArray:
         return values.cast(pa.float64())
     if pa.types.is_dictionary(kind_of):
         values = values.cast(kind_of.value_type)
+    if pa.types.is_floating(values.type):  # a NaN is how Polars or Spark leave a number out
+        values = pc.if_else(pc.is_nan(values), pa.scalar(None, values.type), values)
     text = values.cast(pa.string())
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)  # as in a CSV
     return text.dictionary_encode() if kind is Kind.CATEGORY else text
