@@ -631,6 +631,34 @@ def test_a_decimal_comma_first_seen_further_down_is_read(write_csv, exports, lat
     assert amounts[800:802] == [100.10, 101.11]
 
 
+def quoted_throughout(text: str, delimiter: str) -> str:
+    """Every field of every line in quotes, as many exporters write (``"C1";"2024-01-02"``)."""
+    return "".join(
+        delimiter.join(f'"{field}"' for field in line.split(delimiter)) + "\n"
+        for line in text.splitlines()
+    )
+
+
+@pytest.mark.parametrize("what", ["US dates", "decimal commas"])
+def test_an_export_that_quotes_every_field_is_sampled_further_down_too(write_csv, exports, what):
+    """Lines holding a quote were passed over in the rows sampled further down (a block may
+    start inside a quoted field): an export quoting every field had none, and read its US
+    dates day first or its decimal commas as points, skipping most rows with exit 0."""
+    if what == "US dates":
+        text, delimiter = sorted_by_date("%m/%d/%Y", 45), ","
+    else:
+        whole = [f"C{n % 40};2024-01-02;{100 + n}" for n in range(800)]
+        cents = [f"C{n % 40};2024-02-03;{100 + n},{n % 90 + 10}" for n in range(2000)]
+        text, delimiter = "customer_id;order_date;amount\n" + "\n".join(whole + cents), ";"
+    write_csv("orders.csv", quoted_throughout(text, delimiter))
+    dataset = load(exports, dt.date(2024, 12, 31))
+    assert dataset.sources["orders"].rows_skipped == 0
+    if what == "US dates":
+        assert dataset.sources["orders"].table.dialect.date_format == "%m/%d/%Y"
+    else:
+        assert dataset.frame("orders")["amount"].tolist()[800:802] == [100.10, 101.11]
+
+
 @pytest.mark.parametrize(
     ("rows", "said", "read"),
     [

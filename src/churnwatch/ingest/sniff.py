@@ -360,7 +360,8 @@ def _samples_further_down(
     ``01/13/2024`` further down fits one alone; amounts whole in the first rows (``3875``)
     show their decimal comma only further down (``1289,84``). A small file (the head may
     hold it whole, but only its first 500 rows are sampled) is read whole. Rows holding a
-    quote are passed over (a block may start inside a quoted field). Of a Parquet export,
+    quote are passed over where a quoted field may hold a line break (see
+    :func:`_whole_records`). Of a Parquet export,
     rows spread over the whole of it."""
     names = tuple(columns[c.name] for c in source.columns if c.kind is kind and c.name in columns)
     if names not in head.further:
@@ -395,13 +396,23 @@ def _values_further_down(head: Head, file: Path, positions: list[int]) -> list[s
                 handle.seek(HEAD_BYTES + span * block // FURTHER_BLOCKS)
                 blocks.append(handle.read(FURTHER_BYTES).splitlines()[1:-1])  # whole lines
     for lines in blocks:
-        text = [line.decode(head.encoding, "replace") for line in lines if b'"' not in line]
+        text = [line.decode(head.encoding, "replace") for line in _whole_records(lines)]
         try:
             rows = list(csv.reader(text, delimiter=head.delimiter))
         except csv.Error:  # a line the reader refuses: the block tells nothing
             continue
         found += [row[i] for row in rows if len(row) == len(head.header) for i in positions]
     return found
+
+
+def _whole_records(lines: list[bytes]) -> list[bytes]:
+    """The lines of a block that are records as they stand. A block may start inside a
+    quoted field that holds line breaks, so a line with quotes is only taken where no line of
+    the block leaves a quote open (an odd count): a file that quotes every field, as many
+    exporters do, is then sampled as one that quotes none."""
+    if any(line.count(b'"') % 2 for line in lines):
+        return [line for line in lines if b'"' not in line]
+    return lines
 
 
 def _number_samples(head: Head, source: Source, columns: dict[str, str]) -> list[str]:
