@@ -507,6 +507,29 @@ def test_two_exports_of_one_source_are_refused(cli, examples_dir: Path, tmp_path
     )
 
 
+@pytest.mark.parametrize("older", ["orders_2023.csv.gz", "orders_2023.parquet"])
+def test_a_zip_of_a_csv_and_an_export_packed_otherwise_is_refused(  # type: ignore[no-untyped-def]
+    cli, examples_dir: Path, tmp_path: Path, older: str
+) -> None:
+    """The older orders packed once more beside the newer CSV in one archive: the CSV was
+    read alone, and the older rows went unread without a word."""
+    folder = tmp_path / "exports"
+    shutil.copytree(examples_dir / "exports", folder)
+    text = (folder / "orders.csv").read_bytes()
+    lines = text.splitlines(keepends=True)
+    if older.endswith(".gz"):
+        packed = gzip.compress(b"".join(lines[:1000]))
+    else:
+        packed_path = tmp_path / older
+        pq.write_table(pacsv.read_csv(pa.py_buffer(b"".join(lines[:1000]))), packed_path)
+        packed = packed_path.read_bytes()
+    _zip(folder / "orders.zip", {"orders.csv": lines[0] + b"".join(lines[1000:]), older: packed})
+    (folder / "orders.csv").unlink()
+    result = cli("scan", folder, "-f", "csv")
+    assert result.exit_code == 2, result.output
+    assert f"should hold one CSV file; it holds 2 (orders.csv, {older})" in result.stderr
+
+
 def test_init_recognises_packed_and_parquet_exports(
     cli, examples_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -163,7 +163,9 @@ def _table(archive: zipfile.ZipFile, path: Path) -> str:
         raise InputError(
             f"{path}: not a CSV file: looks like an Excel workbook; export the sheet as CSV"
         )
-    tables = [n for n in names if n.lower().endswith(READABLE_SUFFIXES)] or names
+    # an export packed once more (orders_2023.csv.gz, a Parquet file) counts as a file too:
+    # read beside a CSV, the archive's rows in it went unread without a word
+    tables = [n for n in names if is_export_name(n)] or names
     if len(tables) != 1:
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
         raise InputError(
