@@ -631,6 +631,22 @@ def test_a_decimal_comma_first_seen_further_down_is_read(write_csv, exports, lat
     assert amounts[800:802] == [100.10, 101.11]
 
 
+def test_no_valid_rows_names_what_skipped_them_not_a_note_before_it(write_csv, exports):
+    """Every amount written with a decimal comma where a point is configured: the error
+    quoted the note on the dates' other form, which came first, and never named the
+    amounts."""
+    rows = "".join(f"C{n};{n % 28 + 1:02d}.01.2025;1.234,{n % 90 + 10}\n" for n in range(30))
+    write_csv("orders.csv", "customer_id;order_date;amount\n" + rows)
+    (exports / "churnwatch.toml").write_text(
+        '[sources.orders]\ndate_format = "%Y-%m-%d"\ndecimal = "."\nthousands = ""\n'
+    )
+    with pytest.raises(InputError) as raised:
+        load(exports, dt.date(2025, 3, 31))
+    assert "no valid rows; orders.csv: column 'amount': 30 rows skipped: not a number" in str(
+        raised.value
+    )
+
+
 def quoted_throughout(text: str, delimiter: str) -> str:
     """Every field of every line in quotes, as many exporters write (``"C1";"2024-01-02"``)."""
     return "".join(

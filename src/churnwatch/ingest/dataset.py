@@ -373,9 +373,15 @@ def all_skipped(table: SourceTable) -> Problem:
 
 
 def no_valid_rows(path: Path, problems: list[Problem]) -> str:
-    """The error on orders of which no row could be read, with the first reason why."""
-    first = problems[0].describe() if problems else "every row was rejected"
-    return f"{path}: no valid rows; {first}"
+    """The error on orders of which no row could be read, with the reason that skipped the
+    most rows (the first of them; not a note on rows that were read, which may come first)."""
+    skipping = [problem for problem in problems if problem.skipped]
+    warnings = [problem for problem in problems if problem.level is Level.WARNING]
+    if skipping:
+        why: Problem | None = max(skipping, key=lambda problem: problem.count)
+    else:
+        why = next(iter(warnings or problems), None)
+    return f"{path}: no valid rows; {why.describe() if why else 'every row was rejected'}"
 
 
 def source_path(
