@@ -35,6 +35,20 @@ def test_trailing_delimiter_on_data_rows_only_is_tolerated(write_csv, exports):
     assert dataset.problems == []
 
 
+@pytest.mark.parametrize("blank", ["", '""'])
+def test_a_last_column_without_a_name_that_the_rows_fill_is_a_column(write_csv, exports, blank):
+    """``…,amount,`` over ``…,5,online``: the blank name was dropped as a trailing
+    delimiter's, and every row rejected as one field too long."""
+    write_csv(
+        "orders.csv",
+        f"customer_id,order_date,amount,{blank}\nC1,2025-01-02,5,online\nC2,2025-01-03,6,shop\n",
+    )
+    dataset = load(exports)
+    assert ids(dataset) == ["C1", "C2"]
+    assert dataset.frame("orders")["amount"].tolist() == [5.0, 6.0]
+    assert dataset.problems == []
+
+
 def test_rows_lacking_the_trailing_delimiter_the_sampled_rows_end_in_are_read(write_csv, exports):
     """Every sampled row ended in a delimiter (``C1,2025-01-02,5,``), a row further down
     did not: it was skipped as "wrong number of fields (the header has 3)", though it had

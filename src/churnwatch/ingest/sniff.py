@@ -110,13 +110,22 @@ class Head:
         return extra > len(rows) / 2 and extra + plain == len(rows)
 
 
-def _without_blank_ends(header: list[str]) -> list[str]:
+def _without_blank_ends(header: list[str], rows: list[list[str]]) -> list[str]:
     """The header without the blank names it ends in (``Kunde;Datum;Betrag;``): rows without
     those fields were all rejected as too short, rows with them hold blank fields the header
-    does not have, which are read without them (see ``trailing_fields``)."""
-    while header and not header[-1].strip():
-        header = header[:-1]
-    return header
+    does not have, which are read without them (see ``trailing_fields``). A column without a
+    name that most rows fill (``…;Betrag;`` over ``…;99,50;online``) stays: it is a column,
+    and dropping it rejected every row as too long."""
+    width = len(header)
+    while width and not header[width - 1].strip() and not _mostly_filled(rows, width - 1):
+        width -= 1
+    return header[:width]
+
+
+def _mostly_filled(rows: list[list[str]], column: int) -> bool:
+    """Whether more than half of the rows hold a value in ``column``."""
+    filled = sum(len(row) > column and bool(row[column].strip()) for row in rows)
+    return filled > len(rows) / 2
 
 
 def read_head(path: Path, shown: Path | None = None) -> bytes:
@@ -239,7 +248,7 @@ def _inspected_head(
             f"{path}:{line}: cannot be read as CSV ({exc}); a quote that is never closed, or"
             " not a CSV export"
         ) from None
-    header = _without_blank_ends(rows[0] if rows else [])
+    header = _without_blank_ends(rows[0], rows[1:]) if rows else []
     if (longest := max(map(len, header), default=0)) > LONGEST_NAME:
         raise InputError(
             f"{path}:{1 + before}: cannot be read as CSV (a column name of"
