@@ -36,6 +36,14 @@ def _pack(path: Path, how: str) -> None:
     data = path.read_bytes()
     if how == "gz":
         path.with_name(path.name + ".gz").write_bytes(gzip.compress(data))
+    elif how == "gz-padded":  # a copy off a tape or block device: zeros after the data
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(data) + bytes(1024))
+    elif how == "zst-pzstd":  # pzstd starts with a skippable frame (here: of 4 bytes)
+        sink = pa.BufferOutputStream()
+        with pa.CompressedOutputStream(sink, "zstd") as out:
+            out.write(data)
+        frame = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"\x10\x00\x00\x00"
+        path.with_name(path.name + ".zst").write_bytes(frame + sink.getvalue().to_pybytes())
     elif how == "bz2":
         path.with_name(path.name + ".bz2").write_bytes(bz2.compress(data))
     elif how == "xz":
@@ -74,7 +82,10 @@ def _scan_csv(cli: Any, folder: Path, target: Path, *extra: str) -> bytes:
     return target.read_bytes()
 
 
-@pytest.mark.parametrize("how", ["gz", "zst", "bz2", "xz", "lz4", "zip", "zip-finder", "parquet"])
+@pytest.mark.parametrize(
+    "how",
+    ["gz", "gz-padded", "zst", "zst-pzstd", "bz2", "xz", "lz4", "zip", "zip-finder", "parquet"],
+)
 def test_packed_exports_give_the_same_scan(
     cli, examples_dir: Path, tmp_path: Path, how: str
 ) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,8 @@ every message still names the export itself. The folder is removed when the proc
 
 from __future__ import annotations
 
+import gzip
+import io
 import lzma
 import shutil
 import tempfile
@@ -48,10 +50,30 @@ def kind_of(path: Path) -> str:
         return "parquet"
     try:
         with path.open("rb") as handle:
-            start = handle.read(max(map(len, MAGIC)))
+            start = _past_skippable_frames(handle)
     except OSError:
         return "csv"  # the CSV reader says what is wrong with it
     return next((kind for magic, kind in MAGIC.items() if start.startswith(magic)), "csv")
+
+
+SKIPPABLE_FRAME = 0x184D2A50
+"""The first of the 16 magic numbers (little-endian, the low 4 bits free) of a frame that a
+zstd or LZ4 reader skips: ``pzstd`` starts its files with one, so the zstd magic follows it."""
+SKIPPABLE_FRAMES_READ = 8
+"""Skippable frames looked past at the start of a file, at most."""
+
+
+def _past_skippable_frames(handle: IO[bytes]) -> bytes:
+    """The first bytes of a file, or of its first frame after any skippable ones."""
+    size = max(8, *map(len, MAGIC))  # a skippable frame's magic and length: 8 bytes
+    at, start = 0, handle.read(size)
+    for _ in range(SKIPPABLE_FRAMES_READ):
+        if len(start) < 8 or int.from_bytes(start[:4], "little") & ~0xF != SKIPPABLE_FRAME:
+            break
+        at += 8 + int.from_bytes(start[4:8], "little")
+        handle.seek(at)
+        start = handle.read(size)
+    return start
 
 
 def unpacked(path: Path) -> Path:
@@ -134,8 +156,16 @@ def _decompress(path: Path, target: Path, kind: str) -> None:
         return
     import pyarrow as pa
 
-    with pa.input_stream(str(path), compression=kind) as source, target.open("wb") as out:
-        _copy(source, out, path)
+    try:
+        with pa.input_stream(str(path), compression=kind) as source, target.open("wb") as out:
+            _copy(source, out, path)
+    except OSError as exc:
+        if kind != "gzip" or disk_full(exc):
+            raise
+        # zeros after the data (a copy off a tape or a block device): Arrow's reader takes
+        # them for another member, Python's ends there, as gzip(1) does
+        with gzip.open(path) as source, target.open("wb") as out:
+            _copy(source, out, path)
 
 
 def _unzip(path: Path, target: Path) -> None:
@@ -148,7 +178,7 @@ def _unzip(path: Path, target: Path) -> None:
         _copy(source, out, path)
 
 
-def _copy(source: IO[bytes], out: IO[bytes], path: Path) -> None:
+def _copy(source: IO[bytes] | io.BufferedIOBase, out: IO[bytes], path: Path) -> None:
     """The unpacked text of ``path`` into ``out``, unless it is a tar archive."""
     first = source.read(CHUNK)
     _check_not_tar(first, path)
