@@ -242,6 +242,27 @@ def test_a_nan_among_float_ids_is_a_missing_id_not_a_customer(cli, tmp_path: Pat
     assert sorted(ranked["customer_id"].cast(pa.string()).to_pylist()) == ["10001", "10002"]
 
 
+def test_a_parquet_footers_empty_cells_are_shown_empty(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A CSV's empty cell is nothing between two delimiters; Parquet's showed as 'None'."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    days = [f"2025-01-{n % 28 + 1:02d}" for n in range(40)]
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": [f"K{n % 7}" for n in range(40)] + ["Gesamtsumme"],
+                "order_date": [*days, "2025-01-31"],
+                "amount": [10.0 + n for n in range(40)] + [400.0],
+                "channel": ["web"] * 40 + [None],
+            }
+        ),
+        folder / "orders.parquet",
+    )
+    result = cli("scan", folder, "--as-of", "2025-02-01", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert "left out (e.g. 'Gesamtsumme;2025-01-31;400.0;')" in result.stderr
+
+
 def test_typed_parquet_is_described_without_text_formats(
     cli, examples_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

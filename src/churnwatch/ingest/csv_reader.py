@@ -1960,7 +1960,9 @@ class RowLayout:
         taken = self._taken(rows[order])
         if taken is None:
             return found
-        texts = [[str(v) for v in column.to_pylist()] for column in taken.columns]
+        texts = [
+            ["" if v is None else str(v) for v in column.to_pylist()] for column in taken.columns
+        ]
         records = zip(*texts, strict=True)  # rows past the export's end (none) stay empty
         for place, record in zip(order.tolist(), records, strict=False):
             found[place] = record
