@@ -643,13 +643,22 @@ def winback_exports(
     segments: Collection[str] = (),
     engine: Engine | None = None,
 ) -> tuple[ScanRun, WinBack]:
-    """The lost customers of a folder, ranked by what winning them back is worth."""
+    """The lost customers of a folder, ranked by what winning them back is worth (their
+    reasons read the export's rows: see :func:`_reading_rows`)."""
+    engine = _reading_rows(engine)
     run = scan_exports(exports, config, as_of, progress, horizon=horizon, engine=engine)
     result = narrowed(run.result, owners, segments)
     lost_after = run.config.lifecycle.lost_after_days
     lost_in_all = run.result.by_phase()[Phase.LOST]
     found = win_back(result, lost_after, top=top, min_value=min_value, lost_in_all=lost_in_all)
     return run, found
+
+
+def _reading_rows(engine: Engine | None) -> Engine | None:
+    """The engine for a command that reads the export's rows after the scan (win-back's
+    reasons, the report's): on Dask, the command loads the export, where a local cluster
+    would have split it into parts and kept none of its rows here."""
+    return replace(engine, split=False) if isinstance(engine, DaskEngine) else engine
 
 
 def plan_exports(
@@ -704,9 +713,7 @@ def report_exports(
     """The weekly report of a folder: for the whole business, one account manager
     (``owner``), or each of them (``split_by_owner``), compared with the run history. The
     report reads the export's rows (win-back, the plan): on Dask, the command loads it."""
-    if isinstance(engine, DaskEngine):
-        engine = replace(engine, split=False)
-    run = scan_exports(exports, config, as_of, progress, engine=engine)
+    run = scan_exports(exports, config, as_of, progress, engine=_reading_rows(engine))
     _check_filters(run.result, [owner] if owner else (), ())
     path = history_file(run, history)
     if path is not None and record:
