@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 
 from scan_helpers import EXAMPLES, invoke, stderr_of, write_exports
@@ -160,3 +161,26 @@ def test_the_kind_column_is_as_wide_whatever_kinds_are_due(tmp_path: Path) -> No
     )
     table = invoke("plan", folder, "--as-of", "2025-08-01").stdout
     assert "  2025-08-01  reorder    K00: usually orders every 30 days" in table
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [("plan", "plan.xlsx"), ("plan", "plan.csv"), ("winback", "winback.html"), ("winback", "w")],
+)
+def test_an_output_whose_extension_names_no_format_is_refused(
+    tmp_path: Path, command: str, name: str
+) -> None:
+    """``plan -o plan.xlsx`` wrote the text table into a file Excel cannot open, exit 0."""
+    target = tmp_path / name
+    result = invoke(command, EXAMPLES / "exports", "--as-of", AS_OF, "-o", target)
+    assert result.exit_code == 2
+    assert "cannot tell the format from" in stderr_of(result)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(("command", "name"), [("plan", "plan.txt"), ("winback", "winback.txt")])
+def test_a_txt_output_is_the_table(tmp_path: Path, command: str, name: str) -> None:
+    target = tmp_path / name
+    result = invoke(command, EXAMPLES / "exports", "--as-of", AS_OF, "-q", "-o", target)
+    assert result.exit_code == 0, stderr_of(result)
+    assert not target.read_text().lstrip().startswith(("{", "["))

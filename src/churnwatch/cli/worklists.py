@@ -39,7 +39,7 @@ from churnwatch.cli.shell import (
 )
 from churnwatch.core.errors import UsageError
 from churnwatch.render.console import as_text, make_console
-from churnwatch.render.formats import TABLE_ROWS, choose_format, not_indented
+from churnwatch.render.formats import TABLE_ROWS, choose_format, format_named_by, not_indented
 
 if TYPE_CHECKING:
     ExplainFormat: TypeAlias = str
@@ -227,9 +227,17 @@ def check_pretty(pretty: bool, chosen: str) -> None:
 
 
 def _winback_format(output: Path | None) -> str:
-    suffix = output.suffix.lower() if output else ""
-    formats = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
-    return (formats | {".xlsx": "xlsx"}).get(suffix, "table")
+    return format_named_by(
+        output,
+        {
+            ".txt": "table",
+            ".json": "json",
+            ".ndjson": "ndjson",
+            ".jsonl": "ndjson",
+            ".csv": "csv",
+            ".xlsx": "xlsx",
+        },
+    )
 
 
 @app.command()
@@ -269,8 +277,10 @@ def plan(
     from churnwatch import api
     from churnwatch.render.plan_view import owner_files, plan_ics, plan_json, show_plan
 
-    chosen = output_format or {".json": "json", ".ics": "ics"}.get(
-        output.suffix.lower() if output else "", "table"
+    chosen = output_format or (
+        "table"  # a folder has no extension: said below as what --split-by needs
+        if split_by
+        else format_named_by(output, {".txt": "table", ".json": "json", ".ics": "ics"})
     )
     check_pretty(pretty, chosen)
     if split_by and (chosen != "ics" or output is None or not output.is_dir()):

@@ -64,12 +64,29 @@ def choose_format(
         return next(iter(formats.values()))  # -o /dev/stdout: as on the standard output
     inferred = by_extension(output, formats)
     if inferred is None:
-        known = ", ".join(ext for f in formats.values() for ext in f.extensions)
-        raise UsageError(
-            f"{output}: cannot tell the format from '{output.suffix or 'no extension'}'",
-            hint=f"use one of {known} or pass --format",
-        )
+        raise _unknown_extension(output, [ext for f in formats.values() for ext in f.extensions])
     return inferred
+
+
+def format_named_by(output: Path | None, extensions: dict[str, str]) -> str:
+    """The name of the format ``output``'s extension selects (``extensions``: extension →
+    name, the table's first); the table's where there is no file to write (the standard
+    output). An extension that selects none is an error, as for the scan: a plan written as
+    text into ``plan.xlsx`` is a workbook Excel cannot open."""
+    default = next(iter(extensions.values()))
+    if output is None or (not output.suffix and open_descriptor(output) is not None):
+        return default
+    chosen = extensions.get(output.suffix.lower())
+    if chosen is None:
+        raise _unknown_extension(output, list(extensions))
+    return chosen
+
+
+def _unknown_extension(output: Path, known: list[str]) -> UsageError:
+    return UsageError(
+        f"{output}: cannot tell the format from '{output.suffix or 'no extension'}'",
+        hint=f"use one of {', '.join(known)} or pass --format",
+    )
 
 
 def with_options(renderer: Any, *, csv_dialect: str | None, formula_guard: bool) -> Any:
