@@ -159,3 +159,18 @@ def test_winback_json_keys_come_in_the_csv_columns_order() -> None:
     csv_text = invoke("winback", EXAMPLES / "exports", "--as-of", AS_OF, "-f", "csv").stdout
     header = next(csv.reader(io.StringIO(csv_text)))
     assert list(winback()["customers"][0]) == header
+
+
+def test_long_and_hostile_ids_keep_the_table_in_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A 3000-character id pushed every other column out of the table, and an id holding an
+    escape sequence was measured raw, so its row's later cells stood 8 columns off."""
+    long_id, escaped = "L" + "x" * 2998 + "E", "\x1b[31mRED\x1b[0m"
+    rows = "".join(f"K{i},2023-0{1 + i % 9}-10,{100 + i}\n" for i in range(12))
+    rows += f"{long_id},2023-02-10,500\n{escaped},2023-03-10,400\nK99,2025-06-01,5\n"
+    folder = write_exports(tmp_path / "exports", orders="customer_id,order_date,amount\n" + rows)
+    result = invoke("winback", folder, "--as-of", "2025-06-30")
+    assert result.exit_code == 0, stderr_of(result)
+    assert long_id not in result.stdout and "\x1b" not in result.stdout
+    assert "Lxxxxxx…xxxxxxxxxxxxxxxE" in result.stdout and "\\x1b[31mRED\\x1b[0m" in result.stdout
+    dates = [line.index("2023-") for line in result.stdout.splitlines() if "2023-" in line]
+    assert len(dates) == 14 and len(set(dates)) == 1  # every row's last order in one column

@@ -16,6 +16,7 @@ from churnwatch.core.days import iso_to_days
 from churnwatch.core.words import inline, printable
 from churnwatch.render.json_document import json_bytes
 from churnwatch.render.language import Language, language
+from churnwatch.render.table import shown_id
 
 if TYPE_CHECKING:
     from churnwatch.analyses.plan import Occasion
@@ -55,7 +56,9 @@ def show_plan(
             gap = "" if owner == "\0" else "\n"
             owner = occasion.owner
             console.print(Text(f"{gap}{inline(owner or lang.t('plan.no_owner'))}", style="bold"))
-        who = inline(occasion.customer_id + (f" {occasion.name}" if occasion.name else ""))
+        who = inline(
+            shown_id(occasion.customer_id) + (f" {occasion.name}" if occasion.name else "")
+        )
         due = lang.date(iso_to_days(occasion.due))
         line = Text(f"  {due}  {kinds[occasion.kind]:<{width}}  {who}: ")
         line.append(printable(reason(occasion, lang)), style="italic")

@@ -12,6 +12,7 @@ from rich.text import Text
 from churnwatch.core.days import iso_to_days
 from churnwatch.render.json_document import json_bytes
 from churnwatch.render.language import Language, language
+from churnwatch.render.table import one_line, shown_id
 
 if TYPE_CHECKING:
     from churnwatch.analyses.winback import WinBack
@@ -205,7 +206,8 @@ def show_winback(console: Console, found: WinBack, lang: Language | None = None)
     leaving = {True: lang.t("winback.left_suddenly"), False: lang.t("winback.drifted_away")}
     if console.width < NARROW:  # the reasons would be dropped: one block per customer
         for record in records:
-            head = f"{record['rank']}. {record['customer_id']} {record['name'] or ''}".rstrip()
+            who = _who(record["customer_id"], record["name"])
+            head = f"{record['rank']}. {who}"
             value = lang.t("winback.per_year", value=lang.number(record["value_per_year"]))
             console.print(Text(f"{head} · {value}", style="bold"))
             last = lang.t("winback.last_order", date=_date(record["last_order_date"], lang))
@@ -229,14 +231,20 @@ def show_winback(console: Console, found: WinBack, lang: Language | None = None)
         why.append(f"\n→ {record['approach']}", style="italic")
         table.add_row(
             Text(str(record["rank"])),
-            Text(record["customer_id"]),
-            *(Text(record[column] or "") for column in master),
+            Text(shown_id(one_line(record["customer_id"]))),
+            *(Text(one_line(record[column] or "")) for column in master),
             Text(lang.number(record["value_per_year"])),
             Text(_date(record["last_order_date"], lang)),
             why,
         )
     console.print(table)
     _show_returners(console, found, records, lang)
+
+
+def _who(customer_id: str, name: str | None) -> str:
+    """A customer as a line names them: the id shortened as the scan's table does, then the
+    name, both with control characters spelled out (so a line stays as wide as it looks)."""
+    return f"{shown_id(one_line(customer_id))} {one_line(name or '')}".rstrip()
 
 
 def _date(iso: str | None, lang: Language) -> str:
@@ -255,7 +263,7 @@ def _show_returners(
         heading = lang.t("winback.returners", count=len(returners), action=action)
         console.print(Text(f"\n{heading}", style="bold"))
         for returner in returners:
-            who = returner["customer_id"] + (f" {returner['name']}" if returner["name"] else "")
-            owner = f" · {returner['owner']}" if returner["owner"] else ""
+            who = _who(returner["customer_id"], returner["name"])
+            owner = f" · {one_line(returner['owner'])}" if returner["owner"] else ""
             since = lang.date(iso_to_days(returner["returner_since"]))
             console.print(Text(f"  {since}  {who}{owner}"))
