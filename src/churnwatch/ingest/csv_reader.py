@@ -2067,7 +2067,7 @@ def _values_read_as_cp1252(path: Path, source: Source, header: str, rows: np.nda
         _VALUES_READ_AS_CP1252(count),
         column=header,
         count=count,
-        lines=tuple(int(line) for line in rows[:MAX_LINES] + 2),
+        lines=tuple(int(line) for line in RowLayout(path).row_lines(rows[:MAX_LINES], count)),
         tally=(count,),
         wording=_VALUES_READ_AS_CP1252,
     )

@@ -531,10 +531,10 @@ def _footer(part: Path) -> tuple[pa.Schema, int]:
     """A Parquet file's schema (as ``pq.read_schema`` gives it) and rows, from one read of its
     footer."""
     metadata = _metadata(part)
-    return arrow_schema(metadata), metadata.num_rows
+    return _arrow_schema(metadata), metadata.num_rows
 
 
-def arrow_schema(metadata: pq.FileMetaData) -> pa.Schema:
+def _arrow_schema(metadata: pq.FileMetaData) -> pa.Schema:
     """A Parquet file's schema as Arrow reads its columns, INT96 timestamps in
     :data:`INT96_UNIT` (the footer's own Arrow schema says nanoseconds)."""
     schema = metadata.schema.to_arrow_schema()

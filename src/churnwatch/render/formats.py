@@ -60,11 +60,11 @@ def choose_format(
     formats = SCAN_FORMATS if formats is None else formats
     if explicit is not None:
         return formats[explicit]
-    if output is None or (not output.suffix and open_descriptor(output) is not None):
-        return next(iter(formats.values()))  # -o /dev/stdout: as on the standard output
-    inferred = by_extension(output, formats)
+    if (file := _file_named(output)) is None:
+        return next(iter(formats.values()))
+    inferred = by_extension(file, formats)
     if inferred is None:
-        raise _unknown_extension(output, [ext for f in formats.values() for ext in f.extensions])
+        raise _unknown_extension(file, [ext for f in formats.values() for ext in f.extensions])
     return inferred
 
 
@@ -73,13 +73,20 @@ def format_named_by(output: Path | None, extensions: dict[str, str]) -> str:
     name, the table's first); the table's where there is no file to write (the standard
     output). An extension that selects none is an error, as for the scan: a plan written as
     text into ``plan.xlsx`` is a workbook Excel cannot open."""
-    default = next(iter(extensions.values()))
-    if output is None or (not output.suffix and open_descriptor(output) is not None):
-        return default
-    chosen = extensions.get(output.suffix.lower())
+    if (file := _file_named(output)) is None:
+        return next(iter(extensions.values()))
+    chosen = extensions.get(file.suffix.lower())
     if chosen is None:
-        raise _unknown_extension(output, list(extensions))
+        raise _unknown_extension(file, list(extensions))
     return chosen
+
+
+def _file_named(output: Path | None) -> Path | None:
+    """The file whose extension names the format; None for the standard output (also as
+    ``-o /dev/stdout``, an open descriptor without an extension)."""
+    if output is None or (not output.suffix and open_descriptor(output) is not None):
+        return None
+    return output
 
 
 def _unknown_extension(output: Path, known: list[str]) -> UsageError:
