@@ -863,3 +863,14 @@ def test_a_last_line_whose_quotes_close_is_not_said(tmp_path: Path, last: str) -
     assert "quote_open_at_the_end" not in {
         p.code for p in load(folder, dt.date(2025, 3, 31)).problems
     }
+
+
+def test_a_last_line_skipped_for_its_width_is_not_said_to_be_read(tmp_path: Path) -> None:
+    """``O3,C3,2026-09-03,"12.5`` under a header of five: the row is skipped as one of the
+    wrong width, and the warning that it "was read as it stands" contradicted that."""
+    rows = ["customer_id,order_date,amount,channel,note", "K1,2025-03-01,5,web,x"]
+    folder = write_exports(
+        tmp_path / "exports", orders="\n".join([*rows, 'K2,2025-03-02,"12.5']) + "\n"
+    )
+    codes = {p.code for p in load(folder, dt.date(2025, 3, 31)).problems}
+    assert "field_count" in codes and "quote_open_at_the_end" not in codes

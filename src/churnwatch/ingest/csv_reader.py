@@ -971,7 +971,8 @@ class _Reader:
         record (where it swallows no row: ``_refuse_swallowed_fields`` looks at the others)."""
         if not self.quoted or not self._one_line_per_record(parsed_rows):
             return
-        if line := self._layout_of_plain.quote_open_at_the_end():
+        line = self._layout_of_plain.quote_open_at_the_end()
+        if line and not (self.malformed and line in self._malformed_lines()):  # not read: said
             self.problems.append(quote_open_at_the_end(self.source.name, self.path, line))
 
     def _line_of(self, row: int, parsed_rows: int) -> int:
