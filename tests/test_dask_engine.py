@@ -894,6 +894,28 @@ def test_a_split_export_says_what_the_whole_export_says_about_its_data(
     assert_same_scan(local, split)
 
 
+@pytest.mark.parametrize("short_row", [False, True], ids=["one line each", "a short row"])
+def test_warnings_name_the_lines_grep_names_after_a_return_alone(
+    scheduler: str, tmp_path: Path, short_row: bool
+) -> None:
+    """A return alone in a file of line feeds (``"in\rbound"`` typed into a field, or a
+    stray one the reader takes for a row's end) ends no line for ``grep -n`` or ``sed``:
+    the rows after it were named one line on per return where the file was walked (a short
+    row), and differently on the Dask engine."""
+    flawed_export(tmp_path, 300, seed=3)
+    orders = tmp_path / "orders.csv"
+    text = orders.read_bytes().replace(b"31.02.", b"28.02.").replace(b"\nkaputt\n", b"\n")
+    extra = [b'7;01.03.2024;5,00;"in\rbound"'] * 3 + [b"8;02.03.2024;6,00;X1\r9;03.03.2024;7,00;X2"]
+    extra += [b"kaputt"] if short_row else []
+    extra += [b"10;31.02.2024;8,00;BAD-DATE"]
+    orders.write_bytes(text + b"\n".join(extra) + b"\n")
+    local, split = split_and_local(tmp_path, scheduler, 3)
+    grep = orders.read_bytes().split(b"\n")
+    (said,) = (p for p in local.cut.problems if p.code == "bad_date")
+    assert grep[said.lines[0] - 1] == b"10;31.02.2024;8,00;BAD-DATE"
+    assert_same_scan(local, split)
+
+
 @pytest.mark.parametrize("parts", [2, 3, 4])
 def test_a_split_export_says_a_sources_problems_in_the_whole_exports_order(
     examples: Path, scheduler: str, tmp_path: Path, parts: int

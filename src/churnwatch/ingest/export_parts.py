@@ -56,7 +56,7 @@ from churnwatch.ingest.dataset import (
     source_path,
     unread_instead,
 )
-from churnwatch.ingest.line_numbers import Lines
+from churnwatch.ingest.line_numbers import Lines, ends_in_returns
 from churnwatch.ingest.packed import kind_of, unpacked
 from churnwatch.ingest.parquet_folder import (
     not_parquet,
@@ -603,21 +603,56 @@ class _CsvSplitter:
         self.customer = f"f{head.header.index(customer)}"
         self.skip = head.lines_before_header + head.header_lines
         """Lines before the first record: a preamble, the header."""
+        self.returns_end_lines = False
+        """Whether the export's lines end in a return alone (see ``ends_in_returns``)."""
 
     def split(self, files: tuple[Path, ...], maps: tuple[Path, ...], into: Into) -> None:
         with ExitStack() as stack, self.plain.open("rb") as source:
             outs = [stack.enter_context(file.open("wb")) for file in files]
             lines_out = [stack.enter_context(file.open("wb")) for file in maps]
             top, rest = self._top(source)
-            top_lines = np.arange(1, self.skip + 1, dtype=np.int64)
+            self.returns_end_lines = ends_in_returns(top)
+            after_top = self._lines_in(_bytes(top)) + 1
+            top_lines = np.arange(1, after_top, dtype=np.int64)
             for out, line_map in zip(outs, lines_out, strict=True):
                 out.write(top)
                 top_lines.tofile(line_map)
-            for block, first_line, records in self._blocks(source, rest):
+            for block, first_line, records in self._blocks(source, rest, after_top):
                 into.check()
                 parts = records.parts(len(outs))
                 self.records += np.bincount(parts[parts >= 0], minlength=len(outs))
-                _route(block, first_line, records.starts, parts, outs=outs, maps=lines_out)
+                pieces = self._pieces(block, records.starts, first_line)
+                _route(pieces, records.starts, parts, outs=outs, maps=lines_out)
+
+    def _pieces(self, block: np.ndarray, starts: np.ndarray, first_line: int) -> _Pieces:
+        """The block's lines as the reader splits them (see :func:`_line_ends`) with their
+        export lines, the first on ``first_line``. In an export of line feeds a return alone
+        ends no line (see :func:`ends_in_returns`): where it ends a record, a line feed is
+        put after it, so that in a part, too, every record starts a line of its own, and a
+        part's line is within one line of the export."""
+        lines = _lines(block)
+        ends = _line_ends(block, final=True)
+        if self.returns_end_lines:
+            numbers = np.arange(first_line, first_line + ends.size, dtype=np.int64)
+            return _Pieces(lines, numbers, np.ones(ends.size, dtype=bool))
+        fed = block[ends] == ord("\n")
+        numbers = first_line + np.concatenate([[0], np.cumsum(fed)[:-1]]).astype(np.int64)
+        record_end = np.zeros(ends.size, dtype=bool)
+        record_end[np.append(starts[1:] - 1, ends.size - 1)] = True
+        heads = np.concatenate([[True], fed[:-1]])
+        heads[starts] = True
+        returned = record_end & ~fed
+        if returned.any():
+            feed = pa.scalar(b"\n", pa.large_binary())
+            with_feed = pc.binary_join_element_wise(lines, pa.scalar(b"", pa.large_binary()), feed)
+            lines = pc.if_else(pa.array(returned), with_feed, lines)
+        return _Pieces(lines, numbers, heads)
+
+    def _lines_in(self, block: np.ndarray) -> int:
+        """The export's lines that the block ends (see :meth:`_pieces`)."""
+        if self.returns_end_lines:
+            return int(_line_ends(block, final=True).size)
+        return int(np.count_nonzero(block == ord("\n")))
 
     def _top(self, source: BinaryIO) -> tuple[bytes, bytes]:
         """The lines before the first record (a preamble, the header) with a line break
@@ -633,13 +668,13 @@ class _CsvSplitter:
         return b"", b""
 
     def _blocks(
-        self, source: BinaryIO, pending: bytes
+        self, source: BinaryIO, pending: bytes, first_line: int
     ) -> Iterator[tuple[np.ndarray, int, _Records]]:
-        """Blocks of whole records with the export's line number of their first line, and
-        their records. The last record of a block waits for the next block, where a quoted
-        line break may carry it on. Lines end in a line feed, a carriage return and a line
-        feed, or a carriage return alone (as pyarrow, and the csv module, read them)."""
-        first_line = self.skip + 1
+        """Blocks of whole records with the export's line number of their first line (the
+        first block's: ``first_line``), and their records. The last record of a block waits
+        for the next block, where a quoted line break may carry it on. Lines end in a line
+        feed, a carriage return and a line feed, or a carriage return alone (as pyarrow, and
+        the csv module, read them)."""
         while True:
             chunk = source.read(BLOCK)
             data, final = pending + chunk, not chunk
@@ -667,7 +702,7 @@ class _CsvSplitter:
             yield _bytes(data[:end]), first_line, records
             if final:
                 return
-            first_line += records.lines
+            first_line += self._lines_in(_bytes(data[:end]))
             pending = data[end:]
 
     def _records(self, block: np.ndarray) -> _Records:
@@ -783,34 +818,42 @@ def _trimmed_customer(row: str, delimiter: str, field: int, width: int) -> bytes
     return None if fields is None else fields[field].encode("ascii")
 
 
+class _Pieces(NamedTuple):
+    """A block's lines as the reader splits them (see :meth:`_CsvSplitter._pieces`)."""
+
+    lines: pa.Array
+    """Each with its line break (large bytes)."""
+    numbers: np.ndarray
+    """The export's line each is on."""
+    heads: np.ndarray
+    """Whether each starts a line of its part: what the part's line map numbers."""
+
+
 def _route(
-    block: np.ndarray,
-    first_line: int,
+    pieces: _Pieces,
     starts: np.ndarray,
     parts: np.ndarray,
     *,
     outs: Sequence[BinaryIO],
     maps: Sequence[BinaryIO],
 ) -> None:
-    """Each record of ``block`` (whose first line is the export's ``first_line``; records
-    start on the block's lines ``starts``) to its part's file (``parts``, -1: none), and the
-    export's number of each of its lines to the part's line map."""
-    lines = _lines(block)
-    line_part = np.full(len(lines), -1, dtype=np.int64)
-    spans = np.diff(np.append(starts, len(lines)))
+    """Each record of a block (records start on its ``pieces`` ``starts``) to its part's file
+    (``parts``, -1: none), and the export's number of each line it makes there to the
+    part's line map."""
+    count = len(pieces.lines)
+    line_part = np.full(count, -1, dtype=np.int64)
+    spans = np.diff(np.append(starts, count))
     line_part[starts[0] if starts.size else 0 :] = np.repeat(parts, spans)
     kept = np.flatnonzero(line_part >= 0)
     by_part = kept[np.argsort(line_part[kept], kind="stable")]
-    taken = lines.take(pa.array(by_part))
+    taken = pieces.lines.take(pa.array(by_part))
     data, offsets = taken.buffers()[2], np.frombuffer(taken.buffers()[1], dtype=np.int64)
-    line_bounds = np.concatenate(
-        [[0], np.cumsum(np.bincount(line_part[kept], minlength=len(outs)))]
-    )
-    numbers = by_part + first_line
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(line_part[kept], minlength=len(outs)))])
+    numbers, heads = pieces.numbers[by_part], pieces.heads[by_part]
     for index, (out, line_map) in enumerate(zip(outs, maps, strict=True)):
-        low, high = line_bounds[index], line_bounds[index + 1]
+        low, high = bounds[index], bounds[index + 1]
         out.write(memoryview(data)[offsets[low] : offsets[high]])
-        numbers[low:high].tofile(line_map)
+        numbers[low:high][heads[low:high]].tofile(line_map)
 
 
 def _bytes(data: bytes) -> np.ndarray:

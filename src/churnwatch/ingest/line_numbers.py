@@ -9,7 +9,7 @@ only when there is a problem to report.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +44,30 @@ def _key(fields: tuple[str, ...], delimiter: str) -> str:
     if any(delimiter in field for field in fields):
         return "\x01" + repr(fields)
     return delimiter.join(fields)
+
+
+def ends_in_returns(head: bytes) -> bool:
+    """Whether a file's lines end in a carriage return alone (old Mac exports), told by the
+    first line end in ``head``, the file's start. Otherwise only line feeds end its lines,
+    and a return alone inside one (in a quoted field, or a stray one, where the reader
+    starts a new row) starts no new line: as ``grep -n``, ``sed -n`` and ``wc -l`` count
+    them, and as a file of one line per record is numbered."""
+    feed, ret = head.find(b"\n"), head.find(b"\r")
+    return ret >= 0 and (feed < 0 or ret + 1 < feed)
+
+
+class _CountedLines:
+    """A text file's lines for the csv module, counting the lines that have ended (see
+    :func:`ends_in_returns`): the module's own ``line_num`` counts every carriage return."""
+
+    def __init__(self, handle: Iterable[str], *, returns_end_lines: bool) -> None:
+        self.handle, self.every = handle, returns_end_lines
+        self.ended = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self.handle:  # a piece ends in a line feed, CR LF or a return alone
+            self.ended += self.every or piece.endswith("\n")
+            yield piece
 
 
 def _regex_char(character: str) -> str:
@@ -256,6 +280,12 @@ class Layout:
         return None
 
     @cached_property
+    def _returns_end_lines(self) -> bool:
+        """Whether the file's lines end in a carriage return alone (:func:`ends_in_returns`)."""
+        with self.path.open("rb") as handle:
+            return ends_in_returns(handle.read(TAIL))
+
+    @cached_property
     def _physical_lines(self) -> int:
         """The file's lines, counted once: every report of rows (skipped, duplicated, dated
         in the future) asks, and each count reads the whole export."""
@@ -273,12 +303,13 @@ class Layout:
         with self.path.open(encoding=self.encoding, errors="replace", newline="") as handle:
             for _ in range(self.preamble):
                 handle.readline()
-            reader = csv.reader(handle, delimiter=self.delimiter)
+            lines = _CountedLines(handle, returns_end_lines=self._returns_end_lines)
+            reader = csv.reader(lines, delimiter=self.delimiter)
             try:
                 next(reader, None)
-                previous_end = reader.line_num
+                previous_end = lines.ended
                 for fields in reader:
-                    start, previous_end = previous_end + 1, reader.line_num
+                    start, previous_end = previous_end + 1, lines.ended
                     if fields:
                         yield start + self.preamble, fields
             except csv.Error as exc:
