@@ -182,6 +182,9 @@ def test_a_utf16_export_splits_from_a_utf8_copy(tmp_path: Path) -> None:
     [
         ((b"123", b" 123 ", b"123.00", b'"123"', b"1\x0023", "123\u00a0".encode()), True),
         ((b"123", b"124"), False),
+        # Unicode's two forms (a Mac's and Windows'), and cp1252's byte, of one id
+        (("M\u00dcLLER9".encode(), "MU\u0308LLER9".encode(), b"M\xdcLLER9"), True),
+        (("J\u00dcRGEN-\u00c9".encode(), "JU\u0308RGEN-E\u0301".encode()), True),
     ],
 )
 def test_routing_keys_agree_for_every_spelling_the_loader_reads_as_one(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter
@@ -124,6 +125,27 @@ def test_invisible_characters_around_an_id_are_dropped(tmp_path, engine):
     assert result.stdout.count("\n") == 32  # the header, 30 customers and 10\u200b01
     said = "orders.csv: column 'customer_id': NUL bytes or invisible characters"
     assert said in stderr_of(result) and "(lines 3, 4, 5, 7, 8" in stderr_of(result)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_an_id_written_in_either_unicode_form_is_one_customer(tmp_path, engine):
+    """``MÜLLER9`` from a Mac (``U`` and a combining diaeresis) and from Windows (one ``Ü``)
+    look the same: they were two customers, each with half the orders, and the payments of
+    one an orphan's. ``explain`` finds the customer typed either way."""
+    composed, decomposed = "M\u00dcLLER9", "MU\u0308LLER9"
+    rows = ["customer_id,order_date,amount"]
+    rows += [f"{(composed, decomposed)[i % 2]},2025-01-{1 + i:02d},{10 + i}" for i in range(6)]
+    rows.append("K2,2025-01-03,5")
+    payments = f"customer_id,due_date,paid_date,amount\n{decomposed},2025-02-01,,1\n"
+    folder = write_exports(tmp_path / "exports", orders="\n".join(rows) + "\n", payments=payments)
+    result = invoke("scan", folder, "--as-of", "2025-02-28", "-f", "csv", "--engine", engine)
+    assert result.exit_code == 0, stderr_of(result)
+    assert result.stdout.count("\n") == 3  # the header, K2 and one MÜLLER9
+    assert composed in result.stdout and "orphan" not in stderr_of(result)
+    if engine == "local":
+        found = invoke("explain", folder, decomposed, "--as-of", "2025-02-28", "-f", "json")
+        assert found.exit_code == 0, stderr_of(found)
+        assert json.loads(found.stdout)["customer"]["features"]["order_count"] == 6
 
 
 def test_ids_only_a_dropped_row_had_are_no_customers():

@@ -6,6 +6,7 @@ what a signal says ("orders come less often") can be seen month by month.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,7 +77,7 @@ def profile(
     """The customer's row and timeline; an unknown id is an error naming the nearest ids."""
     ids = result.cut.customer_ids
     scored = ids[result.customers.index.to_numpy()]  # the customers with orders
-    wanted = customer_id.strip()
+    wanted = unicodedata.normalize("NFC", customer_id.strip())  # as the loader reads ids
     if wanted not in ids:
         wanted = _meant(wanted, ids) or ""
         if not wanted:

@@ -55,7 +55,7 @@ def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
         encoded = list(pool.map(_Encoded.of, columns.values()))
         raw, places = _raw_ids(encoded)
         visible = _visible(raw)
-        ids, raw_to_code = _sorted_codes(_without_decimal_zeros(visible), raw)
+        ids, raw_to_code = _sorted_codes(_without_decimal_zeros(_composed(visible)), raw)
         found = pool.map(lambda e, place: e.codes(place, raw_to_code), encoded, places)
         codes = dict(zip(columns, found, strict=True))
     index = pd.Index(
@@ -161,8 +161,18 @@ class _Encoded(NamedTuple):
 
 
 def _clean(ids: pa.Array) -> pa.Array:
-    """Ids as the loader codes them: :func:`_visible`, without decimal zeros."""
-    return _without_decimal_zeros(_visible(ids))
+    """Ids as the loader codes them: :func:`_visible`, :func:`_composed`, without decimal
+    zeros."""
+    return _without_decimal_zeros(_composed(_visible(ids)))
+
+
+def _composed(ids: pa.Array) -> pa.Array:
+    """Ids in one Unicode form (NFC): ``MÜLLER9`` typed on a Mac, which writes the umlaut as
+    a ``U`` and a combining diaeresis, and on Windows, which writes one ``Ü``, look the same
+    and are one customer. Ids all in ASCII, as most are, are left as they are."""
+    if pc.all(pc.string_is_ascii(ids)).as_py() is not False:
+        return ids
+    return pc.utf8_normalize(ids, form="NFC")
 
 
 DECIMAL_ZEROS = r"^(\d+)[.,]0+$"

@@ -81,6 +81,9 @@ PART_BYTES = 64 << 20
 """Bytes of export text per part by default: a part loaded takes a few times its size, so a
 worker holds a few hundred megabytes at a time, however large the export."""
 LINE = "\x00line"
+MARK = 0x02
+"""The byte a combining mark's first byte becomes in the ASCII copy of a block that finds its
+records (see :func:`combining_marks`)."""
 HASH_BASE = 0x100000001B3
 """The FNV prime: a multiplier that spreads the bytes of short keys over 64 bits."""
 BYTEWISE = {"utf-8", "utf-8-sig", "utf8", "cp1252", "latin-1", "iso-8859-1", "ascii"}
@@ -708,7 +711,10 @@ class _CsvSplitter:
     def _records(self, block: np.ndarray) -> _Records:
         """Where the block's records start, as pyarrow reads them, and their customers."""
         text = block.copy()
-        text[(text >= 0x80) | (text == 0)] = ord(" ")  # ASCII: rejected rows can be shown
+        high = text >= 0x80
+        text[high | (text == 0)] = ord(" ")  # ASCII: rejected rows can be shown
+        if high.any():  # a customer's letter with a combining mark: routed as composed
+            text[_mark_starts(block, np.flatnonzero(high))] = MARK
         lines = _lines(text)
         numbers = pc.cast(pa.array(np.arange(len(lines))), pa.large_string()).cast(
             pa.large_binary()
@@ -883,14 +889,19 @@ def _lines(block: np.ndarray) -> pa.Array:
 def routing_keys(ids: pa.Array) -> pa.Array:
     """Per id (bytes), a key that every spelling of one customer shares: what is left after
     removing everything the loader's cleaning may remove (blanks, NUL, quotes) and every
-    non-ASCII byte, ``10001.0`` and ``10001,0`` read as ``10001``. Two customers may share a
-    key (and then a part); one customer never gets two."""
+    non-ASCII byte, ``10001.0`` and ``10001,0`` read as ``10001``. A letter with a
+    combining mark after it goes with the mark, as the letter that both make (``Ü`` for
+    ``U`` and a diaeresis) goes: the loader reads the two Unicode forms as one id. Two
+    customers may share a key (and then a part); one customer never gets two."""
     ids = ids.cast(pa.large_binary())
     offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64)[
         ids.offset : ids.offset + len(ids) + 1
     ]
     data = _bytes(ids.buffers()[2]) if ids.buffers()[2] is not None else _bytes(b"")
     keep = (data > 0x20) & (data < 0x80) & (data != ord('"'))
+    marked = np.append(combining_marks(data)[1:], False)  # a mark follows
+    marked[offsets[1:] - 1] = False  # that of the next id
+    keep &= ~marked
     kept_before = np.concatenate([[0], np.cumsum(keep)])
     new_offsets = kept_before[offsets].astype(np.int64)
     new_offsets -= new_offsets[0]
@@ -899,6 +910,23 @@ def routing_keys(ids: pa.Array) -> pa.Array:
         len(ids), pa.py_buffer(new_offsets.tobytes()), pa.py_buffer(kept.tobytes())
     )
     return pc.replace_substring_regex(keys, DECIMAL_ZEROS, r"\1")
+
+
+def combining_marks(data: np.ndarray) -> np.ndarray:
+    """Where a combining mark of U+0300–U+036F starts in UTF-8 bytes (the diacritics that
+    Unicode's two forms write apart from or joined with a Latin letter), or where
+    :meth:`_CsvSplitter._records` has put :data:`MARK` for one."""
+    found = data == MARK
+    found[_mark_starts(data, np.flatnonzero(data >= 0x80))] = True
+    return found
+
+
+def _mark_starts(data: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Which of the places ``high`` (those of the bytes beyond ASCII) start a combining mark
+    (see :func:`combining_marks`): a lead byte 0xCC or 0xCD, then a continuation byte."""
+    leads = high[((data[high] == 0xCC) | (data[high] == 0xCD)) & (high + 1 < data.size)]
+    follows = data[leads + 1]
+    return leads[(follows >= 0x80) & (follows < 0xC0)]
 
 
 def _parts(ids: pa.Array, parts: int) -> np.ndarray:
