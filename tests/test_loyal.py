@@ -84,3 +84,26 @@ def test_the_loyal_core_in_german() -> None:
     assert "im treuen Kern: 45 Kunden, keiner davon bei den gewählten" in " ".join(
         empty.stdout.split()
     )
+
+
+def test_loyal_machine_output_takes_the_scans_output_options() -> None:
+    """Sales ops take the loyal core into a German spreadsheet as they take the scan's list:
+    ``--lang`` reached the table only (the CSV's texts stayed English), and ``loyal`` had no
+    ``--csv-dialect``, ``--no-formula-guard`` or ``--pretty``."""
+    base = ("loyal", EXAMPLES / "exports", "--as-of", AS_OF, "--top", "2")
+    german = invoke(*base, "-f", "csv", "--lang", "de", "--csv-dialect", "excel-de")
+    assert german.exit_code == 0, stderr_of(german)
+    assert german.stdout.startswith("\ufeff") and '"rank";"as_of"' in german.stdout
+    row = next(csv.DictReader(io.StringIO(german.stdout.lstrip("\ufeff")), delimiter=";"))
+    assert "bestellt sonst alle" in row["history"] and "," in row["risk"]
+    pretty = invoke(*base, "-f", "json", "--pretty")
+    assert pretty.stdout.startswith('{\n  "schema_version"')
+    assert json.loads(pretty.stdout) == json.loads(invoke(*base, "-f", "json").stdout)
+    unguarded = invoke(*base, "-f", "csv", "--no-formula-guard")
+    assert unguarded.exit_code == 0, stderr_of(unguarded)
+    for options, said in [
+        (("-f", "json", "--csv-dialect", "excel"), "apply to csv output, not json"),
+        (("-f", "csv", "--pretty"), "--pretty applies to json output, not csv"),
+    ]:
+        refused = invoke(*base, *options)
+        assert refused.exit_code == 2 and said in stderr_of(refused)

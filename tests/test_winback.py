@@ -174,3 +174,21 @@ def test_long_and_hostile_ids_keep_the_table_in_shape(tmp_path) -> None:  # type
     assert "Lxxxxxx…xxxxxxxxxxxxxxxE" in result.stdout and "\\x1b[31mRED\\x1b[0m" in result.stdout
     dates = [line.index("2023-") for line in result.stdout.splitlines() if "2023-" in line]
     assert len(dates) == 14 and len(set(dates)) == 1  # every row's last order in one column
+
+
+def test_winback_csv_for_german_excel() -> None:
+    """``--csv-dialect excel-de``, as the scan has it: ';', decimal commas and the BOM by
+    which Excel reads UTF-8; a CSV option with another format is refused."""
+    base = ("winback", EXAMPLES / "exports", "--as-of", AS_OF, "--top", "3")
+    plain = list(csv.DictReader(io.StringIO(invoke(*base, "-f", "csv").stdout)))
+    german = invoke(*base, "-f", "csv", "--csv-dialect", "excel-de")
+    assert german.exit_code == 0, stderr_of(german)
+    assert german.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(german.stdout.lstrip("\ufeff")), delimiter=";"))
+    assert [r["customer_id"] for r in rows] == [r["customer_id"] for r in plain]
+    assert [r["worth"] for r in rows] == [r["worth"].replace(".", ",") for r in plain]
+    refused = invoke(*base, "-f", "json", "--csv-dialect", "excel-de")
+    assert refused.exit_code == 2
+    assert "--csv-dialect and --no-formula-guard apply to csv output, not json" in stderr_of(
+        refused
+    )

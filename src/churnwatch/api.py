@@ -57,6 +57,7 @@ from churnwatch.ingest.load_summary import SourceSummary, blocking_issues, summa
 from churnwatch.ingest.parquet_folder import files_of
 from churnwatch.ingest.problems import Level, Problem, Reason
 from churnwatch.ingest.proposal import Proposal, config_text, propose, refuse_overwrite
+from churnwatch.render.csv_rows import BOM
 from churnwatch.render.formats import TABLE_ROWS, Renderer
 from churnwatch.render.language import Language, language
 from churnwatch.render.plan_view import owner_files
@@ -459,7 +460,7 @@ def render_parts(renderer: Renderer[Any], document: Any) -> Iterator[bytes]:
     """The output in parts, produced as they are written: a format that can stream (JSON,
     NDJSON) never holds a million customers' text in memory at once."""
     if renderer.bom:
-        yield b"\xef\xbb\xbf"
+        yield BOM
     chunks = getattr(renderer, "chunks", None)
     if chunks is None:
         yield renderer.render(document)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 import typer
 
@@ -241,14 +241,10 @@ def scan(
     reasons why and a next step."""
     from churnwatch import api
 
-    renderer = with_options(
-        choose_format(output_format, output), csv_dialect=csv_dialect, formula_guard=formula_guard
+    renderer = chosen_renderer(
+        output_format, output, csv_dialect, formula_guard=formula_guard, pretty=pretty, quiet=quiet
     )
-    renderer = prettified(renderer, pretty)
-    refuse_binary_on_terminal(renderer.binary, output)
     runs_on = api.engine(engine, scheduler, partitions, workers)
-    if (note := extension_mismatch(renderer, output)) and not quiet:
-        message("note", "yellow", note)
     with progress_display(quiet) as step:
         run = api.scan_exports(exports, config, as_of, step, horizon=horizon, engine=runs_on)
     if not quiet:
@@ -288,6 +284,29 @@ def scan(
         api.record_run(run, record_to)
     if fail_on is not None:
         _check_fail_on(shown, Severity.parse(fail_on), fail_on, quiet)
+
+
+def chosen_renderer(
+    output_format: str | None,
+    output: Path | None,
+    csv_dialect: str | None,
+    *,
+    formula_guard: bool,
+    pretty: bool,
+    quiet: bool,
+) -> Any:
+    """The output format the options choose, with its CSV and JSON options, for the scan's
+    rows and the lists made of them: refused before any reading where it cannot be written
+    (a workbook to a terminal), with a note where ``--format`` and the file's extension
+    disagree."""
+    renderer = with_options(
+        choose_format(output_format, output), csv_dialect=csv_dialect, formula_guard=formula_guard
+    )
+    renderer = prettified(renderer, pretty)
+    refuse_binary_on_terminal(renderer.binary, output)
+    if (note := extension_mismatch(renderer, output)) and not quiet:
+        message("note", "yellow", note)
+    return renderer
 
 
 def _check_strict(run: ScanRun, quiet: bool) -> None:

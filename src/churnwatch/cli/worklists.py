@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 import typer
 
 from churnwatch.cli.scanning import (
+    CsvDialectOption,
     FormatOption,
     FormulaGuardOption,
     HorizonOption,
@@ -19,6 +20,7 @@ from churnwatch.cli.scanning import (
     PrettyOption,
     SegmentOption,
     TopOption,
+    chosen_renderer,
 )
 from churnwatch.cli.shell import (
     AsOfOption,
@@ -39,7 +41,13 @@ from churnwatch.cli.shell import (
 )
 from churnwatch.core.errors import UsageError
 from churnwatch.render.console import as_text, make_console
-from churnwatch.render.formats import TABLE_ROWS, choose_format, format_named_by, not_indented
+from churnwatch.render.formats import (
+    TABLE_ROWS,
+    format_named_by,
+    in_language,
+    not_csv,
+    not_indented,
+)
 
 if TYPE_CHECKING:
     ExplainFormat: TypeAlias = str
@@ -101,6 +109,9 @@ def loyal(
     segment: SegmentOption = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
+    csv_dialect: CsvDialectOption = None,
+    formula_guard: FormulaGuardOption = True,
+    pretty: PrettyOption = False,
     lang: LangOption = None,
     engine: EngineOption = None,
     scheduler: SchedulerOption = None,
@@ -113,8 +124,9 @@ def loyal(
     from churnwatch import api
     from churnwatch.render.loyal_view import show_loyal
 
-    renderer = choose_format(output_format, output)
-    refuse_binary_on_terminal(renderer.binary, output)
+    renderer = chosen_renderer(
+        output_format, output, csv_dialect, formula_guard=formula_guard, pretty=pretty, quiet=quiet
+    )
     runs_on = api.engine(engine, scheduler, partitions, workers)
     with progress_display(quiet) as step:
         run, core = api.loyal_exports(
@@ -136,7 +148,7 @@ def loyal(
         return
     reads = api.files_read(exports, config) if output else []
     emit(
-        api.render_parts(renderer, core),
+        api.render_parts(in_language(renderer, words), core),
         output,
         reads=reads,
         announce=False,
@@ -166,6 +178,7 @@ def winback(
         ),
     ] = None,
     output: OutputOption = None,
+    csv_dialect: CsvDialectOption = None,
     formula_guard: FormulaGuardOption = True,
     pretty: PrettyOption = False,
     lang: LangOption = None,
@@ -188,6 +201,8 @@ def winback(
 
     chosen = output_format or _winback_format(output)
     check_pretty(pretty, chosen)
+    if chosen != "csv" and (csv_dialect is not None or not formula_guard):
+        raise not_csv(chosen)
     refuse_binary_on_terminal(chosen == "xlsx", output)
     runs_on = api.engine(engine, scheduler, partitions, workers)
     with progress_display(quiet) as step:
@@ -212,7 +227,9 @@ def winback(
     data = {
         "json": lambda: winback_json(found, words, pretty=pretty),
         "ndjson": lambda: winback_ndjson(found, words),
-        "csv": lambda: winback_csv(found, formula_guard=formula_guard, lang=words),
+        "csv": lambda: winback_csv(
+            found, formula_guard=formula_guard, lang=words, dialect=csv_dialect or "standard"
+        ),
         "xlsx": lambda: winback_xlsx(found, words),
         "table": lambda: as_text(partial(show_winback, lang=words), found, 100),
     }[chosen]()

@@ -101,10 +101,13 @@ def with_options(renderer: Any, *, csv_dialect: str | None, formula_guard: bool)
     if csv_dialect is None and formula_guard:
         return renderer
     if not hasattr(renderer, "with_options"):
-        raise UsageError(
-            f"--csv-dialect and --no-formula-guard apply to csv output, not {renderer.name}"
-        )
+        raise not_csv(renderer.name)
     return renderer.with_options(csv_dialect=csv_dialect, formula_guard=formula_guard)
+
+
+def not_csv(name: str) -> UsageError:
+    """What a CSV option with the output format ``name`` is."""
+    return UsageError(f"--csv-dialect and --no-formula-guard apply to csv output, not {name}")
 
 
 def prettified(renderer: Any, pretty: bool) -> Any:

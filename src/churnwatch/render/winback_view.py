@@ -115,11 +115,16 @@ def winback_json(found: WinBack, lang: Language | None = None, *, pretty: bool =
 
 
 def winback_csv(
-    found: WinBack, *, formula_guard: bool = True, lang: Language | None = None
+    found: WinBack,
+    *,
+    formula_guard: bool = True,
+    lang: Language | None = None,
+    dialect: str = "standard",
 ) -> bytes:
+    """The list as CSV in ``dialect`` (see ``CSV_DIALECTS``)."""
     import pyarrow as pa
 
-    from churnwatch.render.csv_rows import csv_bytes, safe_text
+    from churnwatch.render.csv_rows import in_dialect, safe_text
 
     columns = _columns(winback_records(found, lang))
     arrays = {
@@ -128,7 +133,7 @@ def winback_csv(
         else pa.array(values, _arrow_types().get(key, pa.string()))
         for key, values in columns.items()
     }
-    return csv_bytes(pa.table(arrays))
+    return in_dialect(pa.table(arrays), dialect)
 
 
 def _columns(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
