@@ -257,6 +257,24 @@ def test_split_by_owner_writes_each_owner_only_their_customers(cli, folder, tmp_
     assert mentioned and all(owners[c] == "Anna Schmidt" for c in mentioned)
 
 
+def test_split_by_owner_writes_every_owners_file_or_none(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Last week's set stays whole when one owner's file cannot be written (its name is
+    taken by a folder): the owners before it had their new report beside the others' old
+    one, and the run said only the error."""
+    target = tmp_path / "out" / "weekly.md"
+    target.parent.mkdir()
+    report(cli, folder, "--split-by", "owner", "-o", target)
+    last_week = {path: path.read_bytes() for path in target.parent.iterdir()}
+    blocked = max(last_week)  # the owner whose name sorts last is written last
+    blocked.unlink()
+    blocked.mkdir()
+    result = cli("report", folder, "--split-by", "owner", "-o", target, "--as-of", "2026-09-01")
+    assert result.exit_code == 2 and "is a folder" in result.stderr
+    del last_week[blocked]
+    assert {path: path.read_bytes() for path in last_week} == last_week
+    assert sorted(target.parent.iterdir()) == sorted([*last_week, blocked])  # no leftovers
+
+
 def test_split_by_owner_needs_a_place_for_the_files(cli, folder) -> None:  # type: ignore[no-untyped-def]
     result = cli("report", folder, "--split-by", "owner")
     assert result.exit_code == 2 and "one file per owner" in result.stderr

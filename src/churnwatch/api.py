@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -49,7 +49,7 @@ from churnwatch.core.sources import SOURCES
 from churnwatch.core.suggest import did_you_mean
 from churnwatch.core.words import plural
 from churnwatch.deliver import history
-from churnwatch.deliver.atomic import Data, refuse_inputs, write_atomically
+from churnwatch.deliver.atomic import Data, refuse_inputs, write_all_atomically, write_atomically
 from churnwatch.deliver.history import Recording, fingerprint_files, fingerprint_text
 from churnwatch.features import FEATURES, FeatureSpec
 from churnwatch.ingest.dataset import Dataset, load_dataset, source_path
@@ -473,6 +473,14 @@ def write_output(target: Path, data: Data, *, reads: Collection[Path] = ()) -> N
     replaces a file the run read (``-o EXPORTS/orders.csv`` would destroy the input)."""
     refuse_inputs(target, reads)
     write_atomically(target, data)
+
+
+def write_outputs(outputs: Sequence[tuple[Path, Data]], *, reads: Collection[Path] = ()) -> None:
+    """Write several reports as one (one per owner): all of them, or, where one cannot be
+    written, none (:func:`write_output` each)."""
+    for target, _ in outputs:
+        refuse_inputs(target, reads)
+    write_all_atomically(outputs)
 
 
 def files_read(exports: Path, config: Path | None = None) -> list[Path]:

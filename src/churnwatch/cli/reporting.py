@@ -20,6 +20,7 @@ from churnwatch.cli.shell import (
     WorkersOption,
     app,
     emit,
+    emit_files,
     handles_errors,
     message,
     progress_display,
@@ -227,9 +228,16 @@ def _write(  # noqa: PLR0917  (a private step of one command)
         emit(document.data, None, binary=binary)
         return
     reads = [*api.files_read(found.exports, config), *([found.history] if found.history else [])]
+    if not split:
+        (document,) = documents
+        emit(document.data, output, reads=reads, announce=verbose, binary=binary)
+        return
     targets = api.report_targets(output, [d.owner for d in documents], split=split)
-    for document, target in zip(documents, targets, strict=True):
-        emit(document.data, target, reads=reads, announce=verbose, binary=binary)
+    emit_files(
+        [(target, d.data) for target, d in zip(targets, documents, strict=True)],
+        reads=reads,
+        announce=verbose,
+    )
 
 
 def _mail(  # noqa: PLR0917  (a private step of one command)
@@ -297,5 +305,5 @@ def _write_messages(mails: list[Mail], output: Path | None, *, announce: bool) -
         return
     owners = [mail.owner for mail in mails]
     targets = api.report_targets(output.with_suffix(".eml"), owners, split=len(mails) > 1)
-    for mail, target in zip(mails, targets, strict=True):
-        emit(api.message_bytes(mail), target, announce=announce)
+    messages = [api.message_bytes(mail) for mail in mails]
+    emit_files(list(zip(targets, messages, strict=True)), announce=announce)

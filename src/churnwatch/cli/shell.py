@@ -371,6 +371,20 @@ def refuse_binary_on_terminal(binary: bool, output: Path | None) -> None:
 NOT_TEXT = "xlsx is not text: write it to a file with --output FILE.xlsx"
 
 
+def emit_files(
+    outputs: Sequence[tuple[Path, bytes]], *, reads: Sequence[Path] = (), announce: bool = True
+) -> None:
+    """Several files written as one set (one per owner): all of them or, where one cannot be
+    written, none; then, if ``announce``, a line on stderr for each."""
+    from churnwatch import api
+
+    api.write_outputs(outputs, reads=reads)
+    if announce:
+        console = make_console(stderr=True)
+        for target, _ in outputs:
+            console.print(f"wrote {escape(str(target))}")
+
+
 def emit(
     data: bytes | Iterable[bytes],
     output: Path | None,

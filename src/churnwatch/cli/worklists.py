@@ -33,6 +33,7 @@ from churnwatch.cli.shell import (
     WorkersOption,
     app,
     emit,
+    emit_files,
     handles_errors,
     progress_display,
     refuse_binary_on_terminal,
@@ -323,9 +324,12 @@ def plan(
     words = api.output_language(run.config, lang)
     reads = api.files_read(exports, config)
     if split_by and output is not None:
-        for name, file in owner_files([o.owner for o in due]).items():
-            theirs = [o for o in due if o.owner == name]
-            emit(plan_ics(theirs, as_of_text, words), output / file, reads=reads, announce=False)
+        files = owner_files([o.owner for o in due]).items()
+        calendars = [
+            (output / file, plan_ics([o for o in due if o.owner == name], as_of_text, words))
+            for name, file in files
+        ]
+        emit_files(calendars, reads=reads, announce=False)
         return
     if chosen == "table" and output is None:
         show_document(partial(show_plan, lang=words), due)

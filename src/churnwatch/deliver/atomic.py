@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from churnwatch.core.errors import OutputError
@@ -84,24 +84,78 @@ def write_atomically(target: Path, data: Data) -> None:
     as ``/dev/stdout`` is written to directly, since it cannot be replaced. An existing
     file keeps its permissions.
     """
-    if (descriptor := open_descriptor(target)) is not None:
-        _write_to_descriptor(target, descriptor, data)
-        return
-    refuse_planted_link(target)
-    target = Path(os.path.realpath(target))
+    write_all_atomically([(target, data)])
+
+
+def write_all_atomically(outputs: Sequence[tuple[Path, Data]]) -> None:
+    """Write several files as one (:func:`write_atomically` each): every file is written
+    beside its target first, and only when all are written are they renamed into place, so
+    a failure on the way (the fifth owner's file name taken by a folder, a full disk) leaves
+    every file as it was rather than half of them new. Devices and pipes are written to
+    last, directly."""
+    staged: list[tuple[Path, Path]] = []  # (temporary, target)
+    later: list[tuple[Path, Data]] = []
     try:
-        existing = target.stat()
+        for target, data in outputs:
+            if (place := _destination(target)) is None:
+                later.append((target, data))
+            else:
+                staged.append((_staged(*place, data), place[0]))
+        for temporary, real in staged:
+            try:
+                os.replace(temporary, real)
+            except OSError as exc:
+                raise OutputError(f"{real}: cannot write: {exc.strerror}") from None
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)  # those renamed already are gone
+        raise
+    for target, data in later:
+        if (descriptor := open_descriptor(target)) is not None:
+            _write_to_descriptor(target, descriptor, data)
+        else:
+            _write_through(target, data)
+
+
+def _destination(target: Path) -> tuple[Path, int] | None:
+    """Where ``target``'s file is (links followed) and the mode it keeps or gets; None for a
+    device or pipe, written to directly."""
+    if open_descriptor(target) is not None:
+        return None
+    refuse_planted_link(target)
+    real = Path(os.path.realpath(target))
+    try:
+        existing = real.stat()
     except FileNotFoundError:
         existing = None
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+        raise OutputError(f"{real}: cannot write: {exc.strerror}") from None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         if stat.S_ISDIR(existing.st_mode):
-            raise OutputError(f"{target}: is a folder; give a file name")
-        _write_through(target, data)
-        return
-    mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
-    _replace(target, data, mode)
+            raise OutputError(f"{real}: is a folder; give a file name")
+        return None
+    if not real.parent.is_dir():
+        raise OutputError(f"{real}: folder {real.parent} does not exist")
+    return real, stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
+
+
+def _staged(target: Path, mode: int, data: Data) -> Path:
+    """``data`` in a new file beside ``target``, with ``mode``: renamed into place later."""
+    temporary = None
+    try:
+        with held():  # a stop right after the file is made would leave it in the user's folder
+            # a short prefix: the temporary name must fit where the target's name just fits
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", dir=target.parent)
+        with os.fdopen(handle, "wb") as file:
+            file.writelines(_parts(data))
+        os.chmod(temporary, mode)
+    except BaseException as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+        raise
+    return Path(temporary)
 
 
 def _write_to_descriptor(target: Path, descriptor: int, data: Data) -> None:
@@ -122,27 +176,6 @@ def _write_through(target: Path, data: Data) -> None:
             file.writelines(_parts(data))
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
-
-
-def _replace(target: Path, data: Data, mode: int) -> None:
-    folder = target.parent
-    if not folder.is_dir():
-        raise OutputError(f"{target}: folder {folder} does not exist")
-    temporary = None
-    try:
-        with held():  # a stop right after the file is made would leave it in the user's folder
-            # a short prefix: the temporary name must fit where the target's name just fits
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", dir=folder)
-        with os.fdopen(handle, "wb") as file:
-            file.writelines(_parts(data))
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException as exc:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
-        raise
 
 
 def _umask() -> int:
