@@ -724,6 +724,34 @@ def test_dates_of_another_unmistakable_form_in_a_column_are_read(
     assert [(EPOCH + dt.timedelta(days=int(d))).isoformat() for d in days] == read
 
 
+def test_a_date_format_with_day_and_month_swapped_is_refused(write_csv, exports):
+    """``date_format = "%m.%d.%Y"`` on a German file: the dates that read only day first
+    were read so with a note, and every date that reads either way (``06.10.2026``) with
+    day and month swapped, exit 0 even with ``--strict``. Where no date reads only the
+    configured way, the form is wrong: one error naming the line and the fix."""
+    write_csv("churnwatch.toml", '[sources.orders]\ndate_format = "%m.%d.%Y"\n')
+    write_csv("orders.csv", "customer_id;order_date;amount\nC1;06.10.2026;5\nC1;14.10.2026;5\n")
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    said = str(raised.value)
+    assert "orders.csv:3: column 'order_date': dates written as %d.%m.%Y ('14.10.2026')" in said
+    assert "the 1 that read either way would be read with day and month swapped" in said
+    assert said.endswith('set date_format = "%d.%m.%Y" in [sources.orders] of churnwatch.toml')
+
+
+def test_dates_read_either_way_among_both_forms_are_a_warning(write_csv, exports):
+    """Some dates only month first (``10.14.2026``), some only day first: the ones that
+    read either way cannot be told, which is a warning (``--strict`` stops), not a note."""
+    write_csv("churnwatch.toml", '[sources.orders]\ndate_format = "%m.%d.%Y"\n')
+    rows = "C1;10.14.2026;5\nC1;06.10.2026;5\nC2;15.10.2026;5\n"
+    write_csv("orders.csv", f"customer_id;order_date;amount\n{rows}")
+    warning = problem(load(exports), "other_date_form")
+    assert (warning.level, warning.lines) == (Level.WARNING, (4,))
+    assert warning.message.startswith(
+        "1 date only readable as %d.%m.%Y, not %m.%d.%Y, read so; the 1 that read either way"
+    )
+
+
 @pytest.mark.parametrize(
     ("header", "config", "expected"),
     [

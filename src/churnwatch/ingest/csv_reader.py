@@ -1367,16 +1367,65 @@ class _Reader:
             if not ok.any():
                 continue
             read = rows[ok]
-            days[read], valid[read] = more[ok], True
             main = self.dialect.date_format
-            wording = Counted(
-                "date", after=f" written as {form_name(form)}, not {form_name(main)}, read so"
-            )
-            self._counted_note(column, Reason.OTHER_DATE_FORM, wording, read, cleaned)
+            if form == _day_and_month_swapped(main):
+                self._say_day_and_month_swapped(column, cleaned, valid, read, form)
+            else:
+                wording = Counted(
+                    "date", after=f" written as {form_name(form)}, not {form_name(main)}, read so"
+                )
+                self._counted_note(column, Reason.OTHER_DATE_FORM, wording, read, cleaned)
+            days[read], valid[read] = more[ok], True
             rows = rows[~ok]
         remaining = np.zeros(len(wrong), dtype=bool)
         remaining[rows] = True
         return days, valid, remaining
+
+    def _say_day_and_month_swapped(
+        self,
+        column: Column,
+        cleaned: pa.ChunkedArray,
+        in_main: np.ndarray,
+        read: np.ndarray,
+        form: str,
+    ) -> None:
+        """Dates (``read``) that read only with day and month the other way round than the
+        column's form, ``form`` (``14.10.2026`` under ``%m.%d.%Y``): no exporter writes both,
+        so the form is most likely wrong, and then every date that reads either way
+        (``06.10.2026``) is read with day and month swapped. An error where no date reads
+        only the column's way; a warning where some do (the dates that read either way
+        cannot be told apart)."""
+        main, header = self.dialect.date_format, self.columns[column.name]
+        valid_rows = np.flatnonzero(in_main)
+        _, either = parse_days(cleaned.take(pa.array(valid_rows)), form, trimmed=True)
+        fix = f'set date_format = "{form}" in [sources.{self.source.name}] of churnwatch.toml'
+        if either.all():
+            line = int(self.layout.row_lines(read[:1], len(cleaned))[0])
+            example = cleaned[int(read[0])].as_py()
+            raise InputError(
+                f"{self.path}:{line}: column '{inline(header)}': dates written as {form}"
+                f" ('{inline(excerpt(str(example)))}'), not {main}: {plural(len(read), 'date')}"
+                f" can only be read as {form}, none only as {main}, and the"
+                f" {int(either.sum()):,} that read either way would be read with day and month"
+                f" swapped; {fix}"
+            )
+        wording = Counted(
+            "date",
+            after=f" only readable as {form}, not {main}, read so; the"
+            f" {int(either.sum()):,} that read either way are read as {main}, with day and"
+            f" month swapped if the file writes them as {form} (then {fix})",
+        )
+        self._add_problem(
+            column,
+            Reason.OTHER_DATE_FORM,
+            wording(len(read)),
+            read,
+            len(cleaned),
+            examples_of=cleaned,
+            level=Level.WARNING,
+            tally=(len(read),),
+            wording=wording,
+        )
 
     def _numbers(
         self, column: Column, values: pa.ChunkedArray
@@ -1731,6 +1780,11 @@ def unraisable_errors() -> Iterator[list[BaseException]]:
         yield caught
     finally:
         sys.unraisablehook = previous
+
+
+def _day_and_month_swapped(form: str) -> str:
+    """``%m.%d.%Y`` for ``%d.%m.%Y`` and the other way round."""
+    return form.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
 def _clean(values: pa.ChunkedArray) -> pa.Array:
