@@ -59,6 +59,18 @@ INVALID = [
         "sources.orders.delimiter: must be a single character",
         id="long_delimiter",
     ),
+    pytest.param(  # Telefon was read as outbound, the last list winning, with exit 0
+        "[sources.orders.values.channel]\ninbound = ['Telefon', 'Fax']\n"
+        "outbound = ['Außendienst', 'telefon']\n",
+        "sources.orders.values.channel: 'telefon' is listed under inbound (as 'Telefon') and"
+        " under outbound; keep it under the one it means",
+        id="spelling_under_two_values",
+    ),
+    pytest.param(  # every amount was skipped, with exit 0
+        "[sources.payments]\ndecimal = '.'\nthousands = '.'\n",
+        "sources.payments: decimal and thousands are both '.'",
+        id="decimal_mark_groups_thousands",
+    ),
 ]
 
 

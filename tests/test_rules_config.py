@@ -135,6 +135,11 @@ def test_disabled_then_enabled_rule_is_back() -> None:
             '[[rules]]\nid = "x"\ntitle = "X"\nweight = 3\n',
             "my.toml: rule 'x': missing when",
         ),
+        (  # meant to override paying-later: a new rule, missing what one needs
+            '[[rules]]\nid = "paying_later"\nweight = 40\n',
+            "my.toml: rule 'paying_later': missing title, when (a new rule needs title, when,"
+            " weight) (did you mean 'paying-later'?)",
+        ),
         (
             '[[rules]]\nid = "x"\n',
             "my.toml: rule 'x': missing title, when, weight",
@@ -176,6 +181,7 @@ def test_disabled_then_enabled_rule_is_back() -> None:
         "forbidden-construct",
         "missing-title-weight",
         "missing-when",
+        "new-rule-named-like-a-default",
         "missing-all",
         "explain-unknown-feature",
         "explain-bad-format",

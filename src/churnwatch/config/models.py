@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from churnwatch.core.dialect import Decimal, Thousands, validate_date_format
 from churnwatch.core.domain import SeverityName
 from churnwatch.core.sources import SOURCES
+from churnwatch.core.spelling import normalise
 from churnwatch.core.suggest import did_you_mean
 
 
@@ -31,6 +32,15 @@ class SourceConfig(_Strict):
     date_format: str | None = None
     cents: bool | None = None
     """The amounts are in cents (divided by 100); unset: where the amount's header says so."""
+
+    @model_validator(mode="after")
+    def _two_marks(self) -> SourceConfig:
+        if self.decimal is not None and self.decimal == self.thousands:
+            raise ValueError(
+                f"decimal and thousands are both '{self.decimal}': the decimal mark cannot also"
+                ' group the thousands (German numbers: decimal = "," and thousands = ".")'
+            )
+        return self
 
     @field_validator("delimiter")
     @classmethod
@@ -105,6 +115,23 @@ def _check_mapping(source: str, config: SourceConfig, known: tuple[str, ...]) ->
                 raise ValueError(
                     f"sources.{source}.values.{column}.{value}: not one of"
                     f" {', '.join(vocabulary)}{did_you_mean(value, vocabulary)}"
+                )
+        _check_one_meaning(f"sources.{source}.values.{column}", mapping)
+
+
+def _check_one_meaning(where: str, mapping: dict[str, list[str]]) -> None:
+    """A spelling listed under two values (``Telefon`` as inbound and as outbound) is an
+    error: the reader compares spellings whatever their case and punctuation, and the last
+    list would silently win."""
+    meant: dict[str, tuple[str, str]] = {}
+    for value, spellings in mapping.items():
+        for spelling in spellings:
+            earlier, as_written = meant.setdefault(normalise(spelling), (value, spelling))
+            if earlier != value:
+                raise ValueError(
+                    f"{where}: '{spelling}' is listed under {earlier}"
+                    f"{f' (as {as_written!r})' if as_written != spelling else ''} and under"
+                    f" {value}; keep it under the one it means"
                 )
 
 

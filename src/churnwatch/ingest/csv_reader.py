@@ -28,6 +28,7 @@ from churnwatch.core.dialect import ISO_FORMAT, PARQUET, Dialect, form_name
 from churnwatch.core.domain import is_order
 from churnwatch.core.errors import EmptySourceError, InputError
 from churnwatch.core.sources import Column, Kind, Source
+from churnwatch.core.spelling import normalise
 from churnwatch.core.suggest import closest
 from churnwatch.core.words import EXCERPT, excerpt, inline, plural, printable
 from churnwatch.ingest.amount_unit import in_whole_units
@@ -84,7 +85,7 @@ from churnwatch.ingest.problems import (
     Reason,
     nul_bytes_removed,
 )
-from churnwatch.ingest.recognise import map_columns, normalise
+from churnwatch.ingest.recognise import map_columns
 from churnwatch.ingest.sniff import (
     DELIMITERS,
     MAX_TITLE_LINES,

@@ -24,6 +24,7 @@ from churnwatch.config import (
 from churnwatch.core.dialect import PARQUET, Dialect
 from churnwatch.core.errors import ChurnwatchError, InputError, OutputError
 from churnwatch.core.sources import SOURCES, Kind, Source
+from churnwatch.core.spelling import normalise
 from churnwatch.core.words import excerpt, inline
 from churnwatch.ingest.csv_reader import derivable, export_head, lookalike_headers, whole_column
 from churnwatch.ingest.dataset import special_file_error, unread_instead
@@ -36,7 +37,7 @@ from churnwatch.ingest.parquet_folder import (
     refuse_parts_as_exports,
     shown,
 )
-from churnwatch.ingest.recognise import map_columns, normalise, other_amount, source_score
+from churnwatch.ingest.recognise import map_columns, other_amount, source_score
 from churnwatch.ingest.sniff import Head, ambiguous_numbers, detect_dialect, first_undecodable
 from churnwatch.ingest.transcode import mixes_encodings
 from churnwatch.ingest.vocabulary import by_meaning, toml_lines, understand

@@ -7,11 +7,10 @@ exports (DATEV, SAP Business One, Lexware style).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from churnwatch.core.sources import SOURCES, Kind
+from churnwatch.core.spelling import normalise
 
 _CUSTOMER = (
     "customer id|customer|customer no|customer number|customer nr|cust id|client id|client|"
@@ -362,16 +361,6 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
-
-
-def normalise(text: str) -> str:
-    """Lower-case ASCII words: ``'Fällig am'`` → ``'faellig am'``, ``'Cust_ID'`` → ``'cust id'``."""
-    text = text.strip().lower()
-    for umlaut, ascii_ in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, ascii_)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", text)
-    return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
 
 
 def column_score(header: str, source: str, canonical: str) -> float:

@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from churnwatch.core.sources import Column
+from churnwatch.core.spelling import normalise
 from churnwatch.core.words import plural
-from churnwatch.ingest.recognise import VALUE_SYNONYMS, normalise
+from churnwatch.ingest.recognise import VALUE_SYNONYMS
 
 MIN_WORD_MATCH = 3
 """Shorter spellings (``in``, ``n``, ``1``) only count as the whole value, never as a word in it."""

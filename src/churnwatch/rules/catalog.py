@@ -70,18 +70,24 @@ def active_rules(user: list[RuleConfig], origin: str) -> list[Rule]:
             )
         base, _ = merged.get(rule.id, ({}, origin))
         merged[rule.id] = ({**base, **rule.model_dump(exclude_unset=True)}, origin)
+    built_in = [rule.id for rule in default_rules()]
     return [
-        _build(fields, where) for fields, where in merged.values() if fields.get("enabled", True)
+        _build(fields, where, built_in)
+        for fields, where in merged.values()
+        if fields.get("enabled", True)
     ]
 
 
-def _build(fields: dict[str, object], origin: str) -> Rule:
+def _build(fields: dict[str, object], origin: str, built_in: list[str]) -> Rule:
+    """``built_in``: the default rules' ids, one of which a new rule's id may be a typo of
+    (``paying_later`` meant to override ``paying-later``)."""
     rule_id = str(fields["id"])
     where = f"{origin}: rule '{rule_id}'"
     missing = [key for key in ("title", "when", "weight") if fields.get(key) is None]
     if missing:
         raise ConfigError(
             f"{where}: missing {', '.join(missing)} (a new rule needs title, when, weight)"
+            f"{'' if rule_id in built_in else did_you_mean(rule_id, built_in)}"
         )
     try:
         expression = parse(
