@@ -209,8 +209,23 @@ def test_calibrate_writes_a_rules_file_that_loads(tmp_path: Path) -> None:
     assert "ordering-less-often" in pinned  # fired in the history: its fitted weight is kept
     assert "paying-later" not in pinned  # never fired there: as configured, not pinned
     assert "fired on" in text and "lift" in text and "never fired" in text
+    # --config takes the folder's churnwatch.toml's place: its mapping would be lost
+    assert "append it to the churnwatch.toml that maps the exports" in text
+    assert "within 90 days with at least this probability" in text
     checked = invoke("rules", "--check", target)
     assert checked.exit_code == 0, checked.output
+
+
+def test_weights_trained_on_a_shorter_horizon_are_said_to_be_its_chances() -> None:
+    """Trained on 30 days where 90 were asked (too short a history): a weight is a chance
+    within 30 days, carried on by the order history, and no floor on the 90-day risk; the
+    file said '90 days with at least this probability'."""
+    from churnwatch.render.rules_file import _weight_lines
+
+    text = " ".join(_weight_lines(30, 90))
+    assert "places no order within 30 days with at least this probability" in text
+    assert "so it may be lower than a weight" in text
+    assert _weight_lines(90, 90) == [_weight_lines(30, 90)[0].replace("30 days", "90 days")]
 
 
 def test_calibrate_refuses_when_the_history_is_too_short() -> None:

@@ -27,18 +27,37 @@ def rules_file(calibrated: Calibrated) -> str:
         f" {training.customers:,}"
         f" customers, of whom {training.churners:,} ({rate:.1%}) placed no order in the"
         f" {plural(training.horizon_days, 'day')} after.",
-        "# weight = the chance, in percent, that this rule adds on its own: a customer it fires on"
-        f" places no order within {plural(result.model.horizon_days, 'day')} with at least this"
-        " probability, on top of the order history and the other signals.",
+        *_weight_lines(training.horizon_days, result.model.horizon_days),
         "# pin = true keeps a fitted weight as it is; rules that never fired keep their configured"
         " weight and are not pinned.",
-        "# Use it as the [[rules]] of churnwatch.toml, or pass it with --config. Do not backtest"
-        f" with it before {result.as_of}: its weights were fitted on what happened up to then.",
+        "# Use it as the [[rules]] of churnwatch.toml: append it to the churnwatch.toml that maps"
+        " the exports (a file passed with --config takes that file's place, mapping and all)."
+        f" Do not backtest with it before {result.as_of}: its weights were fitted on what"
+        " happened up to then.",
         "",
     ]
     for index, rule in enumerate(calibrated.rules):
         lines += _rule(rule.id, (rule.weight, calibrated.weights[index]), index, training, rate)
     return "\n".join(lines)
+
+
+def _weight_lines(trained: int, horizon: int) -> list[str]:
+    """What a weight means: a chance within the horizon the weights were trained on, which
+    is the scan's, or a shorter one that the order history carries on (then the weight is
+    no floor on the scan's risk)."""
+    within = f"places no order within {plural(trained, 'day')} with at least this probability"
+    lines = [
+        "# weight = the chance, in percent, that this rule adds on its own: a customer it fires"
+        f" on {within}, on top of the order history and the other signals."
+    ]
+    if trained < horizon:
+        lines.append(
+            f"# The history was too short to train on {plural(horizon, 'day')}: the weights are"
+            f" chances within {plural(trained, 'day')}, and the risk of no order within"
+            f" {plural(horizon, 'day')} is that chance times the order history's chance of no"
+            " order in the days after (BG/NBD), so it may be lower than a weight."
+        )
+    return lines
 
 
 def _rule(
