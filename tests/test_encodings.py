@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from churnwatch.core.errors import InputError
 from churnwatch.ingest.problems import MAX_LINES, Level
 from helpers import ORDERS, day, ids, load, problem, summary
 
@@ -171,3 +172,36 @@ def test_a_note_over_two_lines_in_another_encoding_in_a_column_not_read(exports)
     dataset = load(exports)
     assert len(ids(dataset)) == 40
     assert summary(dataset).dialect.encoding == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("mark", "text", "setting", "said"),
+    [
+        (codecs.BOM_UTF8, "utf-8", "cp1252", "UTF-8 text, not cp1252"),
+        (b"", "utf-16-le", "latin-1", "UTF-16 text, not latin-1"),  # the codec writes it
+        (b"", "utf-32", "utf-16", "UTF-32 text, not utf-16"),
+    ],
+)
+def test_an_encoding_setting_the_byte_order_mark_contradicts_is_refused(
+    exports, mark, text, setting, said
+):
+    """A UTF-8 export with a BOM under ``encoding = "cp1252"``: every umlaut garbled, and
+    the error proposed mapping the garbled first header (``ï»¿Kundennummer``)."""
+    data = ORDERS.replace("customer_id", "Kundennummer").encode(text)
+    if text == "utf-16-le":
+        data = codecs.BOM_UTF16_LE + data
+    (exports / "orders.csv").write_bytes(mark + data)
+    config = f'[sources.orders]\nencoding = "{setting}"\n'
+    config += '[sources.orders.columns]\ncustomer_id = "Kundennummer"\n'
+    (exports / "churnwatch.toml").write_text(config, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load(exports)
+    assert "orders.csv: starts with the byte-order mark of" in str(raised.value)
+    assert said in str(raised.value)
+    assert "ï»¿" not in str(raised.value)
+
+
+def test_an_encoding_setting_that_reads_the_mark_is_kept(exports):
+    (exports / "orders.csv").write_bytes(codecs.BOM_UTF8 + ORDERS.encode("utf-8"))
+    (exports / "churnwatch.toml").write_text('[sources.orders]\nencoding = "utf-8"\n')
+    assert len(load(exports).customer_ids) == 2

@@ -140,6 +140,33 @@ def read_head(path: Path, shown: Path | None = None) -> bytes:
         raise InputError(f"{shown or path}: cannot read: {exc.strerror}") from None
 
 
+_MARKS = {  # UTF-32's first: little-endian, it starts as UTF-16's does
+    codecs.BOM_UTF32_LE: ("UTF-32", ("utf-32", "utf-32-le")),
+    codecs.BOM_UTF32_BE: ("UTF-32", ("utf-32", "utf-32-be")),
+    codecs.BOM_UTF8: ("UTF-8", ("utf-8", "utf-8-sig")),
+    codecs.BOM_UTF16_LE: ("UTF-16", ("utf-16", "utf-16-le")),
+    codecs.BOM_UTF16_BE: ("UTF-16", ("utf-16", "utf-16-be")),
+}
+"""Byte-order marks: the encoding each says, and the names of it that read the file."""
+
+
+def _check_marked_encoding(head: bytes, encoding: str, path: Path) -> None:
+    """A file that starts with a byte-order mark is in that mark's encoding: an ``encoding``
+    setting that says otherwise (cp1252 for a UTF-8 file with a BOM) would garble every
+    umlaut and the first header's name, and the missing-column error that followed
+    proposed mapping the garbled names."""
+    for mark, (name, readers) in _MARKS.items():
+        if not head.startswith(mark):
+            continue
+        if codecs.lookup(encoding).name not in readers:
+            raise InputError(
+                f"{path}: starts with the byte-order mark of {name}, so it is {name} text, not"
+                f" {encoding}: remove the encoding setting (churnwatch reads the mark) or set"
+                f' encoding = "{readers[0]}" in churnwatch.toml'
+            )
+        return
+
+
 def detect_encoding(head: bytes, path: Path) -> str:
     """UTF-16/UTF-8 by BOM, else UTF-8 if the bytes decode, else cp1252 (latin-1 as last resort)."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -231,6 +258,8 @@ def _inspected_head(
     plain, path = path, shown or path
     if not raw.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
         raise EmptySourceError(path, EmptySourceError.EMPTY)
+    if encoding is not None:
+        _check_marked_encoding(raw, encoding, path)
     chosen = encoding or detect_encoding(raw, path)
     text = decode_head(raw, chosen)
     lines = text.splitlines()[: SAMPLE_ROWS + 1 + MAX_TITLE_LINES]
