@@ -83,6 +83,17 @@ def configured_delimiter_that_splits_nothing(exports, use_fixture):
     )
 
 
+def comma_configured_on_a_german_file(exports, use_fixture):
+    (exports / "churnwatch.toml").write_text('[sources.orders]\ndelimiter = ","\n')
+    path = exports / "orders.csv"
+    path.write_text("Kundennummer;Belegdatum;Betrag\n10001;02.10.2026;1.234,56\n")
+    return path, (  # the decimal comma split each row in two: the header taken for a title
+        "the header is 2 columns ('10001;02.10.2026;1.234', '56'): the file is not delimited"
+        " by ',' as churnwatch.toml says, but by ';'; set delimiter = \";\" under"
+        " [sources.orders], or remove the delimiter setting to have it detected"
+    )
+
+
 def date_missing_beside_an_order_id(exports, use_fixture):
     path = exports / "orders.csv"
     path.write_text("order_id,customer_id,amount\nO1,C1,5\n")
@@ -159,6 +170,7 @@ FATAL = [
     amount_missing_beside_a_text_column_named_alike,
     two_columns_missing_at_once,
     configured_delimiter_that_splits_nothing,
+    comma_configured_on_a_german_file,
     date_missing_beside_an_order_id,
     orders_saved_as_a_workbook,
     pytest.param(fake_zip, id="xlsx"),

@@ -470,16 +470,21 @@ def _missing_column(
 
 
 def _wrong_delimiter(head: Head, source: Source, config: SourceConfig) -> str | None:
-    """When the configured delimiter splits nothing and another one splits the header: the
-    whole header read as one column, which no mapping could fix."""
-    if config.delimiter is None or len(head.header) != 1:
+    """When another delimiter than the configured one splits the header into more columns
+    (and required columns are missing): the whole header read as one column (or as two,
+    where a decimal comma in a German file of semicolons met ``delimiter = ","``), which no
+    mapping could fix."""
+    if config.delimiter is None:
         return None
-    others = [d for d in DELIMITERS if d != config.delimiter and d in head.header[0]]
-    if not others:
+    line = config.delimiter.join(head.header)
+    others = {d: line.count(d) + 1 for d in DELIMITERS if d != config.delimiter}
+    other = max(others, key=lambda d: others[d])
+    if others[other] <= len(head.header):
         return None
-    found, setting = repr(others[0]), f"delimiter = {json.dumps(others[0])}"  # "\\t", valid TOML
+    found, setting = repr(other), f"delimiter = {json.dumps(other)}"  # "\\t", valid TOML
+    columns = "one column" if len(head.header) == 1 else f"{len(head.header)} columns"
     return (
-        f"the header is one column ({_excerpt(head.header)}): the file is not delimited by"
+        f"the header is {columns} ({_excerpt(head.header)}): the file is not delimited by"
         f" {config.delimiter!r} as churnwatch.toml says, but by {found}; set {setting} under"
         f" [sources.{source.name}], or remove the delimiter setting to have it detected"
     )
