@@ -208,13 +208,17 @@ def test_a_footer_of_rules_counts_and_page_numbers_is_one_note_not_skipped_rows(
         ),
         ("-----------\n\f", 2, ()),  # rules and page breaks alone
         ('"Confidential Information - Do Not Distribute"\n"Copyright (c) 2025 ACME"', 2, None),
+        # the total in a column read as a date, or in one not read (a name): Lexware, Excel
+        (";;;Summe;37.037,00", 1, (";;;Summe;37.037,00",)),
+        (";;Gesamtsumme;30.10.2026;37.037,00", 1, (";;Gesamtsumme;30.10.2026;37.037,00",)),
     ],
-    ids=["counts", "french", "rules-alone", "salesforce"],
+    ids=["counts", "french", "rules-alone", "salesforce", "in-the-date", "in-a-name"],
 )
 def test_more_report_footers_are_left_out(write_csv, exports, lines, count, shown):
-    write_csv(
-        "orders.csv", f"order_id;customer_id;order_date;amount\n1;C1;02.01.2025;5,00\n{lines}\n"
-    )
+    """(The total in a row without a customer id was looked for in the worded columns read
+    only: a total in the date column was a skipped row, a warning.)"""
+    header = "order_id;customer_id;Name;order_date;amount"
+    write_csv("orders.csv", f"{header}\n1;C1;Kunde 1;02.01.2025;5,00\n{lines}\n")
     dataset = load(exports)
     [note] = dataset.problems
     assert (note.code, note.count) == ("no_data", count)
@@ -228,8 +232,9 @@ def test_more_report_footers_are_left_out(write_csv, exports, lines, count, show
         "C9;C2;03.01.2025;Total",  # a total in a customer's row, not in its id
         "C9;C2;03.01.2025;6,00\n;Summe;;5,00\nC3;C3;04.01.2025;7,00",  # not at the end
         "SO9;TOTAL;30.12.2025;1.200,00",  # TotalEnergies' matchcode, with an order number
+        "SO9;;Summe;6,00",  # an order's row without its customer: a skipped row of data
     ],
-    ids=["name", "other-column", "not-at-the-end", "matchcode"],
+    ids=["name", "other-column", "not-at-the-end", "matchcode", "order-without-customer"],
 )
 def test_a_customers_last_row_is_no_footer(write_csv, exports, last):
     write_csv(

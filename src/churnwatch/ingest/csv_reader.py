@@ -1070,20 +1070,26 @@ class _Reader:
             if c.name in self.columns and c.kind not in (Kind.DATE, Kind.NUMBER)
         ]
         tail = _text_of(raw.slice(int(rows[0]) if rows.size else 0), worded)
+        customer = self.columns["customer_id"]
+        whole = self._fields_without_an_id(rows, tail, customer, parsed)
+        named = [
+            whole.get(int(row)) or _may_name_a_total(values, customer)
+            for row, values in zip(rows, tail, strict=True)
+        ]
         rejected = self.malformed[-MAX_FOOTER:]
         delimiter = self.dialect.delimiter
         ends_in_rules = bool(rejected) and decoration(rejected[-1])
         if (
             not ends_in_rules
             and not any(names_a_total(text.split(delimiter)) for text in rejected)
-            and not any(
-                names_a_total(_may_name_a_total(row, self.columns["customer_id"])) for row in tail
-            )
+            and not any(names_a_total(fields) for fields in named)
         ):
             return np.zeros(parsed, dtype=bool)
         records = [
-            _parsed_record(int(line), row, self.columns["customer_id"])
-            for line, row in zip(self.layout.row_lines(rows, parsed), tail, strict=True)
+            _parsed_record(int(line), row, customer, fields)
+            for line, row, fields in zip(
+                self.layout.row_lines(rows, parsed), tail, named, strict=True
+            )
         ]
         if rejected:
             lines = self._malformed_lines()[-len(rejected) :]
@@ -1103,6 +1109,24 @@ class _Reader:
                 _footer_note(self.source.name, self.path.name, found, shown, delimiter or ";")
             )
         return left_out
+
+    def _fields_without_an_id(
+        self, rows: np.ndarray, tail: list[dict[str, Any]], customer: str, parsed: int
+    ) -> dict[int, tuple[str, ...]]:
+        """Every field, read or not, of the rows at the end without a customer id or any
+        other worded value read (an order number: a row of data): such a row is no
+        customer's, and its total may be named anywhere (``;;Summe;37.037,00`` in the date
+        column, ``;Gesamtsumme;30.10.2026;…`` in a name churnwatch does not read). The file
+        is looked at only where there are such rows."""
+        empty = [
+            int(row)
+            for row, values in zip(rows, tail, strict=True)
+            if _no_id(values, customer) and not _may_name_a_total(values, customer)
+        ]
+        if not empty:
+            return {}
+        found = self.layout.records(np.array(empty, dtype=np.int64), parsed)
+        return dict(zip(empty, found or [], strict=False))
 
     # -- converting ------------------------------------------------------------------------
 
@@ -1890,12 +1914,15 @@ def _may_name_a_total(row: dict[str, Any], customer: str) -> tuple[str, ...]:
     return tuple(others)
 
 
-def _parsed_record(line: int, row: dict[str, Any], customer: str) -> Record:
-    """A row at the file's end, as the footer check sees it: with neither a customer id nor
-    any other worded value (an order number), it is no customer's row. The note shows it
-    from the file's fields, so it carries no text of its own."""
-    fields = _may_name_a_total(row, customer)
-    return Record(line, fields, "", parsed=True, without_id=not fields and _no_id(row, customer))
+def _parsed_record(
+    line: int, row: dict[str, Any], customer: str, fields: tuple[str, ...]
+) -> Record:
+    """A row at the file's end, as the footer check sees it (``fields``: those that may
+    name a total): with neither a customer id nor any other worded value (an order number),
+    it is no customer's row. The note shows it from the file's fields, so it carries no text
+    of its own."""
+    worded = _may_name_a_total(row, customer)
+    return Record(line, fields, "", parsed=True, without_id=not worded and _no_id(row, customer))
 
 
 def _no_id(row: dict[str, Any], customer: str) -> bool:
