@@ -148,6 +148,36 @@ def test_an_id_written_in_either_unicode_form_is_one_customer(tmp_path, engine):
         assert json.loads(found.stdout)["customer"]["features"]["order_count"] == 6
 
 
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_customer_numbers_padded_in_one_export_can_be_read_as_one(tmp_path, engine):
+    """SAP's FBL5N pads the customer number to ten digits, VA05 does not: every payment was
+    an orphan's and the payment signals never fired. The warning names the setting, and the
+    setting reads them as one customer (ids of other shapes are left as they are)."""
+    orders = (
+        "customer_id,order_date,amount\n"
+        "10001,2025-01-02,5\n10001,2025-02-02,5\nKD-007,2025-01-05,1\nK012X,2025-01-06,1\n"
+    )
+    payments = (
+        "customer_id,due_date,paid_date,amount\n"
+        "0000010001,2025-01-16,2025-01-17,5\n0000010001,2025-02-16,,5\nKD-7,2025-01-20,,1\n"
+        "K12X,2025-01-20,,1\n"
+    )
+    folder = write_exports(tmp_path / "exports", orders=orders, payments=payments)
+    common = ("scan", folder, "--as-of", "2025-02-28", "-f", "json", "--engine", engine)
+    apart = invoke(*common)
+    assert "'0000010001' vs '10001' in the orders (if they are one customer, set" in (
+        stderr_of(apart)
+    )
+    assert "ignore_leading_zeros = true under [customer_ids]" in stderr_of(apart)
+    (folder / "churnwatch.toml").write_text("[customer_ids]\nignore_leading_zeros = true\n")
+    one = invoke(*common)
+    assert one.exit_code == 0, stderr_of(one)
+    customers = {c["customer_id"]: c for c in json.loads(one.stdout)["customers"]}
+    assert set(customers) == {"10001", "KD-7", "K012X"}  # K12X: no number, an orphan still
+    assert customers["10001"]["features"]["open_overdue_invoices"] == 1
+    assert "'K12X'" in stderr_of(one) and "0000010001" not in stderr_of(one)
+
+
 def test_ids_only_a_dropped_row_had_are_no_customers():
     """A dictionary-encoded column (Parquet) keeps the ids of rows skipped for a bad value
     in its dictionary: those are nobody's, in one source or several."""

@@ -40,7 +40,7 @@ from churnwatch.analyses.result import ScanResult, Selection
 from churnwatch.analyses.scan import scan
 from churnwatch.analyses.split_scan import split_scan
 from churnwatch.analyses.winback import WinBack, win_back
-from churnwatch.config import CONFIG_NAME, Config, find_config, load_config
+from churnwatch.config import CONFIG_NAME, Config, CustomerIds, find_config, load_config
 from churnwatch.core.days import days_to_iso, today
 from churnwatch.core.domain import Phase, Severity
 from churnwatch.core.errors import ChurnwatchError, ConfigError, UsageError
@@ -259,11 +259,16 @@ def settings_fingerprint(config: Config) -> str:
         for key in LATER_SOURCE_SETTINGS:
             if source.get(key) is None:
                 source.pop(key, None)
+    for table, defaults in LATER_TABLES.items():
+        if settings.get(table) == defaults.model_dump(mode="json"):
+            settings.pop(table)  # as the runs recorded before the table was there
     return fingerprint_text(json.dumps(settings, separators=(",", ":"), ensure_ascii=False))
 
 
 LATER_SOURCE_SETTINGS = ("cents",)
 """Source settings newer than recorded histories (see :func:`settings_fingerprint`)."""
+LATER_TABLES = {"customer_ids": CustomerIds()}
+"""Tables of settings newer than recorded histories, and their defaults."""
 
 
 def record_run(run: ScanRun, path: Path) -> int:

@@ -10,6 +10,7 @@ from churnwatch.config.files import (
 )
 from churnwatch.config.models import (
     Config,
+    CustomerIds,
     Email,
     History,
     Language,
@@ -26,6 +27,7 @@ from churnwatch.config.models import (
 __all__ = [
     "CONFIG_NAME",
     "Config",
+    "CustomerIds",
     "Email",
     "History",
     "Language",

@@ -258,8 +258,18 @@ class Email(_Strict):
     sender: str | None = Field(default=None, alias="from", max_length=320)
 
 
+class CustomerIds(_Strict):
+    """How customer ids are compared across the exports."""
+
+    ignore_leading_zeros: bool = False
+    """``0000010001`` (SAP's FBL5N pads the customer number to ten digits) is ``10001``
+    (VA05 does not pad it): customer numbers, perhaps after a prefix (``KD-000017``), read
+    whatever their padding. Unset, such ids are two customers, and a warning says so."""
+
+
 class Config(_Strict):
     sources: Sources = Sources()
+    customer_ids: CustomerIds = CustomerIds()
     windows: Windows = Windows()
     risk: Risk = Risk()
     lifecycle: Lifecycle = Lifecycle()

@@ -42,20 +42,26 @@ class Coded(NamedTuple):
     """``ids`` as Arrow text, for checks over all of them."""
 
 
-def code_customers(columns: dict[str, pa.ChunkedArray]) -> Coded:
+def code_customers(
+    columns: dict[str, pa.ChunkedArray], *, ignore_leading_zeros: bool = False
+) -> Coded:
     """The sorted index of all ids (trimmed), and per source the int32 code of each row.
 
     A row whose id is blank or missing gets code -1. The columns may be text or
-    dictionary-encoded text.
+    dictionary-encoded text. ``ignore_leading_zeros``: a customer number is one customer
+    whatever its padding (``0000010001`` is ``10001``), see ``[customer_ids]``.
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
         numbered = list(pool.map(read_numbered, columns.values()))
         if all(numbered) and (coded := _by_number(columns, numbered)) is not None:
-            return coded
+            return coded  # one width, or no padding: a number is spelt one way only
         encoded = list(pool.map(_Encoded.of, columns.values()))
         raw, places = _raw_ids(encoded)
         visible = _visible(raw)
-        ids, raw_to_code = _sorted_codes(_without_decimal_zeros(_composed(visible)), raw)
+        clean = _without_decimal_zeros(_composed(visible))
+        if ignore_leading_zeros:
+            clean = pc.if_else(numbered_ids(clean), unpadded(clean), clean)
+        ids, raw_to_code = _sorted_codes(clean, raw)
         found = pool.map(lambda e, place: e.codes(place, raw_to_code), encoded, places)
         codes = dict(zip(columns, found, strict=True))
     index = pd.Index(
@@ -208,7 +214,7 @@ def without_leading_zeros(ids: pa.Array) -> pa.Array:
     return pc.utf8_ltrim(ids, characters="0")
 
 
-def numbered(ids: pa.Array) -> pa.Array:
+def numbered_ids(ids: pa.Array) -> pa.Array:
     """Which ids are a number, perhaps after a prefix of other characters (``00123``,
     ``KD-000123``, ``C0123``): customer numbers, which one system pads with zeros and
     another does not."""
@@ -216,7 +222,7 @@ def numbered(ids: pa.Array) -> pa.Array:
 
 
 def unpadded(ids: pa.Array) -> pa.Array:
-    """``00123`` → ``123``, ``KD-000123`` → ``KD-123`` (of :func:`numbered` ids): customer
+    """``00123`` → ``123``, ``KD-000123`` → ``KD-123`` (of :func:`numbered_ids`): customer
     numbers compared whatever their padding."""
     return pc.replace_substring_regex(ids, _PADDING, r"\1\2")
 
@@ -269,6 +275,8 @@ class Lookalike:
     """Each comparable id as the spellings agree on it."""
     comparable: Callable[[pa.Array], pa.Array] | None = None
     """Which ids may be spelt so (a boolean per id); None: every id."""
+    setting: str = ""
+    """The setting that reads such spellings as one customer, where there is one."""
 
 
 LOOKALIKES = (
@@ -278,7 +286,8 @@ LOOKALIKES = (
         "both with and without leading zeros",
         any_padded,
         unpadded,
-        numbered,
+        numbered_ids,
+        "ignore_leading_zeros = true under [customer_ids]",
     ),
     Lookalike(
         Reason.CASE_IDS,

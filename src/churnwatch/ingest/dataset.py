@@ -169,7 +169,8 @@ def load_dataset(
         pending = {name: pool.submit(_duplicate_candidates, t) for name, t in tables.items()}
         converted = {name: pool.submit(_columns, t) for name, t in tables.items()}
         coded = code_customers(
-            {name: table.table.column("customer_id") for name, table in tables.items()}
+            {name: table.table.column("customer_id") for name, table in tables.items()},
+            ignore_leading_zeros=config.customer_ids.ignore_leading_zeros,
         )
         columns = shared_out(converted, lambda name: _columns(tables[name]))
         candidates, in_order = {}, {}
@@ -830,8 +831,19 @@ def _lookalike_hint(lookalike: Lookalike, spellings: Spellings, orphans: np.ndar
     return (
         f"; {plural(count, 'id')} {'differs' if count == 1 else 'differ'} from an"
         f" ordering customer's {lookalike.differ}: '{inline(excerpt(mine))}' vs"
-        f" '{inline(excerpt(theirs))}' in the orders"
+        f" '{inline(excerpt(theirs))}' in the orders{_one_customer(lookalike)}"
     )
+
+
+def _or_set(lookalike: Lookalike) -> str:
+    return f" or set {lookalike.setting} in churnwatch.toml" if lookalike.setting else ""
+
+
+def _one_customer(lookalike: Lookalike) -> str:
+    """How to have such spellings read as one customer, where a setting does it."""
+    if not lookalike.setting:
+        return ""
+    return f" (if they are one customer, set {lookalike.setting} in churnwatch.toml)"
 
 
 def lookalike_twins(orders: SourceFrame, spellings: Spellings) -> list[Problem]:
@@ -861,7 +873,7 @@ def _twins(lookalike: Lookalike, orders: SourceFrame, spellings: Spellings) -> P
         f"{plural(int((spelt.sharing > 1).sum()), 'customer id')} written {lookalike.written}"
         f" ('{inline(excerpt(first))}' and '{inline(excerpt(second))}'): each spelling is a"
         " customer of its own, with part of the orders; if they are one, export the ids in"
-        " one form",
+        f" one form{_or_set(lookalike)}",
         column=orders.table.columns["customer_id"],
         count=int(twins.size),
     )

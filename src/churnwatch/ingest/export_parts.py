@@ -47,7 +47,7 @@ from churnwatch.ingest.csv_reader import (
     resolve_columns,
     unraisable_errors,
 )
-from churnwatch.ingest.customer_ids import DECIMAL_ZEROS, natural_order
+from churnwatch.ingest.customer_ids import DECIMAL_ZEROS, natural_order, unpadded
 from churnwatch.ingest.dataset import (
     Dataset,
     left_out,
@@ -889,7 +889,8 @@ def _lines(block: np.ndarray) -> pa.Array:
 def routing_keys(ids: pa.Array) -> pa.Array:
     """Per id (bytes), a key that every spelling of one customer shares: what is left after
     removing everything the loader's cleaning may remove (blanks, NUL, quotes) and every
-    non-ASCII byte, ``10001.0`` and ``10001,0`` read as ``10001``. A letter with a
+    non-ASCII byte, ``10001.0`` and ``10001,0`` read as ``10001``, and a number's leading
+    zeros (which ``[customer_ids] ignore_leading_zeros`` takes off). A letter with a
     combining mark after it goes with the mark, as the letter that both make (``Ü`` for
     ``U`` and a diaeresis) goes: the loader reads the two Unicode forms as one id. Two
     customers may share a key (and then a part); one customer never gets two."""
@@ -909,7 +910,7 @@ def routing_keys(ids: pa.Array) -> pa.Array:
     keys = pa.LargeStringArray.from_buffers(
         len(ids), pa.py_buffer(new_offsets.tobytes()), pa.py_buffer(kept.tobytes())
     )
-    return pc.replace_substring_regex(keys, DECIMAL_ZEROS, r"\1")
+    return unpadded(pc.replace_substring_regex(keys, DECIMAL_ZEROS, r"\1"))
 
 
 def combining_marks(data: np.ndarray) -> np.ndarray:
