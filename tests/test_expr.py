@@ -181,6 +181,9 @@ def test_margin(text: str, expected: list[float]) -> None:
         ("min(a) > 1", 1, "min() takes at least 2 arguments, got 1"),
         ("coalesce(a) > 1", 1, "coalesce() takes at least 2 arguments, got 1"),
         ("is_missing() or a", 1, "is_missing() takes 1 argument, got 0"),
+        # Python's parser gives no place where the text ends too soon: it was column 1
+        ("revenue_change <= -60%", 22, "ends too soon (a share is a fraction: -0.6 for -60%)"),
+        ("a > 1 and ", 9, "syntax error: invalid syntax: it ends too soon"),
     ],
 )
 def test_rejected_with_position(text: str, column: int, message: str) -> None:

@@ -77,6 +77,17 @@ class _Found:
     """``(feature, text, column)`` of each ``feature == "text"`` comparison."""
 
 
+def _syntax_error(text: str, exc: SyntaxError) -> ExpressionError:
+    """Where Python's parser found no place (0: the text ended too soon, as after a trailing
+    ``%`` in ``revenue_change <= -60%``), the end of the text, and what is likely meant: a
+    share is written as a fraction."""
+    if exc.offset:
+        return ExpressionError(f"syntax error: {exc.msg}", exc.offset)
+    end = len(text.rstrip())
+    hint = " (a share is a fraction: -0.6 for -60%)" if text.rstrip().endswith("%") else ""
+    return ExpressionError(f"syntax error: {exc.msg}: it ends too soon{hint}", max(end, 1))
+
+
 def parse(
     text: str,
     known: Mapping[str, object] | None = None,
@@ -114,7 +125,7 @@ def _parse(
         if condition:
             _check_condition(tree)
     except SyntaxError as exc:
-        raise ExpressionError(f"syntax error: {exc.msg}", exc.offset or 1) from None
+        raise _syntax_error(text, exc) from None
     except ExpressionError:
         raise
     except (ValueError, RecursionError, MemoryError):
