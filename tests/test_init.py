@@ -244,6 +244,23 @@ def test_init_switches_off_a_payments_export_without_a_due_date(write_csv, expor
     )
 
 
+def test_init_asks_for_the_invoice_date_that_payment_terms_need(write_csv, exports, cli):
+    """Payment terms in days and an invoice date under a header init does not know
+    (``Erstellt``, JTL's): init asked for a due date column the export does not have."""
+    write_csv("Auftraege.csv", "Kundennummer;Belegdatum;Nettobetrag\nK1;02.01.2025;5,00\n")
+    write_csv(
+        "Rechnungen.csv",
+        "Kundennr;Erstellt;Zahlungsziel (Tage);Bezahlt am;Betrag\nK1;02.01.2025;14;;5,00\n",
+    )
+    result = cli("init", exports)
+    assert result.exit_code == 0
+    assert (
+        "set sources.payments.columns.invoice_date (e.g. 'Erstellt', whose values are dates),"
+        " from which and payment_terms ('Zahlungsziel (Tage)') it is worked out, or"
+        " sources.payments.columns.due_date" in flat(result.stdout)
+    )
+
+
 def test_init_works_out_due_dates_from_payment_terms(write_csv, exports, cli):
     """An invoice list with a payment term in days instead of a due date: the due date is
     the invoice date plus the term, and the payment signals work."""

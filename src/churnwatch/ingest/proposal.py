@@ -73,6 +73,29 @@ class SourceProposal:
     def unmapped_headers(self) -> list[str]:
         return [h for h in self.head.header if h not in self.columns.values()]
 
+    def to_map(self, column: str) -> str:
+        """What to map for a missing ``column``: itself, or where the columns it is worked
+        out from are there but a date, and an unused header holds dates (payment terms in
+        days beside ``Erstellt``, JTL's invoice date), that one too."""
+        schema = SOURCES[self.source]
+        sources = schema.column(column).derived_from
+        needed = [c for c in sources if c not in self.columns]
+        if len(needed) != 1 or len(sources) < 2 or schema.column(needed[0]).kind is not Kind.DATE:
+            return column
+        fitting = [h for h in self.unmapped_headers if _dates_in(self.head, h)]
+        if not fitting:
+            return column
+        have = ", ".join(f"{c} ('{inline(self.columns[c])}')" for c in sources if c in self.columns)
+        like = (
+            f"'{inline(fitting[0])}'"
+            if len(fitting) == 1
+            else "one of " + ", ".join(f"'{inline(h)}'" for h in fitting)
+        )
+        return (
+            f"{needed[0]} (e.g. {like}, whose values are dates), from which and {have} it is"
+            f" worked out, or sources.{self.source}.columns.{column}"
+        )
+
     def has_samples(self, kind: Kind) -> bool:
         """Whether any mapped column of this kind has a value to detect its format from
         (a customer list has no amounts: its config names no decimal separator) and is
@@ -91,6 +114,12 @@ class SourceProposal:
             for c in schema.required_columns
             if c not in self.columns and not derivable(schema.column(c), self.columns)
         ]
+
+
+def _dates_in(head: Head, header: str) -> bool:
+    """Whether a column's sampled values are dates in one format."""
+    values = [v.strip() for v in head.samples([header]) if v.strip()][:200]
+    return bool(values) and detect_date_format(values)[0] is not None
 
 
 @dataclass
@@ -113,7 +142,7 @@ class Proposal:
                 (
                     "warning",
                     f"{name}: no column recognised as '{column}'; set sources.{name}"
-                    f".columns.{column}"
+                    f".columns.{p.to_map(column)}"
                     + ("" if SOURCES[name].required else _LEFT_DISABLED.format(name=name)),
                 )
                 for column in p.missing_required
