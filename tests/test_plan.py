@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,47 @@ def test_calendar_names_spell_out_accents_and_never_collide() -> None:
     assert names["Chloé Martin"] == "plan-chloe-martin.ics"
     assert len(set(names.values())) == len(names)
     assert names[None] == "plan-unassigned.ics" and "/" not in names["../x"]
+
+
+def test_calendar_names_of_any_script_and_length_stay_names() -> None:
+    """An owner typed on a Mac (``O`` and a combining diaeresis) is named as on Windows;
+    Cyrillic and Chinese names were 'unassigned-2' and 'unassigned-3' beside the real
+    customers without an owner; a name of 300 characters made every file fail."""
+    from churnwatch.render.plan_view import owner_files
+
+    long_name = "Dr. " + "Maximilian " * 30
+    names = owner_files(["Mehmet O\u0308ztu\u0308rk", "Иван Петров", "王芳", long_name, "!!", None])
+    assert names["Mehmet O\u0308ztu\u0308rk"] == "plan-mehmet-oeztuerk.ics"
+    assert names["Иван Петров"] == "plan-иван-петров.ics" and names["王芳"] == "plan-王芳.ics"
+    assert len(names[long_name].encode()) < 100 and names[long_name].startswith("plan-dr-max")
+    assert names["!!"] == "plan-owner.ics" and names[None] == "plan-unassigned.ics"
+
+
+def test_an_owner_is_one_whatever_the_case_and_unicode_form(tmp_path: Path) -> None:
+    """'İlker Çelik' (Turkish dotted I) matched nothing: Arrow's lower case folds it to 'i',
+    Python's to two characters, so --owner found no one with exit 0 and the split report was
+    empty. One owner spelt 'Chloé Martin' and 'chloé martin' got two calendars, though the
+    report takes them for one."""
+    folder = tmp_path / "exports"
+    shutil.copytree(EXAMPLES / "exports", folder)
+    customers = (folder / "customers.csv").read_text(encoding="utf-8").splitlines()
+    renamed = [customers[0]] + [
+        line.replace("Anna Schmidt", "İlker Çelik" if number % 2 else "İLKER ÇELİK")
+        for number, line in enumerate(customers[1:])
+    ]
+    (folder / "customers.csv").write_text("\n".join(renamed) + "\n", encoding="utf-8")
+    common = ("--as-of", AS_OF, "-f", "json")
+    everyone = json.loads(invoke("plan", folder, *common).stdout)["occasions"]
+    expected = [o for o in everyone if "lker" in (o["owner"] or "").lower()]
+    mine = invoke("plan", folder, *common, "--owner", "İlker Çelik")
+    assert mine.exit_code == 0, stderr_of(mine)
+    assert expected and len(json.loads(mine.stdout)["occasions"]) == len(expected)
+    out = tmp_path / "calendars"
+    out.mkdir()
+    split = invoke("plan", folder, "--as-of", AS_OF, "-f", "ics", "-o", out, "--split-by", "owner")
+    assert split.exit_code == 0, stderr_of(split)
+    files = sorted(p.name for p in out.iterdir())
+    assert len([f for f in files if "lker" in f]) == 1, files
 
 
 def test_overdue_occasions_are_due_today_not_in_the_past(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from churnwatch.analyses.loyal import loyal_core
 from churnwatch.analyses.plan import Occasion, contact_plan
 from churnwatch.analyses.profile import Profile, profile
 from churnwatch.analyses.report import TREND_RUNS, Recorded, WeeklyReport, weekly_reports
-from churnwatch.analyses.result import ScanResult, Selection
+from churnwatch.analyses.result import ScanResult, Selection, folded
 from churnwatch.analyses.scan import scan
 from churnwatch.analyses.split_scan import split_scan
 from churnwatch.analyses.winback import WinBack, win_back
@@ -366,9 +366,9 @@ def _check_filters(result: ScanResult, owners: Collection[str], segments: Collec
 
 def _check_known(result: ScanResult, column: str, wanted: Collection[str]) -> None:
     known = result.known(column)
-    folded = {k.strip().lower() for k in known}
+    names = {folded(k) for k in known}
     for value in wanted:
-        if value.strip().lower() not in folded:
+        if folded(value) not in names:
             where = (
                 f"; known: {', '.join(known[:8])}{', …' if len(known) > 8 else ''}"
                 if known
@@ -887,7 +887,7 @@ def report_mails(
     addresses, unusable = _owner_addresses(report_run.run.result) if to_owners else ({}, {})
     mails, missing = [], []
     for view in views:
-        owner = (view.owner or "").strip().lower()
+        owner = folded(view.owner or "")
         own = addresses.get(owner)
         if to_owners and own is None:
             why = unusable.get(owner, "no owner_email in the customers export")

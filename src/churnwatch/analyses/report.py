@@ -23,7 +23,7 @@ from churnwatch.analyses.changes import (
 )
 from churnwatch.analyses.loyal import loyal_core, value_per_year
 from churnwatch.analyses.plan import Occasion, contact_plan
-from churnwatch.analyses.result import ScanResult, Selection
+from churnwatch.analyses.result import ScanResult, Selection, folded
 from churnwatch.analyses.winback import WinBack, win_back
 from churnwatch.config import Config
 from churnwatch.core.domain import Phase, Severity
@@ -176,7 +176,7 @@ def weekly_reports(
 def _owner_rows(result: ScanResult, owner: str | None) -> np.ndarray:
     if owner is None:
         return np.arange(result.count)
-    return np.flatnonzero(result.texts("owner") == owner.strip().lower())
+    return np.flatnonzero(result.texts("owner") == folded(owner))
 
 
 def _top(result: ScanResult, warn_at: Severity, top: int) -> ScanResult:

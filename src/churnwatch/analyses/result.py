@@ -177,7 +177,7 @@ class ScanResult:
             keep &= np.isin(self.phases(), list(phases))
         for column, wanted in (("owner", owners), ("segment", segments)):
             if wanted:
-                keep &= np.isin(self.texts(column), [w.strip().lower() for w in wanted])
+                keep &= np.isin(self.texts(column), [folded(w) for w in wanted])
         if severities:
             keep &= np.isin(self.column("severity"), [int(s) for s in severities])
         matched = self if keep.all() else self.rows(np.flatnonzero(keep))  # all: no copy
@@ -192,8 +192,7 @@ class ScanResult:
         if column not in self.scored_rows:
             return np.full(self.count, "", dtype=object)
         values = pa.array(self.column(column).astype(object), pa.string(), from_pandas=True)
-        folded = pc.utf8_lower(pc.utf8_trim_whitespace(values)).fill_null("")
-        return np.asarray(folded.to_numpy(zero_copy_only=False), dtype=object)
+        return np.asarray(folded_texts(values).to_numpy(zero_copy_only=False), dtype=object)
 
     def known(self, column: str) -> list[str]:
         """The different values of a master-data column, as written (for suggestions)."""
@@ -280,3 +279,17 @@ class Selection:
             return int((rows.column("severity")[active] >= severity).sum())
 
         return count(self.matched), count(self.rows)
+
+
+def folded_texts(values: pa.Array) -> pa.Array:
+    """Master-data values as they are matched ('' where missing): in Unicode's composed
+    form (an owner typed on a Mac and on Windows is one), trimmed, in lower case."""
+    if not pc.all(pc.string_is_ascii(values)).as_py():
+        values = pc.utf8_normalize(values, form="NFC")
+    return pc.utf8_lower(pc.utf8_trim_whitespace(values)).fill_null("")
+
+
+def folded(value: str) -> str:
+    """One value as :func:`folded_texts` folds a column: by Arrow's lower case, which maps
+    a Turkish ``İ`` to ``i`` where Python's makes it two characters."""
+    return str(folded_texts(pa.array([value], pa.string()))[0].as_py())

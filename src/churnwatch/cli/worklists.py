@@ -293,7 +293,7 @@ def plan(
     """The contact plan: for each customer who needs it, the next occasion to get in touch,
     with its reason and due date, per account manager."""
     from churnwatch import api
-    from churnwatch.render.plan_view import owner_files, plan_ics, plan_json, show_plan
+    from churnwatch.render.plan_view import owner_calendars, plan_ics, plan_json, show_plan
 
     chosen = output_format or (
         "table"  # a folder has no extension: said below as what --split-by needs
@@ -324,12 +324,8 @@ def plan(
     words = api.output_language(run.config, lang)
     reads = api.files_read(exports, config)
     if split_by and output is not None:
-        files = owner_files([o.owner for o in due]).items()
-        calendars = [
-            (output / file, plan_ics([o for o in due if o.owner == name], as_of_text, words))
-            for name, file in files
-        ]
-        emit_files(calendars, reads=reads, announce=False)
+        calendars = owner_calendars(due, as_of_text, words)
+        emit_files([(output / file, ics) for file, ics in calendars], reads=reads, announce=False)
         return
     if chosen == "table" and output is None:
         show_document(partial(show_plan, lang=words), due)

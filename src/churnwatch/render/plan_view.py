@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
+from churnwatch.analyses.result import folded
 from churnwatch.core.days import iso_to_days
 from churnwatch.core.words import inline, printable
 from churnwatch.render.json_document import json_bytes
@@ -144,7 +145,7 @@ def owner_files(
     names: dict[str | None, str] = {}
     taken: set[str] = set()
     for owner in sorted(set(owners), key=lambda o: o or ""):
-        slug = _slug(owner or "unassigned")
+        slug = _slug(owner) if owner and owner.strip() else "unassigned"
         candidate, number = slug, 1
         while candidate in taken:
             number += 1
@@ -154,6 +155,44 @@ def owner_files(
     return names
 
 
+def owner_calendars(
+    due: Sequence[Occasion], as_of: str, lang: Language | None = None
+) -> list[tuple[str, bytes]]:
+    """``plan --split-by owner``: each account manager's calendar with its file name, the
+    owners told apart as the report tells them (whatever their case or Unicode form, each
+    under its first spelling)."""
+    groups: dict[str, list[Occasion]] = {}
+    spelt: dict[str, str | None] = {}
+    for occasion in due:
+        key = folded(occasion.owner or "")
+        spelt.setdefault(key, occasion.owner)
+        groups.setdefault(key, []).append(occasion)
+    files = owner_files(list(spelt.values()))
+    return [(files[spelt[key]], plan_ics(found, as_of, lang)) for key, found in groups.items()]
+
+
 def _slug(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name.translate(_SPELLED)).encode("ascii", "ignore")
-    return re.sub(r"[^a-z0-9]+", "-", plain.decode().lower()).strip("-") or "unassigned"
+    """A name as a file name's part: letters and digits, runs of anything else one dash,
+    accents spelled out or left off (``Jürgen`` → ``juergen``, also as a Mac writes the
+    umlaut), letters of other scripts kept (``Иван`` → ``иван``: left out, two such owners
+    were "unassigned-2" and "unassigned-3"), at most :data:`SLUG_LENGTH` characters (a name
+    of 300 made every owner's file fail), with a digest of the whole name where cut."""
+    composed = unicodedata.normalize("NFC", name).translate(_SPELLED)
+    letters = "".join(_plain(character) for character in composed).lower()
+    slug = re.sub(r"[^\w]+|_", "-", letters).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug[: SLUG_LENGTH - 9].rstrip('-')}-{digest}"
+    return slug or "owner"
+
+
+SLUG_LENGTH = 60
+"""Characters of a name in a file name: well within any file system's 255 bytes with the
+prefix, suffix and number, whatever the script."""
+
+
+def _plain(character: str) -> str:
+    """A character without its accents (``é`` → ``e``), or itself where it has no ASCII
+    form (``И``, ``王``)."""
+    ascii_form = unicodedata.normalize("NFKD", character).encode("ascii", "ignore").decode()
+    return ascii_form or character
