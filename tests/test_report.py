@@ -275,6 +275,37 @@ def test_split_by_owner_writes_every_owners_file_or_none(cli, folder, tmp_path) 
     assert sorted(target.parent.iterdir()) == sorted([*last_week, blocked])  # no leftovers
 
 
+def test_split_by_owner_without_any_owner_is_refused(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An owner column left empty: nothing was written or mailed, exit 0, and the run was
+    recorded, so next week's report took this week's news as known."""
+
+    def no_owners(rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            row["owner"] = ""
+
+    edit_customers(folder, no_owners)
+    history = tmp_path / "runs.db"
+    target = tmp_path / "weekly.md"
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "--split-by",
+        "owner",
+        "-o",
+        target,
+        "--history",
+        history,
+    )
+    assert result.exit_code == 2
+    assert "--split-by owner: no customer has an owner (the owner column is empty)" in (
+        result.stderr
+    )
+    assert not history.exists() or "2026" not in cli("history", "--history", history).stdout
+    assert list(tmp_path.glob("weekly*")) == []
+
+
 def test_split_by_owner_needs_a_place_for_the_files(cli, folder) -> None:  # type: ignore[no-untyped-def]
     result = cli("report", folder, "--split-by", "owner")
     assert result.exit_code == 2 and "one file per owner" in result.stderr

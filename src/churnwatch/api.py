@@ -773,6 +773,11 @@ def _owners(result: ScanResult) -> tuple[list[str | None], int]:
         )
     first = _owner_values(result, "owner").drop_duplicates("owner")
     names = sorted((str(value).strip() for value in first["value"]), key=str.lower)
+    if not names:  # nothing would be written or sent, and the run recorded all the same
+        raise UsageError(
+            "--split-by owner: no customer has an owner (the owner column is empty)",
+            hint="fill the owner (account manager) column of the customers export",
+        )
     owners: list[str | None] = [*names]
     return owners, int((result.texts("owner") == "").sum())
 
