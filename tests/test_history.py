@@ -558,3 +558,19 @@ def test_a_customers_line_follows_the_runs_of_their_latest_horizon(
     points = history.timeline(db, "C0169")
     assert [p.horizon_days for p in points] == [90, 30, 90]
     assert points[1].risk < points[0].risk / 1.5
+
+
+def test_a_history_whose_folder_takes_no_journal_fails_before_the_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file writable, its folder not (an immutable folder, a read-only mount of it):
+    the check passed, then the recording failed after the report was written and mailed."""
+    path = tmp_path / "hist" / "runs.db"
+    history.prepare(path)  # made while the folder takes files
+
+    def refused(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(history.tempfile, "mkstemp", refused)
+    with pytest.raises(HistoryError, match="its folder takes no new file"):
+        history.prepare(path)

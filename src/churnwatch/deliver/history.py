@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -93,6 +94,23 @@ def prepare(path: Path) -> None:
             connection.execute("DELETE FROM runs WHERE 0")  # a write, to see that one works
         finally:
             connection.execute("ROLLBACK")
+    _check_journal_place(path)
+
+
+def _check_journal_place(path: Path) -> None:
+    """SQLite writes its journal beside the history when a run is recorded: a folder that
+    takes no new file fails the recording after the report was written and mailed, so that
+    next week's report repeats this week's news. The write above changes nothing, so it
+    needs no journal: a file is made and removed here instead."""
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".churnwatch-check-", dir=path.parent)
+    except OSError as exc:
+        raise HistoryError(
+            f"{path}: its folder takes no new file ({exc.strerror}), which SQLite needs beside"
+            " the history to record a run; make the folder writable or choose another --history"
+        ) from None
+    os.close(handle)
+    Path(probe).unlink(missing_ok=True)
 
 
 def record(path: Path, recording: Recording, snapshot: pd.DataFrame) -> int:
