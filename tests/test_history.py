@@ -574,3 +574,31 @@ def test_a_history_whose_folder_takes_no_journal_fails_before_the_run_writes(
     monkeypatch.setattr(history.tempfile, "mkstemp", refused)
     with pytest.raises(HistoryError, match="its folder takes no new file"):
         history.prepare(path)
+
+
+def test_what_if_and_dry_runs_never_write_the_history(
+    cli, examples_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """``scan --since-last --no-history`` and ``report --dry-run`` record nothing: they made
+    the history's folders and file (a mistyped path), and stopped at a read-only one."""
+    mistyped = tmp_path / "typo" / "runs.db"
+    exports = examples_dir / "exports"
+    scan = cli("scan", exports, "--since-last", "--no-history", "--history", mistyped, "-q")
+    assert scan.exit_code == 0, scan.output
+    dry = tmp_path / "mail.html"
+    report = cli(
+        "report",
+        exports,
+        "--history",
+        mistyped,
+        "--dry-run",
+        "--email-to",
+        "a@example.com",
+        "--email-from",
+        "b@example.com",
+        "-o",
+        dry,
+        "-q",
+    )
+    assert report.exit_code == 0, report.output
+    assert not (tmp_path / "typo").exists()

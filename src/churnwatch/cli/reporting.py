@@ -149,7 +149,7 @@ def report(
             history=history,
             owner=owner,
             split_by_owner=split_by == "owner",
-            record=not no_history,
+            record=not (no_history or dry_run),  # a dry run only reads the history
             engine=runs_on,
         )
     if not quiet:

@@ -251,12 +251,10 @@ def scan(
         report_problems(run.data_problems(), run.unusable(), run.missing_signals())
     if strict:
         _check_strict(run, quiet)
-    record_to = api.history_file(run, history)
+    compare_with = api.history_file(run, history)
+    record_to = None if no_history else compare_with  # a what-if run only reads it
     if record_to is not None:
         api.prepare_history(record_to, run)
-    compare_with = record_to
-    if no_history:
-        record_to = None
     if since_last:
         run = _compared(run, compare_with, quiet)
     shown = run.shown(
