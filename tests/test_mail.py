@@ -351,6 +351,38 @@ def test_all_recipients_refused(serve: Callable[..., Server]) -> None:
         " anna@firma.de (550 5.1.1 no such mailbox here),"
         " carl@firma.de (550 5.1.1 no such mailbox here)"
     )
+    assert not caught.value.whole_server  # this message's: the next may still go
+
+
+def test_a_server_that_fails_every_message_is_tried_once_with_its_hint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hung server cost its timeout for every owner's message (8 owners: 4 minutes), and
+    the 'not sent' lines left out the hints (what to fix) the errors carry."""
+    from churnwatch import api
+    from churnwatch.config import Config
+
+    port = free_port()
+    for name in ("CHURNWATCH_SMTP_HOST", "CHURNWATCH_SMTP_PORT", "CHURNWATCH_SMTP_TLS"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config(email=Email(host="127.0.0.1", port=port, tls="none"))
+    mails = [api.Mail(owner, [f"{owner}@example.com"], report()) for owner in ("a", "b", "c")]
+    tried: list[object] = []
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        tried.append(args[0])
+        send(*args, **kwargs)
+
+    monkeypatch.setattr("churnwatch.deliver.mail.send", counted)
+    sent = api.send_mails(mails, config)
+    assert len(tried) == 1
+    first, *rest = (outcome.error or "" for outcome in sent)
+    assert first.startswith(f"cannot reach the mail server 127.0.0.1:{port}: connection refused")
+    assert "(hint: check [email] host and port" in first
+    assert (
+        rest
+        == [f"not tried: cannot reach the mail server 127.0.0.1:{port}: connection refused"] * 2
+    )
 
 
 def test_some_recipients_refused(serve: Callable[..., Server]) -> None:

@@ -306,6 +306,33 @@ def test_split_by_owner_without_any_owner_is_refused(cli, folder, tmp_path) -> N
     assert list(tmp_path.glob("weekly*")) == []
 
 
+def test_a_login_without_its_password_stops_before_any_work(
+    cli, folder, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Said at sending, once per message, after the reports were written (exit 2 where
+    the README promises that nothing is written)."""
+    for name, value in (("HOST", "localhost"), ("TLS", "starttls"), ("USER", "u")):
+        monkeypatch.setenv(f"CHURNWATCH_SMTP_{name}", value)
+    monkeypatch.delenv("CHURNWATCH_SMTP_PASSWORD", raising=False)
+    target = tmp_path / "weekly.html"
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "-o",
+        target,
+        "--email-to",
+        "a@example.com",
+        "--email-from",
+        "b@example.com",
+        "--no-history",
+    )
+    assert result.exit_code == 2
+    assert "the mail server login for user 'u' needs a password" in result.stderr
+    assert not target.exists()
+
+
 def test_split_by_owner_needs_a_place_for_the_files(cli, folder) -> None:  # type: ignore[no-untyped-def]
     result = cli("report", folder, "--split-by", "owner")
     assert result.exit_code == 2 and "one file per owner" in result.stderr

@@ -43,7 +43,7 @@ from churnwatch.analyses.winback import WinBack, win_back
 from churnwatch.config import CONFIG_NAME, Config, CustomerIds, find_config, load_config
 from churnwatch.core.days import days_to_iso, today
 from churnwatch.core.domain import Phase, Severity
-from churnwatch.core.errors import ChurnwatchError, ConfigError, UsageError
+from churnwatch.core.errors import ChurnwatchError, ConfigError, DeliveryError, UsageError
 from churnwatch.core.memory import return_freed_memory
 from churnwatch.core.sources import SOURCES
 from churnwatch.core.suggest import did_you_mean
@@ -839,8 +839,15 @@ def report_targets(output: Path, owners: list[str | None], *, split: bool) -> li
 def check_mail_settings(
     exports: Path, config: Path | None, sender: str | None, *, dry_run: bool
 ) -> None:
-    """Before any work: a sender, and (unless only writing the messages) a mail server."""
-    from churnwatch.deliver.mail import default_sender, smtp_settings
+    """Before any work: a sender, and (unless only writing the messages) a mail server and
+    its login (a user without a password was said at sending, once per message, after the
+    reports were written)."""
+    from churnwatch.deliver.mail import (
+        check_credentials,
+        default_sender,
+        smtp_password,
+        smtp_settings,
+    )
 
     settings, _ = configuration(exports, config)
     if sender is None and default_sender(settings.email, os.environ) is None:
@@ -849,7 +856,7 @@ def check_mail_settings(
             hint="pass --email-from ADDR, or set [email] from or CHURNWATCH_SMTP_FROM",
         )
     if not dry_run:
-        smtp_settings(settings.email, os.environ)
+        check_credentials(smtp_settings(settings.email, os.environ), smtp_password(os.environ))
 
 
 def email_addresses(text: str) -> list[str]:
@@ -959,12 +966,18 @@ def send_mails(mails: list[Mail], config: Config) -> list[Sent]:
 
     settings = smtp_settings(config.email, os.environ)
     password = smtp_password(os.environ)
-    outcomes = []
+    outcomes: list[Sent] = []
     for mail in mails:
         try:
             send(mail.message, settings, password)
+        except DeliveryError as exc:
+            outcomes.append(Sent(mail, str(exc)))  # with its hint: what to fix
+            if exc.whole_server:  # a hung server would cost its timeout per message
+                rest = mails[len(outcomes) :]
+                outcomes += [Sent(later, f"not tried: {exc.message}") for later in rest]
+                break
         except ChurnwatchError as exc:
-            outcomes.append(Sent(mail, exc.message))
+            outcomes.append(Sent(mail, str(exc)))
         else:
             outcomes.append(Sent(mail, None))
     return outcomes

@@ -58,6 +58,10 @@ class UsageError(ChurnwatchError):
 class DeliveryError(ChurnwatchError):
     """A report could not be delivered (the mail server refused it, or could not be reached)."""
 
+    whole_server: bool = False
+    """The server failed as it would for any message (down, timed out, the login refused),
+    not this message (its recipients or its content refused)."""
+
 
 class HistoryError(ChurnwatchError):
     """The run history cannot be read or written (locked, damaged, or from a newer version)."""

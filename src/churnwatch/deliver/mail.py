@@ -468,12 +468,16 @@ def send(
     exception (which may hold a server reply to the login) travels with them.
     """
     _refuse_clear_text(settings)
-    _check_credentials(settings, password)
+    check_credentials(settings, password)
     context = ssl.create_default_context() if context is None else context
     try:
         refused = _transmit(message, settings, password, timeout, context)
     except (OSError, smtplib.SMTPException, UnicodeError) as exc:
         failure = _failure(exc, settings, password, timeout)
+        # the message's own refusal; anything else would fail every message the same way
+        failure.whole_server = not isinstance(
+            exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+        )
     else:
         if not refused:
             return
@@ -484,7 +488,7 @@ def send(
     raise failure
 
 
-def _check_credentials(settings: SmtpSettings, password: str | None) -> None:
+def check_credentials(settings: SmtpSettings, password: str | None) -> None:
     """Catch a missing, stray or unsendable password before connecting (no message here
     shows the password itself)."""
     if settings.user is None:
