@@ -333,6 +333,52 @@ def test_a_login_without_its_password_stops_before_any_work(
     assert not target.exists()
 
 
+def test_what_cannot_be_mailed_stops_before_any_file(cli, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """No owner_email column for --email-owners: every owner's file was written first, then
+    exit 2 (and the --email-to copies were not sent). A dry run's messages named after a
+    report called x.eml overwrote it, and -o /dev/stdout wrote /dev/stdout.eml."""
+
+    def no_addresses(rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            row.pop("owner_email", None)
+
+    edit_customers(folder, no_addresses)
+    mail = ("--email-from", "b@example.com", "--dry-run", "--no-history")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "weekly.html"
+    owners = cli(
+        "report",
+        folder,
+        "--as-of",
+        AS_OF,
+        "--split-by",
+        "owner",
+        "--email-owners",
+        "-o",
+        target,
+        *mail,
+    )
+    assert owners.exit_code == 2 and "no owner_email column" in owners.stderr
+    assert list(out.iterdir()) == []
+    for output, said in ((out / "x.eml", "the report's own file"), ("/dev/stdout", "no file")):
+        result = cli(
+            "report",
+            folder,
+            "--as-of",
+            AS_OF,
+            "--email-to",
+            "a@example.com",
+            "-f",
+            "html",
+            "-o",
+            output,
+            *mail,
+        )
+        assert result.exit_code == 2 and said in result.stderr
+        assert list(out.iterdir()) == []
+
+
 def test_split_by_owner_needs_a_place_for_the_files(cli, folder) -> None:  # type: ignore[no-untyped-def]
     result = cli("report", folder, "--split-by", "owner")
     assert result.exit_code == 2 and "one file per owner" in result.stderr

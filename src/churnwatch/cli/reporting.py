@@ -28,13 +28,13 @@ from churnwatch.cli.shell import (
     report_problems,
 )
 from churnwatch.core.errors import DeliveryError, UsageError
+from churnwatch.core.paths import open_descriptor
 from churnwatch.core.words import plural
 from churnwatch.render.formats import extension_mismatch
 from churnwatch.render.report_formats import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from churnwatch.api import Mail, ReportDocument, ReportRun
-    from churnwatch.render.report_view import ReportView
 
     ReportFormat: TypeAlias = str
     SplitBy: TypeAlias = str
@@ -133,12 +133,7 @@ def report(
     mismatch = extension_mismatch(REPORT_FORMATS[fmt], output, REPORT_FORMATS)
     if mismatch and not quiet:
         message("note", "yellow", mismatch)
-    if split_by and output is None and (not mailing or dry_run):
-        raise UsageError(
-            "--split-by owner writes one file per owner",
-            hint="pass --output FILE: each owner's file is named after FILE"
-            " (weekly.html → weekly-anna-schmidt.html)",
-        )
+    _check_targets(output, split=bool(split_by), mailing=mailing, dry_run=dry_run)
     runs_on = api.engine(engine, scheduler, partitions, workers)
     with progress_display(quiet) as step:
         found = api.report_exports(
@@ -163,6 +158,16 @@ def report(
                 f"{plural(found.unassigned, 'customer')} without an owner are in no owner's report",
             )
     views = api.report_views(found, api.output_language(found.run.config, lang))
+    composed = None
+    if mailing:  # composed first: a message that cannot be made stops before any file
+        composed = api.report_mails(
+            found,
+            views,
+            to=recipients,
+            to_owners=email_owners,
+            sender=email_from,
+            attach_xlsx=attach_xlsx,
+        )
     if output is not None or not mailing:
         documents = api.render_reports(views, fmt)
         binary = REPORT_FORMATS[fmt].binary
@@ -170,21 +175,36 @@ def report(
     # A dry run, or a mail not delivered, leaves the history as it was: recorded, the run
     # would be the next report's baseline, and what it found new would never be sent.
     record_to = found.history if found.record and not dry_run else None
-    if mailing:
-        _mail(
-            found,
-            views,
-            recipients,
-            email_owners,
-            email_from,
-            attach_xlsx,
-            dry_run,
-            output,
-            quiet=quiet,
-            recording=record_to is not None,
-        )
+    if composed is not None:
+        _mail(found, composed, dry_run, output, quiet=quiet, recording=record_to is not None)
     if record_to is not None:
         api.record_run(found.run, record_to)
+
+
+def _check_targets(output: Path | None, *, split: bool, mailing: bool, dry_run: bool) -> None:
+    """Before any work: a place for every file the run writes. ``--dry-run`` writes each
+    message beside the report, as ``-o``'s name with ``.eml``: a report named ``.eml`` was
+    overwritten by the message, and ``-o /dev/stdout`` wrote ``/dev/stdout.eml``."""
+    if split and output is None and (not mailing or dry_run):
+        raise UsageError(
+            "--split-by owner writes one file per owner",
+            hint="pass --output FILE: each owner's file is named after FILE"
+            " (weekly.html → weekly-anna-schmidt.html)",
+        )
+    if not (mailing and dry_run and output is not None):
+        return
+    if output.suffix.lower() == ".eml":
+        raise UsageError(
+            f"--dry-run writes the messages as {output.name} (-o's name with .eml), which is"
+            " the report's own file",
+            hint="give the report another extension (weekly.html: messages weekly.eml)",
+        )
+    if open_descriptor(output) is not None or (output.exists() and not output.is_file()):
+        raise UsageError(
+            f"--dry-run writes the messages beside the report, as -o's name with .eml:"
+            f" {output} is no file to write beside",
+            hint="pass -o FILE, or leave -o out to print a single message",
+        )
 
 
 def _addresses(text: str | None) -> list[str]:
@@ -240,13 +260,9 @@ def _write(  # noqa: PLR0917  (a private step of one command)
     )
 
 
-def _mail(  # noqa: PLR0917  (a private step of one command)
+def _mail(
     found: ReportRun,
-    views: list[ReportView],
-    recipients: list[str],
-    to_owners: bool,
-    sender: str | None,
-    attach_xlsx: bool,
+    composed: tuple[list[Mail], list[str]],
     dry_run: bool,
     output: Path | None,
     *,
@@ -255,17 +271,11 @@ def _mail(  # noqa: PLR0917  (a private step of one command)
 ) -> None:
     """Send the messages (or write them with ``--dry-run``); say who got mail (unless
     ``quiet``) and who did not, and exit 2 when anyone did not (``recording``: the run was
-    to be recorded, which it then is not)."""
+    to be recorded, which it then is not). ``composed``: the messages, and the owners
+    without one."""
     from churnwatch import api
 
-    mails, missing = api.report_mails(
-        found,
-        views,
-        to=recipients,
-        to_owners=to_owners,
-        sender=sender,
-        attach_xlsx=attach_xlsx,
-    )
+    mails, missing = composed
     if dry_run:
         _write_messages(mails, output, announce=not quiet)
         failures = []
