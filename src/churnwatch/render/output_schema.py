@@ -69,7 +69,11 @@ class CustomerOut(_Closed):
     base_risk: float | None = Field(
         ge=0,
         le=1,
-        description="the risk from the order history alone; null when there is no model of it",
+        description=(
+            "the risk before the warning signals that fired, which add the rest (fitted with"
+            " them: where a signal explains a lapse, as lost-customer does, this part is small);"
+            " null when there is no model of the order history"
+        ),
     )
     history: str = Field(description="the order history the base risk rests on, in words")
     signals: list[SignalOut]
