@@ -1281,7 +1281,7 @@ class _Reader:
         wording = Counted(
             "date", after=f" standing for none (zeros, a dash, a word) read as empty{yet}"
         )
-        self._counted_note(column, Reason.ZERO_DATE, wording, rows[zeros], values)
+        self._say_counted(column, Reason.ZERO_DATE, wording, rows[zeros], values)
         remaining = invalid.copy()
         remaining[rows[zeros]] = False
         return remaining
@@ -1312,7 +1312,7 @@ class _Reader:
             )
             return days, placeholder
         wording = Counted("date", after=f" read as empty: {why}")
-        self._counted_note(column, Reason.PLACEHOLDER_DATE, wording, rows, values)
+        self._say_counted(column, Reason.PLACEHOLDER_DATE, wording, rows, values)
         emptied: pa.ChunkedArray = pc.if_else(
             pa.array(placeholder), pa.scalar(None, days.type), days
         )
@@ -1404,7 +1404,7 @@ class _Reader:
                 wording = Counted(
                     "date", after=f" written as {form_name(form)}, not {form_name(main)}, read so"
                 )
-                self._counted_note(column, Reason.OTHER_DATE_FORM, wording, read, cleaned)
+                self._say_counted(column, Reason.OTHER_DATE_FORM, wording, read, cleaned)
             days[read], valid[read] = more[ok], True
             rows = rows[~ok]
         remaining = np.zeros(len(wrong), dtype=bool)
@@ -1445,16 +1445,8 @@ class _Reader:
             f" {int(either.sum()):,} that read either way are read as {main}, with day and"
             f" month swapped if the file writes them as {form} (then {fix})",
         )
-        self._add_problem(
-            column,
-            Reason.OTHER_DATE_FORM,
-            wording(len(read)),
-            read,
-            len(cleaned),
-            examples_of=cleaned,
-            level=Level.WARNING,
-            tally=(len(read),),
-            wording=wording,
+        self._say_counted(
+            column, Reason.OTHER_DATE_FORM, wording, read, cleaned, level=Level.WARNING
         )
 
     def _numbers(
@@ -1481,7 +1473,7 @@ class _Reader:
         if pointed.any():
             wording = Counted("value", after=" with a decimal point, not a comma, read so")
             rows = np.flatnonzero(pointed)
-            self._counted_note(column, Reason.POINT_DECIMALS, wording, rows, cleaned)
+            self._say_counted(column, Reason.POINT_DECIMALS, wording, rows, cleaned)
         huge = valid & ~(np.abs(numbers) <= MAX_AMOUNT)
         self.huge_numbers = self.huge_numbers or bool(huge.any())
         valid &= ~huge
@@ -1599,7 +1591,7 @@ class _Reader:
             f' read as such; thousands = "{separator}" under [sources.{self.source.name}] in'
             " churnwatch.toml says so",
         )
-        self._counted_note(column, Reason.UNSAMPLED_THOUSANDS, wording, rows, values)
+        self._say_counted(column, Reason.UNSAMPLED_THOUSANDS, wording, rows, values)
 
     def _report(
         self,
@@ -1623,11 +1615,18 @@ class _Reader:
             level=Level.WARNING if skipped else Level.NOTE,
         )
 
-    def _counted_note(
-        self, column: Column, code: Reason, wording: Counted, rows: np.ndarray, values: pa.Array
+    def _say_counted(
+        self,
+        column: Column,
+        code: Reason,
+        wording: Counted,
+        rows: np.ndarray,
+        values: pa.Array,
+        *,
+        level: Level = Level.NOTE,
     ) -> None:
-        """A note on ``rows`` of a column, in words that a split export's parts can say once
-        with their sum (see :class:`~churnwatch.ingest.problems.Counted`)."""
+        """A note (or a warning) on ``rows`` of a column, in words that a split export's
+        parts can say once with their sum (see :class:`~churnwatch.ingest.problems.Counted`)."""
         self._add_problem(
             column,
             code,
@@ -1635,7 +1634,7 @@ class _Reader:
             rows,
             len(values),
             examples_of=values,
-            level=Level.NOTE,
+            level=level,
             tally=(len(rows),),
             wording=wording,
         )
