@@ -8,6 +8,7 @@ import email.policy
 import io
 import re
 import shutil
+import sqlite3
 import string
 import tomllib
 from collections.abc import Callable
@@ -377,6 +378,62 @@ def test_what_cannot_be_mailed_stops_before_any_file(cli, folder, tmp_path) -> N
         )
         assert result.exit_code == 2 and said in result.stderr
         assert list(out.iterdir()) == []
+
+
+def test_last_weeks_figures_stay_as_recorded_when_customers_leave_the_export(
+    cli, examples_dir, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Five customers critical last week are gone from this week's export: the headline's
+    changes and the trend counted last week over today's customers (25 on the list read as
+    20), where the report promises the difference of the two reports' figures."""
+    history = tmp_path / "runs.db"
+    last_week = cli(
+        "scan",
+        examples_dir / "exports",
+        "--as-of",
+        "2026-09-23",
+        "--history",
+        history,
+        "-q",
+        "-o",
+        tmp_path / "last.csv",
+    )
+    assert last_week.exit_code == 0, last_week.output
+    listed = [
+        r
+        for r in csv.DictReader((tmp_path / "last.csv").open(encoding="utf-8"))
+        if r["severity"] == "critical" and r["phase"] != "lost"
+    ]
+    gone = {row["customer_id"] for row in listed[:5]}
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("orders", "payments", "complaints", "contacts", "customers"):
+        rows = list(
+            csv.DictReader((examples_dir / "exports" / f"{name}.csv").open(encoding="utf-8"))
+        )
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, list(rows[0]))
+            writer.writeheader()
+            writer.writerows(r for r in rows if r["customer_id"] not in gone)
+    result = cli(
+        "report",
+        folder,
+        "--as-of",
+        "2026-09-30",
+        "--history",
+        history,
+        "--no-history",
+        "-f",
+        "txt",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    recorded = sqlite3.connect(history).execute("SELECT critical, high FROM runs").fetchone()
+    warned_then = sum(recorded)  # the default warning list: high and above
+    text = " ".join(result.stdout.split())
+    now = int(re.search(r"on the warning list: (\d+)", text).group(1))
+    assert f"on the warning list: {now} ({now - warned_then:+d} since 2026-09-23)" in text
+    assert re.search(rf"2026-09-23 \S+ {warned_then} · mean", text)
 
 
 def test_split_by_owner_needs_a_place_for_the_files(cli, folder) -> None:  # type: ignore[no-untyped-def]

@@ -148,7 +148,11 @@ def weekly_reports(
                 result=part,
                 owner=owner,
                 warn_at=warn_at,
-                headline=_headline(part, compared.iloc[rows], warn_at, previous is not None),
+                headline=_headline(
+                    part,
+                    warn_at,
+                    _earlier_customers(compared.iloc[rows], previous, warn_at, whole=owner is None),
+                ),
                 previous=previous.info if previous else None,
                 changes=compared.iloc[rows].reset_index(drop=True),
                 top=_top(part, warn_at, config.report.top),
@@ -161,7 +165,7 @@ def weekly_reports(
                     earlier,
                     current,
                     result.cut.as_of,
-                    set(current["customer_id"].iloc[rows]),
+                    None if owner is None else set(current["customer_id"].iloc[rows]),
                     warn_at,
                 ),
                 outcomes=_outcomes(part, earlier, result.cut.as_of, warn_at),
@@ -188,9 +192,23 @@ def _top(result: ScanResult, warn_at: Severity, top: int) -> ScanResult:
     return result.rows(np.flatnonzero(listed)[:top])
 
 
-def _headline(
-    result: ScanResult, changes: pd.DataFrame, warn_at: Severity, has_previous: bool
-) -> Headline:
+def _earlier_customers(
+    compared: pd.DataFrame, previous: Recorded | None, warn_at: Severity, *, whole: bool
+) -> pd.DataFrame | None:
+    """The customers the earlier run's headline counts, with their earlier risk, severity,
+    listing, phase and value (``compare``'s columns): for the whole business every customer
+    that run recorded, also those gone from this week's export (counted over today's
+    customers, five critical customers who left made last week's 25 read as 20); for one
+    owner's report the owner's present customers (the history records no owners)."""
+    if previous is None:
+        return None
+    if not whole:
+        return compared
+    return compare(previous.snapshot, previous.snapshot, warn_at)
+
+
+def _headline(result: ScanResult, warn_at: Severity, earlier: pd.DataFrame | None) -> Headline:
+    """This run's figures, and the earlier run's over ``earlier`` (None: no earlier run)."""
     frame = result.customers
     active = result.phases() != Phase.LOST
     listed = on_warning_list(frame, warn_at)
@@ -198,18 +216,18 @@ def _headline(
     severity = frame["severity"].to_numpy(dtype=np.int64)
     value = np.nan_to_num(value_per_year(result))
     previous = None
-    if has_previous:
-        known = changes["previous_severity"].to_numpy() >= 0
-        before = changes["previous_risk"].to_numpy(dtype=np.float64)
-        was_listed = changes["was_listed"].to_numpy(dtype=bool)
-        was_lost = changes["previous_lost"].to_numpy(dtype=bool)
+    if earlier is not None:
+        known = earlier["previous_severity"].to_numpy() >= 0
+        before = earlier["previous_risk"].to_numpy(dtype=np.float64)
+        was_listed = earlier["was_listed"].to_numpy(dtype=bool)
+        was_lost = earlier["previous_lost"].to_numpy(dtype=bool)
         was_active = known & ~was_lost
         previous = Headline(
             customers=int(was_active.sum()),
             warned=int(was_listed.sum()),
-            critical=int((was_active & (changes["previous_severity"].to_numpy() >= 4)).sum()),
+            critical=int((was_active & (earlier["previous_severity"].to_numpy() >= 4)).sum()),
             mean_risk=float(before[was_active].mean()) if was_active.any() else float("nan"),
-            value_at_risk=_value_then(value, changes["previous_value"].to_numpy(), was_listed),
+            value_at_risk=_value_then(value, earlier, was_listed),
             lost=int((known & was_lost).sum()),
         )
     return Headline(
@@ -223,25 +241,31 @@ def _headline(
     )
 
 
-def _value_then(now: np.ndarray, then: np.ndarray, listed: np.ndarray) -> float:
+def _value_then(now: np.ndarray, earlier: pd.DataFrame, listed: np.ndarray) -> float:
     """The revenue per year the earlier run put at risk, as it recorded it (so the change is
     the difference of the two reports' figures); valued as now where a run recorded none
-    (one recorded before churnwatch kept the value)."""
-    recorded = then[listed]
-    if np.isnan(recorded).any():
-        return float(now[listed].sum())
-    return float(recorded.sum())
+    (one recorded before churnwatch kept the value: then over today's customers, ``now``)."""
+    recorded = earlier["previous_value"].to_numpy(dtype=np.float64)[listed]
+    if not np.isnan(recorded).any():
+        return float(recorded.sum())
+    if len(now) != len(listed):  # the whole earlier run: its customers are not today's
+        return float(np.nansum(recorded))
+    return float(now[listed].sum())
 
 
 def _trend(
-    earlier: list[Recorded], current: pd.DataFrame, as_of: int, ids: set[str], warn_at: Severity
+    earlier: list[Recorded],
+    current: pd.DataFrame,
+    as_of: int,
+    ids: set[str] | None,
+    warn_at: Severity,
 ) -> list[TrendPoint]:
-    """The warning list and the mean risk at each recorded run and now (for the customers
-    of this report: an owner's trend follows the owner's present customers)."""
+    """The warning list and the mean risk at each recorded run and now: over every customer
+    each run had (``ids`` None), or an owner's present customers (``ids``)."""
     runs = [(r.info.as_of, r.snapshot) for r in earlier[-(TREND_RUNS - 1) :]] + [(as_of, current)]
     points = []
     for day, frame in runs:
-        mine = frame[frame["customer_id"].isin(ids)]
+        mine = frame if ids is None else frame[frame["customer_id"].isin(ids)]
         active = mine["phase"].astype(str).to_numpy() != Phase.LOST.value
         risks = mine["risk"].to_numpy(dtype=np.float64)[active]
         points.append(
