@@ -204,7 +204,8 @@ def _earlier_customers(
         return None
     if not whole:
         return compared
-    return compare(previous.snapshot, previous.snapshot, warn_at)
+    whole_run = compare(previous.snapshot, previous.snapshot, warn_at)
+    return whole_run.assign(value_now=np.nan)  # some are no customers of today's
 
 
 def _headline(result: ScanResult, warn_at: Severity, earlier: pd.DataFrame | None) -> Headline:
@@ -227,7 +228,11 @@ def _headline(result: ScanResult, warn_at: Severity, earlier: pd.DataFrame | Non
             warned=int(was_listed.sum()),
             critical=int((was_active & (earlier["previous_severity"].to_numpy() >= 4)).sum()),
             mean_risk=float(before[was_active].mean()) if was_active.any() else float("nan"),
-            value_at_risk=_value_then(value, earlier, was_listed),
+            value_at_risk=_value_then(
+                earlier["value_now"].to_numpy() if "value_now" in earlier else value,
+                earlier["previous_value"].to_numpy(),
+                was_listed,
+            ),
             lost=int((known & was_lost).sum()),
         )
     return Headline(
@@ -241,16 +246,15 @@ def _headline(result: ScanResult, warn_at: Severity, earlier: pd.DataFrame | Non
     )
 
 
-def _value_then(now: np.ndarray, earlier: pd.DataFrame, listed: np.ndarray) -> float:
+def _value_then(now: np.ndarray, then: np.ndarray, listed: np.ndarray) -> float:
     """The revenue per year the earlier run put at risk, as it recorded it (so the change is
     the difference of the two reports' figures); valued as now where a run recorded none
-    (one recorded before churnwatch kept the value: then over today's customers, ``now``)."""
-    recorded = earlier["previous_value"].to_numpy(dtype=np.float64)[listed]
-    if not np.isnan(recorded).any():
-        return float(recorded.sum())
-    if len(now) != len(listed):  # the whole earlier run: its customers are not today's
-        return float(np.nansum(recorded))
-    return float(now[listed].sum())
+    (one recorded before churnwatch kept the value), and not at all for a customer gone
+    since (``now`` NaN)."""
+    recorded = then[listed].astype(np.float64)
+    if np.isnan(recorded).any():
+        return float(np.nansum(now[listed].astype(np.float64)))
+    return float(recorded.sum())
 
 
 def _trend(
