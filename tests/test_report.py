@@ -1048,3 +1048,17 @@ def test_a_quiet_customer_without_a_model_of_the_history_is_not_called_high_risk
 def test_a_change_of_one_point_down_is_singular(code: str, fraction: float, text: str) -> None:
     """The headline's mean risk said "(-1 pts since …)"."""
     assert language(code).points(fraction) == text
+
+
+def test_who_got_mail_names_the_owner_once() -> None:
+    """An owner_email written with the name (``Lukas Fischer <lukas@…>``) was said as
+    ``Lukas Fischer <Lukas Fischer <lukas@…>>``."""
+    from email.message import EmailMessage
+
+    from churnwatch.api import Mail
+    from churnwatch.cli.reporting import _who
+
+    named = Mail("Lukas Fischer", ["Lukas Fischer <lukas@firma.example>"], EmailMessage())
+    plain = Mail("Anna Schmidt", ["anna@firma.example"], EmailMessage())
+    assert _who(named) == "Lukas Fischer <lukas@firma.example>"
+    assert _who(plain) == "Anna Schmidt <anna@firma.example>"

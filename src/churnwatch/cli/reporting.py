@@ -301,8 +301,10 @@ def _mail(
 
 
 def _who(mail: Mail) -> str:
+    """``Anna Schmidt <anna@…>``: the owner's name once, where the address already carries
+    it too (``Lukas Fischer <Lukas Fischer <lukas@…>>`` was said)."""
     names = ", ".join(mail.recipients)
-    return f"{mail.owner} <{names}>" if mail.owner else names
+    return f"{mail.owner} <{names}>" if mail.owner and mail.owner not in names else names
 
 
 def _write_messages(mails: list[Mail], output: Path | None, *, announce: bool) -> None:
