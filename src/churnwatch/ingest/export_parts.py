@@ -633,8 +633,8 @@ class _CsvSplitter:
         ends no line (see :func:`ends_in_returns`): where it ends a record, a line feed is
         put after it, so that in a part, too, every record starts a line of its own, and a
         part's line is within one line of the export."""
-        lines = _lines(block)
         ends = _line_ends(block, final=True)
+        lines = _lines(block, ends)
         if self.returns_end_lines:
             numbers = np.arange(first_line, first_line + ends.size, dtype=np.int64)
             return _Pieces(lines, numbers, np.ones(ends.size, dtype=bool))
@@ -878,12 +878,13 @@ def _line_ends(data: np.ndarray, *, final: bool) -> np.ndarray:
     return np.flatnonzero(feeds | returns)
 
 
-def _lines(block: np.ndarray) -> pa.Array:
-    """The block's lines (each with its line break) as an Arrow array over the same bytes."""
-    ends = _line_ends(block, final=True) + 1
-    offsets = np.concatenate([[0], ends]).astype(np.int64)
+def _lines(block: np.ndarray, ends: np.ndarray | None = None) -> pa.Array:
+    """The block's lines (each with its line break) as an Arrow array over the same bytes;
+    ``ends``: where they end, where the caller has found that already (``_line_ends``)."""
+    after = (_line_ends(block, final=True) if ends is None else ends) + 1
+    offsets = np.concatenate([[0], after]).astype(np.int64)
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(block)]
-    return pa.Array.from_buffers(pa.large_binary(), ends.size, buffers)
+    return pa.Array.from_buffers(pa.large_binary(), after.size, buffers)
 
 
 def routing_keys(ids: pa.Array) -> pa.Array:
