@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from churnwatch.core.domain import Phase, Severity
+from churnwatch.ingest.customer_ids import composed
 from churnwatch.risk.training import Training, Why
 from churnwatch.rules.catalog import Rule
 from churnwatch.timeframe import Cut
@@ -284,9 +285,7 @@ class Selection:
 def folded_texts(values: pa.Array) -> pa.Array:
     """Master-data values as they are matched ('' where missing): in Unicode's composed
     form (an owner typed on a Mac and on Windows is one), trimmed, in lower case."""
-    if not pc.all(pc.string_is_ascii(values)).as_py():
-        values = pc.utf8_normalize(values, form="NFC")
-    return pc.utf8_lower(pc.utf8_trim_whitespace(values)).fill_null("")
+    return pc.utf8_lower(pc.utf8_trim_whitespace(composed(values))).fill_null("")
 
 
 def folded(value: str) -> str:

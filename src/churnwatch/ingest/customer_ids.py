@@ -58,7 +58,7 @@ def code_customers(
         encoded = list(pool.map(_Encoded.of, columns.values()))
         raw, places = _raw_ids(encoded)
         visible = _visible(raw)
-        clean = _without_decimal_zeros(_composed(visible))
+        clean = _without_decimal_zeros(composed(visible))
         if ignore_leading_zeros:
             clean = pc.if_else(numbered_ids(clean), unpadded(clean), clean)
         ids, raw_to_code = _sorted_codes(clean, raw)
@@ -167,15 +167,16 @@ class _Encoded(NamedTuple):
 
 
 def _clean(ids: pa.Array) -> pa.Array:
-    """Ids as the loader codes them: :func:`_visible`, :func:`_composed`, without decimal
+    """Ids as the loader codes them: :func:`_visible`, :func:`composed`, without decimal
     zeros."""
-    return _without_decimal_zeros(_composed(_visible(ids)))
+    return _without_decimal_zeros(composed(_visible(ids)))
 
 
-def _composed(ids: pa.Array) -> pa.Array:
-    """Ids in one Unicode form (NFC): ``MÜLLER9`` typed on a Mac, which writes the umlaut as
+def composed(ids: pa.Array) -> pa.Array:
+    """Text in one Unicode form (NFC): ``MÜLLER9`` typed on a Mac, which writes the umlaut as
     a ``U`` and a combining diaeresis, and on Windows, which writes one ``Ü``, look the same
-    and are one customer. Ids all in ASCII, as most are, are left as they are."""
+    and are one customer (an owner's name likewise one owner). Text all in ASCII, as most
+    ids are, is left as it is."""
     if pc.all(pc.string_is_ascii(ids)).as_py() is not False:
         return ids
     return pc.utf8_normalize(ids, form="NFC")
